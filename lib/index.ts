@@ -1,0 +1,4 @@
+/**
+ * `cdktf-genesys-consumer`: typed CDK for Terraform constructs for a spike-proof
+ * consumer of Genesys Cloud messaging webhooks on AWS.
+ */

@@ -1,0 +1,142 @@
+/**
+ * The contract between the constructs and the code that runs in Lambda: every setting
+ * a construct passes to a function, declared once. The construct writes the environment
+ * with {@link workerEnvironment} / {@link loadgenEnvironment} (values may be Terraform
+ * tokens, so nothing is validated at synth); the runtime parses it once at cold start
+ * with {@link parseWorkerContract} / {@link parseLoadgenContract}, which fail with an
+ * error naming every missing or bad variable.
+ *
+ * Conventions: one prefix (`GCX_`), durations in seconds, rates per second, unit in the name.
+ */
+import { z } from "zod";
+
+export const CONTRACT_PREFIX = "GCX_";
+
+export const INGRESS_KINDS = ["webhook", "eventStreams"] as const;
+export type IngressKind = (typeof INGRESS_KINDS)[number];
+
+const str = z.string().min(1);
+const url = z.string().url();
+const intFrom = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const numFrom = (min: number, max: number) => z.coerce.number().min(min).max(max);
+const bool = z.enum(["true", "false"]).transform((v) => v === "true");
+
+/** One variable: its environment name, its schema, and what it means. */
+interface Variable<S extends z.ZodTypeAny, R extends boolean = boolean> {
+  readonly env: string;
+  readonly schema: S;
+  readonly required: R;
+  readonly doc: string;
+}
+function v<S extends z.ZodTypeAny, R extends boolean>(env: string, schema: S, required: R, doc: string): Variable<S, R> {
+  return { env: CONTRACT_PREFIX + env, schema, required, doc };
+}
+
+/** The worker function's settings. */
+export const WORKER_CONTRACT = {
+  ingressKind: v("INGRESS_KIND", z.enum(INGRESS_KINDS), true, "webhook (signed HTTP) or eventStreams (EventBridge); never guessed from a message"),
+  queueUrl: v("QUEUE_URL", url, true, "URL of the queue the worker consumes"),
+  queueArn: v("QUEUE_ARN", str, true, "ARN of that queue (the dead-letter context names it as the redrive destination)"),
+  dlqUrl: v("DLQ_URL", url, true, "URL of the operational dead-letter queue"),
+  quarantineQueueUrl: v("QUARANTINE_QUEUE_URL", url, true, "URL of the synthetic quarantine queue (synthetic dead letters)"),
+  fifo: v("FIFO", bool, false, "true when the queues are FIFO (default false)"),
+  maxReceiveCount: v("MAX_RECEIVE_COUNT", intFrom(1, 1000), true, "the redrive policy's maxReceiveCount: the worker dead-letters on that attempt itself"),
+  signatureSecretArn: v("SIGNATURE_SECRET_ARN", str, false, "ARN of the Secrets Manager secret holding the raw webhook signing secret (required for webhook pipelines)"),
+  idempotencyTable: v("IDEMPOTENCY_TABLE", str, true, "name of the idempotency table"),
+  idempotencyTtlSeconds: v("IDEMPOTENCY_TTL_SECONDS", intFrom(60, 31_536_000), false, "how long a processed message id is remembered, seconds (default 86400)"),
+  receiptsTable: v("RECEIPTS_TABLE", str, false, "name of the synthetic receipts table (required to process synthetic messages)"),
+  receiptTtlSeconds: v("RECEIPT_TTL_SECONDS", intFrom(60, 31_536_000), false, "how long receipts are kept, seconds (default 604800)"),
+  downstreamRatePerSecond: v("DOWNSTREAM_RATE_PER_SECOND", numFrom(0.001, 100_000), false, "per-instance downstream request rate, requests per second (default 1)"),
+  downstreamBurst: v("DOWNSTREAM_BURST", intFrom(1, 100_000), false, "per-instance token-bucket burst, requests (default 1)"),
+  backoffBaseSeconds: v("BACKOFF_BASE_SECONDS", intFrom(0, 43_200), false, "base of the full-jitter exponential backoff, seconds (default 2)"),
+  backoffMaxSeconds: v("BACKOFF_MAX_SECONDS", intFrom(0, 43_200), false, "cap of any redelivery delay, seconds (default 900; SQS allows 43200)"),
+  genesysRegion: v("GENESYS_REGION", str, false, "Genesys Cloud region as the provider names it, e.g. eu-west-1 (default us-east-1)"),
+  genesysCredentialsSecretArn: v("GENESYS_CREDENTIALS_SECRET_ARN", str, false, "ARN of a secret holding the Genesys OAuth client credentials as JSON {clientId, clientSecret}"),
+  genesysApiBaseUrl: v("GENESYS_API_BASE_URL", url, false, "override of https://api.<region domain> (a local fake downstream)"),
+  genesysLoginBaseUrl: v("GENESYS_LOGIN_BASE_URL", url, false, "override of https://login.<region domain> (a local fake downstream)"),
+} as const;
+
+/** The load-generator function's settings. */
+export const LOADGEN_CONTRACT = {
+  targetUrl: v("TARGET_URL", url, true, "the ingress URL the generator sends to"),
+  signatureSecretArn: v("SIGNATURE_SECRET_ARN", str, true, "ARN of the secret the generator signs with"),
+  receiptsTable: v("RECEIPTS_TABLE", str, false, "receipts table to reconcile against (without it only the ingress side is reported)"),
+  dlqUrl: v("DLQ_URL", url, false, "operational DLQ, peeked for messages of the run (unexpected)"),
+  quarantineQueueUrl: v("QUARANTINE_QUEUE_URL", url, false, "synthetic quarantine queue, drained of the run's messages"),
+  profile: v("PROFILE", str, true, "the default profile, JSON"),
+  agentCapacityPerSecond: v("AGENT_CAPACITY_PER_SECOND", numFrom(1, 100_000), false, "messages per second one agent invocation offers before the controller fans out (default 200)"),
+  functionName: v("FUNCTION_NAME", str, false, "this function's own name, for fan-out invocations (default: AWS_LAMBDA_FUNCTION_NAME)"),
+  metricsNamespace: v("METRICS_NAMESPACE", str, false, "CloudWatch namespace of the verdict metrics (default GenesysConsumer/Spike)"),
+  runName: v("RUN_NAME", str, false, "a name for the run in reports and metrics (default: the function name)"),
+} as const;
+
+type Contract = Record<string, Variable<z.ZodTypeAny>>;
+type Parsed<C extends Contract> = {
+  [K in keyof C as C[K]["required"] extends true ? K : never]: z.output<C[K]["schema"]>;
+} & {
+  [K in keyof C as C[K]["required"] extends true ? never : K]?: z.output<C[K]["schema"]>;
+};
+type Writable<C extends Contract> = { [K in keyof C]?: string | number | boolean };
+
+export type WorkerContract = Parsed<typeof WORKER_CONTRACT>;
+export type LoadgenContract = Parsed<typeof LOADGEN_CONTRACT>;
+
+/** Thrown at cold start when the environment does not satisfy the contract. */
+export class ContractError extends Error {
+  override readonly name = "ContractError";
+  constructor(readonly problems: string[]) {
+    super(`invalid function environment:\n  - ${problems.join("\n  - ")}`);
+  }
+}
+
+function parse<C extends Contract>(contract: C, env: Record<string, string | undefined>): Parsed<C> {
+  const out: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const [key, variable] of Object.entries(contract)) {
+    const raw = env[variable.env];
+    if (raw === undefined || raw === "") {
+      if (variable.required) problems.push(`${variable.env} is missing (${variable.doc})`);
+      continue;
+    }
+    const result = variable.schema.safeParse(raw);
+    if (result.success) out[key] = result.data;
+    else problems.push(`${variable.env}=${JSON.stringify(raw.slice(0, 200))} is invalid: ${result.error.issues.map((i) => i.message).join(", ")} (${variable.doc})`);
+  }
+  if (problems.length) throw new ContractError(problems);
+  return out as Parsed<C>;
+}
+
+function write<C extends Contract>(contract: C, values: Writable<C>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(values)) {
+    if (value === undefined) continue;
+    const variable = contract[key];
+    if (!variable) throw new Error(`unknown contract setting "${key}"`);
+    env[variable.env] = String(value);
+  }
+  return env;
+}
+
+/** Parses the worker's environment; throws a {@link ContractError} naming every bad variable. */
+export function parseWorkerContract(env: Record<string, string | undefined> = process.env): WorkerContract {
+  const parsed = parse(WORKER_CONTRACT, env);
+  if (parsed.ingressKind === "webhook" && !parsed.signatureSecretArn) {
+    throw new ContractError([`${WORKER_CONTRACT.signatureSecretArn.env} is missing (required when ${WORKER_CONTRACT.ingressKind.env}=webhook)`]);
+  }
+  return parsed;
+}
+
+/** Parses the load generator's environment; throws a {@link ContractError} naming every bad variable. */
+export function parseLoadgenContract(env: Record<string, string | undefined> = process.env): LoadgenContract {
+  return parse(LOADGEN_CONTRACT, env);
+}
+
+/** The environment a construct gives the worker function (values may be Terraform tokens). */
+export function workerEnvironment(values: Writable<typeof WORKER_CONTRACT>): Record<string, string> {
+  return write(WORKER_CONTRACT, values);
+}
+
+/** The environment a construct gives the load-generator function. */
+export function loadgenEnvironment(values: Writable<typeof LOADGEN_CONTRACT>): Record<string, string> {
+  return write(LOADGEN_CONTRACT, values);
+}

@@ -1,0 +1,8 @@
+/**
+ * `cdktf-genesys-consumer/runtime`: the code that runs inside Lambda. Never imports cdktf.
+ */
+export * from "./contract";
+export * from "./signature";
+export * from "./synthetic";
+export * from "./dead-letter";
+export * from "./tables";

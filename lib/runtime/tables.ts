@@ -1,0 +1,87 @@
+/**
+ * DynamoDB layouts shared by the constructs (which create the tables), the worker
+ * (which writes them) and the load generator (which reads receipts).
+ */
+
+/** Idempotency records: Powertools' layout. */
+export const IDEMPOTENCY_TABLE = {
+  partitionKey: "id",
+  ttlAttribute: "expiration",
+} as const;
+
+/** Synthetic receipts: one item per synthetic message. */
+export const RECEIPTS_TABLE = {
+  partitionKey: "runId",
+  /** Number. */
+  sortKey: "seq",
+  ttlAttribute: "ttl",
+} as const;
+
+export const RECEIPT_OUTCOMES = ["processed", "dead-lettered"] as const;
+export type ReceiptOutcome = (typeof RECEIPT_OUTCOMES)[number];
+
+/** A receipt as stored. */
+export interface Receipt {
+  readonly runId: string;
+  readonly seq: number;
+  /** Deliveries that reached an outcome (ADDed 1 each): more than 1 is a duplicate delivery. */
+  readonly deliveries: number;
+  /** Times the synthetic work / handleSynthetic ran to completion: more than 1 is a duplicate side effect. */
+  readonly effects?: number;
+  readonly outcome: ReceiptOutcome;
+  readonly attempts: number;
+  readonly firstReceiveMs: number;
+  readonly doneMs: number;
+  /** Dead-letter reason, when outcome is dead-lettered. */
+  readonly reason?: string;
+  readonly ttl: number;
+}
+
+export interface ReceiptWrite {
+  readonly runId: string;
+  readonly seq: number;
+  readonly outcome: ReceiptOutcome;
+  readonly attempts: number;
+  readonly firstReceiveMs: number;
+  readonly doneMs: number;
+  /** True when the side effect ran in this delivery (not an idempotent replay). */
+  readonly effect: boolean;
+  readonly reason?: string;
+  /** Epoch seconds after which DynamoDB may delete the receipt. */
+  readonly ttl: number;
+}
+
+/** The UpdateItem input (document-client shape) the worker sends for one receipt. */
+export function receiptUpdate(tableName: string, write: ReceiptWrite) {
+  const names: Record<string, string> = {
+    "#deliveries": "deliveries",
+    "#effects": "effects",
+    "#outcome": "outcome",
+    "#attempts": "attempts",
+    "#first": "firstReceiveMs",
+    "#done": "doneMs",
+    "#ttl": RECEIPTS_TABLE.ttlAttribute,
+  };
+  const values: Record<string, unknown> = {
+    ":one": 1,
+    ":effect": write.effect ? 1 : 0,
+    ":outcome": write.outcome,
+    ":attempts": write.attempts,
+    ":first": write.firstReceiveMs,
+    ":done": write.doneMs,
+    ":ttl": write.ttl,
+  };
+  let set = "#outcome = :outcome, #attempts = :attempts, #first = if_not_exists(#first, :first), #done = :done, #ttl = :ttl";
+  if (write.reason !== undefined) {
+    names["#reason"] = "reason";
+    values[":reason"] = write.reason;
+    set += ", #reason = :reason";
+  }
+  return {
+    TableName: tableName,
+    Key: { [RECEIPTS_TABLE.partitionKey]: write.runId, [RECEIPTS_TABLE.sortKey]: write.seq },
+    UpdateExpression: `ADD #deliveries :one, #effects :effect SET ${set}`,
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
+  };
+}

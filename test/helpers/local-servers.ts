@@ -1,0 +1,66 @@
+/**
+ * Real local AWS stand-ins for tests, on 127.0.0.1 and free ports:
+ * `local-aws-sqs` (SQS API, both wire protocols) and `dynalite` (DynamoDB API, in memory).
+ */
+import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
+import { SQSClient } from "@aws-sdk/client-sqs";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+
+/** Credentials and region the local servers accept (any value works; these are fixed for clarity). */
+export const LOCAL_AWS = {
+  region: "us-east-1",
+  credentials: { accessKeyId: "local", secretAccessKey: "local" },
+} as const;
+
+export interface LocalServer {
+  readonly endpoint: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+function listen(server: Server): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => resolve((server.address() as AddressInfo).port));
+  });
+}
+
+function closer(server: Server): () => Promise<void> {
+  return () =>
+    new Promise((resolve) => {
+      server.closeAllConnections?.();
+      server.close(() => resolve());
+    });
+}
+
+/** Starts a local-aws-sqs server (patched for AWS's receive-count behaviour at install). */
+export async function startSqs(): Promise<LocalServer & { client(): SQSClient }> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { createSqsServer } = require("local-aws-sqs") as { createSqsServer(o: Record<string, unknown>): Promise<Server> };
+  // emulateQueueCreationLifecycle off: tests recreate queues by name without AWS's 60 s wait.
+  const server = await createSqsServer({ port: 0, hostname: "127.0.0.1", emulateQueueCreationLifecycle: false });
+  const port = (server.address() as AddressInfo).port;
+  const endpoint = `http://127.0.0.1:${port}`;
+  return {
+    endpoint,
+    port,
+    close: closer(server),
+    client: () => new SQSClient({ ...LOCAL_AWS, endpoint }),
+  };
+}
+
+/** Starts an in-memory dynalite server with table operations that complete immediately. */
+export async function startDynamo(): Promise<LocalServer & { client(): DynamoDBClient }> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const dynalite = require("dynalite") as (o: Record<string, unknown>) => Server;
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const port = await listen(server);
+  const endpoint = `http://127.0.0.1:${port}`;
+  return {
+    endpoint,
+    port,
+    close: closer(server),
+    client: () => new DynamoDBClient({ ...LOCAL_AWS, endpoint }),
+  };
+}
