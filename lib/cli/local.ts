@@ -1,4 +1,66 @@
+import { readFileSync } from "node:fs";
 import type { Command } from "commander";
+import { defaultSpikeProfile } from "../runtime/loadgen/profile";
 
-/** Registers the `local` subcommand (placeholder until its issue lands). */
-export function registerLocal(_program: Command): void {}
+/** Options of the `local` subcommand. */
+export interface LocalCommandOptions {
+  stackDir: string;
+  profile?: string;
+  json?: boolean;
+  html: boolean;
+  reportDir: string;
+  downstreamRate?: string;
+  maxThreads?: string;
+  api?: string;
+}
+
+const positive = (name: string, value: string | undefined): number | undefined => {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number, got ${JSON.stringify(value)}`);
+  return n;
+};
+
+/** Runs the `local` subcommand; resolves the process exit code (0 on PASS, 1 on FAIL). */
+export async function runLocalCommand(options: LocalCommandOptions, out: (text: string) => void = (t) => process.stdout.write(t)): Promise<number> {
+  // Loaded on demand: the emulator needs the development dependencies local-aws-sqs and dynalite.
+  const { runLocalStack } = await import("../local/run");
+  const profile = options.profile ? readFileSync(options.profile, "utf8") : defaultSpikeProfile;
+  const result = await runLocalStack({
+    stack: options.stackDir,
+    profile,
+    reportDir: options.reportDir,
+    html: options.html,
+    api: options.api,
+    overrides: { downstreamRatePerSecond: positive("downstream-rate", options.downstreamRate), maxThreadsPerFunction: positive("max-threads", options.maxThreads) },
+    onProgress: options.json
+      ? undefined
+      : (p) => {
+          if (p.stage === "sending") process.stderr.write(`\rsending: ${JSON.stringify(p).slice(0, 160)}`.padEnd(170));
+          else process.stderr.write(`\rreconciling: ${p.accounted}/${p.accepted} accounted for after ${p.elapsedSeconds.toFixed(0)} s`.padEnd(170));
+        },
+  });
+  if (!options.json) process.stderr.write("\n");
+  if (options.json) out(JSON.stringify({ verdict: result.verdict, reports: result.reports, spike: result.spike, emulator: result.emulator }, null, 2) + "\n");
+  else out(`${result.summary}\n\nverdict: ${result.verdict}\n`);
+  return result.verdict === "PASS" ? 0 : 1;
+}
+
+/** Registers the `local` subcommand: run a synthesized stack on this machine and send a spike through it. */
+export function registerLocal(program: Command): void {
+  program
+    .command("local")
+    .description("Run a synthesized stack (cdktf.out/stacks/<stack>/cdk.tf.json) on this machine and send a spike through it.")
+    .option("--stack-dir <dir>", "the synthesized stack directory (or its cdk.tf.json)", "cdktf.out/stacks/demo")
+    .option("--profile <file>", "spike profile, YAML or JSON (default: the built-in default spike)")
+    .option("--json", "print the whole result as JSON instead of the summary")
+    .option("--html", "write the HTML report (default)", true)
+    .option("--no-html", "do not write the HTML report")
+    .option("--report-dir <dir>", "where reports go (a directory per run)", "reports")
+    .option("--downstream-rate <perSecond>", "accepted calls per second of the local fake Genesys downstream (default 50)")
+    .option("--max-threads <count>", "worker threads at most per function (default 32)")
+    .option("--api <address>", "the aws_api_gateway_rest_api to send to, when the stack has several")
+    .action(async (options: LocalCommandOptions) => {
+      process.exitCode = await runLocalCommand(options);
+    });
+}

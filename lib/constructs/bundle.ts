@@ -1,0 +1,186 @@
+/**
+ * Lambda code bundled with esbuild at synth into a `TerraformAsset`.
+ *
+ * One bundle per entry file: node platform, `node22` target, CommonJS, minified, no
+ * source map, everything bundled (the AWS SDK included, so a local run and Lambda
+ * execute the same code). Bundles are cached by content in
+ * `node_modules/.cache/cdktf-genesys-consumer`: the cache key covers the entry and the
+ * build options, and a cached bundle is reused only while every input esbuild read for
+ * it (its metafile) still has the same content hash. Several pipelines with the same
+ * entry therefore bundle once per process, and an unchanged entry does not bundle again
+ * on the next synth.
+ */
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { buildSync, type BuildOptions } from "esbuild";
+import { AssetType, TerraformAsset } from "cdktf";
+import { Construct } from "constructs";
+
+/** The file name of the bundle inside its folder; the Lambda handler is `index.<export>`. */
+export const BUNDLE_FILE = "index.js";
+
+export interface BundleProps {
+  /** The entry file (TypeScript or JavaScript), absolute or relative to the working directory. */
+  readonly entry: string;
+  /** esbuild `target`. Default: `node22` (the `nodejs22.x` runtime). */
+  readonly target?: string;
+  /** Minify the bundle. Default: true. */
+  readonly minify?: boolean;
+  /** Modules left out of the bundle (resolved at run time). Default: none. */
+  readonly external?: readonly string[];
+  /** esbuild `define` replacements. Default: none. */
+  readonly define?: Readonly<Record<string, string>>;
+  /** Cache folder. Default: `<cwd>/node_modules/.cache/cdktf-genesys-consumer`. */
+  readonly cacheDir?: string;
+}
+
+/** A bundle on disk. */
+export interface BundleOutput {
+  /** Absolute path of the folder holding {@link BUNDLE_FILE}. */
+  readonly outdir: string;
+  /** Absolute path of the bundled file. */
+  readonly file: string;
+  /** SHA-256 (hex) of the bundled file: changes exactly when the code changes. */
+  readonly hash: string;
+  /** Bundle size, bytes. */
+  readonly sizeBytes: number;
+  /** True when the bundle came from the cache (no esbuild run). */
+  readonly fromCache: boolean;
+}
+
+/** A bundle wrapped in a `TerraformAsset`. */
+export interface BundledFunction extends BundleOutput {
+  /** The ARCHIVE asset: wire `filename: asset.path`, `sourceCodeHash: asset.assetHash`. */
+  readonly asset: TerraformAsset;
+}
+
+interface Manifest {
+  /** Absolute input path -> sha256 of its content. */
+  readonly inputs: Record<string, string>;
+  readonly hash: string;
+}
+
+/** Bundles verified in this process: key -> output (no re-hashing of inputs). */
+const memo = new Map<string, BundleOutput>();
+
+/** When this library runs from its own sources, the runtime self-import points at lib/runtime. */
+function selfAliases(): Record<string, string> {
+  const runtimeIndex = path.resolve(__dirname, "..", "runtime", "index.ts");
+  return fs.existsSync(runtimeIndex) ? { "cdktf-genesys-consumer/runtime": runtimeIndex } : {};
+}
+
+function sha256(data: string | Buffer): string {
+  return createHash("sha256").update(data).digest("hex");
+}
+
+function hashFile(file: string): string | undefined {
+  try {
+    return sha256(fs.readFileSync(file));
+  } catch {
+    return undefined;
+  }
+}
+
+function defaultCacheDir(): string {
+  return path.resolve(process.cwd(), "node_modules", ".cache", "cdktf-genesys-consumer");
+}
+
+/**
+ * Bundles an entry file (or returns the cached bundle). Synchronous, so it can run in a
+ * construct's constructor. Throws an error listing esbuild's messages when the build fails.
+ */
+export function bundleEntry(props: BundleProps): BundleOutput {
+  const entry = path.resolve(props.entry);
+  if (!fs.existsSync(entry)) throw new Error(`bundle: the entry file ${entry} does not exist`);
+  const cacheDir = path.resolve(props.cacheDir ?? defaultCacheDir());
+  const options: BuildOptions = {
+    entryPoints: [entry],
+    bundle: true,
+    platform: "node",
+    target: props.target ?? "node22",
+    format: "cjs",
+    minify: props.minify ?? true,
+    sourcemap: false,
+    external: [...(props.external ?? [])],
+    define: { ...(props.define ?? {}) },
+    alias: selfAliases(),
+    absWorkingDir: process.cwd(),
+    metafile: true,
+    write: false,
+    logLevel: "silent",
+  };
+  const key = sha256(JSON.stringify({ ...options, esbuild: require("esbuild/package.json").version }));
+  const cached = memo.get(key);
+  if (cached && fs.existsSync(cached.file)) return { ...cached, fromCache: true };
+
+  const manifestPath = path.join(cacheDir, `${key}.json`);
+  const fromDisk = readCached(cacheDir, manifestPath);
+  if (fromDisk) {
+    memo.set(key, fromDisk);
+    return fromDisk;
+  }
+
+  let result;
+  try {
+    result = buildSync({ ...options, outfile: path.join(cacheDir, "tmp", BUNDLE_FILE) });
+  } catch (error) {
+    const errors = (error as { errors?: { text: string; location?: { file: string; line: number } | null }[] }).errors ?? [];
+    const detail = errors.map((e) => `  ${e.location ? `${e.location.file}:${e.location.line}: ` : ""}${e.text}`).join("\n");
+    throw new Error(`bundle: esbuild failed for ${entry}${detail ? `:\n${detail}` : `: ${(error as Error).message}`}`);
+  }
+  const code = result.outputFiles?.find((f) => f.path.endsWith(".js"));
+  if (!code) throw new Error(`bundle: esbuild produced no JavaScript for ${entry}`);
+  const hash = sha256(Buffer.from(code.contents));
+  const outdir = path.join(cacheDir, "out", hash);
+  const file = path.join(outdir, BUNDLE_FILE);
+  fs.mkdirSync(outdir, { recursive: true });
+  if (!fs.existsSync(file)) writeAtomic(file, code.contents);
+  const inputs: Record<string, string> = {};
+  for (const input of Object.keys(result.metafile?.inputs ?? {})) {
+    // Inputs in esbuild's namespaces (e.g. "<define:...>") are not files.
+    if (input.includes(":") && !path.isAbsolute(input)) continue;
+    const abs = path.resolve(process.cwd(), input);
+    const inputHash = hashFile(abs);
+    if (inputHash) inputs[abs] = inputHash;
+  }
+  const manifest: Manifest = { inputs, hash };
+  writeAtomic(manifestPath, JSON.stringify(manifest));
+  const output: BundleOutput = { outdir, file, hash, sizeBytes: code.contents.byteLength, fromCache: false };
+  memo.set(key, output);
+  return output;
+}
+
+/** Writes through a temporary file and a rename, so concurrent synths never read half a file. */
+function writeAtomic(file: string, data: string | Uint8Array): void {
+  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  fs.writeFileSync(tmp, data);
+  fs.renameSync(tmp, file);
+}
+
+function readCached(cacheDir: string, manifestPath: string): BundleOutput | undefined {
+  let manifest: Manifest;
+  try {
+    manifest = JSON.parse(fs.readFileSync(manifestPath, "utf8")) as Manifest;
+  } catch {
+    return undefined;
+  }
+  const outdir = path.join(cacheDir, "out", manifest.hash);
+  const file = path.join(outdir, BUNDLE_FILE);
+  if (!fs.existsSync(file)) return undefined;
+  for (const [input, hash] of Object.entries(manifest.inputs)) {
+    if (hashFile(input) !== hash) return undefined;
+  }
+  return { outdir, file, hash: manifest.hash, sizeBytes: fs.statSync(file).size, fromCache: true };
+}
+
+/**
+ * Bundles `props.entry` and wraps the bundle folder in a `TerraformAsset` (ARCHIVE, absolute
+ * path, asset hash = the bundle's content hash). Wire it as
+ * `filename: bundle.asset.path, sourceCodeHash: bundle.asset.assetHash, handler: "index.<export>"`.
+ */
+export function bundleFunction(scope: Construct, id: string, props: BundleProps): BundledFunction {
+  const output = bundleEntry(props);
+  const asset = new TerraformAsset(scope, id, { path: output.outdir, type: AssetType.ARCHIVE, assetHash: output.hash });
+  return { ...output, asset };
+}

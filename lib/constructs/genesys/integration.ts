@@ -1,0 +1,128 @@
+/**
+ * Typed binding for `genesyscloud_integration` (here: the `amazon-eventbridge-source`
+ * integration type that streams notification topics into an AWS partner event source).
+ *
+ * Permissions integrations:integration:add/edit/view/delete; OAuth scope `integrations`.
+ * @see https://registry.terraform.io/providers/mypurecloud/genesyscloud/1.84.1/docs/resources/integration
+ */
+import { Construct } from "constructs";
+import * as cdktf from "cdktf";
+import { GENESYSCLOUD_GENERATOR_METADATA, HclAttribute, definedHcl, hclBlocks, hclString, hclStringMap, single } from "./binding-util";
+
+/** `intended_state` values. */
+export type IntegrationIntendedState = "ENABLED" | "DISABLED" | "DELETED";
+
+/** The `config` block (`Max: 1`, rendered as a single-element list). */
+export interface GenesyscloudIntegrationConfigBlock {
+  /** Integration name. @default - the integration type's default name */
+  readonly name?: string;
+  /** Integration notes. @default - none */
+  readonly notes?: string;
+  /** Integration config properties, a JSON string whose keys depend on the integration type. @default - none */
+  readonly properties?: string;
+  /** Advanced config, a JSON string. @default - none */
+  readonly advanced?: string;
+  /** Credential ids by the keys the integration type requires. @default - none */
+  readonly credentials?: Record<string, string>;
+}
+
+export interface GenesyscloudIntegrationConfig extends cdktf.TerraformMetaArguments {
+  /** Integration type, e.g. `amazon-eventbridge-source`. Required. */
+  readonly integrationType: string;
+  /** ENABLED, DISABLED or DELETED. @default "DISABLED" (the provider's default) */
+  readonly intendedState?: IntegrationIntendedState | string;
+  /** Integration config. @default - not set */
+  readonly config?: GenesyscloudIntegrationConfigBlock;
+}
+
+const configToTerraform = (c: GenesyscloudIntegrationConfigBlock) => ({
+  advanced: cdktf.stringToTerraform(c.advanced),
+  credentials: cdktf.hashMapper(cdktf.stringToTerraform)(c.credentials),
+  name: cdktf.stringToTerraform(c.name),
+  notes: cdktf.stringToTerraform(c.notes),
+  properties: cdktf.stringToTerraform(c.properties),
+});
+const configToHcl = (c: GenesyscloudIntegrationConfigBlock): Record<string, HclAttribute> =>
+  definedHcl({
+    advanced: hclString(c.advanced),
+    credentials: hclStringMap(c.credentials),
+    name: hclString(c.name),
+    notes: hclString(c.notes),
+    properties: hclString(c.properties),
+  });
+
+export class GenesyscloudIntegration extends cdktf.TerraformResource {
+  public static readonly tfResourceType = "genesyscloud_integration";
+
+  private _integrationType: string;
+  private _intendedState?: string;
+  private _config?: GenesyscloudIntegrationConfigBlock;
+
+  public constructor(scope: Construct, id: string, config: GenesyscloudIntegrationConfig) {
+    super(scope, id, {
+      terraformResourceType: "genesyscloud_integration",
+      terraformGeneratorMetadata: GENESYSCLOUD_GENERATOR_METADATA,
+      provider: config.provider,
+      dependsOn: config.dependsOn,
+      count: config.count,
+      lifecycle: config.lifecycle,
+      provisioners: config.provisioners,
+      connection: config.connection,
+      forEach: config.forEach,
+    });
+    this._integrationType = config.integrationType;
+    this._intendedState = config.intendedState;
+    this._config = config.config;
+  }
+
+  /** The integration id (read-only). */
+  public get id(): string {
+    return this.getStringAttribute("id");
+  }
+  public get integrationType(): string {
+    return this.getStringAttribute("integration_type");
+  }
+  public set integrationType(value: string) {
+    this._integrationType = value;
+  }
+  public get integrationTypeInput(): string | undefined {
+    return this._integrationType;
+  }
+  public get intendedState(): string {
+    return this.getStringAttribute("intended_state");
+  }
+  public set intendedState(value: string) {
+    this._intendedState = value;
+  }
+  public resetIntendedState(): void {
+    this._intendedState = undefined;
+  }
+  public get intendedStateInput(): string | undefined {
+    return this._intendedState;
+  }
+  public get configInput(): GenesyscloudIntegrationConfigBlock | undefined {
+    return this._config;
+  }
+  public putConfig(value: GenesyscloudIntegrationConfigBlock): void {
+    this._config = value;
+  }
+  public resetConfig(): void {
+    this._config = undefined;
+  }
+
+  protected override synthesizeAttributes(): Record<string, unknown> {
+    return {
+      config: single(this._config, configToTerraform),
+      intended_state: cdktf.stringToTerraform(this._intendedState),
+      integration_type: cdktf.stringToTerraform(this._integrationType),
+    };
+  }
+
+  protected override synthesizeHclAttributes(): Record<string, unknown> {
+    return definedHcl({
+      config: hclBlocks(single(this._config, configToHcl), "IntegrationConfigList"),
+      intended_state: hclString(this._intendedState),
+      integration_type: hclString(this._integrationType),
+    });
+  }
+}

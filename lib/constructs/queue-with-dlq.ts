@@ -1,0 +1,277 @@
+/**
+ * An SQS queue with its dead-letter queue (redrive policy), a synthetic quarantine queue,
+ * server-side encryption on all three, and one queue policy per queue owned here.
+ */
+import { Construct } from "constructs";
+import { Lazy } from "cdktf";
+import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
+import { SqsQueuePolicy } from "@cdktf/provider-aws/lib/sqs-queue-policy";
+import { Problems, ValidationProblem, isLiteralNumber, prefixed } from "./errors";
+import { NAME_LIMITS, physicalName } from "./naming";
+import { PolicyStatement, policyDocument } from "./policy";
+
+/** Largest SQS message, bytes (1 MiB since 2025-08-04). */
+export const SQS_MAX_MESSAGE_BYTES = 1_048_576;
+/** Longest SQS retention, seconds (14 days). */
+export const SQS_MAX_RETENTION_SECONDS = 1_209_600;
+/** Longest SQS visibility timeout, seconds (12 hours). */
+export const SQS_MAX_VISIBILITY_SECONDS = 43_200;
+
+/** Queue defaults, one place. */
+export const QUEUE_DEFAULTS = {
+  maxReceiveCount: 10,
+  messageRetentionSeconds: 345_600,
+  deadLetterRetentionSeconds: SQS_MAX_RETENTION_SECONDS,
+  maxMessageSizeBytes: SQS_MAX_MESSAGE_BYTES,
+  consumerTimeoutSeconds: 30,
+  consumerBatchingWindowSeconds: 0,
+  kmsDataKeyReusePeriodSeconds: 300,
+} as const;
+
+/**
+ * The smallest visibility timeout for a Lambda consumer, seconds: 6 x the function timeout
+ * plus the batching window (AWS Lambda developer guide, "Configuring an SQS queue").
+ */
+export function requiredVisibilityTimeoutSeconds(consumerTimeoutSeconds: number, batchingWindowSeconds = 0): number {
+  return 6 * consumerTimeoutSeconds + batchingWindowSeconds;
+}
+
+/** The queue settings a user can give (also the `queue` option of `ConsumerPipeline`). */
+export interface QueueOptions {
+  /**
+   * FIFO queues (the DLQ and the quarantine queue are FIFO too; names end in `.fifo`).
+   * The webhook ingress then sets the message group id from the ordering key.
+   * @default false
+   */
+  readonly fifo?: boolean;
+  /**
+   * FIFO content-based deduplication: a redelivered webhook (same body) within 5 minutes
+   * is enqueued once. Only with `fifo`.
+   * @default true when `fifo`
+   */
+  readonly contentBasedDeduplication?: boolean;
+  /**
+   * Receives before SQS moves a message to the DLQ (the redrive policy), 1..1000.
+   * Why 10 and not less than 5: the worker puts a throttled or transiently failing message
+   * back with a backoff delay, and every redelivery counts as a receive; AWS recommends at
+   * least 5 so a short downstream outage or a cold-start timeout does not dead-letter
+   * messages. With the worker's default backoff (full jitter, base 2 s, cap 900 s) 10
+   * receives ride out up to about 17 minutes of downstream trouble. The worker reads
+   * the same number from its environment and dead-letters with context on the last receive.
+   * @default 10
+   */
+  readonly maxReceiveCount?: number;
+  /**
+   * Visibility timeout, seconds. When set it must be at least 6 x the worker timeout plus
+   * the batching window.
+   * @default derived: 6 x the consumer timeout + the batching window (180 s for a 30 s worker)
+   */
+  readonly visibilityTimeoutSeconds?: number;
+  /**
+   * Retention of the main queue, seconds (60..1209600).
+   * @default 345600 (4 days)
+   */
+  readonly messageRetentionSeconds?: number;
+  /**
+   * Retention of the DLQ and the quarantine queue, seconds (60..1209600); not shorter than
+   * the main queue's (a standard DLQ keeps a message's original enqueue time).
+   * @default 1209600 (14 days)
+   */
+  readonly deadLetterRetentionSeconds?: number;
+  /**
+   * Largest message, bytes (1024..1048576).
+   * @default 1048576 (1 MiB)
+   */
+  readonly maxMessageSizeBytes?: number;
+  /**
+   * ARN (or id/alias) of a customer-managed KMS key encrypting all three queues.
+   * @default none: SQS-managed server-side encryption (SSE-SQS)
+   */
+  readonly kmsKeyArn?: string;
+  /**
+   * How long SQS reuses a data key with a customer KMS key, seconds (60..86400).
+   * @default 300
+   */
+  readonly kmsDataKeyReusePeriodSeconds?: number;
+}
+
+export interface QueueWithDlqProps extends QueueOptions {
+  /**
+   * The consumer's function timeout, seconds: the visibility timeout is derived from it.
+   * @default 30
+   */
+  readonly consumerTimeoutSeconds?: number;
+  /**
+   * The consumer's batching window, seconds: added to the derived visibility timeout.
+   * @default 0
+   */
+  readonly consumerBatchingWindowSeconds?: number;
+  /** Prepended to every queue name. @default none */
+  readonly namePrefix?: string;
+  /** Tags on every queue. @default none */
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+/** Which of the three queues a statement goes to. */
+export type QueueRole = "queue" | "dlq" | "quarantine";
+
+function range(problems: Problems, prop: string, value: number | undefined, min: number, max: number, unit: string, integer = true): void {
+  if (!isLiteralNumber(value)) return;
+  if (value < min || value > max || (integer && !Number.isInteger(value))) {
+    problems.add(prop, `${value} is outside ${min}..${max}; set ${integer ? "an integer" : "a value"} from ${min} to ${max} ${unit}.`);
+  }
+}
+
+/** Every problem with queue props (prop names prefixed with `prefix`). */
+export function validateQueueProps(props: QueueWithDlqProps, prefix?: string, consumerPrefix?: string): ValidationProblem[] {
+  const problems = new Problems();
+  const p = (name: string) => prefixed(prefix, name);
+  range(problems, p("maxReceiveCount"), props.maxReceiveCount, 1, 1000, "(10 is the default; AWS recommends at least 5)");
+  range(problems, p("messageRetentionSeconds"), props.messageRetentionSeconds, 60, SQS_MAX_RETENTION_SECONDS, "seconds");
+  range(problems, p("deadLetterRetentionSeconds"), props.deadLetterRetentionSeconds, 60, SQS_MAX_RETENTION_SECONDS, "seconds");
+  range(problems, p("kmsDataKeyReusePeriodSeconds"), props.kmsDataKeyReusePeriodSeconds, 60, 86_400, "seconds");
+  if (isLiteralNumber(props.maxMessageSizeBytes) && props.maxMessageSizeBytes > SQS_MAX_MESSAGE_BYTES) {
+    problems.add(p("maxMessageSizeBytes"), `${props.maxMessageSizeBytes} bytes is over the SQS limit of 1 MiB; set at most 1048576.`);
+  } else {
+    range(problems, p("maxMessageSizeBytes"), props.maxMessageSizeBytes, 1024, SQS_MAX_MESSAGE_BYTES, "bytes");
+  }
+  const retention = props.messageRetentionSeconds ?? QUEUE_DEFAULTS.messageRetentionSeconds;
+  const dlqRetention = props.deadLetterRetentionSeconds ?? QUEUE_DEFAULTS.deadLetterRetentionSeconds;
+  if (isLiteralNumber(retention) && isLiteralNumber(dlqRetention) && dlqRetention < retention) {
+    problems.add(p("deadLetterRetentionSeconds"), `${dlqRetention} s is shorter than messageRetentionSeconds (${retention} s), so dead letters could expire on arrival; set it to at least ${retention}.`);
+  }
+  if (props.contentBasedDeduplication !== undefined && !props.fifo) {
+    problems.add(p("contentBasedDeduplication"), "applies only to FIFO queues; set fifo: true or remove it.");
+  }
+  const timeout = props.consumerTimeoutSeconds ?? QUEUE_DEFAULTS.consumerTimeoutSeconds;
+  const window = props.consumerBatchingWindowSeconds ?? QUEUE_DEFAULTS.consumerBatchingWindowSeconds;
+  if (isLiteralNumber(props.visibilityTimeoutSeconds) && isLiteralNumber(timeout) && isLiteralNumber(window)) {
+    const required = requiredVisibilityTimeoutSeconds(timeout, window);
+    const c = (name: string) => prefixed(consumerPrefix, name);
+    if (props.visibilityTimeoutSeconds < required) {
+      problems.add(
+        p("visibilityTimeoutSeconds"),
+        `${props.visibilityTimeoutSeconds} s is below 6 x ${c(consumerPrefix ? "timeoutSeconds" : "consumerTimeoutSeconds")} (${timeout} s) + ${c(consumerPrefix ? "batchingWindowSeconds" : "consumerBatchingWindowSeconds")} (${window} s) = ${required} s; set at least ${required} or leave it unset to derive it.`,
+      );
+    } else {
+      range(problems, p("visibilityTimeoutSeconds"), props.visibilityTimeoutSeconds, 0, SQS_MAX_VISIBILITY_SECONDS, "seconds");
+    }
+  }
+  return [...problems.items];
+}
+
+/**
+ * An SQS queue, its dead-letter queue and a synthetic quarantine queue.
+ *
+ * - The main queue redrives to the DLQ after {@link QueueWithDlq.maxReceiveCount} receives.
+ * - The quarantine queue receives the synthetic messages the worker dead-letters, so a
+ *   nightly spike never pages on-call (the DLQ alarm watches only the DLQ).
+ * - Every queue is encrypted (SSE-SQS, or a customer KMS key) and has exactly one queue
+ *   policy, owned here, starting with a statement denying any request not made over TLS.
+ *   Add statements with {@link QueueWithDlq.addToResourcePolicy}.
+ */
+export class QueueWithDlq extends Construct {
+  readonly queue: SqsQueue;
+  readonly dlq: SqsQueue;
+  readonly quarantineQueue: SqsQueue;
+  /** The queue policies, one per queue. */
+  readonly policies: Readonly<Record<QueueRole, SqsQueuePolicy>>;
+  readonly maxReceiveCount: number;
+  /** The visibility timeout in effect, seconds (given or derived). */
+  readonly visibilityTimeoutSeconds: number;
+  readonly fifo: boolean;
+  /** The customer KMS key, when one encrypts the queues. */
+  readonly kmsKeyArn?: string;
+  private readonly statements: Record<QueueRole, PolicyStatement[]> = { queue: [], dlq: [], quarantine: [] };
+
+  constructor(scope: Construct, id: string, props: QueueWithDlqProps = {}) {
+    super(scope, id);
+    const problems = new Problems();
+    problems.addAll(validateQueueProps(props));
+    problems.throwIfAny(this.node.path, "QueueWithDlq");
+
+    this.fifo = props.fifo ?? false;
+    this.maxReceiveCount = props.maxReceiveCount ?? QUEUE_DEFAULTS.maxReceiveCount;
+    this.visibilityTimeoutSeconds =
+      props.visibilityTimeoutSeconds ??
+      requiredVisibilityTimeoutSeconds(
+        props.consumerTimeoutSeconds ?? QUEUE_DEFAULTS.consumerTimeoutSeconds,
+        props.consumerBatchingWindowSeconds ?? QUEUE_DEFAULTS.consumerBatchingWindowSeconds,
+      );
+    this.kmsKeyArn = props.kmsKeyArn;
+
+    const encryption = props.kmsKeyArn
+      ? {
+          kmsMasterKeyId: props.kmsKeyArn,
+          kmsDataKeyReusePeriodSeconds: props.kmsDataKeyReusePeriodSeconds ?? QUEUE_DEFAULTS.kmsDataKeyReusePeriodSeconds,
+        }
+      : { sqsManagedSseEnabled: true };
+    const fifo = this.fifo
+      ? { fifoQueue: true, contentBasedDeduplication: props.contentBasedDeduplication ?? true }
+      : {};
+    const name = (suffix: string) =>
+      physicalName(this, { prefix: props.namePrefix, suffix, maxLength: NAME_LIMITS.sqsQueue, ending: this.fifo ? ".fifo" : "" });
+    const tags = props.tags ? { ...props.tags } : undefined;
+    const maxMessageSize = props.maxMessageSizeBytes ?? QUEUE_DEFAULTS.maxMessageSizeBytes;
+    const deadLetterRetention = props.deadLetterRetentionSeconds ?? QUEUE_DEFAULTS.deadLetterRetentionSeconds;
+
+    this.dlq = new SqsQueue(this, "dlq", {
+      name: name("dlq"),
+      messageRetentionSeconds: deadLetterRetention,
+      maxMessageSize,
+      ...(this.fifo ? { fifoQueue: true } : {}),
+      ...encryption,
+      tags,
+    });
+    this.quarantineQueue = new SqsQueue(this, "quarantine", {
+      name: name("quarantine"),
+      messageRetentionSeconds: deadLetterRetention,
+      maxMessageSize,
+      ...(this.fifo ? { fifoQueue: true } : {}),
+      ...encryption,
+      tags,
+    });
+    this.queue = new SqsQueue(this, "queue", {
+      name: name("queue"),
+      visibilityTimeoutSeconds: this.visibilityTimeoutSeconds,
+      messageRetentionSeconds: props.messageRetentionSeconds ?? QUEUE_DEFAULTS.messageRetentionSeconds,
+      maxMessageSize,
+      redrivePolicy: JSON.stringify({ deadLetterTargetArn: this.dlq.arn, maxReceiveCount: this.maxReceiveCount }),
+      ...fifo,
+      ...encryption,
+      tags,
+    });
+
+    const queues: Record<QueueRole, SqsQueue> = { queue: this.queue, dlq: this.dlq, quarantine: this.quarantineQueue };
+    const policies = {} as Record<QueueRole, SqsQueuePolicy>;
+    for (const role of Object.keys(queues) as QueueRole[]) {
+      const q = queues[role];
+      this.statements[role].push({
+        Sid: "DenyInsecureTransport",
+        Effect: "Deny",
+        Principal: "*",
+        Action: "sqs:*",
+        Resource: q.arn,
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+      });
+      policies[role] = new SqsQueuePolicy(this, `${role}-policy`, {
+        queueUrl: q.url,
+        policy: Lazy.stringValue({ produce: () => policyDocument(this.statements[role]) }),
+      });
+    }
+    this.policies = policies;
+  }
+
+  /**
+   * Adds a statement to the policy of one of the queues (default: the main queue), e.g.
+   * the EventBridge rule's `sqs:SendMessage` allow. Statements are rendered at synth.
+   */
+  addToResourcePolicy(statement: PolicyStatement, target: QueueRole = "queue"): void {
+    this.statements[target].push(statement);
+  }
+
+  /** The ARNs of the three queues. */
+  get arns(): { queue: string; dlq: string; quarantine: string } {
+    return { queue: this.queue.arn, dlq: this.dlq.arn, quarantine: this.quarantineQueue.arn };
+  }
+}

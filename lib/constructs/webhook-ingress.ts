@@ -1,0 +1,430 @@
+/**
+ * The webhook ingress: an API Gateway REST API whose one POST resource sends the raw
+ * request body to SQS through an AWS service integration (no Lambda on the hot path).
+ */
+import { createHash } from "node:crypto";
+import { Construct } from "constructs";
+import { TerraformOutput, Token } from "cdktf";
+import { ApiGatewayBasePathMapping } from "@cdktf/provider-aws/lib/api-gateway-base-path-mapping";
+import { ApiGatewayDeployment } from "@cdktf/provider-aws/lib/api-gateway-deployment";
+import { ApiGatewayDomainName } from "@cdktf/provider-aws/lib/api-gateway-domain-name";
+import { ApiGatewayIntegration } from "@cdktf/provider-aws/lib/api-gateway-integration";
+import { ApiGatewayIntegrationResponse } from "@cdktf/provider-aws/lib/api-gateway-integration-response";
+import { ApiGatewayMethod } from "@cdktf/provider-aws/lib/api-gateway-method";
+import { ApiGatewayMethodResponse } from "@cdktf/provider-aws/lib/api-gateway-method-response";
+import { ApiGatewayMethodSettings } from "@cdktf/provider-aws/lib/api-gateway-method-settings";
+import { ApiGatewayRequestValidator } from "@cdktf/provider-aws/lib/api-gateway-request-validator";
+import { ApiGatewayResource } from "@cdktf/provider-aws/lib/api-gateway-resource";
+import { ApiGatewayRestApi } from "@cdktf/provider-aws/lib/api-gateway-rest-api";
+import { ApiGatewayStage } from "@cdktf/provider-aws/lib/api-gateway-stage";
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
+import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { Wafv2WebAclAssociation } from "@cdktf/provider-aws/lib/wafv2-web-acl-association";
+import { SIGNATURE_HEADER } from "../runtime/signature";
+import { DEAD_LETTER_ATTRIBUTE } from "../runtime/dead-letter";
+import { Problems, ValidationProblem, isLiteralNumber, prefixed } from "./errors";
+import { DEFAULT_LOG_RETENTION_DAYS, checkLogRetention } from "./log-retention";
+import { NAME_LIMITS, physicalName } from "./naming";
+import { PolicyStatement, assumeRolePolicy, policyDocument } from "./policy";
+
+/** SQS allows 10 message attributes; the signature takes one and the dead-letter context one. */
+export const MAX_EXTRA_HEADERS = 10 - 2;
+
+export const INGRESS_DEFAULTS = {
+  path: "webhook",
+  stageName: "v1",
+  throttlingRateLimitPerSecond: 5000,
+  throttlingBurstLimit: 5000,
+  accessLogRetentionDays: DEFAULT_LOG_RETENTION_DAYS,
+  tracing: false,
+  detailedMetrics: false,
+  orderingKeyPaths: ["$.channel.id", "$.channel.to.id"] as readonly string[],
+} as const;
+
+/** The method response codes the integration can answer with. */
+export const INGRESS_STATUS = { accepted: "200", sqsClientError: "500", sqsServerError: "502" } as const;
+
+/** The webhook ingress settings a user gives (also the `ingress` option of `ConsumerPipeline`). */
+export interface WebhookIngressOptions {
+  /**
+   * The resource path receiving webhooks (segments of letters, digits, `._~-`, joined by `/`).
+   * @default "webhook"
+   */
+  readonly path?: string;
+  /**
+   * The stage name (letters, digits, `_`).
+   * @default "v1"
+   */
+  readonly stageName?: string;
+  /**
+   * Stage throttling steady rate, requests per second (> 0). Genesys retries a throttled
+   * webhook only 5 times, so the ingress must never be the limiter: the queue absorbs spikes.
+   * Half the default account limit (10,000/s), so one pipeline cannot starve the others.
+   * @default 5000
+   */
+  readonly throttlingRateLimitPerSecond?: number;
+  /**
+   * Stage throttling burst, requests (>= 1; the account burst is 5,000 by default).
+   * @default 5000
+   */
+  readonly throttlingBurstLimit?: number;
+  /**
+   * Request headers copied into SQS message attributes (same name), each only when present.
+   * At most 8: SQS allows 10 attributes and the signature and the dead-letter context use two.
+   * @default none
+   */
+  readonly extraHeaders?: readonly string[];
+  /**
+   * FIFO only: JSONPath expressions into the body whose values, joined by `:`, form the
+   * message group id (the ordering key). Group ids over 128 characters are rejected by SQS.
+   * @default ["$.channel.id", "$.channel.to.id"] (the integration and the external party of an outbound message)
+   */
+  readonly orderingKeyPaths?: readonly string[];
+  /**
+   * Retention of the access log group, days.
+   * @default 30
+   */
+  readonly accessLogRetentionDays?: number;
+  /**
+   * ARN of a customer-managed KMS key encrypting the access log group.
+   * @default none (CloudWatch Logs' own encryption)
+   */
+  readonly accessLogKmsKeyArn?: string;
+  /**
+   * X-Ray tracing on the stage.
+   * @default false
+   */
+  readonly tracing?: boolean;
+  /**
+   * Per-method CloudWatch metrics (the API-level 4XXError/5XXError/Count metrics exist without it).
+   * @default false
+   */
+  readonly detailedMetrics?: boolean;
+  /**
+   * ARN of a WAFv2 web ACL (REGIONAL scope) to associate with the stage.
+   * @default none
+   */
+  readonly webAclArn?: string;
+  /**
+   * A custom domain (regional endpoint, TLS 1.2) mapped to the stage; point a DNS alias at
+   * `WebhookIngress.domainName.regionalDomainName`.
+   * @default none
+   */
+  readonly customDomain?: {
+    /** The domain name, e.g. `hooks.example.com`. */
+    readonly domainName: string;
+    /** ARN of an ACM certificate for it, in the stack's region. */
+    readonly certificateArn: string;
+    /** Base path under the domain. @default none (the domain root) */
+    readonly basePath?: string;
+  };
+}
+
+export interface WebhookIngressProps extends WebhookIngressOptions {
+  /** The queue messages are sent to (literal `name` needed in the integration URI). */
+  readonly queue: { readonly arn: string; readonly name: string };
+  /** True when the queue is FIFO (the template then sets MessageGroupId). @default false */
+  readonly fifo?: boolean;
+  /** The queue's customer KMS key, if any (the integration role may use it). @default none */
+  readonly kmsKeyArn?: string;
+  /** Prepended to every name. @default none */
+  readonly namePrefix?: string;
+  /** Tags on every taggable resource. @default none */
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+const SEGMENT = /^[A-Za-z0-9._~-]+$/;
+const ATTRIBUTE_NAME = /^[A-Za-z0-9_.-]{1,256}$/;
+
+/** Every problem with ingress props (prop names prefixed with `prefix`). */
+export function validateIngressProps(props: WebhookIngressOptions, fifo: boolean, prefix?: string, fifoProp = "fifo"): ValidationProblem[] {
+  const problems = new Problems();
+  const p = (name: string) => prefixed(prefix, name);
+  if (props.path !== undefined && !props.path.split("/").every((s) => SEGMENT.test(s))) {
+    problems.add(p("path"), `"${props.path}" is not a resource path; use segments of letters, digits and ._~- joined by "/", without leading or trailing "/".`);
+  }
+  if (props.stageName !== undefined && !/^[A-Za-z0-9_]{1,128}$/.test(props.stageName)) {
+    problems.add(p("stageName"), `"${props.stageName}" is not a stage name; use letters, digits and underscores.`);
+  }
+  const rate = props.throttlingRateLimitPerSecond;
+  if (isLiteralNumber(rate) && !(rate > 0)) {
+    problems.add(p("throttlingRateLimitPerSecond"), `${rate} would reject every webhook (Genesys then gives up after 5 retries); set a rate above 0 requests per second (default 5000).`);
+  }
+  const burst = props.throttlingBurstLimit;
+  if (isLiteralNumber(burst) && (!(burst >= 1) || !Number.isInteger(burst))) {
+    problems.add(p("throttlingBurstLimit"), `${burst} would reject every webhook; set an integer of at least 1 request (default 5000).`);
+  }
+  const headers = props.extraHeaders ?? [];
+  if (headers.length > MAX_EXTRA_HEADERS) {
+    problems.add(p("extraHeaders"), `${headers.length} headers is more than SQS message attributes allow; keep at most ${MAX_EXTRA_HEADERS} (10 attributes minus ${SIGNATURE_HEADER} and ${DEAD_LETTER_ATTRIBUTE}).`);
+  }
+  const seen = new Set<string>();
+  for (const header of headers) {
+    const lower = header.toLowerCase();
+    if (!ATTRIBUTE_NAME.test(header) || lower.startsWith("aws.") || lower.startsWith("amazon.")) {
+      problems.add(p("extraHeaders"), `"${header}" cannot be an SQS attribute name; use letters, digits, _ . - (not starting with AWS. or Amazon.).`);
+    } else if (lower === SIGNATURE_HEADER.toLowerCase() || lower === DEAD_LETTER_ATTRIBUTE) {
+      problems.add(p("extraHeaders"), `"${header}" is reserved (always carried or set by the pipeline); remove it.`);
+    } else if (seen.has(lower)) {
+      problems.add(p("extraHeaders"), `"${header}" is listed twice; list each header once.`);
+    }
+    seen.add(lower);
+  }
+  if (props.orderingKeyPaths !== undefined) {
+    if (!fifo) problems.add(p("orderingKeyPaths"), `applies only to FIFO queues; set ${fifoProp}: true or remove it.`);
+    if (!props.orderingKeyPaths.length) problems.add(p("orderingKeyPaths"), "is empty; list at least one JSONPath such as \"$.channel.id\".");
+    for (const jsonPath of props.orderingKeyPaths) {
+      if (!/^\$(\.[A-Za-z0-9_-]+)+$/.test(jsonPath)) {
+        problems.add(p("orderingKeyPaths"), `"${jsonPath}" is not a simple JSONPath; use dotted names such as "$.channel.to.id".`);
+      }
+    }
+  }
+  checkLogRetention(problems, p("accessLogRetentionDays"), props.accessLogRetentionDays);
+  if (props.customDomain && (!props.customDomain.domainName || !props.customDomain.certificateArn)) {
+    problems.add(p("customDomain"), "needs both domainName and certificateArn; set both or remove customDomain.");
+  }
+  return [...problems.items];
+}
+
+/** Escapes a string so Terraform reads it literally (`${` and `%{` start Terraform templates). */
+export function escapeTerraformTemplate(text: string): string {
+  // Replacement functions: in a replacement string "$$" would mean one "$".
+  return text.replace(/\$\{/g, () => "$${").replace(/%\{/g, () => "%%{");
+}
+
+/**
+ * The VTL request template (before Terraform escaping): an SQS Query `SendMessage` whose
+ * body is the raw request body, URL-encoded, with the signature header and each extra
+ * header as a String message attribute only when present (SQS rejects empty values), and
+ * for FIFO queues a MessageGroupId from the ordering key.
+ */
+export function webhookRequestTemplate(options: { extraHeaders?: readonly string[]; fifo?: boolean; orderingKeyPaths?: readonly string[] } = {}): string {
+  const headers = [SIGNATURE_HEADER, ...(options.extraHeaders ?? [])];
+  const lines = ["#set($n = 0)", "Action=SendMessage&MessageBody=$util.urlEncode($input.body)"];
+  headers.forEach((header, i) => {
+    lines.push(
+      `#set($h${i} = $input.params('${header}'))`,
+      `#if($h${i} && $h${i} != "")#set($n = $n + 1)` +
+        `&MessageAttribute.\${n}.Name=${encodeURIComponent(header)}` +
+        `&MessageAttribute.\${n}.Value.DataType=String` +
+        `&MessageAttribute.\${n}.Value.StringValue=$util.urlEncode($h${i})#end`,
+    );
+  });
+  if (options.fifo) {
+    const key = (options.orderingKeyPaths ?? INGRESS_DEFAULTS.orderingKeyPaths).map((p) => `$input.path('${p}')`).join(":");
+    lines.push(`#set($group = "${key}")`, "&MessageGroupId=$util.urlEncode($group)");
+  }
+  // One line: line breaks after directives would leak into the Query body.
+  return lines.join("");
+}
+
+/** The 200 response body: `{"messageId":"<SQS message id>"}`. */
+export const ACCEPTED_RESPONSE_TEMPLATE = `{"messageId":"$input.path('$.SendMessageResponse.SendMessageResult.MessageId')"}`;
+
+/** The API Gateway REST API, its POST resource, SQS integration, stage, logs and role. */
+export class WebhookIngress extends Construct {
+  readonly restApi: ApiGatewayRestApi;
+  readonly resource: ApiGatewayResource;
+  readonly method: ApiGatewayMethod;
+  readonly integration: ApiGatewayIntegration;
+  readonly requestValidator: ApiGatewayRequestValidator;
+  readonly deployment: ApiGatewayDeployment;
+  readonly stage: ApiGatewayStage;
+  readonly methodSettings: ApiGatewayMethodSettings;
+  readonly accessLogGroup: CloudwatchLogGroup;
+  /** The role API Gateway assumes to call SQS (sqs:SendMessage on this queue only). */
+  readonly role: IamRole;
+  readonly domainName?: ApiGatewayDomainName;
+  readonly webAclAssociation?: Wafv2WebAclAssociation;
+  /** The webhook URL: `<stage invoke URL>/<path>` (a Terraform reference). */
+  readonly url: string;
+  /** The webhook URL on the custom domain, when one is set. */
+  readonly customDomainUrl?: string;
+  readonly urlOutput: TerraformOutput;
+  /** The request template as API Gateway runs it (unescaped VTL). */
+  readonly requestTemplate: string;
+  /** The API name (a literal), the `ApiName` dimension of its metrics. */
+  readonly apiName: string;
+  readonly stageName: string;
+  readonly path: string;
+
+  constructor(scope: Construct, id: string, props: WebhookIngressProps) {
+    super(scope, id);
+    const problems = new Problems();
+    problems.addAll(validateIngressProps(props, props.fifo ?? false));
+    problems.throwIfAny(this.node.path, "WebhookIngress");
+
+    const tags = props.tags ? { ...props.tags } : undefined;
+    this.path = props.path ?? INGRESS_DEFAULTS.path;
+    this.stageName = props.stageName ?? INGRESS_DEFAULTS.stageName;
+    this.apiName = physicalName(this, { prefix: props.namePrefix, suffix: "api", maxLength: NAME_LIMITS.apiGatewayRestApi });
+    this.requestTemplate = webhookRequestTemplate({ extraHeaders: props.extraHeaders, fifo: props.fifo, orderingKeyPaths: props.orderingKeyPaths });
+
+    const region = new DataAwsRegion(this, "region");
+    const account = new DataAwsCallerIdentity(this, "account");
+
+    this.role = new IamRole(this, "role", {
+      name: physicalName(this, { prefix: props.namePrefix, suffix: "sqs-role", maxLength: NAME_LIMITS.iamRole, allowed: /[A-Za-z0-9_+=,.@-]/ }),
+      assumeRolePolicy: assumeRolePolicy("apigateway.amazonaws.com"),
+      tags,
+    });
+    const statements: PolicyStatement[] = [{ Sid: "SendToQueue", Effect: "Allow", Action: "sqs:SendMessage", Resource: props.queue.arn }];
+    if (props.kmsKeyArn) {
+      statements.push({ Sid: "EncryptForQueue", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: props.kmsKeyArn });
+    }
+    const rolePolicy = new IamRolePolicy(this, "role-policy", { role: this.role.id, name: "send-to-queue", policy: policyDocument(statements) });
+
+    this.restApi = new ApiGatewayRestApi(this, "api", {
+      name: this.apiName,
+      description: `Genesys Cloud webhook ingress of ${this.node.path}`,
+      endpointConfiguration: { types: ["REGIONAL"] },
+      tags,
+    });
+    let parentId = this.restApi.rootResourceId;
+    let resource: ApiGatewayResource | undefined;
+    this.path.split("/").forEach((segment, i) => {
+      resource = new ApiGatewayResource(this, i === 0 ? "resource" : `resource-${i}`, { restApiId: this.restApi.id, parentId, pathPart: segment });
+      parentId = resource.id;
+    });
+    this.resource = resource as ApiGatewayResource;
+
+    this.requestValidator = new ApiGatewayRequestValidator(this, "validator", {
+      restApiId: this.restApi.id,
+      name: "require-signature-header",
+      validateRequestParameters: true,
+      validateRequestBody: false,
+    });
+    this.method = new ApiGatewayMethod(this, "post", {
+      restApiId: this.restApi.id,
+      resourceId: this.resource.id,
+      httpMethod: "POST",
+      // The signature (verified by the worker) is the authentication; the validator rejects requests without it.
+      authorization: "NONE",
+      requestValidatorId: this.requestValidator.id,
+      requestParameters: { [`method.request.header.${SIGNATURE_HEADER}`]: true },
+    });
+    const escapedTemplate = escapeTerraformTemplate(this.requestTemplate);
+    this.integration = new ApiGatewayIntegration(this, "sqs", {
+      restApiId: this.restApi.id,
+      resourceId: this.resource.id,
+      httpMethod: this.method.httpMethod,
+      type: "AWS",
+      integrationHttpMethod: "POST",
+      uri: `arn:aws:apigateway:${region.region}:sqs:path/${account.accountId}/${props.queue.name}`,
+      credentials: this.role.arn,
+      passthroughBehavior: "NEVER",
+      requestParameters: { "integration.request.header.Content-Type": "'application/x-www-form-urlencoded'" },
+      requestTemplates: { "application/json": escapedTemplate },
+      dependsOn: [rolePolicy],
+    });
+    const responses: ApiGatewayIntegrationResponse[] = [];
+    const respond = (key: string, statusCode: string, selectionPattern: string | undefined, body: string) => {
+      const methodResponse = new ApiGatewayMethodResponse(this, `response-${key}`, {
+        restApiId: this.restApi.id,
+        resourceId: this.resource.id,
+        httpMethod: this.method.httpMethod,
+        statusCode,
+        responseModels: { "application/json": "Empty" },
+      });
+      responses.push(
+        new ApiGatewayIntegrationResponse(this, `integration-response-${key}`, {
+          restApiId: this.restApi.id,
+          resourceId: this.resource.id,
+          httpMethod: this.method.httpMethod,
+          statusCode,
+          selectionPattern,
+          responseTemplates: { "application/json": escapeTerraformTemplate(body) },
+          dependsOn: [this.integration, methodResponse],
+        }),
+      );
+    };
+    respond("accepted", INGRESS_STATUS.accepted, undefined, ACCEPTED_RESPONSE_TEMPLATE);
+    // An SQS 4xx (access, size, attribute) is a configuration fault here: answer 5xx so Genesys retries.
+    respond("sqs-client-error", INGRESS_STATUS.sqsClientError, "4\\d{2}", `{"message":"the webhook could not be queued","requestId":"$context.requestId"}`);
+    respond("sqs-server-error", INGRESS_STATUS.sqsServerError, "5\\d{2}", `{"message":"the queue is unavailable; retry","requestId":"$context.requestId"}`);
+
+    const fingerprint = createHash("sha256")
+      .update(
+        JSON.stringify({
+          path: this.path,
+          template: this.requestTemplate,
+          accepted: ACCEPTED_RESPONSE_TEMPLATE,
+          status: INGRESS_STATUS,
+          queue: Token.isUnresolved(props.queue.name) ? "" : props.queue.name,
+          header: SIGNATURE_HEADER,
+        }),
+      )
+      .digest("hex");
+    this.deployment = new ApiGatewayDeployment(this, "deployment", {
+      restApiId: this.restApi.id,
+      triggers: { redeployment: fingerprint },
+      lifecycle: { createBeforeDestroy: true },
+      dependsOn: [this.method, this.integration, ...responses],
+    });
+
+    this.accessLogGroup = new CloudwatchLogGroup(this, "access-logs", {
+      name: `/aws/apigateway/${this.apiName}/${this.stageName}/access`,
+      retentionInDays: props.accessLogRetentionDays ?? INGRESS_DEFAULTS.accessLogRetentionDays,
+      kmsKeyId: props.accessLogKmsKeyArn,
+      tags,
+    });
+    this.stage = new ApiGatewayStage(this, "stage", {
+      restApiId: this.restApi.id,
+      deploymentId: this.deployment.id,
+      stageName: this.stageName,
+      xrayTracingEnabled: props.tracing ?? INGRESS_DEFAULTS.tracing,
+      accessLogSettings: {
+        destinationArn: this.accessLogGroup.arn,
+        format: JSON.stringify({
+          requestId: "$context.requestId",
+          ip: "$context.identity.sourceIp",
+          requestTime: "$context.requestTimeEpoch",
+          httpMethod: "$context.httpMethod",
+          resourcePath: "$context.resourcePath",
+          status: "$context.status",
+          responseLength: "$context.responseLength",
+          integrationStatus: "$context.integration.status",
+          integrationLatency: "$context.integration.latency",
+          error: "$context.error.message",
+        }),
+      },
+      tags,
+    });
+    this.methodSettings = new ApiGatewayMethodSettings(this, "throttling", {
+      restApiId: this.restApi.id,
+      stageName: this.stage.stageName,
+      methodPath: "*/*",
+      settings: {
+        throttlingRateLimit: props.throttlingRateLimitPerSecond ?? INGRESS_DEFAULTS.throttlingRateLimitPerSecond,
+        throttlingBurstLimit: props.throttlingBurstLimit ?? INGRESS_DEFAULTS.throttlingBurstLimit,
+        metricsEnabled: props.detailedMetrics ?? INGRESS_DEFAULTS.detailedMetrics,
+      },
+    });
+    if (props.webAclArn) {
+      this.webAclAssociation = new Wafv2WebAclAssociation(this, "waf", { resourceArn: this.stage.arn, webAclArn: props.webAclArn });
+    }
+    if (props.customDomain) {
+      this.domainName = new ApiGatewayDomainName(this, "domain", {
+        domainName: props.customDomain.domainName,
+        regionalCertificateArn: props.customDomain.certificateArn,
+        endpointConfiguration: { types: ["REGIONAL"] },
+        securityPolicy: "TLS_1_2",
+        tags,
+      });
+      new ApiGatewayBasePathMapping(this, "domain-mapping", {
+        apiId: this.restApi.id,
+        stageName: this.stage.stageName,
+        domainName: this.domainName.domainName,
+        basePath: props.customDomain.basePath,
+      });
+      const base = props.customDomain.basePath ? `/${props.customDomain.basePath}` : "";
+      this.customDomainUrl = `https://${props.customDomain.domainName}${base}/${this.path}`;
+    }
+
+    this.url = `${this.stage.invokeUrl}/${this.path}`;
+    this.urlOutput = new TerraformOutput(this, "url", { value: this.url, description: `Webhook URL of ${this.node.path}` });
+  }
+}

@@ -1,0 +1,393 @@
+/**
+ * The worker: a Lambda function bundled from the user's entry file, its log group, a
+ * least-privilege role, and the SQS event source mapping (batch size, batching window,
+ * maximum concurrency, partial batch responses). Its environment is written only through
+ * the shared contract (`workerEnvironment`).
+ */
+import { Construct } from "constructs";
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
+import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
+import { LambdaEventSourceMapping } from "@cdktf/provider-aws/lib/lambda-event-source-mapping";
+import { CONTRACT_PREFIX, IngressKind, workerEnvironment } from "../runtime/contract";
+import { BundleProps, BundledFunction, bundleFunction } from "./bundle";
+import { Problems, ValidationProblem, isLiteralNumber, prefixed } from "./errors";
+import { DEFAULT_LOG_RETENTION_DAYS, checkLogRetention } from "./log-retention";
+import { NAME_LIMITS, physicalName } from "./naming";
+import { PolicyStatement, assumeRolePolicy, policyDocument } from "./policy";
+import { TableRef } from "./pipeline-tables";
+
+/** Worker defaults, one place. */
+export const WORKER_DEFAULTS = {
+  handler: "handler",
+  runtime: "nodejs22.x",
+  memorySizeMb: 512,
+  timeoutSeconds: 30,
+  architecture: "arm64",
+  tracing: "PassThrough",
+  logRetentionDays: DEFAULT_LOG_RETENTION_DAYS,
+  batchSize: 10,
+  batchingWindowSeconds: 0,
+  maxConcurrency: 5,
+  downstreamRequestsPerMinute: 300,
+} as const;
+
+/** The SQS event source mapping's limits. */
+export const MAX_CONCURRENCY_RANGE = { min: 2, max: 1000 } as const;
+
+/** The worker settings a user gives (also the `worker` option of `ConsumerPipeline`). */
+export interface WorkerOptions {
+  /** The handler's entry file (TypeScript or JavaScript), absolute or relative to the working directory. */
+  readonly entry: string;
+  /**
+   * Name of the handler export in the entry file.
+   * @default "handler"
+   */
+  readonly handler?: string;
+  /**
+   * Lambda runtime.
+   * @default "nodejs22.x"
+   */
+  readonly runtime?: string;
+  /**
+   * Memory, MB (128..10240); CPU scales with it.
+   * @default 512
+   */
+  readonly memorySizeMb?: number;
+  /**
+   * Function timeout, seconds (1..900). The queue's visibility timeout is derived from it
+   * (6 x this + the batching window).
+   * @default 30
+   */
+  readonly timeoutSeconds?: number;
+  /**
+   * Instruction set.
+   * @default "arm64"
+   */
+  readonly architecture?: "arm64" | "x86_64";
+  /**
+   * Reserved concurrency, instances. When set it must be at least `maxConcurrency`.
+   * @default none (the account's unreserved pool)
+   */
+  readonly reservedConcurrency?: number;
+  /**
+   * Subnets and security groups to run in (the role then gets AWSLambdaVPCAccessExecutionRole).
+   * @default none (no VPC)
+   */
+  readonly vpc?: { readonly subnetIds: string[]; readonly securityGroupIds: string[] };
+  /**
+   * X-Ray tracing mode (`Active` also attaches AWSXRayDaemonWriteAccess).
+   * @default "PassThrough"
+   */
+  readonly tracing?: "Active" | "PassThrough";
+  /**
+   * Retention of the function's log group, days (a value CloudWatch Logs accepts).
+   * @default 30
+   */
+  readonly logRetentionDays?: number;
+  /**
+   * ARN of a customer-managed KMS key encrypting the log group.
+   * @default none (CloudWatch Logs' own encryption)
+   */
+  readonly logKmsKeyArn?: string;
+  /**
+   * Messages per invocation (1..10000; at most 10 on FIFO queues; above 10 needs a batching
+   * window). The event source mapping also stops a batch at Lambda's 6 MB payload limit.
+   * @default 10
+   */
+  readonly batchSize?: number;
+  /**
+   * How long the event source mapping gathers a batch, seconds (0..300; not on FIFO queues).
+   * @default 0
+   */
+  readonly batchingWindowSeconds?: number;
+  /**
+   * Most concurrent invocations the event source mapping starts, instances (2..1000).
+   * This is where the pace is set: the downstream budget is shared among these instances.
+   * @default 5
+   */
+  readonly maxConcurrency?: number;
+  /**
+   * The downstream request budget of the whole pipeline, requests per minute (Genesys
+   * Platform API: 300 per client-credentials token by default). Each instance gets
+   * `downstreamRequestsPerMinute / 60 / maxConcurrency` requests per second.
+   * @default 300
+   */
+  readonly downstreamRequestsPerMinute?: number;
+  /**
+   * Per-instance token-bucket burst, requests.
+   * @default the runtime's default (1)
+   */
+  readonly downstreamBurst?: number;
+  /** Base of the full-jitter backoff, seconds. @default the runtime's default (2) */
+  readonly backoffBaseSeconds?: number;
+  /** Cap of any redelivery delay, seconds. @default the runtime's default (900) */
+  readonly backoffMaxSeconds?: number;
+  /** How long a processed message id is remembered, seconds. @default the runtime's default (86400) */
+  readonly idempotencyTtlSeconds?: number;
+  /** How long synthetic receipts are kept, seconds. @default the runtime's default (604800) */
+  readonly receiptTtlSeconds?: number;
+  /**
+   * Extra environment variables for the handler's own settings. Names starting with
+   * `GCX_` are reserved for the contract. Never put secret values here: pass an ARN.
+   * @default none
+   */
+  readonly environment?: Readonly<Record<string, string>>;
+  /** Bundling options (external modules, define, minify). @default esbuild defaults of {@link bundleFunction} */
+  readonly bundling?: Omit<BundleProps, "entry">;
+}
+
+/** Settings of the Genesys Cloud API the worker calls (written to the contract). */
+export interface GenesysApiOptions {
+  /** Genesys Cloud region as the provider names it, e.g. `eu-west-1`. @default the runtime's default (us-east-1) */
+  readonly region?: string;
+  /** Override of `https://api.<region domain>` (a local fake downstream). @default none */
+  readonly apiBaseUrl?: string;
+  /** Override of `https://login.<region domain>` (a local fake downstream). @default none */
+  readonly loginBaseUrl?: string;
+}
+
+/** The queues a worker consumes and dead-letters to (a `QueueWithDlq` fits). */
+export interface WorkerQueues {
+  readonly queue: { readonly arn: string; readonly url: string };
+  readonly dlq: { readonly arn: string; readonly url: string };
+  readonly quarantineQueue: { readonly arn: string; readonly url: string };
+  readonly maxReceiveCount: number;
+  readonly fifo: boolean;
+  /** The customer KMS key of the queues, if any. */
+  readonly kmsKeyArn?: string;
+}
+
+export interface WorkerProps extends WorkerOptions {
+  /** The queues (a `QueueWithDlq`). */
+  readonly queues: WorkerQueues;
+  /** The pipeline's ingress kind, written to the contract. @default "webhook" */
+  readonly ingressKind?: IngressKind;
+  /** ARN of the webhook signing secret (required for the webhook kind). */
+  readonly signingSecretArn?: string;
+  /** ARN of the Genesys OAuth credentials secret. @default none */
+  readonly genesysCredentialsSecretArn?: string;
+  /** Genesys API settings. @default none */
+  readonly genesys?: GenesysApiOptions;
+  /** The idempotency table, and the receipts table if any. */
+  readonly tables: { readonly idempotency: TableRef; readonly receipts?: TableRef };
+  /** Customer KMS keys of the tables and secrets, if any (the role may use them). @default none */
+  readonly kmsKeyArns?: readonly string[];
+  /** Prepended to the function and role names. @default none */
+  readonly namePrefix?: string;
+  /** Tags on every resource. @default none */
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+/** The per-instance downstream rate, requests per second. */
+export function perInstanceRatePerSecond(requestsPerMinute: number, maxConcurrency: number): number {
+  return Math.round((requestsPerMinute / 60 / maxConcurrency) * 10_000) / 10_000;
+}
+
+function range(problems: Problems, prop: string, value: number | undefined, min: number, max: number, unit: string, why = ""): void {
+  if (!isLiteralNumber(value)) return;
+  if (value < min || value > max || !Number.isInteger(value)) {
+    problems.add(prop, `${value} is outside ${min}..${max}; set an integer from ${min} to ${max} ${unit}${why}.`);
+  }
+}
+
+/**
+ * Every problem with worker props. `fifo` and `maxMessageSizeBytes` come from the queue;
+ * `queuePrefix` names the queue props in messages.
+ */
+export function validateWorkerProps(
+  props: WorkerOptions,
+  queue: { fifo?: boolean; maxMessageSizeBytes?: number },
+  prefix?: string,
+  queuePrefix?: string,
+): ValidationProblem[] {
+  const problems = new Problems();
+  const p = (name: string) => prefixed(prefix, name);
+  const fifoProp = prefixed(queuePrefix, "fifo");
+  if (!props.entry) problems.add(p("entry"), "is required; set the path of the handler's entry file.");
+  range(problems, p("timeoutSeconds"), props.timeoutSeconds, 1, 900, "seconds");
+  range(problems, p("memorySizeMb"), props.memorySizeMb, 128, 10_240, "MB");
+  range(problems, p("maxConcurrency"), props.maxConcurrency, MAX_CONCURRENCY_RANGE.min, MAX_CONCURRENCY_RANGE.max, "instances", " (the event source mapping's scaling_config limit)");
+  range(problems, p("batchingWindowSeconds"), props.batchingWindowSeconds, 0, 300, "seconds");
+  range(problems, p("batchSize"), props.batchSize, 1, 10_000, "messages");
+  checkLogRetention(problems, p("logRetentionDays"), props.logRetentionDays);
+  const batchSize = props.batchSize ?? WORKER_DEFAULTS.batchSize;
+  const window = props.batchingWindowSeconds ?? WORKER_DEFAULTS.batchingWindowSeconds;
+  if (queue.fifo) {
+    if (isLiteralNumber(window) && window > 0) {
+      problems.add(p("batchingWindowSeconds"), `${window} s is not allowed with ${fifoProp}: true (FIFO event sources take no batching window); remove it or use a standard queue.`);
+    }
+    if (isLiteralNumber(batchSize) && batchSize > 10) {
+      problems.add(p("batchSize"), `${batchSize} is over 10, the largest batch on a FIFO queue; set at most 10.`);
+    }
+  } else if (isLiteralNumber(batchSize) && batchSize > 10 && isLiteralNumber(window) && window < 1) {
+    problems.add(p("batchSize"), `${batchSize} is over 10 without a batching window; set batchingWindowSeconds to at least 1 or batchSize to at most 10.`);
+  }
+  const maxConcurrency = props.maxConcurrency ?? WORKER_DEFAULTS.maxConcurrency;
+  if (isLiteralNumber(props.reservedConcurrency)) {
+    if (props.reservedConcurrency < 0 || !Number.isInteger(props.reservedConcurrency)) {
+      problems.add(p("reservedConcurrency"), `${props.reservedConcurrency} is not an instance count; set a positive integer or remove it.`);
+    } else if (isLiteralNumber(maxConcurrency) && props.reservedConcurrency < maxConcurrency) {
+      problems.add(p("reservedConcurrency"), `${props.reservedConcurrency} is below maxConcurrency (${maxConcurrency}), so the function would be throttled; set at least ${maxConcurrency} or lower maxConcurrency.`);
+    }
+  }
+  if (isLiteralNumber(props.downstreamRequestsPerMinute) && !(props.downstreamRequestsPerMinute > 0)) {
+    problems.add(p("downstreamRequestsPerMinute"), `${props.downstreamRequestsPerMinute} leaves no downstream budget; set a positive number of requests per minute (Genesys default: 300).`);
+  }
+  for (const name of Object.keys(props.environment ?? {})) {
+    if (name.startsWith(CONTRACT_PREFIX)) {
+      problems.add(p(`environment.${name}`), `names starting with ${CONTRACT_PREFIX} are reserved for the construct's contract; rename it.`);
+    }
+  }
+  if (props.vpc && (!props.vpc.subnetIds.length || !props.vpc.securityGroupIds.length)) {
+    problems.add(p("vpc"), "needs at least one subnet id and one security group id; set both or remove vpc.");
+  }
+  return [...problems.items];
+}
+
+/** The worker Lambda, its role, log group and event source mapping. */
+export class Worker extends Construct {
+  readonly function: LambdaFunction;
+  readonly role: IamRole;
+  readonly rolePolicy: IamRolePolicy;
+  readonly logGroup: CloudwatchLogGroup;
+  readonly eventSourceMapping: LambdaEventSourceMapping;
+  readonly bundle: BundledFunction;
+  /** The function name (a literal). */
+  readonly functionName: string;
+  readonly timeoutSeconds: number;
+  readonly maxConcurrency: number;
+  readonly batchingWindowSeconds: number;
+  /** The per-instance downstream rate written to the environment, requests per second. */
+  readonly downstreamRatePerSecond: number;
+
+  constructor(scope: Construct, id: string, props: WorkerProps) {
+    super(scope, id);
+    const problems = new Problems();
+    problems.addAll(validateWorkerProps(props, { fifo: props.queues.fifo }));
+    if ((props.ingressKind ?? "webhook") === "webhook" && !props.signingSecretArn) {
+      problems.add("signingSecretArn", "is required for a webhook worker; pass the ARN of the signing secret.");
+    }
+    problems.throwIfAny(this.node.path, "Worker");
+
+    this.timeoutSeconds = props.timeoutSeconds ?? WORKER_DEFAULTS.timeoutSeconds;
+    this.maxConcurrency = props.maxConcurrency ?? WORKER_DEFAULTS.maxConcurrency;
+    this.batchingWindowSeconds = props.batchingWindowSeconds ?? WORKER_DEFAULTS.batchingWindowSeconds;
+    const budget = props.downstreamRequestsPerMinute ?? WORKER_DEFAULTS.downstreamRequestsPerMinute;
+    this.downstreamRatePerSecond = perInstanceRatePerSecond(budget, this.maxConcurrency);
+    const tags = props.tags ? { ...props.tags } : undefined;
+    const q = props.queues;
+
+    this.functionName = physicalName(this, { prefix: props.namePrefix, suffix: "fn", maxLength: NAME_LIMITS.lambdaFunction });
+    this.bundle = bundleFunction(this, "code", { ...(props.bundling ?? {}), entry: props.entry });
+
+    this.logGroup = new CloudwatchLogGroup(this, "logs", {
+      name: `/aws/lambda/${this.functionName}`,
+      retentionInDays: props.logRetentionDays ?? WORKER_DEFAULTS.logRetentionDays,
+      kmsKeyId: props.logKmsKeyArn,
+      tags,
+    });
+
+    this.role = new IamRole(this, "role", {
+      name: physicalName(this, { prefix: props.namePrefix, suffix: "role", maxLength: NAME_LIMITS.iamRole, allowed: /[A-Za-z0-9_+=,.@-]/ }),
+      assumeRolePolicy: assumeRolePolicy("lambda.amazonaws.com"),
+      tags,
+    });
+
+    const statements: PolicyStatement[] = [
+      { Sid: "Logs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: [`${this.logGroup.arn}:*`] },
+      {
+        Sid: "ConsumeQueue",
+        Effect: "Allow",
+        Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"],
+        Resource: q.queue.arn,
+      },
+      { Sid: "DeadLetter", Effect: "Allow", Action: "sqs:SendMessage", Resource: [q.dlq.arn, q.quarantineQueue.arn] },
+      {
+        Sid: "IdempotencyTable",
+        Effect: "Allow",
+        Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
+        Resource: props.tables.idempotency.arn,
+      },
+    ];
+    if (props.tables.receipts) {
+      statements.push({ Sid: "ReceiptsTable", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], Resource: props.tables.receipts.arn });
+    }
+    const secretArns = [props.signingSecretArn, props.genesysCredentialsSecretArn].filter((a): a is string => !!a);
+    if (secretArns.length) {
+      statements.push({ Sid: "ReadSecrets", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secretArns });
+    }
+    const keys = [q.kmsKeyArn, ...(props.kmsKeyArns ?? [])].filter((k): k is string => !!k);
+    if (keys.length) {
+      statements.push({ Sid: "UseKeys", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: [...new Set(keys)] });
+    }
+    this.rolePolicy = new IamRolePolicy(this, "policy", { role: this.role.id, name: "worker", policy: policyDocument(statements) });
+    const attachments: IamRolePolicyAttachment[] = [];
+    if (props.vpc) {
+      attachments.push(new IamRolePolicyAttachment(this, "vpc-access", { role: this.role.name, policyArn: "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole" }));
+    }
+    if (props.tracing === "Active") {
+      attachments.push(new IamRolePolicyAttachment(this, "xray", { role: this.role.name, policyArn: "arn:aws:iam::aws:policy/AWSXRayDaemonWriteAccess" }));
+    }
+
+    const environment = {
+      ...(props.environment ?? {}),
+      ...workerEnvironment({
+        ingressKind: props.ingressKind ?? "webhook",
+        queueUrl: q.queue.url,
+        queueArn: q.queue.arn,
+        dlqUrl: q.dlq.url,
+        quarantineQueueUrl: q.quarantineQueue.url,
+        fifo: q.fifo,
+        maxReceiveCount: q.maxReceiveCount,
+        signatureSecretArn: props.signingSecretArn,
+        idempotencyTable: props.tables.idempotency.name,
+        idempotencyTtlSeconds: props.idempotencyTtlSeconds,
+        receiptsTable: props.tables.receipts?.name,
+        receiptTtlSeconds: props.receiptTtlSeconds,
+        downstreamRatePerSecond: this.downstreamRatePerSecond,
+        downstreamBurst: props.downstreamBurst,
+        backoffBaseSeconds: props.backoffBaseSeconds,
+        backoffMaxSeconds: props.backoffMaxSeconds,
+        genesysRegion: props.genesys?.region,
+        genesysCredentialsSecretArn: props.genesysCredentialsSecretArn,
+        genesysApiBaseUrl: props.genesys?.apiBaseUrl,
+        genesysLoginBaseUrl: props.genesys?.loginBaseUrl,
+      }),
+    };
+
+    this.function = new LambdaFunction(this, "function", {
+      functionName: this.functionName,
+      description: `Consumer worker of ${this.node.path}`,
+      role: this.role.arn,
+      runtime: props.runtime ?? WORKER_DEFAULTS.runtime,
+      handler: `index.${props.handler ?? WORKER_DEFAULTS.handler}`,
+      filename: this.bundle.asset.path,
+      sourceCodeHash: this.bundle.asset.assetHash,
+      architectures: [props.architecture ?? WORKER_DEFAULTS.architecture],
+      memorySize: props.memorySizeMb ?? WORKER_DEFAULTS.memorySizeMb,
+      timeout: this.timeoutSeconds,
+      reservedConcurrentExecutions: props.reservedConcurrency,
+      environment: { variables: environment },
+      tracingConfig: { mode: props.tracing ?? WORKER_DEFAULTS.tracing },
+      vpcConfig: props.vpc ? { subnetIds: props.vpc.subnetIds, securityGroupIds: props.vpc.securityGroupIds } : undefined,
+      loggingConfig: { logFormat: "JSON", logGroup: this.logGroup.name },
+      dependsOn: [this.rolePolicy, ...attachments],
+      tags,
+    });
+
+    this.eventSourceMapping = new LambdaEventSourceMapping(this, "event-source", {
+      functionName: this.function.arn,
+      eventSourceArn: q.queue.arn,
+      batchSize: props.batchSize ?? WORKER_DEFAULTS.batchSize,
+      maximumBatchingWindowInSeconds: q.fifo ? undefined : this.batchingWindowSeconds,
+      scalingConfig: { maximumConcurrency: this.maxConcurrency },
+      functionResponseTypes: ["ReportBatchItemFailures"],
+      // Lambda checks the role's queue permissions when the mapping is created.
+      dependsOn: [this.rolePolicy],
+      tags,
+    });
+  }
+}

@@ -1,0 +1,293 @@
+/**
+ * A synthesized Lambda function, run locally: its bundle (the asset its `filename` points
+ * to, unpacked) loaded in worker threads, each thread one execution environment with the
+ * function's own environment, serving one invocation at a time; the timeout enforced by
+ * terminating the thread (the invocation fails, the next one gets a fresh thread).
+ */
+import { randomUUID } from "node:crypto";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, isAbsolute, join, resolve } from "node:path";
+import { createInterface } from "node:readline";
+import { Worker } from "node:worker_threads";
+import { extractZip } from "./zip";
+
+/** What the host needs to know about one function. */
+export interface FunctionSpec {
+  readonly address: string;
+  readonly name: string;
+  readonly arn: string;
+  /** `index.handler`: module path (relative to the bundle root) and export. */
+  readonly handler: string;
+  readonly runtime: string;
+  /** Default 3 (Lambda's). */
+  readonly timeoutSeconds: number;
+  /** Default 128 (Lambda's); also the thread's old-generation heap limit. */
+  readonly memoryMb: number;
+  /** Directory holding the unpacked bundle. */
+  readonly codeDir: string;
+  /** The complete environment of the function (synthesized variables + runtime variables). */
+  readonly environment: Readonly<Record<string, string>>;
+  /** reserved_concurrent_executions, when synthesized (invocations above it are throttled). */
+  readonly reservedConcurrency?: number;
+}
+
+/** The result of one invocation. */
+export type InvokeResult =
+  | { readonly ok: true; readonly payload: unknown; readonly durationMs: number }
+  | { readonly ok: false; readonly errorType: string; readonly errorMessage: string; readonly durationMs: number; readonly timedOut?: boolean; readonly throttled?: boolean };
+
+/** Counters of one function. */
+export interface FunctionStats {
+  invocations: number;
+  errors: number;
+  timeouts: number;
+  throttles: number;
+  /** Threads started (cold starts). */
+  coldStarts: number;
+  maxConcurrent: number;
+}
+
+/** Options of a {@link FunctionHost}. */
+export interface FunctionHostOptions {
+  /** Threads at most (the concurrency the event sources may use). Default 1. */
+  readonly maxThreads?: number;
+  /** Each line the function writes to stdout / stderr. */
+  readonly onOutput?: (line: string, stream: "stdout" | "stderr") => void;
+  /** Directories the bundle may load modules from that Lambda's runtime provides (the AWS SDK v3). */
+  readonly runtimeModulePaths?: readonly string[];
+}
+
+/** The code each thread runs: loads the handler once, then serves invocations. */
+const BOOTSTRAP = String.raw`
+const { parentPort, workerData } = require("node:worker_threads");
+const path = require("node:path");
+const { pathToFileURL } = require("node:url");
+const { handler, codeDir, functionName, functionArn, memoryMb, logGroup } = workerData;
+const dot = handler.lastIndexOf(".");
+const modulePath = path.join(codeDir, handler.slice(0, dot));
+const exportName = handler.slice(dot + 1);
+let loaded;
+async function load() {
+  let mod;
+  try {
+    mod = require(modulePath);
+  } catch (error) {
+    if (error && (error.code === "ERR_REQUIRE_ESM" || error.code === "MODULE_NOT_FOUND")) {
+      const candidates = [modulePath + ".mjs", modulePath + ".js"];
+      for (const c of candidates) { try { mod = await import(pathToFileURL(c).href); break; } catch (e) { if (c === candidates[candidates.length - 1]) throw error; } }
+    } else throw error;
+  }
+  const fn = mod && (mod[exportName] || (mod.default && mod.default[exportName]));
+  if (typeof fn !== "function") {
+    const e = new Error(handler + " is undefined or not exported");
+    e.name = "Runtime.HandlerNotFound";
+    throw e;
+  }
+  return fn;
+}
+parentPort.on("message", async (message) => {
+  const { id, event, deadline, requestId } = message;
+  const context = {
+    awsRequestId: requestId,
+    functionName,
+    functionVersion: "$LATEST",
+    invokedFunctionArn: functionArn,
+    memoryLimitInMB: String(memoryMb),
+    logGroupName: logGroup,
+    logStreamName: "local/" + process.pid,
+    callbackWaitsForEmptyEventLoop: true,
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done() {}, succeed() {}, fail() {},
+  };
+  try {
+    loaded = loaded || load();
+    const fn = await loaded;
+    let result;
+    if (fn.length >= 3) {
+      result = await new Promise((resolve, reject) => {
+        const r = fn(event, context, (err, value) => (err ? reject(err) : resolve(value)));
+        if (r && typeof r.then === "function") r.then(resolve, reject);
+      });
+    } else result = await fn(event, context);
+    parentPort.postMessage({ id, ok: true, payload: result === undefined ? null : JSON.parse(JSON.stringify(result)) });
+  } catch (error) {
+    loaded = error && error.name === "Runtime.HandlerNotFound" ? undefined : loaded;
+    parentPort.postMessage({ id, ok: false, errorType: (error && error.name) || "Error", errorMessage: String((error && error.message) || error) });
+  }
+});
+`;
+
+interface Thread {
+  worker: Worker;
+  busy: boolean;
+  dead: boolean;
+  pending?: { id: string; resolve: (r: InvokeResult) => void; started: number; timer: NodeJS.Timeout };
+}
+
+/** A pool of execution environments for one function. */
+export class FunctionHost {
+  readonly stats: FunctionStats = { invocations: 0, errors: 0, timeouts: 0, throttles: 0, coldStarts: 0, maxConcurrent: 0 };
+  private readonly threads: Thread[] = [];
+  private readonly waiting: ((t: Thread) => void)[] = [];
+  private inFlight = 0;
+  private closed = false;
+  private readonly maxThreads: number;
+
+  constructor(
+    readonly spec: FunctionSpec,
+    private readonly options: FunctionHostOptions = {},
+  ) {
+    this.maxThreads = Math.max(1, Math.min(options.maxThreads ?? 1, spec.reservedConcurrency ?? Number.POSITIVE_INFINITY));
+  }
+
+  /** Invokes the function with an event (synchronously, as an event source mapping does). */
+  async invoke(event: unknown): Promise<InvokeResult> {
+    if (this.closed) throw new Error(`${this.spec.name}: the function host is closed`);
+    this.stats.invocations++;
+    if (this.spec.reservedConcurrency !== undefined && this.inFlight >= this.spec.reservedConcurrency) {
+      this.stats.throttles++;
+      return { ok: false, errorType: "TooManyRequestsException", errorMessage: "Rate Exceeded.", durationMs: 0, throttled: true };
+    }
+    this.inFlight++;
+    this.stats.maxConcurrent = Math.max(this.stats.maxConcurrent, this.inFlight);
+    try {
+      const thread = await this.acquire();
+      const result = await this.run(thread, event);
+      if (!result.ok) this.stats.errors++;
+      return result;
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  private acquire(): Promise<Thread> {
+    const idle = this.threads.find((t) => !t.busy && !t.dead);
+    if (idle) {
+      idle.busy = true;
+      return Promise.resolve(idle);
+    }
+    if (this.threads.length < this.maxThreads) {
+      const thread = this.spawn();
+      thread.busy = true;
+      return Promise.resolve(thread);
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private release(thread: Thread): void {
+    const next = this.waiting.shift();
+    if (thread.dead) {
+      if (next) {
+        const fresh = this.spawn();
+        fresh.busy = true;
+        next(fresh);
+      }
+      return;
+    }
+    if (next) next(thread);
+    else thread.busy = false;
+  }
+
+  private spawn(): Thread {
+    this.stats.coldStarts++;
+    const paths = [...(this.options.runtimeModulePaths ?? [])];
+    const env: Record<string, string> = { ...this.spec.environment };
+    if (paths.length) env.NODE_PATH = [...paths, env.NODE_PATH].filter(Boolean).join(":");
+    const worker = new Worker(BOOTSTRAP, {
+      eval: true,
+      env,
+      stdout: true,
+      stderr: true,
+      workerData: {
+        handler: this.spec.handler,
+        codeDir: this.spec.codeDir,
+        functionName: this.spec.name,
+        functionArn: this.spec.arn,
+        memoryMb: this.spec.memoryMb,
+        logGroup: `/aws/lambda/${this.spec.name}`,
+      },
+      resourceLimits: { maxOldGenerationSizeMb: Math.max(128, this.spec.memoryMb) },
+    });
+    const thread: Thread = { worker, busy: false, dead: false };
+    for (const stream of ["stdout", "stderr"] as const) {
+      const lines = createInterface({ input: worker[stream] });
+      lines.on("line", (line) => this.options.onOutput?.(line, stream));
+    }
+    worker.on("message", (message: { id: string; ok: boolean; payload?: unknown; errorType?: string; errorMessage?: string }) => {
+      const pending = thread.pending;
+      if (!pending || pending.id !== message.id) return;
+      clearTimeout(pending.timer);
+      thread.pending = undefined;
+      const durationMs = performance.now() - pending.started;
+      pending.resolve(message.ok ? { ok: true, payload: message.payload, durationMs } : { ok: false, errorType: message.errorType ?? "Error", errorMessage: message.errorMessage ?? "", durationMs });
+    });
+    const onDeath = (why: string) => {
+      if (thread.dead) return;
+      thread.dead = true;
+      this.threads.splice(this.threads.indexOf(thread), 1);
+      const pending = thread.pending;
+      if (pending) {
+        clearTimeout(pending.timer);
+        thread.pending = undefined;
+        pending.resolve({ ok: false, errorType: "Runtime.ExitError", errorMessage: why, durationMs: performance.now() - pending.started });
+      }
+    };
+    worker.on("error", (error) => onDeath(`the execution environment failed: ${error.message}`));
+    worker.on("exit", (code) => onDeath(`the execution environment exited with code ${code}`));
+    this.threads.push(thread);
+    return thread;
+  }
+
+  private run(thread: Thread, event: unknown): Promise<InvokeResult> {
+    const id = randomUUID();
+    const timeoutMs = this.spec.timeoutSeconds * 1000;
+    return new Promise<InvokeResult>((resolveResult) => {
+      const started = performance.now();
+      const timer = setTimeout(() => {
+        if (thread.pending?.id !== id) return;
+        thread.pending = undefined;
+        this.stats.timeouts++;
+        thread.dead = true;
+        this.threads.splice(this.threads.indexOf(thread), 1);
+        void thread.worker.terminate();
+        resolveResult({ ok: false, errorType: "Sandbox.Timedout", errorMessage: `Task timed out after ${this.spec.timeoutSeconds.toFixed(2)} seconds`, durationMs: performance.now() - started, timedOut: true });
+      }, timeoutMs);
+      thread.pending = { id, resolve: resolveResult, started, timer };
+      thread.worker.postMessage({ id, event, deadline: Date.now() + timeoutMs, requestId: id });
+    }).finally(() => this.release(thread));
+  }
+
+  /** Terminates every thread (in-flight invocations fail). */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all([...this.threads].map((t) => t.worker.terminate()));
+  }
+}
+
+/** Unpacks a function's bundle into a fresh temporary directory; returns it and a cleanup. */
+export function unpackBundle(stackDir: string, filename: string, address: string): { dir: string; cleanup(): void } {
+  const archive = isAbsolute(filename) ? filename : resolve(stackDir, filename);
+  if (!existsSync(archive)) {
+    throw new Error(`${address}: its bundle ${archive} does not exist (synthesize the stack again: \`CHECKPOINT_DISABLE=1 npx cdktf synth\`)`);
+  }
+  const dir = mkdtempSync(join(tmpdir(), "gcx-lambda-"));
+  try {
+    if (archive.endsWith(".zip")) extractZip(archive, dir);
+    else throw new Error(`${address}: its filename ${filename} is not a .zip archive`);
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** The node_modules directory holding the AWS SDK v3 (Lambda's Node.js runtimes provide it). */
+export function sdkModulePath(): string | undefined {
+  try {
+    const pkg = require.resolve("@aws-sdk/client-sqs/package.json");
+    return dirname(dirname(dirname(pkg)));
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,413 @@
+/**
+ * `runLocalStack`: runs a synthesized stack (`cdktf.out/stacks/<stack>/cdk.tf.json`) on this
+ * machine and sends a spike through it: local SQS, DynamoDB and Secrets Manager servers, the
+ * REST API, each event source mapping's poller and its function's bundle in worker threads,
+ * a Genesys-like fake downstream; then reconciles, evaluates the alarms, writes the reports
+ * and stops everything.
+ */
+import { createWriteStream, mkdirSync, writeFileSync, type WriteStream } from "node:fs";
+import { createServer, type Server } from "node:http";
+import { join, resolve } from "node:path";
+import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { WORKER_CONTRACT } from "../runtime/contract";
+import { SIGNATURE_HEADER } from "../runtime/signature";
+import { parseProfile, type SpikeProfile, type SpikeProfileInput } from "../runtime/loadgen/profile";
+import { runSpike, type SpikeProgress, type SpikeReport } from "../runtime/loadgen/run";
+import { writeReports } from "../runtime/loadgen/reports";
+import { renderSummary } from "../runtime/loadgen/summary";
+import { evaluateAlarms, type AlarmVerdict } from "./alarms";
+import { buildRestApi, startRestApi, type ApiStats, type RestApiServer } from "./api-gateway";
+import { startFakeGenesys, type FakeGenesys, type FakeGenesysStats } from "./fake-genesys";
+import { FunctionHost, sdkModulePath, unpackBundle, type FunctionSpec, type FunctionStats } from "./lambda-host";
+import { ingestEmfLine, MetricStore } from "./metrics";
+import { SqsPoller, type MappingSpec, type PollerStats } from "./poller";
+import { LOCAL_ACCOUNT_ID, StackResolver } from "./resolver";
+import { startSecretsServer, type SecretsServer } from "./secrets-server";
+import { createQueues, createTables, LOCAL_CREDENTIALS, listenLoopback, closeServer, startDynamoServer, startSqsServer, type LocalEndpoint, type LocalQueue, type LocalTable } from "./services";
+import { loadStack, ofType, planStack, type SynthesizedStack, type TfItem } from "./stack";
+
+/** Settings a run may change without editing the stack. */
+export interface LocalOverrides {
+  /** The fake downstream's accepted calls per second. Default 50. */
+  readonly downstreamRatePerSecond?: number;
+  /** The fake downstream's burst, calls. Default: the rate. */
+  readonly downstreamBurst?: number;
+  /** Threads at most per function (each is one execution environment). Default 32. */
+  readonly maxThreadsPerFunction?: number;
+  /** Region of the local account. Default: the stack's aws provider region, else us-east-1. */
+  readonly region?: string;
+}
+
+/** Options of {@link runLocalStack}. */
+export interface LocalRunOptions {
+  /** The stack directory (`cdktf.out/stacks/demo`) or its `cdk.tf.json`. */
+  readonly stack: string;
+  /** The spike profile (object, or JSON / YAML text). */
+  readonly profile: SpikeProfile | SpikeProfileInput | string;
+  /** Where reports go: `<reportDir>/<runId>/`. Default "reports". */
+  readonly reportDir?: string;
+  /** Write the HTML report. Default true. */
+  readonly html?: boolean;
+  readonly overrides?: LocalOverrides;
+  /** The REST API to send to, by address, when the stack has several. Default: the only one. */
+  readonly api?: string;
+  /** Progress of the spike. */
+  readonly onProgress?: (progress: SpikeProgress) => void;
+  /** Called once the stack runs and before any traffic (tests send their own requests here). */
+  readonly beforeSpike?: (running: RunningStack) => Promise<void>;
+  /** Stops the traffic early. */
+  readonly signal?: AbortSignal;
+}
+
+/** What a running emulated stack exposes to a `beforeSpike` hook. */
+export interface RunningStack {
+  /** The ingress URL the load generator sends to (stage invoke URL + resource path). */
+  readonly targetUrl: string;
+  readonly secret: string;
+  readonly region: string;
+  readonly sqsEndpoint: string;
+  readonly dynamoEndpoint: string;
+  readonly queues: readonly LocalQueue[];
+  readonly tables: readonly LocalTable[];
+  readonly downstream: FakeGenesys;
+  /** Settings of the worker that consumes the ingress queue (resolved environment). */
+  readonly workerEnvironment: Readonly<Record<string, string>>;
+  readonly apiStats: ApiStats;
+}
+
+/** The emulator's side of a run's report. */
+export interface EmulatorReport {
+  readonly stack: string;
+  readonly emulated: readonly { readonly address: string; readonly type: string }[];
+  readonly notEmulated: readonly { readonly address: string; readonly type: string; readonly why: string }[];
+  readonly api: { readonly address: string; readonly targetUrl: string; readonly stats: ApiStats };
+  readonly functions: readonly { readonly address: string; readonly name: string; readonly threads: number; readonly stats: FunctionStats; readonly log: string }[];
+  readonly mappings: readonly { readonly address: string; readonly spec: MappingSpec; readonly stats: PollerStats }[];
+  readonly queues: readonly { readonly address: string; readonly name: string; readonly maxVisible: number; readonly final: Record<string, number> }[];
+  readonly downstream: FakeGenesysStats;
+  readonly alarms: readonly AlarmVerdict[];
+}
+
+/** The result of {@link runLocalStack}. */
+export interface LocalRunResult {
+  readonly verdict: "PASS" | "FAIL";
+  readonly spike: SpikeReport;
+  readonly emulator: EmulatorReport;
+  readonly summary: string;
+  /** Absolute paths of the reports written. */
+  readonly reports: string[];
+}
+
+const DEFAULT_DOWNSTREAM_RATE = 50;
+const DEFAULT_MAX_THREADS = 32;
+
+type Closer = () => Promise<void> | void;
+
+function findFunction(resolver: StackResolver, reference: string, where: string): TfItem {
+  const fns = ofType(resolver.stack, "aws_lambda_function");
+  const match = fns.find((f) => [resolver.attribute(f, "arn"), resolver.attribute(f, "function_name"), resolver.attribute(f, "qualified_arn")].includes(reference));
+  if (!match) throw new Error(`${where}: function ${reference} is not an aws_lambda_function of the stack`);
+  return match;
+}
+
+/** The environment Lambda gives a function, plus the local endpoints. */
+function functionEnvironment(resolver: StackResolver, fn: TfItem, endpoints: { sqs: string; dynamo: string; secrets: string }, region: string): Record<string, string> {
+  const env = (resolver.configValue(fn, "environment") as { variables?: Record<string, unknown> } | undefined)?.variables ?? {};
+  const name = String(resolver.attribute(fn, "function_name"));
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) out[k] = typeof v === "string" ? v : JSON.stringify(v);
+  return {
+    ...out,
+    AWS_REGION: region,
+    AWS_DEFAULT_REGION: region,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    AWS_ENDPOINT_URL_SQS: endpoints.sqs,
+    AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamo,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoints.secrets,
+    AWS_LAMBDA_FUNCTION_NAME: name,
+    AWS_LAMBDA_FUNCTION_VERSION: "$LATEST",
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(resolver.configValue(fn, "memory_size") ?? 128),
+    AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${name}`,
+    AWS_EXECUTION_ENV: `AWS_Lambda_${String(resolver.configValue(fn, "runtime") ?? "nodejs22.x")}`,
+    _HANDLER: String(resolver.configValue(fn, "handler")),
+    TZ: "UTC",
+    PATH: process.env.PATH ?? "/usr/bin:/bin",
+  };
+}
+
+/** Runs a synthesized stack locally, sends the profile's spike through it, and reports. */
+export async function runLocalStack(options: LocalRunOptions): Promise<LocalRunResult> {
+  const stack: SynthesizedStack = loadStack(options.stack);
+  const plan = planStack(stack);
+  const profile = parseProfile(options.profile);
+  const region = options.overrides?.region ?? stack.providerRegion ?? "us-east-1";
+  const metrics = new MetricStore();
+  const closers: Closer[] = [];
+  const logs: WriteStream[] = [];
+  const stop = async () => {
+    for (const close of closers.reverse()) {
+      try {
+        await close();
+      } catch {
+        // keep closing the rest
+      }
+    }
+    await Promise.all(logs.map((l) => new Promise((r) => l.end(r))));
+  };
+
+  try {
+    // 1. Servers on free loopback ports.
+    const sqs: LocalEndpoint = await startSqsServer(region, LOCAL_ACCOUNT_ID);
+    closers.push(() => sqs.close());
+    const dynamo = await startDynamoServer();
+    closers.push(() => dynamo.close());
+    const secrets: SecretsServer = await startSecretsServer({ region, accountId: LOCAL_ACCOUNT_ID });
+    closers.push(() => secrets.close());
+    const downstreamRate = options.overrides?.downstreamRatePerSecond ?? DEFAULT_DOWNSTREAM_RATE;
+    const downstream = await startFakeGenesys({ ratePerSecond: downstreamRate, burst: options.overrides?.downstreamBurst });
+    closers.push(() => downstream.close());
+    const apiServers = new Map<string, Server>();
+    const apiEndpoints: Record<string, string> = {};
+    for (const api of ofType(stack, "aws_api_gateway_rest_api")) {
+      const server = createServer();
+      apiEndpoints[api.address] = await listenLoopback(server);
+      apiServers.set(api.address, server);
+      closers.push(() => closeServer(server));
+    }
+
+    // 2. Secrets first (their ARNs come from the secrets server), then resolve the rest.
+    const secretArns: Record<string, string> = {};
+    const bootstrap = new StackResolver(stack, { region, accountId: LOCAL_ACCOUNT_ID, sqsEndpoint: sqs.endpoint, apiEndpoints, orgId: "local-org", secretArns });
+    const secretsClient = new SecretsManagerClient({ region, endpoint: secrets.endpoint, credentials: LOCAL_CREDENTIALS });
+    try {
+      for (const item of ofType(stack, "aws_secretsmanager_secret")) {
+        const name = bootstrap.secretName(item);
+        const created = await secretsClient.send(new CreateSecretCommand({ Name: name }));
+        secretArns[name] = created.ARN!;
+      }
+    } finally {
+      secretsClient.destroy();
+    }
+    const resolver = new StackResolver(stack, { region, accountId: LOCAL_ACCOUNT_ID, sqsEndpoint: sqs.endpoint, apiEndpoints, orgId: "local-org", secretArns });
+    const secretValues = new Map<string, string>();
+    for (const version of ofType(stack, "aws_secretsmanager_secret_version")) {
+      const secretId = String(resolver.configValue(version, "secret_id"));
+      const value = resolver.configValue(version, "secret_string");
+      if (typeof value !== "string") continue;
+      const secret = ofType(stack, "aws_secretsmanager_secret").find((s) => resolver.attribute(s, "arn") === secretId || resolver.attribute(s, "name") === secretId);
+      if (!secret) throw new Error(`${version.address}: secret ${secretId} is not an aws_secretsmanager_secret of the stack`);
+      secrets.put(String(resolver.attribute(secret, "name")), value);
+      secretValues.set(String(resolver.attribute(secret, "arn")), value);
+    }
+
+    // 3. Queues and tables.
+    const queues = await createQueues(resolver, sqs.endpoint, region);
+    const tables = await createTables(resolver, dynamo.endpoint, region);
+
+    // 4. REST APIs.
+    const apis: RestApiServer[] = [];
+    for (const api of ofType(stack, "aws_api_gateway_rest_api")) {
+      const running = await startRestApi({ model: buildRestApi(resolver, api), sqsEndpoint: sqs.endpoint, region, accountId: LOCAL_ACCOUNT_ID, metrics, server: apiServers.get(api.address) });
+      apis.push(running);
+    }
+    if (!apis.length) throw new Error(`${stack.file} has no aws_api_gateway_rest_api: the load generator has no ingress to send to`);
+    const api = options.api ? apis.find((a) => a.model.address === options.api) : apis.length === 1 ? apis[0] : undefined;
+    if (!api) throw new Error(`choose the REST API to send to with \`api\`: one of ${apis.map((a) => a.model.address).join(", ")}`);
+    const ingressRoute = api.model.routes.find((r) => r.httpMethod === "POST" && r.integration.sqsPath) ?? api.model.routes.find((r) => r.integration.sqsPath);
+    if (!ingressRoute) throw new Error(`${api.model.address} has no route integrated with SQS`);
+    const stageName = [...api.model.stages.keys()][0];
+    const targetUrl = `${api.endpoint}/${stageName}${ingressRoute.resourcePath === "/" ? "" : ingressRoute.resourcePath}`;
+    const ingressQueue = queues.find((q) => q.url.endsWith("/" + ingressRoute.integration.sqsPath));
+    if (!ingressQueue) throw new Error(`${ingressRoute.integration.address}: its queue ${ingressRoute.integration.sqsPath} is not an aws_sqs_queue of the stack`);
+
+    // 5. Functions behind event source mappings, and their pollers.
+    const runId = `local-${new Date().toISOString().replace(/[-:]/g, "").replace(/\..*/, "")}-${Math.random().toString(36).slice(2, 6)}`;
+    const reportDir = resolve(options.reportDir ?? "reports", runId);
+    mkdirSync(join(reportDir, "functions"), { recursive: true });
+    const sqsClient = new SQSClient({ region, endpoint: sqs.endpoint, credentials: LOCAL_CREDENTIALS });
+    closers.push(() => sqsClient.destroy());
+    const mappings = ofType(stack, "aws_lambda_event_source_mapping").map((m) => {
+      const cfg = resolver.config(m);
+      const sourceArn = String(cfg.event_source_arn);
+      const queue = queues.find((q) => q.arn === sourceArn);
+      if (!queue) throw new Error(`${m.address}: event source ${sourceArn} is not an SQS queue of the stack; the local emulator runs SQS event sources only`);
+      const fn = findFunction(resolver, String(cfg.function_name), m.address);
+      const spec: MappingSpec = {
+        address: m.address,
+        queueUrl: queue.url,
+        queueArn: queue.arn,
+        batchSize: Number(cfg.batch_size ?? 10),
+        batchingWindowSeconds: Number(cfg.maximum_batching_window_in_seconds ?? 0),
+        maximumConcurrency: Number((cfg.scaling_config as { maximum_concurrency?: number } | undefined)?.maximum_concurrency ?? 1000),
+        reportBatchItemFailures: ((cfg.function_response_types as string[] | undefined) ?? []).includes("ReportBatchItemFailures"),
+        enabled: cfg.enabled !== false,
+      };
+      return { item: m, spec, fn };
+    });
+    const maxThreads = options.overrides?.maxThreadsPerFunction ?? DEFAULT_MAX_THREADS;
+    const hosts = new Map<string, { host: FunctionHost; log: string; environment: Record<string, string> }>();
+    const runtimeModules = sdkModulePath();
+    for (const { fn, spec } of mappings) {
+      if (hosts.has(fn.address)) continue;
+      const cfg = resolver.config(fn);
+      const environment = functionEnvironment(resolver, fn, { sqs: sqs.endpoint, dynamo: dynamo.endpoint, secrets: secrets.endpoint }, region);
+      // The Genesys side goes to the local fake downstream (the contract's base-URL overrides).
+      environment[WORKER_CONTRACT.genesysApiBaseUrl.env] = downstream.endpoint;
+      environment[WORKER_CONTRACT.genesysLoginBaseUrl.env] = downstream.endpoint;
+      const credentialsArn = environment[WORKER_CONTRACT.genesysCredentialsSecretArn.env];
+      if (credentialsArn) {
+        const secret = ofType(stack, "aws_secretsmanager_secret").find((s) => resolver.attribute(s, "arn") === credentialsArn);
+        if (secret && !secretValues.has(credentialsArn)) secrets.put(String(resolver.attribute(secret, "name")), JSON.stringify({ clientId: "local-client", clientSecret: "local-secret" }));
+      }
+      const bundle = unpackBundle(stack.dir, String(cfg.filename), fn.address);
+      closers.push(() => bundle.cleanup());
+      const name = String(resolver.attribute(fn, "function_name"));
+      const logPath = join(reportDir, "functions", `${name}.log`);
+      const log = createWriteStream(logPath);
+      logs.push(log);
+      const threads = Math.min(maxThreads, mappings.filter((m) => m.fn === fn).reduce((sum, m) => sum + m.spec.maximumConcurrency, 0));
+      const functionSpec: FunctionSpec = {
+        address: fn.address,
+        name,
+        arn: String(resolver.attribute(fn, "arn")),
+        handler: String(cfg.handler),
+        runtime: String(cfg.runtime ?? "nodejs22.x"),
+        timeoutSeconds: Number(cfg.timeout ?? 3),
+        memoryMb: Number(cfg.memory_size ?? 128),
+        codeDir: bundle.dir,
+        environment,
+        reservedConcurrency: cfg.reserved_concurrent_executions !== undefined && Number(cfg.reserved_concurrent_executions) >= 0 ? Number(cfg.reserved_concurrent_executions) : undefined,
+      };
+      const host = new FunctionHost(functionSpec, {
+        maxThreads: threads,
+        runtimeModulePaths: runtimeModules ? [runtimeModules] : [],
+        onOutput: (line) => {
+          log.write(line + "\n");
+          ingestEmfLine(metrics, line);
+        },
+      });
+      closers.push(() => host.close());
+      hosts.set(fn.address, { host, log: logPath, environment });
+      void spec;
+    }
+    const pollers = mappings.map(({ spec, fn }) => new SqsPoller({ ...spec, maximumConcurrency: Math.min(spec.maximumConcurrency, maxThreads) }, hosts.get(fn.address)!.host, sqsClient, region, metrics));
+    for (const p of pollers) p.start();
+    closers.push(() => Promise.all(pollers.map((p) => p.stop())).then(() => undefined));
+
+    // 6. Queue sampling, every second (depth; age approximated by the oldest message a poller receives).
+    const depth = new Map<string, { max: number; final: Record<string, number> }>();
+    const sample = async () => {
+      for (const q of queues) {
+        try {
+          const a = await sqsClient.send(new GetQueueAttributesCommand({ QueueUrl: q.url, AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed"] }));
+          const visible = Number(a.Attributes?.ApproximateNumberOfMessages ?? 0);
+          const values = { visible, notVisible: Number(a.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0), delayed: Number(a.Attributes?.ApproximateNumberOfMessagesDelayed ?? 0) };
+          const d = depth.get(q.address) ?? { max: 0, final: values };
+          depth.set(q.address, { max: Math.max(d.max, visible), final: values });
+          const dims = { QueueName: q.name };
+          metrics.put("AWS/SQS", "ApproximateNumberOfMessagesVisible", dims, visible);
+          metrics.put("AWS/SQS", "ApproximateNumberOfMessagesNotVisible", dims, values.notVisible);
+          metrics.put("AWS/SQS", "ApproximateNumberOfMessagesDelayed", dims, values.delayed);
+        } catch {
+          // the server is stopping
+        }
+      }
+    };
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        await sample();
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    })();
+    closers.push(async () => {
+      sampling = false;
+      await sampler;
+    });
+
+    // 7. The load generator's inputs, found through the worker that consumes the ingress queue.
+    const worker = mappings.find((m) => m.spec.queueArn === ingressQueue.arn);
+    if (!worker) throw new Error(`no aws_lambda_event_source_mapping consumes ${ingressQueue.address}, the queue the ingress sends to`);
+    const workerEnv = hosts.get(worker.fn.address)!.environment;
+    const secretArn = workerEnv[WORKER_CONTRACT.signatureSecretArn.env];
+    const secret = secretArn ? secretValues.get(secretArn) : undefined;
+    if (!secret) throw new Error(`${worker.fn.address}: ${WORKER_CONTRACT.signatureSecretArn.env} does not name a secret with an aws_secretsmanager_secret_version in the stack, so there is no signing secret for ${SIGNATURE_HEADER}`);
+    const receiptsTable = workerEnv[WORKER_CONTRACT.receiptsTable.env];
+    const local = { endpoint: sqs.endpoint, region, credentials: LOCAL_CREDENTIALS };
+    const running: RunningStack = {
+      targetUrl,
+      secret,
+      region,
+      sqsEndpoint: sqs.endpoint,
+      dynamoEndpoint: dynamo.endpoint,
+      queues,
+      tables,
+      downstream,
+      workerEnvironment: workerEnv,
+      apiStats: api.stats,
+    };
+    if (options.beforeSpike) await options.beforeSpike(running);
+
+    // 8. The spike, reconciled against the receipts (it waits for the drain).
+    const startMs = Date.now();
+    const spike = await runSpike({
+      targetUrl,
+      secret,
+      profile,
+      runId,
+      receipts: receiptsTable ? { tableName: receiptsTable, endpoint: dynamo.endpoint, region, credentials: LOCAL_CREDENTIALS } : undefined,
+      dlqUrl: workerEnv[WORKER_CONTRACT.dlqUrl.env],
+      quarantineQueueUrl: workerEnv[WORKER_CONTRACT.quarantineQueueUrl.env],
+      sqs: local,
+      onProgress: options.onProgress,
+      signal: options.signal,
+    });
+    await sample();
+    const endMs = Date.now();
+
+    // 9. Alarms and reports.
+    const alarms = evaluateAlarms(resolver, metrics, startMs, endMs);
+    const emulator: EmulatorReport = {
+      stack: stack.file,
+      emulated: plan.emulated.map((i) => ({ address: i.address, type: i.type })),
+      notEmulated: plan.notEmulated.map(({ item, why }) => ({ address: item.address, type: item.type, why })),
+      api: { address: api.model.address, targetUrl, stats: api.stats },
+      functions: [...hosts.entries()].map(([address, h]) => ({ address, name: h.host.spec.name, threads: Math.min(maxThreads, mappings.filter((m) => m.fn.address === address).reduce((s, m) => s + m.spec.maximumConcurrency, 0)), stats: h.host.stats, log: h.log })),
+      mappings: mappings.map((m, i) => ({ address: m.item.address, spec: m.spec, stats: pollers[i].stats })),
+      queues: queues.map((q) => ({ address: q.address, name: q.name, maxVisible: depth.get(q.address)?.max ?? 0, final: depth.get(q.address)?.final ?? {} })),
+      downstream: downstream.stats(),
+      alarms,
+    };
+    const paths = await writeReports(spike, { json: join(reportDir, "spike.json"), html: options.html === false ? undefined : join(reportDir, "spike.html") });
+    const emulatorPath = join(reportDir, "emulator.json");
+    writeFileSync(emulatorPath, JSON.stringify(emulator, null, 2) + "\n");
+    const reports = [...paths, emulatorPath];
+    const verdict = spike.verdict.verdict;
+    const summary = [renderSummary(spike), renderEmulatorSummary(emulator), `reports:\n${reports.map((p) => `  ${p}`).join("\n")}`].join("\n\n");
+    return { verdict, spike, emulator, summary, reports };
+  } finally {
+    await stop();
+  }
+}
+
+/** The emulator's part of the terminal summary. */
+export function renderEmulatorSummary(e: EmulatorReport): string {
+  const lines = [`local emulator (${e.stack})`];
+  lines.push(`  ingress ${e.api.targetUrl}: ${e.api.stats.requests} requests, ${Object.entries(e.api.stats.byStatus).map(([s, n]) => `${s}:${n}`).join(" ")}, ${e.api.stats.throttled} throttled by the stage`);
+  for (const m of e.mappings) {
+    lines.push(`  ${m.address}: batch ${m.spec.batchSize}, window ${m.spec.batchingWindowSeconds}s, max concurrency ${m.spec.maximumConcurrency}; ${m.stats.batches} batches, ${m.stats.received} received, ${m.stats.deleted} deleted, ${m.stats.itemFailures} item failures, ${m.stats.failedBatches} whole-batch failures`);
+  }
+  for (const f of e.functions) {
+    lines.push(`  ${f.name}: ${f.stats.invocations} invocations, ${f.stats.errors} errors, ${f.stats.timeouts} timeouts, ${f.stats.throttles} throttles, ${f.stats.coldStarts} cold starts, peak concurrency ${f.stats.maxConcurrent} (log ${f.log})`);
+  }
+  for (const q of e.queues) lines.push(`  queue ${q.name}: peak visible ${q.maxVisible}, at the end ${JSON.stringify(q.final)}`);
+  lines.push(`  downstream (fake Genesys): ${e.downstream.accepted} accepted, ${e.downstream.throttled} answered 429, ${e.downstream.duplicateEffects} duplicate effects`);
+  if (e.alarms.length) {
+    lines.push("  alarms (approximate):");
+    for (const a of e.alarms) lines.push(`    ${a.state.padEnd(13)} ${a.alarmName}: ${a.metric} ${a.comparison} ${a.threshold}${a.note ? ` (${a.note})` : ""}`);
+  }
+  lines.push(`  not emulated: ${e.notEmulated.length ? [...new Set(e.notEmulated.map((n) => n.type))].join(", ") : "none"}`);
+  return lines.join("\n");
+}

@@ -1,0 +1,143 @@
+/**
+ * A generic downstream wrapper: the rules the Genesys client follows, for any other API
+ * (a CRM, ServiceNow): a per-instance token bucket, a timeout, a circuit breaker
+ * (cockatiel) and the classification of answers into the runtime's errors.
+ *
+ * | answer                                   | error thrown                     | counts toward the breaker |
+ * |------------------------------------------|----------------------------------|---------------------------|
+ * | 429                                      | ThrottledError (Retry-After)     | no                        |
+ * | 408, 5xx, network error, timeout         | DownstreamUnavailableError       | yes                       |
+ * | other 4xx                                | DownstreamRejectedError (permanent) | no                     |
+ * | breaker open                             | CircuitOpenError (call not made) | -                         |
+ */
+import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, circuitBreaker, handleWhen, type CircuitBreakerPolicy } from "cockatiel";
+import { parseRetryAfter } from "../backoff";
+import { CircuitOpenError, DownstreamRejectedError, DownstreamUnavailableError, ThrottledError, WorkerError } from "../errors";
+import { TokenBucket } from "./token-bucket";
+
+export interface CircuitBreakerOptions {
+  /** Consecutive failures (5xx, network, timeout) that open the breaker. Default 5. */
+  readonly consecutiveFailures?: number;
+  /** How long the breaker stays open before one test call, seconds. Default 30. */
+  readonly halfOpenAfterSeconds?: number;
+}
+
+export interface DownstreamOptions {
+  /** A name for errors, logs and metrics, e.g. "genesys" or "crm". */
+  readonly name: string;
+  /** Per-instance request rate, requests per second. Default: no limit. */
+  readonly ratePerSecond?: number;
+  /** Token-bucket burst, requests. Default 1. */
+  readonly burst?: number;
+  /** Longest wait for a rate-limit token before the message is delayed instead, milliseconds. Default 5000. */
+  readonly maxWaitMs?: number;
+  /** Circuit breaker settings, or false for none. Default { consecutiveFailures: 5, halfOpenAfterSeconds: 30 }. */
+  readonly breaker?: CircuitBreakerOptions | false;
+  /** Timeout of one call, milliseconds. Default 10000. */
+  readonly timeoutMs?: number;
+  /**
+   * Which errors thrown by a `call` count as downstream failures for the breaker.
+   * Default: DownstreamUnavailableError and any error that is not one of this runtime's errors.
+   */
+  readonly isFailure?: (error: Error) => boolean;
+}
+
+export type BreakerState = "closed" | "open" | "half-open" | "isolated";
+
+const defaultIsFailure = (error: Error) => error instanceof DownstreamUnavailableError || !(error instanceof WorkerError);
+
+export class Downstream {
+  readonly name: string;
+  readonly timeoutMs: number;
+  private readonly bucket?: TokenBucket;
+  private readonly breaker?: CircuitBreakerPolicy;
+  private readonly halfOpenAfterSeconds: number;
+
+  constructor(options: DownstreamOptions) {
+    this.name = options.name;
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+    if (options.ratePerSecond !== undefined) {
+      this.bucket = new TokenBucket({ ratePerSecond: options.ratePerSecond, burst: options.burst, maxWaitMs: options.maxWaitMs });
+    }
+    const breaker = options.breaker === false ? undefined : (options.breaker ?? {});
+    this.halfOpenAfterSeconds = breaker?.halfOpenAfterSeconds ?? 30;
+    if (breaker) {
+      const consecutive = breaker.consecutiveFailures ?? 5;
+      if (!Number.isInteger(consecutive) || consecutive < 1) throw new RangeError(`${options.name}: breaker.consecutiveFailures must be an integer >= 1, got ${consecutive}`);
+      this.breaker = circuitBreaker(handleWhen(options.isFailure ?? defaultIsFailure), {
+        halfOpenAfter: this.halfOpenAfterSeconds * 1000,
+        breaker: new ConsecutiveBreaker(consecutive),
+      });
+    }
+  }
+
+  /** The breaker's state ("closed" when there is no breaker). */
+  get breakerState(): BreakerState {
+    switch (this.breaker?.state) {
+      case CircuitState.Open:
+        return "open";
+      case CircuitState.HalfOpen:
+        return "half-open";
+      case CircuitState.Isolated:
+        return "isolated";
+      default:
+        return "closed";
+    }
+  }
+
+  /**
+   * Runs one downstream call under the breaker, the rate limit and the timeout.
+   * `fn` receives an AbortSignal that fires at the timeout. While the breaker is open,
+   * throws a {@link CircuitOpenError} without calling `fn` or taking a token.
+   */
+  async call<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const run = async () => {
+      if (this.bucket) await this.bucket.take();
+      const signal = AbortSignal.timeout(this.timeoutMs);
+      try {
+        return await fn(signal);
+      } catch (error) {
+        if (signal.aborted && !(error instanceof WorkerError)) {
+          throw new DownstreamUnavailableError(`${this.name}: no answer within ${this.timeoutMs} ms`, undefined, { cause: error });
+        }
+        throw error;
+      }
+    };
+    if (!this.breaker) return run();
+    try {
+      return await this.breaker.execute(run);
+    } catch (error) {
+      if (error instanceof BrokenCircuitError) throw new CircuitOpenError(this.name, { retryAfterSeconds: this.halfOpenAfterSeconds, cause: error });
+      throw error;
+    }
+  }
+
+  /**
+   * An HTTP request through {@link call}: 2xx/3xx resolve to the Response; other answers
+   * and network failures become the runtime's errors (see the table above).
+   */
+  fetch(url: string | URL, init: RequestInit = {}): Promise<Response> {
+    return this.call(async (signal) => {
+      let response: Response;
+      try {
+        response = await fetch(url, { ...init, signal });
+      } catch (error) {
+        if (signal.aborted) throw error;
+        throw new DownstreamUnavailableError(`${this.name}: ${init.method ?? "GET"} ${String(url)} failed: ${(error as Error).message}`, undefined, { cause: error });
+      }
+      await throwForStatus(this.name, response);
+      return response;
+    });
+  }
+}
+
+/** Throws the runtime error an HTTP answer stands for; returns for 1xx-3xx. Consumes the body of a failed answer. */
+export async function throwForStatus(name: string, response: Response): Promise<void> {
+  const status = response.status;
+  if (status < 400) return;
+  const body = (await response.text().catch(() => "")).slice(0, 1000);
+  const retryAfterSeconds = parseRetryAfter(response.headers.get("retry-after"));
+  if (status === 429) throw new ThrottledError(`${name}: 429 Too Many Requests${retryAfterSeconds !== undefined ? ` (Retry-After ${retryAfterSeconds} s)` : ""}`, status, { retryAfterSeconds });
+  if (status === 408 || status >= 500) throw new DownstreamUnavailableError(`${name}: HTTP ${status}: ${body.slice(0, 200)}`, status, { retryAfterSeconds });
+  throw new DownstreamRejectedError(`${name}: HTTP ${status}: ${body.slice(0, 200)}`, status, body);
+}

@@ -1,0 +1,335 @@
+/**
+ * The open-model sending engine: arrivals leave at their planned times whatever the
+ * target's latency; when `maxInFlight` messages are already in flight an arrival is
+ * dropped and counted, never delayed. Each message is retried as extra attempts of the
+ * same signed body (Retry-After honoured and capped, otherwise full-jitter backoff,
+ * a per-run retry budget), and measured from its planned send time.
+ */
+import { setTimeout as sleep } from "node:timers/promises";
+import { buildSyntheticRequest } from "./message";
+import { fullJitter, parseRetryAfter } from "../backoff";
+import { RetryBudget } from "./retry-budget";
+import { encodeHistogram, newHistogram, recordMs } from "./histogram";
+import { planArrivals, type SpikeProfile } from "./profile";
+import { TargetClient } from "./sender";
+
+/** Ingress-side counts. Message counts unless the name says attempts or responses. */
+export interface IngressCounts {
+  /** Arrivals the plan offered. */
+  offered: number;
+  /** Arrivals not sent because `maxInFlight` messages were in flight. */
+  dropped: number;
+  /** HTTP attempts made, first attempts and retries. */
+  attempts: number;
+  /** Attempts beyond the first. */
+  retries: number;
+  firstAttemptAccepted: number;
+  acceptedAfterRetry: number;
+  /** firstAttemptAccepted + acceptedAfterRetry. */
+  accepted: number;
+  /** Responses 429 or 503 (attempts). */
+  throttledResponses: number;
+  /** Other 5xx responses, timeouts and connection errors (attempts). */
+  errorResponses: number;
+  /** Messages that ended without a 2xx (final 4xx, attempts or retry budget exhausted). */
+  failed: number;
+  /** Retries refused because the run's retry budget was spent. */
+  retriesRefusedByBudget: number;
+  /** Responses by HTTP status ("0" = no response). */
+  statusCodes: Record<string, number>;
+}
+
+/** Per-second series, index = second since the run start. */
+export interface IngressTimeline {
+  offered: number[];
+  attempted: number[];
+  accepted: number[];
+  throttled: number[];
+  dropped: number[];
+  failed: number[];
+}
+
+/** What one sender (the whole run, or one agent of a fan-out) measured; JSON-serializable and mergeable. */
+export interface IngressPart {
+  readonly runId: string;
+  /** Epoch ms the plan starts at (planned send of arrival 0). */
+  readonly startMs: number;
+  /** Epoch ms the last message finished. */
+  readonly endMs: number;
+  readonly counts: IngressCounts;
+  readonly timeline: IngressTimeline;
+  /** Encoded HDR histograms, microseconds. */
+  readonly histograms: { readonly ackUs: string; readonly serviceUs: string };
+  /** Sequence numbers this part owned that were not accepted (dropped or failed). */
+  readonly notAccepted: number[];
+  /** The part's share of the plan: sequence numbers with seq % agentCount === agentIndex. */
+  readonly agentIndex: number;
+  readonly agentCount: number;
+  /** Up to 20 examples of failures, for the report. */
+  readonly failureSamples: string[];
+}
+
+/** A progress snapshot, several times a second while sending. */
+export interface IngressProgress {
+  readonly planned: number;
+  readonly offered: number;
+  readonly accepted: number;
+  readonly failed: number;
+  readonly dropped: number;
+  readonly inFlight: number;
+  readonly elapsedSeconds: number;
+}
+
+export interface IngressOptions {
+  readonly targetUrl: string;
+  readonly secret: string;
+  readonly profile: SpikeProfile;
+  readonly runId: string;
+  /** Epoch ms of the plan's start (a fan-out's start barrier). Default: now + 200 ms. */
+  readonly startAtMs?: number;
+  /** This sender's share of the plan. Default 0 of 1 (everything). */
+  readonly agentIndex?: number;
+  readonly agentCount?: number;
+  readonly integrationId?: string;
+  readonly onProgress?: (progress: IngressProgress) => void;
+  /** Random source for the backoff jitter (tests). Default Math.random. */
+  readonly random?: () => number;
+  /** Stop offering new arrivals when aborted (in-flight messages still finish). */
+  readonly signal?: AbortSignal;
+}
+
+export function emptyCounts(): IngressCounts {
+  return {
+    offered: 0,
+    dropped: 0,
+    attempts: 0,
+    retries: 0,
+    firstAttemptAccepted: 0,
+    acceptedAfterRetry: 0,
+    accepted: 0,
+    throttledResponses: 0,
+    errorResponses: 0,
+    failed: 0,
+    retriesRefusedByBudget: 0,
+    statusCodes: {},
+  };
+}
+
+export function emptyTimeline(): IngressTimeline {
+  return { offered: [], attempted: [], accepted: [], throttled: [], dropped: [], failed: [] };
+}
+
+function bump(series: number[], index: number, by = 1): void {
+  const i = Math.max(0, index);
+  while (series.length <= i) series.push(0);
+  series[i] += by;
+}
+
+/** Sends this part of the plan and measures it. */
+export async function runIngress(options: IngressOptions): Promise<IngressPart> {
+  const { profile, runId, secret } = options;
+  const agentIndex = options.agentIndex ?? 0;
+  const agentCount = options.agentCount ?? 1;
+  const random = options.random ?? Math.random;
+  const retry = profile.sending.retry;
+  const plan = planArrivals(profile);
+  const owned: number[] = [];
+  for (let seq = agentIndex; seq < plan.length; seq += agentCount) owned.push(seq);
+
+  const startMs = options.startAtMs ?? Date.now() + 200;
+  // monotonic clock aligned with the epoch start
+  const perfStart = performance.now() + (startMs - Date.now());
+  const secondOf = (perf: number) => Math.floor((perf - perfStart) / 1000);
+
+  const counts = emptyCounts();
+  const timeline = emptyTimeline();
+  const ack = newHistogram();
+  const service = newHistogram();
+  const notAccepted: number[] = [];
+  const failureSamples: string[] = [];
+  const budget = new RetryBudget({
+    tokens: retry.budgetTokens,
+    retryCost: retry.retryCost,
+    timeoutRetryCost: retry.timeoutRetryCost,
+    successRefund: retry.successRefund,
+  });
+  const client = new TargetClient(options.targetUrl, profile.sending);
+  let inFlight = 0;
+  const pending = new Set<Promise<void>>();
+
+  const fail = (seq: number, at: number, why: string) => {
+    counts.failed++;
+    bump(timeline.failed, secondOf(at));
+    notAccepted.push(seq);
+    if (failureSamples.length < 20) failureSamples.push(`seq ${seq}: ${why}`);
+  };
+
+  const deliver = async (seq: number, plannedPerf: number): Promise<void> => {
+    const request = buildSyntheticRequest({
+      runId,
+      seq,
+      plannedSendMs: startMs + plan[seq],
+      profile,
+      secret,
+      integrationId: options.integrationId,
+    });
+    let paid = 0;
+    for (let attempt = 1; ; attempt++) {
+      counts.attempts++;
+      if (attempt > 1) counts.retries++;
+      bump(timeline.attempted, secondOf(performance.now()));
+      const result = await client.send(request.body, request.headers);
+      const code = String(result.status);
+      counts.statusCodes[code] = (counts.statusCodes[code] ?? 0) + 1;
+      if (!Number.isNaN(result.writtenAt)) recordMs(service, result.endedAt - result.writtenAt);
+      if (result.status >= 200 && result.status < 300) {
+        recordMs(ack, result.endedAt - plannedPerf);
+        counts.accepted++;
+        if (attempt === 1) counts.firstAttemptAccepted++;
+        else counts.acceptedAfterRetry++;
+        bump(timeline.accepted, secondOf(result.endedAt));
+        budget.release(paid);
+        return;
+      }
+      let delayMs: number | undefined;
+      let kind: "error" | "timeout" = "error";
+      if (result.status === 429 || result.status === 503) {
+        counts.throttledResponses++;
+        bump(timeline.throttled, secondOf(result.endedAt));
+        delayMs = retryAfterMs(result.headers["retry-after"], retry.maxRetryAfterSeconds);
+      } else if (result.status >= 500 || result.status === 0) {
+        counts.errorResponses++;
+        // no response at all (timeout, refused or reset connection) costs the timeout price
+        if (result.status === 0) kind = "timeout";
+        delayMs = retryAfterMs(result.headers["retry-after"], retry.maxRetryAfterSeconds);
+      } else {
+        fail(seq, result.endedAt, `HTTP ${result.status} (final)`);
+        return;
+      }
+      const why = result.error ? result.error.message : `HTTP ${result.status}`;
+      if (attempt >= retry.maxAttempts) {
+        fail(seq, result.endedAt, `${why} after ${attempt} attempts`);
+        return;
+      }
+      const cost = budget.acquire(kind);
+      if (cost === undefined) {
+        counts.retriesRefusedByBudget++;
+        fail(seq, result.endedAt, `${why}; retry budget exhausted`);
+        return;
+      }
+      paid = cost;
+      await sleep(delayMs ?? Math.floor(fullJitter(retry.baseDelayMs, attempt - 1, retry.maxDelayMs, random)));
+    }
+  };
+
+  const planned = owned.length;
+  const progressTimer = options.onProgress
+    ? setInterval(() => {
+        options.onProgress!({
+          planned,
+          offered: counts.offered,
+          accepted: counts.accepted,
+          failed: counts.failed,
+          dropped: counts.dropped,
+          inFlight,
+          elapsedSeconds: Math.max(0, (performance.now() - perfStart) / 1000),
+        });
+      }, 250)
+    : undefined;
+
+  try {
+    let next = 0;
+    while (next < owned.length && !options.signal?.aborted) {
+      const now = performance.now();
+      // dispatch every arrival whose planned time has come, late ones included
+      while (next < owned.length && perfStart + plan[owned[next]] <= now) {
+        const seq = owned[next++];
+        const plannedPerf = perfStart + plan[seq];
+        counts.offered++;
+        bump(timeline.offered, secondOf(plannedPerf));
+        if (inFlight >= profile.sending.maxInFlight) {
+          counts.dropped++;
+          bump(timeline.dropped, secondOf(plannedPerf));
+          notAccepted.push(seq);
+          continue;
+        }
+        inFlight++;
+        const p: Promise<void> = deliver(seq, plannedPerf)
+          .catch((error: unknown) => fail(seq, performance.now(), `internal error: ${(error as Error).message}`))
+          .finally(() => {
+            inFlight--;
+            pending.delete(p);
+          });
+        pending.add(p);
+      }
+      if (next < owned.length) {
+        const wait = perfStart + plan[owned[next]] - performance.now();
+        await sleep(Math.max(0, Math.min(wait, 50)));
+      }
+    }
+    await Promise.all([...pending]);
+  } finally {
+    if (progressTimer) clearInterval(progressTimer);
+    await client.close().catch(() => undefined);
+  }
+  options.onProgress?.({
+    planned,
+    offered: counts.offered,
+    accepted: counts.accepted,
+    failed: counts.failed,
+    dropped: counts.dropped,
+    inFlight: 0,
+    elapsedSeconds: (performance.now() - perfStart) / 1000,
+  });
+  notAccepted.sort((a, b) => a - b);
+  return {
+    runId,
+    startMs,
+    endMs: Date.now(),
+    counts,
+    timeline,
+    histograms: { ackUs: encodeHistogram(ack), serviceUs: encodeHistogram(service) },
+    notAccepted,
+    agentIndex,
+    agentCount,
+    failureSamples,
+  };
+}
+
+/** A Retry-After header (delta-seconds or HTTP-date) in milliseconds, capped; undefined when absent or malformed. */
+export function retryAfterMs(header: string | string[] | undefined, capSeconds: number, nowMs: number = Date.now()): number | undefined {
+  const seconds = parseRetryAfter(Array.isArray(header) ? header[0] : header, nowMs);
+  // +1 ms: a timer may fire a fraction of a millisecond early; never retry sooner than asked
+  return seconds === undefined ? undefined : Math.ceil(Math.min(seconds, capSeconds) * 1000) + 1;
+}
+
+function addSeries(into: number[], from: readonly number[]): void {
+  from.forEach((v, i) => bump(into, i, v));
+}
+
+/** Adds the parts of a fan-out into one (counts and series summed, histograms merged by the caller). */
+export function mergeIngressParts(parts: readonly IngressPart[]): Omit<IngressPart, "histograms"> & { histograms: { ackUs: string[]; serviceUs: string[] } } {
+  if (parts.length === 0) throw new Error("mergeIngressParts: no parts");
+  const counts = emptyCounts();
+  const timeline = emptyTimeline();
+  for (const part of parts) {
+    for (const key of Object.keys(counts) as (keyof IngressCounts)[]) {
+      if (key === "statusCodes") {
+        for (const [code, n] of Object.entries(part.counts.statusCodes)) counts.statusCodes[code] = (counts.statusCodes[code] ?? 0) + n;
+      } else counts[key] += part.counts[key];
+    }
+    for (const key of Object.keys(timeline) as (keyof IngressTimeline)[]) addSeries(timeline[key], part.timeline[key]);
+  }
+  return {
+    runId: parts[0].runId,
+    startMs: Math.min(...parts.map((p) => p.startMs)),
+    endMs: Math.max(...parts.map((p) => p.endMs)),
+    counts,
+    timeline,
+    histograms: { ackUs: parts.map((p) => p.histograms.ackUs), serviceUs: parts.map((p) => p.histograms.serviceUs) },
+    notAccepted: parts.flatMap((p) => p.notAccepted).sort((a, b) => a - b),
+    agentIndex: 0,
+    agentCount: parts.length,
+    failureSamples: parts.flatMap((p) => p.failureSamples).slice(0, 20),
+  };
+}

@@ -1,0 +1,264 @@
+/**
+ * A self-contained HTML report: inline CSS and inline SVG charts drawn here (no script,
+ * no CDN, no external request), so the file can be archived, mailed or opened offline.
+ */
+import type { LatencySummary } from "./histogram";
+import type { SpikeReport } from "./run";
+
+const esc = (s: unknown) =>
+  String(s).replace(/[&<>"']/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[ch]!);
+
+const COLORS = {
+  offered: "#7c8da6",
+  attempted: "#e0a53a",
+  accepted: "#2f7ed8",
+  delivered: "#21a366",
+  throttled: "#d9534f",
+  dropped: "#8e44ad",
+  ack: "#2f7ed8",
+  service: "#e0a53a",
+  endToEnd: "#21a366",
+};
+
+function niceMax(v: number): number {
+  if (v <= 0) return 1;
+  const p = 10 ** Math.floor(Math.log10(v));
+  for (const m of [1, 2, 2.5, 5, 10]) if (v <= m * p) return m * p;
+  return 10 * p;
+}
+
+const fmtNum = (n: number) => (Math.abs(n) >= 1000 ? `${Math.round(n / 100) / 10}k` : `${Math.round(n * 10) / 10}`);
+
+interface Series {
+  readonly name: string;
+  readonly color: string;
+  readonly values: readonly number[];
+  readonly dashed?: boolean;
+  readonly bars?: boolean;
+}
+
+/** The per-second timeline: lines for offered / attempted / accepted / delivered, bars for throttled and dropped, phases shaded. */
+export function timelineSvg(report: SpikeReport, width = 960, height = 320): string {
+  const t = report.timeline;
+  const series: Series[] = [
+    { name: "throttled (429/503)", color: COLORS.throttled, values: t.throttled, bars: true },
+    { name: "dropped", color: COLORS.dropped, values: t.dropped, bars: true },
+    { name: "offered", color: COLORS.offered, values: t.offered, dashed: true },
+    { name: "attempted", color: COLORS.attempted, values: t.attempted },
+    { name: "accepted", color: COLORS.accepted, values: t.accepted },
+    ...(t.delivered ? [{ name: "delivered (processed)", color: COLORS.delivered, values: t.delivered }] : []),
+  ];
+  const n = Math.max(1, ...series.map((s) => s.values.length));
+  const m = { l: 56, r: 16, t: 16, b: 64 };
+  const w = width - m.l - m.r;
+  const h = height - m.t - m.b;
+  const yMax = niceMax(Math.max(1, ...series.flatMap((s) => s.values)));
+  const x = (i: number) => m.l + (i / n) * w;
+  const y = (v: number) => m.t + h - (v / yMax) * h;
+  const parts: string[] = [];
+  parts.push(`<svg class="chart" id="timeline-chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="messages per second over time">`);
+  // phase bands
+  report.phases.forEach((ph, i) => {
+    const x0 = x(ph.startSeconds);
+    const x1 = x(Math.min(n, ph.startSeconds + ph.durationSeconds));
+    if (x1 <= x0) return;
+    parts.push(`<rect class="phase" x="${x0.toFixed(1)}" y="${m.t}" width="${(x1 - x0).toFixed(1)}" height="${h}" fill="${i % 2 ? "#f3f5f9" : "#fafbfd"}"/>`);
+    parts.push(`<text x="${((x0 + x1) / 2).toFixed(1)}" y="${m.t + 12}" class="phase-label" text-anchor="middle">${esc(ph.name)}</text>`);
+  });
+  // grid and y axis
+  for (let k = 0; k <= 5; k++) {
+    const v = (yMax * k) / 5;
+    parts.push(`<line x1="${m.l}" x2="${m.l + w}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" class="grid"/>`);
+    parts.push(`<text x="${m.l - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end" class="tick">${fmtNum(v)}</text>`);
+  }
+  const step = Math.max(1, niceMax(n / 12));
+  for (let s = 0; s <= n; s += step) {
+    parts.push(`<line x1="${x(s).toFixed(1)}" x2="${x(s).toFixed(1)}" y1="${m.t + h}" y2="${m.t + h + 4}" class="axis"/>`);
+    parts.push(`<text x="${x(s).toFixed(1)}" y="${m.t + h + 16}" text-anchor="middle" class="tick">${s}</text>`);
+  }
+  parts.push(`<line x1="${m.l}" x2="${m.l + w}" y1="${m.t + h}" y2="${m.t + h}" class="axis"/>`);
+  parts.push(`<text x="${m.l + w / 2}" y="${m.t + h + 32}" text-anchor="middle" class="label">seconds since the planned start</text>`);
+  parts.push(`<text transform="translate(14 ${m.t + h / 2}) rotate(-90)" text-anchor="middle" class="label">messages / s</text>`);
+  const bw = Math.max(1, w / n / 2 - 0.5);
+  for (const [si, s] of series.filter((q) => q.bars).entries()) {
+    s.values.forEach((v, i) => {
+      if (v > 0) parts.push(`<rect class="bar" x="${(x(i) + si * bw).toFixed(1)}" y="${y(v).toFixed(1)}" width="${bw.toFixed(1)}" height="${(m.t + h - y(v)).toFixed(1)}" fill="${s.color}" opacity="0.75"/>`);
+    });
+  }
+  for (const s of series.filter((q) => !q.bars)) {
+    const pts = Array.from({ length: n }, (_, i) => `${x(i + 0.5).toFixed(1)},${y(s.values[i] ?? 0).toFixed(1)}`).join(" ");
+    parts.push(`<polyline class="series" data-series="${esc(s.name)}" points="${pts}" fill="none" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ""} stroke-linejoin="round"/>`);
+  }
+  // legend
+  let lx = m.l;
+  for (const s of series) {
+    const ly = height - 14;
+    parts.push(
+      s.bars
+        ? `<rect x="${lx}" y="${ly - 9}" width="14" height="10" fill="${s.color}" opacity="0.75"/>`
+        : `<line x1="${lx}" x2="${lx + 14}" y1="${ly - 4}" y2="${ly - 4}" stroke="${s.color}" stroke-width="3"${s.dashed ? ' stroke-dasharray="4 3"' : ""}/>`,
+    );
+    parts.push(`<text x="${lx + 19}" y="${ly}" class="legend">${esc(s.name)}</text>`);
+    lx += 34 + s.name.length * 7;
+  }
+  parts.push("</svg>");
+  return parts.join("");
+}
+
+/** Percentile curves on a log "nines" axis (0%, 90%, 99%, 99.9%, ...) with a log latency axis. */
+export function latencySvg(report: SpikeReport, width = 960, height = 320): string {
+  const curves: { name: string; color: string; s: LatencySummary }[] = [
+    { name: "ack, from planned send", color: COLORS.ack, s: report.latency.ack },
+    { name: "service time per attempt", color: COLORS.service, s: report.latency.service },
+    ...(report.latency.endToEnd ? [{ name: "end to end (planned send to processed)", color: COLORS.endToEnd, s: report.latency.endToEnd }] : []),
+  ].filter((c) => c.s.count > 0);
+  const m = { l: 64, r: 16, t: 16, b: 64 };
+  const w = width - m.l - m.r;
+  const h = height - m.t - m.b;
+  const nines = (p: number) => Math.log10(1 / (1 - Math.min(p, 99.999) / 100));
+  const xMax = 5; // 99.999 %
+  const all = curves.flatMap((c) => c.s.curve.map((pt) => Math.max(0.01, pt.ms)));
+  const lo = Math.floor(Math.log10(Math.max(0.01, Math.min(1, ...all))));
+  const hi = Math.max(lo + 1, Math.ceil(Math.log10(Math.max(1, ...all))));
+  const x = (p: number) => m.l + (nines(p) / xMax) * w;
+  const y = (ms: number) => m.t + h - ((Math.log10(Math.max(0.01, ms)) - lo) / (hi - lo)) * h;
+  const parts: string[] = [];
+  parts.push(`<svg class="chart" id="latency-chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="latency by percentile">`);
+  for (let e = lo; e <= hi; e++) {
+    const v = 10 ** e;
+    parts.push(`<line x1="${m.l}" x2="${m.l + w}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" class="grid"/>`);
+    parts.push(`<text x="${m.l - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end" class="tick">${v >= 1000 ? `${v / 1000} s` : `${v} ms`}</text>`);
+  }
+  for (const [p, label] of [[0, "0%"], [90, "90%"], [99, "99%"], [99.9, "99.9%"], [99.99, "99.99%"], [99.999, "99.999%"]] as const) {
+    parts.push(`<line x1="${x(p).toFixed(1)}" x2="${x(p).toFixed(1)}" y1="${m.t}" y2="${m.t + h}" class="grid"/>`);
+    parts.push(`<text x="${x(p).toFixed(1)}" y="${m.t + h + 16}" text-anchor="middle" class="tick">${label}</text>`);
+  }
+  parts.push(`<line x1="${m.l}" x2="${m.l + w}" y1="${m.t + h}" y2="${m.t + h}" class="axis"/>`);
+  parts.push(`<text x="${m.l + w / 2}" y="${m.t + h + 32}" text-anchor="middle" class="label">percentile</text>`);
+  for (const c of curves) {
+    const pts = c.s.curve.map((pt) => `${x(pt.percentile).toFixed(1)},${y(pt.ms).toFixed(1)}`).join(" ");
+    parts.push(`<polyline class="series" data-series="${esc(c.name)}" points="${pts}" fill="none" stroke="${c.color}" stroke-width="2.5" stroke-linejoin="round"/>`);
+    for (const pt of c.s.curve) parts.push(`<circle cx="${x(pt.percentile).toFixed(1)}" cy="${y(pt.ms).toFixed(1)}" r="2.5" fill="${c.color}"><title>${esc(c.name)} p${pt.percentile}: ${pt.ms} ms</title></circle>`);
+  }
+  let lx = m.l;
+  for (const c of curves) {
+    const ly = height - 14;
+    parts.push(`<line x1="${lx}" x2="${lx + 14}" y1="${ly - 4}" y2="${ly - 4}" stroke="${c.color}" stroke-width="3"/>`);
+    parts.push(`<text x="${lx + 19}" y="${ly}" class="legend">${esc(c.name)}</text>`);
+    lx += 40 + c.name.length * 7;
+  }
+  if (curves.length === 0) parts.push(`<text x="${width / 2}" y="${height / 2}" text-anchor="middle" class="label">no latency samples</text>`);
+  parts.push("</svg>");
+  return parts.join("");
+}
+
+const ms = (v: number | undefined) => (v === undefined ? "-" : v >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${v.toFixed(v >= 100 ? 0 : 1)} ms`);
+
+function rows(items: [string, unknown, string?][]): string {
+  return items.map(([k, v, cls]) => `<tr${cls ? ` class="${cls}"` : ""}><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join("");
+}
+
+function latencyTable(report: SpikeReport): string {
+  const line = (name: string, s?: LatencySummary) =>
+    s ? `<tr><th>${esc(name)}</th><td>${s.count}</td><td>${ms(s.p50Ms)}</td><td>${ms(s.p90Ms)}</td><td>${ms(s.p99Ms)}</td><td>${ms(s.p999Ms)}</td><td>${ms(s.maxMs)}</td></tr>` : "";
+  return `<table class="num"><thead><tr><th></th><th>count</th><th>p50</th><th>p90</th><th>p99</th><th>p99.9</th><th>max</th></tr></thead><tbody>${line("ack, from planned send", report.latency.ack)}${line("service time per attempt", report.latency.service)}${line("end to end", report.latency.endToEnd)}</tbody></table>`;
+}
+
+/** The report as one self-contained HTML document. */
+export function renderHtmlReport(report: SpikeReport): string {
+  const v = report.verdict;
+  const pass = v.verdict === "PASS";
+  const c = report.counts;
+  const d = report.delivery;
+  const kpis: [string, string][] = [
+    ["offered", `${c.offered}`],
+    ["accepted", `${c.accepted}`],
+    [d.reconciled ? "processed" : "delivery", d.reconciled ? `${d.processed}` : "not reconciled"],
+    ["lost", d.reconciled ? `${d.lost}` : "-"],
+    ["ack p99", ms(report.latency.ack.p99Ms)],
+    ["end-to-end p99", ms(report.latency.endToEnd?.p99Ms)],
+  ];
+  const deliveryHtml = d.reconciled
+    ? `<table>${rows([
+        ["accepted at the ingress", d.accepted],
+        ["processed", d.processed],
+        ["duplicate deliveries (normal at-least-once)", d.duplicateDeliveries],
+        ["duplicate side effects", d.duplicateSideEffects, d.duplicateSideEffects ? "bad" : ""],
+        ["dead-lettered, expected (poison)", d.deadLetteredExpected],
+        ["dead-lettered, unexpected", d.deadLetteredUnexpected, d.deadLetteredUnexpected ? "bad" : ""],
+        ["found in the operational DLQ", d.inDlq, d.inDlq ? "bad" : ""],
+        ["drained from the quarantine queue", d.quarantineDrained],
+        ["lost", d.lost, d.lost ? "bad" : ""],
+        ["delivered but not acknowledged", d.deliveredUnacknowledged],
+        ["fault markers checked / violations", `${d.faultChecks.checked} / ${d.faultChecks.violations}`, d.faultChecks.violations ? "bad" : ""],
+        ["reconciliation wait", `${d.waitedSeconds} s${d.complete ? "" : " (deadline reached)"}`],
+      ])}</table>${d.lostSeqs.length ? `<p class="note">lost seqs: ${esc(d.lostSeqs.join(", "))}</p>` : ""}${d.faultChecks.samples
+        .slice(0, 10)
+        .map((s) => `<p class="note">seq ${s.seq} (${esc(s.kind)}): ${esc(s.problem)}</p>`)
+        .join("")}`
+    : `<p class="warn">Delivery was not reconciled: ${esc(d.reason)}</p>`;
+  const r = report.rates;
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Spike ${esc(report.verdict.verdict)}: ${esc(report.name)} ${esc(report.runId)}</title>
+<style>
+body{font:14px/1.45 -apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;margin:0;background:#eef1f6;color:#1d2533}
+main{max-width:1000px;margin:0 auto;padding:20px}
+.banner{border-radius:10px;padding:18px 22px;color:#fff;display:flex;justify-content:space-between;align-items:center}
+.banner.pass{background:linear-gradient(90deg,#1e8e57,#27ae60)}.banner.fail{background:linear-gradient(90deg,#b52a2a,#e04848)}
+.banner h1{margin:0;font-size:30px;letter-spacing:1px}.banner .meta{text-align:right;font-size:13px;opacity:.95}
+.banner ul{margin:6px 0 0 18px;padding:0}
+.kpis{display:grid;grid-template-columns:repeat(6,1fr);gap:10px;margin:16px 0}
+.kpi{background:#fff;border-radius:8px;padding:10px 12px;box-shadow:0 1px 2px rgba(0,0,0,.06)}
+.kpi .v{font-size:22px;font-weight:600}.kpi .k{color:#5b6678;font-size:12px;text-transform:uppercase;letter-spacing:.4px}
+section{background:#fff;border-radius:10px;padding:14px 18px;margin:14px 0;box-shadow:0 1px 2px rgba(0,0,0,.06)}
+h2{font-size:16px;margin:0 0 10px}
+.grid2{display:grid;grid-template-columns:1fr 1fr;gap:14px}
+table{border-collapse:collapse;width:100%}th,td{padding:4px 8px;border-bottom:1px solid #edf0f4;text-align:left}
+td{text-align:right;font-variant-numeric:tabular-nums}table.num th{text-align:left}table.num thead th{text-align:right}
+tr.bad td,tr.bad th{color:#b52a2a;font-weight:600}.status-pass{color:#1e8e57;font-weight:600}.status-fail{color:#b52a2a;font-weight:600}.status-skipped{color:#8a94a6}
+.chart{width:100%;height:auto}.chart .grid{stroke:#e3e7ee;stroke-width:1}.chart .axis{stroke:#8a94a6}
+.chart .tick{font-size:11px;fill:#5b6678}.chart .label{font-size:12px;fill:#3b4556}.chart .legend{font-size:12px;fill:#1d2533}.chart .phase-label{font-size:11px;fill:#8a94a6}
+.warn{background:#fff6e0;border:1px solid #f0c36d;padding:8px 10px;border-radius:6px}.note{color:#5b6678;margin:4px 0}
+.rates td{font-size:18px}footer{color:#8a94a6;font-size:12px;text-align:center;margin:18px 0}
+</style></head>
+<body><main>
+<div class="banner ${pass ? "pass" : "fail"}" id="verdict">
+<div><h1>${esc(v.verdict)}</h1>${pass ? `<div>${v.checks.filter((x) => x.status === "pass").length} checks passed${d.reconciled ? "" : " (ingress only: delivery not reconciled)"}</div>` : `<ul>${v.reasons.map((x) => `<li>${esc(x)}</li>`).join("")}</ul>`}</div>
+<div class="meta"><div><b>${esc(report.name)}</b></div><div>${esc(report.runId)}</div><div>${esc(report.startedAt)}</div><div>${esc(report.targetUrl)}</div><div>${report.agents} sender(s)</div></div>
+</div>
+<div class="kpis">${kpis.map(([k, val]) => `<div class="kpi"><div class="v">${esc(val)}</div><div class="k">${esc(k)}</div></div>`).join("")}</div>
+<section><h2>Messages per second</h2>${timelineSvg(report)}
+<table class="rates"><tr><th>offered (the plan)</th><td>${r.offeredPerSecond}/s</td><th>attempted (incl. retries)</th><td>${r.attemptedPerSecond}/s</td><th>goodput (${esc(r.goodputBasis)})</th><td>${r.goodputPerSecond}/s</td></tr></table></section>
+<section><h2>Latency by percentile</h2>${latencySvg(report)}${latencyTable(report)}</section>
+<div class="grid2">
+<section><h2>Ingress</h2><table>${rows([
+    ["planned", report.planned],
+    ["offered", c.offered],
+    ["dropped (in-flight cap)", c.dropped, c.dropped ? "bad" : ""],
+    ["attempts (incl. retries)", c.attempts],
+    ["retries", c.retries],
+    ["accepted on first attempt", c.firstAttemptAccepted],
+    ["accepted after retry", c.acceptedAfterRetry],
+    ["throttled responses (429/503)", c.throttledResponses],
+    ["error responses / timeouts", c.errorResponses],
+    ["failed", c.failed, c.failed ? "bad" : ""],
+    ["retries refused by budget", c.retriesRefusedByBudget],
+    ["status codes", Object.entries(c.statusCodes).map(([k, n]) => `${k}: ${n}`).join(", ") || "-"],
+  ])}</table></section>
+<section><h2>Delivery</h2>${deliveryHtml}</section>
+</div>
+<section><h2>SLO checks</h2><table><thead><tr><th>check</th><th>status</th><th>actual</th><th>threshold</th></tr></thead><tbody>${v.checks
+    .map((x) => `<tr><th>${esc(x.name)}</th><td class="status-${x.status}">${x.status.toUpperCase()}</td><td>${x.actual === undefined ? "-" : esc(Number.isInteger(x.actual) ? x.actual : x.actual.toFixed(x.actual < 10 ? 4 : 1))}</td><td>${esc(x.threshold)}</td></tr>`)
+    .join("")}</tbody></table></section>
+${report.failureSamples.length ? `<section><h2>Failure samples</h2>${report.failureSamples.map((s) => `<p class="note">${esc(s)}</p>`).join("")}</section>` : ""}
+<section><h2>Profile</h2><table>${rows(report.phases.map((p) => [`${p.name} (${p.type})`, `${p.startSeconds}-${p.startSeconds + p.durationSeconds} s, ${p.fromRatePerSecond === p.toRatePerSecond ? `${p.fromRatePerSecond}/s` : `${p.fromRatePerSecond} -> ${p.toRatePerSecond}/s`}`]))}${rows([
+    ["conversations", report.profile.conversations],
+    ["workMs", report.profile.workMs],
+    ["faults (throttle / transient / poison)", `${report.profile.faults.throttle.fraction} / ${report.profile.faults.transient.fraction} / ${report.profile.faults.poison.fraction}`],
+    ["max in flight / connections", `${report.profile.sending.maxInFlight} / ${report.profile.sending.connections}`],
+  ])}</table></section>
+<footer>cdktf-genesys-consumer spike report &middot; latency is measured from each message's planned send time (coordinated omission corrected)</footer>
+</main></body></html>
+`;
+}

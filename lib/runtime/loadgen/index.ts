@@ -1,0 +1,19 @@
+/**
+ * The synthetic spike harness: open-model profiles, a backoff-aware signed sender,
+ * HDR measurement from the planned send time, reconciliation against receipts, a
+ * verdict, and reports (terminal, JSON, HTML, EMF).
+ */
+export * from "./profile";
+export * from "./message";
+export * from "./retry-budget";
+export * from "./histogram";
+export * from "./sender";
+export * from "./engine";
+export * from "./reconcile";
+export * from "./verdict";
+export * from "./run";
+export * from "./summary";
+export * from "./html";
+export * from "./reports";
+export { createLoadgenHandler, agentsFor, lambdaBudgetProblems, LAMBDA_MAX_SECONDS, DEFAULT_AGENT_CAPACITY_PER_SECOND, START_BARRIER_MS } from "./lambda";
+export type { LoadgenEvent, ControllerEvent, AgentEvent, ControllerResult, LoadgenHandlerDeps } from "./lambda";

@@ -1,0 +1,342 @@
+/**
+ * The spike profile: one zod schema for the open-model arrival plan, the synthetic
+ * faults, the sending policy, the reconciliation deadline and the SLO thresholds.
+ * Units live in the key names (`ratePerSecond`, `durationSeconds`, `workMs`).
+ *
+ * A profile is either a list of `phases` (constant or ramping arrival rate, pauses)
+ * or the named `spike` shape (baseline, ramp, peak, plateau, drain), in JSON or YAML.
+ */
+import { z } from "zod";
+import { parse as parseYaml } from "yaml";
+
+const rate = z.number().min(0).max(100_000);
+const seconds = z.number().positive().max(86_400);
+const fraction = z.number().min(0).max(1);
+
+export const constantPhaseSchema = z
+  .object({
+    type: z.literal("constant"),
+    /** A label shown in reports. */
+    name: z.string().max(64).optional(),
+    /** Arrivals per second. */
+    ratePerSecond: rate,
+    /** Phase length, seconds. */
+    durationSeconds: seconds,
+  })
+  .strict();
+
+export const rampPhaseSchema = z
+  .object({
+    type: z.literal("ramp"),
+    name: z.string().max(64).optional(),
+    /** Arrival rate at the start of the phase, per second. */
+    fromRatePerSecond: rate,
+    /** Arrival rate at the end of the phase, per second (linear in between). */
+    toRatePerSecond: rate,
+    durationSeconds: seconds,
+  })
+  .strict();
+
+export const pausePhaseSchema = z
+  .object({
+    type: z.literal("pause"),
+    name: z.string().max(64).optional(),
+    durationSeconds: seconds,
+  })
+  .strict();
+
+export const phaseSchema = z.discriminatedUnion("type", [constantPhaseSchema, rampPhaseSchema, pausePhaseSchema]);
+export type Phase = z.infer<typeof phaseSchema>;
+
+/**
+ * The named spike: `baseline` rate for its duration, a linear `ramp` up to the `peak`
+ * rate, the `plateau` at the peak, then `drain`: back down to the baseline rate over
+ * `rampDownSeconds` and baseline traffic for `durationSeconds` while the queue drains.
+ */
+export const spikeShapeSchema = z
+  .object({
+    baseline: z.object({ ratePerSecond: rate, durationSeconds: seconds }).strict(),
+    ramp: z.object({ durationSeconds: seconds }).strict(),
+    peak: z.object({ ratePerSecond: rate }).strict(),
+    plateau: z.object({ durationSeconds: seconds }).strict(),
+    drain: z
+      .object({
+        /** Baseline traffic after the peak, seconds. */
+        durationSeconds: seconds,
+        /** Linear ramp from the peak back to the baseline before it, seconds. Default 0. */
+        rampDownSeconds: z.number().min(0).max(86_400).default(0),
+      })
+      .strict(),
+  })
+  .strict();
+export type SpikeShape = z.infer<typeof spikeShapeSchema>;
+
+const faultsSchema = z
+  .object({
+    /** Share of messages whose simulated downstream answers 429 with Retry-After. Default 0. */
+    throttle: z
+      .object({
+        fraction: fraction,
+        /** Retry-After the simulated downstream answers, seconds. Default 2. */
+        retryAfterSeconds: z.number().int().min(0).max(900).default(2),
+        /** Throttled attempts before one succeeds. Default 1. */
+        attempts: z.number().int().min(1).max(100).default(1),
+      })
+      .strict()
+      .default({ fraction: 0 }),
+    /** Share of messages that fail transiently (retried with backoff) before succeeding. Default 0. */
+    transient: z
+      .object({ fraction: fraction, attempts: z.number().int().min(1).max(100).default(1) })
+      .strict()
+      .default({ fraction: 0 }),
+    /** Share of messages that always fail and must end in the quarantine queue. Default 0. */
+    poison: z.object({ fraction: fraction }).strict().default({ fraction: 0 }),
+  })
+  .strict()
+  .superRefine((f, ctx) => {
+    const total = f.throttle.fraction + f.transient.fraction + f.poison.fraction;
+    if (total > 1) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `the fault fractions add up to ${Math.round(total * 1e6) / 1e6}, more than 1` });
+  });
+
+const retrySchema = z
+  .object({
+    /** Attempts per message including the first. Default 4. */
+    maxAttempts: z.number().int().min(1).max(20).default(4),
+    /** Base of the full-jitter exponential backoff, milliseconds. Default 200. */
+    baseDelayMs: z.number().int().min(1).max(60_000).default(200),
+    /** Cap of the jittered backoff, milliseconds. Default 10000. */
+    maxDelayMs: z.number().int().min(1).max(900_000).default(10_000),
+    /** Cap of a server's Retry-After, seconds; a longer one is cut to this. Default 30. */
+    maxRetryAfterSeconds: z.number().min(0).max(900).default(30),
+    /** Retry tokens for the whole run (AWS SDK retry-quota style). Default 500. */
+    budgetTokens: z.number().int().min(0).max(10_000_000).default(500),
+    /** Tokens a retry after a throttle or error response costs. Default 5. */
+    retryCost: z.number().int().min(0).max(1000).default(5),
+    /** Tokens a retry after a timeout or connection error costs. Default 10. */
+    timeoutRetryCost: z.number().int().min(0).max(1000).default(10),
+    /** Tokens a first-attempt success returns to the budget (never above the initial amount). Default 1. */
+    successRefund: z.number().int().min(0).max(1000).default(1),
+  })
+  .strict();
+
+const sendingSchema = z
+  .object({
+    /** Messages in flight (including those waiting to retry) before new arrivals are dropped. Default 512. */
+    maxInFlight: z.number().int().min(1).max(100_000).default(512),
+    /** Keep-alive connections to the target. Default 64. */
+    connections: z.number().int().min(1).max(10_000).default(64),
+    /** Per-attempt timeout, seconds (Genesys waits 10). Default 10. */
+    requestTimeoutSeconds: z.number().positive().max(900).default(10),
+    retry: retrySchema.default({}),
+  })
+  .strict();
+
+const reconcileSchema = z
+  .object({
+    /** How long to wait, after the last send, for every accepted message to be accounted for, seconds. Default 300. */
+    deadlineSeconds: z.number().min(0).max(3600).default(300),
+    /** Pause between receipt polls, seconds. Default 2. */
+    pollIntervalSeconds: z.number().min(0.05).max(60).default(2),
+  })
+  .strict();
+
+const sloSchema = z
+  .object({
+    /** Accepted messages neither processed nor dead-lettered by the deadline. Default 0. */
+    maxLost: z.number().int().min(0).default(0),
+    /** This run's messages found in the operational DLQ. Default 0. */
+    maxUnexpectedDeadLetters: z.number().int().min(0).default(0),
+    /** Messages whose side effect ran more than once. Default 0. */
+    maxDuplicateSideEffects: z.number().int().min(0).default(0),
+    /** p99 of ingress acknowledgement latency from the planned send time, milliseconds. Default 1000. */
+    ackP99Ms: z.number().positive().default(1000),
+    /** p99 of planned send to processed, milliseconds. Default 120000. */
+    endToEndP99Ms: z.number().positive().default(120_000),
+    /** Accepted / offered. Default 0.999. */
+    minAcceptedRatio: fraction.default(0.999),
+  })
+  .strict();
+
+export const profileSchema = z
+  .object({
+    /** A name for the run in reports and metrics. Default "spike". */
+    name: z.string().min(1).max(128).default("spike"),
+    phases: z.array(phaseSchema).min(1).max(1000).optional(),
+    spike: spikeShapeSchema.optional(),
+    /** Distinct conversations (external addresses) the messages are spread over. Default 50. */
+    conversations: z.number().int().min(1).max(1_000_000).default(50),
+    /** Simulated work per attempt in the worker, milliseconds. Default 0. */
+    workMs: z.number().min(0).max(900_000).default(0),
+    /** Length of the message text, characters. Default 120. */
+    textLength: z.number().int().min(1).max(100_000).default(120),
+    faults: faultsSchema.default({}),
+    sending: sendingSchema.default({}),
+    reconcile: reconcileSchema.default({}),
+    slo: sloSchema.default({}),
+  })
+  .strict()
+  .superRefine((p, ctx) => {
+    if (!p.phases === !p.spike) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["phases"], message: "give exactly one of `phases` or `spike`" });
+    }
+  });
+
+/** A validated profile with every default filled in. */
+export type SpikeProfile = z.output<typeof profileSchema>;
+/** A profile as written by a person (defaults optional). */
+export type SpikeProfileInput = z.input<typeof profileSchema>;
+
+/** Thrown for an invalid profile; every problem names its field. */
+export class ProfileError extends Error {
+  override readonly name = "ProfileError";
+  constructor(readonly issues: string[]) {
+    super(`invalid spike profile:\n  - ${issues.join("\n  - ")}`);
+  }
+}
+
+/**
+ * Validates a profile given as an object or as JSON / YAML text. `format` defaults to
+ * "auto": text starting with `{` is JSON, anything else YAML (a superset of JSON).
+ * Throws {@link ProfileError} naming every bad field.
+ */
+export function parseProfile(input: unknown, format: "json" | "yaml" | "auto" = "auto"): SpikeProfile {
+  let value = input;
+  if (typeof input === "string") {
+    const text = input.trim();
+    try {
+      value = format === "json" || (format === "auto" && text.startsWith("{")) ? JSON.parse(text) : parseYaml(text);
+    } catch (error) {
+      throw new ProfileError([`not valid ${format === "json" ? "JSON" : "JSON or YAML"}: ${(error as Error).message}`]);
+    }
+  }
+  const parsed = profileSchema.safeParse(value);
+  if (!parsed.success) {
+    throw new ProfileError(parsed.error.issues.map((i) => `${i.path.length ? i.path.join(".") : "(profile)"}: ${i.message}`));
+  }
+  if (countArrivals(parsed.data) === 0) throw new ProfileError(["(profile): the profile plans no arrivals"]);
+  return parsed.data;
+}
+
+/** The phases a profile runs, with the `spike` shape expanded. */
+export function expandPhases(profile: Pick<SpikeProfile, "phases" | "spike">): Phase[] {
+  if (profile.phases) return profile.phases;
+  const s = profile.spike!;
+  const b = s.baseline.ratePerSecond;
+  const p = s.peak.ratePerSecond;
+  const phases: Phase[] = [
+    { type: "constant", name: "baseline", ratePerSecond: b, durationSeconds: s.baseline.durationSeconds },
+    { type: "ramp", name: "ramp", fromRatePerSecond: b, toRatePerSecond: p, durationSeconds: s.ramp.durationSeconds },
+    { type: "constant", name: "plateau", ratePerSecond: p, durationSeconds: s.plateau.durationSeconds },
+  ];
+  if (s.drain.rampDownSeconds > 0) {
+    phases.push({ type: "ramp", name: "ramp-down", fromRatePerSecond: p, toRatePerSecond: b, durationSeconds: s.drain.rampDownSeconds });
+  }
+  phases.push({ type: "constant", name: "drain", ratePerSecond: b, durationSeconds: s.drain.durationSeconds });
+  return phases;
+}
+
+/** Total planned length of the traffic, seconds. */
+export function profileDurationSeconds(profile: Pick<SpikeProfile, "phases" | "spike">): number {
+  return expandPhases(profile).reduce((sum, phase) => sum + phase.durationSeconds, 0);
+}
+
+/** The highest arrival rate any phase reaches, per second. */
+export function peakRatePerSecond(profile: Pick<SpikeProfile, "phases" | "spike">): number {
+  return Math.max(
+    0,
+    ...expandPhases(profile).map((ph) => (ph.type === "constant" ? ph.ratePerSecond : ph.type === "ramp" ? Math.max(ph.fromRatePerSecond, ph.toRatePerSecond) : 0)),
+  );
+}
+
+/** Expected arrivals in one phase (the integral of its rate). */
+function phaseCount(phase: Phase): number {
+  if (phase.type === "constant") return phase.ratePerSecond * phase.durationSeconds;
+  if (phase.type === "ramp") return ((phase.fromRatePerSecond + phase.toRatePerSecond) / 2) * phase.durationSeconds;
+  return 0;
+}
+
+/** Number of arrivals the profile plans. */
+export function countArrivals(profile: Pick<SpikeProfile, "phases" | "spike">): number {
+  return planArrivals(profile).length;
+}
+
+/**
+ * The planned send time of every arrival, milliseconds from the start of the run, in order.
+ * Arrival k is planned at the instant the cumulative integral of the rate reaches k
+ * (so a constant 20/s phase plans one arrival every 50 ms, starting at 0), deterministic,
+ * so a controller and its agents agree on every sequence number's planned time.
+ */
+export function planArrivals(profile: Pick<SpikeProfile, "phases" | "spike">): Float64Array {
+  const phases = expandPhases(profile);
+  const total = Math.floor(phases.reduce((sum, ph) => sum + phaseCount(ph), 0) + 1e-9);
+  const out = new Float64Array(total);
+  let k = 0;
+  let startSeconds = 0;
+  let cumulative = 0; // arrivals owed before this phase
+  for (const phase of phases) {
+    const count = phaseCount(phase);
+    const end = cumulative + count;
+    while (k < total && k < end - 1e-9) {
+      const x = k - cumulative; // arrivals into this phase
+      let tau: number;
+      if (phase.type === "constant") tau = x / phase.ratePerSecond;
+      else if (phase.type === "ramp") {
+        const r0 = phase.fromRatePerSecond;
+        const a = (phase.toRatePerSecond - r0) / (2 * phase.durationSeconds);
+        // solve r0*t + a*t^2 = x in its numerically stable form
+        tau = x === 0 ? 0 : (2 * x) / (r0 + Math.sqrt(Math.max(0, r0 * r0 + 4 * a * x)));
+      } else break;
+      out[k] = (startSeconds + Math.min(tau, phase.durationSeconds)) * 1000;
+      k++;
+    }
+    cumulative = end;
+    startSeconds += phase.durationSeconds;
+  }
+  return out.subarray(0, k);
+}
+
+/**
+ * The default profile: about 60 s of traffic sized for a small machine running the
+ * local emulator: 20 msg/s baseline, a 10x spike to 200 msg/s, and small shares of
+ * throttle, transient and poison faults.
+ */
+export const defaultSpikeProfile: SpikeProfileInput = {
+  name: "default-spike",
+  spike: {
+    baseline: { ratePerSecond: 20, durationSeconds: 15 },
+    ramp: { durationSeconds: 5 },
+    peak: { ratePerSecond: 200 },
+    plateau: { durationSeconds: 15 },
+    drain: { durationSeconds: 25 },
+  },
+  conversations: 50,
+  workMs: 5,
+  faults: {
+    throttle: { fraction: 0.01, retryAfterSeconds: 2 },
+    transient: { fraction: 0.01 },
+    poison: { fraction: 0.002 },
+  },
+  reconcile: { deadlineSeconds: 180, pollIntervalSeconds: 2 },
+  slo: { ackP99Ms: 1000, endToEndP99Ms: 120_000, minAcceptedRatio: 0.999 },
+};
+
+/** A 10-second profile for quick end-to-end checks: 5 msg/s rising to 20 msg/s, a few faults. */
+export const smokeSpikeProfile: SpikeProfileInput = {
+  name: "smoke-spike",
+  spike: {
+    baseline: { ratePerSecond: 5, durationSeconds: 3 },
+    ramp: { durationSeconds: 1 },
+    peak: { ratePerSecond: 20 },
+    plateau: { durationSeconds: 3 },
+    drain: { durationSeconds: 3 },
+  },
+  conversations: 10,
+  workMs: 1,
+  faults: {
+    throttle: { fraction: 0.03, retryAfterSeconds: 1 },
+    transient: { fraction: 0.03 },
+    poison: { fraction: 0.02 },
+  },
+  reconcile: { deadlineSeconds: 60, pollIntervalSeconds: 1 },
+  slo: { ackP99Ms: 2000, endToEndP99Ms: 30_000, minAcceptedRatio: 0.99 },
+};

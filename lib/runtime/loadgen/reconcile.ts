@@ -1,0 +1,310 @@
+/**
+ * Reconciliation: after sending, read the receipts the worker wrote (DynamoDB Query on
+ * the run id) until every accepted message is accounted for or the deadline passes;
+ * peek the operational DLQ for this run's messages (unexpected; made visible again);
+ * drain this run's messages from the synthetic quarantine queue (other runs' messages
+ * are made visible again). Then count processed, duplicates, dead letters and lost.
+ */
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import {
+  ChangeMessageVisibilityBatchCommand,
+  DeleteMessageBatchCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+  type Message,
+} from "@aws-sdk/client-sqs";
+import { setTimeout as sleep } from "node:timers/promises";
+import { RECEIPTS_TABLE, type Receipt } from "../tables";
+import { SYNTHETIC_KEY } from "../synthetic";
+import { newHistogram, recordMs, encodeHistogram, type Histogram } from "./histogram";
+import { faultForSeq } from "./message";
+import type { SpikeProfile } from "./profile";
+
+/** Where an AWS client connects: explicit endpoint (local emulator, tests) or the SDK defaults. */
+export interface AwsClientOptions {
+  /** e.g. http://127.0.0.1:4566. Default: the SDK's (AWS_ENDPOINT_URL_*, then the regional endpoint). */
+  readonly endpoint?: string;
+  /** Default: the SDK's (AWS_REGION). */
+  readonly region?: string;
+  /** Default: the SDK's credential chain. */
+  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken?: string };
+}
+
+export interface ReceiptsSource extends AwsClientOptions {
+  readonly tableName: string;
+}
+
+export interface ReconcileOptions {
+  readonly runId: string;
+  /** Epoch ms of the plan's start. */
+  readonly startMs: number;
+  readonly profile: SpikeProfile;
+  /** Planned offsets (ms from start) by sequence number. */
+  readonly plan: Float64Array;
+  /** Sequence numbers not accepted at the ingress (dropped or failed); every other planned one was accepted. */
+  readonly notAccepted: readonly number[];
+  readonly receipts: ReceiptsSource;
+  readonly dlqUrl?: string;
+  readonly quarantineQueueUrl?: string;
+  /** Client settings for the queues. Default: the receipts' endpoint settings are not reused; SDK defaults. */
+  readonly sqs?: AwsClientOptions;
+  /** Epoch ms after which polling stops. */
+  readonly deadlineMs: number;
+  readonly pollIntervalMs: number;
+  readonly onProgress?: (accounted: number, accepted: number) => void;
+}
+
+/** A fault-marked message that did not behave as its marker demanded. */
+export interface FaultViolation {
+  readonly seq: number;
+  readonly kind: string;
+  readonly problem: string;
+}
+
+/** The delivery side of a run. */
+export interface DeliveryResult {
+  readonly reconciled: true;
+  /** Accepted at the ingress. */
+  readonly accepted: number;
+  /** Messages with outcome processed (their end-to-end latency is in endToEndUs). */
+  readonly processed: number;
+  /** Messages with deliveries > 1 (normal at-least-once behaviour). */
+  readonly duplicateDeliveries: number;
+  /** Messages whose side effect ran more than once (must be 0). */
+  readonly duplicateSideEffects: number;
+  /** Poison-marked messages dead-lettered, as expected. */
+  readonly deadLetteredExpected: number;
+  /** Other dead letters: non-poison messages dead-lettered by the worker, or any of this run's messages in the operational DLQ. */
+  readonly deadLetteredUnexpected: number;
+  /** This run's messages found in the operational DLQ. */
+  readonly inDlq: number;
+  /** This run's messages deleted from the quarantine queue. */
+  readonly quarantineDrained: number;
+  /** Accepted but neither processed nor dead-lettered by the deadline. */
+  readonly lost: number;
+  /** Up to 50 lost sequence numbers. */
+  readonly lostSeqs: number[];
+  /** Receipts of messages the ingress did not acknowledge (a timeout after the enqueue, for instance). */
+  readonly deliveredUnacknowledged: number;
+  /** Fault markers checked and the ones that misbehaved. */
+  readonly faultChecks: { readonly checked: number; readonly violations: number; readonly samples: FaultViolation[] };
+  /** Per-second count of processed messages by doneMs, index = second since the run start. */
+  readonly deliveredTimeline: number[];
+  /** Encoded histogram of planned send -> doneMs of processed messages, microseconds. */
+  readonly endToEndUs: string;
+  /** True when every accepted message was accounted for before the deadline. */
+  readonly complete: boolean;
+  /** Seconds spent waiting for receipts. */
+  readonly waitedSeconds: number;
+}
+
+function dynamoDocClient(o: AwsClientOptions): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(
+    new DynamoDBClient({ ...(o.endpoint ? { endpoint: o.endpoint } : {}), ...(o.region ? { region: o.region } : {}), ...(o.credentials ? { credentials: o.credentials } : {}) }),
+  );
+}
+
+/** An SQS client with explicit endpoint settings, or the SDK defaults. */
+export function sqsClient(o: AwsClientOptions = {}): SQSClient {
+  return new SQSClient({ ...(o.endpoint ? { endpoint: o.endpoint } : {}), ...(o.region ? { region: o.region } : {}), ...(o.credentials ? { credentials: o.credentials } : {}) });
+}
+
+/** Reads every receipt of a run with seq >= fromSeq. */
+export async function readReceipts(client: DynamoDBDocumentClient, tableName: string, runId: string, fromSeq = 0): Promise<Receipt[]> {
+  const out: Receipt[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await client.send(
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: "#pk = :run AND #sk >= :from",
+        ExpressionAttributeNames: { "#pk": RECEIPTS_TABLE.partitionKey, "#sk": RECEIPTS_TABLE.sortKey },
+        ExpressionAttributeValues: { ":run": runId, ":from": fromSeq },
+        ExclusiveStartKey: startKey,
+        ConsistentRead: true,
+      }),
+    );
+    out.push(...((page.Items ?? []) as Receipt[]));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return out;
+}
+
+/** The synthetic marker's run id and seq of an SQS message body, if it has one. */
+export function syntheticIdentity(body: string | undefined): { runId: string; seq: number } | undefined {
+  if (!body) return undefined;
+  for (const text of [body, Buffer.from(body, "base64").toString("utf8")]) {
+    try {
+      const marker = (JSON.parse(text) as Record<string, unknown>)[SYNTHETIC_KEY] as { runId?: unknown; seq?: unknown } | undefined;
+      if (marker && typeof marker.runId === "string" && typeof marker.seq === "number") return { runId: marker.runId, seq: marker.seq };
+    } catch {
+      // not JSON: try the next decoding
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Receives every visible message of a queue once (each hidden while the scan runs), keeps
+ * this run's, then deletes them (`deleteOwn`) or makes them visible again, and always makes
+ * other messages visible again. Returns this run's sequence numbers.
+ */
+export async function scanQueue(client: SQSClient, queueUrl: string, runId: string, deleteOwn: boolean, maxBatches = 1000): Promise<number[]> {
+  const own: Message[] = [];
+  const others: Message[] = [];
+  const seen = new Set<string>();
+  const seqs: number[] = [];
+  try {
+    for (let i = 0; i < maxBatches; i++) {
+      const res = await client.send(
+        new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 60, MessageAttributeNames: ["All"] }),
+      );
+      const messages = res.Messages ?? [];
+      if (messages.length === 0) break;
+      for (const m of messages) {
+        if (m.MessageId && seen.has(m.MessageId)) continue;
+        if (m.MessageId) seen.add(m.MessageId);
+        const id = syntheticIdentity(m.Body);
+        if (id?.runId === runId) {
+          own.push(m);
+          seqs.push(id.seq);
+        } else others.push(m);
+      }
+    }
+  } finally {
+    const release = deleteOwn ? others : [...others, ...own];
+    for (let i = 0; i < release.length; i += 10) {
+      const batch = release.slice(i, i + 10);
+      await client
+        .send(
+          new ChangeMessageVisibilityBatchCommand({
+            QueueUrl: queueUrl,
+            Entries: batch.map((m, j) => ({ Id: String(j), ReceiptHandle: m.ReceiptHandle!, VisibilityTimeout: 0 })),
+          }),
+        )
+        .catch(() => undefined);
+    }
+  }
+  if (deleteOwn) {
+    for (let i = 0; i < own.length; i += 10) {
+      const batch = own.slice(i, i + 10);
+      await client.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: batch.map((m, j) => ({ Id: String(j), ReceiptHandle: m.ReceiptHandle! })) }));
+    }
+  }
+  return [...new Set(seqs)].sort((a, b) => a - b);
+}
+
+/** Polls the receipts until the accepted messages are accounted for or the deadline passes, then counts. */
+export async function reconcile(options: ReconcileOptions): Promise<DeliveryResult> {
+  const { runId, startMs, plan, profile } = options;
+  const began = Date.now();
+  const notAccepted = new Set(options.notAccepted);
+  const acceptedSeqs: number[] = [];
+  for (let seq = 0; seq < plan.length; seq++) if (!notAccepted.has(seq)) acceptedSeqs.push(seq);
+
+  const dynamo = dynamoDocClient(options.receipts);
+  const sqs = options.dlqUrl || options.quarantineQueueUrl ? sqsClient(options.sqs) : undefined;
+  const receipts = new Map<number, Receipt>();
+  const dlqSeqs = new Set<number>();
+  let lastDlqPeek = 0;
+
+  const accountedFor = (seq: number) => receipts.has(seq) || dlqSeqs.has(seq);
+  let firstOpen = 0; // index into acceptedSeqs of the lowest not yet accounted for
+  try {
+    for (;;) {
+      const from = firstOpen < acceptedSeqs.length ? acceptedSeqs[firstOpen] : 0;
+      for (const r of await readReceipts(dynamo, options.receipts.tableName, runId, from)) receipts.set(Number(r.seq), r);
+      while (firstOpen < acceptedSeqs.length && accountedFor(acceptedSeqs[firstOpen])) firstOpen++;
+      const open = acceptedSeqs.length - acceptedSeqs.filter(accountedFor).length;
+      options.onProgress?.(acceptedSeqs.length - open, acceptedSeqs.length);
+      if (open === 0) break;
+      // messages SQS itself moved to the DLQ leave no receipt: look there every 15 s
+      if (sqs && options.dlqUrl && Date.now() - lastDlqPeek > 15_000) {
+        lastDlqPeek = Date.now();
+        for (const seq of await scanQueue(sqs, options.dlqUrl, runId, false)) dlqSeqs.add(seq);
+        continue;
+      }
+      if (Date.now() + options.pollIntervalMs > options.deadlineMs) break;
+      await sleep(options.pollIntervalMs);
+    }
+    // one full read at the end catches late duplicate deliveries of early messages
+    for (const r of await readReceipts(dynamo, options.receipts.tableName, runId, 0)) receipts.set(Number(r.seq), r);
+    if (sqs && options.dlqUrl) for (const seq of await scanQueue(sqs, options.dlqUrl, runId, false)) dlqSeqs.add(seq);
+  } finally {
+    dynamo.destroy();
+  }
+  const quarantined = sqs && options.quarantineQueueUrl ? await scanQueue(sqs, options.quarantineQueueUrl, runId, true) : [];
+  sqs?.destroy();
+
+  const e2e: Histogram = newHistogram();
+  const deliveredTimeline: number[] = [];
+  let processed = 0;
+  let duplicateDeliveries = 0;
+  let duplicateSideEffects = 0;
+  let deadLetteredExpected = 0;
+  let deadLetteredUnexpected = 0;
+  let deliveredUnacknowledged = 0;
+  const samples: FaultViolation[] = [];
+  let checked = 0;
+  let violations = 0;
+  const violate = (v: FaultViolation) => {
+    violations++;
+    if (samples.length < 20) samples.push(v);
+  };
+
+  for (const [seq, r] of receipts) {
+    if (seq < 0 || seq >= plan.length) continue;
+    if (notAccepted.has(seq)) deliveredUnacknowledged++;
+    if (Number(r.deliveries ?? 0) > 1) duplicateDeliveries++;
+    if (Number(r.effects ?? 0) > 1) duplicateSideEffects++;
+    const fault = faultForSeq(runId, seq, profile.faults);
+    if (r.outcome === "processed") {
+      processed++;
+      recordMs(e2e, Number(r.doneMs) - (startMs + plan[seq]));
+      const second = Math.max(0, Math.floor((Number(r.doneMs) - startMs) / 1000));
+      while (deliveredTimeline.length <= second) deliveredTimeline.push(0);
+      deliveredTimeline[second]++;
+    } else if (fault?.kind === "poison") deadLetteredExpected++;
+    else deadLetteredUnexpected++;
+
+    if (fault) {
+      checked++;
+      if (fault.kind === "poison" && r.outcome === "processed") violate({ seq, kind: "poison", problem: "a poison message was processed" });
+      if (fault.kind !== "poison" && r.outcome === "processed") {
+        const expectedAttempts = (fault.attempts ?? 1) + 1;
+        if (Number(r.attempts) < expectedAttempts) {
+          violate({ seq, kind: fault.kind, problem: `processed after ${r.attempts} attempt(s), expected at least ${expectedAttempts}` });
+        }
+        if (fault.kind === "throttle") {
+          const waited = Number(r.doneMs) - Number(r.firstReceiveMs);
+          const minimum = (fault.retryAfterSeconds ?? 1) * 1000 * (fault.attempts ?? 1);
+          if (waited < minimum) violate({ seq, kind: "throttle", problem: `processed ${waited} ms after its first receive, sooner than Retry-After ${minimum} ms` });
+        }
+      }
+    }
+  }
+  for (const seq of dlqSeqs) {
+    if (!receipts.has(seq)) deadLetteredUnexpected++;
+  }
+  const lostSeqs = acceptedSeqs.filter((seq) => !accountedFor(seq));
+  return {
+    reconciled: true,
+    accepted: acceptedSeqs.length,
+    processed,
+    duplicateDeliveries,
+    duplicateSideEffects,
+    deadLetteredExpected,
+    deadLetteredUnexpected,
+    inDlq: dlqSeqs.size,
+    quarantineDrained: quarantined.length,
+    lost: lostSeqs.length,
+    lostSeqs: lostSeqs.slice(0, 50),
+    deliveredUnacknowledged,
+    faultChecks: { checked, violations, samples },
+    deliveredTimeline,
+    endToEndUs: encodeHistogram(e2e),
+    complete: lostSeqs.length === 0,
+    waitedSeconds: Math.round((Date.now() - began) / 100) / 10,
+  };
+}

@@ -1,0 +1,78 @@
+/**
+ * Writing reports: the JSON report, the HTML report, and CloudWatch Embedded Metric
+ * Format (EMF) records, including the verdict metric the nightly alarm watches.
+ */
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import { renderHtmlReport } from "./html";
+import type { SpikeReport } from "./run";
+
+/** Default CloudWatch namespace of the spike metrics. */
+export const DEFAULT_METRICS_NAMESPACE = "GenesysConsumer/Spike";
+
+/** The metric that is 1 for a FAIL verdict and 0 for a PASS: the nightly alarm watches it. */
+export const VERDICT_METRIC = "SpikeVerdictFailed";
+
+/** Writes the JSON and/or HTML report; returns the absolute paths written. */
+export async function writeReports(report: SpikeReport, paths: { json?: string; html?: string }): Promise<string[]> {
+  const written: string[] = [];
+  const put = async (path: string, text: string) => {
+    const abs = resolve(path);
+    await mkdir(dirname(abs), { recursive: true });
+    await writeFile(abs, text, "utf8");
+    written.push(abs);
+  };
+  if (paths.json) await put(paths.json, JSON.stringify(report, null, 2) + "\n");
+  if (paths.html) await put(paths.html, renderHtmlReport(report));
+  return written;
+}
+
+/**
+ * One EMF record for the run (dimension `RunName`): the verdict metric plus the counts
+ * and percentiles that explain it. Print it as one line to stdout in Lambda and
+ * CloudWatch turns it into metrics.
+ */
+export function emfRecord(report: SpikeReport, options: { namespace?: string; runName?: string; timestampMs?: number } = {}): Record<string, unknown> {
+  const d = report.delivery;
+  const metrics: [string, number, string][] = [
+    [VERDICT_METRIC, report.verdict.verdict === "FAIL" ? 1 : 0, "Count"],
+    ["Offered", report.counts.offered, "Count"],
+    ["Attempted", report.counts.attempts, "Count"],
+    ["Accepted", report.counts.accepted, "Count"],
+    ["Dropped", report.counts.dropped, "Count"],
+    ["Failed", report.counts.failed, "Count"],
+    ["ThrottledResponses", report.counts.throttledResponses, "Count"],
+    ["AcceptedRatio", report.counts.offered ? report.counts.accepted / report.counts.offered : 0, "None"],
+    ["AckP99", report.latency.ack.p99Ms, "Milliseconds"],
+    ["ServiceP99", report.latency.service.p99Ms, "Milliseconds"],
+  ];
+  if (d.reconciled) {
+    metrics.push(
+      ["Processed", d.processed, "Count"],
+      ["Lost", d.lost, "Count"],
+      ["DuplicateDeliveries", d.duplicateDeliveries, "Count"],
+      ["DuplicateSideEffects", d.duplicateSideEffects, "Count"],
+      ["DeadLetteredExpected", d.deadLetteredExpected, "Count"],
+      ["DeadLetteredUnexpected", d.deadLetteredUnexpected, "Count"],
+      ["EndToEndP99", report.latency.endToEnd?.p99Ms ?? 0, "Milliseconds"],
+    );
+  }
+  const record: Record<string, unknown> = {
+    _aws: {
+      Timestamp: options.timestampMs ?? report.finishedMs,
+      CloudWatchMetrics: [
+        {
+          Namespace: options.namespace ?? DEFAULT_METRICS_NAMESPACE,
+          Dimensions: [["RunName"]],
+          Metrics: metrics.map(([Name, , Unit]) => ({ Name, Unit })),
+        },
+      ],
+    },
+    RunName: options.runName ?? report.name,
+    runId: report.runId,
+    verdict: report.verdict.verdict,
+    reasons: report.verdict.reasons,
+  };
+  for (const [name, value] of metrics) record[name] = Math.round(value * 1000) / 1000;
+  return record;
+}

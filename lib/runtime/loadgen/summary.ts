@@ -1,0 +1,117 @@
+/**
+ * The terminal summary of a run: verdict, the three rates, counts, latency percentiles,
+ * delivery reconciliation and the SLO checks, as plain-text tables.
+ */
+import type { LatencySummary } from "./histogram";
+import type { SpikeReport } from "./run";
+
+function table(rows: (string | number)[][], align: ("l" | "r")[]): string[] {
+  const cells = rows.map((r) => r.map(String));
+  const widths = cells[0].map((_, c) => Math.max(...cells.map((r) => (r[c] ?? "").length)));
+  return cells.map((r) => "  " + r.map((cell, c) => (align[c] === "r" ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join("  ").trimEnd());
+}
+
+const fmt = (ms: number) => (ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2));
+
+function latencyRow(name: string, s: LatencySummary | undefined): (string | number)[] {
+  if (!s) return [name, "-", "-", "-", "-", "-", "-", "-"];
+  return [name, s.count, fmt(s.p50Ms), fmt(s.p90Ms), fmt(s.p95Ms), fmt(s.p99Ms), fmt(s.p999Ms), fmt(s.maxMs)];
+}
+
+/** A plain-text summary for a terminal or a log. */
+export function renderSummary(report: SpikeReport): string {
+  const c = report.counts;
+  const r = report.rates;
+  const lines: string[] = [];
+  const v = report.verdict;
+  lines.push(`Spike run ${report.runId} (${report.name}) -> ${report.targetUrl}`);
+  lines.push(`started ${report.startedAt}, ${r.durationSeconds} s of traffic, ${report.agents} sender(s)`);
+  lines.push("");
+  lines.push(`VERDICT: ${v.verdict}${v.reasons.length ? "" : ` (${v.checks.filter((x) => x.status === "pass").length} checks passed)`}`);
+  for (const reason of v.reasons) lines.push(`  - ${reason}`);
+  lines.push("");
+  lines.push(`Rates (per second, averaged over ${r.durationSeconds} s)`);
+  lines.push(
+    ...table(
+      [
+        ["offered", "attempted", "accepted", `goodput (${r.goodputBasis})`],
+        [r.offeredPerSecond, r.attemptedPerSecond, r.acceptedPerSecond, r.goodputPerSecond],
+      ],
+      ["r", "r", "r", "r"],
+    ),
+  );
+  lines.push("");
+  lines.push("Ingress");
+  lines.push(
+    ...table(
+      [
+        ["planned", report.planned],
+        ["offered", c.offered],
+        ["dropped (in-flight cap)", c.dropped],
+        ["attempts (incl. retries)", c.attempts],
+        ["retries", c.retries],
+        ["accepted on first attempt", c.firstAttemptAccepted],
+        ["accepted after retry", c.acceptedAfterRetry],
+        ["throttled responses (429/503)", c.throttledResponses],
+        ["error responses / timeouts", c.errorResponses],
+        ["failed", c.failed],
+        ["retries refused by budget", c.retriesRefusedByBudget],
+        ["status codes", Object.entries(c.statusCodes).map(([k, n]) => `${k}:${n}`).join(" ") || "-"],
+      ],
+      ["l", "r"],
+    ),
+  );
+  lines.push("");
+  lines.push("Latency (ms)");
+  lines.push(
+    ...table(
+      [
+        ["", "count", "p50", "p90", "p95", "p99", "p99.9", "max"],
+        latencyRow("ack, from planned send", report.latency.ack),
+        latencyRow("service, per attempt", report.latency.service),
+        latencyRow("end to end (processed)", report.latency.endToEnd),
+      ],
+      ["l", "r", "r", "r", "r", "r", "r", "r"],
+    ),
+  );
+  lines.push("");
+  const d = report.delivery;
+  if (d.reconciled) {
+    lines.push(`Delivery (reconciled in ${d.waitedSeconds} s${d.complete ? "" : ", deadline reached"})`);
+    lines.push(
+      ...table(
+        [
+          ["accepted", d.accepted],
+          ["processed", d.processed],
+          ["duplicate deliveries", d.duplicateDeliveries],
+          ["duplicate side effects", d.duplicateSideEffects],
+          ["dead-lettered, expected (poison)", d.deadLetteredExpected],
+          ["dead-lettered, unexpected", d.deadLetteredUnexpected],
+          ["in the operational DLQ", d.inDlq],
+          ["drained from quarantine", d.quarantineDrained],
+          ["lost", d.lost],
+          ["fault markers checked / violations", `${d.faultChecks.checked} / ${d.faultChecks.violations}`],
+        ],
+        ["l", "r"],
+      ),
+    );
+    if (d.lostSeqs.length) lines.push(`  lost seqs: ${d.lostSeqs.join(", ")}${d.lost > d.lostSeqs.length ? ", ..." : ""}`);
+    for (const s of d.faultChecks.samples.slice(0, 5)) lines.push(`  fault check seq ${s.seq} (${s.kind}): ${s.problem}`);
+  } else {
+    lines.push(`Delivery: NOT RECONCILED: ${d.reason}`);
+  }
+  lines.push("");
+  lines.push("Checks");
+  lines.push(
+    ...table(
+      v.checks.map((x) => [x.status.toUpperCase(), x.name, x.actual === undefined ? "-" : Number.isInteger(x.actual) ? x.actual : x.actual.toFixed(x.actual < 10 ? 4 : 1), x.threshold]),
+      ["l", "l", "r", "l"],
+    ),
+  );
+  if (report.failureSamples.length) {
+    lines.push("");
+    lines.push("Failure samples");
+    for (const s of report.failureSamples.slice(0, 5)) lines.push(`  ${s}`);
+  }
+  return lines.join("\n");
+}

@@ -1,0 +1,4 @@
+export * from "./worker";
+export * from "./types";
+export * from "./metrics";
+export * from "./secrets";

@@ -1,0 +1,79 @@
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import type { SQSClient } from "@aws-sdk/client-sqs";
+import type { Logger } from "@aws-lambda-powertools/logger";
+import type { Metrics } from "@aws-lambda-powertools/metrics";
+import type { WorkerContract } from "../contract";
+import type { CircuitBreakerOptions, Downstream } from "../genesys/downstream";
+import type { GenesysClient } from "../genesys/client";
+import type { GenesysEventBridgeEvent, NormalizedMessage } from "../normalized-message";
+import type { SyntheticMarker } from "../synthetic";
+
+/** What a handler sees besides the message. */
+export interface WorkerContext {
+  /** The Genesys Platform API client (rate-limited, Retry-After aware, circuit breaker). */
+  readonly genesys: GenesysClient;
+  /**
+   * Wraps any other downstream with the same rules: `ctx.downstream("crm").fetch(url, init)`
+   * or `.call(signal => sdk.send(...))`. One wrapper (rate limit, breaker) per name and instance.
+   */
+  readonly downstream: (name: string) => Downstream;
+  /** A logger carrying the message id (and the run id of a synthetic message). */
+  readonly logger: Logger;
+  /** The receive count of this delivery, from 1. */
+  readonly attempt: number;
+  /** The SQS message id. */
+  readonly messageId: string;
+  /** The Lambda request id of this invocation. */
+  readonly requestId: string;
+  /** The synthetic marker, undefined for a real message. */
+  readonly synthetic?: SyntheticMarker;
+  /** The idempotency key of the message. */
+  readonly idempotencyKey: string;
+}
+
+/** The user's code. Throw RetryableError / PermanentError (or anything: retryable) to fail a message. */
+export interface WorkerHandlers {
+  /** A real Genesys message (webhook pipelines). Runs at most once to completion per message. */
+  handle?(message: NormalizedMessage, ctx: WorkerContext): Promise<void>;
+  /** What a synthetic message does instead of `handle` (a sandbox call). Default: nothing beyond the simulated work. */
+  handleSynthetic?(message: NormalizedMessage, ctx: WorkerContext): Promise<void>;
+  /** A Genesys Event Streams event (eventStreams pipelines). */
+  handleEvent?(event: GenesysEventBridgeEvent, ctx: WorkerContext): Promise<void>;
+}
+
+/** Settings and injected dependencies of {@link createWorker}; every field is optional. */
+export interface WorkerOptions {
+  /** The environment the contract is parsed from. Default process.env. */
+  readonly env?: Record<string, string | undefined>;
+  /** An already parsed contract (tests). Default: parsed from `env` at creation. */
+  readonly contract?: WorkerContract;
+  /** Default: a client from the standard configuration (honours AWS_ENDPOINT_URL_SQS). */
+  readonly sqs?: SQSClient;
+  /** Default: a client from the standard configuration (honours AWS_ENDPOINT_URL_DYNAMODB). */
+  readonly dynamodb?: DynamoDBClient;
+  /** Default: a client from the standard configuration (honours AWS_ENDPOINT_URL_SECRETS_MANAGER). */
+  readonly secretsManager?: SecretsManagerClient;
+  /** Default: a client built from the contract (region, base URLs, credentials secret, rate). */
+  readonly genesys?: GenesysClient;
+  /** Default: a Powertools logger, service "genesys-consumer-worker", level from POWERTOOLS_LOG_LEVEL (default INFO). */
+  readonly logger?: Logger;
+  /** Default: Powertools metrics, namespace from POWERTOOLS_METRICS_NAMESPACE (default "GenesysConsumer"). */
+  readonly metrics?: Metrics;
+  /** The idempotency key of a message. Default: `channel.id:<party id>:<message id>` (ordering key + id). */
+  readonly idempotencyKey?: (message: NormalizedMessage) => string;
+  /** The idempotency key of an Event Streams event. Default: the EventBridge event id. */
+  readonly eventIdempotencyKey?: (event: GenesysEventBridgeEvent) => string;
+  /** Records of a standard queue processed at once, records. Default 10. (FIFO: one at a time per group.) */
+  readonly concurrency?: number;
+  /** Circuit breaker of the Genesys client and of `ctx.downstream(...)`. Default 5 consecutive failures, 30 s open. */
+  readonly breaker?: CircuitBreakerOptions;
+  /** Shortest time between signing-secret reloads caused by a signature miss, seconds. Default 30. */
+  readonly secretRefreshMinIntervalSeconds?: number;
+  /** Cached signing-secret versions are reloaded when older than this, seconds. Default 300. */
+  readonly secretMaxAgeSeconds?: number;
+  /** Records not started when less than this remains of the invocation are reported failed untouched, milliseconds. Default 2000. */
+  readonly timeoutMarginMs?: number;
+  /** Uniform random source in [0, 1) for the backoff jitter. Default Math.random. */
+  readonly random?: () => number;
+}

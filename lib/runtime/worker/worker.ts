@@ -1,0 +1,475 @@
+/**
+ * `createWorker`: the SQS batch handler of a pipeline's worker function.
+ *
+ * Per record: signature (webhook pipelines) -> parse -> idempotency -> handler (or the
+ * synthetic path) -> outcome. Failures go back on the queue with a visibility change
+ * (Retry-After / full-jitter backoff, never a sleep), or to the DLQ with the
+ * `x-dead-letter` context. Returns `{ batchItemFailures }` (ReportBatchItemFailures).
+ */
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { ChangeMessageVisibilityCommand, DeleteMessageCommand, SendMessageCommand, SQSClient, type MessageAttributeValue } from "@aws-sdk/client-sqs";
+import { Logger } from "@aws-lambda-powertools/logger";
+import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+import { IdempotencyAlreadyInProgressError, IdempotencyConfig, makeIdempotent } from "@aws-lambda-powertools/idempotency";
+import { DynamoDBPersistenceLayer } from "@aws-lambda-powertools/idempotency/dynamodb";
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import { redeliveryDelaySeconds } from "../backoff";
+import { parseWorkerContract, type WorkerContract } from "../contract";
+import { DEAD_LETTER_ATTRIBUTE, encodeDeadLetterContext, type DeadLetterReason } from "../dead-letter";
+import { CircuitOpenError, PermanentError, RetryableError, ThrottledError } from "../errors";
+import { GenesysClient } from "../genesys/client";
+import { Downstream } from "../genesys/downstream";
+import {
+  defaultIdempotencyKey,
+  genesysEventBridgeEventSchema,
+  looksLikeEventBridgeEvent,
+  normalizedMessageSchema,
+  type GenesysEventBridgeEvent,
+  type NormalizedMessage,
+} from "../normalized-message";
+import { SIGNATURE_HEADER } from "../signature";
+import { faultFor, readSyntheticMarker, type SyntheticMarker } from "../synthetic";
+import { receiptUpdate, IDEMPOTENCY_TABLE } from "../tables";
+import { WORKER_METRICS, type WorkerMetricName } from "./metrics";
+import { RotatingSecret, loadGenesysCredentials } from "./secrets";
+import type { WorkerContext, WorkerHandlers, WorkerOptions } from "./types";
+
+/** The Lambda handler createWorker returns. */
+export type SqsBatchHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+
+/** A body the worker refuses before the handler: dead-lettered at once. */
+class RejectedMessage extends Error {
+  constructor(
+    readonly reason: Extract<DeadLetterReason, "invalid-signature" | "malformed">,
+    readonly errorName: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A synthetic poison fault: fails every attempt, so the message is exhausted. */
+export class SyntheticPoisonError extends Error {
+  override readonly name = "SyntheticPoisonError";
+}
+
+type Intake =
+  | { kind: "message"; message: NormalizedMessage; marker?: SyntheticMarker; key: string }
+  | { kind: "event"; event: GenesysEventBridgeEvent; key: string };
+
+const DEFAULTS = {
+  idempotencyTtlSeconds: 86_400,
+  receiptTtlSeconds: 604_800,
+  backoffBaseSeconds: 2,
+  backoffMaxSeconds: 900,
+  concurrency: 10,
+  timeoutMarginMs: 2000,
+  metricsNamespace: "GenesysConsumer",
+  serviceName: "genesys-consumer-worker",
+} as const;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Creates the worker's Lambda handler. The contract is parsed here, once, at cold start:
+ * a bad environment throws a ContractError naming every bad variable.
+ */
+export function createWorker(handlers: WorkerHandlers, options: WorkerOptions = {}): SqsBatchHandler {
+  const contract: WorkerContract = options.contract ?? parseWorkerContract(options.env ?? process.env);
+  if (contract.ingressKind === "webhook" && typeof handlers.handle !== "function") {
+    throw new TypeError("createWorker: a webhook pipeline (GCX_INGRESS_KIND=webhook) needs handlers.handle(message, ctx)");
+  }
+  if (contract.ingressKind === "eventStreams" && typeof handlers.handleEvent !== "function") {
+    throw new TypeError("createWorker: an eventStreams pipeline (GCX_INGRESS_KIND=eventStreams) needs handlers.handleEvent(event, ctx)");
+  }
+  const concurrency = options.concurrency ?? DEFAULTS.concurrency;
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError(`createWorker: concurrency must be an integer >= 1, got ${concurrency}`);
+
+  const sqs = options.sqs ?? new SQSClient({});
+  const dynamodb = options.dynamodb ?? new DynamoDBClient({});
+  const documents = DynamoDBDocumentClient.from(dynamodb);
+  let secretsManager = options.secretsManager;
+  const secrets = () => (secretsManager ??= new SecretsManagerClient({}));
+  const logger = options.logger ?? new Logger({ serviceName: DEFAULTS.serviceName });
+  const metrics = options.metrics ?? new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? DEFAULTS.metricsNamespace, serviceName: DEFAULTS.serviceName });
+  const random = options.random ?? Math.random;
+  const timeoutMarginMs = options.timeoutMarginMs ?? DEFAULTS.timeoutMarginMs;
+  const backoffBase = contract.backoffBaseSeconds ?? DEFAULTS.backoffBaseSeconds;
+  const backoffMax = contract.backoffMaxSeconds ?? DEFAULTS.backoffMaxSeconds;
+  const idempotencyKeyOf = options.idempotencyKey ?? defaultIdempotencyKey;
+  const eventKeyOf = options.eventIdempotencyKey ?? ((event: GenesysEventBridgeEvent) => event.id);
+
+  const signingSecret =
+    contract.ingressKind === "webhook"
+      ? new RotatingSecret(secrets(), contract.signatureSecretArn as string, {
+          minRefreshIntervalMs: (options.secretRefreshMinIntervalSeconds ?? 30) * 1000,
+          maxAgeMs: (options.secretMaxAgeSeconds ?? 300) * 1000,
+        })
+      : undefined;
+
+  const genesys =
+    options.genesys ??
+    new GenesysClient({
+      region: contract.genesysRegion ?? "us-east-1",
+      apiBaseUrl: contract.genesysApiBaseUrl,
+      loginBaseUrl: contract.genesysLoginBaseUrl,
+      ratePerSecond: contract.downstreamRatePerSecond ?? 1,
+      burst: contract.downstreamBurst,
+      breaker: options.breaker,
+      credentials: () => {
+        if (!contract.genesysCredentialsSecretArn) {
+          throw new Error("the Genesys client needs GCX_GENESYS_CREDENTIALS_SECRET_ARN (a secret holding {clientId, clientSecret})");
+        }
+        return loadGenesysCredentials(secrets(), contract.genesysCredentialsSecretArn);
+      },
+    });
+
+  const downstreams = new Map<string, Downstream>();
+  const downstream = (name: string) => {
+    let d = downstreams.get(name);
+    if (!d) downstreams.set(name, (d = new Downstream({ name, breaker: options.breaker })));
+    return d;
+  };
+
+  const persistenceStore = new DynamoDBPersistenceLayer({
+    tableName: contract.idempotencyTable,
+    keyAttr: IDEMPOTENCY_TABLE.partitionKey,
+    expiryAttr: IDEMPOTENCY_TABLE.ttlAttribute,
+    awsSdkV3Client: dynamodb,
+  });
+
+  const count = (name: WorkerMetricName, value = 1) => metrics.addMetric(name, MetricUnit.Count, value);
+
+  /** Checks the signature and parses the body; throws RejectedMessage for a body to dead-letter. */
+  async function intake(record: SQSRecord): Promise<Intake> {
+    if (contract.ingressKind === "webhook") {
+      const header = attributeValue(record, SIGNATURE_HEADER);
+      if (!(await (signingSecret as RotatingSecret).verify(record.body, header))) {
+        throw new RejectedMessage(
+          "invalid-signature",
+          "InvalidSignatureError",
+          header === undefined ? `no ${SIGNATURE_HEADER} message attribute` : `${SIGNATURE_HEADER} matches neither the current nor the previous secret`,
+        );
+      }
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(record.body);
+    } catch (error) {
+      throw new RejectedMessage("malformed", "SyntaxError", `the body is not JSON: ${(error as Error).message}`);
+    }
+    if (contract.ingressKind === "eventStreams") {
+      const parsed = genesysEventBridgeEventSchema.safeParse(json);
+      if (!parsed.success) throw new RejectedMessage("malformed", "ZodError", `not a Genesys EventBridge event: ${issues(parsed.error)}`);
+      return { kind: "event", event: parsed.data, key: eventKeyOf(parsed.data) };
+    }
+    if (looksLikeEventBridgeEvent(json)) {
+      // The ingress kind comes from the contract, never from the body: no EventBridge path here.
+      throw new RejectedMessage("malformed", "UnexpectedEventBridgeEvent", "an EventBridge-shaped body reached a webhook pipeline; it is not a NormalizedMessage");
+    }
+    let marker: SyntheticMarker | undefined;
+    try {
+      marker = readSyntheticMarker(json);
+    } catch (error) {
+      throw new RejectedMessage("malformed", (error as Error).name, (error as Error).message);
+    }
+    const parsed = normalizedMessageSchema.safeParse(json);
+    if (!parsed.success) throw new RejectedMessage("malformed", "ZodError", `not a NormalizedMessage: ${issues(parsed.error)}`);
+    return { kind: "message", message: parsed.data, marker, key: idempotencyKeyOf(parsed.data) };
+  }
+
+  return async function handler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
+    const requestId = context?.awsRequestId ?? "";
+    const remaining = () => (typeof context?.getRemainingTimeInMillis === "function" ? context.getRemainingTimeInMillis() : Number.POSITIVE_INFINITY);
+    const idempotent = makeIdempotent(
+      async (_key: { key: string }, work: () => Promise<{ doneMs: number }>) => work(),
+      {
+        persistenceStore,
+        keyPrefix: "message",
+        config: new IdempotencyConfig({
+          expiresAfterSeconds: contract.idempotencyTtlSeconds ?? DEFAULTS.idempotencyTtlSeconds,
+          // The in-progress record expires with this invocation, so a crash does not block redelivery.
+          lambdaContext: typeof context?.getRemainingTimeInMillis === "function" ? context : undefined,
+        }),
+      },
+    );
+
+    async function deadLetter(record: SQSRecord, reason: DeadLetterReason, error: { name: string; message: string }, attempt: number, marker: SyntheticMarker | undefined, log: Logger): Promise<boolean> {
+      const now = Date.now();
+      const quarantine = marker !== undefined && reason !== "invalid-signature";
+      const target = quarantine ? contract.quarantineQueueUrl : contract.dlqUrl;
+      const context = encodeDeadLetterContext({
+        reason,
+        error: error.name,
+        message: error.message,
+        attempts: attempt,
+        firstReceiveMs: Number(record.attributes.ApproximateFirstReceiveTimestamp) || now,
+        lastReceiveMs: now,
+        requestId,
+        sourceQueueArn: contract.queueArn,
+      });
+      const attributes = forwardedAttributes(record);
+      attributes[DEAD_LETTER_ATTRIBUTE] = { DataType: "String", StringValue: context };
+      const groupId = record.attributes.MessageGroupId;
+      try {
+        await sqs.send(
+          new SendMessageCommand({
+            QueueUrl: target,
+            MessageBody: record.body,
+            MessageAttributes: attributes,
+            ...(groupId ? { MessageGroupId: groupId, MessageDeduplicationId: record.messageId } : {}),
+          }),
+        );
+      } catch (sendError) {
+        log.error("dead-lettering failed; the message stays on the queue", { reason, error: sendError as Error });
+        count(WORKER_METRICS.batchItemFailures);
+        return false;
+      }
+      count(WORKER_METRICS.deadLettered);
+      if (reason === "invalid-signature") count(WORKER_METRICS.invalidSignature);
+      log.warn("message dead-lettered", { reason, error: error.name, detail: error.message.slice(0, 300), attempts: attempt, target: quarantine ? "quarantine" : "dlq" });
+      if (marker) await writeReceipt(marker, "dead-lettered", attempt, record, false, log, reason);
+      try {
+        await sqs.send(new DeleteMessageCommand({ QueueUrl: contract.queueUrl, ReceiptHandle: record.receiptHandle }));
+      } catch (deleteError) {
+        // Reported failed: it comes back, and idempotency/redrive prevent a second effect.
+        log.error("deleting a dead-lettered message failed; reporting it failed", { error: deleteError as Error });
+        count(WORKER_METRICS.batchItemFailures);
+        return false;
+      }
+      return true;
+    }
+
+    async function writeReceipt(marker: SyntheticMarker, outcome: "processed" | "dead-lettered", attempt: number, record: SQSRecord, effect: boolean, log: Logger, reason?: string): Promise<boolean> {
+      if (!contract.receiptsTable) {
+        log.warn("synthetic message without GCX_RECEIPTS_TABLE: no receipt written");
+        return true;
+      }
+      const now = Date.now();
+      try {
+        await documents.send(
+          new UpdateCommand(
+            receiptUpdate(contract.receiptsTable, {
+              runId: marker.runId,
+              seq: marker.seq,
+              outcome,
+              attempts: attempt,
+              firstReceiveMs: Number(record.attributes.ApproximateFirstReceiveTimestamp) || now,
+              doneMs: now,
+              effect,
+              reason,
+              ttl: Math.floor(now / 1000) + (contract.receiptTtlSeconds ?? DEFAULTS.receiptTtlSeconds),
+            }),
+          ),
+        );
+        return true;
+      } catch (error) {
+        log.error("writing the synthetic receipt failed", { error: error as Error });
+        return false;
+      }
+    }
+
+    /** Processes one record; returns true when it may be deleted (success or dead-lettered). */
+    async function processRecord(record: SQSRecord): Promise<boolean> {
+      const attempt = Number(record.attributes.ApproximateReceiveCount) || 1;
+      const log = logger.createChild({ persistentKeys: { messageId: record.messageId, requestId } });
+      let intakeResult: Intake;
+      try {
+        intakeResult = await intake(record);
+      } catch (error) {
+        if (error instanceof RejectedMessage) {
+          // A synthetic marker is only trusted once the signature is: pass it for a malformed message with a valid one.
+          const marker = error.reason === "malformed" ? safeMarker(record.body) : undefined;
+          return deadLetter(record, error.reason, { name: error.errorName, message: error.message }, attempt, marker, log);
+        }
+        // Secrets Manager unavailable and the like: not the message's fault.
+        return fail(record, error, attempt, undefined, log);
+      }
+      const marker = intakeResult.kind === "message" ? intakeResult.marker : undefined;
+      const runLog = marker ? log.createChild({ persistentKeys: { runId: marker.runId, seq: marker.seq } }) : log;
+      const ctx: WorkerContext = {
+        genesys,
+        downstream,
+        logger: runLog,
+        attempt,
+        messageId: record.messageId,
+        requestId,
+        synthetic: marker,
+        idempotencyKey: intakeResult.key,
+      };
+      let ran = false;
+      const work = async () => {
+        if (intakeResult.kind === "event") {
+          await (handlers.handleEvent as NonNullable<WorkerHandlers["handleEvent"]>)(intakeResult.event, ctx);
+        } else if (marker) {
+          await runSynthetic(intakeResult.message, marker, ctx);
+        } else {
+          await (handlers.handle as NonNullable<WorkerHandlers["handle"]>)(intakeResult.message, ctx);
+        }
+        ran = true;
+        return { doneMs: Date.now() };
+      };
+      try {
+        await idempotent({ key: intakeResult.key }, work);
+      } catch (error) {
+        return fail(record, error, attempt, marker, runLog);
+      }
+      if (!ran) {
+        count(WORKER_METRICS.duplicate);
+        runLog.debug("duplicate delivery acknowledged without running the handler", { idempotencyKey: intakeResult.key });
+      } else {
+        count(WORKER_METRICS.processed);
+      }
+      const sentMs = Number(record.attributes.SentTimestamp);
+      if (sentMs) metrics.addMetric(WORKER_METRICS.messageAge, MetricUnit.Milliseconds, Math.max(0, Date.now() - sentMs));
+      if (marker) return writeReceipt(marker, "processed", attempt, record, ran, runLog);
+      return true;
+    }
+
+    async function runSynthetic(message: NormalizedMessage, marker: SyntheticMarker, ctx: WorkerContext): Promise<void> {
+      if (marker.workMs) await sleep(marker.workMs); // simulated work, spent on every attempt
+      const fault = faultFor(marker, ctx.attempt);
+      switch (fault.action) {
+        case "throttle":
+          throw new ThrottledError(`synthetic throttle fault (Retry-After ${fault.retryAfterSeconds} s)`, 429, { retryAfterSeconds: fault.retryAfterSeconds });
+        case "transient":
+          throw new RetryableError("synthetic transient fault");
+        case "poison":
+          throw new SyntheticPoisonError("synthetic poison fault: fails on every attempt");
+      }
+      if (handlers.handleSynthetic) await handlers.handleSynthetic(message, ctx);
+    }
+
+    /** PermanentError: dead-letter; the last allowed attempt: dead-letter (exhausted); otherwise retry later. */
+    function fail(record: SQSRecord, error: unknown, attempt: number, marker: SyntheticMarker | undefined, log: Logger): Promise<boolean> {
+      if (error instanceof PermanentError) return deadLetter(record, "permanent", errorInfo(error), attempt, marker, log);
+      if (attempt >= contract.maxReceiveCount) return deadLetter(record, "exhausted", errorInfo(error), attempt, marker, log);
+      return retryLater(record, error, attempt, log);
+    }
+
+    async function retryLater(record: SQSRecord, error: unknown, attempt: number, log: Logger): Promise<boolean> {
+      const retryAfterSeconds = error instanceof RetryableError ? error.retryAfterSeconds : undefined;
+      const delay = redeliveryDelaySeconds({ attempt, baseSeconds: backoffBase, maxSeconds: backoffMax, retryAfterSeconds, random });
+      delays.set(record.messageId, delay);
+      count(WORKER_METRICS.retried);
+      if (error instanceof ThrottledError) count(WORKER_METRICS.throttled);
+      if (error instanceof CircuitOpenError) count(WORKER_METRICS.circuitOpen);
+      const level = error instanceof RetryableError || error instanceof IdempotencyAlreadyInProgressError ? "debug" : "warn";
+      log[level]("message put back on the queue", { attempt, delaySeconds: delay, error: errorInfo(error) });
+      try {
+        await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: contract.queueUrl, ReceiptHandle: record.receiptHandle, VisibilityTimeout: delay }));
+      } catch (visibilityError) {
+        // It still comes back, after the queue's own visibility timeout.
+        log.warn("changing the visibility failed; the queue's visibility timeout applies", { error: visibilityError as Error });
+      }
+      return false;
+    }
+
+    const failures = new Set<string>();
+    /** Delay given to each record put back on the queue, seconds. */
+    const delays = new Map<string, number>();
+    const guarded = async (record: SQSRecord) => {
+      if (remaining() < timeoutMarginMs) {
+        failures.add(record.messageId); // not started: it comes back after the visibility timeout
+        count(WORKER_METRICS.batchItemFailures);
+        return false;
+      }
+      let ok: boolean;
+      try {
+        ok = await processRecord(record);
+      } catch (error) {
+        logger.error("unexpected error while processing a record", { messageId: record.messageId, error: error as Error });
+        ok = false;
+      }
+      if (!ok) failures.add(record.messageId);
+      return ok;
+    };
+
+    const records = event?.Records ?? [];
+    const fifo = contract.fifo === true || records.some((r) => r.attributes?.MessageGroupId);
+    try {
+      if (fifo) {
+        // In order within a group; after a failure the rest of the group is reported failed, untouched.
+        const groups = new Map<string, SQSRecord[]>();
+        for (const r of records) {
+          const g = r.attributes.MessageGroupId ?? "";
+          groups.set(g, [...(groups.get(g) ?? []), r]);
+        }
+        await pool([...groups.values()], concurrency, async (group) => {
+          for (let i = 0; i < group.length; i++) {
+            if (!(await guarded(group[i]))) {
+              // The rest of the group comes back with the failed message, behind it, in order.
+              const delay = delays.get(group[i].messageId) ?? 0;
+              await Promise.all(
+                group.slice(i + 1).map(async (rest) => {
+                  failures.add(rest.messageId);
+                  await sqs
+                    .send(new ChangeMessageVisibilityCommand({ QueueUrl: contract.queueUrl, ReceiptHandle: rest.receiptHandle, VisibilityTimeout: delay }))
+                    .catch((error: Error) => logger.warn("changing the visibility of a held-back FIFO message failed", { messageId: rest.messageId, error }));
+                }),
+              );
+              return;
+            }
+          }
+        });
+      } else {
+        await pool(records, concurrency, guarded);
+      }
+    } finally {
+      metrics.publishStoredMetrics();
+    }
+    // Keep the batch's order (FIFO: Lambda stops at the first failure it finds).
+    return { batchItemFailures: records.filter((r) => failures.has(r.messageId)).map((r) => ({ itemIdentifier: r.messageId })) };
+  };
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight. */
+async function pool<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await fn(items[next++]);
+  });
+  await Promise.all(lanes);
+}
+
+function attributeValue(record: SQSRecord, name: string): string | undefined {
+  const attributes = record.messageAttributes ?? {};
+  const found = attributes[name] ?? Object.entries(attributes).find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1];
+  return found?.stringValue ?? undefined;
+}
+
+/** The record's message attributes in SendMessage's shape, minus a previous dead-letter context (SQS allows 10). */
+function forwardedAttributes(record: SQSRecord): Record<string, MessageAttributeValue> {
+  const out: Record<string, MessageAttributeValue> = {};
+  for (const [name, value] of Object.entries(record.messageAttributes ?? {})) {
+    if (name === DEAD_LETTER_ATTRIBUTE) continue;
+    if (Object.keys(out).length >= 9) break;
+    out[name] =
+      value.binaryValue !== undefined
+        ? { DataType: value.dataType, BinaryValue: Buffer.from(value.binaryValue, "base64") }
+        : { DataType: value.dataType, StringValue: value.stringValue ?? "" };
+  }
+  return out;
+}
+
+function safeMarker(body: string): SyntheticMarker | undefined {
+  try {
+    return readSyntheticMarker(JSON.parse(body));
+  } catch {
+    return undefined;
+  }
+}
+
+function errorInfo(error: unknown): { name: string; message: string } {
+  if (error instanceof Error) return { name: error.name, message: error.message };
+  return { name: "Error", message: String(error) };
+}
+
+function issues(error: { issues: { path: (string | number)[]; message: string }[] }): string {
+  return error.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`)
+    .join("; ");
+}

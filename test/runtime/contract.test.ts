@@ -1,0 +1,61 @@
+import { ContractError, LOADGEN_CONTRACT, parseLoadgenContract, parseWorkerContract, WORKER_CONTRACT, workerEnvironment, loadgenEnvironment } from "cdktf-genesys-consumer/runtime";
+
+const valid = {
+  ingressKind: "webhook",
+  queueUrl: "https://sqs.us-east-1.amazonaws.com/123456789012/q",
+  queueArn: "arn:aws:sqs:us-east-1:123456789012:q",
+  dlqUrl: "https://sqs.us-east-1.amazonaws.com/123456789012/dlq",
+  quarantineQueueUrl: "https://sqs.us-east-1.amazonaws.com/123456789012/quarantine",
+  maxReceiveCount: 5,
+  signatureSecretArn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:s",
+  idempotencyTable: "idem",
+} as const;
+
+describe("worker contract", () => {
+  it("round-trips: what the construct writes, the runtime parses, with types coerced", () => {
+    const env = workerEnvironment({ ...valid, fifo: true, downstreamRatePerSecond: 4.5, backoffMaxSeconds: 600 });
+    expect(env.GCX_MAX_RECEIVE_COUNT).toBe("5");
+    expect(env.GCX_FIFO).toBe("true");
+    expect(parseWorkerContract(env)).toEqual({ ...valid, fifo: true, downstreamRatePerSecond: 4.5, backoffMaxSeconds: 600 });
+  });
+
+  it("uses one prefix and names every variable with it", () => {
+    for (const variable of [...Object.values(WORKER_CONTRACT), ...Object.values(LOADGEN_CONTRACT)]) expect(variable.env).toMatch(/^GCX_[A-Z_]+$/);
+  });
+
+  it("names every missing or bad variable at once", () => {
+    const error = (() => {
+      try {
+        parseWorkerContract({ GCX_INGRESS_KIND: "sqs", GCX_QUEUE_URL: "nope", GCX_MAX_RECEIVE_COUNT: "1001", GCX_FIFO: "yes" });
+      } catch (e) {
+        return e;
+      }
+    })() as ContractError;
+    expect(error).toBeInstanceOf(ContractError);
+    const text = error.problems.join("\n");
+    for (const name of ["GCX_INGRESS_KIND=\"sqs\" is invalid", "GCX_QUEUE_URL=\"nope\" is invalid", "GCX_QUEUE_ARN is missing", "GCX_DLQ_URL is missing", "GCX_MAX_RECEIVE_COUNT=\"1001\" is invalid", "GCX_FIFO=\"yes\" is invalid", "GCX_IDEMPOTENCY_TABLE is missing"]) {
+      expect(text).toContain(name);
+    }
+    expect(error.message).toMatch(/^invalid function environment:\n {2}- /);
+  });
+
+  it("requires the signature secret for webhook pipelines only", () => {
+    const { signatureSecretArn: _omit, ...rest } = valid;
+    expect(() => parseWorkerContract(workerEnvironment(rest))).toThrow("GCX_SIGNATURE_SECRET_ARN is missing (required when GCX_INGRESS_KIND=webhook)");
+    expect(parseWorkerContract(workerEnvironment({ ...rest, ingressKind: "eventStreams" })).ingressKind).toBe("eventStreams");
+  });
+
+  it("treats an empty value as missing and rejects unknown settings at write time", () => {
+    expect(() => parseWorkerContract({ ...workerEnvironment(valid), GCX_QUEUE_URL: "" })).toThrow(/GCX_QUEUE_URL is missing/);
+    expect(() => workerEnvironment({ nope: 1 } as never)).toThrow('unknown contract setting "nope"');
+  });
+});
+
+describe("load-generator contract", () => {
+  it("round-trips and names a missing profile", () => {
+    const env = loadgenEnvironment({ targetUrl: "https://x.execute-api.us-east-1.amazonaws.com/prod/webhook", signatureSecretArn: "arn:s", profile: "{}", agentCapacityPerSecond: 300 });
+    expect(parseLoadgenContract(env)).toMatchObject({ agentCapacityPerSecond: 300, profile: "{}" });
+    const { GCX_PROFILE: _p, ...without } = env;
+    expect(() => parseLoadgenContract(without)).toThrow(/GCX_PROFILE is missing/);
+  });
+});

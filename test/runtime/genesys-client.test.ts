@@ -1,0 +1,139 @@
+/** The Genesys client and the generic downstream wrapper against the fake Genesys on 127.0.0.1. */
+import {
+  CircuitOpenError,
+  Downstream,
+  DownstreamRejectedError,
+  DownstreamUnavailableError,
+  GenesysClient,
+  genesysBaseUrls,
+  RetryableError,
+  ThrottledError,
+  TokenBucket,
+} from "cdktf-genesys-consumer/runtime";
+import { startFakeGenesys, type FakeGenesys } from "../../lib/local/fake-genesys";
+
+describe("GenesysClient", () => {
+  let fake: FakeGenesys;
+  beforeAll(async () => {
+    fake = await startFakeGenesys({ clientId: "id", clientSecret: "secret", ratePerSecond: 1000, burst: 1000 });
+  });
+  afterAll(async () => {
+    await fake.close();
+  });
+  beforeEach(() => fake.reset());
+
+  const client = (extra: Partial<ConstructorParameters<typeof GenesysClient>[0]> = {}) =>
+    new GenesysClient({ region: "eu-west-1", apiBaseUrl: fake.endpoint, loginBaseUrl: fake.endpoint, credentials: { clientId: "id", clientSecret: "secret" }, ratePerSecond: 1000, burst: 100, ...extra });
+
+  it("gets a client-credentials token once and reuses it until shortly before expiry", async () => {
+    const c = client();
+    await c.sendInboundMessage("integration-1", { channel: { messageId: "m1", from: { id: "cust", idType: "Opaque" }, time: new Date().toISOString() }, text: "hi" });
+    await c.sendReceipt("integration-1", { id: "m2", status: "Delivered" });
+    await c.sendEvent("integration-1", { channel: { messageId: "m3" }, events: [] });
+    expect(fake.stats()).toMatchObject({ tokensIssued: 1, accepted: 3, byKind: { message: 1, receipt: 1, event: 1 } });
+    expect(fake.calls().map((call) => [call.kind, call.integrationId, call.messageId])).toEqual([
+      ["message", "integration-1", "m1"],
+      ["receipt", "integration-1", "m2"],
+      ["event", "integration-1", "m3"],
+    ]);
+  });
+
+  it("renews a token that is within the refresh margin of its expiry", async () => {
+    const short = await startFakeGenesys({ tokenExpiresInSeconds: 30 });
+    try {
+      const c = new GenesysClient({ apiBaseUrl: short.endpoint, loginBaseUrl: short.endpoint, credentials: { clientId: "a", clientSecret: "b" }, ratePerSecond: 100, tokenRefreshMarginSeconds: 60 });
+      await c.sendReceipt("i", { id: "x" });
+      await c.sendReceipt("i", { id: "y" });
+      expect(short.stats().tokensIssued).toBe(2);
+    } finally {
+      await short.close();
+    }
+  });
+
+  it("turns a 429 into a ThrottledError carrying the Retry-After", async () => {
+    const limited = await startFakeGenesys({ ratePerSecond: 0.001, burst: 1, retryAfterSeconds: 7 });
+    try {
+      const c = new GenesysClient({ apiBaseUrl: limited.endpoint, loginBaseUrl: limited.endpoint, credentials: { clientId: "a", clientSecret: "b" }, ratePerSecond: 100 });
+      await c.sendReceipt("i", { id: "first" });
+      const error = await c.sendReceipt("i", { id: "second" }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ThrottledError);
+      expect(error).toBeInstanceOf(RetryableError);
+      expect(error).toMatchObject({ status: 429, retryAfterSeconds: 7 });
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it("classifies 5xx as retryable and other 4xx as permanent", async () => {
+    const c = client({ breaker: false });
+    fake.failNext(1, 502);
+    await expect(c.sendReceipt("i", { id: "a" })).rejects.toBeInstanceOf(DownstreamUnavailableError);
+    fake.failNext(1, 400);
+    const rejected = await c.sendReceipt("i", { id: "b" }).catch((e: unknown) => e);
+    expect(rejected).toBeInstanceOf(DownstreamRejectedError);
+    expect(rejected).toMatchObject({ status: 400 });
+  });
+
+  it("treats refused client credentials as retryable (a configuration problem, not the message's)", async () => {
+    const c = client({ credentials: { clientId: "id", clientSecret: "wrong" } });
+    const error = await c.sendReceipt("i", { id: "a" }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DownstreamUnavailableError);
+    expect((error as Error).message).toMatch(/genesys login: HTTP 401/);
+  });
+
+  it("opens the breaker after consecutive failures and stops calling the downstream", async () => {
+    const c = client({ breaker: { consecutiveFailures: 3, halfOpenAfterSeconds: 30 } });
+    fake.failNext(100, 503);
+    for (let i = 0; i < 3; i++) await expect(c.sendReceipt("i", { id: `f${i}` })).rejects.toBeInstanceOf(DownstreamUnavailableError);
+    const open = await c.sendReceipt("i", { id: "blocked" }).catch((e: unknown) => e);
+    expect(open).toBeInstanceOf(CircuitOpenError);
+    expect(open).toMatchObject({ retryAfterSeconds: 30 });
+    expect(c.downstream.breakerState).toBe("open");
+    expect(fake.stats().requests).toBe(3);
+  });
+
+  it("maps regions to the login and API hosts", () => {
+    expect(genesysBaseUrls("eu-west-1")).toEqual({ apiBaseUrl: "https://api.mypurecloud.ie", loginBaseUrl: "https://login.mypurecloud.ie" });
+    expect(genesysBaseUrls("us-east-1")).toEqual({ apiBaseUrl: "https://api.mypurecloud.com", loginBaseUrl: "https://login.mypurecloud.com" });
+    expect(genesysBaseUrls("ap-southeast-2", { apiBaseUrl: "http://127.0.0.1:1/" }).apiBaseUrl).toBe("http://127.0.0.1:1");
+    expect(() => genesysBaseUrls("mars-1")).toThrow(/unknown Genesys Cloud region "mars-1"/);
+  });
+});
+
+describe("Downstream (generic wrapper)", () => {
+  it("applies the same breaker to any call and does not count permanent errors", async () => {
+    const d = new Downstream({ name: "crm", breaker: { consecutiveFailures: 2, halfOpenAfterSeconds: 5 } });
+    let calls = 0;
+    await expect(d.call(async () => { calls++; throw new DownstreamRejectedError("crm: 404", 404, ""); })).rejects.toBeInstanceOf(DownstreamRejectedError);
+    await expect(d.call(async () => { calls++; throw new Error("socket hang up"); })).rejects.toThrow("socket hang up");
+    await expect(d.call(async () => { calls++; throw new Error("socket hang up"); })).rejects.toThrow("socket hang up");
+    await expect(d.call(async () => { calls++; return "never"; })).rejects.toBeInstanceOf(CircuitOpenError);
+    expect(calls).toBe(3);
+  });
+
+  it("turns a timeout into a retryable DownstreamUnavailableError", async () => {
+    const d = new Downstream({ name: "slow", timeoutMs: 50, breaker: false });
+    const error = await d.call((signal) => new Promise((_, reject) => signal.addEventListener("abort", () => reject(signal.reason)))).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DownstreamUnavailableError);
+    expect((error as Error).message).toBe("slow: no answer within 50 ms");
+  });
+});
+
+describe("TokenBucket", () => {
+  it("spends the burst, then paces at the rate, and defers long waits as a RetryableError", async () => {
+    let now = 0;
+    const bucket = new TokenBucket({ ratePerSecond: 2, burst: 2, maxWaitMs: 1000, now: () => now });
+    expect(bucket.reserve()).toBe(0);
+    expect(bucket.reserve()).toBe(0);
+    expect(bucket.reserve()).toBe(500);
+    expect(bucket.reserve()).toBe(1000);
+    expect(bucket.reserve()).toBe(-1);
+    now = 5000;
+    expect(bucket.reserve()).toBe(0);
+    const slow = new TokenBucket({ ratePerSecond: 0.1, burst: 1, maxWaitMs: 100 });
+    await slow.take();
+    const error = await slow.take().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RetryableError);
+    expect((error as RetryableError).retryAfterSeconds).toBe(10);
+  });
+});

@@ -1,0 +1,70 @@
+/**
+ * A local target standing in for ingress + worker: it verifies the signature, then writes
+ * the receipt the worker would write (processed, or dead-lettered for poison messages that
+ * it also puts in the quarantine queue), so runSpike can reconcile for real against dynalite.
+ */
+import { CreateTableCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import { RECEIPTS_TABLE, readSyntheticMarker, receiptUpdate, SIGNATURE_HEADER, verify } from "cdktf-genesys-consumer/runtime";
+import { startTarget, type Target } from "./target";
+
+export async function createReceiptsTable(ddb: DynamoDBClient, tableName: string): Promise<void> {
+  await ddb.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      KeySchema: [
+        { AttributeName: RECEIPTS_TABLE.partitionKey, KeyType: "HASH" },
+        { AttributeName: RECEIPTS_TABLE.sortKey, KeyType: "RANGE" },
+      ],
+      AttributeDefinitions: [
+        { AttributeName: RECEIPTS_TABLE.partitionKey, AttributeType: "S" },
+        { AttributeName: RECEIPTS_TABLE.sortKey, AttributeType: "N" },
+      ],
+      BillingMode: "PAY_PER_REQUEST",
+    }),
+  );
+}
+
+export async function startReceiptsTarget(args: {
+  ddb: DynamoDBClient;
+  tableName: string;
+  secret: string;
+  sqs?: SQSClient;
+  quarantineUrl?: string;
+  /** Drop (never write a receipt for) these sequence numbers: they will count as lost. */
+  lose?: ReadonlySet<number>;
+}): Promise<Target & { writes: Promise<unknown>[] }> {
+  const doc = DynamoDBDocumentClient.from(args.ddb);
+  const writes: Promise<unknown>[] = [];
+  const target = await startTarget((arrival) => {
+    if (!verify(arrival.body, arrival.headers[SIGNATURE_HEADER.toLowerCase()] as string, [args.secret])) return { status: 400 };
+    const body = JSON.parse(arrival.body);
+    const marker = readSyntheticMarker(body)!;
+    if (args.lose?.has(marker.seq)) return { status: 200 };
+    const now = Date.now();
+    const poison = marker.fault?.kind === "poison";
+    writes.push(
+      (async () => {
+        if (poison && args.sqs) await args.sqs.send(new SendMessageCommand({ QueueUrl: args.quarantineUrl, MessageBody: arrival.body }));
+        await doc.send(
+          new UpdateCommand(
+            receiptUpdate(args.tableName, {
+              runId: marker.runId,
+              seq: marker.seq,
+              outcome: poison ? "dead-lettered" : "processed",
+              attempts: poison ? 3 : 1,
+              firstReceiveMs: now,
+              doneMs: now + 5,
+              effect: !poison,
+              reason: poison ? "exhausted" : undefined,
+              ttl: Math.floor(now / 1000) + 3600,
+            }) as never,
+          ),
+        );
+      })(),
+    );
+    return { status: 200 };
+  });
+  return Object.assign(target, { writes });
+}
