@@ -13,7 +13,7 @@ import {
   type InspectReason,
   type MoveTaskProgress,
 } from "../ops/dlq";
-import { RefusedError, DestinationError } from "../ops/errors";
+import { DestinationError, DlqOperationError, RefusedError } from "../ops/errors";
 import { renderInspect, renderRedriveSelected } from "../ops/format";
 import { createSqsClient } from "../ops/queues";
 
@@ -161,6 +161,7 @@ export function registerDlq(program: Command): void {
             throw new RefusedError(`${result.refused.length} invalid-signature dead letter(s) were not moved: pass --force only when you know they are genuine`);
           }
           if (result.unresolved.length) throw new DestinationError(`${result.unresolved.length} dead letter(s) were not moved: no destination; name one with --to`);
+          if (result.missingIds.length) throw new DlqOperationError(`${result.missingIds.length} --id message id(s) not found in the DLQ: ${result.missingIds.join(", ")}`);
           return;
         }
         if (flags.limit !== undefined) throw new InvalidArgumentError("--limit applies to a one-by-one redrive (--reason, --id or --one-by-one)");

@@ -13,7 +13,7 @@
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { buildSync, type BuildOptions } from "esbuild";
+import { buildSync, version as esbuildVersion, type BuildOptions } from "esbuild";
 import { AssetType, TerraformAsset } from "cdktf";
 import { Construct } from "constructs";
 
@@ -110,7 +110,7 @@ export function bundleEntry(props: BundleProps): BundleOutput {
     write: false,
     logLevel: "silent",
   };
-  const key = sha256(JSON.stringify({ ...options, esbuild: require("esbuild/package.json").version }));
+  const key = sha256(JSON.stringify({ ...options, esbuild: esbuildVersion }));
   const cached = memo.get(key);
   if (cached && fs.existsSync(cached.file)) return { ...cached, fromCache: true };
 

@@ -133,6 +133,8 @@ function functionEnvironment(resolver: StackResolver, fn: TfItem, endpoints: { s
     AWS_EXECUTION_ENV: `AWS_Lambda_${String(resolver.configValue(fn, "runtime") ?? "nodejs22.x")}`,
     _HANDLER: String(resolver.configValue(fn, "handler")),
     TZ: "UTC",
+    // Lambda's nodejs22.x runtime would not print the SDK's Node-version notice; threads run on this Node.
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
     PATH: process.env.PATH ?? "/usr/bin:/bin",
   };
 }
@@ -252,18 +254,22 @@ export async function runLocalStack(options: LocalRunOptions): Promise<LocalRunR
     for (const { fn, spec } of mappings) {
       if (hosts.has(fn.address)) continue;
       const cfg = resolver.config(fn);
+      const name = String(resolver.attribute(fn, "function_name"));
       const environment = functionEnvironment(resolver, fn, { sqs: sqs.endpoint, dynamo: dynamo.endpoint, secrets: secrets.endpoint }, region);
       // The Genesys side goes to the local fake downstream (the contract's base-URL overrides).
       environment[WORKER_CONTRACT.genesysApiBaseUrl.env] = downstream.endpoint;
       environment[WORKER_CONTRACT.genesysLoginBaseUrl.env] = downstream.endpoint;
-      const credentialsArn = environment[WORKER_CONTRACT.genesysCredentialsSecretArn.env];
-      if (credentialsArn) {
-        const secret = ofType(stack, "aws_secretsmanager_secret").find((s) => resolver.attribute(s, "arn") === credentialsArn);
-        if (secret && !secretValues.has(credentialsArn)) secrets.put(String(resolver.attribute(secret, "name")), JSON.stringify({ clientId: "local-client", clientSecret: "local-secret" }));
+      // ... with client credentials the fake accepts: the synthesized credentials secret holds them
+      // locally, or a local one is created when the stack names none.
+      if (environment[WORKER_CONTRACT.ingressKind.env] !== undefined) {
+        const credentials = JSON.stringify({ clientId: "local-client", clientSecret: "local-secret" });
+        const credentialsArn = environment[WORKER_CONTRACT.genesysCredentialsSecretArn.env];
+        const secret = credentialsArn ? ofType(stack, "aws_secretsmanager_secret").find((s) => resolver.attribute(s, "arn") === credentialsArn) : undefined;
+        if (secret) secrets.put(String(resolver.attribute(secret, "name")), credentials);
+        else environment[WORKER_CONTRACT.genesysCredentialsSecretArn.env] = secrets.put(`local/${name}/genesys-credentials`, credentials);
       }
       const bundle = unpackBundle(stack.dir, String(cfg.filename), fn.address);
       closers.push(() => bundle.cleanup());
-      const name = String(resolver.attribute(fn, "function_name"));
       const logPath = join(reportDir, "functions", `${name}.log`);
       const log = createWriteStream(logPath);
       logs.push(log);
@@ -302,8 +308,11 @@ export async function runLocalStack(options: LocalRunOptions): Promise<LocalRunR
       for (const q of queues) {
         try {
           const a = await sqsClient.send(new GetQueueAttributesCommand({ QueueUrl: q.url, AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed"] }));
-          const visible = Number(a.Attributes?.ApproximateNumberOfMessages ?? 0);
-          const values = { visible, notVisible: Number(a.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0), delayed: Number(a.Attributes?.ApproximateNumberOfMessagesDelayed ?? 0) };
+          // local-aws-sqs counts in-flight and delayed messages in ApproximateNumberOfMessages; AWS does not.
+          const notVisible = Number(a.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
+          const delayed = Number(a.Attributes?.ApproximateNumberOfMessagesDelayed ?? 0);
+          const visible = Math.max(0, Number(a.Attributes?.ApproximateNumberOfMessages ?? 0) - notVisible - delayed);
+          const values = { visible, notVisible, delayed };
           const d = depth.get(q.address) ?? { max: 0, final: values };
           depth.set(q.address, { max: Math.max(d.max, visible), final: values });
           const dims = { QueueName: q.name };

@@ -57,7 +57,7 @@ export function renderInspect(result: InspectResult): string {
           m.attempts === undefined ? "-" : String(m.attempts),
           time(m.firstAttemptMs),
           time(m.lastAttemptMs),
-          cut(m.messageGroupId ?? m.orderingKey, 48),
+          cut(m.messageGroupId ?? m.orderingKey, 64),
           run(m),
           errorText(m),
         ]),

@@ -86,7 +86,7 @@ describe("cdktf-genesys-consumer dlq", () => {
     process.env.AWS_ENDPOINT_URL_SQS = sqs.endpoint;
 
     // Act
-    await run("dlq", "inspect", "--queue", pipeline.dlq.url, "--limit", "3");
+    await run("dlq", "inspect", "--queue", nameOf(pipeline), "--limit", "3");
 
     // Assess
     const text = stdout.join("");

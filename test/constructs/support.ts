@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- synthesized Terraform JSON is untyped; tests read it loosely. */
 /** Shared helpers of the construct tests: synthesize a scope and read resources from the JSON. */
 import * as path from "node:path";
 import { Testing, TerraformStack } from "cdktf";

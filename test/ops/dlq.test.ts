@@ -397,6 +397,8 @@ describe("DLQ operations (local-aws-sqs)", () => {
       await expect(redriveAll(client, { queue: pipeline.dlq.url, ...FAST })).rejects.toThrow(DestinationError);
       await expect(redriveAll(client, { queue: pipeline.dlq.url, ...FAST })).rejects.toThrow(/2 queues use .* as their DLQ .*name one with --to/);
       await expect(redriveAll(client, { queue: quarantine, to: pipeline.source.url, ...FAST })).rejects.toThrow(/no queue's redrive policy targets it.*--one-by-one/);
+      const peek = await inspectDlq(client, { queue: quarantine, ...FAST });
+      expect(peek.messages).toStrictEqual([expect.objectContaining({ syntheticRunId: "r", syntheticSeq: 9 })]);
       const oneByOne = await redriveSelected(client, { queue: quarantine, to: pipeline.source.url, ...FAST });
       expect(oneByOne.moved).toHaveLength(1);
     });

@@ -112,7 +112,7 @@ export function latencySvg(report: SpikeReport, width = 960, height = 320): stri
     { name: "service time per attempt", color: COLORS.service, s: report.latency.service },
     ...(report.latency.endToEnd ? [{ name: "end to end (planned send to processed)", color: COLORS.endToEnd, s: report.latency.endToEnd }] : []),
   ].filter((c) => c.s.count > 0);
-  const m = { l: 64, r: 16, t: 16, b: 64 };
+  const m = { l: 64, r: 40, t: 16, b: 64 };
   const w = width - m.l - m.r;
   const h = height - m.t - m.b;
   const nines = (p: number) => Math.log10(1 / (1 - Math.min(p, 99.999) / 100));

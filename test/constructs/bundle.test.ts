@@ -1,0 +1,66 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { TerraformOutput } from "cdktf";
+import { sign } from "../../lib/runtime";
+import { bundleEntry, bundleFunction } from "../../lib";
+import { errorOf, synth } from "./support";
+
+describe("bundle", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gcx-bundle-"));
+  const cacheDir = path.join(dir, "cache");
+  const entry = path.join(dir, "entry.ts");
+  const helper = path.join(dir, "helper.ts");
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  beforeAll(() => {
+    fs.writeFileSync(helper, `export const greeting: string = "hello";\n`);
+    // The runtime self-import resolves to lib/runtime inside this repository.
+    fs.writeFileSync(entry, `import { sign } from "cdktf-genesys-consumer/runtime";\nimport { greeting } from "./helper";\nexport const handler = async () => ({ greeting, signature: sign("body", "secret") });\n`);
+  });
+
+  it("bundles a CommonJS file that runs with the runtime inlined, then serves it from the cache", async () => {
+    const first = bundleEntry({ entry, cacheDir });
+    expect(first.fromCache).toBe(false);
+    expect(path.isAbsolute(first.outdir)).toBe(true);
+    const mod = (await import(first.file)) as { handler: () => Promise<{ greeting: string; signature: string }> };
+    await expect(mod.handler()).resolves.toEqual({ greeting: "hello", signature: sign("body", "secret") });
+    const second = bundleEntry({ entry, cacheDir });
+    expect(second).toEqual({ ...first, fromCache: true });
+  });
+
+  it("reuses the cache on disk in a fresh process while the inputs are unchanged, and rebuilds when one changes", async () => {
+    const before = bundleEntry({ entry, cacheDir });
+    await jest.isolateModulesAsync(async () => {
+      const fresh = await import("../../lib/constructs/bundle");
+      expect(fresh.bundleEntry({ entry, cacheDir })).toEqual({ ...before, fromCache: true });
+    });
+    fs.writeFileSync(helper, `export const greeting: string = "bonjour";\n`);
+    await jest.isolateModulesAsync(async () => {
+      const fresh = await import("../../lib/constructs/bundle");
+      const rebuilt = fresh.bundleEntry({ entry, cacheDir });
+      expect(rebuilt.fromCache).toBe(false);
+      expect(rebuilt.hash).not.toBe(before.hash);
+      expect(fs.readFileSync(rebuilt.file, "utf8")).toContain("bonjour");
+    });
+  });
+
+  it("wraps the bundle in an ARCHIVE asset whose hash is the content hash", () => {
+    let hash = "";
+    const out = synth((stack) => {
+      const bundled = bundleFunction(stack, "code", { entry, cacheDir });
+      hash = bundled.hash;
+      new TerraformOutput(stack, "file", { value: bundled.asset.path });
+    });
+    expect(out.json.output.file.value).toMatch(new RegExp(`^assets/code/${hash}/archive\\.zip$`));
+  });
+
+  it("names the entry and esbuild's messages when the build fails", () => {
+    const broken = path.join(dir, "broken.ts");
+    fs.writeFileSync(broken, `export const handler = (;\n`);
+    const message = errorOf(() => bundleEntry({ entry: broken, cacheDir })).message;
+    expect(message.startsWith(`bundle: esbuild failed for ${broken}:\n  `)).toBe(true);
+    expect(message).toMatch(/broken\.ts:1: Unexpected/);
+    expect(errorOf(() => bundleEntry({ entry: path.join(dir, "missing.ts"), cacheDir })).message).toBe(`bundle: the entry file ${path.join(dir, "missing.ts")} does not exist`);
+  });
+});

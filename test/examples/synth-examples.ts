@@ -1,0 +1,31 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- synthesized Terraform JSON is untyped; tests read it loosely. */
+/** The examples synthesized once per test file, as parsed Terraform JSON. */
+import { Testing } from "cdktf";
+import { DemoStack } from "../../examples/basic";
+import { ComposedStack } from "../../examples/composed";
+
+export type TfJson = Record<string, any>;
+
+let basic: { stack: DemoStack; json: TfJson } | undefined;
+let composed: { stack: ComposedStack; json: TfJson } | undefined;
+
+export function synthBasic() {
+  if (!basic) {
+    const stack = new DemoStack(Testing.app(), "demo");
+    basic = { stack, json: JSON.parse(Testing.synth(stack)) };
+  }
+  return basic;
+}
+
+export function synthComposed() {
+  if (!composed) {
+    const stack = new ComposedStack(Testing.app(), "composed");
+    composed = { stack, json: JSON.parse(Testing.synth(stack)) };
+  }
+  return composed;
+}
+
+/** Every resource config of a type. */
+export function resources(json: TfJson, type: string): [string, any][] {
+  return Object.entries(json.resource?.[type] ?? {});
+}

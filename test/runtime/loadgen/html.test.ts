@@ -1,0 +1,67 @@
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { renderHtmlReport, renderSummary, runSpike, writeReports, type SpikeReport } from "../../../lib/runtime/loadgen";
+import { startTarget } from "./target";
+
+const CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"].find((p) => fs.existsSync(p));
+let report: SpikeReport;
+let dir: string;
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), "spike-html-"));
+  const target = await startTarget((_a, i) => (i % 9 === 4 ? { status: 429, headers: { "retry-after": "0" } } : { status: 202 }));
+  report = await runSpike({
+    targetUrl: target.url,
+    secret: "html-report-secret-123456",
+    profile: { name: "html <check>", phases: [{ type: "constant", ratePerSecond: 10, durationSeconds: 1 }, { type: "ramp", fromRatePerSecond: 10, toRatePerSecond: 30, durationSeconds: 1 }] },
+  });
+  await target.close();
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+test("the HTML report is self-contained: inline SVG charts, no script, no external reference", () => {
+  const html = renderHtmlReport(report);
+  expect(html).toMatch(/^<!doctype html>/);
+  expect(html).not.toMatch(/<script|<link|src=|https?:\/\/(?!127\.0\.0\.1)(?!www\.w3\.org)/);
+  expect(html).toContain('id="timeline-chart"');
+  expect(html).toContain('id="latency-chart"');
+  expect(html).toContain("html &lt;check&gt;"); // escaped
+  expect(html).toContain('class="banner pass"');
+  expect(renderSummary(report)).toMatch(/VERDICT: PASS[\s\S]*NOT RECONCILED/);
+});
+
+test("writeReports writes the JSON and HTML reports", async () => {
+  const written = await writeReports(report, { json: path.join(dir, "r", "out.json"), html: path.join(dir, "r", "out.html") });
+  expect(written).toHaveLength(2);
+  const json = JSON.parse(fs.readFileSync(written[0], "utf8"));
+  expect(json).toMatchObject({ version: 1, runId: report.runId, counts: { offered: 30 }, verdict: { verdict: "PASS" } });
+});
+
+test("the HTML report opens in headless Chromium with its charts drawn", () => {
+  if (!CHROMIUM) {
+    console.warn("\n\n*** SKIPPED: the HTML report was NOT checked in a browser: no chromium found (apt-get install chromium) ***\n\n");
+    return;
+  }
+  const file = path.join(dir, "report.html");
+  fs.writeFileSync(file, renderHtmlReport(report));
+  const flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", `--user-data-dir=${path.join(dir, "profile")}`];
+  const dom = execFileSync(CHROMIUM, [...flags, "--dump-dom", `file://${file}`], { encoding: "utf8", timeout: 60_000, stdio: ["ignore", "pipe", "ignore"] });
+  // the browser parsed both SVG charts and their series
+  const timeline = dom.match(/<svg[^>]*id="timeline-chart"[\s\S]*?<\/svg>/)?.[0] ?? "";
+  const latency = dom.match(/<svg[^>]*id="latency-chart"[\s\S]*?<\/svg>/)?.[0] ?? "";
+  for (const name of ["offered", "attempted", "accepted"]) {
+    const points = timeline.match(new RegExp(`data-series="${name}" points="([^"]+)"`))?.[1] ?? "";
+    expect(points.split(" ").length).toBeGreaterThanOrEqual(2);
+  }
+  expect(latency).toMatch(/data-series="ack, from planned send" points="[\d., -]+"/);
+  expect((latency.match(/<circle /g) ?? []).length).toBeGreaterThanOrEqual(14);
+  expect(dom).toContain(">PASS</h1>");
+  // and it renders to a non-trivial screenshot
+  const png = path.join(dir, "report.png");
+  execFileSync(CHROMIUM, [...flags, "--hide-scrollbars", "--window-size=1000,1400", `--screenshot=${png}`, `file://${file}`], { timeout: 60_000, stdio: "ignore" });
+  const image = fs.readFileSync(png);
+  expect(image.subarray(1, 4).toString()).toBe("PNG");
+  expect(image.length).toBeGreaterThan(30_000);
+});
