@@ -1,0 +1,46 @@
+/** Shared by the local end-to-end suites: synthesize the demo stack once into a scratch directory. */
+import { spawnSync } from "node:child_process";
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+const ROOT = resolve(__dirname, "..", "..");
+
+/** Synthesizes bin/main.ts (the demo stack) into a fresh directory; returns the stack directory. */
+export function synthesizeDemo(): string {
+  const outdir = mkdtempSync(join(tmpdir(), "gcx-synth-"));
+  const result = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-r", "tsconfig-paths/register", join(ROOT, "bin", "main.ts")], {
+    cwd: ROOT,
+    env: { ...process.env, CDKTF_OUTDIR: outdir, CHECKPOINT_DISABLE: "1" },
+    encoding: "utf8",
+  });
+  if (result.status !== 0) throw new Error(`synth failed: ${result.stderr}`);
+  return join(outdir, "stacks", "demo");
+}
+
+/** Copies a synthesized stack (with its assets) and edits its JSON; returns the copy's directory. */
+export function editedCopy(stackDir: string, edit: (json: { resource: Record<string, Record<string, Record<string, unknown>>> }) => void): string {
+  const copy = mkdtempSync(join(tmpdir(), "gcx-edited-"));
+  cpSync(stackDir, copy, { recursive: true });
+  const file = join(copy, "cdk.tf.json");
+  const json = JSON.parse(readFileSync(file, "utf8"));
+  edit(json);
+  writeFileSync(file, JSON.stringify(json, null, 2));
+  return copy;
+}
+
+/** Every resource of a type in a synthesized stack JSON. */
+export function resourcesOf(json: { resource: Record<string, Record<string, Record<string, unknown>>> }, type: string): Record<string, unknown>[] {
+  return Object.values(json.resource[type] ?? {});
+}
+
+/** Shortens the worker's backoff so poison messages exhaust their receives within a short run. */
+export function shortBackoff(json: { resource: Record<string, Record<string, Record<string, unknown>>> }): void {
+  for (const fn of resourcesOf(json, "aws_lambda_function")) {
+    const vars = (fn.environment as { variables?: Record<string, string> } | undefined)?.variables;
+    if (vars?.GCX_INGRESS_KIND) {
+      vars.GCX_BACKOFF_BASE_SECONDS = "0";
+      vars.GCX_BACKOFF_MAX_SECONDS = "1";
+    }
+  }
+}
