@@ -49,6 +49,7 @@ export function javaUrlEncode(text: string): string {
 
 /** `$util.escapeJavaScript`: backslash escapes for quotes, backslashes and control characters (single quotes too). */
 export function escapeJavaScript(text: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what gets escaped
   return String(text).replace(/[\\"'\u0000-\u001f\u2028\u2029/]/g, (c) => {
     switch (c) {
       case "\\": return "\\\\";

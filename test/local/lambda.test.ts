@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { deflateRawSync, crc32 } from "node:zlib";
@@ -79,7 +79,7 @@ describe("functions in worker threads", () => {
   });
 
   it("reads the deflated entries of a bundle", () => {
-    expect(readZip(require("node:fs").readFileSync(join(work, "archive.zip"))).map((e) => e.name)).toEqual(["index.js", "lib/readme.txt"]);
+    expect(readZip(readFileSync(join(work, "archive.zip"))).map((e) => e.name)).toEqual(["index.js", "lib/readme.txt"]);
   });
 
   it("gives each function its own environment and a Lambda context", async () => {
