@@ -6,7 +6,7 @@ module.exports = {
   testMatch: ["**/*.test.ts"],
   testPathIgnorePatterns: ["/node_modules/", "\\.e2e\\.test\\.ts$"],
   // Type checking is done once by `tsc --noEmit` in `npm test`; ts-jest only transpiles.
-  transform: { "^.+\\.tsx?$": ["ts-jest", { isolatedModules: true, diagnostics: false }] },
+  transform: { "^.+\\.tsx?$": ["ts-jest", { diagnostics: false }] },
   moduleNameMapper: {
     "^cdktf-genesys-consumer$": "<rootDir>/lib/index.ts",
     "^cdktf-genesys-consumer/runtime$": "<rootDir>/lib/runtime/index.ts",

@@ -1,13 +1,15 @@
 /**
- * The demo stack: one webhook pipeline consuming Genesys Cloud Open Messaging webhooks.
- * `bin/main.ts` synthesizes it as the stack "demo"; `npm start` runs that synthesized
- * stack locally.
+ * The demo stack: one webhook pipeline consuming Genesys Cloud Open Messaging webhooks, the
+ * Genesys side (the Open Messaging integration pointing at the pipeline, signed with its
+ * secret) and a nightly synthetic spike. `bin/main.ts` synthesizes it as the stack "demo";
+ * `npm start` runs that synthesized stack locally (the Genesys resources and the schedule
+ * are listed as not emulated; the demo worker's calls go to a Genesys-like fake).
  */
 import * as path from "node:path";
 import { Construct } from "constructs";
 import { TerraformOutput, TerraformStack } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { ApiGatewayAccount, ConsumerPipeline } from "cdktf-genesys-consumer";
+import { ApiGatewayAccount, ConsumerPipeline, GenesysProvider, type GenesysRegion } from "cdktf-genesys-consumer";
 
 export interface DemoStackProps {
   /** AWS region. @default "eu-west-1" */
@@ -20,16 +22,44 @@ export interface DemoStackProps {
   readonly apiGatewayAccount?: boolean;
   /** Alarm email. @default none */
   readonly alarmEmail?: string;
+  /**
+   * Genesys Cloud region of the org: the genesyscloud provider's region and the region the
+   * worker calls. The provider's credentials come from GENESYSCLOUD_OAUTHCLIENT_ID and
+   * GENESYSCLOUD_OAUTHCLIENT_SECRET at deploy time; nothing secret is in code.
+   * @default "eu-west-1"
+   */
+  readonly genesysRegion?: GenesysRegion;
+  /**
+   * Provision the Genesys side (provider + Open Messaging integration). Off, the stack needs
+   * no Genesys credentials and Genesys is configured by hand with the outputs.
+   * @default true
+   */
+  readonly genesys?: boolean;
+  /**
+   * ARN of a secret holding the worker's Genesys OAuth client credentials as JSON
+   * `{"clientId", "clientSecret"}` (a client separate from the provider's deploy-time one).
+   * @default none
+   */
+  readonly genesysCredentialsSecretArn?: string;
+  /**
+   * The nightly synthetic spike (EventBridge Scheduler, 03:00 UTC, the default profile).
+   * @default true
+   */
+  readonly nightlySpike?: boolean;
 }
 
 export class DemoStack extends TerraformStack {
   readonly pipeline: ConsumerPipeline;
   readonly apiGatewayAccount?: ApiGatewayAccount;
+  readonly genesysProvider?: GenesysProvider;
 
   constructor(scope: Construct, id: string, props: DemoStackProps = {}) {
     super(scope, id);
     new AwsProvider(this, "aws", { region: props.region ?? "eu-west-1" });
     if (props.apiGatewayAccount ?? true) this.apiGatewayAccount = new ApiGatewayAccount(this, "api-gateway-account");
+    const genesysRegion = props.genesysRegion ?? "eu-west-1";
+    const genesys = props.genesys ?? true;
+    if (genesys) this.genesysProvider = new GenesysProvider(this, "genesys", { awsRegion: genesysRegion });
 
     this.pipeline = new ConsumerPipeline(this, "messaging", {
       worker: {
@@ -39,13 +69,25 @@ export class DemoStack extends TerraformStack {
         downstreamRequestsPerMinute: 300,
       },
       ingress: { path: "genesys/webhook" },
+      secrets: props.genesysCredentialsSecretArn ? { genesysCredentialsSecretArn: props.genesysCredentialsSecretArn } : undefined,
+      genesys: { region: genesysRegion },
+      // The Open Messaging integration: webhook URL = the ingress, secret token = the generated signing secret.
+      genesysWebhook: genesys ? {} : undefined,
+      // Every night at 03:00 UTC, the default spike profile; a FAIL verdict alarms the pipeline's topic.
+      spikeGenerator: (props.nightlySpike ?? true) ? {} : undefined,
       alarms: props.alarmEmail ? { email: props.alarmEmail } : {},
       tags: { project: "cdktf-genesys-consumer-demo" },
     });
-    // The signing secret stays in Secrets Manager and Terraform state; the generated value
-    // is the Genesys integration's secret token.
-    new TerraformOutput(this, "webhook-url", { value: this.pipeline.url, description: "Configure as the Genesys Open Messaging webhook URL" });
+    // The signing secret stays in Secrets Manager and Terraform state; Genesys gets it
+    // through the integration (state must be an encrypted remote backend: see docs/genesys.md).
+    new TerraformOutput(this, "webhook-url", { value: this.pipeline.url, description: "The Genesys Open Messaging webhook URL" });
     new TerraformOutput(this, "signing-secret-arn", { value: this.pipeline.signingSecret.arn });
     new TerraformOutput(this, "dlq-url", { value: this.pipeline.queue.dlq.url });
+    if (this.pipeline.genesysWebhook) {
+      new TerraformOutput(this, "genesys-integration-id", { value: this.pipeline.genesysWebhook.integrationId, description: "The Open Messaging integration id" });
+    }
+    if (this.pipeline.spikeGenerator) {
+      new TerraformOutput(this, "spike-function", { value: this.pipeline.spikeGenerator.function.functionName, description: "Invoke with {\"role\":\"controller\"} to run a spike now" });
+    }
   }
 }

@@ -1,11 +1,17 @@
 /**
  * The Event Streams path: Genesys Cloud -> Amazon EventBridge (partner event bus) -> SQS.
  *
- * One stack with both providers: the AWS provider for the bus, rule, target and queues, the
+ * Two stacks:
+ * - `event-streams` (stack.ts, `EventStreamsPipelineStack`): the recommended form, a
+ *   `ConsumerPipeline` with `ingress: { kind: "eventStreams", topics }` and a worker whose
+ *   `handleEvent` receives each event (worker.ts);
+ * - `event-streams-constructs` (`EventStreamsStack` below): the same Genesys side built from
+ *   the parts, `GenesysEventStreams` on a bare `QueueWithDlq`, for a queue you consume
+ *   yourself.
+ *
+ * Both use both providers: the AWS provider for the bus, rule, target and queues, the
  * genesyscloud provider for the `amazon-eventbridge-source` integration (credentials from
- * GENESYSCLOUD_OAUTHCLIENT_ID / GENESYSCLOUD_OAUTHCLIENT_SECRET). The queue is a
- * `QueueWithDlq` (encrypted, TLS-only policy, DLQ); a worker with `ingressKind:
- * "eventStreams"` consumes it.
+ * GENESYSCLOUD_OAUTHCLIENT_ID / GENESYSCLOUD_OAUTHCLIENT_SECRET).
  *
  * Synthesize: `CHECKPOINT_DISABLE=1 npx ts-node --transpile-only -r tsconfig-paths/register examples/event-streams/main.ts`
  * Deploy: see docs/genesys.md, "Apply order" (the partner event source appears only after
@@ -15,6 +21,7 @@ import { App, TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { GenesysEventStreams, GenesysProvider, GenesysRegion, QueueWithDlq, eventStreamsQueues } from "cdktf-genesys-consumer";
+import { EventStreamsPipelineStack } from "./stack";
 
 export interface EventStreamsStackProps {
   /** AWS region of the partner event source, bus and queue. @default "eu-west-1" */
@@ -54,8 +61,11 @@ export class EventStreamsStack extends TerraformStack {
   }
 }
 
+export { EventStreamsPipelineStack, PIPELINE_TOPICS } from "./stack";
+
 if (require.main === module) {
   const app = new App();
-  new EventStreamsStack(app, "event-streams");
+  new EventStreamsPipelineStack(app, "event-streams");
+  new EventStreamsStack(app, "event-streams-constructs");
   app.synth();
 }

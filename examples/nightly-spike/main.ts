@@ -1,9 +1,12 @@
 /**
  * `npx ts-node -r tsconfig-paths/register examples/nightly-spike/main.ts` synthesizes the
- * nightly spike stack into cdktf.out/ (values below are placeholders for your own).
+ * nightly spike stacks into cdktf.out/: `nightly-spike` (a standalone generator against a
+ * deployed pipeline; values below are placeholders for your own) and
+ * `nightly-spike-pipeline` (a pipeline with its `spikeGenerator` option).
  */
 import { App } from "cdktf";
 import { NightlySpikeStack } from "./stack";
+import { NightlySpikePipelineStack } from "./pipeline-stack";
 
 const app = new App();
 new NightlySpikeStack(app, "nightly-spike", {
@@ -17,4 +20,5 @@ new NightlySpikeStack(app, "nightly-spike", {
   },
   alarmTopicArn: "arn:aws:sns:eu-west-1:123456789012:platform-alarms",
 });
+new NightlySpikePipelineStack(app, "nightly-spike-pipeline");
 app.synth();

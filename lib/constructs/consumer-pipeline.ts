@@ -1,32 +1,59 @@
 /**
- * ConsumerPipeline: one spike-proof consumer of Genesys Cloud webhooks, composed of the
- * webhook ingress, the queue with its DLQ and quarantine queue, the worker, the tables, the
- * secrets and the alarms, with safe defaults (encryption, DLQ, alarms on).
+ * ConsumerPipeline: one spike-proof consumer of Genesys Cloud messages, composed of the
+ * ingress (a signed webhook through API Gateway, or Genesys Event Streams through
+ * EventBridge), the queue with its DLQ and quarantine queue, the worker, the tables, the
+ * secrets and the alarms, with safe defaults (encryption, DLQ, alarms on). The Genesys side
+ * of a webhook pipeline and the nightly synthetic spike plug in as options.
  */
 import { Construct } from "constructs";
+import { Annotations, TerraformStack, Token } from "cdktf";
 import { WebhookIngress, WebhookIngressOptions, validateIngressProps } from "./webhook-ingress";
 import { QueueOptions, QueueWithDlq, validateQueueProps } from "./queue-with-dlq";
 import { GenesysApiOptions, Worker, WorkerOptions, validateWorkerProps } from "./worker";
 import { PipelineTables, PipelineTablesProps, TableRef } from "./pipeline-tables";
 import { PipelineSecrets, PipelineSecretsProps, SigningSecret, validateSecretsProps } from "./pipeline-secrets";
 import { AlarmOptions, PipelineAlarms, validateAlarmProps } from "./pipeline-alarms";
-import { Problems } from "./errors";
+import { Problems, ValidationProblem } from "./errors";
+import { GenesysProvider } from "./genesys/provider";
+import { OpenMessagingWebhook, OpenMessagingWebhookProps, checkSecretToken, checkWebhookHeaders } from "./genesys/open-messaging-webhook";
+import { EventStreamsDeadLetterQueue, GenesysEventStreams, GenesysEventStreamsProps, eventStreamsQueues } from "./genesys/event-streams";
+import { SpikeGenerator, SpikeGeneratorProps } from "./spike-generator";
 
 /** Tag key naming the pipeline's construct path on every taggable resource. */
 export const PIPELINE_TAG = "cdktf-genesys-consumer:pipeline";
 
 /**
  * The webhook ingress kind: signed HTTP from a Genesys Open Messaging integration through
- * API Gateway. (The pipeline's ingress is a union on `kind`, so an `eventStreams` kind can
- * be added without changing this one.)
+ * API Gateway.
  */
 export interface WebhookIngressKind extends WebhookIngressOptions {
   /** @default "webhook" */
   readonly kind?: "webhook";
 }
 
-/** The pipeline's ingress: one kind per pipeline. */
-export type PipelineIngressOptions = WebhookIngressKind;
+/**
+ * The eventStreams ingress kind: Genesys Cloud Event Streams through Amazon EventBridge
+ * (partner event bus, a rule on the topics, a target into the pipeline's queue). No API
+ * Gateway and no signing secret: EventBridge delivers inside the account through the queue
+ * policy, and the worker (`GCX_INGRESS_KIND=eventStreams`) calls `handleEvent`.
+ * Every prop of {@link GenesysEventStreamsProps} but the queues is available.
+ */
+export interface EventStreamsIngressKind extends Omit<GenesysEventStreamsProps, "queue" | "deadLetterQueue"> {
+  readonly kind: "eventStreams";
+  /**
+   * Where EventBridge puts events it could not deliver to the queue after its retries. It
+   * must be a standard queue (EventBridge rejects FIFO dead-letter queues), so a FIFO
+   * pipeline must pass one.
+   * @default the pipeline's DLQ (standard pipelines), so the DLQ alarm covers failed deliveries
+   */
+  readonly deadLetterQueue?: EventStreamsDeadLetterQueue;
+}
+
+/** The pipeline's ingress: one kind per pipeline (a union on `kind`). */
+export type PipelineIngressOptions = WebhookIngressKind | EventStreamsIngressKind;
+
+/** The ingress kinds a pipeline can have. */
+export type PipelineIngressKind = "webhook" | "eventStreams";
 
 /** The tables option: settings for the tables built here, or existing tables. */
 export interface PipelineTablesOptions extends PipelineTablesProps {
@@ -37,21 +64,70 @@ export interface PipelineTablesOptions extends PipelineTablesProps {
   readonly existing?: { readonly idempotency: TableRef; readonly receipts?: TableRef };
 }
 
+/**
+ * The Genesys side of a webhook pipeline: an Open Messaging integration whose outbound
+ * webhook is the pipeline's ingress URL (the custom domain URL when one is configured) and
+ * whose signature secret token is the pipeline's signing secret. Every prop of
+ * {@link OpenMessagingWebhookProps} but the URL is available.
+ */
+export interface PipelineGenesysWebhookOptions extends Omit<OpenMessagingWebhookProps, "webhookUrl" | "secretToken"> {
+  /**
+   * The raw signing secret given to Genesys. Only with `secrets.signingSecretArn`: Terraform
+   * does not know an existing secret's value, so pass the same value the secret holds (e.g.
+   * a sensitive `TerraformVariable`). It lands in Terraform state in clear.
+   * @default the generated signing secret's value (`random_password.result`), the one the worker verifies with
+   */
+  readonly secretToken?: string;
+}
+
+/**
+ * The nightly synthetic spike against this pipeline: the `SpikeGenerator` with the
+ * pipeline's ingress URL, signing secret, receipts table, DLQ, quarantine queue and alarm
+ * topic filled in. Every other prop of {@link SpikeGeneratorProps} is available.
+ */
+export interface PipelineSpikeGeneratorOptions
+  extends Omit<SpikeGeneratorProps, "targetUrl" | "signingSecretArn" | "receiptsTable" | "dlq" | "quarantineQueue" | "namePrefix" | "tags"> {
+  /**
+   * SNS topic of the FAIL-verdict and crashed-run alarms.
+   * @default the pipeline's alarm topic (none with `alarms: false`)
+   */
+  readonly alarmTopicArn?: string;
+}
+
 export interface ConsumerPipelineProps {
   /** The worker: at least the handler's entry file. */
   readonly worker: WorkerOptions;
-  /** The ingress. @default a webhook ingress with its defaults */
+  /**
+   * The ingress: `{ kind: "webhook", ... }` (the default) or `{ kind: "eventStreams", topics, ... }`.
+   * @default a webhook ingress with its defaults
+   */
   readonly ingress?: PipelineIngressOptions;
   /** The queues. @default standard queues, SSE-SQS, maxReceiveCount 10, derived visibility timeout */
   readonly queue?: QueueOptions;
   /** The tables. @default both tables created, on-demand, PITR on */
   readonly tables?: PipelineTablesOptions;
-  /** The secrets. @default a generated 40-character signing secret */
+  /**
+   * The secrets. On an eventStreams pipeline only `genesysCredentialsSecretArn` applies (no
+   * signing secret is created).
+   * @default webhook: a generated 40-character signing secret; eventStreams: none
+   */
   readonly secrets?: PipelineSecretsProps;
   /** The Genesys Cloud API the worker calls. @default the runtime's defaults */
   readonly genesys?: GenesysApiOptions;
   /**
-   * Alarms and dashboard; `false` turns them off (not recommended).
+   * The Genesys Open Messaging integration pointing at this pipeline (webhook pipelines
+   * only). Needs a genesyscloud provider in the stack (`GenesysProvider`) or `provider`.
+   * @default none (configure Genesys yourself with `url` and the signing secret)
+   */
+  readonly genesysWebhook?: PipelineGenesysWebhookOptions | false;
+  /**
+   * A nightly synthetic spike against this pipeline (webhook pipelines only).
+   * @default none
+   */
+  readonly spikeGenerator?: PipelineSpikeGeneratorOptions | false;
+  /**
+   * Alarms and dashboard; `false` turns them off (not recommended). The ingress 4XX/5XX
+   * alarms exist only on webhook pipelines.
    * @default alarms on, a new SNS topic, the dashboard
    */
   readonly alarms?: AlarmOptions | false;
@@ -67,34 +143,47 @@ export interface ConsumerPipelineProps {
   readonly tags?: Readonly<Record<string, string>>;
 }
 
+/** Signing-secret props that make no sense without a signing secret. */
+const SIGNING_SECRET_PROPS = ["signingSecretArn", "signingSecretLength", "recoveryWindowInDays", "kmsKeyArn"] as const;
+
 export class ConsumerPipeline extends Construct {
-  readonly ingressKind: "webhook";
-  readonly ingress: WebhookIngress;
+  readonly ingressKind: PipelineIngressKind;
+  /** The webhook ingress (webhook pipelines). */
+  readonly webhookIngress?: WebhookIngress;
+  /** The Event Streams path: integration, partner bus, rule, target (eventStreams pipelines). */
+  readonly eventStreams?: GenesysEventStreams;
   readonly queue: QueueWithDlq;
   readonly worker: Worker;
   /** The tables in use (created or existing). */
   readonly tables: { readonly idempotency: TableRef; readonly receipts?: TableRef };
   /** The created tables, unless existing ones were given. */
   readonly pipelineTables?: PipelineTables;
-  readonly secrets: PipelineSecrets;
-  /** The webhook signing secret (ARN; the secret and random password when created here). */
-  readonly signingSecret: SigningSecret;
+  /** ARN of the Genesys OAuth credentials secret the worker reads, when given. */
+  readonly genesysCredentialsSecretArn?: string;
   /** Alarms, topic and dashboard, unless `alarms: false`. */
   readonly alarms?: PipelineAlarms;
+  /** The Genesys Open Messaging integration, with `genesysWebhook`. */
+  readonly genesysWebhook?: OpenMessagingWebhook;
+  /** The nightly synthetic spike, with `spikeGenerator`. */
+  readonly spikeGenerator?: SpikeGenerator;
   /** The tags applied to every taggable resource. */
   readonly tags: Readonly<Record<string, string>>;
+  private readonly pipelineSecrets?: PipelineSecrets;
 
   constructor(scope: Construct, id: string, props: ConsumerPipelineProps) {
     super(scope, id);
     ConsumerPipeline.validate(this.node.path, props);
 
     const ingressOptions: PipelineIngressOptions = props.ingress ?? {};
-    this.ingressKind = "webhook";
+    const kind: PipelineIngressKind = ingressOptions.kind === "eventStreams" ? "eventStreams" : "webhook";
+    this.ingressKind = kind;
     this.tags = { [PIPELINE_TAG]: this.node.path, ...(props.tags ?? {}) };
     const common = { namePrefix: props.namePrefix, tags: this.tags };
 
-    this.secrets = new PipelineSecrets(this, "secrets", { ...common, ...(props.secrets ?? {}) });
-    this.signingSecret = this.secrets.signingSecret;
+    if (kind === "webhook") {
+      this.pipelineSecrets = new PipelineSecrets(this, "secrets", { ...common, ...(props.secrets ?? {}) });
+    }
+    this.genesysCredentialsSecretArn = props.secrets?.genesysCredentialsSecretArn;
 
     const { existing: existingTables, ...tableProps } = props.tables ?? {};
     if (existingTables) {
@@ -111,23 +200,38 @@ export class ConsumerPipeline extends Construct {
       consumerBatchingWindowSeconds: props.worker.batchingWindowSeconds,
     });
 
-    const { kind: _kind, ...webhookOptions } = ingressOptions;
-    this.ingress = new WebhookIngress(this, "ingress", {
-      ...common,
-      ...webhookOptions,
-      queue: { arn: this.queue.queue.arn, name: this.queue.queue.name },
-      fifo: this.queue.fifo,
-      kmsKeyArn: this.queue.kmsKeyArn,
-    });
+    if (ingressOptions.kind === "eventStreams") {
+      const { kind: _kind, deadLetterQueue, ...eventOptions } = ingressOptions;
+      const queues = eventStreamsQueues(this.queue);
+      this.eventStreams = new GenesysEventStreams(this, "events", {
+        ...eventOptions,
+        queue: queues.queue,
+        deadLetterQueue: deadLetterQueue ?? queues.deadLetterQueue,
+      });
+      if (this.queue.kmsKeyArn) {
+        Annotations.of(this).addWarning(
+          "queue.kmsKeyArn: EventBridge delivers to a queue encrypted with a customer key only if the key policy allows events.amazonaws.com kms:GenerateDataKey and kms:Decrypt; otherwise every event lands in the dead-letter queue.",
+        );
+      }
+    } else {
+      const { kind: _kind, ...webhookOptions } = ingressOptions;
+      this.webhookIngress = new WebhookIngress(this, "ingress", {
+        ...common,
+        ...webhookOptions,
+        queue: { arn: this.queue.queue.arn, name: this.queue.queue.name },
+        fifo: this.queue.fifo,
+        kmsKeyArn: this.queue.kmsKeyArn,
+      });
+    }
 
     const kmsKeyArns = [tableProps.kmsKeyArn, props.secrets?.kmsKeyArn].filter((k): k is string => !!k);
     this.worker = new Worker(this, "worker", {
       ...common,
       ...props.worker,
       queues: this.queue,
-      ingressKind: this.ingressKind,
-      signingSecretArn: this.signingSecret.arn,
-      genesysCredentialsSecretArn: this.secrets.genesysCredentialsSecretArn,
+      ingressKind: kind,
+      signingSecretArn: this.pipelineSecrets?.signingSecret.arn,
+      genesysCredentialsSecretArn: this.genesysCredentialsSecretArn,
       genesys: props.genesys,
       tables: this.tables,
       kmsKeyArns,
@@ -140,14 +244,89 @@ export class ConsumerPipeline extends Construct {
         queue: { name: this.queue.queue.name },
         dlq: { name: this.queue.dlq.name, url: this.queue.dlq.url },
         functionName: this.worker.functionName,
-        ingress: { apiName: this.ingress.apiName, stageName: this.ingress.stageName },
+        ingress: this.webhookIngress ? { apiName: this.webhookIngress.apiName, stageName: this.webhookIngress.stageName } : undefined,
       });
+    }
+
+    if (props.genesysWebhook && this.webhookIngress && this.pipelineSecrets) {
+      const { secretToken, ...webhookProps } = props.genesysWebhook;
+      this.genesysWebhook = new OpenMessagingWebhook(this, "genesys-webhook", {
+        ...webhookProps,
+        webhookUrl: this.webhookIngress.customDomainUrl ?? this.webhookIngress.url,
+        // validate() guarantees one of the two: the generated value or the explicit token
+        secretToken: secretToken ?? (this.pipelineSecrets.signingSecret.value as string),
+      });
+      if (!webhookProps.provider) this.node.addValidation({ validate: () => this.missingGenesysProvider("genesysWebhook") });
+    }
+    if (this.eventStreams && !(ingressOptions as EventStreamsIngressKind).genesysProvider) {
+      this.node.addValidation({ validate: () => this.missingGenesysProvider("ingress") });
+    }
+
+    if (props.spikeGenerator && this.webhookIngress && this.pipelineSecrets) {
+      const { alarmTopicArn, kmsKeyArns: extraKeys, ...spikeProps } = props.spikeGenerator;
+      const keys = [...new Set([...kmsKeyArns, ...(this.queue.kmsKeyArn ? [this.queue.kmsKeyArn] : []), ...(extraKeys ?? [])])];
+      this.spikeGenerator = new SpikeGenerator(this, "spike", {
+        ...common,
+        ...spikeProps,
+        targetUrl: this.webhookIngress.url,
+        signingSecretArn: this.pipelineSecrets.signingSecret.arn,
+        receiptsTable: this.tables.receipts,
+        dlq: { url: this.queue.dlq.url, arn: this.queue.dlq.arn },
+        quarantineQueue: { url: this.queue.quarantineQueue.url, arn: this.queue.quarantineQueue.arn },
+        alarmTopicArn: alarmTopicArn ?? this.alarms?.topicArn,
+        kmsKeyArns: keys.length ? keys : undefined,
+      });
+      if (!this.tables.receipts) {
+        Annotations.of(this).addWarning(
+          "spikeGenerator: the pipeline has no receipts table, so the nightly spike can judge only the ingress side (lost, duplicated and dead-lettered messages are not reconciled). Keep tables.receipts on, or give existing.receipts.",
+        );
+      }
     }
   }
 
-  /** The webhook URL (a Terraform reference): configure it on the Genesys integration. */
+  /**
+   * The webhook ingress. Throws on an eventStreams pipeline, which has none (use
+   * {@link ConsumerPipeline.webhookIngress} in code that handles both kinds).
+   */
+  get ingress(): WebhookIngress {
+    if (!this.webhookIngress) throw this.noWebhookPart("ingress", "events arrive through EventBridge; see pipeline.eventStreams");
+    return this.webhookIngress;
+  }
+
+  /** The webhook URL (a Terraform reference): configure it on the Genesys integration. Throws on an eventStreams pipeline. */
   get url(): string {
     return this.ingress.url;
+  }
+
+  /**
+   * The secrets construct holding the webhook signing secret. Throws on an eventStreams
+   * pipeline, which has no signing secret (the Genesys credentials ARN is
+   * {@link ConsumerPipeline.genesysCredentialsSecretArn}).
+   */
+  get secrets(): PipelineSecrets {
+    if (!this.pipelineSecrets) throw this.noWebhookPart("secrets", "EventBridge deliveries are not signed, so no signing secret exists; the Genesys credentials ARN is pipeline.genesysCredentialsSecretArn");
+    return this.pipelineSecrets;
+  }
+
+  /**
+   * The webhook signing secret (ARN; the secret and random password when created here; its
+   * `value` is what Genesys signs with). Throws on an eventStreams pipeline.
+   */
+  get signingSecret(): SigningSecret {
+    return this.secrets.signingSecret;
+  }
+
+  private noWebhookPart(part: string, why: string): Error {
+    return new Error(`ConsumerPipeline "${this.node.path}" has ingress kind "eventStreams" and no ${part}: ${why}.`);
+  }
+
+  private missingGenesysProvider(prop: string): string[] {
+    const stack = TerraformStack.of(this);
+    if (stack.node.findAll().some((c) => c instanceof GenesysProvider)) return [];
+    const option = prop === "ingress" ? "ingress.genesysProvider" : "genesysWebhook.provider";
+    return [
+      `ConsumerPipeline "${this.node.path}": ${prop} creates Genesys Cloud resources but the stack has no genesyscloud provider; add \`new GenesysProvider(stack, "genesys", { awsRegion: "<org region>" })\` (credentials from GENESYSCLOUD_OAUTHCLIENT_ID / GENESYSCLOUD_OAUTHCLIENT_SECRET) or pass ${option}.`,
+    ];
   }
 
   /** Validates every prop at once; throws one `ValidationError` listing each problem. */
@@ -158,8 +337,8 @@ export class ConsumerPipeline extends Construct {
       problems.throwIfAny(path, "ConsumerPipeline");
     }
     const kind = (props.ingress as { kind?: string } | undefined)?.kind;
-    if (kind !== undefined && kind !== "webhook") {
-      problems.add("ingress.kind", `"${kind}" is not available; use "webhook" (one ingress kind per pipeline).`);
+    if (kind !== undefined && kind !== "webhook" && kind !== "eventStreams") {
+      problems.add("ingress.kind", `"${kind}" is not an ingress kind; use "webhook" or "eventStreams" (one ingress kind per pipeline).`);
     }
     if (props.namePrefix !== undefined && !/^[A-Za-z0-9_-]{1,20}$/.test(props.namePrefix)) {
       problems.add("namePrefix", `"${props.namePrefix}" is not a name prefix; use at most 20 letters, digits, - or _.`);
@@ -174,9 +353,74 @@ export class ConsumerPipeline extends Construct {
       ),
     );
     problems.addAll(validateWorkerProps(props.worker, { fifo }, "worker", "queue"));
-    problems.addAll(validateIngressProps(props.ingress ?? {}, fifo, "ingress", "queue.fifo"));
+    const eventStreams = props.ingress?.kind === "eventStreams";
+    if (!eventStreams) problems.addAll(validateIngressProps((props.ingress ?? {}) as WebhookIngressOptions, fifo, "ingress", "queue.fifo"));
     problems.addAll(validateSecretsProps(props.secrets ?? {}, "secrets"));
     if (props.alarms) problems.addAll(validateAlarmProps(props.alarms, "alarms"));
+    if (eventStreams) problems.addAll(validateEventStreamsPipeline(props));
+    else if (props.genesysWebhook) problems.addAll(validateGenesysWebhook(props.genesysWebhook, props.secrets ?? {}));
     problems.throwIfAny(path, "ConsumerPipeline");
   }
+}
+
+/** Problems of an eventStreams pipeline's props (webhook-only options, FIFO dead-letter queue). */
+function validateEventStreamsPipeline(props: ConsumerPipelineProps): ValidationProblem[] {
+  const problems = new Problems();
+  const ingress = props.ingress as EventStreamsIngressKind;
+  const webhookOnly = "applies to webhook pipelines only; an eventStreams pipeline receives Genesys events through EventBridge.";
+  if (props.genesysWebhook) problems.add("genesysWebhook", `${webhookOnly} Remove it, or use ingress.kind "webhook".`);
+  if (props.spikeGenerator) {
+    problems.add("spikeGenerator", `${webhookOnly} The generator sends signed webhooks to an API Gateway ingress, which this pipeline does not have; remove it.`);
+  }
+  for (const name of SIGNING_SECRET_PROPS) {
+    if (props.secrets?.[name] !== undefined) {
+      problems.add(`secrets.${name}`, "configures the webhook signing secret; an eventStreams pipeline has none (EventBridge deliveries are not signed). Remove it.");
+    }
+  }
+  if (props.alarms) {
+    for (const name of ["ingress5xxThreshold", "ingress4xxThreshold"] as const) {
+      if (props.alarms[name] !== undefined) problems.add(`alarms.${name}`, "watches the webhook ingress (API Gateway); an eventStreams pipeline has none. Remove it.");
+    }
+  }
+  if ((props.queue?.fifo ?? false) && !ingress.deadLetterQueue) {
+    problems.add(
+      "ingress.deadLetterQueue",
+      "is required with queue.fifo: true: the pipeline's DLQ is then FIFO, and EventBridge rejects FIFO dead-letter queues. Pass a standard queue ({ queueArn, addToResourcePolicy }), or use a standard pipeline queue (the worker is idempotent).",
+    );
+  }
+  return [...problems.items];
+}
+
+/** Problems of the `genesysWebhook` option: the secret token rules and the headers. */
+function validateGenesysWebhook(options: PipelineGenesysWebhookOptions, secrets: PipelineSecretsProps): ValidationProblem[] {
+  const problems = new Problems();
+  const existingSecret = secrets.signingSecretArn !== undefined;
+  if (existingSecret && options.secretToken === undefined) {
+    problems.add(
+      "genesysWebhook.secretToken",
+      "is required with secrets.signingSecretArn: Terraform does not know the existing secret's value, so it cannot give it to Genesys. Pass the same raw value the secret holds (e.g. a sensitive TerraformVariable), or remove secrets.signingSecretArn to let the pipeline generate the secret.",
+    );
+  }
+  if (!existingSecret && options.secretToken !== undefined) {
+    problems.add(
+      "genesysWebhook.secretToken",
+      "is set while the pipeline generates its signing secret, so Genesys would sign with a value the worker does not know. Remove it (the generated value is used), or pass secrets.signingSecretArn of a secret holding this value.",
+    );
+  }
+  const split = (line: string): ValidationProblem => {
+    const at = line.indexOf(": ");
+    return { prop: `genesysWebhook.${line.slice(0, at)}`, message: line.slice(at + 2) };
+  };
+  if (options.secretToken !== undefined && !Token.isUnresolved(options.secretToken)) {
+    const problem = checkSecretToken(options.secretToken);
+    if (problem) problems.addAll([split(problem)]);
+  }
+  if (options.webhookHeaders) problems.addAll(checkWebhookHeaders(options.webhookHeaders).map(split));
+  if (options.messagingSettingId !== undefined && options.messagingSettings !== undefined) {
+    problems.add("genesysWebhook.messagingSettingId", "is set with messagingSettings; pass the id of an existing profile or the options of one to create, not both.");
+  }
+  if (options.supportedContentId !== undefined && options.supportedContent !== undefined) {
+    problems.add("genesysWebhook.supportedContentId", "is set with supportedContent; pass the id of an existing profile or the options of one to create, not both.");
+  }
+  return [...problems.items];
 }

@@ -132,9 +132,9 @@ describe("ConsumerPipeline", () => {
     });
 
     it("rejects an unknown ingress kind and a bad name prefix", () => {
-      const error = errorOf(() => synthPipeline({ ingress: { kind: "eventStreams" as "webhook" }, namePrefix: "prod env!" })) as ValidationError;
+      const error = errorOf(() => synthPipeline({ ingress: { kind: "sns" as "webhook" }, namePrefix: "prod env!" })) as ValidationError;
       expect(error.problems).toEqual([
-        { prop: "ingress.kind", message: '"eventStreams" is not available; use "webhook" (one ingress kind per pipeline).' },
+        { prop: "ingress.kind", message: '"sns" is not an ingress kind; use "webhook" or "eventStreams" (one ingress kind per pipeline).' },
         { prop: "namePrefix", message: '"prod env!" is not a name prefix; use at most 20 letters, digits, - or _.' },
       ]);
     });

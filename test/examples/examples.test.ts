@@ -1,29 +1,103 @@
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { WORKER_CONTRACT } from "../../lib/runtime";
-import { resources, synthBasic, synthComposed } from "./synth-examples";
+import { Testing } from "cdktf";
+import { DemoStack } from "../../examples/basic";
+import { LOADGEN_CONTRACT, WORKER_CONTRACT } from "../../lib/runtime";
+import { resources, synthBasic, synthComposed, synthEventStreams, synthNightlySpike } from "./synth-examples";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 
 describe("examples/basic (the demo stack)", () => {
   const { stack, json } = synthBasic();
+  const worker = () => resources(json, "aws_lambda_function").find(([id]) => id.includes("worker"))![1];
 
-  it("has one webhook pipeline, the API Gateway account role, and the outputs", () => {
+  it("has one webhook pipeline, the API Gateway account role, the Genesys side, the nightly spike and the outputs", () => {
     expect(resources(json, "aws_api_gateway_rest_api")).toHaveLength(1);
-    expect(resources(json, "aws_lambda_function")).toHaveLength(1);
+    expect(resources(json, "aws_lambda_function")).toHaveLength(2);
+    expect(resources(json, "aws_lambda_event_source_mapping")).toHaveLength(1);
     expect(resources(json, "aws_api_gateway_account")).toHaveLength(1);
-    expect(Object.keys(json.output)).toEqual(expect.arrayContaining(["webhook-url", "signing-secret-arn", "dlq-url"]));
+    expect(resources(json, "genesyscloud_conversations_messaging_integrations_open")).toHaveLength(1);
+    expect(resources(json, "aws_scheduler_schedule")).toHaveLength(1);
+    expect(Object.keys(json.output)).toEqual(expect.arrayContaining(["webhook-url", "signing-secret-arn", "dlq-url", "genesys-integration-id", "spike-function"]));
     expect(json.output["webhook-url"].value).toMatch(/\.invoke_url\}\/genesys\/webhook$/);
   });
 
-  it("bundles the demo worker and gives it the contract with a 1 request/s per-instance budget", () => {
-    const [, fn] = resources(json, "aws_lambda_function")[0];
+  it("bundles the demo worker and gives it the contract with a 1 request/s per-instance budget and the Genesys region", () => {
+    const fn = worker();
     expect(fn.handler).toBe("index.handler");
     const bundle = fs.readFileSync(stack.pipeline.worker.bundle.file, "utf8");
     expect(bundle.length).toBeGreaterThan(10_000);
     expect(fn.environment.variables[WORKER_CONTRACT.downstreamRatePerSecond.env]).toBe("1");
+    expect(fn.environment.variables[WORKER_CONTRACT.genesysRegion.env]).toBe("eu-west-1");
     expect(resources(json, "aws_lambda_event_source_mapping")[0][1].scaling_config).toEqual({ maximum_concurrency: 5 });
+  });
+
+  it("configures the genesyscloud provider from a prop, with no credentials in code", () => {
+    expect(json.provider.genesyscloud).toEqual([{ aws_region: "eu-west-1" }]);
+    expect(json.terraform.required_providers.genesyscloud).toEqual({ source: "mypurecloud/genesyscloud", version: "~> 1.84" });
+  });
+
+  it("points the Open Messaging integration at the ingress, signed with the secret the worker reads", () => {
+    const [, open] = resources(json, "genesyscloud_conversations_messaging_integrations_open")[0];
+    expect(open.outbound_notification_webhook_url).toBe(json.output["webhook-url"].value);
+    const [passwordId] = resources(json, "random_password")[0];
+    expect(open.outbound_notification_webhook_signature_secret_token).toBe(`\${random_password.${passwordId}.result}`);
+    const [, version] = resources(json, "aws_secretsmanager_secret_version")[0];
+    expect(version.secret_string).toBe(`\${random_password.${passwordId}.result}`);
+    expect(version.secret_id.replace(/\.id\}$/, ".arn}")).toBe(worker().environment.variables[WORKER_CONTRACT.signatureSecretArn.env]);
+  });
+
+  it("runs the nightly spike against the demo ingress, reconciling with the pipeline's receipts", () => {
+    const [, spike] = resources(json, "aws_lambda_function").find(([id]) => id.includes("spike"))!;
+    const env = spike.environment.variables;
+    expect(env[LOADGEN_CONTRACT.targetUrl.env]).toBe(json.output["webhook-url"].value);
+    expect(env[LOADGEN_CONTRACT.signatureSecretArn.env]).toBe(worker().environment.variables[WORKER_CONTRACT.signatureSecretArn.env]);
+    expect(env[LOADGEN_CONTRACT.receiptsTable.env]).toBe(worker().environment.variables[WORKER_CONTRACT.receiptsTable.env]);
+    expect(resources(json, "aws_scheduler_schedule")[0][1].schedule_expression).toBe("cron(0 3 * * ? *)");
+  });
+
+  it("without the Genesys side and the spike: no genesyscloud provider or resource, no schedule", () => {
+    const plain = new DemoStack(Testing.app(), "plain", { genesys: false, nightlySpike: false });
+    const out = JSON.parse(Testing.synth(plain, true));
+    expect(out.provider.genesyscloud).toBeUndefined();
+    expect(Object.keys(out.resource).filter((t) => t.startsWith("genesyscloud"))).toEqual([]);
+    expect(resources(out, "aws_scheduler_schedule")).toHaveLength(0);
+  });
+});
+
+describe("examples/event-streams (an eventStreams pipeline)", () => {
+  const { stack, json } = synthEventStreams();
+
+  it("has the pipeline without API Gateway or signing secret, and the Event Streams path into its queue", () => {
+    expect(Object.keys(json.resource).filter((t) => t.startsWith("aws_api_gateway"))).toEqual([]);
+    expect(resources(json, "random_password")).toHaveLength(0);
+    expect(resources(json, "genesyscloud_integration")).toHaveLength(1);
+    const queue = stack.pipeline.queue;
+    const [, target] = resources(json, "aws_cloudwatch_event_target")[0];
+    const queueId = resources(json, "aws_sqs_queue").find(([, q]) => q.name.startsWith("conversations-queue-queue-"))![0];
+    expect(target.arn).toBe(`\${aws_sqs_queue.${queueId}.arn}`);
+    expect(queue.fifo).toBe(false);
+    expect(json.output["event-source-name"].value).toMatch(/^aws\.partner\/genesys\.com\/cloud\/\$\{data\.genesyscloud_organizations_me\.[^.]+\.id\}\/conversations$/);
+  });
+
+  it("bundles a worker that handles events, with GCX_INGRESS_KIND=eventStreams", () => {
+    const [, fn] = resources(json, "aws_lambda_function")[0];
+    expect(fn.environment.variables[WORKER_CONTRACT.ingressKind.env]).toBe("eventStreams");
+    expect(fs.readFileSync(stack.pipeline.worker.bundle.file, "utf8")).toContain("conversation notification");
+  });
+});
+
+describe("examples/nightly-spike (the spikeGenerator option)", () => {
+  const { stack, json } = synthNightlySpike();
+
+  it("wires the generator to its pipeline and fans out to 2 agents at the 400 msg/s peak", () => {
+    const spike = stack.pipeline.spikeGenerator!;
+    expect(spike.profile?.spike?.peak.ratePerSecond).toBe(400);
+    const [, fn] = resources(json, "aws_lambda_function").find(([id]) => id.includes("spike"))!;
+    expect(fn.environment.variables[LOADGEN_CONTRACT.agentCapacityPerSecond.env]).toBe("200");
+    expect(fn.environment.variables[LOADGEN_CONTRACT.targetUrl.env]).toBe(json.output["webhook-url"].value);
+    expect(resources(json, "aws_scheduler_schedule")[0][1]).toMatchObject({ schedule_expression: "cron(30 2 * * ? *)", schedule_expression_timezone: "Europe/Paris" });
   });
 });
 
@@ -60,7 +134,8 @@ describe("bin/main.ts", () => {
     execFileSync(path.join(ROOT, "node_modules", ".bin", "cdktf"), ["synth"], { cwd: ROOT, env: { ...process.env, CHECKPOINT_DISABLE: "1", CI: "1" }, stdio: "pipe" });
     const json = JSON.parse(fs.readFileSync(out, "utf8"));
     expect(fs.statSync(out).mtimeMs).toBeGreaterThanOrEqual(started - 1000);
-    expect(Object.keys(json.resource.aws_lambda_function)).toHaveLength(1);
+    expect(Object.keys(json.resource.aws_lambda_function)).toHaveLength(2);
     expect(json.resource.aws_api_gateway_integration).toBeDefined();
+    expect(json.resource.genesyscloud_conversations_messaging_integrations_open).toBeDefined();
   }, 120_000);
 });

@@ -3,16 +3,20 @@
 import { Testing } from "cdktf";
 import { DemoStack } from "../../examples/basic";
 import { ComposedStack } from "../../examples/composed";
+import { EventStreamsPipelineStack } from "../../examples/event-streams/stack";
+import { NightlySpikePipelineStack } from "../../examples/nightly-spike/pipeline-stack";
 
 export type TfJson = Record<string, any>;
 
 let basic: { stack: DemoStack; json: TfJson } | undefined;
 let composed: { stack: ComposedStack; json: TfJson } | undefined;
+let eventStreams: { stack: EventStreamsPipelineStack; json: TfJson } | undefined;
+let nightlySpike: { stack: NightlySpikePipelineStack; json: TfJson } | undefined;
 
 export function synthBasic() {
   if (!basic) {
     const stack = new DemoStack(Testing.app(), "demo");
-    basic = { stack, json: JSON.parse(Testing.synth(stack)) };
+    basic = { stack, json: JSON.parse(Testing.synth(stack, true)) };
   }
   return basic;
 }
@@ -23,6 +27,22 @@ export function synthComposed() {
     composed = { stack, json: JSON.parse(Testing.synth(stack)) };
   }
   return composed;
+}
+
+export function synthEventStreams() {
+  if (!eventStreams) {
+    const stack = new EventStreamsPipelineStack(Testing.app(), "event-streams");
+    eventStreams = { stack, json: JSON.parse(Testing.synth(stack, true)) };
+  }
+  return eventStreams;
+}
+
+export function synthNightlySpike() {
+  if (!nightlySpike) {
+    const stack = new NightlySpikePipelineStack(Testing.app(), "nightly-spike-pipeline");
+    nightlySpike = { stack, json: JSON.parse(Testing.synth(stack, true)) };
+  }
+  return nightlySpike;
 }
 
 /** Every resource config of a type. */

@@ -3,11 +3,12 @@
  * each one mirrors where there is one.
  */
 import { WORKER_CONTRACT } from "../../lib/runtime";
-import { TfJson, resources, synthBasic, synthComposed } from "../examples/synth-examples";
+import { TfJson, resources, synthBasic, synthComposed, synthNightlySpike } from "../examples/synth-examples";
 
 const EXAMPLES: [string, () => TfJson][] = [
   ["examples/basic", () => synthBasic().json],
   ["examples/composed", () => synthComposed().json],
+  ["examples/nightly-spike (pipeline option)", () => synthNightlySpike().json],
 ];
 
 interface Statement { Effect: string; Action: string | string[]; Resource?: string | string[]; Principal?: unknown; Condition?: unknown }

@@ -30,7 +30,7 @@ export interface StackVariant {
   readonly worker?: Partial<WorkerProps>;
   readonly queue?: ConsumerPipelineProps["queue"];
   /** Ingress props merged over the demo's (path `genesys/webhook`). */
-  readonly ingress?: ConsumerPipelineProps["ingress"];
+  readonly ingress?: Extract<ConsumerPipelineProps["ingress"], { kind?: "webhook" }>;
   /** Escape hatches applied after construction (addOverride on synthesized resources). */
   readonly escapeHatches?: (pipeline: ConsumerPipeline) => void;
 }

@@ -1,0 +1,165 @@
+/**
+ * Shared helpers of the benchmarks: child processes pinned to a core, free loopback
+ * ports, medians, temporary folders, and the result lines every benchmark prints.
+ */
+import { spawn, type SpawnOptions } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+/** The repository root. */
+export const ROOT = resolve(__dirname, "..", "..");
+/** The bench folder. */
+export const BENCH = resolve(__dirname, "..");
+/** Where a run writes its JSON results (git-ignored). */
+export const RESULTS = join(BENCH, "results");
+
+/** Node with ts-node (transpile only) and the tsconfig path mapping: runs a .ts child. */
+export const TS_NODE_ARGS = ["-r", "ts-node/register/transpile-only", "-r", "tsconfig-paths/register"];
+
+/** Number of CPUs this process may use. */
+export function cpuCount(): number {
+  return Math.max(1, require("node:os").availableParallelism?.() ?? require("node:os").cpus().length);
+}
+
+/**
+ * Cores for the load generator and the target: different ones when there are two or
+ * more, else the same one (pinning then only keeps them off other cores).
+ */
+export function cores(): { target: string; generator: string } {
+  return cpuCount() >= 2 ? { target: "0", generator: "1" } : { target: "0", generator: "0" };
+}
+
+/** True when `taskset` can pin processes here. */
+export const hasTaskset = existsSync("/usr/bin/taskset");
+
+/** The command and arguments that run `command args` pinned to `core` (unpinned without taskset). */
+export function pinned(core: string, command: string, args: string[]): [string, string[]] {
+  return hasTaskset ? ["/usr/bin/taskset", ["-c", core, command, ...args]] : [command, args];
+}
+
+export interface ChildResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly wallMs: number;
+}
+
+/** Runs a child to completion (killed after `timeoutMs`), collecting its output. */
+export function run(command: string, args: string[], options: SpawnOptions & { timeoutMs?: number; input?: string } = {}): Promise<ChildResult> {
+  return new Promise((resolvePromise, reject) => {
+    const started = performance.now();
+    const child = spawn(command, args, { cwd: ROOT, ...options, stdio: ["pipe", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 120_000);
+    child.on("error", (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolvePromise({ code, stdout, stderr, wallMs: performance.now() - started });
+    });
+    child.stdin!.end(options.input ?? "");
+  });
+}
+
+/** Like {@link run}, but throws with the child's stderr when it exits non-zero. */
+export async function runOk(command: string, args: string[], options: SpawnOptions & { timeoutMs?: number; input?: string } = {}): Promise<ChildResult> {
+  const result = await run(command, args, options);
+  if (result.code !== 0) {
+    throw new Error(`${command} ${args.join(" ")} exited ${result.code}:\n${result.stderr.slice(-3000) || result.stdout.slice(-3000)}`);
+  }
+  return result;
+}
+
+/** A free TCP port on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolvePromise, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolvePromise(port));
+    });
+  });
+}
+
+/** A fresh temporary folder and its remover. */
+export function tempDir(prefix: string): { dir: string; remove(): void } {
+  const dir = mkdtempSync(join(tmpdir(), `gcx-bench-${prefix}-`));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export function median(values: readonly number[]): number {
+  if (!values.length) return Number.NaN;
+  const s = [...values].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** Rounds to `digits` decimals. */
+export function round(value: number, digits = 2): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}
+
+/** A ratio a / b rounded, or NaN when b is 0. */
+export function ratio(a: number, b: number, digits = 2): number {
+  return b === 0 ? Number.NaN : round(a / b, digits);
+}
+
+/** One figure a benchmark reports. */
+export interface Figure {
+  readonly name: string;
+  readonly value: number | string;
+  readonly unit?: string;
+  /** The target, in words (">= 0.9"), and whether this figure meets it. */
+  readonly target?: string;
+  readonly met?: boolean;
+}
+
+/** What one benchmark returns. */
+export interface BenchResult {
+  readonly name: string;
+  readonly figures: Figure[];
+  /** Anything else worth keeping in the JSON (raw measurements). */
+  readonly details?: unknown;
+  readonly notes?: string[];
+}
+
+/** Prints a figure line as it is measured. */
+export function say(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+/** Formats a figure for the terminal. */
+export function formatFigure(f: Figure): string {
+  const value = typeof f.value === "number" ? (Number.isInteger(f.value) ? String(f.value) : String(round(f.value, 3))) : f.value;
+  const target = f.target ? `  (target ${f.target}: ${f.met ? "met" : "NOT met"})` : "";
+  return `  ${f.name.padEnd(58)} ${value}${f.unit ? ` ${f.unit}` : ""}${target}`;
+}
+
+/** Writes a result as JSON under bench/results/. */
+export function saveResult(result: BenchResult): string {
+  mkdirSync(RESULTS, { recursive: true });
+  const file = join(RESULTS, `${result.name}.json`);
+  writeFileSync(file, JSON.stringify({ ...result, at: new Date().toISOString() }, null, 2) + "\n");
+  return file;
+}
+
+/** The first line of a JSON object a child printed (children print one JSON line last). */
+export function lastJsonLine<T>(stdout: string): T {
+  const line = stdout
+    .trim()
+    .split("\n")
+    .reverse()
+    .find((l) => l.startsWith("{"));
+  if (!line) throw new Error(`no JSON result in the child's output:\n${stdout.slice(-2000)}`);
+  return JSON.parse(line) as T;
+}

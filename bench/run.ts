@@ -1,0 +1,99 @@
+/**
+ * Runs the benchmarks: all of them (`npm run bench`) or the ones named
+ * (`npm run bench -- generator synth`). Every benchmark is bounded in time, sends traffic
+ * only to 127.0.0.1, prints ratios against a peer measured side by side in the same run,
+ * and writes its figures to bench/results/<name>.json.
+ *
+ * Options: `--quick` (shorter runs, for a smoke check), `--cpu-prof` (a CPU profile of one
+ * generator run, in bench/results/cpu-prof/).
+ */
+import { arch, totalmem } from "node:os";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { benchGenerator } from "./generator";
+import { benchGoodput } from "./goodput";
+import { benchDrain } from "./drain";
+import { benchSynth } from "./synth";
+import { benchBundles } from "./bundles";
+import { cpuCount, formatFigure, RESULTS, round, saveResult, say, type BenchResult } from "./lib/util";
+
+type Bench = (quick: boolean, flags: Set<string>) => Promise<BenchResult>;
+
+/** The benchmarks, in the order `npm run bench` runs them. */
+export const BENCHMARKS: Record<string, { what: string; run: Bench }> = {
+  generator: {
+    what: "load-generator throughput vs autocannon and Artillery; timing accuracy",
+    run: (quick, flags) =>
+      benchGenerator({
+        durationSeconds: quick ? 2 : 5,
+        rounds: quick ? 1 : 2,
+        skipArtillery: flags.has("--no-artillery"),
+        cpuProfileDir: flags.has("--cpu-prof") ? join(RESULTS, "cpu-prof") : undefined,
+      }),
+  },
+  goodput: {
+    what: "goodput against a rate-limited downstream vs a fixed-sleep client and un-jittered backoff",
+    run: (quick) => benchGoodput({ durationSeconds: quick ? 8 : 20 }),
+  },
+  drain: { what: "spike drain time vs the theoretical minimum", run: (quick) => benchDrain({ quick }) },
+  synth: { what: "type-checked synth time and memory vs the barrel import", run: (quick) => benchSynth({ quick }) },
+  bundles: { what: "Lambda bundle size, cold start and per-message overhead", run: (quick) => benchBundles({ quick }) },
+};
+
+/** The machine, for the record. */
+export function machine(): Record<string, string | number> {
+  let cpu = "unknown";
+  try {
+    cpu = /model name\s*:\s*(.*)/.exec(readFileSync("/proc/cpuinfo", "utf8"))?.[1] ?? cpu;
+  } catch {
+    // not Linux
+  }
+  return { cpus: cpuCount(), cpu, memoryGiB: round(totalmem() / 2 ** 30, 1), node: process.version, arch: arch() };
+}
+
+async function main(argv: string[]): Promise<number> {
+  const flags = new Set(argv.filter((a) => a.startsWith("--")));
+  const names = argv.filter((a) => !a.startsWith("--"));
+  if (flags.has("--help")) {
+    say("usage: npm run bench -- [name ...] [--quick] [--cpu-prof] [--no-artillery]");
+    for (const [name, b] of Object.entries(BENCHMARKS)) say(`  ${name.padEnd(10)} ${b.what}`);
+    return 0;
+  }
+  const unknown = names.filter((n) => !(n in BENCHMARKS));
+  if (unknown.length) {
+    say(`unknown benchmark(s): ${unknown.join(", ")}; choose from ${Object.keys(BENCHMARKS).join(", ")}`);
+    return 2;
+  }
+  const selected = names.length ? names : Object.keys(BENCHMARKS);
+  const quick = flags.has("--quick");
+  const m = machine();
+  say(`machine: ${m.cpus} CPUs (${m.cpu}), ${m.memoryGiB} GiB, Node ${m.node} ${m.arch}${quick ? "; quick mode" : ""}`);
+  let failed = 0;
+  const began = performance.now();
+  for (const name of selected) {
+    const started = performance.now();
+    say(`\n== ${name}: ${BENCHMARKS[name].what}`);
+    try {
+      const result = await BENCHMARKS[name].run(quick, flags);
+      say(`-- ${name} (${round((performance.now() - started) / 1000, 1)} s)`);
+      for (const f of result.figures) say(formatFigure(f));
+      for (const n of result.notes ?? []) say(`  note: ${n}`);
+      say(`  saved ${saveResult({ ...result, details: { machine: m, quick, ...(result.details as object) } })}`);
+    } catch (error) {
+      failed++;
+      say(`!! ${name} failed: ${(error as Error).stack ?? String(error)}`);
+    }
+  }
+  say(`\nall done in ${round((performance.now() - began) / 1000, 1)} s${failed ? `; ${failed} benchmark(s) failed` : ""}`);
+  return failed ? 1 : 0;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error) => {
+      process.stderr.write(`${(error as Error).stack}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,279 @@
+/**
+ * Faults survived, nothing lost: about 10,000 synthetic messages per case through the
+ * emulated demo stack (runLocalStack over the synthesized cdk.tf.json), injecting one fault
+ * per case and then all of them together. Each case asserts lost == 0, no duplicate side
+ * effect (by the worker's receipts and by the fake Genesys downstream's own count), no
+ * unexpected dead letter, and every expected dead letter in the quarantine queue with its
+ * `x-dead-letter` context. The table is printed and written to reports/reliability/faults.md.
+ *
+ * `npm run test:e2e -- faults` (RELIABILITY_SCALE=0.2 for a fifth of the messages,
+ * RELIABILITY_UPDATE_DOCS=1 to refresh docs/reliability.md).
+ */
+import type { SpikeProfileInput } from "../../lib/runtime/loadgen/profile";
+import type { LocalOverrides, RunningStack } from "../../lib/local/run";
+import { WORKER_CONTRACT } from "../../lib/runtime/contract";
+import { runCase, type CaseOutcome, type CaseSpec } from "./helpers/run-case";
+import { fixtureEntry, type StackVariant } from "./helpers/stacks";
+import { markdownTable, publishTable } from "./helpers/tables";
+import { startTcpProxy, type TcpProxy } from "./helpers/tcp-proxy";
+
+const SCALE = Number(process.env.RELIABILITY_SCALE ?? "1") || 1;
+const CASE_TIMEOUT_MS = 8 * 60 * 1000;
+
+/**
+ * The demo pipeline sized for the suite: the demo's maximum concurrency (5); a downstream
+ * budget that does not limit (60,000/min) unless a case says so; a 10 s function timeout
+ * (visibility timeout 60 s) and a 1..8 s backoff so redeliveries come back within the run;
+ * maxReceiveCount stays at its default (10).
+ */
+const SUITE_WORKER = { maxConcurrency: 5, downstreamRequestsPerMinute: 60_000, timeoutSeconds: 10, backoffBaseSeconds: 1, backoffMaxSeconds: 8 };
+/** The fake downstream does not limit unless a case says so. */
+const OPEN_DOWNSTREAM: LocalOverrides = { downstreamRatePerSecond: 5000 };
+const FAULTY_WORKER = fixtureEntry("faulty-worker.ts");
+
+const s = (seconds: number) => Math.max(1, Math.round(seconds * SCALE));
+
+/** 10,000 messages in 100 s (x SCALE): 50/s, a ramp to a 150/s plateau of 40 s, back down to 50/s. */
+function profile(name: string, extra: Partial<SpikeProfileInput> = {}): SpikeProfileInput {
+  return {
+    name,
+    spike: {
+      baseline: { ratePerSecond: 50, durationSeconds: s(20) },
+      ramp: { durationSeconds: s(10) },
+      peak: { ratePerSecond: 150 },
+      plateau: { durationSeconds: s(40) },
+      drain: { rampDownSeconds: s(10), durationSeconds: s(20) },
+    },
+    conversations: 200,
+    workMs: 2,
+    reconcile: { deadlineSeconds: 300, pollIntervalSeconds: 2 },
+    // Latency objectives are generous: this suite judges loss and duplicates on a shared machine.
+    slo: { ackP99Ms: 10_000, endToEndP99Ms: 300_000, minAcceptedRatio: 0.999 },
+    ...extra,
+  };
+}
+
+/** Generator retries for an ingress that throttles: more attempts and a budget that does not run out. */
+const PATIENT_SENDING = { maxInFlight: 10_000, retry: { maxAttempts: 20, baseDelayMs: 200, maxDelayMs: 5000, budgetTokens: 1_000_000 } };
+
+/** Schedules idempotency-table outages (the proxy refuses connections) once traffic starts. */
+function outages(proxy: TcpProxy, schedule: readonly { atSeconds: number; forSeconds: number }[]) {
+  return async (running: RunningStack) => {
+    proxy.setTarget(running.dynamoEndpoint);
+    const pending: Promise<void>[] = [];
+    const timers = schedule.map((o) => setTimeout(() => pending.push(proxy.outage(o.forSeconds * 1000)), o.atSeconds * 1000));
+    return async () => {
+      timers.forEach(clearTimeout);
+      await Promise.all(pending);
+    };
+  };
+}
+
+interface FaultCase {
+  readonly spec: CaseSpec;
+  /** Evidence that the fault was really injected: a short text, and whether it holds. */
+  readonly evidence: (o: CaseOutcome) => { text: string; ok: boolean };
+}
+
+const outcomes: { c: FaultCase; o: CaseOutcome }[] = [];
+const proxies: TcpProxy[] = [];
+
+function assertNothingLost(o: CaseOutcome): void {
+  const f = o.figures;
+  expect({ case: f.name, lost: f.lost, lostSeqs: o.delivery.lostSeqs }).toEqual({ case: f.name, lost: 0, lostSeqs: [] });
+  expect(f.accepted).toBe(f.sent);
+  expect(f.duplicateSideEffects).toBe(0);
+  expect(f.downstreamDuplicates).toBe(0);
+  expect(f.deadLetteredUnexpected).toBe(0);
+  expect(o.delivery.inDlq).toBe(0);
+  expect(o.delivery.faultChecks.violations).toBe(0);
+  // Every expected dead letter: dead-lettered by the worker, and in the quarantine queue with its context.
+  expect(f.deadLetteredExpected).toBe(o.expectedDeadLetters.length);
+  const maxReceiveCount = Number(o.workerEnvironment[WORKER_CONTRACT.maxReceiveCount.env]);
+  const queueArn = o.workerEnvironment[WORKER_CONTRACT.queueArn.env];
+  const expected = new Set(o.expectedDeadLetters);
+  for (const d of o.quarantined) {
+    expect({ seq: d.seq, expected: expected.has(d.seq!) }).toEqual({ seq: d.seq, expected: true });
+    expect(d.context).toMatchObject({ reason: "exhausted", error: "SyntheticPoisonError", attempts: maxReceiveCount, sourceQueueArn: queueArn });
+    expect(d.context!.requestId).not.toBe("");
+    expect(d.context!.lastReceiveMs).toBeGreaterThanOrEqual(d.context!.firstReceiveMs);
+    expect(d.attributes).toContain("X-Hub-Signature-256");
+  }
+  expect(new Set(o.quarantined.map((d) => d.seq)).size).toBe(o.quarantined.length);
+  // The few that reached the quarantine queue after the watcher stopped were drained (and counted) by the generator.
+  expect(o.quarantined.length + o.delivery.quarantineDrained).toBe(o.expectedDeadLetters.length);
+}
+
+const cases: FaultCase[] = [
+  {
+    spec: {
+      name: "transient worker failures (10% of messages fail 2 attempts)",
+      variant: { worker: SUITE_WORKER },
+      overrides: OPEN_DOWNSTREAM,
+      profile: profile("faults-transient", { faults: { transient: { fraction: 0.1, attempts: 2 } } }),
+    },
+    evidence: (o) => ({ text: `${o.delivery.faultChecks.checked} fault markers checked, ${o.delivery.duplicateDeliveries} redelivered`, ok: o.delivery.faultChecks.checked > 0 }),
+  },
+  {
+    spec: {
+      name: "downstream throttling (fake Genesys 80/s, worker budget 100/s, offered 150/s)",
+      variant: { worker: { ...SUITE_WORKER, downstreamRequestsPerMinute: 6000 } },
+      overrides: { downstreamRatePerSecond: 80, downstreamBurst: 80 },
+      profile: profile("faults-downstream-throttle"),
+    },
+    evidence: (o) => {
+      const d = o.result.emulator.downstream;
+      return { text: `downstream answered ${d.throttled} x 429 (Retry-After), accepted ${d.accepted}`, ok: d.throttled > 0 };
+    },
+  },
+  {
+    spec: {
+      name: "poison messages (1%)",
+      variant: { worker: SUITE_WORKER },
+      overrides: OPEN_DOWNSTREAM,
+      profile: profile("faults-poison", { faults: { poison: { fraction: 0.01 } } }),
+    },
+    evidence: (o) => ({ text: `${o.quarantined.length + o.delivery.quarantineDrained} in quarantine, context checked on ${o.quarantined.length}`, ok: o.expectedDeadLetters.length > 0 }),
+  },
+  {
+    spec: {
+      name: "invocation exceeds its timeout mid-batch (1 message in 200 takes 13 s, timeout 10 s)",
+      variant: { worker: { ...SUITE_WORKER, entry: FAULTY_WORKER, environment: { FIXTURE_SLOW_EVERY: "200", FIXTURE_SLOW_MS: "13000" } } },
+      overrides: OPEN_DOWNSTREAM,
+      profile: profile("faults-timeout"),
+    },
+    evidence: (o) => {
+      const fn = o.result.emulator.functions[0].stats;
+      return { text: `${fn.timeouts} invocations timed out, ${o.delivery.duplicateDeliveries} messages delivered again`, ok: fn.timeouts > 0 && o.delivery.duplicateDeliveries > 0 };
+    },
+  },
+  {
+    spec: {
+      name: "crash after processing, before acknowledging (1 batch in ~20)",
+      variant: { worker: { ...SUITE_WORKER, entry: FAULTY_WORKER, environment: { FIXTURE_CRASH_EVERY: "200" } } },
+      overrides: OPEN_DOWNSTREAM,
+      profile: profile("faults-crash"),
+    },
+    evidence: (o) => {
+      const fn = o.result.emulator.functions[0].stats;
+      return { text: `${fn.errors} invocations crashed, ${o.delivery.duplicateDeliveries} messages delivered again, effects once`, ok: fn.errors > 0 && o.delivery.duplicateDeliveries > 0 };
+    },
+  },
+  {
+    spec: {
+      name: "ingress throttle below the spike (stage 100/s, offered 150/s; generator retries)",
+      variant: { worker: SUITE_WORKER, ingress: { throttlingRateLimitPerSecond: 100, throttlingBurstLimit: 100 } },
+      overrides: OPEN_DOWNSTREAM,
+      profile: profile("faults-ingress-throttle", { sending: PATIENT_SENDING }),
+    },
+    evidence: (o) => {
+      const c = o.result.spike.counts;
+      return { text: `${c.throttledResponses} x 429 at the ingress, ${c.acceptedAfterRetry} accepted after a retry`, ok: c.throttledResponses > 0 && c.acceptedAfterRetry > 0 };
+    },
+  },
+];
+
+describe("faults survived, nothing lost (emulated demo stack)", () => {
+  afterAll(async () => {
+    await Promise.all(proxies.map((p) => p.close()));
+    const rows = outcomes.map(({ c, o }) => {
+      const f = o.figures;
+      const e = c.evidence(o);
+      return [f.name, f.sent, f.accepted, f.processed, `${f.duplicateSideEffects} / ${f.downstreamDuplicates}`, `${f.deadLetteredExpected} / ${f.deadLetteredUnexpected}`, f.lost, f.drainSeconds, f.afterSendSeconds, e.text];
+    });
+    if (rows.length) {
+      publishTable(
+        "faults",
+        "### Faults survived, nothing lost",
+        markdownTable(["case", "sent", "accepted", "processed", "duplicate side effects (receipts / downstream)", "dead-lettered (expected / unexpected)", "lost", "drained after (s from start)", "of which after the last send (s)", "fault injected"], rows),
+      );
+    }
+  });
+
+  for (const c of cases) {
+    test(
+      c.spec.name,
+      async () => {
+        const o = await runCase(c.spec);
+        outcomes.push({ c, o });
+        process.stdout.write(`${o.result.summary}\n`);
+        assertNothingLost(o);
+        expect({ case: c.spec.name, evidence: c.evidence(o) }).toMatchObject({ evidence: { ok: true } });
+      },
+      CASE_TIMEOUT_MS,
+    );
+  }
+
+  test(
+    "idempotency table briefly unavailable (two 5 s outages of DynamoDB)",
+    async () => {
+      const proxy = await startTcpProxy();
+      proxies.push(proxy);
+      const c: FaultCase = {
+        spec: {
+          name: "idempotency table briefly unavailable (two 5 s outages)",
+          variant: { worker: { ...SUITE_WORKER, entry: FAULTY_WORKER, environment: { FIXTURE_DYNAMODB_ENDPOINT: proxy.endpoint } } },
+          overrides: OPEN_DOWNSTREAM,
+          profile: profile("faults-dynamodb-outage"),
+          beforeSpike: outages(proxy, [
+            { atSeconds: s(30), forSeconds: 5 },
+            { atSeconds: s(60), forSeconds: 5 },
+          ]),
+        },
+        evidence: (o) => ({
+          text: `${proxy.stats.outages} outages, ${proxy.stats.cut} connections cut, ${o.delivery.duplicateDeliveries} messages delivered again`,
+          ok: proxy.stats.outages === 2,
+        }),
+      };
+      const o = await runCase(c.spec);
+      outcomes.push({ c, o });
+      process.stdout.write(`${o.result.summary}\n`);
+      assertNothingLost(o);
+      expect(c.evidence(o).ok).toBe(true);
+    },
+    CASE_TIMEOUT_MS,
+  );
+
+  test(
+    "all faults together",
+    async () => {
+      const proxy = await startTcpProxy();
+      proxies.push(proxy);
+      const variant: StackVariant = {
+        worker: {
+          ...SUITE_WORKER,
+          downstreamRequestsPerMinute: 7200,
+          entry: FAULTY_WORKER,
+          environment: { FIXTURE_SLOW_EVERY: "400", FIXTURE_SLOW_MS: "13000", FIXTURE_CRASH_EVERY: "401", FIXTURE_DYNAMODB_ENDPOINT: proxy.endpoint },
+        },
+        ingress: { throttlingRateLimitPerSecond: 120, throttlingBurstLimit: 120 },
+      };
+      const c: FaultCase = {
+        spec: {
+          name: "all together",
+          variant,
+          overrides: { downstreamRatePerSecond: 100, downstreamBurst: 100 },
+          profile: profile("faults-all", {
+            faults: { transient: { fraction: 0.05, attempts: 2 }, throttle: { fraction: 0.02, retryAfterSeconds: 2 }, poison: { fraction: 0.005 } },
+            sending: PATIENT_SENDING,
+          }),
+          beforeSpike: outages(proxy, [{ atSeconds: s(45), forSeconds: 5 }]),
+        },
+        evidence: (o) => {
+          const fn = o.result.emulator.functions[0].stats;
+          const ok = fn.timeouts > 0 && fn.errors > fn.timeouts && o.result.emulator.downstream.throttled > 0 && o.result.spike.counts.throttledResponses > 0 && proxy.stats.outages === 1;
+          return {
+            text: `${fn.timeouts} timeouts, ${fn.errors - fn.timeouts} crashes, ${o.result.emulator.downstream.throttled} downstream 429, ${o.result.spike.counts.throttledResponses} ingress 429, ${proxy.stats.outages} DynamoDB outage, ${o.delivery.faultChecks.checked} fault markers`,
+            ok,
+          };
+        },
+      };
+      const o = await runCase(c.spec);
+      outcomes.push({ c, o });
+      process.stdout.write(`${o.result.summary}\n`);
+      assertNothingLost(o);
+      expect(c.evidence(o).ok).toBe(true);
+    },
+    CASE_TIMEOUT_MS,
+  );
+});
