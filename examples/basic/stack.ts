@@ -62,12 +62,23 @@ export class DemoStack extends TerraformStack {
     if (genesys) this.genesysProvider = new GenesysProvider(this, "genesys", { awsRegion: genesysRegion });
 
     this.pipeline = new ConsumerPipeline(this, "messaging", {
+      // Sized so the demo spike (about 4,350 messages in a minute, 200 msg/s at its peak)
+      // drains within about a minute of its end. The downstream is a sandbox whose budget was
+      // raised to 6,000 requests per minute (100/s shared by 10 instances); with Genesys'
+      // default budget of one client-credentials token (300 per minute) the queue would absorb
+      // the same spike and drain it in about 15 minutes: its job, but too long to watch.
       worker: {
         entry: path.join(__dirname, "worker.ts"),
-        maxConcurrency: 5,
-        // The Genesys Platform API budget of one client-credentials token, shared by all instances.
-        downstreamRequestsPerMinute: 300,
+        maxConcurrency: 10,
+        downstreamRequestsPerMinute: 6000,
+        downstreamBurst: 5,
+        // A short backoff so poison reaches the quarantine queue while the demo runs;
+        // production keeps the defaults (base 2 s, cap 900 s).
+        backoffBaseSeconds: 1,
+        backoffMaxSeconds: 8,
       },
+      // AWS's recommended minimum: a poison message is quarantined after 5 attempts.
+      queue: { maxReceiveCount: 5 },
       ingress: { path: "genesys/webhook" },
       secrets: props.genesysCredentialsSecretArn ? { genesysCredentialsSecretArn: props.genesysCredentialsSecretArn } : undefined,
       genesys: { region: genesysRegion },

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { defaultSpikeProfile } from "../runtime/loadgen/profile";
+import type { SpikeProgress } from "../runtime/loadgen/run";
 
 /** Options of the `local` subcommand. */
 export interface LocalCommandOptions {
@@ -33,17 +34,32 @@ export async function runLocalCommand(options: LocalCommandOptions, out: (text: 
     html: options.html,
     api: options.api,
     overrides: { downstreamRatePerSecond: positive("downstream-rate", options.downstreamRate), maxThreadsPerFunction: positive("max-threads", options.maxThreads) },
-    onProgress: options.json
-      ? undefined
-      : (p) => {
-          if (p.stage === "sending") process.stderr.write(`\rsending: ${JSON.stringify(p).slice(0, 160)}`.padEnd(170));
-          else process.stderr.write(`\rreconciling: ${p.accounted}/${p.accepted} accounted for after ${p.elapsedSeconds.toFixed(0)} s`.padEnd(170));
-        },
+    onProgress: options.json ? undefined : progressPrinter(process.stderr),
   });
   if (!options.json) process.stderr.write("\n");
   if (options.json) out(JSON.stringify({ verdict: result.verdict, reports: result.reports, spike: result.spike, emulator: result.emulator }, null, 2) + "\n");
   else out(`${result.summary}\n\nverdict: ${result.verdict}\n`);
   return result.verdict === "PASS" ? 0 : 1;
+}
+
+/**
+ * Progress on stderr: one line rewritten in place on a terminal, a line every 5 s otherwise
+ * (CI logs and pipes stay readable).
+ */
+function progressPrinter(stream: NodeJS.WriteStream): (p: SpikeProgress) => void {
+  let lastLineMs = 0;
+  return (p) => {
+    const line =
+      p.stage === "sending"
+        ? `sending     ${p.elapsedSeconds.toFixed(0).padStart(4)} s  offered ${p.offered}/${p.planned}  accepted ${p.accepted}  dropped ${p.dropped}  failed ${p.failed}  in flight ${p.inFlight}`
+        : `reconciling ${p.elapsedSeconds.toFixed(0).padStart(4)} s  ${p.accounted}/${p.accepted} accepted messages accounted for`;
+    if (stream.isTTY) {
+      stream.write(`\r${line.padEnd(stream.columns ? Math.min(stream.columns - 1, 120) : 120)}`);
+    } else if (Date.now() - lastLineMs >= 5000) {
+      lastLineMs = Date.now();
+      stream.write(`${line}\n`);
+    }
+  };
 }
 
 /** Registers the `local` subcommand: run a synthesized stack on this machine and send a spike through it. */
@@ -57,7 +73,7 @@ export function registerLocal(program: Command): void {
     .option("--html", "write the HTML report (default)", true)
     .option("--no-html", "do not write the HTML report")
     .option("--report-dir <dir>", "where reports go (a directory per run)", "reports")
-    .option("--downstream-rate <perSecond>", "accepted calls per second of the local fake Genesys downstream (default 50)")
+    .option("--downstream-rate <perSecond>", "accepted calls per second of the local fake Genesys downstream (default: the budget the stack was synthesized with, else 50)")
     .option("--max-threads <count>", "worker threads at most per function (default 32)")
     .option("--api <address>", "the aws_api_gateway_rest_api to send to, when the stack has several")
     .action(async (options: LocalCommandOptions) => {

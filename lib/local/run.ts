@@ -99,7 +99,27 @@ export interface LocalRunResult {
   readonly reports: string[];
 }
 
+/** The fake downstream's rate when the stack states no downstream budget, requests per second. */
 const DEFAULT_DOWNSTREAM_RATE = 50;
+
+/**
+ * The downstream budget the stack was synthesized with, requests per second: for each SQS
+ * event source mapping, its function's per-instance GCX_DOWNSTREAM_RATE_PER_SECOND times the
+ * mapping's maximum concurrency. The fake downstream enforces that budget by default, as the
+ * real one would (a stack that overspends its budget meets 429s locally too).
+ */
+export function synthesizedDownstreamBudget(stack: SynthesizedStack): number | undefined {
+  let total = 0;
+  for (const mapping of ofType(stack, "aws_lambda_event_source_mapping")) {
+    const ref = /\$\{aws_lambda_function\.([^.}]+)\./.exec(String(mapping.config.function_name ?? ""));
+    const fn = ref && ofType(stack, "aws_lambda_function").find((f) => f.name === ref[1]);
+    const variables = (fn?.config.environment as { variables?: Record<string, unknown> } | undefined)?.variables;
+    const perInstance = Number(variables?.[WORKER_CONTRACT.downstreamRatePerSecond.env]);
+    const concurrency = Number((mapping.config.scaling_config as { maximum_concurrency?: number } | undefined)?.maximum_concurrency);
+    if (perInstance > 0 && concurrency > 0) total += perInstance * concurrency;
+  }
+  return total > 0 ? total : undefined;
+}
 const DEFAULT_MAX_THREADS = 32;
 
 type Closer = () => Promise<void> | void;
@@ -167,7 +187,7 @@ export async function runLocalStack(options: LocalRunOptions): Promise<LocalRunR
     closers.push(() => dynamo.close());
     const secrets: SecretsServer = await startSecretsServer({ region, accountId: LOCAL_ACCOUNT_ID });
     closers.push(() => secrets.close());
-    const downstreamRate = options.overrides?.downstreamRatePerSecond ?? DEFAULT_DOWNSTREAM_RATE;
+    const downstreamRate = options.overrides?.downstreamRatePerSecond ?? synthesizedDownstreamBudget(stack) ?? DEFAULT_DOWNSTREAM_RATE;
     const downstream = await startFakeGenesys({ ratePerSecond: downstreamRate, burst: options.overrides?.downstreamBurst });
     closers.push(() => downstream.close());
     const apiServers = new Map<string, Server>();

@@ -4,6 +4,7 @@
  */
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { Worker } from "node:worker_threads";
 import { CreateQueueCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { CreateTableCommand, DynamoDBClient, type CreateTableCommandInput } from "@aws-sdk/client-dynamodb";
 import type { StackResolver } from "./resolver";
@@ -34,30 +35,73 @@ export function listenLoopback(server: Server): Promise<string> {
   });
 }
 
-/** Requires a development dependency with an error that says how to get it. */
-function requireLocal<T>(name: string): T {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require(name) as T;
-  } catch (error) {
-    throw new Error(`the local emulator needs the npm package "${name}" (a development dependency of cdktf-genesys-consumer): install it with \`npm install --save-dev ${name}\` (${(error as Error).message})`);
+/**
+ * Runs a server in its own worker thread, so the SQS and DynamoDB stand-ins do not compete
+ * with the ingress, the pollers and the load generator for the main thread (on AWS they are
+ * separate services too). The thread's code is inline JavaScript, so it runs the same from
+ * TypeScript sources and from the built package.
+ */
+const SERVER_THREAD = `
+const { parentPort, workerData } = require("node:worker_threads");
+(async () => {
+  const mod = require(workerData.modulePath);
+  let server;
+  if (workerData.kind === "sqs") {
+    server = await mod.createSqsServer(workerData.options);
+  } else {
+    server = mod(workerData.options);
+    await new Promise((resolve, reject) => { server.once("error", reject); server.listen(0, "127.0.0.1", resolve); });
   }
+  parentPort.on("message", (message) => {
+    if (message !== "close") return;
+    if (server.closeAllConnections) server.closeAllConnections();
+    server.close(() => parentPort.postMessage({ closed: true }));
+  });
+  parentPort.postMessage({ port: server.address().port });
+})().catch((error) => parentPort.postMessage({ error: String((error && error.stack) || error) }));
+`;
+
+async function startServerThread(kind: "sqs" | "dynamo", packageName: string, options: Record<string, unknown>): Promise<LocalEndpoint> {
+  let modulePath: string;
+  try {
+    modulePath = require.resolve(packageName);
+  } catch (error) {
+    throw new Error(`the local emulator needs the npm package "${packageName}" (a dependency of cdktf-genesys-consumer): install it with \`npm install ${packageName}\` (${(error as Error).message})`);
+  }
+  const worker = new Worker(SERVER_THREAD, { eval: true, workerData: { kind, modulePath, options } });
+  const port = await new Promise<number>((resolve, reject) => {
+    worker.once("error", reject);
+    worker.once("exit", (code) => reject(new Error(`the ${packageName} thread exited (${code}) before listening`)));
+    worker.once("message", (message: { port?: number; error?: string }) => (message.port ? resolve(message.port) : reject(new Error(`${packageName} did not start: ${message.error}`))));
+  });
+  worker.removeAllListeners("exit");
+  worker.removeAllListeners("error");
+  worker.on("error", () => undefined);
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    close: async () => {
+      const closed = new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 2000);
+        worker.once("message", () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+      worker.postMessage("close");
+      await closed;
+      await worker.terminate();
+    },
+  };
 }
 
-/** Starts local-aws-sqs (patched at install for AWS's receive-count behaviour). */
-export async function startSqsServer(region: string, accountId: string): Promise<LocalEndpoint> {
-  const { createSqsServer } = requireLocal<{ createSqsServer(o: Record<string, unknown>): Promise<Server> }>("local-aws-sqs");
-  const server = await createSqsServer({ port: 0, hostname: "127.0.0.1", region, accountId, emulateQueueCreationLifecycle: false });
-  const port = (server.address() as AddressInfo).port;
-  return { endpoint: `http://127.0.0.1:${port}`, close: () => closeServer(server) };
+/** Starts local-aws-sqs (patched at install for AWS's receive-count behaviour) in its own thread. */
+export function startSqsServer(region: string, accountId: string): Promise<LocalEndpoint> {
+  return startServerThread("sqs", "local-aws-sqs", { port: 0, hostname: "127.0.0.1", region, accountId, emulateQueueCreationLifecycle: false });
 }
 
-/** Starts an in-memory dynalite server whose table operations complete at once. */
-export async function startDynamoServer(): Promise<LocalEndpoint> {
-  const dynalite = requireLocal<(o: Record<string, unknown>) => Server>("dynalite");
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  const endpoint = await listenLoopback(server);
-  return { endpoint, close: () => closeServer(server) };
+/** Starts an in-memory dynalite server, in its own thread, whose table operations complete at once. */
+export function startDynamoServer(): Promise<LocalEndpoint> {
+  return startServerThread("dynamo", "dynalite", { createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
 }
 
 /** A queue as created locally. */
