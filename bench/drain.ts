@@ -71,7 +71,7 @@ export async function benchDrain(options: DrainOptions = {}): Promise<BenchResul
               await new Promise((r) => setTimeout(r, 50));
               if (Date.now() < startMs + (offered / burstRate) * 1000) continue;
               const a = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed"] }));
-              const left = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed"].reduce((s, k) => s + Number(a.Attributes?.[k] ?? 0), 0);
+              const left = (["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed"] as const).reduce((s, k) => s + Number(a.Attributes?.[k] ?? 0), 0);
               if (left === 0) {
                 emptyAtMs = Date.now();
                 cpu = process.cpuUsage(cpuAtStart);
@@ -100,7 +100,7 @@ export async function benchDrain(options: DrainOptions = {}): Promise<BenchResul
     const batchMs = batches ? (drainMs * MAX_CONCURRENCY) / batches : Number.NaN;
     const hostCpuShare = (cpu.user + cpu.system) / 1000 / drainMs;
     const r = drainMs / minimumMs;
-    say(`  ${backlog} of ${offered} offered accepted; ${batches} batches, about ${Math.round(batchMs)} ms each for ${workMs} ms of work; emulator main thread busy ${Math.round(hostCpuShare * 100)}% of a core`);
+    say(`  ${backlog} of ${offered} offered accepted; ${batches} batches, about ${Math.round(batchMs)} ms each for ${workMs} ms of work; emulator process (servers and function threads) used ${Math.round(hostCpuShare * 100)}% of a core`);
     say(`  backlog ${backlog} x workMs ${workMs} / (maxConcurrency ${MAX_CONCURRENCY} x batch parallelism ${Math.min(BATCH_SIZE, RECORD_CONCURRENCY)}) = ${round(minimumMs / 1000, 2)} s minimum; drained in ${round(drainMs / 1000, 2)} s`);
     return {
       name: "drain",
@@ -110,7 +110,7 @@ export async function benchDrain(options: DrainOptions = {}): Promise<BenchResul
         { name: "drain time / theoretical minimum", value: ratio(drainMs, minimumMs), target: "<= 1.15", met: r <= 1.15 },
         { name: "processed / backlog", value: ratio(delivery.processed ?? 0, backlog, 3) },
         { name: "time per batch (drain x maxConcurrency / batches)", value: Math.round(batchMs), unit: "ms" },
-        { name: "emulator main thread CPU during the drain", value: round(hostCpuShare, 2), unit: "cores" },
+        { name: "emulator process CPU during the drain (servers + function threads)", value: round(hostCpuShare, 2), unit: "cores" },
       ],
       details: { offered, backlog, workMs, batchMs, hostCpuShare, burstRate, maxConcurrency: MAX_CONCURRENCY, batchSize: BATCH_SIZE, recordConcurrency: RECORD_CONCURRENCY, minimumMs, drainMs, delivery, mappings: result.emulator.mappings, functions: result.emulator.functions.map((f) => ({ name: f.name, stats: f.stats })) },
     };

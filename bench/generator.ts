@@ -8,12 +8,12 @@
  * builds and signs every message, schedules it on the open-model plan, records it in HDR
  * histograms from its planned send time and keeps the retry/backoff books).
  */
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { buildSyntheticRequest } from "../lib/runtime/loadgen/message";
 import { parseProfile } from "../lib/runtime/loadgen/profile";
 import { startTarget, type Target } from "./lib/target";
-import { BENCH, cores, lastJsonLine, median, pinned, ratio, round, run, runOk, say, tempDir, TS_NODE_ARGS, type BenchResult, type Figure } from "./lib/util";
+import { BENCH, cores, lastJsonLine, median, pinned, ratio, round, runOk, say, tempDir, TS_NODE_ARGS, type BenchResult, type Figure } from "./lib/util";
 
 export interface GeneratorOptions {
   /** Seconds each generator runs. Default 5. */
@@ -80,7 +80,7 @@ async function artillery(target: Target, core: string, seconds: number, connecti
       timeoutMs: (seconds + 90) * 1000,
       env: { ...process.env, WORKERS: "1", ARTILLERY_DISABLE_TELEMETRY: "true", DO_NOT_TRACK: "1", ARTILLERY_TELEMETRY_DEFAULTS: "{}" },
     });
-    const data = JSON.parse(require("node:fs").readFileSync(report, "utf8")) as {
+    const data = JSON.parse(readFileSync(report, "utf8")) as {
       aggregate: { counters: Record<string, number>; firstMetricAt: number; lastMetricAt: number };
     };
     const counters = data.aggregate.counters;

@@ -5,7 +5,7 @@
 import { spawn, type SpawnOptions } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
 /** The repository root. */
@@ -20,7 +20,7 @@ export const TS_NODE_ARGS = ["-r", "ts-node/register/transpile-only", "-r", "tsc
 
 /** Number of CPUs this process may use. */
 export function cpuCount(): number {
-  return Math.max(1, require("node:os").availableParallelism?.() ?? require("node:os").cpus().length);
+  return Math.max(1, availableParallelism());
 }
 
 /**
