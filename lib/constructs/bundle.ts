@@ -110,7 +110,8 @@ export function bundleEntry(props: BundleProps): BundleOutput {
     write: false,
     logLevel: "silent",
   };
-  const key = sha256(JSON.stringify({ ...options, esbuild: esbuildVersion }));
+  // cacheFormat: bumped when what a manifest records changes (2: the nearest package.json of every input).
+  const key = sha256(JSON.stringify({ ...options, esbuild: esbuildVersion, cacheFormat: 2 }));
   const cached = memo.get(key);
   if (cached && fs.existsSync(cached.file)) return { ...cached, fromCache: true };
 
@@ -143,12 +144,29 @@ export function bundleEntry(props: BundleProps): BundleOutput {
     const abs = path.resolve(process.cwd(), input);
     const inputHash = hashFile(abs);
     if (inputHash) inputs[abs] = inputHash;
+    // The nearest package.json steers resolution and tree shaking ("sideEffects", "exports").
+    const manifestFile = nearestPackageJson(path.dirname(abs));
+    if (manifestFile && !(manifestFile in inputs)) {
+      const manifestHash = hashFile(manifestFile);
+      if (manifestHash) inputs[manifestFile] = manifestHash;
+    }
   }
   const manifest: Manifest = { inputs, hash };
   writeAtomic(manifestPath, JSON.stringify(manifest));
   const output: BundleOutput = { outdir, file, hash, sizeBytes: code.contents.byteLength, fromCache: false };
   memo.set(key, output);
   return output;
+}
+
+const packageJsonOf = new Map<string, string | undefined>();
+/** The package.json closest above a directory (memoized per directory). */
+function nearestPackageJson(dir: string): string | undefined {
+  if (packageJsonOf.has(dir)) return packageJsonOf.get(dir);
+  const candidate = path.join(dir, "package.json");
+  const parent = path.dirname(dir);
+  const found = fs.existsSync(candidate) ? candidate : parent === dir ? undefined : nearestPackageJson(parent);
+  packageJsonOf.set(dir, found);
+  return found;
 }
 
 /** Writes through a temporary file and a rename, so concurrent synths never read half a file. */

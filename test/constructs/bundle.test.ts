@@ -29,6 +29,15 @@ describe("bundle", () => {
     expect(second).toEqual({ ...first, fromCache: true });
   });
 
+  it("leaves the load generator out of a worker bundle (the runtime barrel is tree-shaken)", () => {
+    const worker = bundleEntry({ entry: path.resolve(__dirname, "../../examples/basic/worker.ts"), cacheDir });
+    const code = fs.readFileSync(worker.file, "utf8");
+    // undici, yaml and the HDR histograms belong to the load generator only.
+    expect(code).not.toMatch(/undici/i);
+    expect(code).not.toContain("highestTrackableValue");
+    expect(code).toContain("x-dead-letter");
+  });
+
   it("reuses the cache on disk in a fresh process while the inputs are unchanged, and rebuilds when one changes", async () => {
     const before = bundleEntry({ entry, cacheDir });
     await jest.isolateModulesAsync(async () => {
