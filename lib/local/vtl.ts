@@ -3,7 +3,9 @@
  * `$context` objects API Gateway supplies, as documented in the API Gateway developer guide
  * ("API Gateway mapping template and access logging variable reference").
  */
-import { render } from "velocityjs";
+import { Compile, parse } from "velocityjs";
+
+type VELOCITY_AST = ReturnType<typeof parse>[number];
 
 /** The request as a mapping template sees it. */
 export interface TemplateRequest {
@@ -103,10 +105,19 @@ export function inputFor(request: TemplateRequest) {
   };
 }
 
+/** Parsed templates: a stack has a handful, and parsing one costs far more than rendering it. */
+const templates = new Map<string, VELOCITY_AST[]>();
+function compiled(template: string): Compile {
+  let asts = templates.get(template);
+  if (!asts) templates.set(template, (asts = parse(template)));
+  // A Compile holds per-render state, so each render gets its own over the shared AST.
+  return new Compile(asts);
+}
+
 /** Renders a mapping template. Unset references render as in API Gateway (`$x` stays literal, `$!x` is empty). */
 export function renderTemplate(template: string, request: TemplateRequest, context: TemplateContext, stageVariables: Readonly<Record<string, string>> = {}): string {
   try {
-    return render(template, { input: inputFor(request), util, context, stageVariables }, {});
+    return compiled(template).render({ input: inputFor(request), util, context, stageVariables }, {});
   } catch (error) {
     if (error instanceof TemplateError) throw error;
     throw new TemplateError(`mapping template failed: ${(error as Error).message}`);
