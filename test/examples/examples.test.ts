@@ -23,14 +23,14 @@ describe("examples/basic (the demo stack)", () => {
     expect(json.output["webhook-url"].value).toMatch(/\.invoke_url\}\/genesys\/webhook$/);
   });
 
-  it("bundles the demo worker and gives it the contract with a 1 request/s per-instance budget and the Genesys region", () => {
+  it("bundles the demo worker and gives it the contract with a 10 requests/s per-instance budget (6,000 per minute over 10 instances) and the Genesys region", () => {
     const fn = worker();
     expect(fn.handler).toBe("index.handler");
     const bundle = fs.readFileSync(stack.pipeline.worker.bundle.file, "utf8");
     expect(bundle.length).toBeGreaterThan(10_000);
-    expect(fn.environment.variables[WORKER_CONTRACT.downstreamRatePerSecond.env]).toBe("1");
+    expect(fn.environment.variables[WORKER_CONTRACT.downstreamRatePerSecond.env]).toBe("10");
     expect(fn.environment.variables[WORKER_CONTRACT.genesysRegion.env]).toBe("eu-west-1");
-    expect(resources(json, "aws_lambda_event_source_mapping")[0][1].scaling_config).toEqual({ maximum_concurrency: 5 });
+    expect(resources(json, "aws_lambda_event_source_mapping")[0][1].scaling_config).toEqual({ maximum_concurrency: 10 });
   });
 
   it("configures the genesyscloud provider from a prop, with no credentials in code", () => {
