@@ -13,7 +13,7 @@ import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secre
 import { WORKER_CONTRACT } from "../runtime/contract";
 import { SIGNATURE_HEADER } from "../runtime/signature";
 import { parseProfile, type SpikeProfile, type SpikeProfileInput } from "../runtime/loadgen/profile";
-import { runSpike, type SpikeProgress, type SpikeReport } from "../runtime/loadgen/run";
+import type { SpikeProgress, SpikeReport } from "../runtime/loadgen/run";
 import { writeReports } from "../runtime/loadgen/reports";
 import { renderSummary } from "../runtime/loadgen/summary";
 import { evaluateAlarms, type AlarmVerdict } from "./alarms";
@@ -25,6 +25,7 @@ import { SqsPoller, type MappingSpec, type PollerStats } from "./poller";
 import { LOCAL_ACCOUNT_ID, StackResolver } from "./resolver";
 import { startSecretsServer, type SecretsServer } from "./secrets-server";
 import { createQueues, createTables, LOCAL_CREDENTIALS, listenLoopback, closeServer, startDynamoServer, startSqsServer, type LocalEndpoint, type LocalQueue, type LocalTable } from "./services";
+import { runSpikeInThread } from "./spike-thread";
 import { loadStack, ofType, planStack, type SynthesizedStack, type TfItem } from "./stack";
 
 /** Settings a run may change without editing the stack. */
@@ -381,18 +382,19 @@ export async function runLocalStack(options: LocalRunOptions): Promise<LocalRunR
 
     // 8. The spike, reconciled against the receipts (it waits for the drain).
     const startMs = Date.now();
-    const spike = await runSpike({
-      targetUrl,
-      secret,
-      profile,
-      runId,
-      receipts: receiptsTable ? { tableName: receiptsTable, endpoint: dynamo.endpoint, region, credentials: LOCAL_CREDENTIALS } : undefined,
-      dlqUrl: workerEnv[WORKER_CONTRACT.dlqUrl.env],
-      quarantineQueueUrl: workerEnv[WORKER_CONTRACT.quarantineQueueUrl.env],
-      sqs: local,
-      onProgress: options.onProgress,
-      signal: options.signal,
-    });
+    const spike = await runSpikeInThread(
+      {
+        targetUrl,
+        secret,
+        profile,
+        runId,
+        receipts: receiptsTable ? { tableName: receiptsTable, endpoint: dynamo.endpoint, region, credentials: LOCAL_CREDENTIALS } : undefined,
+        dlqUrl: workerEnv[WORKER_CONTRACT.dlqUrl.env],
+        quarantineQueueUrl: workerEnv[WORKER_CONTRACT.quarantineQueueUrl.env],
+        sqs: local,
+      },
+      { onProgress: options.onProgress, signal: options.signal },
+    );
     await sample();
     const endMs = Date.now();
 
