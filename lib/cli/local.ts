@@ -24,7 +24,7 @@ const positive = (name: string, value: string | undefined): number | undefined =
 
 /** Runs the `local` subcommand; resolves the process exit code (0 on PASS, 1 on FAIL). */
 export async function runLocalCommand(options: LocalCommandOptions, out: (text: string) => void = (t) => process.stdout.write(t)): Promise<number> {
-  // Loaded on demand: the emulator needs the development dependencies local-aws-sqs and dynalite.
+  // Loaded on demand: the emulator starts local-aws-sqs and dynalite, which the other commands never need.
   const { runLocalStack } = await import("../local/run");
   const profile = options.profile ? readFileSync(options.profile, "utf8") : defaultSpikeProfile;
   const result = await runLocalStack({
