@@ -5,7 +5,8 @@
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import { SQSClient } from "@aws-sdk/client-sqs";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { IDEMPOTENCY_TABLE, RECEIPTS_TABLE } from "../../lib/runtime/tables";
 
 /** Credentials and region the local servers accept (any value works; these are fixed for clarity). */
 export const LOCAL_AWS = {
@@ -63,4 +64,34 @@ export async function startDynamo(): Promise<LocalServer & { client(): DynamoDBC
     close: closer(server),
     client: () => new DynamoDBClient({ ...LOCAL_AWS, endpoint }),
   };
+}
+
+/** Creates a receipts table in the layout of lib/runtime/tables.ts. */
+export async function createReceiptsTable(ddb: DynamoDBClient, tableName: string): Promise<void> {
+  await ddb.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      KeySchema: [
+        { AttributeName: RECEIPTS_TABLE.partitionKey, KeyType: "HASH" },
+        { AttributeName: RECEIPTS_TABLE.sortKey, KeyType: "RANGE" },
+      ],
+      AttributeDefinitions: [
+        { AttributeName: RECEIPTS_TABLE.partitionKey, AttributeType: "S" },
+        { AttributeName: RECEIPTS_TABLE.sortKey, AttributeType: "N" },
+      ],
+      BillingMode: "PAY_PER_REQUEST",
+    }),
+  );
+}
+
+/** Creates an idempotency table in Powertools' layout (lib/runtime/tables.ts). */
+export async function createIdempotencyTable(ddb: DynamoDBClient, tableName: string): Promise<void> {
+  await ddb.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      KeySchema: [{ AttributeName: IDEMPOTENCY_TABLE.partitionKey, KeyType: "HASH" }],
+      AttributeDefinitions: [{ AttributeName: IDEMPOTENCY_TABLE.partitionKey, AttributeType: "S" }],
+      BillingMode: "PAY_PER_REQUEST",
+    }),
+  );
 }

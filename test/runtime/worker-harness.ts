@@ -3,18 +3,18 @@
  * the Secrets Manager server, the fake Genesys), the pipeline's queues and tables, and a
  * poller that turns received messages into Lambda SQS events (as the event source mapping).
  */
-import { CreateTableCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, type Message, type SQSClient } from "@aws-sdk/client-sqs";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { randomUUID } from "node:crypto";
-import { IDEMPOTENCY_TABLE, RECEIPTS_TABLE, SIGNATURE_HEADER, sign, SYNTHETIC_KEY, type SyntheticMarker, type WorkerContract } from "cdktf-genesys-consumer/runtime";
+import { SIGNATURE_HEADER, sign, SYNTHETIC_KEY, type SyntheticMarker, type WorkerContract } from "cdktf-genesys-consumer/runtime";
 import { startFakeGenesys, type FakeGenesys, type FakeGenesysOptions } from "../../lib/local/fake-genesys";
 import { startSecretsServer, type SecretsServer } from "../../lib/local/secrets-server";
 import { toSqsRecord } from "../../lib/local/sqs-records";
-import { LOCAL_AWS, startDynamo, startSqs } from "../helpers/local-servers";
+import { createIdempotencyTable, createReceiptsTable, LOCAL_AWS, startDynamo, startSqs } from "../helpers/local-servers";
 
 export const SECRET = "a-webhook-secret-of-32-characters";
 export const REGION = LOCAL_AWS.region;
@@ -86,28 +86,10 @@ export async function createPipeline(bench: Bench, overrides: Partial<WorkerCont
   const queueArn = await arnOf(queueUrl);
   const idempotencyTable = `${id}-idempotency`;
   const receiptsTable = `${id}-receipts`;
-  await bench.dynamodb.send(
-    new CreateTableCommand({
-      TableName: idempotencyTable,
-      KeySchema: [{ AttributeName: IDEMPOTENCY_TABLE.partitionKey, KeyType: "HASH" }],
-      AttributeDefinitions: [{ AttributeName: IDEMPOTENCY_TABLE.partitionKey, AttributeType: "S" }],
-      BillingMode: "PAY_PER_REQUEST",
-    }),
-  );
-  await bench.dynamodb.send(
-    new CreateTableCommand({
-      TableName: receiptsTable,
-      KeySchema: [
-        { AttributeName: RECEIPTS_TABLE.partitionKey, KeyType: "HASH" },
-        { AttributeName: RECEIPTS_TABLE.sortKey, KeyType: "RANGE" },
-      ],
-      AttributeDefinitions: [
-        { AttributeName: RECEIPTS_TABLE.partitionKey, AttributeType: "S" },
-        { AttributeName: RECEIPTS_TABLE.sortKey, AttributeType: "N" },
-      ],
-      BillingMode: "PAY_PER_REQUEST",
-    }),
-  );
+  await createIdempotencyTable(bench.dynamodb, idempotencyTable);
+
+  await createReceiptsTable(bench.dynamodb, receiptsTable);
+
   const contract: WorkerContract = {
     ingressKind: "webhook",
     queueUrl,

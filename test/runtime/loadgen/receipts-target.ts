@@ -3,28 +3,14 @@
  * the receipt the worker would write (processed, or dead-lettered for poison messages that
  * it also puts in the quarantine queue), so runSpike can reconcile for real against dynalite.
  */
-import { CreateTableCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { createReceiptsTable } from "../../helpers/local-servers";
 import { DynamoDBDocumentClient, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
-import { RECEIPTS_TABLE, readSyntheticMarker, receiptUpdate, SIGNATURE_HEADER, verify } from "cdktf-genesys-consumer/runtime";
+import { readSyntheticMarker, receiptUpdate, SIGNATURE_HEADER, verify } from "cdktf-genesys-consumer/runtime";
 import { startTarget, type Target } from "./target";
 
-export async function createReceiptsTable(ddb: DynamoDBClient, tableName: string): Promise<void> {
-  await ddb.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      KeySchema: [
-        { AttributeName: RECEIPTS_TABLE.partitionKey, KeyType: "HASH" },
-        { AttributeName: RECEIPTS_TABLE.sortKey, KeyType: "RANGE" },
-      ],
-      AttributeDefinitions: [
-        { AttributeName: RECEIPTS_TABLE.partitionKey, AttributeType: "S" },
-        { AttributeName: RECEIPTS_TABLE.sortKey, AttributeType: "N" },
-      ],
-      BillingMode: "PAY_PER_REQUEST",
-    }),
-  );
-}
+export { createReceiptsTable };
 
 export async function startReceiptsTarget(args: {
   ddb: DynamoDBClient;

@@ -1,9 +1,8 @@
-import { CreateTableCommand } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { CreateQueueCommand, ReceiveMessageCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
-import { RECEIPTS_TABLE, receiptUpdate } from "cdktf-genesys-consumer/runtime";
+import { receiptUpdate } from "cdktf-genesys-consumer/runtime";
 import { buildSyntheticRequest, decodeHistogram, faultForSeq, parseProfile, planArrivals, reconcile } from "../../../lib/runtime/loadgen";
-import { LOCAL_AWS, startDynamo, startSqs } from "../../helpers/local-servers";
+import { createReceiptsTable, LOCAL_AWS, startDynamo, startSqs } from "../../helpers/local-servers";
 
 type Servers = { dynamo: Awaited<ReturnType<typeof startDynamo>>; sqs: Awaited<ReturnType<typeof startSqs>> };
 let servers: Servers;
@@ -37,20 +36,8 @@ test("reconciliation counts processed, duplicates, expected and unexpected dead 
   const [notAcked, lost, dlqOnly, unexpectedDl, dupDelivery, dupEffect] = plain;
 
   const ddb = servers.dynamo.client();
-  await ddb.send(
-    new CreateTableCommand({
-      TableName: TABLE,
-      KeySchema: [
-        { AttributeName: RECEIPTS_TABLE.partitionKey, KeyType: "HASH" },
-        { AttributeName: RECEIPTS_TABLE.sortKey, KeyType: "RANGE" },
-      ],
-      AttributeDefinitions: [
-        { AttributeName: RECEIPTS_TABLE.partitionKey, AttributeType: "S" },
-        { AttributeName: RECEIPTS_TABLE.sortKey, AttributeType: "N" },
-      ],
-      BillingMode: "PAY_PER_REQUEST",
-    }),
-  );
+  await createReceiptsTable(ddb, TABLE);
+
   const doc = DynamoDBDocumentClient.from(ddb);
   const write = async (seq: number, o: { outcome?: "processed" | "dead-lettered"; attempts?: number; waitedMs?: number; effect?: boolean; reason?: string } = {}) => {
     const first = startMs + plan[seq] + 50;
