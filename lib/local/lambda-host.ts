@@ -86,6 +86,10 @@ async function load() {
   }
   return fn;
 }
+// The init phase: load the handler when the environment starts, as Lambda does, so the
+// module's load time is not charged to the first invocation's timeout.
+loaded = load();
+loaded.then(() => parentPort.postMessage({ ready: true }), () => parentPort.postMessage({ ready: false }));
 parentPort.on("message", async (message) => {
   const { id, event, deadline, requestId } = message;
   const context = {
@@ -123,7 +127,13 @@ interface Thread {
   busy: boolean;
   dead: boolean;
   pending?: { id: string; resolve: (r: InvokeResult) => void; started: number; timer: NodeJS.Timeout };
+  /** Settles when the init phase (loading the handler) is over, successful or not. */
+  ready: Promise<void>;
+  markReady: () => void;
 }
+
+/** Lambda's init-phase limit: after it, the first invocation starts anyway (and reports the load error). */
+const INIT_LIMIT_MS = 10_000;
 
 /** A pool of execution environments for one function. */
 export class FunctionHost {
@@ -209,12 +219,18 @@ export class FunctionHost {
       },
       resourceLimits: { maxOldGenerationSizeMb: Math.max(128, this.spec.memoryMb) },
     });
-    const thread: Thread = { worker, busy: false, dead: false };
+    let markReady = () => undefined as void;
+    const ready = new Promise<void>((resolve) => (markReady = resolve));
+    const thread: Thread = { worker, busy: false, dead: false, ready, markReady };
     for (const stream of ["stdout", "stderr"] as const) {
       const lines = createInterface({ input: worker[stream] });
       lines.on("line", (line) => this.options.onOutput?.(line, stream));
     }
-    worker.on("message", (message: { id: string; ok: boolean; payload?: unknown; errorType?: string; errorMessage?: string }) => {
+    worker.on("message", (message: { id: string; ok: boolean; payload?: unknown; errorType?: string; errorMessage?: string; ready?: boolean }) => {
+      if (message.ready !== undefined) {
+        thread.markReady();
+        return;
+      }
       const pending = thread.pending;
       if (!pending || pending.id !== message.id) return;
       clearTimeout(pending.timer);
@@ -223,6 +239,7 @@ export class FunctionHost {
       pending.resolve(message.ok ? { ok: true, payload: message.payload, durationMs } : { ok: false, errorType: message.errorType ?? "Error", errorMessage: message.errorMessage ?? "", durationMs });
     });
     const onDeath = (why: string) => {
+      thread.markReady();
       if (thread.dead) return;
       thread.dead = true;
       this.threads.splice(this.threads.indexOf(thread), 1);
@@ -239,9 +256,17 @@ export class FunctionHost {
     return thread;
   }
 
-  private run(thread: Thread, event: unknown): Promise<InvokeResult> {
+  private async run(thread: Thread, event: unknown): Promise<InvokeResult> {
     const id = randomUUID();
     const timeoutMs = this.spec.timeoutSeconds * 1000;
+    // The invocation's clock starts after the init phase (bounded like Lambda's).
+    let initTimer: NodeJS.Timeout | undefined;
+    await Promise.race([thread.ready, new Promise<void>((r) => (initTimer = setTimeout(r, INIT_LIMIT_MS)))]);
+    clearTimeout(initTimer);
+    if (thread.dead) {
+      this.release(thread);
+      return { ok: false, errorType: "Runtime.ExitError", errorMessage: "the execution environment exited during its init phase", durationMs: 0 };
+    }
     return new Promise<InvokeResult>((resolveResult) => {
       const started = performance.now();
       const timer = setTimeout(() => {
