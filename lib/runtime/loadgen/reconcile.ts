@@ -196,6 +196,9 @@ export async function scanQueue(client: SQSClient, queueUrl: string, runId: stri
 }
 
 /** Polls the receipts until the accepted messages are accounted for or the deadline passes, then counts. */
+/** Clock and timer slack allowed per attempt when checking a throttle marker's wait, milliseconds. */
+const TIMER_TOLERANCE_MS = 10;
+
 export async function reconcile(options: ReconcileOptions): Promise<DeliveryResult> {
   const { runId, startMs, plan, profile } = options;
   const began = Date.now();
@@ -278,8 +281,15 @@ export async function reconcile(options: ReconcileOptions): Promise<DeliveryResu
         }
         if (fault.kind === "throttle") {
           const waited = Number(r.doneMs) - Number(r.firstReceiveMs);
-          const minimum = (fault.retryAfterSeconds ?? 1) * 1000 * (fault.attempts ?? 1);
-          if (waited < minimum) violate({ seq, kind: "throttle", problem: `processed ${waited} ms after its first receive, sooner than Retry-After ${minimum} ms` });
+          // Every attempt spends workMs before its fault applies, so an honoured Retry-After
+          // means at least: throttled attempts x (work + Retry-After) + the last attempt's work.
+          // Without the work terms, a large workMs would hide an immediate retry.
+          const throttled = fault.attempts ?? 1;
+          const retryAfterMs = (fault.retryAfterSeconds ?? 1) * 1000;
+          const minimum = throttled * (profile.workMs + retryAfterMs) + profile.workMs - TIMER_TOLERANCE_MS * (throttled + 1);
+          if (waited < minimum) {
+            violate({ seq, kind: "throttle", problem: `processed ${waited} ms after its first receive, sooner than ${throttled} x (work ${profile.workMs} ms + Retry-After ${retryAfterMs} ms) + work allows` });
+          }
         }
       }
     }
