@@ -82,11 +82,11 @@ export interface PipelineGenesysWebhookOptions extends Omit<OpenMessagingWebhook
 
 /**
  * The nightly synthetic spike against this pipeline: the `SpikeGenerator` with the
- * pipeline's ingress URL, signing secret, receipts table, DLQ, quarantine queue and alarm
- * topic filled in. Every other prop of {@link SpikeGeneratorProps} is available.
+ * pipeline's ingress URL, signing secret, receipts table, queue (its redrive policy is
+ * checked), DLQ, quarantine queue, the worker's maxReceiveCount and alarm topic filled in. Every other prop of {@link SpikeGeneratorProps} is available.
  */
 export interface PipelineSpikeGeneratorOptions
-  extends Omit<SpikeGeneratorProps, "targetUrl" | "signingSecretArn" | "receiptsTable" | "dlq" | "quarantineQueue" | "namePrefix" | "tags"> {
+  extends Omit<SpikeGeneratorProps, "targetUrl" | "signingSecretArn" | "receiptsTable" | "dlq" | "quarantineQueue" | "queue" | "workerMaxReceiveCount" | "namePrefix" | "tags"> {
   /**
    * SNS topic of the FAIL-verdict and crashed-run alarms.
    * @default the pipeline's alarm topic (none with `alarms: false`)
@@ -273,6 +273,8 @@ export class ConsumerPipeline extends Construct {
         receiptsTable: this.tables.receipts,
         dlq: { url: this.queue.dlq.url, arn: this.queue.dlq.arn },
         quarantineQueue: { url: this.queue.quarantineQueue.url, arn: this.queue.quarantineQueue.arn },
+        queue: { url: this.queue.queue.url, arn: this.queue.queue.arn },
+        workerMaxReceiveCount: this.queue.maxReceiveCount,
         alarmTopicArn: alarmTopicArn ?? this.alarms?.topicArn,
         kmsKeyArns: keys.length ? keys : undefined,
       });

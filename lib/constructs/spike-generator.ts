@@ -59,6 +59,20 @@ export interface SpikeGeneratorProps {
   /** The synthetic quarantine queue, drained of this run's messages. @default none */
   readonly quarantineQueue?: QueueRef;
   /**
+   * The ingress queue the worker consumes. The run reads its redrive policy
+   * (`sqs:GetQueueAttributes`, granted on this queue and on `dlq`) and the verdict's
+   * `redrivePolicy` check fails when it has none, when it targets another queue than
+   * `dlq`, or when its maxReceiveCount is below `workerMaxReceiveCount`.
+   * @default none (the check is SKIPPED)
+   */
+  readonly queue?: QueueRef;
+  /**
+   * The worker's maxReceiveCount (the receive on which it dead-letters a message itself,
+   * with its context), receives, 1..1000: the queue's redrive policy must not be lower.
+   * @default none (not checked)
+   */
+  readonly workerMaxReceiveCount?: number;
+  /**
    * The spike profile: an object, or JSON / YAML text. Validated at synth (a literal) and
    * checked to fit Lambda's 15 minutes.
    * @default defaultSpikeProfile (about 60 s: 20 msg/s baseline, a 10x spike to 200 msg/s, small fault shares)
@@ -153,6 +167,9 @@ export class SpikeGenerator extends Construct {
     if (isLiteralNumber(capacity) && (capacity < 1 || capacity > 100_000)) {
       problems.add("agentCapacityPerSecond", `${capacity} is outside 1..100000; set messages per second per agent.`);
     }
+    if (isLiteralNumber(props.workerMaxReceiveCount) && (props.workerMaxReceiveCount < 1 || props.workerMaxReceiveCount > 1000 || !Number.isInteger(props.workerMaxReceiveCount))) {
+      problems.add("workerMaxReceiveCount", `${props.workerMaxReceiveCount} is outside 1..1000; set the worker's maxReceiveCount (an integer number of receives).`);
+    }
     checkLogRetention(problems, "logRetentionDays", props.logRetentionDays);
     const expression = props.scheduleExpression ?? SPIKE_GENERATOR_DEFAULTS.scheduleExpression;
     if (!Token.isUnresolved(expression) && !/^(cron|rate|at)\(.+\)$/.test(expression)) {
@@ -208,6 +225,8 @@ export class SpikeGenerator extends Construct {
           receiptsTable: props.receiptsTable?.name,
           dlqUrl: props.dlq?.url,
           quarantineQueueUrl: props.quarantineQueue?.url,
+          queueUrl: props.queue?.url,
+          workerMaxReceiveCount: props.workerMaxReceiveCount,
           profile: profileJson,
           agentCapacityPerSecond: capacity,
           functionName: this.functionName,
@@ -235,6 +254,10 @@ export class SpikeGenerator extends Construct {
       });
     }
     if (props.dlq) statements.push({ Sid: "PeekDlq", Effect: "Allow", Action: ["sqs:ReceiveMessage", "sqs:ChangeMessageVisibility"], Resource: props.dlq.arn });
+    // the redrive-policy check reads the queue's RedrivePolicy and the DLQ's ARN
+    if (props.queue) {
+      statements.push({ Sid: "ReadRedrivePolicy", Effect: "Allow", Action: "sqs:GetQueueAttributes", Resource: props.dlq ? [props.queue.arn, props.dlq.arn] : [props.queue.arn] });
+    }
     if (props.kmsKeyArns?.length) statements.push({ Sid: "UseKeys", Effect: "Allow", Action: "kms:Decrypt", Resource: [...props.kmsKeyArns] });
     this.rolePolicy = new IamRolePolicy(this, "policy", { role: this.role.id, name: "spike-generator", policy: policyDocument(statements) });
 

@@ -391,6 +391,8 @@ export async function runLocalStack(options: LocalRunOptions): Promise<LocalRunR
         receipts: receiptsTable ? { tableName: receiptsTable, endpoint: dynamo.endpoint, region, credentials: LOCAL_CREDENTIALS } : undefined,
         dlqUrl: workerEnv[WORKER_CONTRACT.dlqUrl.env],
         quarantineQueueUrl: workerEnv[WORKER_CONTRACT.quarantineQueueUrl.env],
+        queueUrl: workerEnv[WORKER_CONTRACT.queueUrl.env],
+        workerMaxReceiveCount: workerEnv[WORKER_CONTRACT.maxReceiveCount.env] ? Number(workerEnv[WORKER_CONTRACT.maxReceiveCount.env]) : undefined,
         sqs: local,
       },
       { onProgress: options.onProgress, signal: options.signal },

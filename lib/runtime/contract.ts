@@ -63,6 +63,8 @@ export const LOADGEN_CONTRACT = {
   receiptsTable: v("RECEIPTS_TABLE", str, false, "receipts table to reconcile against (without it only the ingress side is reported)"),
   dlqUrl: v("DLQ_URL", url, false, "operational DLQ, peeked for messages of the run (unexpected)"),
   quarantineQueueUrl: v("QUARANTINE_QUEUE_URL", url, false, "synthetic quarantine queue, drained of the run's messages"),
+  queueUrl: v("QUEUE_URL", url, false, "the ingress queue the worker consumes; its redrive policy is checked against the DLQ (without it the check is skipped)"),
+  workerMaxReceiveCount: v("WORKER_MAX_RECEIVE_COUNT", intFrom(1, 1000), false, "the worker's maxReceiveCount; the queue's redrive policy must not be lower (without it not checked)"),
   profile: v("PROFILE", str, true, "the default profile, JSON"),
   agentCapacityPerSecond: v("AGENT_CAPACITY_PER_SECOND", numFrom(1, 100_000), false, "messages per second one agent invocation offers before the controller fans out (default 200)"),
   functionName: v("FUNCTION_NAME", str, false, "this function's own name, for fan-out invocations (default: AWS_LAMBDA_FUNCTION_NAME)"),

@@ -287,6 +287,13 @@ describe("spikeGenerator", () => {
     expect(env[LOADGEN_CONTRACT.quarantineQueueUrl.env]).toBe(ref("aws_sqs_queue", id("aws_sqs_queue", "quarantine"), "url"));
   });
 
+  it("checks the ingress queue's redrive policy against the DLQ and the worker's maxReceiveCount", () => {
+    expect(env[LOADGEN_CONTRACT.queueUrl.env]).toBe(ref("aws_sqs_queue", id("aws_sqs_queue", /^orders_queue_[A-F0-9]+$/), "url"));
+    expect(env[LOADGEN_CONTRACT.workerMaxReceiveCount.env]).toBe("10");
+    const worker = out.list("aws_lambda_function").find((f) => f !== spikeFn);
+    expect(worker.environment.variables.GCX_MAX_RECEIVE_COUNT).toBe(env[LOADGEN_CONTRACT.workerMaxReceiveCount.env]);
+  });
+
   it("its role reaches exactly the pipeline's secret, receipts table and queues", () => {
     const policy = out.list("aws_iam_role_policy").find((p) => p.name === "spike-generator");
     const bySid = Object.fromEntries(JSON.parse(policy.policy).Statement.map((s: { Sid: string; Resource: unknown }) => [s.Sid, s.Resource]));
@@ -294,6 +301,7 @@ describe("spikeGenerator", () => {
     expect(bySid.ReadReceipts).toBe(ref("aws_dynamodb_table", id("aws_dynamodb_table", "receipts"), "arn"));
     expect(bySid.DrainQuarantine).toBe(ref("aws_sqs_queue", id("aws_sqs_queue", "quarantine"), "arn"));
     expect(bySid.PeekDlq).toBe(ref("aws_sqs_queue", id("aws_sqs_queue", "dlq"), "arn"));
+    expect(bySid.ReadRedrivePolicy).toEqual([ref("aws_sqs_queue", id("aws_sqs_queue", /^orders_queue_[A-F0-9]+$/), "arn"), ref("aws_sqs_queue", id("aws_sqs_queue", "dlq"), "arn")]);
   });
 
   it("its alarms notify the pipeline's topic; the schedule options pass through", () => {

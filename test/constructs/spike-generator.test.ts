@@ -117,6 +117,23 @@ describe("SpikeGenerator", () => {
     expect(sids.sort()).toEqual(["InvokeAgents", "Logs", "ReadSigningSecret"]);
   });
 
+  test("with the ingress queue and the worker's maxReceiveCount, the role may read the redrive policy of the queue and the DLQ's ARN", () => {
+    const queue = { url: "https://sqs.eu-west-1.amazonaws.com/123456789012/orders", arn: "arn:aws:sqs:eu-west-1:123456789012:orders" };
+    const j = synth({ queue, workerMaxReceiveCount: 8 });
+    const contract = parseLoadgenContract(one(j, "aws_lambda_function").environment.variables);
+    expect(contract).toMatchObject({ queueUrl: queue.url, workerMaxReceiveCount: 8, dlqUrl: BASE.dlq!.url });
+    const statements = JSON.parse(one(j, "aws_iam_role_policy").policy).Statement;
+    expect(statements).toContainEqual({ Sid: "ReadRedrivePolicy", Effect: "Allow", Action: "sqs:GetQueueAttributes", Resource: [queue.arn, BASE.dlq!.arn] });
+    // without a DLQ, only the queue itself
+    const noDlq = JSON.parse(one(synth({ queue, dlq: undefined }), "aws_iam_role_policy").policy).Statement;
+    expect(noDlq.find((s: any) => s.Sid === "ReadRedrivePolicy").Resource).toEqual([queue.arn]);
+    // without the queue, no such permission and no variable (the check is skipped)
+    const env = one(json, "aws_lambda_function").environment.variables;
+    expect(env.GCX_QUEUE_URL).toBeUndefined();
+    expect(env.GCX_WORKER_MAX_RECEIVE_COUNT).toBeUndefined();
+    expect(() => synth({ queue, workerMaxReceiveCount: 0 })).toThrow(/- workerMaxReceiveCount: 0 is outside 1\.\.1000/);
+  });
+
   test("invalid props fail at synth naming each prop and the fix", () => {
     expect(() =>
       synth({

@@ -249,7 +249,7 @@ tr.bad td,tr.bad th{color:#b52a2a;font-weight:600}.status-pass{color:#1e8e57;fon
 <section><h2>Delivery</h2>${deliveryHtml}</section>
 </div>
 <section><h2>SLO checks</h2><table><thead><tr><th>check</th><th>status</th><th>actual</th><th>threshold</th></tr></thead><tbody>${v.checks
-    .map((x) => `<tr><th>${esc(x.name)}</th><td class="status-${x.status}">${x.status.toUpperCase()}</td><td>${x.actual === undefined ? "-" : esc(Number.isInteger(x.actual) ? x.actual : x.actual.toFixed(x.actual < 10 ? 4 : 1))}</td><td>${esc(x.threshold)}</td></tr>`)
+    .map((x) => `<tr><th>${esc(x.name)}</th><td class="status-${x.status}">${x.status.toUpperCase()}</td><td>${x.detail !== undefined ? esc(x.detail) : x.actual === undefined ? "-" : esc(Number.isInteger(x.actual) ? x.actual : x.actual.toFixed(x.actual < 10 ? 4 : 1))}</td><td>${esc(x.threshold)}</td></tr>`)
     .join("")}</tbody></table></section>
 ${report.failureSamples.length ? `<section><h2>Failure samples</h2>${report.failureSamples.map((s) => `<p class="note">${esc(s)}</p>`).join("")}</section>` : ""}
 <section><h2>Profile</h2><table>${rows(report.phases.map((p) => [`${p.name} (${p.type})`, `${p.startSeconds}-${p.startSeconds + p.durationSeconds} s, ${p.fromRatePerSecond === p.toRatePerSecond ? `${p.fromRatePerSecond}/s` : `${p.fromRatePerSecond} -> ${p.toRatePerSecond}/s`}`]))}${rows([

@@ -147,6 +147,8 @@ export function createLoadgenHandler(deps: LoadgenHandlerDeps = {}) {
       receipts: contract.receiptsTable ? { tableName: contract.receiptsTable } : undefined,
       dlqUrl: contract.dlqUrl,
       quarantineQueueUrl: contract.quarantineQueueUrl,
+      queueUrl: contract.queueUrl,
+      workerMaxReceiveCount: contract.workerMaxReceiveCount,
       fanOut: agentCount > 1 ? { agentCount, startDelayMs: deps.startBarrierMs ?? START_BARRIER_MS, runAgent: (assignment) => invokeAgent!({ role: "agent", assignment }) } : undefined,
     });
     log(JSON.stringify(emfRecord(report, { namespace: contract.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE, runName: contract.runName ?? functionName ?? report.name })));

@@ -148,6 +148,13 @@ const sloSchema = z
     maxUnexpectedDeadLetters: z.number().int().min(0).default(0),
     /** Messages whose side effect ran more than once. Default 0. */
     maxDuplicateSideEffects: z.number().int().min(0).default(0),
+    /**
+     * Duplicate deliveries (messages the worker completed more than once: delivered again
+     * while or after being processed) / accepted messages, a ratio from 0 to 1. Idempotency
+     * keeps their side effect single, but each one is work done twice; a high share means
+     * the visibility timeout is shorter than the processing time. Default 0.01 (1 %).
+     */
+    maxDuplicateDeliveryRatio: fraction.default(0.01),
     /** p99 of ingress acknowledgement latency from the planned send time, milliseconds. Default 1000. */
     ackP99Ms: z.number().positive().default(1000),
     /** p99 of planned send to processed, milliseconds. Default 120000. */

@@ -10,6 +10,7 @@ import { DynamoDBDocumentClient, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import {
   ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
   ReceiveMessageCommand,
   SQSClient,
   type Message,
@@ -193,6 +194,67 @@ export async function scanQueue(client: SQSClient, queueUrl: string, runId: stri
     }
   }
   return [...new Set(seqs)].sort((a, b) => a - b);
+}
+
+/** What {@link inspectRedrivePolicy} reads: the ingress queue's SQS redrive policy and what it is checked against. */
+export interface RedriveInspection {
+  /** The ingress queue whose policy was read. */
+  readonly queueUrl: string;
+  readonly queueArn?: string;
+  /** The queue's redrive policy; undefined when it has none. */
+  readonly policy?: { readonly deadLetterTargetArn: string; readonly maxReceiveCount: number };
+  /** The ARN of the DLQ given as `dlqUrl` (the one the policy must target); undefined when none was given. */
+  readonly expectedDlqArn?: string;
+  /** The worker's maxReceiveCount (the receive on which it dead-letters by itself); undefined when not known. */
+  readonly workerMaxReceiveCount?: number;
+  /** Set when the attributes could not be read (access denied, no such queue...): the check fails with it. */
+  readonly error?: string;
+}
+
+/** Parses an SQS `RedrivePolicy` attribute (JSON; maxReceiveCount may be a number or a numeric string). */
+export function parseRedrivePolicy(text: string | undefined): RedriveInspection["policy"] {
+  if (!text) return undefined;
+  const raw = JSON.parse(text) as { deadLetterTargetArn?: unknown; maxReceiveCount?: unknown };
+  const maxReceiveCount = Number(raw.maxReceiveCount);
+  if (typeof raw.deadLetterTargetArn !== "string" || !raw.deadLetterTargetArn || !Number.isFinite(maxReceiveCount)) {
+    throw new Error(`unreadable RedrivePolicy ${JSON.stringify(text.slice(0, 300))}`);
+  }
+  return { deadLetterTargetArn: raw.deadLetterTargetArn, maxReceiveCount };
+}
+
+/**
+ * Reads the ingress queue's redrive policy (`GetQueueAttributes` RedrivePolicy and QueueArn)
+ * and, when `dlqUrl` is given, the DLQ's ARN, for the verdict's `redrivePolicy` check.
+ * Never throws: a failed read is returned in `error` (the check then fails and says why).
+ * `sqs` is a client (left open) or the settings of one (created and destroyed here).
+ */
+export async function inspectRedrivePolicy(options: {
+  readonly queueUrl: string;
+  readonly dlqUrl?: string;
+  readonly workerMaxReceiveCount?: number;
+  readonly sqs?: AwsClientOptions | SQSClient;
+}): Promise<RedriveInspection> {
+  const own = !(options.sqs instanceof SQSClient);
+  const client = options.sqs instanceof SQSClient ? options.sqs : sqsClient(options.sqs);
+  const base = { queueUrl: options.queueUrl, ...(options.workerMaxReceiveCount !== undefined ? { workerMaxReceiveCount: options.workerMaxReceiveCount } : {}) };
+  let queueArn: string | undefined;
+  try {
+    const queue = await client.send(new GetQueueAttributesCommand({ QueueUrl: options.queueUrl, AttributeNames: ["RedrivePolicy", "QueueArn"] }));
+    queueArn = queue.Attributes?.QueueArn;
+    const policy = parseRedrivePolicy(queue.Attributes?.RedrivePolicy);
+    let expectedDlqArn: string | undefined;
+    if (options.dlqUrl) {
+      const dlq = await client.send(new GetQueueAttributesCommand({ QueueUrl: options.dlqUrl, AttributeNames: ["QueueArn"] }));
+      expectedDlqArn = dlq.Attributes?.QueueArn;
+      if (!expectedDlqArn) throw new Error(`the DLQ ${options.dlqUrl} returned no QueueArn`);
+    }
+    return { ...base, ...(queueArn ? { queueArn } : {}), ...(policy ? { policy } : {}), ...(expectedDlqArn ? { expectedDlqArn } : {}) };
+  } catch (error) {
+    const e = error as Error;
+    return { ...base, ...(queueArn ? { queueArn } : {}), error: `${e.name && e.name !== "Error" ? `${e.name}: ` : ""}${e.message}` };
+  } finally {
+    if (own) client.destroy();
+  }
 }
 
 /** Polls the receipts until the accepted messages are accounted for or the deadline passes, then counts. */

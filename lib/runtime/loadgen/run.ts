@@ -6,7 +6,7 @@ import { mergeEncodedHistograms, summarize, decodeHistogram, encodeHistogram, ty
 import { mergeIngressParts, runIngress, type IngressCounts, type IngressPart, type IngressProgress } from "./engine";
 import { newRunId } from "./message";
 import { expandPhases, parseProfile, planArrivals, profileDurationSeconds, type SpikeProfile, type SpikeProfileInput } from "./profile";
-import { reconcile, type AwsClientOptions, type DeliveryResult, type ReceiptsSource } from "./reconcile";
+import { inspectRedrivePolicy, reconcile, type AwsClientOptions, type DeliveryResult, type ReceiptsSource, type RedriveInspection } from "./reconcile";
 import { judge, type VerdictResult } from "./verdict";
 
 /** What one agent of a fan-out is asked to send. */
@@ -34,6 +34,19 @@ export interface SpikeOptions {
   readonly dlqUrl?: string;
   /** The synthetic quarantine queue, drained of this run's messages. */
   readonly quarantineQueueUrl?: string;
+  /**
+   * The ingress queue the worker consumes. When given, its `RedrivePolicy` is read
+   * (`GetQueueAttributes`) and the verdict's `redrivePolicy` check fails when there is
+   * none, when it targets another queue than `dlqUrl`, or when its maxReceiveCount is below
+   * `workerMaxReceiveCount`. Default: none (the check is SKIPPED).
+   */
+  readonly queueUrl?: string;
+  /**
+   * The worker's maxReceiveCount (`GCX_MAX_RECEIVE_COUNT`: the receive on which it
+   * dead-letters a message itself, with its context), receives. The queue's redrive policy
+   * must not move messages sooner. Default: not checked.
+   */
+  readonly workerMaxReceiveCount?: number;
   /** SQS endpoint (local emulator). Default: the SDK's. */
   readonly sqsEndpoint?: string;
   /** Full SQS client settings (endpoint, region, credentials); `sqsEndpoint` is shorthand. */
@@ -116,6 +129,8 @@ export interface SpikeReport {
     readonly delivered?: number[];
   };
   readonly delivery: Omit<DeliveryResult, "endToEndUs" | "deliveredTimeline"> | { readonly reconciled: false; readonly reason: string };
+  /** The ingress queue's redrive policy as read at the end of the run (when `queueUrl` was given). */
+  readonly redrivePolicy?: RedriveInspection;
   readonly failureSamples: string[];
   readonly verdict: VerdictResult;
 }
@@ -184,6 +199,8 @@ export async function finishSpike(args: {
   receipts?: ReceiptsSource;
   dlqUrl?: string;
   quarantineQueueUrl?: string;
+  queueUrl?: string;
+  workerMaxReceiveCount?: number;
   sqsEndpoint?: string;
   sqs?: AwsClientOptions;
   onProgress?: (progress: SpikeProgress) => void;
@@ -195,6 +212,11 @@ export async function finishSpike(args: {
   const service = mergeEncodedHistograms(merged.histograms.serviceUs);
   const ackSummary = summarize(ack);
 
+  const sqsOptions: AwsClientOptions = args.sqs ?? {
+    ...(args.sqsEndpoint ? { endpoint: args.sqsEndpoint } : {}),
+    ...(args.receipts?.region ? { region: args.receipts.region } : {}),
+    ...(args.receipts?.credentials ? { credentials: args.receipts.credentials } : {}),
+  };
   let delivery: DeliveryResult | undefined;
   if (args.receipts) {
     const began = Date.now();
@@ -207,7 +229,7 @@ export async function finishSpike(args: {
       receipts: args.receipts,
       dlqUrl: args.dlqUrl,
       quarantineQueueUrl: args.quarantineQueueUrl,
-      sqs: args.sqs ?? (args.sqsEndpoint ? { endpoint: args.sqsEndpoint, region: args.receipts.region, credentials: args.receipts.credentials } : { region: args.receipts.region, credentials: args.receipts.credentials }),
+      sqs: sqsOptions,
       deadlineMs: merged.endMs + profile.reconcile.deadlineSeconds * 1000,
       pollIntervalMs: profile.reconcile.pollIntervalSeconds * 1000,
       onProgress: args.onProgress
@@ -215,6 +237,9 @@ export async function finishSpike(args: {
         : undefined,
     });
   }
+  const redrive = args.queueUrl
+    ? await inspectRedrivePolicy({ queueUrl: args.queueUrl, dlqUrl: args.dlqUrl, workerMaxReceiveCount: args.workerMaxReceiveCount, sqs: sqsOptions })
+    : undefined;
   const endToEnd = delivery ? summarize(decodeHistogram(delivery.endToEndUs)) : undefined;
   const verdict = judge(
     {
@@ -225,9 +250,11 @@ export async function finishSpike(args: {
         lost: delivery.lost,
         deadLetteredUnexpected: delivery.deadLetteredUnexpected,
         duplicateSideEffects: delivery.duplicateSideEffects,
+        duplicateDeliveries: delivery.duplicateDeliveries,
         endToEndP99Ms: endToEnd!.p99Ms,
         faultViolations: delivery.faultChecks.violations,
       },
+      redrive,
     },
     profile.slo,
   );
@@ -272,6 +299,7 @@ export async function finishSpike(args: {
       ...(delivery ? { delivered: pad(deliveredTimeline) } : {}),
     },
     delivery: delivery ? deliveryRest : { reconciled: false, reason: "no receipts table given: delivery was not reconciled (ingress side only)" },
+    ...(redrive ? { redrivePolicy: redrive } : {}),
     failureSamples: merged.failureSamples,
     verdict,
   };

@@ -104,7 +104,7 @@ export function renderSummary(report: SpikeReport): string {
   lines.push("Checks");
   lines.push(
     ...table(
-      v.checks.map((x) => [x.status.toUpperCase(), x.name, x.actual === undefined ? "-" : Number.isInteger(x.actual) ? x.actual : x.actual.toFixed(x.actual < 10 ? 4 : 1), x.threshold]),
+      v.checks.map((x) => [x.status.toUpperCase(), x.name, x.detail ?? (x.actual === undefined ? "-" : Number.isInteger(x.actual) ? x.actual : x.actual.toFixed(x.actual < 10 ? 4 : 1)), x.threshold]),
       ["l", "l", "r", "l"],
     ),
   );
