@@ -62,11 +62,11 @@ export class DemoStack extends TerraformStack {
     if (genesys) this.genesysProvider = new GenesysProvider(this, "genesys", { awsRegion: genesysRegion });
 
     this.pipeline = new ConsumerPipeline(this, "messaging", {
-      // Sized so the demo spike (about 4,350 messages in a minute, 200 msg/s at its peak)
+      // Sized so the demo spike (about 2,700 messages in a minute, 100 msg/s at its peak)
       // drains within about a minute of its end. The downstream is a sandbox whose budget was
       // raised to 6,000 requests per minute (100/s shared by 10 instances); with Genesys'
       // default budget of one client-credentials token (300 per minute) the queue would absorb
-      // the same spike and drain it in about 15 minutes: its job, but too long to watch.
+      // the same spike and drain it in about 9 minutes: its job, but too long to watch.
       worker: {
         entry: path.join(__dirname, "worker.ts"),
         maxConcurrency: 10,

@@ -172,7 +172,7 @@ export function registerSpike(program: Command): void {
     .requiredOption("--url <ingress>", "the ingress URL to POST to (API Gateway invoke URL + resource path)")
     .addOption(new Option("--secret-arn <arn>", "Secrets Manager ARN of the raw webhook signing secret").conflicts("secretEnv"))
     .addOption(new Option("--secret-env <NAME>", "name of an environment variable holding the raw webhook signing secret").conflicts("secretArn"))
-    .requiredOption("--profile <file>", 'the spike profile, JSON or YAML; or a built-in: "default" (about 60 s, 20 -> 200 msg/s) or "smoke" (10 s)')
+    .requiredOption("--profile <file>", 'the spike profile, JSON or YAML; or a built-in: "default" (about 65 s, 10 -> 100 msg/s) or "smoke" (10 s)')
     .option("--receipts-table <name>", "the receipts DynamoDB table; without it only the ingress side is reported (delivery not reconciled)")
     .option("--dlq-url <url>", "the operational DLQ, peeked for this run's messages (counted as unexpected, left in place)")
     .option("--quarantine-url <url>", "the synthetic quarantine queue, drained of this run's messages")

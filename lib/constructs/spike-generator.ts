@@ -75,7 +75,7 @@ export interface SpikeGeneratorProps {
   /**
    * The spike profile: an object, or JSON / YAML text. Validated at synth (a literal) and
    * checked to fit Lambda's 15 minutes.
-   * @default defaultSpikeProfile (about 60 s: 20 msg/s baseline, a 10x spike to 200 msg/s, small fault shares)
+   * @default defaultSpikeProfile (about 65 s: 10 msg/s baseline, a 10x spike to 100 msg/s, small fault shares)
    */
   readonly profile?: SpikeProfileInput | string;
   /**

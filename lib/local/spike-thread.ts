@@ -1,7 +1,7 @@
 /**
  * Runs the load generator in its own worker thread, so it does not share an event loop
  * with the system under test (the emulated ingress, the pollers, the fake downstream).
- * A real spike run sends from outside the stack too; here, at a 200 msg/s peak, a shared
+ * A real spike run sends from outside the stack too; here, at the spike's peak, a shared
  * main thread would turn the generator's own work into ingress latency.
  *
  * The thread runs `runSpike` from an esbuild bundle made on first use (the same code from

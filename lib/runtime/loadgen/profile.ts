@@ -303,17 +303,18 @@ export function planArrivals(profile: Pick<SpikeProfile, "phases" | "spike">): F
 }
 
 /**
- * The default profile: about 60 s of traffic sized for a small machine running the
- * local emulator: 20 msg/s baseline, a 10x spike to 200 msg/s, and small shares of
- * throttle, transient and poison faults.
+ * The default profile: about 60 s of traffic sized for a 2-core machine running the whole
+ * stack under the local emulator (ingress, queues, tables, workers and this generator share
+ * the cores): 10 msg/s baseline, a 10x spike to 100 msg/s held for 20 s, and small shares of
+ * throttle, transient and poison faults. On AWS, raise the rates in your own profile.
  */
 export const defaultSpikeProfile: SpikeProfileInput = {
   name: "default-spike",
   spike: {
-    baseline: { ratePerSecond: 20, durationSeconds: 15 },
+    baseline: { ratePerSecond: 10, durationSeconds: 15 },
     ramp: { durationSeconds: 5 },
-    peak: { ratePerSecond: 200 },
-    plateau: { durationSeconds: 15 },
+    peak: { ratePerSecond: 100 },
+    plateau: { durationSeconds: 20 },
     drain: { durationSeconds: 25 },
   },
   conversations: 50,

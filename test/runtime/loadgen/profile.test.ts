@@ -108,11 +108,11 @@ describe("planArrivals", () => {
     for (let i = 1; i < plan.length; i++) expect(plan[i]).toBeGreaterThanOrEqual(plan[i - 1]);
   });
 
-  test("the built-in profiles: about 60 s at 20 -> 200 msg/s, and a 10 s smoke run", () => {
+  test("the built-in profiles: about 65 s at 10 -> 100 msg/s, and a 10 s smoke run", () => {
     const d = parseProfile(defaultSpikeProfile);
-    expect(profileDurationSeconds(d)).toBe(60);
-    expect(peakRatePerSecond(d)).toBe(200);
-    expect(expandPhases(d)[0]).toMatchObject({ type: "constant", ratePerSecond: 20 });
+    expect(profileDurationSeconds(d)).toBe(65);
+    expect(peakRatePerSecond(d)).toBe(100);
+    expect(expandPhases(d)[0]).toMatchObject({ type: "constant", ratePerSecond: 10 });
     const s = parseProfile(smokeSpikeProfile);
     expect(profileDurationSeconds(s)).toBe(10);
     expect(s.faults.poison.fraction).toBeGreaterThan(0);
