@@ -65,8 +65,12 @@ function profile(name: string, extra: Partial<SpikeProfileInput> = {}, tail = fa
   };
 }
 
-/** Generator retries for an ingress that throttles: more attempts and a budget that does not run out. */
-const PATIENT_SENDING = { maxInFlight: 20_000, requestTimeoutSeconds: 30, retry: { maxAttempts: 20, baseDelayMs: 200, maxDelayMs: 5000, budgetTokens: 1_000_000 } };
+/**
+ * Generator retries for an ingress that throttles: 20 attempts, full-jitter backoff from
+ * 500 ms up to 20 s (a shorter cap makes the waiting messages hammer the stage's token
+ * bucket and exhaust their attempts), a budget that does not run out.
+ */
+const PATIENT_SENDING = { maxInFlight: 20_000, requestTimeoutSeconds: 30, retry: { maxAttempts: 20, baseDelayMs: 500, maxDelayMs: 20_000, budgetTokens: 1_000_000 } };
 
 /** Schedules idempotency-table outages (the proxy refuses connections) once traffic starts. */
 function outages(proxy: TcpProxy, schedule: readonly { atSeconds: number; forSeconds: number }[]) {
@@ -173,7 +177,7 @@ const cases: FaultCase[] = [
   },
   {
     spec: {
-      name: "ingress throttle below the spike (stage 100/s, offered 150/s; generator retries)",
+      name: "ingress throttle below the spike (stage 100/s, offered 150/s; generator retries up to 20 times)",
       variant: { worker: SUITE_WORKER, ingress: { throttlingRateLimitPerSecond: 100, throttlingBurstLimit: 100 } },
       overrides: OPEN_DOWNSTREAM,
       profile: profile("faults-ingress-throttle", { sending: PATIENT_SENDING }),
@@ -254,7 +258,7 @@ describe("faults survived, nothing lost (emulated demo stack)", () => {
       const variant: StackVariant = {
         worker: {
           ...SUITE_WORKER,
-          downstreamRequestsPerMinute: 7200,
+          downstreamRequestsPerMinute: 9000,
           entry: FAULTY_WORKER,
           environment: { FIXTURE_SLOW_EVERY: "400", FIXTURE_SLOW_MS: "13000", FIXTURE_CRASH_EVERY: "401", FIXTURE_FAULTS_BELOW_SEQ: String(MAIN_COUNT), FIXTURE_DYNAMODB_ENDPOINT: proxy.endpoint },
         },
@@ -264,7 +268,7 @@ describe("faults survived, nothing lost (emulated demo stack)", () => {
         spec: {
           name: "all together",
           variant,
-          overrides: { downstreamRatePerSecond: 100, downstreamBurst: 100 },
+          overrides: { downstreamRatePerSecond: 80, downstreamBurst: 80 },
           profile: profile("faults-all", {
             faults: { transient: { fraction: 0.05, attempts: 2 }, throttle: { fraction: 0.02, retryAfterSeconds: 2 }, poison: { fraction: 0.005 } },
             sending: PATIENT_SENDING,
