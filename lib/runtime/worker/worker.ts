@@ -36,6 +36,33 @@ import { WORKER_METRICS, type WorkerMetricName } from "./metrics";
 import { RotatingSecret, loadGenesysCredentials } from "./secrets";
 import type { WorkerContext, WorkerHandlers, WorkerOptions } from "./types";
 
+/**
+ * Powertools' DynamoDB persistence, with one change: when recording a completed message fails
+ * (the idempotency table briefly unreachable), the write is retried with backoff for as long
+ * as the invocation has time, instead of failing at once. The side effect has already
+ * happened; a failed completion would leave the record in progress, and the redelivery after
+ * it expires would run the handler again. Bounded by the invocation's remaining time, so it
+ * never turns into a timeout; what cannot be recorded in time fails as before (at-least-once).
+ */
+class CompletionRetryingPersistenceLayer extends DynamoDBPersistenceLayer {
+  /** Milliseconds this invocation may still spend; set per invocation. */
+  completionBudgetMs: () => number = () => 0;
+
+  protected override async _updateRecord(record: Parameters<DynamoDBPersistenceLayer["_updateRecord"]>[0]): Promise<void> {
+    let delayMs = 100;
+    for (;;) {
+      try {
+        return await super._updateRecord(record);
+      } catch (error) {
+        const waitMs = Math.random() * delayMs;
+        if (this.completionBudgetMs() < waitMs + 1000) throw error;
+        await sleep(waitMs);
+        delayMs = Math.min(delayMs * 2, 2000);
+      }
+    }
+  }
+}
+
 /** The Lambda handler createWorker returns. */
 export type SqsBatchHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 
@@ -133,7 +160,7 @@ export function createWorker(handlers: WorkerHandlers, options: WorkerOptions = 
     return d;
   };
 
-  const persistenceStore = new DynamoDBPersistenceLayer({
+  const persistenceStore = new CompletionRetryingPersistenceLayer({
     tableName: contract.idempotencyTable,
     keyAttr: IDEMPOTENCY_TABLE.partitionKey,
     expiryAttr: IDEMPOTENCY_TABLE.ttlAttribute,
@@ -183,6 +210,7 @@ export function createWorker(handlers: WorkerHandlers, options: WorkerOptions = 
   return async function handler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
     const requestId = context?.awsRequestId ?? "";
     const remaining = () => (typeof context?.getRemainingTimeInMillis === "function" ? context.getRemainingTimeInMillis() : Number.POSITIVE_INFINITY);
+    persistenceStore.completionBudgetMs = () => remaining() - timeoutMarginMs;
     const idempotent = makeIdempotent(
       async (_key: { key: string }, work: () => Promise<{ doneMs: number }>) => work(),
       {

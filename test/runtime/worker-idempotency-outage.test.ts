@@ -1,0 +1,89 @@
+/**
+ * The idempotency table unreachable right after the side effect: the worker keeps trying to
+ * record the completion within the invocation's time, so the redelivery does not run the
+ * handler again (the duplicate side effect the fault suite observed before this existed).
+ */
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { createWorker, type NormalizedMessage } from "cdktf-genesys-consumer/runtime";
+import { startTcpProxy, type TcpProxy } from "../e2e/helpers/tcp-proxy";
+import { LOCAL_AWS } from "../helpers/local-servers";
+import { toSqsRecord } from "../../lib/local/sqs-records";
+import { createPipeline, deliver, enqueue, lambdaContext, outboundMessage, quietObservability, receive, REGION, sleep, startBench, type Bench } from "./worker-harness";
+
+describe("worker: idempotency table briefly unreachable after the side effect", () => {
+  let bench: Bench;
+  let proxy: TcpProxy;
+  let viaProxy: DynamoDBClient;
+
+  beforeAll(async () => {
+    bench = await startBench();
+    proxy = await startTcpProxy(bench.endpoints.dynamodb);
+    // No SDK retries: the completion retry under test is the worker's own.
+    viaProxy = new DynamoDBClient({ ...LOCAL_AWS, endpoint: proxy.endpoint, maxAttempts: 1 });
+  });
+  afterAll(async () => {
+    viaProxy.destroy();
+    await proxy.close();
+    await bench.close();
+  });
+
+  it("records the completion once the table is back, and a redelivery does not run the handler again", async () => {
+    // Prepare: the handler's side effect is followed by a 1.5 s outage of the table.
+    const pipeline = await createPipeline(bench);
+    const effects: string[] = [];
+    let outage: Promise<void> | undefined;
+    const { logger, metrics } = quietObservability();
+    const handler = createWorker(
+      {
+        async handle(m: NormalizedMessage) {
+          effects.push(m.id);
+          outage = proxy.outage(1500);
+        },
+      },
+      { contract: pipeline.contract, sqs: bench.sqs, dynamodb: viaProxy, secretsManager: bench.secretsManager, logger, metrics },
+    );
+    const body = outboundMessage();
+    await enqueue(bench, pipeline, body);
+
+    // Act: the first delivery outlives the outage; then the same message arrives again.
+    const first = await deliver(bench, pipeline, handler);
+    await outage;
+    await enqueue(bench, pipeline, body);
+    const second = await deliver(bench, pipeline, handler);
+
+    // Assess
+    expect(proxy.stats.outages).toBe(1);
+    expect(proxy.stats.cut + proxy.stats.connections).toBeGreaterThan(0);
+    expect(first.response.batchItemFailures).toEqual([]);
+    expect(second.response.batchItemFailures).toEqual([]);
+    expect(effects).toEqual([body.id]);
+  });
+
+  it("gives up when the invocation runs out of time, leaving the message to be retried (at-least-once)", async () => {
+    // Prepare: an outage longer than the invocation has left.
+    const pipeline = await createPipeline(bench);
+    let outage: Promise<void> | undefined;
+    const { logger, metrics } = quietObservability();
+    const handler = createWorker(
+      {
+        async handle() {
+          outage = proxy.outage(4000);
+        },
+      },
+      { contract: pipeline.contract, sqs: bench.sqs, dynamodb: viaProxy, secretsManager: bench.secretsManager, logger, metrics, timeoutMarginMs: 500 },
+    );
+    await enqueue(bench, pipeline, outboundMessage());
+    const started = Date.now();
+
+    // Act: a context with 2.5 s left.
+    const received = await receive(bench, pipeline.queueUrl);
+    const response = await handler({ Records: received.map((m) => toSqsRecord(m, pipeline.queueArn, REGION)) }, lambdaContext(2500));
+    const tookMs = Date.now() - started;
+    await outage;
+    await sleep(10);
+
+    // Assess: failed back to the queue, within the invocation's time.
+    expect(response.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(received.map((m) => m.MessageId));
+    expect(tookMs).toBeLessThan(2500);
+  });
+});
