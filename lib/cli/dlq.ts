@@ -111,7 +111,7 @@ function moveTaskReporter(): { update(p: MoveTaskProgress): void; stop(): void }
 export function registerDlq(program: Command): void {
   const dlq = program
     .command("dlq")
-    .description("Operate a dead-letter queue: inspect what failed and why, redrive it to its source, purge it. See docs/dlq-runbook.md.");
+    .description("Operate a dead-letter queue: inspect what failed and why, redrive it to its source, purge it. See the README, section Operating the dead-letter queue.");
 
   withConnection(dlq.command("inspect"))
     .description("List dead letters without consuming them (each is read once and made visible again): reason, error, attempts, times, ordering key.")

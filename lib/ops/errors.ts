@@ -25,7 +25,7 @@ export class QueueNotFoundError extends DlqOperationError {
 export class PermissionDeniedError extends DlqOperationError {
   override readonly name = "PermissionDeniedError";
   constructor(readonly action: string, readonly resource: string, detail: string) {
-    super(`access denied: the caller needs ${action} on ${resource} (see docs/dlq-runbook.md for the operator policy): ${detail}`);
+    super(`access denied: the caller needs ${action} on ${resource} (see the README ("Operating the dead-letter queue") for the operator policy): ${detail}`);
   }
 }
 

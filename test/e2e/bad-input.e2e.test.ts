@@ -7,7 +7,7 @@
  * row and all of them must be delivered exactly once; then a short spike must pass and the
  * worker must not have failed a single invocation.
  *
- * `npm run test:e2e -- bad-input` (RELIABILITY_UPDATE_DOCS=1 to refresh docs/reliability.md).
+ * `npm run test:e2e -- bad-input` (RELIABILITY_UPDATE_DOCS=1 to refresh the README's Reliability section).
  */
 import { randomUUID } from "node:crypto";
 import { request } from "node:http";
@@ -268,7 +268,7 @@ describe("bad input never gets in, never takes anything down (emulated demo stac
     const validDelivered = valid.filter((id) => effects.get(id) === 1).length;
     publishTable(
       "bad-input",
-      "### Bad input never gets in, never takes anything down",
+      "#### Bad input never gets in, never takes anything down",
       markdownTable(
         ["input", "expected", "observed", "ok"],
         [

@@ -7,7 +7,7 @@
  * `x-dead-letter` context. The table is printed and written to reports/reliability/faults.md.
  *
  * `npm run test:e2e -- faults` (RELIABILITY_SCALE=0.2 for a fifth of the messages,
- * RELIABILITY_UPDATE_DOCS=1 to refresh docs/reliability.md).
+ * RELIABILITY_UPDATE_DOCS=1 to refresh the README's Reliability section).
  */
 import { countArrivals, type Phase, type SpikeProfileInput } from "../../lib/runtime/loadgen/profile";
 import type { LocalOverrides, RunningStack } from "../../lib/local/run";
@@ -200,7 +200,7 @@ describe("faults survived, nothing lost (emulated demo stack)", () => {
     if (rows.length) {
       publishTable(
         "faults",
-        "### Faults survived, nothing lost",
+        "#### Faults survived, nothing lost",
         markdownTable(["case", "sent", "accepted", "processed", "duplicate side effects (receipts / downstream)", "dead-lettered (expected / unexpected)", "lost", "drained after (s from start)", "of which after the last send (s)", "fault injected"], rows),
       );
     }

@@ -7,7 +7,7 @@
  * (defect, expected verdict, observed verdict and reason) is printed and written to
  * reports/reliability/truthfulness.md.
  *
- * `npm run test:e2e -- truthfulness` (RELIABILITY_UPDATE_DOCS=1 to refresh docs/reliability.md).
+ * `npm run test:e2e -- truthfulness` (RELIABILITY_UPDATE_DOCS=1 to refresh the README's Reliability section).
  */
 import type { SpikeProfileInput } from "../../lib/runtime/loadgen/profile";
 import type { DeliveryResult } from "../../lib/runtime/loadgen/reconcile";
@@ -114,7 +114,7 @@ describe("the harness tells the truth (emulated demo stack variants)", () => {
     if (!results.length) return;
     publishTable(
       "truthfulness",
-      "### The harness tells the truth",
+      "#### The harness tells the truth",
       markdownTable(
         ["defect", "expected verdict", "observed verdict", "reason", "figures"],
         results.map(({ v, o, error }) => [
@@ -145,7 +145,7 @@ describe("the harness tells the truth (emulated demo stack variants)", () => {
         if (v.expected === "PASS") {
           expect(observed).toEqual({ verdict: "PASS", reasons: [] });
         } else {
-          // A broken variant that passes (or fails for another reason) is a finding about the verdict: see docs/reliability.md.
+          // A broken variant that passes (or fails for another reason) is a finding about the verdict: see the README's Reliability section.
           expect({ defect: v.defect, verdict: observed.verdict, reasonMatches: v.reason!.test(observed.reasons.join("; ")), reasons: observed.reasons }).toEqual({
             defect: v.defect,
             verdict: "FAIL",

@@ -6,7 +6,7 @@
  *
  * Apply order: Genesys creates the partner event source in the AWS account only after the
  * integration exists (and is enabled), and the event bus can only be created once the
- * source exists. The bus `depends_on` the integration; see docs/genesys.md for the
+ * source exists. The bus `depends_on` the integration; see the README ("The Genesys Cloud side") for the
  * two-phase apply when the source takes longer to appear than the provider takes to return.
  */
 import { Construct } from "constructs";

@@ -4,6 +4,7 @@
  */
 import type { LatencySummary } from "./histogram";
 import type { SpikeReport } from "./run";
+import { ingressRows } from "./summary";
 
 const esc = (s: unknown) =>
   String(s).replace(/[&<>"']/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[ch]!);
@@ -233,17 +234,7 @@ tr.bad td,tr.bad th{color:#b52a2a;font-weight:600}.status-pass{color:#1e8e57;fon
 <section><h2>Latency by percentile</h2>${latencySvg(report)}${latencyTable(report)}</section>
 <div class="grid2">
 <section><h2>Ingress</h2><table>${rows([
-    ["planned", report.planned],
-    ["offered", c.offered],
-    ["dropped (in-flight cap)", c.dropped, c.dropped ? "bad" : ""],
-    ["attempts (incl. retries)", c.attempts],
-    ["retries", c.retries],
-    ["accepted on first attempt", c.firstAttemptAccepted],
-    ["accepted after retry", c.acceptedAfterRetry],
-    ["throttled responses (429/503)", c.throttledResponses],
-    ["error responses / timeouts", c.errorResponses],
-    ["failed", c.failed, c.failed ? "bad" : ""],
-    ["retries refused by budget", c.retriesRefusedByBudget],
+    ...ingressRows(report).map(([label, value, watch]): [string, number, string] => [label, value, watch && value ? "bad" : ""]),
     ["status codes", Object.entries(c.statusCodes).map(([k, n]) => `${k}: ${n}`).join(", ") || "-"],
   ])}</table></section>
 <section><h2>Delivery</h2>${deliveryHtml}</section>

@@ -45,17 +45,7 @@ export function renderSummary(report: SpikeReport): string {
   lines.push(
     ...table(
       [
-        ["planned", report.planned],
-        ["offered", c.offered],
-        ["dropped (in-flight cap)", c.dropped],
-        ["attempts (incl. retries)", c.attempts],
-        ["retries", c.retries],
-        ["accepted on first attempt", c.firstAttemptAccepted],
-        ["accepted after retry", c.acceptedAfterRetry],
-        ["throttled responses (429/503)", c.throttledResponses],
-        ["error responses / timeouts", c.errorResponses],
-        ["failed", c.failed],
-        ["retries refused by budget", c.retriesRefusedByBudget],
+        ...ingressRows(report).map(([label, value]) => [label, value] as [string, string | number]),
         ["status codes", Object.entries(c.statusCodes).map(([k, n]) => `${k}:${n}`).join(" ") || "-"],
       ],
       ["l", "r"],
@@ -114,4 +104,25 @@ export function renderSummary(report: SpikeReport): string {
     for (const s of report.failureSamples.slice(0, 5)) lines.push(`  ${s}`);
   }
   return lines.join("\n");
+}
+
+/**
+ * The ingress counts, labelled, in the order both reports show them; the third field is
+ * true for a count that signals trouble when it is not zero.
+ */
+export function ingressRows(report: SpikeReport): [string, number, boolean][] {
+  const c = report.counts;
+  return [
+    ["planned", report.planned, false],
+    ["offered", c.offered, false],
+    ["dropped (in-flight cap)", c.dropped, true],
+    ["attempts (incl. retries)", c.attempts, false],
+    ["retries", c.retries, false],
+    ["accepted on first attempt", c.firstAttemptAccepted, false],
+    ["accepted after retry", c.acceptedAfterRetry, false],
+    ["throttled responses (429/503)", c.throttledResponses, false],
+    ["error responses / timeouts", c.errorResponses, false],
+    ["failed", c.failed, true],
+    ["retries refused by budget", c.retriesRefusedByBudget, false],
+  ];
 }

@@ -1,7 +1,7 @@
 /**
  * Markdown tables for the reliability suites: printed to stdout, written under
  * `reports/reliability/`, and (with `RELIABILITY_UPDATE_DOCS=1`) copied into the marked
- * section of docs/reliability.md.
+ * section of the README's Reliability section.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -26,7 +26,7 @@ export function machineLine(): string {
 /**
  * Prints a suite's table, writes it to `reports/reliability/<suite>.md`, and when
  * `RELIABILITY_UPDATE_DOCS=1` replaces the section between
- * `<!-- <suite>:begin -->` and `<!-- <suite>:end -->` in docs/reliability.md.
+ * `<!-- <suite>:begin -->` and `<!-- <suite>:end -->` in the README's Reliability section.
  */
 export function publishTable(suite: string, title: string, table: string): void {
   const text = `${title}\n\n${table}\n\n_Measured ${machineLine()}._\n`;
@@ -35,7 +35,7 @@ export function publishTable(suite: string, title: string, table: string): void 
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, `${suite}.md`), text);
   if (process.env.RELIABILITY_UPDATE_DOCS !== "1") return;
-  const doc = join(ROOT, "docs", "reliability.md");
+  const doc = join(ROOT, "README.md");
   if (!existsSync(doc)) return;
   const begin = `<!-- ${suite}:begin -->`;
   const end = `<!-- ${suite}:end -->`;
