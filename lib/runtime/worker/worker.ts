@@ -49,16 +49,25 @@ class CompletionRetryingPersistenceLayer extends DynamoDBPersistenceLayer {
   completionBudgetMs: () => number = () => 0;
 
   protected override async _updateRecord(record: Parameters<DynamoDBPersistenceLayer["_updateRecord"]>[0]): Promise<void> {
-    let delayMs = 100;
-    for (;;) {
-      try {
-        return await super._updateRecord(record);
-      } catch (error) {
-        const waitMs = Math.random() * delayMs;
-        if (this.completionBudgetMs() < waitMs + 1000) throw error;
-        await sleep(waitMs);
-        delayMs = Math.min(delayMs * 2, 2000);
-      }
+    return retryWithinBudget(() => super._updateRecord(record), this.completionBudgetMs);
+  }
+}
+
+/**
+ * Retries a bookkeeping write (a completion record, a receipt) with full-jitter backoff while
+ * the invocation has time left: `budgetMs()` minus a second for the rest of the batch. These
+ * writes follow work already done, so giving up early would repeat or hide that work.
+ */
+async function retryWithinBudget<T>(write: () => Promise<T>, budgetMs: () => number): Promise<T> {
+  let delayMs = 100;
+  for (;;) {
+    try {
+      return await write();
+    } catch (error) {
+      const waitMs = Math.random() * delayMs;
+      if (budgetMs() < waitMs + 1000) throw error;
+      await sleep(waitMs);
+      delayMs = Math.min(delayMs * 2, 2000);
     }
   }
 }
@@ -271,15 +280,18 @@ export function createWorker(handlers: WorkerHandlers, options: WorkerOptions = 
     }
 
     async function writeReceipt(marker: SyntheticMarker, outcome: "processed" | "dead-lettered", attempt: number, record: SQSRecord, effect: boolean, log: Logger, reason?: string): Promise<boolean> {
-      if (!contract.receiptsTable) {
+      const table = contract.receiptsTable;
+      if (!table) {
         log.warn("synthetic message without GCX_RECEIPTS_TABLE: no receipt written");
         return true;
       }
       const now = Date.now();
       try {
-        await documents.send(
+        // A dead-lettered synthetic message is deleted right after this write: without the
+        // receipt the generator would count it lost, so the write gets the invocation's time.
+        await retryWithinBudget(() => documents.send(
           new UpdateCommand(
-            receiptUpdate(contract.receiptsTable, {
+            receiptUpdate(table, {
               runId: marker.runId,
               seq: marker.seq,
               outcome,
@@ -291,7 +303,7 @@ export function createWorker(handlers: WorkerHandlers, options: WorkerOptions = 
               ttl: Math.floor(now / 1000) + (contract.receiptTtlSeconds ?? DEFAULTS.receiptTtlSeconds),
             }),
           ),
-        );
+        ), () => persistenceStore.completionBudgetMs());
         return true;
       } catch (error) {
         log.error("writing the synthetic receipt failed", { error: error as Error });
