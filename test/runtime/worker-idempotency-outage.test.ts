@@ -4,11 +4,12 @@
  * handler again (the duplicate side effect the fault suite observed before this existed).
  */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
 import { createWorker, type NormalizedMessage } from "cdktf-genesys-consumer/runtime";
 import { startTcpProxy, type TcpProxy } from "../e2e/helpers/tcp-proxy";
 import { LOCAL_AWS } from "../helpers/local-servers";
 import { toSqsRecord } from "../../lib/local/sqs-records";
-import { createPipeline, deliver, enqueue, lambdaContext, outboundMessage, quietObservability, receive, REGION, sleep, startBench, type Bench } from "./worker-harness";
+import { createPipeline, deliver, enqueue, lambdaContext, outboundMessage, quietObservability, receive, REGION, sleep, startBench, syntheticMessage, type Bench } from "./worker-harness";
 
 describe("worker: idempotency table briefly unreachable after the side effect", () => {
   let bench: Bench;
@@ -85,5 +86,25 @@ describe("worker: idempotency table briefly unreachable after the side effect", 
     // Assess: failed back to the queue, within the invocation's time.
     expect(response.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(received.map((m) => m.MessageId));
     expect(tookMs).toBeLessThan(2500);
+  });
+
+  it("writes the receipt of a synthetic dead letter once the table is back, so the generator does not count it lost", async () => {
+    // Prepare: the last allowed attempt (maxReceiveCount 1) meets a 1.5 s outage of the table.
+    const pipeline = await createPipeline(bench, { maxReceiveCount: 1 });
+    const { logger, metrics } = quietObservability();
+    const handler = createWorker({ async handle() {} }, { contract: pipeline.contract, sqs: bench.sqs, dynamodb: viaProxy, secretsManager: bench.secretsManager, logger, metrics });
+    const runId = `outage-${Date.now()}`;
+    await enqueue(bench, pipeline, syntheticMessage({ runId, seq: 3, plannedSendMs: Date.now(), fault: { kind: "poison" } }));
+
+    // Act
+    const outage = proxy.outage(1500);
+    const { response } = await deliver(bench, pipeline, handler);
+    await outage;
+
+    // Assess: dead-lettered (deleted from the queue) and its receipt written.
+    expect(response.batchItemFailures).toEqual([]);
+    const documents = DynamoDBDocumentClient.from(bench.dynamodb);
+    const receipt = (await documents.send(new GetCommand({ TableName: pipeline.contract.receiptsTable, Key: { runId, seq: 3 } }))).Item;
+    expect(receipt).toMatchObject({ outcome: "dead-lettered", deliveries: 1 });
   });
 });
