@@ -25,6 +25,24 @@ export const GENESYSCLOUD_GENERATOR_METADATA = {
   providerVersionConstraint: GENESYSCLOUD_PROVIDER.versionConstraint,
 } as const;
 
+/**
+ * The constructor options every genesyscloud binding passes to its base class: the resource
+ * (or data source) type, the generator metadata, and the Terraform meta-arguments of its config.
+ */
+export function bindingOptions(terraformResourceType: string, config: cdktf.TerraformMetaArguments) {
+  return {
+    terraformResourceType,
+    terraformGeneratorMetadata: GENESYSCLOUD_GENERATOR_METADATA,
+    provider: config.provider,
+    dependsOn: config.dependsOn,
+    count: config.count,
+    lifecycle: config.lifecycle,
+    provisioners: config.provisioners,
+    connection: config.connection,
+    forEach: config.forEach,
+  };
+}
+
 /** One attribute as `synthesizeHclAttributes` describes it. */
 export interface HclAttribute {
   readonly value: unknown;

@@ -9,7 +9,7 @@
  */
 import { Construct } from "constructs";
 import * as cdktf from "cdktf";
-import { GENESYSCLOUD_GENERATOR_METADATA, definedHcl, hclString } from "./binding-util";
+import { bindingOptions, definedHcl, hclString } from "./binding-util";
 
 export interface GenesyscloudConversationsMessagingIntegrationsOpenConfig extends cdktf.TerraformMetaArguments {
   /** The name of the Open Messaging integration. Required. */
@@ -46,17 +46,7 @@ export class GenesyscloudConversationsMessagingIntegrationsOpen extends cdktf.Te
   private _webhookHeaders?: string;
 
   public constructor(scope: Construct, id: string, config: GenesyscloudConversationsMessagingIntegrationsOpenConfig) {
-    super(scope, id, {
-      terraformResourceType: "genesyscloud_conversations_messaging_integrations_open",
-      terraformGeneratorMetadata: GENESYSCLOUD_GENERATOR_METADATA,
-      provider: config.provider,
-      dependsOn: config.dependsOn,
-      count: config.count,
-      lifecycle: config.lifecycle,
-      provisioners: config.provisioners,
-      connection: config.connection,
-      forEach: config.forEach,
-    });
+    super(scope, id, bindingOptions("genesyscloud_conversations_messaging_integrations_open", config));
     this._name = config.name;
     this._outboundNotificationWebhookUrl = config.outboundNotificationWebhookUrl;
     this._outboundNotificationWebhookSignatureSecretToken = config.outboundNotificationWebhookSignatureSecretToken;

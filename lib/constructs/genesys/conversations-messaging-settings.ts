@@ -6,7 +6,7 @@
  */
 import { Construct } from "constructs";
 import * as cdktf from "cdktf";
-import { GENESYSCLOUD_GENERATOR_METADATA, HclAttribute, definedHcl, hclBlocks, hclString, single } from "./binding-util";
+import { bindingOptions, HclAttribute, definedHcl, hclBlocks, hclString, single } from "./binding-util";
 
 /** A messaging setting leaf value (case-sensitive). */
 export type MessagingSettingState = "Enabled" | "Disabled";
@@ -83,17 +83,7 @@ export class GenesyscloudConversationsMessagingSettings extends cdktf.TerraformR
   private _event?: MessagingSettingsEvent;
 
   public constructor(scope: Construct, id: string, config: GenesyscloudConversationsMessagingSettingsConfig) {
-    super(scope, id, {
-      terraformResourceType: "genesyscloud_conversations_messaging_settings",
-      terraformGeneratorMetadata: GENESYSCLOUD_GENERATOR_METADATA,
-      provider: config.provider,
-      dependsOn: config.dependsOn,
-      count: config.count,
-      lifecycle: config.lifecycle,
-      provisioners: config.provisioners,
-      connection: config.connection,
-      forEach: config.forEach,
-    });
+    super(scope, id, bindingOptions("genesyscloud_conversations_messaging_settings", config));
     this._name = config.name;
     this._content = config.content;
     this._event = config.event;

@@ -8,7 +8,7 @@
  */
 import { Construct } from "constructs";
 import * as cdktf from "cdktf";
-import { GENESYSCLOUD_GENERATOR_METADATA, HclAttribute, definedHcl, hclBlocks, hclString, many, single } from "./binding-util";
+import { bindingOptions, HclAttribute, definedHcl, hclBlocks, hclString, many, single } from "./binding-util";
 
 /** One allowed media type. */
 export interface SupportedContentMediaType {
@@ -59,17 +59,7 @@ export class GenesyscloudConversationsMessagingSupportedcontent extends cdktf.Te
   private _mediaTypes?: SupportedContentMediaTypes;
 
   public constructor(scope: Construct, id: string, config: GenesyscloudConversationsMessagingSupportedcontentConfig) {
-    super(scope, id, {
-      terraformResourceType: "genesyscloud_conversations_messaging_supportedcontent",
-      terraformGeneratorMetadata: GENESYSCLOUD_GENERATOR_METADATA,
-      provider: config.provider,
-      dependsOn: config.dependsOn,
-      count: config.count,
-      lifecycle: config.lifecycle,
-      provisioners: config.provisioners,
-      connection: config.connection,
-      forEach: config.forEach,
-    });
+    super(scope, id, bindingOptions("genesyscloud_conversations_messaging_supportedcontent", config));
     this._name = config.name;
     this._mediaTypes = config.mediaTypes;
   }

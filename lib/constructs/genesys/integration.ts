@@ -7,7 +7,7 @@
  */
 import { Construct } from "constructs";
 import * as cdktf from "cdktf";
-import { GENESYSCLOUD_GENERATOR_METADATA, HclAttribute, definedHcl, hclBlocks, hclString, hclStringMap, single } from "./binding-util";
+import { bindingOptions, HclAttribute, definedHcl, hclBlocks, hclString, hclStringMap, single } from "./binding-util";
 
 /** `intended_state` values. */
 export type IntegrationIntendedState = "ENABLED" | "DISABLED" | "DELETED";
@@ -59,17 +59,7 @@ export class GenesyscloudIntegration extends cdktf.TerraformResource {
   private _config?: GenesyscloudIntegrationConfigBlock;
 
   public constructor(scope: Construct, id: string, config: GenesyscloudIntegrationConfig) {
-    super(scope, id, {
-      terraformResourceType: "genesyscloud_integration",
-      terraformGeneratorMetadata: GENESYSCLOUD_GENERATOR_METADATA,
-      provider: config.provider,
-      dependsOn: config.dependsOn,
-      count: config.count,
-      lifecycle: config.lifecycle,
-      provisioners: config.provisioners,
-      connection: config.connection,
-      forEach: config.forEach,
-    });
+    super(scope, id, bindingOptions("genesyscloud_integration", config));
     this._integrationType = config.integrationType;
     this._intendedState = config.intendedState;
     this._config = config.config;
