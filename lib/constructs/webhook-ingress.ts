@@ -41,7 +41,6 @@ export const INGRESS_DEFAULTS = {
   accessLogRetentionDays: DEFAULT_LOG_RETENTION_DAYS,
   tracing: false,
   detailedMetrics: false,
-  orderingKeyPaths: ["$.channel.id", "$.channel.to.id"] as readonly string[],
 } as const;
 
 /** The method response codes the integration can answer with. */
@@ -79,8 +78,9 @@ export interface WebhookIngressOptions {
   readonly extraHeaders?: readonly string[];
   /**
    * FIFO only: JSONPath expressions into the body whose values, joined by `:`, form the
-   * message group id (the ordering key). Group ids over 128 characters are rejected by SQS.
-   * @default ["$.channel.id", "$.channel.to.id"] (the integration and the external party of an outbound message)
+   * ordering key. The message group id is the key URL-encoded (SQS accepts only ASCII
+   * letters, digits and punctuation) and cut to 128 characters (the SQS limit).
+   * @default the integration and the external party: `$.channel.id` with `$.channel.to.id` for an outbound message, `$.channel.from.id` for an inbound one
    */
   readonly orderingKeyPaths?: readonly string[];
   /**
@@ -213,12 +213,38 @@ export function webhookRequestTemplate(options: { extraHeaders?: readonly string
         `&MessageAttribute.\${n}.Value.StringValue=$util.urlEncode($h${i})#end`,
     );
   });
-  if (options.fifo) {
-    const key = (options.orderingKeyPaths ?? INGRESS_DEFAULTS.orderingKeyPaths).map((p) => `$input.path('${p}')`).join(":");
-    lines.push(`#set($group = "${key}")`, "&MessageGroupId=$util.urlEncode($group)");
-  }
+  if (options.fifo) lines.push(...messageGroupLines(options.orderingKeyPaths));
   // One line: line breaks after directives would leak into the Query body.
   return lines.join("");
+}
+
+/** The longest SQS message group id, characters. */
+export const MAX_MESSAGE_GROUP_ID_LENGTH = 128;
+
+/**
+ * The template lines setting `MessageGroupId` from the ordering key. The default key is the
+ * runtime's `orderingKey`: `channel.id` and the external party, `channel.to.id` for an
+ * outbound message (or one without a direction) and `channel.from.id` for an inbound one.
+ * Custom paths are joined by `:`, a missing value counting as empty. SQS takes only ASCII
+ * letters, digits and punctuation, at most 128 of them, in a group id, so the key is
+ * URL-encoded (any address becomes valid) and cut to 128 characters (`length()` and
+ * `substring()` are Java's: API Gateway runs Velocity on the JVM).
+ */
+function messageGroupLines(orderingKeyPaths?: readonly string[]): string[] {
+  const value = (path: string) => `$!input.path('${path}')`;
+  const lines = orderingKeyPaths
+    ? [`#set($key = "${orderingKeyPaths.map(value).join(":")}")`]
+    : [
+        `#set($key = "${value("$.channel.id")}:${value("$.channel.to.id")}")`,
+        `#if("${value("$.direction")}" == "Inbound")#set($key = "${value("$.channel.id")}:${value("$.channel.from.id")}")#end`,
+      ];
+  const max = MAX_MESSAGE_GROUP_ID_LENGTH;
+  return [
+    ...lines,
+    "#set($group = $util.urlEncode($key))",
+    `#if($group.length() > ${max})#set($group = $group.substring(0, ${max}))#end`,
+    "&MessageGroupId=$util.urlEncode($group)",
+  ];
 }
 
 /** The 200 response body: `{"messageId":"<SQS message id>"}`. */

@@ -105,13 +105,38 @@ export function inputFor(request: TemplateRequest) {
   };
 }
 
+/**
+ * The `java.lang.String` methods templates call on strings (API Gateway runs Velocity on the
+ * JVM): `length()` (a property in JavaScript) and `substring()` with Java's bounds checks,
+ * so a template that would throw on AWS throws here too.
+ */
+const javaStringMethods: NonNullable<ConstructorParameters<typeof Compile>[1]>["customMethodHandlers"] = [
+  {
+    uid: "java-string-length",
+    match: ({ property, context, params }) => typeof context === "string" && property === "length" && params.length === 0,
+    resolve: ({ context }) => (context as string).length,
+  },
+  {
+    uid: "java-string-substring",
+    match: ({ property, context }) => typeof context === "string" && property === "substring",
+    resolve: ({ context, params }) => {
+      const text = context as string;
+      const [begin, end = text.length] = params as number[];
+      if (!Number.isInteger(begin) || !Number.isInteger(end) || begin < 0 || end > text.length || begin > end) {
+        throw new TemplateError(`String index out of range: substring(${params.join(", ")}) of a string of length ${text.length}`);
+      }
+      return text.substring(begin, end);
+    },
+  },
+];
+
 /** Parsed templates: a stack has a handful, and parsing one costs far more than rendering it. */
 const templates = new Map<string, VELOCITY_AST[]>();
 function compiled(template: string): Compile {
   let asts = templates.get(template);
   if (!asts) templates.set(template, (asts = parse(template)));
   // A Compile holds per-render state, so each render gets its own over the shared AST.
-  return new Compile(asts);
+  return new Compile(asts, { customMethodHandlers: javaStringMethods });
 }
 
 /** Renders a mapping template. Unset references render as in API Gateway (`$x` stays literal, `$!x` is empty). */

@@ -1,5 +1,7 @@
 import { sign } from "../../lib/runtime";
-import { ValidationError, WebhookIngress, WebhookIngressProps } from "../../lib";
+import { MAX_MESSAGE_GROUP_ID_LENGTH, ValidationError, WebhookIngress, WebhookIngressProps } from "../../lib";
+import { javaUrlEncode } from "../../lib/local/vtl";
+import { normalizedMessageSchema, orderingKey } from "../../lib/runtime/normalized-message";
 import { messageAttributes, parseQuery, renderMappingTemplate } from "../helpers/vtl";
 import { Synthesized, errorOf, synth } from "./support";
 
@@ -145,13 +147,47 @@ describe("WebhookIngress", () => {
       expect(messageAttributes(all)).toEqual({ "X-Hub-Signature-256": SIGNATURE, "X-Genesys-Org": "org-1", "X-Trace": "t" });
     });
 
-    it("sets the FIFO message group from the ordering key (channel.id:channel.to.id)", () => {
+    it("sets the FIFO message group from the ordering key (channel.id:channel.to.id, URL-encoded)", () => {
       const fifo = requestTemplate(synthIngress({ fifo: true }));
       const params = parseQuery(renderMappingTemplate(fifo, { body: BODY, headers: { "X-Hub-Signature-256": SIGNATURE } }));
-      expect(params.MessageGroupId).toBe("73cb7fb7-c2db-4996-88f3-0a83a4fea1da:customer-42@acme-chat");
+      expect(params.MessageGroupId).toBe("73cb7fb7-c2db-4996-88f3-0a83a4fea1da%3Acustomer-42%40acme-chat");
       expect(params.MessageBody).toBe(BODY);
       const custom = requestTemplate(synthIngress({ fifo: true, orderingKeyPaths: ["$.channel.to.id"] }));
-      expect(parseQuery(renderMappingTemplate(custom, { body: BODY })).MessageGroupId).toBe("customer-42@acme-chat");
+      expect(parseQuery(renderMappingTemplate(custom, { body: BODY })).MessageGroupId).toBe("customer-42%40acme-chat");
+    });
+
+    describe("FIFO message group id", () => {
+      const fifo = requestTemplate(synthIngress({ fifo: true }));
+      const groupOf = (message: unknown, template = fifo) =>
+        parseQuery(renderMappingTemplate(template, { body: JSON.stringify(message), headers: { "X-Hub-Signature-256": SIGNATURE } })).MessageGroupId;
+      const channel = { id: "73cb7fb7-c2db-4996-88f3-0a83a4fea1da", to: { id: "customer-42" }, from: { id: "page-7" } };
+
+      it("equals the runtime's ordering key, URL-encoded, in both directions", () => {
+        for (const direction of ["Outbound", "Inbound", undefined]) {
+          const message = { id: "m1", channel, type: "Text", text: "hi", direction };
+          const expected = javaUrlEncode(orderingKey(normalizedMessageSchema.parse(message)));
+          expect(groupOf(message)).toBe(expected);
+        }
+        expect(groupOf({ id: "m1", channel, direction: "Inbound" })).toBe("73cb7fb7-c2db-4996-88f3-0a83a4fea1da%3Apage-7");
+        expect(groupOf({ id: "m1", channel, direction: "Outbound" })).toBe("73cb7fb7-c2db-4996-88f3-0a83a4fea1da%3Acustomer-42");
+      });
+
+      it("turns an address SQS would refuse (spaces, non-ASCII) into allowed characters", () => {
+        const group = groupOf({ id: "m1", channel: { ...channel, to: { id: "Ana María <ana@example.com>" } } });
+        expect(group).toMatch(/^[\x21-\x7e]+$/);
+        expect(decodeURIComponent(group.replace(/\+/g, " "))).toBe(`${channel.id}:Ana María <ana@example.com>`);
+      });
+
+      it("cuts a key longer than SQS allows to 128 characters", () => {
+        const group = groupOf({ id: "m1", channel: { ...channel, to: { id: "x".repeat(300) } } });
+        expect(group).toHaveLength(MAX_MESSAGE_GROUP_ID_LENGTH);
+        expect(group).toBe(`${channel.id}%3A${"x".repeat(300)}`.slice(0, MAX_MESSAGE_GROUP_ID_LENGTH));
+        expect(groupOf({ id: "m1", channel: { ...channel, to: { id: "x".repeat(89) } } })).toHaveLength(128);
+      });
+
+      it("keeps a group id for a message without channel fields (an empty key part)", () => {
+        expect(groupOf({ id: "m1" })).toBe("%3A");
+      });
     });
   });
 

@@ -1,8 +1,9 @@
 /**
- * A minimal API Gateway mapping-template renderer for tests: velocityjs with the `$input`,
- * `$util` and `$context` objects a REST API integration request sees.
+ * Mapping-template helpers for tests: rendering goes through the emulator's engine
+ * (lib/local/vtl.ts, velocityjs with API Gateway's `$input`, `$util` and `$context`), so the
+ * construct tests and the local run agree on what a template does.
  */
-import { render } from "velocityjs";
+import { renderTemplate } from "../../lib/local/vtl";
 
 export interface VtlRequest {
   /** The raw request body. */
@@ -13,39 +14,9 @@ export interface VtlRequest {
   readonly context?: Readonly<Record<string, unknown>>;
 }
 
-/** Java's URLEncoder.encode (what `$util.urlEncode` runs): space as `+`, `*` `-` `.` `_` kept. */
-export function javaUrlEncode(value: string): string {
-  return encodeURIComponent(value)
-    .replace(/%20/g, "+")
-    .replace(/[!'()~]/g, (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase());
-}
-
-/** Evaluates a dotted JSONPath (`$.a.b`) on a JSON body; "" when absent, as `$input.path` renders. */
-function jsonPath(body: string, expression: string): unknown {
-  let value: unknown;
-  try {
-    value = JSON.parse(body);
-  } catch {
-    return "";
-  }
-  for (const key of expression.replace(/^\$\.?/, "").split(".").filter(Boolean)) {
-    if (value === null || typeof value !== "object") return "";
-    value = (value as Record<string, unknown>)[key];
-  }
-  return value ?? "";
-}
-
-/** Renders a mapping template for one request. */
+/** Renders a mapping template for one request, with the emulator's template engine. */
 export function renderMappingTemplate(template: string, request: VtlRequest): string {
-  const headers = Object.fromEntries(Object.entries(request.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
-  const input = {
-    body: request.body,
-    params: (name: string) => headers[name.toLowerCase()] ?? "",
-    path: (expression: string) => jsonPath(request.body, expression),
-    json: (expression: string) => JSON.stringify(jsonPath(request.body, expression)),
-  };
-  const util = { urlEncode: javaUrlEncode, escapeJavaScript: (s: string) => JSON.stringify(s).slice(1, -1) };
-  return render(template, { input, util, context: { requestId: "test-request-id", ...(request.context ?? {}) } });
+  return renderTemplate(template, { body: request.body, headers: request.headers ?? {}, query: {}, path: {} }, { requestId: "test-request-id", ...(request.context ?? {}) });
 }
 
 /** An SQS Query request (form-encoded) as a map of parameter -> value. */

@@ -5,7 +5,7 @@ import { LOCAL_ACCOUNT_ID, StackResolver } from "../../lib/local/resolver";
 import { createQueues, LOCAL_CREDENTIALS, startSqsServer, type LocalEndpoint } from "../../lib/local/services";
 import { loadStack } from "../../lib/local/stack";
 import { TokenBucket } from "../../lib/local/token-bucket";
-import { escapeJavaScript, javaUrlEncode, renderTemplate } from "../../lib/local/vtl";
+import { TemplateError, escapeJavaScript, javaUrlEncode, renderTemplate } from "../../lib/local/vtl";
 import { sign, SIGNATURE_HEADER } from "../../lib/runtime/signature";
 
 const REGION = "eu-west-1";
@@ -17,6 +17,13 @@ describe("mapping templates", () => {
     expect(out).toBe("[1,2]|x y|sha256=abc|1|aGk=|r-1|");
     expect(javaUrlEncode("a b+c/é!")).toBe("a+b%2Bc%2F%C3%A9%21");
     expect(escapeJavaScript(`say "hi"\n`)).toBe('say \\"hi\\"\\n');
+  });
+
+  it("runs java.lang.String's length() and substring(), bounds checks included", () => {
+    const request = { body: "{}", headers: {}, query: {}, path: {} };
+    expect(renderTemplate(`#set($s = "abcdef")$s.length()|$s.substring(2)|$s.substring(1, 3)`, request, {})).toBe("6|cdef|bc");
+    expect(() => renderTemplate(`#set($s = "abc")$s.substring(0, 128)`, request, {})).toThrow(TemplateError);
+    expect(() => renderTemplate(`#set($s = "abc")$s.substring(2, 1)`, request, {})).toThrow(/String index out of range/);
   });
 
   it("converts the SQS Query XML answer to the JSON API Gateway reads", () => {
