@@ -8,6 +8,7 @@ export * from "./constructs/policy";
 export * from "./constructs/bundle";
 export * from "./constructs/log-retention";
 export * from "./constructs/queue-with-dlq";
+export * from "./constructs/existing-queues";
 export * from "./constructs/webhook-ingress";
 export * from "./constructs/api-gateway-account";
 export * from "./constructs/worker";

@@ -8,7 +8,8 @@
 import { Construct } from "constructs";
 import { Annotations, TerraformStack, Token } from "cdktf";
 import { WebhookIngress, WebhookIngressOptions, validateIngressProps } from "./webhook-ingress";
-import { QueueOptions, QueueWithDlq, validateQueueProps } from "./queue-with-dlq";
+import { PipelineQueues, QueueOptions, QueueWithDlq, validateQueueProps } from "./queue-with-dlq";
+import { ExistingQueues, ExistingQueuesOptions, validateExistingQueues } from "./existing-queues";
 import { GenesysApiOptions, Worker, WorkerOptions, validateWorkerProps } from "./worker";
 import { PipelineTables, PipelineTablesProps, TableRef } from "./pipeline-tables";
 import { PipelineSecrets, PipelineSecretsProps, SigningSecret, validateSecretsProps } from "./pipeline-secrets";
@@ -64,6 +65,21 @@ export interface PipelineTablesOptions extends PipelineTablesProps {
   readonly existing?: { readonly idempotency: TableRef; readonly receipts?: TableRef };
 }
 
+/** The queue option: settings for the queues built here, or existing queues. */
+export interface PipelineQueueOptions extends QueueOptions {
+  /**
+   * An existing main queue and DLQ used instead of creating them (a quarantine queue is still
+   * created unless given). `fifo` and `kmsKeyArn` then describe the existing queues;
+   * `visibilityTimeoutSeconds`, `messageRetentionSeconds`, `contentBasedDeduplication` and
+   * `maxReceiveCount` cannot be set (they configure created queues).
+   * @default none: the three queues are created
+   */
+  readonly existing?: ExistingQueuesOptions;
+}
+
+/** Queue props that configure queues the pipeline creates, so they cannot go with `queue.existing`. */
+const CREATED_QUEUE_ONLY = ["visibilityTimeoutSeconds", "messageRetentionSeconds", "contentBasedDeduplication", "maxReceiveCount"] as const;
+
 /**
  * The Genesys side of a webhook pipeline: an Open Messaging integration whose outbound
  * webhook is the pipeline's ingress URL (the custom domain URL when one is configured) and
@@ -102,8 +118,11 @@ export interface ConsumerPipelineProps {
    * @default a webhook ingress with its defaults
    */
   readonly ingress?: PipelineIngressOptions;
-  /** The queues. @default standard queues, SSE-SQS, maxReceiveCount 10, derived visibility timeout */
-  readonly queue?: QueueOptions;
+  /**
+   * The queues: settings for the queues created here, or `existing` queues.
+   * @default standard queues, SSE-SQS, maxReceiveCount 10, derived visibility timeout
+   */
+  readonly queue?: PipelineQueueOptions;
   /** The tables. @default both tables created, on-demand, PITR on */
   readonly tables?: PipelineTablesOptions;
   /**
@@ -152,7 +171,12 @@ export class ConsumerPipeline extends Construct {
   readonly webhookIngress?: WebhookIngress;
   /** The Event Streams path: integration, partner bus, rule, target (eventStreams pipelines). */
   readonly eventStreams?: GenesysEventStreams;
-  readonly queue: QueueWithDlq;
+  /** The queues in use (created or existing): ARNs, URLs, names, maxReceiveCount, FIFO, key. */
+  readonly queue: PipelineQueues;
+  /** The created queues (escape hatches on the `aws_sqs_queue` resources), unless existing ones were given. */
+  readonly queueWithDlq?: QueueWithDlq;
+  /** The existing queues (and the quarantine queue created for them), with `queue.existing`. */
+  readonly existingQueues?: ExistingQueues;
   readonly worker: Worker;
   /** The tables in use (created or existing). */
   readonly tables: { readonly idempotency: TableRef; readonly receipts?: TableRef };
@@ -193,12 +217,15 @@ export class ConsumerPipeline extends Construct {
       this.tables = { idempotency: this.pipelineTables.idempotency, receipts: this.pipelineTables.receipts };
     }
 
-    this.queue = new QueueWithDlq(this, "queue", {
-      ...common,
-      ...(props.queue ?? {}),
-      consumerTimeoutSeconds: props.worker.timeoutSeconds,
-      consumerBatchingWindowSeconds: props.worker.batchingWindowSeconds,
-    });
+    const { existing: existingQueues, ...queueProps } = props.queue ?? {};
+    const consumer = { consumerTimeoutSeconds: props.worker.timeoutSeconds, consumerBatchingWindowSeconds: props.worker.batchingWindowSeconds };
+    if (existingQueues) {
+      this.existingQueues = new ExistingQueues(this, "queue", { ...common, ...queueProps, ...existingQueues, ...consumer });
+      this.queue = this.existingQueues;
+    } else {
+      this.queueWithDlq = new QueueWithDlq(this, "queue", { ...common, ...queueProps, ...consumer });
+      this.queue = this.queueWithDlq;
+    }
 
     if (ingressOptions.kind === "eventStreams") {
       const { kind: _kind, deadLetterQueue, ...eventOptions } = ingressOptions;
@@ -218,7 +245,7 @@ export class ConsumerPipeline extends Construct {
       this.webhookIngress = new WebhookIngress(this, "ingress", {
         ...common,
         ...webhookOptions,
-        queue: { arn: this.queue.queue.arn, name: this.queue.queue.name },
+        queue: { arn: this.queue.queue.arn, name: this.queue.queue.name, accountId: this.queue.accountId },
         fifo: this.queue.fifo,
         kmsKeyArn: this.queue.kmsKeyArn,
       });
@@ -345,15 +372,19 @@ export class ConsumerPipeline extends Construct {
     if (props.namePrefix !== undefined && !/^[A-Za-z0-9_-]{1,20}$/.test(props.namePrefix)) {
       problems.add("namePrefix", `"${props.namePrefix}" is not a name prefix; use at most 20 letters, digits, - or _.`);
     }
-    const queue = props.queue ?? {};
+    const { existing: existingQueues, ...queue } = props.queue ?? {};
     const fifo = queue.fifo ?? false;
-    problems.addAll(
-      validateQueueProps(
-        { ...queue, consumerTimeoutSeconds: props.worker.timeoutSeconds, consumerBatchingWindowSeconds: props.worker.batchingWindowSeconds },
-        "queue",
-        "worker",
-      ),
-    );
+    const consumer = { consumerTimeoutSeconds: props.worker.timeoutSeconds, consumerBatchingWindowSeconds: props.worker.batchingWindowSeconds };
+    problems.addAll(validateQueueProps({ ...queue, ...consumer }, "queue", "worker"));
+    if (existingQueues) {
+      problems.addAll(validateExistingQueues(existingQueues, { fifo, ...consumer }, "queue.existing", "queue.fifo", "worker"));
+      for (const name of CREATED_QUEUE_ONLY) {
+        if (queue[name] !== undefined) {
+          const instead = name === "maxReceiveCount" || name === "visibilityTimeoutSeconds" ? ` (give the existing queue's value as queue.existing.${name})` : "";
+          problems.add(`queue.${name}`, `configures a queue the pipeline creates, but queue.existing brings existing queues; remove it${instead}.`);
+        }
+      }
+    }
     problems.addAll(validateWorkerProps(props.worker, { fifo }, "worker", "queue"));
     const eventStreams = props.ingress?.kind === "eventStreams";
     if (!eventStreams) problems.addAll(validateIngressProps((props.ingress ?? {}) as WebhookIngressOptions, fifo, "ingress", "queue.fifo"));

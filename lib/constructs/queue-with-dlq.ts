@@ -115,6 +115,88 @@ export interface QueueWithDlqProps extends QueueOptions {
 /** Which of the three queues a statement goes to. */
 export type QueueRole = "queue" | "dlq" | "quarantine";
 
+/** A queue by reference: its URL (API calls, the contract) and ARN (IAM). */
+export interface QueueRef {
+  readonly url: string;
+  readonly arn: string;
+}
+
+/** A queue by reference with its name (the `QueueName` dimension of its metrics, the ingress URI). */
+export interface NamedQueueRef extends QueueRef {
+  readonly name: string;
+}
+
+/**
+ * The three queues of a pipeline and the facts the other parts need of them: created here
+ * ({@link QueueWithDlq}) or brought in (`ExistingQueues`).
+ */
+export interface PipelineQueues {
+  readonly queue: NamedQueueRef;
+  readonly dlq: NamedQueueRef;
+  readonly quarantineQueue: NamedQueueRef;
+  /** The main queue's redrive `maxReceiveCount` (the worker dead-letters on the last receive). */
+  readonly maxReceiveCount: number;
+  /** The main queue's visibility timeout, seconds, when known. */
+  readonly visibilityTimeoutSeconds?: number;
+  readonly fifo: boolean;
+  /** The customer KMS key encrypting the queues, if any. */
+  readonly kmsKeyArn?: string;
+  /** The AWS account owning the main queue, when it is not necessarily the stack's (existing queues). */
+  readonly accountId?: string;
+  /** Adds a statement to the resource policy of one of the queues (default: the main queue). */
+  addToResourcePolicy(statement: PolicyStatement, target?: QueueRole): void;
+}
+
+/** The server-side encryption settings of a queue: SSE-SQS, or the customer KMS key given. */
+export function queueEncryption(props: Pick<QueueOptions, "kmsKeyArn" | "kmsDataKeyReusePeriodSeconds">) {
+  return props.kmsKeyArn
+    ? {
+        kmsMasterKeyId: props.kmsKeyArn,
+        kmsDataKeyReusePeriodSeconds: props.kmsDataKeyReusePeriodSeconds ?? QUEUE_DEFAULTS.kmsDataKeyReusePeriodSeconds,
+      }
+    : { sqsManagedSseEnabled: true };
+}
+
+/** The statement every queue policy of this library starts with: deny any request not made over TLS. */
+export function denyInsecureTransport(queueArn: string): PolicyStatement {
+  return {
+    Sid: "DenyInsecureTransport",
+    Effect: "Deny",
+    Principal: "*",
+    Action: "sqs:*",
+    Resource: queueArn,
+    Condition: { Bool: { "aws:SecureTransport": "false" } },
+  };
+}
+
+/**
+ * One queue policy per queue, rendered at synth from the statements gathered so far (a TLS-only
+ * deny first), so constructs added later can still append statements.
+ */
+export class QueuePolicies {
+  private readonly statements = new Map<QueueRole, PolicyStatement[]>();
+
+  /** Creates the policy of `queue` under `scope`, starting with the TLS-only deny. */
+  attach(scope: Construct, id: string, role: QueueRole, queue: { readonly arn: string; readonly url: string }): SqsQueuePolicy {
+    const statements = [denyInsecureTransport(queue.arn)];
+    this.statements.set(role, statements);
+    return new SqsQueuePolicy(scope, id, { queueUrl: queue.url, policy: Lazy.stringValue({ produce: () => policyDocument(statements) }) });
+  }
+
+  /** True when the policy of `role` is managed here. */
+  has(role: QueueRole): boolean {
+    return this.statements.has(role);
+  }
+
+  /** Appends a statement to the policy of `role`; false when that policy is not managed here. */
+  add(statement: PolicyStatement, role: QueueRole): boolean {
+    const statements = this.statements.get(role);
+    if (!statements) return false;
+    statements.push(statement);
+    return true;
+  }
+}
+
 function range(problems: Problems, prop: string, value: number | undefined, min: number, max: number, unit: string, integer = true): void {
   if (!isLiteralNumber(value)) return;
   if (value < min || value > max || (integer && !Number.isInteger(value))) {
@@ -170,7 +252,7 @@ export function validateQueueProps(props: QueueWithDlqProps, prefix?: string, co
  *   policy, owned here, starting with a statement denying any request not made over TLS.
  *   Add statements with {@link QueueWithDlq.addToResourcePolicy}.
  */
-export class QueueWithDlq extends Construct {
+export class QueueWithDlq extends Construct implements PipelineQueues {
   readonly queue: SqsQueue;
   readonly dlq: SqsQueue;
   readonly quarantineQueue: SqsQueue;
@@ -182,7 +264,7 @@ export class QueueWithDlq extends Construct {
   readonly fifo: boolean;
   /** The customer KMS key, when one encrypts the queues. */
   readonly kmsKeyArn?: string;
-  private readonly statements: Record<QueueRole, PolicyStatement[]> = { queue: [], dlq: [], quarantine: [] };
+  private readonly policyStatements = new QueuePolicies();
 
   constructor(scope: Construct, id: string, props: QueueWithDlqProps = {}) {
     super(scope, id);
@@ -200,12 +282,7 @@ export class QueueWithDlq extends Construct {
       );
     this.kmsKeyArn = props.kmsKeyArn;
 
-    const encryption = props.kmsKeyArn
-      ? {
-          kmsMasterKeyId: props.kmsKeyArn,
-          kmsDataKeyReusePeriodSeconds: props.kmsDataKeyReusePeriodSeconds ?? QUEUE_DEFAULTS.kmsDataKeyReusePeriodSeconds,
-        }
-      : { sqsManagedSseEnabled: true };
+    const encryption = queueEncryption(props);
     const fifo = this.fifo
       ? { fifoQueue: true, contentBasedDeduplication: props.contentBasedDeduplication ?? true }
       : {};
@@ -245,19 +322,7 @@ export class QueueWithDlq extends Construct {
     const queues: Record<QueueRole, SqsQueue> = { queue: this.queue, dlq: this.dlq, quarantine: this.quarantineQueue };
     const policies = {} as Record<QueueRole, SqsQueuePolicy>;
     for (const role of Object.keys(queues) as QueueRole[]) {
-      const q = queues[role];
-      this.statements[role].push({
-        Sid: "DenyInsecureTransport",
-        Effect: "Deny",
-        Principal: "*",
-        Action: "sqs:*",
-        Resource: q.arn,
-        Condition: { Bool: { "aws:SecureTransport": "false" } },
-      });
-      policies[role] = new SqsQueuePolicy(this, `${role}-policy`, {
-        queueUrl: q.url,
-        policy: Lazy.stringValue({ produce: () => policyDocument(this.statements[role]) }),
-      });
+      policies[role] = this.policyStatements.attach(this, `${role}-policy`, role, queues[role]);
     }
     this.policies = policies;
   }
@@ -267,7 +332,7 @@ export class QueueWithDlq extends Construct {
    * the EventBridge rule's `sqs:SendMessage` allow. Statements are rendered at synth.
    */
   addToResourcePolicy(statement: PolicyStatement, target: QueueRole = "queue"): void {
-    this.statements[target].push(statement);
+    this.policyStatements.add(statement, target);
   }
 
   /** The ARNs of the three queues. */

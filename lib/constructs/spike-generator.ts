@@ -23,6 +23,7 @@ import { Problems, isLiteralNumber } from "./errors";
 import { DEFAULT_LOG_RETENTION_DAYS, checkLogRetention } from "./log-retention";
 import { NAME_LIMITS, physicalName } from "./naming";
 import { PolicyStatement, assumeRolePolicy, policyDocument } from "./policy";
+import type { QueueRef } from "./queue-with-dlq";
 
 /** SpikeGenerator defaults, one place. */
 export const SPIKE_GENERATOR_DEFAULTS = {
@@ -37,12 +38,6 @@ export const SPIKE_GENERATOR_DEFAULTS = {
   timeoutSeconds: 900,
   logRetentionDays: DEFAULT_LOG_RETENTION_DAYS,
 } as const;
-
-/** A queue the generator reads: its URL (contract) and ARN (IAM). */
-export interface QueueRef {
-  readonly url: string;
-  readonly arn: string;
-}
 
 export interface SpikeGeneratorProps {
   /** The ingress URL the spike is sent to, e.g. `pipeline.ingress.url` (a token is fine). */

@@ -113,6 +113,15 @@ export interface WebhookIngressOptions {
    * `WebhookIngress.domainName.regionalDomainName`.
    * @default none
    */
+  /**
+   * An existing REST API to add the webhook to, instead of creating one. The ingress adds its
+   * path (which must not exist in that API yet), the POST method, the validator, the SQS
+   * integration, and its own deployment and stage (`stageName`, which must not exist either):
+   * a deployment snapshots the whole API, so the other resources of the API are served on
+   * this stage too. Throttling, access logs, WAF and the custom domain apply to this stage.
+   * @default none: a REST API is created
+   */
+  readonly existingApi?: ExistingRestApi;
   readonly customDomain?: {
     /** The domain name, e.g. `hooks.example.com`. */
     readonly domainName: string;
@@ -123,9 +132,22 @@ export interface WebhookIngressOptions {
   };
 }
 
+/** An existing REST API given to the ingress (e.g. the attributes of `DataAwsApiGatewayRestApi`). */
+export interface ExistingRestApi {
+  /** The REST API id. */
+  readonly id: string;
+  /** The id of its root resource (`/`): the webhook path is added under it. */
+  readonly rootResourceId: string;
+  /** Its name: the `ApiName` dimension of its CloudWatch metrics (the 4XX/5XX alarms). */
+  readonly name: string;
+}
+
 export interface WebhookIngressProps extends WebhookIngressOptions {
-  /** The queue messages are sent to (literal `name` needed in the integration URI). */
-  readonly queue: { readonly arn: string; readonly name: string };
+  /**
+   * The queue messages are sent to: its ARN (the role's policy), name and owning account (the
+   * integration URI; the account defaults to the stack's).
+   */
+  readonly queue: { readonly arn: string; readonly name: string; readonly accountId?: string };
   /** True when the queue is FIFO (the template then sets MessageGroupId). @default false */
   readonly fifo?: boolean;
   /** The queue's customer KMS key, if any (the integration role may use it). @default none */
@@ -183,6 +205,11 @@ export function validateIngressProps(props: WebhookIngressOptions, fifo: boolean
     }
   }
   checkLogRetention(problems, p("accessLogRetentionDays"), props.accessLogRetentionDays);
+  if (props.existingApi) {
+    for (const field of ["id", "rootResourceId", "name"] as const) {
+      if (!props.existingApi[field]) problems.add(p(`existingApi.${field}`), "is required; give the existing REST API's id, rootResourceId and name (e.g. from DataAwsApiGatewayRestApi).");
+    }
+  }
   if (props.customDomain && (!props.customDomain.domainName || !props.customDomain.certificateArn)) {
     problems.add(p("customDomain"), "needs both domainName and certificateArn; set both or remove customDomain.");
   }
@@ -252,7 +279,10 @@ export const ACCEPTED_RESPONSE_TEMPLATE = `{"messageId":"$input.path('$.SendMess
 
 /** The API Gateway REST API, its POST resource, SQS integration, stage, logs and role. */
 export class WebhookIngress extends Construct {
-  readonly restApi: ApiGatewayRestApi;
+  /** The REST API created here, unless `existingApi` was given. */
+  readonly restApi?: ApiGatewayRestApi;
+  /** The id of the REST API in use (created or existing). */
+  readonly restApiId: string;
   readonly resource: ApiGatewayResource;
   readonly method: ApiGatewayMethod;
   readonly integration: ApiGatewayIntegration;
@@ -272,7 +302,7 @@ export class WebhookIngress extends Construct {
   readonly urlOutput: TerraformOutput;
   /** The request template as API Gateway runs it (unescaped VTL). */
   readonly requestTemplate: string;
-  /** The API name (a literal), the `ApiName` dimension of its metrics. */
+  /** The API name (a literal unless an existing API's name is a reference), the `ApiName` dimension of its metrics. */
   readonly apiName: string;
   readonly stageName: string;
   readonly path: string;
@@ -286,7 +316,7 @@ export class WebhookIngress extends Construct {
     const tags = props.tags ? { ...props.tags } : undefined;
     this.path = props.path ?? INGRESS_DEFAULTS.path;
     this.stageName = props.stageName ?? INGRESS_DEFAULTS.stageName;
-    this.apiName = physicalName(this, { prefix: props.namePrefix, suffix: "api", maxLength: NAME_LIMITS.apiGatewayRestApi });
+    this.apiName = props.existingApi?.name ?? physicalName(this, { prefix: props.namePrefix, suffix: "api", maxLength: NAME_LIMITS.apiGatewayRestApi });
     this.requestTemplate = webhookRequestTemplate({ extraHeaders: props.extraHeaders, fifo: props.fifo, orderingKeyPaths: props.orderingKeyPaths });
 
     const region = new DataAwsRegion(this, "region");
@@ -303,28 +333,37 @@ export class WebhookIngress extends Construct {
     }
     const rolePolicy = new IamRolePolicy(this, "role-policy", { role: this.role.id, name: "send-to-queue", policy: policyDocument(statements) });
 
-    this.restApi = new ApiGatewayRestApi(this, "api", {
-      name: this.apiName,
-      description: `Genesys Cloud webhook ingress of ${this.node.path}`,
-      endpointConfiguration: { types: ["REGIONAL"] },
-      tags,
-    });
-    let parentId = this.restApi.rootResourceId;
+    let parentId: string;
+    if (props.existingApi) {
+      this.restApiId = props.existingApi.id;
+      parentId = props.existingApi.rootResourceId;
+    } else {
+      this.restApi = new ApiGatewayRestApi(this, "api", {
+        name: this.apiName,
+        description: `Genesys Cloud webhook ingress of ${this.node.path}`,
+        endpointConfiguration: { types: ["REGIONAL"] },
+        tags,
+      });
+      this.restApiId = this.restApi.id;
+      parentId = this.restApi.rootResourceId;
+    }
+    const restApiId = this.restApiId;
     let resource: ApiGatewayResource | undefined;
     this.path.split("/").forEach((segment, i) => {
-      resource = new ApiGatewayResource(this, i === 0 ? "resource" : `resource-${i}`, { restApiId: this.restApi.id, parentId, pathPart: segment });
+      resource = new ApiGatewayResource(this, i === 0 ? "resource" : `resource-${i}`, { restApiId, parentId, pathPart: segment });
       parentId = resource.id;
     });
     this.resource = resource as ApiGatewayResource;
 
     this.requestValidator = new ApiGatewayRequestValidator(this, "validator", {
-      restApiId: this.restApi.id,
-      name: "require-signature-header",
+      restApiId,
+      // In a shared API, name the validator after this ingress so its purpose stays clear.
+      name: props.existingApi ? physicalName(this, { prefix: props.namePrefix, suffix: "require-signature-header", maxLength: 255 }) : "require-signature-header",
       validateRequestParameters: true,
       validateRequestBody: false,
     });
     this.method = new ApiGatewayMethod(this, "post", {
-      restApiId: this.restApi.id,
+      restApiId,
       resourceId: this.resource.id,
       httpMethod: "POST",
       // The signature (verified by the worker) is the authentication; the validator rejects requests without it.
@@ -334,12 +373,12 @@ export class WebhookIngress extends Construct {
     });
     const escapedTemplate = escapeTerraformTemplate(this.requestTemplate);
     this.integration = new ApiGatewayIntegration(this, "sqs", {
-      restApiId: this.restApi.id,
+      restApiId,
       resourceId: this.resource.id,
       httpMethod: this.method.httpMethod,
       type: "AWS",
       integrationHttpMethod: "POST",
-      uri: `arn:aws:apigateway:${region.region}:sqs:path/${account.accountId}/${props.queue.name}`,
+      uri: `arn:aws:apigateway:${region.region}:sqs:path/${props.queue.accountId ?? account.accountId}/${props.queue.name}`,
       credentials: this.role.arn,
       passthroughBehavior: "NEVER",
       requestParameters: { "integration.request.header.Content-Type": "'application/x-www-form-urlencoded'" },
@@ -349,7 +388,7 @@ export class WebhookIngress extends Construct {
     const responses: ApiGatewayIntegrationResponse[] = [];
     const respond = (key: string, statusCode: string, selectionPattern: string | undefined, body: string) => {
       const methodResponse = new ApiGatewayMethodResponse(this, `response-${key}`, {
-        restApiId: this.restApi.id,
+        restApiId,
         resourceId: this.resource.id,
         httpMethod: this.method.httpMethod,
         statusCode,
@@ -357,7 +396,7 @@ export class WebhookIngress extends Construct {
       });
       responses.push(
         new ApiGatewayIntegrationResponse(this, `integration-response-${key}`, {
-          restApiId: this.restApi.id,
+          restApiId,
           resourceId: this.resource.id,
           httpMethod: this.method.httpMethod,
           statusCode,
@@ -385,7 +424,7 @@ export class WebhookIngress extends Construct {
       )
       .digest("hex");
     this.deployment = new ApiGatewayDeployment(this, "deployment", {
-      restApiId: this.restApi.id,
+      restApiId,
       triggers: { redeployment: fingerprint },
       lifecycle: { createBeforeDestroy: true },
       dependsOn: [this.method, this.integration, ...responses],
@@ -398,7 +437,7 @@ export class WebhookIngress extends Construct {
       tags,
     });
     this.stage = new ApiGatewayStage(this, "stage", {
-      restApiId: this.restApi.id,
+      restApiId,
       deploymentId: this.deployment.id,
       stageName: this.stageName,
       xrayTracingEnabled: props.tracing ?? INGRESS_DEFAULTS.tracing,
@@ -420,7 +459,7 @@ export class WebhookIngress extends Construct {
       tags,
     });
     this.methodSettings = new ApiGatewayMethodSettings(this, "throttling", {
-      restApiId: this.restApi.id,
+      restApiId,
       stageName: this.stage.stageName,
       methodPath: "*/*",
       settings: {
@@ -441,7 +480,7 @@ export class WebhookIngress extends Construct {
         tags,
       });
       new ApiGatewayBasePathMapping(this, "domain-mapping", {
-        apiId: this.restApi.id,
+        apiId: restApiId,
         stageName: this.stage.stageName,
         domainName: this.domainName.domainName,
         basePath: props.customDomain.basePath,

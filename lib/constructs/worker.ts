@@ -5,6 +5,7 @@
  * the shared contract (`workerEnvironment`).
  */
 import { Construct } from "constructs";
+import { Annotations, Token } from "cdktf";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
@@ -137,6 +138,38 @@ export interface WorkerOptions {
   readonly environment?: Readonly<Record<string, string>>;
   /** Bundling options (external modules, define, minify). @default esbuild defaults of {@link bundleFunction} */
   readonly bundling?: Omit<BundleProps, "entry">;
+  /**
+   * An existing IAM role for the function instead of a created one (e.g. a role your
+   * platform team provisions with a permissions boundary). It must trust
+   * `lambda.amazonaws.com`.
+   * @default a role created here, with exactly the permissions the worker needs
+   */
+  readonly existingRole?: ExistingRole;
+}
+
+/** An existing IAM role given to the worker. */
+export interface ExistingRole {
+  /** The role's ARN. */
+  readonly arn: string;
+  /**
+   * The role's name. Needed to attach the policies when the ARN is a Terraform reference.
+   * @default the last part of a literal ARN
+   */
+  readonly name?: string;
+  /**
+   * Attach the worker's least-privilege inline policy (and the VPC or X-Ray managed policies
+   * when those are on) to the role. With `false` nothing is attached: the role must already
+   * allow what `Worker.policyDocument` lists (synth notes it).
+   * @default true
+   */
+  readonly attachPolicies?: boolean;
+}
+
+const IAM_ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/(?:[\x21-\x7e]*\/)?([\w+=,.@-]{1,64})$/;
+
+/** The name of a role from its literal ARN (`arn:aws:iam::<account>:role/<path>/<name>`), if it is one. */
+export function roleNameFromArn(arn: string): string | undefined {
+  return IAM_ROLE_ARN.exec(arn)?.[1];
 }
 
 /** Settings of the Genesys Cloud API the worker calls (written to the contract). */
@@ -244,14 +277,34 @@ export function validateWorkerProps(
   if (props.vpc && (!props.vpc.subnetIds.length || !props.vpc.securityGroupIds.length)) {
     problems.add(p("vpc"), "needs at least one subnet id and one security group id; set both or remove vpc.");
   }
+  const role = props.existingRole;
+  if (role) {
+    if (!role.arn) problems.add(p("existingRole.arn"), "is required; give the ARN of the role the function runs as.");
+    else if (!Token.isUnresolved(role.arn) && !roleNameFromArn(role.arn)) {
+      problems.add(p("existingRole.arn"), `"${role.arn}" is not an IAM role ARN; use arn:aws:iam::<account>:role/<name>.`);
+    } else if (Token.isUnresolved(role.arn) && role.attachPolicies !== false && !role.name) {
+      problems.add(p("existingRole.name"), "is required when existingRole.arn is a Terraform reference and the policies are attached; give the role's name (e.g. DataAwsIamRole.name), or attachPolicies: false.");
+    }
+    if (role.name !== undefined && !Token.isUnresolved(role.name) && !/^[\w+=,.@-]{1,64}$/.test(role.name)) {
+      problems.add(p("existingRole.name"), `"${role.name}" is not an IAM role name; use up to 64 letters, digits and +=,.@_-.`);
+    }
+  }
   return [...problems.items];
 }
 
 /** The worker Lambda, its role, log group and event source mapping. */
 export class Worker extends Construct {
   readonly function: LambdaFunction;
-  readonly role: IamRole;
-  readonly rolePolicy: IamRolePolicy;
+  /** The role created here, unless `existingRole` was given. */
+  readonly role?: IamRole;
+  /** The ARN of the role the function runs as (created or existing). */
+  readonly roleArn: string;
+  /** The least-privilege inline policy, unless an existing role's policies are not attached. */
+  readonly rolePolicy?: IamRolePolicy;
+  /** The least-privilege policy the function needs, as an IAM policy document (JSON). */
+  readonly policyDocument: string;
+  /** The AWS managed policies the function needs (VPC access, X-Ray), by ARN. */
+  readonly managedPolicyArns: readonly string[];
   readonly logGroup: CloudwatchLogGroup;
   readonly eventSourceMapping: LambdaEventSourceMapping;
   readonly bundle: BundledFunction;
@@ -290,11 +343,19 @@ export class Worker extends Construct {
       tags,
     });
 
-    this.role = new IamRole(this, "role", {
-      name: physicalName(this, { prefix: props.namePrefix, suffix: "role", maxLength: NAME_LIMITS.iamRole, allowed: /[A-Za-z0-9_+=,.@-]/ }),
-      assumeRolePolicy: assumeRolePolicy("lambda.amazonaws.com"),
-      tags,
-    });
+    let roleName: string | undefined;
+    if (props.existingRole) {
+      this.roleArn = props.existingRole.arn;
+      if (props.existingRole.attachPolicies !== false) roleName = props.existingRole.name ?? roleNameFromArn(props.existingRole.arn);
+    } else {
+      this.role = new IamRole(this, "role", {
+        name: physicalName(this, { prefix: props.namePrefix, suffix: "role", maxLength: NAME_LIMITS.iamRole, allowed: /[A-Za-z0-9_+=,.@-]/ }),
+        assumeRolePolicy: assumeRolePolicy("lambda.amazonaws.com"),
+        tags,
+      });
+      this.roleArn = this.role.arn;
+      roleName = this.role.id;
+    }
 
     const statements: PolicyStatement[] = [
       { Sid: "Logs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: [`${this.logGroup.arn}:*`] },
@@ -323,14 +384,23 @@ export class Worker extends Construct {
     if (keys.length) {
       statements.push({ Sid: "UseKeys", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: [...new Set(keys)] });
     }
-    this.rolePolicy = new IamRolePolicy(this, "policy", { role: this.role.id, name: "worker", policy: policyDocument(statements) });
+    this.policyDocument = policyDocument(statements);
+    const managed: Array<[string, string]> = [];
+    if (props.vpc) managed.push(["vpc-access", "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"]);
+    if (props.tracing === "Active") managed.push(["xray", "arn:aws:iam::aws:policy/AWSXRayDaemonWriteAccess"]);
+    this.managedPolicyArns = managed.map(([, arn]) => arn);
     const attachments: IamRolePolicyAttachment[] = [];
-    if (props.vpc) {
-      attachments.push(new IamRolePolicyAttachment(this, "vpc-access", { role: this.role.name, policyArn: "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole" }));
+    if (roleName !== undefined) {
+      // An existing role may serve several workers: their inline policies need distinct names.
+      const policyName = this.role ? "worker" : physicalName(this, { suffix: "worker", maxLength: 128, allowed: /[\w+=,.@-]/ });
+      this.rolePolicy = new IamRolePolicy(this, "policy", { role: roleName, name: policyName, policy: this.policyDocument });
+      for (const [id, policyArn] of managed) attachments.push(new IamRolePolicyAttachment(this, id, { role: this.role ? this.role.name : roleName, policyArn }));
+    } else {
+      Annotations.of(this).addInfo(
+        `existingRole.attachPolicies is false: the role ${this.roleArn} must allow ${this.policyDocument}${managed.length ? ` and have ${this.managedPolicyArns.join(", ")} attached` : ""}.`,
+      );
     }
-    if (props.tracing === "Active") {
-      attachments.push(new IamRolePolicyAttachment(this, "xray", { role: this.role.name, policyArn: "arn:aws:iam::aws:policy/AWSXRayDaemonWriteAccess" }));
-    }
+    const permissions = this.rolePolicy ? [this.rolePolicy, ...attachments] : [];
 
     const environment = {
       ...(props.environment ?? {}),
@@ -361,7 +431,7 @@ export class Worker extends Construct {
     this.function = new LambdaFunction(this, "function", {
       functionName: this.functionName,
       description: `Consumer worker of ${this.node.path}`,
-      role: this.role.arn,
+      role: this.roleArn,
       runtime: props.runtime ?? WORKER_DEFAULTS.runtime,
       handler: `index.${props.handler ?? WORKER_DEFAULTS.handler}`,
       filename: this.bundle.asset.path,
@@ -374,7 +444,7 @@ export class Worker extends Construct {
       tracingConfig: { mode: props.tracing ?? WORKER_DEFAULTS.tracing },
       vpcConfig: props.vpc ? { subnetIds: props.vpc.subnetIds, securityGroupIds: props.vpc.securityGroupIds } : undefined,
       loggingConfig: { logFormat: "JSON", logGroup: this.logGroup.name },
-      dependsOn: [this.rolePolicy, ...attachments],
+      dependsOn: permissions.length ? permissions : undefined,
       tags,
     });
 
@@ -386,7 +456,7 @@ export class Worker extends Construct {
       scalingConfig: { maximumConcurrency: this.maxConcurrency },
       functionResponseTypes: ["ReportBatchItemFailures"],
       // Lambda checks the role's queue permissions when the mapping is created.
-      dependsOn: [this.rolePolicy],
+      dependsOn: this.rolePolicy ? [this.rolePolicy] : undefined,
       tags,
     });
   }

@@ -9,6 +9,7 @@
  *
  * `npm run test:e2e -- truthfulness` (RELIABILITY_UPDATE_DOCS=1 to refresh the README's Reliability section).
  */
+import type { ConsumerPipeline, QueueWithDlq } from "../../lib";
 import type { SpikeProfileInput } from "../../lib/runtime/loadgen/profile";
 import type { DeliveryResult } from "../../lib/runtime/loadgen/reconcile";
 import { runCase, type CaseOutcome } from "./helpers/run-case";
@@ -31,6 +32,12 @@ const QUEUE = { maxReceiveCount: 5 };
  * throttle faults with Retry-After 5 s, 2% transient faults, 0.5% poison; every accepted
  * message must be accounted for within 45 s of the last send.
  */
+/** The pipeline's created queues, for escape hatches on the `aws_sqs_queue` resources. */
+function createdQueues(pipeline: ConsumerPipeline): QueueWithDlq {
+  if (!pipeline.queueWithDlq) throw new Error(`${pipeline.node.path} uses existing queues; the variants need created ones`);
+  return pipeline.queueWithDlq;
+}
+
 function profile(extra: Partial<SpikeProfileInput> = {}): SpikeProfileInput {
   return {
     name: "truthfulness",
@@ -78,13 +85,13 @@ const VARIANTS: Variant[] = [
     defect: "queue without a DLQ (addOverride removes the redrive policy)",
     expected: "FAIL",
     reason: /DLQ|dead-letter queue|redrive/i,
-    variant: { worker: WORKER, queue: QUEUE, escapeHatches: (p) => p.queue.queue.addOverride("redrive_policy", undefined) },
+    variant: { worker: WORKER, queue: QUEUE, escapeHatches: (p) => createdQueues(p).queue.addOverride("redrive_policy", undefined) },
   },
   {
     defect: "visibility timeout (1 s, addOverride) shorter than the processing time (1 s of work)",
     expected: "FAIL",
     reason: /duplicate/,
-    variant: { worker: WORKER, queue: QUEUE, escapeHatches: (p) => p.queue.queue.addOverride("visibility_timeout_seconds", 1) },
+    variant: { worker: WORKER, queue: QUEUE, escapeHatches: (p) => createdQueues(p).queue.addOverride("visibility_timeout_seconds", 1) },
   },
   {
     defect: "ingress throttle (20/s) far below the spike (150/s), generator retries disabled",
