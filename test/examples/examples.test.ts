@@ -4,7 +4,7 @@ import * as path from "node:path";
 import { Testing } from "cdktf";
 import { DemoStack } from "../../examples/basic";
 import { LOADGEN_CONTRACT, WORKER_CONTRACT } from "../../lib/runtime";
-import { resources, synthBasic, synthComposed, synthEventStreams, synthNightlySpike } from "./synth-examples";
+import { resources, synthBasic, synthComposed, synthEventStreams, synthExisting, synthNightlySpike } from "./synth-examples";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 
@@ -124,6 +124,32 @@ describe("examples/composed (two pipelines, one in a team's construct tree)", ()
     expect(stack.supportDesk.inbox.queue.fifo).toBe(true);
     expect(stack.supportDesk.inbox.ingress.requestTemplate).toContain("MessageGroupId");
     expect(stack.supportDesk.inbox.ingress.requestTemplate).toContain("X-Genesys-Org");
+  });
+});
+
+describe("examples/existing (queues, role and REST API that already exist)", () => {
+  const { json } = synthExisting();
+
+  it("looks the existing resources up and creates none of them", () => {
+    expect(Object.keys(json.data.aws_sqs_queue)).toEqual(["inbound", "inbound-dlq"]);
+    expect(Object.keys(json.data.aws_iam_role)).toEqual(["worker-role"]);
+    expect(Object.keys(json.data.aws_api_gateway_rest_api)).toEqual(["shared-api"]);
+    expect(resources(json, "aws_api_gateway_rest_api")).toHaveLength(0);
+    expect(resources(json, "aws_sqs_queue").map(([, q]) => q.name)).toEqual([expect.stringMatching(/^orders-queue-quarantine-/)]);
+    expect(resources(json, "aws_iam_role").map(([, r]) => JSON.parse(r.assume_role_policy).Statement[0].Principal.Service)).toEqual(["apigateway.amazonaws.com"]);
+  });
+
+  it("wires the pipeline's own parts to them", () => {
+    const [, fn] = resources(json, "aws_lambda_function")[0];
+    expect(fn.role).toBe("${data.aws_iam_role.worker-role.arn}");
+    expect(fn.environment.variables[WORKER_CONTRACT.queueUrl.env]).toBe("${data.aws_sqs_queue.inbound.url}");
+    expect(fn.environment.variables[WORKER_CONTRACT.maxReceiveCount.env]).toBe("10");
+    expect(resources(json, "aws_lambda_event_source_mapping")[0][1].event_source_arn).toBe("${data.aws_sqs_queue.inbound.arn}");
+    const workerPolicy = resources(json, "aws_iam_role_policy").find(([, p]) => p.role === "${data.aws_iam_role.worker-role.name}");
+    expect(workerPolicy).toBeDefined();
+    expect(resources(json, "aws_api_gateway_resource")[0][1]).toMatchObject({ rest_api_id: "${data.aws_api_gateway_rest_api.shared-api.id}", parent_id: "${data.aws_api_gateway_rest_api.shared-api.root_resource_id}", path_part: "orders" });
+    expect(resources(json, "aws_api_gateway_stage")[0][1].stage_name).toBe("orders");
+    expect(json.output["webhook-url"].value).toMatch(/\.invoke_url\}\/orders$/);
   });
 });
 

@@ -5,6 +5,7 @@ import { DemoStack } from "../../examples/basic";
 import { ComposedStack } from "../../examples/composed";
 import { EventStreamsPipelineStack } from "../../examples/event-streams/stack";
 import { NightlySpikePipelineStack } from "../../examples/nightly-spike/pipeline-stack";
+import { ExistingResourcesStack } from "../../examples/existing/stack";
 
 export type TfJson = Record<string, any>;
 
@@ -12,6 +13,7 @@ let basic: { stack: DemoStack; json: TfJson } | undefined;
 let composed: { stack: ComposedStack; json: TfJson } | undefined;
 let eventStreams: { stack: EventStreamsPipelineStack; json: TfJson } | undefined;
 let nightlySpike: { stack: NightlySpikePipelineStack; json: TfJson } | undefined;
+let existing: { stack: ExistingResourcesStack; json: TfJson } | undefined;
 
 export function synthBasic() {
   if (!basic) {
@@ -43,6 +45,14 @@ export function synthNightlySpike() {
     nightlySpike = { stack, json: JSON.parse(Testing.synth(stack, true)) };
   }
   return nightlySpike;
+}
+
+export function synthExisting() {
+  if (!existing) {
+    const stack = new ExistingResourcesStack(Testing.app(), "existing");
+    existing = { stack, json: JSON.parse(Testing.synth(stack, true)) };
+  }
+  return existing;
 }
 
 /** Every resource config of a type. */
