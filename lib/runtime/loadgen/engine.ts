@@ -6,12 +6,13 @@
  * a per-run retry budget), and measured from its planned send time.
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import { buildSyntheticRequest } from "./message";
+import { SIGNATURE_HEADER } from "../signature";
+import { SyntheticMessageFactory } from "./message";
 import { fullJitter, parseRetryAfter } from "../backoff";
 import { RetryBudget } from "./retry-budget";
 import { encodeHistogram, newHistogram, recordMs } from "./histogram";
 import { planArrivals, type SpikeProfile } from "./profile";
-import { TargetClient } from "./sender";
+import { TargetClient, type AttemptResult } from "./sender";
 
 /** Ingress-side counts. Message counts unless the name says attempts or responses. */
 export interface IngressCounts {
@@ -154,8 +155,10 @@ export async function runIngress(options: IngressOptions): Promise<IngressPart> 
     successRefund: retry.successRefund,
   });
   const client = new TargetClient(options.targetUrl, profile.sending);
+  const factory = new SyntheticMessageFactory({ runId, profile, secret, integrationId: options.integrationId });
   let inFlight = 0;
-  const pending = new Set<Promise<void>>();
+  /** Resolves the wait for the last in-flight message once inFlight drops to 0. */
+  let drained: (() => void) | undefined;
 
   const fail = (seq: number, at: number, why: string) => {
     counts.failed++;
@@ -164,21 +167,46 @@ export async function runIngress(options: IngressOptions): Promise<IngressPart> 
     if (failureSamples.length < 20) failureSamples.push(`seq ${seq}: ${why}`);
   };
 
-  const deliver = async (seq: number, plannedPerf: number): Promise<void> => {
-    const request = buildSyntheticRequest({
-      runId,
-      seq,
-      plannedSendMs: startMs + plan[seq],
-      profile,
-      secret,
-      integrationId: options.integrationId,
-    });
+  /**
+   * One message's attempts, as callbacks (no promise per attempt): the same prepared bytes
+   * on every attempt, the retry delay from Retry-After or full jitter, the budget paid per retry.
+   */
+  const deliver = (seq: number, plannedPerf: number): void => {
+    let finished = false;
+    const finish = () => {
+      if (finished) return;
+      finished = true;
+      inFlight--;
+      if (inFlight === 0 && drained) drained();
+    };
+    let attempt = 0;
     let paid = 0;
-    for (let attempt = 1; ; attempt++) {
+    let request: ReturnType<TargetClient["prepare"]>;
+    const send = () => {
+      attempt++;
       counts.attempts++;
       if (attempt > 1) counts.retries++;
       bump(timeline.attempted, secondOf(performance.now()));
-      const result = await client.send(request.body, request.headers);
+      client.dispatch(request, onResult);
+    };
+    const retryLater = () => {
+      try {
+        send();
+      } catch (error) {
+        fail(seq, performance.now(), `internal error: ${(error as Error).message}`);
+        finish();
+      }
+    };
+    const onResult = (result: AttemptResult) => {
+      try {
+        if (handle(result)) finish();
+      } catch (error) {
+        fail(seq, performance.now(), `internal error: ${(error as Error).message}`);
+        finish();
+      }
+    };
+    /** Books one attempt's result; returns true when the message is done. */
+    const handle = (result: AttemptResult): boolean => {
       const code = String(result.status);
       counts.statusCodes[code] = (counts.statusCodes[code] ?? 0) + 1;
       if (!Number.isNaN(result.writtenAt)) recordMs(service, result.endedAt - result.writtenAt);
@@ -189,7 +217,7 @@ export async function runIngress(options: IngressOptions): Promise<IngressPart> 
         else counts.acceptedAfterRetry++;
         bump(timeline.accepted, secondOf(result.endedAt));
         budget.release(paid);
-        return;
+        return true;
       }
       let delayMs: number | undefined;
       let kind: "error" | "timeout" = "error";
@@ -204,21 +232,30 @@ export async function runIngress(options: IngressOptions): Promise<IngressPart> 
         delayMs = retryAfterMs(result.headers["retry-after"], retry.maxRetryAfterSeconds);
       } else {
         fail(seq, result.endedAt, `HTTP ${result.status} (final)`);
-        return;
+        return true;
       }
       const why = result.error ? result.error.message : `HTTP ${result.status}`;
       if (attempt >= retry.maxAttempts) {
         fail(seq, result.endedAt, `${why} after ${attempt} attempts`);
-        return;
+        return true;
       }
       const cost = budget.acquire(kind);
       if (cost === undefined) {
         counts.retriesRefusedByBudget++;
         fail(seq, result.endedAt, `${why}; retry budget exhausted`);
-        return;
+        return true;
       }
       paid = cost;
-      await sleep(delayMs ?? Math.floor(fullJitter(retry.baseDelayMs, attempt - 1, retry.maxDelayMs, random)));
+      setTimeout(retryLater, delayMs ?? Math.floor(fullJitter(retry.baseDelayMs, attempt - 1, retry.maxDelayMs, random)));
+      return false;
+    };
+    try {
+      const { body, signature } = factory.body(seq, startMs + plan[seq]);
+      request = client.prepare(body, { "content-type": "application/json", [SIGNATURE_HEADER]: signature });
+      send();
+    } catch (error) {
+      fail(seq, performance.now(), `internal error: ${(error as Error).message}`);
+      finish();
     }
   };
 
@@ -254,20 +291,14 @@ export async function runIngress(options: IngressOptions): Promise<IngressPart> 
           continue;
         }
         inFlight++;
-        const p: Promise<void> = deliver(seq, plannedPerf)
-          .catch((error: unknown) => fail(seq, performance.now(), `internal error: ${(error as Error).message}`))
-          .finally(() => {
-            inFlight--;
-            pending.delete(p);
-          });
-        pending.add(p);
+        deliver(seq, plannedPerf);
       }
       if (next < owned.length) {
         const wait = perfStart + plan[owned[next]] - performance.now();
         await sleep(Math.max(0, Math.min(wait, 50)));
       }
     }
-    await Promise.all([...pending]);
+    if (inFlight > 0) await new Promise<void>((resolve) => (drained = resolve));
   } finally {
     if (progressTimer) clearInterval(progressTimer);
     await client.close().catch(() => undefined);

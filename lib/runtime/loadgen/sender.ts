@@ -1,27 +1,32 @@
 /**
- * One HTTP attempt over a keep-alive undici Pool. The service time is measured from the
- * moment the request is written to a socket (undici's onRequestStart), so time spent
+ * One HTTP attempt to the target over keep-alive connections. Plain `http:` targets go
+ * through the lean HTTP/1.1 client in `./http1` (each request one pre-built Buffer, one
+ * write, a minimal response parser); `https:` targets through an undici Pool. The service
+ * time is measured from the moment the request is written to a socket, so time spent
  * waiting for a free connection shows in the planned-time latency, not in service time.
  */
 import { Pool } from "undici";
 import type { Dispatcher } from "undici";
+import { encodePost, Http1Pool, type AttemptCallback, type AttemptResult } from "./http1";
 
-export interface AttemptResult {
-  /** HTTP status, or 0 when no response arrived. */
-  readonly status: number;
-  readonly headers: Record<string, string | string[] | undefined>;
-  /** performance.now() when the request was written to a socket (NaN if never). */
-  readonly writtenAt: number;
-  /** performance.now() when the response ended or the attempt failed. */
-  readonly endedAt: number;
-  /** Set when no response arrived: "timeout" for timeouts, "network" for anything else. */
-  readonly error?: { readonly kind: "timeout" | "network"; readonly message: string };
+export type { AttemptCallback, AttemptResult } from "./http1";
+
+/** A request ready to send, as many times as it is attempted: the same bytes every time. */
+export interface PreparedRequest {
+  readonly body: string;
+  readonly headers: Record<string, string>;
+  /** The whole request (request line, headers, body) for the plain-http client. */
+  readonly bytes?: Buffer;
 }
 
 /** A keep-alive connection pool to one target URL. */
 export class TargetClient {
-  readonly pool: Pool;
   readonly path: string;
+  /** The undici pool (https targets only). */
+  readonly pool: Pool | undefined;
+  private readonly http1: Http1Pool | undefined;
+  private readonly host: string;
+  private readonly timeoutMs: number;
 
   constructor(
     targetUrl: string,
@@ -30,65 +35,92 @@ export class TargetClient {
     const url = new URL(targetUrl);
     if (url.protocol !== "http:" && url.protocol !== "https:") throw new TypeError(`target URL must be http(s): ${targetUrl}`);
     this.path = `${url.pathname}${url.search}`;
+    this.host = url.host;
     this.timeoutMs = Math.round(options.requestTimeoutSeconds * 1000);
-    this.pool = new Pool(url.origin, {
-      connections: options.connections,
-      pipelining: 1,
-      keepAliveTimeout: 30_000,
-      keepAliveMaxTimeout: 60_000,
-      connect: { timeout: this.timeoutMs },
-      headersTimeout: this.timeoutMs,
-      bodyTimeout: this.timeoutMs,
-    });
+    if (url.protocol === "http:") {
+      const hostname = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
+      this.http1 = new Http1Pool(hostname, Number(url.port || 80), { connections: options.connections, timeoutMs: this.timeoutMs });
+    } else {
+      this.pool = new Pool(url.origin, {
+        connections: options.connections,
+        pipelining: 1,
+        keepAliveTimeout: 30_000,
+        keepAliveMaxTimeout: 60_000,
+        connect: { timeout: this.timeoutMs },
+        headersTimeout: this.timeoutMs,
+        bodyTimeout: this.timeoutMs,
+      });
+    }
   }
 
-  private readonly timeoutMs: number;
+  /** Encodes a POST once, to be sent on every attempt. */
+  prepare(body: string, headers: Record<string, string>): PreparedRequest {
+    return this.http1 ? { body, headers, bytes: encodePost(this.path, this.host, headers, body) } : { body, headers };
+  }
+
+  /** Sends one prepared POST; `done` is called exactly once, never throws. */
+  dispatch(request: PreparedRequest, done: AttemptCallback): void {
+    if (this.http1) this.http1.dispatch(request.bytes ?? encodePost(this.path, this.host, request.headers, request.body), done);
+    else this.dispatchUndici(request, done);
+  }
 
   /** Sends one POST; never rejects. */
   send(body: string, headers: Record<string, string>): Promise<AttemptResult> {
     return new Promise((resolve) => {
-      let writtenAt = Number.NaN;
-      let status = 0;
-      let responseHeaders: Record<string, string | string[] | undefined> = {};
-      let settled = false;
-      const finish = (error?: Error) => {
-        if (settled) return;
-        settled = true;
-        const endedAt = performance.now();
-        if (error) {
-          const code = (error as { code?: string }).code ?? "";
-          const kind = /TIMEOUT/i.test(code) || /timeout/i.test(error.message) ? "timeout" : "network";
-          resolve({ status: 0, headers: {}, writtenAt, endedAt, error: { kind, message: `${code || error.name}: ${error.message}` } });
-        } else resolve({ status, headers: responseHeaders, writtenAt, endedAt });
-      };
-      const handler: Dispatcher.DispatchHandler = {
-        onRequestStart() {
-          writtenAt = performance.now();
-        },
-        onResponseStart(_controller, statusCode, h) {
-          status = statusCode;
-          responseHeaders = h as Record<string, string | string[] | undefined>;
-        },
-        onResponseData() {},
-        onResponseEnd() {
-          finish();
-        },
-        onResponseError(_controller, error) {
-          finish(error);
-        },
-      };
+      let request: PreparedRequest;
       try {
-        this.pool.dispatch(
-          { method: "POST", path: this.path, headers, body, headersTimeout: this.timeoutMs, bodyTimeout: this.timeoutMs },
-          handler,
-        );
+        request = this.prepare(body, headers);
       } catch (error) {
-        finish(error as Error);
+        const e = error as Error;
+        resolve({ status: 0, headers: {}, writtenAt: Number.NaN, endedAt: performance.now(), error: { kind: "network", message: `${e.name}: ${e.message}` } });
+        return;
       }
+      this.dispatch(request, resolve);
     });
   }
 
   close(): Promise<void> {
-    return this.pool.close();
+    return this.http1 ? this.http1.close() : this.pool!.close();
+  }
+
+  private dispatchUndici(request: PreparedRequest, done: AttemptCallback): void {
+    let writtenAt = Number.NaN;
+    let status = 0;
+    let responseHeaders: Record<string, string | string[] | undefined> = {};
+    let settled = false;
+    const finish = (error?: Error) => {
+      if (settled) return;
+      settled = true;
+      const endedAt = performance.now();
+      if (error) {
+        const code = (error as { code?: string }).code ?? "";
+        const kind = /TIMEOUT/i.test(code) || /timeout/i.test(error.message) ? "timeout" : "network";
+        done({ status: 0, headers: {}, writtenAt, endedAt, error: { kind, message: `${code || error.name}: ${error.message}` } });
+      } else done({ status, headers: responseHeaders, writtenAt, endedAt });
+    };
+    const handler: Dispatcher.DispatchHandler = {
+      onRequestStart() {
+        writtenAt = performance.now();
+      },
+      onResponseStart(_controller, statusCode, h) {
+        status = statusCode;
+        responseHeaders = h as Record<string, string | string[] | undefined>;
+      },
+      onResponseData() {},
+      onResponseEnd() {
+        finish();
+      },
+      onResponseError(_controller, error) {
+        finish(error);
+      },
+    };
+    try {
+      this.pool!.dispatch(
+        { method: "POST", path: this.path, headers: request.headers, body: request.body, headersTimeout: this.timeoutMs, bodyTimeout: this.timeoutMs },
+        handler,
+      );
+    } catch (error) {
+      finish(error as Error);
+    }
   }
 }
