@@ -8,7 +8,7 @@
  * builds and signs every message, schedules it on the open-model plan, records it in HDR
  * histograms from its planned send time and keeps the retry/backoff books).
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { buildSyntheticRequest } from "../lib/runtime/loadgen/message";
 import { parseProfile } from "../lib/runtime/loadgen/profile";
@@ -50,16 +50,26 @@ function sampleRequest(): { body: string; headers: Record<string, string> } {
   return { body: r.body, headers: r.headers };
 }
 
-/** Accepted (2xx) requests per second of one autocannon run. */
-async function autocannon(target: Target, core: string, seconds: number, connections: number): Promise<{ acceptedPerSecond: number; raw: unknown }> {
+const TIME = "/usr/bin/time";
+const CPU_MARK = "gcx-cpu";
+
+/** Accepted (2xx) requests per second of one autocannon run, and its whole-process CPU seconds when /usr/bin/time is there. */
+async function autocannon(target: Target, core: string, seconds: number, connections: number): Promise<{ acceptedPerSecond: number; cpuSeconds?: number; raw: unknown }> {
   const { body, headers } = sampleRequest();
   const args = [AUTOCANNON, "-c", String(connections), "-d", String(seconds), "-m", "POST", "-b", body, "--json"];
   for (const [k, v] of Object.entries(headers)) args.push("-H", `${k}=${v}`);
   args.push(target.url);
-  const [cmd, cargs] = pinned(core, process.execPath, args);
+  const timed = existsSync(TIME);
+  const [cmd, cargs] = timed ? pinned(core, TIME, ["-f", `${CPU_MARK} %U %S`, process.execPath, ...args]) : pinned(core, process.execPath, args);
   const res = await runOk(cmd, cargs, { timeoutMs: (seconds + 30) * 1000 });
   const out = lastJsonLine<{ "2xx": number; non2xx: number; errors: number; duration: number; requests: { average: number } }>(res.stdout);
-  return { acceptedPerSecond: out["2xx"] / out.duration, raw: { "2xx": out["2xx"], non2xx: out.non2xx, errors: out.errors, durationSeconds: out.duration } };
+  const cpu = new RegExp(`${CPU_MARK} ([\\d.]+) ([\\d.]+)`).exec(res.stderr);
+  const cpuSeconds = cpu ? Number(cpu[1]) + Number(cpu[2]) : undefined;
+  return {
+    acceptedPerSecond: out["2xx"] / out.duration,
+    cpuSeconds,
+    raw: { "2xx": out["2xx"], non2xx: out.non2xx, errors: out.errors, durationSeconds: out.duration, processCpuSeconds: cpuSeconds },
+  };
 }
 
 /** Accepted (2xx) requests per second of one Artillery run (one worker, HTTP pool = connections). */
@@ -127,18 +137,47 @@ export async function benchGenerator(options: GeneratorOptions = {}): Promise<Be
     const ac: number[] = [];
     const ours: number[] = [];
     const oursRaw: EngineOutput[] = [];
+    const pairs: Array<{ autocannon: number; engine: number; ratio: number; autocannonProcessCpuSeconds?: number; engineCpuUsPerAccepted: number; engineCpuShare: number }> = [];
     for (let r = 0; r < rounds; r++) {
-      const a = await autocannon(target, core, seconds, connections);
-      ac.push(a.acceptedPerSecond);
-      say(`  round ${r + 1}: autocannon ${Math.round(a.acceptedPerSecond)} req/s`);
+      // odd rounds run the engine first, so neither tool always follows the other
+      const runAutocannon = async () => {
+        const a = await autocannon(target, core, seconds, connections);
+        say(`  round ${r + 1}: autocannon ${Math.round(a.acceptedPerSecond)} req/s${a.cpuSeconds === undefined ? "" : ` (process CPU ${round(a.cpuSeconds, 1)} s, start-up included)`}`);
+        return a;
+      };
       // Offered far above what autocannon reached: the engine sends as fast as it can; arrivals
       // beyond maxInFlight are dropped and counted (open model), accepted/s is its ceiling.
-      const offered = Math.min(100_000, Math.round(a.acceptedPerSecond * 2.5));
-      const e = await engine(target, core, { ratePerSecond: offered, durationSeconds: seconds, connections, maxInFlight: connections * 4 }, r === 0 ? options.cpuProfileDir : undefined);
-      const acceptedPerSecond = steadyRate(e.timeline.accepted, seconds);
-      ours.push(acceptedPerSecond);
-      oursRaw.push(e);
-      say(`  round ${r + 1}: engine ${Math.round(acceptedPerSecond)} req/s accepted (offered ${offered}/s; ${e.counts.dropped} arrivals dropped at maxInFlight ${connections * 4}; CPU ${round(e.cpuSeconds, 1)} s)`);
+      // Without an autocannon figure yet (engine first), offer 2.5x the previous round's.
+      const runEngine = async (reference: number) => {
+        const offered = Math.min(100_000, Math.round(reference * 2.5));
+        const e = await engine(target, core, { ratePerSecond: offered, durationSeconds: seconds, connections, maxInFlight: connections * 4 }, r === 0 ? options.cpuProfileDir : undefined);
+        const acceptedPerSecond = steadyRate(e.timeline.accepted, seconds);
+        say(
+          `  round ${r + 1}: engine ${Math.round(acceptedPerSecond)} req/s accepted (offered ${offered}/s; ${e.counts.dropped} arrivals dropped at maxInFlight ${connections * 4}; ` +
+            `CPU ${round(e.cpuSeconds, 1)} s = ${round((e.cpuSeconds * 1e6) / Math.max(1, e.counts.accepted), 1)} us per accepted request, ${Math.round((100 * e.cpuSeconds) / e.sendSeconds)}% of the run)`,
+        );
+        return { e, acceptedPerSecond };
+      };
+      let a: Awaited<ReturnType<typeof autocannon>>;
+      let en: Awaited<ReturnType<typeof runEngine>>;
+      if (r % 2 === 0) {
+        a = await runAutocannon();
+        en = await runEngine(a.acceptedPerSecond);
+      } else {
+        en = await runEngine(ac[ac.length - 1]);
+        a = await runAutocannon();
+      }
+      ac.push(a.acceptedPerSecond);
+      ours.push(en.acceptedPerSecond);
+      oursRaw.push(en.e);
+      pairs.push({
+        autocannon: Math.round(a.acceptedPerSecond),
+        engine: Math.round(en.acceptedPerSecond),
+        ratio: ratio(en.acceptedPerSecond, a.acceptedPerSecond),
+        autocannonProcessCpuSeconds: a.cpuSeconds,
+        engineCpuUsPerAccepted: round((en.e.cpuSeconds * 1e6) / Math.max(1, en.e.counts.accepted), 1),
+        engineCpuShare: round(en.e.cpuSeconds / en.e.sendSeconds, 2),
+      });
     }
     const acRate = median(ac);
     const ourRate = median(ours);
@@ -163,6 +202,8 @@ export async function benchGenerator(options: GeneratorOptions = {}): Promise<Be
       { name: "autocannon accepted req/s (median)", value: Math.round(acRate), unit: "req/s" },
       { name: "engine accepted req/s (median)", value: Math.round(ourRate), unit: "req/s" },
       { name: "engine / autocannon", value: ratio(ourRate, acRate), target: ">= 0.9", met: ourRate / acRate >= 0.9 },
+      { name: "engine / autocannon per round (median)", value: median(pairs.map((p) => p.ratio)) },
+      { name: "engine CPU per accepted request (median)", value: median(pairs.map((p) => p.engineCpuUsPerAccepted)), unit: "us" },
     ];
     if (artRate !== undefined) {
       figures.push({ name: "Artillery accepted req/s", value: Math.round(artRate), unit: "req/s" });
@@ -173,7 +214,7 @@ export async function benchGenerator(options: GeneratorOptions = {}): Promise<Be
     return {
       name: "generator",
       figures,
-      details: { seconds, connections, target: target.kind, autocannon: ac, engine: ours, engineRuns: oursRaw, artillery: artRaw, accuracy: acc },
+      details: { seconds, connections, target: target.kind, autocannon: ac, engine: ours, rounds: pairs, engineRuns: oursRaw, artillery: artRaw, accuracy: acc },
       notes,
     };
   } finally {
