@@ -12,7 +12,7 @@ import { fullJitter, parseRetryAfter } from "../backoff";
 import { RetryBudget } from "./retry-budget";
 import { encodeHistogram, newHistogram, recordMs } from "./histogram";
 import { planArrivals, type SpikeProfile } from "./profile";
-import { TargetClient, type AttemptResult } from "./sender";
+import { TargetClient, type AttemptResult, type PreparedRequest } from "./sender";
 
 /** Ingress-side counts. Message counts unless the name says attempts or responses. */
 export interface IngressCounts {
@@ -126,6 +126,18 @@ function bump(series: number[], index: number, by = 1): void {
   series[i] += by;
 }
 
+/** One message in flight: its attempts so far and what its retries cost. */
+interface Flight {
+  readonly seq: number;
+  /** performance.now() of its planned send. */
+  readonly plannedPerf: number;
+  attempt: number;
+  /** Retry-budget tokens paid for its last retry. */
+  paid: number;
+  finished: boolean;
+  request: PreparedRequest | undefined;
+}
+
 /** Sends this part of the plan and measures it. */
 export async function runIngress(options: IngressOptions): Promise<IngressPart> {
   const { profile, runId, secret } = options;
@@ -168,94 +180,94 @@ export async function runIngress(options: IngressOptions): Promise<IngressPart> 
   };
 
   /**
-   * One message's attempts, as callbacks (no promise per attempt): the same prepared bytes
-   * on every attempt, the retry delay from Retry-After or full jitter, the budget paid per retry.
+   * One message's attempts, as callbacks on one state object (no promise or closure per
+   * attempt): the same prepared bytes on every attempt, the retry delay from Retry-After or
+   * full jitter, the budget paid per retry.
    */
+  const internalError = (flight: Flight, error: unknown) => {
+    fail(flight.seq, performance.now(), `internal error: ${(error as Error).message}`);
+    finish(flight);
+  };
+  const finish = (flight: Flight) => {
+    if (flight.finished) return;
+    flight.finished = true;
+    inFlight--;
+    if (inFlight === 0 && drained) drained();
+  };
+  const send = (flight: Flight) => {
+    flight.attempt++;
+    counts.attempts++;
+    if (flight.attempt > 1) counts.retries++;
+    bump(timeline.attempted, secondOf(performance.now()));
+    client.dispatch(flight.request!, onResult, flight);
+  };
+  const retryLater = (flight: Flight) => {
+    try {
+      send(flight);
+    } catch (error) {
+      internalError(flight, error);
+    }
+  };
+  const onResult = (result: AttemptResult, flight: Flight) => {
+    try {
+      if (handle(result, flight)) finish(flight);
+    } catch (error) {
+      internalError(flight, error);
+    }
+  };
+  /** Books one attempt's result; returns true when the message is done. */
+  const handle = (result: AttemptResult, flight: Flight): boolean => {
+    const { seq, attempt } = flight;
+    const code = String(result.status);
+    counts.statusCodes[code] = (counts.statusCodes[code] ?? 0) + 1;
+    if (!Number.isNaN(result.writtenAt)) recordMs(service, result.endedAt - result.writtenAt);
+    if (result.status >= 200 && result.status < 300) {
+      recordMs(ack, result.endedAt - flight.plannedPerf);
+      counts.accepted++;
+      if (attempt === 1) counts.firstAttemptAccepted++;
+      else counts.acceptedAfterRetry++;
+      bump(timeline.accepted, secondOf(result.endedAt));
+      budget.release(flight.paid);
+      return true;
+    }
+    let delayMs: number | undefined;
+    let kind: "error" | "timeout" = "error";
+    if (result.status === 429 || result.status === 503) {
+      counts.throttledResponses++;
+      bump(timeline.throttled, secondOf(result.endedAt));
+      delayMs = retryAfterMs(result.headers["retry-after"], retry.maxRetryAfterSeconds);
+    } else if (result.status >= 500 || result.status === 0) {
+      counts.errorResponses++;
+      // no response at all (timeout, refused or reset connection) costs the timeout price
+      if (result.status === 0) kind = "timeout";
+      delayMs = retryAfterMs(result.headers["retry-after"], retry.maxRetryAfterSeconds);
+    } else {
+      fail(seq, result.endedAt, `HTTP ${result.status} (final)`);
+      return true;
+    }
+    const why = result.error ? result.error.message : `HTTP ${result.status}`;
+    if (attempt >= retry.maxAttempts) {
+      fail(seq, result.endedAt, `${why} after ${attempt} attempts`);
+      return true;
+    }
+    const cost = budget.acquire(kind);
+    if (cost === undefined) {
+      counts.retriesRefusedByBudget++;
+      fail(seq, result.endedAt, `${why}; retry budget exhausted`);
+      return true;
+    }
+    flight.paid = cost;
+    setTimeout(retryLater, delayMs ?? Math.floor(fullJitter(retry.baseDelayMs, attempt - 1, retry.maxDelayMs, random)), flight);
+    return false;
+  };
   const deliver = (seq: number, plannedPerf: number): void => {
-    let finished = false;
-    const finish = () => {
-      if (finished) return;
-      finished = true;
-      inFlight--;
-      if (inFlight === 0 && drained) drained();
-    };
-    let attempt = 0;
-    let paid = 0;
-    let request: ReturnType<TargetClient["prepare"]>;
-    const send = () => {
-      attempt++;
-      counts.attempts++;
-      if (attempt > 1) counts.retries++;
-      bump(timeline.attempted, secondOf(performance.now()));
-      client.dispatch(request, onResult);
-    };
-    const retryLater = () => {
-      try {
-        send();
-      } catch (error) {
-        fail(seq, performance.now(), `internal error: ${(error as Error).message}`);
-        finish();
-      }
-    };
-    const onResult = (result: AttemptResult) => {
-      try {
-        if (handle(result)) finish();
-      } catch (error) {
-        fail(seq, performance.now(), `internal error: ${(error as Error).message}`);
-        finish();
-      }
-    };
-    /** Books one attempt's result; returns true when the message is done. */
-    const handle = (result: AttemptResult): boolean => {
-      const code = String(result.status);
-      counts.statusCodes[code] = (counts.statusCodes[code] ?? 0) + 1;
-      if (!Number.isNaN(result.writtenAt)) recordMs(service, result.endedAt - result.writtenAt);
-      if (result.status >= 200 && result.status < 300) {
-        recordMs(ack, result.endedAt - plannedPerf);
-        counts.accepted++;
-        if (attempt === 1) counts.firstAttemptAccepted++;
-        else counts.acceptedAfterRetry++;
-        bump(timeline.accepted, secondOf(result.endedAt));
-        budget.release(paid);
-        return true;
-      }
-      let delayMs: number | undefined;
-      let kind: "error" | "timeout" = "error";
-      if (result.status === 429 || result.status === 503) {
-        counts.throttledResponses++;
-        bump(timeline.throttled, secondOf(result.endedAt));
-        delayMs = retryAfterMs(result.headers["retry-after"], retry.maxRetryAfterSeconds);
-      } else if (result.status >= 500 || result.status === 0) {
-        counts.errorResponses++;
-        // no response at all (timeout, refused or reset connection) costs the timeout price
-        if (result.status === 0) kind = "timeout";
-        delayMs = retryAfterMs(result.headers["retry-after"], retry.maxRetryAfterSeconds);
-      } else {
-        fail(seq, result.endedAt, `HTTP ${result.status} (final)`);
-        return true;
-      }
-      const why = result.error ? result.error.message : `HTTP ${result.status}`;
-      if (attempt >= retry.maxAttempts) {
-        fail(seq, result.endedAt, `${why} after ${attempt} attempts`);
-        return true;
-      }
-      const cost = budget.acquire(kind);
-      if (cost === undefined) {
-        counts.retriesRefusedByBudget++;
-        fail(seq, result.endedAt, `${why}; retry budget exhausted`);
-        return true;
-      }
-      paid = cost;
-      setTimeout(retryLater, delayMs ?? Math.floor(fullJitter(retry.baseDelayMs, attempt - 1, retry.maxDelayMs, random)));
-      return false;
-    };
+    const flight: Flight = { seq, plannedPerf, attempt: 0, paid: 0, finished: false, request: undefined };
     try {
       const { body, signature } = factory.body(seq, startMs + plan[seq]);
-      request = client.prepare(body, { "content-type": "application/json", [SIGNATURE_HEADER]: signature });
-      send();
+      flight.request = client.prepare(body, { "content-type": "application/json", [SIGNATURE_HEADER]: signature });
+      send(flight);
     } catch (error) {
-      fail(seq, performance.now(), `internal error: ${(error as Error).message}`);
-      finish();
+      internalError(flight, error);
     }
   };
 

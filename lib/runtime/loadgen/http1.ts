@@ -27,7 +27,8 @@ export interface AttemptResult {
   readonly error?: { readonly kind: "timeout" | "network"; readonly message: string };
 }
 
-export type AttemptCallback = (result: AttemptResult) => void;
+/** Called once per attempt with its result and the context given to `dispatch`. */
+export type AttemptCallback<C = unknown> = (result: AttemptResult, context: C) => void;
 
 /** Largest response head accepted (status line + headers). */
 const MAX_HEAD_BYTES = 64 * 1024;
@@ -148,7 +149,8 @@ export function parseResponseHead(head: string): ParsedHead | string {
 
 interface Job {
   readonly bytes: Buffer;
-  readonly done: AttemptCallback;
+  readonly done: AttemptCallback<unknown>;
+  readonly context: unknown;
 }
 
 const enum Body {
@@ -221,12 +223,12 @@ export class Http1Pool {
     return this.queue.length - this.queueHead;
   }
 
-  /** Sends pre-encoded request bytes; `done` is called exactly once. */
-  dispatch(bytes: Buffer, done: AttemptCallback): void {
-    const job: Job = { bytes, done };
+  /** Sends pre-encoded request bytes; `done(result, context)` is called exactly once. */
+  dispatch<C>(bytes: Buffer, done: AttemptCallback<C>, context?: C): void {
+    const job: Job = { bytes, done: done as AttemptCallback<unknown>, context };
     if (this.closed) {
       const now = performance.now();
-      done({ status: 0, headers: {}, writtenAt: Number.NaN, endedAt: now, error: { kind: "network", message: "ClientClosedError: the client is closed" } });
+      done({ status: 0, headers: {}, writtenAt: Number.NaN, endedAt: now, error: { kind: "network", message: "ClientClosedError: the client is closed" } }, context as C);
       return;
     }
     const conn = this.idle.pop();
@@ -250,7 +252,7 @@ export class Http1Pool {
     this.idle.length = 0;
     let job: Job | undefined;
     while ((job = this.nextJob())) {
-      job.done({ status: 0, headers: {}, writtenAt: Number.NaN, endedAt: performance.now(), error: { kind: "network", message: "ClientClosedError: the client is closed" } });
+      job.done({ status: 0, headers: {}, writtenAt: Number.NaN, endedAt: performance.now(), error: { kind: "network", message: "ClientClosedError: the client is closed" } }, job.context);
     }
     return Promise.resolve();
   }
@@ -338,7 +340,7 @@ export class Http1Pool {
     conn.connected = false;
     socket?.destroy();
     this.retire(conn);
-    job.done({ status: 0, headers: {}, writtenAt, endedAt: performance.now(), error: { kind, message } });
+    job.done({ status: 0, headers: {}, writtenAt, endedAt: performance.now(), error: { kind, message } }, job.context);
   }
 
   /** A connection without a socket leaves the pool; a queued request gets a new one. */
@@ -538,7 +540,7 @@ export class Http1Pool {
       socket?.destroy();
       this.retire(conn);
     } else this.reuse(conn);
-    job.done(result);
+    job.done(result, job.context);
   }
 
   /** A connection whose response is complete takes the next queued request or waits idle. */

@@ -58,10 +58,10 @@ export class TargetClient {
     return this.http1 ? { body, headers, bytes: encodePost(this.path, this.host, headers, body) } : { body, headers };
   }
 
-  /** Sends one prepared POST; `done` is called exactly once, never throws. */
-  dispatch(request: PreparedRequest, done: AttemptCallback): void {
-    if (this.http1) this.http1.dispatch(request.bytes ?? encodePost(this.path, this.host, request.headers, request.body), done);
-    else this.dispatchUndici(request, done);
+  /** Sends one prepared POST; `done(result, context)` is called exactly once. */
+  dispatch<C>(request: PreparedRequest, done: AttemptCallback<C>, context?: C): void {
+    if (this.http1) this.http1.dispatch(request.bytes ?? encodePost(this.path, this.host, request.headers, request.body), done, context);
+    else this.dispatchUndici(request, (result) => done(result, context as C));
   }
 
   /** Sends one POST; never rejects. */
@@ -75,7 +75,7 @@ export class TargetClient {
         resolve({ status: 0, headers: {}, writtenAt: Number.NaN, endedAt: performance.now(), error: { kind: "network", message: `${e.name}: ${e.message}` } });
         return;
       }
-      this.dispatch(request, resolve);
+      this.dispatch(request, (result) => resolve(result));
     });
   }
 
@@ -83,7 +83,7 @@ export class TargetClient {
     return this.http1 ? this.http1.close() : this.pool!.close();
   }
 
-  private dispatchUndici(request: PreparedRequest, done: AttemptCallback): void {
+  private dispatchUndici(request: PreparedRequest, done: (result: AttemptResult) => void): void {
     let writtenAt = Number.NaN;
     let status = 0;
     let responseHeaders: Record<string, string | string[] | undefined> = {};
