@@ -12,6 +12,7 @@
  */
 import { join, resolve } from "node:path";
 import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
+import type { BatchTiming } from "../lib/local/poller";
 import { runLocalStack } from "../lib/local/run";
 import { LOCAL_CREDENTIALS } from "../lib/local/services";
 import { WORKER_CONTRACT } from "../lib/runtime/contract";
@@ -42,8 +43,10 @@ export async function benchDrain(options: DrainOptions = {}): Promise<BenchResul
     const dirs = synthBenchStacks(join(tmp.dir, "cdktf.out"), [
       { name: "drain", worker: { entry: join(BENCH, "handlers", "drain-worker.ts"), maxConcurrency: MAX_CONCURRENCY, batchSize: BATCH_SIZE } },
     ]);
-    let startMs = 0;
+    let seenBacklog = false;
+    let sendingDone = false;
     let cpuAtStart = process.cpuUsage();
+    let cpuFromMs = 0;
     let emptyAtMs = 0;
     let cpu = { user: 0, system: 0 };
     let sampler: Promise<void> | undefined;
@@ -52,6 +55,7 @@ export async function benchDrain(options: DrainOptions = {}): Promise<BenchResul
       stack: dirs.drain,
       reportDir: resolve(tmp.dir, "reports"),
       html: false,
+      batchTimeline: true,
       profile: {
         name: "drain",
         phases: [{ type: "constant", ratePerSecond: burstRate, durationSeconds: offered / burstRate }],
@@ -60,19 +64,24 @@ export async function benchDrain(options: DrainOptions = {}): Promise<BenchResul
         sending: { maxInFlight: 512, connections: 32 },
         reconcile: { deadlineSeconds: 120, pollIntervalSeconds: 0.5 },
       },
+      // the queue may only be called drained once every arrival has been sent
+      onProgress: (p) => {
+        if (p.stage === "reconciling" || (p.offered + p.dropped >= p.planned && p.inFlight === 0)) sendingDone = true;
+      },
       beforeSpike: async (running) => {
-        startMs = Date.now() + 200; // runSpike's default start
-        cpuAtStart = process.cpuUsage();
         const queueUrl = running.workerEnvironment[WORKER_CONTRACT.queueUrl.env];
         const sqs = new SQSClient({ region: running.region, endpoint: running.sqsEndpoint, credentials: LOCAL_CREDENTIALS });
         sampler = (async () => {
           try {
             while (!stop) {
               await new Promise((r) => setTimeout(r, 50));
-              if (Date.now() < startMs + (offered / burstRate) * 1000) continue;
               const a = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed"] }));
               const left = (["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed"] as const).reduce((s, k) => s + Number(a.Attributes?.[k] ?? 0), 0);
-              if (left === 0) {
+              if (left > 0 && !seenBacklog) {
+                seenBacklog = true;
+                cpuAtStart = process.cpuUsage();
+                cpuFromMs = Date.now();
+              } else if (left === 0 && seenBacklog && sendingDone) {
                 emptyAtMs = Date.now();
                 cpu = process.cpuUsage(cpuAtStart);
                 return;
@@ -94,14 +103,24 @@ export async function benchDrain(options: DrainOptions = {}): Promise<BenchResul
     const backlog = result.spike.counts.accepted;
     if (!emptyAtMs) throw new Error(`the queue did not drain (processed ${delivery.processed ?? "?"} of ${backlog})`);
     const minimumMs = (backlog * workMs) / parallel;
-    const drainMs = emptyAtMs - startMs;
-    const batches = result.emulator.mappings[0]?.stats.batches ?? 0;
+    // from the first planned arrival of the burst (the spike's own start) to the empty queue
+    const burstStartMs = result.spike.startMs;
+    const drainMs = emptyAtMs - burstStartMs;
+    const mapping = result.emulator.mappings[0];
+    const batches = mapping?.stats.batches ?? 0;
     // every environment busy all the time: time per batch = drain x M / batches
     const batchMs = batches ? (drainMs * MAX_CONCURRENCY) / batches : Number.NaN;
-    const hostCpuShare = (cpu.user + cpu.system) / 1000 / drainMs;
+    // from the first message on the queue to the empty queue
+    const hostCpuShare = (cpu.user + cpu.system) / 1000 / (emptyAtMs - cpuFromMs);
     const r = drainMs / minimumMs;
+    const stages = drainStages(mapping?.timeline ?? [], burstStartMs, emptyAtMs, workMs, result.emulator.functions[0]?.stats);
     say(`  ${backlog} of ${offered} offered accepted; ${batches} batches, about ${Math.round(batchMs)} ms each for ${workMs} ms of work; emulator process (servers and function threads) used ${Math.round(hostCpuShare * 100)}% of a core`);
     say(`  backlog ${backlog} x workMs ${workMs} / (maxConcurrency ${MAX_CONCURRENCY} x batch parallelism ${Math.min(BATCH_SIZE, RECORD_CONCURRENCY)}) = ${round(minimumMs / 1000, 2)} s minimum; drained in ${round(drainMs / 1000, 2)} s`);
+    say(
+      `  stages: first invocation ${stages.firstInvokeMs} ms after the burst start; init phase ${stages.initMsMean} ms (mean of ${stages.inits}, longest ${stages.initMsMax}); ` +
+        `first invocation of each environment ${stages.firstRoundMs} ms (median, init phase included), later ones ${stages.laterMs} ms (median; ${stages.laterMs - workMs} ms over workMs); ` +
+        `slot idle between invocations ${stages.turnaroundMs} ms (median); records per batch ${stages.recordsPerBatch}; last invocation's end -> queue empty ${stages.tailMs} ms`,
+    );
     return {
       name: "drain",
       figures: [
@@ -111,10 +130,62 @@ export async function benchDrain(options: DrainOptions = {}): Promise<BenchResul
         { name: "processed / backlog", value: ratio(delivery.processed ?? 0, backlog, 3) },
         { name: "time per batch (drain x maxConcurrency / batches)", value: Math.round(batchMs), unit: "ms" },
         { name: "emulator process CPU during the drain (servers + function threads)", value: round(hostCpuShare, 2), unit: "cores" },
+        { name: "burst start -> first invocation", value: stages.firstInvokeMs, unit: "ms" },
+        { name: "init phase of a function thread (mean)", value: stages.initMsMean, unit: "ms" },
+        { name: "first invocation of each environment, init phase included (median)", value: stages.firstRoundMs, unit: "ms" },
+        { name: "later invocations (median)", value: stages.laterMs, unit: "ms" },
+        { name: "slot idle between invocations (median)", value: stages.turnaroundMs, unit: "ms" },
+        { name: "records per batch (mean)", value: stages.recordsPerBatch },
+        { name: "last invocation's end -> queue empty", value: stages.tailMs, unit: "ms" },
       ],
-      details: { offered, backlog, workMs, batchMs, hostCpuShare, burstRate, maxConcurrency: MAX_CONCURRENCY, batchSize: BATCH_SIZE, recordConcurrency: RECORD_CONCURRENCY, minimumMs, drainMs, delivery, mappings: result.emulator.mappings, functions: result.emulator.functions.map((f) => ({ name: f.name, stats: f.stats })) },
+      details: { offered, backlog, workMs, batchMs, hostCpuShare, burstRate, stages, maxConcurrency: MAX_CONCURRENCY, batchSize: BATCH_SIZE, recordConcurrency: RECORD_CONCURRENCY, minimumMs, drainMs, delivery, mappings: result.emulator.mappings.map(({ timeline, ...m }) => ({ ...m, timeline: timeline?.map((t) => ({ ...t, receiveStartMs: t.receiveStartMs - burstStartMs, receivedMs: t.receivedMs - burstStartMs, invokedMs: t.invokedMs - burstStartMs, returnedMs: t.returnedMs - burstStartMs })) })), functions: result.emulator.functions.map((f) => ({ name: f.name, stats: f.stats })) },
     };
   } finally {
     tmp.remove();
   }
+}
+
+const median = (xs: number[]) => {
+  if (!xs.length) return Number.NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+};
+
+/**
+ * Where the drain time went, from the mapping's batch timeline: how late the first invocation
+ * started, the functions' init phases, the first invocation of each environment against the
+ * later ones (their excess over workMs is the runtime's own per-batch work: signature,
+ * idempotency record, receipt), how long an invocation slot stayed idle between two
+ * invocations (receive and dispatch), and the tail from the last invocation to the empty queue.
+ */
+export function drainStages(
+  timeline: readonly BatchTiming[],
+  burstStartMs: number,
+  emptyAtMs: number,
+  workMs: number,
+  fn: { inits: number; initMsTotal: number; initMsMax: number; maxConcurrent: number } | undefined,
+) {
+  const byStart = [...timeline].sort((a, b) => a.invokedMs - b.invokedMs);
+  const slots = Math.max(1, fn?.maxConcurrent ?? MAX_CONCURRENCY);
+  const first = byStart.slice(0, slots);
+  const later = byStart.slice(slots);
+  // each later invocation takes the slot that has been free the longest
+  const turnaround: number[] = [];
+  const ends = byStart.map((t) => t.returnedMs).sort((a, b) => a - b);
+  let freed = 0;
+  for (const t of later) {
+    if (freed < ends.length && ends[freed] <= t.invokedMs) turnaround.push(t.invokedMs - ends[freed++]);
+  }
+  return {
+    firstInvokeMs: byStart.length ? byStart[0].invokedMs - burstStartMs : Number.NaN,
+    inits: fn?.inits ?? 0,
+    initMsMean: fn?.inits ? Math.round(fn.initMsTotal / fn.inits) : Number.NaN,
+    initMsMax: Math.round(fn?.initMsMax ?? Number.NaN),
+    firstRoundMs: Math.round(median(first.map((t) => t.returnedMs - t.invokedMs))),
+    laterMs: Math.round(median(later.map((t) => t.returnedMs - t.invokedMs))),
+    turnaroundMs: Math.round(median(turnaround)),
+    recordsPerBatch: round(timeline.reduce((s, t) => s + t.records, 0) / Math.max(1, timeline.length), 1),
+    tailMs: byStart.length ? emptyAtMs - Math.max(...byStart.map((t) => t.returnedMs)) : Number.NaN,
+    workMs,
+  };
 }

@@ -45,6 +45,10 @@ export interface FunctionStats {
   throttles: number;
   /** Threads started (cold starts). */
   coldStarts: number;
+  /** Init phases (thread start and handler load) finished, their total and longest time, ms. */
+  inits: number;
+  initMsTotal: number;
+  initMsMax: number;
   maxConcurrent: number;
 }
 
@@ -137,7 +141,7 @@ const INIT_LIMIT_MS = 10_000;
 
 /** A pool of execution environments for one function. */
 export class FunctionHost {
-  readonly stats: FunctionStats = { invocations: 0, errors: 0, timeouts: 0, throttles: 0, coldStarts: 0, maxConcurrent: 0 };
+  readonly stats: FunctionStats = { invocations: 0, errors: 0, timeouts: 0, throttles: 0, coldStarts: 0, inits: 0, initMsTotal: 0, initMsMax: 0, maxConcurrent: 0 };
   private readonly threads: Thread[] = [];
   private readonly waiting: ((t: Thread) => void)[] = [];
   private inFlight = 0;
@@ -222,12 +226,17 @@ export class FunctionHost {
     let markReady = () => undefined as void;
     const ready = new Promise<void>((resolve) => (markReady = resolve));
     const thread: Thread = { worker, busy: false, dead: false, ready, markReady };
+    const spawnedAt = performance.now();
     for (const stream of ["stdout", "stderr"] as const) {
       const lines = createInterface({ input: worker[stream] });
       lines.on("line", (line) => this.options.onOutput?.(line, stream));
     }
     worker.on("message", (message: { id: string; ok: boolean; payload?: unknown; errorType?: string; errorMessage?: string; ready?: boolean }) => {
       if (message.ready !== undefined) {
+        const initMs = performance.now() - spawnedAt;
+        this.stats.inits++;
+        this.stats.initMsTotal += initMs;
+        this.stats.initMsMax = Math.max(this.stats.initMsMax, initMs);
         thread.markReady();
         return;
       }

@@ -1,9 +1,14 @@
 /**
- * An SQS event source mapping, run locally: up to `maximum_concurrency` concurrent pollers
- * receive batches (batch size, batching window), invoke the function synchronously with a
- * Lambda SQS event, and delete what succeeded. With ReportBatchItemFailures the reported
- * item ids stay on the queue; a thrown error, a timeout or an invalid response returns the
- * whole batch (nothing deleted; visibility expiry redelivers).
+ * An SQS event source mapping, run locally: pollers receive batches (batch size, batching
+ * window) and invoke the function synchronously with a Lambda SQS event, at most
+ * `maximum_concurrency` invocations at once, then delete what succeeded. With
+ * ReportBatchItemFailures the reported item ids stay on the queue; a thrown error, a
+ * timeout or an invalid response returns the whole batch (nothing deleted; visibility
+ * expiry redelivers).
+ *
+ * As Lambda's pollers do, receiving does not wait for the function: while every allowed
+ * invocation is running, one more batch is received ahead, so the next invocation starts
+ * as soon as one ends; the delete of a finished batch runs alongside the next invocation.
  */
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from "@aws-sdk/client-sqs";
 import type { SQSEvent, SQSRecord } from "aws-lambda";
@@ -13,6 +18,9 @@ import { toSqsRecord } from "./sqs-records";
 
 /** Lambda's synchronous invocation payload limit, bytes: a batch stops growing before it. */
 const INVOKE_PAYLOAD_LIMIT = 6 * 1024 * 1024;
+
+/** Batches received ahead of a free invocation slot, at most. */
+const PREFETCH_BATCHES = 1;
 
 /** The synthesized settings of one aws_lambda_event_source_mapping. */
 export interface MappingSpec {
@@ -41,6 +49,19 @@ export interface PollerStats {
   maxInFlight: number;
 }
 
+/** When one batch went through the mapping (epoch ms), kept when the mapping is asked to. */
+export interface BatchTiming {
+  readonly records: number;
+  /** The receive that made the batch started / ended. */
+  readonly receiveStartMs: number;
+  readonly receivedMs: number;
+  /** The invocation started / returned. */
+  readonly invokedMs: number;
+  readonly returnedMs: number;
+  /** The function's own duration, ms. */
+  readonly durationMs: number;
+}
+
 /** Validates a partial batch response as Lambda does; undefined when it is invalid. */
 export function failedItemIds(payload: unknown, batch: readonly SQSRecord[]): Set<string> | undefined {
   if (payload === null || payload === undefined) return new Set();
@@ -61,9 +82,19 @@ export function failedItemIds(payload: unknown, batch: readonly SQSRecord[]): Se
 /** One running event source mapping. */
 export class SqsPoller {
   readonly stats: PollerStats = { batches: 0, received: 0, deleted: 0, itemFailures: 0, failedBatches: 0, maxInFlight: 0 };
+  /** Every batch's timing, when `options.timeline` is set. */
+  readonly timeline?: BatchTiming[];
   private running = false;
+  /** Invocations running. */
   private inFlight = 0;
-  private loops: Promise<void>[] = [];
+  /** Receive calls (or batching windows) under way. */
+  private receiving = 0;
+  /** Whether the last receive filled a batch (the queue has a backlog). */
+  private backlog = false;
+  /** Batches received and waiting for a free invocation slot. */
+  private readonly ready: { messages: Message[]; receiveStartMs: number; receivedMs: number }[] = [];
+  /** Receives, invocations and deletes under way (stop waits for them). */
+  private readonly tasks = new Set<Promise<void>>();
   private readonly controller = new AbortController();
 
   constructor(
@@ -72,49 +103,91 @@ export class SqsPoller {
     private readonly sqs: SQSClient,
     private readonly region: string,
     private readonly metrics?: MetricStore,
-  ) {}
+    options: { readonly timeline?: boolean } = {},
+  ) {
+    if (options.timeline) this.timeline = [];
+  }
 
   /** Starts the pollers (no-op for a disabled mapping). */
   start(): void {
     if (this.running || !this.spec.enabled) return;
     this.running = true;
-    for (let i = 0; i < this.spec.maximumConcurrency; i++) this.loops.push(this.loop());
+    this.poll();
   }
 
-  /** Stops polling and waits for in-flight batches to finish. */
+  /** Stops polling and waits for in-flight batches to finish (a batch received ahead is left to its visibility timeout). */
   async stop(): Promise<void> {
     this.running = false;
     this.controller.abort();
-    await Promise.all(this.loops);
-    this.loops = [];
+    while (this.tasks.size) await Promise.all([...this.tasks]);
   }
 
-  private async loop(): Promise<void> {
-    while (this.running) {
-      try {
-        const batch = await this.collect();
-        if (!batch.length) continue;
-        await this.deliver(batch);
-      } catch (error) {
-        if (!this.running) return;
-        await new Promise((r) => setTimeout(r, 200));
-        void error;
-      }
+  private track(task: Promise<void>): void {
+    // A failed invocation call (the host closed under it) has nothing left to clean up.
+    const settled = task.catch(() => undefined).finally(() => this.tasks.delete(settled));
+    this.tasks.add(settled);
+  }
+
+  /**
+   * Keeps one receive going per free invocation slot, plus the batch received ahead; but
+   * while the queue yields less than full batches, one receive at a time, so that a few
+   * arriving messages make one batch rather than a handful of tiny ones (Lambda likewise
+   * adds pollers only while it finds messages).
+   */
+  private poll(): void {
+    const room = this.spec.maximumConcurrency + PREFETCH_BATCHES - this.inFlight - this.ready.length;
+    const receivers = this.backlog ? room : Math.min(1, room);
+    while (this.running && this.receiving < receivers) {
+      this.receiving++;
+      this.track(this.receive());
     }
   }
 
-  /** Receives up to batch size, within the batching window (which starts with the first record). */
+  private async receive(): Promise<void> {
+    try {
+      const receiveStartMs = Date.now();
+      const batch = await this.collect();
+      this.backlog = batch.length >= this.spec.batchSize;
+      if (batch.length) this.ready.push({ messages: batch, receiveStartMs, receivedMs: Date.now() });
+    } catch {
+      if (this.running) await new Promise((r) => setTimeout(r, 200));
+    } finally {
+      this.receiving--;
+    }
+    this.dispatch();
+    this.poll();
+  }
+
+  /** Invokes the function with received batches while invocation slots are free. */
+  private dispatch(): void {
+    while (this.running && this.inFlight < this.spec.maximumConcurrency && this.ready.length) {
+      this.track(this.deliver(this.ready.shift()!));
+    }
+  }
+
+  /**
+   * Receives up to batch size, within the batching window (which starts with the first record).
+   *
+   * SQS long polling on AWS answers as soon as a message is visible; local-aws-sqs instead
+   * holds a long poll until it has every message asked for (or the wait ends), which would
+   * keep the last few messages of a backlog, or a trickle, waiting a whole second. So a
+   * batch starts with a short receive (local-aws-sqs answers it within about 40 ms with what
+   * is visible), and only an empty queue gets a long poll, for one message, topped up with
+   * a short receive.
+   */
   private async collect(): Promise<Message[]> {
     const batch: Message[] = [];
     let bytes = 0;
     let deadline = 0;
+    let step: "look" | "wait" | "top-up" | "window" = "look";
     for (;;) {
+      const room = Math.min(10, this.spec.batchSize - batch.length);
       const remainingMs = deadline - Date.now();
       const answer = await this.sqs.send(
         new ReceiveMessageCommand({
           QueueUrl: this.spec.queueUrl,
-          MaxNumberOfMessages: Math.min(10, this.spec.batchSize - batch.length),
-          WaitTimeSeconds: batch.length === 0 ? 1 : Math.max(0, Math.min(20, Math.floor(remainingMs / 1000))),
+          MaxNumberOfMessages: step === "wait" ? 1 : room,
+          WaitTimeSeconds: step === "wait" ? 1 : step === "window" ? Math.max(0, Math.min(20, Math.floor(remainingMs / 1000))) : 0,
           AttributeNames: ["All"],
           MessageAttributeNames: ["All"],
         }),
@@ -126,42 +199,65 @@ export class SqsPoller {
         bytes += Buffer.byteLength(m.Body ?? "") + 1024;
         batch.push(m);
       }
-      if (!this.running || batch.length === 0) return batch;
+      if (!this.running) return batch;
+      if (batch.length === 0) {
+        if (step === "wait") return batch; // nothing within the long poll: the next receive starts over
+        step = "wait";
+        continue;
+      }
       if (batch.length >= this.spec.batchSize || bytes >= INVOKE_PAYLOAD_LIMIT / 2) return batch;
-      if (this.spec.batchingWindowSeconds === 0 || Date.now() >= deadline) return batch;
-      if (!received.length) await new Promise((r) => setTimeout(r, Math.min(100, Math.max(0, deadline - Date.now()))));
+      if (this.spec.batchingWindowSeconds === 0) {
+        // without a window the batch is what one receive found (the long poll's one message gets a top-up)
+        if (step !== "wait") return batch;
+        step = "top-up";
+        continue;
+      }
+      if (Date.now() >= deadline) return batch;
+      if (step === "window" && !received.length) await new Promise((r) => setTimeout(r, Math.min(100, Math.max(0, deadline - Date.now()))));
+      step = "window";
     }
   }
 
-  private async deliver(messages: Message[]): Promise<void> {
+  private async deliver(batch: { messages: Message[]; receiveStartMs: number; receivedMs: number }): Promise<void> {
+    const messages = batch.messages;
     this.inFlight++;
     this.stats.maxInFlight = Math.max(this.stats.maxInFlight, this.inFlight);
     this.stats.batches++;
     this.stats.received += messages.length;
+    const records = messages.map((m) => toSqsRecord(m, this.spec.queueArn, this.region));
+    let result: InvokeResult;
     try {
-      const records = messages.map((m) => toSqsRecord(m, this.spec.queueArn, this.region));
       const event: SQSEvent = { Records: records };
-      const result = await this.host.invoke(event);
+      const invokedMs = Date.now();
+      result = await this.host.invoke(event);
+      this.timeline?.push({ records: records.length, receiveStartMs: batch.receiveStartMs, receivedMs: batch.receivedMs, invokedMs, returnedMs: Date.now(), durationMs: result.durationMs });
       this.record(result);
-      let keep: Set<string> | undefined;
-      if (!result.ok) keep = undefined;
-      else if (this.spec.reportBatchItemFailures) keep = failedItemIds(result.payload, records);
-      else keep = new Set();
-      if (!keep) {
-        this.stats.failedBatches++;
-        return;
-      }
-      this.stats.itemFailures += keep.size;
-      const done = records.filter((r) => !keep.has(r.messageId));
-      for (let i = 0; i < done.length; i += 10) {
-        const chunk = done.slice(i, i + 10);
+    } finally {
+      // The instance is free once the invocation returns: the next batch starts while this one is deleted.
+      this.inFlight--;
+      this.dispatch();
+      this.poll();
+    }
+    let keep: Set<string> | undefined;
+    if (!result.ok) keep = undefined;
+    else if (this.spec.reportBatchItemFailures) keep = failedItemIds(result.payload, records);
+    else keep = new Set();
+    if (!keep) {
+      this.stats.failedBatches++;
+      return;
+    }
+    this.stats.itemFailures += keep.size;
+    const done = records.filter((r) => !keep.has(r.messageId));
+    for (let i = 0; i < done.length; i += 10) {
+      const chunk = done.slice(i, i + 10);
+      try {
         const answer = await this.sqs.send(
           new DeleteMessageBatchCommand({ QueueUrl: this.spec.queueUrl, Entries: chunk.map((r, k) => ({ Id: String(k), ReceiptHandle: r.receiptHandle })) }),
         );
         this.stats.deleted += answer.Successful?.length ?? 0;
+      } catch {
+        // not deleted: the messages come back after their visibility timeout, as on Lambda
       }
-    } finally {
-      this.inFlight--;
     }
   }
 

@@ -21,7 +21,7 @@ import { buildRestApi, startRestApi, type ApiStats, type RestApiServer } from ".
 import { startFakeGenesys, type FakeGenesys, type FakeGenesysStats } from "./fake-genesys";
 import { FunctionHost, sdkModulePath, unpackBundle, type FunctionSpec, type FunctionStats } from "./lambda-host";
 import { ingestEmfLine, MetricStore } from "./metrics";
-import { SqsPoller, type MappingSpec, type PollerStats } from "./poller";
+import { SqsPoller, type BatchTiming, type MappingSpec, type PollerStats } from "./poller";
 import { LOCAL_ACCOUNT_ID, StackResolver } from "./resolver";
 import { startSecretsServer, type SecretsServer } from "./secrets-server";
 import { createQueues, createTables, LOCAL_CREDENTIALS, listenLoopback, closeServer, startDynamoServer, startSqsServer, type LocalEndpoint, type LocalQueue, type LocalTable } from "./services";
@@ -59,6 +59,8 @@ export interface LocalRunOptions {
   readonly beforeSpike?: (running: RunningStack) => Promise<void>;
   /** Stops the traffic early. */
   readonly signal?: AbortSignal;
+  /** Keep every batch's timing in the report (`mappings[].timeline`). Default false. */
+  readonly batchTimeline?: boolean;
 }
 
 /** What a running emulated stack exposes to a `beforeSpike` hook. */
@@ -84,7 +86,7 @@ export interface EmulatorReport {
   readonly notEmulated: readonly { readonly address: string; readonly type: string; readonly why: string }[];
   readonly api: { readonly address: string; readonly targetUrl: string; readonly stats: ApiStats };
   readonly functions: readonly { readonly address: string; readonly name: string; readonly threads: number; readonly stats: FunctionStats; readonly log: string }[];
-  readonly mappings: readonly { readonly address: string; readonly spec: MappingSpec; readonly stats: PollerStats }[];
+  readonly mappings: readonly { readonly address: string; readonly spec: MappingSpec; readonly stats: PollerStats; readonly timeline?: readonly BatchTiming[] }[];
   readonly queues: readonly { readonly address: string; readonly name: string; readonly maxVisible: number; readonly final: Record<string, number> }[];
   readonly downstream: FakeGenesysStats;
   readonly alarms: readonly AlarmVerdict[];
@@ -319,7 +321,7 @@ export async function runLocalStack(options: LocalRunOptions): Promise<LocalRunR
       hosts.set(fn.address, { host, log: logPath, environment });
       void spec;
     }
-    const pollers = mappings.map(({ spec, fn }) => new SqsPoller({ ...spec, maximumConcurrency: Math.min(spec.maximumConcurrency, maxThreads) }, hosts.get(fn.address)!.host, sqsClient, region, metrics));
+    const pollers = mappings.map(({ spec, fn }) => new SqsPoller({ ...spec, maximumConcurrency: Math.min(spec.maximumConcurrency, maxThreads) }, hosts.get(fn.address)!.host, sqsClient, region, metrics, { timeline: options.batchTimeline }));
     for (const p of pollers) p.start();
     closers.push(() => Promise.all(pollers.map((p) => p.stop())).then(() => undefined));
 
@@ -408,7 +410,7 @@ export async function runLocalStack(options: LocalRunOptions): Promise<LocalRunR
       notEmulated: plan.notEmulated.map(({ item, why }) => ({ address: item.address, type: item.type, why })),
       api: { address: api.model.address, targetUrl, stats: api.stats },
       functions: [...hosts.entries()].map(([address, h]) => ({ address, name: h.host.spec.name, threads: Math.min(maxThreads, mappings.filter((m) => m.fn.address === address).reduce((s, m) => s + m.spec.maximumConcurrency, 0)), stats: h.host.stats, log: h.log })),
-      mappings: mappings.map((m, i) => ({ address: m.item.address, spec: m.spec, stats: pollers[i].stats })),
+      mappings: mappings.map((m, i) => ({ address: m.item.address, spec: m.spec, stats: pollers[i].stats, ...(pollers[i].timeline ? { timeline: pollers[i].timeline } : {}) })),
       queues: queues.map((q) => ({ address: q.address, name: q.name, maxVisible: depth.get(q.address)?.max ?? 0, final: depth.get(q.address)?.final ?? {} })),
       downstream: downstream.stats(),
       alarms,

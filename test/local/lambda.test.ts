@@ -157,6 +157,46 @@ describe("functions in worker threads", () => {
       expect(left).toBe(2);
     });
 
+    it("invokes with the few messages a queue has at once, as SQS long polling answers on AWS (no batching window)", async () => {
+      const { QueueUrl } = await client.send(new CreateQueueCommand({ QueueName: "few", Attributes: { VisibilityTimeout: "30" } }));
+      const host = new FunctionHost(spec({ timeoutSeconds: 2 }), { maxThreads: 2 });
+      const poller = new SqsPoller({ address: "m", queueUrl: QueueUrl!, queueArn: `arn:aws:sqs:us-east-1:${LOCAL_ACCOUNT_ID}:few`, batchSize: 10, batchingWindowSeconds: 0, maximumConcurrency: 2, reportBatchItemFailures: true, enabled: true }, host, client, "us-east-1", undefined, { timeline: true });
+      try {
+        await host.invoke({ probe: true }); // the environment's init is not what this measures
+        poller.start();
+        await new Promise((r) => setTimeout(r, 300)); // the pollers wait on an empty queue
+        const sent = Date.now();
+        await client.send(new SendMessageBatchCommand({ QueueUrl, Entries: ["ok-1", "ok-2", "ok-3"].map((b, i) => ({ Id: String(i), MessageBody: b })) }));
+        const deadline = Date.now() + 5000;
+        while (Date.now() < deadline && poller.stats.deleted < 3) await new Promise((r) => setTimeout(r, 20));
+        expect(poller.stats.deleted).toBe(3);
+        // local-aws-sqs alone would hold a long poll for 10 messages until its 1 s wait ends
+        expect(poller.timeline![0].invokedMs - sent).toBeLessThan(800);
+      } finally {
+        await poller.stop();
+        await host.close();
+      }
+    });
+
+    it("keeps at most maximum concurrency invocations running through a backlog, with every batch full", async () => {
+      const { QueueUrl } = await client.send(new CreateQueueCommand({ QueueName: "backlog", Attributes: { VisibilityTimeout: "30" } }));
+      for (let i = 0; i < 60; i += 10) {
+        await client.send(new SendMessageBatchCommand({ QueueUrl, Entries: Array.from({ length: 10 }, (_, k) => ({ Id: String(k), MessageBody: `ok-${i + k}` })) }));
+      }
+      const host = new FunctionHost(spec({ timeoutSeconds: 2 }), { maxThreads: 2 });
+      const poller = new SqsPoller({ address: "m", queueUrl: QueueUrl!, queueArn: `arn:aws:sqs:us-east-1:${LOCAL_ACCOUNT_ID}:backlog`, batchSize: 10, batchingWindowSeconds: 0, maximumConcurrency: 2, reportBatchItemFailures: true, enabled: true }, host, client, "us-east-1", undefined, { timeline: true });
+      try {
+        poller.start();
+        const deadline = Date.now() + 8000;
+        while (Date.now() < deadline && poller.stats.deleted < 60) await new Promise((r) => setTimeout(r, 20));
+        expect(poller.stats).toMatchObject({ batches: 6, received: 60, deleted: 60, maxInFlight: 2 });
+        expect(poller.timeline!.map((t) => t.records)).toEqual([10, 10, 10, 10, 10, 10]);
+      } finally {
+        await poller.stop();
+        await host.close();
+      }
+    });
+
     it("rejects a partial batch response naming an id outside the batch, as Lambda does", () => {
       const batch = [{ messageId: "a" }, { messageId: "b" }] as never[];
       expect(failedItemIds({ batchItemFailures: [{ itemIdentifier: "b" }] }, batch)).toEqual(new Set(["b"]));
