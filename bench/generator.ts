@@ -51,6 +51,8 @@ function sampleRequest(): { body: string; headers: Record<string, string> } {
 }
 
 const TIME = "/usr/bin/time";
+/** Arrivals per second offered to the engine in the throughput rounds. */
+const OFFERED_PER_SECOND = 100_000;
 const CPU_MARK = "gcx-cpu";
 
 /** Accepted (2xx) requests per second of one autocannon run, and its whole-process CPU seconds when /usr/bin/time is there. */
@@ -145,11 +147,12 @@ export async function benchGenerator(options: GeneratorOptions = {}): Promise<Be
         say(`  round ${r + 1}: autocannon ${Math.round(a.acceptedPerSecond)} req/s${a.cpuSeconds === undefined ? "" : ` (process CPU ${round(a.cpuSeconds, 1)} s, start-up included)`}`);
         return a;
       };
-      // Offered far above what autocannon reached: the engine sends as fast as it can; arrivals
-      // beyond maxInFlight are dropped and counted (open model), accepted/s is its ceiling.
-      // Without an autocannon figure yet (engine first), offer 2.5x the previous round's.
-      const runEngine = async (reference: number) => {
-        const offered = Math.min(100_000, Math.round(reference * 2.5));
+      // Offered far above what either tool reaches on one core, and independent of the other
+      // tool's round (a slow autocannon round must not cap the engine's): the engine sends as
+      // fast as it can; arrivals beyond maxInFlight are dropped and counted (open model, and
+      // the dropping costs the engine CPU), accepted/s is its ceiling.
+      const runEngine = async () => {
+        const offered = OFFERED_PER_SECOND;
         const e = await engine(target, core, { ratePerSecond: offered, durationSeconds: seconds, connections, maxInFlight: connections * 4 }, r === 0 ? options.cpuProfileDir : undefined);
         const acceptedPerSecond = steadyRate(e.timeline.accepted, seconds);
         say(
@@ -162,9 +165,9 @@ export async function benchGenerator(options: GeneratorOptions = {}): Promise<Be
       let en: Awaited<ReturnType<typeof runEngine>>;
       if (r % 2 === 0) {
         a = await runAutocannon();
-        en = await runEngine(a.acceptedPerSecond);
+        en = await runEngine();
       } else {
-        en = await runEngine(ac[ac.length - 1]);
+        en = await runEngine();
         a = await runAutocannon();
       }
       ac.push(a.acceptedPerSecond);

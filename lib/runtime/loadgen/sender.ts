@@ -30,14 +30,21 @@ export class TargetClient {
 
   constructor(
     targetUrl: string,
-    options: { connections: number; requestTimeoutSeconds: number },
+    options: {
+      connections: number;
+      requestTimeoutSeconds: number;
+      /** "lean" (./http1, http only) or "undici". Default: lean for http, undici for https. */
+      transport?: "lean" | "undici";
+    },
   ) {
     const url = new URL(targetUrl);
     if (url.protocol !== "http:" && url.protocol !== "https:") throw new TypeError(`target URL must be http(s): ${targetUrl}`);
     this.path = `${url.pathname}${url.search}`;
     this.host = url.host;
     this.timeoutMs = Math.round(options.requestTimeoutSeconds * 1000);
-    if (url.protocol === "http:") {
+    const transport = options.transport ?? (url.protocol === "http:" ? "lean" : "undici");
+    if (transport === "lean" && url.protocol !== "http:") throw new TypeError(`the lean transport is http only: ${targetUrl}`);
+    if (transport === "lean") {
       const hostname = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
       this.http1 = new Http1Pool(hostname, Number(url.port || 80), { connections: options.connections, timeoutMs: this.timeoutMs });
     } else {

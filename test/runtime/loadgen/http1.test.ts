@@ -231,21 +231,40 @@ describe("Http1Pool", () => {
   });
 });
 
-describe("TargetClient over the lean client", () => {
+describe.each(["lean", "undici"] as const)("TargetClient over the %s transport", (transport) => {
   test("a Node http server receives the exact body and headers, and Retry-After comes back", async () => {
     target = await startTarget((_a, i) => (i === 0 ? { status: 429, headers: { "retry-after": "2" } } : { status: 202 }));
-    const client = new TargetClient(target.url, { connections: 2, requestTimeoutSeconds: 5 });
+    const client = new TargetClient(target.url, { connections: 2, requestTimeoutSeconds: 5, transport });
     try {
       const body = JSON.stringify({ hello: "wörld" });
       const first = await client.send(body, { "content-type": "application/json", "X-Hub-Signature-256": "sha256=x" });
       expect(first).toMatchObject({ status: 429, headers: { "retry-after": "2" } });
       const prepared = client.prepare(body, { "content-type": "application/json" });
-      const second = await new Promise<AttemptResult>((resolve) => client.dispatch(prepared, resolve));
-      expect(second.status).toBe(202);
+      const second = await new Promise<[AttemptResult, string]>((resolve) => client.dispatch(prepared, (r, c) => resolve([r, c]), "ctx"));
+      expect(second[0].status).toBe(202);
+      expect(second[1]).toBe("ctx");
+      expect(Number.isNaN(second[0].writtenAt)).toBe(false);
       expect(target.arrivals.map((a) => a.body)).toEqual([body, body]);
       expect(target.arrivals[0].headers["x-hub-signature-256"]).toBe("sha256=x");
     } finally {
       await client.close();
     }
   });
+
+  test("a refused connection is a network error result, not a rejection", async () => {
+    target = await startTarget();
+    const url = target.url;
+    await target.close();
+    target = undefined;
+    const client = new TargetClient(url, { connections: 1, requestTimeoutSeconds: 5, transport });
+    try {
+      expect(await client.send("{}", {})).toMatchObject({ status: 0, error: { kind: "network" } });
+    } finally {
+      await client.close();
+    }
+  });
+});
+
+test("the lean transport refuses https targets", () => {
+  expect(() => new TargetClient("https://127.0.0.1:1/x", { connections: 1, requestTimeoutSeconds: 1, transport: "lean" })).toThrow(/http only/);
 });
