@@ -119,7 +119,7 @@ export async function benchDrain(options: DrainOptions = {}): Promise<BenchResul
     say(
       `  stages: first invocation ${stages.firstInvokeMs} ms after the burst start; init phase ${stages.initMsMean} ms (mean of ${stages.inits}, longest ${stages.initMsMax}); ` +
         `first invocation of each environment ${stages.firstRoundMs} ms (median, init phase included), later ones ${stages.laterMs} ms (median; ${stages.laterMs - workMs} ms over workMs); ` +
-        `slot idle between invocations ${stages.turnaroundMs} ms (median); records per batch ${stages.recordsPerBatch}; last invocation's end -> queue empty ${stages.tailMs} ms`,
+        `slot idle between invocations ${stages.turnaroundMs} ms (median), ${round(stages.idleShare * 100, 1)}% of slot time; slots busy ${Math.round(stages.busyShare * 100)}% of the drain; records per batch ${stages.recordsPerBatch}; last invocation's end -> queue empty ${stages.tailMs} ms`,
     );
     return {
       name: "drain",
@@ -135,6 +135,8 @@ export async function benchDrain(options: DrainOptions = {}): Promise<BenchResul
         { name: "first invocation of each environment, init phase included (median)", value: stages.firstRoundMs, unit: "ms" },
         { name: "later invocations (median)", value: stages.laterMs, unit: "ms" },
         { name: "slot idle between invocations (median)", value: stages.turnaroundMs, unit: "ms" },
+        { name: "slot time idle waiting for a batch (after the first round)", value: stages.idleShare },
+        { name: "slot time in invocations", value: stages.busyShare },
         { name: "records per batch (mean)", value: stages.recordsPerBatch },
         { name: "last invocation's end -> queue empty", value: stages.tailMs, unit: "ms" },
       ],
@@ -176,7 +178,12 @@ export function drainStages(
   for (const t of later) {
     if (freed < ends.length && ends[freed] <= t.invokedMs) turnaround.push(t.invokedMs - ends[freed++]);
   }
+  const slotMs = slots * Math.max(1, emptyAtMs - burstStartMs);
   return {
+    /** Share of the invocation slots' time (M x drain) spent in invocations. */
+    busyShare: round(timeline.reduce((s, t) => s + t.returnedMs - t.invokedMs, 0) / slotMs, 2),
+    /** Share of it spent by a free slot waiting for its next batch (after the first round). */
+    idleShare: round(turnaround.reduce((s, x) => s + x, 0) / slotMs, 3),
     firstInvokeMs: byStart.length ? byStart[0].invokedMs - burstStartMs : Number.NaN,
     inits: fn?.inits ?? 0,
     initMsMean: fn?.inits ? Math.round(fn.initMsTotal / fn.inits) : Number.NaN,
