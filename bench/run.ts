@@ -26,7 +26,7 @@ export const BENCHMARKS: Record<string, { what: string; run: Bench }> = {
     run: (quick, flags) =>
       benchGenerator({
         durationSeconds: quick ? 2 : 5,
-        rounds: quick ? 1 : 2,
+        rounds: quick ? 1 : 5,
         skipArtillery: flags.has("--no-artillery"),
         cpuProfileDir: flags.has("--cpu-prof") ? join(RESULTS, "cpu-prof") : undefined,
       }),
