@@ -16,6 +16,7 @@ import * as path from "node:path";
 import { buildSync, version as esbuildVersion, type BuildOptions } from "esbuild";
 import { AssetType, TerraformAsset } from "cdktf";
 import { Construct } from "constructs";
+import { zipSync } from "fflate";
 
 /** The file name of the bundle inside its folder; the Lambda handler is `index.<export>`. */
 export const BUNDLE_FILE = "index.js";
@@ -51,8 +52,10 @@ export interface BundleOutput {
 
 /** A bundle wrapped in a `TerraformAsset`. */
 export interface BundledFunction extends BundleOutput {
-  /** The ARCHIVE asset: wire `filename: asset.path`, `sourceCodeHash: asset.assetHash`. */
+  /** The zip asset: wire `filename: asset.path`, `sourceCodeHash: asset.assetHash`. */
   readonly asset: TerraformAsset;
+  /** Absolute path of the zip in the cache (`archive.zip` holding {@link BUNDLE_FILE}) the asset copies. */
+  readonly archive: string;
 }
 
 interface Manifest {
@@ -193,12 +196,29 @@ function readCached(cacheDir: string, manifestPath: string): BundleOutput | unde
 }
 
 /**
- * Bundles `props.entry` and wraps the bundle folder in a `TerraformAsset` (ARCHIVE, absolute
- * path, asset hash = the bundle's content hash). Wire it as
+ * Bundles `props.entry` and wraps its zip in a `TerraformAsset` (FILE, absolute path, asset
+ * hash = the bundle's content hash). The zip is made once per content hash in the cache
+ * (fflate, deterministic bytes) instead of by cdktf's ARCHIVE asset, which zips the folder
+ * again at every synth in a child process (most of the per-pipeline synth time). Wire it as
  * `filename: bundle.asset.path, sourceCodeHash: bundle.asset.assetHash, handler: "index.<export>"`.
  */
 export function bundleFunction(scope: Construct, id: string, props: BundleProps): BundledFunction {
   const output = bundleEntry(props);
-  const asset = new TerraformAsset(scope, id, { path: output.outdir, type: AssetType.ARCHIVE, assetHash: output.hash });
-  return { ...output, asset };
+  const archive = zipOf(output);
+  const asset = new TerraformAsset(scope, id, { path: archive, type: AssetType.FILE, assetHash: output.hash });
+  return { ...output, asset, archive };
+}
+
+/** A fixed modification time for zip entries (1980-01-01, the earliest DOS time): the same bundle always zips to the same bytes. */
+const ZIP_MTIME = new Date(1980, 0, 1);
+
+/** The bundle's zip (`archive.zip` holding `index.js`), made once per content hash in the cache. */
+function zipOf(output: BundleOutput): string {
+  const zip = path.join(path.dirname(output.outdir), "..", "zip", output.hash, "archive.zip");
+  if (!fs.existsSync(zip)) {
+    fs.mkdirSync(path.dirname(zip), { recursive: true });
+    // os 3 (Unix) so the mode bits count: a regular file, rw-r--r--, readable by the Lambda runtime user.
+    writeAtomic(zip, zipSync({ [BUNDLE_FILE]: [fs.readFileSync(output.file), { level: 9, mtime: ZIP_MTIME, os: 3, attrs: 0o100644 << 16 }] }));
+  }
+  return zip;
 }

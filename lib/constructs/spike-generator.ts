@@ -16,8 +16,8 @@ import { LambdaFunctionEventInvokeConfig } from "@cdktf/provider-aws/lib/lambda-
 import { SchedulerSchedule } from "@cdktf/provider-aws/lib/scheduler-schedule";
 import { loadgenEnvironment } from "../runtime/contract";
 import { defaultSpikeProfile, parseProfile, type SpikeProfile, type SpikeProfileInput } from "../runtime/loadgen/profile";
-import { DEFAULT_AGENT_CAPACITY_PER_SECOND, lambdaBudgetProblems } from "../runtime/loadgen/lambda";
-import { DEFAULT_METRICS_NAMESPACE, VERDICT_METRIC } from "../runtime/loadgen/reports";
+import { DEFAULT_AGENT_CAPACITY_PER_SECOND, lambdaBudgetProblems } from "../runtime/loadgen/budget";
+import { DEFAULT_METRICS_NAMESPACE, VERDICT_METRIC } from "../runtime/loadgen/metric-names";
 import { BundleProps, BundledFunction, bundleFunction } from "./bundle";
 import { Problems, isLiteralNumber } from "./errors";
 import { DEFAULT_LOG_RETENTION_DAYS, checkLogRetention } from "./log-retention";

@@ -4,6 +4,7 @@ import * as path from "node:path";
 import { TerraformOutput } from "cdktf";
 import { sign } from "../../lib/runtime";
 import { bundleEntry, bundleFunction } from "../../lib";
+import { readZip } from "../../lib/local/zip";
 import { errorOf, synth } from "./support";
 
 describe("bundle", () => {
@@ -54,7 +55,7 @@ describe("bundle", () => {
     });
   });
 
-  it("wraps the bundle in an ARCHIVE asset whose hash is the content hash", () => {
+  it("wraps the bundle in a zip asset (archive.zip) whose hash is the content hash", () => {
     let hash = "";
     const out = synth((stack) => {
       const bundled = bundleFunction(stack, "code", { entry, cacheDir });
@@ -62,6 +63,35 @@ describe("bundle", () => {
       new TerraformOutput(stack, "file", { value: bundled.asset.path });
     });
     expect(out.json.output.file.value).toMatch(new RegExp(`^assets/code/${hash}/archive\\.zip$`));
+  });
+
+  it("zips each bundle once, deterministically: index.js, its exact bytes, a regular rw-r--r-- file", () => {
+    const zipOf = () => {
+      let zipPath = "";
+      let file = "";
+      synth((stack) => {
+        const bundled = bundleFunction(stack, "code", { entry, cacheDir });
+        zipPath = bundled.archive;
+        file = bundled.file;
+      });
+      return { zipPath, file };
+    };
+    const first = zipOf();
+    const stat = fs.statSync(first.zipPath);
+    const second = zipOf();
+    expect(second.zipPath).toBe(first.zipPath);
+    expect(fs.statSync(second.zipPath).mtimeMs).toBe(stat.mtimeMs);
+    const archive = fs.readFileSync(first.zipPath);
+    const entries = readZip(archive);
+    expect(entries.map((e) => e.name)).toEqual(["index.js"]);
+    expect(entries[0].data.equals(fs.readFileSync(first.file))).toBe(true);
+    // Central directory: "made by" Unix (3), external attributes = a regular file with mode 0644.
+    const central = archive.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
+    expect(archive.readUInt8(central + 5)).toBe(3);
+    expect(archive.readUInt32LE(central + 38) >>> 16).toBe(0o100644);
+    // The same bundle zips to the same bytes (a fixed entry time), so the asset never churns.
+    fs.rmSync(first.zipPath);
+    expect(fs.readFileSync(zipOf().zipPath).equals(archive)).toBe(true);
   });
 
   it("names the entry and esbuild's messages when the build fails", () => {

@@ -7,11 +7,8 @@ import { dirname, resolve } from "node:path";
 import { renderHtmlReport } from "./html";
 import type { SpikeReport } from "./run";
 
-/** Default CloudWatch namespace of the spike metrics. */
-export const DEFAULT_METRICS_NAMESPACE = "GenesysConsumer/Spike";
-
-/** The metric that is 1 for a FAIL verdict and 0 for a PASS: the nightly alarm watches it. */
-export const VERDICT_METRIC = "SpikeVerdictFailed";
+export { DEFAULT_METRICS_NAMESPACE, VERDICT_METRIC } from "./metric-names";
+import { DEFAULT_METRICS_NAMESPACE, VERDICT_METRIC } from "./metric-names";
 
 /** Writes the JSON and/or HTML report; returns the absolute paths written. */
 export async function writeReports(report: SpikeReport, paths: { json?: string; html?: string }): Promise<string[]> {
