@@ -272,9 +272,12 @@ export async function reconcile(options: ReconcileOptions): Promise<DeliveryResu
   const sqs = options.dlqUrl || options.quarantineQueueUrl ? sqsClient(options.sqs) : undefined;
   const receipts = new Map<number, Receipt>();
   const dlqSeqs = new Set<number>();
+  // This run's synthetic dead letters: a receipt may be missing (its write failed before the
+  // dead letter was deleted), but a message in the quarantine queue is dead-lettered, not lost.
+  const quarantineSeqs = new Set<number>();
   let lastDlqPeek = 0;
 
-  const accountedFor = (seq: number) => receipts.has(seq) || dlqSeqs.has(seq);
+  const accountedFor = (seq: number) => receipts.has(seq) || dlqSeqs.has(seq) || quarantineSeqs.has(seq);
   let firstOpen = 0; // index into acceptedSeqs of the lowest not yet accounted for
   try {
     for (;;) {
@@ -284,10 +287,12 @@ export async function reconcile(options: ReconcileOptions): Promise<DeliveryResu
       const open = acceptedSeqs.length - acceptedSeqs.filter(accountedFor).length;
       options.onProgress?.(acceptedSeqs.length - open, acceptedSeqs.length);
       if (open === 0) break;
-      // messages SQS itself moved to the DLQ leave no receipt: look there every 15 s
-      if (sqs && options.dlqUrl && Date.now() - lastDlqPeek > 15_000) {
+      // messages SQS itself moved to the DLQ, and dead letters whose receipt could not be
+      // written, leave no receipt: look in the DLQ and the quarantine queue every 15 s
+      if (sqs && (options.dlqUrl || options.quarantineQueueUrl) && Date.now() - lastDlqPeek > 15_000) {
         lastDlqPeek = Date.now();
-        for (const seq of await scanQueue(sqs, options.dlqUrl, runId, false)) dlqSeqs.add(seq);
+        if (options.dlqUrl) for (const seq of await scanQueue(sqs, options.dlqUrl, runId, false)) dlqSeqs.add(seq);
+        if (options.quarantineQueueUrl) for (const seq of await scanQueue(sqs, options.quarantineQueueUrl, runId, false)) quarantineSeqs.add(seq);
         continue;
       }
       if (Date.now() + options.pollIntervalMs > options.deadlineMs) break;
@@ -301,6 +306,7 @@ export async function reconcile(options: ReconcileOptions): Promise<DeliveryResu
   }
   const quarantined = sqs && options.quarantineQueueUrl ? await scanQueue(sqs, options.quarantineQueueUrl, runId, true) : [];
   sqs?.destroy();
+  for (const seq of quarantined) quarantineSeqs.add(seq);
 
   const e2e: Histogram = newHistogram();
   const deliveredTimeline: number[] = [];
@@ -358,6 +364,14 @@ export async function reconcile(options: ReconcileOptions): Promise<DeliveryResu
   }
   for (const seq of dlqSeqs) {
     if (!receipts.has(seq)) deadLetteredUnexpected++;
+  }
+  for (const seq of quarantineSeqs) {
+    if (receipts.has(seq) || dlqSeqs.has(seq) || seq < 0 || seq >= plan.length) continue;
+    const fault = faultForSeq(runId, seq, profile.faults);
+    if (fault?.kind === "poison") {
+      deadLetteredExpected++;
+      checked++; // a poison message dead-lettered, not processed: its check holds
+    } else deadLetteredUnexpected++;
   }
   const lostSeqs = acceptedSeqs.filter((seq) => !accountedFor(seq));
   return {
