@@ -34,18 +34,25 @@ const BATCH_SIZE = 10;
 const RECORD_CONCURRENCY = 10; // createWorker's default `concurrency`
 
 /**
- * Runs the drain at the default workMs (500 ms; quick: 200) and, unless quick or a workMs is
- * given, again at 2,000 ms: the runtime's bookkeeping per batch (idempotency record, receipt)
- * and each environment's cold start are fixed costs, so the ratio shows how they amortize as
- * the work per message grows.
+ * Runs the drain at the default workMs (500 ms; quick: 200) and backlog (600), and unless
+ * quick or either is given, again at 2,000 ms and again with a backlog of 3,000: the
+ * runtime's bookkeeping per batch (idempotency record, receipt) and each environment's cold
+ * start are fixed costs, so the ratios show how they amortize over more work per message
+ * and over a longer spike.
  */
 export async function benchDrain(options: DrainOptions = {}): Promise<BenchResult> {
   const first = await drainRun(options);
-  if (options.quick || options.workMs !== undefined) return first;
+  if (options.quick || options.workMs !== undefined || options.backlog !== undefined) return first;
   say("  again with workMs 2000 (the same fixed costs over 4x the work)");
   const long = await drainRun({ ...options, workMs: 2000 });
-  const tagged = long.figures.map((f) => ({ ...f, name: `${f.name} (workMs 2000)`, target: undefined, met: undefined }));
-  return { ...first, figures: [...first.figures, ...tagged], details: { ...(first.details as object), workMs2000: long.details } };
+  say("  again with a backlog of 3000 (the same fixed costs over a 5x longer spike)");
+  const big = await drainRun({ ...options, backlog: 3000 });
+  const tag = (r: BenchResult, label: string) => r.figures.map((f) => ({ ...f, name: `${f.name} (${label})`, target: undefined, met: undefined }));
+  return {
+    ...first,
+    figures: [...first.figures, ...tag(long, "workMs 2000"), ...tag(big, "backlog 3000")],
+    details: { ...(first.details as object), workMs2000: long.details, backlog3000: big.details },
+  };
 }
 
 async function drainRun(options: DrainOptions): Promise<BenchResult> {
