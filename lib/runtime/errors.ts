@@ -46,6 +46,13 @@ export class ThrottledError extends RetryableError {
   }
 }
 
+/**
+ * A downstream call was not made, or was cut, because the invocation had no time left for it
+ * (see `invocationTimeLeftMs`). Retryable; it says nothing about the downstream, so it does not
+ * count toward opening the circuit breaker.
+ */
+export class InvocationDeadlineError extends RetryableError {}
+
 /** A downstream answered 5xx, timed out, or the connection failed. Counts toward opening the circuit breaker. */
 export class DownstreamUnavailableError extends RetryableError {
   constructor(

@@ -7,6 +7,7 @@ export * from "./synthetic";
 export * from "./dead-letter";
 export * from "./tables";
 export * from "./errors";
+export * from "./invocation";
 export * from "./backoff";
 export * from "./normalized-message";
 export * from "./genesys";

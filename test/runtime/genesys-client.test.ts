@@ -6,9 +6,12 @@ import {
   DownstreamUnavailableError,
   GenesysClient,
   genesysBaseUrls,
+  InvocationDeadlineError,
+  invocationTimeLeftMs,
   RetryableError,
   ThrottledError,
   TokenBucket,
+  withInvocationDeadline,
 } from "cdktf-genesys-consumer/runtime";
 import { startFakeGenesys, type FakeGenesys } from "../../lib/local/fake-genesys";
 
@@ -116,6 +119,47 @@ describe("Downstream (generic wrapper)", () => {
     const error = await d.call((signal) => new Promise((_, reject) => signal.addEventListener("abort", () => reject(signal.reason)))).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DownstreamUnavailableError);
     expect((error as Error).message).toBe("slow: no answer within 50 ms");
+  });
+
+  describe("inside an invocation (withInvocationDeadline)", () => {
+    const hang = (signal: AbortSignal) => new Promise<never>((_, reject) => signal.addEventListener("abort", () => reject(signal.reason)));
+
+    it("cuts a call at the invocation's deadline, before its own timeout, without counting it toward the breaker", async () => {
+      const d = new Downstream({ name: "crm", timeoutMs: 10_000, breaker: { consecutiveFailures: 1, halfOpenAfterSeconds: 30 } });
+      const began = Date.now();
+      const error = await withInvocationDeadline(Date.now() + 150, () => d.call(hang)).catch((e: unknown) => e);
+      const tookMs = Date.now() - began;
+      expect(error).toBeInstanceOf(InvocationDeadlineError);
+      expect(error).toBeInstanceOf(RetryableError);
+      expect((error as Error).message).toMatch(/^crm: cut after 1[0-5]\d ms, the time the invocation had left$/);
+      expect(tookMs).toBeGreaterThanOrEqual(100);
+      expect(tookMs).toBeLessThan(2_000);
+      expect(d.breakerState).toBe("closed");
+      // its own timeout, shorter than the time left, is still the downstream being unavailable
+      await expect(withInvocationDeadline(Date.now() + 60_000, () => new Downstream({ name: "x", timeoutMs: 30, breaker: false }).call(hang))).rejects.toBeInstanceOf(DownstreamUnavailableError);
+    });
+
+    it("does not call at all when the invocation has no time left, and does not wait for a token it could not use", async () => {
+      let calls = 0;
+      const d = new Downstream({ name: "crm", breaker: false });
+      const late = await withInvocationDeadline(Date.now() - 1, () => d.call(async () => ++calls)).catch((e: unknown) => e);
+      expect(late).toBeInstanceOf(InvocationDeadlineError);
+      expect((late as Error).message).toBe("crm: not called, the invocation has no time left for it");
+      expect(calls).toBe(0);
+      const paced = new Downstream({ name: "paced", ratePerSecond: 1, burst: 1, maxWaitMs: 5_000, breaker: false });
+      await paced.call(async () => ++calls);
+      const began = Date.now();
+      // the next token is due in about 1 s, more than the 200 ms left: back off now, do not wait
+      const error = await withInvocationDeadline(Date.now() + 200, () => paced.call(async () => ++calls)).catch((e: unknown) => e);
+      expect(Date.now() - began).toBeLessThan(150);
+      expect(error).toBeInstanceOf(RetryableError);
+      expect(calls).toBe(1);
+    });
+
+    it("leaves calls outside an invocation alone", async () => {
+      expect(invocationTimeLeftMs()).toBe(Number.POSITIVE_INFINITY);
+      await expect(new Downstream({ name: "crm", breaker: false }).call(async () => "ok")).resolves.toBe("ok");
+    });
   });
 });
 

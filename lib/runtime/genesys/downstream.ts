@@ -9,10 +9,16 @@
  * | 408, 5xx, network error, timeout         | DownstreamUnavailableError       | yes                       |
  * | other 4xx                                | DownstreamRejectedError (permanent) | no                     |
  * | breaker open                             | CircuitOpenError (call not made) | -                         |
+ * | the invocation's time runs out           | InvocationDeadlineError (not made, or cut) | no              |
+ *
+ * Inside a worker invocation every call is bounded by the time the invocation has left
+ * (less the worker's `timeoutMarginMs`), so a slow downstream never holds a batch until
+ * Lambda ends it: the message goes back on the queue instead, with its context.
  */
 import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, circuitBreaker, handleWhen, type CircuitBreakerPolicy } from "cockatiel";
 import { parseRetryAfter } from "../backoff";
-import { CircuitOpenError, DownstreamRejectedError, DownstreamUnavailableError, ThrottledError, WorkerError } from "../errors";
+import { CircuitOpenError, DownstreamRejectedError, DownstreamUnavailableError, InvocationDeadlineError, ThrottledError, WorkerError } from "../errors";
+import { invocationTimeLeftMs } from "../invocation";
 import { TokenBucket } from "./token-bucket";
 
 export interface CircuitBreakerOptions {
@@ -86,18 +92,25 @@ export class Downstream {
   }
 
   /**
-   * Runs one downstream call under the breaker, the rate limit and the timeout.
-   * `fn` receives an AbortSignal that fires at the timeout. While the breaker is open,
+   * Runs one downstream call under the breaker, the rate limit and the timeout (the smaller of
+   * `timeoutMs` and the invocation's time left). `fn` receives an AbortSignal that fires at
+   * the timeout. While the breaker is open,
    * throws a {@link CircuitOpenError} without calling `fn` or taking a token.
    */
   async call<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const run = async () => {
-      if (this.bucket) await this.bucket.take();
-      const signal = AbortSignal.timeout(this.timeoutMs);
+      if (this.bucket) await this.bucket.take(invocationTimeLeftMs());
+      const left = invocationTimeLeftMs();
+      if (left <= 0) throw new InvocationDeadlineError(`${this.name}: not called, the invocation has no time left for it`);
+      const timeoutMs = Math.min(this.timeoutMs, Math.floor(left));
+      const signal = AbortSignal.timeout(timeoutMs);
       try {
         return await fn(signal);
       } catch (error) {
         if (signal.aborted && !(error instanceof WorkerError)) {
+          if (timeoutMs < this.timeoutMs) {
+            throw new InvocationDeadlineError(`${this.name}: cut after ${timeoutMs} ms, the time the invocation had left`, { cause: error });
+          }
           throw new DownstreamUnavailableError(`${this.name}: no answer within ${this.timeoutMs} ms`, undefined, { cause: error });
         }
         throw error;

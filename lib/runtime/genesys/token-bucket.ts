@@ -46,23 +46,24 @@ export class TokenBucket {
   /**
    * Reserves one token without waiting: returns 0 when one was available, otherwise the
    * milliseconds until the reserved token is due (the reservation stands: wait that long).
-   * Returns -1 and reserves nothing when the wait would exceed `maxWaitMs`.
+   * Returns -1 and reserves nothing when the wait would exceed `maxWaitMs` (or `limitMs`,
+   * when smaller).
    */
-  reserve(): number {
+  reserve(limitMs = this.maxWaitMs): number {
     this.refill();
     this.tokens -= 1;
     if (this.tokens >= 0) return 0;
     const waitMs = Math.ceil((-this.tokens / this.ratePerSecond) * 1000);
-    if (waitMs > this.maxWaitMs) {
+    if (waitMs > Math.min(this.maxWaitMs, limitMs)) {
       this.tokens += 1;
       return -1;
     }
     return waitMs;
   }
 
-  /** Takes one token, waiting up to `maxWaitMs`; throws a RetryableError when the wait would be longer. */
-  async take(): Promise<void> {
-    const waitMs = this.reserve();
+  /** Takes one token, waiting up to `maxWaitMs` (or `limitMs`, when smaller); throws a RetryableError when the wait would be longer. */
+  async take(limitMs = this.maxWaitMs): Promise<void> {
+    const waitMs = this.reserve(limitMs);
     if (waitMs === 0) return;
     if (waitMs < 0) {
       const deficit = 1 - this.tokens;

@@ -19,6 +19,7 @@ import { redeliveryDelaySeconds } from "../backoff";
 import { parseWorkerContract, type WorkerContract } from "../contract";
 import { DEAD_LETTER_ATTRIBUTE, encodeDeadLetterContext, type DeadLetterReason } from "../dead-letter";
 import { CircuitOpenError, PermanentError, RetryableError, ThrottledError } from "../errors";
+import { withInvocationDeadline } from "../invocation";
 import { GenesysClient } from "../genesys/client";
 import { Downstream } from "../genesys/downstream";
 import {
@@ -429,7 +430,18 @@ export function createWorker(handlers: WorkerHandlers, options: WorkerOptions = 
 
     const records = event?.Records ?? [];
     const fifo = contract.fifo === true || records.some((r) => r.attributes?.MessageGroupId);
+    // Downstream calls (Downstream, GenesysClient) stop with the margin left for the bookkeeping.
+    const left = remaining();
+    const withDeadline = <T>(fn: () => Promise<T>) => (Number.isFinite(left) ? withInvocationDeadline(Date.now() + left - timeoutMarginMs, fn) : fn());
     try {
+      await withDeadline(processBatch);
+    } finally {
+      metrics.publishStoredMetrics();
+    }
+    // Keep the batch's order (FIFO: Lambda stops at the first failure it finds).
+    return { batchItemFailures: records.filter((r) => failures.has(r.messageId)).map((r) => ({ itemIdentifier: r.messageId })) };
+
+    async function processBatch(): Promise<void> {
       if (fifo) {
         // In order within a group; after a failure the rest of the group is reported failed, untouched.
         const groups = new Map<string, SQSRecord[]>();
@@ -457,11 +469,7 @@ export function createWorker(handlers: WorkerHandlers, options: WorkerOptions = 
       } else {
         await pool(records, concurrency, guarded);
       }
-    } finally {
-      metrics.publishStoredMetrics();
     }
-    // Keep the batch's order (FIFO: Lambda stops at the first failure it finds).
-    return { batchItemFailures: records.filter((r) => failures.has(r.messageId)).map((r) => ({ itemIdentifier: r.messageId })) };
   };
 }
 
