@@ -404,21 +404,27 @@ export class Http1Pool {
     } else this.reuse(conn);
   }
 
+  /**
+   * Where the head or line starting at `at` ends (the index of `delimiter`), or -1 when it
+   * has not arrived whole: the partial bytes are kept for the next read, or the response
+   * fails with `tooLong` when they already exceed the head limit.
+   */
+  private delimited(conn: Connection, buf: Buffer, at: number, end: number, delimiter: Buffer, tooLong: string): number {
+    const stop = indexBefore(buf, delimiter, at, end);
+    if (stop >= 0) return stop;
+    if (end - at > MAX_HEAD_BYTES) this.fail(conn, "network", tooLong);
+    else conn.pending = Buffer.from(buf.subarray(at, end));
+    return -1;
+  }
+
   /** Parses as much of `buf` as the current response takes; returns the offset reached. */
   private parse(conn: Connection, buf: Buffer, end: number): number {
     let at = 0;
     while (conn.job && at < end) {
       switch (conn.state) {
         case Body.Head: {
-          const stop = indexBefore(buf, CRLFCRLF, at, end);
-          if (stop < 0) {
-            if (end - at > MAX_HEAD_BYTES) {
-              this.fail(conn, "network", "HeadersOverflowError: response head too large");
-              return end;
-            }
-            conn.pending = Buffer.from(buf.subarray(at, end));
-            return end;
-          }
+          const stop = this.delimited(conn, buf, at, end, CRLFCRLF, "HeadersOverflowError: response head too large");
+          if (stop < 0) return end;
           const error = this.parseHead(conn, buf.toString("latin1", at, stop));
           at = stop + 4;
           if (error) {
@@ -437,15 +443,8 @@ export class Http1Pool {
         case Body.ChunkSize:
         case Body.ChunkEnd:
         case Body.Trailers: {
-          const stop = indexBefore(buf, CRLF, at, end);
-          if (stop < 0) {
-            if (end - at > MAX_HEAD_BYTES) {
-              this.fail(conn, "network", "ResponseError: chunk line too long");
-              return end;
-            }
-            conn.pending = Buffer.from(buf.subarray(at, end));
-            return end;
-          }
+          const stop = this.delimited(conn, buf, at, end, CRLF, "ResponseError: chunk line too long");
+          if (stop < 0) return end;
           const line = buf.toString("latin1", at, stop);
           at = stop + 2;
           if (conn.state === Body.ChunkEnd) {
