@@ -394,8 +394,13 @@ export class Http1Pool {
     const release = conn.release;
     conn.release = undefined;
     if (release === undefined) return;
-    if (at < end || !release || !conn.socket) {
-      // bytes after a complete response with no request outstanding: framing is lost
+    // bytes after a complete response with no request outstanding: framing is lost
+    this.afterResponse(conn, at === end && release);
+  }
+
+  /** After a complete response: the connection takes the next request, or is closed and retired. */
+  private afterResponse(conn: Connection, reusable: boolean): void {
+    if (!reusable || !conn.socket) {
       const socket = conn.socket;
       conn.socket = undefined;
       conn.connected = false;
@@ -532,13 +537,7 @@ export class Http1Pool {
     if (conn.parsing) {
       // onData decides once the rest of the chunk is accounted for
       conn.release = reusable;
-    } else if (!reusable || !conn.socket) {
-      const socket = conn.socket;
-      conn.socket = undefined;
-      conn.connected = false;
-      socket?.destroy();
-      this.retire(conn);
-    } else this.reuse(conn);
+    } else this.afterResponse(conn, reusable);
     job.done(result, job.context);
   }
 
