@@ -127,7 +127,8 @@ describe("Downstream (generic wrapper)", () => {
     it("cuts a call at the invocation's deadline, before its own timeout, without counting it toward the breaker", async () => {
       const d = new Downstream({ name: "crm", timeoutMs: 10_000, breaker: { consecutiveFailures: 1, halfOpenAfterSeconds: 30 } });
       const began = Date.now();
-      const error = await withInvocationDeadline(Date.now() + 150, () => d.call(hang)).catch((e: unknown) => e);
+      // 650 ms left: the call is cut 500 ms before the end (CALL_CUT_RESERVE_MS), after about 150 ms
+      const error = await withInvocationDeadline({ deadlineMs: Date.now() + 650 }, () => d.call(hang)).catch((e: unknown) => e);
       const tookMs = Date.now() - began;
       expect(error).toBeInstanceOf(InvocationDeadlineError);
       expect(error).toBeInstanceOf(RetryableError);
@@ -136,21 +137,21 @@ describe("Downstream (generic wrapper)", () => {
       expect(tookMs).toBeLessThan(2_000);
       expect(d.breakerState).toBe("closed");
       // its own timeout, shorter than the time left, is still the downstream being unavailable
-      await expect(withInvocationDeadline(Date.now() + 60_000, () => new Downstream({ name: "x", timeoutMs: 30, breaker: false }).call(hang))).rejects.toBeInstanceOf(DownstreamUnavailableError);
+      await expect(withInvocationDeadline({ deadlineMs: Date.now() + 60_000 }, () => new Downstream({ name: "x", timeoutMs: 30, breaker: false }).call(hang))).rejects.toBeInstanceOf(DownstreamUnavailableError);
     });
 
-    it("does not call at all when the invocation has no time left, and does not wait for a token it could not use", async () => {
+    it("does not start a call in the invocation's last startMarginMs, and does not wait for a token it could not use", async () => {
       let calls = 0;
       const d = new Downstream({ name: "crm", breaker: false });
-      const late = await withInvocationDeadline(Date.now() - 1, () => d.call(async () => ++calls)).catch((e: unknown) => e);
+      const late = await withInvocationDeadline({ deadlineMs: Date.now() + 900, startMarginMs: 1_000 }, () => d.call(async () => ++calls)).catch((e: unknown) => e);
       expect(late).toBeInstanceOf(InvocationDeadlineError);
       expect((late as Error).message).toBe("crm: not called, the invocation has no time left for it");
       expect(calls).toBe(0);
       const paced = new Downstream({ name: "paced", ratePerSecond: 1, burst: 1, maxWaitMs: 5_000, breaker: false });
       await paced.call(async () => ++calls);
       const began = Date.now();
-      // the next token is due in about 1 s, more than the 200 ms left: back off now, do not wait
-      const error = await withInvocationDeadline(Date.now() + 200, () => paced.call(async () => ++calls)).catch((e: unknown) => e);
+      // the next token is due in about 1 s, later than a call may start (200 ms): back off now, do not wait
+      const error = await withInvocationDeadline({ deadlineMs: Date.now() + 1_200, startMarginMs: 1_000 }, () => paced.call(async () => ++calls)).catch((e: unknown) => e);
       expect(Date.now() - began).toBeLessThan(150);
       expect(error).toBeInstanceOf(RetryableError);
       expect(calls).toBe(1);

@@ -40,7 +40,8 @@ describe("downstream calls bounded by the invocation's time", () => {
     const messages = await receive(bench, pipeline.queueUrl, 10);
     expect(messages).toHaveLength(2);
 
-    // Act: 1.6 s left, so downstream calls get 0.6 s (the Downstream's own timeout is 10 s)
+    // Act: 1.6 s left: the call starts (more than timeoutMarginMs left) and is cut 0.5 s before
+    // the end, after about 1.1 s (the Downstream's own timeout is 10 s)
     const began = Date.now();
     const response = await handler({ Records: messages.map((m) => toSqsRecord(m, pipeline.queueArn, REGION)) }, lambdaContext(1_600));
     const tookMs = Date.now() - began;

@@ -11,14 +11,14 @@
  * | breaker open                             | CircuitOpenError (call not made) | -                         |
  * | the invocation's time runs out           | InvocationDeadlineError (not made, or cut) | no              |
  *
- * Inside a worker invocation every call is bounded by the time the invocation has left
- * (less the worker's `timeoutMarginMs`), so a slow downstream never holds a batch until
- * Lambda ends it: the message goes back on the queue instead, with its context.
+ * Inside a worker invocation no call starts when less than the worker's `timeoutMarginMs`
+ * remains, and a call still in flight is cut just before the invocation would end, so a slow
+ * downstream never holds a batch until Lambda ends it: the message goes back on the queue.
  */
 import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, circuitBreaker, handleWhen, type CircuitBreakerPolicy } from "cockatiel";
 import { parseRetryAfter } from "../backoff";
 import { CircuitOpenError, DownstreamRejectedError, DownstreamUnavailableError, InvocationDeadlineError, ThrottledError, WorkerError } from "../errors";
-import { invocationTimeLeftMs } from "../invocation";
+import { CALL_CUT_RESERVE_MS, invocationDeadline, invocationTimeLeftMs } from "../invocation";
 import { TokenBucket } from "./token-bucket";
 
 export interface CircuitBreakerOptions {
@@ -99,10 +99,15 @@ export class Downstream {
    */
   async call<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const run = async () => {
-      if (this.bucket) await this.bucket.take(invocationTimeLeftMs());
+      // Within an invocation: start only while startMarginMs remains, wait for a token only that long.
+      const startMarginMs = invocationDeadline()?.startMarginMs ?? 0;
+      const notCalled = () => new InvocationDeadlineError(`${this.name}: not called, the invocation has no time left for it`);
+      if (invocationTimeLeftMs() < startMarginMs) throw notCalled();
+      if (this.bucket) await this.bucket.take(invocationTimeLeftMs() - startMarginMs);
       const left = invocationTimeLeftMs();
-      if (left <= 0) throw new InvocationDeadlineError(`${this.name}: not called, the invocation has no time left for it`);
-      const timeoutMs = Math.min(this.timeoutMs, Math.floor(left));
+      if (left < startMarginMs) throw notCalled();
+      // A call still in flight is cut just before the invocation would end, so the batch is answered.
+      const timeoutMs = Math.max(1, Math.min(this.timeoutMs, Math.floor(left - CALL_CUT_RESERVE_MS)));
       const signal = AbortSignal.timeout(timeoutMs);
       try {
         return await fn(signal);

@@ -54,6 +54,9 @@ class CompletionRetryingPersistenceLayer extends DynamoDBPersistenceLayer {
   }
 }
 
+/** Time kept for answering the batch after the last bookkeeping write may start, milliseconds. */
+const BOOKKEEPING_RESERVE_MS = 500;
+
 /**
  * Retries a bookkeeping write (a completion record, a receipt) with full-jitter backoff while
  * the invocation has time left: `budgetMs()` minus a second for the rest of the batch. These
@@ -220,7 +223,10 @@ export function createWorker(handlers: WorkerHandlers, options: WorkerOptions = 
   return async function handler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
     const requestId = context?.awsRequestId ?? "";
     const remaining = () => (typeof context?.getRemainingTimeInMillis === "function" ? context.getRemainingTimeInMillis() : Number.POSITIVE_INFINITY);
-    persistenceStore.completionBudgetMs = () => remaining() - timeoutMarginMs;
+    // Bookkeeping of work already done may use all but the last moments of the invocation
+    // (not timeoutMarginMs, which keeps new records from starting): giving up earlier would
+    // repeat the work on redelivery.
+    persistenceStore.completionBudgetMs = () => remaining() - BOOKKEEPING_RESERVE_MS;
     const idempotent = makeIdempotent(
       async (_key: { key: string }, work: () => Promise<{ doneMs: number }>) => work(),
       {
@@ -430,9 +436,11 @@ export function createWorker(handlers: WorkerHandlers, options: WorkerOptions = 
 
     const records = event?.Records ?? [];
     const fifo = contract.fifo === true || records.some((r) => r.attributes?.MessageGroupId);
-    // Downstream calls (Downstream, GenesysClient) stop with the margin left for the bookkeeping.
+    // Downstream calls (Downstream, GenesysClient): none starts in the last timeoutMarginMs, and
+    // one in flight is cut just before the invocation would end.
     const left = remaining();
-    const withDeadline = <T>(fn: () => Promise<T>) => (Number.isFinite(left) ? withInvocationDeadline(Date.now() + left - timeoutMarginMs, fn) : fn());
+    const withDeadline = <T>(fn: () => Promise<T>) =>
+      Number.isFinite(left) ? withInvocationDeadline({ deadlineMs: Date.now() + left, startMarginMs: timeoutMarginMs }, fn) : fn();
     try {
       await withDeadline(processBatch);
     } finally {
