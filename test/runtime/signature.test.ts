@@ -1,5 +1,5 @@
 import { createHmac } from "node:crypto";
-import { sign, verify, SIGNATURE_HEADER } from "cdktf-genesys-consumer/runtime";
+import { sign, signer, verify, SIGNATURE_HEADER } from "cdktf-genesys-consumer/runtime";
 
 const SECRET = "a-genesys-secret-token-longer-than-15";
 // The reference example body of a Genesys outbound NormalizedMessage, as raw bytes on the wire.
@@ -37,6 +37,19 @@ describe("X-Hub-Signature-256", () => {
     expect(verify(BODY, header, ["the-current-secret-value"])).toBe(false);
     expect(verify(BODY, header, [])).toBe(false);
     expect(verify(BODY, header, ["", "the-previous-secret-value"])).toBe(true);
+  });
+
+  it("signer(secret) gives sign()'s value for any key and body (pads for short ASCII keys, HMAC otherwise)", () => {
+    const bodies = ["", "{}", "x".repeat(63), "x".repeat(64), "x".repeat(65), '{"t":"wörld ✓"}', "y".repeat(5000)];
+    for (const secret of ["k", "a-webhook-secret-of-32-characters", "s".repeat(63), "s".repeat(64), "s".repeat(65), "clé-secrète"]) {
+      const signBody = signer(secret);
+      for (const body of bodies) {
+        expect(signBody(body)).toBe(`sha256=${createHmac("sha256", secret).update(body, "utf8").digest("base64")}`);
+        expect(signBody(body)).toBe(sign(body, secret));
+        expect(verify(body, signBody(body), [secret])).toBe(true);
+      }
+    }
+    expect(() => signer("")).toThrow("sign: the secret is empty");
   });
 
   it("refuses to sign with an empty secret", () => {

@@ -5,7 +5,7 @@
  * (runId, seq), so a controller, its agents and the reconciliation agree without talking.
  */
 import { createHash, hash as cryptoHash } from "node:crypto";
-import { sign, SIGNATURE_HEADER } from "../signature";
+import { sign, signer, SIGNATURE_HEADER } from "../signature";
 import { SYNTHETIC_KEY, type Fault, type SyntheticMarker } from "../synthetic";
 import type { SpikeProfile } from "./profile";
 
@@ -152,29 +152,6 @@ export interface SignedBody {
   readonly signature: string;
 }
 
-/**
- * HMAC-SHA256 signing as two one-shot SHA-256 calls with the key's pads computed once
- * (RFC 2104: H((K ^ opad) || H((K ^ ipad) || m))), about half the cost of a createHmac
- * object per message. Returns undefined (use `sign`) where it does not apply: no one-shot
- * crypto.hash in this Node, a key longer than the 64-byte block (RFC 2104 hashes it first),
- * or a non-ASCII key (the inner pad is prepended as a one-byte-per-character string).
- */
-export function padSigner(secret: string): ((body: string) => string) | undefined {
-  if (typeof cryptoHash !== "function" || !secret) return undefined;
-  const key = Buffer.from(secret, "utf8");
-  if (key.length > 64 || key.some((b) => b >= 0x80)) return undefined;
-  const block = Buffer.alloc(64);
-  key.copy(block);
-  const ipad = Buffer.from(block.map((b) => b ^ 0x36)).toString("latin1");
-  const outer = Buffer.alloc(96);
-  for (let i = 0; i < 64; i++) outer[i] = block[i] ^ 0x5c;
-  return (body) => {
-    // ipad is ASCII: its UTF-8 bytes are its characters, followed by the body's UTF-8 bytes
-    cryptoHash("sha256", ipad + body, "buffer").copy(outer, 64);
-    return `sha256=${cryptoHash("sha256", outer, "base64")}`;
-  };
-}
-
 /** Stands for a spliced value while the template is derived; JSON.stringify leaves it intact. */
 const SLOT = (name: string) => `@@slot:${name}@@`;
 
@@ -202,13 +179,11 @@ export class SyntheticMessageFactory {
     secret: string;
     integrationId?: string;
   }) {
-    if (!args.secret) throw new TypeError("sign: the secret is empty");
     this.runId = args.runId;
     this.profile = args.profile;
     this.integrationId = args.integrationId ?? SYNTHETIC_INTEGRATION_ID;
     this.offset = faultOffset(args.runId);
-    const secret = args.secret;
-    this.sign = padSigner(secret) ?? ((body) => sign(body, secret));
+    this.sign = signer(args.secret);
     for (const index of [0, 1, 2, 3] as const) this.templates[index] = this.template(index);
   }
 
