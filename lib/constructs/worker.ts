@@ -354,7 +354,7 @@ export class Worker extends Construct {
         tags,
       });
       this.roleArn = this.role.arn;
-      roleName = this.role.id;
+      roleName = this.role.id; // an aws_iam_role's id is its name
     }
 
     const statements: PolicyStatement[] = [
@@ -394,7 +394,7 @@ export class Worker extends Construct {
       // An existing role may serve several workers: their inline policies need distinct names.
       const policyName = this.role ? "worker" : physicalName(this, { suffix: "worker", maxLength: 128, allowed: /[\w+=,.@-]/ });
       this.rolePolicy = new IamRolePolicy(this, "policy", { role: roleName, name: policyName, policy: this.policyDocument });
-      for (const [id, policyArn] of managed) attachments.push(new IamRolePolicyAttachment(this, id, { role: this.role ? this.role.name : roleName, policyArn }));
+      for (const [id, policyArn] of managed) attachments.push(new IamRolePolicyAttachment(this, id, { role: roleName, policyArn }));
     } else {
       Annotations.of(this).addInfo(
         `existingRole.attachPolicies is false: the role ${this.roleArn} must allow ${this.policyDocument}${managed.length ? ` and have ${this.managedPolicyArns.join(", ")} attached` : ""}.`,
