@@ -134,6 +134,15 @@ export async function receiveAll(client: SQSClient, url: string): Promise<Messag
 }
 
 /** ApproximateNumberOfMessages (local-aws-sqs counts in-flight messages in it too; AWS counts visible ones only). */
+/** Polls `condition` every 10 ms until it holds; fails after `timeoutMs`. */
+export async function waitFor(condition: () => Promise<boolean>, timeoutMs = 2_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`condition did not hold within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 export async function approximateCount(client: SQSClient, url: string): Promise<number> {
   const a = (await client.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["ApproximateNumberOfMessages"] }))).Attributes!;
   return Number(a.ApproximateNumberOfMessages);
