@@ -2,6 +2,7 @@
  * DynamoDB layouts shared by the constructs (which create the tables), the worker
  * (which writes them) and the load generator (which reads receipts).
  */
+import { randomUUID } from "node:crypto";
 
 /** Idempotency records: Powertools' layout. */
 export const IDEMPOTENCY_TABLE = {
@@ -28,6 +29,8 @@ export interface Receipt {
   readonly deliveries: number;
   /** Times the synthetic work / handleSynthetic ran to completion: more than 1 is a duplicate side effect. */
   readonly effects?: number;
+  /** The `writeId` of every write applied: a write retried after its reply was lost is applied once. */
+  readonly writes?: ReadonlySet<string>;
   readonly outcome: ReceiptOutcome;
   readonly attempts: number;
   readonly firstReceiveMs: number;
@@ -49,10 +52,22 @@ export interface ReceiptWrite {
   readonly reason?: string;
   /** Epoch seconds after which DynamoDB may delete the receipt. */
   readonly ttl: number;
+  /**
+   * Identifies this write (one per delivery outcome; a random UUID when omitted). The update is
+   * conditional on it not having been applied, so sending the same input again (a retry after a
+   * timeout or a cut connection, whose first attempt may have committed) fails with
+   * ConditionalCheckFailedException instead of counting the delivery twice: treat that as done.
+   */
+  readonly writeId?: string;
 }
 
-/** The UpdateItem input (document-client shape) the worker sends for one receipt. */
+/**
+ * The UpdateItem input (document-client shape) the worker sends for one receipt. Build it once
+ * per outcome and resend that same input on retry: the counters are added at most once per
+ * `writeId`.
+ */
 export function receiptUpdate(tableName: string, write: ReceiptWrite) {
+  const writeId = write.writeId ?? randomUUID();
   const names: Record<string, string> = {
     "#deliveries": "deliveries",
     "#effects": "effects",
@@ -61,9 +76,12 @@ export function receiptUpdate(tableName: string, write: ReceiptWrite) {
     "#first": "firstReceiveMs",
     "#done": "doneMs",
     "#ttl": RECEIPTS_TABLE.ttlAttribute,
+    "#writes": "writes",
   };
   const values: Record<string, unknown> = {
     ":one": 1,
+    ":writeId": writeId,
+    ":writeSet": new Set([writeId]),
     ":effect": write.effect ? 1 : 0,
     ":outcome": write.outcome,
     ":attempts": write.attempts,
@@ -80,7 +98,8 @@ export function receiptUpdate(tableName: string, write: ReceiptWrite) {
   return {
     TableName: tableName,
     Key: { [RECEIPTS_TABLE.partitionKey]: write.runId, [RECEIPTS_TABLE.sortKey]: write.seq },
-    UpdateExpression: `ADD #deliveries :one, #effects :effect SET ${set}`,
+    UpdateExpression: `ADD #deliveries :one, #effects :effect, #writes :writeSet SET ${set}`,
+    ConditionExpression: "NOT contains(#writes, :writeId)",
     ExpressionAttributeNames: names,
     ExpressionAttributeValues: values,
   };

@@ -1,4 +1,4 @@
-/** Table layouts, and receiptUpdate executed against dynalite (ADD deliveries/effects, SET the rest). */
+/** Table layouts, and receiptUpdate executed against dynalite (ADD deliveries/effects once per writeId, SET the rest). */
 import { CreateTableCommand } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { IDEMPOTENCY_TABLE, RECEIPTS_TABLE, receiptUpdate } from "cdktf-genesys-consumer/runtime";
@@ -36,7 +36,33 @@ describe("receiptUpdate against dynalite", () => {
     await documents.send(new UpdateCommand(receiptUpdate("receipts", { ...base, outcome: "processed", effect: true })));
     await documents.send(new UpdateCommand(receiptUpdate("receipts", { ...base, outcome: "processed", effect: false, attempts: 2, firstReceiveMs: 5000, doneMs: 6000 })));
     const item = (await documents.send(new GetCommand({ TableName: "receipts", Key: { runId: "r1", seq: 4 } }))).Item;
-    expect(item).toEqual({ runId: "r1", seq: 4, deliveries: 2, effects: 1, outcome: "processed", attempts: 2, firstReceiveMs: 1000, doneMs: 6000, ttl: 2_000_000_000 });
+    expect(item).toMatchObject({ runId: "r1", seq: 4, deliveries: 2, effects: 1, outcome: "processed", attempts: 2, firstReceiveMs: 1000, doneMs: 6000, ttl: 2_000_000_000 });
+    expect(item?.writes).toBeInstanceOf(Set);
+    expect((item?.writes as Set<string>).size).toBe(2);
+  });
+
+  it("applies a resent input once: the retry of a write whose reply was lost is refused, not counted again", async () => {
+    // Prepare
+    const update = receiptUpdate("receipts", { runId: "r1", seq: 6, outcome: "processed", effect: true, attempts: 1, firstReceiveMs: 1, doneMs: 2, ttl: 3 });
+
+    // Act
+    await documents.send(new UpdateCommand(update));
+    const retry = documents.send(new UpdateCommand(update));
+
+    // Assess
+    await expect(retry).rejects.toMatchObject({ name: "ConditionalCheckFailedException" });
+    const item = (await documents.send(new GetCommand({ TableName: "receipts", Key: { runId: "r1", seq: 6 } }))).Item;
+    expect(item).toMatchObject({ deliveries: 1, effects: 1 });
+    expect(item?.writes).toStrictEqual(new Set([update.ExpressionAttributeValues[":writeId"]]));
+  });
+
+  it("uses the writeId given, so a caller can rebuild the same write", async () => {
+    const write = { runId: "r1", seq: 7, outcome: "processed", effect: true, attempts: 1, firstReceiveMs: 1, doneMs: 2, ttl: 3, writeId: "delivery-1" } as const;
+    await documents.send(new UpdateCommand(receiptUpdate("receipts", write)));
+    await expect(documents.send(new UpdateCommand(receiptUpdate("receipts", { ...write, doneMs: 9 })))).rejects.toMatchObject({ name: "ConditionalCheckFailedException" });
+    await documents.send(new UpdateCommand(receiptUpdate("receipts", { ...write, writeId: "delivery-2", effect: false })));
+    const item = (await documents.send(new GetCommand({ TableName: "receipts", Key: { runId: "r1", seq: 7 } }))).Item;
+    expect(item).toMatchObject({ deliveries: 2, effects: 1, doneMs: 2, writes: new Set(["delivery-1", "delivery-2"]) });
   });
 
   it("records the dead-letter reason", async () => {

@@ -107,4 +107,39 @@ describe("worker: idempotency table briefly unreachable after the side effect", 
     const receipt = (await documents.send(new GetCommand({ TableName: pipeline.contract.receiptsTable, Key: { runId, seq: 3 } }))).Item;
     expect(receipt).toMatchObject({ outcome: "dead-lettered", deliveries: 1 });
   });
+
+  it("counts a receipt once when its write committed but the reply was lost and the worker retried it", async () => {
+    // Prepare: a client whose first receipt UpdateItem reaches dynalite, then fails as a cut connection would.
+    const pipeline = await createPipeline(bench);
+    const lossy = new DynamoDBClient({ ...LOCAL_AWS, endpoint: bench.endpoints.dynamodb, maxAttempts: 1 });
+    let lost = 0;
+    lossy.middlewareStack.add(
+      (next, context) => async (args) => {
+        const result = await next(args);
+        const input = args.input as { UpdateExpression?: string };
+        if (context.commandName === "UpdateItemCommand" && input.UpdateExpression?.includes("#writes") && lost === 0) {
+          lost += 1;
+          throw Object.assign(new Error("socket hang up"), { name: "TimeoutError", code: "ECONNRESET" });
+        }
+        return result;
+      },
+      { step: "build", name: "loseFirstReceiptReply" },
+    );
+    const { logger, metrics } = quietObservability();
+    const handler = createWorker({ async handle() {} }, { contract: pipeline.contract, sqs: bench.sqs, dynamodb: lossy, secretsManager: bench.secretsManager, logger, metrics });
+    const runId = `lost-reply-${Date.now()}`;
+    await enqueue(bench, pipeline, syntheticMessage({ runId, seq: 8, plannedSendMs: Date.now() }));
+
+    // Act
+    const { response } = await deliver(bench, pipeline, handler);
+
+    // Assess: retried once, applied once.
+    lossy.destroy();
+    expect(lost).toBe(1);
+    expect(response.batchItemFailures).toEqual([]);
+    const documents = DynamoDBDocumentClient.from(bench.dynamodb);
+    const receipt = (await documents.send(new GetCommand({ TableName: pipeline.contract.receiptsTable, Key: { runId, seq: 8 } }))).Item;
+    expect(receipt).toMatchObject({ outcome: "processed", deliveries: 1, effects: 1 });
+    expect((receipt?.writes as Set<string>).size).toBe(1);
+  });
 });

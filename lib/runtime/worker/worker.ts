@@ -6,6 +6,7 @@
  * (Retry-After / full-jitter backoff, never a sleep), or to the DLQ with the
  * `x-dead-letter` context. Returns `{ batchItemFailures }` (ReportBatchItemFailures).
  */
+import { randomUUID } from "node:crypto";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
@@ -293,24 +294,31 @@ export function createWorker(handlers: WorkerHandlers, options: WorkerOptions = 
         return true;
       }
       const now = Date.now();
+      // One input for every try: its writeId makes a retry of a write that committed (reply
+      // lost to a timeout or a cut connection) a conditional no-op, not a second delivery.
+      const update = receiptUpdate(table, {
+        runId: marker.runId,
+        seq: marker.seq,
+        outcome,
+        attempts: attempt,
+        firstReceiveMs: Number(record.attributes.ApproximateFirstReceiveTimestamp) || now,
+        doneMs: now,
+        effect,
+        reason,
+        ttl: Math.floor(now / 1000) + (contract.receiptTtlSeconds ?? DEFAULTS.receiptTtlSeconds),
+        writeId: randomUUID(),
+      });
       try {
         // A dead-lettered synthetic message is deleted right after this write: without the
         // receipt the generator would count it lost, so the write gets the invocation's time.
-        await retryWithinBudget(() => documents.send(
-          new UpdateCommand(
-            receiptUpdate(table, {
-              runId: marker.runId,
-              seq: marker.seq,
-              outcome,
-              attempts: attempt,
-              firstReceiveMs: Number(record.attributes.ApproximateFirstReceiveTimestamp) || now,
-              doneMs: now,
-              effect,
-              reason,
-              ttl: Math.floor(now / 1000) + (contract.receiptTtlSeconds ?? DEFAULTS.receiptTtlSeconds),
-            }),
-          ),
-        ), () => persistenceStore.completionBudgetMs());
+        await retryWithinBudget(async () => {
+          try {
+            await documents.send(new UpdateCommand(update));
+          } catch (error) {
+            if ((error as Error).name !== "ConditionalCheckFailedException") throw error;
+            log.debug("receipt write already applied by an earlier try");
+          }
+        }, () => persistenceStore.completionBudgetMs());
         return true;
       } catch (error) {
         log.error("writing the synthetic receipt failed", { error: error as Error });
