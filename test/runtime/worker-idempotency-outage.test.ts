@@ -108,6 +108,40 @@ describe("worker: idempotency table briefly unreachable after the side effect", 
     expect(receipt).toMatchObject({ outcome: "dead-lettered", deliveries: 1 });
   });
 
+  it("counts a synthetic effect in its receipt even when its completion cannot be recorded, so a repeat shows as a duplicate effect", async () => {
+    // Prepare: every completion UpdateItem on the idempotency table fails; the in-progress PutItem and the receipts work.
+    const pipeline = await createPipeline(bench);
+    const flaky = new DynamoDBClient({ ...LOCAL_AWS, endpoint: bench.endpoints.dynamodb, maxAttempts: 1 });
+    let refused = 0;
+    flaky.middlewareStack.add(
+      (next, context) => async (args) => {
+        const input = args.input as { TableName?: string };
+        if (context.commandName === "UpdateItemCommand" && input.TableName === pipeline.contract.idempotencyTable) {
+          refused += 1;
+          throw Object.assign(new Error("connect ECONNREFUSED"), { name: "Error", code: "ECONNREFUSED" });
+        }
+        return next(args);
+      },
+      { step: "build", name: "refuseCompletions" },
+    );
+    const { logger, metrics } = quietObservability();
+    const handler = createWorker({ async handle() {} }, { contract: pipeline.contract, sqs: bench.sqs, dynamodb: flaky, secretsManager: bench.secretsManager, logger, metrics, timeoutMarginMs: 500 });
+    const runId = `no-completion-${Date.now()}`;
+    await enqueue(bench, pipeline, syntheticMessage({ runId, seq: 9, plannedSendMs: Date.now() }));
+
+    // Act: 2.5 s left, so the completion is retried for about 1 s, then the record is put back.
+    const received = await receive(bench, pipeline.queueUrl);
+    const response = await handler({ Records: received.map((m) => toSqsRecord(m, pipeline.queueArn, REGION)) }, lambdaContext(2500));
+    flaky.destroy();
+
+    // Assess: back on the queue, and the effect that ran is on record.
+    expect(refused).toBeGreaterThan(1);
+    expect(response.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(received.map((m) => m.MessageId));
+    const documents = DynamoDBDocumentClient.from(bench.dynamodb);
+    const receipt = (await documents.send(new GetCommand({ TableName: pipeline.contract.receiptsTable, Key: { runId, seq: 9 } }))).Item;
+    expect(receipt).toMatchObject({ outcome: "processed", deliveries: 1, effects: 1 });
+  });
+
   it("counts a receipt once when its write committed but the reply was lost and the worker retried it", async () => {
     // Prepare: a client whose first receipt UpdateItem reaches dynalite, then fails as a cut connection would.
     const pipeline = await createPipeline(bench);

@@ -355,11 +355,17 @@ export function createWorker(handlers: WorkerHandlers, options: WorkerOptions = 
         idempotencyKey: intakeResult.key,
       };
       let ran = false;
+      // A synthetic effect's receipt is written as soon as the effect has run, alongside the
+      // completion record rather than after it: an effect whose completion then fails to be
+      // recorded (and may run again) is still counted, and the synthetic path costs a
+      // message no more round trips than a real one.
+      let effectReceipt: Promise<boolean> | undefined;
       const work = async () => {
         if (intakeResult.kind === "event") {
           await (handlers.handleEvent as NonNullable<WorkerHandlers["handleEvent"]>)(intakeResult.event, ctx);
         } else if (marker) {
           await runSynthetic(intakeResult.message, marker, ctx);
+          effectReceipt = writeReceipt(marker, "processed", attempt, record, true, runLog);
         } else {
           await (handlers.handle as NonNullable<WorkerHandlers["handle"]>)(intakeResult.message, ctx);
         }
@@ -369,6 +375,7 @@ export function createWorker(handlers: WorkerHandlers, options: WorkerOptions = 
       try {
         await idempotent({ key: intakeResult.key }, work);
       } catch (error) {
+        await effectReceipt;
         return fail(record, error, attempt, marker, runLog);
       }
       if (!ran) {
@@ -379,7 +386,7 @@ export function createWorker(handlers: WorkerHandlers, options: WorkerOptions = 
       }
       const sentMs = Number(record.attributes.SentTimestamp);
       if (sentMs) metrics.addMetric(WORKER_METRICS.messageAge, MetricUnit.Milliseconds, Math.max(0, Date.now() - sentMs));
-      if (marker) return writeReceipt(marker, "processed", attempt, record, ran, runLog);
+      if (marker) return effectReceipt ?? writeReceipt(marker, "processed", attempt, record, false, runLog);
       return true;
     }
 
