@@ -724,6 +724,15 @@ export async function redriveAll(client: SQSClient, options: RedriveAllOptions):
             "; the rest are still in the DLQ, run the redrive again",
         );
       }
+      // The task moves what SQS estimated when it started: a message that arrived meanwhile, or
+      // was in flight or uncounted then, is still in the DLQ.
+      const left = await queueDepth(client, dlq);
+      if (left.visible + left.delayed > 0) {
+        warnings = [
+          ...warnings,
+          `about ${left.visible + left.delayed} message(s) are still in ${dlq.url} after the move task completed (they arrived after it started, or were in flight or not counted when it did): run the redrive again to move them`,
+        ];
+      }
       return {
         queue: dlq,
         destination: task.DestinationArn ?? destination?.arn ?? "",

@@ -367,8 +367,25 @@ describe("DLQ operations (local-aws-sqs)", () => {
       const result = await redriveAll(client, { queue: pipeline.dlq.url, pollIntervalMs: 250, ...FAST });
 
       // Assess
-      expect(result).toMatchObject({ resumed: true, status: "COMPLETED", moved: 3 });
+      expect(result).toMatchObject({ resumed: true, status: "COMPLETED", moved: 3, warnings: [] });
       expect(await receiveAll(client, pipeline.source.url)).toHaveLength(3);
+    });
+
+    it("warns when dead letters are still in the DLQ after the task completed (one arrived after the task started)", async () => {
+      // Prepare: a task sized for 3 at 1 message a second, then a fourth dead letter.
+      const pipeline = await createPipeline(client, "late");
+      for (let i = 0; i < 3; i++) await putDeadLetter(client, pipeline, "exhausted", normalizedBody(i));
+      await waitFor(async () => (await approximateCount(client, pipeline.dlq.url)) === 3);
+      await client.send(new StartMessageMoveTaskCommand({ SourceArn: pipeline.dlq.arn, DestinationArn: pipeline.source.arn, MaxNumberOfMessagesPerSecond: 1 }));
+      await putDeadLetter(client, pipeline, "exhausted", normalizedBody(3));
+
+      // Act
+      const result = await redriveAll(client, { queue: pipeline.dlq.url, pollIntervalMs: 250, ...FAST });
+
+      // Assess
+      expect(result).toMatchObject({ resumed: true, status: "COMPLETED", moved: 3, toMove: 3 });
+      expect(result.warnings).toStrictEqual([expect.stringMatching(/^about 1 message\(s\) are still in .* after the move task completed .*: run the redrive again to move them$/)]);
+      expect(await approximateCount(client, pipeline.dlq.url)).toBe(1);
     });
 
     it("refuses when invalid-signature dead letters are present, suggesting the reasons to move instead; moves all with force", async () => {
