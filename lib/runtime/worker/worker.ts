@@ -6,7 +6,6 @@
  * (Retry-After / full-jitter backoff, never a sleep), or to the DLQ with the
  * `x-dead-letter` context. Returns `{ batchItemFailures }` (ReportBatchItemFailures).
  */
-import { randomUUID } from "node:crypto";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
@@ -306,7 +305,6 @@ export function createWorker(handlers: WorkerHandlers, options: WorkerOptions = 
         effect,
         reason,
         ttl: Math.floor(now / 1000) + (contract.receiptTtlSeconds ?? DEFAULTS.receiptTtlSeconds),
-        writeId: randomUUID(),
       });
       try {
         // A dead-lettered synthetic message is deleted right after this write: without the
