@@ -6,11 +6,11 @@
 import { Construct } from "constructs";
 import { CloudwatchDashboard } from "@cdktf/provider-aws/lib/cloudwatch-dashboard";
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
-import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
 import { Problems, ValidationProblem, isLiteralNumber, prefixed } from "./errors";
 import { NAME_LIMITS, physicalName } from "./naming";
+import { stackRegion } from "./stack-data";
 
 /** Alarm thresholds, one place. */
 export const ALARM_DEFAULTS = {
@@ -207,7 +207,7 @@ export class PipelineAlarms extends Construct {
     this.alarms = alarms;
 
     if (props.dashboard ?? ALARM_DEFAULTS.dashboard) {
-      const region = new DataAwsRegion(this, "region");
+      const region = stackRegion(this);
       const widget = (title: string, metrics: unknown[][], x: number, y: number, stat = "Sum") => ({
         type: "metric", x, y, width: 12, height: 6,
         properties: { title, region: region.region, stat, period: 60, view: "timeSeries", metrics },

@@ -18,8 +18,6 @@ import { ApiGatewayResource } from "@cdktf/provider-aws/lib/api-gateway-resource
 import { ApiGatewayRestApi } from "@cdktf/provider-aws/lib/api-gateway-rest-api";
 import { ApiGatewayStage } from "@cdktf/provider-aws/lib/api-gateway-stage";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
-import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
-import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { Wafv2WebAclAssociation } from "@cdktf/provider-aws/lib/wafv2-web-acl-association";
@@ -28,6 +26,7 @@ import { DEAD_LETTER_ATTRIBUTE } from "../runtime/dead-letter";
 import { Problems, ValidationProblem, isLiteralNumber, prefixed } from "./errors";
 import { DEFAULT_LOG_RETENTION_DAYS, checkLogRetention } from "./log-retention";
 import { NAME_LIMITS, physicalName } from "./naming";
+import { stackAccount, stackRegion } from "./stack-data";
 import { PolicyStatement, assumeRolePolicy, policyDocument } from "./policy";
 
 /** SQS allows 10 message attributes; the signature takes one and the dead-letter context one. */
@@ -319,8 +318,8 @@ export class WebhookIngress extends Construct {
     this.apiName = props.existingApi?.name ?? physicalName(this, { prefix: props.namePrefix, suffix: "api", maxLength: NAME_LIMITS.apiGatewayRestApi });
     this.requestTemplate = webhookRequestTemplate({ extraHeaders: props.extraHeaders, fifo: props.fifo, orderingKeyPaths: props.orderingKeyPaths });
 
-    const region = new DataAwsRegion(this, "region");
-    const account = new DataAwsCallerIdentity(this, "account");
+    const region = stackRegion(this);
+    const account = stackAccount(this);
 
     this.role = new IamRole(this, "role", {
       name: physicalName(this, { prefix: props.namePrefix, suffix: "sqs-role", maxLength: NAME_LIMITS.iamRole, allowed: /[A-Za-z0-9_+=,.@-]/ }),

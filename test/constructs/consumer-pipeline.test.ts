@@ -78,6 +78,12 @@ describe("ConsumerPipeline", () => {
     expect(out.list("aws_lambda_function")).toHaveLength(3);
     expect(out.json.provider.random).toHaveLength(1);
     expect(Object.keys(out.json.output)).toHaveLength(3);
+    // the region and account are read once for the whole stack
+    expect(Object.keys(out.json.data.aws_region)).toHaveLength(1);
+    expect(Object.keys(out.json.data.aws_caller_identity)).toHaveLength(1);
+    const regionRef = `data.aws_region.${Object.keys(out.json.data.aws_region)[0]}.region`;
+    for (const integration of out.list("aws_api_gateway_integration")) expect(integration.uri).toContain(regionRef);
+    for (const dashboard of out.list("aws_cloudwatch_dashboard")) expect(dashboard.dashboard_body).toContain(regionRef);
   });
 
   it("keeps names within AWS length limits for deep trees and long ids (truncated + hash)", () => {
