@@ -11,6 +11,27 @@ import { LOCAL_AWS } from "../helpers/local-servers";
 import { toSqsRecord } from "../../lib/local/sqs-records";
 import { createPipeline, deliver, enqueue, lambdaContext, outboundMessage, quietObservability, receive, REGION, sleep, startBench, syntheticMessage, type Bench } from "./worker-harness";
 
+type UpdateItemInput = { TableName?: string; UpdateExpression?: string };
+
+/**
+ * A DynamoDB client without SDK retries whose UpdateItem calls fail where `fault` says: refused
+ * before reaching the table, or applied by the table with the reply lost (a cut connection).
+ */
+function faultyDynamo(endpoint: string, fault: (input: UpdateItemInput) => "refuse" | "lose the reply" | undefined): DynamoDBClient {
+  const client = new DynamoDBClient({ ...LOCAL_AWS, endpoint, maxAttempts: 1 });
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const kind = context.commandName === "UpdateItemCommand" ? fault(args.input as UpdateItemInput) : undefined;
+      if (kind === "refuse") throw Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" });
+      const result = await next(args);
+      if (kind === "lose the reply") throw Object.assign(new Error("socket hang up"), { name: "TimeoutError", code: "ECONNRESET" });
+      return result;
+    },
+    { step: "build", name: "injectUpdateItemFault" },
+  );
+  return client;
+}
+
 describe("worker: idempotency table briefly unreachable after the side effect", () => {
   let bench: Bench;
   let proxy: TcpProxy;
@@ -111,19 +132,12 @@ describe("worker: idempotency table briefly unreachable after the side effect", 
   it("counts a synthetic effect in its receipt even when its completion cannot be recorded, so a repeat shows as a duplicate effect", async () => {
     // Prepare: every completion UpdateItem on the idempotency table fails; the in-progress PutItem and the receipts work.
     const pipeline = await createPipeline(bench);
-    const flaky = new DynamoDBClient({ ...LOCAL_AWS, endpoint: bench.endpoints.dynamodb, maxAttempts: 1 });
     let refused = 0;
-    flaky.middlewareStack.add(
-      (next, context) => async (args) => {
-        const input = args.input as { TableName?: string };
-        if (context.commandName === "UpdateItemCommand" && input.TableName === pipeline.contract.idempotencyTable) {
-          refused += 1;
-          throw Object.assign(new Error("connect ECONNREFUSED"), { name: "Error", code: "ECONNREFUSED" });
-        }
-        return next(args);
-      },
-      { step: "build", name: "refuseCompletions" },
-    );
+    const flaky = faultyDynamo(bench.endpoints.dynamodb, (input) => {
+      if (input.TableName !== pipeline.contract.idempotencyTable) return undefined;
+      refused += 1;
+      return "refuse";
+    });
     const { logger, metrics } = quietObservability();
     const handler = createWorker({ async handle() {} }, { contract: pipeline.contract, sqs: bench.sqs, dynamodb: flaky, secretsManager: bench.secretsManager, logger, metrics, timeoutMarginMs: 500 });
     const runId = `no-completion-${Date.now()}`;
@@ -145,20 +159,12 @@ describe("worker: idempotency table briefly unreachable after the side effect", 
   it("counts a receipt once when its write committed but the reply was lost and the worker retried it", async () => {
     // Prepare: a client whose first receipt UpdateItem reaches dynalite, then fails as a cut connection would.
     const pipeline = await createPipeline(bench);
-    const lossy = new DynamoDBClient({ ...LOCAL_AWS, endpoint: bench.endpoints.dynamodb, maxAttempts: 1 });
     let lost = 0;
-    lossy.middlewareStack.add(
-      (next, context) => async (args) => {
-        const result = await next(args);
-        const input = args.input as { UpdateExpression?: string };
-        if (context.commandName === "UpdateItemCommand" && input.UpdateExpression?.includes("#writes") && lost === 0) {
-          lost += 1;
-          throw Object.assign(new Error("socket hang up"), { name: "TimeoutError", code: "ECONNRESET" });
-        }
-        return result;
-      },
-      { step: "build", name: "loseFirstReceiptReply" },
-    );
+    const lossy = faultyDynamo(bench.endpoints.dynamodb, (input) => {
+      if (!input.UpdateExpression?.includes("#writes") || lost > 0) return undefined;
+      lost += 1;
+      return "lose the reply";
+    });
     const { logger, metrics } = quietObservability();
     const handler = createWorker({ async handle() {} }, { contract: pipeline.contract, sqs: bench.sqs, dynamodb: lossy, secretsManager: bench.secretsManager, logger, metrics });
     const runId = `lost-reply-${Date.now()}`;
