@@ -54,13 +54,14 @@ class CompletionRetryingPersistenceLayer extends DynamoDBPersistenceLayer {
   }
 }
 
-/** Time kept for answering the batch after the last bookkeeping write may start, milliseconds. */
+/** Time kept at the invocation's end for answering the batch, after the bookkeeping, milliseconds. */
 const BOOKKEEPING_RESERVE_MS = 500;
 
 /**
  * Retries a bookkeeping write (a completion record, a receipt) with full-jitter backoff while
- * the invocation has time left: `budgetMs()` minus a second for the rest of the batch. These
- * writes follow work already done, so giving up early would repeat or hide that work.
+ * a try can still finish within `budgetMs()`: a new try starts only when a second (for the
+ * write) is left after its wait. These writes follow work already done, so giving up early
+ * would repeat or hide that work.
  */
 async function retryWithinBudget<T>(write: () => Promise<T>, budgetMs: () => number): Promise<T> {
   let delayMs = 100;
