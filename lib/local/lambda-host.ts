@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
-import { Worker } from "node:worker_threads";
+import { Worker, type WorkerOptions } from "node:worker_threads";
 import { extractZip } from "./zip";
 
 /** What the host needs to know about one function. */
@@ -136,6 +136,54 @@ interface Thread {
   markReady: () => void;
 }
 
+/** Node options whose next argument (or `=value`) names a module the process preloads. */
+const PRELOAD_OPTIONS = new Set(["-r", "--require", "--import", "--loader", "--experimental-loader"]);
+
+/**
+ * The host's Node options without its preloads, or undefined when it has none. A worker
+ * thread inherits the process's options, so a host started as `node -r ts-node/register`
+ * would load ts-node and the TypeScript compiler into every execution environment at its cold
+ * start, where a Lambda runtime loads only the bundle. Other options (source maps, heap and
+ * profiler flags) are kept; as Node does, the list ends at the first argument that is not an
+ * option (the script; ts-node's CLI puts its own path and options there).
+ */
+export function functionExecArgv(hostExecArgv: readonly string[]): string[] | undefined {
+  const out: string[] = [];
+  let stripped = false;
+  for (let i = 0; i < hostExecArgv.length; i++) {
+    const arg = hostExecArgv[i];
+    if (PRELOAD_OPTIONS.has(arg)) {
+      stripped = true;
+      i++; // and its module
+      continue;
+    }
+    const eq = arg.indexOf("=");
+    if (eq > 0 && PRELOAD_OPTIONS.has(arg.slice(0, eq))) {
+      stripped = true;
+      continue;
+    }
+    if (!arg.startsWith("-")) break;
+    out.push(arg);
+  }
+  return stripped ? out : undefined;
+}
+
+/**
+ * Starts a thread with the host's options minus its preloads. Some options the main thread
+ * takes are refused in a worker (ERR_WORKER_INVALID_EXEC_ARGV); then the thread inherits
+ * them all, as it would without this.
+ */
+function startThread(code: string, options: WorkerOptions): Worker {
+  const execArgv = functionExecArgv(process.execArgv);
+  if (!execArgv) return new Worker(code, options);
+  try {
+    return new Worker(code, { ...options, execArgv });
+  } catch (error) {
+    if ((error as { code?: string }).code !== "ERR_WORKER_INVALID_EXEC_ARGV") throw error;
+    return new Worker(code, options);
+  }
+}
+
 /** Lambda's init-phase limit: after it, the first invocation starts anyway (and reports the load error). */
 const INIT_LIMIT_MS = 10_000;
 
@@ -208,7 +256,7 @@ export class FunctionHost {
     const paths = [...(this.options.runtimeModulePaths ?? [])];
     const env: Record<string, string> = { ...this.spec.environment };
     if (paths.length) env.NODE_PATH = [...paths, env.NODE_PATH].filter(Boolean).join(":");
-    const worker = new Worker(BOOTSTRAP, {
+    const worker = startThread(BOOTSTRAP, {
       eval: true,
       env,
       stdout: true,

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { deflateRawSync, crc32 } from "node:zlib";
 import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageBatchCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { FunctionHost, unpackBundle, type FunctionSpec } from "../../lib/local/lambda-host";
+import { FunctionHost, functionExecArgv, unpackBundle, type FunctionSpec } from "../../lib/local/lambda-host";
 import { failedItemIds, SqsPoller } from "../../lib/local/poller";
 import { LOCAL_ACCOUNT_ID } from "../../lib/local/resolver";
 import { LOCAL_CREDENTIALS, startSqsServer, type LocalEndpoint } from "../../lib/local/services";
@@ -52,7 +52,7 @@ function writeZip(path: string, files: Record<string, string>): void {
 
 const HANDLER = `
 exports.handler = async (event, context) => {
-  if (event.probe) return { env: process.env.PROBE_VALUE ?? null, parentOnly: process.env.PARENT_ONLY ?? null, name: context.functionName, remaining: context.getRemainingTimeInMillis() };
+  if (event.probe) return { env: process.env.PROBE_VALUE ?? null, parentOnly: process.env.PARENT_ONLY ?? null, name: context.functionName, remaining: context.getRemainingTimeInMillis(), execArgv: process.execArgv };
   if (event.sleepMs) { await new Promise((r) => setTimeout(r, event.sleepMs)); return { slept: true }; }
   const bodies = event.Records.map((r) => r.body);
   if (bodies.includes("throw")) throw new Error("batch failed");
@@ -91,10 +91,23 @@ describe("functions in worker threads", () => {
       expect(ra).toMatchObject({ ok: true, payload: { env: "a", parentOnly: null, name: "fn-a" } });
       expect(rb).toMatchObject({ ok: true, payload: { env: "b", parentOnly: null, name: "fn-b" } });
       expect((ra as { payload: { remaining: number } }).payload.remaining).toBeGreaterThan(500);
+      expect((ra as { payload: { execArgv: string[] } }).payload.execArgv).toEqual(functionExecArgv(process.execArgv) ?? process.execArgv);
     } finally {
       delete process.env.PARENT_ONLY;
       await Promise.all([a.close(), b.close()]);
     }
+  });
+
+  it("starts environments without the host's preloads (ts-node and the like), keeping its other Node options", () => {
+    expect(
+      functionExecArgv(["--enable-source-maps", "-r", "ts-node/register", "--require=tsconfig-paths/register", "--import", "tsx", "--loader=esm-loader", "--experimental-loader", "x.mjs", "--cpu-prof", "--max-old-space-size=512"]),
+    ).toEqual(["--enable-source-maps", "--cpu-prof", "--max-old-space-size=512"]);
+    // ts-node's CLI puts its own path and options in process.execArgv: Node stops at the path, and so does this
+    expect(functionExecArgv(["/x/node_modules/ts-node/dist/bin.js", "--transpile-only", "-r", "tsconfig-paths/register"])).toBeUndefined();
+    expect(functionExecArgv(["--inspect", "-r", "ts-node/register", "/x/main.ts", "--flag"])).toEqual(["--inspect"]);
+    // nothing to strip: the thread inherits the host's options unchanged
+    expect(functionExecArgv(["--enable-source-maps"])).toBeUndefined();
+    expect(functionExecArgv([])).toBeUndefined();
   });
 
   it("enforces the timeout: the invocation fails and the next one gets a fresh environment", async () => {
