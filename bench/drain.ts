@@ -26,6 +26,8 @@ export interface DrainOptions {
   readonly backlog?: number;
   /** Simulated work per message, ms. Default 500 (quick: 200). */
   readonly workMs?: number;
+  /** The event source mapping's batching window, seconds. Default 0 (Lambda's). */
+  readonly batchingWindowSeconds?: number;
 }
 
 /** Event source mapping concurrency, batch size and records processed at once per batch. */
@@ -35,23 +37,72 @@ const RECORD_CONCURRENCY = 10; // createWorker's default `concurrency`
 
 /**
  * Runs the drain at the default workMs (500 ms; quick: 200) and backlog (600), and unless
- * quick or either is given, again at 2,000 ms and again with a backlog of 3,000: the
- * runtime's bookkeeping per batch (idempotency record, receipt) and each environment's cold
- * start are fixed costs, so the ratios show how they amortize over more work per message
- * and over a longer spike.
+ * quick or any option is given, three more times:
+ * - at 2,000 ms a message and with a backlog of 3,000: each environment's cold start and the
+ *   partial batches are fixed costs of a spike, the runtime's bookkeeping (idempotency
+ *   record, receipt) a cost per batch, so the ratios show how they amortize;
+ * - with a 1 s batching window, which fills the batches at the burst's leading edge.
+ *
+ * The default and the 3,000 backlog (same workMs) also fit drain = fixed + slope x minimum,
+ * which says from what size of spike the target is met on this machine.
  */
 export async function benchDrain(options: DrainOptions = {}): Promise<BenchResult> {
   const first = await drainRun(options);
-  if (options.quick || options.workMs !== undefined || options.backlog !== undefined) return first;
+  if (options.quick || options.workMs !== undefined || options.backlog !== undefined || options.batchingWindowSeconds !== undefined) return first;
   say("  again with workMs 2000 (the same fixed costs over 4x the work)");
   const long = await drainRun({ ...options, workMs: 2000 });
   say("  again with a backlog of 3000 (the same fixed costs over a 5x longer spike)");
   const big = await drainRun({ ...options, backlog: 3000 });
+  say("  again with a 1 s batching window (full batches at the burst's leading edge)");
+  const windowed = await drainRun({ ...options, batchingWindowSeconds: 1 });
+  const fit = drainFit(first.details as DrainDetails, big.details as DrainDetails);
+  say(
+    `  fit over the two ${fit.workMs} ms runs: drain = ${round(fit.fixedMs / 1000, 2)} s + ${round(fit.slope, 3)} x minimum; ` +
+      (fit.metFromMinimumMs === undefined ? "the slope alone is over 1.15" : `the ratio is <= 1.15 from a minimum drain of ${round(fit.metFromMinimumMs / 1000, 1)} s (a backlog of ${fit.metFromBacklog})`),
+  );
   const tag = (r: BenchResult, label: string) => r.figures.map((f) => ({ ...f, name: `${f.name} (${label})`, target: undefined, met: undefined }));
   return {
     ...first,
-    figures: [...first.figures, ...tag(long, "workMs 2000"), ...tag(big, "backlog 3000")],
-    details: { ...(first.details as object), workMs2000: long.details, backlog3000: big.details },
+    figures: [
+      ...first.figures,
+      ...tag(long, "workMs 2000"),
+      ...tag(big, "backlog 3000"),
+      ...tag(windowed, "batching window 1 s"),
+      { name: `fixed cost of a spike (fit, workMs ${fit.workMs})`, value: round(fit.fixedMs / 1000, 2), unit: "s" },
+      { name: `drain per second of theoretical minimum (fit, workMs ${fit.workMs})`, value: round(fit.slope, 3) },
+      { name: `smallest spike drained within 1.15x (fit, workMs ${fit.workMs})`, value: fit.metFromBacklog ?? "never", unit: fit.metFromBacklog === undefined ? undefined : "messages" },
+    ],
+    details: { ...(first.details as object), workMs2000: long.details, backlog3000: big.details, batchingWindow1s: windowed.details, fit },
+  };
+}
+
+/** What {@link drainRun} keeps of a run for the fit. */
+interface DrainDetails {
+  readonly backlog: number;
+  readonly workMs: number;
+  readonly minimumMs: number;
+  readonly drainMs: number;
+}
+
+/**
+ * Fits drain = fixedMs + slope x minimum through two runs at the same workMs and different
+ * backlogs (fixed: cold starts, partial batches, tail; slope - 1: the per-batch bookkeeping
+ * over workMs), and solves ratio = fixed / minimum + slope <= 1.15 for the minimum.
+ */
+export function drainFit(small: DrainDetails, large: DrainDetails, target = 1.15) {
+  if (small.workMs !== large.workMs) throw new Error(`the fit needs two runs at the same workMs (got ${small.workMs} and ${large.workMs})`);
+  if (large.minimumMs === small.minimumMs) throw new Error("the fit needs two runs with different backlogs");
+  const slope = (large.drainMs - small.drainMs) / (large.minimumMs - small.minimumMs);
+  const fixedMs = small.drainMs - slope * small.minimumMs;
+  const metFromMinimumMs = slope < target ? Math.max(0, fixedMs) / (target - slope) : undefined;
+  const perMessageMs = small.minimumMs / small.backlog;
+  return {
+    workMs: small.workMs,
+    slope,
+    fixedMs,
+    metFromMinimumMs,
+    // (less a hair, so that floating-point noise on an exact fit does not add a message)
+    metFromBacklog: metFromMinimumMs === undefined ? undefined : Math.ceil(metFromMinimumMs / perMessageMs - 1e-9),
   };
 }
 
@@ -63,7 +114,10 @@ async function drainRun(options: DrainOptions): Promise<BenchResult> {
   const tmp = tempDir("drain");
   try {
     const dirs = synthBenchStacks(join(tmp.dir, "cdktf.out"), [
-      { name: "drain", worker: { entry: join(BENCH, "handlers", "drain-worker.ts"), maxConcurrency: MAX_CONCURRENCY, batchSize: BATCH_SIZE } },
+      {
+        name: "drain",
+        worker: { entry: join(BENCH, "handlers", "drain-worker.ts"), maxConcurrency: MAX_CONCURRENCY, batchSize: BATCH_SIZE, batchingWindowSeconds: options.batchingWindowSeconds },
+      },
     ]);
     let seenBacklog = false;
     let sendingDone = false;
@@ -162,7 +216,7 @@ async function drainRun(options: DrainOptions): Promise<BenchResult> {
         { name: "records per batch (mean)", value: stages.recordsPerBatch },
         { name: "last invocation's end -> queue empty", value: stages.tailMs, unit: "ms" },
       ],
-      details: { offered, backlog, workMs, batchMs, hostCpuShare, burstRate, stages, maxConcurrency: MAX_CONCURRENCY, batchSize: BATCH_SIZE, recordConcurrency: RECORD_CONCURRENCY, minimumMs, drainMs, delivery, mappings: result.emulator.mappings.map(({ timeline, ...m }) => ({ ...m, timeline: timeline?.map((t) => ({ ...t, receiveStartMs: t.receiveStartMs - burstStartMs, receivedMs: t.receivedMs - burstStartMs, invokedMs: t.invokedMs - burstStartMs, returnedMs: t.returnedMs - burstStartMs })) })), functions: result.emulator.functions.map((f) => ({ name: f.name, stats: f.stats })) },
+      details: { offered, backlog, workMs, batchingWindowSeconds: options.batchingWindowSeconds ?? 0, batchMs, hostCpuShare, burstRate, stages, maxConcurrency: MAX_CONCURRENCY, batchSize: BATCH_SIZE, recordConcurrency: RECORD_CONCURRENCY, minimumMs, drainMs, delivery, mappings: result.emulator.mappings.map(({ timeline, ...m }) => ({ ...m, timeline: timeline?.map((t) => ({ ...t, receiveStartMs: t.receiveStartMs - burstStartMs, receivedMs: t.receivedMs - burstStartMs, invokedMs: t.invokedMs - burstStartMs, returnedMs: t.returnedMs - burstStartMs })) })), functions: result.emulator.functions.map((f) => ({ name: f.name, stats: f.stats })) },
     };
   } finally {
     tmp.remove();
