@@ -232,6 +232,66 @@ describe("createWorker against local SQS, DynamoDB, Secrets Manager and a fake G
     expect(await receive(bench, pipeline.dlqUrl)).toEqual([]);
   });
 
+  it("after a rotation, every record of a batch signed with the new secret waits for the one reload its misses cause", async () => {
+    // Prepare: a worker that cached the old secret, then a rotation, then a batch of five.
+    const arn = bench.secrets.put("rotating-batch-secret", "old-batch-secret-0123456789");
+    const pipeline = await createPipeline(bench, { signatureSecretArn: arn });
+    const handled: string[] = [];
+    const { handler } = worker(pipeline, async (m) => {
+      handled.push(m.text ?? "");
+    });
+    await enqueue(bench, pipeline, outboundMessage({ text: "warm-up" }), { secret: "old-batch-secret-0123456789" });
+    await deliver(bench, pipeline, handler);
+    await bench.secretsManager.send(new PutSecretValueCommand({ SecretId: arn, SecretString: "new-batch-secret-9876543210" }));
+    for (let i = 0; i < 5; i++) await enqueue(bench, pipeline, outboundMessage({ text: `new-${i}` }), { secret: "new-batch-secret-9876543210" });
+    const before = bench.secrets.getCount;
+
+    // Act: the five records are checked at once; before, only the first one waited for the reload.
+    const { response } = await deliver(bench, pipeline, handler);
+
+    // Assess
+    expect(response.batchItemFailures).toEqual([]);
+    expect(handled.sort()).toEqual(["new-0", "new-1", "new-2", "new-3", "new-4", "warm-up"]);
+    expect(bench.secrets.getCount - before).toBe(2); // one reload: AWSCURRENT and AWSPREVIOUS
+    expect(await receive(bench, pipeline.dlqUrl)).toEqual([]);
+  });
+
+  it("puts back, rather than dead-letters, a message it cannot check because the secret was reloaded moments ago", async () => {
+    // Prepare: a forged request makes the worker reload, then the secret rotates within the reload interval.
+    const arn = bench.secrets.put("rotating-floor-secret", "old-floor-secret-0123456789");
+    const pipeline = await createPipeline(bench, { signatureSecretArn: arn });
+    const { logger, metrics } = quietObservability();
+    const handled: string[] = [];
+    const handler = createWorker(
+      {
+        async handle(m) {
+          handled.push(m.text ?? "");
+        },
+      },
+      { contract: pipeline.contract, sqs: bench.sqs, dynamodb: bench.dynamodb, secretsManager: bench.secretsManager, logger, metrics, random: () => 0, secretRefreshMinIntervalSeconds: 1 },
+    );
+    await enqueue(bench, pipeline, outboundMessage({ text: "warm-up" }), { secret: "old-floor-secret-0123456789" });
+    await deliver(bench, pipeline, handler);
+    await sleep(1100);
+    await enqueue(bench, pipeline, outboundMessage({ text: "forged" }), { secret: "forged-floor-secret-xxxxxxxx" });
+    await deliver(bench, pipeline, handler); // reloads, and the forged request is dead-lettered
+    await bench.secretsManager.send(new PutSecretValueCommand({ SecretId: arn, SecretString: "new-floor-secret-9876543210" }));
+    const genuine = await enqueue(bench, pipeline, outboundMessage({ text: "genuine" }), { secret: "new-floor-secret-9876543210" });
+
+    // Act: checked within the reload interval, then again once it has passed.
+    const within = await deliver(bench, pipeline, handler);
+    await sleep(1100);
+    const after = await deliver(bench, pipeline, handler);
+
+    // Assess
+    expect(within.response.batchItemFailures).toEqual([{ itemIdentifier: genuine }]);
+    expect(after.messages.map((m) => m.MessageId)).toEqual([genuine]);
+    expect(after.response.batchItemFailures).toEqual([]);
+    expect(handled).toEqual(["warm-up", "genuine"]);
+    const reasons = (await receive(bench, pipeline.dlqUrl)).map((m) => parseDeadLetterContext(m.MessageAttributes?.[DEAD_LETTER_ATTRIBUTE]?.StringValue));
+    expect(reasons.map((r) => r?.reason)).toEqual(["invalid-signature"]); // the forged one only
+  });
+
   it("reloads the secret at most once per interval under a flood of bad signatures", async () => {
     // Prepare
     const pipeline = await createPipeline(bench);

@@ -15,17 +15,39 @@ export interface RotatingSecretOptions {
   readonly now?: () => number;
 }
 
+/** What a signature check concluded. */
+export type SignatureCheck =
+  | { readonly verdict: "valid" }
+  /** Matches no version Secrets Manager held when the message was sent: forged or corrupted. */
+  | { readonly verdict: "invalid" }
+  /**
+   * Matches no cached version, and the cache predates the message, but it may not be
+   * reloaded yet (`minRefreshIntervalMs`): check again after `retryAfterMs`.
+   */
+  | { readonly verdict: "unverified"; readonly retryAfterMs: number };
+
+/** Versions as loaded, and when the load began (epoch ms). */
+interface Snapshot {
+  readonly values: string[];
+  readonly startedMs: number;
+}
+
 /**
- * The AWSCURRENT and AWSPREVIOUS versions of a raw-string secret, cached. A signature that
- * matches neither triggers one reload (a rotation may have happened since the cache was
- * filled), at most once per `minRefreshIntervalMs`, so a flood of bad signatures does not
- * hammer Secrets Manager.
+ * The AWSCURRENT and AWSPREVIOUS versions of a raw-string secret, cached.
+ *
+ * A miss is final only against versions loaded after the message was sent: a rotation puts
+ * the new value in Secrets Manager before Genesys signs with it, so such a load holds the
+ * signing secret of any genuine message. Against an older cache a miss triggers a reload, at
+ * most once per `minRefreshIntervalMs` (a flood of bad signatures does not hammer Secrets
+ * Manager); records that miss while a reload is under way wait for it. A miss that can
+ * neither be settled nor reloaded is `unverified`, for the caller to retry later, never a
+ * reason to dead-letter a message that may be genuine.
  */
 export class RotatingSecret {
   /** Secrets Manager calls made (two per load: current and previous). */
   loads = 0;
-  private cached?: { values: string[]; loadedMs: number };
-  private pending?: Promise<string[]>;
+  private cached?: Snapshot & { loadedMs: number };
+  private pending?: Promise<Snapshot>;
   private lastRefreshMs = Number.NEGATIVE_INFINITY;
   private readonly minRefreshIntervalMs: number;
   private readonly maxAgeMs: number;
@@ -43,28 +65,51 @@ export class RotatingSecret {
 
   /** The cached versions (current first), loaded when absent or stale. */
   async values(): Promise<string[]> {
-    if (this.cached && this.now() - this.cached.loadedMs < this.maxAgeMs) return this.cached.values;
+    return (await this.snapshot()).values;
+  }
+
+  /** Verifies a signature header over a raw body; true only for a match (see {@link check}). */
+  async verify(body: string, header: string | undefined): Promise<boolean> {
+    return (await this.check(body, header)).verdict === "valid";
+  }
+
+  /**
+   * Checks a signature header over a raw body sent (received by SQS) at `sentAtMs`, epoch ms.
+   * Without it the message counts as sent now, so only a reload can prove a miss.
+   */
+  async check(body: string, header: string | undefined, sentAtMs: number = this.now()): Promise<SignatureCheck> {
+    let snap = await this.snapshot();
+    if (verify(body, header, snap.values)) return { verdict: "valid" };
+    // A malformed or absent header cannot match any version: no reload for it.
+    if (typeof header !== "string" || !/^sha256=[A-Za-z0-9+/]{43}=$/.test(header)) return { verdict: "invalid" };
+    if (snap.startedMs < sentAtMs && this.pending) {
+      // Another record's miss is reloading: its result is the freshest there will be.
+      snap = await this.pending;
+      if (verify(body, header, snap.values)) return { verdict: "valid" };
+    }
+    if (snap.startedMs >= sentAtMs) return { verdict: "invalid" };
+    const waitMs = this.lastRefreshMs + this.minRefreshIntervalMs - this.now();
+    if (waitMs > 0) return { verdict: "unverified", retryAfterMs: waitMs };
+    this.lastRefreshMs = this.now();
+    snap = await this.load();
+    if (verify(body, header, snap.values)) return { verdict: "valid" };
+    return snap.startedMs >= sentAtMs ? { verdict: "invalid" } : { verdict: "unverified", retryAfterMs: this.minRefreshIntervalMs };
+  }
+
+  private async snapshot(): Promise<Snapshot> {
+    if (this.cached && this.now() - this.cached.loadedMs < this.maxAgeMs) return this.cached;
     return this.load();
   }
 
-  /** Verifies a signature header over a raw body; on a miss reloads once (rate-limited) and tries again. */
-  async verify(body: string, header: string | undefined): Promise<boolean> {
-    if (verify(body, header, await this.values())) return true;
-    // A malformed or absent header cannot match any version: no reload for it.
-    if (typeof header !== "string" || !/^sha256=[A-Za-z0-9+/]{43}=$/.test(header)) return false;
-    if (this.now() - this.lastRefreshMs < this.minRefreshIntervalMs) return false;
-    this.lastRefreshMs = this.now();
-    return verify(body, header, await this.load());
-  }
-
-  private load(): Promise<string[]> {
+  private load(): Promise<Snapshot> {
     this.pending ??= (async () => {
+      const startedMs = this.now();
       try {
         const [current, previous] = await Promise.all([this.stage("AWSCURRENT"), this.stage("AWSPREVIOUS")]);
         if (current === undefined) throw new Error(`secret ${this.secretId} has no AWSCURRENT value`);
         const values = previous === undefined || previous === current ? [current] : [current, previous];
-        this.cached = { values, loadedMs: this.now() };
-        return values;
+        this.cached = { values, startedMs, loadedMs: this.now() };
+        return this.cached;
       } finally {
         this.pending = undefined;
       }

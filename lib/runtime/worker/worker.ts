@@ -187,7 +187,15 @@ export function createWorker(handlers: WorkerHandlers, options: WorkerOptions = 
   async function intake(record: SQSRecord): Promise<Intake> {
     if (contract.ingressKind === "webhook") {
       const header = attributeValue(record, SIGNATURE_HEADER);
-      if (!(await (signingSecret as RotatingSecret).verify(record.body, header))) {
+      const check = await (signingSecret as RotatingSecret).check(record.body, header, Number(record.attributes.SentTimestamp) || undefined);
+      if (check.verdict === "unverified") {
+        // Possibly signed with a secret rotated in since the last reload, which was too recent
+        // to reload again: back on the queue until a reload may settle it, not dead-lettered.
+        throw new RetryableError(`${SIGNATURE_HEADER} matches no cached secret version and the secret was reloaded moments ago; checked again after the next reload`, {
+          retryAfterSeconds: Math.ceil(check.retryAfterMs / 1000),
+        });
+      }
+      if (check.verdict === "invalid") {
         throw new RejectedMessage(
           "invalid-signature",
           "InvalidSignatureError",
