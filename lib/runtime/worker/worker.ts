@@ -15,7 +15,7 @@ import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import { IdempotencyAlreadyInProgressError, IdempotencyConfig, makeIdempotent } from "@aws-lambda-powertools/idempotency";
 import { DynamoDBPersistenceLayer } from "@aws-lambda-powertools/idempotency/dynamodb";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
-import { redeliveryDelaySeconds } from "../backoff";
+import { redeliveryDelaySeconds, SQS_MAX_VISIBILITY_SECONDS } from "../backoff";
 import { parseWorkerContract, type WorkerContract } from "../contract";
 import { DEAD_LETTER_ATTRIBUTE, encodeDeadLetterContext, type DeadLetterReason } from "../dead-letter";
 import { CircuitOpenError, PermanentError, RetryableError, ThrottledError } from "../errors";
@@ -53,6 +53,12 @@ class CompletionRetryingPersistenceLayer extends DynamoDBPersistenceLayer {
     return retryWithinBudget(() => super._updateRecord(record), this.completionBudgetMs);
   }
 }
+
+/**
+ * How long before the invocation SQS may have handed out its records, seconds: the event
+ * source mapping's longest batching window (300 s) plus a minute of polling and queueing.
+ */
+const RECEIVE_BEFORE_INVOCATION_SECONDS = 360;
 
 /** Time kept at the invocation's end for answering the batch, after the bookkeeping, milliseconds. */
 const BOOKKEEPING_RESERVE_MS = 500;
@@ -231,6 +237,7 @@ export function createWorker(handlers: WorkerHandlers, options: WorkerOptions = 
 
   return async function handler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
     const requestId = context?.awsRequestId ?? "";
+    const invokedMs = Date.now();
     const remaining = () => (typeof context?.getRemainingTimeInMillis === "function" ? context.getRemainingTimeInMillis() : Number.POSITIVE_INFINITY);
     // Bookkeeping of work already done may use all but the last moments of the invocation
     // (not timeoutMarginMs, which keeps new records from starting): giving up earlier would
@@ -420,7 +427,14 @@ export function createWorker(handlers: WorkerHandlers, options: WorkerOptions = 
 
     async function retryLater(record: SQSRecord, error: unknown, attempt: number, log: Logger): Promise<boolean> {
       const retryAfterSeconds = error instanceof RetryableError ? error.retryAfterSeconds : undefined;
-      const delay = redeliveryDelaySeconds({ attempt, baseSeconds: backoffBase, maxSeconds: backoffMax, retryAfterSeconds, random });
+      // SQS counts a message's 12 h visibility limit from the receive, not from this call: keep
+      // the delay within what is left (the receive was at most a batching window before the
+      // invocation), or SQS refuses it and the queue's much shorter timeout applies instead.
+      const leftSeconds = SQS_MAX_VISIBILITY_SECONDS - RECEIVE_BEFORE_INVOCATION_SECONDS - Math.ceil((Date.now() - invokedMs) / 1000);
+      const delay = Math.min(
+        redeliveryDelaySeconds({ attempt, baseSeconds: backoffBase, maxSeconds: backoffMax, retryAfterSeconds, random }),
+        Math.max(0, leftSeconds),
+      );
       delays.set(record.messageId, delay);
       count(WORKER_METRICS.retried);
       if (error instanceof ThrottledError) count(WORKER_METRICS.throttled);
