@@ -78,7 +78,7 @@ export interface PipelineQueueOptions extends QueueOptions {
 }
 
 /** Queue props that configure queues the pipeline creates, so they cannot go with `queue.existing`. */
-const CREATED_QUEUE_ONLY = ["visibilityTimeoutSeconds", "messageRetentionSeconds", "contentBasedDeduplication", "maxReceiveCount"] as const;
+const CREATED_QUEUE_ONLY = ["visibilityTimeoutSeconds", "messageRetentionSeconds", "contentBasedDeduplication", "fifoHighThroughput", "maxReceiveCount"] as const;
 
 /**
  * The Genesys side of a webhook pipeline: an Open Messaging integration whose outbound

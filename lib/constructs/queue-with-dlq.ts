@@ -46,10 +46,28 @@ export interface QueueOptions {
   readonly fifo?: boolean;
   /**
    * FIFO content-based deduplication: a redelivered webhook (same body) within 5 minutes
-   * is enqueued once. Only with `fifo`.
+   * is enqueued once. Only with `fifo`, and it cannot be `false` there: the producers of a
+   * created queue (the webhook ingress, EventBridge) send no deduplication id of their own.
    * @default true when `fifo`
    */
   readonly contentBasedDeduplication?: boolean;
+  /**
+   * High-throughput FIFO on the main queue: `deduplication_scope = "messageGroup"` and
+   * `fifo_throughput_limit = "perMessageGroupId"`. Only with `fifo`.
+   *
+   * A FIFO queue without it takes 300 transactions per second per API action (3,000
+   * messages/s with batching), while the webhook ingress sends one message per request
+   * (no batching) at up to 5,000 requests/s by default: the excess gets a
+   * `ThrottlingException`, the webhook a 5xx, and Genesys gives up after its retries. In
+   * high-throughput mode the quota per API action is the regional one (up to 70,000
+   * transactions/s in us-east-1, us-west-2 and eu-west-1, lower elsewhere: see "Amazon SQS
+   * message quotas"), spread over partitions by message group, so one message group (one
+   * conversation) still gets about 300 transactions/s. Deduplication then applies within
+   * a message group: the ingress derives the group from the body, so a redelivered webhook
+   * still lands in the same group and is still enqueued once.
+   * @default true when `fifo`
+   */
+  readonly fifoHighThroughput?: boolean;
   /**
    * Receives before SQS moves a message to the DLQ (the redrive policy), 1..1000.
    * Why 10 and not less than 5: the worker puts a throttled or transiently failing message
@@ -225,6 +243,22 @@ export function validateQueueProps(props: QueueWithDlqProps, prefix?: string, co
   if (props.contentBasedDeduplication !== undefined && !props.fifo) {
     problems.add(p("contentBasedDeduplication"), "applies only to FIFO queues; set fifo: true or remove it.");
   }
+  // A FIFO SendMessage needs content-based deduplication or a MessageDeduplicationId, and
+  // no producer of a created queue sends one: the webhook ingress's template sets only the
+  // MessageGroupId (SQS would refuse every webhook, a 5xx each), and an EventBridge rule
+  // target takes only a message group id. With EventBridge the body is the whole event,
+  // unique `id` included, so content-based deduplication drops only true redeliveries: false
+  // gains nothing there either. So the rule applies to every FIFO queue created here,
+  // whatever the ingress. (The worker's dead letters and the ops redrive set their own ids.)
+  if (props.fifo && props.contentBasedDeduplication === false) {
+    problems.add(
+      p("contentBasedDeduplication"),
+      "cannot be false on a FIFO queue: the webhook ingress (and EventBridge) send no MessageDeduplicationId, so SQS would refuse every message. Set it to true or remove it (true is the default).",
+    );
+  }
+  if (props.fifoHighThroughput !== undefined && !props.fifo) {
+    problems.add(p("fifoHighThroughput"), "applies only to FIFO queues; set fifo: true or remove it.");
+  }
   const timeout = props.consumerTimeoutSeconds ?? QUEUE_DEFAULTS.consumerTimeoutSeconds;
   const window = props.consumerBatchingWindowSeconds ?? QUEUE_DEFAULTS.consumerBatchingWindowSeconds;
   if (isLiteralNumber(props.visibilityTimeoutSeconds) && isLiteralNumber(timeout) && isLiteralNumber(window)) {
@@ -283,8 +317,17 @@ export class QueueWithDlq extends Construct implements PipelineQueues {
     this.kmsKeyArn = props.kmsKeyArn;
 
     const encryption = queueEncryption(props);
+    // High throughput only on the main queue, the one the ingress writes at webhook rate. The
+    // DLQ and the quarantine queue keep the default (300 sends/s): SQS's own redrive is not a
+    // SendMessage, and the worker dead-letters one message at a time after its last receive,
+    // a rate bounded by the worker's concurrency, far below that quota.
+    const highThroughput = this.fifo && (props.fifoHighThroughput ?? true);
     const fifo = this.fifo
-      ? { fifoQueue: true, contentBasedDeduplication: props.contentBasedDeduplication ?? true }
+      ? {
+          fifoQueue: true,
+          contentBasedDeduplication: props.contentBasedDeduplication ?? true,
+          ...(highThroughput ? { deduplicationScope: "messageGroup", fifoThroughputLimit: "perMessageGroupId" } : {}),
+        }
       : {};
     const name = (suffix: string) =>
       physicalName(this, { prefix: props.namePrefix, suffix, maxLength: NAME_LIMITS.sqsQueue, ending: this.fifo ? ".fifo" : "" });

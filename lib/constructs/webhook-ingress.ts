@@ -3,8 +3,8 @@
  * request body to SQS through an AWS service integration (no Lambda on the hot path).
  */
 import { createHash } from "node:crypto";
-import { Construct } from "constructs";
-import { TerraformOutput, Token } from "cdktf";
+import { Construct, IConstruct } from "constructs";
+import { Aspects, Fn, IAspect, TerraformOutput, TerraformStack, Token, dependable } from "cdktf";
 import { ApiGatewayBasePathMapping } from "@cdktf/provider-aws/lib/api-gateway-base-path-mapping";
 import { ApiGatewayDeployment } from "@cdktf/provider-aws/lib/api-gateway-deployment";
 import { ApiGatewayDomainName } from "@cdktf/provider-aws/lib/api-gateway-domain-name";
@@ -23,6 +23,7 @@ import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { Wafv2WebAclAssociation } from "@cdktf/provider-aws/lib/wafv2-web-acl-association";
 import { SIGNATURE_HEADER } from "../runtime/signature";
 import { DEAD_LETTER_ATTRIBUTE } from "../runtime/dead-letter";
+import { ApiGatewayAccount } from "./api-gateway-account";
 import { Problems, ValidationProblem, isLiteralNumber, prefixed } from "./errors";
 import { DEFAULT_LOG_RETENTION_DAYS, checkLogRetention } from "./log-retention";
 import { NAME_LIMITS, physicalName } from "./naming";
@@ -108,11 +109,6 @@ export interface WebhookIngressOptions {
    */
   readonly webAclArn?: string;
   /**
-   * A custom domain (regional endpoint, TLS 1.2) mapped to the stage; point a DNS alias at
-   * `WebhookIngress.domainName.regionalDomainName`.
-   * @default none
-   */
-  /**
    * An existing REST API to add the webhook to, instead of creating one. The ingress adds its
    * path (which must not exist in that API yet), the POST method, the validator, the SQS
    * integration, and its own deployment and stage (`stageName`, which must not exist either):
@@ -121,6 +117,11 @@ export interface WebhookIngressOptions {
    * @default none: a REST API is created
    */
   readonly existingApi?: ExistingRestApi;
+  /**
+   * A custom domain (regional endpoint, TLS 1.2) mapped to the stage; point a DNS alias at
+   * `WebhookIngress.domainName.regionalDomainName`.
+   * @default none
+   */
   readonly customDomain?: {
     /** The domain name, e.g. `hooks.example.com`. */
     readonly domainName: string;
@@ -251,10 +252,12 @@ export const MAX_MESSAGE_GROUP_ID_LENGTH = 128;
  * The template lines setting `MessageGroupId` from the ordering key. The default key is the
  * runtime's `orderingKey`: `channel.id` and the external party, `channel.to.id` for an
  * outbound message (or one without a direction) and `channel.from.id` for an inbound one.
- * Custom paths are joined by `:`, a missing value counting as empty. SQS takes only ASCII
- * letters, digits and punctuation, at most 128 of them, in a group id, so the key is
- * URL-encoded (any address becomes valid) and cut to 128 characters (`length()` and
- * `substring()` are Java's: API Gateway runs Velocity on the JVM).
+ * Custom paths are joined by `:`, a missing value counting as empty. SQS refuses an empty
+ * group id (the webhook would get a 5xx and be retried in vain), so an empty key (one custom
+ * path missing from the body) becomes the request id: such a message is accepted, unordered
+ * with the others. SQS takes only ASCII letters, digits and punctuation, at most 128 of them,
+ * in a group id, so the key is URL-encoded (any address becomes valid) and cut to 128
+ * characters (`length()` and `substring()` are Java's: API Gateway runs Velocity on the JVM).
  */
 function messageGroupLines(orderingKeyPaths?: readonly string[]): string[] {
   const value = (path: string) => `$!input.path('${path}')`;
@@ -267,10 +270,47 @@ function messageGroupLines(orderingKeyPaths?: readonly string[]): string[] {
   const max = MAX_MESSAGE_GROUP_ID_LENGTH;
   return [
     ...lines,
+    '#if($key == "")#set($key = $context.requestId)#end',
     "#set($group = $util.urlEncode($key))",
     `#if($group.length() > ${max})#set($group = $group.substring(0, ${max}))#end`,
     "&MessageGroupId=$util.urlEncode($group)",
   ];
+}
+
+/** What a CloudWatch log group name does not allow (it takes letters, digits and `_-/#.`). */
+const LOG_GROUP_DISALLOWED = "[^A-Za-z0-9_/#.-]";
+
+/**
+ * `name` made valid inside a log group name, each disallowed character replaced by `-`: an
+ * existing API's name may hold spaces ("Orders API"). A reference (e.g. a data source's name)
+ * is replaced by Terraform's `replace` with the same pattern.
+ */
+export function logGroupNamePart(name: string): string {
+  if (Token.isUnresolved(name)) return Fn.replace(name, `/${LOG_GROUP_DISALLOWED}/`, "-");
+  return name.replace(new RegExp(LOG_GROUP_DISALLOWED, "g"), "-");
+}
+
+/**
+ * Makes a stage depend on every `ApiGatewayAccount` of its stack, at synth: API Gateway refuses
+ * a stage's access-log settings until the account's CloudWatch role is set, and nothing else
+ * orders the two, so a first deploy in a fresh region could race. An aspect, because the
+ * account may be constructed before or after the ingress.
+ */
+class StageAfterApiGatewayAccount implements IAspect {
+  private readonly added = new Set<ApiGatewayAccount>();
+
+  constructor(private readonly stage: ApiGatewayStage) {}
+
+  visit(node: IConstruct): void {
+    if (node !== this.stage) return;
+    const accounts = TerraformStack.of(node)
+      .node.findAll()
+      .filter((c): c is ApiGatewayAccount => c instanceof ApiGatewayAccount && !this.added.has(c));
+    if (!accounts.length) return;
+    // Synth may run the aspects more than once: add each account once.
+    for (const a of accounts) this.added.add(a);
+    this.stage.dependsOn = [...(this.stage.dependsOn ?? []), ...accounts.map((a) => dependable(a.account))];
+  }
 }
 
 /** The 200 response body: `{"messageId":"<SQS message id>"}`. */
@@ -371,13 +411,14 @@ export class WebhookIngress extends Construct {
       requestParameters: { [`method.request.header.${SIGNATURE_HEADER}`]: true },
     });
     const escapedTemplate = escapeTerraformTemplate(this.requestTemplate);
+    const queueUri = `arn:aws:apigateway:${region.region}:sqs:path/${props.queue.accountId ?? account.accountId}/${props.queue.name}`;
     this.integration = new ApiGatewayIntegration(this, "sqs", {
       restApiId,
       resourceId: this.resource.id,
       httpMethod: this.method.httpMethod,
       type: "AWS",
       integrationHttpMethod: "POST",
-      uri: `arn:aws:apigateway:${region.region}:sqs:path/${props.queue.accountId ?? account.accountId}/${props.queue.name}`,
+      uri: queueUri,
       credentials: this.role.arn,
       passthroughBehavior: "NEVER",
       requestParameters: { "integration.request.header.Content-Type": "'application/x-www-form-urlencoded'" },
@@ -417,20 +458,24 @@ export class WebhookIngress extends Construct {
           template: this.requestTemplate,
           accepted: ACCEPTED_RESPONSE_TEMPLATE,
           status: INGRESS_STATUS,
-          queue: Token.isUnresolved(props.queue.name) ? "" : props.queue.name,
           header: SIGNATURE_HEADER,
         }),
       )
       .digest("hex");
     this.deployment = new ApiGatewayDeployment(this, "deployment", {
       restApiId,
-      triggers: { redeployment: fingerprint },
+      // A deployment snapshots the integration, queue URI and role included: when the queue or
+      // the role is replaced (a new name, another account, `queue.existing`), the integration is
+      // updated in place but the stage would keep calling the old ones. Their values, resolved
+      // by Terraform (unknown until a replaced role exists), are triggers too, so that forces a
+      // new deployment.
+      triggers: { redeployment: fingerprint, queue: queueUri, role: this.role.arn },
       lifecycle: { createBeforeDestroy: true },
       dependsOn: [this.method, this.integration, ...responses],
     });
 
     this.accessLogGroup = new CloudwatchLogGroup(this, "access-logs", {
-      name: `/aws/apigateway/${this.apiName}/${this.stageName}/access`,
+      name: `/aws/apigateway/${logGroupNamePart(this.apiName)}/${this.stageName}/access`,
       retentionInDays: props.accessLogRetentionDays ?? INGRESS_DEFAULTS.accessLogRetentionDays,
       kmsKeyId: props.accessLogKmsKeyArn,
       tags,
@@ -457,6 +502,7 @@ export class WebhookIngress extends Construct {
       },
       tags,
     });
+    Aspects.of(this.stage).add(new StageAfterApiGatewayAccount(this.stage));
     this.methodSettings = new ApiGatewayMethodSettings(this, "throttling", {
       restApiId,
       stageName: this.stage.stageName,

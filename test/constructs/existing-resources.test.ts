@@ -188,6 +188,12 @@ describe("queue.existing", () => {
     ]);
   });
 
+  it("validation: the high-throughput FIFO switch configures a created queue, not an existing one", () => {
+    const fifo = { queue: { arn: `${QUEUE.arn}.fifo`, url: `${QUEUE.url}.fifo` }, dlq: { arn: `${DLQ.arn}.fifo`, url: `${DLQ.url}.fifo` }, maxReceiveCount: 7 };
+    const problems = problemsOf(() => synthPipeline({ queue: { fifo: true, fifoHighThroughput: false, existing: fifo } }));
+    expect(problems).toEqual([{ prop: "queue.fifoHighThroughput", message: "configures a queue the pipeline creates, but queue.existing brings existing queues; remove it." }]);
+  });
+
   it("validation: a FIFO pipeline needs FIFO queues, and the DLQ and queue are required", () => {
     const problems = problemsOf(() => synthPipeline({ queue: { fifo: true, existing: { queue: QUEUE, maxReceiveCount: 5 } as unknown as typeof EXISTING } }));
     expect(problems).toEqual([

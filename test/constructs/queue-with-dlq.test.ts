@@ -88,11 +88,6 @@ describe("QueueWithDlq", () => {
       expect(out.find("aws_sqs_queue", "jobs_queue_").content_based_deduplication).toBe(true);
     });
 
-    it("turns content-based deduplication off when asked", () => {
-      const out = synth((stack) => new QueueWithDlq(stack, "jobs", { fifo: true, contentBasedDeduplication: false }));
-      expect(out.find("aws_sqs_queue", "jobs_queue_").content_based_deduplication).toBe(false);
-    });
-
     it("derives the visibility timeout from the consumer timeout and batching window", () => {
       const out = synth((stack) => new QueueWithDlq(stack, "jobs", { consumerTimeoutSeconds: 60, consumerBatchingWindowSeconds: 5 }));
       expect(out.find("aws_sqs_queue", "jobs_queue_").visibility_timeout_seconds).toBe(365);

@@ -188,6 +188,38 @@ describe("WebhookIngress", () => {
       it("keeps a group id for a message without channel fields (an empty key part)", () => {
         expect(groupOf({ id: "m1" })).toBe("%3A");
       });
+
+      describe("with custom ordering key paths", () => {
+        const custom = requestTemplate(synthIngress({ fifo: true, orderingKeyPaths: ["$.channel.to.id"] }));
+        const render = (message: unknown, requestId = "c0ffee00-1234-4abc-9def-0123456789ab") =>
+          parseQuery(renderMappingTemplate(custom, { body: JSON.stringify(message), headers: { "X-Hub-Signature-256": SIGNATURE }, context: { requestId } }));
+
+        it("uses the path's value when the body has it", () => {
+          expect(render({ id: "m1", channel }).MessageGroupId).toBe("customer-42");
+          expect(render({ id: "m1", channel: { ...channel, to: { id: "Ana María" } } }).MessageGroupId).toBe(javaUrlEncode("Ana María"));
+        });
+
+        it("falls back to the request id when the key is empty (SQS refuses an empty group id)", () => {
+          for (const message of [{ id: "m1", channel: { id: channel.id, from: channel.from } }, { id: "m1", channel: { ...channel, to: { id: "" } } }, {}]) {
+            const params = render(message);
+            expect(params.MessageGroupId).toBe("c0ffee00-1234-4abc-9def-0123456789ab");
+            expect(params.MessageBody).toBe(JSON.stringify(message));
+          }
+          expect(render({ id: "m2" }, "other-request").MessageGroupId).toBe("other-request");
+        });
+
+        it("still URL-encodes and cuts a long key to 128 characters", () => {
+          const group = render({ id: "m1", channel: { ...channel, to: { id: "é".repeat(100) } } }).MessageGroupId;
+          expect(group).toHaveLength(MAX_MESSAGE_GROUP_ID_LENGTH);
+          expect(group).toBe(javaUrlEncode("é".repeat(100)).slice(0, MAX_MESSAGE_GROUP_ID_LENGTH));
+        });
+
+        it("keeps a key of several paths when only some are missing", () => {
+          const two = requestTemplate(synthIngress({ fifo: true, orderingKeyPaths: ["$.channel.id", "$.channel.to.id"] }));
+          const params = parseQuery(renderMappingTemplate(two, { body: JSON.stringify({ id: "m1", channel: { id: "c1" } }) }));
+          expect(params.MessageGroupId).toBe("c1%3A");
+        });
+      });
     });
   });
 
