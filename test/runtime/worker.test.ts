@@ -4,7 +4,7 @@
  */
 import { GetCommand, DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { PutSecretValueCommand } from "@aws-sdk/client-secrets-manager";
-import { GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
+import { ChangeMessageVisibilityCommand, GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
 import {
   ContractError,
   createWorker,
@@ -421,6 +421,39 @@ describe("createWorker against local SQS, DynamoDB, Secrets Manager and a fake G
     expect(bench.genesys.stats()).toMatchObject({ requests: 2, failed: 2, accepted: 0 });
     expect(addMetric.mock.calls.filter(([n]) => n === WORKER_METRICS.circuitOpen)).toHaveLength(3);
     bench.genesys.reset();
+  });
+
+  it("rate-limits ctx.downstream(name) as the downstreams option sets it, and leaves other names unlimited", async () => {
+    // Prepare: "crm" allows one call (burst 1, a token a minute, no waiting); "audit" is not configured.
+    const pipeline = await createPipeline(bench);
+    const { logger, metrics } = quietObservability();
+    const calls: string[] = [];
+    const handler = createWorker(
+      {
+        async handle(m, ctx) {
+          await ctx.downstream("audit").call(async () => calls.push(`audit:${m.text}`));
+          await ctx.downstream("crm").call(async () => calls.push(`crm:${m.text}`));
+        },
+      },
+      {
+        contract: pipeline.contract, sqs: bench.sqs, dynamodb: bench.dynamodb, secretsManager: bench.secretsManager, logger, metrics, concurrency: 1, random: () => 0,
+        downstreams: { crm: { ratePerSecond: 1 / 60, burst: 1, maxWaitMs: 0 } },
+      },
+    );
+    await enqueue(bench, pipeline, outboundMessage({ text: "a" }));
+    const second = await enqueue(bench, pipeline, outboundMessage({ text: "b" }));
+    const send = jest.spyOn(bench.sqs, "send");
+
+    // Act
+    const { messages, response } = await deliver(bench, pipeline, handler);
+
+    // Assess: the second message goes back on the queue for the token's minute instead of calling "crm".
+    expect(messages).toHaveLength(2);
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: second }]);
+    expect(calls).toEqual(["audit:a", "crm:a", "audit:b"]);
+    const delays = send.mock.calls.map(([c]) => c as unknown).filter((c): c is ChangeMessageVisibilityCommand => c instanceof ChangeMessageVisibilityCommand);
+    send.mockRestore();
+    expect(delays.map((c) => c.input.VisibilityTimeout)).toEqual([60]);
   });
 
   it("processes an Event Streams event on an eventStreams pipeline, without a signature, once per event id", async () => {

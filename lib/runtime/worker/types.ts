@@ -4,7 +4,7 @@ import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { Logger } from "@aws-lambda-powertools/logger";
 import type { Metrics } from "@aws-lambda-powertools/metrics";
 import type { WorkerContract } from "../contract";
-import type { CircuitBreakerOptions, Downstream } from "../genesys/downstream";
+import type { CircuitBreakerOptions, Downstream, DownstreamOptions } from "../genesys/downstream";
 import type { GenesysClient } from "../genesys/client";
 import type { GenesysEventBridgeEvent, NormalizedMessage } from "../normalized-message";
 import type { SyntheticMarker } from "../synthetic";
@@ -15,7 +15,9 @@ export interface WorkerContext {
   readonly genesys: GenesysClient;
   /**
    * Wraps any other downstream with the same rules: `ctx.downstream("crm").fetch(url, init)`
-   * or `.call(signal => sdk.send(...))`. One wrapper (rate limit, breaker) per name and instance.
+   * or `.call(signal => sdk.send(...))`. One wrapper per name and instance: the timeout, the
+   * breaker and the invocation deadline always; a rate limit when `downstreams[name]` of
+   * {@link WorkerOptions} sets one.
    */
   readonly downstream: (name: string) => Downstream;
   /** A logger carrying the message id (and the run id of a synthetic message). */
@@ -68,6 +70,13 @@ export interface WorkerOptions {
   readonly concurrency?: number;
   /** Circuit breaker of the Genesys client and of `ctx.downstream(...)`. Default 5 consecutive failures, 30 s open. */
   readonly breaker?: CircuitBreakerOptions;
+  /**
+   * Settings of `ctx.downstream(name)`, by name: `ratePerSecond` and `burst` (a per-instance
+   * token bucket; divide the downstream's limit by the worker's maximum concurrency),
+   * `maxWaitMs`, `timeoutMs`, `breaker`, `isFailure`. A name not listed gets the 10 s timeout
+   * and `breaker`, and no rate limit.
+   */
+  readonly downstreams?: Readonly<Record<string, Omit<DownstreamOptions, "name">>>;
   /** Shortest time between signing-secret reloads caused by a signature miss, seconds. Default 30. */
   readonly secretRefreshMinIntervalSeconds?: number;
   /** Cached signing-secret versions are reloaded when older than this, seconds. Default 300. */

@@ -176,7 +176,7 @@ export function createWorker(handlers: WorkerHandlers, options: WorkerOptions = 
   const downstreams = new Map<string, Downstream>();
   const downstream = (name: string) => {
     let d = downstreams.get(name);
-    if (!d) downstreams.set(name, (d = new Downstream({ name, breaker: options.breaker })));
+    if (!d) downstreams.set(name, (d = new Downstream({ breaker: options.breaker, ...options.downstreams?.[name], name })));
     return d;
   };
 
