@@ -8,13 +8,14 @@
 import { Construct } from "constructs";
 import { Annotations, TerraformStack, Token } from "cdktf";
 import { WebhookIngress, WebhookIngressOptions, validateIngressProps } from "./webhook-ingress";
-import { PipelineQueues, QueueOptions, QueueWithDlq, validateQueueProps } from "./queue-with-dlq";
+import { PipelineQueues, QUEUE_DEFAULTS, QueueOptions, QueueWithDlq, validateQueueProps } from "./queue-with-dlq";
 import { ExistingQueues, ExistingQueuesOptions, validateExistingQueues } from "./existing-queues";
 import { GenesysApiOptions, Worker, WorkerOptions, validateWorkerProps } from "./worker";
 import { PipelineTables, PipelineTablesProps, TableRef } from "./pipeline-tables";
 import { PipelineSecrets, PipelineSecretsProps, SigningSecret, validateSecretsProps } from "./pipeline-secrets";
 import { AlarmOptions, PipelineAlarms, validateAlarmProps } from "./pipeline-alarms";
-import { Problems, ValidationProblem } from "./errors";
+import { Problems, ValidationProblem, isLiteralNumber } from "./errors";
+import { DEFAULT_BACKOFF_MAX_SECONDS as RUNTIME_BACKOFF_MAX_SECONDS } from "../runtime/backoff";
 import { GenesysProvider } from "./genesys/provider";
 import { OpenMessagingWebhook, OpenMessagingWebhookProps, checkSecretToken, checkWebhookHeaders } from "./genesys/open-messaging-webhook";
 import { EventStreamsDeadLetterQueue, GenesysEventStreams, GenesysEventStreamsProps, eventStreamsQueues } from "./genesys/event-streams";
@@ -225,6 +226,18 @@ export class ConsumerPipeline extends Construct {
     } else {
       this.queueWithDlq = new QueueWithDlq(this, "queue", { ...common, ...queueProps, ...consumer });
       this.queue = this.queueWithDlq;
+      const retention = queueProps.messageRetentionSeconds ?? QUEUE_DEFAULTS.messageRetentionSeconds;
+      const cap = props.worker.backoffMaxSeconds ?? RUNTIME_BACKOFF_MAX_SECONDS;
+      const receives = this.queue.maxReceiveCount;
+      if (isLiteralNumber(retention) && isLiteralNumber(cap) && isLiteralNumber(receives) && cap * (receives - 1) > retention) {
+        // SQS expires a message on the main queue after its retention, retried or not: a
+        // message that keeps failing with the largest delays would vanish before its last
+        // attempt, never reaching the DLQ. A warning, not an error: delays are jittered and
+        // reach the cap only under long Retry-Afters or many attempts.
+        Annotations.of(this).addWarning(
+          `worker.backoffMaxSeconds: ${receives - 1} retries of up to ${cap} s (${cap * (receives - 1)} s) can outlast queue.messageRetentionSeconds (${retention} s); a message that keeps failing would expire on the queue instead of reaching the DLQ. Raise the retention or lower the cap.`,
+        );
+      }
     }
 
     if (ingressOptions.kind === "eventStreams") {

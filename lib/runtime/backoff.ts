@@ -7,6 +7,9 @@
 /** SQS's limit on a visibility timeout, seconds (12 hours). */
 export const SQS_MAX_VISIBILITY_SECONDS = 43_200;
 
+/** The worker's default cap of a redelivery delay, seconds (`GCX_BACKOFF_MAX_SECONDS`). */
+export const DEFAULT_BACKOFF_MAX_SECONDS = 900;
+
 /**
  * Full jitter: a uniform draw in `[0, min(cap, base * 2^attempt))`.
  * Unit-agnostic: the result has the unit of `base` and `cap`.

@@ -54,6 +54,18 @@ describe("ConsumerPipeline", () => {
     });
   });
 
+  it("warns when the retries' largest delays can outlast the queue's retention, and only then", () => {
+    const warnings = (pipeline: ConsumerPipeline) => pipeline.node.metadata.filter((m) => m.type === "@cdktf/warn").map((m) => String(m.data));
+    const { pipeline: capped } = synthPipeline({ worker: { ...pipelineProps().worker, backoffMaxSeconds: 43_200 } });
+    expect(warnings(capped)).toEqual([
+      "worker.backoffMaxSeconds: 9 retries of up to 43200 s (388800 s) can outlast queue.messageRetentionSeconds (345600 s); a message that keeps failing would expire on the queue instead of reaching the DLQ. Raise the retention or lower the cap.",
+    ]);
+    const { pipeline: retained } = synthPipeline({ worker: { ...pipelineProps().worker, backoffMaxSeconds: 43_200 }, queue: { messageRetentionSeconds: 1_209_600 } });
+    expect(warnings(retained)).toEqual([]);
+    const { pipeline: defaults } = synthPipeline();
+    expect(warnings(defaults)).toEqual([]);
+  });
+
   it("applies the name prefix and the user's tags everywhere", () => {
     const { out } = synthPipeline({ namePrefix: "prod", tags: { team: "payments" } });
     for (const [, , name] of physicalNames(out)) expect(name.replace(/^\/aws\/(lambda|apigateway)\//, "")).toMatch(/^prod/);

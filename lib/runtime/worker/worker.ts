@@ -15,7 +15,7 @@ import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import { IdempotencyAlreadyInProgressError, IdempotencyConfig, makeIdempotent } from "@aws-lambda-powertools/idempotency";
 import { DynamoDBPersistenceLayer } from "@aws-lambda-powertools/idempotency/dynamodb";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
-import { redeliveryDelaySeconds, SQS_MAX_VISIBILITY_SECONDS } from "../backoff";
+import { DEFAULT_BACKOFF_MAX_SECONDS, redeliveryDelaySeconds, SQS_MAX_VISIBILITY_SECONDS } from "../backoff";
 import { parseWorkerContract, type WorkerContract } from "../contract";
 import { DEAD_LETTER_ATTRIBUTE, encodeDeadLetterContext, type DeadLetterReason } from "../dead-letter";
 import { CircuitOpenError, PermanentError, RetryableError, ThrottledError } from "../errors";
@@ -110,7 +110,7 @@ const DEFAULTS = {
   idempotencyTtlSeconds: 86_400,
   receiptTtlSeconds: 604_800,
   backoffBaseSeconds: 2,
-  backoffMaxSeconds: 900,
+  backoffMaxSeconds: DEFAULT_BACKOFF_MAX_SECONDS,
   concurrency: 10,
   timeoutMarginMs: 2000,
   metricsNamespace: "GenesysConsumer",
