@@ -310,6 +310,9 @@ export async function runIngress(options: IngressOptions): Promise<IngressPart> 
         await sleep(Math.max(0, Math.min(wait, 50)));
       }
     }
+    // Aborted: the arrivals never offered were never accepted either, so reconciliation must
+    // not wait for them (or count them lost).
+    for (; next < owned.length; next++) notAccepted.push(owned[next]);
     if (inFlight > 0) await new Promise<void>((resolve) => (drained = resolve));
   } finally {
     if (progressTimer) clearInterval(progressTimer);

@@ -111,6 +111,30 @@ export function sqsClient(o: AwsClientOptions = {}): SQSClient {
   return new SQSClient({ ...(o.endpoint ? { endpoint: o.endpoint } : {}), ...(o.region ? { region: o.region } : {}), ...(o.credentials ? { credentials: o.credentials } : {}) });
 }
 
+/**
+ * Whether a receipts table already holds receipts of `runId`. A run id names one run:
+ * receipts are keyed by it and kept for days, so a second run under the same id would count
+ * the first run's receipts as its own deliveries (and its own as duplicates).
+ */
+export async function runIdUsed(source: ReceiptsSource, runId: string): Promise<boolean> {
+  const client = dynamoDocClient(source);
+  try {
+    const page = await client.send(
+      new QueryCommand({
+        TableName: source.tableName,
+        KeyConditionExpression: "#pk = :run",
+        ExpressionAttributeNames: { "#pk": RECEIPTS_TABLE.partitionKey },
+        ExpressionAttributeValues: { ":run": runId },
+        Limit: 1,
+        ProjectionExpression: "#pk",
+      }),
+    );
+    return (page.Items?.length ?? 0) > 0;
+  } finally {
+    client.destroy();
+  }
+}
+
 /** Reads every receipt of a run with seq >= fromSeq. */
 export async function readReceipts(client: DynamoDBDocumentClient, tableName: string, runId: string, fromSeq = 0): Promise<Receipt[]> {
   const out: Receipt[] = [];
@@ -293,6 +317,8 @@ export async function reconcile(options: ReconcileOptions): Promise<DeliveryResu
         lastDlqPeek = Date.now();
         if (options.dlqUrl) for (const seq of await scanQueue(sqs, options.dlqUrl, runId, false)) dlqSeqs.add(seq);
         if (options.quarantineQueueUrl) for (const seq of await scanQueue(sqs, options.quarantineQueueUrl, runId, false)) quarantineSeqs.add(seq);
+        // a scan of a long queue may itself outlast the deadline: check it before looking again
+        if (Date.now() >= options.deadlineMs) break;
         continue;
       }
       if (Date.now() + options.pollIntervalMs > options.deadlineMs) break;
@@ -336,6 +362,8 @@ export async function reconcile(options: ReconcileOptions): Promise<DeliveryResu
       const second = Math.max(0, Math.floor((Number(r.doneMs) - startMs) / 1000));
       while (deliveredTimeline.length <= second) deliveredTimeline.push(0);
       deliveredTimeline[second]++;
+    } else if (dlqSeqs.has(seq)) {
+      // counted below, with every message of this run in the operational DLQ
     } else if (fault?.kind === "poison") deadLetteredExpected++;
     else deadLetteredUnexpected++;
 
@@ -362,8 +390,11 @@ export async function reconcile(options: ReconcileOptions): Promise<DeliveryResu
       }
     }
   }
+  // Any message of this run in the operational DLQ is unexpected (synthetic dead letters go to
+  // the quarantine queue), receipt or not: a processed message's copy moved there by SQS's
+  // redrive, or a dead letter sent to the wrong queue, would page on-call.
   for (const seq of dlqSeqs) {
-    if (!receipts.has(seq)) deadLetteredUnexpected++;
+    if (seq >= 0 && seq < plan.length) deadLetteredUnexpected++;
   }
   for (const seq of quarantineSeqs) {
     if (receipts.has(seq) || dlqSeqs.has(seq) || seq < 0 || seq >= plan.length) continue;

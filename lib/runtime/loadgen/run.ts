@@ -6,7 +6,7 @@ import { mergeEncodedHistograms, summarize, decodeHistogram, encodeHistogram, ty
 import { mergeIngressParts, runIngress, type IngressCounts, type IngressPart, type IngressProgress } from "./engine";
 import { newRunId } from "./message";
 import { expandPhases, parseProfile, planArrivals, profileDurationSeconds, type SpikeProfile, type SpikeProfileInput } from "./profile";
-import { inspectRedrivePolicy, reconcile, type AwsClientOptions, type DeliveryResult, type ReceiptsSource, type RedriveInspection } from "./reconcile";
+import { inspectRedrivePolicy, reconcile, runIdUsed, type AwsClientOptions, type DeliveryResult, type ReceiptsSource, type RedriveInspection } from "./reconcile";
 import { judge, type VerdictResult } from "./verdict";
 
 /** What one agent of a fan-out is asked to send. */
@@ -162,6 +162,9 @@ export async function runSpike(options: SpikeOptions): Promise<SpikeReport> {
   if (!options.secret) throw new TypeError("runSpike: the signing secret is empty");
   new URL(options.targetUrl); // throws on a malformed URL before any traffic
   const runId = options.runId ?? newRunId();
+  if (options.runId !== undefined && options.receipts && (await runIdUsed(options.receipts, runId))) {
+    throw new Error(`run id "${runId}" already has receipts in ${options.receipts.tableName} (an earlier run): give a new run id, or none for a generated one`);
+  }
   const plan = planArrivals(profile);
   const onProgress = options.onProgress;
 

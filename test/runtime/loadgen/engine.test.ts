@@ -53,6 +53,19 @@ describe("runIngress: open-model arrivals", () => {
     expect(part.notAccepted).toHaveLength(part.counts.dropped);
     expect(target.arrivals.length).toBe(part.counts.accepted);
   });
+
+  test("an aborted run lists the arrivals it never offered as not accepted, so reconciliation does not wait for them", async () => {
+    target = await startTarget();
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 400);
+    const part = await runIngress({ targetUrl: target.url, secret: SECRET, profile: profile({ phases: [{ type: "constant", ratePerSecond: 20, durationSeconds: 3 }] }), runId: "r-abort", signal: controller.signal });
+    expect(part.counts.offered).toBeGreaterThan(0);
+    expect(part.counts.offered).toBeLessThan(60);
+    expect(part.counts.accepted).toBe(target.arrivals.length);
+    // every planned arrival is either accepted or listed, once
+    expect(part.counts.accepted + part.notAccepted.length).toBe(60);
+    expect(new Set(part.notAccepted).size).toBe(part.notAccepted.length);
+  });
 });
 
 describe("runIngress: backoff-aware retries", () => {

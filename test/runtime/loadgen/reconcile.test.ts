@@ -1,7 +1,7 @@
 import { DynamoDBDocumentClient, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { CreateQueueCommand, ReceiveMessageCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
 import { receiptUpdate } from "cdktf-genesys-consumer/runtime";
-import { buildSyntheticRequest, decodeHistogram, faultForSeq, parseProfile, planArrivals, reconcile } from "../../../lib/runtime/loadgen";
+import { buildSyntheticRequest, decodeHistogram, faultForSeq, parseProfile, planArrivals, reconcile, runIdUsed, runSpike } from "../../../lib/runtime/loadgen";
 import { createReceiptsTable, LOCAL_AWS, startDynamo, startSqs } from "../../helpers/local-servers";
 
 type Servers = { dynamo: Awaited<ReturnType<typeof startDynamo>>; sqs: Awaited<ReturnType<typeof startSqs>> };
@@ -76,6 +76,10 @@ test("reconciliation counts processed, duplicates, expected and unexpected dead 
   const quarantineUrl = (await sqs.send(new CreateQueueCommand({ QueueName: "quarantine" }))).QueueUrl!;
   const body = (runId: string, seq: number) => buildSyntheticRequest({ runId, seq, plannedSendMs: startMs + plan[seq], profile, secret: SECRET }).body;
   await sqs.send(new SendMessageCommand({ QueueUrl: dlqUrl, MessageBody: body(RUN, dlqOnly) }));
+  // in the DLQ with a receipt: a processed message's copy (SQS's redrive) and a dead letter
+  // sent there with its receipt: unexpected both, each counted once
+  await sqs.send(new SendMessageCommand({ QueueUrl: dlqUrl, MessageBody: body(RUN, dupDelivery) }));
+  await sqs.send(new SendMessageCommand({ QueueUrl: dlqUrl, MessageBody: body(RUN, unexpectedDl) }));
   await sqs.send(new SendMessageCommand({ QueueUrl: dlqUrl, MessageBody: body("other-run", 1) }));
   for (const seq of poison) await sqs.send(new SendMessageCommand({ QueueUrl: quarantineUrl, MessageBody: body(RUN, seq) }));
   await sqs.send(new SendMessageCommand({ QueueUrl: quarantineUrl, MessageBody: body("other-run", 2) }));
@@ -105,8 +109,8 @@ test("reconciliation counts processed, duplicates, expected and unexpected dead 
     duplicateDeliveries: 2,
     duplicateSideEffects: 1,
     deadLetteredExpected: poison.length,
-    deadLetteredUnexpected: 2,
-    inDlq: 1,
+    deadLetteredUnexpected: 3,
+    inDlq: 3,
     quarantineDrained: poison.length,
     lost: 1,
     lostSeqs: [lost],
@@ -119,7 +123,7 @@ test("reconciliation counts processed, duplicates, expected and unexpected dead 
   expect(decodeHistogram(result.endToEndUs).totalCount).toBe(result.processed);
   expect(result.deliveredTimeline.reduce((a, b) => a + b, 0)).toBe(result.processed);
 
-  // the DLQ was only peeked: both messages are visible again; the quarantine keeps only other runs' messages
+  // the DLQ was only peeked: its messages are visible again; the quarantine keeps only other runs' messages
   const visible = async (url: string) => {
     const bodies: string[] = [];
     for (let i = 0; i < 5; i++) {
@@ -129,8 +133,28 @@ test("reconciliation counts processed, duplicates, expected and unexpected dead 
     }
     return bodies;
   };
-  expect((await visible(dlqUrl)).sort()).toEqual([body(RUN, dlqOnly), body("other-run", 1)].sort());
+  expect((await visible(dlqUrl)).sort()).toEqual([body(RUN, dlqOnly), body(RUN, dupDelivery), body(RUN, unexpectedDl), body("other-run", 1)].sort());
   expect((await visible(quarantineUrl)).sort()).toEqual([body("other-run", 2), "not json at all"].sort());
   sqs.destroy();
+  ddb.destroy();
+});
+
+test("a run id that already has receipts is refused before any traffic: its receipts would count as the new run's", async () => {
+  // Prepare: one receipt of an earlier run under the id
+  const ddb = servers.dynamo.client();
+  await createReceiptsTable(ddb, "receipts-reuse");
+  const doc = DynamoDBDocumentClient.from(ddb);
+  const now = Date.now();
+  await doc.send(new UpdateCommand(receiptUpdate("receipts-reuse", { runId: "nightly", seq: 0, outcome: "processed", attempts: 1, firstReceiveMs: now, doneMs: now, effect: true, ttl: Math.floor(now / 1000) + 3600 }) as never));
+  const receipts = { tableName: "receipts-reuse", endpoint: servers.dynamo.endpoint, ...LOCAL_AWS };
+
+  // Act / Assess
+  expect(await runIdUsed(receipts, "nightly")).toBe(true);
+  expect(await runIdUsed(receipts, "nightly-2")).toBe(false);
+  const profile = { phases: [{ type: "constant" as const, ratePerSecond: 1, durationSeconds: 1 }] };
+  // port 9 (discard) on loopback: nothing may be sent, and nothing is
+  await expect(runSpike({ targetUrl: "http://127.0.0.1:9/hook", secret: SECRET, profile, runId: "nightly", receipts })).rejects.toThrow(
+    'run id "nightly" already has receipts in receipts-reuse (an earlier run): give a new run id, or none for a generated one',
+  );
   ddb.destroy();
 });
