@@ -21,7 +21,7 @@ import {
 } from "@aws-sdk/client-sqs";
 import { DEAD_LETTER_ATTRIBUTE, DEAD_LETTER_REASONS, parseDeadLetterContext, type DeadLetterReason } from "../runtime/dead-letter";
 import { SYNTHETIC_KEY, syntheticMarkerSchema } from "../runtime/synthetic";
-import { DestinationError, MoveTaskError, RefusedError } from "./errors";
+import { DestinationError, MoveTaskError, QueueNotFoundError, RefusedError } from "./errors";
 import { deadLetterSources, queueDepth, resolveQueue, sqsCall, type QueueRef } from "./queues";
 
 /** Reason of a message that carries no `x-dead-letter` context: SQS's own redrive moved it (maxReceiveCount reached, e.g. after a crash). */
@@ -145,6 +145,18 @@ export function describeDeadLetter(message: Message): DeadLetter {
   }
   try {
     const context = parseDeadLetterContext(raw)!;
+    if (sqsSource) {
+      // The worker's dead letters are new messages (SendMessage), which never carry SQS's
+      // DeadLetterQueueSourceArn. Both at once: a move task took the worker's dead letter back
+      // with its context, and SQS's redrive moved it here again (the worker crashed or timed
+      // out on it). The context tells the earlier story, not this one.
+      return {
+        ...common,
+        reason: REDRIVEN_BY_SQS,
+        errorMessage: `moved here by SQS's redrive after a redrive; the ${DEAD_LETTER_ATTRIBUTE} context is from before (${context.reason}: ${context.message.slice(0, 300)})`,
+        sourceQueueArn: sqsSource,
+      };
+    }
     return {
       ...common,
       reason: context.reason,
@@ -172,7 +184,7 @@ export function describeDeadLetter(message: Message): DeadLetter {
 // ---------------------------------------------------------------------------------------------
 
 /** Why a scan stopped: the queue had nothing more (`empty`), only messages already seen (`only-seen`), the limit, the time budget, or the caller was done. */
-export type ScanStop = "empty" | "only-seen" | "limit" | "time" | "done";
+export type ScanStop = "empty" | "only-seen" | "limit" | "time" | "done" | "fifo-groups";
 
 interface ScanOptions {
   readonly limit: number;
@@ -334,7 +346,16 @@ export async function inspectDlq(client: SQSClient, options: InspectOptions): Pr
   } finally {
     warnings = await scanner.releaseAll();
   }
-  const stoppedBecause = scanner.stoppedBecause ?? "done";
+  let stoppedBecause: ScanStop = scanner.stoppedBecause ?? "done";
+  if (queue.fifo && (stoppedBecause === "empty" || stoppedBecause === "only-seen") && messages.length < depth.visible) {
+    // SQS returns no message of a FIFO group while another of the group is held, so a scan
+    // (which holds what it reads) sees only the first messages of each group: an "empty"
+    // answer then means "blocked", not "all read".
+    stoppedBecause = "fifo-groups";
+    warnings.push(
+      `read ${messages.length} of ~${depth.visible} visible dead letter(s): on a FIFO queue a scan sees only the first messages of each message group (SQS hides the rest while those are held)`,
+    );
+  }
   return {
     queue,
     approximateMessages: depth.visible + depth.inFlight + depth.delayed,
@@ -481,13 +502,24 @@ export async function redriveSelected(client: SQSClient, options: RedriveSelecte
   const unresolved: DeadLetter[] = [];
   let matched = 0;
 
-  const byArn = new Map<string, Promise<QueueRef>>();
+  const byArn = new Map<string, Promise<QueueRef | undefined>>();
   let onlySource: Promise<QueueRef | undefined> | undefined;
   const destinationFor = async (letter: DeadLetter): Promise<QueueRef | undefined> => {
     if (fixed) return fixed;
     if (letter.sourceQueueArn) {
       const arn = letter.sourceQueueArn;
-      if (!byArn.has(arn)) byArn.set(arn, resolveQueue(client, arn).then((q) => checkDestination(dlq, q)));
+      if (!byArn.has(arn)) {
+        // A source queue deleted since leaves its dead letters without a destination (they stay,
+        // and the result asks for --to), rather than stopping the redrive of every other one.
+        const resolved = resolveQueue(client, arn).then(
+          (q) => checkDestination(dlq, q),
+          (error: unknown) => {
+            if (error instanceof QueueNotFoundError) return undefined;
+            throw error;
+          },
+        );
+        byArn.set(arn, resolved);
+      }
       return byArn.get(arn)!;
     }
     onlySource ??= deadLetterSources(client, dlq).then((urls) =>
@@ -671,14 +703,16 @@ export async function redriveAll(client: SQSClient, options: RedriveAllOptions):
       );
     }
     if (!sample.complete) {
+      // The signature guard above saw only what was read. Forged requests among the rest are
+      // moved too; the worker verifies them again and dead-letters them again.
       warnings.push(
-        `only ${scanned} of ~${sample.approximateMessages} dead letter(s) were read before starting (scan ${sample.stoppedBecause}); the move task moves all of them`,
+        `only ${scanned} of ~${sample.approximateMessages} dead letter(s) were read before starting (scan ${sample.stoppedBecause}); the move task moves all of them, including any unread one that failed signature verification (the worker rejects it again)`,
       );
     }
     if (scanned === 0 && sample.approximateMessages === 0) {
       return { queue: dlq, destination: "", resumed: false, status: "NOTHING_TO_MOVE", moved: 0, toMove: 0, elapsedMs: 0, scanned, countsByReason, warnings };
     }
-    destination = await chooseDestination(client, dlq, options.to, sample.messages);
+    destination = await chooseDestination(client, dlq, options.to, sample.messages, sample.complete);
     const started = await sqsCall("sqs:StartMessageMoveTask", dlq.arn, () =>
       client
         .send(
@@ -751,8 +785,18 @@ export async function redriveAll(client: SQSClient, options: RedriveAllOptions):
 }
 
 /** The one destination of a full redrive: --to, else the sources the dead letters name, else the DLQ's only source queue. */
-async function chooseDestination(client: SQSClient, dlq: QueueRef, to: string | undefined, letters: readonly DeadLetter[]): Promise<QueueRef> {
+async function chooseDestination(client: SQSClient, dlq: QueueRef, to: string | undefined, letters: readonly DeadLetter[], complete = true): Promise<QueueRef> {
   if (to) return checkDestination(dlq, await resolveQueue(client, to));
+  if (!complete) {
+    // The letters read name one queue, but the unread ones may name another: one move task
+    // would send them all to the first.
+    const sources = await deadLetterSources(client, dlq);
+    if (sources.length > 1) {
+      throw new DestinationError(
+        `${sources.length} queues use ${dlq.url} as their DLQ (${sources.join(", ")}) and not every dead letter was read, so they may come from more than one: name the destination with --to, or move them one by one (each goes back to its own queue)`,
+      );
+    }
+  }
   const named = [...new Set(letters.map((l) => l.sourceQueueArn).filter((a): a is string => !!a))];
   if (named.length > 1) {
     throw new DestinationError(`the dead letters come from ${named.length} queues (${named.join(", ")}): name one with --to, or filter with --reason/--id`);

@@ -9,6 +9,7 @@ import type { AddressInfo } from "node:net";
 import { CreateQueueCommand, SendMessageCommand, StartMessageMoveTaskCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { startSqs } from "../helpers/local-servers";
 import {
+  describeDeadLetter,
   inspectDlq,
   orderingKeyOf,
   purgeDlq,
@@ -29,7 +30,7 @@ import {
 } from "../../lib/ops/errors";
 import { createSqsClient, parseQueueArn, resolveQueue } from "../../lib/ops/queues";
 import { renderInspect } from "../../lib/ops/format";
-import { DEAD_LETTER_ATTRIBUTE } from "../../lib/runtime/dead-letter";
+import { DEAD_LETTER_ATTRIBUTE, encodeDeadLetterContext } from "../../lib/runtime/dead-letter";
 import { SIGNATURE_HEADER, verify } from "../../lib/runtime/signature";
 import { toSqsRecord } from "../../lib/local/sqs-records";
 import {
@@ -329,6 +330,26 @@ describe("DLQ operations (local-aws-sqs)", () => {
     });
   });
 
+  describe("redrive, one by one, when a source queue is gone", () => {
+    it("leaves the dead letters of a deleted source queue unresolved and moves the others", async () => {
+      // Prepare: one dead letter naming a queue that no longer exists, then two of the pipeline's
+      const pipeline = await createPipeline(client, "gone");
+      const goneArn = pipeline.source.arn.replace(/:[^:]+$/, ":orders-old-queue");
+      const orphan = await putDeadLetter(client, pipeline, "exhausted", normalizedBody(1), { sourceQueueArn: goneArn });
+      await putDeadLetter(client, pipeline, "exhausted", normalizedBody(2));
+      await putDeadLetter(client, pipeline, "exhausted", normalizedBody(3));
+
+      // Act
+      const result = await redriveSelected(client, { queue: pipeline.dlq.url, reasons: ["exhausted"], ...FAST });
+
+      // Assess
+      expect(result.moved).toHaveLength(2);
+      expect(result.unresolved.map((l) => l.messageId)).toStrictEqual([orphan]);
+      expect((await receiveAll(client, pipeline.source.url)).map((m) => JSON.parse(m.Body!).id).sort()).toStrictEqual(["msg-2", "msg-3"]);
+      expect((await receiveAll(client, pipeline.dlq.url)).map((m) => m.MessageId)).toStrictEqual([orphan]);
+    });
+  });
+
   describe("redrive, all, through the message move task", () => {
     it("completes, reports progress, empties the DLQ, and a worker-like consumer receives every message intact", async () => {
       // Prepare
@@ -424,6 +445,27 @@ describe("DLQ operations (local-aws-sqs)", () => {
       expect(oneByOne.moved).toHaveLength(1);
     });
 
+    it("needs --to when the scan read only part of a DLQ that several queues use, even if every letter read names one", async () => {
+      // Prepare: a second queue using the DLQ; three dead letters of the pipeline, of which the scan reads two
+      const pipeline = await createPipeline(client, "partial");
+      await client.send(
+        new CreateQueueCommand({
+          QueueName: `partial-second-${process.pid}`,
+          Attributes: { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: pipeline.dlq.arn, maxReceiveCount: 1 }) },
+        }),
+      );
+      for (let i = 0; i < 3; i++) await putDeadLetter(client, pipeline, "exhausted", normalizedBody(i));
+      await waitFor(async () => (await approximateCount(client, pipeline.dlq.url)) === 3);
+
+      // Act + Assess: unread letters could name the second queue
+      await expect(redriveAll(client, { queue: pipeline.dlq.url, scanLimit: 2, ...FAST })).rejects.toThrow(
+        /2 queues use .* as their DLQ .* and not every dead letter was read, so they may come from more than one: name the destination with --to/,
+      );
+      const named = await redriveAll(client, { queue: pipeline.dlq.url, scanLimit: 2, to: pipeline.source.url, pollIntervalMs: 250, ...FAST });
+      expect(named).toMatchObject({ status: "COMPLETED", moved: 3, scanned: 2 });
+      expect(named.warnings).toStrictEqual([expect.stringMatching(/^only 2 of ~3 dead letter\(s\) were read before starting \(scan limit\); the move task moves all of them/)]);
+    });
+
     it("rejects a rate SQS would refuse", async () => {
       await expect(redriveAll(client, { queue: "anything", ratePerSecond: 501 })).rejects.toThrow(/whole number of messages per second from 1 to 500/);
     });
@@ -443,6 +485,52 @@ describe("DLQ operations (local-aws-sqs)", () => {
       // SQS finishes a purge within 60 s (local-aws-sqs waits the full 60 s) and allows one a minute:
       // a second purge is answered PurgeQueueInProgress, proof that the first was accepted.
       await expect(purgeDlq(client, { queue: pipeline.dlq.url, yes: true })).rejects.toThrow(/one purge a queue every 60 seconds; wait and retry/);
+    });
+  });
+
+  describe("what SQS hides or moves on its own", () => {
+    it("calls a dead letter that SQS's redrive moved back here after a move task redriven-by-sqs, not by its earlier context", () => {
+      const context = encodeDeadLetterContext({
+        reason: "permanent", error: "PermanentError", message: "customer not found", attempts: 2,
+        firstReceiveMs: 1_700_000_000_000, lastReceiveMs: 1_700_000_060_000, requestId: "req-1", sourceQueueArn: "arn:aws:sqs:eu-west-1:111122223333:orders",
+      });
+      const letter = describeDeadLetter({
+        MessageId: "m-1",
+        Body: normalizedBody(1),
+        Attributes: { DeadLetterQueueSourceArn: "arn:aws:sqs:eu-west-1:111122223333:orders" },
+        MessageAttributes: { [DEAD_LETTER_ATTRIBUTE]: { DataType: "String", StringValue: context } },
+      });
+      expect(letter).toMatchObject({ reason: REDRIVEN_BY_SQS, sourceQueueArn: "arn:aws:sqs:eu-west-1:111122223333:orders" });
+      expect(letter.errorMessage).toBe("moved here by SQS's redrive after a redrive; the x-dead-letter context is from before (permanent: customer not found)");
+      expect(letter.attempts).toBeUndefined();
+    });
+
+    it("does not call a FIFO scan complete when SQS stops answering because the rest of each group is held", async () => {
+      // A FIFO DLQ of 5 visible messages in one group; like SQS, it answers nothing more while one of the group is held.
+      const fifo = { url: "https://sqs.eu-west-1.amazonaws.com/111122223333/orders-dlq.fifo", arn: "arn:aws:sqs:eu-west-1:111122223333:orders-dlq.fifo", name: "orders-dlq.fifo", fifo: true };
+      let handedOut = false;
+      const fake = {
+        send: async (command: { constructor: { name: string } }) => {
+          switch (command.constructor.name) {
+            case "GetQueueAttributesCommand":
+              return { Attributes: { ApproximateNumberOfMessages: "5", ApproximateNumberOfMessagesNotVisible: "0", ApproximateNumberOfMessagesDelayed: "0" } };
+            case "ReceiveMessageCommand":
+              if (handedOut) return { Messages: [] };
+              handedOut = true;
+              return { Messages: [0, 1].map((i) => ({ MessageId: `m-${i}`, ReceiptHandle: `rh-${i}`, Body: normalizedBody(i), Attributes: { MessageGroupId: "g" } })) };
+            case "ChangeMessageVisibilityBatchCommand":
+              return { Successful: [{ Id: "0" }, { Id: "1" }], Failed: [] };
+            default:
+              throw new Error(`unexpected ${command.constructor.name}`);
+          }
+        },
+      } as unknown as SQSClient;
+
+      const result = await inspectDlq(fake, { queue: fifo, ...FAST });
+
+      expect(result).toMatchObject({ complete: false, stoppedBecause: "fifo-groups" });
+      expect(result.messages).toHaveLength(2);
+      expect(result.warnings).toContain("read 2 of ~5 visible dead letter(s): on a FIFO queue a scan sees only the first messages of each message group (SQS hides the rest while those are held)");
     });
   });
 
