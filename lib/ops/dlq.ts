@@ -48,7 +48,8 @@ export const INVALID_SIGNATURE_REFUSAL =
   "messages dead-lettered for an invalid signature were never verified to come from Genesys: " +
   "redriving them makes the worker reject them again (back to the DLQ), or, if the signing secret has since changed, " +
   "lets unverified content through. Check the signing secret (rotation, the value configured in Genesys) and the " +
-  "ingress logs first; purge them if they are forged. Pass --force only when you know they are genuine.";
+  "ingress logs first. Forged ones can stay: they expire with the DLQ's retention (or purge the DLQ once nothing " +
+  "else in it is needed: a purge deletes every message). Pass --force only when you know they are genuine.";
 
 /** One dead letter, as inspect reports it. */
 export interface DeadLetter {
@@ -326,12 +327,19 @@ export interface InspectResult {
   readonly warnings: readonly string[];
 }
 
+/** Longest scan budget, seconds: its messages stay hidden for the budget + 30 s, and SQS allows 43,200. */
+export const MAX_SCAN_BUDGET_SECONDS = 43_200 - 30;
+
 /** Lists dead letters without consuming them: each is read once and made visible again. */
 export async function inspectDlq(client: SQSClient, options: InspectOptions): Promise<InspectResult> {
   const queue = await queueOf(client, options.queue);
   const limit = options.limit ?? 100;
   const budgetSeconds = options.budgetSeconds ?? 20;
   if (!(limit >= 1)) throw new RangeError(`limit must be at least 1 message (got ${limit})`);
+  // the scan holds what it reads for the budget plus 30 s, and SQS allows 12 hours at most
+  if (!(budgetSeconds > 0 && budgetSeconds <= MAX_SCAN_BUDGET_SECONDS)) {
+    throw new RangeError(`the scan budget must be more than 0 and at most ${MAX_SCAN_BUDGET_SECONDS} seconds (SQS's 12-hour visibility limit, less 30 s), got ${budgetSeconds}`);
+  }
   const depth = await queueDepth(client, queue);
   const scanner = new Scanner(client, queue, {
     limit,

@@ -174,6 +174,13 @@ describe("DLQ operations (local-aws-sqs)", () => {
       );
       await expect(inspectDlq(client, { queue: `${sqs.endpoint}/123456789012/gone`, ...FAST })).rejects.toThrow(QueueNotFoundError);
     });
+
+    it("refuses a scan budget SQS's 12-hour visibility limit cannot hold", async () => {
+      const pipeline = await createPipeline(client, "budget");
+      await expect(inspectDlq(client, { queue: pipeline.dlq.url, budgetSeconds: 43_200, ...FAST })).rejects.toThrow(
+        "the scan budget must be more than 0 and at most 43170 seconds (SQS's 12-hour visibility limit, less 30 s), got 43200",
+      );
+    });
   });
 
   describe("redrive, one by one", () => {
