@@ -19,6 +19,7 @@ import {
   type MessageAttributeValue,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
+import { SQS_MAX_VISIBILITY_SECONDS } from "../runtime/backoff";
 import { DEAD_LETTER_ATTRIBUTE, DEAD_LETTER_REASONS, parseDeadLetterContext, type DeadLetterReason } from "../runtime/dead-letter";
 import { SYNTHETIC_KEY, syntheticMarkerSchema } from "../runtime/synthetic";
 import { DestinationError, MoveTaskError, QueueNotFoundError, RefusedError } from "./errors";
@@ -184,7 +185,7 @@ export function describeDeadLetter(message: Message): DeadLetter {
 // Paging through a queue without consuming it
 // ---------------------------------------------------------------------------------------------
 
-/** Why a scan stopped: the queue had nothing more (`empty`), only messages already seen (`only-seen`), the limit, the time budget, or the caller was done. */
+/** Why a scan stopped: the queue had nothing more (`empty`), only messages already seen (`only-seen`), the limit, the time budget, the caller was done, or SQS held back the rest of a FIFO queue's message groups (`fifo-groups`). */
 export type ScanStop = "empty" | "only-seen" | "limit" | "time" | "done" | "fifo-groups";
 
 interface ScanOptions {
@@ -327,8 +328,11 @@ export interface InspectResult {
   readonly warnings: readonly string[];
 }
 
-/** Longest scan budget, seconds: its messages stay hidden for the budget + 30 s, and SQS allows 43,200. */
-export const MAX_SCAN_BUDGET_SECONDS = 43_200 - 30;
+/** How much longer than its time budget a scan keeps what it read hidden, seconds. */
+const SCAN_VISIBILITY_MARGIN_SECONDS = 30;
+
+/** Longest scan budget, seconds: what it reads stays hidden for the budget plus the margin, within SQS's limit. */
+export const MAX_SCAN_BUDGET_SECONDS = SQS_MAX_VISIBILITY_SECONDS - SCAN_VISIBILITY_MARGIN_SECONDS;
 
 /** Lists dead letters without consuming them: each is read once and made visible again. */
 export async function inspectDlq(client: SQSClient, options: InspectOptions): Promise<InspectResult> {
@@ -336,7 +340,6 @@ export async function inspectDlq(client: SQSClient, options: InspectOptions): Pr
   const limit = options.limit ?? 100;
   const budgetSeconds = options.budgetSeconds ?? 20;
   if (!(limit >= 1)) throw new RangeError(`limit must be at least 1 message (got ${limit})`);
-  // the scan holds what it reads for the budget plus 30 s, and SQS allows 12 hours at most
   if (!(budgetSeconds > 0 && budgetSeconds <= MAX_SCAN_BUDGET_SECONDS)) {
     throw new RangeError(`the scan budget must be more than 0 and at most ${MAX_SCAN_BUDGET_SECONDS} seconds (SQS's 12-hour visibility limit, less 30 s), got ${budgetSeconds}`);
   }
@@ -344,7 +347,7 @@ export async function inspectDlq(client: SQSClient, options: InspectOptions): Pr
   const scanner = new Scanner(client, queue, {
     limit,
     deadlineMs: Date.now() + budgetSeconds * 1000,
-    visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? Math.ceil(budgetSeconds) + 30,
+    visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? Math.ceil(budgetSeconds) + SCAN_VISIBILITY_MARGIN_SECONDS,
     waitTimeSeconds: options.waitTimeSeconds ?? 1,
   });
   const messages: DeadLetter[] = [];

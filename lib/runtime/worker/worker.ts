@@ -431,10 +431,7 @@ export function createWorker(handlers: WorkerHandlers, options: WorkerOptions = 
       // the delay within what is left (the receive was at most a batching window before the
       // invocation), or SQS refuses it and the queue's much shorter timeout applies instead.
       const leftSeconds = SQS_MAX_VISIBILITY_SECONDS - RECEIVE_BEFORE_INVOCATION_SECONDS - Math.ceil((Date.now() - invokedMs) / 1000);
-      const delay = Math.min(
-        redeliveryDelaySeconds({ attempt, baseSeconds: backoffBase, maxSeconds: backoffMax, retryAfterSeconds, random }),
-        Math.max(0, leftSeconds),
-      );
+      const delay = redeliveryDelaySeconds({ attempt, baseSeconds: backoffBase, maxSeconds: Math.min(backoffMax, leftSeconds), retryAfterSeconds, random });
       delays.set(record.messageId, delay);
       count(WORKER_METRICS.retried);
       if (error instanceof ThrottledError) count(WORKER_METRICS.throttled);
