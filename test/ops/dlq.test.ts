@@ -36,6 +36,7 @@ import { toSqsRecord } from "../../lib/local/sqs-records";
 import {
   CHANNEL,
   SECRET,
+  addSourceQueue,
   approximateCount,
   createPipeline,
   normalizedBody,
@@ -432,12 +433,7 @@ describe("DLQ operations (local-aws-sqs)", () => {
     it("needs --to when several queues use the DLQ and the dead letters name none, and says to go one by one for a queue that is no DLQ", async () => {
       // Prepare
       const pipeline = await createPipeline(client, "ambiguous");
-      await client.send(
-        new CreateQueueCommand({
-          QueueName: `ambiguous-second-${process.pid}`,
-          Attributes: { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: pipeline.dlq.arn, maxReceiveCount: 1 }) },
-        }),
-      );
+      await addSourceQueue(client, pipeline, "ambiguous-second");
       await putDeadLetter(client, pipeline, "exhausted", normalizedBody(1), { sourceQueueArn: "" });
       const quarantine = (await client.send(new CreateQueueCommand({ QueueName: `quarantine-${process.pid}` }))).QueueUrl!;
       await client.send(new SendMessageCommand({ QueueUrl: quarantine, MessageBody: normalizedBody(9, { synthetic: { runId: "r", seq: 9 } }) }));
@@ -455,12 +451,7 @@ describe("DLQ operations (local-aws-sqs)", () => {
     it("needs --to when the scan read only part of a DLQ that several queues use, even if every letter read names one", async () => {
       // Prepare: a second queue using the DLQ; three dead letters of the pipeline, of which the scan reads two
       const pipeline = await createPipeline(client, "partial");
-      await client.send(
-        new CreateQueueCommand({
-          QueueName: `partial-second-${process.pid}`,
-          Attributes: { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: pipeline.dlq.arn, maxReceiveCount: 1 }) },
-        }),
-      );
+      await addSourceQueue(client, pipeline, "partial-second");
       for (let i = 0; i < 3; i++) await putDeadLetter(client, pipeline, "exhausted", normalizedBody(i));
       await waitFor(async () => (await approximateCount(client, pipeline.dlq.url)) === 3);
 

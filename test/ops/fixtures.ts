@@ -54,6 +54,17 @@ export async function createPipeline(client: SQSClient, prefix: string, options:
   return { source: { url: sourceUrl, arn: await arnOf(client, sourceUrl) }, dlq: { url: dlqUrl, arn: dlqArn } };
 }
 
+/** A second source queue whose redrive policy targets the pipeline's DLQ (the DLQ then has two sources). */
+export async function addSourceQueue(client: SQSClient, pipeline: Pipeline, prefix: string): Promise<string> {
+  const out = await client.send(
+    new CreateQueueCommand({
+      QueueName: uniqueName(prefix),
+      Attributes: { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: pipeline.dlq.arn, maxReceiveCount: 1 }) },
+    }),
+  );
+  return out.QueueUrl!;
+}
+
 /** An outbound NormalizedMessage body (optionally synthetic), as Genesys posts it. */
 export function normalizedBody(n: number, options: { synthetic?: { runId: string; seq: number } } = {}): string {
   return JSON.stringify({

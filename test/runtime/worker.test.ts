@@ -29,15 +29,38 @@ describe("createWorker against local SQS, DynamoDB, Secrets Manager and a fake G
     await bench.close();
   });
 
-  function worker(pipeline: Pipeline, handle: (m: NormalizedMessage, ctx: WorkerContext) => Promise<void>, extra: Parameters<typeof createWorker>[0] = {}) {
+  function worker(
+    pipeline: Pipeline,
+    handle: (m: NormalizedMessage, ctx: WorkerContext) => Promise<void>,
+    extra: Parameters<typeof createWorker>[0] = {},
+    options: Parameters<typeof createWorker>[1] = {},
+  ) {
     const { logger, metrics } = quietObservability();
     const addMetric = jest.spyOn(metrics, "addMetric");
     const handler = createWorker(
       { handle, ...extra },
-      { contract: pipeline.contract, sqs: bench.sqs, dynamodb: bench.dynamodb, secretsManager: bench.secretsManager, logger, metrics, random: () => 0.5 },
+      { contract: pipeline.contract, sqs: bench.sqs, dynamodb: bench.dynamodb, secretsManager: bench.secretsManager, logger, metrics, random: () => 0.5, ...options },
     );
     const metricCount = (name: string) => addMetric.mock.calls.filter(([n]) => n === name).reduce((sum, [, , v]) => sum + Number(v), 0);
     return { handler, metricCount };
+  }
+
+  /**
+   * A pipeline whose signing secret is `old-<name>-secret...`, and a worker that has cached it
+   * (one message signed with it delivered, its text "warm-up"); `handled` lists the texts handled.
+   */
+  async function workerWithCachedSecret(name: string, options: Parameters<typeof createWorker>[1] = {}) {
+    const secrets = { old: `old-${name}-secret-0123456789`, new: `new-${name}-secret-9876543210` };
+    const arn = bench.secrets.put(`rotating-${name}-secret`, secrets.old);
+    const pipeline = await createPipeline(bench, { signatureSecretArn: arn });
+    const handled: string[] = [];
+    const { handler } = worker(pipeline, async (m) => {
+      handled.push(m.text ?? "");
+    }, {}, options);
+    await enqueue(bench, pipeline, outboundMessage({ text: "warm-up" }), { secret: secrets.old });
+    await deliver(bench, pipeline, handler);
+    const rotate = () => bench.secretsManager.send(new PutSecretValueCommand({ SecretId: arn, SecretString: secrets.new }));
+    return { pipeline, handler, handled, secrets, rotate };
   }
 
   it("processes a valid signed message and acknowledges it", async () => {
@@ -209,41 +232,27 @@ describe("createWorker against local SQS, DynamoDB, Secrets Manager and a fake G
 
   it("verifies a message signed with a rotated (previous) secret and one signed with the new secret", async () => {
     // Prepare: a worker that cached the old secret, then a rotation.
-    const arn = bench.secrets.put("rotating-secret", "old-secret-value-0123456789");
-    const pipeline = await createPipeline(bench, { signatureSecretArn: arn });
-    const handled: string[] = [];
-    const { handler } = worker(pipeline, async (m) => {
-      handled.push(m.text ?? "");
-    });
-    await enqueue(bench, pipeline, outboundMessage({ text: "before" }), { secret: "old-secret-value-0123456789" });
-    await deliver(bench, pipeline, handler);
-    await bench.secretsManager.send(new PutSecretValueCommand({ SecretId: arn, SecretString: "new-secret-value-9876543210" }));
+    const { pipeline, handler, handled, secrets, rotate } = await workerWithCachedSecret("value");
+    await rotate();
 
     // Act: signed with the new secret (a cache miss triggers one reload), then with the previous one.
-    await enqueue(bench, pipeline, outboundMessage({ text: "new" }), { secret: "new-secret-value-9876543210" });
+    await enqueue(bench, pipeline, outboundMessage({ text: "new" }), { secret: secrets.new });
     const afterRotation = await deliver(bench, pipeline, handler);
-    await enqueue(bench, pipeline, outboundMessage({ text: "previous" }), { secret: "old-secret-value-0123456789" });
+    await enqueue(bench, pipeline, outboundMessage({ text: "previous" }), { secret: secrets.old });
     const previous = await deliver(bench, pipeline, handler);
 
     // Assess
     expect(afterRotation.response.batchItemFailures).toEqual([]);
     expect(previous.response.batchItemFailures).toEqual([]);
-    expect(handled).toEqual(["before", "new", "previous"]);
+    expect(handled).toEqual(["warm-up", "new", "previous"]);
     expect(await receive(bench, pipeline.dlqUrl)).toEqual([]);
   });
 
   it("after a rotation, every record of a batch signed with the new secret waits for the one reload its misses cause", async () => {
     // Prepare: a worker that cached the old secret, then a rotation, then a batch of five.
-    const arn = bench.secrets.put("rotating-batch-secret", "old-batch-secret-0123456789");
-    const pipeline = await createPipeline(bench, { signatureSecretArn: arn });
-    const handled: string[] = [];
-    const { handler } = worker(pipeline, async (m) => {
-      handled.push(m.text ?? "");
-    });
-    await enqueue(bench, pipeline, outboundMessage({ text: "warm-up" }), { secret: "old-batch-secret-0123456789" });
-    await deliver(bench, pipeline, handler);
-    await bench.secretsManager.send(new PutSecretValueCommand({ SecretId: arn, SecretString: "new-batch-secret-9876543210" }));
-    for (let i = 0; i < 5; i++) await enqueue(bench, pipeline, outboundMessage({ text: `new-${i}` }), { secret: "new-batch-secret-9876543210" });
+    const { pipeline, handler, handled, secrets, rotate } = await workerWithCachedSecret("batch");
+    await rotate();
+    for (let i = 0; i < 5; i++) await enqueue(bench, pipeline, outboundMessage({ text: `new-${i}` }), { secret: secrets.new });
     const before = bench.secrets.getCount;
 
     // Act: the five records are checked at once; before, only the first one waited for the reload.
@@ -258,25 +267,12 @@ describe("createWorker against local SQS, DynamoDB, Secrets Manager and a fake G
 
   it("puts back, rather than dead-letters, a message it cannot check because the secret was reloaded moments ago", async () => {
     // Prepare: a forged request makes the worker reload, then the secret rotates within the reload interval.
-    const arn = bench.secrets.put("rotating-floor-secret", "old-floor-secret-0123456789");
-    const pipeline = await createPipeline(bench, { signatureSecretArn: arn });
-    const { logger, metrics } = quietObservability();
-    const handled: string[] = [];
-    const handler = createWorker(
-      {
-        async handle(m) {
-          handled.push(m.text ?? "");
-        },
-      },
-      { contract: pipeline.contract, sqs: bench.sqs, dynamodb: bench.dynamodb, secretsManager: bench.secretsManager, logger, metrics, random: () => 0, secretRefreshMinIntervalSeconds: 1 },
-    );
-    await enqueue(bench, pipeline, outboundMessage({ text: "warm-up" }), { secret: "old-floor-secret-0123456789" });
-    await deliver(bench, pipeline, handler);
+    const { pipeline, handler, handled, secrets, rotate } = await workerWithCachedSecret("floor", { random: () => 0, secretRefreshMinIntervalSeconds: 1 });
     await sleep(1100);
     await enqueue(bench, pipeline, outboundMessage({ text: "forged" }), { secret: "forged-floor-secret-xxxxxxxx" });
     await deliver(bench, pipeline, handler); // reloads, and the forged request is dead-lettered
-    await bench.secretsManager.send(new PutSecretValueCommand({ SecretId: arn, SecretString: "new-floor-secret-9876543210" }));
-    const genuine = await enqueue(bench, pipeline, outboundMessage({ text: "genuine" }), { secret: "new-floor-secret-9876543210" });
+    await rotate();
+    const genuine = await enqueue(bench, pipeline, outboundMessage({ text: "genuine" }), { secret: secrets.new });
 
     // Act: checked within the reload interval, then again once it has passed.
     const within = await deliver(bench, pipeline, handler);
@@ -426,19 +422,15 @@ describe("createWorker against local SQS, DynamoDB, Secrets Manager and a fake G
   it("rate-limits ctx.downstream(name) as the downstreams option sets it, and leaves other names unlimited", async () => {
     // Prepare: "crm" allows one call (burst 1, a token a minute, no waiting); "audit" is not configured.
     const pipeline = await createPipeline(bench);
-    const { logger, metrics } = quietObservability();
     const calls: string[] = [];
-    const handler = createWorker(
-      {
-        async handle(m, ctx) {
-          await ctx.downstream("audit").call(async () => calls.push(`audit:${m.text}`));
-          await ctx.downstream("crm").call(async () => calls.push(`crm:${m.text}`));
-        },
+    const { handler } = worker(
+      pipeline,
+      async (m, ctx) => {
+        await ctx.downstream("audit").call(async () => calls.push(`audit:${m.text}`));
+        await ctx.downstream("crm").call(async () => calls.push(`crm:${m.text}`));
       },
-      {
-        contract: pipeline.contract, sqs: bench.sqs, dynamodb: bench.dynamodb, secretsManager: bench.secretsManager, logger, metrics, concurrency: 1, random: () => 0,
-        downstreams: { crm: { ratePerSecond: 1 / 60, burst: 1, maxWaitMs: 0 } },
-      },
+      {},
+      { concurrency: 1, random: () => 0, downstreams: { crm: { ratePerSecond: 1 / 60, burst: 1, maxWaitMs: 0 } } },
     );
     await enqueue(bench, pipeline, outboundMessage({ text: "a" }));
     const second = await enqueue(bench, pipeline, outboundMessage({ text: "b" }));
