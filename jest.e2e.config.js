@@ -1,5 +1,8 @@
-/** Long end-to-end and reliability suites (`npm run test:e2e`). */
-const base = require("./jest.config.js");
+/** Long end-to-end and reliability suites (`npm run test:e2e`), against cdktf. */
+const {
+  projects: [cdktf],
+} = require("./jest.config.js");
+const { displayName: _name, ...base } = cdktf;
 /** @type {import('jest').Config} */
 module.exports = {
   ...base,

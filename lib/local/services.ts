@@ -8,6 +8,7 @@ import { Worker } from "node:worker_threads";
 import { CreateQueueCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { CreateTableCommand, DynamoDBClient, type CreateTableCommandInput } from "@aws-sdk/client-dynamodb";
 import type { StackResolver } from "./resolver";
+import { patchedLocalAwsSqsSource } from "./local-aws-sqs";
 import { ofType, type TfItem } from "./stack";
 
 /** Credentials the local servers accept (any value works). */
@@ -39,12 +40,24 @@ export function listenLoopback(server: Server): Promise<string> {
  * Runs a server in its own worker thread, so the SQS and DynamoDB stand-ins do not compete
  * with the ingress, the pollers and the load generator for the main thread (on AWS they are
  * separate services too). The thread's code is inline JavaScript, so it runs the same from
- * TypeScript sources and from the built package.
+ * TypeScript sources and from the built package; it either requires a module path or
+ * compiles a module source it is given (the patched local-aws-sqs, see ./local-aws-sqs).
  */
 const SERVER_THREAD = `
 const { parentPort, workerData } = require("node:worker_threads");
+// As compileCommonJs in local-aws-sqs.ts: the module's requires resolve from its file's directory.
+function compileCommonJs(filename, source) {
+  const { Module } = require("node:module");
+  const mod = new Module(filename);
+  mod.filename = filename;
+  mod.paths = Module._nodeModulePaths(require("node:path").dirname(filename));
+  mod._compile(source, filename);
+  mod.loaded = true;
+  return mod.exports;
+}
 (async () => {
-  const mod = require(workerData.modulePath);
+  const { code } = workerData;
+  const mod = code.modulePath ? require(code.modulePath) : compileCommonJs(code.filename, code.source);
   let server;
   if (workerData.kind === "sqs") {
     server = await mod.createSqsServer(workerData.options);
@@ -61,17 +74,14 @@ const { parentPort, workerData } = require("node:worker_threads");
 })().catch((error) => parentPort.postMessage({ error: String((error && error.stack) || error) }));
 `;
 
-async function startServerThread(kind: "sqs" | "dynamo", packageName: string, options: Record<string, unknown>): Promise<LocalEndpoint> {
-  let modulePath: string;
-  try {
-    modulePath = require.resolve(packageName);
-  } catch (error) {
-    throw new Error(`the local emulator needs the npm package "${packageName}" (a dependency of cdktf-genesys-consumer): install it with \`npm install ${packageName}\` (${(error as Error).message})`);
-  }
-  const worker = new Worker(SERVER_THREAD, { eval: true, workerData: { kind, modulePath, options } });
+/** What a server thread loads: a module by path, or a module source compiled as `filename`. */
+type ThreadCode = { modulePath: string } | { filename: string; source: string };
+
+async function startServerThread(kind: "sqs" | "dynamo", packageName: string, code: ThreadCode, options: Record<string, unknown>): Promise<LocalEndpoint> {
+  const worker = new Worker(SERVER_THREAD, { eval: true, workerData: { kind, code, options } });
   const port = await new Promise<number>((resolve, reject) => {
     worker.once("error", reject);
-    worker.once("exit", (code) => reject(new Error(`the ${packageName} thread exited (${code}) before listening`)));
+    worker.once("exit", (exitCode) => reject(new Error(`the ${packageName} thread exited (${exitCode}) before listening`)));
     worker.once("message", (message: { port?: number; error?: string }) => (message.port ? resolve(message.port) : reject(new Error(`${packageName} did not start: ${message.error}`))));
   });
   worker.removeAllListeners("exit");
@@ -94,14 +104,25 @@ async function startServerThread(kind: "sqs" | "dynamo", packageName: string, op
   };
 }
 
-/** Starts local-aws-sqs (patched at install for AWS's receive-count behaviour) in its own thread. */
-export function startSqsServer(region: string, accountId: string): Promise<LocalEndpoint> {
-  return startServerThread("sqs", "local-aws-sqs", { port: 0, hostname: "127.0.0.1", region, accountId, emulateQueueCreationLifecycle: false });
+/**
+ * Starts local-aws-sqs in its own thread, patched in memory to AWS's behaviour (see
+ * ./local-aws-sqs). Rejects with the reason if the installed build is not the pinned one or
+ * a patch does not apply.
+ */
+export async function startSqsServer(region: string, accountId: string): Promise<LocalEndpoint> {
+  const { filename, source } = patchedLocalAwsSqsSource();
+  return startServerThread("sqs", "local-aws-sqs", { filename, source }, { port: 0, hostname: "127.0.0.1", region, accountId, emulateQueueCreationLifecycle: false });
 }
 
 /** Starts an in-memory dynalite server, in its own thread, whose table operations complete at once. */
-export function startDynamoServer(): Promise<LocalEndpoint> {
-  return startServerThread("dynamo", "dynalite", { createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+export async function startDynamoServer(): Promise<LocalEndpoint> {
+  let modulePath: string;
+  try {
+    modulePath = require.resolve("dynalite");
+  } catch (error) {
+    throw new Error(`the local emulator needs the npm package "dynalite" (a dependency of cdktf-genesys-consumer): install it with \`npm install dynalite\` (${(error as Error).message})`);
+  }
+  return startServerThread("dynamo", "dynalite", { modulePath }, { createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
 }
 
 /** A queue as created locally. */

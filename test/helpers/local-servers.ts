@@ -6,6 +6,7 @@ import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { loadLocalAwsSqs } from "../../lib/local/local-aws-sqs";
 import { IDEMPOTENCY_TABLE, RECEIPTS_TABLE } from "../../lib/runtime/tables";
 
 /** Credentials and region the local servers accept (any value works; these are fixed for clarity). */
@@ -35,10 +36,9 @@ function closer(server: Server): () => Promise<void> {
     });
 }
 
-/** Starts a local-aws-sqs server (patched for AWS's receive-count behaviour at install). */
+/** Starts a local-aws-sqs server, patched in memory to AWS's behaviour as the emulator runs it (lib/local/local-aws-sqs.ts). */
 export async function startSqs(): Promise<LocalServer & { client(): SQSClient }> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { createSqsServer } = require("local-aws-sqs") as { createSqsServer(o: Record<string, unknown>): Promise<Server> };
+  const { createSqsServer } = loadLocalAwsSqs();
   // emulateQueueCreationLifecycle off: tests recreate queues by name without AWS's 60 s wait.
   const server = await createSqsServer({ port: 0, hostname: "127.0.0.1", emulateQueueCreationLifecycle: false });
   const port = (server.address() as AddressInfo).port;

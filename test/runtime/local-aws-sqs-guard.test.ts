@@ -1,8 +1,8 @@
 /**
- * Pins AWS's behaviour that the local-aws-sqs patch (scripts/patch-local-aws-sqs.js) restores:
- * a ChangeMessageVisibility is not a receive. With maxReceiveCount 3, receive + change the
- * visibility to 1 s, repeated, gives ApproximateReceiveCount 1, 2, 3, then the message is in
- * the DLQ. An upgrade of local-aws-sqs that loses the patch fails here.
+ * Pins AWS's behaviour that the in-memory local-aws-sqs patches (lib/local/local-aws-sqs.ts)
+ * restore: a ChangeMessageVisibility is not a receive. With maxReceiveCount 3, receive +
+ * change the visibility to 1 s, repeated, gives ApproximateReceiveCount 1, 2, 3, then the
+ * message is in the DLQ. A loader or an upgrade of local-aws-sqs that loses the patch fails here.
  */
 import { ChangeMessageVisibilityCommand, CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { startSqs } from "../helpers/local-servers";
