@@ -6,12 +6,16 @@ import { join, resolve } from "node:path";
 
 const ROOT = resolve(__dirname, "..", "..");
 
-/** Synthesizes bin/main.ts (the demo stack) into a fresh directory; returns the stack directory. */
-export function synthesizeDemo(): string {
+/**
+ * Synthesizes bin/main.ts (the demo stack) into a fresh directory; returns the stack directory.
+ * With `"cdktn"`, the same sources are synthesized by CDK Terrain (test/helpers/framework-hook.ts).
+ */
+export function synthesizeDemo(framework: "cdktf" | "cdktn" = "cdktf"): string {
   const outdir = mkdtempSync(join(tmpdir(), "gcx-synth-"));
-  const result = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-r", "tsconfig-paths/register", join(ROOT, "bin", "main.ts")], {
+  const resolver = framework === "cdktf" ? "tsconfig-paths/register" : join(ROOT, "test", "helpers", "framework-hook.ts");
+  const result = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-r", resolver, join(ROOT, "bin", "main.ts")], {
     cwd: ROOT,
-    env: { ...process.env, CDKTF_OUTDIR: outdir, CHECKPOINT_DISABLE: "1" },
+    env: { ...process.env, CDKTF_OUTDIR: outdir, CHECKPOINT_DISABLE: "1", GCX_FRAMEWORK: framework },
     encoding: "utf8",
   });
   if (result.status !== 0) throw new Error(`synth failed: ${result.stderr}`);
