@@ -34,8 +34,22 @@ function packageVersion(): string {
   return "0.0.0";
 }
 
+/**
+ * Silences the AWS SDK's NodeVersionSupportWarning for this command line only. On Node.js
+ * below 22 every SDK client's creation warns, once per process and thread, that SDK releases
+ * after early January 2027 will need Node.js 22; the CLI supports Node.js >= 20.9 (package.json
+ * `engines`), so on every command that calls AWS the notice is noise. The SDK's documented
+ * switch is AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true, read when a client is
+ * created: it is set here, before any client exists, unless the user set it (so `=false`
+ * brings the notice back), and is inherited by the threads the commands start. Programs that
+ * import the library (and the Lambda functions, on nodejs22.x) are not affected.
+ */
+function silenceSdkNodeVersionWarning(env: NodeJS.ProcessEnv = process.env): void {
+  env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+}
 
 if (require.main === module) {
+  silenceSdkNodeVersionWarning();
   buildProgram()
     .parseAsync(process.argv)
     .catch((error: unknown) => {

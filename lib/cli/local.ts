@@ -22,20 +22,33 @@ const positive = (name: string, value: string | undefined): number | undefined =
   return n;
 };
 
+/** The emulator's REST API choice in the words of this command: its `--api` flag. */
+function apiChoiceMessage(choices: readonly string[], requested: string | undefined): string {
+  return requested === undefined
+    ? `the stack has ${choices.length} REST APIs: choose the one to send to with --api <address>, one of: ${choices.join(", ")}`
+    : `--api "${requested}" is not a REST API of the stack; choose one of: ${choices.join(", ")}`;
+}
+
 /** Runs the `local` subcommand; resolves the process exit code (0 on PASS, 1 on FAIL). */
 export async function runLocalCommand(options: LocalCommandOptions, out: (text: string) => void = (t) => process.stdout.write(t)): Promise<number> {
   // Loaded on demand: the emulator starts local-aws-sqs and dynalite, which the other commands never need.
-  const { runLocalStack } = await import("../local/run");
+  const { runLocalStack, ApiChoiceError } = await import("../local/run");
   const profile = options.profile ? readFileSync(options.profile, "utf8") : defaultSpikeProfile;
-  const result = await runLocalStack({
-    stack: options.stackDir,
-    profile,
-    reportDir: options.reportDir,
-    html: options.html,
-    api: options.api,
-    overrides: { downstreamRatePerSecond: positive("downstream-rate", options.downstreamRate), maxThreadsPerFunction: positive("max-threads", options.maxThreads) },
-    onProgress: options.json ? undefined : progressPrinter(process.stderr),
-  });
+  let result: Awaited<ReturnType<typeof runLocalStack>>;
+  try {
+    result = await runLocalStack({
+      stack: options.stackDir,
+      profile,
+      reportDir: options.reportDir,
+      html: options.html,
+      api: options.api,
+      overrides: { downstreamRatePerSecond: positive("downstream-rate", options.downstreamRate), maxThreadsPerFunction: positive("max-threads", options.maxThreads) },
+      onProgress: options.json ? undefined : progressPrinter(process.stderr),
+    });
+  } catch (error) {
+    if (error instanceof ApiChoiceError) throw new Error(apiChoiceMessage(error.choices, error.requested));
+    throw error;
+  }
   if (!options.json) process.stderr.write("\n");
   if (options.json) out(JSON.stringify({ verdict: result.verdict, reports: result.reports, spike: result.spike, emulator: result.emulator }, null, 2) + "\n");
   else out(`${result.summary}\n\nverdict: ${result.verdict}\n`);

@@ -152,7 +152,13 @@ export interface ConsumerPipelineProps {
    */
   readonly alarms?: AlarmOptions | false;
   /**
-   * Prepended to every physical name (letters, digits, `-`, `_`; at most 20 characters).
+   * Put in front of every physical name (letters, digits, `-`, `_`; at most 20 characters),
+   * joined with `-` unless it already ends with `-` or `_`. With `namePrefix: "support"` (or
+   * `"support-"`), a pipeline with id `support-desk` names its queue
+   * `support-support-desk-queue-queue-<hash>` and its worker
+   * `support-support-desk-worker-fn-<hash>`; `"support_"` gives `support_support-desk-...`.
+   * Names longer than a service allows are shortened from the end of the readable part; the
+   * prefix, the hash and a `.fifo` ending are kept.
    * @default none
    */
   readonly namePrefix?: string;
@@ -185,7 +191,11 @@ export class ConsumerPipeline extends Construct {
   readonly pipelineTables?: PipelineTables;
   /** ARN of the Genesys OAuth credentials secret the worker reads, when given. */
   readonly genesysCredentialsSecretArn?: string;
-  /** Alarms, topic and dashboard, unless `alarms: false`. */
+  /**
+   * Alarms, topic and dashboard; `undefined` with `alarms: false`. The ARN the alarms notify
+   * is `alarms.topicArn` (always set when there are alarms; also {@link ConsumerPipeline.alarmTopicArn});
+   * `alarms.topic`, the created `SnsTopic`, is `undefined` when `alarms.topicArn` names your own topic.
+   */
   readonly alarms?: PipelineAlarms;
   /** The Genesys Open Messaging integration, with `genesysWebhook`. */
   readonly genesysWebhook?: OpenMessagingWebhook;
@@ -338,6 +348,18 @@ export class ConsumerPipeline extends Construct {
   /** The webhook URL (a Terraform reference): configure it on the Genesys integration. Throws on an eventStreams pipeline. */
   get url(): string {
     return this.ingress.url;
+  }
+
+  /**
+   * ARN of the SNS topic the pipeline's alarms notify: the created topic's (a reference), or
+   * `alarms.topicArn` when you gave your own. Throws with `alarms: false`, which creates no
+   * alarms and no topic (use `pipeline.alarms?.topicArn` in code that handles both).
+   */
+  get alarmTopicArn(): string {
+    if (!this.alarms) {
+      throw new Error(`ConsumerPipeline "${this.node.path}" has alarms: false and no alarm topic: no alarms were created; read pipeline.alarms?.topicArn in code that handles both.`);
+    }
+    return this.alarms.topicArn;
   }
 
   /**

@@ -96,7 +96,7 @@ export interface PipelineAlarmsProps extends AlarmOptions {
   readonly functionName: string;
   /** The REST API name and stage, when the pipeline has a webhook ingress. @default none */
   readonly ingress?: { readonly apiName: string; readonly stageName: string };
-  /** Prepended to alarm, topic and dashboard names. @default none */
+  /** Put in front of alarm, topic and dashboard names, joined with `-` unless it already ends with a separator (see `physicalName`). @default none */
   readonly namePrefix?: string;
   /** Tags on the topic and the alarms. @default none */
   readonly tags?: Readonly<Record<string, string>>;
@@ -124,10 +124,19 @@ export function validateAlarmProps(props: AlarmOptions, prefix?: string): Valida
 }
 
 export class PipelineAlarms extends Construct {
-  /** The topic alarms notify: created here or existing (then only `topicArn` is set). */
+  /**
+   * The SNS topic created here; `undefined` when `topicArn` names an existing topic (none is
+   * created then). The ARN the alarms notify is always {@link PipelineAlarms.topicArn}.
+   */
   readonly topic?: SnsTopic;
+  /**
+   * ARN of the topic the alarms notify (alarm and OK actions, email subscriptions): the
+   * created topic's (a reference), or the `topicArn` given. Always set.
+   */
   readonly topicArn: string;
+  /** The alarms by key; `ingress5xx` and `ingress4xx` only with an ingress. */
   readonly alarms: Readonly<Partial<Record<AlarmKey, CloudwatchMetricAlarm>>>;
+  /** The CloudWatch dashboard; `undefined` with `dashboard: false`. */
   readonly dashboard?: CloudwatchDashboard;
 
   constructor(scope: Construct, id: string, props: PipelineAlarmsProps) {

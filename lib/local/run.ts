@@ -51,7 +51,10 @@ export interface LocalRunOptions {
   /** Write the HTML report. Default true. */
   readonly html?: boolean;
   readonly overrides?: LocalOverrides;
-  /** The REST API to send to, by address, when the stack has several. Default: the only one. */
+  /**
+   * The REST API to send to, by address (`aws_api_gateway_rest_api.<name>`), when the stack has
+   * several. Default: the only one. Not clear: {@link ApiChoiceError}, before anything starts.
+   */
   readonly api?: string;
   /** Progress of the spike. */
   readonly onProgress?: (progress: SpikeProgress) => void;
@@ -100,6 +103,38 @@ export interface LocalRunResult {
   readonly summary: string;
   /** Absolute paths of the reports written. */
   readonly reports: string[];
+}
+
+/**
+ * Thrown before anything starts when the stack has several REST APIs and `api` chooses none
+ * of them, or when `api` names no REST API of the stack. `choices` lists the addresses.
+ */
+export class ApiChoiceError extends Error {
+  override readonly name = "ApiChoiceError";
+  constructor(
+    /** The addresses of the stack's `aws_api_gateway_rest_api` resources. */
+    readonly choices: readonly string[],
+    /** The address asked for, if any. */
+    readonly requested?: string,
+  ) {
+    super(
+      requested === undefined
+        ? `the stack has ${choices.length} REST APIs: choose the one to send to with the \`api\` option, one of: ${choices.join(", ")}`
+        : `api: "${requested}" is not a REST API of the stack; choose one of: ${choices.join(", ")}`,
+    );
+  }
+}
+
+/** The address of the REST API to send to; throws {@link ApiChoiceError} when it is not clear. */
+function chooseApi(stack: SynthesizedStack, requested: string | undefined): string {
+  const choices = ofType(stack, "aws_api_gateway_rest_api").map((a) => a.address);
+  if (!choices.length) throw new Error(`${stack.file} has no aws_api_gateway_rest_api: the load generator has no ingress to send to`);
+  if (requested) {
+    if (!choices.includes(requested)) throw new ApiChoiceError(choices, requested);
+    return requested;
+  }
+  if (choices.length > 1) throw new ApiChoiceError(choices);
+  return choices[0];
 }
 
 /** The fake downstream's rate when the stack states no downstream budget, requests per second. */
@@ -166,6 +201,7 @@ function functionEnvironment(resolver: StackResolver, fn: TfItem, endpoints: { s
 export async function runLocalStack(options: LocalRunOptions): Promise<LocalRunResult> {
   const stack: SynthesizedStack = loadStack(options.stack);
   const plan = planStack(stack);
+  const apiAddress = chooseApi(stack, options.api);
   const profile = parseProfile(options.profile);
   const region = options.overrides?.region ?? stack.providerRegion ?? "us-east-1";
   const metrics = new MetricStore();
@@ -237,9 +273,7 @@ export async function runLocalStack(options: LocalRunOptions): Promise<LocalRunR
       const running = await startRestApi({ model: buildRestApi(resolver, api), sqsEndpoint: sqs.endpoint, region, accountId: LOCAL_ACCOUNT_ID, metrics, server: apiServers.get(api.address) });
       apis.push(running);
     }
-    if (!apis.length) throw new Error(`${stack.file} has no aws_api_gateway_rest_api: the load generator has no ingress to send to`);
-    const api = options.api ? apis.find((a) => a.model.address === options.api) : apis.length === 1 ? apis[0] : undefined;
-    if (!api) throw new Error(`choose the REST API to send to with \`api\`: one of ${apis.map((a) => a.model.address).join(", ")}`);
+    const api = apis.find((a) => a.model.address === apiAddress)!;
     const ingressRoute = api.model.routes.find((r) => r.httpMethod === "POST" && r.integration.sqsPath) ?? api.model.routes.find((r) => r.integration.sqsPath);
     if (!ingressRoute) throw new Error(`${api.model.address} has no route integrated with SQS`);
     const stageName = [...api.model.stages.keys()][0];
