@@ -1,23 +1,7 @@
 import { Construct } from "constructs";
 import { ConsumerPipeline, NAME_LIMITS, PIPELINE_TAG, ValidationError, physicalName } from "../../lib";
-import { OTHER_ENTRY, Synthesized, errorOf, pipelineProps, synth, synthPipeline } from "./support";
+import { OTHER_ENTRY, errorOf, physicalNames, pipelineProps, synth, synthPipeline } from "./support";
 
-/** Every physical name in a synthesized stack: [type, attribute, value]. */
-function physicalNames(out: Synthesized): [string, string, string][] {
-  const fields: Record<string, string> = {
-    aws_sqs_queue: "name",
-    aws_lambda_function: "function_name",
-    aws_iam_role: "name",
-    aws_cloudwatch_metric_alarm: "alarm_name",
-    aws_dynamodb_table: "name",
-    aws_secretsmanager_secret: "name",
-    aws_sns_topic: "name",
-    aws_cloudwatch_log_group: "name",
-    aws_api_gateway_rest_api: "name",
-    aws_cloudwatch_dashboard: "dashboard_name",
-  };
-  return Object.entries(fields).flatMap(([type, field]) => out.list(type).map((r) => [type, field, r[field]] as [string, string, string]));
-}
 
 describe("ConsumerPipeline", () => {
   describe("composition with safe defaults", () => {

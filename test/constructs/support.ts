@@ -83,3 +83,23 @@ export function errorOf(fn: () => unknown): Error {
   }
   throw new Error("expected an error, none was thrown");
 }
+
+/** The attribute that holds the physical name, per resource type. */
+const PHYSICAL_NAME_FIELDS: Readonly<Record<string, string>> = {
+  aws_sqs_queue: "name",
+  aws_lambda_function: "function_name",
+  aws_iam_role: "name",
+  aws_cloudwatch_metric_alarm: "alarm_name",
+  aws_dynamodb_table: "name",
+  aws_secretsmanager_secret: "name",
+  aws_sns_topic: "name",
+  aws_cloudwatch_log_group: "name",
+  aws_api_gateway_rest_api: "name",
+  aws_cloudwatch_dashboard: "dashboard_name",
+  aws_scheduler_schedule: "name",
+};
+
+/** Every physical name in a synthesized stack: [type, attribute, value], by type in a fixed order. */
+export function physicalNames(out: Synthesized): [string, string, string][] {
+  return Object.entries(PHYSICAL_NAME_FIELDS).flatMap(([type, field]) => out.list(type).map((r) => [type, field, r[field]] as [string, string, string]));
+}

@@ -13,7 +13,7 @@ import { inspectDlq, type InspectResult } from "../../lib/ops/dlq";
 import { WORKER_CONTRACT } from "../../lib/runtime/contract";
 import { smokeSpikeProfile } from "../../lib/runtime/loadgen/profile";
 import { sign, SIGNATURE_HEADER } from "../../lib/runtime/signature";
-import { synthesizeDemo } from "./local-helpers";
+import { reconciledDelivery, synthesizeDemo } from "./local-helpers";
 
 jest.setTimeout(240_000);
 
@@ -54,8 +54,7 @@ describe("a demo stack synthesized by CDK Terrain, run locally", () => {
   });
 
   it("absorbs the smoke spike with nothing lost and the verdict PASS", () => {
-    const delivery = result.spike.delivery;
-    if (!("reconciled" in delivery) || delivery.reconciled !== true) throw new Error(`not reconciled: ${JSON.stringify(delivery)}`);
+    const delivery = reconciledDelivery(result);
     expect(delivery.accepted).toBe(result.spike.counts.offered);
     expect(delivery.lost).toBe(0);
     expect(delivery.duplicateSideEffects).toBe(0);

@@ -3,6 +3,7 @@ import { spawnSync } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import type { LocalRunResult } from "../../lib/local/run";
 
 const ROOT = resolve(__dirname, "..", "..");
 
@@ -47,4 +48,11 @@ export function shortBackoff(json: { resource: Record<string, Record<string, Rec
       vars.GCX_BACKOFF_MAX_SECONDS = "1";
     }
   }
+}
+
+/** The delivery of a local run, asserted reconciled (throws with the delivery otherwise). */
+export function reconciledDelivery(result: LocalRunResult): Extract<LocalRunResult["spike"]["delivery"], { reconciled: true }> {
+  const delivery = result.spike.delivery;
+  if (!("reconciled" in delivery) || delivery.reconciled !== true) throw new Error(`not reconciled: ${JSON.stringify(delivery)}`);
+  return delivery as Extract<LocalRunResult["spike"]["delivery"], { reconciled: true }>;
 }

@@ -12,7 +12,7 @@ import { parseDeadLetterContext, DEAD_LETTER_ATTRIBUTE } from "../../lib/runtime
 import { smokeSpikeProfile } from "../../lib/runtime/loadgen/profile";
 import { sign, SIGNATURE_HEADER } from "../../lib/runtime/signature";
 import { WORKER_CONTRACT } from "../../lib/runtime/contract";
-import { synthesizeDemo } from "./local-helpers";
+import { reconciledDelivery, synthesizeDemo } from "./local-helpers";
 
 jest.setTimeout(240_000);
 
@@ -58,8 +58,7 @@ describe("npm test: the synthesized demo stack absorbs a short spike locally", (
   afterAll(() => rmSync(reportDir, { recursive: true, force: true }));
 
   it("loses nothing, dead-letters nothing unexpectedly and never repeats a side effect", () => {
-    const delivery = result.spike.delivery;
-    if (!("reconciled" in delivery) || delivery.reconciled !== true) throw new Error(`not reconciled: ${JSON.stringify(delivery)}`);
+    const delivery = reconciledDelivery(result);
     expect(delivery.accepted).toBe(result.spike.counts.offered);
     expect(delivery.lost).toBe(0);
     expect(delivery.deadLetteredUnexpected).toBe(0);
