@@ -10,6 +10,7 @@ export * from "./constructs/log-retention";
 export * from "./constructs/queue-with-dlq";
 export * from "./constructs/existing-queues";
 export * from "./constructs/webhook-ingress";
+export * from "./constructs/edge-api-key";
 export * from "./constructs/api-gateway-account";
 export * from "./constructs/worker";
 export * from "./constructs/pipeline-tables";

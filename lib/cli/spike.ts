@@ -17,6 +17,8 @@ import {
   type SpikeProfile,
   type SpikeProgress,
 } from "../runtime/loadgen";
+import { EdgeKey } from "../runtime/edge-key";
+import { secretReader } from "../runtime/loadgen/edge-key-source";
 
 /** Parsed flags of the `spike` subcommand. */
 export interface SpikeFlags {
@@ -35,6 +37,10 @@ export interface SpikeFlags {
   sqsEndpoint?: string;
   secretsmanagerEndpoint?: string;
   runId?: string;
+  /** Secrets Manager ARN of the ingress's edge API key (re-read after a 403). */
+  apiKeySecretArn?: string;
+  /** Name of an environment variable holding the edge API key. */
+  apiKeyEnv?: string;
 }
 
 /** A usage error: bad flags or a bad profile, raised before any traffic. */
@@ -103,7 +109,27 @@ export async function prepareSpike(flags: SpikeFlags, env: Record<string, string
       client.destroy();
     }
   }
-  return { profile, secret };
+  return { profile, secret, edgeKey: await prepareEdgeKey(flags, env) };
+}
+
+/** The edge API key of the flags, read once now (a usage error before any traffic); undefined without one. */
+async function prepareEdgeKey(flags: SpikeFlags, env: Record<string, string | undefined>): Promise<EdgeKey | undefined> {
+  if (flags.apiKeySecretArn && flags.apiKeyEnv) throw new SpikeUsageError("give at most one of --api-key-secret-arn <arn> or --api-key-env <NAME>");
+  if (flags.apiKeyEnv) {
+    const value = env[flags.apiKeyEnv];
+    if (!value || !value.trim()) throw new SpikeUsageError(`--api-key-env ${flags.apiKeyEnv}: the environment variable is not set or empty`);
+    return EdgeKey.fixed(value);
+  }
+  if (!flags.apiKeySecretArn) return undefined;
+  const read = secretReader(flags.apiKeySecretArn, {
+    ...(flags.region ? { region: flags.region } : {}),
+    ...(flags.secretsmanagerEndpoint ? { endpoint: flags.secretsmanagerEndpoint } : {}),
+  });
+  try {
+    return await EdgeKey.open(read);
+  } catch (error) {
+    throw new SpikeUsageError(`--api-key-secret-arn ${flags.apiKeySecretArn}: ${(error as Error).message}`);
+  }
 }
 
 function progressBar(enabled: boolean): { update(p: SpikeProgress): void; stop(): void } {
@@ -134,7 +160,7 @@ function progressBar(enabled: boolean): { update(p: SpikeProgress): void; stop()
 
 /** Runs the subcommand; returns the exit code (0 PASS, 1 FAIL). */
 export async function spikeCommand(flags: SpikeFlags, out: (text: string) => void = (t) => process.stdout.write(t)): Promise<number> {
-  const { profile, secret } = await prepareSpike(flags);
+  const { profile, secret, edgeKey } = await prepareSpike(flags);
   if (!flags.receiptsTable) out("note: no --receipts-table: the run reports the ingress side only; delivery will NOT be reconciled\n");
   const bar = progressBar(flags.progress);
   let report;
@@ -144,6 +170,7 @@ export async function spikeCommand(flags: SpikeFlags, out: (text: string) => voi
       secret,
       profile,
       runId: flags.runId,
+      edgeKey,
       receipts: flags.receiptsTable
         ? { tableName: flags.receiptsTable, ...(flags.dynamodbEndpoint ? { endpoint: flags.dynamodbEndpoint } : {}), ...(flags.region ? { region: flags.region } : {}) }
         : undefined,
@@ -184,6 +211,10 @@ export function registerSpike(program: Command): void {
     .option("--sqs-endpoint <url>", "SQS endpoint override (a local emulator); default the SDK's")
     .option("--secretsmanager-endpoint <url>", "Secrets Manager endpoint override; default the SDK's")
     .option("--run-id <id>", "the run id stamped on every message (default: spike-<time>-<random>)")
+    .addOption(
+      new Option("--api-key-secret-arn <arn>", "Secrets Manager ARN of the ingress's edge API key (x-api-key), read at the start and again after a 403").conflicts("apiKeyEnv"),
+    )
+    .addOption(new Option("--api-key-env <NAME>", "name of an environment variable holding the ingress's edge API key (x-api-key)").conflicts("apiKeySecretArn"))
     .action(async (flags: SpikeFlags) => {
       const code = await spikeCommand(flags);
       if (code !== 0) process.exitCode = code;

@@ -29,6 +29,7 @@ export class ApiGatewayAccount extends Construct {
     super(scope, id);
     this.role = new IamRole(this, "role", {
       name: physicalName(this, { prefix: props.namePrefix, suffix: "cloudwatch", maxLength: NAME_LIMITS.iamRole, allowed: /[A-Za-z0-9_+=,.@-]/ }),
+      // no aws:SourceAccount / aws:SourceArn condition, as on the integration role (README, Security)
       assumeRolePolicy: assumeRolePolicy("apigateway.amazonaws.com"),
       tags: props.tags ? { ...props.tags } : undefined,
     });

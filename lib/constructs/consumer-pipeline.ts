@@ -6,7 +6,7 @@
  * of a webhook pipeline and the nightly synthetic spike plug in as options.
  */
 import { Construct } from "constructs";
-import { Annotations, TerraformStack, Token } from "cdktf";
+import { Annotations, TerraformStack, Token, dependable } from "cdktf";
 import { WebhookIngress, WebhookIngressOptions, validateIngressProps } from "./webhook-ingress";
 import { PipelineQueues, QUEUE_DEFAULTS, QueueOptions, QueueWithDlq, validateQueueProps } from "./queue-with-dlq";
 import { ExistingQueues, ExistingQueuesOptions, validateExistingQueues } from "./existing-queues";
@@ -18,6 +18,7 @@ import { Problems, ValidationProblem, isLiteralNumber } from "./errors";
 import { DEFAULT_BACKOFF_MAX_SECONDS as RUNTIME_BACKOFF_MAX_SECONDS } from "../runtime/backoff";
 import { GenesysProvider } from "./genesys/provider";
 import { OpenMessagingWebhook, OpenMessagingWebhookProps, checkSecretToken, checkWebhookHeaders } from "./genesys/open-messaging-webhook";
+import { API_KEY_HEADER } from "../runtime/edge-key";
 import { EventStreamsDeadLetterQueue, GenesysEventStreams, GenesysEventStreamsProps, eventStreamsQueues } from "./genesys/event-streams";
 import { SpikeGenerator, SpikeGeneratorProps } from "./spike-generator";
 
@@ -84,10 +85,11 @@ const CREATED_QUEUE_ONLY = ["visibilityTimeoutSeconds", "messageRetentionSeconds
 /**
  * The Genesys side of a webhook pipeline: an Open Messaging integration whose outbound
  * webhook is the pipeline's ingress URL (the custom domain URL when one is configured) and
- * whose signature secret token is the pipeline's signing secret. Every prop of
- * {@link OpenMessagingWebhookProps} but the URL is available.
+ * whose signature secret token is the pipeline's signing secret; with `ingress.apiKey`, whose
+ * webhook headers carry the ingress's edge API key in use (`x-api-key`). Every prop of
+ * {@link OpenMessagingWebhookProps} but the URL and the key is available.
  */
-export interface PipelineGenesysWebhookOptions extends Omit<OpenMessagingWebhookProps, "webhookUrl" | "secretToken"> {
+export interface PipelineGenesysWebhookOptions extends Omit<OpenMessagingWebhookProps, "webhookUrl" | "secretToken" | "apiKey"> {
   /**
    * The raw signing secret given to Genesys. Only with `secrets.signingSecretArn`: Terraform
    * does not know an existing secret's value, so pass the same value the secret holds (e.g.
@@ -99,11 +101,11 @@ export interface PipelineGenesysWebhookOptions extends Omit<OpenMessagingWebhook
 
 /**
  * The nightly synthetic spike against this pipeline: the `SpikeGenerator` with the
- * pipeline's ingress URL, signing secret, receipts table, queue (its redrive policy is
+ * pipeline's ingress URL, signing secret, edge API key secret (with `ingress.apiKey`), receipts table, queue (its redrive policy is
  * checked), DLQ, quarantine queue, the worker's maxReceiveCount and alarm topic filled in. Every other prop of {@link SpikeGeneratorProps} is available.
  */
 export interface PipelineSpikeGeneratorOptions
-  extends Omit<SpikeGeneratorProps, "targetUrl" | "signingSecretArn" | "receiptsTable" | "dlq" | "quarantineQueue" | "queue" | "workerMaxReceiveCount" | "namePrefix" | "tags"> {
+  extends Omit<SpikeGeneratorProps, "targetUrl" | "signingSecretArn" | "apiKeySecretArn" | "receiptsTable" | "dlq" | "quarantineQueue" | "queue" | "workerMaxReceiveCount" | "namePrefix" | "tags"> {
   /**
    * SNS topic of the FAIL-verdict and crashed-run alarms.
    * @default the pipeline's alarm topic (none with `alarms: false`)
@@ -294,7 +296,9 @@ export class ConsumerPipeline extends Construct {
         queue: { name: this.queue.queue.name },
         dlq: { name: this.queue.dlq.name, url: this.queue.dlq.url },
         functionName: this.worker.functionName,
-        ingress: this.webhookIngress ? { apiName: this.webhookIngress.apiName, stageName: this.webhookIngress.stageName } : undefined,
+        ingress: this.webhookIngress
+          ? { apiName: this.webhookIngress.apiName, stageName: this.webhookIngress.stageName, bodyTooLargeMetric: this.webhookIngress.bodyTooLargeMetric }
+          : undefined,
       });
     }
 
@@ -305,7 +309,14 @@ export class ConsumerPipeline extends Construct {
         webhookUrl: this.webhookIngress.customDomainUrl ?? this.webhookIngress.url,
         // validate() guarantees one of the two: the generated value or the explicit token
         secretToken: secretToken ?? (this.pipelineSecrets.signingSecret.value as string),
+        apiKey: this.webhookIngress.apiKey?.value,
       });
+      const edgeKey = this.webhookIngress.apiKey;
+      if (edgeKey) {
+        // Genesys gets a key only once it is valid at the edge (in the usage plan)
+        const integration = this.genesysWebhook.integration;
+        integration.dependsOn = [...(integration.dependsOn ?? []), dependable(edgeKey.ready)];
+      }
       if (!webhookProps.provider) this.node.addValidation({ validate: () => this.missingGenesysProvider("genesysWebhook") });
     }
     if (this.eventStreams && !(ingressOptions as EventStreamsIngressKind).genesysProvider) {
@@ -314,12 +325,16 @@ export class ConsumerPipeline extends Construct {
 
     if (props.spikeGenerator && this.webhookIngress && this.pipelineSecrets) {
       const { alarmTopicArn, kmsKeyArns: extraKeys, ...spikeProps } = props.spikeGenerator;
-      const keys = [...new Set([...kmsKeyArns, ...(this.queue.kmsKeyArn ? [this.queue.kmsKeyArn] : []), ...(extraKeys ?? [])])];
+      const edgeKey = this.webhookIngress.apiKey;
+      const apiKeyOption = webhookOptionsApiKey(props);
+      const edgeKeyKms = typeof apiKeyOption === "object" ? apiKeyOption.kmsKeyArn : undefined;
+      const keys = [...new Set([...kmsKeyArns, ...(this.queue.kmsKeyArn ? [this.queue.kmsKeyArn] : []), ...(edgeKeyKms ? [edgeKeyKms] : []), ...(extraKeys ?? [])])];
       this.spikeGenerator = new SpikeGenerator(this, "spike", {
         ...common,
         ...spikeProps,
         targetUrl: this.webhookIngress.url,
         signingSecretArn: this.pipelineSecrets.signingSecret.arn,
+        apiKeySecretArn: edgeKey?.secretArn,
         receiptsTable: this.tables.receipts,
         dlq: { url: this.queue.dlq.url, arn: this.queue.dlq.arn },
         quarantineQueue: { url: this.queue.quarantineQueue.url, arn: this.queue.quarantineQueue.arn },
@@ -426,7 +441,7 @@ export class ConsumerPipeline extends Construct {
     problems.addAll(validateSecretsProps(props.secrets ?? {}, "secrets"));
     if (props.alarms) problems.addAll(validateAlarmProps(props.alarms, "alarms"));
     if (eventStreams) problems.addAll(validateEventStreamsPipeline(props));
-    else if (props.genesysWebhook) problems.addAll(validateGenesysWebhook(props.genesysWebhook, props.secrets ?? {}));
+    else if (props.genesysWebhook) problems.addAll(validateGenesysWebhook(props.genesysWebhook, props.secrets ?? {}, !!webhookOptionsApiKey(props)));
     problems.throwIfAny(path, "ConsumerPipeline");
   }
 }
@@ -459,9 +474,19 @@ function validateEventStreamsPipeline(props: ConsumerPipelineProps): ValidationP
   return [...problems.items];
 }
 
+/** The webhook ingress's `apiKey` option (undefined on an eventStreams pipeline). */
+function webhookOptionsApiKey(props: ConsumerPipelineProps): WebhookIngressOptions["apiKey"] {
+  const ingress = props.ingress;
+  return ingress?.kind === "eventStreams" ? undefined : ingress?.apiKey;
+}
+
 /** Problems of the `genesysWebhook` option: the secret token rules and the headers. */
-function validateGenesysWebhook(options: PipelineGenesysWebhookOptions, secrets: PipelineSecretsProps): ValidationProblem[] {
+function validateGenesysWebhook(options: PipelineGenesysWebhookOptions, secrets: PipelineSecretsProps, apiKey: boolean): ValidationProblem[] {
   const problems = new Problems();
+  const keyHeader = apiKey ? Object.keys(options.webhookHeaders ?? {}).find((k) => k.toLowerCase() === API_KEY_HEADER) : undefined;
+  if (keyHeader !== undefined) {
+    problems.add(`genesysWebhook.webhookHeaders[${JSON.stringify(keyHeader)}]`, "is set by the pipeline from ingress.apiKey (the edge API key in use); remove it from webhookHeaders.");
+  }
   const existingSecret = secrets.signingSecretArn !== undefined;
   if (existingSecret && options.secretToken === undefined) {
     problems.add(

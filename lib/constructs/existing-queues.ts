@@ -19,6 +19,7 @@ import {
   QueueRole,
   queueEncryption,
   requiredVisibilityTimeoutSeconds,
+  SQS_MAX_MESSAGE_BYTES,
 } from "./queue-with-dlq";
 
 /** What a pipeline needs to know of existing queues (the `queue.existing` option). */
@@ -198,7 +199,7 @@ export class ExistingQueues extends Construct implements PipelineQueues {
       this.createdQuarantineQueue = new SqsQueue(this, "quarantine", {
         name: physicalName(this, { prefix: props.namePrefix, suffix: "quarantine", maxLength: NAME_LIMITS.sqsQueue, ending: this.fifo ? ".fifo" : "" }),
         messageRetentionSeconds: props.deadLetterRetentionSeconds ?? QUEUE_DEFAULTS.deadLetterRetentionSeconds,
-        maxMessageSize: props.maxMessageSizeBytes ?? QUEUE_DEFAULTS.maxMessageSizeBytes,
+        maxMessageSize: props.maxMessageSizeBytes ?? SQS_MAX_MESSAGE_BYTES,
         ...(this.fifo ? { fifoQueue: true } : {}),
         ...queueEncryption(props),
         tags: props.tags ? { ...props.tags } : undefined,

@@ -1,16 +1,19 @@
 /**
- * Alarms and a dashboard for one pipeline: an SNS topic (or an existing one), alarms on the
- * DLQ, the queue's oldest message, the worker's errors and throttles and the ingress 5XX/4XX,
- * and a CloudWatch dashboard.
+ * Alarms and a dashboard for one pipeline: an SNS topic encrypted with its own KMS key, TLS only
+ * (or an existing topic, used as is), alarms on the DLQ, the queue's oldest message, the
+ * worker's errors and throttles and the ingress 5XX/4XX, and a CloudWatch dashboard.
  */
 import { Construct } from "constructs";
 import { CloudwatchDashboard } from "@cdktf/provider-aws/lib/cloudwatch-dashboard";
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
+import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
+import { SnsTopicPolicy } from "@cdktf/provider-aws/lib/sns-topic-policy";
 import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
 import { Problems, ValidationProblem, isLiteralNumber, prefixed } from "./errors";
 import { NAME_LIMITS, physicalName } from "./naming";
-import { stackRegion } from "./stack-data";
+import { policyDocument } from "./policy";
+import { stackAccount, stackPartition, stackRegion } from "./stack-data";
 
 /** Alarm thresholds, one place. */
 export const ALARM_DEFAULTS = {
@@ -20,8 +23,93 @@ export const ALARM_DEFAULTS = {
   workerThrottlesThreshold: 0,
   ingress5xxThreshold: 0,
   ingress4xxThreshold: 20,
+  ingressBodyTooLargeThreshold: 0,
   dashboard: true,
 } as const;
+
+/** KMS's waiting period, days, before the created alarm-topic key is deleted (KMS allows 7..30). */
+export const ALARM_TOPIC_KEY_DELETION_WINDOW_DAYS = 30;
+
+/**
+ * The key policy of the created alarm-topic key (one key per topic, so `Resource: "*"` is this key):
+ * - the account keeps administration (the KMS console's key-administrators actions, no
+ *   cryptographic use) so the key never becomes unmanageable; IAM policies may delegate it;
+ * - CloudWatch (`cloudwatch.amazonaws.com`) may `kms:Decrypt` and `kms:GenerateDataKey*`, what an
+ *   AWS service publishing to an encrypted topic needs ("Enable compatibility between event
+ *   sources from AWS services and encrypted topics",
+ *   https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html). The AWS managed
+ *   `aws/sns` key's policy does not allow CloudWatch and cannot be edited, so alarms could not
+ *   publish to a topic encrypted with it (AWS re:Post knowledge center, "cloudwatch-configure-alarm-sns");
+ * - principals of this account may use it only through SNS (`kms:CallerAccount` + `kms:ViaService`
+ *   `sns.<region>.amazonaws.com`, the pattern of AWS managed keys), e.g. publishing a test message.
+ */
+function alarmTopicKeyPolicy(scope: Construct): string {
+  const partition = stackPartition(scope).partition;
+  const account = stackAccount(scope).accountId;
+  const region = stackRegion(scope).region;
+  return policyDocument([
+    {
+      Sid: "AccountAdministersKey",
+      Effect: "Allow",
+      Principal: { AWS: `arn:${partition}:iam::${account}:root` },
+      Action: [
+        "kms:Create*", "kms:Describe*", "kms:Enable*", "kms:List*", "kms:Put*", "kms:Update*", "kms:Revoke*",
+        "kms:Disable*", "kms:Get*", "kms:Delete*", "kms:TagResource", "kms:UntagResource", "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion",
+      ],
+      Resource: "*",
+    },
+    {
+      Sid: "CloudWatchAlarmsPublish",
+      Effect: "Allow",
+      Principal: { Service: "cloudwatch.amazonaws.com" },
+      Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+      Resource: "*",
+    },
+    {
+      Sid: "AccountUsesKeyThroughSns",
+      Effect: "Allow",
+      Principal: { AWS: "*" },
+      Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+      Resource: "*",
+      Condition: { StringEquals: { "kms:CallerAccount": account, "kms:ViaService": `sns.${region}.amazonaws.com` } },
+    },
+  ]);
+}
+
+/**
+ * The policy of the created alarm topic:
+ * - CloudWatch alarms of this account and region may publish, scoped with `aws:SourceArn` and
+ *   `aws:SourceAccount` as CloudWatch documents against the confused deputy ("Setting up Amazon
+ *   SNS notifications", https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/US_SetupSNS.html);
+ * - publishing without TLS is denied (`aws:SecureTransport` false), the statement of "Enforce
+ *   encryption of data in transit" (https://docs.aws.amazon.com/sns/latest/dg/sns-security-best-practices.html#enforce-encryption-data-in-transit).
+ */
+function alarmTopicPolicy(scope: Construct, topicArn: string): string {
+  const partition = stackPartition(scope).partition;
+  const account = stackAccount(scope).accountId;
+  const region = stackRegion(scope).region;
+  return policyDocument([
+    {
+      Sid: "CloudWatchAlarmsPublish",
+      Effect: "Allow",
+      Principal: { Service: "cloudwatch.amazonaws.com" },
+      Action: "sns:Publish",
+      Resource: topicArn,
+      Condition: {
+        ArnLike: { "aws:SourceArn": `arn:${partition}:cloudwatch:${region}:${account}:alarm:*` },
+        StringEquals: { "aws:SourceAccount": account },
+      },
+    },
+    {
+      Sid: "DenyPublishWithoutTls",
+      Effect: "Deny",
+      Principal: "*",
+      Action: "sns:Publish",
+      Resource: topicArn,
+      Condition: { Bool: { "aws:SecureTransport": "false" } },
+    },
+  ]);
+}
 
 /** The command the DLQ alarm tells the on-call engineer to run. */
 export function dlqRunbookCommand(dlqUrl: string): string {
@@ -41,11 +129,19 @@ export interface AlarmOptions {
    */
   readonly email?: string | readonly string[];
   /**
-   * ARN of a customer-managed KMS key for the created topic (its key policy must allow
-   * cloudwatch.amazonaws.com; the AWS managed `aws/sns` key does not).
-   * @default none (unencrypted: notifications carry no message content)
+   * ARN of your own customer managed KMS key for the created topic, used instead of the key
+   * created here. Its key policy must allow `cloudwatch.amazonaws.com` `kms:Decrypt` and
+   * `kms:GenerateDataKey*` (the AWS managed `aws/sns` key does not, and cannot be changed to:
+   * alarms could not publish).
+   * @default none: a customer managed key is created for the topic (see {@link PipelineAlarms.topicKey})
    */
   readonly topicKmsKeyArn?: string;
+  /**
+   * Waiting period, days (7..30), before the created topic key is deleted once scheduled for
+   * deletion (a destroyed stack), during which the deletion can be cancelled.
+   * @default 30
+   */
+  readonly topicKeyDeletionWindowDays?: number;
   /**
    * Alarm when the DLQ holds more than this many visible messages (ApproximateNumberOfMessagesVisible, max over 1 minute).
    * @default 0 (any dead letter alarms)
@@ -81,6 +177,13 @@ export interface AlarmOptions {
    */
   readonly ingress4xxThreshold?: number;
   /**
+   * Alarm when the ingress refuses more than this many webhook bodies as too large (413) in 5
+   * minutes (the ingress's `BodyTooLarge` metric, sum). Genesys does not retry a 4xx: each one is
+   * a message refused for good, over the pipeline's size budget.
+   * @default 0 (any refused body alarms)
+   */
+  readonly ingressBodyTooLargeThreshold?: number;
+  /**
    * Create the CloudWatch dashboard.
    * @default true
    */
@@ -94,21 +197,28 @@ export interface PipelineAlarmsProps extends AlarmOptions {
   readonly dlq: { readonly name: string; readonly url: string };
   /** The worker function name. */
   readonly functionName: string;
-  /** The REST API name and stage, when the pipeline has a webhook ingress. @default none */
-  readonly ingress?: { readonly apiName: string; readonly stageName: string };
+  /**
+   * The REST API name and stage, when the pipeline has a webhook ingress, and its
+   * body-too-large metric (`WebhookIngress.bodyTooLargeMetric`, alarmed when given). @default none
+   */
+  readonly ingress?: {
+    readonly apiName: string;
+    readonly stageName: string;
+    readonly bodyTooLargeMetric?: { readonly namespace: string; readonly metricName: string; readonly dimensions: Readonly<Record<string, string>> };
+  };
   /** Put in front of alarm, topic and dashboard names, joined with `-` unless it already ends with a separator (see `physicalName`). @default none */
   readonly namePrefix?: string;
   /** Tags on the topic and the alarms. @default none */
   readonly tags?: Readonly<Record<string, string>>;
 }
 
-export type AlarmKey = "dlqNotEmpty" | "queueAge" | "workerErrors" | "workerThrottles" | "ingress5xx" | "ingress4xx";
+export type AlarmKey = "dlqNotEmpty" | "queueAge" | "workerErrors" | "workerThrottles" | "ingress5xx" | "ingress4xx" | "ingressBodyTooLarge";
 
 /** Every problem with alarm props (prop names prefixed with `prefix`). */
 export function validateAlarmProps(props: AlarmOptions, prefix?: string): ValidationProblem[] {
   const problems = new Problems();
   const p = (name: string) => prefixed(prefix, name);
-  const thresholds: (keyof AlarmOptions)[] = ["dlqMessagesThreshold", "queueAgeThresholdSeconds", "workerErrorsThreshold", "workerThrottlesThreshold", "ingress5xxThreshold", "ingress4xxThreshold"];
+  const thresholds: (keyof AlarmOptions)[] = ["dlqMessagesThreshold", "queueAgeThresholdSeconds", "workerErrorsThreshold", "workerThrottlesThreshold", "ingress5xxThreshold", "ingress4xxThreshold", "ingressBodyTooLargeThreshold"];
   for (const key of thresholds) {
     const value = props[key];
     if (isLiteralNumber(value) && value < 0) problems.add(p(key), `${value} is negative; set 0 or more.`);
@@ -120,6 +230,12 @@ export function validateAlarmProps(props: AlarmOptions, prefix?: string): Valida
   if (props.topicArn !== undefined && props.topicKmsKeyArn !== undefined) {
     problems.add(p("topicKmsKeyArn"), "has no effect with topicArn (the existing topic is used as is); remove one of them.");
   }
+  const keyWindow = props.topicKeyDeletionWindowDays;
+  if (keyWindow !== undefined && (props.topicArn !== undefined || props.topicKmsKeyArn !== undefined)) {
+    problems.add(p("topicKeyDeletionWindowDays"), `has no effect with ${props.topicArn !== undefined ? "topicArn" : "topicKmsKeyArn"} (no topic key is created); remove it.`);
+  } else if (isLiteralNumber(keyWindow) && (keyWindow < 7 || keyWindow > 30 || !Number.isInteger(keyWindow))) {
+    problems.add(p("topicKeyDeletionWindowDays"), `${keyWindow} is outside 7..30; set a whole number of days (KMS's waiting period).`);
+  }
   return [...problems.items];
 }
 
@@ -129,6 +245,13 @@ export class PipelineAlarms extends Construct {
    * created then). The ARN the alarms notify is always {@link PipelineAlarms.topicArn}.
    */
   readonly topic?: SnsTopic;
+  /**
+   * The customer managed KMS key encrypting the created topic; `undefined` with `topicArn` or
+   * `topicKmsKeyArn`.
+   */
+  readonly topicKey?: KmsKey;
+  /** The created topic's policy (CloudWatch alarms may publish; TLS only); `undefined` with `topicArn`. */
+  readonly topicPolicy?: SnsTopicPolicy;
   /**
    * ARN of the topic the alarms notify (alarm and OK actions, email subscriptions): the
    * created topic's (a reference), or the `topicArn` given. Always set.
@@ -148,10 +271,22 @@ export class PipelineAlarms extends Construct {
     const name = (suffix: string, maxLength: number = NAME_LIMITS.cloudwatchAlarm) => physicalName(this, { prefix: props.namePrefix, suffix, maxLength });
 
     if (props.topicArn) {
+      // your topic is used as is: nothing is created or changed (see the README's Security section)
       this.topicArn = props.topicArn;
     } else {
-      this.topic = new SnsTopic(this, "topic", { name: name("topic", NAME_LIMITS.snsTopic), kmsMasterKeyId: props.topicKmsKeyArn, tags });
+      const topicName = name("topic", NAME_LIMITS.snsTopic);
+      if (!props.topicKmsKeyArn) {
+        this.topicKey = new KmsKey(this, "topic-key", {
+          description: `Encrypts the alarm topic ${topicName} (${this.node.path})`,
+          enableKeyRotation: true,
+          deletionWindowInDays: props.topicKeyDeletionWindowDays ?? ALARM_TOPIC_KEY_DELETION_WINDOW_DAYS,
+          policy: alarmTopicKeyPolicy(this),
+          tags,
+        });
+      }
+      this.topic = new SnsTopic(this, "topic", { name: topicName, kmsMasterKeyId: props.topicKmsKeyArn ?? this.topicKey?.arn, tags });
       this.topicArn = this.topic.arn;
+      this.topicPolicy = new SnsTopicPolicy(this, "topic-policy", { arn: this.topic.arn, policy: alarmTopicPolicy(this, this.topic.arn) });
     }
     const emails = typeof props.email === "string" ? [props.email] : (props.email ?? []);
     emails.forEach((email, i) => new SnsTopicSubscription(this, `email-${i}`, { topicArn: this.topicArn, protocol: "email", endpoint: email }));
@@ -212,6 +347,14 @@ export class PipelineAlarms extends Construct {
         namespace: "AWS/ApiGateway", metricName: "4XXError", dimensions: apiDims,
         statistic: "Sum", periodSeconds: 300, evaluationPeriods: 1, threshold: props.ingress4xxThreshold ?? ALARM_DEFAULTS.ingress4xxThreshold,
       });
+      const tooLarge = props.ingress.bodyTooLargeMetric;
+      if (tooLarge) {
+        alarm("ingressBodyTooLarge", "ingress-body-too-large", {
+          description: `The webhook ingress of ${scope.node.path} refused webhook bodies as too large (413): over the pipeline's size budget (the main queue's maximum message size, bodies base64-encoded). Genesys does not retry them; find them in the access log group (status 413).`,
+          namespace: tooLarge.namespace, metricName: tooLarge.metricName, dimensions: { ...tooLarge.dimensions },
+          statistic: "Sum", periodSeconds: 300, evaluationPeriods: 1, threshold: props.ingressBodyTooLargeThreshold ?? ALARM_DEFAULTS.ingressBodyTooLargeThreshold,
+        });
+      }
     }
     this.alarms = alarms;
 

@@ -9,9 +9,9 @@ import { SqsQueuePolicy } from "@cdktf/provider-aws/lib/sqs-queue-policy";
 import { Problems, ValidationProblem, isLiteralNumber, prefixed } from "./errors";
 import { NAME_LIMITS, physicalName } from "./naming";
 import { PolicyStatement, policyDocument } from "./policy";
+import { DEAD_LETTER_RESERVE_BYTES, MAX_QUEUE_MESSAGE_BYTES, SQS_MAX_MESSAGE_BYTES } from "../runtime/ingress-body";
 
-/** Largest SQS message, bytes (1 MiB since 2025-08-04). */
-export const SQS_MAX_MESSAGE_BYTES = 1_048_576;
+export { MAX_QUEUE_MESSAGE_BYTES, SQS_MAX_MESSAGE_BYTES };
 /** Longest SQS retention, seconds (14 days). */
 export const SQS_MAX_RETENTION_SECONDS = 1_209_600;
 /** Longest SQS visibility timeout, seconds (12 hours). */
@@ -22,7 +22,7 @@ export const QUEUE_DEFAULTS = {
   maxReceiveCount: 10,
   messageRetentionSeconds: 345_600,
   deadLetterRetentionSeconds: SQS_MAX_RETENTION_SECONDS,
-  maxMessageSizeBytes: SQS_MAX_MESSAGE_BYTES,
+  maxMessageSizeBytes: MAX_QUEUE_MESSAGE_BYTES,
   consumerTimeoutSeconds: 30,
   consumerBatchingWindowSeconds: 0,
   kmsDataKeyReusePeriodSeconds: 300,
@@ -97,8 +97,13 @@ export interface QueueOptions {
    */
   readonly deadLetterRetentionSeconds?: number;
   /**
-   * Largest message, bytes (1024..1048576).
-   * @default 1048576 (1 MiB)
+   * Largest message on the main queue, bytes (1024..1046509), body and attributes as SQS
+   * counts them. The DLQ and the quarantine queue always take the SQS maximum (1048576), and
+   * the main queue's leaves 2067 bytes below it for the `x-dead-letter` context, so every
+   * message can be dead-lettered with it (the size budget, lib/runtime/ingress-body.ts). The
+   * ingress base64-encodes bodies: the largest webhook body is about 3/4 of this (784803
+   * bytes by default, see `maxIngressBodyBytes`); a larger one is refused with 413.
+   * @default 1046509
    */
   readonly maxMessageSizeBytes?: number;
   /**
@@ -222,6 +227,23 @@ function range(problems: Problems, prop: string, value: number | undefined, min:
   }
 }
 
+/**
+ * The main queue's largest message must leave room for the dead-letter context in the DLQ (1 MiB):
+ * a message within 2067 bytes of 1 MiB could not be re-sent with its `x-dead-letter` attribute
+ * and would reach the DLQ later through SQS's own redrive, without it.
+ */
+function checkMaxMessageSize(problems: Problems, prop: string, value: number | undefined): void {
+  if (!isLiteralNumber(value)) return;
+  const fix = `set at most ${MAX_QUEUE_MESSAGE_BYTES} (the default: the DLQ's ${SQS_MAX_MESSAGE_BYTES} minus ${DEAD_LETTER_RESERVE_BYTES} for the x-dead-letter context)`;
+  if (value > SQS_MAX_MESSAGE_BYTES) {
+    problems.add(prop, `${value} bytes is over the SQS limit of 1 MiB; ${fix}.`);
+  } else if (value > MAX_QUEUE_MESSAGE_BYTES) {
+    problems.add(prop, `${value} bytes leaves no room in the DLQ for the x-dead-letter context, so a message this large could not be dead-lettered with it; ${fix}.`);
+  } else {
+    range(problems, prop, value, 1024, MAX_QUEUE_MESSAGE_BYTES, "bytes");
+  }
+}
+
 /** Every problem with queue props (prop names prefixed with `prefix`). */
 export function validateQueueProps(props: QueueWithDlqProps, prefix?: string, consumerPrefix?: string): ValidationProblem[] {
   const problems = new Problems();
@@ -230,11 +252,7 @@ export function validateQueueProps(props: QueueWithDlqProps, prefix?: string, co
   range(problems, p("messageRetentionSeconds"), props.messageRetentionSeconds, 60, SQS_MAX_RETENTION_SECONDS, "seconds");
   range(problems, p("deadLetterRetentionSeconds"), props.deadLetterRetentionSeconds, 60, SQS_MAX_RETENTION_SECONDS, "seconds");
   range(problems, p("kmsDataKeyReusePeriodSeconds"), props.kmsDataKeyReusePeriodSeconds, 60, 86_400, "seconds");
-  if (isLiteralNumber(props.maxMessageSizeBytes) && props.maxMessageSizeBytes > SQS_MAX_MESSAGE_BYTES) {
-    problems.add(p("maxMessageSizeBytes"), `${props.maxMessageSizeBytes} bytes is over the SQS limit of 1 MiB; set at most 1048576.`);
-  } else {
-    range(problems, p("maxMessageSizeBytes"), props.maxMessageSizeBytes, 1024, SQS_MAX_MESSAGE_BYTES, "bytes");
-  }
+  checkMaxMessageSize(problems, p("maxMessageSizeBytes"), props.maxMessageSizeBytes);
   const retention = props.messageRetentionSeconds ?? QUEUE_DEFAULTS.messageRetentionSeconds;
   const dlqRetention = props.deadLetterRetentionSeconds ?? QUEUE_DEFAULTS.deadLetterRetentionSeconds;
   if (isLiteralNumber(retention) && isLiteralNumber(dlqRetention) && dlqRetention < retention) {
@@ -335,10 +353,12 @@ export class QueueWithDlq extends Construct implements PipelineQueues {
     const maxMessageSize = props.maxMessageSizeBytes ?? QUEUE_DEFAULTS.maxMessageSizeBytes;
     const deadLetterRetention = props.deadLetterRetentionSeconds ?? QUEUE_DEFAULTS.deadLetterRetentionSeconds;
 
+    // The DLQ and the quarantine queue take the SQS maximum: the main queue's leaves room below
+    // it for the x-dead-letter context (the size budget, lib/runtime/ingress-body.ts).
     this.dlq = new SqsQueue(this, "dlq", {
       name: name("dlq"),
       messageRetentionSeconds: deadLetterRetention,
-      maxMessageSize,
+      maxMessageSize: SQS_MAX_MESSAGE_BYTES,
       ...(this.fifo ? { fifoQueue: true } : {}),
       ...encryption,
       tags,
@@ -346,7 +366,7 @@ export class QueueWithDlq extends Construct implements PipelineQueues {
     this.quarantineQueue = new SqsQueue(this, "quarantine", {
       name: name("quarantine"),
       messageRetentionSeconds: deadLetterRetention,
-      maxMessageSize,
+      maxMessageSize: SQS_MAX_MESSAGE_BYTES,
       ...(this.fifo ? { fifoQueue: true } : {}),
       ...encryption,
       tags,

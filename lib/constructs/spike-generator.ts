@@ -23,6 +23,7 @@ import { Problems, isLiteralNumber } from "./errors";
 import { DEFAULT_LOG_RETENTION_DAYS, checkLogRetention } from "./log-retention";
 import { NAME_LIMITS, physicalName } from "./naming";
 import { PolicyStatement, assumeRolePolicy, policyDocument } from "./policy";
+import { stackAccount, stackPartition, stackRegion } from "./stack-data";
 import type { QueueRef } from "./queue-with-dlq";
 
 /** SpikeGenerator defaults, one place. */
@@ -44,6 +45,13 @@ export interface SpikeGeneratorProps {
   readonly targetUrl: string;
   /** ARN of the Secrets Manager secret holding the raw webhook signing secret. */
   readonly signingSecretArn: string;
+  /**
+   * ARN of the secret holding the ingress's edge API key in use (e.g. `ingress.apiKey.secretArn`):
+   * the generator sends it in `x-api-key`, reads it at the start of each run and again when
+   * answered 403, so a key rotated during a run costs a counted retry, not a message.
+   * @default none: no key is sent (an ingress with `apiKey` answers every message 403)
+   */
+  readonly apiKeySecretArn?: string;
   /**
    * The receipts table the worker writes (name for the contract, ARN for IAM).
    * @default none: only the ingress side is reported and the verdict says delivery was not reconciled
@@ -116,6 +124,43 @@ export interface SpikeGeneratorProps {
   readonly tags?: Readonly<Record<string, string>>;
   /** Bundling options. @default esbuild defaults of {@link bundleFunction} */
   readonly bundling?: Omit<BundleProps, "entry">;
+}
+
+/** The schedule group of the nightly schedule: the account's `default` group (no group is created). */
+const SPIKE_SCHEDULE_GROUP = "default";
+
+/**
+ * The trust policy of an EventBridge Scheduler execution role, with the confused-deputy keys
+ * Scheduler documents ("Confused deputy prevention in EventBridge Scheduler",
+ * https://docs.aws.amazon.com/scheduler/latest/UserGuide/cross-service-confused-deputy-prevention.html):
+ * `aws:SourceAccount` = this account and `aws:SourceArn` = the ARN of the schedule *group*
+ * (`arn:<partition>:scheduler:<region>:<account>:schedule-group/<name>`), not of the schedule:
+ * the guide's condition is scoped to a schedule group (its history, 2023-09-07: "Changes to
+ * execution role and confused deputy prevention", how the execution role applies to a schedule
+ * group resource).
+ *
+ * Only Scheduler gets these keys. The roles API Gateway assumes (the webhook integration role,
+ * the account's CloudWatch role) must not have them: API Gateway does not send them when it
+ * assumes an integration role, so the AssumeRole would be denied and every webhook answered 500.
+ */
+function schedulerTrustPolicy(scope: Construct, groupName: string): string {
+  const partition = stackPartition(scope).partition;
+  const region = stackRegion(scope).region;
+  const account = stackAccount(scope).accountId;
+  return JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [{
+      Effect: "Allow",
+      Principal: { Service: "scheduler.amazonaws.com" },
+      Action: "sts:AssumeRole",
+      Condition: {
+        StringEquals: {
+          "aws:SourceAccount": account,
+          "aws:SourceArn": `arn:${partition}:scheduler:${region}:${account}:schedule-group/${groupName}`,
+        },
+      },
+    }],
+  });
 }
 
 /** The load-generator entry: the TypeScript source inside this repository, the compiled file in the package. */
@@ -217,6 +262,7 @@ export class SpikeGenerator extends Construct {
         variables: loadgenEnvironment({
           targetUrl: props.targetUrl,
           signatureSecretArn: props.signingSecretArn,
+          apiKeySecretArn: props.apiKeySecretArn,
           receiptsTable: props.receiptsTable?.name,
           dlqUrl: props.dlq?.url,
           quarantineQueueUrl: props.quarantineQueue?.url,
@@ -238,6 +284,7 @@ export class SpikeGenerator extends Construct {
       // the controller invokes its agents: this very function, nothing else
       { Sid: "InvokeAgents", Effect: "Allow", Action: "lambda:InvokeFunction", Resource: this.function.arn },
       { Sid: "ReadSigningSecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: props.signingSecretArn },
+      ...(props.apiKeySecretArn ? [{ Sid: "ReadEdgeApiKey", Effect: "Allow" as const, Action: "secretsmanager:GetSecretValue", Resource: props.apiKeySecretArn }] : []),
     ];
     if (props.receiptsTable) statements.push({ Sid: "ReadReceipts", Effect: "Allow", Action: "dynamodb:Query", Resource: props.receiptsTable.arn });
     if (props.quarantineQueue) {
@@ -264,7 +311,7 @@ export class SpikeGenerator extends Construct {
 
     this.schedulerRole = new IamRole(this, "scheduler-role", {
       name: physicalName(this, { prefix: props.namePrefix, suffix: "scheduler", maxLength: NAME_LIMITS.iamRole, allowed: /[A-Za-z0-9_+=,.@-]/ }),
-      assumeRolePolicy: assumeRolePolicy("scheduler.amazonaws.com"),
+      assumeRolePolicy: schedulerTrustPolicy(this, SPIKE_SCHEDULE_GROUP),
       inlinePolicy: [
         { name: "invoke-spike-generator", policy: policyDocument([{ Effect: "Allow", Action: "lambda:InvokeFunction", Resource: this.function.arn }]) },
       ],
@@ -276,6 +323,8 @@ export class SpikeGenerator extends Construct {
       scheduleExpression: expression,
       scheduleExpressionTimezone: props.scheduleTimezone ?? SPIKE_GENERATOR_DEFAULTS.scheduleTimezone,
       state: (props.scheduleEnabled ?? SPIKE_GENERATOR_DEFAULTS.scheduleEnabled) ? "ENABLED" : "DISABLED",
+      // named, not implied: the scheduler role's aws:SourceArn is this group's ARN
+      groupName: SPIKE_SCHEDULE_GROUP,
       flexibleTimeWindow: { mode: "OFF" },
       target: {
         arn: this.function.arn,

@@ -1,6 +1,7 @@
 /**
- * The webhook ingress: an API Gateway REST API whose one POST resource sends the raw
- * request body to SQS through an AWS service integration (no Lambda on the hot path).
+ * The webhook ingress: an API Gateway REST API whose one POST resource sends the request body,
+ * base64-encoded and marked (./ingress-template.ts), to SQS through an AWS service integration
+ * (no Lambda on the hot path). A body over the size budget is answered 413 and counted.
  */
 import { createHash } from "node:crypto";
 import { Construct, IConstruct } from "constructs";
@@ -21,17 +22,21 @@ import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { Wafv2WebAclAssociation } from "@cdktf/provider-aws/lib/wafv2-web-acl-association";
+import { CloudwatchLogMetricFilter } from "@cdktf/provider-aws/lib/cloudwatch-log-metric-filter";
 import { SIGNATURE_HEADER } from "../runtime/signature";
-import { DEAD_LETTER_ATTRIBUTE } from "../runtime/dead-letter";
+import { BODY_ENCODING_ATTRIBUTE } from "../runtime/ingress-body";
+import { SQS_CLIENT_ERROR_TEMPLATE, webhookRequestTemplate } from "./ingress-template";
+import { DEAD_LETTER_ATTRIBUTE, FIRST_SENT_ATTRIBUTE } from "../runtime/dead-letter";
 import { ApiGatewayAccount } from "./api-gateway-account";
+import { EdgeApiKey, EdgeApiKeyOptions, validateEdgeApiKeyOptions } from "./edge-api-key";
 import { Problems, ValidationProblem, isLiteralNumber, prefixed } from "./errors";
 import { DEFAULT_LOG_RETENTION_DAYS, checkLogRetention } from "./log-retention";
 import { NAME_LIMITS, physicalName } from "./naming";
 import { stackAccount, stackRegion } from "./stack-data";
 import { PolicyStatement, assumeRolePolicy, policyDocument } from "./policy";
 
-/** SQS allows 10 message attributes; the signature takes one and the dead-letter context one. */
-export const MAX_EXTRA_HEADERS = 10 - 2;
+/** SQS allows 10 message attributes; the body-encoding marker, the signature and the dead-letter context take three. */
+export const MAX_EXTRA_HEADERS = 10 - 3;
 
 export const INGRESS_DEFAULTS = {
   path: "webhook",
@@ -44,7 +49,15 @@ export const INGRESS_DEFAULTS = {
 } as const;
 
 /** The method response codes the integration can answer with. */
-export const INGRESS_STATUS = { accepted: "200", sqsClientError: "500", sqsServerError: "502" } as const;
+export const INGRESS_STATUS = { accepted: "200", bodyTooLarge: "413", sqsClientError: "500", sqsServerError: "502" } as const;
+
+/**
+ * The metric counting webhook bodies refused as too large (413), per stage: a metric filter on
+ * the stage's access log (`status` 413), published as `BodyTooLarge` in this namespace with
+ * the dimensions `ApiId` and `Stage`. API Gateway's own 4XXError cannot tell a 413 from an
+ * unsigned request.
+ */
+export const BODY_TOO_LARGE_METRIC = { namespace: "GenesysConsumer/Ingress", metricName: "BodyTooLarge" } as const;
 
 /** The webhook ingress settings a user gives (also the `ingress` option of `ConsumerPipeline`). */
 export interface WebhookIngressOptions {
@@ -71,15 +84,18 @@ export interface WebhookIngressOptions {
    */
   readonly throttlingBurstLimit?: number;
   /**
-   * Request headers copied into SQS message attributes (same name), each only when present.
-   * At most 8: SQS allows 10 attributes and the signature and the dead-letter context use two.
+   * Request headers copied into SQS message attributes (same name), each only when present,
+   * read from the request's headers only (never a query parameter of the same name), names in
+   * any case. At most 7: SQS allows 10 attributes, and the body-encoding marker, the signature
+   * and the dead-letter context use three. Each counts against the size budget (name, 6, value).
    * @default none
    */
   readonly extraHeaders?: readonly string[];
   /**
    * FIFO only: JSONPath expressions into the body whose values, joined by `:`, form the
    * ordering key. The message group id is the key URL-encoded (SQS accepts only ASCII
-   * letters, digits and punctuation) and cut to 128 characters (the SQS limit).
+   * letters, digits and punctuation) and cut to 128 characters (the SQS limit). A body the
+   * template cannot prove a JSON object, or an empty key, gets `unordered:<request id>`.
    * @default the integration and the external party: `$.channel.id` with `$.channel.to.id` for an outbound message, `$.channel.from.id` for an inbound one
    */
   readonly orderingKeyPaths?: readonly string[];
@@ -108,6 +124,18 @@ export interface WebhookIngressOptions {
    * @default none
    */
   readonly webAclArn?: string;
+  /**
+   * An edge API key (a flood filter, not authentication): the POST method requires
+   * `x-api-key` with a key of a usage plan bound to the stage (no quota, no throttle), keys
+   * generated at apply time, the key in use kept in a Secrets Manager secret
+   * (`apiKey.secretArn`) for those that send it. A request without a valid key is answered 403
+   * and enqueued nowhere; the X-Hub-Signature-256 HMAC stays the authenticity check. `true`
+   * takes the defaults of {@link EdgeApiKeyOptions}; rotate with `generation` and
+   * `alsoValidGeneration`. With `existingApi`, that API's `api_key_source` must be HEADER
+   * (the default).
+   * @default false (opt-in; see the README, "Outsiders stop at the edge", for why)
+   */
+  readonly apiKey?: boolean | EdgeApiKeyOptions;
   /**
    * An existing REST API to add the webhook to, instead of creating one. The ingress adds its
    * path (which must not exist in that API yet), the POST method, the validator, the SQS
@@ -181,14 +209,14 @@ export function validateIngressProps(props: WebhookIngressOptions, fifo: boolean
   }
   const headers = props.extraHeaders ?? [];
   if (headers.length > MAX_EXTRA_HEADERS) {
-    problems.add(p("extraHeaders"), `${headers.length} headers is more than SQS message attributes allow; keep at most ${MAX_EXTRA_HEADERS} (10 attributes minus ${SIGNATURE_HEADER} and ${DEAD_LETTER_ATTRIBUTE}).`);
+    problems.add(p("extraHeaders"), `${headers.length} headers is more than SQS message attributes allow; keep at most ${MAX_EXTRA_HEADERS} (10 attributes minus ${BODY_ENCODING_ATTRIBUTE}, ${SIGNATURE_HEADER} and ${DEAD_LETTER_ATTRIBUTE}).`);
   }
   const seen = new Set<string>();
   for (const header of headers) {
     const lower = header.toLowerCase();
     if (!ATTRIBUTE_NAME.test(header) || lower.startsWith("aws.") || lower.startsWith("amazon.")) {
       problems.add(p("extraHeaders"), `"${header}" cannot be an SQS attribute name; use letters, digits, _ . - (not starting with AWS. or Amazon.).`);
-    } else if (lower === SIGNATURE_HEADER.toLowerCase() || lower === DEAD_LETTER_ATTRIBUTE) {
+    } else if (lower === SIGNATURE_HEADER.toLowerCase() || lower === DEAD_LETTER_ATTRIBUTE || lower === FIRST_SENT_ATTRIBUTE || lower === BODY_ENCODING_ATTRIBUTE) {
       problems.add(p("extraHeaders"), `"${header}" is reserved (always carried or set by the pipeline); remove it.`);
     } else if (seen.has(lower)) {
       problems.add(p("extraHeaders"), `"${header}" is listed twice; list each header once.`);
@@ -213,6 +241,7 @@ export function validateIngressProps(props: WebhookIngressOptions, fifo: boolean
   if (props.customDomain && (!props.customDomain.domainName || !props.customDomain.certificateArn)) {
     problems.add(p("customDomain"), "needs both domainName and certificateArn; set both or remove customDomain.");
   }
+  if (typeof props.apiKey === "object") problems.addAll(validateEdgeApiKeyOptions(props.apiKey, p("apiKey")));
   return [...problems.items];
 }
 
@@ -222,60 +251,8 @@ export function escapeTerraformTemplate(text: string): string {
   return text.replace(/\$\{/g, () => "$${").replace(/%\{/g, () => "%%{");
 }
 
-/**
- * The VTL request template (before Terraform escaping): an SQS Query `SendMessage` whose
- * body is the raw request body, URL-encoded, with the signature header and each extra
- * header as a String message attribute only when present (SQS rejects empty values), and
- * for FIFO queues a MessageGroupId from the ordering key.
- */
-export function webhookRequestTemplate(options: { extraHeaders?: readonly string[]; fifo?: boolean; orderingKeyPaths?: readonly string[] } = {}): string {
-  const headers = [SIGNATURE_HEADER, ...(options.extraHeaders ?? [])];
-  const lines = ["#set($n = 0)", "Action=SendMessage&MessageBody=$util.urlEncode($input.body)"];
-  headers.forEach((header, i) => {
-    lines.push(
-      `#set($h${i} = $input.params('${header}'))`,
-      `#if($h${i} && $h${i} != "")#set($n = $n + 1)` +
-        `&MessageAttribute.\${n}.Name=${encodeURIComponent(header)}` +
-        `&MessageAttribute.\${n}.Value.DataType=String` +
-        `&MessageAttribute.\${n}.Value.StringValue=$util.urlEncode($h${i})#end`,
-    );
-  });
-  if (options.fifo) lines.push(...messageGroupLines(options.orderingKeyPaths));
-  // One line: line breaks after directives would leak into the Query body.
-  return lines.join("");
-}
-
-/** The longest SQS message group id, characters. */
-export const MAX_MESSAGE_GROUP_ID_LENGTH = 128;
-
-/**
- * The template lines setting `MessageGroupId` from the ordering key. The default key is the
- * runtime's `orderingKey`: `channel.id` and the external party, `channel.to.id` for an
- * outbound message (or one without a direction) and `channel.from.id` for an inbound one.
- * Custom paths are joined by `:`, a missing value counting as empty. SQS refuses an empty
- * group id (the webhook would get a 5xx and be retried in vain), so an empty key (one custom
- * path missing from the body) becomes the request id: such a message is accepted, unordered
- * with the others. SQS takes only ASCII letters, digits and punctuation, at most 128 of them,
- * in a group id, so the key is URL-encoded (any address becomes valid) and cut to 128
- * characters (`length()` and `substring()` are Java's: API Gateway runs Velocity on the JVM).
- */
-function messageGroupLines(orderingKeyPaths?: readonly string[]): string[] {
-  const value = (path: string) => `$!input.path('${path}')`;
-  const lines = orderingKeyPaths
-    ? [`#set($key = "${orderingKeyPaths.map(value).join(":")}")`]
-    : [
-        `#set($key = "${value("$.channel.id")}:${value("$.channel.to.id")}")`,
-        `#if("${value("$.direction")}" == "Inbound")#set($key = "${value("$.channel.id")}:${value("$.channel.from.id")}")#end`,
-      ];
-  const max = MAX_MESSAGE_GROUP_ID_LENGTH;
-  return [
-    ...lines,
-    '#if($key == "")#set($key = $context.requestId)#end',
-    "#set($group = $util.urlEncode($key))",
-    `#if($group.length() > ${max})#set($group = $group.substring(0, ${max}))#end`,
-    "&MessageGroupId=$util.urlEncode($group)",
-  ];
-}
+// The mapping templates live in ./ingress-template; exported from here as before.
+export { MAX_MESSAGE_GROUP_ID_LENGTH, UNORDERED_GROUP_PREFIX, webhookRequestTemplate } from "./ingress-template";
 
 /** What a CloudWatch log group name does not allow (it takes letters, digits and `_-/#.`). */
 const LOG_GROUP_DISALLOWED = "[^A-Za-z0-9_/#.-]";
@@ -330,10 +307,16 @@ export class WebhookIngress extends Construct {
   readonly stage: ApiGatewayStage;
   readonly methodSettings: ApiGatewayMethodSettings;
   readonly accessLogGroup: CloudwatchLogGroup;
+  /** Counts the requests answered 413 (a body over the size budget) from the access log. */
+  readonly bodyTooLargeMetricFilter: CloudwatchLogMetricFilter;
+  /** The metric of {@link bodyTooLargeMetricFilter} (Sum: refused bodies), for an alarm. */
+  readonly bodyTooLargeMetric: { readonly namespace: string; readonly metricName: string; readonly dimensions: Readonly<Record<string, string>> };
   /** The role API Gateway assumes to call SQS (sqs:SendMessage on this queue only). */
   readonly role: IamRole;
   readonly domainName?: ApiGatewayDomainName;
   readonly webAclAssociation?: Wafv2WebAclAssociation;
+  /** The edge API key (usage plan, keys, key secret), with `apiKey`. */
+  readonly apiKey?: EdgeApiKey;
   /** The webhook URL: `<stage invoke URL>/<path>` (a Terraform reference). */
   readonly url: string;
   /** The webhook URL on the custom domain, when one is set. */
@@ -353,6 +336,7 @@ export class WebhookIngress extends Construct {
     problems.throwIfAny(this.node.path, "WebhookIngress");
 
     const tags = props.tags ? { ...props.tags } : undefined;
+    const apiKeyOn = props.apiKey !== undefined && props.apiKey !== false;
     this.path = props.path ?? INGRESS_DEFAULTS.path;
     this.stageName = props.stageName ?? INGRESS_DEFAULTS.stageName;
     this.apiName = props.existingApi?.name ?? physicalName(this, { prefix: props.namePrefix, suffix: "api", maxLength: NAME_LIMITS.apiGatewayRestApi });
@@ -363,6 +347,8 @@ export class WebhookIngress extends Construct {
 
     this.role = new IamRole(this, "role", {
       name: physicalName(this, { prefix: props.namePrefix, suffix: "sqs-role", maxLength: NAME_LIMITS.iamRole, allowed: /[A-Za-z0-9_+=,.@-]/ }),
+      // no aws:SourceAccount / aws:SourceArn condition here: API Gateway does not send them when it
+      // assumes an integration role, so every webhook would be answered 500 (README, Security)
       assumeRolePolicy: assumeRolePolicy("apigateway.amazonaws.com"),
       tags,
     });
@@ -381,6 +367,8 @@ export class WebhookIngress extends Construct {
         name: this.apiName,
         description: `Genesys Cloud webhook ingress of ${this.node.path}`,
         endpointConfiguration: { types: ["REGIONAL"] },
+        // where the edge API key is read from (the default, written down): the x-api-key header
+        apiKeySource: apiKeyOn ? "HEADER" : undefined,
         tags,
       });
       this.restApiId = this.restApi.id;
@@ -407,6 +395,8 @@ export class WebhookIngress extends Construct {
       httpMethod: "POST",
       // The signature (verified by the worker) is the authentication; the validator rejects requests without it.
       authorization: "NONE",
+      // API Gateway checks the key before the validator: 403 for an outsider, nothing enqueued
+      apiKeyRequired: apiKeyOn ? true : undefined,
       requestValidatorId: this.requestValidator.id,
       requestParameters: { [`method.request.header.${SIGNATURE_HEADER}`]: true },
     });
@@ -447,8 +437,16 @@ export class WebhookIngress extends Construct {
       );
     };
     respond("accepted", INGRESS_STATUS.accepted, undefined, ACCEPTED_RESPONSE_TEMPLATE);
-    // An SQS 4xx (access, size, attribute) is a configuration fault here: answer 5xx so Genesys retries.
-    respond("sqs-client-error", INGRESS_STATUS.sqsClientError, "4\\d{2}", `{"message":"the webhook could not be queued","requestId":"$context.requestId"}`);
+    // An SQS 4xx (access, attribute) is a configuration fault here: answer 5xx so Genesys retries.
+    // SQS's size refusal is the exception: 413 (the template overrides the status), counted below.
+    respond("sqs-client-error", INGRESS_STATUS.sqsClientError, "4\\d{2}", SQS_CLIENT_ERROR_TEMPLATE);
+    const tooLargeResponse = new ApiGatewayMethodResponse(this, "response-body-too-large", {
+      restApiId,
+      resourceId: this.resource.id,
+      httpMethod: this.method.httpMethod,
+      statusCode: INGRESS_STATUS.bodyTooLarge,
+      responseModels: { "application/json": "Empty" },
+    });
     respond("sqs-server-error", INGRESS_STATUS.sqsServerError, "5\\d{2}", `{"message":"the queue is unavailable; retry","requestId":"$context.requestId"}`);
 
     const fingerprint = createHash("sha256")
@@ -457,8 +455,12 @@ export class WebhookIngress extends Construct {
           path: this.path,
           template: this.requestTemplate,
           accepted: ACCEPTED_RESPONSE_TEMPLATE,
+          clientError: SQS_CLIENT_ERROR_TEMPLATE,
           status: INGRESS_STATUS,
           header: SIGNATURE_HEADER,
+          // only when on, so turning the key on (or off) redeploys and other stacks keep their fingerprint
+          ...(apiKeyOn ? { apiKeyRequired: true } : {}),
+
         }),
       )
       .digest("hex");
@@ -471,7 +473,7 @@ export class WebhookIngress extends Construct {
       // new deployment.
       triggers: { redeployment: fingerprint, queue: queueUri, role: this.role.arn },
       lifecycle: { createBeforeDestroy: true },
-      dependsOn: [this.method, this.integration, ...responses],
+      dependsOn: [this.method, this.integration, ...responses, tooLargeResponse],
     });
 
     this.accessLogGroup = new CloudwatchLogGroup(this, "access-logs", {
@@ -498,11 +500,30 @@ export class WebhookIngress extends Construct {
           integrationStatus: "$context.integration.status",
           integrationLatency: "$context.integration.latency",
           error: "$context.error.message",
+          // the dimensions of the body-too-large metric (BODY_TOO_LARGE_METRIC)
+          apiId: "$context.apiId",
+          stage: "$context.stage",
+          // which edge API key a request carried (empty without one): how a rotation is watched
+          apiKeyId: "$context.identity.apiKeyId",
         }),
       },
       tags,
     });
     Aspects.of(this.stage).add(new StageAfterApiGatewayAccount(this.stage));
+    this.bodyTooLargeMetric = { ...BODY_TOO_LARGE_METRIC, dimensions: { ApiId: restApiId, Stage: this.stageName } };
+    this.bodyTooLargeMetricFilter = new CloudwatchLogMetricFilter(this, "body-too-large", {
+      name: "body-too-large",
+      logGroupName: this.accessLogGroup.name,
+      // the access log's status is a JSON string ("$context.status" in quotes)
+      pattern: `{ $.status = "${INGRESS_STATUS.bodyTooLarge}" }`,
+      metricTransformation: {
+        namespace: BODY_TOO_LARGE_METRIC.namespace,
+        name: BODY_TOO_LARGE_METRIC.metricName,
+        value: "1",
+        unit: "Count",
+        dimensions: { ApiId: "$.apiId", Stage: "$.stage" },
+      },
+    });
     this.methodSettings = new ApiGatewayMethodSettings(this, "throttling", {
       restApiId,
       stageName: this.stage.stageName,
@@ -532,6 +553,11 @@ export class WebhookIngress extends Construct {
       });
       const base = props.customDomain.basePath ? `/${props.customDomain.basePath}` : "";
       this.customDomainUrl = `https://${props.customDomain.domainName}${base}/${this.path}`;
+    }
+
+    if (apiKeyOn) {
+      const options = typeof props.apiKey === "object" ? props.apiKey : {};
+      this.apiKey = new EdgeApiKey(this, "edge-key", { ...options, restApiId, stageName: this.stage.stageName, namePrefix: props.namePrefix, tags });
     }
 
     this.url = `${this.stage.invokeUrl}/${this.path}`;

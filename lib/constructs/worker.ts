@@ -13,6 +13,8 @@ import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { LambdaEventSourceMapping } from "@cdktf/provider-aws/lib/lambda-event-source-mapping";
 import { CONTRACT_PREFIX, IngressKind, workerEnvironment } from "../runtime/contract";
+import { MIN_REPLAY_WINDOW_SECONDS, SIGNED_TIME_AHEAD_ALLOWANCE_SECONDS } from "../runtime/replay-window";
+import { DEFAULT_IDEMPOTENCY_TTL_SECONDS } from "../runtime/tables";
 import { BundleProps, BundledFunction, bundleFunction } from "./bundle";
 import { Problems, ValidationProblem, isLiteralNumber, prefixed } from "./errors";
 import { DEFAULT_LOG_RETENTION_DAYS, checkLogRetention } from "./log-retention";
@@ -128,6 +130,15 @@ export interface WorkerOptions {
   readonly backoffMaxSeconds?: number;
   /** How long a processed message id is remembered, seconds. @default the runtime's default (86400) */
   readonly idempotencyTtlSeconds?: number;
+  /**
+   * Webhook pipelines: how much older than the time SQS first received it (`SentTimestamp`,
+   * carried across redrives) a message's signed `channel.time` may be, seconds; an older one is
+   * dead-lettered with reason `stale`, so a replay is refused even after its idempotency record
+   * expired. 0 turns the check off. Otherwise 300 (Genesys' ~85 s of retries, with room) up to
+   * `idempotencyTtlSeconds` - 300, so a replay inside the window still meets its idempotency record.
+   * @default the runtime's default (900)
+   */
+  readonly replayWindowSeconds?: number;
   /** How long synthetic receipts are kept, seconds. @default the runtime's default (604800) */
   readonly receiptTtlSeconds?: number;
   /**
@@ -227,6 +238,24 @@ function range(problems: Problems, prop: string, value: number | undefined, min:
 }
 
 /**
+ * The replay window is 0 (off) or from {@link MIN_REPLAY_WINDOW_SECONDS} to the idempotency TTL
+ * less the signed time's clock-skew allowance: a replay the window accepts (signed at most that
+ * allowance after the first delivery, replayed at most the window after it) then always finds
+ * the first delivery's idempotency record.
+ */
+function checkReplayWindow(problems: Problems, prop: string, window: number | undefined, idempotencyTtlSeconds: number | undefined): void {
+  if (!isLiteralNumber(window) || window === 0) return;
+  const ttl = idempotencyTtlSeconds ?? DEFAULT_IDEMPOTENCY_TTL_SECONDS;
+  const max = isLiteralNumber(ttl) ? ttl - SIGNED_TIME_AHEAD_ALLOWANCE_SECONDS : Number.POSITIVE_INFINITY;
+  if (!Number.isInteger(window) || window < MIN_REPLAY_WINDOW_SECONDS || window > max) {
+    problems.add(
+      prop,
+      `${window} is not a replay window; set 0 (off) or an integer from ${MIN_REPLAY_WINDOW_SECONDS} (Genesys retries a webhook for about 85 s) to ${max} seconds (idempotencyTtlSeconds ${ttl} less the ${SIGNED_TIME_AHEAD_ALLOWANCE_SECONDS} s clock-skew allowance, so a replay the window accepts still meets its idempotency record).`,
+    );
+  }
+}
+
+/**
  * Every problem with worker props. `fifo` and `maxMessageSizeBytes` come from the queue;
  * `queuePrefix` names the queue props in messages.
  */
@@ -246,6 +275,7 @@ export function validateWorkerProps(
   range(problems, p("batchingWindowSeconds"), props.batchingWindowSeconds, 0, 300, "seconds");
   range(problems, p("batchSize"), props.batchSize, 1, 10_000, "messages");
   checkLogRetention(problems, p("logRetentionDays"), props.logRetentionDays);
+  checkReplayWindow(problems, p("replayWindowSeconds"), props.replayWindowSeconds, props.idempotencyTtlSeconds);
   const batchSize = props.batchSize ?? WORKER_DEFAULTS.batchSize;
   const window = props.batchingWindowSeconds ?? WORKER_DEFAULTS.batchingWindowSeconds;
   if (queue.fifo) {
@@ -323,6 +353,9 @@ export class Worker extends Construct {
     if ((props.ingressKind ?? "webhook") === "webhook" && !props.signingSecretArn) {
       problems.add("signingSecretArn", "is required for a webhook worker; pass the ARN of the signing secret.");
     }
+    if (props.ingressKind === "eventStreams" && props.replayWindowSeconds !== undefined) {
+      problems.add("replayWindowSeconds", "applies to webhook pipelines only (an Event Streams event carries no signed time); remove it.");
+    }
     problems.throwIfAny(this.node.path, "Worker");
 
     this.timeoutSeconds = props.timeoutSeconds ?? WORKER_DEFAULTS.timeoutSeconds;
@@ -366,6 +399,8 @@ export class Worker extends Construct {
         Resource: q.queue.arn,
       },
       { Sid: "DeadLetter", Effect: "Allow", Action: "sqs:SendMessage", Resource: [q.dlq.arn, q.quarantineQueue.arn] },
+      // FIFO webhook pipelines: a message whose signature cannot be checked yet is moved out of its group (runtime worker/aside.ts).
+      ...(q.fifo && (props.ingressKind ?? "webhook") === "webhook" ? [{ Sid: "SetAside", Effect: "Allow" as const, Action: "sqs:SendMessage", Resource: q.queue.arn }] : []),
       {
         Sid: "IdempotencyTable",
         Effect: "Allow",
@@ -415,6 +450,7 @@ export class Worker extends Construct {
         signatureSecretArn: props.signingSecretArn,
         idempotencyTable: props.tables.idempotency.name,
         idempotencyTtlSeconds: props.idempotencyTtlSeconds,
+        replayWindowSeconds: props.replayWindowSeconds,
         receiptsTable: props.tables.receipts?.name,
         receiptTtlSeconds: props.receiptTtlSeconds,
         downstreamRatePerSecond: this.downstreamRatePerSecond,

@@ -2,8 +2,9 @@
  * The synthesized REST API (API Gateway v1), executed on 127.0.0.1: routes, method request
  * parameters and request validators, stage throttling, the AWS service integration to SQS
  * through its VTL request template, integration responses and the payload limit. Answers
- * as API Gateway does (403 "Missing Authentication Token" for an unknown route, 400 for a
- * missing required parameter, 429 without Retry-After, 413 above 10 MB).
+ * as API Gateway does (403 "Missing Authentication Token" for an unknown route, 403
+ * "Forbidden" without a valid API key where the method requires one, 400 for a missing
+ * required parameter, 429 without Retry-After, 413 above 10 MB).
  */
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -11,7 +12,10 @@ import type { MetricStore } from "./metrics";
 import type { StackResolver } from "./resolver";
 import { ofType, type TfItem } from "./stack";
 import { TokenBucket } from "./token-bucket";
-import { renderTemplate, TemplateError, type TemplateRequest } from "./vtl";
+import { ApiKeyRegistry, apiKeysOf, type ApiKeyEntry } from "./api-keys";
+import { API_KEY_HEADER } from "../runtime/edge-key";
+import { renderResponseTemplate, renderTemplate, TemplateError, type TemplateRequest } from "./vtl";
+import { accessLogOf, accessLogRecord, metricPoints, UnsupportedMetricFilterError, type AccessLog } from "./access-log";
 import { closeServer, listenLoopback } from "./services";
 
 /** API Gateway's payload limit, bytes (10 MB). */
@@ -41,6 +45,8 @@ interface Route {
   /** Required method request parameters, e.g. "method.request.header.X-Hub-Signature-256". */
   readonly required: readonly string[];
   readonly validateParameters: boolean;
+  /** `api_key_required`: a valid `x-api-key` of a usage plan on the stage, else 403 Forbidden. */
+  readonly apiKeyRequired: boolean;
   readonly integration: {
     readonly address: string;
     readonly type: "AWS" | "MOCK";
@@ -69,6 +75,10 @@ export interface RestApiModel {
   readonly routes: readonly Route[];
   /** Stage name -> throttling by method path ("*\/*" or "webhook/POST"). */
   readonly stages: ReadonlyMap<string, ReadonlyMap<string, Throttle>>;
+  /** The API keys usage plans make valid on its stages (read only when a method requires a key). */
+  readonly apiKeys: readonly ApiKeyEntry[];
+  /** Stage name -> its access log (format and metric filters), for the stages that have one. */
+  readonly accessLogs: ReadonlyMap<string, AccessLog>;
 }
 
 const sameApi = (r: StackResolver, item: TfItem, apiId: string) => r.configValue(item, "rest_api_id") === apiId;
@@ -121,6 +131,7 @@ export function buildRestApi(resolver: StackResolver, api: TfItem): RestApiModel
       methodAddress: method.address,
       required: Object.entries(params).filter(([, req]) => req === true).map(([name]) => name),
       validateParameters: validatorId !== undefined && validators.get(String(validatorId)) === true,
+      apiKeyRequired: resolver.configValue(method, "api_key_required") === true,
       integration: {
         address: integrationItem.address,
         type: type as "AWS" | "MOCK",
@@ -145,7 +156,17 @@ export function buildRestApi(resolver: StackResolver, api: TfItem): RestApiModel
   }
   const stages = new Map<string, Map<string, Throttle>>();
   const stageNames = new Set<string>();
-  for (const stage of ofType(resolver.stack, "aws_api_gateway_stage").filter((x) => sameApi(resolver, x, apiId))) stageNames.add(String(resolver.configValue(stage, "stage_name")));
+  const accessLogs = new Map<string, AccessLog>();
+  for (const stage of ofType(resolver.stack, "aws_api_gateway_stage").filter((x) => sameApi(resolver, x, apiId))) {
+    stageNames.add(String(resolver.configValue(stage, "stage_name")));
+    try {
+      const log = accessLogOf(resolver, stage);
+      if (log) accessLogs.set(String(resolver.configValue(stage, "stage_name")), log);
+    } catch (error) {
+      if (error instanceof UnsupportedMetricFilterError) throw new UnsupportedIntegrationError(error.message);
+      throw error;
+    }
+  }
   for (const dep of ofType(resolver.stack, "aws_api_gateway_deployment").filter((x) => sameApi(resolver, x, apiId))) {
     const name = resolver.configValue(dep, "stage_name");
     if (typeof name === "string" && name) stageNames.add(name);
@@ -162,7 +183,12 @@ export function buildRestApi(resolver: StackResolver, api: TfItem): RestApiModel
     stages.get(stageName)!.set(methodPath, { rate: rate < 0 ? ACCOUNT_THROTTLE.rate : rate, burst: burst < 0 ? ACCOUNT_THROTTLE.burst : burst });
   }
   if (!stages.size) throw new UnsupportedIntegrationError(`${api.address} has no aws_api_gateway_stage: nothing would serve it`);
-  return { address: api.address, id: apiId, name: String(resolver.configValue(api, "name") ?? apiId), routes, stages };
+  const keyed = routes.some((r) => r.apiKeyRequired);
+  if (keyed && String(resolver.configValue(api, "api_key_source") ?? "HEADER") !== "HEADER") {
+    throw new UnsupportedIntegrationError(`${api.address}: api_key_source ${String(resolver.configValue(api, "api_key_source"))} is not emulated locally (HEADER is)`);
+  }
+  const apiKeys = keyed ? apiKeysOf(resolver, apiId) : [];
+  return { address: api.address, id: apiId, name: String(resolver.configValue(api, "name") ?? apiId), routes, stages, apiKeys, accessLogs };
 }
 
 /** Counters of one API server. */
@@ -170,6 +196,8 @@ export interface ApiStats {
   requests: number;
   byStatus: Record<number, number>;
   throttled: number;
+  /** Answered 403 Forbidden for a missing or invalid API key. */
+  forbidden: number;
   enqueued: number;
 }
 
@@ -191,6 +219,8 @@ export interface RestApiServer {
   readonly endpoint: string;
   readonly model: RestApiModel;
   readonly stats: ApiStats;
+  /** The API keys it accepts now (a test can retire or disable one while it runs). */
+  readonly apiKeys: ApiKeyRegistry;
   close(): Promise<void>;
 }
 
@@ -260,10 +290,29 @@ const requestTime = (d: Date) => {
   return `${p(d.getUTCDate())}/${mon}/${d.getUTCFullYear()}:${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} +0000`;
 };
 
+/** One header's value as received (several occurrences joined, as Node does for unknown headers). */
+const headerValue = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value.join(", ") : value);
+
+/**
+ * The request headers as the client sent them, names in its case (`$input.params().header`);
+ * a repeated header's values joined with ",".
+ */
+export function headersAsSent(rawHeaders: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  const names = new Map<string, string>();
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    const name = names.get(rawHeaders[i].toLowerCase()) ?? rawHeaders[i];
+    names.set(name.toLowerCase(), name);
+    out[name] = out[name] === undefined ? rawHeaders[i + 1] : `${out[name]},${rawHeaders[i + 1]}`;
+  }
+  return out;
+}
+
 /** Starts the local REST API on 127.0.0.1. */
 export async function startRestApi(options: RestApiServerOptions): Promise<RestApiServer> {
   const { model } = options;
-  const stats: ApiStats = { requests: 0, byStatus: {}, throttled: 0, enqueued: 0 };
+  const stats: ApiStats = { requests: 0, byStatus: {}, throttled: 0, forbidden: 0, enqueued: 0 };
+  const apiKeys = new ApiKeyRegistry(model.apiKeys);
   const buckets = new Map<string, TokenBucket>();
   const bucketFor = (stage: string, route: Route): TokenBucket => {
     const settings = model.stages.get(stage)!;
@@ -293,6 +342,14 @@ export async function startRestApi(options: RestApiServerOptions): Promise<RestA
     }
   };
 
+  /** A request's access-log record, through the stage's metric filters (lib/local/access-log.ts). */
+  const logAccess = (stage: string, values: Readonly<Record<string, string | number | undefined>>) => {
+    const log = model.accessLogs.get(stage);
+    const m = options.metrics;
+    if (!log?.filters.length || !m) return;
+    for (const p of metricPoints(log, accessLogRecord(log.format, values))) m.put(p.namespace, p.metricName, p.dimensions, p.value);
+  };
+
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const started = performance.now();
     const requestId = randomUUID();
@@ -301,8 +358,19 @@ export async function startRestApi(options: RestApiServerOptions): Promise<RestA
     const [stage, ...rest] = url.pathname.split("/").filter(Boolean);
     const answer = (status: number, body: unknown, integrationMs?: number, headers: Record<string, string> = {}) => {
       json(res, status, body, { "x-amzn-requestid": requestId, ...headers });
-      if (stage && model.stages.has(stage)) record(stage, status, performance.now() - started, integrationMs);
-      else stats.byStatus[status] = (stats.byStatus[status] ?? 0) + 1;
+      if (stage && model.stages.has(stage)) {
+        record(stage, status, performance.now() - started, integrationMs);
+        logAccess(stage, {
+          requestId,
+          status,
+          stage,
+          apiId: model.id,
+          httpMethod: req.method,
+          requestTimeEpoch: Date.now(),
+          "identity.sourceIp": req.socket.remoteAddress,
+          "integration.latency": integrationMs === undefined ? undefined : Math.round(integrationMs),
+        });
+      } else stats.byStatus[status] = (stats.byStatus[status] ?? 0) + 1;
     };
 
     // Payload limit: read at most 10 MB.
@@ -331,6 +399,16 @@ export async function startRestApi(options: RestApiServerOptions): Promise<RestA
     const route = matched?.routes.find((r) => r.httpMethod === method) ?? matched?.routes.find((r) => r.httpMethod === "ANY");
     if (!matched || !route) return answer(403, { message: "Missing Authentication Token" });
 
+    // The API key before throttling and validation (the key names the usage plan whose limits
+    // apply). Whether a refused request takes a token from the stage's bucket is not
+    // documented: it does here, never kinder to the traffic that has the key.
+    const edgeKey = route.apiKeyRequired ? apiKeys.match(headerValue(req.headers[API_KEY_HEADER]), stage) : undefined;
+    if (route.apiKeyRequired && !edgeKey) {
+      bucketFor(stage, route).take();
+      stats.forbidden++;
+      return answer(403, { message: "Forbidden" });
+    }
+
     if (!bucketFor(stage, route).take()) {
       stats.throttled++;
       return answer(429, { message: "Too Many Requests" });
@@ -339,7 +417,7 @@ export async function startRestApi(options: RestApiServerOptions): Promise<RestA
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(",") : v;
     const query = Object.fromEntries(url.searchParams.entries());
-    const request: TemplateRequest = { body, headers, query, path: matched.params };
+    const request: TemplateRequest = { body, headers: headersAsSent(req.rawHeaders), query, path: matched.params };
     const lookupParam = (name: string): string | undefined => {
       const m = /^method\.request\.(header|querystring|path|multivalueheader|multivaluequerystring)\.(.+)$/.exec(name);
       if (!m) return undefined;
@@ -372,7 +450,7 @@ export async function startRestApi(options: RestApiServerOptions): Promise<RestA
       accountId: options.accountId,
       domainName: req.headers.host ?? "127.0.0.1",
       protocol: `HTTP/${req.httpVersion}`,
-      identity: { sourceIp: req.socket.remoteAddress ?? "127.0.0.1", userAgent: headers["user-agent"] ?? "", apiKey: "", caller: "", user: "" },
+      identity: { sourceIp: req.socket.remoteAddress ?? "127.0.0.1", userAgent: headers["user-agent"] ?? "", apiKey: edgeKey?.value ?? "", apiKeyId: edgeKey?.id ?? "", caller: "", user: "" },
     };
 
     // Template selection by Content-Type, then the passthrough behaviour.
@@ -448,9 +526,12 @@ export async function startRestApi(options: RestApiServerOptions): Promise<RestA
     if (!selected) return answer(500, { message: "Internal server error" }, integrationMs);
     const responseTemplateKey = Object.keys(selected.templates).find((k) => k.toLowerCase() === "application/json") ?? Object.keys(selected.templates)[0];
     let out = responseBody;
+    let statusOverride: number | undefined;
     try {
       if (responseTemplateKey !== undefined && selected.templates[responseTemplateKey] !== "") {
-        out = renderTemplate(selected.templates[responseTemplateKey], { body: responseBody, headers: {}, query: {}, path: {} }, context);
+        const rendered = renderResponseTemplate(selected.templates[responseTemplateKey], { body: responseBody, headers: {}, query: {}, path: {} }, context);
+        out = rendered.body;
+        statusOverride = rendered.override.status;
       }
     } catch {
       return answer(500, { message: "Internal server error" }, integrationMs);
@@ -460,7 +541,7 @@ export async function startRestApi(options: RestApiServerOptions): Promise<RestA
       const m = /^method\.response\.header\.(.+)$/.exec(target);
       if (m && /^'.*'$/s.test(source)) responseHeaders[m[1]] = source.slice(1, -1);
     }
-    return answer(Number(selected.statusCode), out, integrationMs, responseHeaders);
+    return answer(statusOverride ?? Number(selected.statusCode), out, integrationMs, responseHeaders);
   };
 
   const server = options.server ?? createServer();
@@ -471,5 +552,5 @@ export async function startRestApi(options: RestApiServerOptions): Promise<RestA
     });
   });
   const endpoint = server.listening ? `http://127.0.0.1:${(server.address() as { port: number }).port}` : await listenLoopback(server);
-  return { endpoint, model, stats, close: () => closeServer(server) };
+  return { endpoint, model, stats, apiKeys, close: () => closeServer(server) };
 }

@@ -23,9 +23,94 @@ export interface SourcePatch {
 }
 
 /**
+ * The error SQS answers for a body or string attribute value with a character outside the
+ * allowed set: code `InvalidMessageContents` (the Query protocol's `<Code>` and the JSON
+ * protocol's `x-amzn-query-error`), JSON `__type` `com.amazonaws.sqs#InvalidMessageContents`,
+ * HTTP 400, sender fault; the AWS SDK v3 maps it to its `InvalidMessageContents` exception.
+ * The message is the one AWS answered for a body (a recorded response kept by the PEAR package
+ * Services_Amazon_SQS's tests); no current AWS page quotes it. For an attribute value the
+ * emulator names the attribute instead of "the message body".
+ */
+export const INVALID_MESSAGE_CONTENTS = {
+  code: "InvalidMessageContents",
+  type: "com.amazonaws.sqs#InvalidMessageContents",
+  message: "An invalid binary character was found in the message body, the set of allowed characters is #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF]",
+} as const;
+
+/**
+ * Helpers the patches below call, injected as source into local-aws-sqs's module scope (the
+ * emulator's SQS thread compiles the patched source, so they cannot be closures of this file).
+ * They are one object, `__cgcSqs`; the error class `__cgcInvalidContents` is declared by a
+ * patch next to local-aws-sqs's own errors, as it extends their base class.
+ *
+ * - Characters: SQS accepts only #x9 | #xA | #xD | #x20-#xD7FF | #xE000-#xFFFD |
+ *   #x10000-#x10FFFF in a body, and refuses anything else with InvalidMessageContents
+ *   (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessage.html,
+ *   https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/quotas-messages.html:
+ *   "Any characters not included in this list are rejected"); a String or Number attribute's
+ *   value "has the same restrictions on the content as the message body"
+ *   (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_MessageAttributeValue.html).
+ *   With the `u` flag a lone surrogate is one code point outside the set.
+ * - Size: "All parts of the message attribute, including Name, Type, and Value, are part of the
+ *   message size restriction" (API_MessageAttributeValue, above), against the queue's
+ *   MaximumMessageSize; strings count in UTF-8 bytes and a Binary value in its bytes (the wire
+ *   carries it base64-encoded), as AWS's own SQS Extended Client counts them
+ *   (awslabs/amazon-sqs-java-extended-client-lib, AmazonSQSExtendedClientUtil.getMsgAttributesSize).
+ *   A batch's total counts its entries so too (limit 1 MiB,
+ *   https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessageBatch.html).
+ *   local-aws-sqs counted UTF-16 code units and the base64 text.
+ * - FIFO: "Inflight messages block delivery of available messages within the same message
+ *   group"; "You must delete the messages in the current message group ID before you can
+ *   receive more messages within the same message group ID"
+ *   (https://repost.aws/knowledge-center/sqs-fifo-messages-not-returned); one receive may
+ *   return several messages of a group, in order ("These messages retain their FIFO order and
+ *   can have the same message group ID",
+ *   https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/FIFO-queues-understanding-logic.html).
+ *   So, scanning the queue in send order: a group with a message in flight that this receive
+ *   did not take is skipped; a delayed message holds its group for the rest of the scan (its
+ *   successors wait); a message this receive already took is not taken twice.
+ */
+const SQS_HELPERS = String.raw`var __cgcSqs={
+invalidChar:/[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u,
+bodyMessage:${JSON.stringify(INVALID_MESSAGE_CONTENTS.message)},
+isInvalid(text){return typeof text=="string"&&this.invalidChar.test(text)},
+invalidContents(body,attributes){
+if(this.isInvalid(body))return this.bodyMessage;
+for(const[name,value]of Object.entries(attributes&&typeof attributes=="object"?attributes:{}))
+if(value&&this.isInvalid(value.StringValue))return this.bodyMessage.replace("the message body","the value of message attribute '"+name+"'");
+},
+utf8(text){return typeof text=="string"?Buffer.byteLength(text,"utf8"):0},
+binary(base64){return typeof base64=="string"?Buffer.from(base64,"base64").length:0},
+messageSize(body,attributes){
+let size=this.utf8(body);
+for(const[name,value]of Object.entries(attributes&&typeof attributes=="object"?attributes:{})){
+size+=this.utf8(name);
+if(value&&typeof value=="object")size+=this.utf8(value.DataType)+this.utf8(value.StringValue)+this.binary(value.BinaryValue);
+}
+return size;
+},
+batchSize(entries){let size=0;for(const entry of entries)size+=this.messageSize(entry&&entry.MessageBody,entry&&entry.MessageAttributes);return size},
+heldGroups(records,batch){
+const taken=new Set(batch.map(f=>f.record.MessageId)),held=new Set();
+for(const y of records){const group=y.record.attributes.MessageGroupId;if(group!==void 0&&!y.visible&&!taken.has(y.record.MessageId))held.add(group)}
+return{taken,held};
+},
+fifoEligible(y,state){
+const group=y.record.attributes.MessageGroupId;
+if(group===void 0)return!0;
+if(state.held.has(group)||state.taken.has(y.record.MessageId))return!1;
+if(y.delayed)return state.held.add(group),!1;
+return!0;
+}
+};`;
+
+/**
  * The patches to `local-aws-sqs` 2.0.2's `dist/index.js`, applied in order. In that build,
  * `Wt(t, e, i)` makes a message invisible for both ReceiveMessage (`i` false) and
- * ChangeMessageVisibility (`i` true).
+ * ChangeMessageVisibility (`i` true); `Fs` is the receive loop (every 10 ms, over the queue's
+ * records `S(this,E)` in send order, filling `r`); `T` is the error base class and `u` its
+ * InvalidParameterValue; `Tt` is SendMessage, `xt` SendMessageBatch, `Ai` the batch total,
+ * `Ii` the FIFO batch entries' checks, `Ti` a standard batch entry's checks.
  */
 export const LOCAL_AWS_SQS_PATCHES: readonly SourcePatch[] = [
   // AWS: ChangeMessageVisibility is not a receive, so it leaves ApproximateReceiveCount (and
@@ -41,6 +126,57 @@ export const LOCAL_AWS_SQS_PATCHES: readonly SourcePatch[] = [
     name: "first-receive-timestamp: a visibility change does not set it",
     find: "ApproximateReceiveCount=String(n),n==1&&(",
     replace: "ApproximateReceiveCount=String(n),!i&&n==1&&(",
+  },
+  // The helpers (SQS_HELPERS above), at module scope after the exports.
+  {
+    name: "helpers: the code the patches below call",
+    find: "module.exports=Ji($r);",
+    replace: `module.exports=Ji($r);${SQS_HELPERS}`,
+  },
+  // Among local-aws-sqs's errors: InvalidMessageContents, formatted by its base class on both protocols.
+  {
+    name: "contents: the InvalidMessageContents error",
+    find: 'Vs=new T({Code:"AWS.SimpleQueueService.QueueDeletedRecently"',
+    replace:
+      `__cgcInvalidContents=class extends T{constructor(t){super({Code:${JSON.stringify(INVALID_MESSAGE_CONTENTS.code)},Type:${JSON.stringify(INVALID_MESSAGE_CONTENTS.type)},Message:t})}},` +
+      'Vs=new T({Code:"AWS.SimpleQueueService.QueueDeletedRecently"',
+  },
+  // AWS: a FIFO message group is held while one of its messages is in flight (SQS_HELPERS above).
+  {
+    name: "fifo: a group with a message in flight is held",
+    find: "d++;for(let y of S(this,E))if(!y.delayed){if(y.visible){",
+    replace: "d++;let __fifo=this.FifoQueue?__cgcSqs.heldGroups(S(this,E),r):void 0;for(let y of S(this,E))if((!__fifo||__cgcSqs.fifoEligible(y,__fifo))&&!y.delayed){if(y.visible){",
+  },
+  // SendMessage: characters checked, then the size in UTF-8 bytes with the attributes.
+  {
+    name: "send: refuse invalid characters and count the size as AWS does",
+    find: "if(r>this.foundQueue.MaximumMessageSize)throw new u(",
+    replace:
+      "{let __invalid=__cgcSqs.invalidContents(e.MessageBody,i);if(__invalid)throw new __cgcInvalidContents(__invalid)}" +
+      "if(r=__cgcSqs.messageSize(e.MessageBody,i),r>this.foundQueue.MaximumMessageSize)throw new u(",
+  },
+  // SendMessageBatch: an entry with invalid characters fails alone (the others are sent).
+  {
+    name: "send-batch: refuse invalid characters per entry",
+    find: "e.forEach((n,o)=>{if(!this.foundQueue.FifoQueue){let a=Ti(n,o,this.foundQueue);",
+    replace:
+      `e.forEach((n,o)=>{{let __invalid=__cgcSqs.invalidContents(n.MessageBody,n.MessageAttributes);if(__invalid){r.push({Id:n.Id,Code:${JSON.stringify(INVALID_MESSAGE_CONTENTS.code)},Message:__invalid,SenderFault:"true"});return}}` +
+      "if(!this.foundQueue.FifoQueue){let a=Ti(n,o,this.foundQueue);",
+  },
+  {
+    name: "send-batch: a FIFO entry's size as AWS counts it",
+    find: "if(r>t.MaximumMessageSize)throw new u(",
+    replace: "if(r=__cgcSqs.messageSize(i.MessageBody,n),r>t.MaximumMessageSize)throw new u(",
+  },
+  {
+    name: "send-batch: a standard entry's size as AWS counts it",
+    find: "if(i>e.MaximumMessageSize)return{",
+    replace: "if(i=__cgcSqs.messageSize(s.MessageBody,r),i>e.MaximumMessageSize)return{",
+  },
+  {
+    name: "send-batch: the batch total as AWS counts it",
+    find: "if(t>1048576)throw new Ge(t)",
+    replace: "if(t=__cgcSqs.batchSize(s),t>1048576)throw new Ge(t)",
   },
 ];
 

@@ -106,6 +106,20 @@ const COMPUTED: Record<string, Computed> = {
     return { id: `ags-${api}-${stage}`, invoke_url: invokeUrl, execution_arn: `${arn(r, "execute-api", api)}/${stage}`, arn: `arn:aws:apigateway:${r.account.region}::/restapis/${api}/stages/${stage}` };
   },
   aws_api_gateway_deployment: (item, r) => ({ id: stableId(item.address, 6), execution_arn: arn(r, "execute-api", String(r.configValue(item, "rest_api_id"))) }),
+  aws_api_gateway_api_key: (item, r) => {
+    const id = stableId(item.address, 10);
+    // a key without a configured value gets one generated for the run, as API Gateway would
+    const value = () => (item.config.value !== undefined ? r.configValue(item, "value") : r.generated(item, 40));
+    return { id, arn: `arn:aws:apigateway:${r.account.region}::/apikeys/${id}`, value };
+  },
+  aws_api_gateway_usage_plan: (item, r) => {
+    const id = stableId(item.address, 6);
+    return { id, arn: `arn:aws:apigateway:${r.account.region}::/usageplans/${id}` };
+  },
+  aws_api_gateway_usage_plan_key: (item, r) => {
+    const key = r.stack.resources.find((x) => x.type === "aws_api_gateway_api_key" && r.attribute(x, "id") === r.configValue(item, "key_id"));
+    return { id: String(r.configValue(item, "key_id")), name: key ? String(r.configValue(key, "name")) : "", value: () => (key ? r.attribute(key, "value") : undefined) };
+  },
   aws_iam_role: (item, r) => {
     const name = generatedName(item, r, 64);
     return { name, id: name, arn: arn(r, "iam", `role/${name}`, true), unique_id: stableId(item.address, 21).toUpperCase() };
@@ -298,6 +312,16 @@ export class StackResolver {
     if (value !== null && typeof value === "object") {
       return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.resolve(v, `${where}.${k}`)]));
     }
+    return value;
+  }
+
+  /** A value generated once for the run for an item (letters and digits), e.g. an API key without a configured value. */
+  generated(item: TfItem, length: number): string {
+    const existing = this.passwords.get(`${item.address}#generated`);
+    if (existing) return existing;
+    const chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    const value = Array.from({ length }, () => chars[randomInt(chars.length)]).join("");
+    this.passwords.set(`${item.address}#generated`, value);
     return value;
   }
 

@@ -18,6 +18,7 @@ import { writeReports } from "../runtime/loadgen/reports";
 import { renderSummary } from "../runtime/loadgen/summary";
 import { evaluateAlarms, type AlarmVerdict } from "./alarms";
 import { buildRestApi, startRestApi, type ApiStats, type RestApiServer } from "./api-gateway";
+import type { ApiKeyRegistry } from "./api-keys";
 import { startFakeGenesys, type FakeGenesys, type FakeGenesysStats } from "./fake-genesys";
 import { FunctionHost, sdkModulePath, unpackBundle, type FunctionSpec, type FunctionStats } from "./lambda-host";
 import { ingestEmfLine, MetricStore } from "./metrics";
@@ -80,6 +81,16 @@ export interface RunningStack {
   /** Settings of the worker that consumes the ingress queue (resolved environment). */
   readonly workerEnvironment: Readonly<Record<string, string>>;
   readonly apiStats: ApiStats;
+  /**
+   * The ingress's edge API key, when its method requires one: the secret of the stack that
+   * holds a key valid on the stage (what the load generator reads, at the start and after a
+   * 403) and its value now.
+   */
+  readonly edgeKey?: { readonly secretArn: string; readonly value: string };
+  /** The API keys the ingress accepts now: retire or disable one while the spike runs, as an apply would. */
+  readonly apiKeys: ApiKeyRegistry;
+  /** Puts a new current value in a secret of the stack, by ARN (PutSecretValue: the old value becomes AWSPREVIOUS). */
+  putSecret(arn: string, value: string): void;
 }
 
 /** The emulator's side of a run's report. */
@@ -135,6 +146,22 @@ function chooseApi(stack: SynthesizedStack, requested: string | undefined): stri
   }
   if (choices.length > 1) throw new ApiChoiceError(choices);
   return choices[0];
+}
+
+/**
+ * The secret holding the ingress's edge API key, when its route requires one: the secret of
+ * the stack whose value is a key valid on the stage. Throws when there is none (every message
+ * of the spike would be answered 403).
+ */
+function edgeKeySecret(api: RestApiServer, stageName: string, routeAddress: string, secretValues: ReadonlyMap<string, string>): { secretArn: string; value: string } {
+  const valid = new Set(api.apiKeys.list().filter((k) => k.enabled && k.stages.has(stageName)).map((k) => k.value));
+  const found = [...secretValues].find(([, value]) => valid.has(value));
+  if (!found) {
+    throw new Error(
+      `${routeAddress} requires an API key (api_key_required) but no aws_secretsmanager_secret_version of the stack holds a key of a usage plan on stage "${stageName}", so the load generator has none to send (WebhookIngress apiKey keeps the key in use in a secret)`,
+    );
+  }
+  return { secretArn: found[0], value: found[1] };
 }
 
 /** The fake downstream's rate when the stack states no downstream budget, requests per second. */
@@ -402,6 +429,8 @@ export async function runLocalStack(options: LocalRunOptions): Promise<LocalRunR
     if (!secret) throw new Error(`${worker.fn.address}: ${WORKER_CONTRACT.signatureSecretArn.env} does not name a secret with an aws_secretsmanager_secret_version in the stack, so there is no signing secret for ${SIGNATURE_HEADER}`);
     const receiptsTable = workerEnv[WORKER_CONTRACT.receiptsTable.env];
     const local = { endpoint: sqs.endpoint, region, credentials: LOCAL_CREDENTIALS };
+    const edgeKey = ingressRoute.apiKeyRequired ? edgeKeySecret(api, stageName, ingressRoute.methodAddress, secretValues) : undefined;
+    const secretNames = new Map(Object.entries(secretArns).map(([name, arn]) => [arn, name]));
     const running: RunningStack = {
       targetUrl,
       secret,
@@ -413,6 +442,13 @@ export async function runLocalStack(options: LocalRunOptions): Promise<LocalRunR
       downstream,
       workerEnvironment: workerEnv,
       apiStats: api.stats,
+      edgeKey,
+      apiKeys: api.apiKeys,
+      putSecret: (arn, value) => {
+        const name = secretNames.get(arn);
+        if (!name) throw new Error(`putSecret: ${arn} is not a secret of the stack`);
+        secrets.put(name, value);
+      },
     };
     if (options.beforeSpike) await options.beforeSpike(running);
 
@@ -430,6 +466,8 @@ export async function runLocalStack(options: LocalRunOptions): Promise<LocalRunR
         queueUrl: workerEnv[WORKER_CONTRACT.queueUrl.env],
         workerMaxReceiveCount: workerEnv[WORKER_CONTRACT.maxReceiveCount.env] ? Number(workerEnv[WORKER_CONTRACT.maxReceiveCount.env]) : undefined,
         sqs: local,
+        // read from the local Secrets Manager at the start and after a 403, as on AWS
+        edgeKey: edgeKey ? { secretArn: edgeKey.secretArn, secretsManager: { endpoint: secrets.endpoint, region, credentials: LOCAL_CREDENTIALS } } : undefined,
       },
       { onProgress: options.onProgress, signal: options.signal },
     );
@@ -464,7 +502,7 @@ export async function runLocalStack(options: LocalRunOptions): Promise<LocalRunR
 /** The emulator's part of the terminal summary. */
 export function renderEmulatorSummary(e: EmulatorReport): string {
   const lines = [`local emulator (${e.stack})`];
-  lines.push(`  ingress ${e.api.targetUrl}: ${e.api.stats.requests} requests, ${Object.entries(e.api.stats.byStatus).map(([s, n]) => `${s}:${n}`).join(" ")}, ${e.api.stats.throttled} throttled by the stage`);
+  lines.push(`  ingress ${e.api.targetUrl}: ${e.api.stats.requests} requests, ${Object.entries(e.api.stats.byStatus).map(([s, n]) => `${s}:${n}`).join(" ")}, ${e.api.stats.throttled} throttled by the stage${e.api.stats.forbidden ? `, ${e.api.stats.forbidden} refused without a valid API key` : ""}`);
   for (const m of e.mappings) {
     lines.push(`  ${m.address}: batch ${m.spec.batchSize}, window ${m.spec.batchingWindowSeconds}s, max concurrency ${m.spec.maximumConcurrency}; ${m.stats.batches} batches, ${m.stats.received} received, ${m.stats.deleted} deleted, ${m.stats.itemFailures} item failures, ${m.stats.failedBatches} whole-batch failures`);
   }

@@ -10,9 +10,10 @@
 import { Worker } from "node:worker_threads";
 import { buildSync } from "esbuild";
 import type { SpikeOptions, SpikeProgress, SpikeReport } from "../runtime/loadgen/run";
+import type { EdgeKeySource } from "../runtime/loadgen/edge-key-source";
 
-/** The plain-data part of SpikeOptions that crosses into the thread. */
-export type ThreadSpikeOptions = Omit<SpikeOptions, "onProgress" | "signal" | "fanOut">;
+/** The plain-data part of SpikeOptions that crosses into the thread (the edge key as a value or a secret, not an open key). */
+export type ThreadSpikeOptions = Omit<SpikeOptions, "onProgress" | "signal" | "fanOut" | "edgeKey"> & { readonly edgeKey?: EdgeKeySource };
 
 let bundled: string | undefined;
 

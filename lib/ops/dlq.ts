@@ -20,7 +20,9 @@ import {
   type SQSClient,
 } from "@aws-sdk/client-sqs";
 import { SQS_MAX_VISIBILITY_SECONDS } from "../runtime/backoff";
-import { DEAD_LETTER_ATTRIBUTE, DEAD_LETTER_REASONS, parseDeadLetterContext, type DeadLetterReason } from "../runtime/dead-letter";
+import { DEAD_LETTER_ATTRIBUTE, DEAD_LETTER_REASONS, FIRST_SENT_ATTRIBUTE, parseDeadLetterContext, type DeadLetterReason } from "../runtime/dead-letter";
+import { firstSentMs } from "../runtime/replay-window";
+import { decodeMessageBody } from "../runtime/ingress-body";
 import { SYNTHETIC_KEY, syntheticMarkerSchema } from "../runtime/synthetic";
 import { DestinationError, MoveTaskError, QueueNotFoundError, RefusedError } from "./errors";
 import { deadLetterSources, queueDepth, resolveQueue, sqsCall, type QueueRef } from "./queues";
@@ -40,6 +42,7 @@ export const REASON_LABELS: Readonly<Record<InspectReason, string>> = {
   malformed: "malformed",
   permanent: "permanent error",
   exhausted: "retries exhausted",
+  stale: "signed time outside the replay window",
   [REDRIVEN_BY_SQS]: "redriven by SQS",
   [UNREADABLE_CONTEXT]: "unreadable context",
 };
@@ -81,8 +84,13 @@ export interface DeadLetter {
   readonly syntheticSeq?: number;
   /** When it was sent to the queue it is in now (SentTimestamp), epoch milliseconds. */
   readonly sentMs?: number;
-  /** Body size, bytes (UTF-8). */
+  /** Body size as the producer sent it, bytes (decoded when stored base64-encoded). */
   readonly bodyBytes: number;
+  /**
+   * `base64` when the body is stored base64-encoded (`x-body-encoding`, every webhook body): it
+   * is decoded to read it here, and a redrive re-sends it as stored, marker included.
+   */
+  readonly bodyEncoding?: string;
 }
 
 function num(value: string | undefined): number | undefined {
@@ -117,10 +125,17 @@ export function orderingKeyOf(body: unknown): string {
 
 /** Describes one received DLQ message (received with AttributeNames and MessageAttributeNames ["All"]). */
 export function describeDeadLetter(message: Message): DeadLetter {
-  const body = message.Body ?? "";
+  let body: { text?: string; bytes: number; encoding?: string };
+  try {
+    const decoded = decodeMessageBody(message.Body, message.MessageAttributes);
+    body = { text: decoded.text, bytes: decoded.bytes.length, encoding: decoded.encoding };
+  } catch {
+    // marked but not decodable: described from what is stored
+    body = { bytes: Buffer.byteLength(message.Body ?? "", "utf8") };
+  }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(body);
+    parsed = body.text === undefined ? undefined : JSON.parse(body.text);
   } catch {
     parsed = undefined;
   }
@@ -135,7 +150,8 @@ export function describeDeadLetter(message: Message): DeadLetter {
   const common = {
     messageId: message.MessageId ?? "",
     orderingKey: orderingKeyOf(parsed),
-    bodyBytes: Buffer.byteLength(body, "utf8"),
+    bodyBytes: body.bytes,
+    ...(body.encoding ? { bodyEncoding: body.encoding } : {}),
     ...(attributes.MessageGroupId ? { messageGroupId: attributes.MessageGroupId } : {}),
     ...(num(attributes.SentTimestamp) !== undefined ? { sentMs: num(attributes.SentTimestamp) } : {}),
     ...synthetic,
@@ -449,11 +465,22 @@ export function redriveDeduplicationId(messageId: string): string {
   return `redrive-${createHash("sha256").update(messageId).digest("hex").slice(0, 64)}`;
 }
 
-/** The message attributes to send back: all of them except the dead-letter context, in SendMessage's shape. */
+/**
+ * The message attributes to send back, in SendMessage's shape: all of them except the
+ * dead-letter context, plus `x-first-sent-timestamp`, when SQS first received the message
+ * (from the context, else the dead letter's own SentTimestamp, which SQS's redrive keeps on
+ * standard queues), so the worker judges the signed time against that, not the redrive.
+ */
 function forwardedAttributes(message: Message): Record<string, MessageAttributeValue> | undefined {
   const out: Record<string, MessageAttributeValue> = {};
+  const firstSent = firstSentMs({
+    sentTimestamp: message.Attributes?.SentTimestamp,
+    firstSentAttribute: message.MessageAttributes?.[FIRST_SENT_ATTRIBUTE]?.StringValue,
+    deadLetterContext: message.MessageAttributes?.[DEAD_LETTER_ATTRIBUTE]?.StringValue,
+  });
+  if (firstSent !== undefined) out[FIRST_SENT_ATTRIBUTE] = { DataType: "String", StringValue: String(firstSent) };
   for (const [name, value] of Object.entries(message.MessageAttributes ?? {})) {
-    if (name === DEAD_LETTER_ATTRIBUTE || !value.DataType) continue;
+    if (name === DEAD_LETTER_ATTRIBUTE || name === FIRST_SENT_ATTRIBUTE || !value.DataType) continue;
     out[name] =
       value.BinaryValue !== undefined
         ? { DataType: value.DataType, BinaryValue: value.BinaryValue }
@@ -711,6 +738,14 @@ export async function redriveAll(client: SQSClient, options: RedriveAllOptions):
       throw new RefusedError(
         `refusing to redrive all: ${invalid} of the ${scanned} dead letter(s) read failed signature verification; ${INVALID_SIGNATURE_REFUSAL}` +
           (others.length ? ` To move the others only: --reason ${others.join(" ")}.` : ""),
+      );
+    }
+    const sqsMoved = sample.countsByReason[REDRIVEN_BY_SQS] ?? 0;
+    if (sqsMoved > 0) {
+      // A move task keeps attributes but gives a new SentTimestamp: the worker's dead letters
+      // carry their first-delivery time in their context, these carry none.
+      warnings.push(
+        `${sqsMoved} dead letter(s) were moved here by SQS's own redrive and carry no first-delivery time: the move task gives them a new SentTimestamp, so one whose signed channel.time is older than the worker's replay window (default 900 s) is dead-lettered again as stale. Move them one by one first (--reason ${REDRIVEN_BY_SQS}), which carries their original SentTimestamp.`,
       );
     }
     if (!sample.complete) {

@@ -9,6 +9,7 @@ export const REASON_ADVICE: Readonly<Record<InspectReason, string>> = {
   malformed: "body is not a valid message: fix the producer or the schema; redriving fails again unchanged",
   permanent: "handler raised PermanentError: fix the data or the handler, then redrive",
   exhausted: "retries ran out (downstream down/throttling): once it recovers, redrive",
+  stale: "signed time missing or outside the replay window (a replay, or a clock problem): redriving fails again unless the window is raised",
   "redriven-by-sqs": "SQS moved it after maxReceiveCount (worker crash/timeout): check worker errors, then redrive",
   "unreadable-context": "x-dead-letter attribute is not a context: check the body, redrive with --id",
 };

@@ -44,6 +44,12 @@ export const WORKER_CONTRACT = {
   signatureSecretArn: v("SIGNATURE_SECRET_ARN", str, false, "ARN of the Secrets Manager secret holding the raw webhook signing secret (required for webhook pipelines)"),
   idempotencyTable: v("IDEMPOTENCY_TABLE", str, true, "name of the idempotency table"),
   idempotencyTtlSeconds: v("IDEMPOTENCY_TTL_SECONDS", intFrom(60, 31_536_000), false, "how long a processed message id is remembered, seconds (default 86400)"),
+  replayWindowSeconds: v(
+    "REPLAY_WINDOW_SECONDS",
+    intFrom(0, 31_536_000),
+    false,
+    "webhook pipelines: how much older than the time SQS first received it a message's signed channel.time may be, seconds (default 900; 0 turns the check off)",
+  ),
   receiptsTable: v("RECEIPTS_TABLE", str, false, "name of the synthetic receipts table (required to process synthetic messages)"),
   receiptTtlSeconds: v("RECEIPT_TTL_SECONDS", intFrom(60, 31_536_000), false, "how long receipts are kept, seconds (default 604800)"),
   downstreamRatePerSecond: v("DOWNSTREAM_RATE_PER_SECOND", numFrom(0.001, 100_000), false, "per-instance downstream request rate, requests per second (default 1)"),
@@ -60,6 +66,7 @@ export const WORKER_CONTRACT = {
 export const LOADGEN_CONTRACT = {
   targetUrl: v("TARGET_URL", url, true, "the ingress URL the generator sends to"),
   signatureSecretArn: v("SIGNATURE_SECRET_ARN", str, true, "ARN of the secret the generator signs with"),
+  apiKeySecretArn: v("API_KEY_SECRET_ARN", str, false, "ARN of the secret holding the ingress's current edge API key (sent in x-api-key; read at the start of a run and again after a 403); without it no key is sent"),
   receiptsTable: v("RECEIPTS_TABLE", str, false, "receipts table to reconcile against (without it only the ingress side is reported)"),
   dlqUrl: v("DLQ_URL", url, false, "operational DLQ, peeked for messages of the run (unexpected)"),
   quarantineQueueUrl: v("QUARANTINE_QUEUE_URL", url, false, "synthetic quarantine queue, drained of the run's messages"),

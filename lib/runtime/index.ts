@@ -3,8 +3,11 @@
  */
 export * from "./contract";
 export * from "./signature";
+export * from "./edge-key";
 export * from "./synthetic";
 export * from "./dead-letter";
+export * from "./ingress-body";
+export * from "./replay-window";
 export * from "./tables";
 export * from "./errors";
 export * from "./invocation";

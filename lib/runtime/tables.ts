@@ -10,6 +10,9 @@ export const IDEMPOTENCY_TABLE = {
   ttlAttribute: "expiration",
 } as const;
 
+/** How long the worker remembers a processed message by default, seconds (24 h): `GCX_IDEMPOTENCY_TTL_SECONDS`. */
+export const DEFAULT_IDEMPOTENCY_TTL_SECONDS = 86_400;
+
 /** Synthetic receipts: one item per synthetic message. */
 export const RECEIPTS_TABLE = {
   partitionKey: "runId",

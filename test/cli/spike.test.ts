@@ -49,6 +49,9 @@ describe("spike CLI: bad flags or a bad profile fail before any traffic", () => 
     ["queues without a receipts table", ["--url", "URL", "--profile", "tiny.yaml", "--secret-env", "SPIKE_TEST_SECRET", "--dlq-url", "http://127.0.0.1:1/q"], /give --receipts-table too/],
     ["an unknown flag", ["--url", "URL", "--profile", "tiny.yaml", "--secret-env", "SPIKE_TEST_SECRET", "--rps", "5"], /unknown option '--rps'/],
     ["no --url", ["--profile", "tiny.yaml", "--secret-env", "SPIKE_TEST_SECRET"], /required option '--url <ingress>' not specified/],
+    ["both edge key flags", ["--url", "URL", "--profile", "tiny.yaml", "--secret-env", "SPIKE_TEST_SECRET", "--api-key-env", "SPIKE_TEST_KEY", "--api-key-secret-arn", "arn:k"], /option '--api-key-secret-arn <arn>' cannot be used with option '--api-key-env <NAME>'/],
+    ["a missing edge key variable", ["--url", "URL", "--profile", "tiny.yaml", "--secret-env", "SPIKE_TEST_SECRET", "--api-key-env", "NOPE_NOT_SET"], /--api-key-env NOPE_NOT_SET: the environment variable is not set or empty/],
+    ["an unreadable edge key secret", ["--url", "URL", "--profile", "tiny.yaml", "--secret-env", "SPIKE_TEST_SECRET", "--api-key-secret-arn", "arn:k", "--secretsmanager-endpoint", "http://127.0.0.1:1", "--region", "eu-west-1"], /^--api-key-secret-arn arn:k: the edge API key could not be read: /],
   ])("%s", async (_name, args, message) => {
     const resolved = args.map((a) => (a === "URL" ? target.url : a.endsWith(".yaml") ? path.join(dir, a) : a));
     await expect(run(...resolved)).rejects.toThrow(message);
@@ -58,7 +61,7 @@ describe("spike CLI: bad flags or a bad profile fail before any traffic", () => 
 
 test("--help explains every flag", async () => {
   await expect(run("--help")).rejects.toThrow("(outputHelp)");
-  for (const flag of ["--url", "--secret-arn", "--secret-env", "--receipts-table", "--dlq-url", "--quarantine-url", "--profile", "--json", "--html", "--no-progress"]) {
+  for (const flag of ["--url", "--secret-arn", "--secret-env", "--api-key-secret-arn", "--api-key-env", "--receipts-table", "--dlq-url", "--quarantine-url", "--profile", "--json", "--html", "--no-progress"]) {
     expect(output).toContain(flag);
   }
 });
@@ -74,6 +77,21 @@ test("a passing run exits 0, says delivery was not reconciled and writes the rep
   expect(JSON.parse(fs.readFileSync(json, "utf8")).counts.accepted).toBe(10);
   expect(fs.readFileSync(html, "utf8")).toContain('id="timeline-chart"');
   expect(target.arrivals).toHaveLength(10);
+});
+
+test("--api-key-env sends the ingress's edge API key in x-api-key with every message", async () => {
+  process.exitCode = undefined;
+  process.env.SPIKE_TEST_KEY = "CliEdgeKeyCliEdgeKey0123";
+  try {
+    const before = target.arrivals.length;
+    await run("--url", target.url, "--secret-env", "SPIKE_TEST_SECRET", "--api-key-env", "SPIKE_TEST_KEY", "--profile", path.join(dir, "tiny.yaml"), "--no-progress");
+    const sent = target.arrivals.slice(before);
+    expect(sent).toHaveLength(10);
+    expect(new Set(sent.map((a) => a.headers["x-api-key"]))).toEqual(new Set(["CliEdgeKeyCliEdgeKey0123"]));
+    expect(output).toMatch(/VERDICT: PASS/);
+  } finally {
+    delete process.env.SPIKE_TEST_KEY;
+  }
 });
 
 test("a failing run exits non-zero", async () => {

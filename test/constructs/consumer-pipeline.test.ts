@@ -20,7 +20,7 @@ describe("ConsumerPipeline", () => {
       expect(out.list("aws_api_gateway_rest_api")).toHaveLength(1);
       expect(out.list("aws_lambda_function")).toHaveLength(1);
       expect(out.list("aws_dynamodb_table")).toHaveLength(2);
-      expect(out.list("aws_cloudwatch_metric_alarm")).toHaveLength(6);
+      expect(out.list("aws_cloudwatch_metric_alarm")).toHaveLength(7); // with the ingress body-too-large alarm
       expect(out.list("aws_api_gateway_account")).toHaveLength(0);
     });
 
@@ -64,7 +64,7 @@ describe("ConsumerPipeline", () => {
       new ConsumerPipeline(new Construct(team, "orders"), "orders", pipelineProps());
     });
     const names = physicalNames(out);
-    expect(names).toHaveLength(3 * 20);
+    expect(names).toHaveLength(3 * 21);
     const seen = new Map<string, string>();
     for (const [type, , name] of names) {
       const key = `${type}:${name}`;
@@ -121,13 +121,13 @@ describe("ConsumerPipeline", () => {
       expect(error.message).toBe(
         [
           'ConsumerPipeline "stack/orders" has 8 invalid props:',
-          "  - queue.maxMessageSizeBytes: 2097152 bytes is over the SQS limit of 1 MiB; set at most 1048576.",
+          "  - queue.maxMessageSizeBytes: 2097152 bytes is over the SQS limit of 1 MiB; set at most 1046509 (the default: the DLQ's 1048576 minus 2067 for the x-dead-letter context).",
           "  - queue.visibilityTimeoutSeconds: 120 s is below 6 x worker.timeoutSeconds (60 s) + worker.batchingWindowSeconds (1 s) = 361 s; set at least 361 or leave it unset to derive it.",
           "  - worker.maxConcurrency: 1 is outside 2..1000; set an integer from 2 to 1000 instances (the event source mapping's scaling_config limit).",
           "  - worker.batchingWindowSeconds: 1 s is not allowed with queue.fifo: true (FIFO event sources take no batching window); remove it or use a standard queue.",
           "  - worker.batchSize: 20 is over 10, the largest batch on a FIFO queue; set at most 10.",
           "  - ingress.throttlingRateLimitPerSecond: 0 would reject every webhook (Genesys then gives up after 5 retries); set a rate above 0 requests per second (default 5000).",
-          "  - ingress.extraHeaders: 9 headers is more than SQS message attributes allow; keep at most 8 (10 attributes minus X-Hub-Signature-256 and x-dead-letter).",
+          "  - ingress.extraHeaders: 9 headers is more than SQS message attributes allow; keep at most 7 (10 attributes minus x-body-encoding, X-Hub-Signature-256 and x-dead-letter).",
           "  - secrets.signingSecretLength: 8 characters is too short for an HMAC key; set an integer from 16 to 4096 (default 40).",
         ].join("\n"),
       );

@@ -27,6 +27,7 @@ describe("namePrefix", () => {
     "aws_cloudwatch_metric_alarm support-support-desk-alarms-dlq-not-empty-2deed69c",
     "aws_cloudwatch_metric_alarm support-support-desk-alarms-ingress-4xx-4b5f712a",
     "aws_cloudwatch_metric_alarm support-support-desk-alarms-ingress-5xx-f277cb72",
+    "aws_cloudwatch_metric_alarm support-support-desk-alarms-ingress-body-too-large-180921b4",
     "aws_cloudwatch_metric_alarm support-support-desk-alarms-queue-age-0bc8a323",
     "aws_cloudwatch_metric_alarm support-support-desk-alarms-worker-errors-ebdb2b05",
     "aws_cloudwatch_metric_alarm support-support-desk-alarms-worker-throttles-70052228",
@@ -80,7 +81,7 @@ describe("namePrefix", () => {
       aws_cloudwatch_dashboard: NAME_LIMITS.dashboard,
       aws_scheduler_schedule: 64,
     };
-    expect(names).toHaveLength(27);
+    expect(names).toHaveLength(28);
     for (const entry of names) {
       const [type, name] = entry.split(" ");
       expect(name.length).toBeLessThanOrEqual(limits[type]);

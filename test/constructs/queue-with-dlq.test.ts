@@ -37,8 +37,9 @@ describe("QueueWithDlq", () => {
       expect(quarantine.message_retention_seconds).toBe(1209600);
     });
 
-    it("accepts 1 MiB messages on all three queues", () => {
-      for (const queue of [main, dlq, quarantine]) expect(queue.max_message_size).toBe(1048576);
+    it("sizes the queues by the size budget: 1 MiB on the DLQ and the quarantine queue, room for the x-dead-letter context below it on the main queue", () => {
+      for (const queue of [dlq, quarantine]) expect(queue.max_message_size).toBe(1048576);
+      expect(main.max_message_size).toBe(1048576 - 2067);
     });
 
     it("encrypts all three queues with SSE-SQS", () => {
@@ -111,6 +112,9 @@ describe("QueueWithDlq", () => {
       expect(main.message_retention_seconds).toBe(86400);
       expect(out.find("aws_sqs_queue", "jobs_dlq_").message_retention_seconds).toBe(604800);
       expect(main.max_message_size).toBe(262144);
+      // the DLQ and the quarantine queue keep the SQS maximum whatever the main queue's
+      expect(out.find("aws_sqs_queue", "jobs_dlq_").max_message_size).toBe(1048576);
+      expect(out.find("aws_sqs_queue", "jobs_quarantine_").max_message_size).toBe(1048576);
       expect(main.name).toMatch(/^prod-jobs-queue-[0-9a-f]{8}$/);
       expect(out.list("aws_sqs_queue").every((queue) => queue.tags.team === "a")).toBe(true);
     });
@@ -155,7 +159,7 @@ describe("QueueWithDlq", () => {
       ) as ValidationError;
       expect(error.problems).toEqual([
         { prop: "maxReceiveCount", message: "0 is outside 1..1000; set an integer from 1 to 1000 (10 is the default; AWS recommends at least 5)." },
-        { prop: "maxMessageSizeBytes", message: "2000000 bytes is over the SQS limit of 1 MiB; set at most 1048576." },
+        { prop: "maxMessageSizeBytes", message: "2000000 bytes is over the SQS limit of 1 MiB; set at most 1046509 (the default: the DLQ's 1048576 minus 2067 for the x-dead-letter context)." },
         { prop: "deadLetterRetentionSeconds", message: "86400 s is shorter than messageRetentionSeconds (1209600 s), so dead letters could expire on arrival; set it to at least 1209600." },
         { prop: "contentBasedDeduplication", message: "applies only to FIFO queues; set fifo: true or remove it." },
       ]);

@@ -110,8 +110,9 @@ describe("PipelineAlarms", () => {
       workerThrottles: ["AWS/Lambda", "Throttles", "Sum", 300, 1, 0],
       ingress5xx: ["AWS/ApiGateway", "5XXError", "Sum", 60, 1, 0],
       ingress4xx: ["AWS/ApiGateway", "4XXError", "Sum", 300, 1, 20],
+      ingressBodyTooLarge: ["GenesysConsumer/Ingress", "BodyTooLarge", "Sum", 300, 1, 0],
     };
-    expect(out.list("aws_cloudwatch_metric_alarm")).toHaveLength(6);
+    expect(out.list("aws_cloudwatch_metric_alarm")).toHaveLength(7);
     for (const [key, [namespace, metric, statistic, period, evaluations, threshold]] of Object.entries(expected)) {
       expect(alarm(key)).toMatchObject({
         namespace, metric_name: metric, statistic, period, evaluation_periods: evaluations, threshold,
@@ -126,6 +127,8 @@ describe("PipelineAlarms", () => {
     expect(alarm("queueAge").dimensions).toEqual({ QueueName: queueName(/^orders_queue_[A-F0-9]{8}$/) });
     expect(alarm("workerErrors").dimensions).toEqual({ FunctionName: pipeline.worker.functionName });
     expect(alarm("ingress5xx").dimensions).toEqual({ ApiName: pipeline.ingress.apiName, Stage: "v1" });
+    // the metric the ingress's access-log filter publishes (status 413), per API id and stage
+    expect(alarm("ingressBodyTooLarge").dimensions).toEqual({ ApiId: `\${aws_api_gateway_rest_api.${out.id("aws_api_gateway_rest_api", "orders_ingress_api")}.id}`, Stage: "v1" });
   });
 
   it("names alarms from the construct path and points the DLQ alarm at the runbook command", () => {
@@ -145,10 +148,10 @@ describe("PipelineAlarms", () => {
 
   it("takes thresholds, an existing topic, no dashboard, or no alarms at all", () => {
     const topicArn = "arn:aws:sns:eu-west-1:111122223333:oncall";
-    const custom = synthPipeline({ alarms: { topicArn, dlqMessagesThreshold: 2, queueAgeThresholdSeconds: 120, workerErrorsThreshold: 1, workerThrottlesThreshold: 3, ingress5xxThreshold: 4, ingress4xxThreshold: 100, dashboard: false } }).out;
+    const custom = synthPipeline({ alarms: { topicArn, dlqMessagesThreshold: 2, queueAgeThresholdSeconds: 120, workerErrorsThreshold: 1, workerThrottlesThreshold: 3, ingress5xxThreshold: 4, ingress4xxThreshold: 100, ingressBodyTooLargeThreshold: 5, dashboard: false } }).out;
     expect(custom.list("aws_sns_topic")).toHaveLength(0);
     expect(custom.list("aws_cloudwatch_dashboard")).toHaveLength(0);
-    expect(custom.list("aws_cloudwatch_metric_alarm").map((a) => a.threshold).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 100, 120]);
+    expect(custom.list("aws_cloudwatch_metric_alarm").map((a) => a.threshold).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 100, 120]);
     expect(custom.list("aws_cloudwatch_metric_alarm").every((a) => a.alarm_actions[0] === topicArn)).toBe(true);
     const none = synthPipeline({ alarms: false });
     expect(none.out.list("aws_cloudwatch_metric_alarm")).toHaveLength(0);

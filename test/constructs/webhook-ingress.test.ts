@@ -2,7 +2,7 @@ import { sign } from "../../lib/runtime";
 import { MAX_MESSAGE_GROUP_ID_LENGTH, ValidationError, WebhookIngress, WebhookIngressProps } from "../../lib";
 import { javaUrlEncode } from "../../lib/local/vtl";
 import { normalizedMessageSchema, orderingKey } from "../../lib/runtime/normalized-message";
-import { messageAttributes, parseQuery, renderMappingTemplate } from "../helpers/vtl";
+import { messageAttributes, parseQuery, renderMappingTemplate, sentBody } from "../helpers/vtl";
 import { Synthesized, errorOf, synth } from "./support";
 
 const QUEUE = { arn: "arn:aws:sqs:eu-west-1:111122223333:orders", name: "orders" };
@@ -71,15 +71,20 @@ describe("WebhookIngress", () => {
       expect(requestTemplate(out)).toBe(ingress.requestTemplate);
     });
 
-    it("answers 200 with the SQS message id, and maps SQS 4xx and 5xx to 5xx, never 200", () => {
+    it("answers 200 with the SQS message id, and maps SQS 4xx and 5xx to 5xx, never 200 (SQS's size refusal: 413)", () => {
       const responses = out.list("aws_api_gateway_integration_response");
       const byCode = Object.fromEntries(responses.map((r) => [r.status_code, r]));
       expect(Object.keys(byCode).sort()).toEqual(["200", "500", "502"]);
       expect(byCode["200"].selection_pattern).toBeUndefined();
       expect(byCode["200"].response_templates["application/json"]).toBe(`{"messageId":"$input.path('$.SendMessageResponse.SendMessageResult.MessageId')"}`);
       expect(byCode["500"].selection_pattern).toBe("4\\d{2}");
+      expect(byCode["500"].response_templates["application/json"]).toBe(
+        `#if($input.body.contains('Message must be shorter than'))#set($context.responseOverride.status = 413)` +
+          `{"message":"the webhook body is larger than this pipeline accepts","requestId":"$context.requestId"}` +
+          `#else{"message":"the webhook could not be queued","requestId":"$context.requestId"}#end`,
+      );
       expect(byCode["502"].selection_pattern).toBe("5\\d{2}");
-      expect(out.list("aws_api_gateway_method_response").map((r) => r.status_code).sort()).toEqual(["200", "500", "502"]);
+      expect(out.list("aws_api_gateway_method_response").map((r) => r.status_code).sort()).toEqual(["200", "413", "500", "502"]);
     });
 
     it("redeploys when the API changes and deploys to stage v1", () => {
@@ -125,33 +130,34 @@ describe("WebhookIngress", () => {
     const out = synthIngress({ extraHeaders: ["X-Genesys-Org", "X-Trace"] });
     const template = requestTemplate(out);
 
-    it("sends a signed request's raw body and its signature attribute", () => {
+    it("sends a signed request's body base64-encoded, marked, and its signature attribute", () => {
       const params = parseQuery(renderMappingTemplate(template, { body: BODY, headers: { "X-Hub-Signature-256": SIGNATURE } }));
       expect(params.Action).toBe("SendMessage");
-      expect(params.MessageBody).toBe(BODY);
-      expect(messageAttributes(params)).toEqual({ "X-Hub-Signature-256": SIGNATURE });
+      expect(params.MessageBody).toBe(Buffer.from(BODY, "utf8").toString("base64"));
+      expect(sentBody(params)).toBe(BODY);
+      expect(messageAttributes(params)).toEqual({ "x-body-encoding": "base64", "X-Hub-Signature-256": SIGNATURE });
       expect(params.MessageGroupId).toBeUndefined();
     });
 
     it("adds no attribute for a missing header (SQS rejects empty values)", () => {
       const params = parseQuery(renderMappingTemplate(template, { body: BODY }));
-      expect(params.MessageBody).toBe(BODY);
-      expect(Object.keys(params).filter((k) => k.startsWith("MessageAttribute"))).toEqual([]);
+      expect(sentBody(params)).toBe(BODY);
+      expect(messageAttributes(params)).toEqual({ "x-body-encoding": "base64" });
     });
 
     it("adds each extra header present, numbering attributes without gaps", () => {
       const params = parseQuery(renderMappingTemplate(template, { body: BODY, headers: { "x-hub-signature-256": SIGNATURE, "X-Trace": "trace=1; span=2" } }));
-      expect(messageAttributes(params)).toEqual({ "X-Hub-Signature-256": SIGNATURE, "X-Trace": "trace=1; span=2" });
-      expect(params["MessageAttribute.2.Name"]).toBe("X-Trace");
+      expect(messageAttributes(params)).toEqual({ "x-body-encoding": "base64", "X-Hub-Signature-256": SIGNATURE, "X-Trace": "trace=1; span=2" });
+      expect(params["MessageAttribute.3.Name"]).toBe("X-Trace");
       const all = parseQuery(renderMappingTemplate(template, { body: BODY, headers: { "X-Hub-Signature-256": SIGNATURE, "X-Genesys-Org": "org-1", "X-Trace": "t" } }));
-      expect(messageAttributes(all)).toEqual({ "X-Hub-Signature-256": SIGNATURE, "X-Genesys-Org": "org-1", "X-Trace": "t" });
+      expect(messageAttributes(all)).toEqual({ "x-body-encoding": "base64", "X-Hub-Signature-256": SIGNATURE, "X-Genesys-Org": "org-1", "X-Trace": "t" });
     });
 
     it("sets the FIFO message group from the ordering key (channel.id:channel.to.id, URL-encoded)", () => {
       const fifo = requestTemplate(synthIngress({ fifo: true }));
       const params = parseQuery(renderMappingTemplate(fifo, { body: BODY, headers: { "X-Hub-Signature-256": SIGNATURE } }));
       expect(params.MessageGroupId).toBe("73cb7fb7-c2db-4996-88f3-0a83a4fea1da%3Acustomer-42%40acme-chat");
-      expect(params.MessageBody).toBe(BODY);
+      expect(sentBody(params)).toBe(BODY);
       const custom = requestTemplate(synthIngress({ fifo: true, orderingKeyPaths: ["$.channel.to.id"] }));
       expect(parseQuery(renderMappingTemplate(custom, { body: BODY })).MessageGroupId).toBe("customer-42%40acme-chat");
     });
@@ -199,13 +205,13 @@ describe("WebhookIngress", () => {
           expect(render({ id: "m1", channel: { ...channel, to: { id: "Ana María" } } }).MessageGroupId).toBe(javaUrlEncode("Ana María"));
         });
 
-        it("falls back to the request id when the key is empty (SQS refuses an empty group id)", () => {
+        it("falls back to unordered:<request id> when the key is empty (SQS refuses an empty group id)", () => {
           for (const message of [{ id: "m1", channel: { id: channel.id, from: channel.from } }, { id: "m1", channel: { ...channel, to: { id: "" } } }, {}]) {
             const params = render(message);
-            expect(params.MessageGroupId).toBe("c0ffee00-1234-4abc-9def-0123456789ab");
-            expect(params.MessageBody).toBe(JSON.stringify(message));
+            expect(params.MessageGroupId).toBe("unordered:c0ffee00-1234-4abc-9def-0123456789ab");
+            expect(sentBody(params)).toBe(JSON.stringify(message));
           }
-          expect(render({ id: "m2" }, "other-request").MessageGroupId).toBe("other-request");
+          expect(render({ id: "m2" }, "other-request").MessageGroupId).toBe("unordered:other-request");
         });
 
         it("still URL-encodes and cuts a long key to 128 characters", () => {
@@ -284,10 +290,19 @@ describe("WebhookIngress", () => {
     });
 
     it("rejects more extra headers than SQS attributes allow", () => {
-      const headers = Array.from({ length: 9 }, (_, i) => `X-H${i}`);
+      const headers = Array.from({ length: 8 }, (_, i) => `X-H${i}`);
       const error = errorOf(() => synthIngress({ extraHeaders: headers })) as ValidationError;
       expect(error.problems).toEqual([
-        { prop: "extraHeaders", message: "9 headers is more than SQS message attributes allow; keep at most 8 (10 attributes minus X-Hub-Signature-256 and x-dead-letter)." },
+        { prop: "extraHeaders", message: "8 headers is more than SQS message attributes allow; keep at most 7 (10 attributes minus x-body-encoding, X-Hub-Signature-256 and x-dead-letter)." },
+      ]);
+      expect(() => synthIngress({ extraHeaders: headers.slice(0, 7) })).not.toThrow();
+    });
+
+    it("rejects the pipeline's reserved attribute names as extra headers, so a caller cannot set them", () => {
+      const error = errorOf(() => synthIngress({ extraHeaders: ["x-dead-letter", "X-First-Sent-Timestamp"] })) as ValidationError;
+      expect(error.problems).toEqual([
+        { prop: "extraHeaders", message: '"x-dead-letter" is reserved (always carried or set by the pipeline); remove it.' },
+        { prop: "extraHeaders", message: '"X-First-Sent-Timestamp" is reserved (always carried or set by the pipeline); remove it.' },
       ]);
     });
 

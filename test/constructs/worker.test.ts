@@ -2,7 +2,7 @@ import { WORKER_CONTRACT } from "../../lib/runtime";
 import { ValidationError } from "../../lib";
 import { perInstanceRatePerSecond } from "../../lib";
 import { errorOf, pipelineProps, synthPipeline } from "./support";
-import { ConsumerPipeline } from "../../lib";
+import { ConsumerPipeline, GenesysProvider } from "../../lib";
 import { MAIN_QUEUE, synth } from "./support";
 
 describe("Worker (through ConsumerPipeline)", () => {
@@ -77,6 +77,20 @@ describe("Worker (through ConsumerPipeline)", () => {
     });
   });
 
+  describe("a FIFO webhook worker", () => {
+    it("may send to its own queue, to move a message it cannot verify yet out of its message group; a standard one may not", () => {
+      const statementsOf = (synthesized: ReturnType<typeof synthPipeline>["out"]) => JSON.parse(synthesized.find("aws_iam_role_policy", "orders_worker_policy").policy).Statement as { Sid: string }[];
+      const { out: fifo } = synthPipeline({ queue: { fifo: true } });
+      expect(statementsOf(fifo).find((s) => s.Sid === "SetAside")).toEqual({
+        Sid: "SetAside",
+        Effect: "Allow",
+        Action: "sqs:SendMessage",
+        Resource: `\${aws_sqs_queue.${fifo.id("aws_sqs_queue", MAIN_QUEUE("orders"))}.arn}`,
+      });
+      expect(statementsOf(synthPipeline().out).map((s) => s.Sid)).not.toContain("SetAside");
+    });
+  });
+
   describe("overrides", () => {
     it("takes the function settings, VPC and active tracing (with their managed policies)", () => {
       const { out } = synthPipeline({
@@ -131,6 +145,14 @@ describe("Worker (through ConsumerPipeline)", () => {
       expect(secrets.Resource).toContain(arn);
     });
 
+    it("writes the replay window to the contract only when given (the runtime's default is 900 s; 0 turns it off)", () => {
+      const env = (replayWindowSeconds?: number) => synthPipeline({ worker: { entry: pipelineProps().worker.entry, replayWindowSeconds } }).out.one("aws_lambda_function").environment.variables;
+      expect(env()[WORKER_CONTRACT.replayWindowSeconds.env]).toBeUndefined();
+      expect(env(1800)[WORKER_CONTRACT.replayWindowSeconds.env]).toBe("1800");
+      expect(env(0)[WORKER_CONTRACT.replayWindowSeconds.env]).toBe("0");
+      expect(env(86_100)[WORKER_CONTRACT.replayWindowSeconds.env]).toBe("86100");
+    });
+
     it("writes FIFO to the contract and sets no batching window on a FIFO mapping", () => {
       const { out } = synthPipeline({ queue: { fifo: true } });
       expect(out.one("aws_lambda_function").environment.variables[WORKER_CONTRACT.fifo.env]).toBe("true");
@@ -156,6 +178,24 @@ describe("Worker (through ConsumerPipeline)", () => {
         { prop: "worker.batchingWindowSeconds", message: "1 s is not allowed with queue.fifo: true (FIFO event sources take no batching window); remove it or use a standard queue." },
         { prop: "worker.batchSize", message: "11 is over 10, the largest batch on a FIFO queue; set at most 10." },
       ]);
+    });
+
+    it("rejects a replay window other than 0 or 300..(idempotency TTL - 300), and one on an eventStreams pipeline", () => {
+      const message = (value: number, max = 86_100, ttl = 86_400) => ({
+        prop: "worker.replayWindowSeconds",
+        message: `${value} is not a replay window; set 0 (off) or an integer from 300 (Genesys retries a webhook for about 85 s) to ${max} seconds (idempotencyTtlSeconds ${ttl} less the 300 s clock-skew allowance, so a replay the window accepts still meets its idempotency record).`,
+      });
+      expect(problemsOf({ replayWindowSeconds: 299 })).toEqual([message(299)]);
+      expect(problemsOf({ replayWindowSeconds: 86_101 })).toEqual([message(86_101)]);
+      expect(problemsOf({ replayWindowSeconds: 900.5 })).toEqual([message(900.5)]);
+      expect(problemsOf({ replayWindowSeconds: 3600, idempotencyTtlSeconds: 3600 })).toEqual([message(3600, 3300, 3600)]);
+      const events = errorOf(() =>
+        synth((stack) => {
+          new GenesysProvider(stack, "genesys", { awsRegion: "eu-west-1" });
+          new ConsumerPipeline(stack, "orders", pipelineProps({ ingress: { kind: "eventStreams", topics: ["v2.detail.events.conversation.{id}.customer.start"] }, worker: { entry: pipelineProps().worker.entry, replayWindowSeconds: 900 } }));
+        }),
+      ) as ValidationError;
+      expect(events.problems).toEqual([{ prop: "replayWindowSeconds", message: "applies to webhook pipelines only (an Event Streams event carries no signed time); remove it." }]);
     });
 
     it("rejects batches over 10 without a batching window", () => {

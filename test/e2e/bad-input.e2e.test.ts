@@ -13,6 +13,7 @@ import { randomUUID } from "node:crypto";
 import { request } from "node:http";
 import { sign, SIGNATURE_HEADER } from "../../lib/runtime/signature";
 import { WORKER_CONTRACT } from "../../lib/runtime/contract";
+import { maxIngressBodyBytes } from "../../lib/runtime/ingress-body";
 import type { DeadLetterReason } from "../../lib/runtime/dead-letter";
 import { runLocalStack, type LocalRunResult, type RunningStack } from "../../lib/local/run";
 import { watchDeadLetters, type ObservedDeadLetter } from "./helpers/dead-letters";
@@ -21,6 +22,8 @@ import { markdownTable, publishTable } from "./helpers/tables";
 
 /** The queue's MaximumMessageSize in this stack, bytes. */
 const SIZE_LIMIT = 8192;
+/** The largest body the ingress accepts with it: base64-encoded, with the marker and the signature attribute (lib/runtime/ingress-body.ts). */
+const MAX_BODY = maxIngressBodyBytes(SIZE_LIMIT);
 
 interface Reply {
   readonly status: number;
@@ -53,12 +56,11 @@ function message(id: string, text = "hello"): Record<string, unknown> {
   };
 }
 
-/** A valid message whose stored size (body + the signature attribute, as SQS counts it) is exactly `size` bytes. */
-function messageOfStoredSize(id: string, size: number, secret: string): string {
-  const overhead = SIGNATURE_HEADER.length + "String".length;
+/** A valid message whose body is exactly `bytes` bytes. */
+function messageOfBodySize(id: string, bytes: number): string {
   const base = JSON.stringify(message(id, ""));
-  const body = JSON.stringify(message(id, "x".repeat(size - overhead - sign(base, secret).length - base.length)));
-  if (body.length + overhead + sign(body, secret).length !== size) throw new Error("size arithmetic");
+  const body = JSON.stringify(message(id, "x".repeat(bytes - Buffer.byteLength(base))));
+  if (Buffer.byteLength(body) !== bytes) throw new Error("size arithmetic");
   return body;
 }
 
@@ -125,14 +127,40 @@ const rows: Row[] = [
     send: async ({ url, secret, tag }) => ({ id: tag, replies: [await signedPost(url, JSON.stringify({ tag, hello: "world" }), secret)] }),
   },
   {
-    input: `body 1 byte over the queue's size limit (${SIZE_LIMIT} B incl. the signature attribute)`,
-    expected: { kind: "refused", status: 500 },
-    send: async ({ url, secret, tag }) => ({ replies: [await signedPost(url, messageOfStoredSize(tag, SIZE_LIMIT + 1, secret), secret)] }),
+    input: `body 1 byte over the size budget (${MAX_BODY + 1} B: base64 with its attributes over the queue's ${SIZE_LIMIT} B)`,
+    expected: { kind: "refused", status: 413 },
+    send: async ({ url, secret, tag }) => ({ replies: [await signedPost(url, messageOfBodySize(tag, MAX_BODY + 1), secret)] }),
   },
   {
-    input: `body at exactly the size limit (${SIZE_LIMIT} B incl. the signature attribute)`,
+    input: `body at exactly the size budget (${MAX_BODY} B for a queue of ${SIZE_LIMIT} B)`,
     expected: { kind: "delivered" },
-    send: async ({ url, secret, tag }) => ({ id: tag, replies: [await signedPost(url, messageOfStoredSize(tag, SIZE_LIMIT, secret), secret)] }),
+    send: async ({ url, secret, tag }) => ({ id: tag, replies: [await signedPost(url, messageOfBodySize(tag, MAX_BODY), secret)] }),
+  },
+  {
+    input: "signature also in the query string (?X-Hub-Signature-256=<forged>), genuine header",
+    expected: { kind: "delivered" },
+    send: async ({ url, secret, tag }) => {
+      const body = JSON.stringify(message(tag));
+      return { id: tag, replies: [await signedPost(`${url}?${SIGNATURE_HEADER}=${encodeURIComponent(sign(body, "forger"))}`, body, secret)] };
+    },
+  },
+  {
+    input: "signature header name in lower case",
+    expected: { kind: "delivered" },
+    send: async ({ url, secret, tag }) => {
+      const body = JSON.stringify(message(tag));
+      return { id: tag, replies: [await send(url, { body, headers: { ...json, [SIGNATURE_HEADER.toLowerCase()]: sign(body, secret) } })] };
+    },
+  },
+  {
+    input: "U+FFFE, U+FFFF and a raw control character in the text (signed; SQS refuses them as text)",
+    expected: { kind: "delivered" },
+    send: async ({ url, secret, tag }) => ({ id: tag, replies: [await signedPost(url, JSON.stringify(message(tag, "a\uFFFEb\uFFFFc\u0001")), secret)] }),
+  },
+  {
+    input: "JSON with a byte order mark (signed)",
+    expected: { kind: "dead-lettered", reason: "malformed" },
+    send: async ({ url, secret, tag }) => ({ id: tag, replies: [await signedPost(url, `\uFEFF${JSON.stringify(message(tag))}`, secret)] }),
   },
   {
     input: "wrong method (GET)",

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { runLocalStack, type LocalRunResult, type RunningStack } from "../../lib/local/run";
 import { LOCAL_CREDENTIALS } from "../../lib/local/services";
 import { parseDeadLetterContext, DEAD_LETTER_ATTRIBUTE } from "../../lib/runtime/dead-letter";
+import { decodedTextOrUndefined } from "../../lib/runtime/ingress-body";
 import { smokeSpikeProfile } from "../../lib/runtime/loadgen/profile";
 import { sign, SIGNATURE_HEADER } from "../../lib/runtime/signature";
 import { WORKER_CONTRACT } from "../../lib/runtime/contract";
@@ -43,7 +44,8 @@ describe("npm test: the synthesized demo stack absorbs a short spike locally", (
           while (Date.now() < deadline && direct.forged === undefined) {
             const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: dlqUrl, MaxNumberOfMessages: 10, MessageAttributeNames: ["All"], WaitTimeSeconds: 1 }));
             for (const m of Messages) {
-              if (m.Body !== body) continue;
+              // the ingress stores bodies base64-encoded (x-body-encoding): compare the decoded body
+              if (decodedTextOrUndefined(m.Body, m.MessageAttributes) !== body) continue;
               const context = parseDeadLetterContext(m.MessageAttributes?.[DEAD_LETTER_ATTRIBUTE]?.StringValue);
               direct.forged = { reason: context?.reason, effects: stack.downstream.effects("direct-forged-1"), status: forged.status };
               await sqs.send(new DeleteMessageCommand({ QueueUrl: dlqUrl, ReceiptHandle: m.ReceiptHandle }));

@@ -8,20 +8,27 @@ import { renderTemplate } from "../../lib/local/vtl";
 export interface VtlRequest {
   /** The raw request body. */
   readonly body: string;
-  /** Request headers (looked up case-insensitively, as API Gateway does for `$input.params`). */
+  /** Request headers, names as sent (`$input.params(name)` looks them up case-insensitively; `$input.params().header` is this map). */
   readonly headers?: Readonly<Record<string, string>>;
+  /** Query string parameters. */
+  readonly query?: Readonly<Record<string, string>>;
   /** `$context` values. */
   readonly context?: Readonly<Record<string, unknown>>;
 }
 
 /** Renders a mapping template for one request, with the emulator's template engine. */
 export function renderMappingTemplate(template: string, request: VtlRequest): string {
-  return renderTemplate(template, { body: request.body, headers: request.headers ?? {}, query: {}, path: {} }, { requestId: "test-request-id", ...(request.context ?? {}) });
+  return renderTemplate(template, { body: request.body, headers: request.headers ?? {}, query: request.query ?? {}, path: {} }, { requestId: "test-request-id", ...(request.context ?? {}) });
 }
 
 /** An SQS Query request (form-encoded) as a map of parameter -> value. */
 export function parseQuery(body: string): Record<string, string> {
   return Object.fromEntries(new URLSearchParams(body));
+}
+
+/** The MessageBody of a SendMessage Query request as the producer sent it (the template base64-encodes it). */
+export function sentBody(params: Record<string, string>): string {
+  return Buffer.from(params.MessageBody, "base64").toString("utf8");
 }
 
 /** The message attributes of a SendMessage Query request, name -> StringValue. */

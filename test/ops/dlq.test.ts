@@ -30,7 +30,7 @@ import {
 } from "../../lib/ops/errors";
 import { createSqsClient, parseQueueArn, resolveQueue } from "../../lib/ops/queues";
 import { renderInspect } from "../../lib/ops/format";
-import { DEAD_LETTER_ATTRIBUTE, encodeDeadLetterContext } from "../../lib/runtime/dead-letter";
+import { DEAD_LETTER_ATTRIBUTE, FIRST_SENT_ATTRIBUTE, encodeDeadLetterContext } from "../../lib/runtime/dead-letter";
 import { SIGNATURE_HEADER, verify } from "../../lib/runtime/signature";
 import { toSqsRecord } from "../../lib/local/sqs-records";
 import {
@@ -466,6 +466,52 @@ describe("DLQ operations (local-aws-sqs)", () => {
 
     it("rejects a rate SQS would refuse", async () => {
       await expect(redriveAll(client, { queue: "anything", ratePerSecond: 501 })).rejects.toThrow(/whole number of messages per second from 1 to 500/);
+    });
+  });
+
+  describe("the first delivery's time, carried back for the worker's replay window", () => {
+    it("redrive one by one sets x-first-sent-timestamp: the context's firstSentMs, else its firstReceiveMs, else the dead letter's own SentTimestamp", async () => {
+      // Prepare
+      const pipeline = await createPipeline(client, "firstsent");
+      const withFirstSent = encodeDeadLetterContext({
+        reason: "permanent",
+        error: "PermanentError",
+        message: "customer not found",
+        attempts: 1,
+        firstReceiveMs: 1_700_000_000_000,
+        lastReceiveMs: 1_700_000_060_000,
+        firstSentMs: 1_699_999_990_000,
+        requestId: "req-1",
+        sourceQueueArn: pipeline.source.arn,
+      });
+      await putDeadLetter(client, pipeline, "permanent", normalizedBody(1), { rawContext: withFirstSent });
+      await putDeadLetter(client, pipeline, "exhausted", normalizedBody(2)); // a context written before firstSentMs existed
+      await putSqsRedriven(client, pipeline, normalizedBody(3));
+      const sqsMovedSentMs = (await inspectDlq(client, { queue: pipeline.dlq.url, ...FAST })).messages.find((m) => m.reason === REDRIVEN_BY_SQS)?.sentMs;
+
+      // Act
+      const result = await redriveSelected(client, { queue: pipeline.dlq.url, reasons: ["permanent", "exhausted", REDRIVEN_BY_SQS], ...FAST });
+
+      // Assess
+      expect(result.moved).toHaveLength(3);
+      const carried = Object.fromEntries((await receiveAll(client, pipeline.source.url)).map((m) => [JSON.parse(m.Body!).id, m.MessageAttributes?.[FIRST_SENT_ATTRIBUTE]?.StringValue]));
+      expect(carried).toStrictEqual({ "msg-1": "1699999990000", "msg-2": "1700000000000", "msg-3": String(sqsMovedSentMs) });
+    });
+
+    it("a move task warns that dead letters SQS's own redrive moved carry no first-delivery time, and says how to move them", async () => {
+      // Prepare
+      const pipeline = await createPipeline(client, "firstsent-task");
+      await putDeadLetter(client, pipeline, "exhausted", normalizedBody(1));
+      await putSqsRedriven(client, pipeline, normalizedBody(2));
+
+      // Act
+      const result = await redriveAll(client, { queue: pipeline.dlq.url, pollIntervalMs: 250, ...FAST });
+
+      // Assess
+      expect(result).toMatchObject({ status: "COMPLETED", moved: 2 });
+      expect(result.warnings).toContain(
+        "1 dead letter(s) were moved here by SQS's own redrive and carry no first-delivery time: the move task gives them a new SentTimestamp, so one whose signed channel.time is older than the worker's replay window (default 900 s) is dead-lettered again as stale. Move them one by one first (--reason redriven-by-sqs), which carries their original SentTimestamp.",
+      );
     });
   });
 

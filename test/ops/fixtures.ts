@@ -87,6 +87,7 @@ const ERROR_OF: Record<DeadLetterReason, { error: string; message: string; attem
   malformed: { error: "MalformedMessageError", message: "body is not a NormalizedMessage", attempts: 1 },
   permanent: { error: "PermanentError", message: "customer not found", attempts: 2 },
   exhausted: { error: "RetryableError", message: "downstream answered 503", attempts: 5 },
+  stale: { error: "StaleSignedTimeError", message: "the signed channel.time is 3600 s older than the time SQS first received the message", attempts: 1 },
 };
 
 /** Puts one dead letter into the DLQ as the worker does: original body and attributes plus the context. Returns its DLQ message id. */

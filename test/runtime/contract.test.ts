@@ -19,6 +19,13 @@ describe("worker contract", () => {
     expect(parseWorkerContract(env)).toEqual({ ...valid, fifo: true, downstreamRatePerSecond: 4.5, backoffMaxSeconds: 600 });
   });
 
+  it("takes a replay window from 0 (off) to a year, seconds, and names a bad one", () => {
+    expect(parseWorkerContract(workerEnvironment({ ...valid, replayWindowSeconds: 0 })).replayWindowSeconds).toBe(0);
+    expect(parseWorkerContract(workerEnvironment({ ...valid, replayWindowSeconds: 1800 })).replayWindowSeconds).toBe(1800);
+    expect(parseWorkerContract(workerEnvironment(valid)).replayWindowSeconds).toBeUndefined();
+    expect(() => parseWorkerContract({ ...workerEnvironment(valid), GCX_REPLAY_WINDOW_SECONDS: "-1" })).toThrow(/GCX_REPLAY_WINDOW_SECONDS="-1" is invalid/);
+  });
+
   it("uses one prefix and names every variable with it", () => {
     for (const variable of [...Object.values(WORKER_CONTRACT), ...Object.values(LOADGEN_CONTRACT)]) expect(variable.env).toMatch(/^GCX_[A-Z_]+$/);
   });

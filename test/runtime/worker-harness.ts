@@ -5,7 +5,7 @@
  */
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, type Message, type SQSClient } from "@aws-sdk/client-sqs";
+import { CreateQueueCommand, DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, type Message, type SQSClient } from "@aws-sdk/client-sqs";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
@@ -191,7 +191,11 @@ export function lambdaContext(remainingMs = 60_000): Context {
   };
 }
 
-/** Receives one batch and invokes the handler with it; returns the messages and the answer. */
+/**
+ * Receives one batch and invokes the handler with it; then, as the event source mapping does
+ * with ReportBatchItemFailures, deletes the messages not reported as failures (on a FIFO queue
+ * an undeleted message would hold its group). Returns the messages and the answer.
+ */
 export async function deliver(
   bench: Bench,
   pipeline: Pipeline,
@@ -201,6 +205,10 @@ export async function deliver(
   const messages = await receive(bench, pipeline.queueUrl, max);
   const event: SQSEvent = { Records: messages.map((m) => toSqsRecord(m, pipeline.queueArn, REGION)) };
   const response = await handler(event, lambdaContext());
+  const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
+  for (const m of messages) {
+    if (!failed.has(m.MessageId as string)) await bench.sqs.send(new DeleteMessageCommand({ QueueUrl: pipeline.queueUrl, ReceiptHandle: m.ReceiptHandle }));
+  }
   return { messages, response, event };
 }
 

@@ -10,6 +10,7 @@ import { GenesyscloudConversationsMessagingSettings, MessagingSettingState } fro
 import { GenesyscloudConversationsMessagingSupportedcontent } from "./conversations-messaging-supportedcontent";
 import { Problems, isLiteral } from "./errors";
 import { nameFromPath } from "./naming";
+import { API_KEY_HEADER, MAX_API_KEY_LENGTH, MIN_API_KEY_LENGTH } from "../../runtime/edge-key";
 
 /** Genesys requires a signature secret longer than 15 characters. */
 export const MIN_WEBHOOK_SECRET_LENGTH = 16;
@@ -75,6 +76,14 @@ export interface OpenMessagingWebhookProps {
    * @default - none
    */
   readonly webhookHeaders?: Record<string, string>;
+  /**
+   * The ingress's edge API key, sent by Genesys in the `x-api-key` webhook header (added to
+   * `webhookHeaders`, which must not set it too). Pass the pipeline's generated key (a token,
+   * `ingress.apiKey.value`); a literal must be 20..128 letters and digits. The provider keeps
+   * `webhook_headers` in Terraform state in clear: use an encrypted remote backend.
+   * @default none: no key header
+   */
+  readonly apiKey?: string;
   /** Id of an existing messaging settings profile. Exclusive with `messagingSettings`. @default - a profile is created from `messagingSettings` */
   readonly messagingSettingId?: string;
   /** A messaging settings profile to create. Exclusive with `messagingSettingId`. @default - created with the defaults of {@link OpenMessagingSettingsOptions} */
@@ -120,6 +129,19 @@ export function checkSecretToken(secret: string): string | undefined {
     return `secretToken: the secret has ${secret.length} characters; Genesys requires more than 15. Use a random secret of at least ${MIN_WEBHOOK_SECRET_LENGTH} characters, such as the pipeline's generated signing secret.`;
   }
   return undefined;
+}
+
+/** Checks a literal edge API key and its place among the headers; returns every problem. The key itself is never echoed. */
+export function checkApiKey(apiKey: string, headers: Record<string, unknown> = {}): string[] {
+  const problems: string[] = [];
+  if (isLiteral(apiKey) && !new RegExp(`^[A-Za-z0-9]{${MIN_API_KEY_LENGTH},${MAX_API_KEY_LENGTH}}$`).test(apiKey)) {
+    problems.push(`apiKey: the key has ${apiKey.length} characters or characters other than letters and digits; API Gateway takes ${MIN_API_KEY_LENGTH}..${MAX_API_KEY_LENGTH} letters and digits. Pass the pipeline's generated key (ingress.apiKey.value).`);
+  }
+  const clash = Object.keys(headers).find((k) => k.toLowerCase() === API_KEY_HEADER);
+  if (clash !== undefined) {
+    problems.push(`webhookHeaders[${JSON.stringify(clash)}]: the edge API key header is set from apiKey. Remove it from webhookHeaders.`);
+  }
+  return problems;
 }
 
 /** Checks the webhook headers; returns every problem. */
@@ -185,6 +207,9 @@ export class OpenMessagingWebhook extends Construct {
     if (props.webhookHeaders !== undefined) {
       for (const p of checkWebhookHeaders(props.webhookHeaders)) problems.add(p);
     }
+    if (props.apiKey !== undefined) {
+      for (const p of checkApiKey(props.apiKey, props.webhookHeaders)) problems.add(p);
+    }
     if (props.messagingSettingId !== undefined && props.messagingSettings !== undefined) {
       problems.add(`messagingSettingId, messagingSettings: both are set. Pass the id of an existing profile or the options of one to create, not both.`);
     }
@@ -241,7 +266,7 @@ export class OpenMessagingWebhook extends Construct {
       supportedContentId = this.supportedContent.id;
     }
 
-    const headers = props.webhookHeaders;
+    const headers = props.apiKey === undefined ? props.webhookHeaders : { ...(props.webhookHeaders ?? {}), [API_KEY_HEADER]: props.apiKey };
     this.webhookHeadersJson = headers && Object.keys(headers).length > 0 ? renderWebhookHeaders(headers) : undefined;
 
     this.integration = new GenesyscloudConversationsMessagingIntegrationsOpen(this, "integration", {

@@ -7,6 +7,7 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { SIGNATURE_HEADER } from "../signature";
+import { API_KEY_HEADER, type EdgeKey } from "../edge-key";
 import { SyntheticMessageFactory } from "./message";
 import { fullJitter, parseRetryAfter } from "../backoff";
 import { RetryBudget } from "./retry-budget";
@@ -36,6 +37,10 @@ export interface IngressCounts {
   failed: number;
   /** Retries refused because the run's retry budget was spent. */
   retriesRefusedByBudget: number;
+  /** Responses 403 (attempts): a missing, wrong or retired edge API key. */
+  forbiddenResponses: number;
+  /** Reads of the edge API key after a 403 (the read at the start not counted). */
+  edgeKeyRereads: number;
   /** Responses by HTTP status ("0" = no response). */
   statusCodes: Record<string, number>;
 }
@@ -97,6 +102,12 @@ export interface IngressOptions {
   readonly random?: () => number;
   /** Stop offering new arrivals when aborted (in-flight messages still finish). */
   readonly signal?: AbortSignal;
+  /**
+   * The edge API key sent in `x-api-key`. A 403 is then retried once the key re-read differs
+   * from the one the attempt carried (a rotation), as a counted retry paid from the budget;
+   * a 403 whose re-read gives the same key is final. Default: no key sent, a 403 is final.
+   */
+  readonly edgeKey?: EdgeKey;
 }
 
 export function emptyCounts(): IngressCounts {
@@ -112,6 +123,8 @@ export function emptyCounts(): IngressCounts {
     errorResponses: 0,
     failed: 0,
     retriesRefusedByBudget: 0,
+    forbiddenResponses: 0,
+    edgeKeyRereads: 0,
     statusCodes: {},
   };
 }
@@ -136,11 +149,14 @@ interface Flight {
   paid: number;
   finished: boolean;
   request: PreparedRequest | undefined;
+  /** The edge API key its last attempt carried. */
+  key?: string;
 }
 
 /** Sends this part of the plan and measures it. */
 export async function runIngress(options: IngressOptions): Promise<IngressPart> {
-  const { profile, runId, secret } = options;
+  const { profile, runId, secret, edgeKey } = options;
+  const rereadsBefore = edgeKey?.rereads ?? 0;
   const agentIndex = options.agentIndex ?? 0;
   const agentCount = options.agentCount ?? 1;
   const random = options.random ?? Math.random;
@@ -230,6 +246,7 @@ export async function runIngress(options: IngressOptions): Promise<IngressPart> 
       budget.release(flight.paid);
       return true;
     }
+    if (result.status === 403 && edgeKey) return forbidden(result, flight, edgeKey);
     let delayMs: number | undefined;
     let kind: "error" | "timeout" = "error";
     if (result.status === 429 || result.status === 503) {
@@ -260,11 +277,54 @@ export async function runIngress(options: IngressOptions): Promise<IngressPart> 
     setTimeout(retryLater, delayMs ?? Math.floor(fullJitter(retry.baseDelayMs, attempt - 1, retry.maxDelayMs, random)), flight);
     return false;
   };
+  /**
+   * A 403 while sending an edge API key: the key is re-read (shared with the other 403s of the
+   * moment) and the message retried with the new key, a retry like any other (counted, paid
+   * from the budget, within maxAttempts); when the re-read gives the same key the 403 is final.
+   * Returns false: the retry, or the failure, comes later.
+   */
+  const forbidden = (result: AttemptResult, flight: Flight, key: EdgeKey): boolean => {
+    counts.forbiddenResponses++;
+    if (flight.attempt >= retry.maxAttempts) {
+      fail(flight.seq, result.endedAt, `HTTP 403 after ${flight.attempt} attempts`);
+      return true;
+    }
+    key.keyAfterForbidden(flight.key ?? "").then(
+      (next) => retryWithKey(flight, next),
+      (error: Error) => {
+        fail(flight.seq, performance.now(), `HTTP 403; ${error.message}`);
+        finish(flight);
+      },
+    );
+    return false;
+  };
+  const retryWithKey = (flight: Flight, next: string | undefined) => {
+    try {
+      if (next === undefined) {
+        fail(flight.seq, performance.now(), "HTTP 403 (final: the edge API key read again is the one refused)");
+        return finish(flight);
+      }
+      const cost = budget.acquire("error");
+      if (cost === undefined) {
+        counts.retriesRefusedByBudget++;
+        fail(flight.seq, performance.now(), "HTTP 403; retry budget exhausted");
+        return finish(flight);
+      }
+      flight.paid = cost;
+      flight.key = next;
+      flight.request = client.prepare(flight.request!.body, { ...flight.request!.headers, [API_KEY_HEADER]: next });
+      send(flight);
+    } catch (error) {
+      internalError(flight, error);
+    }
+  };
   const deliver = (seq: number, plannedPerf: number): void => {
-    const flight: Flight = { seq, plannedPerf, attempt: 0, paid: 0, finished: false, request: undefined };
+    const flight: Flight = { seq, plannedPerf, attempt: 0, paid: 0, finished: false, request: undefined, key: edgeKey?.current };
     try {
       const { body, signature } = factory.body(seq, startMs + plan[seq]);
-      flight.request = client.prepare(body, { "content-type": "application/json", [SIGNATURE_HEADER]: signature });
+      const headers: Record<string, string> = { "content-type": "application/json", [SIGNATURE_HEADER]: signature };
+      if (flight.key !== undefined) headers[API_KEY_HEADER] = flight.key;
+      flight.request = client.prepare(body, headers);
       send(flight);
     } catch (error) {
       internalError(flight, error);
@@ -328,6 +388,7 @@ export async function runIngress(options: IngressOptions): Promise<IngressPart> 
     elapsedSeconds: (performance.now() - perfStart) / 1000,
   });
   notAccepted.sort((a, b) => a - b);
+  counts.edgeKeyRereads = (edgeKey?.rereads ?? 0) - rereadsBefore;
   return {
     runId,
     startMs,

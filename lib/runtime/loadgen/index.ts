@@ -8,6 +8,7 @@ export * from "./message";
 export * from "./retry-budget";
 export * from "./histogram";
 export * from "./sender";
+export * from "./edge-key-source";
 export * from "./engine";
 export * from "./reconcile";
 export * from "./verdict";

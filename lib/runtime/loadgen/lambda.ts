@@ -16,6 +16,8 @@ import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-sec
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import type { Context } from "aws-lambda";
 import { parseLoadgenContract, type LoadgenContract } from "../contract";
+import { EdgeKey } from "../edge-key";
+import { secretReader } from "./edge-key-source";
 import { runIngress, type IngressPart } from "./engine";
 import { parseProfile, peakRatePerSecond, type SpikeProfile, type SpikeProfileInput } from "./profile";
 import { emfRecord, DEFAULT_METRICS_NAMESPACE } from "./reports";
@@ -50,6 +52,11 @@ export interface LoadgenHandlerDeps {
   readonly env?: Record<string, string | undefined>;
   /** Reads the signing secret. Default: Secrets Manager GetSecretValue (SecretString). */
   readonly readSecret?: (arn: string) => Promise<string>;
+  /**
+   * Reads the edge API key (GCX_API_KEY_SECRET_ARN), at the start of each invocation and
+   * again after a 403. Default: Secrets Manager GetSecretValue (SecretString).
+   */
+  readonly readApiKey?: (arn: string) => Promise<string>;
   /** Invokes one agent. Default: Lambda Invoke (RequestResponse) of this function. */
   readonly invokeAgent?: (event: AgentEvent) => Promise<IngressPart>;
   /** Lead time of the fan-out start barrier, ms. Default {@link START_BARRIER_MS}. */
@@ -89,6 +96,9 @@ export function createLoadgenHandler(deps: LoadgenHandlerDeps = {}) {
   return async function loadgenHandler(event: LoadgenEvent | undefined, context?: Pick<Context, "functionName">): Promise<ControllerResult | IngressPart> {
     contract ??= parseLoadgenContract(deps.env ?? process.env);
     secret ??= await (deps.readSecret ?? secretsManagerRead)(contract.signatureSecretArn);
+    // read per invocation, never cached across runs: a rotation between two nights is picked up
+    const keyArn = contract.apiKeySecretArn;
+    const edgeKey = keyArn ? await EdgeKey.open(deps.readApiKey ? () => deps.readApiKey!(keyArn) : secretReader(keyArn)) : undefined;
 
     if (event?.role === "agent") {
       const a = event.assignment;
@@ -100,6 +110,7 @@ export function createLoadgenHandler(deps: LoadgenHandlerDeps = {}) {
         agentIndex: a.agentIndex,
         agentCount: a.agentCount,
         startAtMs: a.startAtMs,
+        edgeKey,
       });
     }
 
@@ -124,6 +135,7 @@ export function createLoadgenHandler(deps: LoadgenHandlerDeps = {}) {
       quarantineQueueUrl: contract.quarantineQueueUrl,
       queueUrl: contract.queueUrl,
       workerMaxReceiveCount: contract.workerMaxReceiveCount,
+      edgeKey,
       fanOut: agentCount > 1 ? { agentCount, startDelayMs: deps.startBarrierMs ?? START_BARRIER_MS, runAgent: (assignment) => invokeAgent!({ role: "agent", assignment }) } : undefined,
     });
     log(JSON.stringify(emfRecord(report, { namespace: contract.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE, runName: contract.runName ?? functionName ?? report.name })));

@@ -18,6 +18,7 @@ import {
 import { setTimeout as sleep } from "node:timers/promises";
 import { RECEIPTS_TABLE, type Receipt } from "../tables";
 import { SYNTHETIC_KEY } from "../synthetic";
+import { decodedTextOrUndefined, type MessageAttributesLike } from "../ingress-body";
 import { newHistogram, recordMs, encodeHistogram, type Histogram } from "./histogram";
 import { faultForSeq } from "./message";
 import type { SpikeProfile } from "./profile";
@@ -156,16 +157,19 @@ export async function readReceipts(client: DynamoDBDocumentClient, tableName: st
   return out;
 }
 
-/** The synthetic marker's run id and seq of an SQS message body, if it has one. */
-export function syntheticIdentity(body: string | undefined): { runId: string; seq: number } | undefined {
-  if (!body) return undefined;
-  for (const text of [body, Buffer.from(body, "base64").toString("utf8")]) {
-    try {
-      const marker = (JSON.parse(text) as Record<string, unknown>)[SYNTHETIC_KEY] as { runId?: unknown; seq?: unknown } | undefined;
-      if (marker && typeof marker.runId === "string" && typeof marker.seq === "number") return { runId: marker.runId, seq: marker.seq };
-    } catch {
-      // not JSON: try the next decoding
-    }
+/**
+ * The synthetic marker's run id and seq of an SQS message, if its body has one: the body is
+ * decoded first when its attributes mark it encoded (the ingress stores webhook bodies
+ * base64-encoded, `x-body-encoding`), as every reader of a stored body does.
+ */
+export function syntheticIdentity(body: string | undefined, attributes?: MessageAttributesLike): { runId: string; seq: number } | undefined {
+  const text = decodedTextOrUndefined(body, attributes);
+  if (!text) return undefined;
+  try {
+    const marker = (JSON.parse(text) as Record<string, unknown>)[SYNTHETIC_KEY] as { runId?: unknown; seq?: unknown } | undefined;
+    if (marker && typeof marker.runId === "string" && typeof marker.seq === "number") return { runId: marker.runId, seq: marker.seq };
+  } catch {
+    // not JSON: no marker
   }
   return undefined;
 }
@@ -190,7 +194,7 @@ export async function scanQueue(client: SQSClient, queueUrl: string, runId: stri
       for (const m of messages) {
         if (m.MessageId && seen.has(m.MessageId)) continue;
         if (m.MessageId) seen.add(m.MessageId);
-        const id = syntheticIdentity(m.Body);
+        const id = syntheticIdentity(m.Body, m.MessageAttributes);
         if (id?.runId === runId) {
           own.push(m);
           seqs.push(id.seq);

@@ -5,6 +5,8 @@
 import { mergeEncodedHistograms, summarize, decodeHistogram, encodeHistogram, type LatencySummary } from "./histogram";
 import { mergeIngressParts, runIngress, type IngressCounts, type IngressPart, type IngressProgress } from "./engine";
 import { newRunId } from "./message";
+import { openEdgeKey, type EdgeKeySource } from "./edge-key-source";
+import type { EdgeKey } from "../edge-key";
 import { expandPhases, parseProfile, planArrivals, profileDurationSeconds, type SpikeProfile, type SpikeProfileInput } from "./profile";
 import { inspectRedrivePolicy, reconcile, runIdUsed, type AwsClientOptions, type DeliveryResult, type ReceiptsSource, type RedriveInspection } from "./reconcile";
 import { judge, type VerdictResult } from "./verdict";
@@ -64,6 +66,13 @@ export interface SpikeOptions {
   readonly fanOut?: { readonly agentCount: number; readonly startDelayMs?: number; runAgent(assignment: AgentAssignment): Promise<IngressPart> };
   /** Stops offering new arrivals when aborted. */
   readonly signal?: AbortSignal;
+  /**
+   * The ingress's edge API key, sent in `x-api-key`: a value, or the secret the stack keeps
+   * the current key in (read before any traffic and again after a 403, so a key rotated
+   * during the run costs a counted retry, not a message), or a key already open. Agents of a
+   * fan-out read their own. Default: no key sent.
+   */
+  readonly edgeKey?: EdgeKeySource | EdgeKey;
 }
 
 export type SpikeProgress =
@@ -176,10 +185,13 @@ export async function runSpike(options: SpikeOptions): Promise<SpikeReport> {
       Array.from({ length: agentCount }, (_, agentIndex) => options.fanOut!.runAgent({ runId, profile, agentIndex, agentCount, startAtMs })),
     );
   } else {
+    // read before any traffic: a missing or unreadable key fails the run here
+    const edgeKey = options.edgeKey ? await openEdgeKey(options.edgeKey) : undefined;
     parts = [
       await runIngress({
         targetUrl: options.targetUrl,
         secret: options.secret,
+        edgeKey,
         profile,
         runId,
         startAtMs: options.startAtMs,

@@ -124,5 +124,8 @@ export function ingressRows(report: SpikeReport): [string, number, boolean][] {
     ["error responses / timeouts", c.errorResponses, false],
     ["failed", c.failed, true],
     ["retries refused by budget", c.retriesRefusedByBudget, false],
+    // absent from reports written before the edge API key existed
+    ["forbidden responses (403)", c.forbiddenResponses ?? 0, false],
+    ["edge API key re-reads", c.edgeKeyRereads ?? 0, false],
   ];
 }

@@ -12,6 +12,8 @@ export const WORKER_METRICS = {
   deadLettered: "deadLettered",
   /** Dead letters whose signature was missing or wrong (count; also in deadLettered). */
   invalidSignature: "invalidSignature",
+  /** FIFO messages whose signature could not be checked yet, moved out of their message group to be checked after the next secret reload (count). */
+  setAside: "setAside",
   /** Deliveries of a message already processed: acknowledged without running the handler (count). */
   duplicate: "duplicate",
   /** Time from SendMessage to the end of processing (milliseconds). */

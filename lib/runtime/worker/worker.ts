@@ -9,7 +9,7 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { ChangeMessageVisibilityCommand, DeleteMessageCommand, SendMessageCommand, SQSClient, type MessageAttributeValue } from "@aws-sdk/client-sqs";
+import { ChangeMessageVisibilityCommand, DeleteMessageCommand, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import { IdempotencyAlreadyInProgressError, IdempotencyConfig, makeIdempotent } from "@aws-lambda-powertools/idempotency";
@@ -20,6 +20,7 @@ import { parseWorkerContract, type WorkerContract } from "../contract";
 import { DEAD_LETTER_ATTRIBUTE, encodeDeadLetterContext, type DeadLetterReason } from "../dead-letter";
 import { CircuitOpenError, PermanentError, RetryableError, ThrottledError } from "../errors";
 import { withInvocationDeadline } from "../invocation";
+import { decodeMessageBody, decodedTextOrUndefined } from "../ingress-body";
 import { GenesysClient } from "../genesys/client";
 import { Downstream } from "../genesys/downstream";
 import {
@@ -30,9 +31,12 @@ import {
   type GenesysEventBridgeEvent,
   type NormalizedMessage,
 } from "../normalized-message";
+import { DEFAULT_REPLAY_WINDOW_SECONDS, judgeSignedTime } from "../replay-window";
 import { SIGNATURE_HEADER } from "../signature";
 import { faultFor, readSyntheticMarker, type SyntheticMarker } from "../synthetic";
-import { receiptUpdate, IDEMPOTENCY_TABLE } from "../tables";
+import { DEFAULT_IDEMPOTENCY_TTL_SECONDS, receiptUpdate, IDEMPOTENCY_TABLE } from "../tables";
+import { moveAside, UnverifiedSignatureError } from "./aside";
+import { forwardedAttributes, recordFirstSentMs } from "./attributes";
 import { WORKER_METRICS, type WorkerMetricName } from "./metrics";
 import { RotatingSecret, loadGenesysCredentials } from "./secrets";
 import type { WorkerContext, WorkerHandlers, WorkerOptions } from "./types";
@@ -89,7 +93,7 @@ export type SqsBatchHandler = (event: SQSEvent, context: Context) => Promise<SQS
 /** A body the worker refuses before the handler: dead-lettered at once. */
 class RejectedMessage extends Error {
   constructor(
-    readonly reason: Extract<DeadLetterReason, "invalid-signature" | "malformed">,
+    readonly reason: Extract<DeadLetterReason, "invalid-signature" | "malformed" | "stale">,
     readonly errorName: string,
     message: string,
   ) {
@@ -107,7 +111,7 @@ type Intake =
   | { kind: "event"; event: GenesysEventBridgeEvent; key: string };
 
 const DEFAULTS = {
-  idempotencyTtlSeconds: 86_400,
+  idempotencyTtlSeconds: DEFAULT_IDEMPOTENCY_TTL_SECONDS,
   receiptTtlSeconds: 604_800,
   backoffBaseSeconds: 2,
   backoffMaxSeconds: DEFAULT_BACKOFF_MAX_SECONDS,
@@ -191,13 +195,23 @@ export function createWorker(handlers: WorkerHandlers, options: WorkerOptions = 
 
   /** Checks the signature and parses the body; throws RejectedMessage for a body to dead-letter. */
   async function intake(record: SQSRecord): Promise<Intake> {
+    // When SQS first received it (carried across redrives): what the signature and the signed time are judged against.
+    const firstSent = recordFirstSentMs(record) ?? Date.now();
+    // The body as the producer sent it (the ingress stores it base64-encoded, x-body-encoding):
+    // the signature is checked on these exact bytes (read as UTF-8, which keeps any valid UTF-8).
+    let body: string;
+    try {
+      body = decodeMessageBody(record.body, record.messageAttributes).text;
+    } catch (error) {
+      throw new RejectedMessage("malformed", (error as Error).name, (error as Error).message);
+    }
     if (contract.ingressKind === "webhook") {
       const header = attributeValue(record, SIGNATURE_HEADER);
-      const check = await (signingSecret as RotatingSecret).check(record.body, header, Number(record.attributes.SentTimestamp) || undefined);
+      const check = await (signingSecret as RotatingSecret).check(body, header, firstSent);
       if (check.verdict === "unverified") {
         // Possibly signed with a secret rotated in since the last reload, which was too recent
-        // to reload again: back on the queue until a reload may settle it, not dead-lettered.
-        throw new RetryableError(`${SIGNATURE_HEADER} matches no cached secret version and the secret was reloaded moments ago; checked again after the next reload`, {
+        // to reload again: checked again after the next reload (FIFO: out of its group), not dead-lettered.
+        throw new UnverifiedSignatureError(`${SIGNATURE_HEADER} matches no cached secret version and the secret was reloaded moments ago; checked again after the next reload`, {
           retryAfterSeconds: Math.ceil(check.retryAfterMs / 1000),
         });
       }
@@ -211,7 +225,7 @@ export function createWorker(handlers: WorkerHandlers, options: WorkerOptions = 
     }
     let json: unknown;
     try {
-      json = JSON.parse(record.body);
+      json = JSON.parse(body);
     } catch (error) {
       throw new RejectedMessage("malformed", "SyntaxError", `the body is not JSON: ${(error as Error).message}`);
     }
@@ -232,6 +246,8 @@ export function createWorker(handlers: WorkerHandlers, options: WorkerOptions = 
     }
     const parsed = normalizedMessageSchema.safeParse(json);
     if (!parsed.success) throw new RejectedMessage("malformed", "ZodError", `not a NormalizedMessage: ${issues(parsed.error)}`);
+    const signedTime = judgeSignedTime(parsed.data.channel.time, firstSent, contract.replayWindowSeconds ?? DEFAULT_REPLAY_WINDOW_SECONDS);
+    if (!signedTime.ok) throw new RejectedMessage("stale", signedTime.errorName, signedTime.message);
     return { kind: "message", message: parsed.data, marker, key: idempotencyKeyOf(parsed.data) };
   }
 
@@ -267,6 +283,7 @@ export function createWorker(handlers: WorkerHandlers, options: WorkerOptions = 
         attempts: attempt,
         firstReceiveMs: Number(record.attributes.ApproximateFirstReceiveTimestamp) || now,
         lastReceiveMs: now,
+        firstSentMs: recordFirstSentMs(record),
         requestId,
         sourceQueueArn: contract.queueArn,
       });
@@ -349,9 +366,14 @@ export function createWorker(handlers: WorkerHandlers, options: WorkerOptions = 
         intakeResult = await intake(record);
       } catch (error) {
         if (error instanceof RejectedMessage) {
-          // A synthetic marker is only trusted once the signature is: pass it for a malformed message with a valid one.
-          const marker = error.reason === "malformed" ? safeMarker(record.body) : undefined;
+          // A synthetic marker is only trusted once the signature is: pass it for a malformed or stale message with a valid one.
+          const marker = error.reason !== "invalid-signature" ? safeMarker(record) : undefined;
           return deadLetter(record, error.reason, { name: error.errorName, message: error.message }, attempt, marker, log);
+        }
+        // FIFO: a signature miss never holds the group; elsewhere (or if moving fails) it is put back.
+        if (error instanceof UnverifiedSignatureError && (await moveAside({ sqs, queueUrl: contract.queueUrl, record, log }))) {
+          count(WORKER_METRICS.setAside);
+          return true;
         }
         // Secrets Manager unavailable and the like: not the message's fault.
         return fail(record, error, attempt, undefined, log);
@@ -529,23 +551,9 @@ function attributeValue(record: SQSRecord, name: string): string | undefined {
   return found?.stringValue ?? undefined;
 }
 
-/** The record's message attributes in SendMessage's shape, minus a previous dead-letter context (SQS allows 10). */
-function forwardedAttributes(record: SQSRecord): Record<string, MessageAttributeValue> {
-  const out: Record<string, MessageAttributeValue> = {};
-  for (const [name, value] of Object.entries(record.messageAttributes ?? {})) {
-    if (name === DEAD_LETTER_ATTRIBUTE) continue;
-    if (Object.keys(out).length >= 9) break;
-    out[name] =
-      value.binaryValue !== undefined
-        ? { DataType: value.dataType, BinaryValue: Buffer.from(value.binaryValue, "base64") }
-        : { DataType: value.dataType, StringValue: value.stringValue ?? "" };
-  }
-  return out;
-}
-
-function safeMarker(body: string): SyntheticMarker | undefined {
+function safeMarker(record: SQSRecord): SyntheticMarker | undefined {
   try {
-    return readSyntheticMarker(JSON.parse(body));
+    return readSyntheticMarker(JSON.parse(decodedTextOrUndefined(record.body, record.messageAttributes) ?? ""));
   } catch {
     return undefined;
   }

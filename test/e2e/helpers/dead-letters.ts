@@ -8,6 +8,7 @@
 import { ReceiveMessageCommand, SQSClient, type Message } from "@aws-sdk/client-sqs";
 import { DEAD_LETTER_ATTRIBUTE, parseDeadLetterContext, type DeadLetterContext } from "../../../lib/runtime/dead-letter";
 import { syntheticIdentity } from "../../../lib/runtime/loadgen/reconcile";
+import { decodedTextOrUndefined } from "../../../lib/runtime/ingress-body";
 import { LOCAL_CREDENTIALS } from "../../../lib/local/services";
 
 /** One dead letter as found in the queue. */
@@ -22,6 +23,7 @@ export interface ObservedDeadLetter {
   readonly rawContext?: string;
   /** Every message attribute name carried. */
   readonly attributes: string[];
+  /** The body as the producer sent it (decoded when the ingress stored it base64-encoded). */
   readonly body: string;
 }
 
@@ -33,7 +35,7 @@ export interface DeadLetterWatcher {
 
 export function describeMessage(m: Message): ObservedDeadLetter {
   const raw = m.MessageAttributes?.[DEAD_LETTER_ATTRIBUTE]?.StringValue;
-  const id = syntheticIdentity(m.Body);
+  const id = syntheticIdentity(m.Body, m.MessageAttributes);
   return {
     messageId: m.MessageId ?? "",
     runId: id?.runId,
@@ -41,7 +43,7 @@ export function describeMessage(m: Message): ObservedDeadLetter {
     context: parseDeadLetterContext(raw),
     rawContext: raw,
     attributes: Object.keys(m.MessageAttributes ?? {}),
-    body: m.Body ?? "",
+    body: decodedTextOrUndefined(m.Body, m.MessageAttributes) ?? m.Body ?? "",
   };
 }
 
