@@ -8,7 +8,7 @@
 import { Construct } from "constructs";
 import { Annotations, TerraformStack, Token, dependable } from "cdktf";
 import { WebhookIngress, WebhookIngressOptions, validateIngressProps } from "./webhook-ingress";
-import { PipelineQueues, QUEUE_DEFAULTS, QueueOptions, QueueWithDlq, validateQueueProps } from "./queue-with-dlq";
+import { MAX_QUEUE_MESSAGE_BYTES, PipelineQueues, QUEUE_DEFAULTS, QueueOptions, QueueWithDlq, SQS_MAX_MESSAGE_BYTES, validateQueueProps } from "./queue-with-dlq";
 import { ExistingQueues, ExistingQueuesOptions, validateExistingQueues } from "./existing-queues";
 import { GenesysApiOptions, Worker, WorkerOptions, validateWorkerProps } from "./worker";
 import { PipelineTables, PipelineTablesProps, TableRef } from "./pipeline-tables";
@@ -80,7 +80,14 @@ export interface PipelineQueueOptions extends QueueOptions {
 }
 
 /** Queue props that configure queues the pipeline creates, so they cannot go with `queue.existing`. */
-const CREATED_QUEUE_ONLY = ["visibilityTimeoutSeconds", "messageRetentionSeconds", "contentBasedDeduplication", "fifoHighThroughput", "maxReceiveCount"] as const;
+const CREATED_QUEUE_ONLY = ["visibilityTimeoutSeconds", "messageRetentionSeconds", "contentBasedDeduplication", "fifoHighThroughput", "maxReceiveCount", "maxMessageSizeBytes"] as const;
+
+/** What to do instead, for the created-queue props that have an answer with `queue.existing`. */
+const CREATED_QUEUE_ONLY_INSTEAD: Partial<Record<(typeof CREATED_QUEUE_ONLY)[number], string>> = {
+  maxReceiveCount: " (give the existing queue's value as queue.existing.maxReceiveCount)",
+  visibilityTimeoutSeconds: " (give the existing queue's value as queue.existing.visibilityTimeoutSeconds)",
+  maxMessageSizeBytes: ` (a quarantine queue the pipeline creates is always ${SQS_MAX_MESSAGE_BYTES} bytes, SQS's maximum; keep your existing queue's maximum at most ${MAX_QUEUE_MESSAGE_BYTES} bytes so its dead letters fit your DLQ with their context)`,
+};
 
 /**
  * The Genesys side of a webhook pipeline: an Open Messaging integration whose outbound
@@ -425,18 +432,20 @@ export class ConsumerPipeline extends Construct {
     const { existing: existingQueues, ...queue } = props.queue ?? {};
     const fifo = queue.fifo ?? false;
     const consumer = { consumerTimeoutSeconds: props.worker.timeoutSeconds, consumerBatchingWindowSeconds: props.worker.batchingWindowSeconds };
-    problems.addAll(validateQueueProps({ ...queue, ...consumer }, "queue", "worker"));
+    // With existing queues, maxMessageSizeBytes is refused below rather than checked as the main queue's.
+    const { maxMessageSizeBytes: _size, ...withoutSize } = queue;
+    problems.addAll(validateQueueProps({ ...(existingQueues ? withoutSize : queue), ...consumer }, "queue", "worker"));
     if (existingQueues) {
       problems.addAll(validateExistingQueues(existingQueues, { fifo, ...consumer }, "queue.existing", "queue.fifo", "worker"));
       for (const name of CREATED_QUEUE_ONLY) {
         if (queue[name] !== undefined) {
-          const instead = name === "maxReceiveCount" || name === "visibilityTimeoutSeconds" ? ` (give the existing queue's value as queue.existing.${name})` : "";
+          const instead = CREATED_QUEUE_ONLY_INSTEAD[name] ?? "";
           problems.add(`queue.${name}`, `configures a queue the pipeline creates, but queue.existing brings existing queues; remove it${instead}.`);
         }
       }
     }
-    problems.addAll(validateWorkerProps(props.worker, { fifo }, "worker", "queue"));
     const eventStreams = props.ingress?.kind === "eventStreams";
+    problems.addAll(validateWorkerProps(props.worker, { fifo, ingressKind: eventStreams ? "eventStreams" : "webhook" }, "worker", "queue"));
     if (!eventStreams) problems.addAll(validateIngressProps((props.ingress ?? {}) as WebhookIngressOptions, fifo, "ingress", "queue.fifo"));
     problems.addAll(validateSecretsProps(props.secrets ?? {}, "secrets"));
     if (props.alarms) problems.addAll(validateAlarmProps(props.alarms, "alarms"));
@@ -461,7 +470,7 @@ function validateEventStreamsPipeline(props: ConsumerPipelineProps): ValidationP
     }
   }
   if (props.alarms) {
-    for (const name of ["ingress5xxThreshold", "ingress4xxThreshold"] as const) {
+    for (const name of ["ingress5xxThreshold", "ingress4xxThreshold", "ingressBodyTooLargeThreshold"] as const) {
       if (props.alarms[name] !== undefined) problems.add(`alarms.${name}`, "watches the webhook ingress (API Gateway); an eventStreams pipeline has none. Remove it.");
     }
   }

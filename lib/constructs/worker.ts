@@ -13,7 +13,7 @@ import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { LambdaEventSourceMapping } from "@cdktf/provider-aws/lib/lambda-event-source-mapping";
 import { CONTRACT_PREFIX, IngressKind, workerEnvironment } from "../runtime/contract";
-import { MIN_REPLAY_WINDOW_SECONDS, SIGNED_TIME_AHEAD_ALLOWANCE_SECONDS } from "../runtime/replay-window";
+import { DEFAULT_REPLAY_WINDOW_SECONDS, MIN_REPLAY_WINDOW_SECONDS, SIGNED_TIME_AHEAD_ALLOWANCE_SECONDS } from "../runtime/replay-window";
 import { DEFAULT_IDEMPOTENCY_TTL_SECONDS } from "../runtime/tables";
 import { BundleProps, BundledFunction, bundleFunction } from "./bundle";
 import { Problems, ValidationProblem, isLiteralNumber, prefixed } from "./errors";
@@ -241,18 +241,28 @@ function range(problems: Problems, prop: string, value: number | undefined, min:
  * The replay window is 0 (off) or from {@link MIN_REPLAY_WINDOW_SECONDS} to the idempotency TTL
  * less the signed time's clock-skew allowance: a replay the window accepts (signed at most that
  * allowance after the first delivery, replayed at most the window after it) then always finds
- * the first delivery's idempotency record.
+ * the first delivery's idempotency record. Checked for the window in effect, the runtime's
+ * default included, so a short `idempotencyTtlSeconds` alone is refused too. Webhook workers only.
  */
-function checkReplayWindow(problems: Problems, prop: string, window: number | undefined, idempotencyTtlSeconds: number | undefined): void {
-  if (!isLiteralNumber(window) || window === 0) return;
-  const ttl = idempotencyTtlSeconds ?? DEFAULT_IDEMPOTENCY_TTL_SECONDS;
-  const max = isLiteralNumber(ttl) ? ttl - SIGNED_TIME_AHEAD_ALLOWANCE_SECONDS : Number.POSITIVE_INFINITY;
-  if (!Number.isInteger(window) || window < MIN_REPLAY_WINDOW_SECONDS || window > max) {
-    problems.add(
-      prop,
-      `${window} is not a replay window; set 0 (off) or an integer from ${MIN_REPLAY_WINDOW_SECONDS} (Genesys retries a webhook for about 85 s) to ${max} seconds (idempotencyTtlSeconds ${ttl} less the ${SIGNED_TIME_AHEAD_ALLOWANCE_SECONDS} s clock-skew allowance, so a replay the window accepts still meets its idempotency record).`,
-    );
+function checkReplayWindow(problems: Problems, p: (name: string) => string, props: WorkerOptions, ingressKind: IngressKind): void {
+  if (ingressKind === "eventStreams") {
+    if (props.replayWindowSeconds !== undefined) {
+      problems.add(p("replayWindowSeconds"), "applies to webhook pipelines only (an Event Streams event carries no signed time); remove it.");
+    }
+    return;
   }
+  const window = props.replayWindowSeconds ?? DEFAULT_REPLAY_WINDOW_SECONDS;
+  if (!isLiteralNumber(window) || window === 0) return;
+  const ttl = props.idempotencyTtlSeconds ?? DEFAULT_IDEMPOTENCY_TTL_SECONDS;
+  const max = isLiteralNumber(ttl) ? ttl - SIGNED_TIME_AHEAD_ALLOWANCE_SECONDS : Number.POSITIVE_INFINITY;
+  if (Number.isInteger(window) && window >= MIN_REPLAY_WINDOW_SECONDS && window <= max) return;
+  const given = props.replayWindowSeconds === undefined ? `the default replay window (${window} s)` : `${window}`;
+  const why = `idempotencyTtlSeconds ${ttl} less the ${SIGNED_TIME_AHEAD_ALLOWANCE_SECONDS} s clock-skew allowance, so a replay the window accepts still meets its idempotency record`;
+  const fix =
+    max < MIN_REPLAY_WINDOW_SECONDS
+      ? `set replayWindowSeconds to 0 (off), or idempotencyTtlSeconds to at least ${MIN_REPLAY_WINDOW_SECONDS + SIGNED_TIME_AHEAD_ALLOWANCE_SECONDS}`
+      : `set 0 (off) or an integer from ${MIN_REPLAY_WINDOW_SECONDS} (Genesys retries a webhook for about 85 s) to ${max} seconds`;
+  problems.add(p("replayWindowSeconds"), `${given} is not a replay window; ${fix} (${why}).`);
 }
 
 /**
@@ -261,7 +271,7 @@ function checkReplayWindow(problems: Problems, prop: string, window: number | un
  */
 export function validateWorkerProps(
   props: WorkerOptions,
-  queue: { fifo?: boolean; maxMessageSizeBytes?: number },
+  queue: { fifo?: boolean; maxMessageSizeBytes?: number; ingressKind?: IngressKind },
   prefix?: string,
   queuePrefix?: string,
 ): ValidationProblem[] {
@@ -275,7 +285,7 @@ export function validateWorkerProps(
   range(problems, p("batchingWindowSeconds"), props.batchingWindowSeconds, 0, 300, "seconds");
   range(problems, p("batchSize"), props.batchSize, 1, 10_000, "messages");
   checkLogRetention(problems, p("logRetentionDays"), props.logRetentionDays);
-  checkReplayWindow(problems, p("replayWindowSeconds"), props.replayWindowSeconds, props.idempotencyTtlSeconds);
+  checkReplayWindow(problems, p, props, queue.ingressKind ?? "webhook");
   const batchSize = props.batchSize ?? WORKER_DEFAULTS.batchSize;
   const window = props.batchingWindowSeconds ?? WORKER_DEFAULTS.batchingWindowSeconds;
   if (queue.fifo) {
@@ -349,12 +359,9 @@ export class Worker extends Construct {
   constructor(scope: Construct, id: string, props: WorkerProps) {
     super(scope, id);
     const problems = new Problems();
-    problems.addAll(validateWorkerProps(props, { fifo: props.queues.fifo }));
+    problems.addAll(validateWorkerProps(props, { fifo: props.queues.fifo, ingressKind: props.ingressKind }));
     if ((props.ingressKind ?? "webhook") === "webhook" && !props.signingSecretArn) {
       problems.add("signingSecretArn", "is required for a webhook worker; pass the ARN of the signing secret.");
-    }
-    if (props.ingressKind === "eventStreams" && props.replayWindowSeconds !== undefined) {
-      problems.add("replayWindowSeconds", "applies to webhook pipelines only (an Event Streams event carries no signed time); remove it.");
     }
     problems.throwIfAny(this.node.path, "Worker");
 

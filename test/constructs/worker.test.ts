@@ -195,7 +195,8 @@ describe("Worker (through ConsumerPipeline)", () => {
           new ConsumerPipeline(stack, "orders", pipelineProps({ ingress: { kind: "eventStreams", topics: ["v2.detail.events.conversation.{id}.customer.start"] }, worker: { entry: pipelineProps().worker.entry, replayWindowSeconds: 900 } }));
         }),
       ) as ValidationError;
-      expect(events.problems).toEqual([{ prop: "replayWindowSeconds", message: "applies to webhook pipelines only (an Event Streams event carries no signed time); remove it." }]);
+      expect(events.constructType).toBe("ConsumerPipeline");
+      expect(events.problems).toEqual([{ prop: "worker.replayWindowSeconds", message: "applies to webhook pipelines only (an Event Streams event carries no signed time); remove it." }]);
     });
 
     it("rejects batches over 10 without a batching window", () => {

@@ -51,6 +51,23 @@ export async function startSqs(): Promise<LocalServer & { client(): SQSClient }>
   };
 }
 
+/**
+ * A local-aws-sqs server and a client for the enclosing describe block: started in
+ * `beforeAll`, closed in `afterAll`. Read `.server` and `.client` inside tests.
+ */
+export function useLocalSqs(): { server: Awaited<ReturnType<typeof startSqs>>; client: SQSClient } {
+  const local = {} as { server: Awaited<ReturnType<typeof startSqs>>; client: SQSClient };
+  beforeAll(async () => {
+    local.server = await startSqs();
+    local.client = local.server.client();
+  });
+  afterAll(async () => {
+    local.client.destroy();
+    await local.server.close();
+  });
+  return local;
+}
+
 /** Starts an in-memory dynalite server with table operations that complete immediately. */
 export async function startDynamo(): Promise<LocalServer & { client(): DynamoDBClient }> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -10,7 +10,7 @@ import { inspectDlq, redriveSelected } from "../../lib/ops/dlq";
 import { DEAD_LETTER_ATTRIBUTE, encodeDeadLetterContext } from "../../lib/runtime/dead-letter";
 import { BODY_ENCODING_ATTRIBUTE, decodeMessageBody, encodeIngressBody } from "../../lib/runtime/ingress-body";
 import { SIGNATURE_HEADER, sign, verify } from "../../lib/runtime/signature";
-import { startSqs } from "../helpers/local-servers";
+import { useLocalSqs } from "../helpers/local-servers";
 import { CHANNEL, SECRET, createPipeline, normalizedBody, receiveAll, type Pipeline } from "./fixtures";
 
 /** A dead letter as the worker writes one from an ingress message: the stored (base64) body, the marker, the signature, the context. */
@@ -41,26 +41,17 @@ async function putEncodedDeadLetter(client: SQSClient, pipeline: Pipeline, body:
 }
 
 describe("DLQ operations on base64-stored bodies (local-aws-sqs)", () => {
-  let sqs: Awaited<ReturnType<typeof startSqs>>;
-  let client: SQSClient;
-  beforeAll(async () => {
-    sqs = await startSqs();
-    client = sqs.client();
-  });
-  afterAll(async () => {
-    client.destroy();
-    await sqs.close();
-  });
+  const local = useLocalSqs();
 
   // A synthetic body with a character SQS refuses as text: only the encoding lets it through.
   const body = normalizedBody(7, { synthetic: { runId: "run-enc", seq: 7 } }).replace("hello 7", "hello \uFFFE 7");
 
   for (const fifo of [false, true]) {
     it(`${fifo ? "FIFO" : "standard"}: inspect reads the decoded body; redrive re-sends it as stored, marker included, signature intact`, async () => {
-      const pipeline = await createPipeline(client, fifo ? "enc-fifo" : "enc-std", { fifo });
-      await putEncodedDeadLetter(client, pipeline, body, fifo ? "conversation-1" : undefined);
+      const pipeline = await createPipeline(local.client, fifo ? "enc-fifo" : "enc-std", { fifo });
+      await putEncodedDeadLetter(local.client, pipeline, body, fifo ? "conversation-1" : undefined);
 
-      const inspected = await inspectDlq(client, { queue: pipeline.dlq.url, waitTimeSeconds: 0 });
+      const inspected = await inspectDlq(local.client, { queue: pipeline.dlq.url, waitTimeSeconds: 0 });
       expect(inspected.messages).toHaveLength(1);
       expect(inspected.messages[0]).toMatchObject({
         reason: "exhausted",
@@ -71,9 +62,9 @@ describe("DLQ operations on base64-stored bodies (local-aws-sqs)", () => {
         bodyEncoding: "base64",
       });
 
-      const result = await redriveSelected(client, { queue: pipeline.dlq.url, reasons: ["exhausted"], waitTimeSeconds: 0 });
+      const result = await redriveSelected(local.client, { queue: pipeline.dlq.url, reasons: ["exhausted"], waitTimeSeconds: 0 });
       expect(result.moved).toHaveLength(1);
-      const [back] = await receiveAll(client, pipeline.source.url);
+      const [back] = await receiveAll(local.client, pipeline.source.url);
       expect(back.Body).toBe(encodeIngressBody(body).body);
       expect(back.MessageAttributes?.[BODY_ENCODING_ATTRIBUTE]?.StringValue).toBe("base64");
       expect(back.MessageAttributes?.[DEAD_LETTER_ATTRIBUTE]).toBeUndefined();
@@ -85,15 +76,15 @@ describe("DLQ operations on base64-stored bodies (local-aws-sqs)", () => {
   }
 
   it("describes a marked body that is not base64 from what is stored, without throwing", async () => {
-    const pipeline = await createPipeline(client, "enc-bad");
-    await client.send(
+    const pipeline = await createPipeline(local.client, "enc-bad");
+    await local.client.send(
       new SendMessageCommand({
         QueueUrl: pipeline.dlq.url,
         MessageBody: "{not base64}",
         MessageAttributes: { [BODY_ENCODING_ATTRIBUTE]: { DataType: "String", StringValue: "base64" } },
       }),
     );
-    const inspected = await inspectDlq(client, { queue: pipeline.dlq.url, waitTimeSeconds: 0 });
+    const inspected = await inspectDlq(local.client, { queue: pipeline.dlq.url, waitTimeSeconds: 0 });
     expect(inspected.messages[0]).toMatchObject({ reason: "redriven-by-sqs", orderingKey: "-", bodyBytes: 12 });
     expect(inspected.messages[0].bodyEncoding).toBeUndefined();
   });

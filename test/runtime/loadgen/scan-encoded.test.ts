@@ -3,31 +3,22 @@
  * base64-encoded (`x-body-encoding: base64`), against local-aws-sqs: both read the synthetic
  * marker from the decoded body, the peek leaves every message, the drain deletes this run's.
  */
-import { CreateQueueCommand, ReceiveMessageCommand, SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import { CreateQueueCommand, ReceiveMessageCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
 import { encodeIngressBody, SYNTHETIC_KEY } from "cdktf-genesys-consumer/runtime";
 import { scanQueue, syntheticIdentity } from "../../../lib/runtime/loadgen/reconcile";
-import { startSqs } from "../../helpers/local-servers";
+import { useLocalSqs } from "../../helpers/local-servers";
 
 const RUN = "run-encoded";
 const body = (runId: string, seq: number) => JSON.stringify({ id: `m-${seq}`, text: "\uFFFE", [SYNTHETIC_KEY]: { runId, seq, plannedSendMs: 1 } });
 
 describe("scanQueue on base64-stored bodies", () => {
-  let sqs: Awaited<ReturnType<typeof startSqs>>;
-  let client: SQSClient;
-  beforeAll(async () => {
-    sqs = await startSqs();
-    client = sqs.client();
-  });
-  afterAll(async () => {
-    client.destroy();
-    await sqs.close();
-  });
+  const local = useLocalSqs();
 
   async function queueWith(name: string, bodies: string[]): Promise<string> {
-    const url = (await client.send(new CreateQueueCommand({ QueueName: name }))).QueueUrl!;
+    const url = (await local.client.send(new CreateQueueCommand({ QueueName: name }))).QueueUrl!;
     for (const b of bodies) {
       const stored = encodeIngressBody(b);
-      await client.send(new SendMessageCommand({ QueueUrl: url, MessageBody: stored.body, MessageAttributes: stored.attributes }));
+      await local.client.send(new SendMessageCommand({ QueueUrl: url, MessageBody: stored.body, MessageAttributes: stored.attributes }));
     }
     return url;
   }
@@ -35,7 +26,7 @@ describe("scanQueue on base64-stored bodies", () => {
   const visibleCount = async (url: string) => {
     let n = 0;
     for (let i = 0; i < 5; i++) {
-      const res = await client.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, VisibilityTimeout: 30 }));
+      const res = await local.client.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, VisibilityTimeout: 30 }));
       if (!res.Messages?.length) break;
       n += res.Messages.length;
     }
@@ -44,13 +35,13 @@ describe("scanQueue on base64-stored bodies", () => {
 
   it("peeks the DLQ: this run's sequence numbers from the decoded bodies, every message left in place", async () => {
     const url = await queueWith("dlq-encoded", [body(RUN, 3), body(RUN, 1), body("other-run", 2)]);
-    expect(await scanQueue(client, url, RUN, false)).toEqual([1, 3]);
+    expect(await scanQueue(local.client, url, RUN, false)).toEqual([1, 3]);
     expect(await visibleCount(url)).toBe(3);
   });
 
   it("drains the quarantine queue: this run's encoded messages deleted, the others left", async () => {
     const url = await queueWith("quarantine-encoded", [body(RUN, 5), body("other-run", 6)]);
-    expect(await scanQueue(client, url, RUN, true)).toEqual([5]);
+    expect(await scanQueue(local.client, url, RUN, true)).toEqual([5]);
     expect(await visibleCount(url)).toBe(1);
   });
 
