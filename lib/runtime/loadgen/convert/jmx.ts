@@ -1,0 +1,272 @@
+/**
+ * JMeter test plan (`.jmx`) to arrival-rate schedule.
+ *
+ * Converted: the standard Thread Group (threads, ramp-up, loops or scheduler duration,
+ * startup delay), the JMeter Plugins' Concurrency and Arrivals thread groups, Constant /
+ * Uniform / Gaussian / Poisson random timers (their mean, as think time), the Constant
+ * Throughput Timer in each `calcMode`, and the Throughput Shaping Timer's `load_profile`.
+ * Everything else is listed in the notes as not converted.
+ *
+ * Sources for the semantics (read in the JMeter and JMeter Plugins sources):
+ * - ConstantThroughputTimer: `throughput` is samples per MINUTE; `calcMode` 0 "this thread
+ *   only" (each thread paces itself: total = threads x throughput), 1 "all active threads"
+ *   (the target is divided over the active threads of all thread groups), 2 "all active
+ *   threads in current thread group", 3 and 4 the "shared" variants of 1 and 2
+ *   (apache/jmeter src/components/.../timers/ConstantThroughputTimer.java, `Mode`, `calculateDelay`).
+ * - Concurrency / Arrivals thread groups: properties TargetLevel, RampUp, Steps, Hold, Unit
+ *   ("M" multiplies RampUp and Hold by 60 and divides the Arrivals rate by 60), the first
+ *   step at once (undera/jmeter-plugins plugins/casutg AbstractDynamicThreadGroup(Model).java,
+ *   ConcurrencyThreadStarter.java, ArrivalsThreadStarter.java).
+ * - Throughput Shaping Timer: `load_profile` rows of (start RPS, end RPS, duration s), linear
+ *   inside a row; the test stops at the end of the schedule; a `load_profile` JMeter property
+ *   (`const(N,T) line(A,B,T) step(A,B,S,T)`) replaces the rows
+ *   (plugins/tst .../timers/VariableThroughputTimer.java).
+ */
+import { capNote, closedModelNote, formatRate } from "./closed-model";
+import { applyShaping, shapingRows, sumRows } from "./jmx-shaping";
+import { JmxExpressions, parseJmx, propText, type JmxElement } from "./jmx-tree";
+import {
+  CONCURRENCY_TG,
+  CTT_MODES,
+  isThreadGroupLike,
+  listPlanLevel,
+  pickWebhookPath,
+  THREAD_GROUPS,
+  threadGroupHint,
+  walkGroup,
+  type GroupWalk,
+  type JmxConvertContext,
+  type ThroughputTimer,
+} from "./jmx-walk";
+import { constant, concat, cut, minOf, peak, scale, scheduleEnd, shift, steppedRamp, sum, threadTrapezoid, type Schedule } from "./schedule";
+import { PlanConversionError } from "./types";
+
+export type { JmxConvertContext } from "./jmx-walk";
+export { parseLoadProfileProperty, shortDuration } from "./jmx-shaping";
+
+/** Converts a JMeter test plan's XML. Returns the plan's name and the arrival-rate schedule of its webhook POSTs. */
+export function convertJmx(xml: string, ctx: JmxConvertContext): { name: string; schedule: Schedule } {
+  const plan = parseJmx(xml);
+  const notes = ctx.notes;
+  const ex = new JmxExpressions(ctx.properties, notes);
+  ex.addVariables(plan.props.get("TestPlan.user_defined_variables"), plan.path);
+  for (const el of plan.children) {
+    if (el.enabled && el.testclass === "Arguments") ex.addVariables({ kind: "element", props: el.props }, el.path);
+  }
+
+  // Plan-level elements other than thread groups apply to (or are listed for) every group.
+  const groups: GroupWalk[] = [];
+  const planLevel = plan.children.filter((el) => !isThreadGroupLike(el));
+  for (const el of plan.children) {
+    if (!el.enabled) {
+      notes.push({ level: "info", element: el.path, message: "disabled in the plan (enabled=\"false\"): skipped, with everything under it" });
+      continue;
+    }
+    if (THREAD_GROUPS.has(el.testclass)) {
+      groups.push(walkGroup(el, planLevel, ex, notes));
+    } else if (isThreadGroupLike(el)) {
+      notes.push({ level: "not-converted", element: el.path, message: threadGroupHint(el.testclass) });
+    }
+  }
+  listPlanLevel(planLevel, notes);
+  if (!groups.length) throw new PlanConversionError("the plan has no enabled Thread Group, Concurrency Thread Group or Arrivals Thread Group to convert", plan.path);
+
+  const webhookPath = pickWebhookPath(groups, ctx, notes);
+  const threadsByGroup = new Map(groups.map((g) => [g, maxThreads(g.el, ex)]));
+  const schedules: Schedule[] = [];
+  for (const g of groups) {
+    const s = groupSchedule(g, webhookPath, ctx, ex, groups, threadsByGroup);
+    if (s) schedules.push(s);
+  }
+  if (!schedules.length) {
+    throw new PlanConversionError(`no thread group sends an HTTP POST${webhookPath ? ` to ${webhookPath}` : ""}: the profile only models webhook POSTs; give webhookPath to pick the sampler that stands for the webhook`, plan.path);
+  }
+  const serialize = ex.str(plan, "TestPlan.serialize_threadgroups", plan.path) === "true";
+  let schedule: Schedule;
+  if (serialize) {
+    notes.push({ level: "info", element: plan.path, message: "Run Thread Groups consecutively: the groups' schedules follow each other" });
+    let offset = 0;
+    const parts: Schedule[] = [];
+    for (const s of schedules) {
+      parts.push(shift(s, offset));
+      offset += scheduleEnd(s);
+    }
+    schedule = concat(...parts);
+  } else schedule = sum(schedules);
+  return { name: plan.name, schedule };
+}
+
+/** Largest number of threads a group runs (for calcMode 1 and 3, which share a target between groups). */
+function maxThreads(el: JmxElement, ex: JmxExpressions): number {
+  if (el.testclass === "ThreadGroup") return ex.num(el, "ThreadGroup.num_threads");
+  if (el.testclass === CONCURRENCY_TG) return ex.num(el, "TargetLevel", 1);
+  return ex.num(el, "ConcurrencyLimit", 0) || 0;
+}
+
+function unitFactor(el: JmxElement, ex: JmxExpressions): number {
+  return (ex.str(el, "Unit", el.path) ?? "S").trim() === "M" ? 60 : 1;
+}
+
+/** The arrival-rate schedule of a group's webhook POSTs, or undefined when it sends none. */
+function groupSchedule(
+  g: GroupWalk,
+  webhookPath: string | undefined,
+  ctx: JmxConvertContext,
+  ex: JmxExpressions,
+  groups: readonly GroupWalk[],
+  threadsByGroup: ReadonlyMap<GroupWalk, number>,
+): Schedule | undefined {
+  const el = g.el;
+  const notes = ctx.notes;
+  const R = ctx.responseSeconds;
+  const posts = g.samplers.filter((s) => s.http && s.method === "POST" && s.path === webhookPath).reduce((n, s) => n + s.times, 0);
+  if (posts === 0) {
+    notes.push({ level: "not-converted", element: el.path, message: "this thread group sends no webhook POST: it adds no arrivals" });
+    return undefined;
+  }
+  const samples = g.samplers.reduce((n, s) => n + s.times, 0);
+  const think = g.samplers.reduce((n, s) => n + s.times * s.timerSeconds, 0);
+  const cycle = think + samples * R; // seconds per iteration of one thread
+  const label = el.name;
+
+  // Constant Throughput Timers: a per-thread cap (calcMode 0) or a group cap (1..4), in webhook POSTs per second.
+  let perThreadCap = Infinity;
+  let groupCap = Infinity;
+  const shaping: ThroughputTimer[] = [];
+  for (const t of g.throughputTimers) {
+    if (t.kind === "shaping") {
+      shaping.push(t);
+      continue;
+    }
+    const perMinute = ex.num(t.el, "throughput");
+    const mode = Math.trunc(ex.num(t.el, "calcMode", 0));
+    if (!(mode >= 0 && mode <= 4)) throw new PlanConversionError(`calcMode ${mode} is not one of 0..4`, t.el.path);
+    const postsShare = posts / Math.max(1, t.samplesInScope);
+    let share = 1;
+    if (mode === 1 || mode === 3) {
+      const sharing = mode === 1 ? groups : groups.filter((o) => o.throughputTimers.some((x) => x.kind === "ctt" && ex.num(x.el, "calcMode", 0) === 3));
+      const all = sharing.reduce((n, o) => n + (threadsByGroup.get(o) ?? 0), 0);
+      share = all > 0 ? (threadsByGroup.get(g) ?? 0) / all : 1;
+    }
+    const samplesPerSecond = perMinute / 60;
+    if (mode === 0) {
+      perThreadCap = Math.min(perThreadCap, samplesPerSecond * postsShare);
+      notes.push({ level: "info", element: t.el.path, message: `Constant Throughput Timer, calcMode ${CTT_MODES[0]}: ${formatRate(perMinute)}/min per thread = ${formatRate(samplesPerSecond)}/s per thread, times the active threads` });
+    } else {
+      groupCap = Math.min(groupCap, samplesPerSecond * share * postsShare);
+      notes.push({
+        level: "info",
+        element: t.el.path,
+        message: `Constant Throughput Timer, calcMode ${CTT_MODES[mode]}: ${formatRate(perMinute)}/min = ${formatRate(samplesPerSecond)}/s${share !== 1 ? `, this group's share ${formatRate(share)} (its threads / the threads of the groups sharing the target) = ${formatRate(samplesPerSecond * share)}/s` : ""} for the group`,
+      });
+      if (mode === 1 || mode === 3) notes.push({ level: "assumption", element: t.el.path, message: "the shared target is split between thread groups in proportion to their thread counts (JMeter divides it over the threads active at each moment)" });
+    }
+    if (t.samplesInScope > posts) notes.push({ level: "info", element: t.el.path, message: `it paces ${formatRate(t.samplesInScope)} samples per iteration, ${formatRate(posts)} of them webhook POSTs: the POST rate is ${formatRate(postsShare)} of its throughput` });
+  }
+
+  const closedPerThread = Math.min(posts / cycle, perThreadCap);
+  const explainClosed = (threads: number) => {
+    if (shaping.length || groupCap <= threads * closedPerThread) return; // a timer sets the rate; noted with it
+    if (perThreadCap < posts / cycle) {
+      notes.push({
+        level: "info",
+        element: el.path,
+        message: `the Constant Throughput Timer paces each thread at ${formatRate(perThreadCap)} webhook POSTs/s (on its own a thread could send ${formatRate(posts / cycle)}/s with R as assumed): rate = ${formatRate(threads)} threads x ${formatRate(perThreadCap)}/s = ${formatRate(threads * perThreadCap)}/s`,
+      });
+    } else notes.push(closedModelNote(el.path, threads, think, R, posts, samples));
+  };
+  let schedule: Schedule;
+  let capacityNoteTarget: number | undefined;
+  if (el.testclass === "ThreadGroup") {
+    schedule = threadGroupSchedule(g, ex, cycle, closedPerThread, shaping, ctx);
+    const threads = ex.num(el, "ThreadGroup.num_threads");
+    explainClosed(threads);
+    capacityNoteTarget = threads * closedPerThread;
+  } else if (el.testclass === CONCURRENCY_TG) {
+    const u = unitFactor(el, ex);
+    const level = ex.num(el, "TargetLevel", 1);
+    const rampUp = ex.num(el, "RampUp", 0) * u;
+    const steps = Math.max(0, Math.trunc(ex.num(el, "Steps", 0)));
+    const hold = ex.num(el, "Hold", 1) * u;
+    if (rampUp + hold <= 0) throw new PlanConversionError("RampUp + Hold is 0: the group would run for no time; set a Hold time", el.path);
+    notes.push({
+      level: "info",
+      element: el.path,
+      message: `Concurrency Thread Group: ${formatRate(level)} threads reached ${steps > 0 ? `in ${steps} steps` : "linearly"} over ${formatRate(rampUp)} s, held ${formatRate(hold)} s (Unit ${u === 60 ? "M: minutes" : "S: seconds"})`,
+    });
+    if (ex.str(el, "Iterations", el.path)?.trim()) notes.push({ level: "warning", element: el.path, message: "Iterations limit: not converted; the converted run lasts RampUp + Hold" });
+    schedule = scale(steppedRamp(level, rampUp, steps, hold, label), closedPerThread);
+    explainClosed(level);
+    capacityNoteTarget = level * closedPerThread;
+  } else {
+    const u = unitFactor(el, ex);
+    const level = ex.num(el, "TargetLevel", 1) / u;
+    const rampUp = ex.num(el, "RampUp", 0) * u;
+    const steps = Math.max(0, Math.trunc(ex.num(el, "Steps", 0)));
+    const hold = ex.num(el, "Hold", 1) * u;
+    if (rampUp + hold <= 0) throw new PlanConversionError("RampUp + Hold is 0: the group would run for no time; set a Hold time", el.path);
+    notes.push({
+      level: "info",
+      element: el.path,
+      message: `Arrivals Thread Group (open model already): ${formatRate(level)} arrivals/s${u === 60 ? ` (${formatRate(level * 60)}/min)` : ""} reached ${steps > 0 ? `in ${steps} steps` : "linearly"} over ${formatRate(rampUp)} s, held ${formatRate(hold)} s; each arrival runs one iteration with ${formatRate(posts)} webhook POST(s)`,
+    });
+    schedule = scale(steppedRamp(level, rampUp, steps, hold, label), posts);
+    const limit = ex.num(el, "ConcurrencyLimit", 0);
+    if (limit > 0) {
+      const capacity = (limit / cycle) * posts;
+      if (capacity < peak(schedule)) {
+        notes.push(capNote(el.path, `the Arrivals Thread Group (ConcurrencyLimit ${formatRate(limit)} threads, each iteration ${formatRate(cycle)} s)`, peak(schedule), capacity));
+        schedule = minOf(schedule, constant(0, scheduleEnd(schedule), capacity));
+      }
+    }
+  }
+
+  if (Number.isFinite(groupCap)) {
+    const before = peak(schedule);
+    if (groupCap < before) {
+      notes.push({ level: "info", element: el.path, message: `the Constant Throughput Timer holds the group at ${formatRate(groupCap)} webhook POSTs/s (its threads could send ${formatRate(before)}/s)` });
+      schedule = minOf(schedule, constant(0, scheduleEnd(schedule), groupCap));
+    } else if (capacityNoteTarget !== undefined && groupCap > before * (1 + 1e-9)) {
+      notes.push(capNote(el.path, "the Constant Throughput Timer", groupCap, before));
+    }
+  }
+  for (const t of shaping) schedule = applyShaping(schedule, t, posts, ctx, ex);
+
+  const delay = el.testclass === "ThreadGroup" && ex.str(el, "ThreadGroup.scheduler", el.path) === "true" ? ex.num(el, "ThreadGroup.delay", 0) : 0;
+  if (delay > 0) notes.push({ level: "info", element: el.path, message: `startup delay ${formatRate(delay)} s: the group starts ${formatRate(delay)} s into the run` });
+  return delay > 0 ? shift(schedule, delay) : schedule;
+}
+
+/** A standard Thread Group: threads started evenly over the ramp-up, each running its loops, cut at the scheduler's duration. */
+function threadGroupSchedule(g: GroupWalk, ex: JmxExpressions, cycle: number, perThread: number, shaping: readonly ThroughputTimer[], ctx: JmxConvertContext): Schedule {
+  const el = g.el;
+  const threads = ex.num(el, "ThreadGroup.num_threads");
+  const rampTime = ex.num(el, "ThreadGroup.ramp_time", 1);
+  if (!(threads > 0)) throw new PlanConversionError(`ThreadGroup.num_threads is ${threads}: give at least 1 thread`, el.path);
+  const main = el.props.get("ThreadGroup.main_controller");
+  const loopsRaw = main?.kind === "element" ? propText(main, "LoopController.loops") : undefined;
+  const forever = main?.kind === "element" && propText(main, "LoopController.continue_forever") === "true" && loopsRaw === undefined;
+  const loops = forever ? -1 : loopsRaw === undefined ? 1 : Number(ex.tryEval(loopsRaw, el.path));
+  if (!Number.isFinite(loops)) throw new PlanConversionError(`LoopController.loops is ${JSON.stringify(loopsRaw)}, not a number: pass it in properties or write the number`, el.path);
+  const scheduler = ex.str(el, "ThreadGroup.scheduler", el.path) === "true";
+  const duration = scheduler ? ex.num(el, "ThreadGroup.duration", 0) : 0;
+  const shapingEnd = shaping.length ? Math.min(...shaping.map((t) => sumRows(shapingRows(t.el, { ...ctx, notes: [] }, ex)))) : Infinity;
+  let horizon = duration > 0 ? duration : Infinity;
+  if (loops < 0 && !Number.isFinite(horizon)) {
+    if (!Number.isFinite(shapingEnd)) {
+      throw new PlanConversionError("loops forever (Infinite) with no scheduler duration: the plan never ends; tick \"Specify Thread lifetime\" and give a Duration, or give a loop count", el.path);
+    }
+    horizon = shapingEnd;
+  }
+  const active = loops < 0 ? horizon : Math.min(loops * cycle, horizon);
+  ctx.notes.push({
+    level: "info",
+    element: el.path,
+    message:
+      `Thread Group: ${formatRate(threads)} threads started over ${formatRate(rampTime)} s` +
+      (loops < 0 ? ", looping until the end" : `, ${formatRate(loops)} loop(s) of ${formatRate(cycle)} s each`) +
+      (duration > 0 ? `, for ${formatRate(duration)} s (scheduler)` : ""),
+  });
+  const threadsOverTime = cut(threadTrapezoid(threads, rampTime, active, el.name), horizon);
+  return scale(threadsOverTime, perThread);
+}
