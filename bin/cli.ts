@@ -13,6 +13,8 @@ export function buildProgram(): Command {
     .description("Spike-proof Genesys Cloud webhook consumers on AWS: spike runs, local emulation, DLQ operations.")
     .version(packageVersion())
     .showHelpAfterError()
+    // each command parses its own options (`spike reports list --region` is the subcommand's)
+    .enablePositionalOptions()
     .configureOutput({ outputError: (text, write) => write(text) });
   registerSpike(program);
   registerLocal(program);

@@ -36,9 +36,10 @@ export interface DemoStackProps {
    */
   readonly genesys?: boolean;
   /**
-   * ARN of a secret holding the worker's Genesys OAuth client credentials as JSON
+   * ARN of an existing secret holding the worker's Genesys OAuth client credentials as JSON
    * `{"clientId", "clientSecret"}` (a client separate from the provider's deploy-time one).
-   * @default none
+   * @default none: the pipeline creates an empty secret for them (output
+   * `genesys-credentials-secret-arn`), to fill after deploy
    */
   readonly genesysCredentialsSecretArn?: string;
   /**
@@ -76,11 +77,16 @@ export class DemoStack extends TerraformStack {
         // production keeps the defaults (base 2 s, cap 900 s).
         backoffBaseSeconds: 1,
         backoffMaxSeconds: 8,
+        // The handler calls ctx.genesys: its OAuth client credentials, in a secret the team
+        // fills after deploy (or an existing one).
+        genesys: props.genesysCredentialsSecretArn ? { credentialsSecretArn: props.genesysCredentialsSecretArn } : { createCredentialsSecret: true },
+        // The nightly spike's receipts are simulated (rate limit, breaker, no network): it
+        // never calls the production Genesys org. The local run points them at the fake Genesys.
+        synthetic: { downstream: "simulate" },
       },
       // AWS's recommended minimum: a poison message is quarantined after 5 attempts.
       queue: { maxReceiveCount: 5 },
       ingress: { path: "genesys/webhook" },
-      secrets: props.genesysCredentialsSecretArn ? { genesysCredentialsSecretArn: props.genesysCredentialsSecretArn } : undefined,
       genesys: { region: genesysRegion },
       // The Open Messaging integration: webhook URL = the ingress, secret token = the generated signing secret.
       genesysWebhook: genesys ? {} : undefined,
@@ -94,11 +100,20 @@ export class DemoStack extends TerraformStack {
     new TerraformOutput(this, "webhook-url", { value: this.pipeline.url, description: "The Genesys Open Messaging webhook URL" });
     new TerraformOutput(this, "signing-secret-arn", { value: this.pipeline.signingSecret.arn });
     new TerraformOutput(this, "dlq-url", { value: this.pipeline.queue.dlq.url });
+    new TerraformOutput(this, "genesys-credentials-secret-arn", {
+      value: this.pipeline.genesysCredentialsSecretArn!,
+      description: "Put the worker's Genesys OAuth client credentials here after deploy: JSON {\"clientId\",\"clientSecret\"}",
+    });
     if (this.pipeline.genesysWebhook) {
       new TerraformOutput(this, "genesys-integration-id", { value: this.pipeline.genesysWebhook.integrationId, description: "The Open Messaging integration id" });
     }
     if (this.pipeline.spikeGenerator) {
       new TerraformOutput(this, "spike-function", { value: this.pipeline.spikeGenerator.function.functionName, description: "Invoke with {\"role\":\"controller\"} to run a spike now" });
+      new TerraformOutput(this, "spike-reports-bucket", {
+        value: this.pipeline.spikeGenerator.reports.bucketName,
+        description: "Each run's report, the history and the trend page: cdktf-genesys-consumer spike reports list --bucket <this>",
+      });
+      new TerraformOutput(this, "spike-run-name", { value: this.pipeline.spikeGenerator.runName, description: "The run name of the nightly spike (--run-name)" });
     }
   }
 }

@@ -2,10 +2,13 @@
  * The demo worker: the handler a platform team writes with the runtime half of the package.
  *
  * A real outbound message from Genesys is acknowledged with a "Delivered" receipt through
- * the Genesys Platform API (rate-limited, Retry-After aware, behind a circuit breaker). A
- * synthetic message from the spike generator does the same against the sandbox downstream
- * configured for the run (a Genesys-like fake when the stack runs locally), so side
- * effects can be counted and goodput measured.
+ * the Genesys Platform API (rate-limited, Retry-After aware, behind a circuit breaker); an
+ * event (`type: "Event"`, e.g. a typing indicator) is not a message to acknowledge and is
+ * skipped. A synthetic message from the spike generator runs the same code, but its
+ * Genesys calls are simulated (the stack's `synthetic: { downstream: "simulate" }`: rate
+ * limit, breaker and timeout, then a 202 without a network call), so the nightly spike never
+ * calls the production org. When the stack runs locally the emulator points them at a
+ * Genesys-like fake instead, so side effects can be counted and goodput measured.
  */
 import { createWorker, type NormalizedMessage, type WorkerContext } from "cdktf-genesys-consumer/runtime";
 
@@ -21,6 +24,10 @@ export function deliveredReceipt(message: NormalizedMessage) {
 }
 
 async function acknowledge(message: NormalizedMessage, ctx: WorkerContext): Promise<void> {
+  if (message.type === "Event") {
+    ctx.logger.debug("event (e.g. a typing indicator): nothing to acknowledge", { messageId: message.id });
+    return;
+  }
   const integrationId = message.channel.id;
   if (!integrationId) {
     ctx.logger.warn("message without channel.id: nothing to acknowledge");

@@ -17,7 +17,8 @@ export class SupportDesk extends Construct {
   constructor(scope: Construct, id: string, props: { alarmTopicArn: string }) {
     super(scope, id);
     this.inbox = new ConsumerPipeline(this, "inbox", {
-      worker: { entry: path.join(__dirname, "handlers", "support.ts"), maxConcurrency: 10, timeoutSeconds: 20 },
+      // The handler acknowledges through ctx.genesys: an empty credentials secret to fill after deploy.
+      worker: { entry: path.join(__dirname, "handlers", "support.ts"), maxConcurrency: 10, timeoutSeconds: 20, genesys: { createCredentialsSecret: true } },
       queue: { fifo: true, maxReceiveCount: 8 },
       ingress: { path: "support", extraHeaders: ["X-Genesys-Org"] },
       alarms: { topicArn: props.alarmTopicArn, queueAgeThresholdSeconds: 300 },

@@ -24,8 +24,9 @@ export class NightlySpikePipelineStack extends TerraformStack {
     super(scope, id);
     new AwsProvider(this, "aws", { region: props.region ?? "eu-west-1" });
     this.pipeline = new ConsumerPipeline(this, "orders", {
-      // The demo worker: acknowledges messages, and synthetic ones through the same client.
-      worker: { entry: path.join(__dirname, "..", "basic", "worker.ts"), maxConcurrency: 20 },
+      // The demo worker: acknowledges messages through ctx.genesys (credentials in a secret to
+      // fill after deploy); the nightly spike's acknowledgements are simulated (the default).
+      worker: { entry: path.join(__dirname, "..", "basic", "worker.ts"), maxConcurrency: 20, genesys: { createCredentialsSecret: true } },
       alarms: props.alarmEmail ? { email: props.alarmEmail } : {},
       spikeGenerator: {
         // 02:30 Paris time, every night
@@ -50,6 +51,7 @@ export class NightlySpikePipelineStack extends TerraformStack {
       },
     });
     new TerraformOutput(this, "webhook-url", { value: this.pipeline.url });
+    new TerraformOutput(this, "genesys-credentials-secret-arn", { value: this.pipeline.genesysCredentialsSecretArn! });
     new TerraformOutput(this, "spike-function", { value: this.pipeline.spikeGenerator!.function.functionName });
   }
 }

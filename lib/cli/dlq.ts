@@ -114,7 +114,7 @@ export function registerDlq(program: Command): void {
     .description("Operate a dead-letter queue: inspect what failed and why, redrive it to its source, purge it. See the README, section Operating the dead-letter queue.");
 
   withConnection(dlq.command("inspect"))
-    .description("List dead letters without consuming them (each is read once and made visible again): reason, error, attempts, times, ordering key.")
+    .description("List dead letters without consuming them (each is read once and made visible again): reason, error, attempts, times, ordering key; for events EventBridge could not deliver, its error code and message, the rule and the target.")
     .option("--limit <messages>", "most messages to read", positiveInt("--limit"), 100)
     .option("--budget <seconds>", "time budget of the scan, seconds", positiveNumber("--budget"), 20)
     .action(async (flags: InspectFlags) => {

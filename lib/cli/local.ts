@@ -2,9 +2,10 @@ import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { defaultSpikeProfile } from "../runtime/loadgen/profile";
 import type { SpikeProgress } from "../runtime/loadgen/run";
+import { addPlanOptions, profileFromFile, type PlanFlags } from "./plan";
 
 /** Options of the `local` subcommand. */
-export interface LocalCommandOptions {
+export interface LocalCommandOptions extends PlanFlags {
   stackDir: string;
   profile?: string;
   json?: boolean;
@@ -13,12 +14,22 @@ export interface LocalCommandOptions {
   downstreamRate?: string;
   maxThreads?: string;
   api?: string;
+  /** Fire the stack's schedules this many times after the spike. */
+  fireSchedules?: string;
+  /** Evaluate the alarms again this many hours after the run's end. */
+  alarmsAsOf?: string;
 }
 
 const positive = (name: string, value: string | undefined): number | undefined => {
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number, got ${JSON.stringify(value)}`);
+  return n;
+};
+
+const positiveInteger = (name: string, value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer (firings to wait for), got ${JSON.stringify(value)}`);
   return n;
 };
 
@@ -33,7 +44,7 @@ function apiChoiceMessage(choices: readonly string[], requested: string | undefi
 export async function runLocalCommand(options: LocalCommandOptions, out: (text: string) => void = (t) => process.stdout.write(t)): Promise<number> {
   // Loaded on demand: the emulator starts local-aws-sqs and dynalite, which the other commands never need.
   const { runLocalStack, ApiChoiceError } = await import("../local/run");
-  const profile = options.profile ? readFileSync(options.profile, "utf8") : defaultSpikeProfile;
+  const profile = options.profile ? profileFromFile(readFileSync(options.profile, "utf8"), options.profile, options, (t) => process.stderr.write(t)) : defaultSpikeProfile;
   let result: Awaited<ReturnType<typeof runLocalStack>>;
   try {
     result = await runLocalStack({
@@ -42,6 +53,8 @@ export async function runLocalCommand(options: LocalCommandOptions, out: (text: 
       reportDir: options.reportDir,
       html: options.html,
       api: options.api,
+      schedules: options.fireSchedules !== undefined ? { firings: positiveInteger("fire-schedules", options.fireSchedules) } : undefined,
+      alarmsAsOfMs: options.alarmsAsOf !== undefined ? positive("alarms-as-of", options.alarmsAsOf)! * 3_600_000 : undefined,
       overrides: { downstreamRatePerSecond: positive("downstream-rate", options.downstreamRate), maxThreadsPerFunction: positive("max-threads", options.maxThreads) },
       onProgress: options.json ? undefined : progressPrinter(process.stderr),
     });
@@ -77,11 +90,11 @@ function progressPrinter(stream: NodeJS.WriteStream): (p: SpikeProgress) => void
 
 /** Registers the `local` subcommand: run a synthesized stack on this machine and send a spike through it. */
 export function registerLocal(program: Command): void {
-  program
+  const local = program
     .command("local")
     .description("Run a synthesized stack (cdktf.out/stacks/<stack>/cdk.tf.json) on this machine and send a spike through it.")
     .option("--stack-dir <dir>", "the synthesized stack directory (or its cdk.tf.json)", "cdktf.out/stacks/demo")
-    .option("--profile <file>", "spike profile, YAML or JSON (default: the built-in default spike)")
+    .option("--profile <file>", "spike profile, YAML or JSON, or a JMeter .jmx / thread_groups: YAML / Taurus plan (converted, with notes) (default: the built-in default spike)")
     .option("--json", "print the whole result as JSON instead of the summary")
     .option("--html", "write the HTML report (default)", true)
     .option("--no-html", "do not write the HTML report")
@@ -89,7 +102,9 @@ export function registerLocal(program: Command): void {
     .option("--downstream-rate <perSecond>", "accepted calls per second of the local fake Genesys downstream (default: the budget the stack was synthesized with, else 50)")
     .option("--max-threads <count>", "worker threads at most per function (default 32)")
     .option("--api <address>", "the aws_api_gateway_rest_api to send to, when the stack has several")
-    .action(async (options: LocalCommandOptions) => {
-      process.exitCode = await runLocalCommand(options);
-    });
+    .option("--fire-schedules <count>", "after the spike, fire the stack's rate()/cron() schedules at their times until <count> firings (the spike generator's own bundle runs and keeps its reports in the local S3 bucket); default: schedules are inert")
+    .option("--alarms-as-of <hours>", "evaluate the alarms again as of <hours> after the run, as CloudWatch would with no further data (the missing-run alarm)");
+  addPlanOptions(local).action(async (options: LocalCommandOptions) => {
+    process.exitCode = await runLocalCommand(options);
+  });
 }

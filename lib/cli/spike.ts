@@ -3,7 +3,7 @@
  * job against any deployed (or locally emulated) stack. Every flag and the profile are
  * validated before the first message is sent; the exit code is non-zero on FAIL.
  */
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { Command, Option } from "commander";
 import { SingleBar, Presets } from "cli-progress";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
@@ -19,9 +19,12 @@ import {
 } from "../runtime/loadgen";
 import { EdgeKey } from "../runtime/edge-key";
 import { secretReader } from "../runtime/loadgen/edge-key-source";
+import { historyKeys, parseHistory, runNamePrefix, s3ObjectStore } from "../runtime/loadgen/report-store";
+import { registerSpikeCompare } from "./spike-compare";
+import { addPlanOptions, profileFromFile, registerSpikeConvert, type PlanFlags } from "./plan";
 
 /** Parsed flags of the `spike` subcommand. */
-export interface SpikeFlags {
+export interface SpikeFlags extends PlanFlags {
   url: string;
   secretArn?: string;
   secretEnv?: string;
@@ -59,8 +62,12 @@ function httpUrl(flag: string, value: string | undefined): void {
   if (url.protocol !== "http:" && url.protocol !== "https:") throw new SpikeUsageError(`${flag} must be an http(s) URL, got "${value}"`);
 }
 
-/** Loads the profile: a built-in name ("default", "smoke") or a JSON / YAML file. */
-export async function loadProfile(ref: string): Promise<SpikeProfile> {
+/**
+ * Loads the profile: a built-in name ("default", "smoke"), a JSON / YAML profile file, or a
+ * plan of another tool (JMeter `.jmx`, `thread_groups:` YAML, Taurus `execution:`), converted
+ * on the fly with its notes printed to standard error.
+ */
+export async function loadProfile(ref: string, plan: PlanFlags = {}, notes: (text: string) => void = (t) => process.stderr.write(t)): Promise<SpikeProfile> {
   if (ref === "default") return parseProfile(defaultSpikeProfile);
   if (ref === "smoke") return parseProfile(smokeSpikeProfile);
   let text: string;
@@ -70,7 +77,8 @@ export async function loadProfile(ref: string): Promise<SpikeProfile> {
     throw new SpikeUsageError(`--profile: cannot read "${ref}": ${(error as Error).message}`);
   }
   try {
-    return parseProfile(text, /\.json$/i.test(ref) ? "json" : "auto");
+    const profile = profileFromFile(text, ref, plan, notes);
+    return typeof profile === "string" ? parseProfile(profile, /\.json$/i.test(ref) ? "json" : "auto") : parseProfile(profile);
   } catch (error) {
     throw new SpikeUsageError(`--profile ${ref}: ${(error as Error).message}`);
   }
@@ -88,7 +96,7 @@ export async function prepareSpike(flags: SpikeFlags, env: Record<string, string
   if ((flags.dlqUrl || flags.quarantineUrl) && !flags.receiptsTable) {
     throw new SpikeUsageError("--dlq-url and --quarantine-url are read during reconciliation: give --receipts-table too");
   }
-  const profile = await loadProfile(flags.profile);
+  const profile = await loadProfile(flags.profile, flags);
   let secret: string;
   if (flags.secretEnv) {
     const value = env[flags.secretEnv];
@@ -190,16 +198,22 @@ export async function spikeCommand(flags: SpikeFlags, out: (text: string) => voi
 
 /** Registers the `spike` subcommand. */
 export function registerSpike(program: Command): void {
-  program
+  const spike = program
     .command("spike")
+    // `spike reports ...` options (--region) belong to the subcommand, not to the spike
+    .enablePositionalOptions()
     .description(
       "Send a synthetic, signed, Genesys-shaped spike to an ingress, reconcile it against the worker's receipts, " +
         "and judge it against the profile's SLOs. Exits 1 on FAIL.",
     )
-    .requiredOption("--url <ingress>", "the ingress URL to POST to (API Gateway invoke URL + resource path)")
+    // required, checked in the action: a mandatory option here would be demanded of `spike reports` too
+    .option("--url <ingress>", "required: the ingress URL to POST to (API Gateway invoke URL + resource path)")
     .addOption(new Option("--secret-arn <arn>", "Secrets Manager ARN of the raw webhook signing secret").conflicts("secretEnv"))
     .addOption(new Option("--secret-env <NAME>", "name of an environment variable holding the raw webhook signing secret").conflicts("secretArn"))
-    .requiredOption("--profile <file>", 'the spike profile, JSON or YAML; or a built-in: "default" (about 65 s, 10 -> 100 msg/s) or "smoke" (10 s)')
+    .option(
+      "--profile <file>",
+      'required: the spike profile, JSON or YAML; a JMeter .jmx, thread_groups: YAML or Taurus plan (converted, with notes); or a built-in: "default" (about 65 s, 10 -> 100 msg/s) or "smoke" (10 s)',
+    )
     .option("--receipts-table <name>", "the receipts DynamoDB table; without it only the ingress side is reported (delivery not reconciled)")
     .option("--dlq-url <url>", "the operational DLQ, peeked for this run's messages (counted as unexpected, left in place)")
     .option("--quarantine-url <url>", "the synthetic quarantine queue, drained of this run's messages")
@@ -214,9 +228,153 @@ export function registerSpike(program: Command): void {
     .addOption(
       new Option("--api-key-secret-arn <arn>", "Secrets Manager ARN of the ingress's edge API key (x-api-key), read at the start and again after a 403").conflicts("apiKeyEnv"),
     )
-    .addOption(new Option("--api-key-env <NAME>", "name of an environment variable holding the ingress's edge API key (x-api-key)").conflicts("apiKeySecretArn"))
-    .action(async (flags: SpikeFlags) => {
-      const code = await spikeCommand(flags);
-      if (code !== 0) process.exitCode = code;
+    .addOption(new Option("--api-key-env <NAME>", "name of an environment variable holding the ingress's edge API key (x-api-key)").conflicts("apiKeySecretArn"));
+  addPlanOptions(spike).action(async (flags: SpikeFlags) => {
+    for (const [flag, value] of [["--url <ingress>", flags.url], ["--profile <file>", flags.profile]] as const) {
+      if (value === undefined) spike.error(`error: required option '${flag}' not specified`, { code: "commander.missingMandatoryOptionValue" });
+    }
+    const code = await spikeCommand(flags);
+    if (code !== 0) process.exitCode = code;
+  });
+  registerSpikeReports(spike);
+  registerSpikeCompare(spike);
+  registerSpikeConvert(spike);
+}
+
+/** Flags of `spike reports list|get`. */
+export interface SpikeReportsFlags {
+  bucket?: string;
+  prefix: string;
+  runName?: string;
+  runId?: string;
+  format?: string;
+  out?: string;
+  endpoint?: string;
+  region?: string;
+  caBundle?: string;
+  json?: boolean;
+}
+
+/** The reports bucket through the store the generator writes with (endpoint and CA bundle for a local S3). */
+function reportsStore(flags: SpikeReportsFlags) {
+  if (!flags.bucket) throw new SpikeUsageError("--bucket is required: the reports bucket (SpikeGenerator.reports.bucketName, e.g. a Terraform output of it)");
+  httpUrl("--endpoint", flags.endpoint);
+  if (flags.prefix !== "" && !flags.prefix.endsWith("/")) throw new SpikeUsageError(`--prefix "${flags.prefix}" must end with "/" (or be "" for the bucket's root), like the generator's GCX_REPORTS_PREFIX`);
+  return s3ObjectStore({
+    bucket: flags.bucket,
+    caBundle: flags.caBundle,
+    client: { ...(flags.endpoint ? { endpoint: flags.endpoint } : {}), ...(flags.region ? { region: flags.region } : {}) },
+  });
+}
+
+/** Turns the S3 errors a user can fix into messages naming the flag. */
+function reportsError(error: unknown, flags: SpikeReportsFlags): Error {
+  const e = error as { name?: string; message?: string; code?: string };
+  const text = `${e.name ?? ""} ${e.code ?? ""} ${e.message ?? ""}`;
+  if (e.name === "NoSuchBucket") return new Error(`--bucket ${flags.bucket}: no such bucket${flags.endpoint ? ` at ${flags.endpoint}` : ""}; check the bucket name (and --region)`);
+  if (e.name === "AccessDenied" && flags.endpoint?.startsWith("http:")) return new Error(`--endpoint ${flags.endpoint}: access denied; the reports bucket refuses requests not over TLS (aws:SecureTransport false): use the https endpoint with --ca-bundle`);
+  if (e.name === "AccessDenied") return new Error(`access denied to s3://${flags.bucket}/${flags.prefix}: your credentials need s3:ListBucket and s3:GetObject on the reports prefix`);
+  if (/certificate|self.signed|UNABLE_TO_VERIFY/i.test(text)) return new Error(`--endpoint ${flags.endpoint}: its TLS certificate is not trusted; give its CA with --ca-bundle <pem> (the local emulator's is passed to functions as AWS_CA_BUNDLE)`);
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+/** `spike reports list`: the runs of a run name (its history index), or the run names under the prefix. */
+export async function spikeReportsList(flags: SpikeReportsFlags, out: (text: string) => void = (t) => process.stdout.write(t)): Promise<number> {
+  const store = reportsStore(flags);
+  try {
+    if (!flags.runName) {
+      const objects = await store.list(flags.prefix);
+      const names = new Map<string, number>();
+      for (const o of objects) {
+        const m = /^([^/]+)\/history\.json$/.exec(o.key.slice(flags.prefix.length));
+        if (m) names.set(m[1], o.size);
+      }
+      if (flags.json) out(JSON.stringify([...names.keys()]) + "\n");
+      else out(names.size ? [...names.keys()].map((n) => `${n}\n`).join("") : `no run history under s3://${flags.bucket}/${flags.prefix}\n`);
+      return 0;
+    }
+    const key = historyKeys({ prefix: flags.prefix, runName: flags.runName }).json;
+    const text = await store.get(key);
+    if (text === undefined) throw new Error(`--run-name ${flags.runName}: no history at s3://${flags.bucket}/${key}; list the run names with \`spike reports list --bucket ${flags.bucket}\``);
+    const history = parseHistory(text, key);
+    if (flags.json) {
+      out(JSON.stringify(history, null, 2) + "\n");
+      return 0;
+    }
+    const num = (v: number | null) => (v === null ? "-" : String(Math.round(v * 10) / 10));
+    out(`${"run".padEnd(36)} ${"started".padEnd(24)} verdict  lost  dup   ack p99 ms  e2e p99 ms  goodput/s\n`);
+    for (const r of [...history.runs].reverse()) {
+      out(`${r.runId.padEnd(36)} ${r.time.padEnd(24)} ${r.verdict.padEnd(8)} ${num(r.lost).padStart(4)}  ${num(r.duplicates).padStart(4)}  ${num(r.ackP99Ms).padStart(10)}  ${num(r.endToEndP99Ms).padStart(10)}  ${num(r.goodputPerSecond).padStart(9)}\n`);
+    }
+    return 0;
+  } catch (error) {
+    throw reportsError(error, flags);
+  } finally {
+    store.destroy();
+  }
+}
+
+/** `spike reports get`: one run's JSON or HTML report, or the trend page (to stdout or --out). */
+export async function spikeReportsGet(flags: SpikeReportsFlags, out: (text: string) => void = (t) => process.stdout.write(t)): Promise<number> {
+  const format = flags.format ?? "json";
+  if (!["json", "html", "trend"].includes(format)) throw new SpikeUsageError(`--format "${format}" is not one of json, html, trend`);
+  if (!flags.runName) throw new SpikeUsageError("--run-name is required: the generator's run name (SpikeGenerator.runName; `spike reports list --bucket <b>` lists them)");
+  if (format !== "trend" && !flags.runId) throw new SpikeUsageError('--run-id is required for --format json|html: a run id, or "latest"');
+  const store = reportsStore(flags);
+  try {
+    const location = { prefix: flags.prefix, runName: flags.runName };
+    let key: string;
+    if (format === "trend") key = historyKeys(location).html;
+    else {
+      const historyKey = historyKeys(location).json;
+      const text = await store.get(historyKey);
+      const runs = text === undefined ? [] : parseHistory(text, historyKey).runs;
+      const run = flags.runId === "latest" ? runs[runs.length - 1] : runs.find((r) => r.runId === flags.runId);
+      let found = run ? (format === "json" ? run.jsonKey : run.htmlKey) : undefined;
+      if (!found && flags.runId !== "latest") {
+        // older than the history: look for it under the run name
+        const file = format === "json" ? "spike.json" : "spike.html";
+        found = (await store.list(runNamePrefix(location))).find((o) => o.key.endsWith(`/${flags.runId}/${file}`))?.key;
+      }
+      if (!found) throw new Error(`--run-id ${flags.runId}: no report of run name ${flags.runName} in s3://${flags.bucket}/${runNamePrefix(location)}; \`spike reports list --bucket ${flags.bucket} --run-name ${flags.runName}\` lists the runs`);
+      key = found;
+    }
+    const body = await store.get(key);
+    if (body === undefined) throw new Error(`s3://${flags.bucket}/${key} does not exist (expired by the bucket's lifecycle rule?)`);
+    if (flags.out) {
+      await writeFile(flags.out, body, "utf8");
+      out(`wrote ${flags.out} (s3://${flags.bucket}/${key})\n`);
+    } else out(body);
+    return 0;
+  } catch (error) {
+    throw reportsError(error, flags);
+  } finally {
+    store.destroy();
+  }
+}
+
+/** Registers `spike reports list|get` under the `spike` command. */
+function registerSpikeReports(spike: Command): void {
+  const reports = spike.command("reports").description("List and fetch the nightly spike's stored reports (the reports bucket the spike generator writes).");
+  const common = (cmd: Command) =>
+    cmd
+      .option("--bucket <name>", "the reports bucket (SpikeGenerator.reports.bucketName)")
+      .option("--prefix <prefix>", "key prefix of the reports (GCX_REPORTS_PREFIX)", "spike-reports/")
+      .option("--endpoint <url>", "S3 endpoint override (e.g. the local emulator's https endpoint); default the SDK's")
+      .option("--region <region>", "AWS region of the bucket (default: the SDK's, e.g. AWS_REGION)")
+      .option("--ca-bundle <pem>", "extra certificate authorities to trust for --endpoint (default: AWS_CA_BUNDLE)");
+  common(reports.command("list").description("The runs of --run-name (newest first, from its history index), or the run names under the prefix."))
+    .option("--run-name <name>", "the generator's run name (SpikeGenerator.runName)")
+    .option("--json", "print JSON")
+    .action(async (flags: SpikeReportsFlags) => {
+      process.exitCode = await spikeReportsList(flags);
+    });
+  common(reports.command("get").description("One run's report (JSON or HTML), or the trend page, to stdout or --out."))
+    .option("--run-name <name>", "the generator's run name (SpikeGenerator.runName)")
+    .option("--run-id <id>", 'the run id, or "latest"')
+    .option("--format <format>", "json, html or trend", "json")
+    .option("--out <file>", "write to this file instead of stdout")
+    .action(async (flags: SpikeReportsFlags) => {
+      process.exitCode = await spikeReportsGet(flags);
     });
 }

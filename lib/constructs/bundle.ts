@@ -104,6 +104,8 @@ export function bundleEntry(props: BundleProps): BundleOutput {
     target: props.target ?? "node22",
     format: "cjs",
     minify: props.minify ?? true,
+    // the runtime's errors are named after their class (a dead letter's error.name): keep class names
+    keepNames: true,
     sourcemap: false,
     external: [...(props.external ?? [])],
     define: { ...(props.define ?? {}) },

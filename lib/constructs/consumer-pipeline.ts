@@ -6,21 +6,22 @@
  * of a webhook pipeline and the nightly synthetic spike plug in as options.
  */
 import { Construct } from "constructs";
-import { Annotations, TerraformStack, Token, dependable } from "cdktf";
+import { Annotations, TerraformStack, dependable } from "cdktf";
 import { WebhookIngress, WebhookIngressOptions, validateIngressProps } from "./webhook-ingress";
-import { MAX_QUEUE_MESSAGE_BYTES, PipelineQueues, QUEUE_DEFAULTS, QueueOptions, QueueWithDlq, SQS_MAX_MESSAGE_BYTES, validateQueueProps } from "./queue-with-dlq";
+import { MAX_QUEUE_MESSAGE_BYTES, PipelineQueues, QUEUE_DEFAULTS, QueueOptions, QueueWithDlq, SQS_MAX_MESSAGE_BYTES, requiredVisibilityTimeoutSeconds, validateQueueProps } from "./queue-with-dlq";
 import { ExistingQueues, ExistingQueuesOptions, validateExistingQueues } from "./existing-queues";
-import { GenesysApiOptions, Worker, WorkerOptions, validateWorkerProps } from "./worker";
+import { GenesysApiOptions, WORKER_DEFAULTS, Worker, WorkerGenesysOptions, WorkerOptions, validateWorkerProps } from "./worker";
 import { PipelineTables, PipelineTablesProps, TableRef } from "./pipeline-tables";
-import { PipelineSecrets, PipelineSecretsProps, SigningSecret, validateSecretsProps } from "./pipeline-secrets";
+import { GenesysCredentialsSecret, GenesysCredentialsSecretRef, PipelineSecrets, PipelineSecretsProps, SigningSecret, validateSecretsProps } from "./pipeline-secrets";
 import { AlarmOptions, PipelineAlarms, validateAlarmProps } from "./pipeline-alarms";
 import { Problems, ValidationProblem, isLiteralNumber } from "./errors";
 import { DEFAULT_BACKOFF_MAX_SECONDS as RUNTIME_BACKOFF_MAX_SECONDS } from "../runtime/backoff";
 import { GenesysProvider } from "./genesys/provider";
-import { OpenMessagingWebhook, OpenMessagingWebhookProps, checkSecretToken, checkWebhookHeaders } from "./genesys/open-messaging-webhook";
+import { OpenMessagingWebhook, OpenMessagingWebhookProps, openMessagingWebhookProblems } from "./genesys/open-messaging-webhook";
 import { API_KEY_HEADER } from "../runtime/edge-key";
-import { EventStreamsDeadLetterQueue, GenesysEventStreams, GenesysEventStreamsProps, eventStreamsQueues } from "./genesys/event-streams";
-import { SpikeGenerator, SpikeGeneratorProps } from "./spike-generator";
+import { EventStreamsDeadLetterQueue, GenesysEventStreams, GenesysEventStreamsProps, eventStreamsProblems, eventStreamsQueues } from "./genesys/event-streams";
+import { SpikeGenerator, SpikeGeneratorProps, pipelineRetryScheduleProblems, spikeGeneratorProblems } from "./spike-generator";
+import { pipelineRetryProblems } from "../runtime/loadgen/deadline";
 
 /** Tag key naming the pipeline's construct path on every taggable resource. */
 export const PIPELINE_TAG = "cdktf-genesys-consumer:pipeline";
@@ -112,7 +113,7 @@ export interface PipelineGenesysWebhookOptions extends Omit<OpenMessagingWebhook
  * checked), DLQ, quarantine queue, the worker's maxReceiveCount and alarm topic filled in. Every other prop of {@link SpikeGeneratorProps} is available.
  */
 export interface PipelineSpikeGeneratorOptions
-  extends Omit<SpikeGeneratorProps, "targetUrl" | "signingSecretArn" | "apiKeySecretArn" | "receiptsTable" | "dlq" | "quarantineQueue" | "queue" | "workerMaxReceiveCount" | "namePrefix" | "tags"> {
+  extends Omit<SpikeGeneratorProps, "targetUrl" | "signingSecretArn" | "apiKeySecretArn" | "receiptsTable" | "dlq" | "quarantineQueue" | "queue" | "workerMaxReceiveCount" | "pipelineRetry" | "namePrefix" | "tags"> {
   /**
    * SNS topic of the FAIL-verdict and crashed-run alarms.
    * @default the pipeline's alarm topic (none with `alarms: false`)
@@ -198,8 +199,14 @@ export class ConsumerPipeline extends Construct {
   readonly tables: { readonly idempotency: TableRef; readonly receipts?: TableRef };
   /** The created tables, unless existing ones were given. */
   readonly pipelineTables?: PipelineTables;
-  /** ARN of the Genesys OAuth credentials secret the worker reads, when given. */
+  /** ARN of the Genesys OAuth credentials secret the worker reads, when `worker.genesys` declares one. */
   readonly genesysCredentialsSecretArn?: string;
+  /**
+   * The Genesys OAuth credentials secret the worker reads, when `worker.genesys` declares one:
+   * with `createCredentialsSecret` the created (empty) secret, whose ARN to output so the team
+   * can put the credentials after deploy; with `credentialsSecretArn` that ARN.
+   */
+  readonly genesysCredentialsSecret?: GenesysCredentialsSecretRef;
   /**
    * Alarms, topic and dashboard; `undefined` with `alarms: false`. The ARN the alarms notify
    * is `alarms.topicArn` (always set when there are alarms; also {@link ConsumerPipeline.alarmTopicArn});
@@ -210,6 +217,11 @@ export class ConsumerPipeline extends Construct {
   readonly genesysWebhook?: OpenMessagingWebhook;
   /** The nightly synthetic spike, with `spikeGenerator`. */
   readonly spikeGenerator?: SpikeGenerator;
+  /**
+   * Where the nightly spike keeps its reports (`spikeGenerator.reports`): bucket name and ARN,
+   * key prefix, history length. The created bucket itself is `spikeGenerator.reportBucket`.
+   */
+  readonly spikeReports?: SpikeGenerator["reports"];
   /** The tags applied to every taggable resource. */
   readonly tags: Readonly<Record<string, string>>;
   private readonly pipelineSecrets?: PipelineSecrets;
@@ -227,7 +239,22 @@ export class ConsumerPipeline extends Construct {
     if (kind === "webhook") {
       this.pipelineSecrets = new PipelineSecrets(this, "secrets", { ...common, ...(props.secrets ?? {}) });
     }
-    this.genesysCredentialsSecretArn = props.secrets?.genesysCredentialsSecretArn;
+    // What the worker declared it uses of Genesys (the deprecated secrets.genesysCredentialsSecretArn counts as a declaration).
+    const legacyArn = props.secrets?.genesysCredentialsSecretArn;
+    const declared: WorkerGenesysOptions | undefined = props.worker.genesys ?? (legacyArn !== undefined ? { credentialsSecretArn: legacyArn } : undefined);
+    let workerGenesys = declared;
+    if (declared?.createCredentialsSecret) {
+      const created = new GenesysCredentialsSecret(this, "genesys-credentials", {
+        ...common,
+        kmsKeyArn: declared.kmsKeyArn ?? props.secrets?.kmsKeyArn,
+        recoveryWindowInDays: props.secrets?.recoveryWindowInDays,
+      });
+      this.genesysCredentialsSecret = created;
+      workerGenesys = { credentialsSecretArn: created.arn, kmsKeyArn: declared.kmsKeyArn };
+    } else if (declared?.credentialsSecretArn !== undefined) {
+      this.genesysCredentialsSecret = { arn: declared.credentialsSecretArn };
+    }
+    this.genesysCredentialsSecretArn = this.genesysCredentialsSecret?.arn;
 
     const { existing: existingTables, ...tableProps } = props.tables ?? {};
     if (existingTables) {
@@ -290,8 +317,8 @@ export class ConsumerPipeline extends Construct {
       queues: this.queue,
       ingressKind: kind,
       signingSecretArn: this.pipelineSecrets?.signingSecret.arn,
-      genesysCredentialsSecretArn: this.genesysCredentialsSecretArn,
-      genesys: props.genesys,
+      genesys: workerGenesys,
+      genesysApi: props.genesys,
       tables: this.tables,
       kmsKeyArns,
     });
@@ -303,6 +330,7 @@ export class ConsumerPipeline extends Construct {
         queue: { name: this.queue.queue.name },
         dlq: { name: this.queue.dlq.name, url: this.queue.dlq.url },
         functionName: this.worker.functionName,
+        eventSourceMappingUuid: this.worker.eventSourceMapping.uuid,
         ingress: this.webhookIngress
           ? { apiName: this.webhookIngress.apiName, stageName: this.webhookIngress.stageName, bodyTooLargeMetric: this.webhookIngress.bodyTooLargeMetric }
           : undefined,
@@ -347,9 +375,19 @@ export class ConsumerPipeline extends Construct {
         quarantineQueue: { url: this.queue.quarantineQueue.url, arn: this.queue.quarantineQueue.arn },
         queue: { url: this.queue.queue.url, arn: this.queue.queue.arn },
         workerMaxReceiveCount: this.queue.maxReceiveCount,
+        // the run's reconciliation deadline derives from the worker's and queue's retry settings
+        pipelineRetry: {
+          maxReceiveCount: this.queue.maxReceiveCount,
+          backoffBaseSeconds: props.worker.backoffBaseSeconds,
+          backoffMaxSeconds: props.worker.backoffMaxSeconds,
+          functionTimeoutSeconds: this.worker.timeoutSeconds,
+          batchingWindowSeconds: this.queue.fifo ? 0 : this.worker.batchingWindowSeconds,
+          visibilityTimeoutSeconds: this.queue.visibilityTimeoutSeconds,
+        },
         alarmTopicArn: alarmTopicArn ?? this.alarms?.topicArn,
         kmsKeyArns: keys.length ? keys : undefined,
       });
+      this.spikeReports = this.spikeGenerator.reports;
       if (!this.tables.receipts) {
         Annotations.of(this).addWarning(
           "spikeGenerator: the pipeline has no receipts table, so the nightly spike can judge only the ingress side (lost, duplicated and dead-lettered messages are not reconciled). Keep tables.receipts on, or give existing.receipts.",
@@ -448,11 +486,45 @@ export class ConsumerPipeline extends Construct {
     problems.addAll(validateWorkerProps(props.worker, { fifo, ingressKind: eventStreams ? "eventStreams" : "webhook" }, "worker", "queue"));
     if (!eventStreams) problems.addAll(validateIngressProps((props.ingress ?? {}) as WebhookIngressOptions, fifo, "ingress", "queue.fifo"));
     problems.addAll(validateSecretsProps(props.secrets ?? {}, "secrets"));
+    if (props.worker.genesys !== undefined && props.secrets?.genesysCredentialsSecretArn !== undefined) {
+      problems.add("secrets.genesysCredentialsSecretArn", "is set with worker.genesys; declare the Genesys credentials once: move the ARN to worker.genesys: { credentialsSecretArn } and remove secrets.genesysCredentialsSecretArn.");
+    }
     if (props.alarms) problems.addAll(validateAlarmProps(props.alarms, "alarms"));
     if (eventStreams) problems.addAll(validateEventStreamsPipeline(props));
     else if (props.genesysWebhook) problems.addAll(validateGenesysWebhook(props.genesysWebhook, props.secrets ?? {}, !!webhookOptionsApiKey(props)));
+    // the sub-constructs' own checks, prefixed with the pipeline prop, so one error lists everything
+    if (eventStreams) problems.addAll(validateEventStreamsOptions(props.ingress as EventStreamsIngressKind, fifo));
+    else if (props.genesysWebhook) problems.addAll(validateGenesysWebhookOptions(props.genesysWebhook));
+    if (props.spikeGenerator) problems.addAll(spikeGeneratorProblems(props.spikeGenerator, "spikeGenerator"));
+    if (props.spikeGenerator) problems.addAll(spikeRetryProblems(props, props.spikeGenerator));
     problems.throwIfAny(path, "ConsumerPipeline");
   }
+}
+
+/**
+ * The nightly spike's run, with its reconciliation deadline derived from the worker's and
+ * queue's retry settings, must fit its schedule: the problems name
+ * worker.backoffMaxSeconds and queue.maxReceiveCount as the settings to lower.
+ */
+function spikeRetryProblems(props: ConsumerPipelineProps, spike: PipelineSpikeGeneratorOptions): ValidationProblem[] {
+  const { existing, ...queue } = props.queue ?? {};
+  const timeout = props.worker.timeoutSeconds ?? WORKER_DEFAULTS.timeoutSeconds;
+  const window = queue.fifo ? 0 : (props.worker.batchingWindowSeconds ?? WORKER_DEFAULTS.batchingWindowSeconds);
+  const pipelineRetry = {
+    maxReceiveCount: existing?.maxReceiveCount ?? queue.maxReceiveCount ?? QUEUE_DEFAULTS.maxReceiveCount,
+    backoffBaseSeconds: props.worker.backoffBaseSeconds,
+    backoffMaxSeconds: props.worker.backoffMaxSeconds,
+    functionTimeoutSeconds: timeout,
+    batchingWindowSeconds: window,
+    visibilityTimeoutSeconds: existing ? existing.visibilityTimeoutSeconds : (queue.visibilityTimeoutSeconds ?? requiredVisibilityTimeoutSeconds(timeout, window)),
+  };
+  // out-of-range settings are reported under worker / queue by their own checks
+  if (pipelineRetryProblems(pipelineRetry).length) return [];
+  return pipelineRetryScheduleProblems({ ...spike, pipelineRetry }, "spikeGenerator", {
+    path: "spikeGenerator",
+    maxReceiveCount: existing ? "queue.existing.maxReceiveCount" : "queue.maxReceiveCount",
+    backoffMaxSeconds: "worker.backoffMaxSeconds",
+  });
 }
 
 /** Problems of an eventStreams pipeline's props (webhook-only options, FIFO dead-letter queue). */
@@ -464,8 +536,10 @@ function validateEventStreamsPipeline(props: ConsumerPipelineProps): ValidationP
   if (props.spikeGenerator) {
     problems.add("spikeGenerator", `${webhookOnly} The generator sends signed webhooks to an API Gateway ingress, which this pipeline does not have; remove it.`);
   }
+  // With a created Genesys credentials secret, its key and recovery window apply to it.
+  const credentialsSecretProps: readonly string[] = props.worker.genesys?.createCredentialsSecret ? ["kmsKeyArn", "recoveryWindowInDays"] : [];
   for (const name of SIGNING_SECRET_PROPS) {
-    if (props.secrets?.[name] !== undefined) {
+    if (props.secrets?.[name] !== undefined && !credentialsSecretProps.includes(name)) {
       problems.add(`secrets.${name}`, "configures the webhook signing secret; an eventStreams pipeline has none (EventBridge deliveries are not signed). Remove it.");
     }
   }
@@ -483,13 +557,23 @@ function validateEventStreamsPipeline(props: ConsumerPipelineProps): ValidationP
   return [...problems.items];
 }
 
+/**
+ * The `GenesysEventStreams` checks of an eventStreams ingress, as `ingress.<prop>`. The queue
+ * is the pipeline's; the dead-letter queue is `ingress.deadLetterQueue` when given (the
+ * pipeline's DLQ otherwise: a FIFO one is reported by validateEventStreamsPipeline).
+ */
+function validateEventStreamsOptions(ingress: EventStreamsIngressKind, fifo: boolean): ValidationProblem[] {
+  const { kind: _kind, deadLetterQueue, ...options } = ingress;
+  return eventStreamsProblems({ ...options, queue: { fifo }, deadLetterQueue }, "ingress");
+}
+
 /** The webhook ingress's `apiKey` option (undefined on an eventStreams pipeline). */
 function webhookOptionsApiKey(props: ConsumerPipelineProps): WebhookIngressOptions["apiKey"] {
   const ingress = props.ingress;
   return ingress?.kind === "eventStreams" ? undefined : ingress?.apiKey;
 }
 
-/** Problems of the `genesysWebhook` option: the secret token rules and the headers. */
+/** Problems of the `genesysWebhook` option as a pipeline option: the secret token rules and the edge API key header. */
 function validateGenesysWebhook(options: PipelineGenesysWebhookOptions, secrets: PipelineSecretsProps, apiKey: boolean): ValidationProblem[] {
   const problems = new Problems();
   const keyHeader = apiKey ? Object.keys(options.webhookHeaders ?? {}).find((k) => k.toLowerCase() === API_KEY_HEADER) : undefined;
@@ -509,20 +593,17 @@ function validateGenesysWebhook(options: PipelineGenesysWebhookOptions, secrets:
       "is set while the pipeline generates its signing secret, so Genesys would sign with a value the worker does not know. Remove it (the generated value is used), or pass secrets.signingSecretArn of a secret holding this value.",
     );
   }
-  const split = (line: string): ValidationProblem => {
-    const at = line.indexOf(": ");
-    return { prop: `genesysWebhook.${line.slice(0, at)}`, message: line.slice(at + 2) };
-  };
-  if (options.secretToken !== undefined && !Token.isUnresolved(options.secretToken)) {
-    const problem = checkSecretToken(options.secretToken);
-    if (problem) problems.addAll([split(problem)]);
-  }
-  if (options.webhookHeaders) problems.addAll(checkWebhookHeaders(options.webhookHeaders).map(split));
-  if (options.messagingSettingId !== undefined && options.messagingSettings !== undefined) {
-    problems.add("genesysWebhook.messagingSettingId", "is set with messagingSettings; pass the id of an existing profile or the options of one to create, not both.");
-  }
-  if (options.supportedContentId !== undefined && options.supportedContent !== undefined) {
-    problems.add("genesysWebhook.supportedContentId", "is set with supportedContent; pass the id of an existing profile or the options of one to create, not both.");
-  }
   return [...problems.items];
+}
+
+/**
+ * The `OpenMessagingWebhook` checks of the `genesysWebhook` option, as `genesysWebhook.<prop>`,
+ * on the props the pipeline builds it with: the webhook URL and the edge API key are the
+ * ingress's (tokens, filled in later), the secret token is `secretToken` or the generated
+ * one (a token). A webhook header clashing with the key is reported by validateGenesysWebhook,
+ * in terms of ingress.apiKey.
+ */
+function validateGenesysWebhookOptions(options: PipelineGenesysWebhookOptions): ValidationProblem[] {
+  const { provider: _provider, ...webhookProps } = options;
+  return openMessagingWebhookProblems(webhookProps, "genesysWebhook");
 }

@@ -3,7 +3,8 @@
  * (or an existing topic, used as is), alarms on the DLQ, the queue's oldest message, the
  * worker's errors and throttles and the ingress 5XX/4XX, and a CloudWatch dashboard.
  */
-import { Construct } from "constructs";
+import { Construct, IConstruct } from "constructs";
+import { Annotations, Aspects, TerraformStack } from "cdktf";
 import { CloudwatchDashboard } from "@cdktf/provider-aws/lib/cloudwatch-dashboard";
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
@@ -21,6 +22,7 @@ export const ALARM_DEFAULTS = {
   queueAgeThresholdSeconds: 600,
   workerErrorsThreshold: 5,
   workerThrottlesThreshold: 0,
+  workerFailedEventsThreshold: 100,
   ingress5xxThreshold: 0,
   ingress4xxThreshold: 20,
   ingressBodyTooLargeThreshold: 0,
@@ -165,6 +167,18 @@ export interface AlarmOptions {
    */
   readonly workerThrottlesThreshold?: number;
   /**
+   * Alarm when the worker's event source mapping counts more than this many failed events in
+   * each of 3 consecutive 5-minute periods (FailedInvokeEventCount, sum, dimension
+   * EventSourceMappingUUID; the mapping emits it because the worker sets
+   * `metrics_config { metrics = ["EventCount"] }`). Lambda counts an event when the invoke
+   * itself failed (permissions, network, a deleted function), when the function failed the
+   * batch, and when the function reported it in `batchItemFailures`, which is how the worker
+   * retries a message with a delay: a spike's throttled retries are expected, failures that go
+   * on for 15 minutes are not. Events, per 5 minutes.
+   * @default 100
+   */
+  readonly workerFailedEventsThreshold?: number;
+  /**
    * Alarm when the ingress answers more than this many 5XX in 1 minute (5XXError, sum):
    * each one is a webhook SQS did not accept; Genesys retries at most 5 times.
    * @default 0
@@ -198,6 +212,13 @@ export interface PipelineAlarmsProps extends AlarmOptions {
   /** The worker function name. */
   readonly functionName: string;
   /**
+   * The UUID of the worker's SQS event source mapping (`Worker.eventSourceMapping.uuid`, a
+   * reference): the dimension of the event source mapping metrics, alarmed and shown on the
+   * dashboard when given.
+   * @default none (no event source mapping alarm or widget)
+   */
+  readonly eventSourceMappingUuid?: string;
+  /**
    * The REST API name and stage, when the pipeline has a webhook ingress, and its
    * body-too-large metric (`WebhookIngress.bodyTooLargeMetric`, alarmed when given). @default none
    */
@@ -212,13 +233,30 @@ export interface PipelineAlarmsProps extends AlarmOptions {
   readonly tags?: Readonly<Record<string, string>>;
 }
 
-export type AlarmKey = "dlqNotEmpty" | "queueAge" | "workerErrors" | "workerThrottles" | "ingress5xx" | "ingress4xx" | "ingressBodyTooLarge";
+export type AlarmKey = "dlqNotEmpty" | "queueAge" | "workerErrors" | "workerThrottles" | "workerFailedEvents" | "ingress5xx" | "ingress4xx" | "ingressBodyTooLarge";
+
+/**
+ * The event source mapping metrics Lambda emits for an SQS mapping with
+ * `metrics_config { metrics = ["EventCount"] }` (namespace AWS/Lambda, dimension
+ * EventSourceMappingUUID), "Event source mapping metrics" in the Lambda developer guide:
+ * https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html#event-source-mapping-metrics
+ * (EventSourceMappingMetricsConfig: "Include EventCount to receive event source mapping
+ * metrics related to the number of events processed", Lambda API reference).
+ * `FailedInvokeEventCount` is the one that signals failure for SQS. `DroppedEventCount` is
+ * left out: it counts records dropped by MaximumRecordAgeInSeconds / MaximumRetryAttempts,
+ * stream settings an SQS mapping does not have (SQS expires messages by the queue's
+ * retention, which that metric excludes), so an alarm on it would never fire.
+ */
+export const EVENT_SOURCE_MAPPING_METRICS = ["PolledEventCount", "InvokedEventCount", "FailedInvokeEventCount", "DeletedEventCount"] as const;
+
+/** The dimension of the event source mapping metrics: the mapping's UUID. */
+export const EVENT_SOURCE_MAPPING_DIMENSION = "EventSourceMappingUUID";
 
 /** Every problem with alarm props (prop names prefixed with `prefix`). */
 export function validateAlarmProps(props: AlarmOptions, prefix?: string): ValidationProblem[] {
   const problems = new Problems();
   const p = (name: string) => prefixed(prefix, name);
-  const thresholds: (keyof AlarmOptions)[] = ["dlqMessagesThreshold", "queueAgeThresholdSeconds", "workerErrorsThreshold", "workerThrottlesThreshold", "ingress5xxThreshold", "ingress4xxThreshold", "ingressBodyTooLargeThreshold"];
+  const thresholds: (keyof AlarmOptions)[] = ["dlqMessagesThreshold", "queueAgeThresholdSeconds", "workerErrorsThreshold", "workerThrottlesThreshold", "workerFailedEventsThreshold", "ingress5xxThreshold", "ingress4xxThreshold", "ingressBodyTooLargeThreshold"];
   for (const key of thresholds) {
     const value = props[key];
     if (isLiteralNumber(value) && value < 0) problems.add(p(key), `${value} is negative; set 0 or more.`);
@@ -289,6 +327,7 @@ export class PipelineAlarms extends Construct {
       this.topicPolicy = new SnsTopicPolicy(this, "topic-policy", { arn: this.topic.arn, policy: alarmTopicPolicy(this, this.topic.arn) });
     }
     const emails = typeof props.email === "string" ? [props.email] : (props.email ?? []);
+    if (!props.topicArn && emails.length === 0) Aspects.of(this).add(new WarnWithoutSubscription(this));
     emails.forEach((email, i) => new SnsTopicSubscription(this, `email-${i}`, { topicArn: this.topicArn, protocol: "email", endpoint: email }));
 
     const alarms: Partial<Record<AlarmKey, CloudwatchMetricAlarm>> = {};
@@ -335,6 +374,13 @@ export class PipelineAlarms extends Construct {
       namespace: "AWS/Lambda", metricName: "Throttles", dimensions: fnDims,
       statistic: "Sum", periodSeconds: 300, evaluationPeriods: 1, threshold: props.workerThrottlesThreshold ?? ALARM_DEFAULTS.workerThrottlesThreshold,
     });
+    if (props.eventSourceMappingUuid) {
+      alarm("workerFailedEvents", "worker-failed-events", {
+        description: `The event source mapping of ${scope.node.path}'s worker has failed events for 15 minutes: the invoke fails (role, network, deleted function), whole batches fail, or the worker keeps returning messages for retry (a downstream that keeps refusing). They return to the queue and, after maxReceiveCount receives, land in the DLQ; see the log group /aws/lambda/${props.functionName}.`,
+        namespace: "AWS/Lambda", metricName: "FailedInvokeEventCount", dimensions: { [EVENT_SOURCE_MAPPING_DIMENSION]: props.eventSourceMappingUuid },
+        statistic: "Sum", periodSeconds: 300, evaluationPeriods: 3, threshold: props.workerFailedEventsThreshold ?? ALARM_DEFAULTS.workerFailedEventsThreshold,
+      });
+    }
     if (props.ingress) {
       const apiDims = { ApiName: props.ingress.apiName, Stage: props.ingress.stageName };
       alarm("ingress5xx", "ingress-5xx", {
@@ -389,11 +435,34 @@ export class PipelineAlarms extends Construct {
           ["...", { stat: "p99" }],
           ["...", { stat: "Maximum" }],
         ], 0, 18, "Average"),
+        ...(props.eventSourceMappingUuid
+          ? [widget("Event source mapping: events polled, invoked, failed, deleted", EVENT_SOURCE_MAPPING_METRICS.map((metric, i) =>
+              i === 0 ? ["AWS/Lambda", metric, EVENT_SOURCE_MAPPING_DIMENSION, props.eventSourceMappingUuid] : [".", metric, ".", "."]), 12, 18)]
+          : []),
       ];
       this.dashboard = new CloudwatchDashboard(this, "dashboard", {
         dashboardName: name("dashboard", NAME_LIMITS.dashboard),
         dashboardBody: JSON.stringify({ widgets }),
       });
     }
+  }
+}
+
+/**
+ * Warns at synth when the created alarm topic has no subscription: alarms would notify a
+ * topic nobody reads. Checked at synth (an aspect), so a subscription added after the
+ * pipeline (`new SnsTopicSubscription(stack, "pager", { topicArn: pipeline.alarmTopicArn, ... })`)
+ * silences it.
+ */
+class WarnWithoutSubscription {
+  constructor(private readonly alarms: PipelineAlarms) {}
+
+  visit(node: IConstruct): void {
+    if (node !== this.alarms) return;
+    const subscribed = TerraformStack.of(node).node.findAll().some((c) => c instanceof SnsTopicSubscription && c.topicArnInput === this.alarms.topicArn);
+    if (subscribed) return;
+    Annotations.of(node).addWarning(
+      "email / topicArn: the alarm topic has no subscription, so the alarms page no one. Set email (alarms.email on a ConsumerPipeline; each address confirms its subscription), subscribe your pager or chat to the topic (an aws_sns_topic_subscription on pipeline.alarmTopicArn), or pass topicArn (alarms.topicArn) of a topic that already notifies on-call.",
+    );
   }
 }

@@ -1,7 +1,9 @@
 /**
  * The secrets of a pipeline: the webhook signing secret (a raw string in Secrets Manager,
- * generated with the random provider unless an existing secret is given) and, optionally,
- * an existing secret holding the Genesys OAuth client credentials. Functions get ARNs only.
+ * generated with the random provider unless an existing secret is given) and the secret
+ * holding the Genesys OAuth client credentials a worker calls Genesys with
+ * ({@link GenesysCredentialsSecret}: created empty for the team to fill, or an existing one).
+ * Functions get ARNs only.
  */
 import { Construct } from "constructs";
 import { TerraformStack } from "cdktf";
@@ -36,6 +38,8 @@ export interface PipelineSecretsProps {
   /**
    * ARN of an existing secret holding the Genesys OAuth client credentials as JSON
    * `{"clientId": "...", "clientSecret": "..."}`, for workers that call the Genesys API.
+   * @deprecated declare it on the worker: `worker.genesys: { credentialsSecretArn }` (or
+   * `{ createCredentialsSecret: true }`). Still honoured as that declaration; not both.
    * @default none
    */
   readonly genesysCredentialsSecretArn?: string;
@@ -135,5 +139,62 @@ export class PipelineSecrets extends Construct {
       secretString: password.result,
     });
     this.signingSecret = { arn: secret.arn, secret, version, password, value: password.result };
+  }
+}
+
+/** Props of {@link GenesysCredentialsSecret}. */
+export interface GenesysCredentialsSecretProps {
+  /**
+   * ARN of a customer-managed KMS key for the secret (the worker gets kms:Decrypt on it).
+   * @default none: the AWS managed key `aws/secretsmanager`
+   */
+  readonly kmsKeyArn?: string;
+  /**
+   * Days Secrets Manager keeps the deleted secret recoverable (0 deletes at once, or 7..30).
+   * @default 30
+   */
+  readonly recoveryWindowInDays?: number;
+  /** Prepended to the secret name. @default none */
+  readonly namePrefix?: string;
+  /** Tags on the secret. @default none */
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+/** The Genesys credentials secret a worker reads: always an ARN; the resource when created here. */
+export interface GenesysCredentialsSecretRef {
+  /** ARN of the secret (created or given). */
+  readonly arn: string;
+  /** The secret, when created here (it has no version: the team puts the value after deploy). */
+  readonly secret?: SecretsmanagerSecret;
+}
+
+/**
+ * An empty Secrets Manager secret for a worker's Genesys OAuth client credentials: created
+ * without a version, so no credential is ever in Terraform state. After `cdktf deploy` the
+ * team puts the JSON `{"clientId": "...", "clientSecret": "..."}` of a Genesys OAuth client
+ * (grant type Client Credentials) in it:
+ * `aws secretsmanager put-secret-value --secret-id <arn> --secret-string '{"clientId":"...","clientSecret":"..."}'`.
+ * Until then each `ctx.genesys` call fails (retryable) with an error naming the secret and that command.
+ */
+export class GenesysCredentialsSecret extends Construct implements GenesysCredentialsSecretRef {
+  readonly secret: SecretsmanagerSecret;
+  readonly arn: string;
+
+  constructor(scope: Construct, id: string, props: GenesysCredentialsSecretProps = {}) {
+    super(scope, id);
+    const window = props.recoveryWindowInDays;
+    if (isLiteralNumber(window) && !(window === 0 || (window >= 7 && window <= 30 && Number.isInteger(window)))) {
+      const problems = new Problems();
+      problems.add("recoveryWindowInDays", `${window} is not allowed; set 0 (delete at once) or an integer from 7 to 30.`);
+      problems.throwIfAny(this.node.path, "GenesysCredentialsSecret");
+    }
+    this.secret = new SecretsmanagerSecret(this, "secret", {
+      name: physicalName(this, { prefix: props.namePrefix, suffix: "secret", maxLength: NAME_LIMITS.secret, allowed: /[A-Za-z0-9/_+=.@-]/ }),
+      description: `Genesys Cloud OAuth client credentials, JSON {"clientId","clientSecret"}, of ${this.node.path}; put by the team after deploy (no value in Terraform state)`,
+      recoveryWindowInDays: window ?? SECRET_DEFAULTS.recoveryWindowInDays,
+      kmsKeyId: props.kmsKeyArn,
+      tags: props.tags ? { ...props.tags } : undefined,
+    });
+    this.arn = this.secret.arn;
   }
 }

@@ -15,11 +15,14 @@ import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { LambdaFunctionEventInvokeConfig } from "@cdktf/provider-aws/lib/lambda-function-event-invoke-config";
 import { SchedulerSchedule } from "@cdktf/provider-aws/lib/scheduler-schedule";
 import { loadgenEnvironment } from "../runtime/contract";
-import { defaultSpikeProfile, parseProfile, type SpikeProfile, type SpikeProfileInput } from "../runtime/loadgen/profile";
-import { DEFAULT_AGENT_CAPACITY_PER_SECOND, lambdaBudgetProblems } from "../runtime/loadgen/budget";
-import { DEFAULT_METRICS_NAMESPACE, VERDICT_METRIC } from "../runtime/loadgen/metric-names";
+import { defaultSpikeProfile, parseProfile, profileDurationSeconds, type SpikeProfile, type SpikeProfileInput } from "../runtime/loadgen/profile";
+import { DEFAULT_AGENT_CAPACITY_PER_SECOND, START_BARRIER_MS, lambdaBudgetProblems } from "../runtime/loadgen/budget";
+import { deriveReconcileDeadline, pipelineRetryProblems, type PipelineRetrySettings } from "../runtime/loadgen/deadline";
+import { DEFAULT_METRICS_NAMESPACE, HEARTBEAT_METRIC, VERDICT_METRIC } from "../runtime/loadgen/metric-names";
+import { REPORT_DEFAULTS, ReportBucket, reportsProblems, type SpikeReportsProps } from "./report-bucket";
+import { cronFirings, missingRunAlarmShape, parseScheduleExpression, type MissingRunAlarmShape } from "./schedule-expression";
 import { BundleProps, BundledFunction, bundleFunction } from "./bundle";
-import { Problems, isLiteralNumber } from "./errors";
+import { Problems, ValidationProblem, isLiteralNumber, prefixed } from "./errors";
 import { DEFAULT_LOG_RETENTION_DAYS, checkLogRetention } from "./log-retention";
 import { NAME_LIMITS, physicalName } from "./naming";
 import { PolicyStatement, assumeRolePolicy, policyDocument } from "./policy";
@@ -76,6 +79,16 @@ export interface SpikeGeneratorProps {
    */
   readonly workerMaxReceiveCount?: number;
   /**
+   * The retry settings of the pipeline the spike targets (the queue's maxReceiveCount, the
+   * worker's backoff base and cap, its timeout and batching window, the queue's visibility
+   * timeout; `ConsumerPipeline` fills them in). The run's reconciliation deadline is
+   * `max(profile.reconcile.deadlineSeconds, the pipeline's worst retry horizon + processing +
+   * margin)` (lib/runtime/loadgen/deadline.ts), and synth refuses a combination whose run
+   * would outlast the schedule's shortest gap or the missing-run alarm's margin.
+   * @default none: the profile's deadline (poison messages still retrying then count as in flight, a FAIL)
+   */
+  readonly pipelineRetry?: PipelineRetrySettings;
+  /**
    * The spike profile: an object, or JSON / YAML text. Validated at synth (a literal) and
    * checked to fit Lambda's 15 minutes.
    * @default defaultSpikeProfile (about 65 s: 10 msg/s baseline, a 10x spike to 100 msg/s, small fault shares)
@@ -96,6 +109,12 @@ export interface SpikeGeneratorProps {
   readonly scheduleTimezone?: string;
   /** Whether the schedule is enabled. @default true */
   readonly scheduleEnabled?: boolean;
+  /**
+   * Where each run's JSON and HTML report, the history index and the trend page are kept
+   * (always: a run's proof is not optional). See {@link SpikeReportsProps}.
+   * @default a created bucket (SSE-S3, public access blocked, TLS only, reports expire after 400 days), prefix "spike-reports/", 90 runs of history
+   */
+  readonly reports?: SpikeReportsProps;
   /**
    * SNS topic ARN notified by the FAIL-verdict and crashed-run alarms (e.g. the pipeline's
    * `alarms.topic.arn`).
@@ -125,6 +144,13 @@ export interface SpikeGeneratorProps {
   /** Bundling options. @default esbuild defaults of {@link bundleFunction} */
   readonly bundling?: Omit<BundleProps, "entry">;
 }
+
+/**
+ * Added to the schedule's longest gap before the missing-run alarm fires, seconds: the run's
+ * own length (up to 15 minutes, more with chained reconciliations) and CloudWatch's hourly
+ * period alignment.
+ */
+export const MISSING_RUN_MARGIN_SECONDS = 3600;
 
 /** The schedule group of the nightly schedule: the account's `default` group (no group is created). */
 const SPIKE_SCHEDULE_GROUP = "default";
@@ -172,6 +198,147 @@ export function spikeGeneratorEntry(): string {
   throw new Error(`the load-generator entry was not found under ${path.resolve(__dirname, "..", "runtime", "loadgen")}`);
 }
 
+/**
+ * Every problem with SpikeGenerator props but the ones a `ConsumerPipeline` fills in
+ * (`targetUrl`, `signingSecretArn`), each naming the prop (prefixed with `prefix`, e.g.
+ * `spikeGenerator` for a pipeline's `spikeGenerator.profile`) and the fix. `SpikeGenerator`
+ * throws them in a `ValidationError`; `ConsumerPipeline` lists them with its own, before
+ * anything is built. To add a check for a new prop, add it in `checkSpikeGeneratorProps`
+ * with `problems.add(p("myProp"), "what is wrong; the fix.")`.
+ */
+export function spikeGeneratorProblems(props: Partial<SpikeGeneratorProps>, prefix?: string): ValidationProblem[] {
+  return [...checkSpikeGeneratorProps(props, prefix).problems];
+}
+
+/** The problems of {@link spikeGeneratorProblems}, and the parsed profile (undefined for a token or an invalid one). */
+function checkSpikeGeneratorProps(props: Partial<SpikeGeneratorProps>, prefix?: string): { problems: readonly ValidationProblem[]; profile?: SpikeProfile } {
+  const problems = new Problems();
+  const p = (name: string) => prefixed(prefix, name);
+  const timeoutSeconds = props.timeoutSeconds ?? SPIKE_GENERATOR_DEFAULTS.timeoutSeconds;
+  if (isLiteralNumber(timeoutSeconds) && (timeoutSeconds < 60 || timeoutSeconds > 900 || !Number.isInteger(timeoutSeconds))) {
+    problems.add(p("timeoutSeconds"), `${timeoutSeconds} is outside 60..900; set an integer number of seconds (Lambda's limit is 900).`);
+  }
+  const memory = props.memorySizeMb ?? SPIKE_GENERATOR_DEFAULTS.memorySizeMb;
+  if (isLiteralNumber(memory) && (memory < 128 || memory > 10_240)) problems.add(p("memorySizeMb"), `${memory} is outside 128..10240; set a size in MB.`);
+  const capacity = props.agentCapacityPerSecond ?? SPIKE_GENERATOR_DEFAULTS.agentCapacityPerSecond;
+  if (isLiteralNumber(capacity) && (capacity < 1 || capacity > 100_000)) {
+    problems.add(p("agentCapacityPerSecond"), `${capacity} is outside 1..100000; set messages per second per agent.`);
+  }
+  if (isLiteralNumber(props.workerMaxReceiveCount) && (props.workerMaxReceiveCount < 1 || props.workerMaxReceiveCount > 1000 || !Number.isInteger(props.workerMaxReceiveCount))) {
+    problems.add(p("workerMaxReceiveCount"), `${props.workerMaxReceiveCount} is outside 1..1000; set the worker's maxReceiveCount (an integer number of receives).`);
+  }
+  checkLogRetention(problems, p("logRetentionDays"), props.logRetentionDays);
+  const expression = props.scheduleExpression ?? SPIKE_GENERATOR_DEFAULTS.scheduleExpression;
+  if (!Token.isUnresolved(expression) && !/^(cron|rate|at)\(.+\)$/.test(expression)) {
+    problems.add(p("scheduleExpression"), `"${expression}" is not an EventBridge Scheduler expression; use cron(...), rate(...) or at(...).`);
+  }
+  // reports and the missing-run alarm (derived from the schedule)
+  reportsProblems(problems, p("reports"), props.reports);
+  if (!Token.isUnresolved(expression) && /^(cron|rate|at)\(.+\)$/.test(expression) && (props.scheduleEnabled ?? SPIKE_GENERATOR_DEFAULTS.scheduleEnabled)) {
+    try {
+      const shape = missingRunAlarmShape(parseScheduleExpression(expression), { marginSeconds: MISSING_RUN_MARGIN_SECONDS, timezone: props.scheduleTimezone });
+      if (shape && "problem" in shape) problems.add(p("scheduleExpression"), shape.problem);
+    } catch (error) {
+      problems.add(p("scheduleExpression"), `${(error as Error).message}.`);
+    }
+  }
+  let profile: SpikeProfile | undefined;
+  const rawProfile = props.profile ?? defaultSpikeProfile;
+  if (!(typeof rawProfile === "string" && Token.isUnresolved(rawProfile))) {
+    try {
+      profile = parseProfile(rawProfile);
+      for (const problem of lambdaBudgetProblems(profile, isLiteralNumber(timeoutSeconds) ? timeoutSeconds : 900)) problems.add(p("profile"), `${problem}.`);
+    } catch (error) {
+      problems.add(p("profile"), (error as Error).message.replace(/\n\s*/g, " "));
+    }
+  }
+  // the run, with its reconciliation deadline derived from the pipeline, must fit the schedule
+  problems.addAll(pipelineRetryScheduleProblems(props, prefix));
+  return { problems: problems.items, profile };
+}
+
+/**
+ * Where the retry settings a {@link pipelineRetryScheduleProblems} problem asks to lower are
+ * set: on SpikeGenerator, `pipelineRetry.*`; on a ConsumerPipeline, `queue.maxReceiveCount`
+ * and `worker.backoffMaxSeconds`.
+ */
+export interface RetrySettingNames {
+  /** The prop the problem is reported under. */
+  readonly path: string;
+  readonly maxReceiveCount: string;
+  readonly backoffMaxSeconds: string;
+}
+
+/** The shortest time between two runs of a schedule, seconds (a cron read over 35 days); undefined for `at(...)` or when unknown. */
+function shortestGapSeconds(expression: string): number | undefined {
+  const parsed = parseScheduleExpression(expression);
+  if (parsed.kind === "rate") return parsed.periodSeconds;
+  if (parsed.kind === "at") return undefined;
+  const from = Date.UTC(2025, 0, 1);
+  const firings = cronFirings(parsed.fields, from, from + 35 * 86_400_000);
+  let shortest: number | undefined;
+  for (let i = 1; i < firings.length; i++) shortest = Math.min(shortest ?? Infinity, (firings[i] - firings[i - 1]) / 1000);
+  return shortest;
+}
+
+/**
+ * Problems of a run whose reconciliation deadline, derived from `pipelineRetry`, cannot finish:
+ * the run (start barrier, traffic, the sender's retry tail, the derived deadline, 30 s of
+ * reports) longer than the schedule's shortest gap (runs would overlap and share the receipts'
+ * queue), or longer than the missing-run alarm's margin ({@link MISSING_RUN_MARGIN_SECONDS}:
+ * the alarm would fire while a run is still reconciling). Each names the setting to lower.
+ * Skipped while the profile, the schedule or a setting is a token.
+ */
+export function pipelineRetryScheduleProblems(
+  props: Pick<Partial<SpikeGeneratorProps>, "pipelineRetry" | "profile" | "scheduleExpression" | "scheduleEnabled">,
+  prefix?: string,
+  names: RetrySettingNames = { path: prefixed(prefix, "pipelineRetry"), maxReceiveCount: prefixed(prefix, "pipelineRetry.maxReceiveCount"), backoffMaxSeconds: prefixed(prefix, "pipelineRetry.backoffMaxSeconds") },
+): ValidationProblem[] {
+  const problems = new Problems();
+  const retry = props.pipelineRetry;
+  if (!retry) return [];
+  const values = [retry.maxReceiveCount, retry.backoffBaseSeconds, retry.backoffMaxSeconds, retry.functionTimeoutSeconds, retry.batchingWindowSeconds, retry.visibilityTimeoutSeconds];
+  if (values.some((v) => v !== undefined && !isLiteralNumber(v))) return [];
+  const settingProblems = pipelineRetryProblems(retry);
+  for (const problem of settingProblems) problems.add(names.path, `${problem}.`);
+  const rawProfile = props.profile ?? defaultSpikeProfile;
+  if (settingProblems.length || (typeof rawProfile === "string" && Token.isUnresolved(rawProfile))) return [...problems.items];
+  let profile: SpikeProfile;
+  try {
+    profile = parseProfile(rawProfile);
+  } catch {
+    return [...problems.items]; // reported under profile
+  }
+  const deadline = deriveReconcileDeadline(profile, retry);
+  const r = profile.sending.retry;
+  // the sender's retry tail, as lambdaBudgetProblems counts it (lib/runtime/loadgen/budget.ts)
+  const tail = (r.maxAttempts - 1) * Math.max(r.maxRetryAfterSeconds, r.maxDelayMs / 1000) + r.maxAttempts * profile.sending.requestTimeoutSeconds;
+  const runSeconds = Math.ceil(START_BARRIER_MS / 1000 + profileDurationSeconds(profile) + tail + deadline.deadlineSeconds + 30);
+  const lower = `lower ${names.backoffMaxSeconds} or ${names.maxReceiveCount} (the deadline derives from them: ${deadline.explanation})`;
+  const expression = props.scheduleExpression ?? SPIKE_GENERATOR_DEFAULTS.scheduleExpression;
+  if (!Token.isUnresolved(expression) && (props.scheduleEnabled ?? SPIKE_GENERATOR_DEFAULTS.scheduleEnabled)) {
+    let gap: number | undefined;
+    try {
+      gap = shortestGapSeconds(expression);
+    } catch {
+      gap = undefined; // an unreadable expression is reported under scheduleExpression
+    }
+    if (gap !== undefined && runSeconds > gap) {
+      problems.add(
+        names.path,
+        `a run takes up to ${runSeconds} s (its reconciliation deadline is ${deadline.deadlineSeconds} s), longer than the ${gap} s between two runs of "${expression}": runs would overlap; ${lower}, or make ${prefixed(prefix, "scheduleExpression")} less frequent.`,
+      );
+    }
+  }
+  if (runSeconds > MISSING_RUN_MARGIN_SECONDS) {
+    problems.add(
+      names.path,
+      `a run takes up to ${runSeconds} s (its reconciliation deadline is ${deadline.deadlineSeconds} s), longer than the ${MISSING_RUN_MARGIN_SECONDS} s the missing-run alarm allows a run: it would alarm while the run still reconciles; ${lower}.`,
+    );
+  }
+  return [...problems.items];
+}
+
 /** The spike generator: function, schedule, roles, alarms. */
 export class SpikeGenerator extends Construct {
   readonly function: LambdaFunction;
@@ -191,44 +358,35 @@ export class SpikeGenerator extends Construct {
   /** The validated profile the function runs by default (undefined when given as a token). */
   readonly profile?: SpikeProfile;
   readonly runName: string;
+  /** The created reports bucket (undefined when `reports.bucket` brings one). */
+  readonly reportBucket?: ReportBucket;
+  /** Where the reports are kept: bucket name and ARN, key prefix. */
+  readonly reports: { readonly bucketName: string; readonly bucketArn: string; readonly prefix: string; readonly historyLength: number };
+  /**
+   * Alarm: no heartbeat ({@link HEARTBEAT_METRIC}) for longer than the schedule's longest gap
+   * plus an hour: a run that did not happen (schedule deleted or disabled out of band, role
+   * broken, function throttled or crashed before its verdict). Undefined for an `at(...)`
+   * schedule (one run, no gap to watch) and a disabled one (it would fire forever).
+   */
+  readonly missingRunAlarm?: CloudwatchMetricAlarm;
+  /** How the missing-run alarm was derived from the schedule. */
+  readonly missingRunAlarmShape?: MissingRunAlarmShape;
 
   constructor(scope: Construct, id: string, props: SpikeGeneratorProps) {
     super(scope, id);
     const problems = new Problems();
     if (!props.targetUrl) problems.add("targetUrl", "is required; pass the ingress URL (e.g. pipeline.ingress.url).");
     if (!props.signingSecretArn) problems.add("signingSecretArn", "is required; pass the ARN of the webhook signing secret.");
-    const timeoutSeconds = props.timeoutSeconds ?? SPIKE_GENERATOR_DEFAULTS.timeoutSeconds;
-    if (isLiteralNumber(timeoutSeconds) && (timeoutSeconds < 60 || timeoutSeconds > 900 || !Number.isInteger(timeoutSeconds))) {
-      problems.add("timeoutSeconds", `${timeoutSeconds} is outside 60..900; set an integer number of seconds (Lambda's limit is 900).`);
-    }
-    const memory = props.memorySizeMb ?? SPIKE_GENERATOR_DEFAULTS.memorySizeMb;
-    if (isLiteralNumber(memory) && (memory < 128 || memory > 10_240)) problems.add("memorySizeMb", `${memory} is outside 128..10240; set a size in MB.`);
-    const capacity = props.agentCapacityPerSecond ?? SPIKE_GENERATOR_DEFAULTS.agentCapacityPerSecond;
-    if (isLiteralNumber(capacity) && (capacity < 1 || capacity > 100_000)) {
-      problems.add("agentCapacityPerSecond", `${capacity} is outside 1..100000; set messages per second per agent.`);
-    }
-    if (isLiteralNumber(props.workerMaxReceiveCount) && (props.workerMaxReceiveCount < 1 || props.workerMaxReceiveCount > 1000 || !Number.isInteger(props.workerMaxReceiveCount))) {
-      problems.add("workerMaxReceiveCount", `${props.workerMaxReceiveCount} is outside 1..1000; set the worker's maxReceiveCount (an integer number of receives).`);
-    }
-    checkLogRetention(problems, "logRetentionDays", props.logRetentionDays);
-    const expression = props.scheduleExpression ?? SPIKE_GENERATOR_DEFAULTS.scheduleExpression;
-    if (!Token.isUnresolved(expression) && !/^(cron|rate|at)\(.+\)$/.test(expression)) {
-      problems.add("scheduleExpression", `"${expression}" is not an EventBridge Scheduler expression; use cron(...), rate(...) or at(...).`);
-    }
-    let profileJson: string;
-    const rawProfile = props.profile ?? defaultSpikeProfile;
-    if (typeof rawProfile === "string" && Token.isUnresolved(rawProfile)) {
-      profileJson = rawProfile;
-    } else {
-      try {
-        this.profile = parseProfile(rawProfile);
-        for (const p of lambdaBudgetProblems(this.profile, isLiteralNumber(timeoutSeconds) ? timeoutSeconds : 900)) problems.add("profile", `${p}.`);
-      } catch (error) {
-        problems.add("profile", (error as Error).message.replace(/\n\s*/g, " "));
-      }
-      profileJson = JSON.stringify(this.profile ?? {});
-    }
+    const checked = checkSpikeGeneratorProps(props);
+    problems.addAll(checked.problems);
     problems.throwIfAny(this.node.path, "SpikeGenerator");
+    this.profile = checked.profile;
+    const timeoutSeconds = props.timeoutSeconds ?? SPIKE_GENERATOR_DEFAULTS.timeoutSeconds;
+    const memory = props.memorySizeMb ?? SPIKE_GENERATOR_DEFAULTS.memorySizeMb;
+    const capacity = props.agentCapacityPerSecond ?? SPIKE_GENERATOR_DEFAULTS.agentCapacityPerSecond;
+    const expression = props.scheduleExpression ?? SPIKE_GENERATOR_DEFAULTS.scheduleExpression;
+    const rawProfile = props.profile ?? defaultSpikeProfile;
+    const profileJson = typeof rawProfile === "string" && Token.isUnresolved(rawProfile) ? rawProfile : JSON.stringify(this.profile ?? {});
 
     const tags = props.tags ? { ...props.tags } : undefined;
     this.functionName = physicalName(this, { prefix: props.namePrefix, suffix: "fn", maxLength: NAME_LIMITS.lambdaFunction });
@@ -246,6 +404,18 @@ export class SpikeGenerator extends Construct {
       assumeRolePolicy: assumeRolePolicy("lambda.amazonaws.com"),
       tags,
     });
+
+    // the reports bucket: created, or the team's
+    const reportsProps = props.reports ?? {};
+    if (!reportsProps.bucket) {
+      this.reportBucket = new ReportBucket(this, "reports", { retentionDays: reportsProps.retentionDays, forceDestroy: reportsProps.forceDestroy, namePrefix: props.namePrefix, tags });
+    }
+    this.reports = {
+      bucketName: reportsProps.bucket?.name ?? this.reportBucket!.name,
+      bucketArn: reportsProps.bucket?.arn ?? this.reportBucket!.arn,
+      prefix: reportsProps.prefix ?? REPORT_DEFAULTS.prefix,
+      historyLength: reportsProps.historyLength ?? REPORT_DEFAULTS.historyLength,
+    };
 
     this.function = new LambdaFunction(this, "function", {
       functionName: this.functionName,
@@ -267,12 +437,20 @@ export class SpikeGenerator extends Construct {
           dlqUrl: props.dlq?.url,
           quarantineQueueUrl: props.quarantineQueue?.url,
           queueUrl: props.queue?.url,
-          workerMaxReceiveCount: props.workerMaxReceiveCount,
+          workerMaxReceiveCount: props.workerMaxReceiveCount ?? props.pipelineRetry?.maxReceiveCount,
+          workerBackoffBaseSeconds: props.pipelineRetry?.backoffBaseSeconds,
+          workerBackoffMaxSeconds: props.pipelineRetry?.backoffMaxSeconds,
+          workerTimeoutSeconds: props.pipelineRetry?.functionTimeoutSeconds,
+          workerBatchingWindowSeconds: props.pipelineRetry?.batchingWindowSeconds,
+          queueVisibilityTimeoutSeconds: props.pipelineRetry?.visibilityTimeoutSeconds,
           profile: profileJson,
           agentCapacityPerSecond: capacity,
           functionName: this.functionName,
           metricsNamespace: namespace,
           runName: this.runName,
+          reportsBucket: this.reports.bucketName,
+          reportsPrefix: this.reports.prefix,
+          historyLength: this.reports.historyLength,
         }),
       },
       loggingConfig: { logFormat: "Text", logGroup: this.logGroup.name },
@@ -301,6 +479,14 @@ export class SpikeGenerator extends Construct {
       statements.push({ Sid: "ReadRedrivePolicy", Effect: "Allow", Action: "sqs:GetQueueAttributes", Resource: props.dlq ? [props.queue.arn, props.dlq.arn] : [props.queue.arn] });
     }
     if (props.kmsKeyArns?.length) statements.push({ Sid: "UseKeys", Effect: "Allow", Action: "kms:Decrypt", Resource: [...props.kmsKeyArns] });
+    // the reports: objects under the prefix only, and listing limited to it
+    statements.push(
+      { Sid: "KeepReports", Effect: "Allow", Action: ["s3:PutObject", "s3:GetObject"], Resource: `${this.reports.bucketArn}/${this.reports.prefix}*` },
+      { Sid: "ListReports", Effect: "Allow", Action: "s3:ListBucket", Resource: this.reports.bucketArn, Condition: { StringLike: { "s3:prefix": `${this.reports.prefix}*` } } },
+    );
+    // SSE-KMS on a bucket the team brings: writing needs a data key, reading the history decrypts it
+    const reportsKey = props.reports?.bucket?.kmsKeyArn;
+    if (reportsKey) statements.push({ Sid: "ReportsKey", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: reportsKey });
     this.rolePolicy = new IamRolePolicy(this, "policy", { role: this.role.id, name: "spike-generator", policy: policyDocument(statements) });
 
     // an asynchronous retry would send a second spike: none
@@ -337,7 +523,7 @@ export class SpikeGenerator extends Construct {
     const actions = props.alarmTopicArn ? [props.alarmTopicArn] : undefined;
     this.verdictAlarm = new CloudwatchMetricAlarm(this, "verdict-alarm", {
       alarmName: physicalName(this, { prefix: props.namePrefix, suffix: "spike-failed", maxLength: NAME_LIMITS.cloudwatchAlarm }),
-      alarmDescription: `The synthetic spike of ${this.node.path} judged FAIL: read the run's report in the function's log (${VERDICT_METRIC} = 1).`,
+      alarmDescription: `The synthetic spike of ${this.node.path} judged FAIL: read the run's report in the reports bucket (history.html links every run) or the function's log (${VERDICT_METRIC} = 1).`,
       namespace,
       metricName: VERDICT_METRIC,
       dimensions: { RunName: this.runName },
@@ -366,5 +552,34 @@ export class SpikeGenerator extends Construct {
       alarmActions: actions,
       tags,
     });
+
+    // a run that does not happen: the heartbeat missing for longer than the schedule's longest gap
+    const shape = !Token.isUnresolved(expression) && (props.scheduleEnabled ?? SPIKE_GENERATOR_DEFAULTS.scheduleEnabled)
+      ? missingRunAlarmShape(parseScheduleExpression(expression), { marginSeconds: MISSING_RUN_MARGIN_SECONDS, timezone: props.scheduleTimezone })
+      : undefined;
+    if (shape && !("problem" in shape)) {
+      this.missingRunAlarmShape = shape;
+      this.missingRunAlarm = new CloudwatchMetricAlarm(this, "missing-run-alarm", {
+        alarmName: physicalName(this, { prefix: props.namePrefix, suffix: "spike-missing", maxLength: NAME_LIMITS.cloudwatchAlarm }),
+        alarmDescription:
+          `No synthetic spike of ${this.node.path} completed for ${shape.evaluationPeriods} hours (${HEARTBEAT_METRIC} missing; the schedule "${expression}" leaves at most ${shape.longestGapSeconds} s between runs): ` +
+          "check the schedule's state, the scheduler role, the function's errors and throttles.",
+        namespace,
+        metricName: HEARTBEAT_METRIC,
+        dimensions: { RunName: this.runName },
+        statistic: "Sum",
+        // an hour or more: CloudWatch then looks back up to 7 days (period x evaluation periods <= 604800 s)
+        period: shape.periodSeconds,
+        evaluationPeriods: shape.evaluationPeriods,
+        datapointsToAlarm: shape.datapointsToAlarm,
+        threshold: 1,
+        comparisonOperator: "LessThanThreshold",
+        // no heartbeat is the condition itself
+        treatMissingData: "breaching",
+        alarmActions: actions,
+        okActions: actions,
+        tags,
+      });
+    }
   }
 }

@@ -12,7 +12,7 @@ import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { LambdaEventSourceMapping } from "@cdktf/provider-aws/lib/lambda-event-source-mapping";
-import { CONTRACT_PREFIX, IngressKind, workerEnvironment } from "../runtime/contract";
+import { CONTRACT_PREFIX, DEFAULT_SYNTHETIC_DOWNSTREAM, IngressKind, SYNTHETIC_DOWNSTREAM_MODES, workerEnvironment } from "../runtime/contract";
 import { DEFAULT_REPLAY_WINDOW_SECONDS, MIN_REPLAY_WINDOW_SECONDS, SIGNED_TIME_AHEAD_ALLOWANCE_SECONDS } from "../runtime/replay-window";
 import { DEFAULT_IDEMPOTENCY_TTL_SECONDS } from "../runtime/tables";
 import { BundleProps, BundledFunction, bundleFunction } from "./bundle";
@@ -21,6 +21,7 @@ import { DEFAULT_LOG_RETENTION_DAYS, checkLogRetention } from "./log-retention";
 import { NAME_LIMITS, physicalName } from "./naming";
 import { PolicyStatement, assumeRolePolicy, policyDocument } from "./policy";
 import { TableRef } from "./pipeline-tables";
+import { GenesysCredentialsSecret, GenesysCredentialsSecretRef } from "./pipeline-secrets";
 
 /** Worker defaults, one place. */
 export const WORKER_DEFAULTS = {
@@ -150,6 +151,28 @@ export interface WorkerOptions {
   /** Bundling options (external modules, define, minify). @default esbuild defaults of {@link bundleFunction} */
   readonly bundling?: Omit<BundleProps, "entry">;
   /**
+   * What the handler uses of Genesys. Synth cannot see what a handler calls, so a worker whose
+   * handler calls `ctx.genesys` declares its OAuth client credentials here:
+   * `{ createCredentialsSecret: true }` creates an empty secret the team fills after deploy
+   * (no value in Terraform state), `{ credentialsSecretArn }` uses an existing one. Either way
+   * the worker gets `GCX_GENESYS_CREDENTIALS_SECRET_ARN` and secretsmanager:GetSecretValue on
+   * it (kms:Decrypt on `kmsKeyArn`). The Genesys region and base URLs are the pipeline's
+   * `genesys` option.
+   * @default none: the worker has no Genesys credentials, and each `ctx.genesys` call fails
+   * (retryable, then dead-lettered `exhausted`) with an error naming this prop
+   */
+  readonly genesys?: WorkerGenesysOptions;
+  /**
+   * What the downstream calls of the synthetic spike's messages do. `{ downstream: "simulate" }`:
+   * `ctx.genesys` and `ctx.downstream(name).fetch` go through the rate limit, the breaker and
+   * the timeout and are answered 202 without a network call (`.call(fn)` is refused), so the
+   * nightly spike touches no real system. `{ downstream: "call", target }` makes every call for
+   * real, `{ downstream: "call-genesys", target }` only the Genesys client's; `target` names
+   * what is called (e.g. "Genesys sandbox org acme-test"), for the worker's logs.
+   * @default { downstream: "simulate" }
+   */
+  readonly synthetic?: WorkerSyntheticOptions;
+  /**
    * An existing IAM role for the function instead of a created one (e.g. a role your
    * platform team provisions with a permissions boundary). It must trust
    * `lambda.amazonaws.com`.
@@ -157,6 +180,32 @@ export interface WorkerOptions {
    */
   readonly existingRole?: ExistingRole;
 }
+
+/** A worker's Genesys credentials: a secret created here for the team to fill, or an existing one. */
+export type WorkerGenesysOptions =
+  | {
+      /** Create an empty secret for `{"clientId","clientSecret"}`; put the value after deploy. */
+      readonly createCredentialsSecret: true;
+      readonly credentialsSecretArn?: undefined;
+      /** Customer KMS key of the created secret. @default the pipeline's `secrets.kmsKeyArn`, else aws/secretsmanager */
+      readonly kmsKeyArn?: string;
+    }
+  | {
+      /** ARN of an existing secret holding `{"clientId","clientSecret"}` as JSON. */
+      readonly credentialsSecretArn: string;
+      readonly createCredentialsSecret?: undefined;
+      /** Customer KMS key the existing secret is encrypted with (the worker gets kms:Decrypt). @default none (aws/secretsmanager) */
+      readonly kmsKeyArn?: string;
+    };
+
+/** What synthetic messages' downstream calls do (see `WorkerOptions.synthetic`). */
+export type WorkerSyntheticOptions =
+  | { readonly downstream: "simulate"; readonly target?: undefined }
+  | {
+      readonly downstream: "call" | "call-genesys";
+      /** What synthetic messages call for real, e.g. "Genesys sandbox org acme-test" (logged by the worker). */
+      readonly target: string;
+    };
 
 /** An existing IAM role given to the worker. */
 export interface ExistingRole {
@@ -211,10 +260,8 @@ export interface WorkerProps extends WorkerOptions {
   readonly ingressKind?: IngressKind;
   /** ARN of the webhook signing secret (required for the webhook kind). */
   readonly signingSecretArn?: string;
-  /** ARN of the Genesys OAuth credentials secret. @default none */
-  readonly genesysCredentialsSecretArn?: string;
-  /** Genesys API settings. @default none */
-  readonly genesys?: GenesysApiOptions;
+  /** Genesys API settings (region, base URLs). @default none */
+  readonly genesysApi?: GenesysApiOptions;
   /** The idempotency table, and the receipts table if any. */
   readonly tables: { readonly idempotency: TableRef; readonly receipts?: TableRef };
   /** Customer KMS keys of the tables and secrets, if any (the role may use them). @default none */
@@ -263,6 +310,38 @@ function checkReplayWindow(problems: Problems, p: (name: string) => string, prop
       ? `set replayWindowSeconds to 0 (off), or idempotencyTtlSeconds to at least ${MIN_REPLAY_WINDOW_SECONDS + SIGNED_TIME_AHEAD_ALLOWANCE_SECONDS}`
       : `set 0 (off) or an integer from ${MIN_REPLAY_WINDOW_SECONDS} (Genesys retries a webhook for about 85 s) to ${max} seconds`;
   problems.add(p("replayWindowSeconds"), `${given} is not a replay window; ${fix} (${why}).`);
+}
+
+const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/;
+
+/** The `genesys` declaration (one form) and the `synthetic` option (a target exactly when calls are real). */
+function checkGenesysAndSynthetic(problems: Problems, p: (name: string) => string, props: WorkerOptions): void {
+  const genesys = props.genesys as { createCredentialsSecret?: unknown; credentialsSecretArn?: unknown } | undefined;
+  if (genesys !== undefined) {
+    const create = genesys.createCredentialsSecret;
+    const arn = genesys.credentialsSecretArn;
+    if (create !== undefined && arn !== undefined) {
+      problems.add(p("genesys"), "sets both createCredentialsSecret and credentialsSecretArn; keep one: createCredentialsSecret: true for a secret created here, or credentialsSecretArn for an existing one.");
+    } else if (create === undefined && arn === undefined) {
+      problems.add(p("genesys"), 'declares nothing; set { createCredentialsSecret: true } or { credentialsSecretArn: "<ARN>" }, or remove genesys if the handler never calls ctx.genesys.');
+    } else if (create !== undefined && create !== true) {
+      problems.add(p("genesys.createCredentialsSecret"), `${JSON.stringify(create)} is not allowed; set true, or remove genesys if the handler never calls ctx.genesys.`);
+    } else if (arn !== undefined && (typeof arn !== "string" || (!Token.isUnresolved(arn) && !SECRET_ARN.test(arn)))) {
+      problems.add(p("genesys.credentialsSecretArn"), `${JSON.stringify(arn)} is not a Secrets Manager secret ARN; use arn:aws:secretsmanager:<region>:<account>:secret:<name>, or createCredentialsSecret: true.`);
+    }
+  }
+  const synthetic = props.synthetic as { downstream?: unknown; target?: unknown } | undefined;
+  if (synthetic !== undefined) {
+    const mode = synthetic.downstream;
+    const target = synthetic.target;
+    if (!(SYNTHETIC_DOWNSTREAM_MODES as readonly unknown[]).includes(mode)) {
+      problems.add(p("synthetic.downstream"), `${JSON.stringify(mode)} is not a mode; use "simulate" (the default), "call" or "call-genesys".`);
+    } else if (mode === "simulate" && target !== undefined) {
+      problems.add(p("synthetic.target"), 'names what synthetic messages call for real, but downstream is "simulate"; remove it, or set downstream "call" or "call-genesys".');
+    } else if (mode !== "simulate" && (typeof target !== "string" || target.trim() === "")) {
+      problems.add(p("synthetic.target"), `is required with downstream "${mode}": name what the nightly spike calls for real (e.g. "Genesys sandbox org acme-test"), or use downstream "simulate".`);
+    }
+  }
 }
 
 /**
@@ -314,6 +393,7 @@ export function validateWorkerProps(
       problems.add(p(`environment.${name}`), `names starting with ${CONTRACT_PREFIX} are reserved for the construct's contract; rename it.`);
     }
   }
+  checkGenesysAndSynthetic(problems, p, props);
   if (props.vpc && (!props.vpc.subnetIds.length || !props.vpc.securityGroupIds.length)) {
     problems.add(p("vpc"), "needs at least one subnet id and one security group id; set both or remove vpc.");
   }
@@ -355,6 +435,8 @@ export class Worker extends Construct {
   readonly batchingWindowSeconds: number;
   /** The per-instance downstream rate written to the environment, requests per second. */
   readonly downstreamRatePerSecond: number;
+  /** The Genesys credentials secret the function reads, when `genesys` declares one (created here with `createCredentialsSecret`). */
+  readonly genesysCredentialsSecret?: GenesysCredentialsSecretRef;
 
   constructor(scope: Construct, id: string, props: WorkerProps) {
     super(scope, id);
@@ -418,11 +500,16 @@ export class Worker extends Construct {
     if (props.tables.receipts) {
       statements.push({ Sid: "ReceiptsTable", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], Resource: props.tables.receipts.arn });
     }
-    const secretArns = [props.signingSecretArn, props.genesysCredentialsSecretArn].filter((a): a is string => !!a);
+    if (props.genesys?.createCredentialsSecret) {
+      this.genesysCredentialsSecret = new GenesysCredentialsSecret(this, "genesys-credentials", { namePrefix: props.namePrefix, tags, kmsKeyArn: props.genesys.kmsKeyArn });
+    } else if (props.genesys?.credentialsSecretArn) {
+      this.genesysCredentialsSecret = { arn: props.genesys.credentialsSecretArn };
+    }
+    const secretArns = [props.signingSecretArn, this.genesysCredentialsSecret?.arn].filter((a): a is string => !!a);
     if (secretArns.length) {
       statements.push({ Sid: "ReadSecrets", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secretArns });
     }
-    const keys = [q.kmsKeyArn, ...(props.kmsKeyArns ?? [])].filter((k): k is string => !!k);
+    const keys = [q.kmsKeyArn, ...(props.kmsKeyArns ?? []), props.genesys?.kmsKeyArn].filter((k): k is string => !!k);
     if (keys.length) {
       statements.push({ Sid: "UseKeys", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: [...new Set(keys)] });
     }
@@ -464,10 +551,12 @@ export class Worker extends Construct {
         downstreamBurst: props.downstreamBurst,
         backoffBaseSeconds: props.backoffBaseSeconds,
         backoffMaxSeconds: props.backoffMaxSeconds,
-        genesysRegion: props.genesys?.region,
-        genesysCredentialsSecretArn: props.genesysCredentialsSecretArn,
-        genesysApiBaseUrl: props.genesys?.apiBaseUrl,
-        genesysLoginBaseUrl: props.genesys?.loginBaseUrl,
+        genesysRegion: props.genesysApi?.region,
+        genesysCredentialsSecretArn: this.genesysCredentialsSecret?.arn,
+        genesysApiBaseUrl: props.genesysApi?.apiBaseUrl,
+        genesysLoginBaseUrl: props.genesysApi?.loginBaseUrl,
+        syntheticDownstream: props.synthetic?.downstream ?? DEFAULT_SYNTHETIC_DOWNSTREAM,
+        syntheticDownstreamTarget: props.synthetic?.target,
       }),
     };
 
@@ -498,6 +587,12 @@ export class Worker extends Construct {
       maximumBatchingWindowInSeconds: q.fifo ? undefined : this.batchingWindowSeconds,
       scalingConfig: { maximumConcurrency: this.maxConcurrency },
       functionResponseTypes: ["ReportBatchItemFailures"],
+      // The event source mapping metrics (PolledEventCount, FailedInvokeEventCount, ...; AWS
+      // 2024-11), off unless asked for: EventSourceMappingMetricsConfig, Lambda API reference,
+      // https://docs.aws.amazon.com/lambda/latest/api/API_EventSourceMappingMetricsConfig.html
+      // (valid values EventCount, ErrorCount and KafkaMetrics, the last two for Kafka only).
+      // PipelineAlarms alarms on FailedInvokeEventCount and charts them.
+      metricsConfig: { metrics: ["EventCount"] },
       // Lambda checks the role's queue permissions when the mapping is created.
       dependsOn: this.rolePolicy ? [this.rolePolicy] : undefined,
       tags,

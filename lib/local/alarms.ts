@@ -67,8 +67,12 @@ function metricOf(item: TfItem, r: StackResolver): MetricRef | string {
   };
 }
 
-/** Evaluates every aws_cloudwatch_metric_alarm of the stack over [startMs, endMs]. */
-export function evaluateAlarms(resolver: StackResolver, store: MetricStore, startMs: number, endMs: number): AlarmVerdict[] {
+/**
+ * Evaluates every aws_cloudwatch_metric_alarm of the stack over [startMs, endMs]: would-fire
+ * when any window of evaluation periods breached. With `stateAt`, only the last window (the
+ * periods up to endMs) counts: the alarm's state as CloudWatch would evaluate it at endMs.
+ */
+export function evaluateAlarms(resolver: StackResolver, store: MetricStore, startMs: number, endMs: number, options: { readonly stateAt?: boolean } = {}): AlarmVerdict[] {
   return ofType(resolver.stack, "aws_cloudwatch_metric_alarm").map((item) => {
     const cfg = resolver.config(item);
     const alarmName = String(cfg.alarm_name ?? item.address);
@@ -94,7 +98,7 @@ export function evaluateAlarms(resolver: StackResolver, store: MetricStore, star
     const window = Math.min(evaluationPeriods, breaching.length);
     const needed = Math.min(datapointsToAlarm, window);
     let fires = false;
-    for (let i = 0; i + window <= breaching.length && !fires; i++) {
+    for (let i = options.stateAt ? breaching.length - window : 0; i + window <= breaching.length && !fires; i++) {
       if (breaching.slice(i, i + window).filter(Boolean).length >= needed && needed > 0) fires = true;
     }
     const dims = Object.entries(metric.dimensions).map(([k, v]) => `${k}=${v}`).join(",");

@@ -35,6 +35,31 @@ export interface MappingSpec {
   readonly maximumConcurrency: number;
   readonly reportBatchItemFailures: boolean;
   readonly enabled: boolean;
+  /**
+   * The mapping's `uuid` as the emulator resolves it (what `${aws_lambda_event_source_mapping.x.uuid}`
+   * in an alarm's dimensions becomes): the EventSourceMappingUUID dimension of the event
+   * source mapping metrics.
+   * @default none: no event source mapping metrics are emitted
+   */
+  readonly uuid?: string;
+  /**
+   * The synthesized `metrics_config.metrics`. As on Lambda, the event source mapping metrics
+   * exist only when it holds `EventCount`.
+   * @default none: no event source mapping metrics are emitted
+   */
+  readonly metrics?: readonly string[];
+}
+
+/**
+ * The event source mapping metrics settings of a synthesized mapping's resolved config
+ * (`metrics_config`, a block or a one-element list) and its resolved `uuid`, to spread into a
+ * {@link MappingSpec}.
+ */
+export function eventSourceMetricsSettings(config: Readonly<Record<string, unknown>>, uuid: string): Pick<MappingSpec, "uuid" | "metrics"> {
+  const raw = config.metrics_config as { metrics?: unknown } | { metrics?: unknown }[] | undefined;
+  const block = Array.isArray(raw) ? raw[0] : raw;
+  const metrics = Array.isArray(block?.metrics) ? block.metrics.map(String) : undefined;
+  return { uuid, metrics };
 }
 
 /** Counters of one mapping. */
@@ -225,6 +250,8 @@ export class SqsPoller {
     this.stats.batches++;
     this.stats.received += messages.length;
     const records = messages.map((m) => toSqsRecord(m, this.spec.queueArn, this.region));
+    this.eventCount("PolledEventCount", records.length);
+    this.eventCount("InvokedEventCount", records.length);
     let result: InvokeResult;
     try {
       const event: SQSEvent = { Records: records };
@@ -244,9 +271,11 @@ export class SqsPoller {
     else keep = new Set();
     if (!keep) {
       this.stats.failedBatches++;
+      this.eventCount("FailedInvokeEventCount", records.length);
       return;
     }
     this.stats.itemFailures += keep.size;
+    this.eventCount("FailedInvokeEventCount", keep.size);
     const done = records.filter((r) => !keep.has(r.messageId));
     for (let i = 0; i < done.length; i += 10) {
       const chunk = done.slice(i, i + 10);
@@ -255,10 +284,23 @@ export class SqsPoller {
           new DeleteMessageBatchCommand({ QueueUrl: this.spec.queueUrl, Entries: chunk.map((r, k) => ({ Id: String(k), ReceiptHandle: r.receiptHandle })) }),
         );
         this.stats.deleted += answer.Successful?.length ?? 0;
+        this.eventCount("DeletedEventCount", answer.Successful?.length ?? 0);
       } catch {
         // not deleted: the messages come back after their visibility timeout, as on Lambda
       }
     }
+  }
+
+  /**
+   * One event source mapping metric (AWS/Lambda, dimension EventSourceMappingUUID), only when
+   * the synthesized mapping asks for them (`metrics_config { metrics = ["EventCount"] }`), as
+   * Lambda does. Polled and invoked count every received record (no filter criteria run
+   * locally); failed counts a failed or invalid invocation's records, else the records the
+   * function reported in batchItemFailures; deleted counts what SQS confirmed deleted.
+   */
+  private eventCount(metric: "PolledEventCount" | "InvokedEventCount" | "FailedInvokeEventCount" | "DeletedEventCount", count: number): void {
+    if (!this.metrics || !this.spec.uuid || !this.spec.metrics?.includes("EventCount")) return;
+    this.metrics.put("AWS/Lambda", metric, { EventSourceMappingUUID: this.spec.uuid }, count);
   }
 
   private record(result: InvokeResult): void {

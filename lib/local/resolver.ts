@@ -75,6 +75,11 @@ const COMPUTED: Record<string, Computed> = {
     const fnArn = arn(r, "lambda", `function:${name}`);
     return { function_name: name, id: name, arn: fnArn, qualified_arn: `${fnArn}:$LATEST`, version: "$LATEST", invoke_arn: `arn:aws:apigateway:${r.account.region}:lambda:path/2015-03-31/functions/${fnArn}/invocations` };
   },
+  aws_s3_bucket: (item, r) => {
+    const configured = r.configValue(item, "bucket");
+    const name = typeof configured === "string" && configured ? configured : `terraform-${stableId(item.address, 26)}`;
+    return { bucket: name, id: name, arn: `arn:aws:s3:::${name}`, region: r.account.region };
+  },
   aws_lambda_event_source_mapping: (item) => ({ uuid: stableId(item.address, 32), id: stableId(item.address, 32) }),
   aws_cloudwatch_metric_alarm: (item, r) => {
     const name = String(r.configValue(item, "alarm_name"));

@@ -10,10 +10,11 @@ import { createServer, type Server } from "node:http";
 import { join, resolve } from "node:path";
 import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { WORKER_CONTRACT } from "../runtime/contract";
+import { DEFAULT_SYNTHETIC_DOWNSTREAM, WORKER_CONTRACT } from "../runtime/contract";
 import { SIGNATURE_HEADER } from "../runtime/signature";
 import { parseProfile, type SpikeProfile, type SpikeProfileInput } from "../runtime/loadgen/profile";
 import type { SpikeProgress, SpikeReport } from "../runtime/loadgen/run";
+import type { PipelineRetrySettings } from "../runtime/loadgen/deadline";
 import { writeReports } from "../runtime/loadgen/reports";
 import { renderSummary } from "../runtime/loadgen/summary";
 import { evaluateAlarms, type AlarmVerdict } from "./alarms";
@@ -22,11 +23,13 @@ import type { ApiKeyRegistry } from "./api-keys";
 import { startFakeGenesys, type FakeGenesys, type FakeGenesysStats } from "./fake-genesys";
 import { FunctionHost, sdkModulePath, unpackBundle, type FunctionSpec, type FunctionStats } from "./lambda-host";
 import { ingestEmfLine, MetricStore } from "./metrics";
-import { SqsPoller, type BatchTiming, type MappingSpec, type PollerStats } from "./poller";
+import { eventSourceMetricsSettings, SqsPoller, type BatchTiming, type MappingSpec, type PollerStats } from "./poller";
 import { LOCAL_ACCOUNT_ID, StackResolver } from "./resolver";
 import { startSecretsServer, type SecretsServer } from "./secrets-server";
 import { createQueues, createTables, LOCAL_CREDENTIALS, listenLoopback, closeServer, startDynamoServer, startSqsServer, type LocalEndpoint, type LocalQueue, type LocalTable } from "./services";
 import { runSpikeInThread } from "./spike-thread";
+import { renderNightlySummary, startNightlyPath, type NightlyReport } from "./nightly";
+import type { LocalSchedulesOptions } from "./scheduler";
 import { loadStack, ofType, planStack, type SynthesizedStack, type TfItem } from "./stack";
 
 /** Settings a run may change without editing the stack. */
@@ -65,6 +68,20 @@ export interface LocalRunOptions {
   readonly signal?: AbortSignal;
   /** Keep every batch's timing in the report (`mappings[].timeline`). Default false. */
   readonly batchTimeline?: boolean;
+  /**
+   * Fire the stack's schedules after the spike (`rate(...)`/`cron(...)`, at their own times): the
+   * spike generator's function runs from its bundle, stores its reports in the local S3 bucket
+   * and publishes its heartbeat. Default: none (schedules stay inert).
+   */
+  readonly schedules?: LocalSchedulesOptions;
+  /**
+   * Evaluate the alarms again as of this many ms after the run's end, as CloudWatch would if no
+   * further data arrived (`emulator.nightly.alarmsAsOf`): the missing-run alarm without waiting hours.
+   * Default: not evaluated again.
+   */
+  readonly alarmsAsOfMs?: number;
+  /** Keep the local S3 buckets' objects in this directory across runs. Default: `<reportDir>/s3` (the history grows run after run). */
+  readonly s3DataDir?: string;
 }
 
 /** What a running emulated stack exposes to a `beforeSpike` hook. */
@@ -104,6 +121,81 @@ export interface EmulatorReport {
   readonly queues: readonly { readonly address: string; readonly name: string; readonly maxVisible: number; readonly final: Record<string, number> }[];
   readonly downstream: FakeGenesysStats;
   readonly alarms: readonly AlarmVerdict[];
+  /**
+   * Every setting the emulator changed from the synthesized stack, and why: the endpoints it
+   * points at local stand-ins and the Genesys credentials it puts in a secret the stack leaves
+   * for the team to fill. It never adds a setting the stack lacks.
+   */
+  readonly overrides: readonly EmulatorOverride[];
+  /** Reports bucket, schedules fired, asynchronous invocations, alarms as of a later time. */
+  readonly nightly?: NightlyReport;
+}
+
+/** One setting the emulator changed from the synthesized stack (see {@link EmulatorReport.overrides}). */
+export interface EmulatorOverride {
+  /** The function name. */
+  readonly function: string;
+  /** The environment variable, or `secret <name>` for a secret's value. */
+  readonly setting: string;
+  /** The value used locally (credentials masked). */
+  readonly value: string;
+  readonly why: string;
+}
+
+/** The client credentials the fake Genesys is given locally (it accepts any). */
+const FAKE_GENESYS_CREDENTIALS = { clientId: "local-client", clientSecret: "local-secret" } as const;
+
+/** What the worker's synthetic Genesys calls are pointed at locally, when the stack simulates them. */
+export const LOCAL_SYNTHETIC_TARGET = "the local fake Genesys (emulator override; on AWS this stack simulates synthetic calls)";
+
+/**
+ * The Genesys side of a worker function, pointed at the local fake (the environment is
+ * changed in place): the API and login base URLs; the declared credentials secret, when the
+ * stack leaves it for the team to fill, given the fake's client credentials (the local
+ * `aws secretsmanager put-secret-value`); synthetic Genesys calls made against the fake when
+ * the stack simulates them, so its 429s and duplicate effects are measured. A worker whose
+ * stack declares no credentials gets none: it fails locally as on AWS.
+ */
+function pointGenesysAtFake(
+  environment: Record<string, string>,
+  fn: string,
+  fake: string,
+  stackSecret: (arn: string) => { name: string; hasValue: boolean } | undefined,
+  secrets: SecretsServer,
+): EmulatorOverride[] {
+  const out: EmulatorOverride[] = [];
+  const set = (setting: string, value: string, why: string) => {
+    environment[setting] = value;
+    out.push({ function: fn, setting, value, why });
+  };
+  const apiWhy = "the fake Genesys stands for the Genesys Cloud Platform API (on AWS: the region's api./login. hosts)";
+  set(WORKER_CONTRACT.genesysApiBaseUrl.env, fake, apiWhy);
+  set(WORKER_CONTRACT.genesysLoginBaseUrl.env, fake, apiWhy);
+  const credentials = JSON.stringify(FAKE_GENESYS_CREDENTIALS);
+  const masked = JSON.stringify({ clientId: FAKE_GENESYS_CREDENTIALS.clientId, clientSecret: "***" });
+  const arn = environment[WORKER_CONTRACT.genesysCredentialsSecretArn.env];
+  if (arn) {
+    const secret = stackSecret(arn);
+    if (!secret) {
+      const local = secrets.put(`local/${fn}/genesys-credentials`, credentials);
+      set(WORKER_CONTRACT.genesysCredentialsSecretArn.env, local, `the stack names a secret outside it (${arn}); locally a secret holding the fake Genesys' client credentials stands for it`);
+    } else if (!secret.hasValue) {
+      secrets.put(secret.name, credentials);
+      out.push({
+        function: fn,
+        setting: `secret ${secret.name}`,
+        value: masked,
+        why: "the stack declares this credentials secret and leaves it for the team to fill after deploy; locally it holds the fake Genesys' client credentials (the local counterpart of aws secretsmanager put-secret-value)",
+      });
+    }
+  }
+  const mode = environment[WORKER_CONTRACT.syntheticDownstream.env] ?? DEFAULT_SYNTHETIC_DOWNSTREAM;
+  if (mode === "simulate") {
+    const why = "so the fake Genesys answers synthetic calls (429s, duplicate effects counted); on AWS this stack simulates them and calls no real Genesys";
+    set(WORKER_CONTRACT.syntheticDownstream.env, "call-genesys", why);
+    set(WORKER_CONTRACT.syntheticDownstreamTarget.env, LOCAL_SYNTHETIC_TARGET, why);
+  }
+  return out;
 }
 
 /** The result of {@link runLocalStack}. */
@@ -312,6 +404,15 @@ export async function runLocalStack(options: LocalRunOptions): Promise<LocalRunR
     const runId = `local-${new Date().toISOString().replace(/[-:]/g, "").replace(/\..*/, "")}-${Math.random().toString(36).slice(2, 6)}`;
     const reportDir = resolve(options.reportDir ?? "reports", runId);
     mkdirSync(join(reportDir, "functions"), { recursive: true });
+    const nightly = await startNightlyPath({
+      resolver,
+      region,
+      metrics,
+      reportDir,
+      s3DataDir: options.s3DataDir ?? resolve(options.reportDir ?? "reports", "s3"),
+      environmentOf: (fn, extra) => ({ ...functionEnvironment(resolver, fn, { sqs: sqs.endpoint, dynamo: dynamo.endpoint, secrets: secrets.endpoint }, region), ...extra }),
+    });
+    closers.push(() => nightly.close());
     const sqsClient = new SQSClient({ region, endpoint: sqs.endpoint, credentials: LOCAL_CREDENTIALS });
     closers.push(() => sqsClient.destroy());
     const mappings = ofType(stack, "aws_lambda_event_source_mapping").map((m) => {
@@ -329,28 +430,26 @@ export async function runLocalStack(options: LocalRunOptions): Promise<LocalRunR
         maximumConcurrency: Number((cfg.scaling_config as { maximum_concurrency?: number } | undefined)?.maximum_concurrency ?? 1000),
         reportBatchItemFailures: ((cfg.function_response_types as string[] | undefined) ?? []).includes("ReportBatchItemFailures"),
         enabled: cfg.enabled !== false,
+        ...eventSourceMetricsSettings(cfg, String(resolver.attribute(m, "uuid"))),
       };
       return { item: m, spec, fn };
     });
     const maxThreads = options.overrides?.maxThreadsPerFunction ?? DEFAULT_MAX_THREADS;
     const hosts = new Map<string, { host: FunctionHost; log: string; environment: Record<string, string> }>();
+    const overrides: EmulatorOverride[] = [];
     const runtimeModules = sdkModulePath();
     for (const { fn, spec } of mappings) {
       if (hosts.has(fn.address)) continue;
       const cfg = resolver.config(fn);
       const name = String(resolver.attribute(fn, "function_name"));
-      const environment = functionEnvironment(resolver, fn, { sqs: sqs.endpoint, dynamo: dynamo.endpoint, secrets: secrets.endpoint }, region);
-      // The Genesys side goes to the local fake downstream (the contract's base-URL overrides).
-      environment[WORKER_CONTRACT.genesysApiBaseUrl.env] = downstream.endpoint;
-      environment[WORKER_CONTRACT.genesysLoginBaseUrl.env] = downstream.endpoint;
-      // ... with client credentials the fake accepts: the synthesized credentials secret holds them
-      // locally, or a local one is created when the stack names none.
+      const environment = { ...functionEnvironment(resolver, fn, { sqs: sqs.endpoint, dynamo: dynamo.endpoint, secrets: secrets.endpoint }, region), ...nightly.environment };
+      // The Genesys side goes to the local fake downstream, never with a setting the stack lacks (listed in the report).
       if (environment[WORKER_CONTRACT.ingressKind.env] !== undefined) {
-        const credentials = JSON.stringify({ clientId: "local-client", clientSecret: "local-secret" });
-        const credentialsArn = environment[WORKER_CONTRACT.genesysCredentialsSecretArn.env];
-        const secret = credentialsArn ? ofType(stack, "aws_secretsmanager_secret").find((s) => resolver.attribute(s, "arn") === credentialsArn) : undefined;
-        if (secret) secrets.put(String(resolver.attribute(secret, "name")), credentials);
-        else environment[WORKER_CONTRACT.genesysCredentialsSecretArn.env] = secrets.put(`local/${name}/genesys-credentials`, credentials);
+        const stackSecret = (arn: string) => {
+          const found = ofType(stack, "aws_secretsmanager_secret").find((s) => resolver.attribute(s, "arn") === arn);
+          return found ? { name: String(resolver.attribute(found, "name")), hasValue: secretValues.has(arn) } : undefined;
+        };
+        overrides.push(...pointGenesysAtFake(environment, name, downstream.endpoint, stackSecret, secrets));
       }
       const bundle = unpackBundle(stack.dir, String(cfg.filename), fn.address);
       closers.push(() => bundle.cleanup());
@@ -465,12 +564,19 @@ export async function runLocalStack(options: LocalRunOptions): Promise<LocalRunR
         quarantineQueueUrl: workerEnv[WORKER_CONTRACT.quarantineQueueUrl.env],
         queueUrl: workerEnv[WORKER_CONTRACT.queueUrl.env],
         workerMaxReceiveCount: workerEnv[WORKER_CONTRACT.maxReceiveCount.env] ? Number(workerEnv[WORKER_CONTRACT.maxReceiveCount.env]) : undefined,
+        // the reconciliation deadline derives from the synthesized worker and queue, as on AWS
+        pipelineRetry: synthesizedPipelineRetry(workerEnv, hosts.get(worker.fn.address)!.host.spec.timeoutSeconds, worker.spec.batchingWindowSeconds, ingressQueue),
+        // a few shared cores run the whole stack: AWS-grade latency bounds are shown, not judged
+        latencyJudgement: "local",
         sqs: local,
         // read from the local Secrets Manager at the start and after a 403, as on AWS
         edgeKey: edgeKey ? { secretArn: edgeKey.secretArn, secretsManager: { endpoint: secrets.endpoint, region, credentials: LOCAL_CREDENTIALS } } : undefined,
       },
       { onProgress: options.onProgress, signal: options.signal },
     );
+    // the local spike's reports kept like the generator's, then the scheduled runs (when asked)
+    await nightly.recordSpike(spike);
+    if (options.schedules) await nightly.fire({ ...options.schedules, signal: options.signal });
     await sample();
     const endMs = Date.now();
 
@@ -486,6 +592,8 @@ export async function runLocalStack(options: LocalRunOptions): Promise<LocalRunR
       queues: queues.map((q) => ({ address: q.address, name: q.name, maxVisible: depth.get(q.address)?.max ?? 0, final: depth.get(q.address)?.final ?? {} })),
       downstream: downstream.stats(),
       alarms,
+      overrides,
+      nightly: nightly.report({ startMs, asOfMs: options.alarmsAsOfMs !== undefined ? endMs + options.alarmsAsOfMs : undefined }),
     };
     const paths = await writeReports(spike, { json: join(reportDir, "spike.json"), html: options.html === false ? undefined : join(reportDir, "spike.html") });
     const emulatorPath = join(reportDir, "emulator.json");
@@ -497,6 +605,32 @@ export async function runLocalStack(options: LocalRunOptions): Promise<LocalRunR
   } finally {
     await stop();
   }
+}
+
+/**
+ * The retry settings of the synthesized pipeline the reconciliation deadline derives from: the
+ * worker's GCX_MAX_RECEIVE_COUNT and GCX_BACKOFF_* (absent: the worker's own defaults, as on
+ * AWS), its function timeout, its mapping's batching window and the queue's visibility timeout
+ * (absent: SQS's 30 s). Undefined when the worker states no maxReceiveCount (nothing to derive).
+ */
+export function synthesizedPipelineRetry(
+  workerEnv: Readonly<Record<string, string>>,
+  functionTimeoutSeconds: number,
+  batchingWindowSeconds: number,
+  queue: Pick<LocalQueue, "attributes">,
+): PipelineRetrySettings | undefined {
+  const number = (name: string) => (workerEnv[name] !== undefined && workerEnv[name] !== "" ? Number(workerEnv[name]) : undefined);
+  const maxReceiveCount = number(WORKER_CONTRACT.maxReceiveCount.env);
+  if (maxReceiveCount === undefined) return undefined;
+  const visibility = queue.attributes.VisibilityTimeout;
+  return {
+    maxReceiveCount,
+    backoffBaseSeconds: number(WORKER_CONTRACT.backoffBaseSeconds.env),
+    backoffMaxSeconds: number(WORKER_CONTRACT.backoffMaxSeconds.env),
+    functionTimeoutSeconds,
+    batchingWindowSeconds,
+    visibilityTimeoutSeconds: visibility !== undefined ? Number(visibility) : 30,
+  };
 }
 
 /** The emulator's part of the terminal summary. */
@@ -514,6 +648,11 @@ export function renderEmulatorSummary(e: EmulatorReport): string {
   if (e.alarms.length) {
     lines.push("  alarms (approximate):");
     for (const a of e.alarms) lines.push(`    ${a.state.padEnd(13)} ${a.alarmName}: ${a.metric} ${a.comparison} ${a.threshold}${a.note ? ` (${a.note})` : ""}`);
+  }
+  if (e.nightly) lines.push(...renderNightlySummary(e.nightly));
+  if (e.overrides.length) {
+    lines.push("  overrides (local only; on AWS the stack's own settings apply):");
+    for (const o of e.overrides) lines.push(`    ${o.function}: ${o.setting} = ${o.value} (${o.why})`);
   }
   lines.push(`  not emulated: ${e.notEmulated.length ? [...new Set(e.notEmulated.map((n) => n.type))].join(", ") : "none"}`);
   return lines.join("\n");

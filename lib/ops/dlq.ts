@@ -32,8 +32,30 @@ export const REDRIVEN_BY_SQS = "redriven-by-sqs";
 /** Reason of a message whose `x-dead-letter` attribute is present but not a valid context. */
 export const UNREADABLE_CONTEXT = "unreadable-context";
 
+/**
+ * Reason of an event EventBridge could not deliver to an Event Streams pipeline's queue (the
+ * rule target's dead-letter queue): no `x-dead-letter` context, but EventBridge's attributes.
+ */
+export const EVENTBRIDGE_DELIVERY_FAILED = "eventbridge-delivery-failed";
+
+/**
+ * The message attributes EventBridge puts on each event it moves to a target's dead-letter
+ * queue ("Using dead-letter queues to process undelivered events in EventBridge",
+ * https://docs.aws.amazon.com/eventbridge/latest/userguide/rule-dlq.html): the rule and target,
+ * the error code (e.g. `SQS_PERMISSIONS_ERROR`, `NO_PERMISSIONS`, `RESOURCE_NOT_FOUND`) and
+ * message, and, after retries, the retry condition and attempts.
+ */
+export const EVENTBRIDGE_DLQ_ATTRIBUTES = {
+  ruleArn: "RULE_ARN",
+  targetArn: "TARGET_ARN",
+  errorCode: "ERROR_CODE",
+  errorMessage: "ERROR_MESSAGE",
+  exhaustedRetryCondition: "EXHAUSTED_RETRY_CONDITION",
+  retryAttempts: "RETRY_ATTEMPTS",
+} as const;
+
 /** Every reason a dead letter can have, as shown by inspect and accepted by `--reason`. */
-export const INSPECT_REASONS = [...DEAD_LETTER_REASONS, REDRIVEN_BY_SQS, UNREADABLE_CONTEXT] as const;
+export const INSPECT_REASONS = [...DEAD_LETTER_REASONS, REDRIVEN_BY_SQS, EVENTBRIDGE_DELIVERY_FAILED, UNREADABLE_CONTEXT] as const;
 export type InspectReason = (typeof INSPECT_REASONS)[number];
 
 /** Human labels of the reasons. */
@@ -44,6 +66,7 @@ export const REASON_LABELS: Readonly<Record<InspectReason, string>> = {
   exhausted: "retries exhausted",
   stale: "signed time outside the replay window",
   [REDRIVEN_BY_SQS]: "redriven by SQS",
+  [EVENTBRIDGE_DELIVERY_FAILED]: "EventBridge could not deliver",
   [UNREADABLE_CONTEXT]: "unreadable context",
 };
 
@@ -72,8 +95,18 @@ export interface DeadLetter {
   readonly lastAttemptMs?: number;
   /** Lambda request id of the invocation that dead-lettered it. */
   readonly requestId?: string;
-  /** Queue it came from: the context's sourceQueueArn, else SQS's DeadLetterQueueSourceArn. */
+  /**
+   * Queue it came from: the context's sourceQueueArn, else SQS's DeadLetterQueueSourceArn; for
+   * an EventBridge delivery failure, the queue it was meant for (the target, when an SQS queue),
+   * where a redrive sends it.
+   */
   readonly sourceQueueArn?: string;
+  /** EventBridge delivery failures: the rule whose target failed (`RULE_ARN`). */
+  readonly ruleArn?: string;
+  /** EventBridge delivery failures: the target it could not be delivered to (`TARGET_ARN`). */
+  readonly targetArn?: string;
+  /** EventBridge delivery failures: why it stopped retrying (`EXHAUSTED_RETRY_CONDITION`, e.g. MaximumRetryAttemptsExhausted). */
+  readonly retryCondition?: string;
   /** The conversation's ordering key (`channel.id:<party id>`), or "-" when the body is not a NormalizedMessage. */
   readonly orderingKey: string;
   /** FIFO message group, when the DLQ is FIFO. */
@@ -123,6 +156,37 @@ export function orderingKeyOf(body: unknown): string {
   return party ? `${channelId}:${party}` : "-";
 }
 
+/**
+ * True when a message was put in a DLQ by EventBridge (a rule target's dead-letter queue): it
+ * carries EventBridge's `ERROR_CODE` and `RULE_ARN` / `TARGET_ARN` attributes.
+ */
+export function isEventBridgeDeadLetter(message: Message): boolean {
+  const a = message.MessageAttributes ?? {};
+  const has = (name: string) => str(a[name]?.StringValue) !== undefined;
+  return has(EVENTBRIDGE_DLQ_ATTRIBUTES.errorCode) && (has(EVENTBRIDGE_DLQ_ATTRIBUTES.ruleArn) || has(EVENTBRIDGE_DLQ_ATTRIBUTES.targetArn));
+}
+
+/** What EventBridge's attributes tell of an event it could not deliver. */
+function eventBridgeFailure(message: Message): Omit<DeadLetter, "messageId" | "orderingKey" | "bodyBytes"> {
+  const a = message.MessageAttributes ?? {};
+  const get = (name: string) => str(a[name]?.StringValue);
+  const targetArn = get(EVENTBRIDGE_DLQ_ATTRIBUTES.targetArn);
+  const attempts = num(get(EVENTBRIDGE_DLQ_ATTRIBUTES.retryAttempts));
+  const retryCondition = get(EVENTBRIDGE_DLQ_ATTRIBUTES.exhaustedRetryCondition);
+  const ruleArn = get(EVENTBRIDGE_DLQ_ATTRIBUTES.ruleArn);
+  return {
+    reason: EVENTBRIDGE_DELIVERY_FAILED,
+    errorName: get(EVENTBRIDGE_DLQ_ATTRIBUTES.errorCode),
+    errorMessage: get(EVENTBRIDGE_DLQ_ATTRIBUTES.errorMessage),
+    ...(attempts !== undefined ? { attempts } : {}),
+    ...(ruleArn ? { ruleArn } : {}),
+    ...(targetArn ? { targetArn } : {}),
+    ...(retryCondition ? { retryCondition } : {}),
+    // the queue the event was meant for: a redrive delivers it there, as EventBridge would have
+    ...(targetArn?.startsWith("arn:") && targetArn.split(":")[2] === "sqs" ? { sourceQueueArn: targetArn } : {}),
+  };
+}
+
 /** Describes one received DLQ message (received with AttributeNames and MessageAttributeNames ["All"]). */
 export function describeDeadLetter(message: Message): DeadLetter {
   let body: { text?: string; bytes: number; encoding?: string };
@@ -158,6 +222,7 @@ export function describeDeadLetter(message: Message): DeadLetter {
   };
   const raw = message.MessageAttributes?.[DEAD_LETTER_ATTRIBUTE]?.StringValue;
   const sqsSource = attributes.DeadLetterQueueSourceArn;
+  if (raw === undefined && !sqsSource && isEventBridgeDeadLetter(message)) return { ...common, ...eventBridgeFailure(message) };
   if (raw === undefined) {
     return { ...common, reason: REDRIVEN_BY_SQS, ...(sqsSource ? { sourceQueueArn: sqsSource } : {}) };
   }
@@ -471,8 +536,11 @@ export function redriveDeduplicationId(messageId: string): string {
  * (from the context, else the dead letter's own SentTimestamp, which SQS's redrive keeps on
  * standard queues), so the worker judges the signed time against that, not the redrive.
  */
-function forwardedAttributes(message: Message): Record<string, MessageAttributeValue> | undefined {
+function forwardedAttributes(message: Message, letter?: DeadLetter): Record<string, MessageAttributeValue> | undefined {
   const out: Record<string, MessageAttributeValue> = {};
+  // EventBridge's failure attributes describe the failed delivery, not the event: a redriven
+  // event reaches the worker as EventBridge would have delivered it (the body alone).
+  const dropped = new Set<string>(letter?.reason === EVENTBRIDGE_DELIVERY_FAILED ? Object.values(EVENTBRIDGE_DLQ_ATTRIBUTES) : []);
   const firstSent = firstSentMs({
     sentTimestamp: message.Attributes?.SentTimestamp,
     firstSentAttribute: message.MessageAttributes?.[FIRST_SENT_ATTRIBUTE]?.StringValue,
@@ -480,7 +548,7 @@ function forwardedAttributes(message: Message): Record<string, MessageAttributeV
   });
   if (firstSent !== undefined) out[FIRST_SENT_ATTRIBUTE] = { DataType: "String", StringValue: String(firstSent) };
   for (const [name, value] of Object.entries(message.MessageAttributes ?? {})) {
-    if (name === DEAD_LETTER_ATTRIBUTE || name === FIRST_SENT_ATTRIBUTE || !value.DataType) continue;
+    if (name === DEAD_LETTER_ATTRIBUTE || name === FIRST_SENT_ATTRIBUTE || dropped.has(name) || !value.DataType) continue;
     out[name] =
       value.BinaryValue !== undefined
         ? { DataType: value.DataType, BinaryValue: value.BinaryValue }
@@ -599,7 +667,7 @@ export async function redriveSelected(client: SQSClient, options: RedriveSelecte
             new SendMessageCommand({
               QueueUrl: destination.url,
               MessageBody: message.Body ?? "",
-              MessageAttributes: forwardedAttributes(message),
+              MessageAttributes: forwardedAttributes(message, letter),
               ...(message.Attributes?.AWSTraceHeader
                 ? { MessageSystemAttributes: { AWSTraceHeader: { DataType: "String", StringValue: message.Attributes.AWSTraceHeader } } }
                 : {}),

@@ -1,7 +1,7 @@
 /**
  * Human-readable output of the DLQ operations (the CLI's default; `--json` prints the results as they are).
  */
-import { INSPECT_REASONS, REASON_LABELS, type DeadLetter, type InspectReason, type InspectResult, type RedriveSelectedResult } from "./dlq";
+import { EVENTBRIDGE_DELIVERY_FAILED, INSPECT_REASONS, REASON_LABELS, type DeadLetter, type InspectReason, type InspectResult, type RedriveSelectedResult } from "./dlq";
 
 /** What each reason means and what to do, as the runbook says it (shortened). */
 export const REASON_ADVICE: Readonly<Record<InspectReason, string>> = {
@@ -11,6 +11,7 @@ export const REASON_ADVICE: Readonly<Record<InspectReason, string>> = {
   exhausted: "retries ran out (downstream down/throttling): once it recovers, redrive",
   stale: "signed time missing or outside the replay window (a replay, or a clock problem): redriving fails again unless the window is raised",
   "redriven-by-sqs": "SQS moved it after maxReceiveCount (worker crash/timeout): check worker errors, then redrive",
+  "eventbridge-delivery-failed": "EventBridge could not put the event in the queue (see ERROR_CODE: queue policy, KMS key policy, deleted queue): fix that, then redrive to the pipeline queue (standard queues; the target)",
   "unreadable-context": "x-dead-letter attribute is not a context: check the body, redrive with --id",
 };
 
@@ -64,6 +65,16 @@ export function renderInspect(result: InspectResult): string {
         ]),
       ),
     );
+    const undelivered = result.messages.filter((m) => m.reason === EVENTBRIDGE_DELIVERY_FAILED);
+    if (undelivered.length) {
+      out.push("");
+      out.push(
+        table(
+          ["MESSAGE ID", "ERROR CODE", "RULE", "TARGET", "ERROR MESSAGE"],
+          undelivered.map((m) => [m.messageId, m.errorName ?? "-", m.ruleArn ?? "-", m.targetArn ?? "-", m.errorMessage ? cut(m.errorMessage.replace(/\s+/g, " "), 120) : "-"]),
+        ),
+      );
+    }
     out.push("");
     out.push(
       table(

@@ -15,6 +15,18 @@ export const CONTRACT_PREFIX = "GCX_";
 export const INGRESS_KINDS = ["webhook", "eventStreams"] as const;
 export type IngressKind = (typeof INGRESS_KINDS)[number];
 
+/**
+ * What a synthetic message's downstream calls do (`GCX_SYNTHETIC_DOWNSTREAM`):
+ * - `simulate`: every call goes through the rate limit, the breaker and the timeout and is
+ *   answered 202 without a network call (`Downstream.call(fn)`, which cannot be simulated, is refused);
+ * - `call`: every call is made for real, like a real message's;
+ * - `call-genesys`: the Genesys client's calls are made for real, other downstreams simulated.
+ */
+export const SYNTHETIC_DOWNSTREAM_MODES = ["simulate", "call", "call-genesys"] as const;
+export type SyntheticDownstreamMode = (typeof SYNTHETIC_DOWNSTREAM_MODES)[number];
+/** The default of `GCX_SYNTHETIC_DOWNSTREAM`: the nightly spike calls no real downstream. */
+export const DEFAULT_SYNTHETIC_DOWNSTREAM: SyntheticDownstreamMode = "simulate";
+
 const str = z.string().min(1);
 const url = z.string().url();
 const intFrom = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -60,7 +72,65 @@ export const WORKER_CONTRACT = {
   genesysCredentialsSecretArn: v("GENESYS_CREDENTIALS_SECRET_ARN", str, false, "ARN of a secret holding the Genesys OAuth client credentials as JSON {clientId, clientSecret}"),
   genesysApiBaseUrl: v("GENESYS_API_BASE_URL", url, false, "override of https://api.<region domain> (a local fake downstream)"),
   genesysLoginBaseUrl: v("GENESYS_LOGIN_BASE_URL", url, false, "override of https://login.<region domain> (a local fake downstream)"),
+  syntheticDownstream: v(
+    "SYNTHETIC_DOWNSTREAM",
+    z.enum(SYNTHETIC_DOWNSTREAM_MODES),
+    false,
+    "what the downstream calls of a synthetic message do: simulate (default: through the rate limit, breaker and timeout, answered 202 without a network call), call (every downstream for real) or call-genesys (the Genesys client for real, other downstreams simulated)",
+  ),
+  syntheticDownstreamTarget: v(
+    "SYNTHETIC_DOWNSTREAM_TARGET",
+    str,
+    false,
+    "what synthetic messages call for real, as the team names it (e.g. Genesys sandbox org acme-test); required unless SYNTHETIC_DOWNSTREAM is simulate; in the worker's logs",
+  ),
 } as const;
+
+
+/**
+ * What a worker's handler uses, beyond what every worker needs: `genesys` (it calls
+ * `ctx.genesys`), `synthetic` (it receives the synthetic spike's messages). Synth cannot see
+ * what a handler calls, so the stack declares it (the Worker prop `genesys`).
+ */
+export type WorkerCapability = "genesys" | "synthetic";
+
+/** The settings each capability needs, and how a stack provides them. */
+export const WORKER_CAPABILITY_SETTINGS: Readonly<Record<WorkerCapability, readonly { readonly env: string; readonly fix: string }[]>> = {
+  genesys: [
+    {
+      env: CONTRACT_PREFIX + "GENESYS_CREDENTIALS_SECRET_ARN",
+      fix: 'declare the Genesys credentials on the worker: genesys: { createCredentialsSecret: true } (then put {"clientId","clientSecret"} in the created secret) or genesys: { credentialsSecretArn: "<ARN>" }, on the Worker construct or on ConsumerPipeline\'s worker',
+    },
+  ],
+  synthetic: [{ env: CONTRACT_PREFIX + "RECEIPTS_TABLE", fix: "keep the pipeline's receipts table (tables.receipts) or give tables.existing.receipts" }],
+};
+
+/**
+ * The settings missing from a worker's environment for what its handler uses: every required
+ * contract variable, the signing secret of a webhook worker, and each capability's settings.
+ * Values are only checked for presence (at synth they are Terraform references). An empty
+ * list when nothing is missing; each entry names the variable and the fix.
+ */
+export function missingWorkerSettings(env: Readonly<Record<string, string | undefined>>, capabilities: readonly WorkerCapability[]): string[] {
+  const present = (name: string) => env[name] !== undefined && env[name] !== "";
+  const missing: string[] = [];
+  for (const variable of Object.values(WORKER_CONTRACT)) {
+    if (variable.required && !present(variable.env)) missing.push(`${variable.env} (${variable.doc})`);
+  }
+  if (env[WORKER_CONTRACT.ingressKind.env] !== "eventStreams" && !present(WORKER_CONTRACT.signatureSecretArn.env)) {
+    missing.push(`${WORKER_CONTRACT.signatureSecretArn.env} (required when ${WORKER_CONTRACT.ingressKind.env}=webhook)`);
+  }
+  const mode = env[WORKER_CONTRACT.syntheticDownstream.env] ?? DEFAULT_SYNTHETIC_DOWNSTREAM;
+  if (mode !== "simulate" && !present(WORKER_CONTRACT.syntheticDownstreamTarget.env)) {
+    missing.push(`${WORKER_CONTRACT.syntheticDownstreamTarget.env} (required when ${WORKER_CONTRACT.syntheticDownstream.env}=${mode})`);
+  }
+  for (const capability of new Set(capabilities)) {
+    for (const setting of WORKER_CAPABILITY_SETTINGS[capability]) {
+      if (!present(setting.env)) missing.push(`${setting.env} (the handler uses ${capability}: ${setting.fix})`);
+    }
+  }
+  return missing;
+}
 
 /** The load-generator function's settings. */
 export const LOADGEN_CONTRACT = {
@@ -72,11 +142,20 @@ export const LOADGEN_CONTRACT = {
   quarantineQueueUrl: v("QUARANTINE_QUEUE_URL", url, false, "synthetic quarantine queue, drained of the run's messages"),
   queueUrl: v("QUEUE_URL", url, false, "the ingress queue the worker consumes; its redrive policy is checked against the DLQ (without it the check is skipped)"),
   workerMaxReceiveCount: v("WORKER_MAX_RECEIVE_COUNT", intFrom(1, 1000), false, "the worker's maxReceiveCount; the queue's redrive policy must not be lower (without it not checked)"),
+  // the pipeline's retry settings: the reconciliation deadline derives from them with WORKER_MAX_RECEIVE_COUNT (lib/runtime/loadgen/deadline.ts)
+  workerBackoffBaseSeconds: v("WORKER_BACKOFF_BASE_SECONDS", intFrom(0, 43_200), false, "the worker's backoff base, seconds (default: the worker's 2)"),
+  workerBackoffMaxSeconds: v("WORKER_BACKOFF_MAX_SECONDS", intFrom(0, 43_200), false, "the worker's backoff cap, seconds (default: the worker's 900)"),
+  workerTimeoutSeconds: v("WORKER_TIMEOUT_SECONDS", intFrom(1, 900), false, "the worker function's timeout, seconds: caps one attempt's processing in the derived deadline (default: no cap)"),
+  workerBatchingWindowSeconds: v("WORKER_BATCHING_WINDOW_SECONDS", intFrom(0, 300), false, "the worker's event source batching window, seconds (default 0)"),
+  queueVisibilityTimeoutSeconds: v("QUEUE_VISIBILITY_TIMEOUT_SECONDS", intFrom(0, 43_200), false, "the ingress queue's visibility timeout, seconds (reported with the derived deadline)"),
   profile: v("PROFILE", str, true, "the default profile, JSON"),
   agentCapacityPerSecond: v("AGENT_CAPACITY_PER_SECOND", numFrom(1, 100_000), false, "messages per second one agent invocation offers before the controller fans out (default 200)"),
   functionName: v("FUNCTION_NAME", str, false, "this function's own name, for fan-out invocations (default: AWS_LAMBDA_FUNCTION_NAME)"),
   metricsNamespace: v("METRICS_NAMESPACE", str, false, "CloudWatch namespace of the verdict metrics (default GenesysConsumer/Spike)"),
   runName: v("RUN_NAME", str, false, "a name for the run in reports and metrics (default: the function name)"),
+  reportsBucket: v("REPORTS_BUCKET", str, false, "S3 bucket keeping each run's JSON and HTML report, the history index and the trend page (without it the report is only logged)"),
+  reportsPrefix: v("REPORTS_PREFIX", z.string(), false, "key prefix of the reports in that bucket, ending with / or empty (default spike-reports/)"),
+  historyLength: v("HISTORY_LENGTH", intFrom(1, 1000), false, "runs the history index and trend page keep (default 90)"),
 } as const;
 
 type Contract = Record<string, Variable<z.ZodTypeAny>>;
@@ -131,6 +210,10 @@ export function parseWorkerContract(env: Record<string, string | undefined> = pr
   const parsed = parse(WORKER_CONTRACT, env);
   if (parsed.ingressKind === "webhook" && !parsed.signatureSecretArn) {
     throw new ContractError([`${WORKER_CONTRACT.signatureSecretArn.env} is missing (required when ${WORKER_CONTRACT.ingressKind.env}=webhook)`]);
+  }
+  const mode = parsed.syntheticDownstream ?? DEFAULT_SYNTHETIC_DOWNSTREAM;
+  if (mode !== "simulate" && !parsed.syntheticDownstreamTarget) {
+    throw new ContractError([`${WORKER_CONTRACT.syntheticDownstreamTarget.env} is missing (required when ${WORKER_CONTRACT.syntheticDownstream.env}=${mode}: name what synthetic messages call for real)`]);
   }
   return parsed;
 }

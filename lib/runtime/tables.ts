@@ -34,13 +34,53 @@ export interface Receipt {
   readonly effects?: number;
   /** The `writeId` of every write applied: a write retried after its reply was lost is applied once. */
   readonly writes?: ReadonlySet<string>;
-  readonly outcome: ReceiptOutcome;
+  /** Absent while the message is only marked retrying ({@link retryingMarkUpdate}): not resolved yet. */
+  readonly outcome?: ReceiptOutcome;
   readonly attempts: number;
   readonly firstReceiveMs: number;
   readonly doneMs: number;
   /** Dead-letter reason, when outcome is dead-lettered. */
   readonly reason?: string;
   readonly ttl: number;
+  /** The last receive the worker put back for a retry ({@link retryingMarkUpdate}). */
+  readonly retryAttempt?: number;
+  /** The worker's maxReceiveCount when it put the message back: "attempt retryAttempt of retryOf". */
+  readonly retryOf?: number;
+  /** Epoch ms the next attempt is due (put-back time plus its delay). */
+  readonly nextAttemptAtMs?: number;
+}
+
+/** The worker's mark on a synthetic message it put back on the queue for a retry. */
+export interface RetryingMark {
+  readonly runId: string;
+  readonly seq: number;
+  /** The receive that failed (ApproximateReceiveCount), from 1. */
+  readonly attempt: number;
+  /** The worker's maxReceiveCount. */
+  readonly maxAttempts: number;
+  readonly firstReceiveMs: number;
+  /** Epoch ms the next attempt is due. */
+  readonly nextAttemptAtMs: number;
+  /** Epoch seconds after which DynamoDB may delete the item. */
+  readonly ttl: number;
+}
+
+/**
+ * The UpdateItem input (document-client shape) for a retrying mark: it records the attempt on
+ * the receipt's item without an outcome and without counting a delivery, so the load generator
+ * reports the message "in flight, attempt n of m" instead of lost when its deadline comes. It
+ * applies only while the item has no outcome and a lower attempt (a late mark never hides an
+ * outcome): treat ConditionalCheckFailedException as done.
+ */
+export function retryingMarkUpdate(tableName: string, mark: RetryingMark) {
+  return {
+    TableName: tableName,
+    Key: { [RECEIPTS_TABLE.partitionKey]: mark.runId, [RECEIPTS_TABLE.sortKey]: mark.seq },
+    UpdateExpression: "SET #retryAttempt = :attempt, #retryOf = :of, #next = :next, #first = if_not_exists(#first, :first), #ttl = if_not_exists(#ttl, :ttl)",
+    ConditionExpression: "attribute_not_exists(#outcome) AND (attribute_not_exists(#retryAttempt) OR #retryAttempt < :attempt)",
+    ExpressionAttributeNames: { "#retryAttempt": "retryAttempt", "#retryOf": "retryOf", "#next": "nextAttemptAtMs", "#first": "firstReceiveMs", "#ttl": RECEIPTS_TABLE.ttlAttribute, "#outcome": "outcome" },
+    ExpressionAttributeValues: { ":attempt": mark.attempt, ":of": mark.maxAttempts, ":next": mark.nextAttemptAtMs, ":first": mark.firstReceiveMs, ":ttl": mark.ttl },
+  };
 }
 
 export interface ReceiptWrite {

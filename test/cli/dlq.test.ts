@@ -140,7 +140,7 @@ describe("cdktf-genesys-consumer dlq", () => {
     await expect(run("dlq", "inspect", "--queue", "nope-dlq", ...local())).rejects.toThrow(/queue "nope-dlq" does not exist/);
     await expect(run("dlq", "redrive", "--queue", "x", ...local(), "--reason", "flaky")).rejects.toMatchObject({
       code: "commander.invalidArgument",
-      message: expect.stringMatching(/Allowed choices are invalid-signature, malformed, permanent, exhausted, stale, redriven-by-sqs, unreadable-context/),
+      message: expect.stringMatching(/Allowed choices are invalid-signature, malformed, permanent, exhausted, stale, redriven-by-sqs, eventbridge-delivery-failed, unreadable-context/),
     });
     await expect(run("dlq", "inspect", ...local())).rejects.toMatchObject({ code: "commander.missingMandatoryOptionValue" });
   });

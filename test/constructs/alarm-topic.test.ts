@@ -1,6 +1,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- synthesized Terraform JSON is untyped. */
-import { PipelineAlarms } from "../../lib";
-import { errorOf, synth, synthPipeline } from "./support";
+import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
+import { ConsumerPipeline, PipelineAlarms } from "../../lib";
+import { errorOf, pipelineProps, synth, synthPipeline } from "./support";
 
 describe("the alarm topic of a pipeline", () => {
   it("is created by default: alarms.topic is the SnsTopic, and alarmTopicArn (= alarms.topicArn) its ARN", () => {
@@ -9,7 +10,7 @@ describe("the alarm topic of a pipeline", () => {
     expect(pipeline.alarms?.topic).toBeDefined();
     const arn: string = pipeline.alarmTopicArn;
     expect(arn).toBe(pipeline.alarms?.topicArn);
-    expect(out.list("aws_cloudwatch_metric_alarm")).toHaveLength(7);
+    expect(out.list("aws_cloudwatch_metric_alarm")).toHaveLength(8);
     for (const alarm of out.list("aws_cloudwatch_metric_alarm")) {
       expect(alarm.alarm_actions).toEqual([topicRef]);
       expect(alarm.ok_actions).toEqual([topicRef]);
@@ -113,5 +114,87 @@ describe("the created alarm topic is encrypted with its own key and TLS only", (
       "  - topicKeyDeletionWindowDays: has no effect with topicArn (no topic key is created); remove it.",
     );
     expect(errorOf(() => synthPipeline({ alarms: { topicKeyDeletionWindowDays: 31 } })).message).toContain("  - alarms.topicKeyDeletionWindowDays: 31 is outside 7..30");
+  });
+});
+
+describe("an alarm topic nobody is subscribed to is a synth warning", () => {
+  const NO_SUBSCRIBER =
+    "email / topicArn: the alarm topic has no subscription, so the alarms page no one. Set email (alarms.email on a ConsumerPipeline; each address confirms its subscription), subscribe your pager or chat to the topic (an aws_sns_topic_subscription on pipeline.alarmTopicArn), or pass topicArn (alarms.topicArn) of a topic that already notifies on-call.";
+  const warnings = (pipeline: { alarms?: PipelineAlarms }) =>
+    (pipeline.alarms?.node.metadata ?? []).filter((m) => m.type === "@cdktf/warn").map((m) => String(m.data));
+
+  it("warns with the fix when the created topic has no subscription and no topicArn is given", () => {
+    const { pipeline } = synthPipeline();
+    expect(warnings(pipeline)).toEqual([NO_SUBSCRIBER]);
+  });
+
+  it("is silenced by an email subscription, by your own topic, or by a subscription added after the pipeline", () => {
+    expect(warnings(synthPipeline({ alarms: { email: "oncall@example.com" } }).pipeline)).toEqual([]);
+    expect(warnings(synthPipeline({ alarms: { topicArn: "arn:aws:sns:eu-west-1:111122223333:platform-alarms" } }).pipeline)).toEqual([]);
+    let pipeline!: ConsumerPipeline;
+    const out = synth((stack) => {
+      pipeline = new ConsumerPipeline(stack, "orders", pipelineProps());
+      new SnsTopicSubscription(stack, "pager", { topicArn: pipeline.alarmTopicArn, protocol: "https", endpoint: "https://events.pagerduty.example/integration/x/enqueue" });
+    });
+    expect(out.list("aws_sns_topic_subscription")).toHaveLength(1);
+    expect(warnings(pipeline)).toEqual([]);
+  });
+
+  it("is not silenced by a subscription to another topic", () => {
+    let pipeline!: ConsumerPipeline;
+    synth((stack) => {
+      pipeline = new ConsumerPipeline(stack, "orders", pipelineProps());
+      new SnsTopicSubscription(stack, "other", { topicArn: "arn:aws:sns:eu-west-1:111122223333:other", protocol: "email", endpoint: "a@example.com" });
+    });
+    expect(warnings(pipeline)).toEqual([NO_SUBSCRIBER]);
+  });
+});
+
+describe("the worker's event source mapping metrics", () => {
+  const { out, pipeline } = synthPipeline({ alarms: { email: "oncall@example.com" } });
+  const mappingId = out.id("aws_lambda_event_source_mapping", "orders_worker_event-source");
+  const uuidRef = `\${aws_lambda_event_source_mapping.${mappingId}.uuid}`;
+
+  it("are turned on: metrics_config { metrics = [\"EventCount\"] } on the mapping", () => {
+    expect(out.one("aws_lambda_event_source_mapping").metrics_config).toEqual({ metrics: ["EventCount"] });
+  });
+
+  it("FailedInvokeEventCount is alarmed per mapping (dimension EventSourceMappingUUID = the mapping's uuid), 3 periods of 5 minutes", () => {
+    const alarm = out.find("aws_cloudwatch_metric_alarm", "orders_alarms_workerFailedEvents_");
+    expect(alarm).toMatchObject({
+      namespace: "AWS/Lambda",
+      metric_name: "FailedInvokeEventCount",
+      dimensions: { EventSourceMappingUUID: uuidRef },
+      statistic: "Sum",
+      period: 300,
+      evaluation_periods: 3,
+      threshold: 100,
+      comparison_operator: "GreaterThanThreshold",
+    });
+    expect(pipeline.alarms?.alarms.workerFailedEvents).toBeDefined();
+    expect(out.list("aws_cloudwatch_metric_alarm").map((a) => a.metric_name)).not.toContain("DroppedEventCount");
+  });
+
+  it("the threshold is an option, checked like the others", () => {
+    const { out: o } = synthPipeline({ alarms: { email: "oncall@example.com", workerFailedEventsThreshold: 10 } });
+    expect(o.find("aws_cloudwatch_metric_alarm", "orders_alarms_workerFailedEvents_").threshold).toBe(10);
+    expect(errorOf(() => synthPipeline({ alarms: { workerFailedEventsThreshold: -1 } })).message).toContain("  - alarms.workerFailedEventsThreshold: -1 is negative; set 0 or more.");
+  });
+
+  it("the dashboard charts the events an SQS mapping reports: polled, invoked, failed, deleted", () => {
+    const widgets = JSON.parse(out.one("aws_cloudwatch_dashboard").dashboard_body).widgets as any[];
+    const esm = widgets.find((w) => String(w.properties.title).startsWith("Event source mapping"));
+    expect(esm.properties.metrics).toEqual([
+      ["AWS/Lambda", "PolledEventCount", "EventSourceMappingUUID", uuidRef],
+      [".", "InvokedEventCount", ".", "."],
+      [".", "FailedInvokeEventCount", ".", "."],
+      [".", "DeletedEventCount", ".", "."],
+    ]);
+  });
+
+  it("an eventStreams pipeline's worker mapping gets them too", () => {
+    const { out: o } = synthPipeline({ ingress: { kind: "eventStreams", topics: ["v2.detail.events.conversation.{id}.customer.start"] }, alarms: { email: "oncall@example.com" } });
+    expect(o.one("aws_lambda_event_source_mapping").metrics_config).toEqual({ metrics: ["EventCount"] });
+    expect(o.find("aws_cloudwatch_metric_alarm", "orders_alarms_workerFailedEvents_").metric_name).toBe("FailedInvokeEventCount");
   });
 });

@@ -30,6 +30,16 @@ describe("bundle", () => {
     expect(second).toEqual({ ...first, fromCache: true });
   });
 
+  it("keeps class names in a minified bundle, so a dead letter's error name reads as in the source", async () => {
+    // The runtime's errors take their name from their class (new.target.name): minified without
+    // keepNames, a PermanentError deployed in a bundle would be dead-lettered as "Ud".
+    const named = path.join(dir, "named.ts");
+    fs.writeFileSync(named, `import { PermanentError, RetryableError } from "cdktf-genesys-consumer/runtime";\nexport const names = () => [new PermanentError("x").name, new RetryableError("y").name];\n`);
+    const bundle = bundleEntry({ entry: named, cacheDir });
+    const mod = (await import(bundle.file)) as { names: () => string[] };
+    expect(mod.names()).toEqual(["PermanentError", "RetryableError"]);
+  });
+
   it("leaves the load generator out of a worker bundle (the runtime barrel is tree-shaken)", () => {
     const worker = bundleEntry({ entry: path.resolve(__dirname, "../../examples/basic/worker.ts"), cacheDir });
     const code = fs.readFileSync(worker.file, "utf8");

@@ -20,7 +20,7 @@ describe("ConsumerPipeline", () => {
       expect(out.list("aws_api_gateway_rest_api")).toHaveLength(1);
       expect(out.list("aws_lambda_function")).toHaveLength(1);
       expect(out.list("aws_dynamodb_table")).toHaveLength(2);
-      expect(out.list("aws_cloudwatch_metric_alarm")).toHaveLength(7); // with the ingress body-too-large alarm
+      expect(out.list("aws_cloudwatch_metric_alarm")).toHaveLength(8); // with the ingress body-too-large and the event source mapping alarms
       expect(out.list("aws_api_gateway_account")).toHaveLength(0);
     });
 
@@ -64,7 +64,7 @@ describe("ConsumerPipeline", () => {
       new ConsumerPipeline(new Construct(team, "orders"), "orders", pipelineProps());
     });
     const names = physicalNames(out);
-    expect(names).toHaveLength(3 * 21);
+    expect(names).toHaveLength(3 * 22);
     const seen = new Map<string, string>();
     for (const [type, , name] of names) {
       const key = `${type}:${name}`;

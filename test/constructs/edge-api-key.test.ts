@@ -6,7 +6,7 @@
  * integration's webhook headers and to the nightly spike.
  */
 import { GenesysProvider, ValidationError, WebhookIngress, type WebhookIngressProps } from "../../lib";
-import { GenesysConfigError, OpenMessagingWebhook } from "../../lib/constructs/genesys";
+import { OpenMessagingWebhook } from "../../lib/constructs/genesys";
 import { Synthesized, errorOf, synth, synthPipeline } from "./support";
 
 const QUEUE = { arn: "arn:aws:sqs:eu-west-1:111122223333:orders", name: "orders" };
@@ -188,10 +188,10 @@ describe("OpenMessagingWebhook apiKey", () => {
 
   it("refuses a literal key API Gateway would refuse, and a second x-api-key header, without echoing the key", () => {
     const error = errorOf(() => build("short-key!", { "x-api-key": "other" }));
-    expect(error).toBeInstanceOf(GenesysConfigError);
-    expect((error as GenesysConfigError).problems).toEqual([
-      "apiKey: the key has 10 characters or characters other than letters and digits; API Gateway takes 20..128 letters and digits. Pass the pipeline's generated key (ingress.apiKey.value).",
-      'webhookHeaders["x-api-key"]: the edge API key header is set from apiKey. Remove it from webhookHeaders.',
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).problems).toEqual([
+      { prop: "apiKey", message: "the key has 10 characters or characters other than letters and digits; API Gateway takes 20..128 letters and digits. Pass the pipeline's generated key (ingress.apiKey.value)." },
+      { prop: 'webhookHeaders["x-api-key"]', message: "the edge API key header is set from apiKey. Remove it from webhookHeaders." },
     ]);
     expect(error.message).not.toContain("short-key!");
   });

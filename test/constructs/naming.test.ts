@@ -30,9 +30,11 @@ describe("namePrefix", () => {
     "aws_cloudwatch_metric_alarm support-support-desk-alarms-ingress-body-too-large-180921b4",
     "aws_cloudwatch_metric_alarm support-support-desk-alarms-queue-age-0bc8a323",
     "aws_cloudwatch_metric_alarm support-support-desk-alarms-worker-errors-ebdb2b05",
+    "aws_cloudwatch_metric_alarm support-support-desk-alarms-worker-failed-events-483e87df",
     "aws_cloudwatch_metric_alarm support-support-desk-alarms-worker-throttles-70052228",
     "aws_cloudwatch_metric_alarm support-support-desk-spike-spike-errors-facbe0f6",
     "aws_cloudwatch_metric_alarm support-support-desk-spike-spike-failed-09bb5e5c",
+    "aws_cloudwatch_metric_alarm support-support-desk-spike-spike-missing-c9b5a948",
     "aws_dynamodb_table support-support-desk-tables-idempotency-1ad6d68a",
     "aws_dynamodb_table support-support-desk-tables-receipts-2f0ee489",
     "aws_secretsmanager_secret support-support-desk-secrets-signing-secret-47813d6a",
@@ -81,7 +83,7 @@ describe("namePrefix", () => {
       aws_cloudwatch_dashboard: NAME_LIMITS.dashboard,
       aws_scheduler_schedule: 64,
     };
-    expect(names).toHaveLength(28);
+    expect(names).toHaveLength(30);
     for (const entry of names) {
       const [type, name] = entry.split(" ");
       expect(name.length).toBeLessThanOrEqual(limits[type]);

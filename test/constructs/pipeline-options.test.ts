@@ -135,8 +135,8 @@ describe("genesysWebhook", () => {
           "  - genesysWebhook.secretToken: the secret has 5 characters; Genesys requires more than 15. Use a random secret of at least 16 characters, such as the pipeline's generated signing secret.",
           '  - genesysWebhook.webhookHeaders["X-Hub-Signature-256"]: this header is set by Genesys or HTTP itself. Remove it.',
           "  - genesysWebhook.webhookHeaders[\"Bad Header\"]: the name must be a literal HTTP header name (letters, digits and !#$%&'*+.^_`|~-). Rename the header.",
-          "  - genesysWebhook.messagingSettingId: is set with messagingSettings; pass the id of an existing profile or the options of one to create, not both.",
-          "  - genesysWebhook.supportedContentId: is set with supportedContent; pass the id of an existing profile or the options of one to create, not both.",
+          "  - genesysWebhook.messagingSettingId, genesysWebhook.messagingSettings: both are set. Pass the id of an existing profile or the options of one to create, not both.",
+          "  - genesysWebhook.supportedContentId, genesysWebhook.supportedContent: both are set. Pass the id of an existing profile or the options of one to create, not both.",
         ].join("\n"),
       );
     });
@@ -220,7 +220,7 @@ describe("ingress kind eventStreams", () => {
   });
 
   it("omits the webhook-only alarms (ingress 4XX/5XX) and keeps the others", () => {
-    expect(Object.keys(pipeline.alarms?.alarms ?? {}).sort()).toEqual(["dlqNotEmpty", "queueAge", "workerErrors", "workerThrottles"]);
+    expect(Object.keys(pipeline.alarms?.alarms ?? {}).sort()).toEqual(["dlqNotEmpty", "queueAge", "workerErrors", "workerFailedEvents", "workerThrottles"]);
     expect(out.list("aws_cloudwatch_metric_alarm").some((a) => a.namespace === "AWS/ApiGateway")).toBe(false);
     expect(out.one("aws_cloudwatch_dashboard").dashboard_body).not.toContain("AWS/ApiGateway");
   });

@@ -62,7 +62,7 @@ describe("SpikeGenerator", () => {
   test("least-privilege role: invoke itself, read the secret, query receipts, drain quarantine, peek the DLQ", () => {
     const policy = JSON.parse(one(json, "aws_iam_role_policy").policy);
     const bySid = Object.fromEntries(policy.Statement.map((s: any) => [s.Sid, s]));
-    expect(Object.keys(bySid).sort()).toEqual(["DrainQuarantine", "InvokeAgents", "Logs", "PeekDlq", "ReadReceipts", "ReadSigningSecret"]);
+    expect(Object.keys(bySid).sort()).toEqual(["DrainQuarantine", "InvokeAgents", "KeepReports", "ListReports", "Logs", "PeekDlq", "ReadReceipts", "ReadSigningSecret"]);
     expect(bySid.InvokeAgents.Action).toBe("lambda:InvokeFunction");
     expect(bySid.InvokeAgents.Resource).toMatch(/^\$\{aws_lambda_function\.spike_function_[A-F0-9]+\.arn\}$/);
     expect(bySid.ReadSigningSecret).toMatchObject({ Action: "secretsmanager:GetSecretValue", Resource: BASE.signingSecretArn });
@@ -114,7 +114,7 @@ describe("SpikeGenerator", () => {
     expect(env.GCX_AGENT_CAPACITY_PER_SECOND).toBe("50");
     expect(env.GCX_RECEIPTS_TABLE).toBeUndefined();
     const sids = JSON.parse(one(j, "aws_iam_role_policy").policy).Statement.map((s: any) => s.Sid);
-    expect(sids.sort()).toEqual(["InvokeAgents", "Logs", "ReadSigningSecret"]);
+    expect(sids.sort()).toEqual(["InvokeAgents", "KeepReports", "ListReports", "Logs", "ReadSigningSecret"]);
   });
 
   test("with the ingress queue and the worker's maxReceiveCount, the role may read the redrive policy of the queue and the DLQ's ARN", () => {

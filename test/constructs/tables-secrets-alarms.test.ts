@@ -108,11 +108,12 @@ describe("PipelineAlarms", () => {
       queueAge: ["AWS/SQS", "ApproximateAgeOfOldestMessage", "Maximum", 60, 5, 600],
       workerErrors: ["AWS/Lambda", "Errors", "Sum", 300, 1, 5],
       workerThrottles: ["AWS/Lambda", "Throttles", "Sum", 300, 1, 0],
+      workerFailedEvents: ["AWS/Lambda", "FailedInvokeEventCount", "Sum", 300, 3, 100],
       ingress5xx: ["AWS/ApiGateway", "5XXError", "Sum", 60, 1, 0],
       ingress4xx: ["AWS/ApiGateway", "4XXError", "Sum", 300, 1, 20],
       ingressBodyTooLarge: ["GenesysConsumer/Ingress", "BodyTooLarge", "Sum", 300, 1, 0],
     };
-    expect(out.list("aws_cloudwatch_metric_alarm")).toHaveLength(7);
+    expect(out.list("aws_cloudwatch_metric_alarm")).toHaveLength(8);
     for (const [key, [namespace, metric, statistic, period, evaluations, threshold]] of Object.entries(expected)) {
       expect(alarm(key)).toMatchObject({
         namespace, metric_name: metric, statistic, period, evaluation_periods: evaluations, threshold,
@@ -148,10 +149,10 @@ describe("PipelineAlarms", () => {
 
   it("takes thresholds, an existing topic, no dashboard, or no alarms at all", () => {
     const topicArn = "arn:aws:sns:eu-west-1:111122223333:oncall";
-    const custom = synthPipeline({ alarms: { topicArn, dlqMessagesThreshold: 2, queueAgeThresholdSeconds: 120, workerErrorsThreshold: 1, workerThrottlesThreshold: 3, ingress5xxThreshold: 4, ingress4xxThreshold: 100, ingressBodyTooLargeThreshold: 5, dashboard: false } }).out;
+    const custom = synthPipeline({ alarms: { topicArn, dlqMessagesThreshold: 2, queueAgeThresholdSeconds: 120, workerErrorsThreshold: 1, workerThrottlesThreshold: 3, ingress5xxThreshold: 4, ingress4xxThreshold: 100, ingressBodyTooLargeThreshold: 5, workerFailedEventsThreshold: 6, dashboard: false } }).out;
     expect(custom.list("aws_sns_topic")).toHaveLength(0);
     expect(custom.list("aws_cloudwatch_dashboard")).toHaveLength(0);
-    expect(custom.list("aws_cloudwatch_metric_alarm").map((a) => a.threshold).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 100, 120]);
+    expect(custom.list("aws_cloudwatch_metric_alarm").map((a) => a.threshold).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 100, 120]);
     expect(custom.list("aws_cloudwatch_metric_alarm").every((a) => a.alarm_actions[0] === topicArn)).toBe(true);
     const none = synthPipeline({ alarms: false });
     expect(none.out.list("aws_cloudwatch_metric_alarm")).toHaveLength(0);

@@ -54,6 +54,8 @@ describe("Worker (through ConsumerPipeline)", () => {
         [WORKER_CONTRACT.idempotencyTable.env]: ref("aws_dynamodb_table", "idempotency", "name"),
         [WORKER_CONTRACT.receiptsTable.env]: ref("aws_dynamodb_table", "receipts", "name"),
         [WORKER_CONTRACT.downstreamRatePerSecond.env]: "1",
+        // written even at its default, so the function's configuration says what the nightly spike touches
+        [WORKER_CONTRACT.syntheticDownstream.env]: "simulate",
       });
     });
 

@@ -4,6 +4,7 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { LocalRunResult } from "../../lib/local/run";
+import { LATENCY_CHECKS } from "../../lib/runtime/loadgen/verdict";
 
 const ROOT = resolve(__dirname, "..", "..");
 
@@ -55,4 +56,15 @@ export function reconciledDelivery(result: LocalRunResult): Extract<LocalRunResu
   const delivery = result.spike.delivery;
   if (!("reconciled" in delivery) || delivery.reconciled !== true) throw new Error(`not reconciled: ${JSON.stringify(delivery)}`);
   return delivery as Extract<LocalRunResult["spike"]["delivery"], { reconciled: true }>;
+}
+
+/**
+ * The verdict's correctness checks that did not pass ("name: status, actual"): end-to-end
+ * tests assert correctness, never latency (this machine's: see the README's fidelity table),
+ * so the latency checks (`LATENCY_CHECKS`) are left out. Empty when every correctness check passed.
+ */
+export function failedCorrectnessChecks(result: LocalRunResult): string[] {
+  return result.spike.verdict.checks
+    .filter((c) => !LATENCY_CHECKS.includes(c.name) && c.status !== "pass" && c.status !== "skipped")
+    .map((c) => `${c.name}: ${c.status}, ${c.detail ?? c.actual}`);
 }

@@ -13,7 +13,7 @@ import { decodedTextOrUndefined } from "../../lib/runtime/ingress-body";
 import { smokeSpikeProfile } from "../../lib/runtime/loadgen/profile";
 import { sign, SIGNATURE_HEADER } from "../../lib/runtime/signature";
 import { WORKER_CONTRACT } from "../../lib/runtime/contract";
-import { reconciledDelivery, synthesizeDemo } from "./local-helpers";
+import { failedCorrectnessChecks, reconciledDelivery, synthesizeDemo } from "./local-helpers";
 
 jest.setTimeout(240_000);
 
@@ -67,7 +67,7 @@ describe("npm test: the synthesized demo stack absorbs a short spike locally", (
     expect(delivery.inDlq).toBe(0);
     expect(delivery.duplicateSideEffects).toBe(0);
     expect(result.emulator.downstream.duplicateEffects).toBe(0);
-    expect(result.verdict).toBe("PASS");
+    expect(failedCorrectnessChecks(result)).toEqual([]);
   });
 
   it("quarantines every poison message and processes throttle markers no sooner than their Retry-After", () => {
@@ -83,6 +83,13 @@ describe("npm test: the synthesized demo stack absorbs a short spike locally", (
     expect(result.emulator.functions[0].stats.invocations).toBeGreaterThan(0);
     expect(result.emulator.notEmulated.map((n) => n.type)).toContain("aws_iam_role");
     expect(result.emulator.alarms.length).toBeGreaterThan(0);
+  });
+
+  it("emits the event source mapping's EventCount metrics (metrics_config), so the failed-events alarm is evaluated on data", () => {
+    const failedEvents = result.emulator.alarms.find((a) => a.metric.startsWith("AWS/Lambda FailedInvokeEventCount"));
+    expect(failedEvents).toBeDefined();
+    expect(failedEvents!.state).not.toBe("not-evaluated");
+    expect(failedEvents!.periods.some((v) => v !== undefined)).toBe(true);
   });
 
   it("answers an unsigned request 400 at the edge and enqueues nothing", () => {

@@ -159,3 +159,47 @@ export async function approximateCount(client: SQSClient, url: string): Promise<
   const a = (await client.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["ApproximateNumberOfMessages"] }))).Attributes!;
   return Number(a.ApproximateNumberOfMessages);
 }
+
+/** A Genesys Event Streams event as EventBridge delivers it to the pipeline's queue (and to the DLQ when it cannot). */
+export function eventStreamsBody(n: number): string {
+  return JSON.stringify({
+    version: "0",
+    id: `6a7e8feb-b491-4cf7-a9f1-bf3703467${String(n).padStart(3, "0")}`,
+    "detail-type": "v2.detail.events.conversation.{id}.customer.start",
+    source: "aws.partner/genesys.com/cloud/org-1/orders",
+    account: "123456789012",
+    time: "2025-03-14T09:26:53Z",
+    region: "eu-west-1",
+    resources: [],
+    detail: { topicName: `v2.detail.events.conversation.c-${n}.customer.start`, version: "2", eventBody: { conversationId: `c-${n}` }, metadata: { CorrelationId: `corr-${n}` } },
+  });
+}
+
+/**
+ * Puts an event into the DLQ as EventBridge does when it cannot deliver it to the rule's target
+ * (https://docs.aws.amazon.com/eventbridge/latest/userguide/rule-dlq.html): the event as the body,
+ * and the RULE_ARN, TARGET_ARN, ERROR_CODE, ERROR_MESSAGE (and, after retries,
+ * EXHAUSTED_RETRY_CONDITION, RETRY_ATTEMPTS) attributes. Returns its DLQ message id.
+ */
+export async function putEventBridgeDeadLetter(
+  client: SQSClient,
+  pipeline: Pipeline,
+  body: string,
+  options: { targetArn?: string; errorCode?: string; errorMessage?: string; retries?: number } = {},
+): Promise<string> {
+  const s = (value: string): MessageAttributeValue => ({ DataType: "String", StringValue: value });
+  const out = await client.send(
+    new SendMessageCommand({
+      QueueUrl: pipeline.dlq.url,
+      MessageBody: body,
+      MessageAttributes: {
+        RULE_ARN: s("arn:aws:events:eu-west-1:123456789012:rule/aws.partner/genesys.com/cloud/org-1/orders/orders-events-rule"),
+        TARGET_ARN: s(options.targetArn ?? pipeline.source.arn),
+        ERROR_CODE: s(options.errorCode ?? "SQS_PERMISSIONS_ERROR"),
+        ERROR_MESSAGE: s(options.errorMessage ?? "User: events.amazonaws.com is not authorized to perform: kms:GenerateDataKey on the queue's key"),
+        ...(options.retries !== undefined ? { EXHAUSTED_RETRY_CONDITION: s("MaximumRetryAttemptsExhausted"), RETRY_ATTEMPTS: s(String(options.retries)) } : {}),
+      },
+    }),
+  );
+  return out.MessageId!;
+}

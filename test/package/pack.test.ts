@@ -43,8 +43,10 @@ const HANDLER = `import { createWorker, PermanentError } from "cdktf-genesys-con
 
 export const handler = createWorker({
   async handle(message, ctx) {
+    // 4xx answers throw DownstreamRejectedError (permanent); 429 and 5xx are retried through the queue
     const res = await ctx.downstream("crm").fetch("https://crm.example.com/tickets", { method: "POST", body: JSON.stringify(message) });
-    if (res.status === 422) throw new PermanentError(\`the CRM refused \${message.id}\`);
+    const ticket = (await res.json()) as { id?: string };
+    if (!ticket.id) throw new PermanentError(\`the CRM answered \${res.status} without a ticket for \${message.id}\`);
   },
 });
 

@@ -304,8 +304,8 @@ describe("createWorker against local SQS, DynamoDB, Secrets Manager and a fake G
   });
 
   it("runs synthetic messages through idempotency and receipts, never through handle", async () => {
-    // Prepare
-    const pipeline = await createPipeline(bench);
+    // Prepare (synthetic calls made for real, so the fake Genesys counts the effect)
+    const pipeline = await createPipeline(bench, { syntheticDownstream: "call", syntheticDownstreamTarget: "the test's fake Genesys" });
     const handle = jest.fn(async () => undefined);
     const synthetic: string[] = [];
     const { handler } = worker(pipeline, handle, {

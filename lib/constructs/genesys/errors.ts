@@ -1,33 +1,51 @@
 /**
- * Validation of the Genesys side's props: every problem is collected, then thrown once
- * in a {@link GenesysConfigError} whose message names each prop and its fix.
+ * Validation of the Genesys side's props: every problem is collected, then thrown once in
+ * the library's one {@link ValidationError} (the same class every construct throws, so a
+ * `ConsumerPipeline` lists the Genesys side's problems beside its own, prefixed with the
+ * pipeline prop).
  */
 import { Token } from "cdktf";
+import { ValidationError, type ValidationProblem } from "../errors";
 
-/** Thrown at synth (construct time) when props are invalid; `problems` lists each one. */
-export class GenesysConfigError extends Error {
-  override readonly name = "GenesysConfigError";
-  constructor(
-    /** The construct path the props belong to. */
-    readonly path: string,
-    /** One line per problem, each naming the prop and the fix. */
-    readonly problems: readonly string[],
-  ) {
-    super(`${path}: invalid props:\n  - ${problems.join("\n  - ")}`);
-  }
+/**
+ * The error the Genesys constructs throw: the library's {@link ValidationError}. Kept as a
+ * name for code written against earlier versions; `problems` lists `{ prop, message }`.
+ * @deprecated use `ValidationError`
+ */
+export const GenesysConfigError = ValidationError;
+/** @deprecated use `ValidationError` */
+export type GenesysConfigError = ValidationError;
+
+/**
+ * One problem line of the Genesys checks (`prop: what is wrong. The fix.`) as a
+ * {@link ValidationProblem}, its prop path prefixed with `prefix` (e.g. `ingress` gives
+ * `ingress.topics[0]`). A line without `: ` is a problem of the whole object (`prefix`).
+ */
+export function problemFromLine(line: string, prefix?: string): ValidationProblem {
+  const at = line.indexOf(": ");
+  const prop = at < 0 ? "" : line.slice(0, at);
+  const message = at < 0 ? line : line.slice(at + 2);
+  const path = prop ? prop.split(", ").map((p) => (prefix ? `${prefix}.${p}` : p)).join(", ") : (prefix ?? "props");
+  return { prop: path, message };
 }
 
-/** Collects problems and throws them once. */
+/** Collects problem lines (`prop: problem; fix`) and throws them once as a {@link ValidationError}. */
 export class Problems {
-  private readonly list: string[] = [];
+  private readonly list: ValidationProblem[] = [];
+
+  /** Adds one problem line, `prop: what is wrong. The fix.` */
   add(problem: string): void {
-    this.list.push(problem);
+    this.list.push(problemFromLine(problem));
   }
-  get all(): readonly string[] {
+
+  /** The problems so far, each with its prop and message. */
+  get items(): readonly ValidationProblem[] {
     return this.list;
   }
-  throwIfAny(path: string): void {
-    if (this.list.length > 0) throw new GenesysConfigError(path, this.list);
+
+  /** Throws one {@link ValidationError} when there is any problem. */
+  throwIfAny(path: string, constructType: string): void {
+    if (this.list.length > 0) throw new ValidationError(path, constructType, this.list);
   }
 }
 

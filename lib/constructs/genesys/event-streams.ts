@@ -20,6 +20,7 @@ import { PolicyStatement } from "../policy";
 import { DataGenesyscloudOrganizationsMe } from "./data-organizations-me";
 import { GenesyscloudIntegration } from "./integration";
 import { Problems, isLiteral, isLiteralNumber } from "./errors";
+import { Problems as ConstructProblems, ValidationProblem, prefixed } from "../errors";
 import { nameFromPath } from "./naming";
 
 /** The Genesys integration type that streams topics into EventBridge. */
@@ -149,6 +150,59 @@ function jsonProperty(value: Record<string, string | string[]>): string {
   return literal ? JSON.stringify(value) : Fn.jsonencode(value);
 }
 
+/**
+ * What {@link eventStreamsProblems} checks: the Event Streams props, with the queues reduced
+ * to whether they are FIFO (a `ConsumerPipeline` checks before its queues exist).
+ */
+export type EventStreamsValidatedProps = Omit<GenesysEventStreamsProps, "queue" | "deadLetterQueue"> & {
+  readonly queue?: { readonly fifo?: boolean };
+  readonly deadLetterQueue?: { readonly fifo?: boolean };
+};
+
+/**
+ * Every problem with Event Streams props, each naming the prop (prefixed with `prefix`, e.g.
+ * `ingress` for a pipeline's `ingress.topics[0]`) and the fix. `GenesysEventStreams` throws
+ * them in a `ValidationError`; `ConsumerPipeline` lists them with its own, before anything
+ * is built. To add a check, add a problem line here: `problems.add("prop: what is wrong. The fix.")`.
+ */
+export function eventStreamsProblems(props: EventStreamsValidatedProps, prefix?: string): ValidationProblem[] {
+  const problems = new Problems();
+  const suffix = props.eventSourceSuffix;
+  const topics = props.topics ?? [];
+  if (suffix !== undefined && isLiteral(suffix) && !EVENT_SOURCE_SUFFIX_PATTERN.test(suffix)) {
+    problems.add(`eventSourceSuffix: "${suffix}" must be 1 to 64 characters of A-Z, a-z, 0-9, ".", "_" or "-". Rename it, or omit it to derive one from the construct path.`);
+  }
+  if (props.awsAccountId !== undefined && isLiteral(props.awsAccountId) && !/^\d{12}$/.test(props.awsAccountId)) {
+    problems.add(`awsAccountId: "${props.awsAccountId}" must be exactly 12 digits. Pass the AWS account id, or omit it to use the deploying account.`);
+  }
+  if (props.awsAccountRegion !== undefined && isLiteral(props.awsAccountRegion) && !/^[a-z]{2}(-[a-z]+)+-\d+$/.test(props.awsAccountRegion)) {
+    problems.add(`awsAccountRegion: "${props.awsAccountRegion}" is not an AWS region name. Use a name like "us-east-1", or omit it to use the AWS provider's region.`);
+  }
+  if (topics.length === 0) {
+    problems.add(`topics: the list is empty. Pass at least one Genesys notification topic, e.g. "v2.detail.events.conversation.{id}.customer.start".`);
+  }
+  topics.forEach((topic, i) => {
+    if (!isLiteral(topic)) {
+      problems.add(`topics[${i}]: a topic must be a literal (the rule's pattern is built at synth). Pass the topic name.`);
+    } else if (!GENESYS_TOPIC_PATTERN.test(topic)) {
+      problems.add(`topics[${i}]: "${topic}" is not a Genesys notification topic. Use a name like "v2.detail.events.conversation.{id}.customer.start".`);
+    }
+  });
+  if (!inRange(props.retryAttempts, 0, 185)) {
+    problems.add(`retryAttempts: ${props.retryAttempts} is out of range. Use an integer from 0 to 185 (EventBridge's limit and default is 185).`);
+  }
+  if (!inRange(props.maximumEventAgeSeconds, 60, 86_400)) {
+    problems.add(`maximumEventAgeSeconds: ${props.maximumEventAgeSeconds} is out of range. Use an integer from 60 to 86400 seconds (default 86400).`);
+  }
+  if (props.deadLetterQueue?.fifo) {
+    problems.add(`deadLetterQueue: EventBridge does not accept a FIFO queue as a target's dead-letter queue. Pass a standard queue.`);
+  }
+  if (props.messageGroupId !== undefined && !props.queue?.fifo) {
+    problems.add(`messageGroupId: set for a standard queue. Remove it; only a FIFO queue takes a message group id.`);
+  }
+  return problems.items.map((p) => (prefix ? { prop: prefixed(prefix, p.prop), message: p.message } : p));
+}
+
 function inRange(value: number | undefined, min: number, max: number): boolean {
   return value === undefined || !isLiteralNumber(value) || (Number.isInteger(value) && value >= min && value <= max);
 }
@@ -179,40 +233,10 @@ export class GenesysEventStreams extends Construct {
 
   public constructor(scope: Construct, id: string, props: GenesysEventStreamsProps) {
     super(scope, id);
-    const problems = new Problems();
     const suffix = props.eventSourceSuffix ?? nameFromPath(this, 64, /[A-Za-z0-9._-]/);
-    if (isLiteral(suffix) && !EVENT_SOURCE_SUFFIX_PATTERN.test(suffix)) {
-      problems.add(`eventSourceSuffix: "${suffix}" must be 1 to 64 characters of A-Z, a-z, 0-9, ".", "_" or "-". Rename it, or omit it to derive one from the construct path.`);
-    }
-    if (props.awsAccountId !== undefined && isLiteral(props.awsAccountId) && !/^\d{12}$/.test(props.awsAccountId)) {
-      problems.add(`awsAccountId: "${props.awsAccountId}" must be exactly 12 digits. Pass the AWS account id, or omit it to use the deploying account.`);
-    }
-    if (props.awsAccountRegion !== undefined && isLiteral(props.awsAccountRegion) && !/^[a-z]{2}(-[a-z]+)+-\d+$/.test(props.awsAccountRegion)) {
-      problems.add(`awsAccountRegion: "${props.awsAccountRegion}" is not an AWS region name. Use a name like "us-east-1", or omit it to use the AWS provider's region.`);
-    }
-    if (props.topics.length === 0) {
-      problems.add(`topics: the list is empty. Pass at least one Genesys notification topic, e.g. "v2.detail.events.conversation.{id}.customer.start".`);
-    }
-    props.topics.forEach((topic, i) => {
-      if (!isLiteral(topic)) {
-        problems.add(`topics[${i}]: a topic must be a literal (the rule's pattern is built at synth). Pass the topic name.`);
-      } else if (!GENESYS_TOPIC_PATTERN.test(topic)) {
-        problems.add(`topics[${i}]: "${topic}" is not a Genesys notification topic. Use a name like "v2.detail.events.conversation.{id}.customer.start".`);
-      }
-    });
-    if (!inRange(props.retryAttempts, 0, 185)) {
-      problems.add(`retryAttempts: ${props.retryAttempts} is out of range. Use an integer from 0 to 185 (EventBridge's limit and default is 185).`);
-    }
-    if (!inRange(props.maximumEventAgeSeconds, 60, 86_400)) {
-      problems.add(`maximumEventAgeSeconds: ${props.maximumEventAgeSeconds} is out of range. Use an integer from 60 to 86400 seconds (default 86400).`);
-    }
-    if (props.deadLetterQueue.fifo) {
-      problems.add(`deadLetterQueue: EventBridge does not accept a FIFO queue as a target's dead-letter queue. Pass a standard queue.`);
-    }
-    if (props.messageGroupId !== undefined && !props.queue.fifo) {
-      problems.add(`messageGroupId: set for a standard queue. Remove it; only a FIFO queue takes a message group id.`);
-    }
-    problems.throwIfAny(this.node.path);
+    const problems = new ConstructProblems();
+    problems.addAll(eventStreamsProblems({ ...props, eventSourceSuffix: suffix }));
+    problems.throwIfAny(this.node.path, "GenesysEventStreams");
 
     const accountId = props.awsAccountId ?? new DataAwsCallerIdentity(this, "account", { provider: props.awsProvider }).accountId;
     const region = props.awsAccountRegion ?? new DataAwsRegion(this, "region", { provider: props.awsProvider }).region;

@@ -7,10 +7,22 @@
  */
 import { Construct } from "constructs";
 import * as cdktf from "cdktf";
+import { Problems, isLiteral } from "./errors";
 import { bindingOptions, HclAttribute, definedHcl, hclBlocks, hclString, hclStringMap, single } from "./binding-util";
 
-/** `intended_state` values. */
-export type IntegrationIntendedState = "ENABLED" | "DISABLED" | "DELETED";
+/**
+ * The `intended_state` values the pinned provider accepts (`GENESYSCLOUD_PROVIDER`, `~> 1.84`):
+ * `validation.StringInSlice([]string{"ENABLED", "DISABLED"}, false)`, default `"DISABLED"`, in
+ * MyPureCloud/terraform-provider-genesyscloud v1.84.1 (commit f955430e6bd4c0b56708d3abc06fb25a1e9031b7),
+ * genesyscloud/integration/resource_genesyscloud_integration_schema.go, and its
+ * docs/resources/integration.md ("Integration state (ENABLED | DISABLED)"). The Platform API's
+ * integration model also knows `DELETED`, which the provider refuses at plan time: removing
+ * the resource is how an integration is deleted.
+ */
+export const INTEGRATION_INTENDED_STATES = ["ENABLED", "DISABLED"] as const;
+
+/** An `intended_state` value: see {@link INTEGRATION_INTENDED_STATES}. */
+export type IntegrationIntendedState = (typeof INTEGRATION_INTENDED_STATES)[number];
 
 /** The `config` block (`Max: 1`, rendered as a single-element list). */
 export interface GenesyscloudIntegrationConfigBlock {
@@ -29,8 +41,11 @@ export interface GenesyscloudIntegrationConfigBlock {
 export interface GenesyscloudIntegrationConfig extends cdktf.TerraformMetaArguments {
   /** Integration type, e.g. `amazon-eventbridge-source`. Required. */
   readonly integrationType: string;
-  /** ENABLED, DISABLED or DELETED. @default "DISABLED" (the provider's default) */
-  readonly intendedState?: IntegrationIntendedState | string;
+  /**
+   * ENABLED or DISABLED (a literal is checked at synth; a Terraform token is passed as is).
+   * @default "DISABLED" (the provider's default)
+   */
+  readonly intendedState?: IntegrationIntendedState;
   /** Integration config. @default - not set */
   readonly config?: GenesyscloudIntegrationConfigBlock;
 }
@@ -60,6 +75,14 @@ export class GenesyscloudIntegration extends cdktf.TerraformResource {
 
   public constructor(scope: Construct, id: string, config: GenesyscloudIntegrationConfig) {
     super(scope, id, bindingOptions("genesyscloud_integration", config));
+    const problems = new Problems();
+    const state = config.intendedState;
+    if (state !== undefined && isLiteral(state) && !(INTEGRATION_INTENDED_STATES as readonly string[]).includes(state)) {
+      problems.add(
+        `intendedState: "${state}" is not a state the genesyscloud provider accepts. Use ${INTEGRATION_INTENDED_STATES.map((s) => `"${s}"`).join(" or ")} (to delete the integration, remove the resource).`,
+      );
+    }
+    problems.throwIfAny(this.node.path, "GenesyscloudIntegration");
     this._integrationType = config.integrationType;
     this._intendedState = config.intendedState;
     this._config = config.config;

@@ -8,7 +8,8 @@ import { Fn, TerraformProvider } from "cdktf";
 import { GenesyscloudConversationsMessagingIntegrationsOpen } from "./conversations-messaging-integrations-open";
 import { GenesyscloudConversationsMessagingSettings, MessagingSettingState } from "./conversations-messaging-settings";
 import { GenesyscloudConversationsMessagingSupportedcontent } from "./conversations-messaging-supportedcontent";
-import { Problems, isLiteral } from "./errors";
+import { isLiteral, problemFromLine } from "./errors";
+import { Problems, type ValidationProblem } from "../errors";
 import { nameFromPath } from "./naming";
 import { API_KEY_HEADER, MAX_API_KEY_LENGTH, MIN_API_KEY_LENGTH } from "../../runtime/edge-key";
 
@@ -175,12 +176,86 @@ export function renderWebhookHeaders(headers: Record<string, string>): string {
 }
 
 /**
+ * What {@link openMessagingWebhookProblems} checks: the {@link OpenMessagingWebhookProps}
+ * (the provider aside), with `webhookUrl` and `secretToken` optional: a `ConsumerPipeline`
+ * checks before its ingress and signing secret exist and fills them in later (as tokens,
+ * which are not checked at synth anyway). An omitted one is not checked.
+ */
+export type OpenMessagingWebhookValidatedProps = Omit<OpenMessagingWebhookProps, "webhookUrl" | "secretToken" | "provider"> & {
+  readonly webhookUrl?: string;
+  readonly secretToken?: string;
+};
+
+/**
+ * Every problem with OpenMessagingWebhook props, each naming the prop (prefixed with
+ * `prefix`, e.g. `genesysWebhook` for a pipeline's `genesysWebhook.name`) and the fix.
+ * `OpenMessagingWebhook` throws them in a `ValidationError`; `ConsumerPipeline` lists them
+ * with its own, before anything is built. To add a check, add a problem line here:
+ * `lines.push("prop: what is wrong. The fix.")`.
+ */
+export function openMessagingWebhookProblems(props: OpenMessagingWebhookValidatedProps, prefix?: string): ValidationProblem[] {
+  const lines: string[] = [];
+  const urlProblem = props.webhookUrl === undefined ? undefined : checkWebhookUrl(props.webhookUrl);
+  if (urlProblem) lines.push(urlProblem);
+  const secretProblem = props.secretToken === undefined ? undefined : checkSecretToken(props.secretToken);
+  if (secretProblem) lines.push(secretProblem);
+  if (props.name !== undefined && isLiteral(props.name) && props.name.trim() === "") {
+    lines.push(`name: the integration name is empty. Pass a name, or omit it to derive one from the construct path.`);
+  }
+  if (props.webhookHeaders !== undefined) lines.push(...checkWebhookHeaders(props.webhookHeaders));
+  if (props.apiKey !== undefined) lines.push(...checkApiKey(props.apiKey, props.webhookHeaders));
+  if (props.messagingSettingId !== undefined && props.messagingSettings !== undefined) {
+    lines.push(`messagingSettingId, messagingSettings: both are set. Pass the id of an existing profile or the options of one to create, not both.`);
+  }
+  if (props.supportedContentId !== undefined && props.supportedContent !== undefined) {
+    lines.push(`supportedContentId, supportedContent: both are set. Pass the id of an existing profile or the options of one to create, not both.`);
+  }
+  const content = props.supportedContent ?? {};
+  for (const [prop, types] of [["inboundMediaTypes", content.inboundMediaTypes], ["outboundMediaTypes", content.outboundMediaTypes]] as const) {
+    (types ?? []).forEach((t, i) => {
+      if (isLiteral(t) && !MEDIA_TYPE.test(t)) {
+        lines.push(`supportedContent.${prop}[${i}]: "${t}" is not an RFC 2046 media type. Use a type like "image/png" or a wildcard like "image/*".`);
+      }
+    });
+  }
+  return lines.map((line) => problemOfLine(line, prefix));
+}
+
+/**
+ * A problem line (`prop: message`, or `a, b: message` for two props) as a ValidationProblem,
+ * each prop prefixed with `prefix`. A header name in the prop (`webhookHeaders["A, B: C"]`, a
+ * JSON string) may hold ", " or ": ", so those count only outside quotes.
+ */
+function problemOfLine(line: string, prefix?: string): ValidationProblem {
+  const props: string[] = [];
+  let start = 0;
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (quoted) {
+      if (c === "\\") i++;
+      else if (c === '"') quoted = false;
+    } else if (c === '"') {
+      quoted = true;
+    } else if (c === "," && line[i + 1] === " ") {
+      props.push(line.slice(start, i));
+      start = i + 2;
+    } else if (c === ":" && line[i + 1] === " ") {
+      props.push(line.slice(start, i));
+      const prop = props.map((p) => (prefix ? `${prefix}.${p}` : p)).join(", ");
+      return { prop, message: line.slice(i + 2) };
+    }
+  }
+  return problemFromLine(line, prefix);
+}
+
+/**
  * An Open Messaging integration whose outbound webhook is the pipeline's ingress, signed
  * with the pipeline's secret; with a messaging settings profile and a supported content
  * profile, created with safe defaults unless the ids of existing ones are given.
  *
- * Props are checked when the construct is created; every problem is reported at once in a
- * {@link GenesysConfigError}.
+ * Props are checked when the construct is created ({@link openMessagingWebhookProblems});
+ * every problem is reported at once in a `ValidationError`.
  */
 export class OpenMessagingWebhook extends Construct {
   /** The Open Messaging integration. */
@@ -197,34 +272,11 @@ export class OpenMessagingWebhook extends Construct {
   public constructor(scope: Construct, id: string, props: OpenMessagingWebhookProps) {
     super(scope, id);
     const problems = new Problems();
-    const urlProblem = checkWebhookUrl(props.webhookUrl);
-    if (urlProblem) problems.add(urlProblem);
-    const secretProblem = checkSecretToken(props.secretToken);
-    if (secretProblem) problems.add(secretProblem);
-    if (props.name !== undefined && isLiteral(props.name) && props.name.trim() === "") {
-      problems.add(`name: the integration name is empty. Pass a name, or omit it to derive one from the construct path.`);
-    }
-    if (props.webhookHeaders !== undefined) {
-      for (const p of checkWebhookHeaders(props.webhookHeaders)) problems.add(p);
-    }
-    if (props.apiKey !== undefined) {
-      for (const p of checkApiKey(props.apiKey, props.webhookHeaders)) problems.add(p);
-    }
-    if (props.messagingSettingId !== undefined && props.messagingSettings !== undefined) {
-      problems.add(`messagingSettingId, messagingSettings: both are set. Pass the id of an existing profile or the options of one to create, not both.`);
-    }
-    if (props.supportedContentId !== undefined && props.supportedContent !== undefined) {
-      problems.add(`supportedContentId, supportedContent: both are set. Pass the id of an existing profile or the options of one to create, not both.`);
-    }
-    const content = props.supportedContent ?? {};
-    for (const [prop, types] of [["inboundMediaTypes", content.inboundMediaTypes], ["outboundMediaTypes", content.outboundMediaTypes]] as const) {
-      (types ?? []).forEach((t, i) => {
-        if (isLiteral(t) && !MEDIA_TYPE.test(t)) {
-          problems.add(`supportedContent.${prop}[${i}]: "${t}" is not an RFC 2046 media type. Use a type like "image/png" or a wildcard like "image/*".`);
-        }
-      });
-    }
-    problems.throwIfAny(this.node.path);
+    // Both are typed as required; an untyped caller that omits one gets a problem, not a TypeError.
+    if (props.webhookUrl === undefined) problems.add("webhookUrl", "is required; pass the ingress's https:// invoke URL (e.g. pipeline.url).");
+    if (props.secretToken === undefined) problems.add("secretToken", "is required; pass the signing secret the worker verifies with (e.g. pipeline.signingSecret.value).");
+    problems.addAll(openMessagingWebhookProblems(props));
+    problems.throwIfAny(this.node.path, "OpenMessagingWebhook");
 
     const name = props.name ?? nameFromPath(this, 64);
     const provider = props.provider;
@@ -251,6 +303,7 @@ export class OpenMessagingWebhook extends Construct {
 
     let supportedContentId = props.supportedContentId;
     if (supportedContentId === undefined) {
+      const content = props.supportedContent ?? {};
       const inbound = content.inboundMediaTypes ?? DEFAULT_SUPPORTED_MEDIA_TYPES;
       const outbound = content.outboundMediaTypes ?? DEFAULT_SUPPORTED_MEDIA_TYPES;
       this.supportedContent = new GenesyscloudConversationsMessagingSupportedcontent(this, "supported-content", {

@@ -71,7 +71,7 @@ export class GenesysProvider extends cdktf.TerraformProvider {
     if (size !== undefined && isLiteralNumber(size) && !(Number.isInteger(size) && size >= 1 && size <= 50)) {
       problems.add(`tokenPoolSize: ${size} is out of range. Use an integer from 1 to 50 (the provider's default is 10).`);
     }
-    problems.throwIfAny(this.node.path);
+    problems.throwIfAny(this.node.path, "GenesysProvider");
     this._oauthclientId = config.oauthclientId;
     this._oauthclientSecret = config.oauthclientSecret;
     this._awsRegion = config.awsRegion;

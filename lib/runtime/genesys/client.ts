@@ -5,7 +5,7 @@
  * Retry-After, 5xx/network -> retryable, circuit breaker).
  */
 import { DownstreamUnavailableError, RetryableError } from "../errors";
-import { Downstream, throwForStatus, type CircuitBreakerOptions } from "./downstream";
+import { Downstream, throwForStatus, type CircuitBreakerOptions, type HttpTransport } from "./downstream";
 import { genesysBaseUrls } from "./regions";
 
 /** OAuth client credentials (the JSON of the secret named by GCX_GENESYS_CREDENTIALS_SECRET_ARN). */
@@ -35,6 +35,40 @@ export interface GenesysClientOptions {
   readonly timeoutMs?: number;
   /** A token is renewed this long before it expires, seconds. Default 60. */
   readonly tokenRefreshMarginSeconds?: number;
+  /** How requests (token and API) are sent. Default: the global `fetch`. */
+  readonly transport?: HttpTransport;
+  /**
+   * Why this client cannot be used (a worker whose stack declared no Genesys credentials):
+   * every call then throws a {@link GenesysNotConfiguredError} with this message, before any
+   * rate-limit token, secret read or network use. Default: none (the client works).
+   */
+  readonly notConfigured?: string;
+}
+
+/**
+ * A handler used `ctx.genesys` on a worker whose stack declared no Genesys credentials.
+ * Retryable (the message goes back on the queue, and is dead-lettered `exhausted` after
+ * maxReceiveCount), so messages received before the fix is deployed are not lost at once.
+ */
+export class GenesysNotConfiguredError extends RetryableError {
+  // explicit: a minified bundle renames classes, and the dead-letter context carries this name
+  override readonly name = "GenesysNotConfiguredError";
+}
+
+/**
+ * A transport standing for Genesys without a network call (synthetic messages): the token
+ * endpoint answers a token, every API call `202 Accepted` with an empty body. `onRequest` is
+ * told of each API call (not of token requests).
+ */
+export function simulatedGenesysTransport(onRequest?: (url: string, init: RequestInit) => void): HttpTransport {
+  return async (url, init) => {
+    init.signal?.throwIfAborted();
+    if (new URL(String(url)).pathname === "/oauth/token") {
+      return Response.json({ access_token: "simulated-token", token_type: "bearer", expires_in: 86_399 });
+    }
+    onRequest?.(String(url), init);
+    return new Response(null, { status: 202, statusText: "Accepted (simulated)" });
+  };
 }
 
 /** The kinds of Open Messaging inbound call. */
@@ -47,8 +81,10 @@ export class GenesysClient {
   readonly downstream: Downstream;
   private readonly credentials: () => Promise<GenesysCredentials>;
   private readonly refreshMarginMs: number;
-  private token?: { value: string; expiresAtMs: number };
-  private pendingToken?: Promise<string>;
+  private readonly notConfigured?: string;
+  private transport: HttpTransport;
+  /** The access token cache: shared by views that send to the same Genesys, not by a simulated one. */
+  private tokens: { current?: { value: string; expiresAtMs: number }; pending?: Promise<string> } = {};
 
   constructor(options: GenesysClientOptions) {
     const urls = genesysBaseUrls(options.region ?? "us-east-1", options);
@@ -57,6 +93,8 @@ export class GenesysClient {
     const creds = options.credentials;
     this.credentials = typeof creds === "function" ? creds : async () => creds;
     this.refreshMarginMs = (options.tokenRefreshMarginSeconds ?? 60) * 1000;
+    this.transport = options.transport ?? ((url, init) => fetch(url, init));
+    this.notConfigured = options.notConfigured;
     this.downstream = new Downstream({
       name: "genesys",
       ratePerSecond: options.ratePerSecond ?? 1,
@@ -65,6 +103,18 @@ export class GenesysClient {
       breaker: options.breaker,
       timeoutMs: options.timeoutMs,
     });
+  }
+
+  /**
+   * A view of this client that sends through `transport`, sharing its credentials, base URLs,
+   * token bucket and breaker (a synthetic message spends the same budget as a real one). Its
+   * token cache is its own unless `shareTokens` (a transport that reaches the same Genesys).
+   */
+  withTransport(transport: HttpTransport, options: { readonly shareTokens?: boolean } = {}): GenesysClient {
+    const view = Object.assign(Object.create(GenesysClient.prototype) as GenesysClient, this);
+    view.transport = transport;
+    if (!options.shareTokens) view.tokens = {};
+    return view;
   }
 
   /** POST /api/v2/conversations/messages/{integrationId}/inbound/open/message: a customer message into Genesys. */
@@ -89,6 +139,7 @@ export class GenesysClient {
 
   /** Any Platform API call, with the same token, rate limit, 429 and breaker rules. Resolves to the parsed JSON answer (undefined when empty). */
   request<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
+    if (this.notConfigured !== undefined) return Promise.reject(new GenesysNotConfiguredError(this.notConfigured));
     return this.downstream.call(async (signal) => {
       const token = await this.accessToken(signal);
       const response = await this.send(`${this.apiBaseUrl}${path}`, {
@@ -99,7 +150,7 @@ export class GenesysClient {
       });
       if (response.status === 401) {
         // Revoked or expired early: forget it, and let the message come back for a fresh one.
-        this.token = undefined;
+        this.tokens.current = undefined;
         await response.body?.cancel();
         throw new RetryableError("genesys: 401 Unauthorized; the access token was dropped and will be renewed");
       }
@@ -111,9 +162,10 @@ export class GenesysClient {
 
   /** The cached access token, renewed `tokenRefreshMarginSeconds` before it expires; one renewal at a time. */
   async accessToken(signal?: AbortSignal): Promise<string> {
-    if (this.token && Date.now() < this.token.expiresAtMs - this.refreshMarginMs) return this.token.value;
-    this.pendingToken ??= this.fetchToken(signal).finally(() => (this.pendingToken = undefined));
-    return this.pendingToken;
+    const tokens = this.tokens;
+    if (tokens.current && Date.now() < tokens.current.expiresAtMs - this.refreshMarginMs) return tokens.current.value;
+    tokens.pending ??= this.fetchToken(signal).finally(() => (tokens.pending = undefined));
+    return tokens.pending;
   }
 
   private async fetchToken(signal?: AbortSignal): Promise<string> {
@@ -137,13 +189,13 @@ export class GenesysClient {
     const json = (await response.json()) as { access_token?: unknown; expires_in?: unknown };
     if (typeof json.access_token !== "string" || !json.access_token) throw new DownstreamUnavailableError("genesys login: the token answer has no access_token");
     const expiresIn = typeof json.expires_in === "number" ? json.expires_in : 3600;
-    this.token = { value: json.access_token, expiresAtMs: Date.now() + expiresIn * 1000 };
+    this.tokens.current = { value: json.access_token, expiresAtMs: Date.now() + expiresIn * 1000 };
     return json.access_token;
   }
 
   private async send(url: string, init: RequestInit): Promise<Response> {
     try {
-      return await fetch(url, init);
+      return await this.transport(url, init);
     } catch (error) {
       if (init.signal?.aborted) throw error;
       throw new DownstreamUnavailableError(`genesys: ${init.method} ${url} failed: ${(error as Error).message}`, undefined, { cause: error });

@@ -17,7 +17,7 @@
  */
 import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, circuitBreaker, handleWhen, type CircuitBreakerPolicy } from "cockatiel";
 import { parseRetryAfter } from "../backoff";
-import { CircuitOpenError, DownstreamRejectedError, DownstreamUnavailableError, InvocationDeadlineError, ThrottledError, WorkerError } from "../errors";
+import { CircuitOpenError, DownstreamRejectedError, DownstreamUnavailableError, InvocationDeadlineError, PermanentError, ThrottledError, WorkerError } from "../errors";
 import { CALL_CUT_RESERVE_MS, invocationDeadline, invocationTimeLeftMs } from "../invocation";
 import { TokenBucket } from "./token-bucket";
 
@@ -50,6 +50,33 @@ export interface DownstreamOptions {
 
 export type BreakerState = "closed" | "open" | "half-open" | "isolated";
 
+/** How an HTTP request is sent: the global `fetch` by default, a simulation for synthetic messages. */
+export type HttpTransport = (url: string | URL, init: RequestInit) => Promise<Response>;
+
+/**
+ * Thrown by `Downstream.call(fn)` on a view that simulates its calls (a synthetic message when
+ * the worker's synthetic downstream is `simulate`): an arbitrary function cannot be simulated,
+ * and running it would reach the real downstream. Permanent: the message is dead-lettered
+ * (a synthetic one to the quarantine queue) at once.
+ */
+export class SimulatedCallRefusedError extends PermanentError {
+  // explicit: a minified bundle renames classes, and the dead-letter context carries this name
+  override readonly name = "SimulatedCallRefusedError";
+}
+
+/**
+ * A transport that makes no network call: it answers every request `202 Accepted` with an
+ * empty body once the request would have been sent (after the rate limit, the breaker and
+ * the invocation deadline, which run as for a real call). `onRequest` is told of each request.
+ */
+export function simulatedTransport(onRequest?: (url: string, init: RequestInit) => void): HttpTransport {
+  return async (url, init) => {
+    init.signal?.throwIfAborted();
+    onRequest?.(String(url), init);
+    return new Response(null, { status: 202, statusText: "Accepted (simulated)" });
+  };
+}
+
 const defaultIsFailure = (error: Error) => error instanceof DownstreamUnavailableError || !(error instanceof WorkerError);
 
 export class Downstream {
@@ -58,6 +85,8 @@ export class Downstream {
   private readonly bucket?: TokenBucket;
   private readonly breaker?: CircuitBreakerPolicy;
   private readonly halfOpenAfterSeconds: number;
+  private transport: HttpTransport = (url, init) => fetch(url, init);
+  private callRefusal?: string;
 
   constructor(options: DownstreamOptions) {
     this.name = options.name;
@@ -92,12 +121,31 @@ export class Downstream {
   }
 
   /**
+   * A view of this downstream that sends `fetch` requests through `transport`, sharing this
+   * one's token bucket, breaker and timeout (a synthetic message's calls spend the same budget
+   * and trip the same breaker as real ones). With `refuseCall`, the view's `call(fn)` throws a
+   * {@link SimulatedCallRefusedError} with that message instead of running `fn`.
+   */
+  withTransport(transport: HttpTransport, options: { readonly refuseCall?: string } = {}): Downstream {
+    const view = Object.assign(Object.create(Downstream.prototype) as Downstream, this);
+    view.transport = transport;
+    view.callRefusal = options.refuseCall;
+    return view;
+  }
+
+  /**
    * Runs one downstream call under the breaker, the rate limit and the timeout (the smaller of
    * `timeoutMs` and the invocation's time left). `fn` receives an AbortSignal that fires at
    * the timeout. While the breaker is open,
-   * throws a {@link CircuitOpenError} without calling `fn` or taking a token.
+   * throws a {@link CircuitOpenError} without calling `fn` or taking a token. On a simulated
+   * view (a synthetic message) throws a {@link SimulatedCallRefusedError} without calling `fn`.
    */
   async call<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    if (this.callRefusal !== undefined) throw new SimulatedCallRefusedError(this.callRefusal);
+    return this.run(fn);
+  }
+
+  private async run<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const run = async () => {
       // Within an invocation: start only while startMarginMs remains, wait for a token only that long.
       const startMarginMs = invocationDeadline()?.startMarginMs ?? 0;
@@ -131,14 +179,16 @@ export class Downstream {
   }
 
   /**
-   * An HTTP request through {@link call}: 2xx/3xx resolve to the Response; other answers
-   * and network failures become the runtime's errors (see the table above).
+   * An HTTP request under the same rules as {@link call}: 1xx-3xx resolve to the Response;
+   * every other answer (4xx included) and network failures throw the runtime's errors (see the
+   * table above), so a caller never needs to check `response.ok`. On a simulated view the
+   * request is answered 202 without a network call.
    */
   fetch(url: string | URL, init: RequestInit = {}): Promise<Response> {
-    return this.call(async (signal) => {
+    return this.run(async (signal) => {
       let response: Response;
       try {
-        response = await fetch(url, { ...init, signal });
+        response = await this.transport(url, { ...init, signal });
       } catch (error) {
         if (signal.aborted) throw error;
         throw new DownstreamUnavailableError(`${this.name}: ${init.method ?? "GET"} ${String(url)} failed: ${(error as Error).message}`, undefined, { cause: error });

@@ -12,7 +12,7 @@ import { SyntheticMessageFactory } from "./message";
 import { fullJitter, parseRetryAfter } from "../backoff";
 import { RetryBudget } from "./retry-budget";
 import { encodeHistogram, newHistogram, recordMs } from "./histogram";
-import { planArrivals, type SpikeProfile } from "./profile";
+import { GENESYS_WEBHOOK_TIMEOUT_MS, planArrivals, type SpikeProfile } from "./profile";
 import { TargetClient, type AttemptResult, type PreparedRequest } from "./sender";
 
 /** Ingress-side counts. Message counts unless the name says attempts or responses. */
@@ -41,6 +41,11 @@ export interface IngressCounts {
   forbiddenResponses: number;
   /** Reads of the edge API key after a 403 (the read at the start not counted). */
   edgeKeyRereads: number;
+  /**
+   * Messages acknowledged more than {@link GENESYS_WEBHOOK_TIMEOUT_MS} after their planned send:
+   * Genesys would have given up waiting and sent them again (absent from older reports).
+   */
+  acksAfterGenesysTimeout: number;
   /** Responses by HTTP status ("0" = no response). */
   statusCodes: Record<string, number>;
 }
@@ -125,6 +130,7 @@ export function emptyCounts(): IngressCounts {
     retriesRefusedByBudget: 0,
     forbiddenResponses: 0,
     edgeKeyRereads: 0,
+    acksAfterGenesysTimeout: 0,
     statusCodes: {},
   };
 }
@@ -238,7 +244,9 @@ export async function runIngress(options: IngressOptions): Promise<IngressPart> 
     counts.statusCodes[code] = (counts.statusCodes[code] ?? 0) + 1;
     if (!Number.isNaN(result.writtenAt)) recordMs(service, result.endedAt - result.writtenAt);
     if (result.status >= 200 && result.status < 300) {
-      recordMs(ack, result.endedAt - flight.plannedPerf);
+      const ackMs = result.endedAt - flight.plannedPerf;
+      recordMs(ack, ackMs);
+      if (ackMs > GENESYS_WEBHOOK_TIMEOUT_MS) counts.acksAfterGenesysTimeout++;
       counts.accepted++;
       if (attempt === 1) counts.firstAttemptAccepted++;
       else counts.acceptedAfterRetry++;
@@ -423,7 +431,7 @@ export function mergeIngressParts(parts: readonly IngressPart[]): Omit<IngressPa
     for (const key of Object.keys(counts) as (keyof IngressCounts)[]) {
       if (key === "statusCodes") {
         for (const [code, n] of Object.entries(part.counts.statusCodes)) counts.statusCodes[code] = (counts.statusCodes[code] ?? 0) + n;
-      } else counts[key] += part.counts[key];
+      } else counts[key] += part.counts[key] ?? 0;
     }
     for (const key of Object.keys(timeline) as (keyof IngressTimeline)[]) addSeries(timeline[key], part.timeline[key]);
   }

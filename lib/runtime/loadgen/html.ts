@@ -3,8 +3,8 @@
  * no CDN, no external request), so the file can be archived, mailed or opened offline.
  */
 import type { LatencySummary } from "./histogram";
-import type { SpikeReport } from "./run";
-import { ingressRows } from "./summary";
+import { describeInFlight, type SpikeReport } from "./run";
+import { ingressRows, machineLine } from "./summary";
 
 const esc = (s: unknown) =>
   String(s).replace(/[&<>"']/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[ch]!);
@@ -179,6 +179,13 @@ export function renderHtmlReport(report: SpikeReport): string {
     ["ack p99", ms(report.latency.ack.p99Ms)],
     ["end-to-end p99", ms(report.latency.endToEnd?.p99Ms)],
   ];
+  const deadlineNote = report.reconcileDeadline ? `<p class="note" id="deadline">reconciliation deadline: ${esc(report.reconcileDeadline.explanation)}</p>` : "";
+  const latencyNotes = [
+    report.machine ? `<p class="note" id="machine">generator machine: ${esc(machineLine(report.machine))}</p>` : "",
+    report.latencyJudgement === "local"
+      ? `<p class="note">judged locally: only acks later than Genesys' 10 s webhook timeout count (${c.acksAfterGenesysTimeout ?? 0} of ${c.accepted}); the AWS-grade p99 bounds are shown as INFO, not judged</p>`
+      : "",
+  ].join("");
   const deliveryHtml = d.reconciled
     ? `<table>${rows([
         ["accepted at the ingress", d.accepted],
@@ -190,14 +197,17 @@ export function renderHtmlReport(report: SpikeReport): string {
         ["found in the operational DLQ", d.inDlq, d.inDlq ? "bad" : ""],
         ["drained from the quarantine queue", d.quarantineDrained],
         ["lost", d.lost, d.lost ? "bad" : ""],
+        ["in flight at the deadline (being retried)", d.inFlight ?? 0, d.inFlight ? "bad" : ""],
         ["delivered but not acknowledged", d.deliveredUnacknowledged],
         ["fault markers checked / violations", `${d.faultChecks.checked} / ${d.faultChecks.violations}`, d.faultChecks.violations ? "bad" : ""],
         ["reconciliation wait", `${d.waitedSeconds} s${d.complete ? "" : " (deadline reached)"}`],
-      ])}</table>${d.lostSeqs.length ? `<p class="note">lost seqs: ${esc(d.lostSeqs.join(", "))}</p>` : ""}${d.faultChecks.samples
+      ])}</table>${deadlineNote}${d.lostSeqs.length ? `<p class="note">lost seqs: ${esc(d.lostSeqs.join(", "))}</p>` : ""}${
+        d.inFlightSamples?.length ? `<p class="note">in flight: ${esc(d.inFlightSamples.map(describeInFlight).join(", "))}</p>` : ""
+      }${d.faultChecks.samples
         .slice(0, 10)
         .map((s) => `<p class="note">seq ${s.seq} (${esc(s.kind)}): ${esc(s.problem)}</p>`)
         .join("")}`
-    : `<p class="warn">Delivery was not reconciled: ${esc(d.reason)}</p>`;
+    : `<p class="warn">Delivery was not reconciled: ${esc(d.reason)}</p>${deadlineNote}`;
   const r = report.rates;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -217,7 +227,7 @@ h2{font-size:16px;margin:0 0 10px}
 .grid2{display:grid;grid-template-columns:1fr 1fr;gap:14px}
 table{border-collapse:collapse;width:100%}th,td{padding:4px 8px;border-bottom:1px solid #edf0f4;text-align:left}
 td{text-align:right;font-variant-numeric:tabular-nums}table.num th{text-align:left}table.num thead th{text-align:right}
-tr.bad td,tr.bad th{color:#b52a2a;font-weight:600}.status-pass{color:#1e8e57;font-weight:600}.status-fail{color:#b52a2a;font-weight:600}.status-skipped{color:#8a94a6}
+tr.bad td,tr.bad th{color:#b52a2a;font-weight:600}.status-pass{color:#1e8e57;font-weight:600}.status-fail{color:#b52a2a;font-weight:600}.status-skipped{color:#8a94a6}.status-info{color:#3b6fb5}
 .chart{width:100%;height:auto}.chart .grid{stroke:#e3e7ee;stroke-width:1}.chart .axis{stroke:#8a94a6}
 .chart .tick{font-size:11px;fill:#5b6678}.chart .label{font-size:12px;fill:#3b4556}.chart .legend{font-size:12px;fill:#1d2533}.chart .phase-label{font-size:11px;fill:#8a94a6}
 .warn{background:#fff6e0;border:1px solid #f0c36d;padding:8px 10px;border-radius:6px}.note{color:#5b6678;margin:4px 0}
@@ -231,7 +241,7 @@ tr.bad td,tr.bad th{color:#b52a2a;font-weight:600}.status-pass{color:#1e8e57;fon
 <div class="kpis">${kpis.map(([k, val]) => `<div class="kpi"><div class="v">${esc(val)}</div><div class="k">${esc(k)}</div></div>`).join("")}</div>
 <section><h2>Messages per second</h2>${timelineSvg(report)}
 <table class="rates"><tr><th>offered (the plan)</th><td>${r.offeredPerSecond}/s</td><th>attempted (incl. retries)</th><td>${r.attemptedPerSecond}/s</td><th>goodput (${esc(r.goodputBasis)})</th><td>${r.goodputPerSecond}/s</td></tr></table></section>
-<section><h2>Latency by percentile</h2>${latencySvg(report)}${latencyTable(report)}</section>
+<section><h2>Latency by percentile</h2>${latencySvg(report)}${latencyTable(report)}${latencyNotes}</section>
 <div class="grid2">
 <section><h2>Ingress</h2><table>${rows([
     ...ingressRows(report).map(([label, value, watch]): [string, number, string] => [label, value, watch && value ? "bad" : ""]),

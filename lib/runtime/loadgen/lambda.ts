@@ -5,7 +5,9 @@
  *   profile, splits the plan into agents when the peak rate exceeds one agent's capacity,
  *   invokes them in parallel (RequestResponse) with a shared start barrier, merges their
  *   encoded HDR histograms and counts (never averaging percentiles), reconciles against
- *   the receipts, prints the EMF record with the verdict metric and returns the report;
+ *   the receipts, prints the EMF record with the verdict metric and the heartbeat, stores
+ *   the JSON and HTML report in the reports bucket (GCX_REPORTS_BUCKET) with the history
+ *   index and trend page, and returns the report with the keys written;
  * - agent: sends its share of the plan (`seq % agentCount === agentIndex`) from the
  *   start barrier and returns its measurements.
  *
@@ -21,7 +23,9 @@ import { secretReader } from "./edge-key-source";
 import { runIngress, type IngressPart } from "./engine";
 import { parseProfile, peakRatePerSecond, type SpikeProfile, type SpikeProfileInput } from "./profile";
 import { emfRecord, DEFAULT_METRICS_NAMESPACE } from "./reports";
-import { runSpike, type AgentAssignment, type SpikeReport } from "./run";
+import { continuationKey, DEFAULT_HISTORY_LENGTH, DEFAULT_REPORTS_PREFIX, s3ObjectStore, storeRun, type ObjectStore, type StoredRun } from "./report-store";
+import { resumeSpike, runSpike, type AgentAssignment, type SpikeContinuation, type SpikeReport } from "./run";
+import type { PipelineRetrySettings } from "./deadline";
 import { renderSummary } from "./summary";
 import { DEFAULT_AGENT_CAPACITY_PER_SECOND, LAMBDA_MAX_SECONDS, START_BARRIER_MS, lambdaBudgetProblems } from "./budget";
 
@@ -37,10 +41,36 @@ export interface AgentEvent {
   readonly role: "agent";
   readonly assignment: AgentAssignment;
 }
-export type LoadgenEvent = ControllerEvent | AgentEvent;
+/**
+ * A reconciliation that did not fit in the invocation that started it: the continuation is in
+ * the reports bucket at `continuationKey`; this invocation resumes it (and chains again if needed).
+ */
+export interface ReconcileEvent {
+  readonly role: "reconcile";
+  readonly continuationKey: string;
+}
+export type LoadgenEvent = ControllerEvent | AgentEvent | ReconcileEvent;
 
-/** The controller's answer: the report without the encoded histograms. */
-export type ControllerResult = Omit<SpikeReport, "histograms">;
+/** The answer of an invocation whose reconciliation continues in another one (no verdict yet). */
+export interface ContinuedResult {
+  readonly continued: true;
+  readonly runId: string;
+  /** Where the continuation is stored (the reports bucket). */
+  readonly continuationKey: string;
+  readonly progress: SpikeContinuation["progress"];
+}
+
+/**
+ * Time kept at the end of an invocation to store the continuation and invoke the next one, ms:
+ * reconciliation stops this long before the function's timeout.
+ */
+export const CONTINUATION_MARGIN_MS = 60_000;
+
+/** The controller's answer: the report without the encoded histograms, and where it was stored. */
+export type ControllerResult = Omit<SpikeReport, "histograms"> & {
+  /** The keys written in the reports bucket (absent without GCX_REPORTS_BUCKET). */
+  readonly stored?: Omit<StoredRun, "history">;
+};
 
 /** Agents needed for a profile: ceil(peak rate / capacity), at least 1. */
 export function agentsFor(profile: SpikeProfile, capacityPerSecond: number): number {
@@ -63,6 +93,10 @@ export interface LoadgenHandlerDeps {
   readonly startBarrierMs?: number;
   /** Where the EMF line and the summary go. Default: console.log. */
   readonly log?: (line: string) => void;
+  /** The reports bucket. Default: S3 (GCX_REPORTS_BUCKET; AWS_ENDPOINT_URL_S3 and AWS_CA_BUNDLE honoured). */
+  readonly reportStore?: ObjectStore;
+  /** Starts the next invocation of a long reconciliation. Default: Lambda Invoke (Event) of this function. */
+  readonly invokeSelfAsync?: (event: ReconcileEvent) => Promise<void>;
 }
 
 async function secretsManagerRead(arn: string): Promise<string> {
@@ -91,15 +125,26 @@ function lambdaInvoker(functionName: string): (event: AgentEvent) => Promise<Ing
 export function createLoadgenHandler(deps: LoadgenHandlerDeps = {}) {
   let contract: LoadgenContract | undefined;
   let secret: string | undefined;
+  let defaultStore: ObjectStore | undefined;
   const log = deps.log ?? ((line: string) => console.log(line));
+  const reportStoreOf = (c: LoadgenContract): ObjectStore | undefined => {
+    if (deps.reportStore) return deps.reportStore;
+    if (!c.reportsBucket) return undefined;
+    defaultStore ??= s3ObjectStore({ bucket: c.reportsBucket });
+    return defaultStore;
+  };
 
-  return async function loadgenHandler(event: LoadgenEvent | undefined, context?: Pick<Context, "functionName">): Promise<ControllerResult | IngressPart> {
+  async function loadgenHandler(
+    event: LoadgenEvent | undefined,
+    context?: Pick<Context, "functionName"> & Partial<Pick<Context, "getRemainingTimeInMillis">>,
+  ): Promise<ControllerResult | IngressPart | ContinuedResult> {
     contract ??= parseLoadgenContract(deps.env ?? process.env);
     secret ??= await (deps.readSecret ?? secretsManagerRead)(contract.signatureSecretArn);
     // read per invocation, never cached across runs: a rotation between two nights is picked up
     const keyArn = contract.apiKeySecretArn;
     const edgeKey = keyArn ? await EdgeKey.open(deps.readApiKey ? () => deps.readApiKey!(keyArn) : secretReader(keyArn)) : undefined;
 
+    if (event?.role === "reconcile") return reconcileAgain(event, contract, context);
     if (event?.role === "agent") {
       const a = event.assignment;
       return runIngress({
@@ -135,13 +180,93 @@ export function createLoadgenHandler(deps: LoadgenHandlerDeps = {}) {
       quarantineQueueUrl: contract.quarantineQueueUrl,
       queueUrl: contract.queueUrl,
       workerMaxReceiveCount: contract.workerMaxReceiveCount,
+      // the reconciliation deadline derives from the pipeline's retry settings (max with the profile's)
+      pipelineRetry: pipelineRetryOf(contract),
       edgeKey,
       fanOut: agentCount > 1 ? { agentCount, startDelayMs: deps.startBarrierMs ?? START_BARRIER_MS, runAgent: (assignment) => invokeAgent!({ role: "agent", assignment }) } : undefined,
+      reconcileStopAtMs: stopAt(contract, context),
     });
-    log(JSON.stringify(emfRecord(report, { namespace: contract.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE, runName: contract.runName ?? functionName ?? report.name })));
+    return report.pending ? continueLater(report.pending, contract, functionName) : finishRun(report, contract, functionName);
+  }
+
+  /**
+   * When reconciliation stops so the invocation can hand over: its end less the margin, and
+   * only with a reports bucket to keep the continuation in (else it reconciles until the
+   * deadline or the timeout, as before).
+   */
+  function stopAt(contract: LoadgenContract, context: Parameters<typeof loadgenHandler>[1]): number | undefined {
+    if (!reportStoreOf(contract) || !context?.getRemainingTimeInMillis) return undefined;
+    return Date.now() + context.getRemainingTimeInMillis() - CONTINUATION_MARGIN_MS;
+  }
+
+  /** Stores the continuation and invokes this function again (Event) to resume it. */
+  async function continueLater(pending: SpikeContinuation, contract: LoadgenContract, functionName: string | undefined): Promise<ContinuedResult> {
+    const runName = contract.runName ?? functionName ?? pending.profile.name;
+    const key = continuationKey({ prefix: contract.reportsPrefix ?? DEFAULT_REPORTS_PREFIX, runName }, pending.runId);
+    await reportStoreOf(contract)!.put(key, JSON.stringify(pending), "application/json");
+    const next: ReconcileEvent = { role: "reconcile", continuationKey: key };
+    if (deps.invokeSelfAsync) await deps.invokeSelfAsync(next);
+    else {
+      if (!functionName) throw new Error("a long reconciliation continues in a new invocation of this function: set GCX_FUNCTION_NAME");
+      const client = new LambdaClient({ maxAttempts: 1 });
+      try {
+        await client.send(new InvokeCommand({ FunctionName: functionName, InvocationType: "Event", Payload: Buffer.from(JSON.stringify(next)) }));
+      } finally {
+        client.destroy();
+      }
+    }
+    log(`run ${pending.runId}: ${pending.progress.accounted}/${pending.progress.accepted} accepted messages accounted for when this invocation had to stop; reconciliation continues in invocation ${pending.invocations + 1} (continuation s3://${contract.reportsBucket}/${key})`);
+    return { continued: true, runId: pending.runId, continuationKey: key, progress: pending.progress };
+  }
+
+  /** A `reconcile` invocation: resumes the stored continuation, then chains again or judges. */
+  async function reconcileAgain(event: ReconcileEvent, contract: LoadgenContract, context: Parameters<typeof loadgenHandler>[1]): Promise<ControllerResult | ContinuedResult> {
+    const store = reportStoreOf(contract);
+    if (!store) throw new Error(`a reconcile invocation needs the reports bucket the continuation is in: set GCX_REPORTS_BUCKET`);
+    const text = await store.get(event.continuationKey);
+    if (text === undefined) throw new Error(`continuation ${event.continuationKey} is not in s3://${contract.reportsBucket}/ (expired or deleted): the run cannot be judged`);
+    const functionName = contract.functionName ?? context?.functionName ?? (deps.env ?? process.env).AWS_LAMBDA_FUNCTION_NAME;
+    const report = await resumeSpike(JSON.parse(text) as SpikeContinuation, {
+      receipts: contract.receiptsTable ? { tableName: contract.receiptsTable } : undefined,
+      dlqUrl: contract.dlqUrl,
+      quarantineQueueUrl: contract.quarantineQueueUrl,
+      queueUrl: contract.queueUrl,
+      workerMaxReceiveCount: contract.workerMaxReceiveCount,
+      reconcileStopAtMs: stopAt(contract, context),
+    });
+    return report.pending ? continueLater(report.pending, contract, functionName) : finishRun(report, contract, functionName);
+  }
+
+  /** The end of every judged run: the EMF record (verdict and heartbeat), the summary, the stored reports. */
+  async function finishRun(report: SpikeReport, contract: LoadgenContract, functionName: string | undefined): Promise<ControllerResult> {
+    const runName = contract.runName ?? functionName ?? report.name;
+    log(JSON.stringify(emfRecord(report, { namespace: contract.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE, runName })));
     log(renderSummary(report));
+    let stored: ControllerResult["stored"];
+    const store = reportStoreOf(contract);
+    if (store) {
+      const location = { bucket: contract.reportsBucket!, prefix: contract.reportsPrefix ?? DEFAULT_REPORTS_PREFIX, runName };
+      const { history: _history, ...keys } = await storeRun(store, location, report, contract.historyLength ?? DEFAULT_HISTORY_LENGTH);
+      stored = keys;
+      log(`reports stored in s3://${location.bucket}/: ${keys.jsonKey}, ${keys.htmlKey}; history ${keys.historyKey}, trend page ${keys.trendKey}`);
+    }
     const { histograms: _histograms, ...result } = report;
-    return result;
+    return { ...result, ...(stored ? { stored } : {}) };
+  }
+
+  return loadgenHandler;
+}
+
+/** The pipeline's retry settings from the contract; undefined without GCX_WORKER_MAX_RECEIVE_COUNT (the profile's deadline applies). */
+export function pipelineRetryOf(contract: LoadgenContract): PipelineRetrySettings | undefined {
+  if (contract.workerMaxReceiveCount === undefined) return undefined;
+  return {
+    maxReceiveCount: contract.workerMaxReceiveCount,
+    backoffBaseSeconds: contract.workerBackoffBaseSeconds,
+    backoffMaxSeconds: contract.workerBackoffMaxSeconds,
+    functionTimeoutSeconds: contract.workerTimeoutSeconds,
+    batchingWindowSeconds: contract.workerBatchingWindowSeconds,
+    visibilityTimeoutSeconds: contract.queueVisibilityTimeoutSeconds,
   };
 }
 

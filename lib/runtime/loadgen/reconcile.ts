@@ -55,6 +55,37 @@ export interface ReconcileOptions {
   readonly deadlineMs: number;
   readonly pollIntervalMs: number;
   readonly onProgress?: (accounted: number, accepted: number) => void;
+  /**
+   * Epoch ms at which to stop polling before the deadline (a Lambda invocation about to end):
+   * when reached with messages still open, {@link reconcileUntil} returns a
+   * {@link PausedReconciliation} without the final scans (nothing is drained), to be resumed.
+   * Default: none (poll until everything is accounted for or the deadline passes).
+   */
+  readonly stopAtMs?: number;
+  /** Epoch ms the waiting began (an earlier invocation's start, when resumed), for `waitedSeconds`. Default: now. */
+  readonly waitingSinceMs?: number;
+}
+
+/** A reconciliation stopped at `stopAtMs` with messages still open: resume it before its deadline. */
+export interface PausedReconciliation {
+  readonly reconciled: false;
+  readonly paused: true;
+  /** Accepted messages accounted for so far. */
+  readonly accounted: number;
+  readonly accepted: number;
+  /** Accepted messages the worker is retrying (a retrying mark, no outcome yet). */
+  readonly inFlight: number;
+}
+
+/** A message still being retried when the reconciliation ended: the worker's last retrying mark. */
+export interface InFlightMessage {
+  readonly seq: number;
+  /** The receive that failed and was put back (the next attempt is attempt + 1). */
+  readonly attempt: number;
+  /** The worker's maxReceiveCount (it dead-letters on that attempt). */
+  readonly maxAttempts?: number;
+  /** Epoch ms the next attempt is due (the put-back time plus its delay). */
+  readonly nextAttemptAtMs?: number;
 }
 
 /** A fault-marked message that did not behave as its marker demanded. */
@@ -83,10 +114,18 @@ export interface DeliveryResult {
   readonly inDlq: number;
   /** This run's messages deleted from the quarantine queue. */
   readonly quarantineDrained: number;
-  /** Accepted but neither processed nor dead-lettered by the deadline. */
+  /** Accepted but neither processed nor dead-lettered by the deadline, and never seen retrying. */
   readonly lost: number;
   /** Up to 50 lost sequence numbers. */
   readonly lostSeqs: number[];
+  /**
+   * Accepted, not resolved by the deadline, and still being retried by the worker (its
+   * retrying mark is the last thing it wrote): reported next to `lost`, and failing the verdict
+   * all the same (absent from reports written before it existed).
+   */
+  readonly inFlight?: number;
+  /** Up to 50 of them, with their attempt ("attempt n of m"). */
+  readonly inFlightSamples?: InFlightMessage[];
   /** Receipts of messages the ingress did not acknowledge (a timeout after the enqueue, for instance). */
   readonly deliveredUnacknowledged: number;
   /** Fault markers checked and the ones that misbehaved. */
@@ -290,8 +329,20 @@ export async function inspectRedrivePolicy(options: {
 const TIMER_TOLERANCE_MS = 10;
 
 export async function reconcile(options: ReconcileOptions): Promise<DeliveryResult> {
+  const result = await reconcileUntil({ ...options, stopAtMs: undefined });
+  if (!result.reconciled) throw new Error("reconcile: paused without a stop time"); // unreachable
+  return result;
+}
+
+/**
+ * {@link reconcile}, stopping at `stopAtMs` (when given and before the deadline) with a
+ * {@link PausedReconciliation} when messages are still open. Nothing is kept in memory
+ * between a pause and its resumption: the receipts and queues are read again.
+ */
+export async function reconcileUntil(options: ReconcileOptions): Promise<DeliveryResult | PausedReconciliation> {
   const { runId, startMs, plan, profile } = options;
-  const began = Date.now();
+  const began = options.waitingSinceMs ?? Date.now();
+  const stopAt = options.stopAtMs !== undefined && options.stopAtMs < options.deadlineMs ? options.stopAtMs : options.deadlineMs;
   const notAccepted = new Set(options.notAccepted);
   const acceptedSeqs: number[] = [];
   for (let seq = 0; seq < plan.length; seq++) if (!notAccepted.has(seq)) acceptedSeqs.push(seq);
@@ -305,14 +356,17 @@ export async function reconcile(options: ReconcileOptions): Promise<DeliveryResu
   const quarantineSeqs = new Set<number>();
   let lastDlqPeek = 0;
 
-  const accountedFor = (seq: number) => receipts.has(seq) || dlqSeqs.has(seq) || quarantineSeqs.has(seq);
+  // A receipt without an outcome is the worker's retrying mark: the message is still in flight.
+  const resolved = (seq: number) => receipts.get(seq)?.outcome !== undefined;
+  const accountedFor = (seq: number) => resolved(seq) || dlqSeqs.has(seq) || quarantineSeqs.has(seq);
   let firstOpen = 0; // index into acceptedSeqs of the lowest not yet accounted for
+  let open = acceptedSeqs.length;
   try {
     for (;;) {
       const from = firstOpen < acceptedSeqs.length ? acceptedSeqs[firstOpen] : 0;
       for (const r of await readReceipts(dynamo, options.receipts.tableName, runId, from)) receipts.set(Number(r.seq), r);
       while (firstOpen < acceptedSeqs.length && accountedFor(acceptedSeqs[firstOpen])) firstOpen++;
-      const open = acceptedSeqs.length - acceptedSeqs.filter(accountedFor).length;
+      open = acceptedSeqs.length - acceptedSeqs.filter(accountedFor).length;
       options.onProgress?.(acceptedSeqs.length - open, acceptedSeqs.length);
       if (open === 0) break;
       // messages SQS itself moved to the DLQ, and dead letters whose receipt could not be
@@ -322,11 +376,17 @@ export async function reconcile(options: ReconcileOptions): Promise<DeliveryResu
         if (options.dlqUrl) for (const seq of await scanQueue(sqs, options.dlqUrl, runId, false)) dlqSeqs.add(seq);
         if (options.quarantineQueueUrl) for (const seq of await scanQueue(sqs, options.quarantineQueueUrl, runId, false)) quarantineSeqs.add(seq);
         // a scan of a long queue may itself outlast the deadline: check it before looking again
-        if (Date.now() >= options.deadlineMs) break;
+        if (Date.now() >= stopAt) break;
         continue;
       }
-      if (Date.now() + options.pollIntervalMs > options.deadlineMs) break;
+      if (Date.now() + options.pollIntervalMs > stopAt) break;
       await sleep(options.pollIntervalMs);
+    }
+    if (open > 0 && stopAt < options.deadlineMs) {
+      // stopped for another invocation to resume: no final scans, nothing drained
+      const inFlight = acceptedSeqs.filter((seq) => !accountedFor(seq) && receipts.has(seq)).length;
+      sqs?.destroy(); // the table client is destroyed below
+      return { reconciled: false, paused: true, accounted: acceptedSeqs.length - open, accepted: acceptedSeqs.length, inFlight };
     }
     // one full read at the end catches late duplicate deliveries of early messages
     for (const r of await readReceipts(dynamo, options.receipts.tableName, runId, 0)) receipts.set(Number(r.seq), r);
@@ -355,7 +415,7 @@ export async function reconcile(options: ReconcileOptions): Promise<DeliveryResu
   };
 
   for (const [seq, r] of receipts) {
-    if (seq < 0 || seq >= plan.length) continue;
+    if (seq < 0 || seq >= plan.length || r.outcome === undefined) continue;
     if (notAccepted.has(seq)) deliveredUnacknowledged++;
     if (Number(r.deliveries ?? 0) > 1) duplicateDeliveries++;
     if (Number(r.effects ?? 0) > 1) duplicateSideEffects++;
@@ -401,14 +461,26 @@ export async function reconcile(options: ReconcileOptions): Promise<DeliveryResu
     if (seq >= 0 && seq < plan.length) deadLetteredUnexpected++;
   }
   for (const seq of quarantineSeqs) {
-    if (receipts.has(seq) || dlqSeqs.has(seq) || seq < 0 || seq >= plan.length) continue;
+    if (resolved(seq) || dlqSeqs.has(seq) || seq < 0 || seq >= plan.length) continue;
     const fault = faultForSeq(runId, seq, profile.faults);
     if (fault?.kind === "poison") {
       deadLetteredExpected++;
       checked++; // a poison message dead-lettered, not processed: its check holds
     } else deadLetteredUnexpected++;
   }
-  const lostSeqs = acceptedSeqs.filter((seq) => !accountedFor(seq));
+  const unresolved = acceptedSeqs.filter((seq) => !accountedFor(seq));
+  const lostSeqs = unresolved.filter((seq) => !receipts.has(seq));
+  const inFlight: InFlightMessage[] = unresolved
+    .filter((seq) => receipts.has(seq))
+    .map((seq) => {
+      const r = receipts.get(seq)!;
+      return {
+        seq,
+        attempt: Number(r.retryAttempt ?? 0),
+        ...(r.retryOf !== undefined ? { maxAttempts: Number(r.retryOf) } : {}),
+        ...(r.nextAttemptAtMs !== undefined ? { nextAttemptAtMs: Number(r.nextAttemptAtMs) } : {}),
+      };
+    });
   return {
     reconciled: true,
     accepted: acceptedSeqs.length,
@@ -421,11 +493,13 @@ export async function reconcile(options: ReconcileOptions): Promise<DeliveryResu
     quarantineDrained: quarantined.length,
     lost: lostSeqs.length,
     lostSeqs: lostSeqs.slice(0, 50),
+    inFlight: inFlight.length,
+    inFlightSamples: inFlight.slice(0, 50),
     deliveredUnacknowledged,
     faultChecks: { checked, violations, samples },
     deliveredTimeline,
     endToEndUs: encodeHistogram(e2e),
-    complete: lostSeqs.length === 0,
+    complete: unresolved.length === 0,
     waitedSeconds: Math.round((Date.now() - began) / 100) / 10,
   };
 }

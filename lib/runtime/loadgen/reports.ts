@@ -7,8 +7,8 @@ import { dirname, resolve } from "node:path";
 import { renderHtmlReport } from "./html";
 import type { SpikeReport } from "./run";
 
-export { DEFAULT_METRICS_NAMESPACE, VERDICT_METRIC } from "./metric-names";
-import { DEFAULT_METRICS_NAMESPACE, VERDICT_METRIC } from "./metric-names";
+export { DEFAULT_METRICS_NAMESPACE, HEARTBEAT_METRIC, VERDICT_METRIC } from "./metric-names";
+import { DEFAULT_METRICS_NAMESPACE, HEARTBEAT_METRIC, VERDICT_METRIC } from "./metric-names";
 
 /** Writes the JSON and/or HTML report; returns the absolute paths written. */
 export async function writeReports(report: SpikeReport, paths: { json?: string; html?: string }): Promise<string[]> {
@@ -25,14 +25,16 @@ export async function writeReports(report: SpikeReport, paths: { json?: string; 
 }
 
 /**
- * One EMF record for the run (dimension `RunName`): the verdict metric plus the counts
- * and percentiles that explain it. Print it as one line to stdout in Lambda and
+ * One EMF record for the run (dimension `RunName`): the verdict metric, the heartbeat
+ * ({@link HEARTBEAT_METRIC} = 1: a judged run happened) plus the counts and percentiles
+ * that explain it. Print it as one line to stdout in Lambda and
  * CloudWatch turns it into metrics.
  */
 export function emfRecord(report: SpikeReport, options: { namespace?: string; runName?: string; timestampMs?: number } = {}): Record<string, unknown> {
   const d = report.delivery;
   const metrics: [string, number, string][] = [
     [VERDICT_METRIC, report.verdict.verdict === "FAIL" ? 1 : 0, "Count"],
+    [HEARTBEAT_METRIC, 1, "Count"],
     ["Offered", report.counts.offered, "Count"],
     ["Attempted", report.counts.attempts, "Count"],
     ["Accepted", report.counts.accepted, "Count"],

@@ -8,8 +8,10 @@ import { newRunId } from "./message";
 import { openEdgeKey, type EdgeKeySource } from "./edge-key-source";
 import type { EdgeKey } from "../edge-key";
 import { expandPhases, parseProfile, planArrivals, profileDurationSeconds, type SpikeProfile, type SpikeProfileInput } from "./profile";
-import { inspectRedrivePolicy, reconcile, runIdUsed, type AwsClientOptions, type DeliveryResult, type ReceiptsSource, type RedriveInspection } from "./reconcile";
-import { judge, type VerdictResult } from "./verdict";
+import { inspectRedrivePolicy, reconcileUntil, runIdUsed, type AwsClientOptions, type DeliveryResult, type ReceiptsSource, type RedriveInspection } from "./reconcile";
+import { judge, type LatencyJudgement, type VerdictResult } from "./verdict";
+import { deriveReconcileDeadline, type DeadlineDerivation, type PipelineRetrySettings } from "./deadline";
+import { availableParallelism, loadavg } from "node:os";
 
 /** What one agent of a fan-out is asked to send. */
 export interface AgentAssignment {
@@ -73,6 +75,65 @@ export interface SpikeOptions {
    * fan-out read their own. Default: no key sent.
    */
   readonly edgeKey?: EdgeKeySource | EdgeKey;
+  /**
+   * The retry settings of the pipeline the spike targets (maxReceiveCount, the worker's
+   * backoff, its timeout and batching window, the queue's visibility timeout): the
+   * reconciliation deadline is `max(profile.reconcile.deadlineSeconds, derived)`, see
+   * {@link deriveReconcileDeadline}. Default: none (the profile's deadline).
+   */
+  readonly pipelineRetry?: PipelineRetrySettings;
+  /**
+   * Epoch ms at which reconciliation stops before its deadline (a Lambda invocation about to
+   * end): when reached with messages still unresolved, the report comes back with `pending`, a
+   * continuation {@link resumeSpike} takes up. Default: none (reconcile until the deadline).
+   */
+  readonly reconcileStopAtMs?: number;
+  /**
+   * How latency is judged: "aws" (the profile's p99 bounds) or "local" (the emulator on this
+   * machine: those bounds are shown, not judged; acks later than Genesys' 10 s timeout are).
+   * @default "aws"
+   */
+  readonly latencyJudgement?: LatencyJudgement;
+}
+
+/** The settings {@link resumeSpike} needs besides the continuation: where the receipts and queues are. */
+export type ResumeOptions = Pick<
+  SpikeOptions,
+  "receipts" | "dlqUrl" | "quarantineQueueUrl" | "queueUrl" | "workerMaxReceiveCount" | "sqsEndpoint" | "sqs" | "onProgress" | "reconcileStopAtMs"
+>;
+
+/** The machine that ran the generator: cores and load average (1, 5, 15 min) at the start and the end. */
+export interface MachineLoad {
+  readonly cores: number;
+  readonly loadAverageStart: number[];
+  readonly loadAverageEnd: number[];
+}
+
+/**
+ * Everything needed to resume a reconciliation another invocation started: JSON-serializable
+ * (store it, pass it to {@link resumeSpike}). The receipts and queues are read again on
+ * resumption; nothing else is kept.
+ */
+export interface SpikeContinuation {
+  readonly version: 1;
+  readonly runId: string;
+  readonly targetUrl: string;
+  readonly profile: SpikeProfile;
+  readonly agents: number;
+  /** The merged ingress measurements (histograms merged and encoded). */
+  readonly ingress: Omit<IngressPart, "agentIndex" | "agentCount">;
+  readonly deadline: DeadlineDerivation;
+  /** Epoch ms after which reconciliation ends (last send + the deadline). */
+  readonly deadlineMs: number;
+  readonly pipelineRetry?: PipelineRetrySettings;
+  readonly latencyJudgement: LatencyJudgement;
+  /** Epoch ms the reconciliation began (first invocation). */
+  readonly reconcileBeganMs: number;
+  /** Invocations that have reconciled so far, this one included. */
+  readonly invocations: number;
+  readonly machine: { readonly cores: number; readonly loadAverageStart: number[] };
+  /** Accounted for and accepted when this invocation stopped. */
+  readonly progress: { readonly accounted: number; readonly accepted: number; readonly inFlight: number };
 }
 
 export type SpikeProgress =
@@ -141,6 +202,18 @@ export interface SpikeReport {
   /** The ingress queue's redrive policy as read at the end of the run (when `queueUrl` was given). */
   readonly redrivePolicy?: RedriveInspection;
   readonly failureSamples: string[];
+  /** How the reconciliation deadline was chosen (absent from older reports). */
+  readonly reconcileDeadline?: DeadlineDerivation;
+  /** How latency was judged (absent from older reports: "aws"). */
+  readonly latencyJudgement?: LatencyJudgement;
+  /** The generator's machine: cores and load average at the start and the end (absent from older reports). */
+  readonly machine?: MachineLoad;
+  /**
+   * Set when reconciliation stopped at `reconcileStopAtMs` with messages unresolved: the
+   * report is not a result (its verdict is FAIL, "not finished"); pass this to
+   * {@link resumeSpike}, which continues and returns the final report (or another `pending`).
+   */
+  readonly pending?: SpikeContinuation;
   readonly verdict: VerdictResult;
 }
 
@@ -167,7 +240,10 @@ export function phaseSpans(profile: SpikeProfile): PhaseSpan[] {
 
 /** Sends a spike, reconciles it (when a receipts table is given) and judges it. */
 export async function runSpike(options: SpikeOptions): Promise<SpikeReport> {
+  const loadAverageStart = loadavg();
   const profile = toProfile(options.profile);
+  // a bad setting fails here, before any traffic
+  deriveReconcileDeadline(profile, options.pipelineRetry);
   if (!options.secret) throw new TypeError("runSpike: the signing secret is empty");
   new URL(options.targetUrl); // throws on a malformed URL before any traffic
   const runId = options.runId ?? newRunId();
@@ -201,30 +277,66 @@ export async function runSpike(options: SpikeOptions): Promise<SpikeReport> {
       }),
     ];
   }
-  return finishSpike({ ...options, profile, runId, plan, parts, onProgress });
+  return finishSpike({ ...options, profile, runId, plan, parts, onProgress, loadAverageStart });
 }
 
 /** Merges ingress parts, reconciles and judges (the controller's second half). */
-export async function finishSpike(args: {
-  profile: SpikeProfile;
-  runId: string;
-  plan?: Float64Array;
-  parts: IngressPart[];
-  targetUrl: string;
-  receipts?: ReceiptsSource;
-  dlqUrl?: string;
-  quarantineQueueUrl?: string;
-  queueUrl?: string;
-  workerMaxReceiveCount?: number;
-  sqsEndpoint?: string;
-  sqs?: AwsClientOptions;
-  onProgress?: (progress: SpikeProgress) => void;
-}): Promise<SpikeReport> {
+export async function finishSpike(
+  args: ResumeOptions & {
+    profile: SpikeProfile;
+    runId: string;
+    plan?: Float64Array;
+    parts: IngressPart[];
+    targetUrl: string;
+    pipelineRetry?: PipelineRetrySettings;
+    latencyJudgement?: LatencyJudgement;
+    /** os.loadavg() before the traffic. Default: now. */
+    loadAverageStart?: number[];
+  },
+): Promise<SpikeReport> {
   const { profile, runId } = args;
-  const plan = args.plan ?? planArrivals(profile);
   const merged = mergeIngressParts(args.parts);
-  const ack = mergeEncodedHistograms(merged.histograms.ackUs);
-  const service = mergeEncodedHistograms(merged.histograms.serviceUs);
+  const deadline = deriveReconcileDeadline(profile, args.pipelineRetry);
+  const { agentIndex: _i, agentCount: _c, histograms, ...rest } = merged;
+  const continuation: SpikeContinuation = {
+    version: 1,
+    runId,
+    targetUrl: args.targetUrl,
+    profile,
+    agents: args.parts.length,
+    ingress: { ...rest, histograms: { ackUs: encodeHistogram(mergeEncodedHistograms(histograms.ackUs)), serviceUs: encodeHistogram(mergeEncodedHistograms(histograms.serviceUs)) } },
+    deadline,
+    deadlineMs: merged.endMs + deadline.deadlineSeconds * 1000,
+    ...(args.pipelineRetry ? { pipelineRetry: args.pipelineRetry } : {}),
+    latencyJudgement: args.latencyJudgement ?? "aws",
+    reconcileBeganMs: Date.now(),
+    invocations: 1,
+    machine: { cores: availableParallelism(), loadAverageStart: args.loadAverageStart ?? loadavg() },
+    progress: { accounted: 0, accepted: merged.counts.accepted, inFlight: 0 },
+  };
+  return reconcileAndReport(continuation, args, args.plan);
+}
+
+/**
+ * Continues a reconciliation that stopped with `pending` (another invocation, another process):
+ * reads the receipts and queues again until everything is accounted for, the deadline passes,
+ * or `options.reconcileStopAtMs` comes (then the report has `pending` again), and judges.
+ */
+export async function resumeSpike(continuation: SpikeContinuation, options: ResumeOptions = {}): Promise<SpikeReport> {
+  if (continuation?.version !== 1 || typeof continuation.runId !== "string" || !continuation.ingress || !continuation.deadline) {
+    throw new TypeError("resumeSpike: not a spike continuation (give the `pending` field of a report, as stored)");
+  }
+  if (!options.receipts) throw new TypeError(`resumeSpike: run ${continuation.runId} is reconciled against receipts; give options.receipts (the table it started with)`);
+  return reconcileAndReport({ ...continuation, profile: parseProfile(continuation.profile), invocations: continuation.invocations + 1 }, options);
+}
+
+/** Reconciles (until the deadline or the stop time) and builds the report. */
+async function reconcileAndReport(c: SpikeContinuation, args: ResumeOptions, knownPlan?: Float64Array): Promise<SpikeReport> {
+  const { profile, runId } = c;
+  const plan = knownPlan ?? planArrivals(profile);
+  const merged = c.ingress;
+  const ack = decodeHistogram(merged.histograms.ackUs);
+  const service = decodeHistogram(merged.histograms.serviceUs);
   const ackSummary = summarize(ack);
 
   const sqsOptions: AwsClientOptions = args.sqs ?? {
@@ -233,9 +345,10 @@ export async function finishSpike(args: {
     ...(args.receipts?.credentials ? { credentials: args.receipts.credentials } : {}),
   };
   let delivery: DeliveryResult | undefined;
+  let pending: SpikeContinuation | undefined;
   if (args.receipts) {
-    const began = Date.now();
-    delivery = await reconcile({
+    const began = c.reconcileBeganMs;
+    const result = await reconcileUntil({
       runId,
       startMs: merged.startMs,
       profile,
@@ -245,24 +358,33 @@ export async function finishSpike(args: {
       dlqUrl: args.dlqUrl,
       quarantineQueueUrl: args.quarantineQueueUrl,
       sqs: sqsOptions,
-      deadlineMs: merged.endMs + profile.reconcile.deadlineSeconds * 1000,
+      deadlineMs: c.deadlineMs,
+      stopAtMs: args.reconcileStopAtMs,
+      waitingSinceMs: began,
       pollIntervalMs: profile.reconcile.pollIntervalSeconds * 1000,
       onProgress: args.onProgress
         ? (accounted, accepted) => args.onProgress!({ stage: "reconciling", accounted, accepted, elapsedSeconds: (Date.now() - began) / 1000 })
         : undefined,
     });
+    if (result.reconciled) delivery = result;
+    else pending = { ...c, progress: { accounted: result.accounted, accepted: result.accepted, inFlight: result.inFlight } };
   }
-  const redrive = args.queueUrl
-    ? await inspectRedrivePolicy({ queueUrl: args.queueUrl, dlqUrl: args.dlqUrl, workerMaxReceiveCount: args.workerMaxReceiveCount, sqs: sqsOptions })
-    : undefined;
+  const redrive =
+    args.queueUrl && !pending
+      ? await inspectRedrivePolicy({ queueUrl: args.queueUrl, dlqUrl: args.dlqUrl, workerMaxReceiveCount: args.workerMaxReceiveCount, sqs: sqsOptions })
+      : undefined;
   const endToEnd = delivery ? summarize(decodeHistogram(delivery.endToEndUs)) : undefined;
-  const verdict = judge(
+  const judged = judge(
     {
       offered: merged.counts.offered,
       accepted: merged.counts.accepted,
+      dropped: merged.counts.dropped,
       ackP99Ms: ackSummary.p99Ms,
+      acksAfterGenesysTimeout: merged.counts.acksAfterGenesysTimeout,
       delivery: delivery && {
         lost: delivery.lost,
+        inFlight: delivery.inFlight ?? 0,
+        inFlightDescriptions: (delivery.inFlightSamples ?? []).map(describeInFlight),
         deadLetteredUnexpected: delivery.deadLetteredUnexpected,
         duplicateSideEffects: delivery.duplicateSideEffects,
         duplicateDeliveries: delivery.duplicateDeliveries,
@@ -272,7 +394,17 @@ export async function finishSpike(args: {
       redrive,
     },
     profile.slo,
+    { latency: c.latencyJudgement },
   );
+  const verdict: VerdictResult = pending
+    ? {
+        verdict: "FAIL",
+        reasons: [
+          `not finished: reconciliation stopped at the invocation's end with ${pending.progress.accepted - pending.progress.accounted} of ${pending.progress.accepted} accepted message(s) unresolved (${pending.progress.inFlight} being retried); resume it from \`pending\` (deadline ${new Date(c.deadlineMs).toISOString()})`,
+        ],
+        checks: judged.checks,
+      }
+    : judged;
 
   const durationSeconds = profileDurationSeconds(profile);
   const series = [...Object.values(merged.timeline), ...(delivery ? [delivery.deliveredTimeline] : [])];
@@ -284,12 +416,12 @@ export async function finishSpike(args: {
     version: 1,
     runId,
     name: profile.name,
-    targetUrl: args.targetUrl,
+    targetUrl: c.targetUrl,
     startedAt: new Date(merged.startMs).toISOString(),
     startMs: merged.startMs,
     sendEndMs: merged.endMs,
     finishedMs: Date.now(),
-    agents: args.parts.length,
+    agents: c.agents,
     profile,
     phases: phaseSpans(profile),
     planned: plan.length,
@@ -303,7 +435,7 @@ export async function finishSpike(args: {
       goodputBasis: delivery ? "processed" : "accepted",
     },
     latency: { ack: ackSummary, service: summarize(service), ...(endToEnd ? { endToEnd } : {}) },
-    histograms: { ackUs: encodeHistogram(ack), serviceUs: encodeHistogram(service), ...(endToEndUs ? { endToEndUs } : {}) },
+    histograms: { ackUs: merged.histograms.ackUs, serviceUs: merged.histograms.serviceUs, ...(endToEndUs ? { endToEndUs } : {}) },
     timeline: {
       offered: pad(merged.timeline.offered),
       attempted: pad(merged.timeline.attempted),
@@ -313,9 +445,25 @@ export async function finishSpike(args: {
       failed: pad(merged.timeline.failed),
       ...(delivery ? { delivered: pad(deliveredTimeline) } : {}),
     },
-    delivery: delivery ? deliveryRest : { reconciled: false, reason: "no receipts table given: delivery was not reconciled (ingress side only)" },
+    delivery: delivery
+      ? deliveryRest
+      : {
+          reconciled: false,
+          reason: pending
+            ? `reconciliation continues in another invocation (${pending.progress.accounted} of ${pending.progress.accepted} accounted for so far)`
+            : "no receipts table given: delivery was not reconciled (ingress side only)",
+        },
     ...(redrive ? { redrivePolicy: redrive } : {}),
     failureSamples: merged.failureSamples,
+    reconcileDeadline: c.deadline,
+    latencyJudgement: c.latencyJudgement,
+    machine: { cores: c.machine.cores, loadAverageStart: c.machine.loadAverageStart, loadAverageEnd: loadavg() },
+    ...(pending ? { pending } : {}),
     verdict,
   };
+}
+
+/** "seq 12: attempt 8 of 10" (the receive that failed and was put back). */
+export function describeInFlight(m: { readonly seq: number; readonly attempt: number; readonly maxAttempts?: number }): string {
+  return `seq ${m.seq}: in flight, attempt ${m.attempt}${m.maxAttempts !== undefined ? ` of ${m.maxAttempts}` : ""}`;
 }

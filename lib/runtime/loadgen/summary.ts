@@ -3,7 +3,7 @@
  * delivery reconciliation and the SLO checks, as plain-text tables.
  */
 import type { LatencySummary } from "./histogram";
-import type { SpikeReport } from "./run";
+import { describeInFlight, type SpikeReport } from "./run";
 
 function table(rows: (string | number)[][], align: ("l" | "r")[]): string[] {
   const cells = rows.map((r) => r.map(String));
@@ -52,7 +52,7 @@ export function renderSummary(report: SpikeReport): string {
     ),
   );
   lines.push("");
-  lines.push("Latency (ms)");
+  lines.push(`Latency (ms)${report.machine ? `, ${machineLine(report.machine)}` : ""}`);
   lines.push(
     ...table(
       [
@@ -64,10 +64,14 @@ export function renderSummary(report: SpikeReport): string {
       ["l", "r", "r", "r", "r", "r", "r", "r"],
     ),
   );
+  if (report.latencyJudgement === "local") {
+    lines.push("  judged locally: only acks later than Genesys' 10 s webhook timeout count; the AWS-grade p99 bounds are shown as INFO");
+  }
   lines.push("");
   const d = report.delivery;
   if (d.reconciled) {
     lines.push(`Delivery (reconciled in ${d.waitedSeconds} s${d.complete ? "" : ", deadline reached"})`);
+    if (report.reconcileDeadline) lines.push(`  deadline: ${report.reconcileDeadline.explanation}`);
     lines.push(
       ...table(
         [
@@ -80,21 +84,24 @@ export function renderSummary(report: SpikeReport): string {
           ["in the operational DLQ", d.inDlq],
           ["drained from quarantine", d.quarantineDrained],
           ["lost", d.lost],
+          ["in flight at the deadline (being retried)", d.inFlight ?? 0],
           ["fault markers checked / violations", `${d.faultChecks.checked} / ${d.faultChecks.violations}`],
         ],
         ["l", "r"],
       ),
     );
     if (d.lostSeqs.length) lines.push(`  lost seqs: ${d.lostSeqs.join(", ")}${d.lost > d.lostSeqs.length ? ", ..." : ""}`);
+    if (d.inFlightSamples?.length) lines.push(`  in flight: ${d.inFlightSamples.map(describeInFlight).join(", ")}${(d.inFlight ?? 0) > d.inFlightSamples.length ? ", ..." : ""}`);
     for (const s of d.faultChecks.samples.slice(0, 5)) lines.push(`  fault check seq ${s.seq} (${s.kind}): ${s.problem}`);
   } else {
     lines.push(`Delivery: NOT RECONCILED: ${d.reason}`);
+    if (report.reconcileDeadline && report.pending) lines.push(`  deadline: ${report.reconcileDeadline.explanation}`);
   }
   lines.push("");
   lines.push("Checks");
   lines.push(
     ...table(
-      v.checks.map((x) => [x.status.toUpperCase(), x.name, x.detail ?? (x.actual === undefined ? "-" : Number.isInteger(x.actual) ? x.actual : x.actual.toFixed(x.actual < 10 ? 4 : 1)), x.threshold]),
+      v.checks.map((x) => [x.status.toUpperCase(), x.name, x.detail ?? checkValue(x.actual), x.threshold]),
       ["l", "l", "r", "l"],
     ),
   );
@@ -104,6 +111,16 @@ export function renderSummary(report: SpikeReport): string {
     for (const s of report.failureSamples.slice(0, 5)) lines.push(`  ${s}`);
   }
   return lines.join("\n");
+}
+
+function checkValue(actual: number | undefined): string | number {
+  return actual === undefined ? "-" : Number.isInteger(actual) ? actual : actual.toFixed(actual < 10 ? 4 : 1);
+}
+
+/** "2 cores, load average 1.52 at the start, 3.10 at the end" (1-minute averages). */
+export function machineLine(m: NonNullable<SpikeReport["machine"]>): string {
+  const avg = (l: number[]) => (l[0] ?? 0).toFixed(2);
+  return `${m.cores} core${m.cores === 1 ? "" : "s"}, load average ${avg(m.loadAverageStart)} at the start, ${avg(m.loadAverageEnd)} at the end (1 min)`;
 }
 
 /**
@@ -127,5 +144,6 @@ export function ingressRows(report: SpikeReport): [string, number, boolean][] {
     // absent from reports written before the edge API key existed
     ["forbidden responses (403)", c.forbiddenResponses ?? 0, false],
     ["edge API key re-reads", c.edgeKeyRereads ?? 0, false],
+    ["acks after Genesys' 10 s timeout", c.acksAfterGenesysTimeout ?? 0, true],
   ];
 }

@@ -20,5 +20,9 @@ export const WORKER_METRICS = {
   messageAge: "messageAge",
   /** Records reported as batch failures without a visibility change (delete or send failures, timeout margin) (count). */
   batchItemFailures: "batchItemFailures",
+  /** Downstream requests of synthetic messages answered by the simulation, no network call (count). */
+  syntheticCallsSimulated: "syntheticCallsSimulated",
+  /** Downstream requests of synthetic messages made for real (synthetic downstream `call`/`call-genesys`; `fetch` and Genesys requests) (count). */
+  syntheticCallsMade: "syntheticCallsMade",
 } as const;
 export type WorkerMetricName = (typeof WORKER_METRICS)[keyof typeof WORKER_METRICS];

@@ -134,7 +134,21 @@ export class RotatingSecret {
 
 /** Loads a JSON secret `{ clientId, clientSecret }` (the Genesys OAuth client credentials). */
 export async function loadGenesysCredentials(client: SecretsManagerClient, secretId: string): Promise<GenesysCredentials> {
-  const out = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
+  let out;
+  try {
+    out = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
+  } catch (error) {
+    // A secret created without a value (genesys: { createCredentialsSecret: true }) has no
+    // AWSCURRENT version until the team puts one: GetSecretValue answers ResourceNotFoundException
+    // ("can't find the specified secret value for staging label: AWSCURRENT").
+    if (error instanceof ResourceNotFoundException || (error as Error).name === "ResourceNotFoundException") {
+      throw new Error(
+        `secret ${secretId} has no value (${(error as Error).message}): put the Genesys OAuth client credentials in it, e.g. aws secretsmanager put-secret-value --secret-id ${secretId} --secret-string '{"clientId":"...","clientSecret":"..."}'`,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
   const text = out.SecretString ?? (out.SecretBinary ? Buffer.from(out.SecretBinary).toString("utf8") : "");
   let json: unknown;
   try {

@@ -11,13 +11,21 @@ import type { SyntheticMarker } from "../synthetic";
 
 /** What a handler sees besides the message. */
 export interface WorkerContext {
-  /** The Genesys Platform API client (rate-limited, Retry-After aware, circuit breaker). */
+  /**
+   * The Genesys Platform API client (rate-limited, Retry-After aware, circuit breaker). Needs
+   * the stack to declare the credentials (Worker prop `genesys`); otherwise its first call
+   * throws a `GenesysNotConfiguredError` naming that prop. For a synthetic message it is the
+   * same client (same budget, same breaker) whose requests are simulated (202, no network)
+   * unless the stack opted in with `synthetic: { downstream: "call" | "call-genesys", target }`.
+   */
   readonly genesys: GenesysClient;
   /**
    * Wraps any other downstream with the same rules: `ctx.downstream("crm").fetch(url, init)`
    * or `.call(signal => sdk.send(...))`. One wrapper per name and instance: the timeout, the
    * breaker and the invocation deadline always; a rate limit when `downstreams[name]` of
-   * {@link WorkerOptions} sets one.
+   * {@link WorkerOptions} sets one. For a synthetic message `fetch` is simulated (202, no
+   * network) and `call` throws a `SimulatedCallRefusedError` (permanent), unless the stack
+   * opted in with `synthetic: { downstream: "call", target }`.
    */
   readonly downstream: (name: string) => Downstream;
   /** A logger carrying the message id (and the run id of a synthetic message). */
@@ -38,7 +46,11 @@ export interface WorkerContext {
 export interface WorkerHandlers {
   /** A real Genesys message (webhook pipelines). Runs at most once to completion per message. */
   handle?(message: NormalizedMessage, ctx: WorkerContext): Promise<void>;
-  /** What a synthetic message does instead of `handle` (a sandbox call). Default: nothing beyond the simulated work. */
+  /**
+   * What a synthetic message does instead of `handle`, after its simulated work and fault
+   * marker. Its `ctx.genesys` and `ctx.downstream(name).fetch` calls are simulated by default
+   * (see {@link WorkerContext.genesys}). Default: nothing beyond the simulated work.
+   */
   handleSynthetic?(message: NormalizedMessage, ctx: WorkerContext): Promise<void>;
   /** A Genesys Event Streams event (eventStreams pipelines). */
   handleEvent?(event: GenesysEventBridgeEvent, ctx: WorkerContext): Promise<void>;

@@ -16,13 +16,13 @@ import { IdempotencyAlreadyInProgressError, IdempotencyConfig, makeIdempotent } 
 import { DynamoDBPersistenceLayer } from "@aws-lambda-powertools/idempotency/dynamodb";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { DEFAULT_BACKOFF_MAX_SECONDS, redeliveryDelaySeconds, SQS_MAX_VISIBILITY_SECONDS } from "../backoff";
-import { parseWorkerContract, type WorkerContract } from "../contract";
+import { DEFAULT_SYNTHETIC_DOWNSTREAM, parseWorkerContract, WORKER_CAPABILITY_SETTINGS, WORKER_CONTRACT, type WorkerContract } from "../contract";
 import { DEAD_LETTER_ATTRIBUTE, encodeDeadLetterContext, type DeadLetterReason } from "../dead-letter";
 import { CircuitOpenError, PermanentError, RetryableError, ThrottledError } from "../errors";
 import { withInvocationDeadline } from "../invocation";
 import { decodeMessageBody, decodedTextOrUndefined } from "../ingress-body";
-import { GenesysClient } from "../genesys/client";
-import { Downstream } from "../genesys/downstream";
+import { GenesysClient, GenesysNotConfiguredError, simulatedGenesysTransport } from "../genesys/client";
+import { Downstream, simulatedTransport, type HttpTransport } from "../genesys/downstream";
 import {
   defaultIdempotencyKey,
   genesysEventBridgeEventSchema,
@@ -34,7 +34,7 @@ import {
 import { DEFAULT_REPLAY_WINDOW_SECONDS, judgeSignedTime } from "../replay-window";
 import { SIGNATURE_HEADER } from "../signature";
 import { faultFor, readSyntheticMarker, type SyntheticMarker } from "../synthetic";
-import { DEFAULT_IDEMPOTENCY_TTL_SECONDS, receiptUpdate, IDEMPOTENCY_TABLE } from "../tables";
+import { DEFAULT_IDEMPOTENCY_TTL_SECONDS, receiptUpdate, retryingMarkUpdate, IDEMPOTENCY_TABLE } from "../tables";
 import { moveAside, UnverifiedSignatureError } from "./aside";
 import { forwardedAttributes, recordFirstSentMs } from "./attributes";
 import { WORKER_METRICS, type WorkerMetricName } from "./metrics";
@@ -160,6 +160,8 @@ export function createWorker(handlers: WorkerHandlers, options: WorkerOptions = 
         })
       : undefined;
 
+  const count = (name: WorkerMetricName, value = 1) => metrics.addMetric(name, MetricUnit.Count, value);
+
   const genesys =
     options.genesys ??
     new GenesysClient({
@@ -169,12 +171,9 @@ export function createWorker(handlers: WorkerHandlers, options: WorkerOptions = 
       ratePerSecond: contract.downstreamRatePerSecond ?? 1,
       burst: contract.downstreamBurst,
       breaker: options.breaker,
-      credentials: () => {
-        if (!contract.genesysCredentialsSecretArn) {
-          throw new Error("the Genesys client needs GCX_GENESYS_CREDENTIALS_SECRET_ARN (a secret holding {clientId, clientSecret})");
-        }
-        return loadGenesysCredentials(secrets(), contract.genesysCredentialsSecretArn);
-      },
+      // Nothing declared: the first ctx.genesys call fails (not the cold start: a worker that never calls Genesys keeps working).
+      notConfigured: contract.genesysCredentialsSecretArn ? undefined : genesysNotDeclared(),
+      credentials: () => loadGenesysCredentials(secrets(), contract.genesysCredentialsSecretArn as string),
     });
 
   const downstreams = new Map<string, Downstream>();
@@ -184,14 +183,40 @@ export function createWorker(handlers: WorkerHandlers, options: WorkerOptions = 
     return d;
   };
 
+  // What a synthetic message's downstream calls do: simulated by default (the nightly spike
+  // touches no real downstream), for real only when the stack names what is called.
+  const syntheticMode = contract.syntheticDownstream ?? DEFAULT_SYNTHETIC_DOWNSTREAM;
+  const syntheticTarget = syntheticMode === "simulate" ? undefined : contract.syntheticDownstreamTarget;
+  const syntheticLabel = syntheticTarget === undefined ? "simulate" : `${syntheticMode}: ${syntheticTarget}`;
+  const countSimulated = () => count(WORKER_METRICS.syntheticCallsSimulated);
+  const countingFetch: HttpTransport = (url, init) => {
+    count(WORKER_METRICS.syntheticCallsMade);
+    return fetch(url, init);
+  };
+  const syntheticGenesys =
+    syntheticMode === "simulate" ? genesys.withTransport(simulatedGenesysTransport(countSimulated)) : genesys.withTransport(countingFetch, { shareTokens: true });
+  const syntheticDownstreams = new Map<string, Downstream>();
+  const syntheticDownstream = (name: string) => {
+    let d = syntheticDownstreams.get(name);
+    if (!d) {
+      d =
+        syntheticMode === "call"
+          ? downstream(name).withTransport(countingFetch)
+          : downstream(name).withTransport(simulatedTransport(countSimulated), {
+              refuseCall: `ctx.downstream("${name}").call(fn) cannot be simulated for a synthetic message (${WORKER_CONTRACT.syntheticDownstream.env}=${syntheticMode}): use .fetch(url, init), skip the call when ctx.synthetic is set, or let synthetic messages call it for real with the worker prop synthetic: { downstream: "call", target: "<what it calls>" }`,
+            });
+      syntheticDownstreams.set(name, d);
+    }
+    return d;
+  };
+  logger.info("synthetic messages' downstream calls", { syntheticDownstream: syntheticMode, target: syntheticTarget ?? "none (simulated, no network call)" });
+
   const persistenceStore = new CompletionRetryingPersistenceLayer({
     tableName: contract.idempotencyTable,
     keyAttr: IDEMPOTENCY_TABLE.partitionKey,
     expiryAttr: IDEMPOTENCY_TABLE.ttlAttribute,
     awsSdkV3Client: dynamodb,
   });
-
-  const count = (name: WorkerMetricName, value = 1) => metrics.addMetric(name, MetricUnit.Count, value);
 
   /** Checks the signature and parses the body; throws RejectedMessage for a body to dead-letter. */
   async function intake(record: SQSRecord): Promise<Intake> {
@@ -379,10 +404,10 @@ export function createWorker(handlers: WorkerHandlers, options: WorkerOptions = 
         return fail(record, error, attempt, undefined, log);
       }
       const marker = intakeResult.kind === "message" ? intakeResult.marker : undefined;
-      const runLog = marker ? log.createChild({ persistentKeys: { runId: marker.runId, seq: marker.seq } }) : log;
+      const runLog = marker ? log.createChild({ persistentKeys: { runId: marker.runId, seq: marker.seq, syntheticDownstream: syntheticLabel } }) : log;
       const ctx: WorkerContext = {
-        genesys,
-        downstream,
+        genesys: marker ? syntheticGenesys : genesys,
+        downstream: marker ? syntheticDownstream : downstream,
         logger: runLog,
         attempt,
         messageId: record.messageId,
@@ -444,7 +469,39 @@ export function createWorker(handlers: WorkerHandlers, options: WorkerOptions = 
     function fail(record: SQSRecord, error: unknown, attempt: number, marker: SyntheticMarker | undefined, log: Logger): Promise<boolean> {
       if (error instanceof PermanentError) return deadLetter(record, "permanent", errorInfo(error), attempt, marker, log);
       if (attempt >= contract.maxReceiveCount) return deadLetter(record, "exhausted", errorInfo(error), attempt, marker, log);
-      return retryLater(record, error, attempt, log);
+      return retryLater(record, error, attempt, log).then(async (done) => {
+        // a synthetic message put back is marked retrying, so the load generator reports it in flight, not lost
+        if (marker) await markRetrying(marker, attempt, record, log);
+        return done;
+      });
+    }
+
+    /**
+     * Marks a synthetic message put back for a retry on its receipt item (attempt n of
+     * maxReceiveCount, when the next one is due), so the load generator reports it "in flight"
+     * rather than lost at its deadline. Best effort: one write, never fails the record.
+     */
+    async function markRetrying(marker: SyntheticMarker, attempt: number, record: SQSRecord, log: Logger): Promise<void> {
+      if (!contract.receiptsTable) return;
+      const now = Date.now();
+      try {
+        await documents.send(
+          new UpdateCommand(
+            retryingMarkUpdate(contract.receiptsTable, {
+              runId: marker.runId,
+              seq: marker.seq,
+              attempt,
+              maxAttempts: contract.maxReceiveCount,
+              firstReceiveMs: Number(record.attributes.ApproximateFirstReceiveTimestamp) || now,
+              nextAttemptAtMs: now + (delays.get(record.messageId) ?? 0) * 1000,
+              ttl: Math.floor(now / 1000) + (contract.receiptTtlSeconds ?? DEFAULTS.receiptTtlSeconds),
+            }),
+          ),
+        );
+      } catch (error) {
+        // ConditionalCheckFailed: an outcome or a later attempt is already recorded
+        if ((error as Error).name !== "ConditionalCheckFailedException") log.debug("marking a synthetic message retrying failed", { error: error as Error });
+      }
     }
 
     async function retryLater(record: SQSRecord, error: unknown, attempt: number, log: Logger): Promise<boolean> {
@@ -458,7 +515,7 @@ export function createWorker(handlers: WorkerHandlers, options: WorkerOptions = 
       count(WORKER_METRICS.retried);
       if (error instanceof ThrottledError) count(WORKER_METRICS.throttled);
       if (error instanceof CircuitOpenError) count(WORKER_METRICS.circuitOpen);
-      const level = error instanceof RetryableError || error instanceof IdempotencyAlreadyInProgressError ? "debug" : "warn";
+      const level = (error instanceof RetryableError && !(error instanceof GenesysNotConfiguredError)) || error instanceof IdempotencyAlreadyInProgressError ? "debug" : "warn";
       log[level]("message put back on the queue", { attempt, delaySeconds: delay, error: errorInfo(error) });
       try {
         await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: contract.queueUrl, ReceiptHandle: record.receiptHandle, VisibilityTimeout: delay }));
@@ -534,6 +591,12 @@ export function createWorker(handlers: WorkerHandlers, options: WorkerOptions = 
       }
     }
   };
+}
+
+/** The error of a `ctx.genesys` call on a worker whose stack declared no Genesys credentials. */
+function genesysNotDeclared(): string {
+  const [setting] = WORKER_CAPABILITY_SETTINGS.genesys;
+  return `the handler called ctx.genesys but the stack declared no Genesys credentials (${setting.env} is not set): ${setting.fix}`;
 }
 
 /** Runs `fn` over `items` with at most `limit` in flight. */

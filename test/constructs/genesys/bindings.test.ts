@@ -14,10 +14,12 @@ import {
   GenesyscloudConversationsMessagingSettings,
   GenesyscloudConversationsMessagingSupportedcontent,
   GenesyscloudIntegration,
+  INTEGRATION_INTENDED_STATES,
   genesysApiBaseUrl,
   genesysLoginBaseUrl,
   isGenesysRegion,
 } from "../../../lib/constructs/genesys";
+import { ValidationError } from "../../../lib/constructs/errors";
 import { KeyTree, keyTree, newStack, only, problemsOf, synthJson } from "./helpers";
 
 // The schemas from reference/genesys.md. `true` is an attribute, an object a nested block.
@@ -208,10 +210,23 @@ describe("genesyscloud bindings", () => {
     ]);
   });
 
-  test("the error message names the construct path and every problem", () => {
+  test("genesyscloud_integration offers exactly the intended_state values of the pinned provider (v1.84.1: ENABLED, DISABLED)", () => {
+    // genesyscloud/integration/resource_genesyscloud_integration_schema.go at v1.84.1:
+    // validation.StringInSlice([]string{"ENABLED", "DISABLED"}, false)
+    expect(INTEGRATION_INTENDED_STATES).toEqual(["ENABLED", "DISABLED"]);
+    const { stack } = newStack("states");
+    for (const state of INTEGRATION_INTENDED_STATES) new GenesyscloudIntegration(stack, `i-${state}`, { integrationType: "t", intendedState: state });
+    expect(Object.values(synthJson(stack).resource.genesyscloud_integration).map((r) => (r as { intended_state: string }).intended_state).sort()).toEqual(["DISABLED", "ENABLED"]);
+    expect(problemsOf(() => new GenesyscloudIntegration(stack, "deleted", { integrationType: "t", intendedState: "DELETED" as never }))).toEqual([
+      'intendedState: "DELETED" is not a state the genesyscloud provider accepts. Use "ENABLED" or "DISABLED" (to delete the integration, remove the resource).',
+    ]);
+  });
+
+  test("the error message names the construct type, its path and every problem (the library's one ValidationError)", () => {
     const { stack } = newStack("paths");
-    expect(() => new GenesysProvider(stack, "genesys", { awsRegion: "mars-1" })).toThrow(
-      `paths/genesys: invalid props:\n  - awsRegion: "mars-1" is not a Genesys Cloud region. Use one of: ${Object.keys(REFERENCE_REGIONS).join(", ")}.`,
+    expect(() => new GenesysProvider(stack, "genesys", { awsRegion: "mars-1" })).toThrow(ValidationError);
+    expect(() => new GenesysProvider(stack, "genesys2", { awsRegion: "mars-1" })).toThrow(
+      `GenesysProvider "paths/genesys2" has 1 invalid prop:\n  - awsRegion: "mars-1" is not a Genesys Cloud region. Use one of: ${Object.keys(REFERENCE_REGIONS).join(", ")}.`,
     );
   });
 });

@@ -1,6 +1,6 @@
 /** Shared helpers for the Genesys-side tests. */
 import { App, TerraformStack, Testing } from "cdktf";
-import { GenesysConfigError } from "../../../lib/constructs/genesys";
+import { ValidationError } from "../../../lib/constructs/errors";
 
 /** A fresh stack in a test app. */
 export function newStack(id = "test"): { app: App; stack: TerraformStack } {
@@ -22,15 +22,15 @@ export function only(json: TfJson, kind: "resource" | "data", type: string): TfJ
   return all[0];
 }
 
-/** Runs `fn`, expects a GenesysConfigError, returns its problem lines. */
+/** Runs `fn`, expects a ValidationError, returns its problems as `prop: message` lines. */
 export function problemsOf(fn: () => unknown): readonly string[] {
   try {
     fn();
   } catch (error) {
-    if (error instanceof GenesysConfigError) return error.problems;
+    if (error instanceof ValidationError) return error.problems.map((p) => `${p.prop}: ${p.message}`);
     throw error;
   }
-  throw new Error("expected a GenesysConfigError, nothing was thrown");
+  throw new Error("expected a ValidationError, nothing was thrown");
 }
 
 /**

@@ -47,6 +47,8 @@ export class DemoVariantStack extends TerraformStack {
         entry: DEMO_WORKER_ENTRY,
         maxConcurrency: 5,
         downstreamRequestsPerMinute: 300,
+        // the demo worker calls ctx.genesys (examples/basic declares the same)
+        genesys: { createCredentialsSecret: true },
         ...variant.worker,
       },
       ingress: { path: "genesys/webhook", ...variant.ingress },

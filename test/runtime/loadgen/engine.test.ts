@@ -146,3 +146,17 @@ describe("runIngress: backoff-aware retries", () => {
     expect(part.counts.failed).toBe(20);
   });
 });
+
+describe("runIngress: acks later than Genesys' webhook timeout", () => {
+  test("a message answered more than 10 s after its planned send is counted (Genesys would have retried it); the others are not", async () => {
+    // Prepare: the first message is answered after 10.3 s, the other two at once; the sender waits 20 s per attempt
+    target = await startTarget((_a, i) => (i === 0 ? { status: 202, delayMs: 10_300 } : { status: 202 }));
+    const p = profile({ phases: [{ type: "constant", ratePerSecond: 3, durationSeconds: 1 }], sending: { requestTimeoutSeconds: 20 } });
+
+    // Act
+    const part = await runIngress({ targetUrl: target.url, secret: SECRET, profile: p, runId: "r-late" });
+
+    // Assess
+    expect(part.counts).toMatchObject({ accepted: 3, attempts: 3, acksAfterGenesysTimeout: 1 });
+  }, 30_000);
+});

@@ -65,3 +65,34 @@ test("the HTML report opens in headless Chromium with its charts drawn", () => {
   expect(image.subarray(1, 4).toString()).toBe("PNG");
   expect(image.length).toBeGreaterThan(30_000);
 });
+
+test("a locally judged run shows the latency percentiles with the machine's cores and load average, and the AWS-grade bounds as INFO", async () => {
+  // Prepare: a target answering after 50 ms, an ack p99 bound of 1 ms (far below it)
+  const target = await startTarget(() => ({ status: 202, delayMs: 50 }));
+  const profile = { name: "local judgement", phases: [{ type: "constant" as const, ratePerSecond: 10, durationSeconds: 1 }], slo: { ackP99Ms: 1 } };
+
+  // Act
+  const local = await runSpike({ targetUrl: target.url, secret: "html-report-secret-123456", profile, latencyJudgement: "local" });
+  const aws = await runSpike({ targetUrl: target.url, secret: "html-report-secret-123456", profile });
+  await target.close();
+
+  // Assess: the JSON report
+  expect(local.machine).toEqual({ cores: os.availableParallelism(), loadAverageStart: expect.any(Array), loadAverageEnd: expect.any(Array) });
+  expect(local.machine!.loadAverageStart).toHaveLength(3);
+  expect(local.latencyJudgement).toBe("local");
+  expect(local.verdict.verdict).toBe("PASS");
+  expect(local.verdict.checks.find((c) => c.name === "ackP99Ms")).toMatchObject({ status: "info", threshold: "<= 1 ms (AWS-grade; not judged locally)" });
+  expect(local.verdict.checks.find((c) => c.name === "acksOverGenesysTimeout")).toMatchObject({ status: "pass", actual: 0 });
+  expect(aws.verdict.verdict).toBe("FAIL");
+  // the terminal summary
+  const summary = renderSummary(local);
+  expect(summary).toMatch(new RegExp(`Latency \\(ms\\), ${os.availableParallelism()} cores?, load average \\d+\\.\\d\\d at the start, \\d+\\.\\d\\d at the end \\(1 min\\)`));
+  expect(summary).toContain("judged locally: only acks later than Genesys' 10 s webhook timeout count");
+  expect(summary).toMatch(/INFO\s+ackP99Ms\s+\d+ ms, over the bound\s+<= 1 ms \(AWS-grade; not judged locally\)/);
+  expect(summary).toMatch(/acks after Genesys' 10 s timeout\s+0/);
+  // the HTML report
+  const html = renderHtmlReport(local);
+  expect(html).toMatch(/id="machine">generator machine: \d+ cores?, load average/);
+  expect(html).toContain('<td class="status-info">INFO</td>');
+  expect(renderSummary(aws)).not.toContain("judged locally");
+});

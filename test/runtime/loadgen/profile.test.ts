@@ -48,7 +48,7 @@ describe("parseProfile", () => {
       retry: { maxAttempts: 4, baseDelayMs: 200, maxDelayMs: 10_000, maxRetryAfterSeconds: 30, budgetTokens: 500, retryCost: 5, timeoutRetryCost: 10, successRefund: 1 },
     });
     expect(p.reconcile).toEqual({ deadlineSeconds: 300, pollIntervalSeconds: 2 });
-    expect(p.slo).toEqual({ maxLost: 0, maxUnexpectedDeadLetters: 0, maxDuplicateSideEffects: 0, maxDuplicateDeliveryRatio: 0.01, ackP99Ms: 500, endToEndP99Ms: 120_000, minAcceptedRatio: 0.999 });
+    expect(p.slo).toEqual({ maxLost: 0, maxUnexpectedDeadLetters: 0, maxDuplicateSideEffects: 0, maxDuplicateDeliveryRatio: 0.01, ackP99Ms: 500, maxAcksOverGenesysTimeoutRatio: 0.01, endToEndP99Ms: 120_000, minAcceptedRatio: 0.999 });
     expect(p.conversations).toBe(50);
     expect(profileDurationSeconds(p)).toBe(49);
     expect(peakRatePerSecond(p)).toBe(200);

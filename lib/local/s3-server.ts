@@ -1,0 +1,285 @@
+/**
+ * A local S3 API for the nightly spike's reports: the subset the generator and the CLI use
+ * (PutObject, GetObject, HeadObject, ListObjectsV2, path-style addressing) on the buckets
+ * of the synthesized stack, refusing what AWS would refuse of them:
+ *
+ * - a request that is not over TLS, when the bucket's policy denies `aws:SecureTransport`
+ *   "false" (403 AccessDenied): the server listens twice, HTTPS (a certificate made for this
+ *   run, its CA in a PEM file the functions get as AWS_CA_BUNDLE) and plain HTTP;
+ * - an anonymous request (no SigV4 Authorization and no presigned query): 403 AccessDenied
+ *   (the signature itself is not verified);
+ * - a public ACL on PutObject when the public access block has `block_public_acls`
+ *   (403 AccessDenied), any ACL but bucket-owner-full-control when ownership is
+ *   BucketOwnerEnforced (400 AccessControlListNotSupported);
+ * - a bucket the stack does not declare (404 NoSuchBucket), a missing key (404 NoSuchKey),
+ *   any other operation (501 NotImplemented).
+ *
+ * No maintained npm package does this (s3rver, the known one, was last released in 2021 and
+ * enforces no bucket policy). Objects live in memory, and in `dataDir` when given, so the
+ * history survives from one local run to the next.
+ */
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join, relative, sep } from "node:path";
+import { ofType, type TfItem } from "./stack";
+import type { StackResolver } from "./resolver";
+
+/** What the local server enforces of one bucket (read from the stack). */
+export interface LocalBucketSpec {
+  readonly name: string;
+  /** The bucket policy denies requests with aws:SecureTransport "false". */
+  readonly denyInsecureTransport: boolean;
+  /** The public access block's block_public_acls. */
+  readonly blockPublicAcls: boolean;
+  /** Ownership controls BucketOwnerEnforced (ACLs disabled). */
+  readonly aclsDisabled: boolean;
+}
+
+/** One stored object. */
+interface LocalObject {
+  readonly body: Buffer;
+  readonly contentType: string;
+  readonly etag: string;
+  readonly lastModified: Date;
+}
+
+/** A running local S3 server. */
+export interface S3Server {
+  /** The HTTPS endpoint (what the functions get as AWS_ENDPOINT_URL_S3). */
+  readonly endpoint: string;
+  /** The plain-HTTP endpoint (a TLS-only bucket refuses every request on it, as on AWS). */
+  readonly insecureEndpoint: string;
+  /** PEM file of the certificate authority of `endpoint` (give it as AWS_CA_BUNDLE). */
+  readonly caFile: string;
+  readonly buckets: readonly LocalBucketSpec[];
+  /** Keys of a bucket, sorted. */
+  keys(bucket: string): string[];
+  /** An object's text, undefined when absent. */
+  read(bucket: string, key: string): string | undefined;
+  close(): Promise<void>;
+}
+
+/** Options of {@link startS3Server}. */
+export interface S3ServerOptions {
+  readonly buckets: readonly LocalBucketSpec[];
+  /** Keeps the objects in `<dataDir>/<bucket>/<key>` (loaded at start). Default: memory only. */
+  readonly dataDir?: string;
+}
+
+const ACL_PUBLIC = new Set(["public-read", "public-read-write", "authenticated-read"]);
+
+/** The buckets of a stack with what their policy, public access block and ownership controls say. */
+export function stackBuckets(resolver: StackResolver): LocalBucketSpec[] {
+  const byId = (type: string, bucketName: string): TfItem[] =>
+    ofType(resolver.stack, type).filter((i) => {
+      const b = resolver.configValue(i, "bucket");
+      return b === bucketName;
+    });
+  return ofType(resolver.stack, "aws_s3_bucket").map((item) => {
+    const name = String(resolver.attribute(item, "bucket"));
+    const denyInsecureTransport = byId("aws_s3_bucket_policy", name).some((p) => policyDeniesInsecure(resolver.configValue(p, "policy")));
+    const blockPublicAcls = byId("aws_s3_bucket_public_access_block", name).some((b) => resolver.configValue(b, "block_public_acls") === true);
+    const aclsDisabled = byId("aws_s3_bucket_ownership_controls", name).some((o) => {
+      const rule = resolver.configValue(o, "rule");
+      const r = Array.isArray(rule) ? rule[0] : rule;
+      return (r as { object_ownership?: string } | undefined)?.object_ownership === "BucketOwnerEnforced";
+    });
+    return { name, denyInsecureTransport, blockPublicAcls, aclsDisabled };
+  });
+}
+
+/** Whether a policy document denies every S3 action to everyone when aws:SecureTransport is "false". */
+export function policyDeniesInsecure(policy: unknown): boolean {
+  let doc: { Statement?: unknown };
+  try {
+    doc = typeof policy === "string" ? JSON.parse(policy) : (policy as { Statement?: unknown });
+  } catch {
+    return false;
+  }
+  const statements = Array.isArray(doc?.Statement) ? doc.Statement : doc?.Statement ? [doc.Statement] : [];
+  return statements.some((s: Record<string, unknown>) => {
+    const actions = ([] as unknown[]).concat(s.Action ?? []);
+    const bool = (s.Condition as { Bool?: Record<string, unknown> } | undefined)?.Bool;
+    const secure = bool?.["aws:SecureTransport"];
+    return s.Effect === "Deny" && (s.Principal === "*" || (s.Principal as { AWS?: unknown })?.AWS === "*") && actions.some((a) => a === "s3:*" || a === "*") && String(secure) === "false";
+  });
+}
+
+const xmlEsc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" })[c]!);
+
+function sendError(res: ServerResponse, status: number, code: string, message: string, resource: string): void {
+  const body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${xmlEsc(message)}</Message><Resource>${xmlEsc(resource)}</Resource><RequestId>local</RequestId></Error>`;
+  res.writeHead(status, { "content-type": "application/xml", "x-amz-request-id": "local" });
+  res.end(body);
+}
+
+/** Makes a self-signed certificate for 127.0.0.1 (openssl, valid one day). */
+function makeCertificate(dir: string): { key: string; cert: string; caFile: string } {
+  const keyFile = join(dir, "key.pem");
+  const certFile = join(dir, "cert.pem");
+  try {
+    execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", keyFile, "-out", certFile, "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"], { stdio: "ignore" });
+  } catch (error) {
+    throw new Error(`the local S3 server needs openssl to make its TLS certificate (the reports bucket refuses requests not over TLS, as on AWS): ${(error as Error).message}; install openssl (apt-get install openssl)`);
+  }
+  return { key: readFileSync(keyFile, "utf8"), cert: readFileSync(certFile, "utf8"), caFile: certFile };
+}
+
+function listen(server: Server | HttpsServer, scheme: "http" | "https"): Promise<string> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => resolve(`${scheme}://127.0.0.1:${(server.address() as AddressInfo).port}`));
+  });
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  const raw = Buffer.concat(chunks);
+  // aws-chunked (a streamed body with SigV4 chunk signatures or trailing checksums): strip the framing
+  const encoding = String(req.headers["content-encoding"] ?? "");
+  const sha = String(req.headers["x-amz-content-sha256"] ?? "");
+  if (!encoding.includes("aws-chunked") && !sha.startsWith("STREAMING-")) return raw;
+  const out: Buffer[] = [];
+  let at = 0;
+  while (at < raw.length) {
+    const eol = raw.indexOf("\r\n", at);
+    if (eol < 0) break;
+    const size = parseInt(raw.subarray(at, eol).toString("latin1").split(";")[0], 16);
+    if (!size) break;
+    out.push(raw.subarray(eol + 2, eol + 2 + size));
+    at = eol + 2 + size + 2;
+  }
+  return Buffer.concat(out);
+}
+
+/** Starts the local S3 server (HTTPS and HTTP on free loopback ports). */
+export async function startS3Server(options: S3ServerOptions): Promise<S3Server> {
+  const certDir = mkdtempSync(join(tmpdir(), "gcx-s3-tls-"));
+  const tls = makeCertificate(certDir);
+  const buckets = new Map(options.buckets.map((b) => [b.name, b]));
+  const store = new Map<string, Map<string, LocalObject>>(options.buckets.map((b) => [b.name, new Map()]));
+  if (options.dataDir) {
+    for (const b of options.buckets) {
+      const root = join(options.dataDir, b.name);
+      if (!existsSync(root)) continue;
+      const walk = (dir: string) => {
+        for (const name of readdirSync(dir)) {
+          const file = join(dir, name);
+          if (statSync(file).isDirectory()) walk(file);
+          else if (!name.endsWith(".__meta.json")) {
+            const body = readFileSync(file);
+            const meta = existsSync(`${file}.__meta.json`) ? (JSON.parse(readFileSync(`${file}.__meta.json`, "utf8")) as { contentType?: string }) : {};
+            const key = relative(root, file).split(sep).join("/");
+            store.get(b.name)!.set(key, { body, contentType: meta.contentType ?? "application/octet-stream", etag: createHash("md5").update(body).digest("hex"), lastModified: statSync(file).mtime });
+          }
+        }
+      };
+      walk(root);
+    }
+  }
+
+  const handle = (secure: boolean) => async (req: IncomingMessage, res: ServerResponse) => {
+    try {
+      const url = new URL(req.url ?? "/", "http://local");
+      const [, bucketName = "", ...rest] = url.pathname.split("/");
+      const key = decodeURIComponent(rest.join("/"));
+      const resource = `/${bucketName}${key ? `/${key}` : ""}`;
+      const bucket = buckets.get(decodeURIComponent(bucketName));
+      if (!bucketName) return sendError(res, 501, "NotImplemented", "ListBuckets is not part of the local S3 subset", resource);
+      if (!bucket) return sendError(res, 404, "NoSuchBucket", `The specified bucket does not exist (the stack declares ${[...buckets.keys()].join(", ") || "no bucket"})`, resource);
+      const auth = String(req.headers.authorization ?? "");
+      if (!auth.startsWith("AWS4-HMAC-SHA256 ") && !url.searchParams.has("X-Amz-Signature")) {
+        return sendError(res, 403, "AccessDenied", "Anonymous access is not allowed: the bucket is private (sign the request with SigV4)", resource);
+      }
+      if (bucket.denyInsecureTransport && !secure) {
+        return sendError(res, 403, "AccessDenied", "Access Denied: the bucket policy denies requests with aws:SecureTransport false; use the HTTPS endpoint", resource);
+      }
+      const objects = store.get(bucket.name)!;
+      if (req.method === "PUT" && key) {
+        const acl = req.headers["x-amz-acl"] ? String(req.headers["x-amz-acl"]) : undefined;
+        if (acl && bucket.aclsDisabled && acl !== "bucket-owner-full-control") {
+          return sendError(res, 400, "AccessControlListNotSupported", "The bucket does not allow ACLs (ownership BucketOwnerEnforced)", resource);
+        }
+        if (acl && ACL_PUBLIC.has(acl) && bucket.blockPublicAcls) {
+          return sendError(res, 403, "AccessDenied", "Access Denied: the public access block blocks public ACLs", resource);
+        }
+        if (req.headers["x-amz-copy-source"]) return sendError(res, 501, "NotImplemented", "CopyObject is not part of the local S3 subset", resource);
+        if (url.searchParams.has("uploadId") || url.searchParams.has("partNumber")) return sendError(res, 501, "NotImplemented", "multipart uploads are not part of the local S3 subset", resource);
+        const body = await readBody(req);
+        const etag = createHash("md5").update(body).digest("hex");
+        const contentType = String(req.headers["content-type"] ?? "application/octet-stream");
+        objects.set(key, { body, contentType, etag, lastModified: new Date() });
+        if (options.dataDir) {
+          const file = join(options.dataDir, bucket.name, ...key.split("/"));
+          mkdirSync(dirname(file), { recursive: true });
+          writeFileSync(file, body);
+          writeFileSync(`${file}.__meta.json`, JSON.stringify({ contentType }));
+        }
+        res.writeHead(200, { etag: `"${etag}"`, "x-amz-server-side-encryption": "AES256" });
+        return res.end();
+      }
+      if ((req.method === "GET" || req.method === "HEAD") && key) {
+        const o = objects.get(key);
+        if (!o) {
+          if (req.method === "HEAD") {
+            res.writeHead(404);
+            return res.end();
+          }
+          return sendError(res, 404, "NoSuchKey", "The specified key does not exist.", resource);
+        }
+        res.writeHead(200, { "content-type": o.contentType, "content-length": String(o.body.length), etag: `"${o.etag}"`, "last-modified": o.lastModified.toUTCString(), "x-amz-server-side-encryption": "AES256" });
+        return res.end(req.method === "HEAD" ? undefined : o.body);
+      }
+      if (req.method === "GET" && !key && url.searchParams.get("list-type") === "2") {
+        const prefix = url.searchParams.get("prefix") ?? "";
+        const maxKeys = Math.min(1000, Number(url.searchParams.get("max-keys") ?? 1000));
+        const token = url.searchParams.get("continuation-token");
+        const after = token ? Buffer.from(token, "base64url").toString("utf8") : (url.searchParams.get("start-after") ?? "");
+        const all = [...objects.keys()].filter((k) => k.startsWith(prefix) && k > after).sort();
+        const page = all.slice(0, maxKeys);
+        const truncated = all.length > page.length;
+        const contents = page
+          .map((k) => {
+            const o = objects.get(k)!;
+            return `<Contents><Key>${xmlEsc(k)}</Key><LastModified>${o.lastModified.toISOString()}</LastModified><ETag>&quot;${o.etag}&quot;</ETag><Size>${o.body.length}</Size><StorageClass>STANDARD</StorageClass></Contents>`;
+          })
+          .join("");
+        const next = truncated ? `<NextContinuationToken>${Buffer.from(page[page.length - 1], "utf8").toString("base64url")}</NextContinuationToken>` : "";
+        const body = `<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>${xmlEsc(bucket.name)}</Name><Prefix>${xmlEsc(prefix)}</Prefix><KeyCount>${page.length}</KeyCount><MaxKeys>${maxKeys}</MaxKeys><IsTruncated>${truncated}</IsTruncated>${token ? `<ContinuationToken>${xmlEsc(token)}</ContinuationToken>` : ""}${next}${contents}</ListBucketResult>`;
+        res.writeHead(200, { "content-type": "application/xml" });
+        return res.end(body);
+      }
+      return sendError(res, 501, "NotImplemented", `${req.method} ${url.pathname}${url.search} is not part of the local S3 subset (PutObject, GetObject, HeadObject, ListObjectsV2)`, resource);
+    } catch (error) {
+      sendError(res, 500, "InternalError", (error as Error).message, req.url ?? "/");
+    }
+  };
+
+  const httpsServer = createHttpsServer({ key: tls.key, cert: tls.cert }, handle(true));
+  const httpServer = createServer(handle(false));
+  const endpoint = await listen(httpsServer, "https");
+  const insecureEndpoint = await listen(httpServer, "http");
+  const close = (s: Server | HttpsServer) =>
+    new Promise<void>((resolve) => {
+      s.closeAllConnections?.();
+      s.close(() => resolve());
+    });
+  return {
+    endpoint,
+    insecureEndpoint,
+    caFile: tls.caFile,
+    buckets: options.buckets,
+    keys: (bucket) => [...(store.get(bucket)?.keys() ?? [])].sort(),
+    read: (bucket, key) => store.get(bucket)?.get(key)?.body.toString("utf8"),
+    close: async () => {
+      await Promise.all([close(httpsServer), close(httpServer)]);
+      rmSync(certDir, { recursive: true, force: true });
+    },
+  };
+}
