@@ -145,19 +145,23 @@ export function cronFirings(fields: CronFields, fromMs: number, toMs: number, li
 const CRON_SCAN_MS = (4 * 365 + 2) * DAY_MS;
 
 /**
- * The longest time between two consecutive firings of a schedule, seconds; undefined for
- * `at(...)` and for a cron expression limited to given years that fires fewer than twice in
- * the next four years (one-off schedules: no gap to watch); a cron expression of every year
- * that fires fewer than twice in four years (29 February) gives the four years. Cron expressions are read in UTC: a schedule in a
- * time zone with daylight saving time has gaps up to an hour longer; add `dstMarginSeconds`.
+ * The longest time between two consecutive firings of a schedule, seconds, over the four years
+ * from `fromMs` (default: now), or from the first year a cron expression allows when that is
+ * later; undefined for `at(...)` and for a cron expression limited to given years that fires
+ * fewer than twice in that scan (one-off schedules, or years all past: no gap to watch); a
+ * cron expression of every year that fires fewer than twice in four years (29 February) gives
+ * the four years. Cron expressions are read in UTC: a schedule in a time zone with daylight
+ * saving time has gaps up to an hour longer; add `dstMarginSeconds`.
  */
-export function longestGapSeconds(expression: ScheduleExpression, fromMs = Date.UTC(2025, 0, 1)): number | undefined {
+export function longestGapSeconds(expression: ScheduleExpression, fromMs = Date.now()): number | undefined {
   if (expression.kind === "rate") return expression.periodSeconds;
   if (expression.kind === "at") return undefined;
-  const firings = cronFirings(expression.fields, fromMs, fromMs + CRON_SCAN_MS);
+  const years = expression.fields.years;
+  const startMs = years ? Math.max(fromMs, Date.UTC(Math.min(...years), 0, 1)) : fromMs;
+  const firings = cronFirings(expression.fields, startMs, startMs + CRON_SCAN_MS);
   if (firings.length < 2) {
     // limited to given years: a one-off; every year but rarer than the scan (29 February): at least the scan
-    return expression.fields.years ? undefined : CRON_SCAN_MS / 1000;
+    return years ? undefined : CRON_SCAN_MS / 1000;
   }
   let longest = 0;
   for (let i = 1; i < firings.length; i++) longest = Math.max(longest, firings[i] - firings[i - 1]);
@@ -199,10 +203,15 @@ export interface MissingRunAlarmShape {
  * after the prop path) when the window exceeds CloudWatch's 7 days
  * (PutMetricAlarm: "Period multiplied by EvaluationPeriods can't be more than 604,800 seconds",
  * https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html),
- * and `undefined` for a one-off schedule (no alarm).
+ * or when every year a cron expression allows is past (`nowMs`, default now), and `undefined`
+ * for a one-off schedule (no alarm).
  */
-export function missingRunAlarmShape(expression: ScheduleExpression, options: { marginSeconds: number; timezone?: string }): MissingRunAlarmShape | { readonly problem: string } | undefined {
-  const gap = longestGapSeconds(expression);
+export function missingRunAlarmShape(expression: ScheduleExpression, options: { marginSeconds: number; timezone?: string; nowMs?: number }): MissingRunAlarmShape | { readonly problem: string } | undefined {
+  const nowMs = options.nowMs ?? Date.now();
+  if (expression.kind === "cron" && expression.fields.years && Math.max(...expression.fields.years) < new Date(nowMs).getUTCFullYear()) {
+    return { problem: `"${expression.text}" only allows years before ${new Date(nowMs).getUTCFullYear()}, so it never fires again; set the year field to "*" or to years to come (e.g. "cron(0 3 * * ? *)").` };
+  }
+  const gap = longestGapSeconds(expression, nowMs);
   if (gap === undefined) return undefined;
   const dst = options.timezone && options.timezone !== "UTC" ? 3600 : 0;
   const periodSeconds = 3600;

@@ -16,7 +16,7 @@ import { LambdaFunctionEventInvokeConfig } from "@cdktf/provider-aws/lib/lambda-
 import { SchedulerSchedule } from "@cdktf/provider-aws/lib/scheduler-schedule";
 import { loadgenEnvironment } from "../runtime/contract";
 import { defaultSpikeProfile, parseProfile, profileDurationSeconds, type SpikeProfile, type SpikeProfileInput } from "../runtime/loadgen/profile";
-import { DEFAULT_AGENT_CAPACITY_PER_SECOND, START_BARRIER_MS, lambdaBudgetProblems } from "../runtime/loadgen/budget";
+import { CONTINUATION_MARGIN_MS, DEFAULT_AGENT_CAPACITY_PER_SECOND, MIN_RECONCILE_SLICE_MS, MIN_TIMEOUT_SECONDS, START_BARRIER_MS, lambdaBudgetProblems } from "../runtime/loadgen/budget";
 import { deriveReconcileDeadline, pipelineRetryProblems, type PipelineRetrySettings } from "../runtime/loadgen/deadline";
 import { DEFAULT_METRICS_NAMESPACE, HEARTBEAT_METRIC, VERDICT_METRIC } from "../runtime/loadgen/metric-names";
 import { REPORT_DEFAULTS, ReportBucket, reportsProblems, type SpikeReportsProps } from "./report-bucket";
@@ -127,7 +127,10 @@ export interface SpikeGeneratorProps {
   readonly runName?: string;
   /** Memory, MB (128..10240): CPU, hence sending capacity, scales with it. @default 1024 */
   readonly memorySizeMb?: number;
-  /** Function timeout, seconds (60..900). @default 900 */
+  /**
+   * Function timeout, seconds (120..900: each invocation keeps 60 s to hand a long
+   * reconciliation over to the next one, and reconciles at least 60 s first). @default 900
+   */
   readonly timeoutSeconds?: number;
   /** Lambda runtime. @default "nodejs22.x" */
   readonly runtime?: string;
@@ -217,6 +220,11 @@ function checkSpikeGeneratorProps(props: Partial<SpikeGeneratorProps>, prefix?: 
   const timeoutSeconds = props.timeoutSeconds ?? SPIKE_GENERATOR_DEFAULTS.timeoutSeconds;
   if (isLiteralNumber(timeoutSeconds) && (timeoutSeconds < 60 || timeoutSeconds > 900 || !Number.isInteger(timeoutSeconds))) {
     problems.add(p("timeoutSeconds"), `${timeoutSeconds} is outside 60..900; set an integer number of seconds (Lambda's limit is 900).`);
+  } else if (isLiteralNumber(timeoutSeconds) && timeoutSeconds < MIN_TIMEOUT_SECONDS) {
+    problems.add(
+      p("timeoutSeconds"),
+      `${timeoutSeconds} s leaves no time to reconcile: each invocation keeps ${CONTINUATION_MARGIN_MS / 1000} s to hand a long reconciliation over and needs at least ${MIN_RECONCILE_SLICE_MS / 1000} s to reconcile first; set at least ${MIN_TIMEOUT_SECONDS}.`,
+    );
   }
   const memory = props.memorySizeMb ?? SPIKE_GENERATOR_DEFAULTS.memorySizeMb;
   if (isLiteralNumber(memory) && (memory < 128 || memory > 10_240)) problems.add(p("memorySizeMb"), `${memory} is outside 128..10240; set a size in MB.`);

@@ -1,5 +1,6 @@
 /**
- * The nightly path of a local run: the stack's S3 buckets on the local S3 server, the local
+ * The nightly path of a local run: the stack's S3 buckets on the local S3 server (and the
+ * team's reports bucket the generator names but the stack does not create, empty), the local
  * Lambda Invoke API hosting any function of the stack on first use (the spike generator's
  * bundle in a FunctionHost, with its synthesized environment pointed at the local servers),
  * the schedules fired when asked, the local spike's reports stored in the reports bucket as
@@ -25,6 +26,14 @@ import { ofType, type TfItem } from "./stack";
 export interface NightlyReport {
   /** The local S3 server's HTTPS endpoint and its buckets' keys at the end, when the stack has buckets. */
   readonly s3?: { readonly endpoint: string; readonly buckets: Readonly<Record<string, readonly string[]>> };
+  /**
+   * Buckets the stack references but does not create (the spike generator's
+   * GCX_REPORTS_BUCKET, the team's `reports.bucket`), served by the local S3 server, empty at
+   * the first run, with a new bucket's defaults (ACLs disabled, public ACLs blocked): an
+   * emulator override, so the generator never calls real S3 and the local spike's reports are
+   * kept. On AWS the team's bucket and its own settings apply.
+   */
+  readonly teamBuckets?: readonly string[];
   /** The local spike's reports stored in the reports bucket (the stack's spike generator's bucket). */
   readonly storedLocalSpike?: Omit<StoredRun, "history">;
   readonly firings: readonly ScheduleFiring[];
@@ -60,12 +69,35 @@ export interface NightlyPath {
   close(): Promise<void>;
 }
 
-/** Starts the local S3 server (when the stack has buckets) and the local Lambda API. */
+/** The spike generator's reports settings (the first function with GCX_TARGET_URL). */
+function stackGenerator(resolver: StackResolver) {
+  for (const fn of ofType(resolver.stack, "aws_lambda_function")) {
+    const vars = (resolver.configValue(fn, "environment") as { variables?: Record<string, unknown> } | undefined)?.variables ?? {};
+    if (vars[LOADGEN_CONTRACT.targetUrl.env] === undefined) continue;
+    const name = String(resolver.attribute(fn, "function_name"));
+    return {
+      bucket: vars[LOADGEN_CONTRACT.reportsBucket.env] as string | undefined,
+      prefix: (vars[LOADGEN_CONTRACT.reportsPrefix.env] as string | undefined) ?? DEFAULT_REPORTS_PREFIX,
+      runName: (vars[LOADGEN_CONTRACT.runName.env] as string | undefined) ?? name,
+      namespace: (vars[LOADGEN_CONTRACT.metricsNamespace.env] as string | undefined) ?? DEFAULT_METRICS_NAMESPACE,
+      historyLength: Number(vars[LOADGEN_CONTRACT.historyLength.env] ?? DEFAULT_HISTORY_LENGTH),
+    };
+  }
+  return undefined;
+}
+
+/**
+ * Starts the local S3 server (when the stack has buckets, or its generator names a bucket it
+ * does not create: see {@link NightlyReport.teamBuckets}) and the local Lambda API.
+ */
 export async function startNightlyPath(ctx: NightlyContext): Promise<NightlyPath> {
   const { resolver } = ctx;
   const startMs = Date.now();
   const closers: (() => Promise<void> | void)[] = [];
+  const generator = stackGenerator(resolver);
   const buckets = stackBuckets(resolver);
+  const teamBuckets = generator?.bucket && !buckets.some((b) => b.name === generator.bucket) ? [generator.bucket] : [];
+  buckets.push(...teamBuckets.map((name) => ({ name, denyInsecureTransport: false, blockPublicAcls: true, aclsDisabled: true })));
   const s3 = buckets.length ? await startS3Server({ buckets, dataDir: ctx.s3DataDir }) : undefined;
   if (s3) closers.push(() => s3.close());
 
@@ -129,36 +161,18 @@ export async function startNightlyPath(ctx: NightlyContext): Promise<NightlyPath
   const firings: ScheduleFiring[] = [];
   let storedLocalSpike: Omit<StoredRun, "history"> | undefined;
 
-  /** The spike generator's reports settings (the first function with GCX_REPORTS_BUCKET). */
-  const generator = () => {
-    for (const fn of ofType(resolver.stack, "aws_lambda_function")) {
-      const vars = (resolver.configValue(fn, "environment") as { variables?: Record<string, unknown> } | undefined)?.variables ?? {};
-      if (vars[LOADGEN_CONTRACT.targetUrl.env] === undefined) continue;
-      const name = String(resolver.attribute(fn, "function_name"));
-      return {
-        bucket: vars[LOADGEN_CONTRACT.reportsBucket.env] as string | undefined,
-        prefix: (vars[LOADGEN_CONTRACT.reportsPrefix.env] as string | undefined) ?? DEFAULT_REPORTS_PREFIX,
-        runName: (vars[LOADGEN_CONTRACT.runName.env] as string | undefined) ?? name,
-        namespace: (vars[LOADGEN_CONTRACT.metricsNamespace.env] as string | undefined) ?? DEFAULT_METRICS_NAMESPACE,
-        historyLength: Number(vars[LOADGEN_CONTRACT.historyLength.env] ?? DEFAULT_HISTORY_LENGTH),
-      };
-    }
-    return undefined;
-  };
-
   return {
     s3,
     lambda,
     environment,
     async recordSpike(spike) {
-      const g = generator();
-      if (!g) return undefined;
+      if (!generator) return undefined;
       // the verdict and the heartbeat, as the generator's EMF line would publish them
-      ingestEmfLine(ctx.metrics, JSON.stringify(emfRecord(spike, { namespace: g.namespace, runName: g.runName })));
-      if (!g.bucket || !s3) return undefined;
-      const store = s3ObjectStore({ bucket: g.bucket, caBundle: s3.caFile, client: { endpoint: s3.endpoint, region: ctx.region, credentials: LOCAL_CREDENTIALS } });
+      ingestEmfLine(ctx.metrics, JSON.stringify(emfRecord(spike, { namespace: generator.namespace, runName: generator.runName })));
+      if (!generator.bucket || !s3) return undefined;
+      const store = s3ObjectStore({ bucket: generator.bucket, caBundle: s3.caFile, client: { endpoint: s3.endpoint, region: ctx.region, credentials: LOCAL_CREDENTIALS } });
       try {
-        const { history: _history, ...keys } = await storeRun(store, { bucket: g.bucket, prefix: g.prefix, runName: g.runName }, spike, g.historyLength);
+        const { history: _history, ...keys } = await storeRun(store, { bucket: generator.bucket, prefix: generator.prefix, runName: generator.runName }, spike, generator.historyLength);
         storedLocalSpike = keys;
         return keys;
       } finally {
@@ -172,6 +186,7 @@ export async function startNightlyPath(ctx: NightlyContext): Promise<NightlyPath
     report(window) {
       return {
         s3: s3 ? { endpoint: s3.endpoint, buckets: Object.fromEntries(s3.buckets.map((b) => [b.name, s3.keys(b.name)])) } : undefined,
+        ...(teamBuckets.length ? { teamBuckets } : {}),
         storedLocalSpike,
         firings: [...firings],
         asyncInvocations: lambda.asyncInvocations.map(({ payload: _payload, ...rest }) => rest),
@@ -195,6 +210,7 @@ export async function startNightlyPath(ctx: NightlyContext): Promise<NightlyPath
 export function renderNightlySummary(n: NightlyReport): string[] {
   const lines: string[] = [];
   if (n.s3) for (const [bucket, keys] of Object.entries(n.s3.buckets)) lines.push(`  bucket ${bucket} (local S3 ${n.s3.endpoint}): ${keys.length} objects`);
+  for (const bucket of n.teamBuckets ?? []) lines.push(`  bucket ${bucket}: the team's (the stack does not create it), served locally (emulator override; on AWS your bucket applies)`);
   if (n.storedLocalSpike) lines.push(`  the spike's reports kept: ${n.storedLocalSpike.jsonKey}, history ${n.storedLocalSpike.historyKey}`);
   for (const f of n.firings) lines.push(`  schedule ${f.address} fired at ${new Date(f.atMs).toISOString()} -> ${f.targetArn}`);
   for (const i of n.asyncInvocations) lines.push(`  async invocation of ${i.functionName}: ${i.result.ok ? "ok" : `${i.result.errorType}: ${i.result.errorMessage}`} (${i.attempts} attempt${i.attempts === 1 ? "" : "s"}, ${((i.finishedMs - i.startedMs) / 1000).toFixed(1)} s)`);

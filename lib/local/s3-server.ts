@@ -8,11 +8,14 @@
  *   run, its CA in a PEM file the functions get as AWS_CA_BUNDLE) and plain HTTP;
  * - an anonymous request (no SigV4 Authorization and no presigned query): 403 AccessDenied
  *   (the signature itself is not verified);
- * - a public ACL on PutObject when the public access block has `block_public_acls`
- *   (403 AccessDenied), any ACL but bucket-owner-full-control when ownership is
- *   BucketOwnerEnforced (400 AccessControlListNotSupported);
+ * - a public ACL (canned `x-amz-acl` or an `x-amz-grant-*` header to AllUsers or
+ *   AuthenticatedUsers; on PutObjectAcl, the body's grants too) when the public access block
+ *   has `block_public_acls` (403 AccessDenied); when ownership is BucketOwnerEnforced (ACLs
+ *   disabled), any ACL on PutObject but bucket-owner-full-control, any grant header, and every
+ *   PutObjectAcl / PutBucketAcl (400 AccessControlListNotSupported);
  * - a bucket the stack does not declare (404 NoSuchBucket), a missing key (404 NoSuchKey),
- *   any other operation (501 NotImplemented).
+ *   any other operation or sub-resource (`?acl`, `?tagging`, `?uploads`, ...: 501
+ *   NotImplemented, never a silent success).
  *
  * No maintained npm package does this (s3rver, the known one, was last released in 2021 and
  * enforces no bucket policy). Objects live in memory, and in `dataDir` when given, so the
@@ -72,6 +75,23 @@ export interface S3ServerOptions {
 }
 
 const ACL_PUBLIC = new Set(["public-read", "public-read-write", "authenticated-read"]);
+/** A grantee that makes an ACL public (in a grant header or an AccessControlPolicy body). */
+const PUBLIC_GRANTEE = /acs\.amazonaws\.com\/groups\/global\/(AllUsers|AuthenticatedUsers)/;
+const GRANT_HEADERS = ["x-amz-grant-read", "x-amz-grant-write", "x-amz-grant-read-acp", "x-amz-grant-write-acp", "x-amz-grant-full-control"];
+
+/** Query parameters that select no sub-resource: the SDK's operation hint and a presigned URL's signature. */
+const plainParameter = (name: string) => name === "x-id" || name.toLowerCase().startsWith("x-amz-");
+
+/** The ACL a request's headers set: none, only bucket-owner-full-control, and whether any of it is public. */
+function headerAcl(req: IncomingMessage): { readonly any: boolean; readonly ownerOnly: boolean; readonly public: boolean } {
+  const canned = req.headers["x-amz-acl"] ? String(req.headers["x-amz-acl"]) : undefined;
+  const grants = GRANT_HEADERS.flatMap((h) => (req.headers[h] ? [String(req.headers[h])] : []));
+  return {
+    any: canned !== undefined || grants.length > 0,
+    ownerOnly: canned === "bucket-owner-full-control" && grants.length === 0,
+    public: (canned !== undefined && ACL_PUBLIC.has(canned)) || grants.some((g) => PUBLIC_GRANTEE.test(g)),
+  };
+}
 
 /** The buckets of a stack with what their policy, public access block and ownership controls say. */
 export function stackBuckets(resolver: StackResolver): LocalBucketSpec[] {
@@ -201,17 +221,40 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
         return sendError(res, 403, "AccessDenied", "Access Denied: the bucket policy denies requests with aws:SecureTransport false; use the HTTPS endpoint", resource);
       }
       const objects = store.get(bucket.name)!;
-      if (req.method === "PUT" && key) {
-        const acl = req.headers["x-amz-acl"] ? String(req.headers["x-amz-acl"]) : undefined;
-        if (acl && bucket.aclsDisabled && acl !== "bucket-owner-full-control") {
-          return sendError(res, 400, "AccessControlListNotSupported", "The bucket does not allow ACLs (ownership BucketOwnerEnforced)", resource);
+      const acl = headerAcl(req);
+      if (req.method === "PUT" && url.searchParams.has("acl")) {
+        // PutObjectAcl / PutBucketAcl: refused as AWS refuses them, else not kept locally
+        if (bucket.aclsDisabled) return sendError(res, 400, "AccessControlListNotSupported", "The bucket does not allow ACLs (ownership BucketOwnerEnforced): grant access in the bucket policy instead", resource);
+        if (bucket.blockPublicAcls && (acl.public || PUBLIC_GRANTEE.test((await readBody(req)).toString("utf8")))) {
+          return sendError(res, 403, "AccessDenied", "Access Denied: the public access block blocks public ACLs", resource);
         }
-        if (acl && ACL_PUBLIC.has(acl) && bucket.blockPublicAcls) {
+        return sendError(res, 501, "NotImplemented", `PUT ${url.pathname}?acl (PutObjectAcl / PutBucketAcl) is not part of the local S3 subset: ACLs are not kept`, resource);
+      }
+      // an object request with a sub-resource (GetObjectAcl, PutObjectTagging, multipart...) is another operation
+      const subresources = key ? [...url.searchParams.keys()].filter((n) => !plainParameter(n)) : [];
+      if (subresources.length) {
+        return sendError(res, 501, "NotImplemented", `${req.method} ${url.pathname}?${subresources.join("&")} (a sub-resource such as ?acl, ?tagging, ?uploads or ?uploadId) is not part of the local S3 subset (PutObject, GetObject, HeadObject, ListObjectsV2)`, resource);
+      }
+      if (req.method === "PUT" && key) {
+        if (acl.any && bucket.aclsDisabled && !acl.ownerOnly) {
+          return sendError(res, 400, "AccessControlListNotSupported", "The bucket does not allow ACLs (ownership BucketOwnerEnforced): send no ACL, or x-amz-acl bucket-owner-full-control, and no x-amz-grant-* header", resource);
+        }
+        if (acl.public && bucket.blockPublicAcls) {
           return sendError(res, 403, "AccessDenied", "Access Denied: the public access block blocks public ACLs", resource);
         }
         if (req.headers["x-amz-copy-source"]) return sendError(res, 501, "NotImplemented", "CopyObject is not part of the local S3 subset", resource);
-        if (url.searchParams.has("uploadId") || url.searchParams.has("partNumber")) return sendError(res, 501, "NotImplemented", "multipart uploads are not part of the local S3 subset", resource);
         const body = await readBody(req);
+        // Conditional writes (S3, 2024-08/11): If-None-Match "*" creates only, If-Match replaces only
+        // the ETag read; checked with no await before the write, as S3 checks them atomically.
+        const ifNoneMatch = req.headers["if-none-match"];
+        const ifMatch = req.headers["if-match"];
+        if (ifNoneMatch !== undefined && ifNoneMatch !== "*") {
+          return sendError(res, 501, "NotImplemented", "If-None-Match on PutObject takes only *", resource);
+        }
+        const current = objects.get(key);
+        if ((ifNoneMatch === "*" && current) || (ifMatch !== undefined && (!current || ifMatch.replace(/"/g, "") !== current.etag))) {
+          return sendError(res, 412, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold", resource);
+        }
         const etag = createHash("md5").update(body).digest("hex");
         const contentType = String(req.headers["content-type"] ?? "application/octet-stream");
         objects.set(key, { body, contentType, etag, lastModified: new Date() });

@@ -76,7 +76,7 @@ export const WORKER_CONTRACT = {
     "SYNTHETIC_DOWNSTREAM",
     z.enum(SYNTHETIC_DOWNSTREAM_MODES),
     false,
-    "what the downstream calls of a synthetic message do: simulate (default: through the rate limit, breaker and timeout, answered 202 without a network call), call (every downstream for real) or call-genesys (the Genesys client for real, other downstreams simulated)",
+    "what the downstream calls of a synthetic message do: simulate (default: through the rate limit and timeout, refused while the breaker is open but never counted by it, answered 202 without a network call), call (every downstream for real) or call-genesys (the Genesys client for real, other downstreams simulated)",
   ),
   syntheticDownstreamTarget: v(
     "SYNTHETIC_DOWNSTREAM_TARGET",

@@ -27,6 +27,15 @@ describe("schedule expressions", () => {
     expect(gap("cron(0 3 1 1 ? 2026)")).toBeUndefined();
   });
 
+  test("cron limited to later years: the gap is scanned from the first year allowed; years all past are refused", () => {
+    const from = Date.UTC(2026, 11, 3);
+    expect(longestGapSeconds(parseScheduleExpression("cron(0 3 * * ? 2029-2035)"), from)).toBe(86_400);
+    expect(missingRunAlarmShape(parseScheduleExpression("cron(0 3 * * ? 2029-2035)"), { marginSeconds: 3600, nowMs: from })).toMatchObject({ longestGapSeconds: 86_400, evaluationPeriods: 25 });
+    expect(missingRunAlarmShape(parseScheduleExpression("cron(0 3 * * ? 2020-2025)"), { marginSeconds: 3600, nowMs: from })).toEqual({
+      problem: expect.stringMatching(/only allows years before 2026, so it never fires again; set the year field to "\*"/),
+    });
+  });
+
   test("firings and the next firing", () => {
     const daily = parseScheduleExpression("cron(0 3 * * ? *)");
     if (daily.kind !== "cron") throw new Error("cron expected");

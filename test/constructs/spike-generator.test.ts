@@ -146,6 +146,11 @@ describe("SpikeGenerator", () => {
     );
     expect(() => synth({ profile: { phases: [{ type: "constant", ratePerSecond: 1, durationSeconds: 850 }] } })).toThrow(/- profile: an agent would need \d+ s/);
   });
+
+  test("a timeout leaving no reconcile slice before the 60 s continuation margin is refused at synth", () => {
+    expect(() => synth({ timeoutSeconds: 60 })).toThrow(/- timeoutSeconds: 60 s leaves no time to reconcile: each invocation keeps 60 s to hand a long reconciliation over .*; set at least 120\./);
+    expect(() => synth({ timeoutSeconds: 120 })).not.toThrow(/timeoutSeconds/);
+  });
 });
 
 test("examples/nightly-spike synthesizes, and its spike.yaml is a valid profile", () => {

@@ -1,9 +1,10 @@
 /**
  * The local S3 server: the subset the nightly path uses, through @aws-sdk/client-s3, and the
  * refusals AWS would answer (plain HTTP on a TLS-only bucket, anonymous requests, public
- * ACLs under a public access block, ACLs on an owner-enforced bucket, unknown buckets).
+ * ACLs under a public access block, ACLs on an owner-enforced bucket, unknown buckets) and the
+ * sub-resources it does not implement (501, the object untouched).
  */
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { GetObjectAclCommand, GetObjectCommand, ListObjectsV2Command, PutObjectAclCommand, PutObjectCommand, PutObjectTaggingCommand, S3Client } from "@aws-sdk/client-s3";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { Agent } from "node:https";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
@@ -84,6 +85,46 @@ describe("local S3 server", () => {
     const untrusted = new S3Client({ endpoint: server.endpoint, region: "eu-west-1", credentials: LOCAL_CREDENTIALS, forcePathStyle: true, maxAttempts: 1 });
     await expect(untrusted.send(new GetObjectCommand({ Bucket: BUCKET.name, Key: "p/run-0/spike.json" }))).rejects.toThrow(/certificate/i);
     untrusted.destroy();
+  });
+
+  it("refuses public grant headers and ACL requests as AWS does, and answers 501 to other sub-resources", async () => {
+    const allUsers = 'uri="http://acs.amazonaws.com/groups/global/AllUsers"';
+    const publicPolicy = { Owner: { ID: "o" }, Grants: [{ Grantee: { Type: "Group" as const, URI: "http://acs.amazonaws.com/groups/global/AllUsers" }, Permission: "READ" as const }] };
+    const client = new S3Client({ endpoint: server.insecureEndpoint, region: "eu-west-1", credentials: LOCAL_CREDENTIALS, forcePathStyle: true });
+    // ACLs disabled (BucketOwnerEnforced): any grant header, any PutObjectAcl
+    await expect(client.send(new PutObjectCommand({ Bucket: OPEN.name, Key: "g", Body: "x", GrantRead: allUsers }))).rejects.toMatchObject({ name: "AccessControlListNotSupported", $metadata: { httpStatusCode: 400 } });
+    await expect(client.send(new PutObjectCommand({ Bucket: OPEN.name, Key: "g", Body: "x", GrantFullControl: 'id="o"' }))).rejects.toMatchObject({ name: "AccessControlListNotSupported" });
+    await client.send(new PutObjectCommand({ Bucket: OPEN.name, Key: "g", Body: "x", ACL: "bucket-owner-full-control" }));
+    await expect(client.send(new PutObjectAclCommand({ Bucket: OPEN.name, Key: "k", ACL: "private" }))).rejects.toMatchObject({ name: "AccessControlListNotSupported", $metadata: { httpStatusCode: 400 } });
+    // sub-resources not implemented: never a silent success, the object untouched
+    await expect(client.send(new PutObjectTaggingCommand({ Bucket: OPEN.name, Key: "k", Tagging: { TagSet: [{ Key: "a", Value: "b" }] } }))).rejects.toMatchObject({ name: "NotImplemented", $metadata: { httpStatusCode: 501 } });
+    await expect(client.send(new GetObjectAclCommand({ Bucket: OPEN.name, Key: "k" }))).rejects.toMatchObject({ name: "NotImplemented", $metadata: { httpStatusCode: 501 } });
+    expect(server.read(OPEN.name, "k")).toBe("x");
+    client.destroy();
+    // ACLs enabled under block_public_acls: a public grant, in a header or a PutObjectAcl body, is denied
+    const tls = tlsClient();
+    await expect(tls.send(new PutObjectCommand({ Bucket: BUCKET.name, Key: "public", Body: "x", GrantRead: allUsers }))).rejects.toMatchObject({ name: "AccessDenied", $metadata: { httpStatusCode: 403 } });
+    await expect(tls.send(new PutObjectAclCommand({ Bucket: BUCKET.name, Key: "p/run-0/spike.json", AccessControlPolicy: publicPolicy }))).rejects.toMatchObject({ name: "AccessDenied", $metadata: { httpStatusCode: 403 } });
+    await expect(tls.send(new PutObjectAclCommand({ Bucket: BUCKET.name, Key: "p/run-0/spike.json", ACL: "private" }))).rejects.toMatchObject({ name: "NotImplemented", $metadata: { httpStatusCode: 501 } });
+    expect(server.keys(BUCKET.name)).not.toContain("public");
+    expect(server.read(BUCKET.name, "p/run-0/spike.json")).toBe(JSON.stringify({ i: 0 }));
+    tls.destroy();
+  });
+
+  it("honours conditional writes: If-None-Match * creates only, If-Match replaces only the ETag read (412 otherwise)", async () => {
+    const client = tlsClient();
+    try {
+      const Key = "conditional/history.json";
+      const created = await client.send(new PutObjectCommand({ Bucket: BUCKET.name, Key, Body: "v1", IfNoneMatch: "*" }));
+      await expect(client.send(new PutObjectCommand({ Bucket: BUCKET.name, Key, Body: "again", IfNoneMatch: "*" }))).rejects.toMatchObject({ name: "PreconditionFailed", $metadata: { httpStatusCode: 412 } });
+      await expect(client.send(new PutObjectCommand({ Bucket: BUCKET.name, Key, Body: "stale", IfMatch: '"0123"' }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 412 } });
+      await client.send(new PutObjectCommand({ Bucket: BUCKET.name, Key, Body: "v2", IfMatch: created.ETag }));
+      const read = await client.send(new GetObjectCommand({ Bucket: BUCKET.name, Key }));
+      expect(await read.Body!.transformToString()).toBe("v2");
+      await expect(client.send(new PutObjectCommand({ Bucket: BUCKET.name, Key: "conditional/missing.json", Body: "x", IfMatch: created.ETag }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 412 } });
+    } finally {
+      client.destroy();
+    }
   });
 
   it("keeps objects in dataDir across restarts", async () => {

@@ -5,10 +5,13 @@ import {
   DownstreamRejectedError,
   DownstreamUnavailableError,
   GenesysClient,
+  GenesysNotConfiguredError,
   genesysBaseUrls,
   InvocationDeadlineError,
   invocationTimeLeftMs,
   RetryableError,
+  simulatedGenesysTransport,
+  simulatedTransport,
   ThrottledError,
   TokenBucket,
   withInvocationDeadline,
@@ -95,6 +98,32 @@ describe("GenesysClient", () => {
     expect(fake.stats().requests).toBe(3);
   });
 
+  it("keeps a simulated view's calls out of the breaker, which a view calling Genesys for real shares", async () => {
+    const c = client({ breaker: { consecutiveFailures: 3, halfOpenAfterSeconds: 30 } });
+    const simulated = c.withTransport(simulatedGenesysTransport());
+    const made = c.withTransport((url, init) => fetch(url, init), { shareTokens: true });
+    fake.failNext(100, 503);
+    // real failures (one through the real-call view) interleaved with simulated 202s, which do not reset the count
+    for (const [i, real] of [c, made, c].entries()) {
+      await expect(real.sendReceipt("i", { id: `f${i}` })).rejects.toBeInstanceOf(DownstreamUnavailableError);
+      if (i < 2) await expect(simulated.sendReceipt("i", { id: `s${i}` })).resolves.toBeUndefined();
+    }
+    expect(c.downstream.breakerState).toBe("open");
+    await expect(simulated.sendReceipt("i", { id: "blocked" })).rejects.toBeInstanceOf(CircuitOpenError);
+    expect(fake.stats().requests).toBe(3);
+  });
+
+  it("refuses accessToken() on a client that is not configured, before reading the credentials", async () => {
+    const credentials = jest.fn(async () => {
+      throw new Error("SecretId must not be undefined");
+    });
+    const c = client({ credentials, notConfigured: "the stack declared no Genesys credentials: set the worker prop genesys" });
+    const error = await c.accessToken().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GenesysNotConfiguredError);
+    expect((error as Error).message).toContain("set the worker prop genesys");
+    expect(credentials).not.toHaveBeenCalled();
+  });
+
   it("maps regions to the login and API hosts", () => {
     expect(genesysBaseUrls("eu-west-1")).toEqual({ apiBaseUrl: "https://api.mypurecloud.ie", loginBaseUrl: "https://login.mypurecloud.ie" });
     expect(genesysBaseUrls("us-east-1")).toEqual({ apiBaseUrl: "https://api.mypurecloud.com", loginBaseUrl: "https://login.mypurecloud.com" });
@@ -112,6 +141,33 @@ describe("Downstream (generic wrapper)", () => {
     await expect(d.call(async () => { calls++; throw new Error("socket hang up"); })).rejects.toThrow("socket hang up");
     await expect(d.call(async () => { calls++; return "never"; })).rejects.toBeInstanceOf(CircuitOpenError);
     expect(calls).toBe(3);
+  });
+
+  it("lets a simulated view spend tokens and meet the open breaker, but never count toward it nor be its half-open test call", async () => {
+    const url = "http://crm.test/orders";
+    let up = false;
+    const d = new Downstream({ name: "crm", breaker: { consecutiveFailures: 3, halfOpenAfterSeconds: 0.05 } });
+    // a view calling for real (a synthetic message in the "call" mode) counts as a real call
+    const real = d.withTransport(async () => new Response(null, { status: up ? 200 : 503 }));
+    const simulated = d.withTransport(simulatedTransport());
+    for (let i = 0; i < 3; i++) {
+      await expect(real.fetch(url)).rejects.toBeInstanceOf(DownstreamUnavailableError);
+      if (i < 2) expect((await simulated.fetch(url)).status).toBe(202);
+    }
+    expect(d.breakerState).toBe("open");
+    await expect(simulated.fetch(url)).rejects.toBeInstanceOf(CircuitOpenError);
+    // past the open time, the downstream back up: a simulated call is still refused, only a real one tests and closes the breaker
+    up = true;
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    await expect(simulated.fetch(url)).rejects.toBeInstanceOf(CircuitOpenError);
+    expect(d.breakerState).toBe("open");
+    expect((await real.fetch(url)).status).toBe(200);
+    expect(d.breakerState).toBe("closed");
+    expect((await simulated.fetch(url)).status).toBe(202);
+    // the token bucket is shared: a simulated call spends the one token a real call then lacks
+    const paced = new Downstream({ name: "paced", ratePerSecond: 1 / 60, burst: 1, maxWaitMs: 0 });
+    expect((await paced.withTransport(simulatedTransport()).fetch(url)).status).toBe(202);
+    await expect(paced.withTransport(async () => new Response(null, { status: 200 })).fetch(url)).rejects.toBeInstanceOf(RetryableError);
   });
 
   it("turns a timeout into a retryable DownstreamUnavailableError", async () => {

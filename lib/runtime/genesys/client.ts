@@ -5,7 +5,7 @@
  * Retry-After, 5xx/network -> retryable, circuit breaker).
  */
 import { DownstreamUnavailableError, RetryableError } from "../errors";
-import { Downstream, throwForStatus, type CircuitBreakerOptions, type HttpTransport } from "./downstream";
+import { Downstream, markSimulated, throwForStatus, type CircuitBreakerOptions, type HttpTransport } from "./downstream";
 import { genesysBaseUrls } from "./regions";
 
 /** OAuth client credentials (the JSON of the secret named by GCX_GENESYS_CREDENTIALS_SECRET_ARN). */
@@ -58,17 +58,18 @@ export class GenesysNotConfiguredError extends RetryableError {
 /**
  * A transport standing for Genesys without a network call (synthetic messages): the token
  * endpoint answers a token, every API call `202 Accepted` with an empty body. `onRequest` is
- * told of each API call (not of token requests).
+ * told of each API call (not of token requests). Marked simulated ({@link markSimulated}):
+ * a client view through it is refused while the breaker is open but never recorded by it.
  */
 export function simulatedGenesysTransport(onRequest?: (url: string, init: RequestInit) => void): HttpTransport {
-  return async (url, init) => {
+  return markSimulated(async (url, init) => {
     init.signal?.throwIfAborted();
     if (new URL(String(url)).pathname === "/oauth/token") {
       return Response.json({ access_token: "simulated-token", token_type: "bearer", expires_in: 86_399 });
     }
     onRequest?.(String(url), init);
     return new Response(null, { status: 202, statusText: "Accepted (simulated)" });
-  };
+  });
 }
 
 /** The kinds of Open Messaging inbound call. */
@@ -107,11 +108,13 @@ export class GenesysClient {
 
   /**
    * A view of this client that sends through `transport`, sharing its credentials, base URLs,
-   * token bucket and breaker (a synthetic message spends the same budget as a real one). Its
-   * token cache is its own unless `shareTokens` (a transport that reaches the same Genesys).
+   * token bucket and breaker (a synthetic message spends the same budget as a real one; through
+   * a simulated transport its calls are refused while the breaker is open but never recorded
+   * by it, see {@link Downstream.withTransport}). Its token cache is its own unless
+   * `shareTokens` (a transport that reaches the same Genesys).
    */
   withTransport(transport: HttpTransport, options: { readonly shareTokens?: boolean } = {}): GenesysClient {
-    const view = Object.assign(Object.create(GenesysClient.prototype) as GenesysClient, this);
+    const view = Object.assign(Object.create(GenesysClient.prototype) as GenesysClient, this, { downstream: this.downstream.withTransport(transport) });
     view.transport = transport;
     if (!options.shareTokens) view.tokens = {};
     return view;
@@ -160,8 +163,12 @@ export class GenesysClient {
     });
   }
 
-  /** The cached access token, renewed `tokenRefreshMarginSeconds` before it expires; one renewal at a time. */
+  /**
+   * The cached access token, renewed `tokenRefreshMarginSeconds` before it expires; one renewal
+   * at a time. Throws a {@link GenesysNotConfiguredError} on a client that is `notConfigured`.
+   */
   async accessToken(signal?: AbortSignal): Promise<string> {
+    if (this.notConfigured !== undefined) throw new GenesysNotConfiguredError(this.notConfigured);
     const tokens = this.tokens;
     if (tokens.current && Date.now() < tokens.current.expiresAtMs - this.refreshMarginMs) return tokens.current.value;
     tokens.pending ??= this.fetchToken(signal).finally(() => (tokens.pending = undefined));

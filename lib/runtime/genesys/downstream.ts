@@ -11,6 +11,10 @@
  * | breaker open                             | CircuitOpenError (call not made) | -                         |
  * | the invocation's time runs out           | InvocationDeadlineError (not made, or cut) | no              |
  *
+ * A simulated call (a view through a {@link markSimulated} transport, a synthetic message's)
+ * spends rate-limit tokens and is refused while the breaker is not closed, but counts toward
+ * nothing: only real calls tell the breaker about the real downstream.
+ *
  * Inside a worker invocation no call starts when less than the worker's `timeoutMarginMs`
  * remains, and a call still in flight is cut just before the invocation would end, so a slow
  * downstream never holds a batch until Lambda ends it: the message goes back on the queue.
@@ -64,17 +68,33 @@ export class SimulatedCallRefusedError extends PermanentError {
   override readonly name = "SimulatedCallRefusedError";
 }
 
+/** The transports marked by {@link markSimulated}. */
+const simulatedTransports = new WeakSet<HttpTransport>();
+
 /**
- * A transport that makes no network call: it answers every request `202 Accepted` with an
- * empty body once the request would have been sent (after the rate limit, the breaker and
- * the invocation deadline, which run as for a real call). `onRequest` is told of each request.
+ * Marks `transport` as a simulation (it makes no network call) and returns it. A view sending
+ * through it ({@link Downstream.withTransport}) spends rate-limit tokens and is refused with a
+ * {@link CircuitOpenError} while the breaker is open or half-open, but records neither
+ * successes nor failures in the breaker and is never its half-open test call: a simulated
+ * answer says nothing about the real downstream.
+ */
+export function markSimulated(transport: HttpTransport): HttpTransport {
+  simulatedTransports.add(transport);
+  return transport;
+}
+
+/**
+ * A transport that makes no network call ({@link markSimulated}): it answers every request
+ * `202 Accepted` with an empty body once the request would have been sent (after the rate
+ * limit, the open-breaker refusal and the invocation deadline, which run as for a real call).
+ * `onRequest` is told of each request.
  */
 export function simulatedTransport(onRequest?: (url: string, init: RequestInit) => void): HttpTransport {
-  return async (url, init) => {
+  return markSimulated(async (url, init) => {
     init.signal?.throwIfAborted();
     onRequest?.(String(url), init);
     return new Response(null, { status: 202, statusText: "Accepted (simulated)" });
-  };
+  });
 }
 
 const defaultIsFailure = (error: Error) => error instanceof DownstreamUnavailableError || !(error instanceof WorkerError);
@@ -87,6 +107,8 @@ export class Downstream {
   private readonly halfOpenAfterSeconds: number;
   private transport: HttpTransport = (url, init) => fetch(url, init);
   private callRefusal?: string;
+  /** A view through a {@link markSimulated} transport: its calls are not recorded by the breaker. */
+  private simulated = false;
 
   constructor(options: DownstreamOptions) {
     this.name = options.name;
@@ -123,13 +145,16 @@ export class Downstream {
   /**
    * A view of this downstream that sends `fetch` requests through `transport`, sharing this
    * one's token bucket, breaker and timeout (a synthetic message's calls spend the same budget
-   * and trip the same breaker as real ones). With `refuseCall`, the view's `call(fn)` throws a
+   * as real ones). When `transport` is {@link markSimulated}, the view's calls are refused while
+   * the breaker is open but never recorded by it, nor its half-open test call; otherwise they
+   * count as real calls. With `refuseCall`, the view's `call(fn)` throws a
    * {@link SimulatedCallRefusedError} with that message instead of running `fn`.
    */
   withTransport(transport: HttpTransport, options: { readonly refuseCall?: string } = {}): Downstream {
     const view = Object.assign(Object.create(Downstream.prototype) as Downstream, this);
     view.transport = transport;
     view.callRefusal = options.refuseCall;
+    view.simulated = simulatedTransports.has(transport);
     return view;
   }
 
@@ -170,6 +195,11 @@ export class Downstream {
       }
     };
     if (!this.breaker) return run();
+    if (this.simulated) {
+      // Refused like a real call while the breaker is not closed; otherwise run outside it, recorded neither way.
+      if (this.breaker.state !== CircuitState.Closed) throw new CircuitOpenError(this.name, { retryAfterSeconds: this.halfOpenAfterSeconds });
+      return run();
+    }
     try {
       return await this.breaker.execute(run);
     } catch (error) {

@@ -27,9 +27,9 @@ import { continuationKey, DEFAULT_HISTORY_LENGTH, DEFAULT_REPORTS_PREFIX, s3Obje
 import { resumeSpike, runSpike, type AgentAssignment, type SpikeContinuation, type SpikeReport } from "./run";
 import type { PipelineRetrySettings } from "./deadline";
 import { renderSummary } from "./summary";
-import { DEFAULT_AGENT_CAPACITY_PER_SECOND, LAMBDA_MAX_SECONDS, START_BARRIER_MS, lambdaBudgetProblems } from "./budget";
+import { CONTINUATION_MARGIN_MS, DEFAULT_AGENT_CAPACITY_PER_SECOND, LAMBDA_MAX_SECONDS, MIN_RECONCILE_SLICE_MS, MIN_TIMEOUT_SECONDS, START_BARRIER_MS, lambdaBudgetProblems } from "./budget";
 
-export { DEFAULT_AGENT_CAPACITY_PER_SECOND, LAMBDA_MAX_SECONDS, START_BARRIER_MS, lambdaBudgetProblems };
+export { CONTINUATION_MARGIN_MS, DEFAULT_AGENT_CAPACITY_PER_SECOND, LAMBDA_MAX_SECONDS, MIN_RECONCILE_SLICE_MS, MIN_TIMEOUT_SECONDS, START_BARRIER_MS, lambdaBudgetProblems };
 
 export interface ControllerEvent {
   readonly role?: "controller";
@@ -60,12 +60,6 @@ export interface ContinuedResult {
   readonly progress: SpikeContinuation["progress"];
 }
 
-/**
- * Time kept at the end of an invocation to store the continuation and invoke the next one, ms:
- * reconciliation stops this long before the function's timeout.
- */
-export const CONTINUATION_MARGIN_MS = 60_000;
-
 /** The controller's answer: the report without the encoded histograms, and where it was stored. */
 export type ControllerResult = Omit<SpikeReport, "histograms"> & {
   /** The keys written in the reports bucket (absent without GCX_REPORTS_BUCKET). */
@@ -91,6 +85,8 @@ export interface LoadgenHandlerDeps {
   readonly invokeAgent?: (event: AgentEvent) => Promise<IngressPart>;
   /** Lead time of the fan-out start barrier, ms. Default {@link START_BARRIER_MS}. */
   readonly startBarrierMs?: number;
+  /** The least time an invocation must have to reconcile before its margin, ms. Default {@link MIN_RECONCILE_SLICE_MS}. */
+  readonly minReconcileSliceMs?: number;
   /** Where the EMF line and the summary go. Default: console.log. */
   readonly log?: (line: string) => void;
   /** The reports bucket. Default: S3 (GCX_REPORTS_BUCKET; AWS_ENDPOINT_URL_S3 and AWS_CA_BUNDLE honoured). */
@@ -192,11 +188,20 @@ export function createLoadgenHandler(deps: LoadgenHandlerDeps = {}) {
   /**
    * When reconciliation stops so the invocation can hand over: its end less the margin, and
    * only with a reports bucket to keep the continuation in (else it reconciles until the
-   * deadline or the timeout, as before).
+   * deadline or the timeout, as before). Throws when that leaves less than a reconcile slice:
+   * such an invocation would hand over at once, again and again.
    */
   function stopAt(contract: LoadgenContract, context: Parameters<typeof loadgenHandler>[1]): number | undefined {
     if (!reportStoreOf(contract) || !context?.getRemainingTimeInMillis) return undefined;
-    return Date.now() + context.getRemainingTimeInMillis() - CONTINUATION_MARGIN_MS;
+    const remaining = context.getRemainingTimeInMillis();
+    const slice = deps.minReconcileSliceMs ?? MIN_RECONCILE_SLICE_MS;
+    if (remaining - CONTINUATION_MARGIN_MS < slice) {
+      throw new Error(
+        `this invocation has ${remaining} ms left: it keeps ${CONTINUATION_MARGIN_MS} ms to hand a long reconciliation over and needs at least ${slice} ms to reconcile first; ` +
+          `raise the function's timeout (SpikeGenerator timeoutSeconds) to at least ${MIN_TIMEOUT_SECONDS}`,
+      );
+    }
+    return Date.now() + remaining - CONTINUATION_MARGIN_MS;
   }
 
   /** Stores the continuation and invokes this function again (Event) to resume it. */

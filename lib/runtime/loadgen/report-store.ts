@@ -8,7 +8,10 @@
  *   page `<prefix><runName>/history.html` over them;
  * - a pending reconciliation's continuation `<prefix><runName>/continuations/<runId>.json`.
  *
- * The store is an interface ({@link ObjectStore}); {@link s3ObjectStore} is the S3 one.
+ * The store is an interface ({@link ObjectStore}); {@link s3ObjectStore} is the S3 one,
+ * {@link memoryObjectStore} the in-memory one. The history index is updated with a conditional
+ * write (S3's `If-Match` / `If-None-Match: *`), so runs of one run name finishing together
+ * each keep their entry.
  */
 import { readFileSync } from "node:fs";
 import { Agent } from "node:https";
@@ -30,6 +33,12 @@ export interface StoredObject {
   readonly lastModified?: string;
 }
 
+/** An object's text and its entity tag (the S3 ETag, as the store returns it). */
+export interface VersionedObject {
+  readonly body: string;
+  readonly etag: string;
+}
+
 /** What the report store needs of a bucket. */
 export interface ObjectStore {
   put(key: string, body: string, contentType: string): Promise<void>;
@@ -37,6 +46,36 @@ export interface ObjectStore {
   get(key: string): Promise<string | undefined>;
   /** Every key under a prefix, in key order. */
   list(prefix: string): Promise<StoredObject[]>;
+  /** The object's text and entity tag; undefined when there is no such key. */
+  getVersioned(key: string): Promise<VersionedObject | undefined>;
+  /**
+   * Writes only when the object is still the one of `etag` (undefined: only when there is no
+   * object yet); false when it changed meanwhile (S3: 412 PreconditionFailed, or 409
+   * ConditionalRequestConflict for two concurrent first writes).
+   */
+  putIfMatch(key: string, body: string, contentType: string, etag: string | undefined): Promise<boolean>;
+}
+
+/** An {@link ObjectStore} in memory (tests, local tools); `objects` holds the texts by key. */
+export function memoryObjectStore(objects = new Map<string, string>()): ObjectStore {
+  const etags = new Map<string, string>();
+  let version = 0;
+  const put = (key: string, body: string) => {
+    objects.set(key, body);
+    etags.set(key, `"${++version}"`);
+  };
+  const etagOf = (key: string) => (objects.has(key) ? (etags.get(key) ?? `"0"`) : undefined);
+  return {
+    put: async (key, body) => put(key, body),
+    get: async (key) => objects.get(key),
+    list: async (prefix) => [...objects.keys()].filter((k) => k.startsWith(prefix)).sort().map((key) => ({ key, size: Buffer.byteLength(objects.get(key)!) })),
+    getVersioned: async (key) => (objects.has(key) ? { body: objects.get(key)!, etag: etagOf(key)! } : undefined),
+    async putIfMatch(key, body, _contentType, etag) {
+      if (etagOf(key) !== etag) return false;
+      put(key, body);
+      return true;
+    },
+  };
 }
 
 /** Where a run's objects go. */
@@ -132,7 +171,7 @@ export function historyEntry(report: Omit<SpikeReport, "histograms">, keys: { js
   };
 }
 
-/** The index with `entry` appended (a run already there is replaced), bounded to `maxLength` runs. */
+/** The index with `entry` appended (a run already there is replaced: a duplicated event adds it once), bounded to `maxLength` runs. */
 export function appendHistory(index: HistoryIndex | undefined, entry: HistoryEntry, runName: string, maxLength: number): HistoryIndex {
   const runs = (index?.runs ?? []).filter((r) => r.runId !== entry.runId);
   runs.push(entry);
@@ -149,21 +188,41 @@ export interface StoredRun {
   readonly history: HistoryIndex;
 }
 
+/** Attempts of {@link storeRun} to update the history index while other runs of the run name write it. */
+export const HISTORY_WRITE_ATTEMPTS = 8;
+
 /**
- * Stores a run's JSON and HTML report, then updates the history index and the trend page
- * (read, append, bound, write: runs of one run name do not overlap, the schedule starts one
- * a day or so).
+ * Stores a run's JSON and HTML report, then updates the history index and the trend page:
+ * read, append, bound, and write only if the index is unchanged since the read (runs of one
+ * run name may finish together: a manual invoke during the scheduled run, a duplicated
+ * event), again on a change, up to {@link HISTORY_WRITE_ATTEMPTS} times. The trend page is
+ * written unless a later run changed the index meanwhile (that run writes it).
  */
 export async function storeRun(store: ObjectStore, location: ReportLocation, report: SpikeReport, historyLength = DEFAULT_HISTORY_LENGTH): Promise<StoredRun> {
   const keys = reportKeys(location, report.runId, report.startMs);
   await store.put(keys.json, JSON.stringify(report, null, 2) + "\n", "application/json");
   await store.put(keys.html, renderHtmlReport(report), "text/html; charset=utf-8");
   const hk = historyKeys(location);
-  const existing = await store.get(hk.json);
-  const history = appendHistory(existing === undefined ? undefined : parseHistory(existing, hk.json), historyEntry(report, keys), location.runName, historyLength);
-  await store.put(hk.json, JSON.stringify(history, null, 2) + "\n", "application/json");
-  await store.put(hk.html, renderTrendPage(history), "text/html; charset=utf-8");
-  return { jsonKey: keys.json, htmlKey: keys.html, historyKey: hk.json, trendKey: hk.html, history };
+  const entry = historyEntry(report, keys);
+  for (let attempt = 1; ; attempt++) {
+    const existing = await store.getVersioned(hk.json);
+    const history = appendHistory(existing === undefined ? undefined : parseHistory(existing.body, hk.json), entry, location.runName, historyLength);
+    const text = JSON.stringify(history, null, 2) + "\n";
+    if (await store.putIfMatch(hk.json, text, "application/json", existing?.etag)) {
+      if ((await store.get(hk.json)) === text) await store.put(hk.html, renderTrendPage(history), "text/html; charset=utf-8");
+      return { jsonKey: keys.json, htmlKey: keys.html, historyKey: hk.json, trendKey: hk.html, history };
+    }
+    if (attempt >= HISTORY_WRITE_ATTEMPTS) {
+      throw new Error(`${hk.json} changed under each of ${HISTORY_WRITE_ATTEMPTS} attempts to add run ${report.runId} (other runs of run name "${location.runName}" writing it); the reports are stored at ${keys.json}: run again, or give concurrent runs different runName values`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, Math.random() * 100 * attempt));
+  }
+}
+
+/** Whether an S3 error is a failed write condition: 412 PreconditionFailed, or 409 ConditionalRequestConflict. */
+function isConditionFailure(error: unknown): boolean {
+  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return e.name === "PreconditionFailed" || e.name === "ConditionalRequestConflict" || e.$metadata?.httpStatusCode === 412 || e.$metadata?.httpStatusCode === 409;
 }
 
 /** Options of {@link s3ObjectStore}. */
@@ -188,16 +247,29 @@ export function s3ObjectStore(options: S3StoreOptions): ObjectStore & { destroy(
     ...options.client,
   });
   const Bucket = options.bucket;
+  async function getVersioned(key: string): Promise<VersionedObject | undefined> {
+    try {
+      const res = await client.send(new GetObjectCommand({ Bucket, Key: key }));
+      return { body: res.Body ? await res.Body.transformToString("utf8") : "", etag: res.ETag ?? "" };
+    } catch (error) {
+      if (error instanceof NoSuchKey || (error as { name?: string }).name === "NoSuchKey") return undefined;
+      throw error;
+    }
+  }
   return {
     async put(key, body, contentType) {
       await client.send(new PutObjectCommand({ Bucket, Key: key, Body: body, ContentType: contentType }));
     },
     async get(key) {
+      return (await getVersioned(key))?.body;
+    },
+    getVersioned,
+    async putIfMatch(key, body, contentType, etag) {
       try {
-        const res = await client.send(new GetObjectCommand({ Bucket, Key: key }));
-        return res.Body ? await res.Body.transformToString("utf8") : "";
+        await client.send(new PutObjectCommand({ Bucket, Key: key, Body: body, ContentType: contentType, ...(etag === undefined ? { IfNoneMatch: "*" } : { IfMatch: etag }) }));
+        return true;
       } catch (error) {
-        if (error instanceof NoSuchKey || (error as { name?: string }).name === "NoSuchKey") return undefined;
+        if (isConditionFailure(error)) return false;
         throw error;
       }
     },

@@ -8,7 +8,7 @@ import { DynamoDBDocumentClient, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { receiptUpdate } from "cdktf-genesys-consumer/runtime";
 import { CONTINUATION_MARGIN_MS, createLoadgenHandler, HEARTBEAT_METRIC, type ContinuedResult, type ControllerResult, type ReconcileEvent } from "../../../lib/runtime/loadgen";
 import { loadgenEnvironment } from "../../../lib/runtime/contract";
-import { parseHistory, type ObjectStore } from "../../../lib/runtime/loadgen/report-store";
+import { memoryObjectStore, parseHistory } from "../../../lib/runtime/loadgen/report-store";
 import { LOCAL_AWS, startDynamo } from "../../helpers/local-servers";
 import { createReceiptsTable, startReceiptsTarget } from "./receipts-target";
 
@@ -35,7 +35,7 @@ test("the controller hands over near its end; the reconcile invocations chain, t
   const late = new Set([0, 1]);
   const target = await startReceiptsTarget({ ddb, tableName: "receipts-continuation", secret: SECRET, lose: late });
   const objects = new Map<string, string>();
-  const store: ObjectStore = { put: async (k, b) => void objects.set(k, b), get: async (k) => objects.get(k), list: async () => [] };
+  const store = memoryObjectStore(objects);
   const chained: ReconcileEvent[] = [];
   const lines: string[] = [];
   const env = loadgenEnvironment({
@@ -47,7 +47,7 @@ test("the controller hands over near its end; the reconcile invocations chain, t
     reportsBucket: "reports",
     functionName: "spike-fn",
   });
-  const handler = createLoadgenHandler({ env, readSecret: async () => SECRET, log: (l) => lines.push(l), reportStore: store, invokeSelfAsync: async (e) => void chained.push(e) });
+  const handler = createLoadgenHandler({ env, readSecret: async () => SECRET, log: (l) => lines.push(l), reportStore: store, invokeSelfAsync: async (e) => void chained.push(e), minReconcileSliceMs: 1000 });
   // each invocation has 1.5 s left before its margin
   const shortLived = { functionName: "spike-fn", getRemainingTimeInMillis: () => CONTINUATION_MARGIN_MS + 1500 };
   try {
@@ -83,7 +83,26 @@ test("the controller hands over near its end; the reconcile invocations chain, t
 
 test("a reconcile invocation whose continuation is gone fails naming the key", async () => {
   const env = loadgenEnvironment({ targetUrl: "http://127.0.0.1:1/x", signatureSecretArn: "arn:s", profile: "{}", reportsBucket: "reports" });
-  const store: ObjectStore = { put: async () => undefined, get: async () => undefined, list: async () => [] };
+  const store = memoryObjectStore();
   const handler = createLoadgenHandler({ env, readSecret: async () => "s", log: () => undefined, reportStore: store });
   await expect(handler({ role: "reconcile", continuationKey: "spike-reports/x/continuations/r.json" })).rejects.toThrow(/continuation spike-reports\/x\/continuations\/r.json is not in s3:\/\/reports\//);
+});
+
+test("an invocation left no reconcile slice before the margin (a 60 s function) is refused, not chained", async () => {
+  const objects = new Map<string, string>();
+  const chained: ReconcileEvent[] = [];
+  const env = loadgenEnvironment({
+    targetUrl: "http://127.0.0.1:9/unused",
+    signatureSecretArn: "arn:s",
+    profile: JSON.stringify({ name: "p", phases: [{ type: "constant", ratePerSecond: 5, durationSeconds: 1 }] }),
+    runName: "n",
+    reportsBucket: "reports",
+    functionName: "fn",
+  });
+  const handler = createLoadgenHandler({ env, readSecret: async () => SECRET, log: () => undefined, reportStore: memoryObjectStore(objects), invokeSelfAsync: async (e) => void chained.push(e) });
+  const sixtySeconds = { functionName: "fn", getRemainingTimeInMillis: () => 60_000 };
+  await expect(handler({ role: "controller", runId: "run-60" }, sixtySeconds)).rejects.toThrow(/keeps 60000 ms to hand a long reconciliation over and needs at least 60000 ms to reconcile first; raise the function's timeout \(SpikeGenerator timeoutSeconds\) to at least 120/);
+  objects.set("spike-reports/n/continuations/run-60.json", "{}");
+  await expect(handler({ role: "reconcile", continuationKey: "spike-reports/n/continuations/run-60.json" }, sixtySeconds)).rejects.toThrow(/at least 120/);
+  expect(chained).toEqual([]);
 });

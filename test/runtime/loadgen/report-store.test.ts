@@ -5,7 +5,7 @@
  */
 import { createLoadgenHandler, HEARTBEAT_METRIC, VERDICT_METRIC, type ControllerResult } from "../../../lib/runtime/loadgen";
 import { loadgenEnvironment } from "../../../lib/runtime/contract";
-import { appendHistory, historyKeys, parseHistory, reportKeys, storeRun, type HistoryEntry, type ObjectStore } from "../../../lib/runtime/loadgen/report-store";
+import { appendHistory, historyKeys, memoryObjectStore, parseHistory, reportKeys, storeRun, type HistoryEntry, type ObjectStore } from "../../../lib/runtime/loadgen/report-store";
 import { renderTrendPage } from "../../../lib/runtime/loadgen/history";
 import { startS3Server, type S3Server } from "../../../lib/local/s3-server";
 import { startTarget } from "./target";
@@ -107,7 +107,7 @@ describe("the handler keeps each run's reports", () => {
   test("a store failure fails the invocation (the errors alarm), after the verdict and heartbeat were logged", async () => {
     const target = await startTarget();
     try {
-      const failing: ObjectStore = { put: async () => { throw new Error("AccessDenied"); }, get: async () => undefined, list: async () => [] };
+      const failing: ObjectStore = { ...memoryObjectStore(), put: async () => { throw new Error("AccessDenied"); } };
       const lines: string[] = [];
       const env = loadgenEnvironment({ targetUrl: target.url, signatureSecretArn: "arn:s", profile: JSON.stringify({ name: "tiny", phases: [{ type: "constant", ratePerSecond: 5, durationSeconds: 1 }] }), reportsBucket: "b" });
       const handler = createLoadgenHandler({ env, readSecret: async () => "s", log: (l) => lines.push(l), reportStore: failing });
@@ -120,9 +120,42 @@ describe("the handler keeps each run's reports", () => {
 
   test("storeRun writes through any ObjectStore", async () => {
     const objects = new Map<string, string>();
-    const memory: ObjectStore = { put: async (k, b) => void objects.set(k, b), get: async (k) => objects.get(k), list: async () => [] };
+    const memory = memoryObjectStore(objects);
     const report = JSON.parse(s3.read("reports-bucket", [...s3.keys("reports-bucket")].find((k) => k.endsWith("/first/spike.json"))!)!);
     const stored = await storeRun(memory, { bucket: "m", prefix: "", runName: "x" }, report, 1);
     expect([...objects.keys()].sort()).toEqual([stored.htmlKey, stored.jsonKey, "x/history.html", "x/history.json"].sort());
+  });
+
+  test("runs of one run name finishing together each keep their history entry; a duplicated run is kept once", async () => {
+    const objects = new Map<string, string>();
+    const memory = memoryObjectStore(objects);
+    // every store call yields, so the concurrent storeRun calls interleave their read and write of history.json
+    const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
+    const slow: ObjectStore = {
+      ...memory,
+      getVersioned: async (k) => { await tick(); return memory.getVersioned(k); },
+      putIfMatch: async (k, b, t, e) => { await tick(); return memory.putIfMatch(k, b, t, e); },
+    };
+    const first = JSON.parse(s3.read("reports-bucket", [...s3.keys("reports-bucket")].find((k) => k.endsWith("/first/spike.json"))!)!);
+    const run = (runId: string, startMs: number) => ({ ...first, runId, startMs, startedAt: new Date(startMs).toISOString() });
+    const location = { bucket: "m", prefix: "", runName: "x" };
+    await storeRun(slow, location, run("run-a", Date.UTC(2026, 11, 1)));
+    await Promise.all([
+      storeRun(slow, location, run("run-b", Date.UTC(2026, 11, 2))),
+      storeRun(slow, location, run("run-c", Date.UTC(2026, 11, 2, 1))),
+      storeRun(slow, location, run("run-c", Date.UTC(2026, 11, 2, 1))),
+    ]);
+    expect(parseHistory(objects.get("x/history.json")!, "x/history.json").runs.map((r) => r.runId)).toEqual(["run-a", "run-b", "run-c"]);
+    expect(objects.get("x/history.html")).toContain("run-c");
+  });
+
+  test("the in-memory store's conditional write: only on the ETag read, or on no object for none", async () => {
+    const memory = memoryObjectStore();
+    expect(await memory.putIfMatch("k", "1", "text/plain", undefined)).toBe(true);
+    expect(await memory.putIfMatch("k", "2", "text/plain", undefined)).toBe(false);
+    const read = (await memory.getVersioned("k"))!;
+    expect(await memory.putIfMatch("k", "3", "text/plain", read.etag)).toBe(true);
+    expect(await memory.putIfMatch("k", "4", "text/plain", read.etag)).toBe(false);
+    expect(await memory.get("k")).toBe("3");
   });
 });
