@@ -48,6 +48,11 @@ export interface Receipt {
   readonly retryOf?: number;
   /** Epoch ms the next attempt is due (put-back time plus its delay). */
   readonly nextAttemptAtMs?: number;
+  /**
+   * Attempts put back for another reason than the message's own synthetic fault (an idempotency
+   * store outage, say): its fault marker, which counts receives, was then not applied as planned.
+   */
+  readonly otherFailures?: number;
 }
 
 /** The worker's mark on a synthetic message it put back on the queue for a retry. */
@@ -63,6 +68,8 @@ export interface RetryingMark {
   readonly nextAttemptAtMs: number;
   /** Epoch seconds after which DynamoDB may delete the item. */
   readonly ttl: number;
+  /** Whether this attempt failed on the message's own synthetic fault (else `otherFailures` is counted). */
+  readonly faultInjected: boolean;
 }
 
 /**
@@ -76,10 +83,11 @@ export function retryingMarkUpdate(tableName: string, mark: RetryingMark) {
   return {
     TableName: tableName,
     Key: { [RECEIPTS_TABLE.partitionKey]: mark.runId, [RECEIPTS_TABLE.sortKey]: mark.seq },
-    UpdateExpression: "SET #retryAttempt = :attempt, #retryOf = :of, #next = :next, #first = if_not_exists(#first, :first), #ttl = if_not_exists(#ttl, :ttl)",
+    UpdateExpression:
+      "SET #retryAttempt = :attempt, #retryOf = :of, #next = :next, #first = if_not_exists(#first, :first), #ttl = if_not_exists(#ttl, :ttl), #other = if_not_exists(#other, :zero) + :other",
     ConditionExpression: "attribute_not_exists(#outcome) AND (attribute_not_exists(#retryAttempt) OR #retryAttempt < :attempt)",
-    ExpressionAttributeNames: { "#retryAttempt": "retryAttempt", "#retryOf": "retryOf", "#next": "nextAttemptAtMs", "#first": "firstReceiveMs", "#ttl": RECEIPTS_TABLE.ttlAttribute, "#outcome": "outcome" },
-    ExpressionAttributeValues: { ":attempt": mark.attempt, ":of": mark.maxAttempts, ":next": mark.nextAttemptAtMs, ":first": mark.firstReceiveMs, ":ttl": mark.ttl },
+    ExpressionAttributeNames: { "#retryAttempt": "retryAttempt", "#retryOf": "retryOf", "#next": "nextAttemptAtMs", "#first": "firstReceiveMs", "#ttl": RECEIPTS_TABLE.ttlAttribute, "#outcome": "outcome", "#other": "otherFailures" },
+    ExpressionAttributeValues: { ":attempt": mark.attempt, ":of": mark.maxAttempts, ":next": mark.nextAttemptAtMs, ":first": mark.firstReceiveMs, ":ttl": mark.ttl, ":zero": 0, ":other": mark.faultInjected ? 0 : 1 },
   };
 }
 

@@ -439,7 +439,9 @@ export async function reconcileUntil(options: ReconcileOptions): Promise<Deliver
         if (Number(r.attempts) < expectedAttempts) {
           violate({ seq, kind: fault.kind, problem: `processed after ${r.attempts} attempt(s), expected at least ${expectedAttempts}` });
         }
-        if (fault.kind === "throttle") {
+        // A receive spent on another failure (an idempotency-store outage, say) before the fault
+        // applied shifts the marker's receive count: its Retry-After was then never asked for.
+        if (fault.kind === "throttle" && !(Number(r.otherFailures ?? 0) > 0)) {
           const waited = Number(r.doneMs) - Number(r.firstReceiveMs);
           // Every attempt spends workMs before its fault applies, so an honoured Retry-After
           // means at least: throttled attempts x (work + Retry-After) + the last attempt's work.

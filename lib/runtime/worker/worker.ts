@@ -454,13 +454,17 @@ export function createWorker(handlers: WorkerHandlers, options: WorkerOptions = 
     async function runSynthetic(message: NormalizedMessage, marker: SyntheticMarker, ctx: WorkerContext): Promise<void> {
       if (marker.workMs) await sleep(marker.workMs); // simulated work, spent on every attempt
       const fault = faultFor(marker, ctx.attempt);
+      const injected = (error: Error) => {
+        syntheticFaultErrors.add(error);
+        return error;
+      };
       switch (fault.action) {
         case "throttle":
-          throw new ThrottledError(`synthetic throttle fault (Retry-After ${fault.retryAfterSeconds} s)`, 429, { retryAfterSeconds: fault.retryAfterSeconds });
+          throw injected(new ThrottledError(`synthetic throttle fault (Retry-After ${fault.retryAfterSeconds} s)`, 429, { retryAfterSeconds: fault.retryAfterSeconds }));
         case "transient":
-          throw new RetryableError("synthetic transient fault");
+          throw injected(new RetryableError("synthetic transient fault"));
         case "poison":
-          throw new SyntheticPoisonError("synthetic poison fault: fails on every attempt");
+          throw injected(new SyntheticPoisonError("synthetic poison fault: fails on every attempt"));
       }
       if (handlers.handleSynthetic) await handlers.handleSynthetic(message, ctx);
     }
@@ -471,7 +475,7 @@ export function createWorker(handlers: WorkerHandlers, options: WorkerOptions = 
       if (attempt >= contract.maxReceiveCount) return deadLetter(record, "exhausted", errorInfo(error), attempt, marker, log);
       return retryLater(record, error, attempt, log).then(async (done) => {
         // a synthetic message put back is marked retrying, so the load generator reports it in flight, not lost
-        if (marker) await markRetrying(marker, attempt, record, log);
+        if (marker) await markRetrying(marker, attempt, record, log, error instanceof Error && syntheticFaultErrors.has(error));
         return done;
       });
     }
@@ -481,7 +485,7 @@ export function createWorker(handlers: WorkerHandlers, options: WorkerOptions = 
      * maxReceiveCount, when the next one is due), so the load generator reports it "in flight"
      * rather than lost at its deadline. Best effort: one write, never fails the record.
      */
-    async function markRetrying(marker: SyntheticMarker, attempt: number, record: SQSRecord, log: Logger): Promise<void> {
+    async function markRetrying(marker: SyntheticMarker, attempt: number, record: SQSRecord, log: Logger, faultInjected: boolean): Promise<void> {
       if (!contract.receiptsTable) return;
       const now = Date.now();
       try {
@@ -494,6 +498,7 @@ export function createWorker(handlers: WorkerHandlers, options: WorkerOptions = 
               maxAttempts: contract.maxReceiveCount,
               firstReceiveMs: Number(record.attributes.ApproximateFirstReceiveTimestamp) || now,
               nextAttemptAtMs: now + (delays.get(record.messageId) ?? 0) * 1000,
+              faultInjected,
               ttl: Math.floor(now / 1000) + (contract.receiptTtlSeconds ?? DEFAULTS.receiptTtlSeconds),
             }),
           ),
@@ -529,6 +534,9 @@ export function createWorker(handlers: WorkerHandlers, options: WorkerOptions = 
     const failures = new Set<string>();
     /** Delay given to each record put back on the queue, seconds. */
     const delays = new Map<string, number>();
+    // The errors the synthetic fault markers threw: a retry caused by anything else (an idempotency-store
+    // outage, say) spent an attempt the marker counts, and the retrying mark says so.
+    const syntheticFaultErrors = new WeakSet<Error>();
     const guarded = async (record: SQSRecord) => {
       if (remaining() < timeoutMarginMs) {
         failures.add(record.messageId); // not started: it comes back after the visibility timeout

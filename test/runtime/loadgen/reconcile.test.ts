@@ -1,6 +1,6 @@
 import { DynamoDBDocumentClient, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { CreateQueueCommand, ReceiveMessageCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
-import { receiptUpdate } from "cdktf-genesys-consumer/runtime";
+import { receiptUpdate, retryingMarkUpdate } from "cdktf-genesys-consumer/runtime";
 import { buildSyntheticRequest, decodeHistogram, faultForSeq, parseProfile, planArrivals, reconcile, runIdUsed, runSpike } from "../../../lib/runtime/loadgen";
 import { createReceiptsTable, LOCAL_AWS, startDynamo, startSqs } from "../../helpers/local-servers";
 
@@ -67,7 +67,15 @@ test("reconciliation counts processed, duplicates, expected and unexpected dead 
   // the first poison message's receipt could not be written: it is only in the quarantine queue
   for (const seq of poison.slice(1)) await write(seq, { outcome: "dead-lettered", attempts: 3, reason: "exhausted" });
   await write(throttle[0], { attempts: 2, waitedMs: 100 }); // processed sooner than its Retry-After: a violation
-  for (const seq of throttle.slice(1)) await write(seq, { attempts: 2, waitedMs: 2500 });
+  // its first receive failed on an idempotency-store outage (retrying mark, no fault injected), so
+  // the throttle marker never asked for its Retry-After: processed early, and not a violation
+  await doc.send(
+    new UpdateCommand(
+      retryingMarkUpdate(TABLE, { runId: RUN, seq: throttle[1], attempt: 1, maxAttempts: 5, firstReceiveMs: startMs + plan[throttle[1]] + 50, nextAttemptAtMs: 0, ttl: Math.floor(Date.now() / 1000) + 3600, faultInjected: false }) as never,
+    ),
+  );
+  await write(throttle[1], { attempts: 2, waitedMs: 100 });
+  for (const seq of throttle.slice(2)) await write(seq, { attempts: 2, waitedMs: 2500 });
   // another run's receipt in the same table is ignored
   await doc.send(new UpdateCommand(receiptUpdate(TABLE, { runId: "other-run", seq: lost, outcome: "processed", attempts: 1, firstReceiveMs: 1, doneMs: 2, effect: true, ttl: 1 }) as never));
 

@@ -82,7 +82,7 @@ test("a message the worker is still retrying at the deadline is reported in flig
   const runId = "run-in-flight";
   const now = Date.now();
   const mark = (attempt: number) =>
-    doc.send(new UpdateCommand(retryingMarkUpdate(receipts.tableName, { runId, seq: 9, attempt, maxAttempts: 10, firstReceiveMs: now, nextAttemptAtMs: now + attempt * 10_000, ttl: Math.floor(now / 1000) + 3600 }) as never));
+    doc.send(new UpdateCommand(retryingMarkUpdate(receipts.tableName, { runId, seq: 9, attempt, maxAttempts: 10, firstReceiveMs: now, nextAttemptAtMs: now + attempt * 10_000, ttl: Math.floor(now / 1000) + 3600, faultInjected: true }) as never));
   let marks: Promise<unknown> | undefined;
 
   // Act: a 2 s deadline; the worker's marks are written while the spike is sent (the run id must be new before it)
