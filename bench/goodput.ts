@@ -67,6 +67,8 @@ async function runOne(stackDir: string, strategy: string, rate: number, multiple
     reportDir,
     html: false,
     overrides: { downstreamRatePerSecond: rate, downstreamBurst: rate },
+    // only the saturated window is measured: the profile's 0 s deadline, not one derived from the stack's retries
+    reconcileDeadline: "profile",
     profile: {
       name: `goodput-${strategy}-${multiple}R`,
       phases: [{ type: "constant", ratePerSecond: offered, durationSeconds: seconds }],

@@ -66,6 +66,12 @@ export interface LocalRunOptions {
   readonly beforeSpike?: (running: RunningStack) => Promise<void>;
   /** Stops the traffic early. */
   readonly signal?: AbortSignal;
+  /**
+   * The reconciliation deadline: "derived" takes max(profile, the one derived from the stack's
+   * retry settings) as the nightly generator does; "profile" takes the profile's alone (a
+   * benchmark that measures a saturated window and does not wait for the backlog). Default "derived".
+   */
+  readonly reconcileDeadline?: "derived" | "profile";
   /** Keep every batch's timing in the report (`mappings[].timeline`). Default false. */
   readonly batchTimeline?: boolean;
   /**
@@ -565,7 +571,10 @@ export async function runLocalStack(options: LocalRunOptions): Promise<LocalRunR
         queueUrl: workerEnv[WORKER_CONTRACT.queueUrl.env],
         workerMaxReceiveCount: workerEnv[WORKER_CONTRACT.maxReceiveCount.env] ? Number(workerEnv[WORKER_CONTRACT.maxReceiveCount.env]) : undefined,
         // the reconciliation deadline derives from the synthesized worker and queue, as on AWS
-        pipelineRetry: synthesizedPipelineRetry(workerEnv, hosts.get(worker.fn.address)!.host.spec.timeoutSeconds, worker.spec.batchingWindowSeconds, ingressQueue),
+        pipelineRetry:
+          options.reconcileDeadline === "profile"
+            ? undefined
+            : synthesizedPipelineRetry(workerEnv, hosts.get(worker.fn.address)!.host.spec.timeoutSeconds, worker.spec.batchingWindowSeconds, ingressQueue),
         // a few shared cores run the whole stack: AWS-grade latency bounds are shown, not judged
         latencyJudgement: "local",
         sqs: local,
