@@ -116,7 +116,7 @@ export async function benchGoodput(options: GoodputOptions = {}): Promise<BenchR
     say(`  synthesizing ${STRATEGIES.length} pipelines (maxConcurrency 5, downstream budget ${rate * 60}/min)`);
     const dirs = synthBenchStacks(
       join(tmp.dir, "cdktf.out"),
-      STRATEGIES.map((s) => ({ name: `goodput-${s.name}`, worker: { entry: s.entry, maxConcurrency: 5, downstreamRequestsPerMinute: rate * 60 } })),
+      STRATEGIES.map((s) => ({ name: `goodput-${s.name}`, worker: { entry: s.entry, maxConcurrency: 5, downstreamRequestsPerMinute: rate * 60, genesys: { createCredentialsSecret: true } } })),
     );
     const runs: GoodputRun[] = [];
     for (const multiple of multiples) {
