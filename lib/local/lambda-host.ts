@@ -10,6 +10,8 @@ import { tmpdir } from "node:os";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { Worker, type WorkerOptions } from "node:worker_threads";
+import type { StackResolver } from "./resolver";
+import type { TfItem } from "./stack";
 import { extractZip } from "./zip";
 
 /** What the host needs to know about one function. */
@@ -30,6 +32,27 @@ export interface FunctionSpec {
   readonly environment: Readonly<Record<string, string>>;
   /** reserved_concurrent_executions, when synthesized (invocations above it are throttled). */
   readonly reservedConcurrency?: number;
+}
+
+/**
+ * The spec of a synthesized `aws_lambda_function`, from its resolved configuration (Lambda's
+ * defaults where the stack sets none), run from `codeDir` with `environment`.
+ */
+export function functionSpecOf(resolver: StackResolver, fn: TfItem, codeDir: string, environment: Readonly<Record<string, string>>): FunctionSpec {
+  const cfg = resolver.config(fn);
+  const reserved = cfg.reserved_concurrent_executions;
+  return {
+    address: fn.address,
+    name: String(resolver.attribute(fn, "function_name")),
+    arn: String(resolver.attribute(fn, "arn")),
+    handler: String(cfg.handler),
+    runtime: String(cfg.runtime ?? "nodejs22.x"),
+    timeoutSeconds: Number(cfg.timeout ?? 3),
+    memoryMb: Number(cfg.memory_size ?? 128),
+    codeDir,
+    environment,
+    reservedConcurrency: reserved !== undefined && Number(reserved) >= 0 ? Number(reserved) : undefined,
+  };
 }
 
 /** The result of one invocation. */

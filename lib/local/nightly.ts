@@ -14,7 +14,7 @@ import { DEFAULT_HISTORY_LENGTH, DEFAULT_REPORTS_PREFIX, s3ObjectStore, storeRun
 import type { SpikeReport } from "../runtime/loadgen/run";
 import { evaluateAlarms, type AlarmVerdict } from "./alarms";
 import { DEFAULT_ASYNC_RETRIES, startLambdaApi, type AsyncInvocation, type InvokableFunction, type LambdaApi } from "./lambda-api";
-import { FunctionHost, sdkModulePath, unpackBundle } from "./lambda-host";
+import { FunctionHost, functionSpecOf, sdkModulePath, unpackBundle } from "./lambda-host";
 import { ingestEmfLine, type MetricStore } from "./metrics";
 import type { StackResolver } from "./resolver";
 import { startS3Server, stackBuckets, type S3Server } from "./s3-server";
@@ -127,17 +127,7 @@ export async function startNightlyPath(ctx: NightlyContext): Promise<NightlyPath
         const log = createWriteStream(join(ctx.reportDir, "functions", `${name}.log`), { flags: "a" });
         logs.push(log);
         host = new FunctionHost(
-          {
-            address: fn.address,
-            name,
-            arn: String(resolver.attribute(fn, "arn")),
-            handler: String(cfg.handler),
-            runtime: String(cfg.runtime ?? "nodejs22.x"),
-            timeoutSeconds: Number(cfg.timeout ?? 3),
-            memoryMb: Number(cfg.memory_size ?? 128),
-            codeDir: bundle.dir,
-            environment: ctx.environmentOf(fn, environment),
-          },
+          functionSpecOf(resolver, fn, bundle.dir, ctx.environmentOf(fn, environment)),
           {
             // agents of a fan-out run in parallel with their controller
             maxThreads: 16,

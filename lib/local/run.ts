@@ -21,7 +21,7 @@ import { evaluateAlarms, type AlarmVerdict } from "./alarms";
 import { buildRestApi, startRestApi, type ApiStats, type RestApiServer } from "./api-gateway";
 import type { ApiKeyRegistry } from "./api-keys";
 import { startFakeGenesys, type FakeGenesys, type FakeGenesysStats } from "./fake-genesys";
-import { FunctionHost, sdkModulePath, unpackBundle, type FunctionSpec, type FunctionStats } from "./lambda-host";
+import { FunctionHost, functionSpecOf, sdkModulePath, unpackBundle, type FunctionStats } from "./lambda-host";
 import { ingestEmfLine, MetricStore } from "./metrics";
 import { eventSourceMetricsSettings, SqsPoller, type BatchTiming, type MappingSpec, type PollerStats } from "./poller";
 import { LOCAL_ACCOUNT_ID, StackResolver } from "./resolver";
@@ -463,19 +463,7 @@ export async function runLocalStack(options: LocalRunOptions): Promise<LocalRunR
       const log = createWriteStream(logPath);
       logs.push(log);
       const threads = Math.min(maxThreads, mappings.filter((m) => m.fn === fn).reduce((sum, m) => sum + m.spec.maximumConcurrency, 0));
-      const functionSpec: FunctionSpec = {
-        address: fn.address,
-        name,
-        arn: String(resolver.attribute(fn, "arn")),
-        handler: String(cfg.handler),
-        runtime: String(cfg.runtime ?? "nodejs22.x"),
-        timeoutSeconds: Number(cfg.timeout ?? 3),
-        memoryMb: Number(cfg.memory_size ?? 128),
-        codeDir: bundle.dir,
-        environment,
-        reservedConcurrency: cfg.reserved_concurrent_executions !== undefined && Number(cfg.reserved_concurrent_executions) >= 0 ? Number(cfg.reserved_concurrent_executions) : undefined,
-      };
-      const host = new FunctionHost(functionSpec, {
+      const host = new FunctionHost(functionSpecOf(resolver, fn, bundle.dir, environment), {
         maxThreads: threads,
         runtimeModulePaths: runtimeModules ? [runtimeModules] : [],
         onOutput: (line) => {

@@ -5,15 +5,13 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { buildProgram } from "../../bin/cli";
 import { runSpike, type SpikeReport } from "../../lib/runtime/loadgen/run";
 import { startTarget } from "../runtime/loadgen/target";
+import { captureCli, runCli } from "../helpers/cli";
 
 let dir: string;
 let report: SpikeReport;
-let output = "";
-let errors = "";
-const savedCode = process.exitCode;
+const cli = captureCli();
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "spike-compare-cli-"));
@@ -24,43 +22,21 @@ beforeAll(async () => {
     await target.close();
   }
 });
-afterAll(() => {
-  process.exitCode = savedCode;
-  fs.rmSync(dir, { recursive: true, force: true });
-});
-beforeEach(() => {
-  output = "";
-  errors = "";
-  process.exitCode = undefined;
-  jest.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
-    output += chunk.toString();
-    return true;
-  });
-  jest.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => {
-    errors += chunk.toString();
-    return true;
-  });
-});
-afterEach(() => jest.restoreAllMocks());
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 function file(name: string, content: unknown): string {
   const p = path.join(dir, name);
   fs.writeFileSync(p, typeof content === "string" ? content : JSON.stringify(content));
   return p;
 }
-async function compare(...args: string[]): Promise<void> {
-  const program = buildProgram();
-  const all = (c: typeof program): (typeof program)[] => [c, ...c.commands.flatMap(all)];
-  for (const cmd of all(program)) cmd.exitOverride().configureOutput({ writeErr: (t) => (errors += t), writeOut: (t) => (output += t) });
-  await program.parseAsync(["node", "cdktf-genesys-consumer", "spike", "compare", ...args]);
-}
+const compare = (...args: string[]) => runCli(cli, "spike", "compare", ...args);
 
 test("the same run twice: no regression, exit code 0", async () => {
   const a = file("a.json", report);
   await compare(a, file("b.json", { ...report, runId: "compare-2" }));
   expect(process.exitCode).toBe(0);
-  expect(output).toMatch(/ack/);
-  expect(output).not.toMatch(/regress(ed|ion): /i);
+  expect(cli.out).toMatch(/ack/);
+  expect(cli.out).not.toMatch(/regress(ed|ion): /i);
 });
 
 test("a verdict turned FAIL is a regression: exit code 1, and --json writes the comparison", async () => {
@@ -68,19 +44,19 @@ test("a verdict turned FAIL is a regression: exit code 1, and --json writes the 
   const json = path.join(dir, "comparison.json");
   await compare(file("old.json", report), file("new.json", failed), "--json", json);
   expect(process.exitCode).toBe(1);
-  expect(output).toMatch(/PASS/);
-  expect(output).toMatch(/FAIL/);
+  expect(cli.out).toMatch(/PASS/);
+  expect(cli.out).toMatch(/FAIL/);
   expect(JSON.parse(fs.readFileSync(json, "utf8")).regressions.length).toBeGreaterThan(0);
 });
 
 test("a file that is not a spike report: exit code 2 with the reason", async () => {
   await compare(file("good.json", report), file("emulator.json", { stack: "x", functions: [] }));
   expect(process.exitCode).toBe(2);
-  expect(errors).toMatch(/is not a spike report/);
+  expect(cli.err).toMatch(/is not a spike report/);
 });
 
 test("a bad --tolerance is refused before any file is read: exit code 2", async () => {
   await compare(path.join(dir, "missing-a.json"), path.join(dir, "missing-b.json"), "--tolerance", "lost=5");
   expect(process.exitCode).toBe(2);
-  expect(errors).toMatch(/lost/);
+  expect(cli.err).toMatch(/lost/);
 });

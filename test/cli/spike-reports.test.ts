@@ -5,19 +5,17 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { buildProgram } from "../../bin/cli";
 import { startS3Server, type S3Server } from "../../lib/local/s3-server";
 import { runSpike } from "../../lib/runtime/loadgen/run";
 import { s3ObjectStore, storeRun } from "../../lib/runtime/loadgen/report-store";
 import { LOCAL_CREDENTIALS } from "../../lib/local/services";
 import { startTarget } from "../runtime/loadgen/target";
+import { captureCli, runCli } from "../helpers/cli";
 
 const BUCKET = "reports-cli";
 let s3: S3Server;
 let dir: string;
-let output: string;
 const saved = { ...process.env };
-const savedCode = process.exitCode;
 const runIds: string[] = [];
 
 beforeAll(async () => {
@@ -39,52 +37,38 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   process.env = saved;
-  process.exitCode = savedCode;
   await s3.close();
   fs.rmSync(dir, { recursive: true, force: true });
 });
-beforeEach(() => {
-  output = "";
-  jest.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
-    output += chunk.toString();
-    return true;
-  });
-});
-afterEach(() => jest.restoreAllMocks());
-
-async function run(...args: string[]): Promise<void> {
-  const program = buildProgram();
-  const all = (c: typeof program): (typeof program)[] => [c, ...c.commands.flatMap(all)];
-  for (const cmd of all(program)) cmd.exitOverride().configureOutput({ writeErr: () => undefined, writeOut: (t) => (output += t) });
-  await program.parseAsync(["node", "cdktf-genesys-consumer", "spike", "reports", ...args]);
-}
+const cli = captureCli();
+const run = (...args: string[]) => runCli(cli, "spike", "reports", ...args);
 const local = () => ["--bucket", BUCKET, "--endpoint", s3.endpoint, "--ca-bundle", s3.caFile, "--region", "us-east-1"];
 
 test("list: the run names, then one run name's runs newest first", async () => {
   await run("list", ...local());
-  expect(output.trim()).toBe("nightly");
-  output = "";
+  expect(cli.out.trim()).toBe("nightly");
+  cli.out = "";
   await run("list", ...local(), "--run-name", "nightly");
-  const lines = output.trim().split("\n");
+  const lines = cli.out.trim().split("\n");
   expect(lines[0]).toMatch(/^run\s+started\s+verdict/);
   expect(lines[1]).toMatch(/^cli-run-2 /);
   expect(lines[2]).toMatch(/^cli-run-1 /);
-  output = "";
+  cli.out = "";
   await run("list", ...local(), "--run-name", "nightly", "--json");
-  expect(JSON.parse(output).runs.map((r: { runId: string }) => r.runId)).toEqual(runIds);
+  expect(JSON.parse(cli.out).runs.map((r: { runId: string }) => r.runId)).toEqual(runIds);
 });
 
 test("get: a run's JSON, the latest run's HTML to a file, the trend page", async () => {
   await run("get", ...local(), "--run-name", "nightly", "--run-id", "cli-run-1");
-  expect(JSON.parse(output)).toMatchObject({ runId: "cli-run-1" });
-  output = "";
+  expect(JSON.parse(cli.out)).toMatchObject({ runId: "cli-run-1" });
+  cli.out = "";
   const file = path.join(dir, "latest.html");
   await run("get", ...local(), "--run-name", "nightly", "--run-id", "latest", "--format", "html", "--out", file);
-  expect(output).toMatch(/^wrote .*latest\.html \(s3:\/\/reports-cli\/spike-reports\/nightly\/.*\/cli-run-2\/spike\.html\)/);
+  expect(cli.out).toMatch(/^wrote .*latest\.html \(s3:\/\/reports-cli\/spike-reports\/nightly\/.*\/cli-run-2\/spike\.html\)/);
   expect(fs.readFileSync(file, "utf8")).toContain("<html");
-  output = "";
+  cli.out = "";
   await run("get", ...local(), "--run-name", "nightly", "--format", "trend");
-  expect(output).toContain("Spike history: nightly");
+  expect(cli.out).toContain("Spike history: nightly");
 });
 
 test("errors name the flag and the fix", async () => {

@@ -107,6 +107,21 @@ function unitFactor(el: JmxElement, ex: JmxExpressions): number {
   return (ex.str(el, "Unit", el.path) ?? "S").trim() === "M" ? 60 : 1;
 }
 
+/**
+ * The stepping of the Concurrency and Arrivals thread groups (JMeter Plugins' dynamic thread
+ * groups share it): `TargetLevel` as written, `RampUp` and `Hold` in seconds, `Steps`, and the
+ * `Unit` factor (60 for M). Throws when RampUp + Hold is 0.
+ */
+function steppingOf(el: JmxElement, ex: JmxExpressions): { unit: number; targetLevel: number; rampUp: number; steps: number; hold: number } {
+  const unit = unitFactor(el, ex);
+  const targetLevel = ex.num(el, "TargetLevel", 1);
+  const rampUp = ex.num(el, "RampUp", 0) * unit;
+  const steps = Math.max(0, Math.trunc(ex.num(el, "Steps", 0)));
+  const hold = ex.num(el, "Hold", 1) * unit;
+  if (rampUp + hold <= 0) throw new PlanConversionError("RampUp + Hold is 0: the group would run for no time; set a Hold time", el.path);
+  return { unit, targetLevel, rampUp, steps, hold };
+}
+
 /** The arrival-rate schedule of a group's webhook POSTs, or undefined when it sends none. */
 function groupSchedule(
   g: GroupWalk,
@@ -183,12 +198,7 @@ function groupSchedule(
     explainClosed(threads);
     capacityNoteTarget = threads * closedPerThread;
   } else if (el.testclass === CONCURRENCY_TG) {
-    const u = unitFactor(el, ex);
-    const level = ex.num(el, "TargetLevel", 1);
-    const rampUp = ex.num(el, "RampUp", 0) * u;
-    const steps = Math.max(0, Math.trunc(ex.num(el, "Steps", 0)));
-    const hold = ex.num(el, "Hold", 1) * u;
-    if (rampUp + hold <= 0) throw new PlanConversionError("RampUp + Hold is 0: the group would run for no time; set a Hold time", el.path);
+    const { unit: u, targetLevel: level, rampUp, steps, hold } = steppingOf(el, ex);
     notes.push({
       level: "info",
       element: el.path,
@@ -199,12 +209,9 @@ function groupSchedule(
     explainClosed(level);
     capacityNoteTarget = level * closedPerThread;
   } else {
-    const u = unitFactor(el, ex);
-    const level = ex.num(el, "TargetLevel", 1) / u;
-    const rampUp = ex.num(el, "RampUp", 0) * u;
-    const steps = Math.max(0, Math.trunc(ex.num(el, "Steps", 0)));
-    const hold = ex.num(el, "Hold", 1) * u;
-    if (rampUp + hold <= 0) throw new PlanConversionError("RampUp + Hold is 0: the group would run for no time; set a Hold time", el.path);
+    const { unit: u, targetLevel, rampUp, steps, hold } = steppingOf(el, ex);
+    // TargetLevel is arrivals per Unit
+    const level = targetLevel / u;
     notes.push({
       level: "info",
       element: el.path,
