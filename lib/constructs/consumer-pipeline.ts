@@ -113,7 +113,7 @@ export interface PipelineGenesysWebhookOptions extends Omit<OpenMessagingWebhook
  * checked), DLQ, quarantine queue, the worker's maxReceiveCount and alarm topic filled in. Every other prop of {@link SpikeGeneratorProps} is available.
  */
 export interface PipelineSpikeGeneratorOptions
-  extends Omit<SpikeGeneratorProps, "targetUrl" | "signingSecretArn" | "apiKeySecretArn" | "receiptsTable" | "dlq" | "quarantineQueue" | "queue" | "workerMaxReceiveCount" | "pipelineRetry" | "namePrefix" | "tags"> {
+  extends Omit<SpikeGeneratorProps, "targetUrl" | "signingSecretArn" | "apiKeySecretArn" | "receiptsTable" | "dlq" | "quarantineQueue" | "queue" | "workerMaxReceiveCount" | "pipelineRetry" | "backpressure" | "namePrefix" | "tags"> {
   /**
    * SNS topic of the FAIL-verdict and crashed-run alarms.
    * @default the pipeline's alarm topic (none with `alarms: false`)
@@ -384,6 +384,8 @@ export class ConsumerPipeline extends Construct {
           batchingWindowSeconds: this.queue.fifo ? 0 : this.worker.batchingWindowSeconds,
           visibilityTimeoutSeconds: this.queue.visibilityTimeoutSeconds,
         },
+        // the report's backpressure charts: this pipeline's queues and worker, read from CloudWatch after the run
+        backpressure: { queueName: this.queue.queue.name, dlqName: this.queue.dlq.name, quarantineQueueName: this.queue.quarantineQueue.name, workerFunctionName: this.worker.functionName, eventSourceMappingUuid: this.worker.eventSourceMapping.uuid },
         alarmTopicArn: alarmTopicArn ?? this.alarms?.topicArn,
         kmsKeyArns: keys.length ? keys : undefined,
       });

@@ -29,6 +29,22 @@ import { PolicyStatement, assumeRolePolicy, policyDocument } from "./policy";
 import { stackAccount, stackPartition, stackRegion } from "./stack-data";
 import type { QueueRef } from "./queue-with-dlq";
 
+/** The stack's metrics the generator reads for the report's backpressure charts (lib/runtime/loadgen/backpressure.ts). */
+export interface SpikeBackpressureProps {
+  /** The ingress queue's name (AWS/SQS `QueueName`): visible, in-flight and delayed depth. */
+  readonly queueName: string;
+  /** The operational DLQ's name: the dead-letter series. @default none */
+  readonly dlqName?: string;
+  /** The quarantine queue's name, added to the dead letters. @default none */
+  readonly quarantineQueueName?: string;
+  /** The worker function's name (AWS/Lambda `FunctionName`): its ConcurrentExecutions. @default none */
+  readonly workerFunctionName?: string;
+  /** The worker's event source mapping's UUID (AWS/Lambda `EventSourceMappingUUID`): its PolledEventCount. @default none */
+  readonly eventSourceMappingUuid?: string;
+  /** The worker's EMF namespace (its `syntheticCallsMade`, `syntheticCallsSimulated`, `throttled`). @default "GenesysConsumer" */
+  readonly workerMetricsNamespace?: string;
+}
+
 /** SpikeGenerator defaults, one place. */
 export const SPIKE_GENERATOR_DEFAULTS = {
   scheduleExpression: "cron(0 3 * * ? *)",
@@ -88,6 +104,14 @@ export interface SpikeGeneratorProps {
    * @default none: the profile's deadline (poison messages still retrying then count as in flight, a FAIL)
    */
   readonly pipelineRetry?: PipelineRetrySettings;
+  /**
+   * What the generator reads from CloudWatch after each run for the report's backpressure
+   * charts (queue depth, worker concurrency, downstream calls and 429s, dead letters), with
+   * `cloudwatch:GetMetricData` granted (on `*`: the action has no resource-level permissions).
+   * `ConsumerPipeline` fills it in. See {@link SpikeBackpressureProps}.
+   * @default none: not read, the report on AWS has no backpressure block
+   */
+  readonly backpressure?: SpikeBackpressureProps;
   /**
    * The spike profile: an object, or JSON / YAML text. Validated at synth (a literal) and
    * checked to fit Lambda's 15 minutes.
@@ -459,6 +483,12 @@ export class SpikeGenerator extends Construct {
           reportsBucket: this.reports.bucketName,
           reportsPrefix: this.reports.prefix,
           historyLength: this.reports.historyLength,
+          queueName: props.backpressure?.queueName,
+          dlqName: props.backpressure?.dlqName,
+          quarantineQueueName: props.backpressure?.quarantineQueueName,
+          workerFunctionName: props.backpressure?.workerFunctionName,
+          eventSourceMappingUuid: props.backpressure?.eventSourceMappingUuid,
+          workerMetricsNamespace: props.backpressure?.workerMetricsNamespace,
         }),
       },
       loggingConfig: { logFormat: "Text", logGroup: this.logGroup.name },
@@ -486,6 +516,10 @@ export class SpikeGenerator extends Construct {
     if (props.queue) {
       statements.push({ Sid: "ReadRedrivePolicy", Effect: "Allow", Action: "sqs:GetQueueAttributes", Resource: props.dlq ? [props.queue.arn, props.dlq.arn] : [props.queue.arn] });
     }
+    // the report's backpressure charts: GetMetricData has no resource types and no condition keys in the
+    // service authorization reference (docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html),
+    // so "*" is the only Resource it accepts; it reads metrics only (no alarms, dashboards or logs)
+    if (props.backpressure) statements.push({ Sid: "ReadBackpressureMetrics", Effect: "Allow", Action: "cloudwatch:GetMetricData", Resource: "*" });
     if (props.kmsKeyArns?.length) statements.push({ Sid: "UseKeys", Effect: "Allow", Action: "kms:Decrypt", Resource: [...props.kmsKeyArns] });
     // the reports: objects under the prefix only, and listing limited to it
     statements.push(

@@ -226,6 +226,11 @@ export class FunctionHost {
     this.maxThreads = Math.max(1, Math.min(options.maxThreads ?? 1, spec.reservedConcurrency ?? Number.POSITIVE_INFINITY));
   }
 
+  /** Invocations running now (Lambda's ConcurrentExecutions for this function). */
+  get concurrent(): number {
+    return this.inFlight;
+  }
+
   /** Invokes the function with an event (synchronously, as an event source mapping does). */
   async invoke(event: unknown): Promise<InvokeResult> {
     if (this.closed) throw new Error(`${this.spec.name}: the function host is closed`);

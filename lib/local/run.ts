@@ -23,6 +23,7 @@ import type { ApiKeyRegistry } from "./api-keys";
 import { startFakeGenesys, type FakeGenesys, type FakeGenesysStats } from "./fake-genesys";
 import { FunctionHost, functionSpecOf, sdkModulePath, unpackBundle, type FunctionStats } from "./lambda-host";
 import { ingestEmfLine, MetricStore } from "./metrics";
+import { BackpressureRecorder } from "./backpressure";
 import { eventSourceMetricsSettings, SqsPoller, type BatchTiming, type MappingSpec, type PollerStats } from "./poller";
 import { LOCAL_ACCOUNT_ID, StackResolver } from "./resolver";
 import { startSecretsServer, type SecretsServer } from "./secrets-server";
@@ -481,6 +482,8 @@ export async function runLocalStack(options: LocalRunOptions): Promise<LocalRunR
 
     // 6. Queue sampling, every second (depth; age approximated by the oldest message a poller receives).
     const depth = new Map<string, { max: number; final: Record<string, number> }>();
+    // the report's backpressure series (lib/local/backpressure.ts), sampled with the queues
+    const backpressure = new BackpressureRecorder({ functions: () => [...hosts.values()].map((h) => ({ name: h.host.spec.name, concurrent: h.host.concurrent })), downstream: () => downstream.stats(), polled: () => pollers.filter((_, i) => mappings[i].spec.queueArn === ingressQueue.arn).reduce((sum, p) => sum + p.stats.received, 0) });
     const sample = async () => {
       for (const q of queues) {
         try {
@@ -496,10 +499,12 @@ export async function runLocalStack(options: LocalRunOptions): Promise<LocalRunR
           metrics.put("AWS/SQS", "ApproximateNumberOfMessagesVisible", dims, visible);
           metrics.put("AWS/SQS", "ApproximateNumberOfMessagesNotVisible", dims, values.notVisible);
           metrics.put("AWS/SQS", "ApproximateNumberOfMessagesDelayed", dims, values.delayed);
+          backpressure.queue(q.name, values);
         } catch {
           // the server is stopping
         }
       }
+      backpressure.tick();
     };
     let sampling = true;
     const sampler = (async () => {
@@ -571,8 +576,19 @@ export async function runLocalStack(options: LocalRunOptions): Promise<LocalRunR
       },
       { onProgress: options.onProgress, signal: options.signal },
     );
+    // the backpressure the emulator recorded during the run (sent to the drain), attached as the generator does on AWS
+    const queueNameOf = (url: string | undefined) => queues.find((q) => q.url === url)?.name;
+    const reported = {
+      ...spike,
+      backpressure: backpressure.block({
+        startMs: spike.startMs,
+        queueName: ingressQueue.name,
+        deadLetterQueueNames: [queueNameOf(workerEnv[WORKER_CONTRACT.dlqUrl.env]), queueNameOf(workerEnv[WORKER_CONTRACT.quarantineQueueUrl.env])],
+        workerFunctionName: hosts.get(worker.fn.address)!.host.spec.name,
+      }),
+    };
     // the local spike's reports kept like the generator's, then the scheduled runs (when asked)
-    await nightly.recordSpike(spike);
+    await nightly.recordSpike(reported);
     if (options.schedules) await nightly.fire({ ...options.schedules, signal: options.signal });
     await sample();
     const endMs = Date.now();
@@ -592,13 +608,13 @@ export async function runLocalStack(options: LocalRunOptions): Promise<LocalRunR
       overrides,
       nightly: nightly.report({ startMs, asOfMs: options.alarmsAsOfMs !== undefined ? endMs + options.alarmsAsOfMs : undefined }),
     };
-    const paths = await writeReports(spike, { json: join(reportDir, "spike.json"), html: options.html === false ? undefined : join(reportDir, "spike.html") });
+    const paths = await writeReports(reported, { json: join(reportDir, "spike.json"), html: options.html === false ? undefined : join(reportDir, "spike.html") });
     const emulatorPath = join(reportDir, "emulator.json");
     writeFileSync(emulatorPath, JSON.stringify(emulator, null, 2) + "\n");
     const reports = [...paths, emulatorPath];
     const verdict = spike.verdict.verdict;
     const summary = [renderSummary(spike), renderEmulatorSummary(emulator), `reports:\n${reports.map((p) => `  ${p}`).join("\n")}`].join("\n\n");
-    return { verdict, spike, emulator, summary, reports };
+    return { verdict, spike: reported, emulator, summary, reports };
   } finally {
     await stop();
   }

@@ -156,6 +156,13 @@ export const LOADGEN_CONTRACT = {
   reportsBucket: v("REPORTS_BUCKET", str, false, "S3 bucket keeping each run's JSON and HTML report, the history index and the trend page (without it the report is only logged)"),
   reportsPrefix: v("REPORTS_PREFIX", z.string(), false, "key prefix of the reports in that bucket, ending with / or empty (default spike-reports/)"),
   historyLength: v("HISTORY_LENGTH", intFrom(1, 1000), false, "runs the history index and trend page keep (default 90)"),
+  // the report's backpressure charts, read from CloudWatch after the run (lib/runtime/loadgen/backpressure.ts)
+  queueName: v("QUEUE_NAME", str, false, "the ingress queue's name (AWS/SQS QueueName): with it the generator reads the run's backpressure metrics from CloudWatch (without it the report has no backpressure block)"),
+  dlqName: v("DLQ_NAME", str, false, "the operational DLQ's name, for the dead-letter series (default: none)"),
+  quarantineQueueName: v("QUARANTINE_QUEUE_NAME", str, false, "the quarantine queue's name, added to the dead-letter series (default: none)"),
+  workerFunctionName: v("WORKER_FUNCTION_NAME", str, false, "the worker function's name (AWS/Lambda FunctionName), for the concurrency series (default: none)"),
+  eventSourceMappingUuid: v("EVENT_SOURCE_MAPPING_UUID", str, false, "the worker's event source mapping's UUID, for the events-polled series (default: none)"),
+  workerMetricsNamespace: v("WORKER_METRICS_NAMESPACE", str, false, "the worker's EMF namespace, for the downstream calls and 429s (default GenesysConsumer)"),
 } as const;
 
 type Contract = Record<string, Variable<z.ZodTypeAny>>;

@@ -11,9 +11,11 @@ import { API_KEY_HEADER, type EdgeKey } from "../edge-key";
 import { SyntheticMessageFactory } from "./message";
 import { fullJitter, parseRetryAfter } from "../backoff";
 import { RetryBudget } from "./retry-budget";
-import { encodeHistogram, newHistogram, recordMs } from "./histogram";
+import { encodeHistogram, mergeEncodedHistograms, newHistogram, recordMs } from "./histogram";
+import { scenarioPlanOf } from "./scenarios";
 import { GENESYS_WEBHOOK_TIMEOUT_MS, planArrivals, type SpikeProfile } from "./profile";
 import { TargetClient, type AttemptResult, type PreparedRequest } from "./sender";
+import type { LiveIngress, SpikeAbort } from "./thresholds";
 
 /** Ingress-side counts. Message counts unless the name says attempts or responses. */
 export interface IngressCounts {
@@ -78,6 +80,10 @@ export interface IngressPart {
   readonly agentCount: number;
   /** Up to 20 examples of failures, for the report. */
   readonly failureSamples: string[];
+  /** A multi-scenario run: the ack histogram (microseconds, encoded) of each scenario, in the profile's order. */
+  readonly scenarioAckUs?: string[];
+  /** Set when `abortWhen` stopped the sending: the threshold, its value and when (absent otherwise). */
+  readonly aborted?: SpikeAbort;
 }
 
 /** A progress snapshot, several times a second while sending. */
@@ -113,7 +119,17 @@ export interface IngressOptions {
    * a 403 whose re-read gives the same key is final. Default: no key sent, a 403 is final.
    */
   readonly edgeKey?: EdgeKey;
+  /**
+   * The abort hook: called every {@link ABORT_CHECK_INTERVAL_MS} while sending with the live
+   * counts and histograms; when it returns a reason, no new arrival is offered (in-flight
+   * messages finish; the rest are listed as not accepted) and the part carries `aborted`.
+   * Default: none (see thresholds.ts `abortWatcher`).
+   */
+  readonly abortWhen?: (live: LiveIngress) => SpikeAbort | undefined;
 }
+
+/** How often the abort hook is consulted while sending, ms. */
+export const ABORT_CHECK_INTERVAL_MS = 200;
 
 export function emptyCounts(): IngressCounts {
   return {
@@ -190,6 +206,9 @@ export async function runIngress(options: IngressOptions): Promise<IngressPart> 
   });
   const client = new TargetClient(options.targetUrl, profile.sending);
   const factory = new SyntheticMessageFactory({ runId, profile, secret, integrationId: options.integrationId });
+  // a multi-scenario run measures each scenario's acks too
+  const scenarioPlan = scenarioPlanOf(profile);
+  const scenarioAck = scenarioPlan && profile.scenarios ? profile.scenarios.map(() => newHistogram()) : undefined;
   let inFlight = 0;
   /** Resolves the wait for the last in-flight message once inFlight drops to 0. */
   let drained: (() => void) | undefined;
@@ -246,6 +265,7 @@ export async function runIngress(options: IngressOptions): Promise<IngressPart> 
     if (result.status >= 200 && result.status < 300) {
       const ackMs = result.endedAt - flight.plannedPerf;
       recordMs(ack, ackMs);
+      if (scenarioAck) recordMs(scenarioAck[scenarioPlan!.scenarioOf[seq]], ackMs);
       if (ackMs > GENESYS_WEBHOOK_TIMEOUT_MS) counts.acksAfterGenesysTimeout++;
       counts.accepted++;
       if (attempt === 1) counts.firstAttemptAccepted++;
@@ -354,10 +374,18 @@ export async function runIngress(options: IngressOptions): Promise<IngressPart> 
       }, 250)
     : undefined;
 
+  let aborted: SpikeAbort | undefined;
+  let abortCheckedAt = -Infinity;
+  const abortWhen = options.abortWhen;
   try {
     let next = 0;
     while (next < owned.length && !options.signal?.aborted) {
       const now = performance.now();
+      if (abortWhen && now - abortCheckedAt >= ABORT_CHECK_INTERVAL_MS) {
+        abortCheckedAt = now;
+        aborted = abortWhen({ counts, ack, service, elapsedSeconds: Math.max(0, (now - perfStart) / 1000) });
+        if (aborted) break;
+      }
       // dispatch every arrival whose planned time has come, late ones included
       while (next < owned.length && perfStart + plan[owned[next]] <= now) {
         const seq = owned[next++];
@@ -408,6 +436,8 @@ export async function runIngress(options: IngressOptions): Promise<IngressPart> 
     agentIndex,
     agentCount,
     failureSamples,
+    ...(aborted ? { aborted } : {}),
+    ...(scenarioAck ? { scenarioAckUs: scenarioAck.map(encodeHistogram) } : {}),
   };
 }
 
@@ -425,6 +455,11 @@ function addSeries(into: number[], from: readonly number[]): void {
 /** Adds the parts of a fan-out into one (counts and series summed, histograms merged by the caller). */
 export function mergeIngressParts(parts: readonly IngressPart[]): Omit<IngressPart, "histograms"> & { histograms: { ackUs: string[]; serviceUs: string[] } } {
   if (parts.length === 0) throw new Error("mergeIngressParts: no parts");
+  // the earliest abort among the agents is the run's
+  const aborted = parts
+    .map((p) => p.aborted)
+    .filter((a): a is SpikeAbort => a !== undefined)
+    .sort((a, b) => a.elapsedSeconds - b.elapsedSeconds)[0];
   const counts = emptyCounts();
   const timeline = emptyTimeline();
   for (const part of parts) {
@@ -446,5 +481,9 @@ export function mergeIngressParts(parts: readonly IngressPart[]): Omit<IngressPa
     agentIndex: 0,
     agentCount: parts.length,
     failureSamples: parts.flatMap((p) => p.failureSamples).slice(0, 20),
+    ...(aborted ? { aborted } : {}),
+    ...(parts[0].scenarioAckUs
+      ? { scenarioAckUs: parts[0].scenarioAckUs.map((_, i) => encodeHistogram(mergeEncodedHistograms(parts.map((p) => p.scenarioAckUs?.[i]).filter((h): h is string => h !== undefined)))) }
+      : {}),
   };
 }

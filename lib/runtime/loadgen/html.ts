@@ -4,6 +4,7 @@
  */
 import type { LatencySummary } from "./histogram";
 import { describeInFlight, type SpikeReport } from "./run";
+import { BACKPRESSURE_SERIES, type BackpressureSeriesName } from "./backpressure";
 import { ingressRows, machineLine } from "./summary";
 
 const esc = (s: unknown) =>
@@ -102,6 +103,108 @@ export function timelineSvg(report: SpikeReport, width = 960, height = 320): str
     parts.push(`<text x="${lx + 19}" y="${ly}" class="legend">${esc(s.name)}</text>`);
     lx += 34 + s.name.length * 7;
   }
+  parts.push("</svg>");
+  return parts.join("");
+}
+
+/** One line (or bars) of a backpressure panel: points in seconds since the planned start. */
+interface TimedSeries {
+  readonly name: string;
+  readonly color: string;
+  readonly points: readonly (readonly [number, number])[];
+  readonly bars?: boolean;
+  readonly dashed?: boolean;
+}
+
+const BACKPRESSURE_COLORS: Record<BackpressureSeriesName, string> = {
+  queueVisible: "#2f7ed8",
+  queueInFlight: "#e0a53a",
+  queueDelayed: "#8e44ad",
+  workerConcurrency: "#21a366",
+  downstreamCalls: "#1d2533",
+  downstream429: COLORS.throttled,
+  eventsPolled: "#21a366",
+  deadLetters: "#b52a2a",
+};
+
+/**
+ * The backpressure charts: stacked panels on one time axis (seconds since the planned start,
+ * the timeline's): what was sent and acknowledged with the downstream calls and their 429s,
+ * queue depth (visible, in flight, delayed), worker concurrency, dead letters. Empty string
+ * when the report has no `backpressure` block.
+ */
+export function backpressureSvg(report: SpikeReport, width = 960, panelHeight = 150): string {
+  const bp = report.backpressure;
+  if (!bp) return "";
+  const s = (name: BackpressureSeriesName, extra: Partial<TimedSeries> = {}): TimedSeries[] => {
+    const points = bp.series[name];
+    // a CloudWatch point stands for its whole period: drawn at the period's middle
+    const shift = bp.source === "cloudwatch" ? bp.periodSeconds / 2 : 0;
+    return points ? [{ name: BACKPRESSURE_SERIES[name], color: BACKPRESSURE_COLORS[name], points: points.map(([t, v]) => [t / 1000 + shift, v] as const), ...extra }] : [];
+  };
+  const perSecond = (name: string, color: string, values: readonly number[], dashed = false): TimedSeries => ({ name, color, points: values.map((v, i) => [i + 0.5, v] as const), dashed });
+  const panels: { id: string; unit: string; series: TimedSeries[] }[] = [
+    {
+      id: "rates",
+      unit: "per second",
+      series: [...s("downstream429", { bars: true }), perSecond("sent (attempts)", COLORS.attempted, report.timeline.attempted, true), perSecond("acknowledged", COLORS.accepted, report.timeline.accepted), ...s("eventsPolled", { dashed: true }), ...s("downstreamCalls")],
+    },
+    { id: "queue", unit: "messages", series: [...s("queueVisible"), ...s("queueInFlight"), ...s("queueDelayed")] },
+    { id: "concurrency", unit: "invocations", series: s("workerConcurrency") },
+    { id: "dead-letters", unit: "messages", series: s("deadLetters") },
+  ].filter((p) => p.series.some((q) => q.points.length));
+  const lastT = Math.max(report.timeline.attempted.length, ...panels.flatMap((p) => p.series.flatMap((q) => q.points.map(([t]) => t))));
+  const n = Math.max(1, Math.ceil(lastT));
+  const m = { l: 56, r: 16, t: 10, b: 26 };
+  const w = width - m.l - m.r;
+  const legendH = 22;
+  const ph = panelHeight;
+  const height = panels.length * (ph + legendH) + 40;
+  const x = (sec: number) => m.l + (Math.min(n, Math.max(0, sec)) / n) * w;
+  const parts: string[] = [];
+  parts.push(`<svg class="chart" id="backpressure-chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="queue depth, worker concurrency, downstream calls and dead letters over time">`);
+  panels.forEach((panel, pi) => {
+    const top = pi * (ph + legendH) + m.t;
+    const h = ph - m.t - m.b + 16;
+    const yMax = niceMax(Math.max(1, ...panel.series.flatMap((q) => q.points.map(([, v]) => v))));
+    const y = (v: number) => top + h - (v / yMax) * h;
+    parts.push(`<g class="panel" id="backpressure-${panel.id}">`);
+    report.phases.forEach((phase, i) => {
+      const x0 = x(phase.startSeconds);
+      const x1 = x(phase.startSeconds + phase.durationSeconds);
+      if (x1 > x0) parts.push(`<rect class="phase" x="${x0.toFixed(1)}" y="${top}" width="${(x1 - x0).toFixed(1)}" height="${h}" fill="${i % 2 ? "#f3f5f9" : "#fafbfd"}"/>`);
+    });
+    for (let k = 0; k <= 2; k++) {
+      const v = (yMax * k) / 2;
+      parts.push(`<line x1="${m.l}" x2="${m.l + w}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" class="grid"/>`);
+      parts.push(`<text x="${m.l - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end" class="tick">${fmtNum(v)}</text>`);
+    }
+    parts.push(`<text transform="translate(14 ${top + h / 2}) rotate(-90)" text-anchor="middle" class="label">${esc(panel.unit)}</text>`);
+    parts.push(`<line x1="${m.l}" x2="${m.l + w}" y1="${top + h}" y2="${top + h}" class="axis"/>`);
+    const step = Math.max(1, niceMax(n / 12));
+    for (let sec = 0; sec <= n; sec += step) parts.push(`<text x="${x(sec).toFixed(1)}" y="${top + h + 13}" text-anchor="middle" class="tick">${sec}</text>`);
+    const bw = Math.max(1, Math.min(w / n / 2, (w / n) * bp.periodSeconds) - 0.5);
+    for (const q of panel.series.filter((q) => q.bars)) {
+      for (const [t, v] of q.points) if (v > 0 && t > 0 && t <= n) parts.push(`<rect class="bar" x="${(x(t) - bw).toFixed(1)}" y="${y(v).toFixed(1)}" width="${bw.toFixed(1)}" height="${(top + h - y(v)).toFixed(1)}" fill="${q.color}" opacity="0.75"><title>${esc(q.name)} at ${t.toFixed(1)} s: ${v}</title></rect>`);
+    }
+    for (const q of panel.series.filter((q) => !q.bars && q.points.length)) {
+      const pts = q.points.filter(([t]) => t >= 0 && t <= n).map(([t, v]) => `${x(t).toFixed(1)},${y(v).toFixed(1)}`).join(" ");
+      parts.push(`<polyline class="series" data-series="${esc(q.name)}" points="${pts}" fill="none" stroke="${q.color}" stroke-width="2"${q.dashed ? ' stroke-dasharray="6 4"' : ""} stroke-linejoin="round"/>`);
+    }
+    let lx = m.l;
+    const ly = top + h + 30;
+    for (const q of panel.series) {
+      parts.push(
+        q.bars
+          ? `<rect x="${lx}" y="${ly - 9}" width="14" height="10" fill="${q.color}" opacity="0.75"/>`
+          : `<line x1="${lx}" x2="${lx + 14}" y1="${ly - 4}" y2="${ly - 4}" stroke="${q.color}" stroke-width="3"${q.dashed ? ' stroke-dasharray="4 3"' : ""}/>`,
+      );
+      parts.push(`<text x="${lx + 19}" y="${ly}" class="legend">${esc(q.name)}</text>`);
+      lx += 34 + q.name.length * 7;
+    }
+    parts.push("</g>");
+  });
+  parts.push(`<text x="${m.l + w / 2}" y="${height - 6}" text-anchor="middle" class="label">seconds since the planned start (${bp.source === "emulator" ? "the local emulator, sampled every second" : `CloudWatch, ${bp.periodSeconds} s periods`})</text>`);
   parts.push("</svg>");
   return parts.join("");
 }
@@ -227,7 +330,7 @@ h2{font-size:16px;margin:0 0 10px}
 .grid2{display:grid;grid-template-columns:1fr 1fr;gap:14px}
 table{border-collapse:collapse;width:100%}th,td{padding:4px 8px;border-bottom:1px solid #edf0f4;text-align:left}
 td{text-align:right;font-variant-numeric:tabular-nums}table.num th{text-align:left}table.num thead th{text-align:right}
-tr.bad td,tr.bad th{color:#b52a2a;font-weight:600}.status-pass{color:#1e8e57;font-weight:600}.status-fail{color:#b52a2a;font-weight:600}.status-skipped{color:#8a94a6}.status-info{color:#3b6fb5}
+tr.bad td,tr.bad th{color:#b52a2a;font-weight:600}.status-pass{color:#1e8e57;font-weight:600}.status-fail{color:#b52a2a;font-weight:600}.status-skipped{color:#8a94a6}.status-info{color:#3b6fb5}.status-warn{color:#b5791f;font-weight:600}
 .chart{width:100%;height:auto}.chart .grid{stroke:#e3e7ee;stroke-width:1}.chart .axis{stroke:#8a94a6}
 .chart .tick{font-size:11px;fill:#5b6678}.chart .label{font-size:12px;fill:#3b4556}.chart .legend{font-size:12px;fill:#1d2533}.chart .phase-label{font-size:11px;fill:#8a94a6}
 .warn{background:#fff6e0;border:1px solid #f0c36d;padding:8px 10px;border-radius:6px}.note{color:#5b6678;margin:4px 0}
@@ -238,9 +341,11 @@ tr.bad td,tr.bad th{color:#b52a2a;font-weight:600}.status-pass{color:#1e8e57;fon
 <div><h1>${esc(v.verdict)}</h1>${pass ? `<div>${v.checks.filter((x) => x.status === "pass").length} checks passed${d.reconciled ? "" : " (ingress only: delivery not reconciled)"}</div>` : `<ul>${v.reasons.map((x) => `<li>${esc(x)}</li>`).join("")}</ul>`}</div>
 <div class="meta"><div><b>${esc(report.name)}</b></div><div>${esc(report.runId)}</div><div>${esc(report.startedAt)}</div><div>${esc(report.targetUrl)}</div><div>${report.agents} sender(s)</div></div>
 </div>
+${report.aborted ? `<section id="aborted"><h2>Aborted mid-way</h2><p>Sending stopped at ${esc(report.aborted.elapsedSeconds)} s (${esc(report.aborted.at)}): threshold <code>${esc(report.aborted.threshold)}</code> failed with value ${esc(report.aborted.value)} (abortOnFail). The arrivals after it were never offered; what was sent was still reconciled.</p></section>` : ""}
 <div class="kpis">${kpis.map(([k, val]) => `<div class="kpi"><div class="v">${esc(val)}</div><div class="k">${esc(k)}</div></div>`).join("")}</div>
 <section><h2>Messages per second</h2>${timelineSvg(report)}
 <table class="rates"><tr><th>offered (the plan)</th><td>${r.offeredPerSecond}/s</td><th>attempted (incl. retries)</th><td>${r.attemptedPerSecond}/s</td><th>goodput (${esc(r.goodputBasis)})</th><td>${r.goodputPerSecond}/s</td></tr></table></section>
+${report.backpressure ? `<section id="backpressure"><h2>Backpressure: the spike absorbed by the queue and drained at the downstream's pace</h2>${backpressureSvg(report)}${(report.backpressure.notes ?? []).map((x) => `<p class="note">${esc(x)}</p>`).join("")}</section>` : ""}
 <section><h2>Latency by percentile</h2>${latencySvg(report)}${latencyTable(report)}${latencyNotes}</section>
 <div class="grid2">
 <section><h2>Ingress</h2><table>${rows([
@@ -248,6 +353,9 @@ tr.bad td,tr.bad th{color:#b52a2a;font-weight:600}.status-pass{color:#1e8e57;fon
     ["status codes", Object.entries(c.statusCodes).map(([k, n]) => `${k}: ${n}`).join(", ") || "-"],
   ])}</table></section>
 <section><h2>Delivery</h2>${deliveryHtml}</section>
+${report.scenarios?.length ? `<section id="scenarios"><h2>Scenarios</h2><p class="note">Each scenario on its own; the figures above add them together.</p><table class="num"><thead><tr><th>scenario</th><th>planned</th><th>accepted</th><th>not accepted</th><th>processed</th><th>lost</th><th>ack p50</th><th>ack p99</th></tr></thead><tbody>${report.scenarios
+  .map((sc) => `<tr><th>${esc(sc.name)}</th><td>${sc.planned}</td><td>${sc.accepted}</td><td>${sc.notAccepted}</td><td>${sc.processed ?? "-"}</td><td>${sc.lost ?? "-"}</td><td>${sc.ack && sc.ack.count > 0 ? `${sc.ack.p50Ms} ms` : "-"}</td><td>${sc.ack && sc.ack.count > 0 ? `${sc.ack.p99Ms} ms` : "-"}</td></tr>`)
+  .join("")}</tbody></table></section>` : ""}
 </div>
 <section><h2>SLO checks</h2><table><thead><tr><th>check</th><th>status</th><th>actual</th><th>threshold</th></tr></thead><tbody>${v.checks
     .map((x) => `<tr><th>${esc(x.name)}</th><td class="status-${x.status}">${x.status.toUpperCase()}</td><td>${x.detail !== undefined ? esc(x.detail) : x.actual === undefined ? "-" : esc(Number.isInteger(x.actual) ? x.actual : x.actual.toFixed(x.actual < 10 ? 4 : 1))}</td><td>${esc(x.threshold)}</td></tr>`)

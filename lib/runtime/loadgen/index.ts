@@ -5,6 +5,9 @@
  */
 export * from "./profile";
 export * from "./message";
+export * from "./mix";
+export * from "./arrivals";
+export * from "./scenarios";
 export * from "./retry-budget";
 export * from "./histogram";
 export * from "./sender";
@@ -12,6 +15,7 @@ export * from "./edge-key-source";
 export * from "./engine";
 export * from "./reconcile";
 export * from "./verdict";
+export * from "./thresholds";
 export * from "./run";
 export * from "./deadline";
 export * from "./summary";
@@ -20,5 +24,6 @@ export * from "./reports";
 export * from "./report-store";
 export * from "./history";
 export * from "./compare";
+export * from "./backpressure";
 export { createLoadgenHandler, CONTINUATION_MARGIN_MS, agentsFor, lambdaBudgetProblems, LAMBDA_MAX_SECONDS, DEFAULT_AGENT_CAPACITY_PER_SECOND, START_BARRIER_MS } from "./lambda";
 export type { LoadgenEvent, ControllerEvent, AgentEvent, ReconcileEvent, ContinuedResult, ControllerResult, LoadgenHandlerDeps } from "./lambda";

@@ -5,7 +5,9 @@
  *   profile, splits the plan into agents when the peak rate exceeds one agent's capacity,
  *   invokes them in parallel (RequestResponse) with a shared start barrier, merges their
  *   encoded HDR histograms and counts (never averaging percentiles), reconciles against
- *   the receipts, prints the EMF record with the verdict metric and the heartbeat, stores
+ *   the receipts, reads the run's backpressure metrics from CloudWatch (with GCX_QUEUE_NAME:
+ *   queue depth, worker concurrency, downstream calls and 429s, dead letters), prints the EMF
+ *   record with the verdict metric and the heartbeat, stores
  *   the JSON and HTML report in the reports bucket (GCX_REPORTS_BUCKET) with the history
  *   index and trend page, and returns the report with the keys written;
  * - agent: sends its share of the plan (`seq % agentCount === agentIndex`) from the
@@ -27,6 +29,7 @@ import { continuationKey, DEFAULT_HISTORY_LENGTH, DEFAULT_REPORTS_PREFIX, s3Obje
 import { resumeSpike, runSpike, type AgentAssignment, type SpikeContinuation, type SpikeReport } from "./run";
 import type { PipelineRetrySettings } from "./deadline";
 import { renderSummary } from "./summary";
+import { readCloudWatchBackpressure, type BackpressureBlock, type CloudWatchLike } from "./backpressure";
 import { CONTINUATION_MARGIN_MS, DEFAULT_AGENT_CAPACITY_PER_SECOND, LAMBDA_MAX_SECONDS, MIN_RECONCILE_SLICE_MS, MIN_TIMEOUT_SECONDS, START_BARRIER_MS, lambdaBudgetProblems } from "./budget";
 
 export { CONTINUATION_MARGIN_MS, DEFAULT_AGENT_CAPACITY_PER_SECOND, LAMBDA_MAX_SECONDS, MIN_RECONCILE_SLICE_MS, MIN_TIMEOUT_SECONDS, START_BARRIER_MS, lambdaBudgetProblems };
@@ -93,6 +96,40 @@ export interface LoadgenHandlerDeps {
   readonly reportStore?: ObjectStore;
   /** Starts the next invocation of a long reconciliation. Default: Lambda Invoke (Event) of this function. */
   readonly invokeSelfAsync?: (event: ReconcileEvent) => Promise<void>;
+  /** Reads the backpressure metrics after a run (GCX_QUEUE_NAME set). Default: a CloudWatch client (the function's region). */
+  readonly cloudWatch?: CloudWatchLike;
+}
+
+/**
+ * The run's backpressure block read from CloudWatch (only with GCX_QUEUE_NAME): over the run's
+ * window, from the plan's start to the end of reconciliation. A failed read never fails the
+ * run: the block says why instead.
+ */
+async function cloudWatchBackpressure(report: SpikeReport, contract: LoadgenContract, client: CloudWatchLike | undefined): Promise<BackpressureBlock | undefined> {
+  if (!contract.queueName) return undefined;
+  let own: (CloudWatchLike & { destroy(): void }) | undefined;
+  try {
+    if (!client) {
+      const { CloudWatchClient } = await import("@aws-sdk/client-cloudwatch");
+      own = new CloudWatchClient({});
+    }
+    return await readCloudWatchBackpressure({
+      client: client ?? own!,
+      queueName: contract.queueName,
+      dlqName: contract.dlqName,
+      quarantineQueueName: contract.quarantineQueueName,
+      workerFunctionName: contract.workerFunctionName,
+      eventSourceMappingUuid: contract.eventSourceMappingUuid,
+      workerMetricsNamespace: contract.workerMetricsNamespace,
+      reportStartMs: report.startMs,
+      startMs: report.startMs,
+      endMs: Math.max(report.finishedMs, report.startMs + 1000),
+    });
+  } catch (e) {
+    return { source: "cloudwatch", periodSeconds: 60, series: {}, notes: [`CloudWatch could not be read (GetMetricData): ${(e as Error).message}`] };
+  } finally {
+    own?.destroy();
+  }
 }
 
 async function secretsManagerRead(arn: string): Promise<string> {
@@ -243,7 +280,9 @@ export function createLoadgenHandler(deps: LoadgenHandlerDeps = {}) {
   }
 
   /** The end of every judged run: the EMF record (verdict and heartbeat), the summary, the stored reports. */
-  async function finishRun(report: SpikeReport, contract: LoadgenContract, functionName: string | undefined): Promise<ControllerResult> {
+  async function finishRun(judged: SpikeReport, contract: LoadgenContract, functionName: string | undefined): Promise<ControllerResult> {
+    const backpressure = await cloudWatchBackpressure(judged, contract, deps.cloudWatch);
+    const report: SpikeReport = backpressure ? { ...judged, backpressure } : judged;
     const runName = contract.runName ?? functionName ?? report.name;
     log(JSON.stringify(emfRecord(report, { namespace: contract.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE, runName })));
     log(renderSummary(report));

@@ -7,7 +7,9 @@
 import { createHash, hash as cryptoHash } from "node:crypto";
 import { sign, signer, SIGNATURE_HEADER } from "../signature";
 import { SYNTHETIC_KEY, type Fault, type SyntheticMarker } from "../synthetic";
-import type { SpikeProfile } from "./profile";
+import { trafficSeed, type SpikeProfile } from "./profile";
+import { carriesText, kindFields, MessageMix, type MessageKind } from "./mix";
+import { scenarioPlanOf } from "./scenarios";
 
 /** The Open Messaging integration id the synthetic messages claim to come through. */
 export const SYNTHETIC_INTEGRATION_ID = "5e7a1c2b-0000-4000-8000-5717e71c0000";
@@ -71,6 +73,40 @@ export function newRunId(now: number = Date.now()): string {
   return `spike-${new Date(now).toISOString().replace(/[-:]/g, "").replace(/\..*$/, "")}-${createHash("sha256").update(`${now}:${Math.random()}`).digest("hex").slice(0, 8)}`;
 }
 
+/** What of a profile the messages depend on. */
+export type MessageProfile = Pick<SpikeProfile, "conversations" | "workMs" | "faults" | "textLength"> & Partial<Pick<SpikeProfile, "messages" | "seed" | "name" | "scenarios">>;
+
+/** What varies per sequence number besides ids and times: the message mix (none: today's Text) and the conversation. */
+interface SeqShape {
+  readonly mix: MessageMix | undefined;
+  /** The conversation: a number, or "<scenario>-<number>" in a multi-scenario run. */
+  readonly conversation: number | string;
+}
+
+/**
+ * The per-sequence-number shape of a profile's messages. Without scenarios: the profile's mix
+ * (seeded by its seed) and conversation `seq x 7919 mod conversations`; with scenarios: the
+ * scenario's mix (default the profile's, else Text) seeded by "<seed>/<scenario>", and the
+ * scenario's own conversations. Either way the messages of one conversation come in sequence order.
+ */
+export function messageShaper(profile: MessageProfile): (seq: number) => SeqShape {
+  const seed = trafficSeed(profile);
+  const plan = scenarioPlanOf(profile);
+  if (!plan || !profile.scenarios) {
+    const mix = profile.messages ? new MessageMix(profile.messages, seed) : undefined;
+    return (seq) => ({ mix, conversation: (seq * 7919) % profile.conversations });
+  }
+  const scenarios = profile.scenarios.map((s) => ({
+    name: s.name,
+    conversations: s.conversations ?? profile.conversations,
+    mix: new MessageMix(s.messages ?? profile.messages ?? { mix: [{ kind: "text", weight: 1 }] }, `${seed}/${s.name}`),
+  }));
+  return (seq) => {
+    const s = scenarios[plan.scenarioOf[seq] ?? 0];
+    return { mix: s.mix, conversation: `${s.name}-${(seq * 7919) % s.conversations}` };
+  };
+}
+
 export interface SyntheticRequest {
   readonly seq: number;
   readonly messageId: string;
@@ -88,14 +124,14 @@ export function buildSyntheticRequest(args: {
   runId: string;
   seq: number;
   plannedSendMs: number;
-  profile: Pick<SpikeProfile, "conversations" | "workMs" | "faults" | "textLength">;
+  profile: MessageProfile;
   secret: string;
   integrationId?: string;
 }): SyntheticRequest {
   const { runId, seq, plannedSendMs, profile } = args;
   const integrationId = args.integrationId ?? SYNTHETIC_INTEGRATION_ID;
   const messageId = messageIdFor(runId, seq);
-  const conversation = (seq * 7919) % profile.conversations;
+  const { mix, conversation } = messageShaper(profile)(seq);
   const fault = faultForSeq(runId, seq, profile.faults);
   const marker: SyntheticMarker = {
     runId,
@@ -104,7 +140,9 @@ export function buildSyntheticRequest(args: {
     ...(profile.workMs > 0 ? { workMs: profile.workMs } : {}),
     ...(fault ? { fault } : {}),
   };
-  const body = JSON.stringify(messageObject(messageId, integrationId, conversation, plannedSendMs, textFor(seq, profile.textLength), marker));
+  const body = mix
+    ? mixedBody(mix, seq, messageId, integrationId, conversation, plannedSendMs, profile.textLength, marker)
+    : JSON.stringify(messageObject(messageId, integrationId, conversation, plannedSendMs, textFor(seq, profile.textLength), marker));
   return {
     seq,
     messageId,
@@ -118,6 +156,43 @@ function textFor(seq: number, textLength: number): string {
   let text = `[synthetic ${seq}]`;
   for (let i = 0; text.length < textLength; i++) text += ` ${WORDS[(seq + i) % WORDS.length]}`;
   return text.slice(0, textLength);
+}
+
+/**
+ * The body of one arrival of a profile with a message mix: its kind's fields, and for the kinds
+ * that carry text, the text padded so that the body has the drawn size (ASCII: characters =
+ * bytes), or `textLength` characters when the mix gives no size.
+ */
+function mixedBody(
+  mix: MessageMix,
+  seq: number,
+  messageId: string,
+  integrationId: string,
+  conversation: number | string,
+  plannedSendMs: number,
+  textLength: number,
+  marker: unknown,
+): string {
+  const kind = mix.kindOf(seq);
+  const build = (text: string) => JSON.stringify(kindMessageObject(kind, seq, messageId, integrationId, conversation, plannedSendMs, text, marker));
+  if (!carriesText(kind)) return build("");
+  const size = mix.sizeOf(seq);
+  if (size === undefined) return build(textFor(seq, textLength));
+  const head = `[synthetic ${seq}]`;
+  const bare = build(head).length;
+  return build(textFor(seq, head.length + Math.max(0, size - bare)));
+}
+
+/** The kind of message `seq` is: "text" without a mix. */
+export function messageKindFor(profile: MessageProfile, seq: number): MessageKind {
+  return messageShaper(profile)(seq).mix?.kindOf(seq) ?? "text";
+}
+
+/** The NormalizedMessage of one arrival of a given kind; its JSON.stringify is the body (key order matters). */
+function kindMessageObject(kind: MessageKind, seq: number, messageId: string, integrationId: string, conversation: number | string, plannedSendMs: number, text: string, marker: unknown) {
+  const base = messageObject(messageId, integrationId, conversation, plannedSendMs, text, marker);
+  const { id, channel } = base;
+  return { id, channel, ...kindFields(kind, seq, text), [SYNTHETIC_KEY]: marker };
 }
 
 /** The NormalizedMessage of one arrival; its JSON.stringify is the body (key order matters). */
@@ -164,10 +239,12 @@ const SLOT = (name: string) => `@@slot:${name}@@`;
  */
 export class SyntheticMessageFactory {
   private readonly runId: string;
-  private readonly profile: Pick<SpikeProfile, "conversations" | "workMs" | "faults" | "textLength">;
+  private readonly profile: MessageProfile;
   private readonly integrationId: string;
   private readonly offset: number;
   private readonly sign: (body: string) => string;
+  /** The message mix, when the profile gives one (bodies are then built per message, not spliced). */
+  private readonly shape: ((seq: number) => SeqShape) | undefined;
   /** Pieces around the slots, per fault index: [p0, id, p1, id, p2, conv, p3, time, p4, text, p5, seq, p6, planned, p7]. */
   private readonly templates: string[][] = [];
   /** Text after "[synthetic <seq>]", per (digits of seq, seq mod the word count). */
@@ -175,7 +252,7 @@ export class SyntheticMessageFactory {
 
   constructor(args: {
     runId: string;
-    profile: Pick<SpikeProfile, "conversations" | "workMs" | "faults" | "textLength">;
+    profile: MessageProfile;
     secret: string;
     integrationId?: string;
   }) {
@@ -184,6 +261,7 @@ export class SyntheticMessageFactory {
     this.integrationId = args.integrationId ?? SYNTHETIC_INTEGRATION_ID;
     this.offset = faultOffset(args.runId);
     this.sign = signer(args.secret);
+    this.shape = args.profile.messages || args.profile.scenarios ? messageShaper(args.profile) : undefined;
     for (const index of [0, 1, 2, 3] as const) this.templates[index] = this.template(index);
   }
 
@@ -251,8 +329,13 @@ export class SyntheticMessageFactory {
   /** The body and signature of one arrival. */
   body(seq: number, plannedSendMs: number): SignedBody {
     const messageId = messageIdFor(this.runId, seq);
-    const t = this.templates[faultIndex(this.offset, seq, this.profile.faults)];
+    const shape = this.shape?.(seq);
+    if (shape?.mix) {
+      const body = mixedBody(shape.mix, seq, messageId, this.integrationId, shape.conversation, plannedSendMs, this.profile.textLength, this.marker(seq, plannedSendMs));
+      return { seq, messageId, body, signature: this.sign(body) };
+    }
     const conversation = (seq * 7919) % this.profile.conversations;
+    const t = this.templates[faultIndex(this.offset, seq, this.profile.faults)];
     // the text holds only "[synthetic N]" and the fixed words: nothing JSON would escape
     const body =
       t[0] + messageId + t[1] + messageId + t[2] + conversation + t[3] + this.isoTime(plannedSendMs) +
@@ -263,14 +346,18 @@ export class SyntheticMessageFactory {
   /** The full request of one arrival, as {@link buildSyntheticRequest} returns it. */
   build(seq: number, plannedSendMs: number): SyntheticRequest {
     const { messageId, body, signature } = this.body(seq, plannedSendMs);
+    return { seq, messageId, body, headers: { "content-type": "application/json", [SIGNATURE_HEADER]: signature }, marker: this.marker(seq, plannedSendMs) };
+  }
+
+  /** The synthetic marker of one arrival. */
+  private marker(seq: number, plannedSendMs: number): SyntheticMarker {
     const fault = faultOfIndex(faultIndex(this.offset, seq, this.profile.faults), this.profile.faults);
-    const marker: SyntheticMarker = {
+    return {
       runId: this.runId,
       seq,
       plannedSendMs: Math.round(plannedSendMs),
       ...(this.profile.workMs > 0 ? { workMs: this.profile.workMs } : {}),
       ...(fault ? { fault } : {}),
     };
-    return { seq, messageId, body, headers: { "content-type": "application/json", [SIGNATURE_HEADER]: signature }, marker };
   }
 }

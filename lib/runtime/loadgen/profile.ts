@@ -8,6 +8,10 @@
  */
 import { z } from "zod";
 import { parse as parseYaml } from "yaml";
+import { thresholdProblems, type ThresholdSpec } from "./thresholds";
+import { poissonInstants, seededRandom } from "./arrivals";
+import { messagesSchema } from "./mix";
+import { scenarioPlanOf, superposePhases } from "./scenarios";
 
 const rate = z.number().min(0).max(100_000);
 
@@ -23,6 +27,9 @@ export const DEFAULT_MAX_ACKS_OVER_GENESYS_TIMEOUT_RATIO = 0.01;
 const seconds = z.number().positive().max(86_400);
 const fraction = z.number().min(0).max(1);
 
+/** Arrival spacing of a phase; absent means "uniform". */
+const arrivalsSchema = z.enum(["uniform", "poisson"]).optional();
+
 export const constantPhaseSchema = z
   .object({
     type: z.literal("constant"),
@@ -32,6 +39,8 @@ export const constantPhaseSchema = z
     ratePerSecond: rate,
     /** Phase length, seconds. */
     durationSeconds: seconds,
+    /** How arrivals are spaced: "uniform" (evenly, the default) or "poisson" (a seeded Poisson process of this rate). */
+    arrivals: arrivalsSchema,
   })
   .strict();
 
@@ -44,6 +53,8 @@ export const rampPhaseSchema = z
     /** Arrival rate at the end of the phase, per second (linear in between). */
     toRatePerSecond: rate,
     durationSeconds: seconds,
+    /** How arrivals are spaced: "uniform" (evenly, the default) or "poisson" (a seeded Poisson process of this rate). */
+    arrivals: arrivalsSchema,
   })
   .strict();
 
@@ -108,6 +119,23 @@ const faultsSchema = z
     if (total > 1) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `the fault fractions add up to ${Math.round(total * 1e6) / 1e6}, more than 1` });
   });
 
+/** One scenario of a multi-scenario profile (see `scenarios`). */
+export const scenarioSchema = z
+  .object({
+    /** Its name in reports (letters, digits, `.`, `_`, `-`). */
+    name: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "1 to 64 letters, digits, `.`, `_` or `-`"),
+    phases: z.array(phaseSchema).min(1).max(1000).optional(),
+    spike: spikeShapeSchema.optional(),
+    /** Its message mix. Default: the profile's `messages`. */
+    messages: messagesSchema.optional(),
+    /** Its conversations (addresses distinct from the other scenarios'). Default: the profile's `conversations`. */
+    conversations: z.number().int().min(1).max(1_000_000).optional(),
+  })
+  .strict()
+  .superRefine((s, ctx) => {
+    if (!s.phases === !s.spike) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["phases"], message: "give exactly one of `phases` or `spike` for this scenario" });
+  });
+
 const retrySchema = z
   .object({
     /** Attempts per message including the first. Default 4. */
@@ -150,6 +178,28 @@ const reconcileSchema = z
   })
   .strict();
 
+/** One `slo.thresholds` entry: an expression, or an object with its options. */
+const thresholdSpecSchema = z
+  .union([
+    z.string(),
+    z
+      .object({
+        /** The expression, e.g. "rate(status.429) < 0.05". */
+        expr: z.string(),
+        /** Stop offering new arrivals as soon as it fails while sending (metrics observed while sending only). @default false */
+        abortOnFail: z.boolean().optional(),
+        /** Grace period before abortOnFail is evaluated, seconds from the plan's start. @default 0 */
+        delayAbortEvalSeconds: z.number().min(0).max(86_400).optional(),
+        /** Shown as WARN when it fails, never fails the verdict. @default false */
+        warnOnly: z.boolean().optional(),
+      })
+      .strict(),
+  ])
+  .transform((t): ThresholdSpec => (typeof t === "string" ? { expr: t } : t))
+  .superRefine((t, ctx) => {
+    for (const message of thresholdProblems(t)) ctx.addIssue({ code: z.ZodIssueCode.custom, message });
+  });
+
 const sloSchema = z
   .object({
     /** Accepted messages neither processed nor dead-lettered by the deadline. Default 0. */
@@ -180,6 +230,13 @@ const sloSchema = z
     endToEndP99Ms: z.number().positive().default(120_000),
     /** Accepted / offered. Default 0.999. */
     minAcceptedRatio: fraction.default(0.999),
+    /**
+     * Threshold expressions over any reported metric, like k6's `thresholds` (see
+     * ./thresholds.ts): `"ack.p99 < 800"`, or `{ expr, abortOnFail, delayAbortEvalSeconds, warnOnly }`.
+     * Checked in addition to the fields above, each a check named by its expression.
+     * @default none (absent: only the fields above are checked)
+     */
+    thresholds: z.array(thresholdSpecSchema).max(100).optional(),
   })
   .strict();
 
@@ -195,6 +252,30 @@ export const profileSchema = z
     workMs: z.number().min(0).max(900_000).default(0),
     /** Length of the message text, characters. Default 120. */
     textLength: z.number().int().min(1).max(100_000).default(120),
+    /**
+     * Seed of everything random in the traffic (Poisson arrivals, message kinds, sizes): the same
+     * profile and seed plan the same traffic. Default: the profile's `name`.
+     */
+    seed: z.string().min(1).max(256).optional(),
+    /** The message mix (kinds, weights, body sizes). Default: outbound Text of `textLength` characters. */
+    messages: messagesSchema.optional(),
+    /**
+     * Several scenarios sent at once in one run (instead of `phases` or `spike`), each with its
+     * own phases or spike shape and optionally its own `messages` and `conversations` (default:
+     * the profile's); reported separately and together. At most 20, names unique.
+     */
+    scenarios: z
+      .array(scenarioSchema)
+      .min(1)
+      .max(20)
+      .superRefine((list, ctx) => {
+        const seen = new Set<string>();
+        list.forEach((s, i) => {
+          if (seen.has(s.name)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: [i, "name"], message: `scenario "${s.name}" is named twice; give each scenario its own name` });
+          seen.add(s.name);
+        });
+      })
+      .optional(),
     faults: faultsSchema.default({}),
     sending: sendingSchema.default({}),
     reconcile: reconcileSchema.default({}),
@@ -202,8 +283,8 @@ export const profileSchema = z
   })
   .strict()
   .superRefine((p, ctx) => {
-    if (!p.phases === !p.spike) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["phases"], message: "give exactly one of `phases` or `spike`" });
+    if ([p.phases, p.spike, p.scenarios].filter((x) => x !== undefined).length !== 1) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["phases"], message: "give exactly one of `phases` or `spike` (or `scenarios`, each with its own)" });
     }
   });
 
@@ -244,8 +325,10 @@ export function parseProfile(input: unknown, format: "json" | "yaml" | "auto" = 
 }
 
 /** The phases a profile runs, with the `spike` shape expanded. */
-export function expandPhases(profile: Pick<SpikeProfile, "phases" | "spike">): Phase[] {
+export function expandPhases(profile: Pick<SpikeProfile, "phases" | "spike"> & { scenarios?: SpikeProfile["scenarios"] }): Phase[] {
   if (profile.phases) return profile.phases;
+  // scenarios: their total rate, as phases
+  if (profile.scenarios) return superposePhases(profile.scenarios);
   const s = profile.spike!;
   const b = s.baseline.ratePerSecond;
   const p = s.peak.ratePerSecond;
@@ -262,12 +345,12 @@ export function expandPhases(profile: Pick<SpikeProfile, "phases" | "spike">): P
 }
 
 /** Total planned length of the traffic, seconds. */
-export function profileDurationSeconds(profile: Pick<SpikeProfile, "phases" | "spike">): number {
+export function profileDurationSeconds(profile: Pick<SpikeProfile, "phases" | "spike"> & { scenarios?: SpikeProfile["scenarios"] }): number {
   return expandPhases(profile).reduce((sum, phase) => sum + phase.durationSeconds, 0);
 }
 
 /** The highest arrival rate any phase reaches, per second. */
-export function peakRatePerSecond(profile: Pick<SpikeProfile, "phases" | "spike">): number {
+export function peakRatePerSecond(profile: Pick<SpikeProfile, "phases" | "spike"> & { scenarios?: SpikeProfile["scenarios"] }): number {
   return Math.max(
     0,
     ...expandPhases(profile).map((ph) => (ph.type === "constant" ? ph.ratePerSecond : ph.type === "ramp" ? Math.max(ph.fromRatePerSecond, ph.toRatePerSecond) : 0)),
@@ -282,7 +365,7 @@ function phaseCount(phase: Phase): number {
 }
 
 /** Number of arrivals the profile plans. */
-export function countArrivals(profile: Pick<SpikeProfile, "phases" | "spike">): number {
+export function countArrivals(profile: Pick<SpikeProfile, "phases" | "spike"> & { seed?: string; name?: string; scenarios?: SpikeProfile["scenarios"] }): number {
   return planArrivals(profile).length;
 }
 
@@ -292,8 +375,11 @@ export function countArrivals(profile: Pick<SpikeProfile, "phases" | "spike">): 
  * (so a constant 20/s phase plans one arrival every 50 ms, starting at 0), deterministic,
  * so a controller and its agents agree on every sequence number's planned time.
  */
-export function planArrivals(profile: Pick<SpikeProfile, "phases" | "spike">): Float64Array {
+export function planArrivals(profile: Pick<SpikeProfile, "phases" | "spike"> & { seed?: string; name?: string; scenarios?: SpikeProfile["scenarios"] }): Float64Array {
+  const scenarioPlan = !profile.phases && !profile.spike ? scenarioPlanOf(profile) : undefined;
+  if (scenarioPlan) return scenarioPlan.plan;
   const phases = expandPhases(profile);
+  if (phases.some((ph) => ph.type !== "pause" && ph.arrivals === "poisson")) return planMixedArrivals(phases, trafficSeed(profile));
   const total = Math.floor(phases.reduce((sum, ph) => sum + phaseCount(ph), 0) + 1e-9);
   const out = new Float64Array(total);
   let k = 0;
@@ -319,6 +405,34 @@ export function planArrivals(profile: Pick<SpikeProfile, "phases" | "spike">): F
     startSeconds += phase.durationSeconds;
   }
   return out.subarray(0, k);
+}
+
+/** The seed of a profile's random traffic: `seed`, else `name`, else "spike". */
+export function trafficSeed(profile: { seed?: string; name?: string }): string {
+  return profile.seed ?? profile.name ?? "spike";
+}
+
+/**
+ * The plan of phases some of which are Poisson: a uniform phase plans its arrivals evenly from
+ * its own start (as a lone uniform phase does), a Poisson phase draws them from a generator
+ * seeded by (seed, phase index), so every phase is reproducible by itself.
+ */
+function planMixedArrivals(phases: readonly Phase[], seed: string): Float64Array {
+  const out: number[] = [];
+  let startSeconds = 0;
+  phases.forEach((phase, index) => {
+    if (phase.type !== "pause") {
+      const from = phase.type === "constant" ? phase.ratePerSecond : phase.fromRatePerSecond;
+      const to = phase.type === "constant" ? phase.ratePerSecond : phase.toRatePerSecond;
+      if (phase.arrivals === "poisson") {
+        for (const tau of poissonInstants(from, to, phase.durationSeconds, seededRandom(`arrivals:${seed}:${index}`))) out.push((startSeconds + tau) * 1000);
+      } else {
+        for (const tau of planArrivals({ phases: [{ ...phase, arrivals: undefined }] })) out.push(startSeconds * 1000 + tau);
+      }
+    }
+    startSeconds += phase.durationSeconds;
+  });
+  return Float64Array.from(out);
 }
 
 /**

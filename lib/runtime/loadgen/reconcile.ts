@@ -5,6 +5,7 @@
  * drain this run's messages from the synthetic quarantine queue (other runs' messages
  * are made visible again). Then count processed, duplicates, dead letters and lost.
  */
+import { scenarioPlanOf } from "./scenarios";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import {
@@ -132,6 +133,8 @@ export interface DeliveryResult {
   readonly faultChecks: { readonly checked: number; readonly violations: number; readonly samples: FaultViolation[] };
   /** Per-second count of processed messages by doneMs, index = second since the run start. */
   readonly deliveredTimeline: number[];
+  /** A multi-scenario run: processed and lost per scenario, in the profile's scenario order. */
+  readonly byScenario?: { readonly processed: number[]; readonly lost: number[] };
   /** Encoded histogram of planned send -> doneMs of processed messages, microseconds. */
   readonly endToEndUs: string;
   /** True when every accepted message was accounted for before the deadline. */
@@ -483,7 +486,16 @@ export async function reconcileUntil(options: ReconcileOptions): Promise<Deliver
         ...(r.nextAttemptAtMs !== undefined ? { nextAttemptAtMs: Number(r.nextAttemptAtMs) } : {}),
       };
     });
+  const scenarioPlan = scenarioPlanOf(profile);
+  let byScenario: DeliveryResult["byScenario"];
+  if (scenarioPlan && profile.scenarios) {
+    const tally = { processed: profile.scenarios.map(() => 0), lost: profile.scenarios.map(() => 0) };
+    for (const [seq, r] of receipts) if (r.outcome === "processed" && seq >= 0 && seq < plan.length) tally.processed[scenarioPlan.scenarioOf[seq]]++;
+    for (const seq of lostSeqs) tally.lost[scenarioPlan.scenarioOf[seq]]++;
+    byScenario = tally;
+  }
   return {
+    ...(byScenario ? { byScenario } : {}),
     reconciled: true,
     accepted: acceptedSeqs.length,
     processed,

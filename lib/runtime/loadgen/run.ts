@@ -11,7 +11,10 @@ import { expandPhases, parseProfile, planArrivals, profileDurationSeconds, type 
 import { inspectRedrivePolicy, reconcileUntil, runIdUsed, type AwsClientOptions, type DeliveryResult, type ReceiptsSource, type RedriveInspection } from "./reconcile";
 import { judge, type LatencyJudgement, type VerdictResult } from "./verdict";
 import { deriveReconcileDeadline, type DeadlineDerivation, type PipelineRetrySettings } from "./deadline";
+import { abortWatcher, type SpikeAbort } from "./thresholds";
 import { availableParallelism, loadavg } from "node:os";
+import type { BackpressureBlock } from "./backpressure";
+import { scenarioPlanOf, scenarioReports, type ScenarioReport } from "./scenarios";
 
 /** What one agent of a fan-out is asked to send. */
 export interface AgentAssignment {
@@ -166,6 +169,11 @@ export interface SpikeReport {
   readonly phases: PhaseSpan[];
   /** Arrivals the plan holds. */
   readonly planned: number;
+  /**
+   * A multi-scenario run: each scenario's planned, accepted, processed and lost messages (the
+   * run's other figures add all scenarios together). Absent for a single-scenario profile.
+   */
+  readonly scenarios?: ScenarioReport[];
   readonly counts: IngressCounts;
   /** Averages over the planned traffic duration, per second. */
   readonly rates: {
@@ -214,6 +222,17 @@ export interface SpikeReport {
    * {@link resumeSpike}, which continues and returns the final report (or another `pending`).
    */
   readonly pending?: SpikeContinuation;
+  /**
+   * Set when an `abortOnFail` threshold stopped the sending mid-way: when, which threshold,
+   * its value then. The verdict is FAIL with it; what was sent is still reconciled.
+   */
+  readonly aborted?: SpikeAbort;
+  /**
+   * What the pipeline did with the spike, on the same time axis (queue depth, worker
+   * concurrency, downstream calls and 429s, dead letters): recorded by the local emulator, or
+   * read from CloudWatch by the generator on AWS after the run. Absent when not observed.
+   */
+  readonly backpressure?: BackpressureBlock;
   readonly verdict: VerdictResult;
 }
 
@@ -274,6 +293,7 @@ export async function runSpike(options: SpikeOptions): Promise<SpikeReport> {
         integrationId: options.integrationId,
         signal: options.signal,
         onProgress: onProgress ? (p) => onProgress({ stage: "sending", ...p }) : undefined,
+        abortWhen: abortWatcher(profile.slo.thresholds, { latency: options.latencyJudgement }),
       }),
     ];
   }
@@ -374,6 +394,9 @@ async function reconcileAndReport(c: SpikeContinuation, args: ResumeOptions, kno
       ? await inspectRedrivePolicy({ queueUrl: args.queueUrl, dlqUrl: args.dlqUrl, workerMaxReceiveCount: args.workerMaxReceiveCount, sqs: sqsOptions })
       : undefined;
   const endToEnd = delivery ? summarize(decodeHistogram(delivery.endToEndUs)) : undefined;
+  const serviceSummary = summarize(service);
+  const durationSeconds = profileDurationSeconds(profile);
+  const per = (n: number) => Math.round((n / durationSeconds) * 100) / 100;
   const judged = judge(
     {
       offered: merged.counts.offered,
@@ -392,6 +415,33 @@ async function reconcileAndReport(c: SpikeContinuation, args: ResumeOptions, kno
         faultViolations: delivery.faultChecks.violations,
       },
       redrive,
+      metrics: {
+        counts: merged.counts,
+        ack: ackSummary,
+        service: serviceSummary,
+        ...(endToEnd ? { endToEnd } : {}),
+        rates: {
+          offeredPerSecond: per(merged.counts.offered),
+          attemptedPerSecond: per(merged.counts.attempts),
+          acceptedPerSecond: per(merged.counts.accepted),
+          goodputPerSecond: per(delivery ? delivery.processed : merged.counts.accepted),
+        },
+        ...(delivery
+          ? {
+              delivery: {
+                processed: delivery.processed,
+                lost: delivery.lost,
+                inFlight: delivery.inFlight ?? 0,
+                duplicateSideEffects: delivery.duplicateSideEffects,
+                duplicateDeliveries: delivery.duplicateDeliveries,
+                deadLetteredExpected: delivery.deadLetteredExpected,
+                deadLetteredUnexpected: delivery.deadLetteredUnexpected,
+                faultViolations: delivery.faultChecks.violations,
+              },
+            }
+          : {}),
+      },
+      ...(merged.aborted ? { aborted: merged.aborted } : {}),
     },
     profile.slo,
     { latency: c.latencyJudgement },
@@ -406,11 +456,9 @@ async function reconcileAndReport(c: SpikeContinuation, args: ResumeOptions, kno
       }
     : judged;
 
-  const durationSeconds = profileDurationSeconds(profile);
   const series = [...Object.values(merged.timeline), ...(delivery ? [delivery.deliveredTimeline] : [])];
   const length = Math.max(Math.ceil(durationSeconds), ...series.map((s) => s.length));
   const pad = (s: readonly number[]) => Array.from({ length }, (_, i) => s[i] ?? 0);
-  const per = (n: number) => Math.round((n / durationSeconds) * 100) / 100;
   const { endToEndUs, deliveredTimeline, ...deliveryRest } = delivery ?? ({} as DeliveryResult);
   return {
     version: 1,
@@ -425,6 +473,7 @@ async function reconcileAndReport(c: SpikeContinuation, args: ResumeOptions, kno
     profile,
     phases: phaseSpans(profile),
     planned: plan.length,
+    ...(profile.scenarios ? { scenarios: scenarioReports(profile.scenarios, scenarioPlanOf(profile)!, merged.notAccepted, delivery?.byScenario && { processedByScenario: delivery.byScenario.processed, lostByScenario: delivery.byScenario.lost }, merged.scenarioAckUs) } : {}),
     counts: merged.counts,
     rates: {
       durationSeconds,
@@ -434,7 +483,7 @@ async function reconcileAndReport(c: SpikeContinuation, args: ResumeOptions, kno
       goodputPerSecond: per(delivery ? delivery.processed : merged.counts.accepted),
       goodputBasis: delivery ? "processed" : "accepted",
     },
-    latency: { ack: ackSummary, service: summarize(service), ...(endToEnd ? { endToEnd } : {}) },
+    latency: { ack: ackSummary, service: serviceSummary, ...(endToEnd ? { endToEnd } : {}) },
     histograms: { ackUs: merged.histograms.ackUs, serviceUs: merged.histograms.serviceUs, ...(endToEndUs ? { endToEndUs } : {}) },
     timeline: {
       offered: pad(merged.timeline.offered),
@@ -459,6 +508,7 @@ async function reconcileAndReport(c: SpikeContinuation, args: ResumeOptions, kno
     latencyJudgement: c.latencyJudgement,
     machine: { cores: c.machine.cores, loadAverageStart: c.machine.loadAverageStart, loadAverageEnd: loadavg() },
     ...(pending ? { pending } : {}),
+    ...(merged.aborted ? { aborted: merged.aborted } : {}),
     verdict,
   };
 }

@@ -29,6 +29,10 @@ export function renderSummary(report: SpikeReport): string {
   lines.push("");
   lines.push(`VERDICT: ${v.verdict}${v.reasons.length ? "" : ` (${v.checks.filter((x) => x.status === "pass").length} checks passed)`}`);
   for (const reason of v.reasons) lines.push(`  - ${reason}`);
+  if (report.aborted) {
+    const a = report.aborted;
+    lines.push(`ABORTED at ${a.elapsedSeconds} s (${a.at}): threshold "${a.threshold}" failed while sending, value ${a.value}; the rest of the plan was not offered`);
+  }
   lines.push("");
   lines.push(`Rates (per second, averaged over ${r.durationSeconds} s)`);
   lines.push(
@@ -96,6 +100,15 @@ export function renderSummary(report: SpikeReport): string {
   } else {
     lines.push(`Delivery: NOT RECONCILED: ${d.reason}`);
     if (report.reconcileDeadline && report.pending) lines.push(`  deadline: ${report.reconcileDeadline.explanation}`);
+  }
+  if (report.scenarios?.length) {
+    lines.push("");
+    lines.push("Scenarios (each on its own; the figures above add them together)");
+    for (const sc of report.scenarios) {
+      const delivered = sc.processed !== undefined ? `, processed ${sc.processed}, lost ${sc.lost ?? 0}` : "";
+      const ack = sc.ack && sc.ack.count > 0 ? `, ack p50 ${sc.ack.p50Ms} ms p99 ${sc.ack.p99Ms} ms` : "";
+      lines.push(`  ${sc.name}: planned ${sc.planned}, accepted ${sc.accepted}, not accepted ${sc.notAccepted}${delivered}${ack}`);
+    }
   }
   lines.push("");
   lines.push("Checks");

@@ -10,9 +10,15 @@
  * only when more than `slo.maxAcksOverGenesysTimeoutRatio` of the acks came after Genesys'
  * 10 s webhook timeout, i.e. when Genesys would have retried. Correctness checks (lost, in
  * flight, dead letters, duplicates, fault markers, redrive policy) are judged everywhere.
+ *
+ * `slo.thresholds` (expressions, ./thresholds.ts) add one check each, named by the expression:
+ * FAIL fails the verdict, WARN (a `warnOnly` threshold that failed) does not; latency
+ * expressions are INFO on a local run. A run aborted by an `abortOnFail` threshold is FAIL
+ * with that threshold, whatever its value at the end.
  */
 import { GENESYS_WEBHOOK_TIMEOUT_MS, type SpikeProfile } from "./profile";
 import type { RedriveInspection } from "./reconcile";
+import { expressionValue, holds, isLatencyMetric, parseThreshold, type MetricValues, type SpikeAbort } from "./thresholds";
 
 export const VERDICTS = { pass: "PASS", fail: "FAIL" } as const;
 export type Verdict = (typeof VERDICTS)[keyof typeof VERDICTS];
@@ -30,9 +36,10 @@ export interface VerdictCheck {
   /**
    * "pass", "fail", "skipped" (could not be evaluated: delivery not reconciled, or the ingress
    * queue not given), or "info" (evaluated and shown, not judged: an AWS-grade latency bound on
-   * a local run; `detail` says whether it was within the bound).
+   * a local run; `detail` says whether it was within the bound), or "warn" (a `warnOnly`
+   * threshold expression that failed: shown, never fails the verdict).
    */
-  readonly status: "pass" | "fail" | "skipped" | "info";
+  readonly status: "pass" | "fail" | "skipped" | "info" | "warn";
 }
 
 /**
@@ -78,7 +85,30 @@ export interface VerdictInput {
   };
   /** The ingress queue's redrive policy as read from SQS; undefined when the queue was not given (check skipped). */
   readonly redrive?: RedriveInspection;
+  /** Every reported metric, read by `slo.thresholds` (undefined: threshold checks are SKIPPED). */
+  readonly metrics?: MetricValues;
+  /** Set when an abortOnFail threshold stopped the sending: the verdict is FAIL with it. */
+  readonly aborted?: SpikeAbort;
 }
+
+/**
+ * The SLO fields as the expressions they stand for (the checks keep the field's name):
+ * `slo.ackP99Ms: 1000` judges `ack.p99 <= 1000`, and so on. `acceptedRatio` is
+ * `rate(accepted) >= minAcceptedRatio` except that, locally, arrivals dropped at the
+ * generator's in-flight cap are counted out; `duplicateDeliveryRatio` divides by accepted.
+ */
+export const SLO_FIELD_EXPRESSIONS: Readonly<Record<string, (slo: SpikeProfile["slo"]) => string>> = {
+  acceptedRatio: (s) => `rate(accepted) >= ${s.minAcceptedRatio}`,
+  ackP99Ms: (s) => `ack.p99 <= ${s.ackP99Ms}`,
+  acksOverGenesysTimeout: (s) => `rate(acksAfterGenesysTimeout) <= ${s.maxAcksOverGenesysTimeoutRatio}`,
+  lost: (s) => `lost <= ${s.maxLost}`,
+  inFlight: () => "inFlight == 0",
+  unexpectedDeadLetters: (s) => `deadLettered.unexpected <= ${s.maxUnexpectedDeadLetters}`,
+  duplicateSideEffects: (s) => `duplicateSideEffects <= ${s.maxDuplicateSideEffects}`,
+  duplicateDeliveryRatio: (s) => `rate(duplicateDeliveries) <= ${s.maxDuplicateDeliveryRatio}`,
+  endToEndP99Ms: (s) => `endToEnd.p99 <= ${s.endToEndP99Ms}`,
+  faultViolations: () => "faultViolations == 0",
+};
 
 /** What is wrong with a redrive policy, one sentence each; empty when it is sound. */
 export function redriveProblems(r: RedriveInspection): string[] {
@@ -198,5 +228,44 @@ export function judge(input: VerdictInput, slo: SpikeProfile["slo"], options: { 
     checks.push({ name: "redrivePolicy", threshold: redriveThreshold(r), ...(r.policy ? { actual: r.policy.maxReceiveCount } : {}), detail, status: problems.length ? "fail" : "pass" });
     if (problems.length) reasons.push(problems.join("; "));
   }
+  judgeThresholds(input, slo, local, checks, reasons);
   return { verdict: reasons.length === 0 ? VERDICTS.pass : VERDICTS.fail, reasons, checks };
+}
+
+const show = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(Math.abs(v) < 10 ? 4 : 1));
+
+/** One check per `slo.thresholds` expression, and the abort's reason. */
+function judgeThresholds(input: VerdictInput, slo: SpikeProfile["slo"], local: boolean, checks: VerdictCheck[], reasons: string[]): void {
+  const abort = input.aborted;
+  let abortNamed = false;
+  for (const spec of slo.thresholds ?? []) {
+    const t = parseThreshold(spec.expr);
+    const name = t.text;
+    const options = [spec.abortOnFail ? `abortOnFail${spec.delayAbortEvalSeconds ? ` after ${spec.delayAbortEvalSeconds} s` : ""}` : "", spec.warnOnly ? "warn only" : ""].filter(Boolean);
+    const threshold = `${t.op} ${t.value}${options.length ? ` (${options.join(", ")})` : ""}`;
+    if (abort && abort.threshold === name) {
+      abortNamed = true;
+      checks.push({ name, threshold, actual: abort.value, detail: `${show(abort.value)} at ${abort.elapsedSeconds} s: sending aborted`, status: "fail" });
+      // the headline: why the run stopped comes first
+      reasons.unshift(abortReason(abort));
+      continue;
+    }
+    const value = input.metrics ? expressionValue(t, input.metrics) : { why: "metrics not given" };
+    if (typeof value !== "number") {
+      checks.push({ name, threshold, detail: value.why, status: "skipped" });
+      continue;
+    }
+    const pass = holds(t, value);
+    if (local && isLatencyMetric(t.metric)) {
+      checks.push({ name, threshold: `${threshold} (this machine's latency; not judged locally)`, actual: value, detail: `${show(value)} ms, ${pass ? "within" : "over"} the bound`, status: "info" });
+      continue;
+    }
+    checks.push({ name, threshold, actual: value, status: pass ? "pass" : spec.warnOnly ? "warn" : "fail" });
+    if (!pass && !spec.warnOnly) reasons.push(`threshold "${name}" failed: ${t.rate ? `rate(${t.metric})` : t.metric} was ${show(value)}`);
+  }
+  if (abort && !abortNamed) reasons.unshift(abortReason(abort));
+}
+
+function abortReason(a: SpikeAbort): string {
+  return `aborted at ${a.elapsedSeconds} s (${a.at}): threshold "${a.threshold}" failed while sending (value ${show(a.value)}) with abortOnFail; the arrivals after it were never offered, what was sent is still reconciled`;
 }
