@@ -11,15 +11,30 @@ module.exports = tseslint.config(
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
       "@typescript-eslint/no-explicit-any": "error",
       "@typescript-eslint/ban-ts-comment": "error",
-      "no-restricted-imports": ["error", {
-        paths: [{ name: "@cdktf/provider-aws", message: "Use deep imports (@cdktf/provider-aws/lib/<resource>): the barrel makes synth several times slower." }],
-      }],
+      "no-restricted-imports": [
+        "error",
+        {
+          paths: [
+            {
+              name: "@cdktf/provider-aws",
+              message: "Use deep imports (@cdktf/provider-aws/lib/<resource>): the barrel makes synth several times slower.",
+            },
+          ],
+        },
+      ],
     },
   },
   {
     files: ["lib/runtime/**/*.ts"],
     rules: {
-      "no-restricted-imports": ["error", { patterns: [{ group: ["cdktf", "cdktf/*", "@cdktf/*", "constructs"], message: "lib/runtime runs inside Lambda and never imports cdktf." }] }],
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            { group: ["cdktf", "cdktf/*", "@cdktf/*", "constructs"], message: "lib/runtime runs inside Lambda and never imports cdktf." },
+          ],
+        },
+      ],
     },
   },
 );

@@ -12,7 +12,20 @@
 import { join } from "node:path";
 import { bundleEntry } from "../lib/constructs/bundle";
 import { spikeGeneratorEntry } from "../lib/constructs/spike-generator";
-import { lastJsonLine, median, ratio, round, runOk, say, tempDir, BENCH, ROOT, TS_NODE_ARGS, type BenchResult, type Figure } from "./lib/util";
+import {
+  lastJsonLine,
+  median,
+  ratio,
+  round,
+  runOk,
+  say,
+  tempDir,
+  BENCH,
+  ROOT,
+  TS_NODE_ARGS,
+  type BenchResult,
+  type Figure,
+} from "./lib/util";
 
 export interface BundlesOptions {
   /** Fewer cold starts and messages. Default false. */
@@ -43,7 +56,10 @@ process.stdout.write(JSON.stringify({ initMs: Number(t1 - t0) / 1e6 }) + "\\n");
 async function coldStartMs(file: string, runs: number): Promise<number[]> {
   const out: number[] = [];
   for (let i = 0; i < runs; i++) {
-    const res = await runOk(process.execPath, ["-e", INIT, file], { env: { ...process.env, ...WORKER_ENV, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" }, timeoutMs: 60_000 });
+    const res = await runOk(process.execPath, ["-e", INIT, file], {
+      env: { ...process.env, ...WORKER_ENV, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
+      timeoutMs: 60_000,
+    });
     out.push(lastJsonLine<{ initMs: number }>(res.stdout).initMs);
   }
   return out;
@@ -62,17 +78,34 @@ export async function benchBundles(options: BundlesOptions = {}): Promise<BenchR
     for (const [name, entry] of Object.entries(entries)) {
       const b = bundleEntry({ entry, cacheDir: cache.dir });
       const samples = await coldStartMs(b.file, runs);
-      rows.push({ name, sizeKiB: round(b.sizeBytes / 1024, 1), initMs: round(median(samples), 1), samples: samples.map((s) => round(s, 1)) });
-      say(`  ${name.padEnd(24)} ${round(b.sizeBytes / 1024, 1)} KiB, module init median ${round(median(samples), 1)} ms (${runs} fresh processes)`);
+      rows.push({
+        name,
+        sizeKiB: round(b.sizeBytes / 1024, 1),
+        initMs: round(median(samples), 1),
+        samples: samples.map((s) => round(s, 1)),
+      });
+      say(
+        `  ${name.padEnd(24)} ${round(b.sizeBytes / 1024, 1)} KiB, module init median ${round(median(samples), 1)} ms (${runs} fresh processes)`,
+      );
     }
     const batches = options.quick ? 50 : 300;
-    const res = await runOk(process.execPath, [...TS_NODE_ARGS, join(BENCH, "children", "overhead.ts"), JSON.stringify({ batches, batchSize: 10 })], {
-      env: { ...process.env, POWERTOOLS_METRICS_NAMESPACE: "Bench", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
-      timeoutMs: 180_000,
-    });
-    const o = lastJsonLine<{ worker: { cpuUs: number; wallUs: number; failures: number }; bare: { cpuUs: number; wallUs: number }; messages: number }>(res.stdout);
+    const res = await runOk(
+      process.execPath,
+      [...TS_NODE_ARGS, join(BENCH, "children", "overhead.ts"), JSON.stringify({ batches, batchSize: 10 })],
+      {
+        env: { ...process.env, POWERTOOLS_METRICS_NAMESPACE: "Bench", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
+        timeoutMs: 180_000,
+      },
+    );
+    const o = lastJsonLine<{
+      worker: { cpuUs: number; wallUs: number; failures: number };
+      bare: { cpuUs: number; wallUs: number };
+      messages: number;
+    }>(res.stdout);
     if (o.worker.failures) throw new Error(`the worker reported ${o.worker.failures} failures with in-memory clients`);
-    say(`  per message: worker ${round(o.worker.cpuUs)} us CPU, bare handler ${round(o.bare.cpuUs)} us CPU (${o.messages} messages in batches of 10)`);
+    say(
+      `  per message: worker ${round(o.worker.cpuUs)} us CPU, bare handler ${round(o.bare.cpuUs)} us CPU (${o.messages} messages in batches of 10)`,
+    );
     const worker = rows.find((r) => r.name === "worker")!;
     const base = rows.find((r) => r.name === "sdk+powertools baseline")!;
     const figures: Figure[] = [];

@@ -48,7 +48,8 @@ const RECORD_CONCURRENCY = 10; // createWorker's default `concurrency`
  */
 export async function benchDrain(options: DrainOptions = {}): Promise<BenchResult> {
   const first = await drainRun(options);
-  if (options.quick || options.workMs !== undefined || options.backlog !== undefined || options.batchingWindowSeconds !== undefined) return first;
+  if (options.quick || options.workMs !== undefined || options.backlog !== undefined || options.batchingWindowSeconds !== undefined)
+    return first;
   say("  again with workMs 2000 (the same fixed costs over 4x the work)");
   const long = await drainRun({ ...options, workMs: 2000 });
   say("  again with a backlog of 3000 (the same fixed costs over a 5x longer spike)");
@@ -58,9 +59,12 @@ export async function benchDrain(options: DrainOptions = {}): Promise<BenchResul
   const fit = drainFit(first.details as DrainDetails, big.details as DrainDetails);
   say(
     `  fit over the two ${fit.workMs} ms runs: drain = ${round(fit.fixedMs / 1000, 2)} s + ${round(fit.slope, 3)} x minimum; ` +
-      (fit.metFromMinimumMs === undefined ? "the slope alone is over 1.15" : `the ratio is <= 1.15 from a minimum drain of ${round(fit.metFromMinimumMs / 1000, 1)} s (a backlog of ${fit.metFromBacklog})`),
+      (fit.metFromMinimumMs === undefined
+        ? "the slope alone is over 1.15"
+        : `the ratio is <= 1.15 from a minimum drain of ${round(fit.metFromMinimumMs / 1000, 1)} s (a backlog of ${fit.metFromBacklog})`),
   );
-  const tag = (r: BenchResult, label: string) => r.figures.map((f) => ({ ...f, name: `${f.name} (${label})`, target: undefined, met: undefined }));
+  const tag = (r: BenchResult, label: string) =>
+    r.figures.map((f) => ({ ...f, name: `${f.name} (${label})`, target: undefined, met: undefined }));
   return {
     ...first,
     figures: [
@@ -70,7 +74,11 @@ export async function benchDrain(options: DrainOptions = {}): Promise<BenchResul
       ...tag(windowed, "batching window 1 s"),
       { name: `fixed cost of a spike (fit, workMs ${fit.workMs})`, value: round(fit.fixedMs / 1000, 2), unit: "s" },
       { name: `drain per second of theoretical minimum (fit, workMs ${fit.workMs})`, value: round(fit.slope, 3) },
-      { name: `smallest spike drained within 1.15x (fit, workMs ${fit.workMs})`, value: fit.metFromBacklog ?? "never", unit: fit.metFromBacklog === undefined ? undefined : "messages" },
+      {
+        name: `smallest spike drained within 1.15x (fit, workMs ${fit.workMs})`,
+        value: fit.metFromBacklog ?? "never",
+        unit: fit.metFromBacklog === undefined ? undefined : "messages",
+      },
     ],
     details: { ...(first.details as object), workMs2000: long.details, backlog3000: big.details, batchingWindow1s: windowed.details, fit },
   };
@@ -116,7 +124,12 @@ async function drainRun(options: DrainOptions): Promise<BenchResult> {
     const dirs = synthBenchStacks(join(tmp.dir, "cdktf.out"), [
       {
         name: "drain",
-        worker: { entry: join(BENCH, "handlers", "drain-worker.ts"), maxConcurrency: MAX_CONCURRENCY, batchSize: BATCH_SIZE, batchingWindowSeconds: options.batchingWindowSeconds },
+        worker: {
+          entry: join(BENCH, "handlers", "drain-worker.ts"),
+          maxConcurrency: MAX_CONCURRENCY,
+          batchSize: BATCH_SIZE,
+          batchingWindowSeconds: options.batchingWindowSeconds,
+        },
       },
     ]);
     let seenBacklog = false;
@@ -151,8 +164,19 @@ async function drainRun(options: DrainOptions): Promise<BenchResult> {
           try {
             while (!stop) {
               await new Promise((r) => setTimeout(r, 50));
-              const a = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed"] }));
-              const left = (["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed"] as const).reduce((s, k) => s + Number(a.Attributes?.[k] ?? 0), 0);
+              const a = await sqs.send(
+                new GetQueueAttributesCommand({
+                  QueueUrl: queueUrl,
+                  AttributeNames: [
+                    "ApproximateNumberOfMessages",
+                    "ApproximateNumberOfMessagesNotVisible",
+                    "ApproximateNumberOfMessagesDelayed",
+                  ],
+                }),
+              );
+              const left = (
+                ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed"] as const
+              ).reduce((s, k) => s + Number(a.Attributes?.[k] ?? 0), 0);
               if (left > 0 && !seenBacklog) {
                 seenBacklog = true;
                 cpuAtStart = process.cpuUsage();
@@ -190,8 +214,12 @@ async function drainRun(options: DrainOptions): Promise<BenchResult> {
     const hostCpuShare = (cpu.user + cpu.system) / 1000 / (emptyAtMs - cpuFromMs);
     const r = drainMs / minimumMs;
     const stages = drainStages(mapping?.timeline ?? [], burstStartMs, emptyAtMs, workMs, result.emulator.functions[0]?.stats);
-    say(`  ${backlog} of ${offered} offered accepted; ${batches} batches, about ${Math.round(batchMs)} ms each for ${workMs} ms of work; emulator process (servers and function threads) used ${Math.round(hostCpuShare * 100)}% of a core`);
-    say(`  backlog ${backlog} x workMs ${workMs} / (maxConcurrency ${MAX_CONCURRENCY} x batch parallelism ${Math.min(BATCH_SIZE, RECORD_CONCURRENCY)}) = ${round(minimumMs / 1000, 2)} s minimum; drained in ${round(drainMs / 1000, 2)} s`);
+    say(
+      `  ${backlog} of ${offered} offered accepted; ${batches} batches, about ${Math.round(batchMs)} ms each for ${workMs} ms of work; emulator process (servers and function threads) used ${Math.round(hostCpuShare * 100)}% of a core`,
+    );
+    say(
+      `  backlog ${backlog} x workMs ${workMs} / (maxConcurrency ${MAX_CONCURRENCY} x batch parallelism ${Math.min(BATCH_SIZE, RECORD_CONCURRENCY)}) = ${round(minimumMs / 1000, 2)} s minimum; drained in ${round(drainMs / 1000, 2)} s`,
+    );
     say(
       `  stages: first invocation ${stages.firstInvokeMs} ms after the burst start; init phase ${stages.initMsMean} ms (mean of ${stages.inits}, longest ${stages.initMsMax}); ` +
         `first invocation of each environment ${stages.firstRoundMs} ms (median, init phase included), later ones ${stages.laterMs} ms (median; ${stages.laterMs - workMs} ms over workMs); ` +
@@ -216,7 +244,33 @@ async function drainRun(options: DrainOptions): Promise<BenchResult> {
         { name: "records per batch (mean)", value: stages.recordsPerBatch },
         { name: "last invocation's end -> queue empty", value: stages.tailMs, unit: "ms" },
       ],
-      details: { offered, backlog, workMs, batchingWindowSeconds: options.batchingWindowSeconds ?? 0, batchMs, hostCpuShare, burstRate, stages, maxConcurrency: MAX_CONCURRENCY, batchSize: BATCH_SIZE, recordConcurrency: RECORD_CONCURRENCY, minimumMs, drainMs, delivery, mappings: result.emulator.mappings.map(({ timeline, ...m }) => ({ ...m, timeline: timeline?.map((t) => ({ ...t, receiveStartMs: t.receiveStartMs - burstStartMs, receivedMs: t.receivedMs - burstStartMs, invokedMs: t.invokedMs - burstStartMs, returnedMs: t.returnedMs - burstStartMs })) })), functions: result.emulator.functions.map((f) => ({ name: f.name, stats: f.stats })) },
+      details: {
+        offered,
+        backlog,
+        workMs,
+        batchingWindowSeconds: options.batchingWindowSeconds ?? 0,
+        batchMs,
+        hostCpuShare,
+        burstRate,
+        stages,
+        maxConcurrency: MAX_CONCURRENCY,
+        batchSize: BATCH_SIZE,
+        recordConcurrency: RECORD_CONCURRENCY,
+        minimumMs,
+        drainMs,
+        delivery,
+        mappings: result.emulator.mappings.map(({ timeline, ...m }) => ({
+          ...m,
+          timeline: timeline?.map((t) => ({
+            ...t,
+            receiveStartMs: t.receiveStartMs - burstStartMs,
+            receivedMs: t.receivedMs - burstStartMs,
+            invokedMs: t.invokedMs - burstStartMs,
+            returnedMs: t.returnedMs - burstStartMs,
+          })),
+        })),
+        functions: result.emulator.functions.map((f) => ({ name: f.name, stats: f.stats })),
+      },
     };
   } finally {
     tmp.remove();

@@ -13,7 +13,21 @@ import { join } from "node:path";
 import { buildSyntheticRequest } from "../lib/runtime/loadgen/message";
 import { parseProfile } from "../lib/runtime/loadgen/profile";
 import { startTarget, type Target } from "./lib/target";
-import { BENCH, cores, lastJsonLine, median, pinned, ratio, round, runOk, say, tempDir, TS_NODE_ARGS, type BenchResult, type Figure } from "./lib/util";
+import {
+  BENCH,
+  cores,
+  lastJsonLine,
+  median,
+  pinned,
+  ratio,
+  round,
+  runOk,
+  say,
+  tempDir,
+  TS_NODE_ARGS,
+  type BenchResult,
+  type Figure,
+} from "./lib/util";
 
 export interface GeneratorOptions {
   /** Seconds each generator runs. Default 5. */
@@ -56,13 +70,20 @@ const OFFERED_PER_SECOND = 100_000;
 const CPU_MARK = "gcx-cpu";
 
 /** Accepted (2xx) requests per second of one autocannon run, and its whole-process CPU seconds when /usr/bin/time is there. */
-async function autocannon(target: Target, core: string, seconds: number, connections: number): Promise<{ acceptedPerSecond: number; cpuSeconds?: number; raw: unknown }> {
+async function autocannon(
+  target: Target,
+  core: string,
+  seconds: number,
+  connections: number,
+): Promise<{ acceptedPerSecond: number; cpuSeconds?: number; raw: unknown }> {
   const { body, headers } = sampleRequest();
   const args = [AUTOCANNON, "-c", String(connections), "-d", String(seconds), "-m", "POST", "-b", body, "--json"];
   for (const [k, v] of Object.entries(headers)) args.push("-H", `${k}=${v}`);
   args.push(target.url);
   const timed = existsSync(TIME);
-  const [cmd, cargs] = timed ? pinned(core, TIME, ["-f", `${CPU_MARK} %U %S`, process.execPath, ...args]) : pinned(core, process.execPath, args);
+  const [cmd, cargs] = timed
+    ? pinned(core, TIME, ["-f", `${CPU_MARK} %U %S`, process.execPath, ...args])
+    : pinned(core, process.execPath, args);
   const res = await runOk(cmd, cargs, { timeoutMs: (seconds + 30) * 1000 });
   const out = lastJsonLine<{ "2xx": number; non2xx: number; errors: number; duration: number; requests: { average: number } }>(res.stdout);
   const cpu = new RegExp(`${CPU_MARK} ([\\d.]+) ([\\d.]+)`).exec(res.stderr);
@@ -75,7 +96,13 @@ async function autocannon(target: Target, core: string, seconds: number, connect
 }
 
 /** Accepted (2xx) requests per second of one Artillery run (one worker, HTTP pool = connections). */
-async function artillery(target: Target, core: string, seconds: number, connections: number, arrivalRate: number): Promise<{ acceptedPerSecond: number; raw: unknown }> {
+async function artillery(
+  target: Target,
+  core: string,
+  seconds: number,
+  connections: number,
+  arrivalRate: number,
+): Promise<{ acceptedPerSecond: number; raw: unknown }> {
   const { body, headers } = sampleRequest();
   const tmp = tempDir("artillery");
   try {
@@ -102,7 +129,13 @@ async function artillery(target: Target, core: string, seconds: number, connecti
     const spanSeconds = Math.max(seconds, (data.aggregate.lastMetricAt - data.aggregate.firstMetricAt) / 1000);
     return {
       acceptedPerSecond: ok / spanSeconds,
-      raw: { accepted: ok, spanSeconds, offered: arrivalRate * seconds, failedVUsers: counters["vusers.failed"] ?? 0, errors: Object.fromEntries(Object.entries(counters).filter(([k]) => k.startsWith("errors."))) },
+      raw: {
+        accepted: ok,
+        spanSeconds,
+        offered: arrivalRate * seconds,
+        failedVUsers: counters["vusers.failed"] ?? 0,
+        errors: Object.fromEntries(Object.entries(counters).filter(([k]) => k.startsWith("errors."))),
+      },
     };
   } finally {
     tmp.remove();
@@ -110,8 +143,18 @@ async function artillery(target: Target, core: string, seconds: number, connecti
 }
 
 /** One engine run in a pinned child. */
-async function engine(target: Target, core: string, args: { ratePerSecond: number; durationSeconds: number; connections: number; maxInFlight: number }, cpuProfileDir?: string): Promise<EngineOutput> {
-  const nodeArgs = [...TS_NODE_ARGS, ...(cpuProfileDir ? ["--cpu-prof", "--cpu-prof-dir", cpuProfileDir] : []), join(BENCH, "children", "engine.ts"), JSON.stringify({ url: target.url, ...args })];
+async function engine(
+  target: Target,
+  core: string,
+  args: { ratePerSecond: number; durationSeconds: number; connections: number; maxInFlight: number },
+  cpuProfileDir?: string,
+): Promise<EngineOutput> {
+  const nodeArgs = [
+    ...TS_NODE_ARGS,
+    ...(cpuProfileDir ? ["--cpu-prof", "--cpu-prof-dir", cpuProfileDir] : []),
+    join(BENCH, "children", "engine.ts"),
+    JSON.stringify({ url: target.url, ...args }),
+  ];
   const [cmd, cargs] = pinned(core, process.execPath, nodeArgs);
   const res = await runOk(cmd, cargs, { timeoutMs: (args.durationSeconds + 60) * 1000 });
   return lastJsonLine<EngineOutput>(res.stdout);
@@ -129,9 +172,12 @@ export async function benchGenerator(options: GeneratorOptions = {}): Promise<Be
   const rounds = options.rounds ?? 2;
   const { target: targetCore, generator: core } = cores();
   const target = await startTarget(targetCore);
-  say(`  target: ${target.kind} on core ${targetCore} (${target.url}); generators on core ${core}; ${seconds} s, ${connections} connections`);
+  say(
+    `  target: ${target.kind} on core ${targetCore} (${target.url}); generators on core ${core}; ${seconds} s, ${connections} connections`,
+  );
   const notes: string[] = [];
-  if (target.kind !== "nginx") notes.push("nginx was not installed: the target was a minimal Node server (apt-get install -y nginx-light for the reference target)");
+  if (target.kind !== "nginx")
+    notes.push("nginx was not installed: the target was a minimal Node server (apt-get install -y nginx-light for the reference target)");
   try {
     // warm the target and the page cache
     await autocannon(target, core, 1, connections);
@@ -139,12 +185,21 @@ export async function benchGenerator(options: GeneratorOptions = {}): Promise<Be
     const ac: number[] = [];
     const ours: number[] = [];
     const oursRaw: EngineOutput[] = [];
-    const pairs: Array<{ autocannon: number; engine: number; ratio: number; autocannonProcessCpuSeconds?: number; engineCpuUsPerAccepted: number; engineCpuShare: number }> = [];
+    const pairs: Array<{
+      autocannon: number;
+      engine: number;
+      ratio: number;
+      autocannonProcessCpuSeconds?: number;
+      engineCpuUsPerAccepted: number;
+      engineCpuShare: number;
+    }> = [];
     for (let r = 0; r < rounds; r++) {
       // odd rounds run the engine first, so neither tool always follows the other
       const runAutocannon = async () => {
         const a = await autocannon(target, core, seconds, connections);
-        say(`  round ${r + 1}: autocannon ${Math.round(a.acceptedPerSecond)} req/s${a.cpuSeconds === undefined ? "" : ` (process CPU ${round(a.cpuSeconds, 1)} s, start-up included)`}`);
+        say(
+          `  round ${r + 1}: autocannon ${Math.round(a.acceptedPerSecond)} req/s${a.cpuSeconds === undefined ? "" : ` (process CPU ${round(a.cpuSeconds, 1)} s, start-up included)`}`,
+        );
         return a;
       };
       // Offered far above what either tool reaches on one core, and independent of the other
@@ -153,7 +208,12 @@ export async function benchGenerator(options: GeneratorOptions = {}): Promise<Be
       // the dropping costs the engine CPU), accepted/s is its ceiling.
       const runEngine = async () => {
         const offered = OFFERED_PER_SECOND;
-        const e = await engine(target, core, { ratePerSecond: offered, durationSeconds: seconds, connections, maxInFlight: connections * 4 }, r === 0 ? options.cpuProfileDir : undefined);
+        const e = await engine(
+          target,
+          core,
+          { ratePerSecond: offered, durationSeconds: seconds, connections, maxInFlight: connections * 4 },
+          r === 0 ? options.cpuProfileDir : undefined,
+        );
         const acceptedPerSecond = steadyRate(e.timeline.accepted, seconds);
         say(
           `  round ${r + 1}: engine ${Math.round(acceptedPerSecond)} req/s accepted (offered ${offered}/s; ${e.counts.dropped} arrivals dropped at maxInFlight ${connections * 4}; ` +
@@ -199,7 +259,9 @@ export async function benchGenerator(options: GeneratorOptions = {}): Promise<Be
     const fixed = options.accuracyRatePerSecond ?? 2000;
     const acc = await engine(target, core, { ratePerSecond: fixed, durationSeconds: seconds, connections, maxInFlight: 512 });
     const achieved = steadyRate(acc.timeline.attempted, seconds);
-    say(`  accuracy: planned ${fixed}/s, sent ${round(achieved, 1)}/s over the plan's seconds; ack p50 ${acc.ack.p50Ms} ms, p99 ${acc.ack.p99Ms} ms from the planned send time`);
+    say(
+      `  accuracy: planned ${fixed}/s, sent ${round(achieved, 1)}/s over the plan's seconds; ack p50 ${acc.ack.p50Ms} ms, p99 ${acc.ack.p99Ms} ms from the planned send time`,
+    );
 
     const figures: Figure[] = [
       { name: "autocannon accepted req/s (median)", value: Math.round(acRate), unit: "req/s" },
@@ -210,14 +272,34 @@ export async function benchGenerator(options: GeneratorOptions = {}): Promise<Be
     ];
     if (artRate !== undefined) {
       figures.push({ name: "Artillery accepted req/s", value: Math.round(artRate), unit: "req/s" });
-      figures.push({ name: "engine / Artillery", value: ratio(ourRate, artRate), target: ">= 3 (several times)", met: ourRate / artRate >= 3 });
+      figures.push({
+        name: "engine / Artillery",
+        value: ratio(ourRate, artRate),
+        target: ">= 3 (several times)",
+        met: ourRate / artRate >= 3,
+      });
     }
-    figures.push({ name: `timing accuracy at ${fixed}/s: achieved / planned`, value: ratio(achieved, fixed, 3), target: "0.99..1.01", met: Math.abs(achieved / fixed - 1) <= 0.01 });
+    figures.push({
+      name: `timing accuracy at ${fixed}/s: achieved / planned`,
+      value: ratio(achieved, fixed, 3),
+      target: "0.99..1.01",
+      met: Math.abs(achieved / fixed - 1) <= 0.01,
+    });
     figures.push({ name: `ack p99 from planned send at ${fixed}/s`, value: acc.ack.p99Ms, unit: "ms" });
     return {
       name: "generator",
       figures,
-      details: { seconds, connections, target: target.kind, autocannon: ac, engine: ours, rounds: pairs, engineRuns: oursRaw, artillery: artRaw, accuracy: acc },
+      details: {
+        seconds,
+        connections,
+        target: target.kind,
+        autocannon: ac,
+        engine: ours,
+        rounds: pairs,
+        engineRuns: oursRaw,
+        artillery: artRaw,
+        accuracy: acc,
+      },
       notes,
     };
   } finally {

@@ -34,7 +34,11 @@ export interface GoodputOptions {
 const STRATEGIES = [
   { name: "ours", label: "runtime client (token bucket + Retry-After via the queue)", entry: join(ROOT, "examples", "basic", "worker.ts") },
   { name: "fixed-sleep", label: "baseline: fixed 1 s sleep on 429", entry: join(ROOT, "bench", "handlers", "fixed-sleep-worker.ts") },
-  { name: "exponential", label: "baseline: exponential backoff, no jitter", entry: join(ROOT, "bench", "handlers", "exponential-worker.ts") },
+  {
+    name: "exponential",
+    label: "baseline: exponential backoff, no jitter",
+    entry: join(ROOT, "bench", "handlers", "exponential-worker.ts"),
+  },
 ] as const;
 
 const WARMUP_SECONDS = 3;
@@ -57,7 +61,14 @@ export interface GoodputRun {
   readonly duplicateEffects: number;
 }
 
-async function runOne(stackDir: string, strategy: string, rate: number, multiple: number, seconds: number, reportDir: string): Promise<GoodputRun> {
+async function runOne(
+  stackDir: string,
+  strategy: string,
+  rate: number,
+  multiple: number,
+  seconds: number,
+  reportDir: string,
+): Promise<GoodputRun> {
   const samples: Sample[] = [];
   let timer: NodeJS.Timeout | undefined;
   let startMs = 0;
@@ -116,14 +127,19 @@ export async function benchGoodput(options: GoodputOptions = {}): Promise<BenchR
     say(`  synthesizing ${STRATEGIES.length} pipelines (maxConcurrency 5, downstream budget ${rate * 60}/min)`);
     const dirs = synthBenchStacks(
       join(tmp.dir, "cdktf.out"),
-      STRATEGIES.map((s) => ({ name: `goodput-${s.name}`, worker: { entry: s.entry, maxConcurrency: 5, downstreamRequestsPerMinute: rate * 60, genesys: { createCredentialsSecret: true } } })),
+      STRATEGIES.map((s) => ({
+        name: `goodput-${s.name}`,
+        worker: { entry: s.entry, maxConcurrency: 5, downstreamRequestsPerMinute: rate * 60, genesys: { createCredentialsSecret: true } },
+      })),
     );
     const runs: GoodputRun[] = [];
     for (const multiple of multiples) {
       for (const s of STRATEGIES) {
         const r = await runOne(dirs[`goodput-${s.name}`], s.name, rate, multiple, seconds, resolve(tmp.dir, "reports"));
         runs.push(r);
-        say(`  ${multiple}R ${s.name.padEnd(12)} goodput ${r.goodputRatio} R, ${round(r.throttledShare * 100, 1)}% of ${r.calls} calls answered 429 (window ${r.windowSeconds} s)`);
+        say(
+          `  ${multiple}R ${s.name.padEnd(12)} goodput ${r.goodputRatio} R, ${round(r.throttledShare * 100, 1)}% of ${r.calls} calls answered 429 (window ${r.windowSeconds} s)`,
+        );
       }
     }
     const figures: Figure[] = [];
@@ -132,15 +148,28 @@ export async function benchGoodput(options: GoodputOptions = {}): Promise<BenchR
       const others = runs.filter((r) => r.strategy !== "ours" && r.multiple === multiple);
       for (const r of runs.filter((x) => x.multiple === multiple)) {
         const isOurs = r.strategy === "ours";
-        figures.push({ name: `${multiple}R ${r.strategy}: goodput / R`, value: r.goodputRatio, ...(isOurs ? { target: ">= 0.95", met: r.goodputRatio >= 0.95 } : {}) });
-        figures.push({ name: `${multiple}R ${r.strategy}: share of calls answered 429`, value: r.throttledShare, ...(isOurs ? { target: "<= 0.05", met: r.throttledShare <= 0.05 } : {}) });
+        figures.push({
+          name: `${multiple}R ${r.strategy}: goodput / R`,
+          value: r.goodputRatio,
+          ...(isOurs ? { target: ">= 0.95", met: r.goodputRatio >= 0.95 } : {}),
+        });
+        figures.push({
+          name: `${multiple}R ${r.strategy}: share of calls answered 429`,
+          value: r.throttledShare,
+          ...(isOurs ? { target: "<= 0.05", met: r.throttledShare <= 0.05 } : {}),
+        });
       }
       // goodput is counted in whole calls: one call in the window is the resolution
       const quantum = 1 / (ours.windowSeconds * rate);
       const better = others.every((o) => ours.goodputRatio >= o.goodputRatio - quantum && ours.throttledShare < o.throttledShare);
       figures.push({
         name: `${multiple}R ours vs baselines (goodput ratio; 429 share ratio)`,
-        value: others.map((o) => `${o.strategy} ${ratio(ours.goodputRatio, o.goodputRatio)}x; ${o.throttledShare ? ratio(ours.throttledShare, o.throttledShare, 3) : "n/a"}x`).join(" | "),
+        value: others
+          .map(
+            (o) =>
+              `${o.strategy} ${ratio(ours.goodputRatio, o.goodputRatio)}x; ${o.throttledShare ? ratio(ours.throttledShare, o.throttledShare, 3) : "n/a"}x`,
+          )
+          .join(" | "),
         target: "goodput not below either (within one call), fewer 429s than both",
         met: better,
       });
@@ -149,7 +178,9 @@ export async function benchGoodput(options: GoodputOptions = {}): Promise<BenchR
       name: "goodput",
       figures,
       details: { ratePerSecond: rate, durationSeconds: seconds, warmupSeconds: WARMUP_SECONDS, runs },
-      notes: [`R = ${rate}/s; goodput measured from ${WARMUP_SECONDS} s after the start to the end of the offered load (the downstream is saturated throughout)`],
+      notes: [
+        `R = ${rate}/s; goodput measured from ${WARMUP_SECONDS} s after the start to the end of the offered load (the downstream is saturated throughout)`,
+      ],
     };
   } finally {
     tmp.remove();

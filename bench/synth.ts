@@ -81,7 +81,10 @@ export function toBarrel(source: string, namespaces: Map<string, string>): { tex
     rewritten++;
     const alias = `__aws_${ns}`;
     const out = [`import { ${ns} as ${alias} } from "@cdktf/provider-aws";`];
-    for (const raw of names.split(",").map((n) => n.trim()).filter(Boolean)) {
+    for (const raw of names
+      .split(",")
+      .map((n) => n.trim())
+      .filter(Boolean)) {
       const isType = Boolean(typeOnly) || raw.startsWith("type ");
       const [name, local = name] = raw.replace(/^type /, "").split(/\s+as\s+/);
       if (!isType) out.push(`const ${local} = ${alias}.${name};`);
@@ -124,9 +127,16 @@ function makeSourceCopy(source: string, dir: string, barrel: boolean): number {
 async function makeUserProject(copy: string, dir: string, barrel: boolean): Promise<void> {
   const pkg = join(dir, "node_modules", "cdktf-genesys-consumer");
   const build = JSON.parse(readFileSync(join(ROOT, "tsconfig.build.json"), "utf8")) as { compilerOptions: Record<string, unknown> };
-  const buildConfig = { extends: "./tsconfig.json", compilerOptions: { ...build.compilerOptions, outDir: join(pkg, "dist") }, include: ["lib"] };
+  const buildConfig = {
+    extends: "./tsconfig.json",
+    compilerOptions: { ...build.compilerOptions, outDir: join(pkg, "dist") },
+    include: ["lib"],
+  };
   writeFileSync(join(copy, "tsconfig.bench-build.json"), JSON.stringify(buildConfig));
-  await runOk(process.execPath, [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", join(copy, "tsconfig.bench-build.json")], { cwd: copy, timeoutMs: 300_000 });
+  await runOk(process.execPath, [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", join(copy, "tsconfig.bench-build.json")], {
+    cwd: copy,
+    timeoutMs: 300_000,
+  });
   cpSync(join(ROOT, "package.json"), join(pkg, "package.json"));
   // node_modules: the repository's packages (linked), but only the @types the template installs
   for (const name of readdirSync(join(ROOT, "node_modules"))) {
@@ -134,7 +144,8 @@ async function makeUserProject(copy: string, dir: string, barrel: boolean): Prom
     symlinkSync(join(ROOT, "node_modules", name), join(dir, "node_modules", name), "dir");
   }
   mkdirSync(join(dir, "node_modules", "@types"));
-  for (const name of ["node", "jest"]) symlinkSync(join(ROOT, "node_modules", "@types", name), join(dir, "node_modules", "@types", name), "dir");
+  for (const name of ["node", "jest"])
+    symlinkSync(join(ROOT, "node_modules", "@types", name), join(dir, "node_modules", "@types", name), "dir");
   cpSync(join(ROOT, "node_modules", "cdktf-cli", "bundle", "templates", "typescript", "tsconfig.json"), join(dir, "tsconfig.json"));
   // the user's files: the demo stack (already rewritten in the barrel copy) and the app
   mkdirSync(join(dir, "examples", "basic"), { recursive: true });
@@ -196,18 +207,41 @@ function figuresOf(mode: Mode, rows: Row[], withTargets: boolean): Figure[] {
   for (const r of rows) {
     const label = `${prefix}, ${r.stack === "demo" ? "demo stack" : `${r.stack} pipeline(s)`}`;
     const t = r.deep.wallSeconds / r.barrel.wallSeconds;
-    figures.push({ name: `${label}: synth wall time (deep imports)`, value: r.deep.wallSeconds, unit: `s (barrel ${r.barrel.wallSeconds} s)` });
-    figures.push(withTargets ? { name: `${label}: time deep / barrel`, value: ratio(r.deep.wallSeconds, r.barrel.wallSeconds), target: "<= 0.3", met: t <= 0.3 } : { name: `${label}: time deep / barrel`, value: ratio(r.deep.wallSeconds, r.barrel.wallSeconds) });
-    figures.push({ name: `${label}: CPU time deep / barrel`, value: ratio(r.deep.cpuSeconds, r.barrel.cpuSeconds), unit: `(${r.deep.cpuSeconds} / ${r.barrel.cpuSeconds} s)` });
-    figures.push({ name: `${label}: peak RSS deep / barrel`, value: ratio(r.deep.maxRssMiB, r.barrel.maxRssMiB), unit: `(${r.deep.maxRssMiB} / ${r.barrel.maxRssMiB} MiB)` });
+    figures.push({
+      name: `${label}: synth wall time (deep imports)`,
+      value: r.deep.wallSeconds,
+      unit: `s (barrel ${r.barrel.wallSeconds} s)`,
+    });
+    figures.push(
+      withTargets
+        ? { name: `${label}: time deep / barrel`, value: ratio(r.deep.wallSeconds, r.barrel.wallSeconds), target: "<= 0.3", met: t <= 0.3 }
+        : { name: `${label}: time deep / barrel`, value: ratio(r.deep.wallSeconds, r.barrel.wallSeconds) },
+    );
+    figures.push({
+      name: `${label}: CPU time deep / barrel`,
+      value: ratio(r.deep.cpuSeconds, r.barrel.cpuSeconds),
+      unit: `(${r.deep.cpuSeconds} / ${r.barrel.cpuSeconds} s)`,
+    });
+    figures.push({
+      name: `${label}: peak RSS deep / barrel`,
+      value: ratio(r.deep.maxRssMiB, r.barrel.maxRssMiB),
+      unit: `(${r.deep.maxRssMiB} / ${r.barrel.maxRssMiB} MiB)`,
+    });
   }
   const one = rows.find((r) => r.stack === "1");
   const twenty = rows.find((r) => r.stack === "20");
   if (one && twenty) {
     const s = twenty.deep.wallSeconds / one.deep.wallSeconds;
     const name = `${prefix}: 20 pipelines / 1 pipeline (time, deep imports)`;
-    figures.push(withTargets ? { name, value: ratio(twenty.deep.wallSeconds, one.deep.wallSeconds), target: "<= 3", met: s <= 3 } : { name, value: ratio(twenty.deep.wallSeconds, one.deep.wallSeconds) });
-    figures.push({ name: `${prefix}: 20 pipelines / 1 pipeline (peak RSS, deep imports)`, value: ratio(twenty.deep.maxRssMiB, one.deep.maxRssMiB) });
+    figures.push(
+      withTargets
+        ? { name, value: ratio(twenty.deep.wallSeconds, one.deep.wallSeconds), target: "<= 3", met: s <= 3 }
+        : { name, value: ratio(twenty.deep.wallSeconds, one.deep.wallSeconds) },
+    );
+    figures.push({
+      name: `${prefix}: 20 pipelines / 1 pipeline (peak RSS, deep imports)`,
+      value: ratio(twenty.deep.maxRssMiB, one.deep.maxRssMiB),
+    });
   }
   return figures;
 }
@@ -239,12 +273,32 @@ export async function benchSynth(options: SynthOptions = {}): Promise<BenchResul
           samples[0].push(await synthOnce(d, mode, what, true));
           samples[1].push(await synthOnce(b, mode, what, true));
         }
-        const row: Row = { mode, stack: what, deep: mid(samples[0]), barrel: mid(samples[1]), deepRuns: samples[0], barrelRuns: samples[1] };
+        const row: Row = {
+          mode,
+          stack: what,
+          deep: mid(samples[0]),
+          barrel: mid(samples[1]),
+          deepRuns: samples[0],
+          barrelRuns: samples[1],
+        };
         rows.push(row);
-        say(`  ${mode}, ${what === "demo" ? "demo stack" : `${what} pipeline(s)`}: deep ${row.deep.wallSeconds} s (CPU ${row.deep.cpuSeconds} s) / ${row.deep.maxRssMiB} MiB, barrel ${row.barrel.wallSeconds} s (CPU ${row.barrel.cpuSeconds} s) / ${row.barrel.maxRssMiB} MiB (median of ${runs})`);
+        say(
+          `  ${mode}, ${what === "demo" ? "demo stack" : `${what} pipeline(s)`}: deep ${row.deep.wallSeconds} s (CPU ${row.deep.cpuSeconds} s) / ${row.deep.maxRssMiB} MiB, barrel ${row.barrel.wallSeconds} s (CPU ${row.barrel.cpuSeconds} s) / ${row.barrel.maxRssMiB} MiB (median of ${runs})`,
+        );
       }
     }
-    const figures = [...figuresOf("installed", rows.filter((r) => r.mode === "installed"), true), ...figuresOf("sources", rows.filter((r) => r.mode === "sources"), false)];
+    const figures = [
+      ...figuresOf(
+        "installed",
+        rows.filter((r) => r.mode === "installed"),
+        true,
+      ),
+      ...figuresOf(
+        "sources",
+        rows.filter((r) => r.mode === "sources"),
+        false,
+      ),
+    ];
     return { name: "synth", figures, details: { rows, runs, rewrittenImports: rewritten, source } };
   } finally {
     for (const t of temps) t.remove();

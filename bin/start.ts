@@ -14,13 +14,19 @@ const outdir = join(root, "cdktf.out");
 function synthesize(): void {
   const started = Date.now();
   process.stderr.write("synthesizing the demo stack (bin/main.ts) into cdktf.out ...\n");
-  const result = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-r", "tsconfig-paths/register", join(root, "bin", "main.ts")], {
-    cwd: root,
-    env: { ...process.env, CDKTF_OUTDIR: outdir, CHECKPOINT_DISABLE: "1" },
-    stdio: ["ignore", "inherit", "inherit"],
-  });
+  const result = spawnSync(
+    process.execPath,
+    ["-r", "ts-node/register/transpile-only", "-r", "tsconfig-paths/register", join(root, "bin", "main.ts")],
+    {
+      cwd: root,
+      env: { ...process.env, CDKTF_OUTDIR: outdir, CHECKPOINT_DISABLE: "1" },
+      stdio: ["ignore", "inherit", "inherit"],
+    },
+  );
   if (result.status !== 0) throw new Error(`synthesizing the demo stack failed (exit ${result.status ?? result.signal})`);
-  process.stderr.write(`synthesized in ${((Date.now() - started) / 1000).toFixed(1)} s: ${join(outdir, "stacks", "demo", "cdk.tf.json")}\n`);
+  process.stderr.write(
+    `synthesized in ${((Date.now() - started) / 1000).toFixed(1)} s: ${join(outdir, "stacks", "demo", "cdk.tf.json")}\n`,
+  );
 }
 
 async function main(): Promise<number> {

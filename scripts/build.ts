@@ -95,7 +95,7 @@ export function frameworkModules(modules: ReadonlySet<string>): Set<string> {
     edges.set(base, { framework, local });
   }
   const dependent = new Set([...modules].filter((base) => edges.get(base)?.framework));
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const base of modules) {
       if (!dependent.has(base) && edges.get(base)?.local.some((target) => dependent.has(target))) {

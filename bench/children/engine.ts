@@ -27,7 +27,13 @@ async function main(): Promise<void> {
   });
   const cpuStart = process.cpuUsage();
   const started = performance.now();
-  const part = await runIngress({ targetUrl: args.url, secret: "bench-signing-secret", profile, runId: "bench", startAtMs: Date.now() + 300 });
+  const part = await runIngress({
+    targetUrl: args.url,
+    secret: "bench-signing-secret",
+    profile,
+    runId: "bench",
+    startAtMs: Date.now() + 300,
+  });
   const elapsedSeconds = (performance.now() - started - 300) / 1000;
   const cpu = process.cpuUsage(cpuStart);
   const ack = summarize(decodeHistogram(part.histograms.ackUs));

@@ -22,7 +22,13 @@ function memoryHandler(answer: (target: string) => unknown) {
   return {
     handle: async (request: { headers: Record<string, string> }) => {
       const target = request.headers["x-amz-target"] ?? "";
-      return { response: { statusCode: 200, headers: { "content-type": "application/x-amz-json-1.0" }, body: Buffer.from(JSON.stringify(answer(target))) } };
+      return {
+        response: {
+          statusCode: 200,
+          headers: { "content-type": "application/x-amz-json-1.0" },
+          body: Buffer.from(JSON.stringify(answer(target))),
+        },
+      };
     },
     updateHttpClientConfig() {},
     httpHandlerConfigs: () => ({}),
@@ -44,7 +50,15 @@ const env = {
 function record(i: number): SQSRecord {
   const body = JSON.stringify({
     id: `m${i}`,
-    channel: { id: "integration-1", platform: "Open", type: "Private", messageId: `m${i}`, to: { id: `customer-${i % 50}` }, from: { id: "integration-1" }, time: new Date().toISOString() },
+    channel: {
+      id: "integration-1",
+      platform: "Open",
+      type: "Private",
+      messageId: `m${i}`,
+      to: { id: `customer-${i % 50}` },
+      from: { id: "integration-1" },
+      time: new Date().toISOString(),
+    },
     type: "Text",
     text: "your order has shipped and will arrive tomorrow",
     direction: "Outbound",
@@ -53,8 +67,15 @@ function record(i: number): SQSRecord {
     messageId: `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`,
     receiptHandle: `rh-${i}`,
     body,
-    attributes: { ApproximateReceiveCount: "1", SentTimestamp: String(Date.now()), SenderId: "bench", ApproximateFirstReceiveTimestamp: String(Date.now()) },
-    messageAttributes: { [SIGNATURE_HEADER]: { dataType: "String", stringValue: sign(body, SECRET), stringListValues: [], binaryListValues: [] } },
+    attributes: {
+      ApproximateReceiveCount: "1",
+      SentTimestamp: String(Date.now()),
+      SenderId: "bench",
+      ApproximateFirstReceiveTimestamp: String(Date.now()),
+    },
+    messageAttributes: {
+      [SIGNATURE_HEADER]: { dataType: "String", stringValue: sign(body, SECRET), stringListValues: [], binaryListValues: [] },
+    },
     md5OfBody: "",
     eventSource: "aws:sqs",
     eventSourceARN: env.GCX_QUEUE_ARN,
@@ -78,7 +99,13 @@ async function main(): Promise<void> {
       secretsManager: new SecretsManagerClient({
         region: "us-east-1",
         credentials,
-        requestHandler: memoryHandler(() => ({ ARN: env.GCX_SIGNATURE_SECRET_ARN, Name: "bench", SecretString: SECRET, VersionId: "v1", VersionStages: ["AWSCURRENT"] })) as never,
+        requestHandler: memoryHandler(() => ({
+          ARN: env.GCX_SIGNATURE_SECRET_ARN,
+          Name: "bench",
+          SecretString: SECRET,
+          VersionId: "v1",
+          VersionStages: ["AWSCURRENT"],
+        })) as never,
       }),
     },
   );
@@ -87,14 +114,19 @@ async function main(): Promise<void> {
     return { batchItemFailures: [] };
   };
   let seq = 0;
-  const events = (n: number): SQSEvent[] => Array.from({ length: n }, () => ({ Records: Array.from({ length: batchSize }, () => record(seq++)) }));
+  const events = (n: number): SQSEvent[] =>
+    Array.from({ length: n }, () => ({ Records: Array.from({ length: batchSize }, () => record(seq++)) }));
   const time = async (fn: (e: SQSEvent) => Promise<{ batchItemFailures: unknown[] }>, list: SQSEvent[]) => {
     const started = process.cpuUsage();
     const t0 = performance.now();
     let failures = 0;
     for (const e of list) failures += (await fn(e)).batchItemFailures.length;
     const cpu = process.cpuUsage(started);
-    return { wallUs: ((performance.now() - t0) * 1000) / (list.length * batchSize), cpuUs: (cpu.user + cpu.system) / (list.length * batchSize), failures };
+    return {
+      wallUs: ((performance.now() - t0) * 1000) / (list.length * batchSize),
+      cpuUs: (cpu.user + cpu.system) / (list.length * batchSize),
+      failures,
+    };
   };
   // warm up both (JIT, secret cache)
   await time((e) => worker(e, context()), events(20));

@@ -8,22 +8,38 @@
  */
 import { RetryableError, type NormalizedMessage, type WorkerContext } from "cdktf-genesys-consumer/runtime";
 
-export type BaselineStrategy = { kind: "fixed"; sleepMs: number; maxAttempts: number } | { kind: "exponential"; baseMs: number; capMs: number; maxAttempts: number };
+export type BaselineStrategy =
+  { kind: "fixed"; sleepMs: number; maxAttempts: number } | { kind: "exponential"; baseMs: number; capMs: number; maxAttempts: number };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Sends the "Delivered" receipt of `message`, retrying 429s in-process with `strategy`. */
-export async function sendReceiptWithInProcessRetry(message: NormalizedMessage, ctx: WorkerContext, strategy: BaselineStrategy): Promise<void> {
+export async function sendReceiptWithInProcessRetry(
+  message: NormalizedMessage,
+  ctx: WorkerContext,
+  strategy: BaselineStrategy,
+): Promise<void> {
   const integrationId = message.channel.id;
   if (!integrationId) return;
   const token = await ctx.genesys.accessToken();
   const url = `${ctx.genesys.apiBaseUrl}/api/v2/conversations/messages/${encodeURIComponent(integrationId)}/inbound/open/receipt`;
-  const body = JSON.stringify({ id: message.id, channel: { to: message.channel.to, time: new Date().toISOString() }, status: "Delivered", direction: "Outbound", isFinalReceipt: true });
+  const body = JSON.stringify({
+    id: message.id,
+    channel: { to: message.channel.to, time: new Date().toISOString() },
+    status: "Delivered",
+    direction: "Outbound",
+    isFinalReceipt: true,
+  });
   for (let attempt = 1; ; attempt++) {
-    const response = await fetch(url, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body });
+    const response = await fetch(url, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body,
+    });
     await response.arrayBuffer().catch(() => undefined);
     if (response.ok) return;
-    if (response.status !== 429 || attempt >= strategy.maxAttempts) throw new RetryableError(`receipt: HTTP ${response.status} after ${attempt} attempts`);
+    if (response.status !== 429 || attempt >= strategy.maxAttempts)
+      throw new RetryableError(`receipt: HTTP ${response.status} after ${attempt} attempts`);
     await sleep(strategy.kind === "fixed" ? strategy.sleepMs : Math.min(strategy.capMs, strategy.baseMs * 2 ** (attempt - 1)));
   }
 }

@@ -17,7 +17,10 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda"
 const logger = new Logger({ serviceName: "baseline-worker" });
 const metrics = new Metrics({ namespace: "Baseline", serviceName: "baseline-worker" });
 const secrets = new SecretsManagerClient({});
-const persistenceStore = new DynamoDBPersistenceLayer({ tableName: process.env.IDEMPOTENCY_TABLE ?? "idempotency", awsSdkV3Client: new DynamoDBClient({}) });
+const persistenceStore = new DynamoDBPersistenceLayer({
+  tableName: process.env.IDEMPOTENCY_TABLE ?? "idempotency",
+  awsSdkV3Client: new DynamoDBClient({}),
+});
 const config = new IdempotencyConfig({ expiresAfterSeconds: 86_400 });
 let signingSecret: string | undefined;
 let token: string | undefined;
@@ -36,10 +39,16 @@ function verify(body: string, header: string | undefined, secret: string): boole
 
 async function accessToken(): Promise<string> {
   if (token) return token;
-  const creds = JSON.parse(await secretValue(process.env.GENESYS_CREDENTIALS_SECRET_ARN ?? "")) as { clientId: string; clientSecret: string };
+  const creds = JSON.parse(await secretValue(process.env.GENESYS_CREDENTIALS_SECRET_ARN ?? "")) as {
+    clientId: string;
+    clientSecret: string;
+  };
   const res = await fetch(`${process.env.GENESYS_LOGIN_URL}/oauth/token`, {
     method: "POST",
-    headers: { authorization: `Basic ${Buffer.from(`${creds.clientId}:${creds.clientSecret}`).toString("base64")}`, "content-type": "application/x-www-form-urlencoded" },
+    headers: {
+      authorization: `Basic ${Buffer.from(`${creds.clientId}:${creds.clientSecret}`).toString("base64")}`,
+      "content-type": "application/x-www-form-urlencoded",
+    },
     body: "grant_type=client_credentials",
   });
   token = ((await res.json()) as { access_token: string }).access_token;
@@ -60,7 +69,8 @@ const processMessage = makeIdempotent(
 
 async function processRecord(record: SQSRecord): Promise<void> {
   signingSecret ??= await secretValue(process.env.SIGNATURE_SECRET_ARN ?? "");
-  if (!verify(record.body, record.messageAttributes["X-Hub-Signature-256"]?.stringValue, signingSecret)) throw new Error("invalid signature");
+  if (!verify(record.body, record.messageAttributes["X-Hub-Signature-256"]?.stringValue, signingSecret))
+    throw new Error("invalid signature");
   await processMessage(JSON.parse(record.body));
 }
 

@@ -47,7 +47,11 @@ export interface ChildResult {
 }
 
 /** Runs a child to completion (killed after `timeoutMs`), collecting its output. */
-export function run(command: string, args: string[], options: SpawnOptions & { timeoutMs?: number; input?: string } = {}): Promise<ChildResult> {
+export function run(
+  command: string,
+  args: string[],
+  options: SpawnOptions & { timeoutMs?: number; input?: string } = {},
+): Promise<ChildResult> {
   return new Promise((resolvePromise, reject) => {
     const started = performance.now();
     const child = spawn(command, args, { cwd: ROOT, ...options, stdio: ["pipe", "pipe", "pipe"] });
@@ -69,7 +73,11 @@ export function run(command: string, args: string[], options: SpawnOptions & { t
 }
 
 /** Like {@link run}, but throws with the child's stderr when it exits non-zero. */
-export async function runOk(command: string, args: string[], options: SpawnOptions & { timeoutMs?: number; input?: string } = {}): Promise<ChildResult> {
+export async function runOk(
+  command: string,
+  args: string[],
+  options: SpawnOptions & { timeoutMs?: number; input?: string } = {},
+): Promise<ChildResult> {
   const result = await run(command, args, options);
   if (result.code !== 0) {
     throw new Error(`${command} ${args.join(" ")} exited ${result.code}:\n${result.stderr.slice(-3000) || result.stdout.slice(-3000)}`);

@@ -79,7 +79,9 @@ export class DemoStack extends TerraformStack {
         backoffMaxSeconds: 8,
         // The handler calls ctx.genesys: its OAuth client credentials, in a secret the team
         // fills after deploy (or an existing one).
-        genesys: props.genesysCredentialsSecretArn ? { credentialsSecretArn: props.genesysCredentialsSecretArn } : { createCredentialsSecret: true },
+        genesys: props.genesysCredentialsSecretArn
+          ? { credentialsSecretArn: props.genesysCredentialsSecretArn }
+          : { createCredentialsSecret: true },
         // The nightly spike's receipts are simulated (rate limit, breaker, no network): it
         // never calls the production Genesys org. The local run points them at the fake Genesys.
         synthetic: { downstream: "simulate" },
@@ -102,18 +104,27 @@ export class DemoStack extends TerraformStack {
     new TerraformOutput(this, "dlq-url", { value: this.pipeline.queue.dlq.url });
     new TerraformOutput(this, "genesys-credentials-secret-arn", {
       value: this.pipeline.genesysCredentialsSecretArn!,
-      description: "Put the worker's Genesys OAuth client credentials here after deploy: JSON {\"clientId\",\"clientSecret\"}",
+      description: 'Put the worker\'s Genesys OAuth client credentials here after deploy: JSON {"clientId","clientSecret"}',
     });
     if (this.pipeline.genesysWebhook) {
-      new TerraformOutput(this, "genesys-integration-id", { value: this.pipeline.genesysWebhook.integrationId, description: "The Open Messaging integration id" });
+      new TerraformOutput(this, "genesys-integration-id", {
+        value: this.pipeline.genesysWebhook.integrationId,
+        description: "The Open Messaging integration id",
+      });
     }
     if (this.pipeline.spikeGenerator) {
-      new TerraformOutput(this, "spike-function", { value: this.pipeline.spikeGenerator.function.functionName, description: "Invoke with {\"role\":\"controller\"} to run a spike now" });
+      new TerraformOutput(this, "spike-function", {
+        value: this.pipeline.spikeGenerator.function.functionName,
+        description: 'Invoke with {"role":"controller"} to run a spike now',
+      });
       new TerraformOutput(this, "spike-reports-bucket", {
         value: this.pipeline.spikeGenerator.reports.bucketName,
         description: "Each run's report, the history and the trend page: cdktf-genesys-consumer spike reports list --bucket <this>",
       });
-      new TerraformOutput(this, "spike-run-name", { value: this.pipeline.spikeGenerator.runName, description: "The run name of the nightly spike (--run-name)" });
+      new TerraformOutput(this, "spike-run-name", {
+        value: this.pipeline.spikeGenerator.runName,
+        description: "The run name of the nightly spike (--run-name)",
+      });
     }
   }
 }

@@ -18,7 +18,12 @@ export class SupportDesk extends Construct {
     super(scope, id);
     this.inbox = new ConsumerPipeline(this, "inbox", {
       // The handler acknowledges through ctx.genesys: an empty credentials secret to fill after deploy.
-      worker: { entry: path.join(__dirname, "handlers", "support.ts"), maxConcurrency: 10, timeoutSeconds: 20, genesys: { createCredentialsSecret: true } },
+      worker: {
+        entry: path.join(__dirname, "handlers", "support.ts"),
+        maxConcurrency: 10,
+        timeoutSeconds: 20,
+        genesys: { createCredentialsSecret: true },
+      },
       queue: { fifo: true, maxReceiveCount: 8 },
       ingress: { path: "support", extraHeaders: ["X-Genesys-Org"] },
       alarms: { topicArn: props.alarmTopicArn, queueAgeThresholdSeconds: 300 },

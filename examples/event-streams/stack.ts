@@ -44,7 +44,10 @@ export class EventStreamsPipelineStack extends TerraformStack {
     });
 
     const events = this.pipeline.eventStreams!;
-    new TerraformOutput(this, "event-source-name", { value: events.eventSourceName, description: "The partner event source (and bus) Genesys writes to" });
+    new TerraformOutput(this, "event-source-name", {
+      value: events.eventSourceName,
+      description: "The partner event source (and bus) Genesys writes to",
+    });
     new TerraformOutput(this, "integration-id", { value: events.integration.id });
     new TerraformOutput(this, "queue-url", { value: this.pipeline.queue.queue.url });
     new TerraformOutput(this, "dlq-url", { value: this.pipeline.queue.dlq.url });

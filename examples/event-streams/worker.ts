@@ -21,7 +21,12 @@ export function conversationNotification(event: GenesysEventBridgeEvent): Conver
   const body = (event.detail.eventBody ?? {}) as { conversationId?: unknown };
   const conversationId = typeof body.conversationId === "string" ? body.conversationId : match?.[1];
   if (!conversationId) throw new PermanentError(`event ${event.id} on ${topic} names no conversation`);
-  return { topic, conversationId, correlationId: event.detail.metadata?.CorrelationId, phase: (match?.[2] as "start" | "end" | undefined) ?? "other" };
+  return {
+    topic,
+    conversationId,
+    correlationId: event.detail.metadata?.CorrelationId,
+    phase: (match?.[2] as "start" | "end" | undefined) ?? "other",
+  };
 }
 
 async function onEvent(event: GenesysEventBridgeEvent, ctx: WorkerContext): Promise<void> {

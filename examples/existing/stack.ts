@@ -42,14 +42,24 @@ export class ExistingResourcesStack extends TerraformStack {
 
     this.pipeline = new ConsumerPipeline(this, "orders", {
       // The demo worker acknowledges through ctx.genesys: an empty credentials secret to fill after deploy.
-      worker: { entry: path.join(__dirname, "..", "basic", "worker.ts"), existingRole: { arn: role.arn, name: role.name }, genesys: { createCredentialsSecret: true } },
+      worker: {
+        entry: path.join(__dirname, "..", "basic", "worker.ts"),
+        existingRole: { arn: role.arn, name: role.name },
+        genesys: { createCredentialsSecret: true },
+      },
       queue: { existing: { queue, dlq, maxReceiveCount: props.maxReceiveCount ?? 10 } },
       ingress: { existingApi: { id: api.id, rootResourceId: api.rootResourceId, name: api.name }, path: "orders", stageName: "orders" },
     });
 
-    new TerraformOutput(this, "webhook-url", { value: this.pipeline.url, description: "Configure this URL on the Genesys Open Messaging integration" });
+    new TerraformOutput(this, "webhook-url", {
+      value: this.pipeline.url,
+      description: "Configure this URL on the Genesys Open Messaging integration",
+    });
     new TerraformOutput(this, "signing-secret-arn", { value: this.pipeline.signingSecret.arn });
-    new TerraformOutput(this, "genesys-credentials-secret-arn", { value: this.pipeline.genesysCredentialsSecretArn!, description: "Put the worker's Genesys OAuth client credentials here after deploy" });
+    new TerraformOutput(this, "genesys-credentials-secret-arn", {
+      value: this.pipeline.genesysCredentialsSecretArn!,
+      description: "Put the worker's Genesys OAuth client credentials here after deploy",
+    });
   }
 }
 

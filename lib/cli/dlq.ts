@@ -4,15 +4,7 @@
  */
 import { InvalidArgumentError, Option, type Command } from "commander";
 import { SingleBar } from "cli-progress";
-import {
-  INSPECT_REASONS,
-  inspectDlq,
-  purgeDlq,
-  redriveAll,
-  redriveSelected,
-  type InspectReason,
-  type MoveTaskProgress,
-} from "../ops/dlq";
+import { INSPECT_REASONS, inspectDlq, purgeDlq, redriveAll, redriveSelected, type InspectReason, type MoveTaskProgress } from "../ops/dlq";
 import { DestinationError, DlqOperationError, RefusedError } from "../ops/errors";
 import { renderInspect, renderRedriveSelected } from "../ops/format";
 import { createSqsClient } from "../ops/queues";
@@ -111,10 +103,14 @@ function moveTaskReporter(): { update(p: MoveTaskProgress): void; stop(): void }
 export function registerDlq(program: Command): void {
   const dlq = program
     .command("dlq")
-    .description("Operate a dead-letter queue: inspect what failed and why, redrive it to its source, purge it. See the README, section Operating the dead-letter queue.");
+    .description(
+      "Operate a dead-letter queue: inspect what failed and why, redrive it to its source, purge it. See the README, section Operating the dead-letter queue.",
+    );
 
   withConnection(dlq.command("inspect"))
-    .description("List dead letters without consuming them (each is read once and made visible again): reason, error, attempts, times, ordering key; for events EventBridge could not deliver, its error code and message, the rule and the target.")
+    .description(
+      "List dead letters without consuming them (each is read once and made visible again): reason, error, attempts, times, ordering key; for events EventBridge could not deliver, its error code and message, the rule and the target.",
+    )
     .option("--limit <messages>", "most messages to read", positiveInt("--limit"), 100)
     .option("--budget <seconds>", "time budget of the scan, seconds", positiveNumber("--budget"), 20)
     .action(async (flags: InspectFlags) => {
@@ -133,12 +129,22 @@ export function registerDlq(program: Command): void {
       "Move dead letters back to their source queue. Without filters: all of them through SQS's message move task, with progress. " +
         "With --reason/--id (or --one-by-one): one by one, each sent to the source before it is deleted from the DLQ.",
     )
-    .option("--to <queue>", "destination queue: URL, ARN or name (default: the source named by the dead letters, else the DLQ's only source queue)")
+    .option(
+      "--to <queue>",
+      "destination queue: URL, ARN or name (default: the source named by the dead letters, else the DLQ's only source queue)",
+    )
     .addOption(new Option("--reason <kind...>", "move only dead letters with these reasons").choices(INSPECT_REASONS))
     .option("--id <messageId...>", "move only these DLQ message ids")
-    .option("--rate <messagesPerSecond>", "most messages moved per second (move task: whole number 1..500; default: unlimited / SQS's choice)", positiveNumber("--rate"))
+    .option(
+      "--rate <messagesPerSecond>",
+      "most messages moved per second (move task: whole number 1..500; default: unlimited / SQS's choice)",
+      positiveNumber("--rate"),
+    )
     .option("--force", "also move dead letters that failed signature verification (refused by default)")
-    .option("--one-by-one", "move all messages one by one instead of a move task (a queue no redrive policy targets, e.g. the synthetic quarantine queue)")
+    .option(
+      "--one-by-one",
+      "move all messages one by one instead of a move task (a queue no redrive policy targets, e.g. the synthetic quarantine queue)",
+    )
     .option("--limit <messages>", "one by one: most DLQ messages to read", positiveInt("--limit"))
     .action(async (flags: RedriveFlags) => {
       const client = createSqsClient(flags);
@@ -152,19 +158,27 @@ export function registerDlq(program: Command): void {
             ratePerSecond: flags.rate,
             force: flags.force,
             limit: flags.limit,
-            onProgress: flags.json || !process.stderr.isTTY ? undefined : (p) => process.stderr.write(`\rmoved ${p.moved} (${p.scanned} read)`),
+            onProgress:
+              flags.json || !process.stderr.isTTY ? undefined : (p) => process.stderr.write(`\rmoved ${p.moved} (${p.scanned} read)`),
           });
           if (!flags.json && process.stderr.isTTY && result.moved.length) process.stderr.write("\n");
           if (flags.json) printJson(result);
           else print(renderRedriveSelected(result));
           if (result.refused.length) {
-            throw new RefusedError(`${result.refused.length} invalid-signature dead letter(s) were not moved: pass --force only when you know they are genuine`);
+            throw new RefusedError(
+              `${result.refused.length} invalid-signature dead letter(s) were not moved: pass --force only when you know they are genuine`,
+            );
           }
-          if (result.unresolved.length) throw new DestinationError(`${result.unresolved.length} dead letter(s) were not moved: no destination; name one with --to`);
-          if (result.missingIds.length) throw new DlqOperationError(`${result.missingIds.length} --id message id(s) not found in the DLQ: ${result.missingIds.join(", ")}`);
+          if (result.unresolved.length)
+            throw new DestinationError(`${result.unresolved.length} dead letter(s) were not moved: no destination; name one with --to`);
+          if (result.missingIds.length)
+            throw new DlqOperationError(
+              `${result.missingIds.length} --id message id(s) not found in the DLQ: ${result.missingIds.join(", ")}`,
+            );
           return;
         }
-        if (flags.limit !== undefined) throw new InvalidArgumentError("--limit applies to a one-by-one redrive (--reason, --id or --one-by-one)");
+        if (flags.limit !== undefined)
+          throw new InvalidArgumentError("--limit applies to a one-by-one redrive (--reason, --id or --one-by-one)");
         const reporter = flags.json ? undefined : moveTaskReporter();
         try {
           const result = await redriveAll(client, {

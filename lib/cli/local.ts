@@ -29,7 +29,8 @@ const positive = (name: string, value: string | undefined): number | undefined =
 
 const positiveInteger = (name: string, value: string): number => {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer (firings to wait for), got ${JSON.stringify(value)}`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`--${name} must be a positive integer (firings to wait for), got ${JSON.stringify(value)}`);
   return n;
 };
 
@@ -41,10 +42,15 @@ function apiChoiceMessage(choices: readonly string[], requested: string | undefi
 }
 
 /** Runs the `local` subcommand; resolves the process exit code (0 on PASS, 1 on FAIL). */
-export async function runLocalCommand(options: LocalCommandOptions, out: (text: string) => void = (t) => process.stdout.write(t)): Promise<number> {
+export async function runLocalCommand(
+  options: LocalCommandOptions,
+  out: (text: string) => void = (t) => process.stdout.write(t),
+): Promise<number> {
   // Loaded on demand: the emulator starts local-aws-sqs and dynalite, which the other commands never need.
   const { runLocalStack, ApiChoiceError } = await import("../local/run");
-  const profile = options.profile ? profileFromFile(readFileSync(options.profile, "utf8"), options.profile, options, (t) => process.stderr.write(t)) : defaultSpikeProfile;
+  const profile = options.profile
+    ? profileFromFile(readFileSync(options.profile, "utf8"), options.profile, options, (t) => process.stderr.write(t))
+    : defaultSpikeProfile;
   let result: Awaited<ReturnType<typeof runLocalStack>>;
   try {
     result = await runLocalStack({
@@ -55,7 +61,10 @@ export async function runLocalCommand(options: LocalCommandOptions, out: (text: 
       api: options.api,
       schedules: options.fireSchedules !== undefined ? { firings: positiveInteger("fire-schedules", options.fireSchedules) } : undefined,
       alarmsAsOfMs: options.alarmsAsOf !== undefined ? positive("alarms-as-of", options.alarmsAsOf)! * 3_600_000 : undefined,
-      overrides: { downstreamRatePerSecond: positive("downstream-rate", options.downstreamRate), maxThreadsPerFunction: positive("max-threads", options.maxThreads) },
+      overrides: {
+        downstreamRatePerSecond: positive("downstream-rate", options.downstreamRate),
+        maxThreadsPerFunction: positive("max-threads", options.maxThreads),
+      },
       onProgress: options.json ? undefined : progressPrinter(process.stderr),
     });
   } catch (error) {
@@ -63,7 +72,10 @@ export async function runLocalCommand(options: LocalCommandOptions, out: (text: 
     throw error;
   }
   if (!options.json) process.stderr.write("\n");
-  if (options.json) out(JSON.stringify({ verdict: result.verdict, reports: result.reports, spike: result.spike, emulator: result.emulator }, null, 2) + "\n");
+  if (options.json)
+    out(
+      JSON.stringify({ verdict: result.verdict, reports: result.reports, spike: result.spike, emulator: result.emulator }, null, 2) + "\n",
+    );
   else out(`${result.summary}\n\nverdict: ${result.verdict}\n`);
   return result.verdict === "PASS" ? 0 : 1;
 }
@@ -94,16 +106,28 @@ export function registerLocal(program: Command): void {
     .command("local")
     .description("Run a synthesized stack (cdktf.out/stacks/<stack>/cdk.tf.json) on this machine and send a spike through it.")
     .option("--stack-dir <dir>", "the synthesized stack directory (or its cdk.tf.json)", "cdktf.out/stacks/demo")
-    .option("--profile <file>", "spike profile, YAML or JSON, or a JMeter .jmx / thread_groups: YAML / Taurus plan (converted, with notes) (default: the built-in default spike)")
+    .option(
+      "--profile <file>",
+      "spike profile, YAML or JSON, or a JMeter .jmx / thread_groups: YAML / Taurus plan (converted, with notes) (default: the built-in default spike)",
+    )
     .option("--json", "print the whole result as JSON instead of the summary")
     .option("--html", "write the HTML report (default)", true)
     .option("--no-html", "do not write the HTML report")
     .option("--report-dir <dir>", "where reports go (a directory per run)", "reports")
-    .option("--downstream-rate <perSecond>", "accepted calls per second of the local fake Genesys downstream (default: the budget the stack was synthesized with, else 50)")
+    .option(
+      "--downstream-rate <perSecond>",
+      "accepted calls per second of the local fake Genesys downstream (default: the budget the stack was synthesized with, else 50)",
+    )
     .option("--max-threads <count>", "worker threads at most per function (default 32)")
     .option("--api <address>", "the aws_api_gateway_rest_api to send to, when the stack has several")
-    .option("--fire-schedules <count>", "after the spike, fire the stack's rate()/cron() schedules at their times until <count> firings (the spike generator's own bundle runs and keeps its reports in the local S3 bucket); default: schedules are inert")
-    .option("--alarms-as-of <hours>", "evaluate the alarms again as of <hours> after the run, as CloudWatch would with no further data (the missing-run alarm)");
+    .option(
+      "--fire-schedules <count>",
+      "after the spike, fire the stack's rate()/cron() schedules at their times until <count> firings (the spike generator's own bundle runs and keeps its reports in the local S3 bucket); default: schedules are inert",
+    )
+    .option(
+      "--alarms-as-of <hours>",
+      "evaluate the alarms again as of <hours> after the run, as CloudWatch would with no further data (the missing-run alarm)",
+    );
   addPlanOptions(local).action(async (options: LocalCommandOptions) => {
     process.exitCode = await runLocalCommand(options);
   });

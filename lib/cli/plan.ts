@@ -7,7 +7,13 @@ import { readFile, writeFile } from "node:fs/promises";
 import { extname } from "node:path";
 import { Option, type Command } from "commander";
 import { stringify as toYaml } from "yaml";
-import { convertPlan, detectPlanFormat, PlanConversionError, renderConversionNotes, type ConvertPlanOptions } from "../runtime/loadgen/convert";
+import {
+  convertPlan,
+  detectPlanFormat,
+  PlanConversionError,
+  renderConversionNotes,
+  type ConvertPlanOptions,
+} from "../runtime/loadgen/convert";
 import type { SpikeProfileInput } from "../runtime/loadgen/profile";
 
 /** Flags shared by `spike convert` and the commands that take `--profile <plan>`. */
@@ -25,9 +31,19 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 /** The options `-J`, `--response-time-ms` and `--webhook-path` on a command. */
 export function addPlanOptions(command: Command): Command {
   return command
-    .addOption(new Option("-J, --property <name=value>", "a JMeter property for ${__P(name,default)} in a .jmx plan (repeatable)").argParser(collect))
-    .option("--response-time-ms <ms>", "expected response time of one request, ms: R in rate = threads / (think time + R) for a closed-model plan (default 100)")
-    .option("--webhook-path <path>", "the POST path that stands for the Genesys webhook when the plan posts to several (default: the first POST's)");
+    .addOption(
+      new Option("-J, --property <name=value>", "a JMeter property for ${__P(name,default)} in a .jmx plan (repeatable)").argParser(
+        collect,
+      ),
+    )
+    .option(
+      "--response-time-ms <ms>",
+      "expected response time of one request, ms: R in rate = threads / (think time + R) for a closed-model plan (default 100)",
+    )
+    .option(
+      "--webhook-path <path>",
+      "the POST path that stands for the Genesys webhook when the plan posts to several (default: the first POST's)",
+    );
 }
 
 /** Converts the CLI flags into {@link ConvertPlanOptions}; throws {@link PlanConversionError} naming the flag. */
@@ -42,7 +58,9 @@ export function planOptions(flags: PlanFlags): Omit<ConvertPlanOptions, "fileNam
   if (flags.responseTimeMs !== undefined) {
     responseTimeMs = Number(flags.responseTimeMs);
     if (!Number.isFinite(responseTimeMs) || responseTimeMs <= 0) {
-      throw new PlanConversionError(`--response-time-ms ${JSON.stringify(flags.responseTimeMs)}: give the expected response time of one request in milliseconds, > 0`);
+      throw new PlanConversionError(
+        `--response-time-ms ${JSON.stringify(flags.responseTimeMs)}: give the expected response time of one request in milliseconds, > 0`,
+      );
     }
   }
   return { properties, responseTimeMs, webhookPath: flags.webhookPath };
@@ -65,7 +83,12 @@ export function isForeignPlan(text: string, fileName: string): boolean {
  * The profile a `--profile` file holds: our own profile text as it is, or a plan of another
  * tool converted, its notes written to `notes` (standard error) first.
  */
-export function profileFromFile(text: string, fileName: string, flags: PlanFlags, notes: (text: string) => void): string | SpikeProfileInput {
+export function profileFromFile(
+  text: string,
+  fileName: string,
+  flags: PlanFlags,
+  notes: (text: string) => void,
+): string | SpikeProfileInput {
   if (!isForeignPlan(text, fileName)) return text;
   const result = convertPlan(text, { ...planOptions(flags), fileName });
   notes(`${fileName}: a ${result.format} plan, converted to a spike profile\n${renderConversionNotes(result.notes)}\n`);
@@ -98,7 +121,9 @@ export async function convertCommand(
     const body =
       format === "json"
         ? JSON.stringify(result.profile, null, 2) + "\n"
-        : `# converted from ${plan} (${result.format}) by cdktf-genesys-consumer spike convert; the notes below explain it\n${renderConversionNotes(result.notes)
+        : `# converted from ${plan} (${result.format}) by cdktf-genesys-consumer spike convert; the notes below explain it\n${renderConversionNotes(
+            result.notes,
+          )
             .split("\n")
             .map((l) => `# ${l}`)
             .join("\n")}\n${toYaml(result.profile)}`;
@@ -125,7 +150,9 @@ export function registerSpikeConvert(spike: Command): void {
     )
     .argument("<plan>", "the plan file")
     .option("-o, --out <file>", "write the profile here (default: standard output)")
-    .addOption(new Option("--format <format>", "the profile's format (default: json for a .json --out, else yaml)").choices(["yaml", "json"]))
+    .addOption(
+      new Option("--format <format>", "the profile's format (default: json for a .json --out, else yaml)").choices(["yaml", "json"]),
+    )
     .option("--name <name>", "the profile's name (default: the plan's)");
   addPlanOptions(convert).action(async (plan: string, flags: ConvertFlags) => {
     process.exitCode = await convertCommand(plan, flags);

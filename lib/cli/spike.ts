@@ -67,7 +67,11 @@ function httpUrl(flag: string, value: string | undefined): void {
  * plan of another tool (JMeter `.jmx`, `thread_groups:` YAML, Taurus `execution:`), converted
  * on the fly with its notes printed to standard error.
  */
-export async function loadProfile(ref: string, plan: PlanFlags = {}, notes: (text: string) => void = (t) => process.stderr.write(t)): Promise<SpikeProfile> {
+export async function loadProfile(
+  ref: string,
+  plan: PlanFlags = {},
+  notes: (text: string) => void = (t) => process.stderr.write(t),
+): Promise<SpikeProfile> {
   if (ref === "default") return parseProfile(defaultSpikeProfile);
   if (ref === "smoke") return parseProfile(smokeSpikeProfile);
   let text: string;
@@ -122,10 +126,12 @@ export async function prepareSpike(flags: SpikeFlags, env: Record<string, string
 
 /** The edge API key of the flags, read once now (a usage error before any traffic); undefined without one. */
 async function prepareEdgeKey(flags: SpikeFlags, env: Record<string, string | undefined>): Promise<EdgeKey | undefined> {
-  if (flags.apiKeySecretArn && flags.apiKeyEnv) throw new SpikeUsageError("give at most one of --api-key-secret-arn <arn> or --api-key-env <NAME>");
+  if (flags.apiKeySecretArn && flags.apiKeyEnv)
+    throw new SpikeUsageError("give at most one of --api-key-secret-arn <arn> or --api-key-env <NAME>");
   if (flags.apiKeyEnv) {
     const value = env[flags.apiKeyEnv];
-    if (!value || !value.trim()) throw new SpikeUsageError(`--api-key-env ${flags.apiKeyEnv}: the environment variable is not set or empty`);
+    if (!value || !value.trim())
+      throw new SpikeUsageError(`--api-key-env ${flags.apiKeyEnv}: the environment variable is not set or empty`);
     return EdgeKey.fixed(value);
   }
   if (!flags.apiKeySecretArn) return undefined;
@@ -155,9 +161,15 @@ function progressBar(enabled: boolean): { update(p: SpikeProgress): void; stop()
         bar.start(p.stage === "sending" ? p.planned : p.accepted, 0, { stage: p.stage.padEnd(11), detail: "" });
       }
       if (p.stage === "sending") {
-        bar.update(p.offered, { stage: "sending    ", detail: `accepted ${p.accepted} failed ${p.failed} dropped ${p.dropped} in flight ${p.inFlight} ${p.elapsedSeconds.toFixed(0)} s` });
+        bar.update(p.offered, {
+          stage: "sending    ",
+          detail: `accepted ${p.accepted} failed ${p.failed} dropped ${p.dropped} in flight ${p.inFlight} ${p.elapsedSeconds.toFixed(0)} s`,
+        });
       } else {
-        bar.update(p.accounted, { stage: "reconciling", detail: `accounted ${p.accounted}/${p.accepted} ${p.elapsedSeconds.toFixed(0)} s` });
+        bar.update(p.accounted, {
+          stage: "reconciling",
+          detail: `accounted ${p.accounted}/${p.accepted} ${p.elapsedSeconds.toFixed(0)} s`,
+        });
       }
     },
     stop() {
@@ -180,7 +192,11 @@ export async function spikeCommand(flags: SpikeFlags, out: (text: string) => voi
       runId: flags.runId,
       edgeKey,
       receipts: flags.receiptsTable
-        ? { tableName: flags.receiptsTable, ...(flags.dynamodbEndpoint ? { endpoint: flags.dynamodbEndpoint } : {}), ...(flags.region ? { region: flags.region } : {}) }
+        ? {
+            tableName: flags.receiptsTable,
+            ...(flags.dynamodbEndpoint ? { endpoint: flags.dynamodbEndpoint } : {}),
+            ...(flags.region ? { region: flags.region } : {}),
+          }
         : undefined,
       dlqUrl: flags.dlqUrl,
       quarantineQueueUrl: flags.quarantineUrl,
@@ -209,12 +225,17 @@ export function registerSpike(program: Command): void {
     // required, checked in the action: a mandatory option here would be demanded of `spike reports` too
     .option("--url <ingress>", "required: the ingress URL to POST to (API Gateway invoke URL + resource path)")
     .addOption(new Option("--secret-arn <arn>", "Secrets Manager ARN of the raw webhook signing secret").conflicts("secretEnv"))
-    .addOption(new Option("--secret-env <NAME>", "name of an environment variable holding the raw webhook signing secret").conflicts("secretArn"))
+    .addOption(
+      new Option("--secret-env <NAME>", "name of an environment variable holding the raw webhook signing secret").conflicts("secretArn"),
+    )
     .option(
       "--profile <file>",
       'required: the spike profile, JSON or YAML; a JMeter .jmx, thread_groups: YAML or Taurus plan (converted, with notes); or a built-in: "default" (about 65 s, 10 -> 100 msg/s) or "smoke" (10 s)',
     )
-    .option("--receipts-table <name>", "the receipts DynamoDB table; without it only the ingress side is reported (delivery not reconciled)")
+    .option(
+      "--receipts-table <name>",
+      "the receipts DynamoDB table; without it only the ingress side is reported (delivery not reconciled)",
+    )
     .option("--dlq-url <url>", "the operational DLQ, peeked for this run's messages (counted as unexpected, left in place)")
     .option("--quarantine-url <url>", "the synthetic quarantine queue, drained of this run's messages")
     .option("--json <file>", "write the JSON report here")
@@ -226,12 +247,23 @@ export function registerSpike(program: Command): void {
     .option("--secretsmanager-endpoint <url>", "Secrets Manager endpoint override; default the SDK's")
     .option("--run-id <id>", "the run id stamped on every message (default: spike-<time>-<random>)")
     .addOption(
-      new Option("--api-key-secret-arn <arn>", "Secrets Manager ARN of the ingress's edge API key (x-api-key), read at the start and again after a 403").conflicts("apiKeyEnv"),
+      new Option(
+        "--api-key-secret-arn <arn>",
+        "Secrets Manager ARN of the ingress's edge API key (x-api-key), read at the start and again after a 403",
+      ).conflicts("apiKeyEnv"),
     )
-    .addOption(new Option("--api-key-env <NAME>", "name of an environment variable holding the ingress's edge API key (x-api-key)").conflicts("apiKeySecretArn"));
+    .addOption(
+      new Option("--api-key-env <NAME>", "name of an environment variable holding the ingress's edge API key (x-api-key)").conflicts(
+        "apiKeySecretArn",
+      ),
+    );
   addPlanOptions(spike).action(async (flags: SpikeFlags) => {
-    for (const [flag, value] of [["--url <ingress>", flags.url], ["--profile <file>", flags.profile]] as const) {
-      if (value === undefined) spike.error(`error: required option '${flag}' not specified`, { code: "commander.missingMandatoryOptionValue" });
+    for (const [flag, value] of [
+      ["--url <ingress>", flags.url],
+      ["--profile <file>", flags.profile],
+    ] as const) {
+      if (value === undefined)
+        spike.error(`error: required option '${flag}' not specified`, { code: "commander.missingMandatoryOptionValue" });
     }
     const code = await spikeCommand(flags);
     if (code !== 0) process.exitCode = code;
@@ -257,9 +289,15 @@ export interface SpikeReportsFlags {
 
 /** The reports bucket through the store the generator writes with (endpoint and CA bundle for a local S3). */
 function reportsStore(flags: SpikeReportsFlags) {
-  if (!flags.bucket) throw new SpikeUsageError("--bucket is required: the reports bucket (SpikeGenerator.reports.bucketName, e.g. a Terraform output of it)");
+  if (!flags.bucket)
+    throw new SpikeUsageError(
+      "--bucket is required: the reports bucket (SpikeGenerator.reports.bucketName, e.g. a Terraform output of it)",
+    );
   httpUrl("--endpoint", flags.endpoint);
-  if (flags.prefix !== "" && !flags.prefix.endsWith("/")) throw new SpikeUsageError(`--prefix "${flags.prefix}" must end with "/" (or be "" for the bucket's root), like the generator's GCX_REPORTS_PREFIX`);
+  if (flags.prefix !== "" && !flags.prefix.endsWith("/"))
+    throw new SpikeUsageError(
+      `--prefix "${flags.prefix}" must end with "/" (or be "" for the bucket's root), like the generator's GCX_REPORTS_PREFIX`,
+    );
   return s3ObjectStore({
     bucket: flags.bucket,
     caBundle: flags.caBundle,
@@ -271,15 +309,30 @@ function reportsStore(flags: SpikeReportsFlags) {
 function reportsError(error: unknown, flags: SpikeReportsFlags): Error {
   const e = error as { name?: string; message?: string; code?: string };
   const text = `${e.name ?? ""} ${e.code ?? ""} ${e.message ?? ""}`;
-  if (e.name === "NoSuchBucket") return new Error(`--bucket ${flags.bucket}: no such bucket${flags.endpoint ? ` at ${flags.endpoint}` : ""}; check the bucket name (and --region)`);
-  if (e.name === "AccessDenied" && flags.endpoint?.startsWith("http:")) return new Error(`--endpoint ${flags.endpoint}: access denied; the reports bucket refuses requests not over TLS (aws:SecureTransport false): use the https endpoint with --ca-bundle`);
-  if (e.name === "AccessDenied") return new Error(`access denied to s3://${flags.bucket}/${flags.prefix}: your credentials need s3:ListBucket and s3:GetObject on the reports prefix`);
-  if (/certificate|self.signed|UNABLE_TO_VERIFY/i.test(text)) return new Error(`--endpoint ${flags.endpoint}: its TLS certificate is not trusted; give its CA with --ca-bundle <pem> (the local emulator's is passed to functions as AWS_CA_BUNDLE)`);
+  if (e.name === "NoSuchBucket")
+    return new Error(
+      `--bucket ${flags.bucket}: no such bucket${flags.endpoint ? ` at ${flags.endpoint}` : ""}; check the bucket name (and --region)`,
+    );
+  if (e.name === "AccessDenied" && flags.endpoint?.startsWith("http:"))
+    return new Error(
+      `--endpoint ${flags.endpoint}: access denied; the reports bucket refuses requests not over TLS (aws:SecureTransport false): use the https endpoint with --ca-bundle`,
+    );
+  if (e.name === "AccessDenied")
+    return new Error(
+      `access denied to s3://${flags.bucket}/${flags.prefix}: your credentials need s3:ListBucket and s3:GetObject on the reports prefix`,
+    );
+  if (/certificate|self.signed|UNABLE_TO_VERIFY/i.test(text))
+    return new Error(
+      `--endpoint ${flags.endpoint}: its TLS certificate is not trusted; give its CA with --ca-bundle <pem> (the local emulator's is passed to functions as AWS_CA_BUNDLE)`,
+    );
   return error instanceof Error ? error : new Error(String(error));
 }
 
 /** `spike reports list`: the runs of a run name (its history index), or the run names under the prefix. */
-export async function spikeReportsList(flags: SpikeReportsFlags, out: (text: string) => void = (t) => process.stdout.write(t)): Promise<number> {
+export async function spikeReportsList(
+  flags: SpikeReportsFlags,
+  out: (text: string) => void = (t) => process.stdout.write(t),
+): Promise<number> {
   const store = reportsStore(flags);
   try {
     if (!flags.runName) {
@@ -290,12 +343,16 @@ export async function spikeReportsList(flags: SpikeReportsFlags, out: (text: str
         if (m) names.set(m[1], o.size);
       }
       if (flags.json) out(JSON.stringify([...names.keys()]) + "\n");
-      else out(names.size ? [...names.keys()].map((n) => `${n}\n`).join("") : `no run history under s3://${flags.bucket}/${flags.prefix}\n`);
+      else
+        out(names.size ? [...names.keys()].map((n) => `${n}\n`).join("") : `no run history under s3://${flags.bucket}/${flags.prefix}\n`);
       return 0;
     }
     const key = historyKeys({ prefix: flags.prefix, runName: flags.runName }).json;
     const text = await store.get(key);
-    if (text === undefined) throw new Error(`--run-name ${flags.runName}: no history at s3://${flags.bucket}/${key}; list the run names with \`spike reports list --bucket ${flags.bucket}\``);
+    if (text === undefined)
+      throw new Error(
+        `--run-name ${flags.runName}: no history at s3://${flags.bucket}/${key}; list the run names with \`spike reports list --bucket ${flags.bucket}\``,
+      );
     const history = parseHistory(text, key);
     if (flags.json) {
       out(JSON.stringify(history, null, 2) + "\n");
@@ -304,7 +361,9 @@ export async function spikeReportsList(flags: SpikeReportsFlags, out: (text: str
     const num = (v: number | null) => (v === null ? "-" : String(Math.round(v * 10) / 10));
     out(`${"run".padEnd(36)} ${"started".padEnd(24)} verdict  lost  dup   ack p99 ms  e2e p99 ms  goodput/s\n`);
     for (const r of [...history.runs].reverse()) {
-      out(`${r.runId.padEnd(36)} ${r.time.padEnd(24)} ${r.verdict.padEnd(8)} ${num(r.lost).padStart(4)}  ${num(r.duplicates).padStart(4)}  ${num(r.ackP99Ms).padStart(10)}  ${num(r.endToEndP99Ms).padStart(10)}  ${num(r.goodputPerSecond).padStart(9)}\n`);
+      out(
+        `${r.runId.padEnd(36)} ${r.time.padEnd(24)} ${r.verdict.padEnd(8)} ${num(r.lost).padStart(4)}  ${num(r.duplicates).padStart(4)}  ${num(r.ackP99Ms).padStart(10)}  ${num(r.endToEndP99Ms).padStart(10)}  ${num(r.goodputPerSecond).padStart(9)}\n`,
+      );
     }
     return 0;
   } catch (error) {
@@ -315,10 +374,16 @@ export async function spikeReportsList(flags: SpikeReportsFlags, out: (text: str
 }
 
 /** `spike reports get`: one run's JSON or HTML report, or the trend page (to stdout or --out). */
-export async function spikeReportsGet(flags: SpikeReportsFlags, out: (text: string) => void = (t) => process.stdout.write(t)): Promise<number> {
+export async function spikeReportsGet(
+  flags: SpikeReportsFlags,
+  out: (text: string) => void = (t) => process.stdout.write(t),
+): Promise<number> {
   const format = flags.format ?? "json";
   if (!["json", "html", "trend"].includes(format)) throw new SpikeUsageError(`--format "${format}" is not one of json, html, trend`);
-  if (!flags.runName) throw new SpikeUsageError("--run-name is required: the generator's run name (SpikeGenerator.runName; `spike reports list --bucket <b>` lists them)");
+  if (!flags.runName)
+    throw new SpikeUsageError(
+      "--run-name is required: the generator's run name (SpikeGenerator.runName; `spike reports list --bucket <b>` lists them)",
+    );
   if (format !== "trend" && !flags.runId) throw new SpikeUsageError('--run-id is required for --format json|html: a run id, or "latest"');
   const store = reportsStore(flags);
   try {
@@ -336,7 +401,10 @@ export async function spikeReportsGet(flags: SpikeReportsFlags, out: (text: stri
         const file = format === "json" ? "spike.json" : "spike.html";
         found = (await store.list(runNamePrefix(location))).find((o) => o.key.endsWith(`/${flags.runId}/${file}`))?.key;
       }
-      if (!found) throw new Error(`--run-id ${flags.runId}: no report of run name ${flags.runName} in s3://${flags.bucket}/${runNamePrefix(location)}; \`spike reports list --bucket ${flags.bucket} --run-name ${flags.runName}\` lists the runs`);
+      if (!found)
+        throw new Error(
+          `--run-id ${flags.runId}: no report of run name ${flags.runName} in s3://${flags.bucket}/${runNamePrefix(location)}; \`spike reports list --bucket ${flags.bucket} --run-name ${flags.runName}\` lists the runs`,
+        );
       key = found;
     }
     const body = await store.get(key);
@@ -355,7 +423,9 @@ export async function spikeReportsGet(flags: SpikeReportsFlags, out: (text: stri
 
 /** Registers `spike reports list|get` under the `spike` command. */
 function registerSpikeReports(spike: Command): void {
-  const reports = spike.command("reports").description("List and fetch the nightly spike's stored reports (the reports bucket the spike generator writes).");
+  const reports = spike
+    .command("reports")
+    .description("List and fetch the nightly spike's stored reports (the reports bucket the spike generator writes).");
   const common = (cmd: Command) =>
     cmd
       .option("--bucket <name>", "the reports bucket (SpikeGenerator.reports.bucketName)")
@@ -363,7 +433,11 @@ function registerSpikeReports(spike: Command): void {
       .option("--endpoint <url>", "S3 endpoint override (e.g. the local emulator's https endpoint); default the SDK's")
       .option("--region <region>", "AWS region of the bucket (default: the SDK's, e.g. AWS_REGION)")
       .option("--ca-bundle <pem>", "extra certificate authorities to trust for --endpoint (default: AWS_CA_BUNDLE)");
-  common(reports.command("list").description("The runs of --run-name (newest first, from its history index), or the run names under the prefix."))
+  common(
+    reports
+      .command("list")
+      .description("The runs of --run-name (newest first, from its history index), or the run names under the prefix."),
+  )
     .option("--run-name <name>", "the generator's run name (SpikeGenerator.runName)")
     .option("--json", "print JSON")
     .action(async (flags: SpikeReportsFlags) => {

@@ -28,7 +28,12 @@ export class ApiGatewayAccount extends Construct {
   constructor(scope: Construct, id: string, props: ApiGatewayAccountProps = {}) {
     super(scope, id);
     this.role = new IamRole(this, "role", {
-      name: physicalName(this, { prefix: props.namePrefix, suffix: "cloudwatch", maxLength: NAME_LIMITS.iamRole, allowed: /[A-Za-z0-9_+=,.@-]/ }),
+      name: physicalName(this, {
+        prefix: props.namePrefix,
+        suffix: "cloudwatch",
+        maxLength: NAME_LIMITS.iamRole,
+        allowed: /[A-Za-z0-9_+=,.@-]/,
+      }),
       // no aws:SourceAccount / aws:SourceArn condition, as on the integration role (README, Security)
       assumeRolePolicy: assumeRolePolicy("apigateway.amazonaws.com"),
       tags: props.tags ? { ...props.tags } : undefined,

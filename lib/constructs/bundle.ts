@@ -220,7 +220,10 @@ function zipOf(output: BundleOutput): string {
   if (!fs.existsSync(zip)) {
     fs.mkdirSync(path.dirname(zip), { recursive: true });
     // os 3 (Unix) so the mode bits count: a regular file, rw-r--r--, readable by the Lambda runtime user.
-    writeAtomic(zip, zipSync({ [BUNDLE_FILE]: [fs.readFileSync(output.file), { level: 9, mtime: ZIP_MTIME, os: 3, attrs: 0o100644 << 16 }] }));
+    writeAtomic(
+      zip,
+      zipSync({ [BUNDLE_FILE]: [fs.readFileSync(output.file), { level: 9, mtime: ZIP_MTIME, os: 3, attrs: 0o100644 << 16 }] }),
+    );
   }
   return zip;
 }

@@ -8,18 +8,40 @@
 import { Construct } from "constructs";
 import { Annotations, TerraformStack, dependable } from "cdktf";
 import { WebhookIngress, WebhookIngressOptions, validateIngressProps } from "./webhook-ingress";
-import { MAX_QUEUE_MESSAGE_BYTES, PipelineQueues, QUEUE_DEFAULTS, QueueOptions, QueueWithDlq, SQS_MAX_MESSAGE_BYTES, requiredVisibilityTimeoutSeconds, validateQueueProps } from "./queue-with-dlq";
+import {
+  MAX_QUEUE_MESSAGE_BYTES,
+  PipelineQueues,
+  QUEUE_DEFAULTS,
+  QueueOptions,
+  QueueWithDlq,
+  SQS_MAX_MESSAGE_BYTES,
+  requiredVisibilityTimeoutSeconds,
+  validateQueueProps,
+} from "./queue-with-dlq";
 import { ExistingQueues, ExistingQueuesOptions, validateExistingQueues } from "./existing-queues";
 import { GenesysApiOptions, WORKER_DEFAULTS, Worker, WorkerGenesysOptions, WorkerOptions, validateWorkerProps } from "./worker";
 import { PipelineTables, PipelineTablesProps, TableRef } from "./pipeline-tables";
-import { GenesysCredentialsSecret, GenesysCredentialsSecretRef, PipelineSecrets, PipelineSecretsProps, SigningSecret, validateSecretsProps } from "./pipeline-secrets";
+import {
+  GenesysCredentialsSecret,
+  GenesysCredentialsSecretRef,
+  PipelineSecrets,
+  PipelineSecretsProps,
+  SigningSecret,
+  validateSecretsProps,
+} from "./pipeline-secrets";
 import { AlarmOptions, PipelineAlarms, validateAlarmProps } from "./pipeline-alarms";
 import { Problems, ValidationProblem, isLiteralNumber } from "./errors";
 import { DEFAULT_BACKOFF_MAX_SECONDS as RUNTIME_BACKOFF_MAX_SECONDS } from "../runtime/backoff";
 import { GenesysProvider } from "./genesys/provider";
 import { OpenMessagingWebhook, OpenMessagingWebhookProps, openMessagingWebhookProblems } from "./genesys/open-messaging-webhook";
 import { API_KEY_HEADER } from "../runtime/edge-key";
-import { EventStreamsDeadLetterQueue, GenesysEventStreams, GenesysEventStreamsProps, eventStreamsProblems, eventStreamsQueues } from "./genesys/event-streams";
+import {
+  EventStreamsDeadLetterQueue,
+  GenesysEventStreams,
+  GenesysEventStreamsProps,
+  eventStreamsProblems,
+  eventStreamsQueues,
+} from "./genesys/event-streams";
 import { SpikeGenerator, SpikeGeneratorProps, pipelineRetryScheduleProblems, spikeGeneratorProblems } from "./spike-generator";
 import { pipelineRetryProblems } from "../runtime/loadgen/deadline";
 
@@ -81,7 +103,14 @@ export interface PipelineQueueOptions extends QueueOptions {
 }
 
 /** Queue props that configure queues the pipeline creates, so they cannot go with `queue.existing`. */
-const CREATED_QUEUE_ONLY = ["visibilityTimeoutSeconds", "messageRetentionSeconds", "contentBasedDeduplication", "fifoHighThroughput", "maxReceiveCount", "maxMessageSizeBytes"] as const;
+const CREATED_QUEUE_ONLY = [
+  "visibilityTimeoutSeconds",
+  "messageRetentionSeconds",
+  "contentBasedDeduplication",
+  "fifoHighThroughput",
+  "maxReceiveCount",
+  "maxMessageSizeBytes",
+] as const;
 
 /** What to do instead, for the created-queue props that have an answer with `queue.existing`. */
 const CREATED_QUEUE_ONLY_INSTEAD: Partial<Record<(typeof CREATED_QUEUE_ONLY)[number], string>> = {
@@ -112,8 +141,21 @@ export interface PipelineGenesysWebhookOptions extends Omit<OpenMessagingWebhook
  * pipeline's ingress URL, signing secret, edge API key secret (with `ingress.apiKey`), receipts table, queue (its redrive policy is
  * checked), DLQ, quarantine queue, the worker's maxReceiveCount and alarm topic filled in. Every other prop of {@link SpikeGeneratorProps} is available.
  */
-export interface PipelineSpikeGeneratorOptions
-  extends Omit<SpikeGeneratorProps, "targetUrl" | "signingSecretArn" | "apiKeySecretArn" | "receiptsTable" | "dlq" | "quarantineQueue" | "queue" | "workerMaxReceiveCount" | "pipelineRetry" | "backpressure" | "namePrefix" | "tags"> {
+export interface PipelineSpikeGeneratorOptions extends Omit<
+  SpikeGeneratorProps,
+  | "targetUrl"
+  | "signingSecretArn"
+  | "apiKeySecretArn"
+  | "receiptsTable"
+  | "dlq"
+  | "quarantineQueue"
+  | "queue"
+  | "workerMaxReceiveCount"
+  | "pipelineRetry"
+  | "backpressure"
+  | "namePrefix"
+  | "tags"
+> {
   /**
    * SNS topic of the FAIL-verdict and crashed-run alarms.
    * @default the pipeline's alarm topic (none with `alarms: false`)
@@ -241,7 +283,8 @@ export class ConsumerPipeline extends Construct {
     }
     // What the worker declared it uses of Genesys (the deprecated secrets.genesysCredentialsSecretArn counts as a declaration).
     const legacyArn = props.secrets?.genesysCredentialsSecretArn;
-    const declared: WorkerGenesysOptions | undefined = props.worker.genesys ?? (legacyArn !== undefined ? { credentialsSecretArn: legacyArn } : undefined);
+    const declared: WorkerGenesysOptions | undefined =
+      props.worker.genesys ?? (legacyArn !== undefined ? { credentialsSecretArn: legacyArn } : undefined);
     let workerGenesys = declared;
     if (declared?.createCredentialsSecret) {
       const created = new GenesysCredentialsSecret(this, "genesys-credentials", {
@@ -265,7 +308,10 @@ export class ConsumerPipeline extends Construct {
     }
 
     const { existing: existingQueues, ...queueProps } = props.queue ?? {};
-    const consumer = { consumerTimeoutSeconds: props.worker.timeoutSeconds, consumerBatchingWindowSeconds: props.worker.batchingWindowSeconds };
+    const consumer = {
+      consumerTimeoutSeconds: props.worker.timeoutSeconds,
+      consumerBatchingWindowSeconds: props.worker.batchingWindowSeconds,
+    };
     if (existingQueues) {
       this.existingQueues = new ExistingQueues(this, "queue", { ...common, ...queueProps, ...existingQueues, ...consumer });
       this.queue = this.existingQueues;
@@ -332,7 +378,11 @@ export class ConsumerPipeline extends Construct {
         functionName: this.worker.functionName,
         eventSourceMappingUuid: this.worker.eventSourceMapping.uuid,
         ingress: this.webhookIngress
-          ? { apiName: this.webhookIngress.apiName, stageName: this.webhookIngress.stageName, bodyTooLargeMetric: this.webhookIngress.bodyTooLargeMetric }
+          ? {
+              apiName: this.webhookIngress.apiName,
+              stageName: this.webhookIngress.stageName,
+              bodyTooLargeMetric: this.webhookIngress.bodyTooLargeMetric,
+            }
           : undefined,
       });
     }
@@ -363,7 +413,14 @@ export class ConsumerPipeline extends Construct {
       const edgeKey = this.webhookIngress.apiKey;
       const apiKeyOption = webhookOptionsApiKey(props);
       const edgeKeyKms = typeof apiKeyOption === "object" ? apiKeyOption.kmsKeyArn : undefined;
-      const keys = [...new Set([...kmsKeyArns, ...(this.queue.kmsKeyArn ? [this.queue.kmsKeyArn] : []), ...(edgeKeyKms ? [edgeKeyKms] : []), ...(extraKeys ?? [])])];
+      const keys = [
+        ...new Set([
+          ...kmsKeyArns,
+          ...(this.queue.kmsKeyArn ? [this.queue.kmsKeyArn] : []),
+          ...(edgeKeyKms ? [edgeKeyKms] : []),
+          ...(extraKeys ?? []),
+        ]),
+      ];
       this.spikeGenerator = new SpikeGenerator(this, "spike", {
         ...common,
         ...spikeProps,
@@ -385,7 +442,13 @@ export class ConsumerPipeline extends Construct {
           visibilityTimeoutSeconds: this.queue.visibilityTimeoutSeconds,
         },
         // the report's backpressure charts: this pipeline's queues and worker, read from CloudWatch after the run
-        backpressure: { queueName: this.queue.queue.name, dlqName: this.queue.dlq.name, quarantineQueueName: this.queue.quarantineQueue.name, workerFunctionName: this.worker.functionName, eventSourceMappingUuid: this.worker.eventSourceMapping.uuid },
+        backpressure: {
+          queueName: this.queue.queue.name,
+          dlqName: this.queue.dlq.name,
+          quarantineQueueName: this.queue.quarantineQueue.name,
+          workerFunctionName: this.worker.functionName,
+          eventSourceMappingUuid: this.worker.eventSourceMapping.uuid,
+        },
         alarmTopicArn: alarmTopicArn ?? this.alarms?.topicArn,
         kmsKeyArns: keys.length ? keys : undefined,
       });
@@ -419,7 +482,9 @@ export class ConsumerPipeline extends Construct {
    */
   get alarmTopicArn(): string {
     if (!this.alarms) {
-      throw new Error(`ConsumerPipeline "${this.node.path}" has alarms: false and no alarm topic: no alarms were created; read pipeline.alarms?.topicArn in code that handles both.`);
+      throw new Error(
+        `ConsumerPipeline "${this.node.path}" has alarms: false and no alarm topic: no alarms were created; read pipeline.alarms?.topicArn in code that handles both.`,
+      );
     }
     return this.alarms.topicArn;
   }
@@ -430,7 +495,11 @@ export class ConsumerPipeline extends Construct {
    * {@link ConsumerPipeline.genesysCredentialsSecretArn}).
    */
   get secrets(): PipelineSecrets {
-    if (!this.pipelineSecrets) throw this.noWebhookPart("secrets", "EventBridge deliveries are not signed, so no signing secret exists; the Genesys credentials ARN is pipeline.genesysCredentialsSecretArn");
+    if (!this.pipelineSecrets)
+      throw this.noWebhookPart(
+        "secrets",
+        "EventBridge deliveries are not signed, so no signing secret exists; the Genesys credentials ARN is pipeline.genesysCredentialsSecretArn",
+      );
     return this.pipelineSecrets;
   }
 
@@ -471,7 +540,10 @@ export class ConsumerPipeline extends Construct {
     }
     const { existing: existingQueues, ...queue } = props.queue ?? {};
     const fifo = queue.fifo ?? false;
-    const consumer = { consumerTimeoutSeconds: props.worker.timeoutSeconds, consumerBatchingWindowSeconds: props.worker.batchingWindowSeconds };
+    const consumer = {
+      consumerTimeoutSeconds: props.worker.timeoutSeconds,
+      consumerBatchingWindowSeconds: props.worker.batchingWindowSeconds,
+    };
     // With existing queues, maxMessageSizeBytes is refused below rather than checked as the main queue's.
     const { maxMessageSizeBytes: _size, ...withoutSize } = queue;
     problems.addAll(validateQueueProps({ ...(existingQueues ? withoutSize : queue), ...consumer }, "queue", "worker"));
@@ -480,7 +552,10 @@ export class ConsumerPipeline extends Construct {
       for (const name of CREATED_QUEUE_ONLY) {
         if (queue[name] !== undefined) {
           const instead = CREATED_QUEUE_ONLY_INSTEAD[name] ?? "";
-          problems.add(`queue.${name}`, `configures a queue the pipeline creates, but queue.existing brings existing queues; remove it${instead}.`);
+          problems.add(
+            `queue.${name}`,
+            `configures a queue the pipeline creates, but queue.existing brings existing queues; remove it${instead}.`,
+          );
         }
       }
     }
@@ -489,11 +564,15 @@ export class ConsumerPipeline extends Construct {
     if (!eventStreams) problems.addAll(validateIngressProps((props.ingress ?? {}) as WebhookIngressOptions, fifo, "ingress", "queue.fifo"));
     problems.addAll(validateSecretsProps(props.secrets ?? {}, "secrets"));
     if (props.worker.genesys !== undefined && props.secrets?.genesysCredentialsSecretArn !== undefined) {
-      problems.add("secrets.genesysCredentialsSecretArn", "is set with worker.genesys; declare the Genesys credentials once: move the ARN to worker.genesys: { credentialsSecretArn } and remove secrets.genesysCredentialsSecretArn.");
+      problems.add(
+        "secrets.genesysCredentialsSecretArn",
+        "is set with worker.genesys; declare the Genesys credentials once: move the ARN to worker.genesys: { credentialsSecretArn } and remove secrets.genesysCredentialsSecretArn.",
+      );
     }
     if (props.alarms) problems.addAll(validateAlarmProps(props.alarms, "alarms"));
     if (eventStreams) problems.addAll(validateEventStreamsPipeline(props));
-    else if (props.genesysWebhook) problems.addAll(validateGenesysWebhook(props.genesysWebhook, props.secrets ?? {}, !!webhookOptionsApiKey(props)));
+    else if (props.genesysWebhook)
+      problems.addAll(validateGenesysWebhook(props.genesysWebhook, props.secrets ?? {}, !!webhookOptionsApiKey(props)));
     // the sub-constructs' own checks, prefixed with the pipeline prop, so one error lists everything
     if (eventStreams) problems.addAll(validateEventStreamsOptions(props.ingress as EventStreamsIngressKind, fifo));
     else if (props.genesysWebhook) problems.addAll(validateGenesysWebhookOptions(props.genesysWebhook));
@@ -518,7 +597,9 @@ function spikeRetryProblems(props: ConsumerPipelineProps, spike: PipelineSpikeGe
     backoffMaxSeconds: props.worker.backoffMaxSeconds,
     functionTimeoutSeconds: timeout,
     batchingWindowSeconds: window,
-    visibilityTimeoutSeconds: existing ? existing.visibilityTimeoutSeconds : (queue.visibilityTimeoutSeconds ?? requiredVisibilityTimeoutSeconds(timeout, window)),
+    visibilityTimeoutSeconds: existing
+      ? existing.visibilityTimeoutSeconds
+      : (queue.visibilityTimeoutSeconds ?? requiredVisibilityTimeoutSeconds(timeout, window)),
   };
   // out-of-range settings are reported under worker / queue by their own checks
   if (pipelineRetryProblems(pipelineRetry).length) return [];
@@ -536,18 +617,27 @@ function validateEventStreamsPipeline(props: ConsumerPipelineProps): ValidationP
   const webhookOnly = "applies to webhook pipelines only; an eventStreams pipeline receives Genesys events through EventBridge.";
   if (props.genesysWebhook) problems.add("genesysWebhook", `${webhookOnly} Remove it, or use ingress.kind "webhook".`);
   if (props.spikeGenerator) {
-    problems.add("spikeGenerator", `${webhookOnly} The generator sends signed webhooks to an API Gateway ingress, which this pipeline does not have; remove it.`);
+    problems.add(
+      "spikeGenerator",
+      `${webhookOnly} The generator sends signed webhooks to an API Gateway ingress, which this pipeline does not have; remove it.`,
+    );
   }
   // With a created Genesys credentials secret, its key and recovery window apply to it.
-  const credentialsSecretProps: readonly string[] = props.worker.genesys?.createCredentialsSecret ? ["kmsKeyArn", "recoveryWindowInDays"] : [];
+  const credentialsSecretProps: readonly string[] = props.worker.genesys?.createCredentialsSecret
+    ? ["kmsKeyArn", "recoveryWindowInDays"]
+    : [];
   for (const name of SIGNING_SECRET_PROPS) {
     if (props.secrets?.[name] !== undefined && !credentialsSecretProps.includes(name)) {
-      problems.add(`secrets.${name}`, "configures the webhook signing secret; an eventStreams pipeline has none (EventBridge deliveries are not signed). Remove it.");
+      problems.add(
+        `secrets.${name}`,
+        "configures the webhook signing secret; an eventStreams pipeline has none (EventBridge deliveries are not signed). Remove it.",
+      );
     }
   }
   if (props.alarms) {
     for (const name of ["ingress5xxThreshold", "ingress4xxThreshold", "ingressBodyTooLargeThreshold"] as const) {
-      if (props.alarms[name] !== undefined) problems.add(`alarms.${name}`, "watches the webhook ingress (API Gateway); an eventStreams pipeline has none. Remove it.");
+      if (props.alarms[name] !== undefined)
+        problems.add(`alarms.${name}`, "watches the webhook ingress (API Gateway); an eventStreams pipeline has none. Remove it.");
     }
   }
   if ((props.queue?.fifo ?? false) && !ingress.deadLetterQueue) {
@@ -576,11 +666,18 @@ function webhookOptionsApiKey(props: ConsumerPipelineProps): WebhookIngressOptio
 }
 
 /** Problems of the `genesysWebhook` option as a pipeline option: the secret token rules and the edge API key header. */
-function validateGenesysWebhook(options: PipelineGenesysWebhookOptions, secrets: PipelineSecretsProps, apiKey: boolean): ValidationProblem[] {
+function validateGenesysWebhook(
+  options: PipelineGenesysWebhookOptions,
+  secrets: PipelineSecretsProps,
+  apiKey: boolean,
+): ValidationProblem[] {
   const problems = new Problems();
   const keyHeader = apiKey ? Object.keys(options.webhookHeaders ?? {}).find((k) => k.toLowerCase() === API_KEY_HEADER) : undefined;
   if (keyHeader !== undefined) {
-    problems.add(`genesysWebhook.webhookHeaders[${JSON.stringify(keyHeader)}]`, "is set by the pipeline from ingress.apiKey (the edge API key in use); remove it from webhookHeaders.");
+    problems.add(
+      `genesysWebhook.webhookHeaders[${JSON.stringify(keyHeader)}]`,
+      "is set by the pipeline from ingress.apiKey (the edge API key in use); remove it from webhookHeaders.",
+    );
   }
   const existingSecret = secrets.signingSecretArn !== undefined;
   if (existingSecret && options.secretToken === undefined) {

@@ -82,17 +82,28 @@ export function validateEdgeApiKeyOptions(options: EdgeApiKeyOptions, prefix?: s
   const problems = new Problems();
   const p = (name: string) => prefixed(prefix, name);
   const generation = options.generation ?? EDGE_API_KEY_DEFAULTS.generation;
-  for (const [name, value] of [["generation", options.generation], ["alsoValidGeneration", options.alsoValidGeneration]] as const) {
+  for (const [name, value] of [
+    ["generation", options.generation],
+    ["alsoValidGeneration", options.alsoValidGeneration],
+  ] as const) {
     if (value === undefined) continue;
-    if (!isLiteralNumber(value)) problems.add(p(name), "must be a literal number (each generation is a resource of its own); write the number in code.");
-    else if (!(Number.isInteger(value) && value >= 1)) problems.add(p(name), `${value} is not a key generation; use an integer of at least 1.`);
+    if (!isLiteralNumber(value))
+      problems.add(p(name), "must be a literal number (each generation is a resource of its own); write the number in code.");
+    else if (!(Number.isInteger(value) && value >= 1))
+      problems.add(p(name), `${value} is not a key generation; use an integer of at least 1.`);
   }
   if (options.alsoValidGeneration !== undefined && options.alsoValidGeneration === generation) {
-    problems.add(p("alsoValidGeneration"), `is the same as generation (${generation}); give the next or the previous generation, or remove it.`);
+    problems.add(
+      p("alsoValidGeneration"),
+      `is the same as generation (${generation}); give the next or the previous generation, or remove it.`,
+    );
   }
   const length = options.length;
   if (isLiteralNumber(length) && !(Number.isInteger(length) && length >= MIN_API_KEY_LENGTH && length <= MAX_API_KEY_LENGTH)) {
-    problems.add(p("length"), `${length} characters is not an API Gateway key length; set an integer from ${MIN_API_KEY_LENGTH} to ${MAX_API_KEY_LENGTH} (default ${EDGE_API_KEY_DEFAULTS.length}).`);
+    problems.add(
+      p("length"),
+      `${length} characters is not an API Gateway key length; set an integer from ${MIN_API_KEY_LENGTH} to ${MAX_API_KEY_LENGTH} (default ${EDGE_API_KEY_DEFAULTS.length}).`,
+    );
   }
   const window = options.recoveryWindowInDays;
   if (isLiteralNumber(window) && !(window === 0 || (window >= 7 && window <= 30 && Number.isInteger(window)))) {
@@ -152,7 +163,12 @@ export class EdgeApiKey extends Construct {
     this.ready = this.current.usagePlanKey;
 
     this.secret = new SecretsmanagerSecret(this, "secret", {
-      name: physicalName(this, { prefix: props.namePrefix, suffix: "secret", maxLength: NAME_LIMITS.secret, allowed: /[A-Za-z0-9/_+=.@-]/ }),
+      name: physicalName(this, {
+        prefix: props.namePrefix,
+        suffix: "secret",
+        maxLength: NAME_LIMITS.secret,
+        allowed: /[A-Za-z0-9/_+=.@-]/,
+      }),
       description: `Edge API key in use (x-api-key, raw string) of ${scope.node.path}; a flood filter, the X-Hub-Signature-256 HMAC stays the authenticity check`,
       recoveryWindowInDays: props.recoveryWindowInDays ?? EDGE_API_KEY_DEFAULTS.recoveryWindowInDays,
       kmsKeyId: props.kmsKeyArn,
@@ -167,7 +183,12 @@ export class EdgeApiKey extends Construct {
     this.secretArn = this.secret.arn;
   }
 
-  private keyGeneration(generation: number, length: number, namePrefix: string | undefined, tags: Record<string, string> | undefined): EdgeApiKeyGeneration {
+  private keyGeneration(
+    generation: number,
+    length: number,
+    namePrefix: string | undefined,
+    tags: Record<string, string> | undefined,
+  ): EdgeApiKeyGeneration {
     const password = new Password(this, `key-${generation}-value`, {
       provider: randomProviderOf(this),
       length,

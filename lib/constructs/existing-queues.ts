@@ -135,9 +135,18 @@ export function validateExistingQueues(
     }
   }
   if (existing.maxReceiveCount === undefined) {
-    problems.add(p("maxReceiveCount"), "is required: give the maxReceiveCount of the existing queue's redrive policy (the worker dead-letters on the last receive).");
-  } else if (isLiteralNumber(existing.maxReceiveCount) && (existing.maxReceiveCount < 1 || existing.maxReceiveCount > 1000 || !Number.isInteger(existing.maxReceiveCount))) {
-    problems.add(p("maxReceiveCount"), `${existing.maxReceiveCount} is outside 1..1000; give the integer in the existing queue's redrive policy.`);
+    problems.add(
+      p("maxReceiveCount"),
+      "is required: give the maxReceiveCount of the existing queue's redrive policy (the worker dead-letters on the last receive).",
+    );
+  } else if (
+    isLiteralNumber(existing.maxReceiveCount) &&
+    (existing.maxReceiveCount < 1 || existing.maxReceiveCount > 1000 || !Number.isInteger(existing.maxReceiveCount))
+  ) {
+    problems.add(
+      p("maxReceiveCount"),
+      `${existing.maxReceiveCount} is outside 1..1000; give the integer in the existing queue's redrive policy.`,
+    );
   }
   const timeout = queue.consumerTimeoutSeconds ?? QUEUE_DEFAULTS.consumerTimeoutSeconds;
   const window = queue.consumerBatchingWindowSeconds ?? QUEUE_DEFAULTS.consumerBatchingWindowSeconds;
@@ -197,7 +206,12 @@ export class ExistingQueues extends Construct implements PipelineQueues {
       this.quarantineQueue = named(props.quarantineQueue);
     } else {
       this.createdQuarantineQueue = new SqsQueue(this, "quarantine", {
-        name: physicalName(this, { prefix: props.namePrefix, suffix: "quarantine", maxLength: NAME_LIMITS.sqsQueue, ending: this.fifo ? ".fifo" : "" }),
+        name: physicalName(this, {
+          prefix: props.namePrefix,
+          suffix: "quarantine",
+          maxLength: NAME_LIMITS.sqsQueue,
+          ending: this.fifo ? ".fifo" : "",
+        }),
         messageRetentionSeconds: props.deadLetterRetentionSeconds ?? QUEUE_DEFAULTS.deadLetterRetentionSeconds,
         maxMessageSize: props.maxMessageSizeBytes ?? SQS_MAX_MESSAGE_BYTES,
         ...(this.fifo ? { fifoQueue: true } : {}),
@@ -210,7 +224,8 @@ export class ExistingQueues extends Construct implements PipelineQueues {
     if (props.managePolicies) {
       policies.queue = this.policyStatements.attach(this, "queue-policy", "queue", this.queue);
       policies.dlq = this.policyStatements.attach(this, "dlq-policy", "dlq", this.dlq);
-      if (props.quarantineQueue) policies.quarantine = this.policyStatements.attach(this, "quarantine-policy", "quarantine", this.quarantineQueue);
+      if (props.quarantineQueue)
+        policies.quarantine = this.policyStatements.attach(this, "quarantine-policy", "quarantine", this.quarantineQueue);
     }
     this.policies = policies;
 
@@ -234,7 +249,9 @@ export class ExistingQueues extends Construct implements PipelineQueues {
     if (this.policyStatements.add(statement, target)) return;
     this.unplaced.push({ statement, target });
     if (this.managePolicies === false) {
-      Annotations.of(this).addWarning(`managePolicies is false: add this statement to the policy of the existing ${target === "queue" ? "main queue" : target} yourself, or the pipeline will not work: ${JSON.stringify(statement)}`);
+      Annotations.of(this).addWarning(
+        `managePolicies is false: add this statement to the policy of the existing ${target === "queue" ? "main queue" : target} yourself, or the pipeline will not work: ${JSON.stringify(statement)}`,
+      );
     }
   }
 

@@ -115,7 +115,11 @@ export function messageGroupLines(orderingKeyPaths?: readonly string[]): string[
  * nothing (SQS rejects empty values).
  */
 export function headerAttributeLines(headers: readonly string[]): string[] {
-  const match = headers.map((header, i) => `#${i === 0 ? "if" : "elseif"}($name.equalsIgnoreCase('${header}'))#set($h${i} = $input.params().header.get($name))`).join("");
+  const match = headers
+    .map(
+      (header, i) => `#${i === 0 ? "if" : "elseif"}($name.equalsIgnoreCase('${header}'))#set($h${i} = $input.params().header.get($name))`,
+    )
+    .join("");
   return [
     ...headers.map((_, i) => `#set($h${i} = "")`),
     `#foreach($name in $input.params().header.keySet())${match}#end#end`,
@@ -135,7 +139,9 @@ export function headerAttributeLines(headers: readonly string[]): string[] {
  * `x-body-encoding: base64`, then the signature header and each extra header as a String
  * attribute when present, and for FIFO queues a MessageGroupId from the ordering key.
  */
-export function webhookRequestTemplate(options: { extraHeaders?: readonly string[]; fifo?: boolean; orderingKeyPaths?: readonly string[] } = {}): string {
+export function webhookRequestTemplate(
+  options: { extraHeaders?: readonly string[]; fifo?: boolean; orderingKeyPaths?: readonly string[] } = {},
+): string {
   const lines = [
     "#set($n = 1)",
     "Action=SendMessage&MessageBody=$util.urlEncode($util.base64Encode($input.body))",

@@ -1,7 +1,9 @@
 /** CloudWatch Logs retention values, days (the only ones the service accepts). */
 import { Problems, isLiteralNumber } from "./errors";
 
-export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
 
 /** Default retention of every log group this library creates, days. */
 export const DEFAULT_LOG_RETENTION_DAYS = 30;

@@ -54,7 +54,10 @@ export function pathBelowStack(scope: Construct): string[] {
   const stack = TerraformStack.of(scope);
   const scopes = scope.node.scopes;
   const start = scopes.indexOf(stack) + 1;
-  return scopes.slice(start).map((s) => s.node.id).filter((id) => id !== "");
+  return scopes
+    .slice(start)
+    .map((s) => s.node.id)
+    .filter((id) => id !== "");
 }
 
 /**
@@ -68,7 +71,10 @@ export function pathBelowStack(scope: Construct): string[] {
 export function physicalName(scope: Construct, options: PhysicalNameOptions): string {
   const allowed = options.allowed ?? /[A-Za-z0-9_-]/;
   const sanitize = (s: string) => [...s].map((c) => (allowed.test(c) ? c : "-")).join("");
-  const clean = (s: string) => sanitize(s).replace(/-{2,}/g, "-").replace(/^-+|-+$/g, "");
+  const clean = (s: string) =>
+    sanitize(s)
+      .replace(/-{2,}/g, "-")
+      .replace(/^-+|-+$/g, "");
   const given = options.prefix ?? "";
   const sanitized = sanitize(given);
   const prefix = sanitized && !NAME_PREFIX_SEPARATORS.includes(sanitized[sanitized.length - 1]) ? `${given}-` : given;

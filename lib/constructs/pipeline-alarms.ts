@@ -55,8 +55,20 @@ function alarmTopicKeyPolicy(scope: Construct): string {
       Effect: "Allow",
       Principal: { AWS: `arn:${partition}:iam::${account}:root` },
       Action: [
-        "kms:Create*", "kms:Describe*", "kms:Enable*", "kms:List*", "kms:Put*", "kms:Update*", "kms:Revoke*",
-        "kms:Disable*", "kms:Get*", "kms:Delete*", "kms:TagResource", "kms:UntagResource", "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion",
+        "kms:Create*",
+        "kms:Describe*",
+        "kms:Enable*",
+        "kms:List*",
+        "kms:Put*",
+        "kms:Update*",
+        "kms:Revoke*",
+        "kms:Disable*",
+        "kms:Get*",
+        "kms:Delete*",
+        "kms:TagResource",
+        "kms:UntagResource",
+        "kms:ScheduleKeyDeletion",
+        "kms:CancelKeyDeletion",
       ],
       Resource: "*",
     },
@@ -225,7 +237,11 @@ export interface PipelineAlarmsProps extends AlarmOptions {
   readonly ingress?: {
     readonly apiName: string;
     readonly stageName: string;
-    readonly bodyTooLargeMetric?: { readonly namespace: string; readonly metricName: string; readonly dimensions: Readonly<Record<string, string>> };
+    readonly bodyTooLargeMetric?: {
+      readonly namespace: string;
+      readonly metricName: string;
+      readonly dimensions: Readonly<Record<string, string>>;
+    };
   };
   /** Put in front of alarm, topic and dashboard names, joined with `-` unless it already ends with a separator (see `physicalName`). @default none */
   readonly namePrefix?: string;
@@ -233,7 +249,15 @@ export interface PipelineAlarmsProps extends AlarmOptions {
   readonly tags?: Readonly<Record<string, string>>;
 }
 
-export type AlarmKey = "dlqNotEmpty" | "queueAge" | "workerErrors" | "workerThrottles" | "workerFailedEvents" | "ingress5xx" | "ingress4xx" | "ingressBodyTooLarge";
+export type AlarmKey =
+  | "dlqNotEmpty"
+  | "queueAge"
+  | "workerErrors"
+  | "workerThrottles"
+  | "workerFailedEvents"
+  | "ingress5xx"
+  | "ingress4xx"
+  | "ingressBodyTooLarge";
 
 /**
  * The event source mapping metrics Lambda emits for an SQS mapping with
@@ -247,7 +271,12 @@ export type AlarmKey = "dlqNotEmpty" | "queueAge" | "workerErrors" | "workerThro
  * stream settings an SQS mapping does not have (SQS expires messages by the queue's
  * retention, which that metric excludes), so an alarm on it would never fire.
  */
-export const EVENT_SOURCE_MAPPING_METRICS = ["PolledEventCount", "InvokedEventCount", "FailedInvokeEventCount", "DeletedEventCount"] as const;
+export const EVENT_SOURCE_MAPPING_METRICS = [
+  "PolledEventCount",
+  "InvokedEventCount",
+  "FailedInvokeEventCount",
+  "DeletedEventCount",
+] as const;
 
 /** The dimension of the event source mapping metrics: the mapping's UUID. */
 export const EVENT_SOURCE_MAPPING_DIMENSION = "EventSourceMappingUUID";
@@ -256,7 +285,16 @@ export const EVENT_SOURCE_MAPPING_DIMENSION = "EventSourceMappingUUID";
 export function validateAlarmProps(props: AlarmOptions, prefix?: string): ValidationProblem[] {
   const problems = new Problems();
   const p = (name: string) => prefixed(prefix, name);
-  const thresholds: (keyof AlarmOptions)[] = ["dlqMessagesThreshold", "queueAgeThresholdSeconds", "workerErrorsThreshold", "workerThrottlesThreshold", "workerFailedEventsThreshold", "ingress5xxThreshold", "ingress4xxThreshold", "ingressBodyTooLargeThreshold"];
+  const thresholds: (keyof AlarmOptions)[] = [
+    "dlqMessagesThreshold",
+    "queueAgeThresholdSeconds",
+    "workerErrorsThreshold",
+    "workerThrottlesThreshold",
+    "workerFailedEventsThreshold",
+    "ingress5xxThreshold",
+    "ingress4xxThreshold",
+    "ingressBodyTooLargeThreshold",
+  ];
   for (const key of thresholds) {
     const value = props[key];
     if (isLiteralNumber(value) && value < 0) problems.add(p(key), `${value} is negative; set 0 or more.`);
@@ -270,7 +308,10 @@ export function validateAlarmProps(props: AlarmOptions, prefix?: string): Valida
   }
   const keyWindow = props.topicKeyDeletionWindowDays;
   if (keyWindow !== undefined && (props.topicArn !== undefined || props.topicKmsKeyArn !== undefined)) {
-    problems.add(p("topicKeyDeletionWindowDays"), `has no effect with ${props.topicArn !== undefined ? "topicArn" : "topicKmsKeyArn"} (no topic key is created); remove it.`);
+    problems.add(
+      p("topicKeyDeletionWindowDays"),
+      `has no effect with ${props.topicArn !== undefined ? "topicArn" : "topicKmsKeyArn"} (no topic key is created); remove it.`,
+    );
   } else if (isLiteralNumber(keyWindow) && (keyWindow < 7 || keyWindow > 30 || !Number.isInteger(keyWindow))) {
     problems.add(p("topicKeyDeletionWindowDays"), `${keyWindow} is outside 7..30; set a whole number of days (KMS's waiting period).`);
   }
@@ -306,7 +347,8 @@ export class PipelineAlarms extends Construct {
     problems.addAll(validateAlarmProps(props));
     problems.throwIfAny(this.node.path, "PipelineAlarms");
     const tags = props.tags ? { ...props.tags } : undefined;
-    const name = (suffix: string, maxLength: number = NAME_LIMITS.cloudwatchAlarm) => physicalName(this, { prefix: props.namePrefix, suffix, maxLength });
+    const name = (suffix: string, maxLength: number = NAME_LIMITS.cloudwatchAlarm) =>
+      physicalName(this, { prefix: props.namePrefix, suffix, maxLength });
 
     if (props.topicArn) {
       // your topic is used as is: nothing is created or changed (see the README's Security section)
@@ -328,13 +370,25 @@ export class PipelineAlarms extends Construct {
     }
     const emails = typeof props.email === "string" ? [props.email] : (props.email ?? []);
     if (!props.topicArn && emails.length === 0) Aspects.of(this).add(new WarnWithoutSubscription(this));
-    emails.forEach((email, i) => new SnsTopicSubscription(this, `email-${i}`, { topicArn: this.topicArn, protocol: "email", endpoint: email }));
+    emails.forEach(
+      (email, i) => new SnsTopicSubscription(this, `email-${i}`, { topicArn: this.topicArn, protocol: "email", endpoint: email }),
+    );
 
     const alarms: Partial<Record<AlarmKey, CloudwatchMetricAlarm>> = {};
-    const alarm = (key: AlarmKey, suffix: string, config: {
-      description: string; namespace: string; metricName: string; dimensions: Record<string, string>;
-      statistic: string; periodSeconds: number; evaluationPeriods: number; threshold: number;
-    }) => {
+    const alarm = (
+      key: AlarmKey,
+      suffix: string,
+      config: {
+        description: string;
+        namespace: string;
+        metricName: string;
+        dimensions: Record<string, string>;
+        statistic: string;
+        periodSeconds: number;
+        evaluationPeriods: number;
+        threshold: number;
+      },
+    ) => {
       alarms[key] = new CloudwatchMetricAlarm(this, key, {
         alarmName: name(suffix),
         alarmDescription: config.description,
@@ -356,49 +410,89 @@ export class PipelineAlarms extends Construct {
     const fnDims = { FunctionName: props.functionName };
     alarm("dlqNotEmpty", "dlq-not-empty", {
       description: `Messages are waiting in the dead-letter queue of ${scope.node.path}: they failed every delivery attempt or were rejected (bad signature, malformed, permanent error). Runbook: inspect them with \`${dlqRunbookCommand(props.dlq.url)}\`, fix the cause, then redrive with \`npx cdktf-genesys-consumer dlq redrive --queue ${props.dlq.url}\`.`,
-      namespace: "AWS/SQS", metricName: "ApproximateNumberOfMessagesVisible", dimensions: { QueueName: props.dlq.name },
-      statistic: "Maximum", periodSeconds: 60, evaluationPeriods: 1, threshold: props.dlqMessagesThreshold ?? ALARM_DEFAULTS.dlqMessagesThreshold,
+      namespace: "AWS/SQS",
+      metricName: "ApproximateNumberOfMessagesVisible",
+      dimensions: { QueueName: props.dlq.name },
+      statistic: "Maximum",
+      periodSeconds: 60,
+      evaluationPeriods: 1,
+      threshold: props.dlqMessagesThreshold ?? ALARM_DEFAULTS.dlqMessagesThreshold,
     });
     alarm("queueAge", "queue-age", {
       description: `The oldest message in the queue of ${scope.node.path} has waited more than ${props.queueAgeThresholdSeconds ?? ALARM_DEFAULTS.queueAgeThresholdSeconds} s: the worker is not keeping up (maximum concurrency, downstream throttling) or is failing.`,
-      namespace: "AWS/SQS", metricName: "ApproximateAgeOfOldestMessage", dimensions: queueDims,
-      statistic: "Maximum", periodSeconds: 60, evaluationPeriods: 5, threshold: props.queueAgeThresholdSeconds ?? ALARM_DEFAULTS.queueAgeThresholdSeconds,
+      namespace: "AWS/SQS",
+      metricName: "ApproximateAgeOfOldestMessage",
+      dimensions: queueDims,
+      statistic: "Maximum",
+      periodSeconds: 60,
+      evaluationPeriods: 5,
+      threshold: props.queueAgeThresholdSeconds ?? ALARM_DEFAULTS.queueAgeThresholdSeconds,
     });
     alarm("workerErrors", "worker-errors", {
       description: `The worker of ${scope.node.path} crashed or timed out on whole batches; see its log group /aws/lambda/${props.functionName}.`,
-      namespace: "AWS/Lambda", metricName: "Errors", dimensions: fnDims,
-      statistic: "Sum", periodSeconds: 300, evaluationPeriods: 1, threshold: props.workerErrorsThreshold ?? ALARM_DEFAULTS.workerErrorsThreshold,
+      namespace: "AWS/Lambda",
+      metricName: "Errors",
+      dimensions: fnDims,
+      statistic: "Sum",
+      periodSeconds: 300,
+      evaluationPeriods: 1,
+      threshold: props.workerErrorsThreshold ?? ALARM_DEFAULTS.workerErrorsThreshold,
     });
     alarm("workerThrottles", "worker-throttles", {
       description: `The worker of ${scope.node.path} was throttled by Lambda: the account or reserved concurrency is below the event source mapping's maximum concurrency.`,
-      namespace: "AWS/Lambda", metricName: "Throttles", dimensions: fnDims,
-      statistic: "Sum", periodSeconds: 300, evaluationPeriods: 1, threshold: props.workerThrottlesThreshold ?? ALARM_DEFAULTS.workerThrottlesThreshold,
+      namespace: "AWS/Lambda",
+      metricName: "Throttles",
+      dimensions: fnDims,
+      statistic: "Sum",
+      periodSeconds: 300,
+      evaluationPeriods: 1,
+      threshold: props.workerThrottlesThreshold ?? ALARM_DEFAULTS.workerThrottlesThreshold,
     });
     if (props.eventSourceMappingUuid) {
       alarm("workerFailedEvents", "worker-failed-events", {
         description: `The event source mapping of ${scope.node.path}'s worker has failed events for 15 minutes: the invoke fails (role, network, deleted function), whole batches fail, or the worker keeps returning messages for retry (a downstream that keeps refusing). They return to the queue and, after maxReceiveCount receives, land in the DLQ; see the log group /aws/lambda/${props.functionName}.`,
-        namespace: "AWS/Lambda", metricName: "FailedInvokeEventCount", dimensions: { [EVENT_SOURCE_MAPPING_DIMENSION]: props.eventSourceMappingUuid },
-        statistic: "Sum", periodSeconds: 300, evaluationPeriods: 3, threshold: props.workerFailedEventsThreshold ?? ALARM_DEFAULTS.workerFailedEventsThreshold,
+        namespace: "AWS/Lambda",
+        metricName: "FailedInvokeEventCount",
+        dimensions: { [EVENT_SOURCE_MAPPING_DIMENSION]: props.eventSourceMappingUuid },
+        statistic: "Sum",
+        periodSeconds: 300,
+        evaluationPeriods: 3,
+        threshold: props.workerFailedEventsThreshold ?? ALARM_DEFAULTS.workerFailedEventsThreshold,
       });
     }
     if (props.ingress) {
       const apiDims = { ApiName: props.ingress.apiName, Stage: props.ingress.stageName };
       alarm("ingress5xx", "ingress-5xx", {
         description: `The webhook ingress of ${scope.node.path} answered 5XX: SQS did not accept webhooks (permissions, KMS, size). Genesys retries 5 times, then the message is lost; check the access log group.`,
-        namespace: "AWS/ApiGateway", metricName: "5XXError", dimensions: apiDims,
-        statistic: "Sum", periodSeconds: 60, evaluationPeriods: 1, threshold: props.ingress5xxThreshold ?? ALARM_DEFAULTS.ingress5xxThreshold,
+        namespace: "AWS/ApiGateway",
+        metricName: "5XXError",
+        dimensions: apiDims,
+        statistic: "Sum",
+        periodSeconds: 60,
+        evaluationPeriods: 1,
+        threshold: props.ingress5xxThreshold ?? ALARM_DEFAULTS.ingress5xxThreshold,
       });
       alarm("ingress4xx", "ingress-4xx", {
         description: `The webhook ingress of ${scope.node.path} answered many 4XX: requests without the signature header (probing, or an integration without a secret token) or throttled requests.`,
-        namespace: "AWS/ApiGateway", metricName: "4XXError", dimensions: apiDims,
-        statistic: "Sum", periodSeconds: 300, evaluationPeriods: 1, threshold: props.ingress4xxThreshold ?? ALARM_DEFAULTS.ingress4xxThreshold,
+        namespace: "AWS/ApiGateway",
+        metricName: "4XXError",
+        dimensions: apiDims,
+        statistic: "Sum",
+        periodSeconds: 300,
+        evaluationPeriods: 1,
+        threshold: props.ingress4xxThreshold ?? ALARM_DEFAULTS.ingress4xxThreshold,
       });
       const tooLarge = props.ingress.bodyTooLargeMetric;
       if (tooLarge) {
         alarm("ingressBodyTooLarge", "ingress-body-too-large", {
           description: `The webhook ingress of ${scope.node.path} refused webhook bodies as too large (413): over the pipeline's size budget (the main queue's maximum message size, bodies base64-encoded). Genesys does not retry them; find them in the access log group (status 413).`,
-          namespace: tooLarge.namespace, metricName: tooLarge.metricName, dimensions: { ...tooLarge.dimensions },
-          statistic: "Sum", periodSeconds: 300, evaluationPeriods: 1, threshold: props.ingressBodyTooLargeThreshold ?? ALARM_DEFAULTS.ingressBodyTooLargeThreshold,
+          namespace: tooLarge.namespace,
+          metricName: tooLarge.metricName,
+          dimensions: { ...tooLarge.dimensions },
+          statistic: "Sum",
+          periodSeconds: 300,
+          evaluationPeriods: 1,
+          threshold: props.ingressBodyTooLargeThreshold ?? ALARM_DEFAULTS.ingressBodyTooLargeThreshold,
         });
       }
     }
@@ -407,37 +501,73 @@ export class PipelineAlarms extends Construct {
     if (props.dashboard ?? ALARM_DEFAULTS.dashboard) {
       const region = stackRegion(this);
       const widget = (title: string, metrics: unknown[][], x: number, y: number, stat = "Sum") => ({
-        type: "metric", x, y, width: 12, height: 6,
+        type: "metric",
+        x,
+        y,
+        width: 12,
+        height: 6,
         properties: { title, region: region.region, stat, period: 60, view: "timeSeries", metrics },
       });
       const widgets = [
         ...(props.ingress
-          ? [widget("Ingress requests and errors", [
-              ["AWS/ApiGateway", "Count", "ApiName", props.ingress.apiName, "Stage", props.ingress.stageName],
-              [".", "4XXError", ".", ".", ".", "."],
-              [".", "5XXError", ".", ".", ".", "."],
-            ], 0, 0)]
+          ? [
+              widget(
+                "Ingress requests and errors",
+                [
+                  ["AWS/ApiGateway", "Count", "ApiName", props.ingress.apiName, "Stage", props.ingress.stageName],
+                  [".", "4XXError", ".", ".", ".", "."],
+                  [".", "5XXError", ".", ".", ".", "."],
+                ],
+                0,
+                0,
+              ),
+            ]
           : []),
-        widget("Queue depth", [
-          ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", props.queue.name],
-          [".", "ApproximateNumberOfMessagesNotVisible", ".", "."],
-        ], 12, 0, "Maximum"),
+        widget(
+          "Queue depth",
+          [
+            ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", props.queue.name],
+            [".", "ApproximateNumberOfMessagesNotVisible", ".", "."],
+          ],
+          12,
+          0,
+          "Maximum",
+        ),
         widget("Oldest message age (s)", [["AWS/SQS", "ApproximateAgeOfOldestMessage", "QueueName", props.queue.name]], 0, 6, "Maximum"),
         widget("DLQ depth", [["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", props.dlq.name]], 12, 6, "Maximum"),
-        widget("Worker invocations, errors, throttles", [
-          ["AWS/Lambda", "Invocations", "FunctionName", props.functionName],
-          [".", "Errors", ".", "."],
-          [".", "Throttles", ".", "."],
-        ], 0, 12),
+        widget(
+          "Worker invocations, errors, throttles",
+          [
+            ["AWS/Lambda", "Invocations", "FunctionName", props.functionName],
+            [".", "Errors", ".", "."],
+            [".", "Throttles", ".", "."],
+          ],
+          0,
+          12,
+        ),
         widget("Worker concurrency", [["AWS/Lambda", "ConcurrentExecutions", "FunctionName", props.functionName]], 12, 12, "Maximum"),
-        widget("Worker duration (ms)", [
-          ["AWS/Lambda", "Duration", "FunctionName", props.functionName, { stat: "p50" }],
-          ["...", { stat: "p99" }],
-          ["...", { stat: "Maximum" }],
-        ], 0, 18, "Average"),
+        widget(
+          "Worker duration (ms)",
+          [
+            ["AWS/Lambda", "Duration", "FunctionName", props.functionName, { stat: "p50" }],
+            ["...", { stat: "p99" }],
+            ["...", { stat: "Maximum" }],
+          ],
+          0,
+          18,
+          "Average",
+        ),
         ...(props.eventSourceMappingUuid
-          ? [widget("Event source mapping: events polled, invoked, failed, deleted", EVENT_SOURCE_MAPPING_METRICS.map((metric, i) =>
-              i === 0 ? ["AWS/Lambda", metric, EVENT_SOURCE_MAPPING_DIMENSION, props.eventSourceMappingUuid] : [".", metric, ".", "."]), 12, 18)]
+          ? [
+              widget(
+                "Event source mapping: events polled, invoked, failed, deleted",
+                EVENT_SOURCE_MAPPING_METRICS.map((metric, i) =>
+                  i === 0 ? ["AWS/Lambda", metric, EVENT_SOURCE_MAPPING_DIMENSION, props.eventSourceMappingUuid] : [".", metric, ".", "."],
+                ),
+                12,
+                18,
+              ),
+            ]
           : []),
       ];
       this.dashboard = new CloudwatchDashboard(this, "dashboard", {
@@ -459,7 +589,9 @@ class WarnWithoutSubscription {
 
   visit(node: IConstruct): void {
     if (node !== this.alarms) return;
-    const subscribed = TerraformStack.of(node).node.findAll().some((c) => c instanceof SnsTopicSubscription && c.topicArnInput === this.alarms.topicArn);
+    const subscribed = TerraformStack.of(node)
+      .node.findAll()
+      .some((c) => c instanceof SnsTopicSubscription && c.topicArnInput === this.alarms.topicArn);
     if (subscribed) return;
     Annotations.of(node).addWarning(
       "email / topicArn: the alarm topic has no subscription, so the alarms page no one. Set email (alarms.email on a ConsumerPipeline; each address confirms its subscription), subscribe your pager or chat to the topic (an aws_sns_topic_subscription on pipeline.alarmTopicArn), or pass topicArn (alarms.topicArn) of a topic that already notifies on-call.",

@@ -84,7 +84,10 @@ export function validateSecretsProps(props: PipelineSecretsProps, prefix?: strin
   const p = (name: string) => prefixed(prefix, name);
   const length = props.signingSecretLength;
   if (isLiteralNumber(length) && (length < MIN_SECRET_LENGTH || length > 4096 || !Number.isInteger(length))) {
-    problems.add(p("signingSecretLength"), `${length} characters is ${length < MIN_SECRET_LENGTH ? "too short for an HMAC key" : "not allowed"}; set an integer from 16 to 4096 (default 40).`);
+    problems.add(
+      p("signingSecretLength"),
+      `${length} characters is ${length < MIN_SECRET_LENGTH ? "too short for an HMAC key" : "not allowed"}; set an integer from 16 to 4096 (default 40).`,
+    );
   }
   if (props.signingSecretArn !== undefined && length !== undefined) {
     problems.add(p("signingSecretLength"), "has no effect with signingSecretArn (the existing secret is used as is); remove one of them.");
@@ -128,7 +131,12 @@ export class PipelineSecrets extends Construct {
       minNumeric: 1,
     });
     const secret = new SecretsmanagerSecret(this, "signing-secret", {
-      name: physicalName(this, { prefix: props.namePrefix, suffix: "signing-secret", maxLength: NAME_LIMITS.secret, allowed: /[A-Za-z0-9/_+=.@-]/ }),
+      name: physicalName(this, {
+        prefix: props.namePrefix,
+        suffix: "signing-secret",
+        maxLength: NAME_LIMITS.secret,
+        allowed: /[A-Za-z0-9/_+=.@-]/,
+      }),
       description: `Webhook signing secret (X-Hub-Signature-256 HMAC key, raw string) of ${this.node.path}`,
       recoveryWindowInDays: props.recoveryWindowInDays ?? SECRET_DEFAULTS.recoveryWindowInDays,
       kmsKeyId: props.kmsKeyArn,
@@ -189,7 +197,12 @@ export class GenesysCredentialsSecret extends Construct implements GenesysCreden
       problems.throwIfAny(this.node.path, "GenesysCredentialsSecret");
     }
     this.secret = new SecretsmanagerSecret(this, "secret", {
-      name: physicalName(this, { prefix: props.namePrefix, suffix: "secret", maxLength: NAME_LIMITS.secret, allowed: /[A-Za-z0-9/_+=.@-]/ }),
+      name: physicalName(this, {
+        prefix: props.namePrefix,
+        suffix: "secret",
+        maxLength: NAME_LIMITS.secret,
+        allowed: /[A-Za-z0-9/_+=.@-]/,
+      }),
       description: `Genesys Cloud OAuth client credentials, JSON {"clientId","clientSecret"}, of ${this.node.path}; put by the team after deploy (no value in Terraform state)`,
       recoveryWindowInDays: window ?? SECRET_DEFAULTS.recoveryWindowInDays,
       kmsKeyId: props.kmsKeyArn,

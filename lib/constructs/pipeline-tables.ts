@@ -65,7 +65,8 @@ export class PipelineTables extends Construct {
       deletionProtectionEnabled: props.deletionProtection ?? false,
       tags: props.tags ? { ...props.tags } : undefined,
     };
-    const name = (suffix: string) => physicalName(this, { prefix: props.namePrefix, suffix, maxLength: NAME_LIMITS.dynamodbTable, allowed: /[A-Za-z0-9_.-]/ });
+    const name = (suffix: string) =>
+      physicalName(this, { prefix: props.namePrefix, suffix, maxLength: NAME_LIMITS.dynamodbTable, allowed: /[A-Za-z0-9_.-]/ });
 
     this.idempotencyTable = new DynamodbTable(this, "idempotency", {
       name: name("idempotency"),

@@ -238,7 +238,10 @@ function checkMaxMessageSize(problems: Problems, prop: string, value: number | u
   if (value > SQS_MAX_MESSAGE_BYTES) {
     problems.add(prop, `${value} bytes is over the SQS limit of 1 MiB; ${fix}.`);
   } else if (value > MAX_QUEUE_MESSAGE_BYTES) {
-    problems.add(prop, `${value} bytes leaves no room in the DLQ for the x-dead-letter context, so a message this large could not be dead-lettered with it; ${fix}.`);
+    problems.add(
+      prop,
+      `${value} bytes leaves no room in the DLQ for the x-dead-letter context, so a message this large could not be dead-lettered with it; ${fix}.`,
+    );
   } else {
     range(problems, prop, value, 1024, MAX_QUEUE_MESSAGE_BYTES, "bytes");
   }
@@ -256,7 +259,10 @@ export function validateQueueProps(props: QueueWithDlqProps, prefix?: string, co
   const retention = props.messageRetentionSeconds ?? QUEUE_DEFAULTS.messageRetentionSeconds;
   const dlqRetention = props.deadLetterRetentionSeconds ?? QUEUE_DEFAULTS.deadLetterRetentionSeconds;
   if (isLiteralNumber(retention) && isLiteralNumber(dlqRetention) && dlqRetention < retention) {
-    problems.add(p("deadLetterRetentionSeconds"), `${dlqRetention} s is shorter than messageRetentionSeconds (${retention} s), so dead letters could expire on arrival; set it to at least ${retention}.`);
+    problems.add(
+      p("deadLetterRetentionSeconds"),
+      `${dlqRetention} s is shorter than messageRetentionSeconds (${retention} s), so dead letters could expire on arrival; set it to at least ${retention}.`,
+    );
   }
   if (props.contentBasedDeduplication !== undefined && !props.fifo) {
     problems.add(p("contentBasedDeduplication"), "applies only to FIFO queues; set fifo: true or remove it.");

@@ -64,18 +64,31 @@ export interface SpikeReportsProps {
 export function reportsProblems(problems: Problems, path: string, props: SpikeReportsProps | undefined): void {
   if (props === undefined) return;
   if ((props as unknown) === false || typeof props !== "object" || props === null) {
-    problems.add(path, "must be an object; the reports are always kept (the proof of each run): give { bucket, prefix, retentionDays, historyLength } or leave it out.");
+    problems.add(
+      path,
+      "must be an object; the reports are always kept (the proof of each run): give { bucket, prefix, retentionDays, historyLength } or leave it out.",
+    );
     return;
   }
-  if (props.bucket && (!props.bucket.name || !props.bucket.arn)) problems.add(`${path}.bucket`, "needs both name and arn of the bucket; give { name: bucket.bucket, arn: bucket.arn }.");
-  if (props.bucket && props.retentionDays !== undefined) problems.add(`${path}.retentionDays`, "applies to the created bucket only; with reports.bucket, set the expiry in your bucket's lifecycle rules, or remove reports.bucket.");
+  if (props.bucket && (!props.bucket.name || !props.bucket.arn))
+    problems.add(`${path}.bucket`, "needs both name and arn of the bucket; give { name: bucket.bucket, arn: bucket.arn }.");
+  if (props.bucket && props.retentionDays !== undefined)
+    problems.add(
+      `${path}.retentionDays`,
+      "applies to the created bucket only; with reports.bucket, set the expiry in your bucket's lifecycle rules, or remove reports.bucket.",
+    );
   if (props.prefix !== undefined && props.prefix !== "" && !/^[A-Za-z0-9!_.*'()/-]+\/$/.test(props.prefix)) {
-    problems.add(`${path}.prefix`, `"${props.prefix}" must end with "/" and use only letters, digits and !_.*'()-/ (S3 safe characters); e.g. "spike-reports/".`);
+    problems.add(
+      `${path}.prefix`,
+      `"${props.prefix}" must end with "/" and use only letters, digits and !_.*'()-/ (S3 safe characters); e.g. "spike-reports/".`,
+    );
   }
   const r = props.retentionDays;
-  if (isLiteralNumber(r) && (!Number.isInteger(r) || r < 1 || r > 3650)) problems.add(`${path}.retentionDays`, `${r} is outside 1..3650; set the days a report is kept.`);
+  if (isLiteralNumber(r) && (!Number.isInteger(r) || r < 1 || r > 3650))
+    problems.add(`${path}.retentionDays`, `${r} is outside 1..3650; set the days a report is kept.`);
   const h = props.historyLength;
-  if (isLiteralNumber(h) && (!Number.isInteger(h) || h < 1 || h > 1000)) problems.add(`${path}.historyLength`, `${h} is outside 1..1000; set the number of runs the history keeps.`);
+  if (isLiteralNumber(h) && (!Number.isInteger(h) || h < 1 || h > 1000))
+    problems.add(`${path}.historyLength`, `${h} is outside 1..1000; set the number of runs the history keeps.`);
 }
 
 /** Props of {@link ReportBucket}. */
@@ -106,7 +119,11 @@ export class ReportBucket extends Construct {
     const tags = props.tags ? { ...props.tags } : undefined;
     // S3 names are global, 3..63 lower-case characters: the path part, then the account id (12 digits)
     const base = physicalName(this, { prefix: props.namePrefix, maxLength: 63 - 13, allowed: /[A-Za-z0-9-]/ }).toLowerCase();
-    this.bucket = new S3Bucket(this, "bucket", { bucket: `${base}-${stackAccount(this).accountId}`, forceDestroy: props.forceDestroy ?? false, tags });
+    this.bucket = new S3Bucket(this, "bucket", {
+      bucket: `${base}-${stackAccount(this).accountId}`,
+      forceDestroy: props.forceDestroy ?? false,
+      tags,
+    });
     this.name = this.bucket.bucket;
     this.arn = this.bucket.arn;
     this.encryption = new S3BucketServerSideEncryptionConfigurationA(this, "encryption", {
@@ -120,7 +137,10 @@ export class ReportBucket extends Construct {
       ignorePublicAcls: true,
       restrictPublicBuckets: true,
     });
-    this.ownership = new S3BucketOwnershipControls(this, "ownership", { bucket: this.bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } });
+    this.ownership = new S3BucketOwnershipControls(this, "ownership", {
+      bucket: this.bucket.id,
+      rule: { objectOwnership: "BucketOwnerEnforced" },
+    });
     const partition = stackPartition(this).partition;
     this.policy = new S3BucketPolicy(this, "policy", {
       bucket: this.bucket.id,

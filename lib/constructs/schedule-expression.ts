@@ -48,13 +48,15 @@ function field(text: string, name: string, min: number, max: number, names?: rea
     const upper = raw.toUpperCase();
     const named = names?.indexOf(upper) ?? -1;
     const n = named >= 0 ? named + min : Number(raw);
-    if (!Number.isInteger(n) || n < min || n > max) throw new ScheduleExpressionError(`cron ${name} "${text}": "${raw}" is outside ${min}..${max}`);
+    if (!Number.isInteger(n) || n < min || n > max)
+      throw new ScheduleExpressionError(`cron ${name} "${text}": "${raw}" is outside ${min}..${max}`);
     return n;
   };
   for (const part of text.split(",")) {
     const [range, stepText] = part.split("/");
     const step = stepText === undefined ? 1 : Number(stepText);
-    if (!Number.isInteger(step) || step < 1) throw new ScheduleExpressionError(`cron ${name} "${text}": step "${stepText}" is not a positive integer`);
+    if (!Number.isInteger(step) || step < 1)
+      throw new ScheduleExpressionError(`cron ${name} "${text}": step "${stepText}" is not a positive integer`);
     let from: number;
     let to: number;
     if (range === "*") [from, to] = [min, max];
@@ -87,14 +89,23 @@ export function parseScheduleExpression(text: string): ScheduleExpression {
     return { kind: "at", text, atMs };
   }
   const cron = /^cron\((.+)\)$/.exec(text.trim());
-  if (!cron) throw new ScheduleExpressionError(`"${text}" is not an EventBridge Scheduler expression; use rate(value unit), cron(minutes hours day-of-month month day-of-week year) or at(yyyy-mm-ddThh:mm:ss)`);
+  if (!cron)
+    throw new ScheduleExpressionError(
+      `"${text}" is not an EventBridge Scheduler expression; use rate(value unit), cron(minutes hours day-of-month month day-of-week year) or at(yyyy-mm-ddThh:mm:ss)`,
+    );
   const parts = cron[1].trim().split(/\s+/);
-  if (parts.length !== 6) throw new ScheduleExpressionError(`"${text}": a cron expression has 6 fields (minutes hours day-of-month month day-of-week year), not ${parts.length}`);
+  if (parts.length !== 6)
+    throw new ScheduleExpressionError(
+      `"${text}": a cron expression has 6 fields (minutes hours day-of-month month day-of-week year), not ${parts.length}`,
+    );
   const [mi, h, dom, mo, dow, y] = parts;
   if (/[W#]/i.test(dom + dow) || /L/i.test(dow)) {
-    throw new ScheduleExpressionError(`"${text}": W, # and L in day-of-week are not supported here (the missing-run alarm cannot derive the longest gap); use numbers, names, ranges, steps, lists, or L in day-of-month`);
+    throw new ScheduleExpressionError(
+      `"${text}": W, # and L in day-of-week are not supported here (the missing-run alarm cannot derive the longest gap); use numbers, names, ranges, steps, lists, or L in day-of-month`,
+    );
   }
-  if ((dom === "?") === (dow === "?")) throw new ScheduleExpressionError(`"${text}": exactly one of day-of-month and day-of-week must be "?"`);
+  if ((dom === "?") === (dow === "?"))
+    throw new ScheduleExpressionError(`"${text}": exactly one of day-of-month and day-of-week must be "?"`);
   const lastDayOfMonth = dom.toUpperCase() === "L";
   return {
     kind: "cron",
@@ -206,10 +217,15 @@ export interface MissingRunAlarmShape {
  * or when every year a cron expression allows is past (`nowMs`, default now), and `undefined`
  * for a one-off schedule (no alarm).
  */
-export function missingRunAlarmShape(expression: ScheduleExpression, options: { marginSeconds: number; timezone?: string; nowMs?: number }): MissingRunAlarmShape | { readonly problem: string } | undefined {
+export function missingRunAlarmShape(
+  expression: ScheduleExpression,
+  options: { marginSeconds: number; timezone?: string; nowMs?: number },
+): MissingRunAlarmShape | { readonly problem: string } | undefined {
   const nowMs = options.nowMs ?? Date.now();
   if (expression.kind === "cron" && expression.fields.years && Math.max(...expression.fields.years) < new Date(nowMs).getUTCFullYear()) {
-    return { problem: `"${expression.text}" only allows years before ${new Date(nowMs).getUTCFullYear()}, so it never fires again; set the year field to "*" or to years to come (e.g. "cron(0 3 * * ? *)").` };
+    return {
+      problem: `"${expression.text}" only allows years before ${new Date(nowMs).getUTCFullYear()}, so it never fires again; set the year field to "*" or to years to come (e.g. "cron(0 3 * * ? *)").`,
+    };
   }
   const gap = longestGapSeconds(expression, nowMs);
   if (gap === undefined) return undefined;
@@ -224,5 +240,11 @@ export function missingRunAlarmShape(expression: ScheduleExpression, options: { 
         `CloudWatch looks back at most 7 days (period x evaluation periods <= 604800 s). Run the spike at least every ${Math.floor((ALARM_MAX_EVALUATION_SECONDS - options.marginSeconds - dst) / 3600)} hours (e.g. daily: "cron(0 3 * * ? *)").`,
     };
   }
-  return { periodSeconds, evaluationPeriods, datapointsToAlarm: evaluationPeriods, longestGapSeconds: gap, marginSeconds: options.marginSeconds + dst };
+  return {
+    periodSeconds,
+    evaluationPeriods,
+    datapointsToAlarm: evaluationPeriods,
+    longestGapSeconds: gap,
+    marginSeconds: options.marginSeconds + dst,
+  };
 }

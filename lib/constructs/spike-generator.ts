@@ -15,8 +15,21 @@ import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { LambdaFunctionEventInvokeConfig } from "@cdktf/provider-aws/lib/lambda-function-event-invoke-config";
 import { SchedulerSchedule } from "@cdktf/provider-aws/lib/scheduler-schedule";
 import { loadgenEnvironment } from "../runtime/contract";
-import { defaultSpikeProfile, parseProfile, profileDurationSeconds, type SpikeProfile, type SpikeProfileInput } from "../runtime/loadgen/profile";
-import { CONTINUATION_MARGIN_MS, DEFAULT_AGENT_CAPACITY_PER_SECOND, MIN_RECONCILE_SLICE_MS, MIN_TIMEOUT_SECONDS, START_BARRIER_MS, lambdaBudgetProblems } from "../runtime/loadgen/budget";
+import {
+  defaultSpikeProfile,
+  parseProfile,
+  profileDurationSeconds,
+  type SpikeProfile,
+  type SpikeProfileInput,
+} from "../runtime/loadgen/profile";
+import {
+  CONTINUATION_MARGIN_MS,
+  DEFAULT_AGENT_CAPACITY_PER_SECOND,
+  MIN_RECONCILE_SLICE_MS,
+  MIN_TIMEOUT_SECONDS,
+  START_BARRIER_MS,
+  lambdaBudgetProblems,
+} from "../runtime/loadgen/budget";
 import { deriveReconcileDeadline, pipelineRetryProblems, type PipelineRetrySettings } from "../runtime/loadgen/deadline";
 import { DEFAULT_METRICS_NAMESPACE, HEARTBEAT_METRIC, VERDICT_METRIC } from "../runtime/loadgen/metric-names";
 import { REPORT_DEFAULTS, ReportBucket, reportsProblems, type SpikeReportsProps } from "./report-bucket";
@@ -202,17 +215,19 @@ function schedulerTrustPolicy(scope: Construct, groupName: string): string {
   const account = stackAccount(scope).accountId;
   return JSON.stringify({
     Version: "2012-10-17",
-    Statement: [{
-      Effect: "Allow",
-      Principal: { Service: "scheduler.amazonaws.com" },
-      Action: "sts:AssumeRole",
-      Condition: {
-        StringEquals: {
-          "aws:SourceAccount": account,
-          "aws:SourceArn": `arn:${partition}:scheduler:${region}:${account}:schedule-group/${groupName}`,
+    Statement: [
+      {
+        Effect: "Allow",
+        Principal: { Service: "scheduler.amazonaws.com" },
+        Action: "sts:AssumeRole",
+        Condition: {
+          StringEquals: {
+            "aws:SourceAccount": account,
+            "aws:SourceArn": `arn:${partition}:scheduler:${region}:${account}:schedule-group/${groupName}`,
+          },
         },
       },
-    }],
+    ],
   });
 }
 
@@ -238,7 +253,10 @@ export function spikeGeneratorProblems(props: Partial<SpikeGeneratorProps>, pref
 }
 
 /** The problems of {@link spikeGeneratorProblems}, and the parsed profile (undefined for a token or an invalid one). */
-function checkSpikeGeneratorProps(props: Partial<SpikeGeneratorProps>, prefix?: string): { problems: readonly ValidationProblem[]; profile?: SpikeProfile } {
+function checkSpikeGeneratorProps(
+  props: Partial<SpikeGeneratorProps>,
+  prefix?: string,
+): { problems: readonly ValidationProblem[]; profile?: SpikeProfile } {
   const problems = new Problems();
   const p = (name: string) => prefixed(prefix, name);
   const timeoutSeconds = props.timeoutSeconds ?? SPIKE_GENERATOR_DEFAULTS.timeoutSeconds;
@@ -251,24 +269,41 @@ function checkSpikeGeneratorProps(props: Partial<SpikeGeneratorProps>, prefix?: 
     );
   }
   const memory = props.memorySizeMb ?? SPIKE_GENERATOR_DEFAULTS.memorySizeMb;
-  if (isLiteralNumber(memory) && (memory < 128 || memory > 10_240)) problems.add(p("memorySizeMb"), `${memory} is outside 128..10240; set a size in MB.`);
+  if (isLiteralNumber(memory) && (memory < 128 || memory > 10_240))
+    problems.add(p("memorySizeMb"), `${memory} is outside 128..10240; set a size in MB.`);
   const capacity = props.agentCapacityPerSecond ?? SPIKE_GENERATOR_DEFAULTS.agentCapacityPerSecond;
   if (isLiteralNumber(capacity) && (capacity < 1 || capacity > 100_000)) {
     problems.add(p("agentCapacityPerSecond"), `${capacity} is outside 1..100000; set messages per second per agent.`);
   }
-  if (isLiteralNumber(props.workerMaxReceiveCount) && (props.workerMaxReceiveCount < 1 || props.workerMaxReceiveCount > 1000 || !Number.isInteger(props.workerMaxReceiveCount))) {
-    problems.add(p("workerMaxReceiveCount"), `${props.workerMaxReceiveCount} is outside 1..1000; set the worker's maxReceiveCount (an integer number of receives).`);
+  if (
+    isLiteralNumber(props.workerMaxReceiveCount) &&
+    (props.workerMaxReceiveCount < 1 || props.workerMaxReceiveCount > 1000 || !Number.isInteger(props.workerMaxReceiveCount))
+  ) {
+    problems.add(
+      p("workerMaxReceiveCount"),
+      `${props.workerMaxReceiveCount} is outside 1..1000; set the worker's maxReceiveCount (an integer number of receives).`,
+    );
   }
   checkLogRetention(problems, p("logRetentionDays"), props.logRetentionDays);
   const expression = props.scheduleExpression ?? SPIKE_GENERATOR_DEFAULTS.scheduleExpression;
   if (!Token.isUnresolved(expression) && !/^(cron|rate|at)\(.+\)$/.test(expression)) {
-    problems.add(p("scheduleExpression"), `"${expression}" is not an EventBridge Scheduler expression; use cron(...), rate(...) or at(...).`);
+    problems.add(
+      p("scheduleExpression"),
+      `"${expression}" is not an EventBridge Scheduler expression; use cron(...), rate(...) or at(...).`,
+    );
   }
   // reports and the missing-run alarm (derived from the schedule)
   reportsProblems(problems, p("reports"), props.reports);
-  if (!Token.isUnresolved(expression) && /^(cron|rate|at)\(.+\)$/.test(expression) && (props.scheduleEnabled ?? SPIKE_GENERATOR_DEFAULTS.scheduleEnabled)) {
+  if (
+    !Token.isUnresolved(expression) &&
+    /^(cron|rate|at)\(.+\)$/.test(expression) &&
+    (props.scheduleEnabled ?? SPIKE_GENERATOR_DEFAULTS.scheduleEnabled)
+  ) {
     try {
-      const shape = missingRunAlarmShape(parseScheduleExpression(expression), { marginSeconds: MISSING_RUN_MARGIN_SECONDS, timezone: props.scheduleTimezone });
+      const shape = missingRunAlarmShape(parseScheduleExpression(expression), {
+        marginSeconds: MISSING_RUN_MARGIN_SECONDS,
+        timezone: props.scheduleTimezone,
+      });
       if (shape && "problem" in shape) problems.add(p("scheduleExpression"), shape.problem);
     } catch (error) {
       problems.add(p("scheduleExpression"), `${(error as Error).message}.`);
@@ -279,7 +314,8 @@ function checkSpikeGeneratorProps(props: Partial<SpikeGeneratorProps>, prefix?: 
   if (!(typeof rawProfile === "string" && Token.isUnresolved(rawProfile))) {
     try {
       profile = parseProfile(rawProfile);
-      for (const problem of lambdaBudgetProblems(profile, isLiteralNumber(timeoutSeconds) ? timeoutSeconds : 900)) problems.add(p("profile"), `${problem}.`);
+      for (const problem of lambdaBudgetProblems(profile, isLiteralNumber(timeoutSeconds) ? timeoutSeconds : 900))
+        problems.add(p("profile"), `${problem}.`);
     } catch (error) {
       problems.add(p("profile"), (error as Error).message.replace(/\n\s*/g, " "));
     }
@@ -324,12 +360,23 @@ function shortestGapSeconds(expression: string): number | undefined {
 export function pipelineRetryScheduleProblems(
   props: Pick<Partial<SpikeGeneratorProps>, "pipelineRetry" | "profile" | "scheduleExpression" | "scheduleEnabled">,
   prefix?: string,
-  names: RetrySettingNames = { path: prefixed(prefix, "pipelineRetry"), maxReceiveCount: prefixed(prefix, "pipelineRetry.maxReceiveCount"), backoffMaxSeconds: prefixed(prefix, "pipelineRetry.backoffMaxSeconds") },
+  names: RetrySettingNames = {
+    path: prefixed(prefix, "pipelineRetry"),
+    maxReceiveCount: prefixed(prefix, "pipelineRetry.maxReceiveCount"),
+    backoffMaxSeconds: prefixed(prefix, "pipelineRetry.backoffMaxSeconds"),
+  },
 ): ValidationProblem[] {
   const problems = new Problems();
   const retry = props.pipelineRetry;
   if (!retry) return [];
-  const values = [retry.maxReceiveCount, retry.backoffBaseSeconds, retry.backoffMaxSeconds, retry.functionTimeoutSeconds, retry.batchingWindowSeconds, retry.visibilityTimeoutSeconds];
+  const values = [
+    retry.maxReceiveCount,
+    retry.backoffBaseSeconds,
+    retry.backoffMaxSeconds,
+    retry.functionTimeoutSeconds,
+    retry.batchingWindowSeconds,
+    retry.visibilityTimeoutSeconds,
+  ];
   if (values.some((v) => v !== undefined && !isLiteralNumber(v))) return [];
   const settingProblems = pipelineRetryProblems(retry);
   for (const problem of settingProblems) problems.add(names.path, `${problem}.`);
@@ -344,7 +391,8 @@ export function pipelineRetryScheduleProblems(
   const deadline = deriveReconcileDeadline(profile, retry);
   const r = profile.sending.retry;
   // the sender's retry tail, as lambdaBudgetProblems counts it (lib/runtime/loadgen/budget.ts)
-  const tail = (r.maxAttempts - 1) * Math.max(r.maxRetryAfterSeconds, r.maxDelayMs / 1000) + r.maxAttempts * profile.sending.requestTimeoutSeconds;
+  const tail =
+    (r.maxAttempts - 1) * Math.max(r.maxRetryAfterSeconds, r.maxDelayMs / 1000) + r.maxAttempts * profile.sending.requestTimeoutSeconds;
   const runSeconds = Math.ceil(START_BARRIER_MS / 1000 + profileDurationSeconds(profile) + tail + deadline.deadlineSeconds + 30);
   const lower = `lower ${names.backoffMaxSeconds} or ${names.maxReceiveCount} (the deadline derives from them: ${deadline.explanation})`;
   const expression = props.scheduleExpression ?? SPIKE_GENERATOR_DEFAULTS.scheduleExpression;
@@ -440,7 +488,12 @@ export class SpikeGenerator extends Construct {
     // the reports bucket: created, or the team's
     const reportsProps = props.reports ?? {};
     if (!reportsProps.bucket) {
-      this.reportBucket = new ReportBucket(this, "reports", { retentionDays: reportsProps.retentionDays, forceDestroy: reportsProps.forceDestroy, namePrefix: props.namePrefix, tags });
+      this.reportBucket = new ReportBucket(this, "reports", {
+        retentionDays: reportsProps.retentionDays,
+        forceDestroy: reportsProps.forceDestroy,
+        namePrefix: props.namePrefix,
+        tags,
+      });
     }
     this.reports = {
       bucketName: reportsProps.bucket?.name ?? this.reportBucket!.name,
@@ -500,9 +553,12 @@ export class SpikeGenerator extends Construct {
       // the controller invokes its agents: this very function, nothing else
       { Sid: "InvokeAgents", Effect: "Allow", Action: "lambda:InvokeFunction", Resource: this.function.arn },
       { Sid: "ReadSigningSecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: props.signingSecretArn },
-      ...(props.apiKeySecretArn ? [{ Sid: "ReadEdgeApiKey", Effect: "Allow" as const, Action: "secretsmanager:GetSecretValue", Resource: props.apiKeySecretArn }] : []),
+      ...(props.apiKeySecretArn
+        ? [{ Sid: "ReadEdgeApiKey", Effect: "Allow" as const, Action: "secretsmanager:GetSecretValue", Resource: props.apiKeySecretArn }]
+        : []),
     ];
-    if (props.receiptsTable) statements.push({ Sid: "ReadReceipts", Effect: "Allow", Action: "dynamodb:Query", Resource: props.receiptsTable.arn });
+    if (props.receiptsTable)
+      statements.push({ Sid: "ReadReceipts", Effect: "Allow", Action: "dynamodb:Query", Resource: props.receiptsTable.arn });
     if (props.quarantineQueue) {
       statements.push({
         Sid: "DrainQuarantine",
@@ -511,25 +567,54 @@ export class SpikeGenerator extends Construct {
         Resource: props.quarantineQueue.arn,
       });
     }
-    if (props.dlq) statements.push({ Sid: "PeekDlq", Effect: "Allow", Action: ["sqs:ReceiveMessage", "sqs:ChangeMessageVisibility"], Resource: props.dlq.arn });
+    if (props.dlq)
+      statements.push({
+        Sid: "PeekDlq",
+        Effect: "Allow",
+        Action: ["sqs:ReceiveMessage", "sqs:ChangeMessageVisibility"],
+        Resource: props.dlq.arn,
+      });
     // the redrive-policy check reads the queue's RedrivePolicy and the DLQ's ARN
     if (props.queue) {
-      statements.push({ Sid: "ReadRedrivePolicy", Effect: "Allow", Action: "sqs:GetQueueAttributes", Resource: props.dlq ? [props.queue.arn, props.dlq.arn] : [props.queue.arn] });
+      statements.push({
+        Sid: "ReadRedrivePolicy",
+        Effect: "Allow",
+        Action: "sqs:GetQueueAttributes",
+        Resource: props.dlq ? [props.queue.arn, props.dlq.arn] : [props.queue.arn],
+      });
     }
     // the report's backpressure charts: GetMetricData has no resource types and no condition keys in the
     // service authorization reference (docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html),
     // so "*" is the only Resource it accepts; it reads metrics only (no alarms, dashboards or logs)
-    if (props.backpressure) statements.push({ Sid: "ReadBackpressureMetrics", Effect: "Allow", Action: "cloudwatch:GetMetricData", Resource: "*" });
-    if (props.kmsKeyArns?.length) statements.push({ Sid: "UseKeys", Effect: "Allow", Action: "kms:Decrypt", Resource: [...props.kmsKeyArns] });
+    if (props.backpressure)
+      statements.push({ Sid: "ReadBackpressureMetrics", Effect: "Allow", Action: "cloudwatch:GetMetricData", Resource: "*" });
+    if (props.kmsKeyArns?.length)
+      statements.push({ Sid: "UseKeys", Effect: "Allow", Action: "kms:Decrypt", Resource: [...props.kmsKeyArns] });
     // the reports: objects under the prefix only, and listing limited to it
     statements.push(
-      { Sid: "KeepReports", Effect: "Allow", Action: ["s3:PutObject", "s3:GetObject"], Resource: `${this.reports.bucketArn}/${this.reports.prefix}*` },
-      { Sid: "ListReports", Effect: "Allow", Action: "s3:ListBucket", Resource: this.reports.bucketArn, Condition: { StringLike: { "s3:prefix": `${this.reports.prefix}*` } } },
+      {
+        Sid: "KeepReports",
+        Effect: "Allow",
+        Action: ["s3:PutObject", "s3:GetObject"],
+        Resource: `${this.reports.bucketArn}/${this.reports.prefix}*`,
+      },
+      {
+        Sid: "ListReports",
+        Effect: "Allow",
+        Action: "s3:ListBucket",
+        Resource: this.reports.bucketArn,
+        Condition: { StringLike: { "s3:prefix": `${this.reports.prefix}*` } },
+      },
     );
     // SSE-KMS on a bucket the team brings: writing needs a data key, reading the history decrypts it
     const reportsKey = props.reports?.bucket?.kmsKeyArn;
-    if (reportsKey) statements.push({ Sid: "ReportsKey", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: reportsKey });
-    this.rolePolicy = new IamRolePolicy(this, "policy", { role: this.role.id, name: "spike-generator", policy: policyDocument(statements) });
+    if (reportsKey)
+      statements.push({ Sid: "ReportsKey", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: reportsKey });
+    this.rolePolicy = new IamRolePolicy(this, "policy", {
+      role: this.role.id,
+      name: "spike-generator",
+      policy: policyDocument(statements),
+    });
 
     // an asynchronous retry would send a second spike: none
     this.invokeConfig = new LambdaFunctionEventInvokeConfig(this, "invoke-config", {
@@ -538,10 +623,18 @@ export class SpikeGenerator extends Construct {
     });
 
     this.schedulerRole = new IamRole(this, "scheduler-role", {
-      name: physicalName(this, { prefix: props.namePrefix, suffix: "scheduler", maxLength: NAME_LIMITS.iamRole, allowed: /[A-Za-z0-9_+=,.@-]/ }),
+      name: physicalName(this, {
+        prefix: props.namePrefix,
+        suffix: "scheduler",
+        maxLength: NAME_LIMITS.iamRole,
+        allowed: /[A-Za-z0-9_+=,.@-]/,
+      }),
       assumeRolePolicy: schedulerTrustPolicy(this, SPIKE_SCHEDULE_GROUP),
       inlinePolicy: [
-        { name: "invoke-spike-generator", policy: policyDocument([{ Effect: "Allow", Action: "lambda:InvokeFunction", Resource: this.function.arn }]) },
+        {
+          name: "invoke-spike-generator",
+          policy: policyDocument([{ Effect: "Allow", Action: "lambda:InvokeFunction", Resource: this.function.arn }]),
+        },
       ],
       tags,
     });
@@ -596,9 +689,13 @@ export class SpikeGenerator extends Construct {
     });
 
     // a run that does not happen: the heartbeat missing for longer than the schedule's longest gap
-    const shape = !Token.isUnresolved(expression) && (props.scheduleEnabled ?? SPIKE_GENERATOR_DEFAULTS.scheduleEnabled)
-      ? missingRunAlarmShape(parseScheduleExpression(expression), { marginSeconds: MISSING_RUN_MARGIN_SECONDS, timezone: props.scheduleTimezone })
-      : undefined;
+    const shape =
+      !Token.isUnresolved(expression) && (props.scheduleEnabled ?? SPIKE_GENERATOR_DEFAULTS.scheduleEnabled)
+        ? missingRunAlarmShape(parseScheduleExpression(expression), {
+            marginSeconds: MISSING_RUN_MARGIN_SECONDS,
+            timezone: props.scheduleTimezone,
+          })
+        : undefined;
     if (shape && !("problem" in shape)) {
       this.missingRunAlarmShape = shape;
       this.missingRunAlarm = new CloudwatchMetricAlarm(this, "missing-run-alarm", {

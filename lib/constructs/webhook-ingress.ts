@@ -194,14 +194,20 @@ export function validateIngressProps(props: WebhookIngressOptions, fifo: boolean
   const problems = new Problems();
   const p = (name: string) => prefixed(prefix, name);
   if (props.path !== undefined && !props.path.split("/").every((s) => SEGMENT.test(s))) {
-    problems.add(p("path"), `"${props.path}" is not a resource path; use segments of letters, digits and ._~- joined by "/", without leading or trailing "/".`);
+    problems.add(
+      p("path"),
+      `"${props.path}" is not a resource path; use segments of letters, digits and ._~- joined by "/", without leading or trailing "/".`,
+    );
   }
   if (props.stageName !== undefined && !/^[A-Za-z0-9_]{1,128}$/.test(props.stageName)) {
     problems.add(p("stageName"), `"${props.stageName}" is not a stage name; use letters, digits and underscores.`);
   }
   const rate = props.throttlingRateLimitPerSecond;
   if (isLiteralNumber(rate) && !(rate > 0)) {
-    problems.add(p("throttlingRateLimitPerSecond"), `${rate} would reject every webhook (Genesys then gives up after 5 retries); set a rate above 0 requests per second (default 5000).`);
+    problems.add(
+      p("throttlingRateLimitPerSecond"),
+      `${rate} would reject every webhook (Genesys then gives up after 5 retries); set a rate above 0 requests per second (default 5000).`,
+    );
   }
   const burst = props.throttlingBurstLimit;
   if (isLiteralNumber(burst) && (!(burst >= 1) || !Number.isInteger(burst))) {
@@ -209,14 +215,25 @@ export function validateIngressProps(props: WebhookIngressOptions, fifo: boolean
   }
   const headers = props.extraHeaders ?? [];
   if (headers.length > MAX_EXTRA_HEADERS) {
-    problems.add(p("extraHeaders"), `${headers.length} headers is more than SQS message attributes allow; keep at most ${MAX_EXTRA_HEADERS} (10 attributes minus ${BODY_ENCODING_ATTRIBUTE}, ${SIGNATURE_HEADER} and ${DEAD_LETTER_ATTRIBUTE}).`);
+    problems.add(
+      p("extraHeaders"),
+      `${headers.length} headers is more than SQS message attributes allow; keep at most ${MAX_EXTRA_HEADERS} (10 attributes minus ${BODY_ENCODING_ATTRIBUTE}, ${SIGNATURE_HEADER} and ${DEAD_LETTER_ATTRIBUTE}).`,
+    );
   }
   const seen = new Set<string>();
   for (const header of headers) {
     const lower = header.toLowerCase();
     if (!ATTRIBUTE_NAME.test(header) || lower.startsWith("aws.") || lower.startsWith("amazon.")) {
-      problems.add(p("extraHeaders"), `"${header}" cannot be an SQS attribute name; use letters, digits, _ . - (not starting with AWS. or Amazon.).`);
-    } else if (lower === SIGNATURE_HEADER.toLowerCase() || lower === DEAD_LETTER_ATTRIBUTE || lower === FIRST_SENT_ATTRIBUTE || lower === BODY_ENCODING_ATTRIBUTE) {
+      problems.add(
+        p("extraHeaders"),
+        `"${header}" cannot be an SQS attribute name; use letters, digits, _ . - (not starting with AWS. or Amazon.).`,
+      );
+    } else if (
+      lower === SIGNATURE_HEADER.toLowerCase() ||
+      lower === DEAD_LETTER_ATTRIBUTE ||
+      lower === FIRST_SENT_ATTRIBUTE ||
+      lower === BODY_ENCODING_ATTRIBUTE
+    ) {
       problems.add(p("extraHeaders"), `"${header}" is reserved (always carried or set by the pipeline); remove it.`);
     } else if (seen.has(lower)) {
       problems.add(p("extraHeaders"), `"${header}" is listed twice; list each header once.`);
@@ -225,7 +242,7 @@ export function validateIngressProps(props: WebhookIngressOptions, fifo: boolean
   }
   if (props.orderingKeyPaths !== undefined) {
     if (!fifo) problems.add(p("orderingKeyPaths"), `applies only to FIFO queues; set ${fifoProp}: true or remove it.`);
-    if (!props.orderingKeyPaths.length) problems.add(p("orderingKeyPaths"), "is empty; list at least one JSONPath such as \"$.channel.id\".");
+    if (!props.orderingKeyPaths.length) problems.add(p("orderingKeyPaths"), 'is empty; list at least one JSONPath such as "$.channel.id".');
     for (const jsonPath of props.orderingKeyPaths) {
       if (!/^\$(\.[A-Za-z0-9_-]+)+$/.test(jsonPath)) {
         problems.add(p("orderingKeyPaths"), `"${jsonPath}" is not a simple JSONPath; use dotted names such as "$.channel.to.id".`);
@@ -235,7 +252,11 @@ export function validateIngressProps(props: WebhookIngressOptions, fifo: boolean
   checkLogRetention(problems, p("accessLogRetentionDays"), props.accessLogRetentionDays);
   if (props.existingApi) {
     for (const field of ["id", "rootResourceId", "name"] as const) {
-      if (!props.existingApi[field]) problems.add(p(`existingApi.${field}`), "is required; give the existing REST API's id, rootResourceId and name (e.g. from DataAwsApiGatewayRestApi).");
+      if (!props.existingApi[field])
+        problems.add(
+          p(`existingApi.${field}`),
+          "is required; give the existing REST API's id, rootResourceId and name (e.g. from DataAwsApiGatewayRestApi).",
+        );
     }
   }
   if (props.customDomain && (!props.customDomain.domainName || !props.customDomain.certificateArn)) {
@@ -310,7 +331,11 @@ export class WebhookIngress extends Construct {
   /** Counts the requests answered 413 (a body over the size budget) from the access log. */
   readonly bodyTooLargeMetricFilter: CloudwatchLogMetricFilter;
   /** The metric of {@link bodyTooLargeMetricFilter} (Sum: refused bodies), for an alarm. */
-  readonly bodyTooLargeMetric: { readonly namespace: string; readonly metricName: string; readonly dimensions: Readonly<Record<string, string>> };
+  readonly bodyTooLargeMetric: {
+    readonly namespace: string;
+    readonly metricName: string;
+    readonly dimensions: Readonly<Record<string, string>>;
+  };
   /** The role API Gateway assumes to call SQS (sqs:SendMessage on this queue only). */
   readonly role: IamRole;
   readonly domainName?: ApiGatewayDomainName;
@@ -339,14 +364,24 @@ export class WebhookIngress extends Construct {
     const apiKeyOn = props.apiKey !== undefined && props.apiKey !== false;
     this.path = props.path ?? INGRESS_DEFAULTS.path;
     this.stageName = props.stageName ?? INGRESS_DEFAULTS.stageName;
-    this.apiName = props.existingApi?.name ?? physicalName(this, { prefix: props.namePrefix, suffix: "api", maxLength: NAME_LIMITS.apiGatewayRestApi });
-    this.requestTemplate = webhookRequestTemplate({ extraHeaders: props.extraHeaders, fifo: props.fifo, orderingKeyPaths: props.orderingKeyPaths });
+    this.apiName =
+      props.existingApi?.name ?? physicalName(this, { prefix: props.namePrefix, suffix: "api", maxLength: NAME_LIMITS.apiGatewayRestApi });
+    this.requestTemplate = webhookRequestTemplate({
+      extraHeaders: props.extraHeaders,
+      fifo: props.fifo,
+      orderingKeyPaths: props.orderingKeyPaths,
+    });
 
     const region = stackRegion(this);
     const account = stackAccount(this);
 
     this.role = new IamRole(this, "role", {
-      name: physicalName(this, { prefix: props.namePrefix, suffix: "sqs-role", maxLength: NAME_LIMITS.iamRole, allowed: /[A-Za-z0-9_+=,.@-]/ }),
+      name: physicalName(this, {
+        prefix: props.namePrefix,
+        suffix: "sqs-role",
+        maxLength: NAME_LIMITS.iamRole,
+        allowed: /[A-Za-z0-9_+=,.@-]/,
+      }),
       // no aws:SourceAccount / aws:SourceArn condition here: API Gateway does not send them when it
       // assumes an integration role, so every webhook would be answered 500 (README, Security)
       assumeRolePolicy: assumeRolePolicy("apigateway.amazonaws.com"),
@@ -354,9 +389,18 @@ export class WebhookIngress extends Construct {
     });
     const statements: PolicyStatement[] = [{ Sid: "SendToQueue", Effect: "Allow", Action: "sqs:SendMessage", Resource: props.queue.arn }];
     if (props.kmsKeyArn) {
-      statements.push({ Sid: "EncryptForQueue", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: props.kmsKeyArn });
+      statements.push({
+        Sid: "EncryptForQueue",
+        Effect: "Allow",
+        Action: ["kms:GenerateDataKey", "kms:Decrypt"],
+        Resource: props.kmsKeyArn,
+      });
     }
-    const rolePolicy = new IamRolePolicy(this, "role-policy", { role: this.role.id, name: "send-to-queue", policy: policyDocument(statements) });
+    const rolePolicy = new IamRolePolicy(this, "role-policy", {
+      role: this.role.id,
+      name: "send-to-queue",
+      policy: policyDocument(statements),
+    });
 
     let parentId: string;
     if (props.existingApi) {
@@ -385,7 +429,9 @@ export class WebhookIngress extends Construct {
     this.requestValidator = new ApiGatewayRequestValidator(this, "validator", {
       restApiId,
       // In a shared API, name the validator after this ingress so its purpose stays clear.
-      name: props.existingApi ? physicalName(this, { prefix: props.namePrefix, suffix: "require-signature-header", maxLength: 255 }) : "require-signature-header",
+      name: props.existingApi
+        ? physicalName(this, { prefix: props.namePrefix, suffix: "require-signature-header", maxLength: 255 })
+        : "require-signature-header",
       validateRequestParameters: true,
       validateRequestBody: false,
     });
@@ -447,7 +493,12 @@ export class WebhookIngress extends Construct {
       statusCode: INGRESS_STATUS.bodyTooLarge,
       responseModels: { "application/json": "Empty" },
     });
-    respond("sqs-server-error", INGRESS_STATUS.sqsServerError, "5\\d{2}", `{"message":"the queue is unavailable; retry","requestId":"$context.requestId"}`);
+    respond(
+      "sqs-server-error",
+      INGRESS_STATUS.sqsServerError,
+      "5\\d{2}",
+      `{"message":"the queue is unavailable; retry","requestId":"$context.requestId"}`,
+    );
 
     const fingerprint = createHash("sha256")
       .update(
@@ -460,7 +511,6 @@ export class WebhookIngress extends Construct {
           header: SIGNATURE_HEADER,
           // only when on, so turning the key on (or off) redeploys and other stacks keep their fingerprint
           ...(apiKeyOn ? { apiKeyRequired: true } : {}),
-
         }),
       )
       .digest("hex");
@@ -557,7 +607,13 @@ export class WebhookIngress extends Construct {
 
     if (apiKeyOn) {
       const options = typeof props.apiKey === "object" ? props.apiKey : {};
-      this.apiKey = new EdgeApiKey(this, "edge-key", { ...options, restApiId, stageName: this.stage.stageName, namePrefix: props.namePrefix, tags });
+      this.apiKey = new EdgeApiKey(this, "edge-key", {
+        ...options,
+        restApiId,
+        stageName: this.stage.stageName,
+        namePrefix: props.namePrefix,
+        tags,
+      });
     }
 
     this.url = `${this.stage.invokeUrl}/${this.path}`;

@@ -12,7 +12,13 @@ import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { LambdaEventSourceMapping } from "@cdktf/provider-aws/lib/lambda-event-source-mapping";
-import { CONTRACT_PREFIX, DEFAULT_SYNTHETIC_DOWNSTREAM, IngressKind, SYNTHETIC_DOWNSTREAM_MODES, workerEnvironment } from "../runtime/contract";
+import {
+  CONTRACT_PREFIX,
+  DEFAULT_SYNTHETIC_DOWNSTREAM,
+  IngressKind,
+  SYNTHETIC_DOWNSTREAM_MODES,
+  workerEnvironment,
+} from "../runtime/contract";
 import { DEFAULT_REPLAY_WINDOW_SECONDS, MIN_REPLAY_WINDOW_SECONDS, SIGNED_TIME_AHEAD_ALLOWANCE_SECONDS } from "../runtime/replay-window";
 import { DEFAULT_IDEMPOTENCY_TTL_SECONDS } from "../runtime/tables";
 import { BundleProps, BundledFunction, bundleFunction } from "./bundle";
@@ -294,7 +300,10 @@ function range(problems: Problems, prop: string, value: number | undefined, min:
 function checkReplayWindow(problems: Problems, p: (name: string) => string, props: WorkerOptions, ingressKind: IngressKind): void {
   if (ingressKind === "eventStreams") {
     if (props.replayWindowSeconds !== undefined) {
-      problems.add(p("replayWindowSeconds"), "applies to webhook pipelines only (an Event Streams event carries no signed time); remove it.");
+      problems.add(
+        p("replayWindowSeconds"),
+        "applies to webhook pipelines only (an Event Streams event carries no signed time); remove it.",
+      );
     }
     return;
   }
@@ -321,13 +330,25 @@ function checkGenesysAndSynthetic(problems: Problems, p: (name: string) => strin
     const create = genesys.createCredentialsSecret;
     const arn = genesys.credentialsSecretArn;
     if (create !== undefined && arn !== undefined) {
-      problems.add(p("genesys"), "sets both createCredentialsSecret and credentialsSecretArn; keep one: createCredentialsSecret: true for a secret created here, or credentialsSecretArn for an existing one.");
+      problems.add(
+        p("genesys"),
+        "sets both createCredentialsSecret and credentialsSecretArn; keep one: createCredentialsSecret: true for a secret created here, or credentialsSecretArn for an existing one.",
+      );
     } else if (create === undefined && arn === undefined) {
-      problems.add(p("genesys"), 'declares nothing; set { createCredentialsSecret: true } or { credentialsSecretArn: "<ARN>" }, or remove genesys if the handler never calls ctx.genesys.');
+      problems.add(
+        p("genesys"),
+        'declares nothing; set { createCredentialsSecret: true } or { credentialsSecretArn: "<ARN>" }, or remove genesys if the handler never calls ctx.genesys.',
+      );
     } else if (create !== undefined && create !== true) {
-      problems.add(p("genesys.createCredentialsSecret"), `${JSON.stringify(create)} is not allowed; set true, or remove genesys if the handler never calls ctx.genesys.`);
+      problems.add(
+        p("genesys.createCredentialsSecret"),
+        `${JSON.stringify(create)} is not allowed; set true, or remove genesys if the handler never calls ctx.genesys.`,
+      );
     } else if (arn !== undefined && (typeof arn !== "string" || (!Token.isUnresolved(arn) && !SECRET_ARN.test(arn)))) {
-      problems.add(p("genesys.credentialsSecretArn"), `${JSON.stringify(arn)} is not a Secrets Manager secret ARN; use arn:aws:secretsmanager:<region>:<account>:secret:<name>, or createCredentialsSecret: true.`);
+      problems.add(
+        p("genesys.credentialsSecretArn"),
+        `${JSON.stringify(arn)} is not a Secrets Manager secret ARN; use arn:aws:secretsmanager:<region>:<account>:secret:<name>, or createCredentialsSecret: true.`,
+      );
     }
   }
   const synthetic = props.synthetic as { downstream?: unknown; target?: unknown } | undefined;
@@ -335,11 +356,20 @@ function checkGenesysAndSynthetic(problems: Problems, p: (name: string) => strin
     const mode = synthetic.downstream;
     const target = synthetic.target;
     if (!(SYNTHETIC_DOWNSTREAM_MODES as readonly unknown[]).includes(mode)) {
-      problems.add(p("synthetic.downstream"), `${JSON.stringify(mode)} is not a mode; use "simulate" (the default), "call" or "call-genesys".`);
+      problems.add(
+        p("synthetic.downstream"),
+        `${JSON.stringify(mode)} is not a mode; use "simulate" (the default), "call" or "call-genesys".`,
+      );
     } else if (mode === "simulate" && target !== undefined) {
-      problems.add(p("synthetic.target"), 'names what synthetic messages call for real, but downstream is "simulate"; remove it, or set downstream "call" or "call-genesys".');
+      problems.add(
+        p("synthetic.target"),
+        'names what synthetic messages call for real, but downstream is "simulate"; remove it, or set downstream "call" or "call-genesys".',
+      );
     } else if (mode !== "simulate" && (typeof target !== "string" || target.trim() === "")) {
-      problems.add(p("synthetic.target"), `is required with downstream "${mode}": name what the nightly spike calls for real (e.g. "Genesys sandbox org acme-test"), or use downstream "simulate".`);
+      problems.add(
+        p("synthetic.target"),
+        `is required with downstream "${mode}": name what the nightly spike calls for real (e.g. "Genesys sandbox org acme-test"), or use downstream "simulate".`,
+      );
     }
   }
 }
@@ -360,7 +390,15 @@ export function validateWorkerProps(
   if (!props.entry) problems.add(p("entry"), "is required; set the path of the handler's entry file.");
   range(problems, p("timeoutSeconds"), props.timeoutSeconds, 1, 900, "seconds");
   range(problems, p("memorySizeMb"), props.memorySizeMb, 128, 10_240, "MB");
-  range(problems, p("maxConcurrency"), props.maxConcurrency, MAX_CONCURRENCY_RANGE.min, MAX_CONCURRENCY_RANGE.max, "instances", " (the event source mapping's scaling_config limit)");
+  range(
+    problems,
+    p("maxConcurrency"),
+    props.maxConcurrency,
+    MAX_CONCURRENCY_RANGE.min,
+    MAX_CONCURRENCY_RANGE.max,
+    "instances",
+    " (the event source mapping's scaling_config limit)",
+  );
   range(problems, p("batchingWindowSeconds"), props.batchingWindowSeconds, 0, 300, "seconds");
   range(problems, p("batchSize"), props.batchSize, 1, 10_000, "messages");
   checkLogRetention(problems, p("logRetentionDays"), props.logRetentionDays);
@@ -369,28 +407,43 @@ export function validateWorkerProps(
   const window = props.batchingWindowSeconds ?? WORKER_DEFAULTS.batchingWindowSeconds;
   if (queue.fifo) {
     if (isLiteralNumber(window) && window > 0) {
-      problems.add(p("batchingWindowSeconds"), `${window} s is not allowed with ${fifoProp}: true (FIFO event sources take no batching window); remove it or use a standard queue.`);
+      problems.add(
+        p("batchingWindowSeconds"),
+        `${window} s is not allowed with ${fifoProp}: true (FIFO event sources take no batching window); remove it or use a standard queue.`,
+      );
     }
     if (isLiteralNumber(batchSize) && batchSize > 10) {
       problems.add(p("batchSize"), `${batchSize} is over 10, the largest batch on a FIFO queue; set at most 10.`);
     }
   } else if (isLiteralNumber(batchSize) && batchSize > 10 && isLiteralNumber(window) && window < 1) {
-    problems.add(p("batchSize"), `${batchSize} is over 10 without a batching window; set batchingWindowSeconds to at least 1 or batchSize to at most 10.`);
+    problems.add(
+      p("batchSize"),
+      `${batchSize} is over 10 without a batching window; set batchingWindowSeconds to at least 1 or batchSize to at most 10.`,
+    );
   }
   const maxConcurrency = props.maxConcurrency ?? WORKER_DEFAULTS.maxConcurrency;
   if (isLiteralNumber(props.reservedConcurrency)) {
     if (props.reservedConcurrency < 0 || !Number.isInteger(props.reservedConcurrency)) {
       problems.add(p("reservedConcurrency"), `${props.reservedConcurrency} is not an instance count; set a positive integer or remove it.`);
     } else if (isLiteralNumber(maxConcurrency) && props.reservedConcurrency < maxConcurrency) {
-      problems.add(p("reservedConcurrency"), `${props.reservedConcurrency} is below maxConcurrency (${maxConcurrency}), so the function would be throttled; set at least ${maxConcurrency} or lower maxConcurrency.`);
+      problems.add(
+        p("reservedConcurrency"),
+        `${props.reservedConcurrency} is below maxConcurrency (${maxConcurrency}), so the function would be throttled; set at least ${maxConcurrency} or lower maxConcurrency.`,
+      );
     }
   }
   if (isLiteralNumber(props.downstreamRequestsPerMinute) && !(props.downstreamRequestsPerMinute > 0)) {
-    problems.add(p("downstreamRequestsPerMinute"), `${props.downstreamRequestsPerMinute} leaves no downstream budget; set a positive number of requests per minute (Genesys default: 300).`);
+    problems.add(
+      p("downstreamRequestsPerMinute"),
+      `${props.downstreamRequestsPerMinute} leaves no downstream budget; set a positive number of requests per minute (Genesys default: 300).`,
+    );
   }
   for (const name of Object.keys(props.environment ?? {})) {
     if (name.startsWith(CONTRACT_PREFIX)) {
-      problems.add(p(`environment.${name}`), `names starting with ${CONTRACT_PREFIX} are reserved for the construct's contract; rename it.`);
+      problems.add(
+        p(`environment.${name}`),
+        `names starting with ${CONTRACT_PREFIX} are reserved for the construct's contract; rename it.`,
+      );
     }
   }
   checkGenesysAndSynthetic(problems, p, props);
@@ -403,7 +456,10 @@ export function validateWorkerProps(
     else if (!Token.isUnresolved(role.arn) && !roleNameFromArn(role.arn)) {
       problems.add(p("existingRole.arn"), `"${role.arn}" is not an IAM role ARN; use arn:aws:iam::<account>:role/<name>.`);
     } else if (Token.isUnresolved(role.arn) && role.attachPolicies !== false && !role.name) {
-      problems.add(p("existingRole.name"), "is required when existingRole.arn is a Terraform reference and the policies are attached; give the role's name (e.g. DataAwsIamRole.name), or attachPolicies: false.");
+      problems.add(
+        p("existingRole.name"),
+        "is required when existingRole.arn is a Terraform reference and the policies are attached; give the role's name (e.g. DataAwsIamRole.name), or attachPolicies: false.",
+      );
     }
     if (role.name !== undefined && !Token.isUnresolved(role.name) && !/^[\w+=,.@-]{1,64}$/.test(role.name)) {
       problems.add(p("existingRole.name"), `"${role.name}" is not an IAM role name; use up to 64 letters, digits and +=,.@_-.`);
@@ -471,7 +527,12 @@ export class Worker extends Construct {
       if (props.existingRole.attachPolicies !== false) roleName = props.existingRole.name ?? roleNameFromArn(props.existingRole.arn);
     } else {
       this.role = new IamRole(this, "role", {
-        name: physicalName(this, { prefix: props.namePrefix, suffix: "role", maxLength: NAME_LIMITS.iamRole, allowed: /[A-Za-z0-9_+=,.@-]/ }),
+        name: physicalName(this, {
+          prefix: props.namePrefix,
+          suffix: "role",
+          maxLength: NAME_LIMITS.iamRole,
+          allowed: /[A-Za-z0-9_+=,.@-]/,
+        }),
         assumeRolePolicy: assumeRolePolicy("lambda.amazonaws.com"),
         tags,
       });
@@ -489,7 +550,9 @@ export class Worker extends Construct {
       },
       { Sid: "DeadLetter", Effect: "Allow", Action: "sqs:SendMessage", Resource: [q.dlq.arn, q.quarantineQueue.arn] },
       // FIFO webhook pipelines: a message whose signature cannot be checked yet is moved out of its group (runtime worker/aside.ts).
-      ...(q.fifo && (props.ingressKind ?? "webhook") === "webhook" ? [{ Sid: "SetAside", Effect: "Allow" as const, Action: "sqs:SendMessage", Resource: q.queue.arn }] : []),
+      ...(q.fifo && (props.ingressKind ?? "webhook") === "webhook"
+        ? [{ Sid: "SetAside", Effect: "Allow" as const, Action: "sqs:SendMessage", Resource: q.queue.arn }]
+        : []),
       {
         Sid: "IdempotencyTable",
         Effect: "Allow",
@@ -498,10 +561,19 @@ export class Worker extends Construct {
       },
     ];
     if (props.tables.receipts) {
-      statements.push({ Sid: "ReceiptsTable", Effect: "Allow", Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"], Resource: props.tables.receipts.arn });
+      statements.push({
+        Sid: "ReceiptsTable",
+        Effect: "Allow",
+        Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+        Resource: props.tables.receipts.arn,
+      });
     }
     if (props.genesys?.createCredentialsSecret) {
-      this.genesysCredentialsSecret = new GenesysCredentialsSecret(this, "genesys-credentials", { namePrefix: props.namePrefix, tags, kmsKeyArn: props.genesys.kmsKeyArn });
+      this.genesysCredentialsSecret = new GenesysCredentialsSecret(this, "genesys-credentials", {
+        namePrefix: props.namePrefix,
+        tags,
+        kmsKeyArn: props.genesys.kmsKeyArn,
+      });
     } else if (props.genesys?.credentialsSecretArn) {
       this.genesysCredentialsSecret = { arn: props.genesys.credentialsSecretArn };
     }

@@ -44,8 +44,12 @@ const PATTERN = /^\{\s*\$\.([A-Za-z0-9_.]+)\s*(=|!=)\s*(?:"([^"*]*)"|(-?\d+(?:\.
 export function parseMetricFilter(resolver: StackResolver, item: TfItem): AccessLogMetricFilter {
   const pattern = String(resolver.configValue(item, "pattern") ?? "").trim();
   const m = PATTERN.exec(pattern);
-  if (!m) throw new UnsupportedMetricFilterError(`${item.address}: the filter pattern ${JSON.stringify(pattern)} is not evaluated locally (one JSON condition { $.field = "text" } or { $.field = number } is)`);
-  const transformation = resolver.configValue(item, "metric_transformation") as Record<string, unknown> | Record<string, unknown>[] | undefined;
+  if (!m)
+    throw new UnsupportedMetricFilterError(
+      `${item.address}: the filter pattern ${JSON.stringify(pattern)} is not evaluated locally (one JSON condition { $.field = "text" } or { $.field = number } is)`,
+    );
+  const transformation = resolver.configValue(item, "metric_transformation") as
+    Record<string, unknown> | Record<string, unknown>[] | undefined;
   const t = (Array.isArray(transformation) ? transformation[0] : transformation) ?? {};
   return {
     address: item.address,
@@ -93,7 +97,10 @@ const fieldOf = (record: Record<string, unknown>, selector: string): unknown =>
     .reduce<unknown>((v, k) => (v !== null && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined), record);
 
 /** The data points a record gives: one per matching filter whose dimension fields are all present. */
-export function metricPoints(log: AccessLog, record: string): { namespace: string; metricName: string; dimensions: Record<string, string>; value: number }[] {
+export function metricPoints(
+  log: AccessLog,
+  record: string,
+): { namespace: string; metricName: string; dimensions: Record<string, string>; value: number }[] {
   let parsed: Record<string, unknown>;
   try {
     parsed = JSON.parse(record) as Record<string, unknown>;

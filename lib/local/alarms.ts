@@ -46,7 +46,7 @@ function metricOf(item: TfItem, r: StackResolver): MetricRef | string {
   if (queries?.length) {
     const returned = queries.filter((q) => q.return_data === true);
     const q = returned.length === 1 ? returned[0] : queries.length === 1 ? queries[0] : undefined;
-    const metric = (q?.metric as Record<string, unknown>[] | Record<string, unknown> | undefined);
+    const metric = q?.metric as Record<string, unknown>[] | Record<string, unknown> | undefined;
     const m = Array.isArray(metric) ? metric[0] : metric;
     if (!q || q.expression || !m) return "metric math is not evaluated locally";
     return {
@@ -72,7 +72,13 @@ function metricOf(item: TfItem, r: StackResolver): MetricRef | string {
  * when any window of evaluation periods breached. With `stateAt`, only the last window (the
  * periods up to endMs) counts: the alarm's state as CloudWatch would evaluate it at endMs.
  */
-export function evaluateAlarms(resolver: StackResolver, store: MetricStore, startMs: number, endMs: number, options: { readonly stateAt?: boolean } = {}): AlarmVerdict[] {
+export function evaluateAlarms(
+  resolver: StackResolver,
+  store: MetricStore,
+  startMs: number,
+  endMs: number,
+  options: { readonly stateAt?: boolean } = {},
+): AlarmVerdict[] {
   return ofType(resolver.stack, "aws_cloudwatch_metric_alarm").map((item) => {
     const cfg = resolver.config(item);
     const alarmName = String(cfg.alarm_name ?? item.address);
@@ -84,14 +90,28 @@ export function evaluateAlarms(resolver: StackResolver, store: MetricStore, star
     const base = { address: item.address, alarmName, threshold, comparison, evaluationPeriods, datapointsToAlarm };
     const compare = COMPARE[comparison];
     if (typeof metric === "string" || !compare) {
-      return { ...base, state: "not-evaluated", metric: typeof metric === "string" ? "-" : `${metric.namespace} ${metric.metricName}`, periods: [], periodSeconds: 0, note: typeof metric === "string" ? metric : `comparison ${comparison} is not evaluated locally` } satisfies AlarmVerdict;
+      return {
+        ...base,
+        state: "not-evaluated",
+        metric: typeof metric === "string" ? "-" : `${metric.namespace} ${metric.metricName}`,
+        periods: [],
+        periodSeconds: 0,
+        note: typeof metric === "string" ? metric : `comparison ${comparison} is not evaluated locally`,
+      } satisfies AlarmVerdict;
     }
-    const points = store.query(metric.namespace, metric.metricName, metric.dimensions).filter((p) => p.timestamp >= startMs && p.timestamp <= endMs);
+    const points = store
+      .query(metric.namespace, metric.metricName, metric.dimensions)
+      .filter((p) => p.timestamp >= startMs && p.timestamp <= endMs);
     const periodMs = metric.period * 1000;
     const first = Math.floor(startMs / periodMs) * periodMs;
     const periods: (number | undefined)[] = [];
     for (let t = first; t <= endMs; t += periodMs) {
-      periods.push(aggregate(points.filter((p) => p.timestamp >= t && p.timestamp < t + periodMs).map((p) => p.value), metric.statistic));
+      periods.push(
+        aggregate(
+          points.filter((p) => p.timestamp >= t && p.timestamp < t + periodMs).map((p) => p.value),
+          metric.statistic,
+        ),
+      );
     }
     const missing = String(cfg.treat_missing_data ?? "missing");
     const breaching = periods.map((v) => (v === undefined ? missing === "breaching" : compare(v, threshold)));
@@ -101,7 +121,9 @@ export function evaluateAlarms(resolver: StackResolver, store: MetricStore, star
     for (let i = options.stateAt ? breaching.length - window : 0; i + window <= breaching.length && !fires; i++) {
       if (breaching.slice(i, i + window).filter(Boolean).length >= needed && needed > 0) fires = true;
     }
-    const dims = Object.entries(metric.dimensions).map(([k, v]) => `${k}=${v}`).join(",");
+    const dims = Object.entries(metric.dimensions)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(",");
     return {
       ...base,
       state: fires ? "would-fire" : "quiet",

@@ -96,20 +96,27 @@ export function buildRestApi(resolver: StackResolver, api: TfItem): RestApiModel
     validators.set(String(resolver.attribute(v, "id")), resolver.configValue(v, "validate_request_parameters") === true);
   }
   const key = (item: TfItem) => `${String(resolver.configValue(item, "resource_id"))} ${String(resolver.configValue(item, "http_method"))}`;
-  const integrations = new Map(ofType(resolver.stack, "aws_api_gateway_integration").filter((x) => sameApi(resolver, x, apiId)).map((i) => [key(i), i]));
+  const integrations = new Map(
+    ofType(resolver.stack, "aws_api_gateway_integration")
+      .filter((x) => sameApi(resolver, x, apiId))
+      .map((i) => [key(i), i]),
+  );
   const responses = ofType(resolver.stack, "aws_api_gateway_integration_response").filter((x) => sameApi(resolver, x, apiId));
   const routes: Route[] = [];
   for (const method of ofType(resolver.stack, "aws_api_gateway_method").filter((x) => sameApi(resolver, x, apiId))) {
     const resourceId = String(resolver.configValue(method, "resource_id"));
     const resourcePath = paths.get(resourceId);
-    if (!resourcePath) throw new UnsupportedIntegrationError(`${method.address}: resource ${resourceId} is not a resource of ${api.address}`);
+    if (!resourcePath)
+      throw new UnsupportedIntegrationError(`${method.address}: resource ${resourceId} is not a resource of ${api.address}`);
     const httpMethod = String(resolver.configValue(method, "http_method")).toUpperCase();
     const authorization = String(resolver.configValue(method, "authorization") ?? "NONE");
-    if (authorization !== "NONE") throw new UnsupportedIntegrationError(`${method.address}: authorization ${authorization} is not emulated locally`);
+    if (authorization !== "NONE")
+      throw new UnsupportedIntegrationError(`${method.address}: authorization ${authorization} is not emulated locally`);
     const params = (resolver.configValue(method, "request_parameters") as Record<string, boolean> | undefined) ?? {};
     const validatorId = resolver.configValue(method, "request_validator_id");
     const integrationItem = integrations.get(key(method));
-    if (!integrationItem) throw new UnsupportedIntegrationError(`${method.address} (${httpMethod} ${resourcePath}) has no aws_api_gateway_integration`);
+    if (!integrationItem)
+      throw new UnsupportedIntegrationError(`${method.address} (${httpMethod} ${resourcePath}) has no aws_api_gateway_integration`);
     const cfg = resolver.config(integrationItem);
     const type = String(cfg.type);
     let sqsPath: string | undefined;
@@ -117,19 +124,31 @@ export function buildRestApi(resolver: StackResolver, api: TfItem): RestApiModel
     if (type === "AWS") {
       const uri = String(cfg.uri);
       const m = /^arn:aws:apigateway:[^:]+:sqs:(path|action)\/(.+)$/.exec(uri);
-      if (!m) throw new UnsupportedIntegrationError(`${integrationItem.address}: the AWS integration URI ${uri} is not an SQS one; the local emulator runs SQS service integrations only`);
+      if (!m)
+        throw new UnsupportedIntegrationError(
+          `${integrationItem.address}: the AWS integration URI ${uri} is not an SQS one; the local emulator runs SQS service integrations only`,
+        );
       if (m[1] === "path") sqsPath = m[2].split("?")[0];
       else sqsAction = m[2];
     } else if (type !== "MOCK") {
-      throw new UnsupportedIntegrationError(`${integrationItem.address}: integration type ${type} is not emulated locally (AWS service integrations to SQS and MOCK are)`);
+      throw new UnsupportedIntegrationError(
+        `${integrationItem.address}: integration type ${type} is not emulated locally (AWS service integrations to SQS and MOCK are)`,
+      );
     }
-    const methodResponses = responses.filter((r) => key(r) === key(method) || (String(resolver.configValue(r, "resource_id")) === resourceId && String(resolver.configValue(r, "http_method")).toUpperCase() === httpMethod));
+    const methodResponses = responses.filter(
+      (r) =>
+        key(r) === key(method) ||
+        (String(resolver.configValue(r, "resource_id")) === resourceId &&
+          String(resolver.configValue(r, "http_method")).toUpperCase() === httpMethod),
+    );
     routes.push({
       resourcePath,
       resourceId,
       httpMethod,
       methodAddress: method.address,
-      required: Object.entries(params).filter(([, req]) => req === true).map(([name]) => name),
+      required: Object.entries(params)
+        .filter(([, req]) => req === true)
+        .map(([name]) => name),
       validateParameters: validatorId !== undefined && validators.get(String(validatorId)) === true,
       apiKeyRequired: resolver.configValue(method, "api_key_required") === true,
       integration: {
@@ -180,12 +199,16 @@ export function buildRestApi(resolver: StackResolver, api: TfItem): RestApiModel
     if (rate < 0 && burst < 0) continue;
     const methodPath = String(resolver.configValue(ms, "method_path")).replace(/^\/+/, "").replace(/~1/g, "/");
     if (!stages.has(stageName)) stages.set(stageName, new Map());
-    stages.get(stageName)!.set(methodPath, { rate: rate < 0 ? ACCOUNT_THROTTLE.rate : rate, burst: burst < 0 ? ACCOUNT_THROTTLE.burst : burst });
+    stages
+      .get(stageName)!
+      .set(methodPath, { rate: rate < 0 ? ACCOUNT_THROTTLE.rate : rate, burst: burst < 0 ? ACCOUNT_THROTTLE.burst : burst });
   }
   if (!stages.size) throw new UnsupportedIntegrationError(`${api.address} has no aws_api_gateway_stage: nothing would serve it`);
   const keyed = routes.some((r) => r.apiKeyRequired);
   if (keyed && String(resolver.configValue(api, "api_key_source") ?? "HEADER") !== "HEADER") {
-    throw new UnsupportedIntegrationError(`${api.address}: api_key_source ${String(resolver.configValue(api, "api_key_source"))} is not emulated locally (HEADER is)`);
+    throw new UnsupportedIntegrationError(
+      `${api.address}: api_key_source ${String(resolver.configValue(api, "api_key_source"))} is not emulated locally (HEADER is)`,
+    );
   }
   const apiKeys = keyed ? apiKeysOf(resolver, apiId) : [];
   return { address: api.address, id: apiId, name: String(resolver.configValue(api, "name") ?? apiId), routes, stages, apiKeys, accessLogs };
@@ -226,7 +249,11 @@ export interface RestApiServer {
 
 const json = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
   const text = typeof body === "string" ? body : JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json", "x-amzn-requestid": headers["x-amzn-requestid"] ?? randomUUID(), ...headers });
+  res.writeHead(status, {
+    "content-type": "application/json",
+    "x-amzn-requestid": headers["x-amzn-requestid"] ?? randomUUID(),
+    ...headers,
+  });
   res.end(text);
 };
 
@@ -271,7 +298,14 @@ export function sqsXmlToJson(xml: string): Record<string, unknown> {
     while ((m = re.exec(text))) children.push([m[1], m[2] === undefined ? null : parse(m[2])]);
     if (!children.length) {
       const t = text.trim();
-      return t === "" ? null : t.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, "&");
+      return t === ""
+        ? null
+        : t
+            .replace(/&lt;/g, "<")
+            .replace(/&gt;/g, ">")
+            .replace(/&quot;/g, '"')
+            .replace(/&apos;/g, "'")
+            .replace(/&amp;/g, "&");
     }
     const out: Record<string, unknown> = {};
     for (const [k, v] of children) out[k] = k in out ? ([] as unknown[]).concat(out[k], v) : v;
@@ -280,7 +314,9 @@ export function sqsXmlToJson(xml: string): Record<string, unknown> {
   const doc = parse(xml.replace(/<\?xml[^>]*\?>/, "")) as Record<string, unknown>;
   if (doc.ErrorResponse) return doc.ErrorResponse as Record<string, unknown>;
   const send = (doc.SendMessageResponse as Record<string, Record<string, unknown>> | undefined)?.SendMessageResult;
-  if (send) for (const k of ["MD5OfMessageAttributes", "MD5OfMessageBody", "MD5OfMessageSystemAttributes", "MessageId", "SequenceNumber"]) send[k] ??= null;
+  if (send)
+    for (const k of ["MD5OfMessageAttributes", "MD5OfMessageBody", "MD5OfMessageSystemAttributes", "MessageId", "SequenceNumber"])
+      send[k] ??= null;
   return doc;
 }
 
@@ -431,7 +467,9 @@ export async function startRestApi(options: RestApiServerOptions): Promise<RestA
         return v === undefined || v === "";
       });
       if (missing.length) {
-        return answer(400, { message: `Missing required request parameters: [${missing.map((p) => p.replace(/^method\.request\.(header|querystring|path|multivalueheader|multivaluequerystring)\./, "")).join(", ")}]` });
+        return answer(400, {
+          message: `Missing required request parameters: [${missing.map((p) => p.replace(/^method\.request\.(header|querystring|path|multivalueheader|multivaluequerystring)\./, "")).join(", ")}]`,
+        });
       }
     }
 
@@ -450,7 +488,14 @@ export async function startRestApi(options: RestApiServerOptions): Promise<RestA
       accountId: options.accountId,
       domainName: req.headers.host ?? "127.0.0.1",
       protocol: `HTTP/${req.httpVersion}`,
-      identity: { sourceIp: req.socket.remoteAddress ?? "127.0.0.1", userAgent: headers["user-agent"] ?? "", apiKey: edgeKey?.value ?? "", apiKeyId: edgeKey?.id ?? "", caller: "", user: "" },
+      identity: {
+        sourceIp: req.socket.remoteAddress ?? "127.0.0.1",
+        userAgent: headers["user-agent"] ?? "",
+        apiKey: edgeKey?.value ?? "",
+        apiKeyId: edgeKey?.id ?? "",
+        caller: "",
+        user: "",
+      },
     };
 
     // Template selection by Content-Type, then the passthrough behaviour.
@@ -460,10 +505,17 @@ export async function startRestApi(options: RestApiServerOptions): Promise<RestA
     let integrationBody: string;
     try {
       if (templateKey !== undefined) integrationBody = renderTemplate(templates[templateKey], request, context);
-      else if (route.integration.passthrough === "WHEN_NO_MATCH" || (route.integration.passthrough === "WHEN_NO_TEMPLATES" && Object.keys(templates).length === 0)) integrationBody = body;
+      else if (
+        route.integration.passthrough === "WHEN_NO_MATCH" ||
+        (route.integration.passthrough === "WHEN_NO_TEMPLATES" && Object.keys(templates).length === 0)
+      )
+        integrationBody = body;
       else return answer(415, { message: "Unsupported Media Type" });
     } catch (error) {
-      if (error instanceof TemplateError) return answer(error.message.includes("Invalid JSON") ? 400 : 500, { message: error.message.includes("Invalid JSON") ? "Invalid JSON in request body" : "Internal server error" });
+      if (error instanceof TemplateError)
+        return answer(error.message.includes("Invalid JSON") ? 400 : 500, {
+          message: error.message.includes("Invalid JSON") ? "Invalid JSON in request body" : "Internal server error",
+        });
       throw error;
     }
 
@@ -497,7 +549,8 @@ export async function startRestApi(options: RestApiServerOptions): Promise<RestA
     } else {
       const queuePath = route.integration.sqsPath;
       let form = integrationBody;
-      if (route.integration.sqsAction && !/(^|&)Action=/.test(form)) form = `Action=${encodeURIComponent(route.integration.sqsAction)}${form ? "&" + form : ""}`;
+      if (route.integration.sqsAction && !/(^|&)Action=/.test(form))
+        form = `Action=${encodeURIComponent(route.integration.sqsAction)}${form ? "&" + form : ""}`;
       for (const [k, v] of integrationQuery) form += `${form ? "&" : ""}${encodeURIComponent(k)}=${encodeURIComponent(v)}`;
       // The integration path names the queue; local-aws-sqs reads it from QueueUrl.
       if (queuePath && !/(^|&)QueueUrl=/.test(form)) form += `&QueueUrl=${encodeURIComponent(`${options.sqsEndpoint}/${queuePath}`)}`;
@@ -513,7 +566,8 @@ export async function startRestApi(options: RestApiServerOptions): Promise<RestA
         responseBody = text.trimStart().startsWith("<") ? JSON.stringify(sqsXmlToJson(text)) : text;
       } catch (error) {
         const name = (error as Error).name;
-        if (name === "TimeoutError" || name === "AbortError") return answer(504, { message: "Endpoint request timed out" }, performance.now() - integrationStarted);
+        if (name === "TimeoutError" || name === "AbortError")
+          return answer(504, { message: "Endpoint request timed out" }, performance.now() - integrationStarted);
         return answer(500, { message: "Internal server error" }, performance.now() - integrationStarted);
       }
       if (status >= 200 && status < 300) stats.enqueued++;
@@ -524,12 +578,17 @@ export async function startRestApi(options: RestApiServerOptions): Promise<RestA
     const statusText = String(status);
     const selected = route.responses.find((r) => r.selectionPattern?.test(statusText)) ?? route.responses.find((r) => !r.selectionPattern);
     if (!selected) return answer(500, { message: "Internal server error" }, integrationMs);
-    const responseTemplateKey = Object.keys(selected.templates).find((k) => k.toLowerCase() === "application/json") ?? Object.keys(selected.templates)[0];
+    const responseTemplateKey =
+      Object.keys(selected.templates).find((k) => k.toLowerCase() === "application/json") ?? Object.keys(selected.templates)[0];
     let out = responseBody;
     let statusOverride: number | undefined;
     try {
       if (responseTemplateKey !== undefined && selected.templates[responseTemplateKey] !== "") {
-        const rendered = renderResponseTemplate(selected.templates[responseTemplateKey], { body: responseBody, headers: {}, query: {}, path: {} }, context);
+        const rendered = renderResponseTemplate(
+          selected.templates[responseTemplateKey],
+          { body: responseBody, headers: {}, query: {}, path: {} },
+          context,
+        );
         out = rendered.body;
         statusOverride = rendered.override.status;
       }

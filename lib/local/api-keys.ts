@@ -29,7 +29,12 @@ export class UnsupportedUsagePlanError extends Error {
   override readonly name = "UnsupportedUsagePlanError";
 }
 
-const blockList = (value: unknown): Record<string, unknown>[] => (Array.isArray(value) ? (value as Record<string, unknown>[]) : value && typeof value === "object" ? [value as Record<string, unknown>] : []);
+const blockList = (value: unknown): Record<string, unknown>[] =>
+  Array.isArray(value)
+    ? (value as Record<string, unknown>[])
+    : value && typeof value === "object"
+      ? [value as Record<string, unknown>]
+      : [];
 
 /** The stages of `apiId` a usage plan is bound to; throws for a quota or a throttle. */
 function planStages(resolver: StackResolver, plan: TfItem, apiId: string): string[] {
@@ -37,11 +42,15 @@ function planStages(resolver: StackResolver, plan: TfItem, apiId: string): strin
   if (!stages.length) return [];
   for (const setting of ["quota_settings", "throttle_settings"]) {
     if (blockList(resolver.configValue(plan, setting)).length) {
-      throw new UnsupportedUsagePlanError(`${plan.address}: ${setting} is not emulated locally (the local API Gateway would let through what AWS refuses); remove it to run the stack locally`);
+      throw new UnsupportedUsagePlanError(
+        `${plan.address}: ${setting} is not emulated locally (the local API Gateway would let through what AWS refuses); remove it to run the stack locally`,
+      );
     }
   }
   if (stages.some((s) => blockList(s.throttle).length)) {
-    throw new UnsupportedUsagePlanError(`${plan.address}: per-method throttles in api_stages are not emulated locally; remove them to run the stack locally`);
+    throw new UnsupportedUsagePlanError(
+      `${plan.address}: per-method throttles in api_stages are not emulated locally; remove them to run the stack locally`,
+    );
   }
   return stages.map((s) => String(s.stage));
 }
@@ -58,7 +67,8 @@ export function apiKeysOf(resolver: StackResolver, apiId: string): ApiKeyEntry[]
       if (resolver.configValue(planKey, "key_type") !== "API_KEY") continue;
       const keyId = resolver.configValue(planKey, "key_id");
       const key = ofType(resolver.stack, "aws_api_gateway_api_key").find((k) => resolver.attribute(k, "id") === keyId);
-      if (!key) throw new UnsupportedUsagePlanError(`${planKey.address}: key ${String(keyId)} is not an aws_api_gateway_api_key of the stack`);
+      if (!key)
+        throw new UnsupportedUsagePlanError(`${planKey.address}: key ${String(keyId)} is not an aws_api_gateway_api_key of the stack`);
       const entry = byKey.get(key.address) ?? {
         address: key.address,
         id: String(keyId),

@@ -69,7 +69,8 @@ export class BackpressureRecorder {
     }
     const received = this.sources.polled?.();
     if (received !== undefined) {
-      if (this.lastPolled && atMs > this.lastPolled.t) this.polled.push([atMs, round(Math.max(0, received - this.lastPolled.received) / ((atMs - this.lastPolled.t) / 1000))]);
+      if (this.lastPolled && atMs > this.lastPolled.t)
+        this.polled.push([atMs, round(Math.max(0, received - this.lastPolled.received) / ((atMs - this.lastPolled.t) / 1000))]);
       this.lastPolled = { t: atMs, received };
     }
     const stats = this.sources.downstream?.();
@@ -86,7 +87,8 @@ export class BackpressureRecorder {
   /** The `emulator` block for the report: the ingress queue, the dead-letter queues summed, the worker. */
   block(selection: BackpressureSelection): BackpressureBlock {
     const from = selection.startMs - (selection.leadMs ?? 1000);
-    const rel = (points: readonly BackpressurePoint[]): BackpressurePoint[] => points.filter(([t]) => t >= from).map(([t, v]) => [t - selection.startMs, v]);
+    const rel = (points: readonly BackpressurePoint[]): BackpressurePoint[] =>
+      points.filter(([t]) => t >= from).map(([t, v]) => [t - selection.startMs, v]);
     const series: Partial<Record<BackpressureSeriesName, BackpressurePoint[]>> = {};
     const notes: string[] = [];
     const ingress = this.queues.get(selection.queueName);
@@ -100,7 +102,12 @@ export class BackpressureRecorder {
       // the samples of one round share nothing but their order: sum the i-th sample of each queue
       const lists = dead.map((n) => this.queues.get(n)!);
       const rounds = Math.min(...lists.map((l) => l.length));
-      series.deadLetters = rel(Array.from({ length: rounds }, (_, i): BackpressurePoint => [lists[0][i].t, lists.reduce((sum, l) => sum + l[i].d.visible + l[i].d.notVisible + l[i].d.delayed, 0)]));
+      series.deadLetters = rel(
+        Array.from({ length: rounds }, (_, i): BackpressurePoint => [
+          lists[0][i].t,
+          lists.reduce((sum, l) => sum + l[i].d.visible + l[i].d.notVisible + l[i].d.delayed, 0),
+        ]),
+      );
       notes.push(`dead letters: messages in ${dead.join(" and ")} (visible, in flight and delayed)`);
     } else notes.push("dead letters: the worker names no DLQ or quarantine queue of the stack");
     const worker = this.concurrency.get(selection.workerFunctionName);

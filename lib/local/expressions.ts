@@ -101,7 +101,9 @@ class Parser {
   }
 
   fail(what: string): never {
-    throw new ExpressionError(`${what} at offset ${this.pos} in ${JSON.stringify(this.src.length > 300 ? this.src.slice(0, 300) + "..." : this.src)}`);
+    throw new ExpressionError(
+      `${what} at offset ${this.pos} in ${JSON.stringify(this.src.length > 300 ? this.src.slice(0, 300) + "..." : this.src)}`,
+    );
   }
 
   expression(): unknown {
@@ -116,7 +118,7 @@ class Parser {
     else this.fail("unexpected character " + JSON.stringify(c ?? "end of input"));
     this.skipSpace();
     const next = this.src[this.pos];
-    if (next && /[+*/%<>!=&|?]/.test(next) || (next === "-" && this.src[this.pos + 1] !== ">")) {
+    if ((next && /[+*/%<>!=&|?]/.test(next)) || (next === "-" && this.src[this.pos + 1] !== ">")) {
       this.fail(`operators are not supported by the local emulator (found ${JSON.stringify(next)})`);
     }
     return value;

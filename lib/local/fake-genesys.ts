@@ -125,8 +125,13 @@ export async function startFakeGenesys(options: FakeGenesysOptions = {}): Promis
         id = decoded.slice(0, at);
         secret = decoded.slice(at + 1);
       }
-      if (form.get("grant_type") !== "client_credentials") return json(res, 400, { error: "unsupported_grant_type", description: "grant_type must be client_credentials" });
-      const ok = id && secret && (options.clientId === undefined || options.clientId === id) && (options.clientSecret === undefined || options.clientSecret === secret);
+      if (form.get("grant_type") !== "client_credentials")
+        return json(res, 400, { error: "unsupported_grant_type", description: "grant_type must be client_credentials" });
+      const ok =
+        id &&
+        secret &&
+        (options.clientId === undefined || options.clientId === id) &&
+        (options.clientSecret === undefined || options.clientSecret === secret);
       if (!ok) {
         counters.tokenRejected++;
         return json(res, 401, { error: "invalid_client", description: "client not found or bad secret" });
@@ -160,7 +165,13 @@ export async function startFakeGenesys(options: FakeGenesysOptions = {}): Promis
     if (wait > 0) {
       counters.throttled++;
       const retryAfter = options.retryAfterSeconds ?? Math.max(1, Math.ceil(wait));
-      return error(res, 429, "too.many.requests.retry.after", `Rate limit exceeded the maximum. Retry the request in [${retryAfter}] seconds`, { "retry-after": String(retryAfter) });
+      return error(
+        res,
+        429,
+        "too.many.requests.retry.after",
+        `Rate limit exceeded the maximum. Retry the request in [${retryAfter}] seconds`,
+        { "retry-after": String(retryAfter) },
+      );
     }
     if (options.latencyMs) await new Promise((r) => setTimeout(r, options.latencyMs));
     const kind = match[2] as InboundKind;

@@ -92,7 +92,10 @@ export async function startLambdaApi(functions: readonly InvokableFunction[]): P
       let result: InvokeResult;
       do {
         attempts++;
-        result = await fn.host().invoke(payload).catch((error: Error) => ({ ok: false as const, errorType: "Runtime.HostError", errorMessage: error.message, durationMs: 0 }));
+        result = await fn
+          .host()
+          .invoke(payload)
+          .catch((error: Error) => ({ ok: false as const, errorType: "Runtime.HostError", errorMessage: error.message, durationMs: 0 }));
       } while (!result.ok && attempts <= fn.asyncRetries);
       asyncInvocations.push({ functionName: fn.name, payload, startedMs, finishedMs: Date.now(), attempts, result });
     })().finally(() => {
@@ -109,11 +112,18 @@ export async function startLambdaApi(functions: readonly InvokableFunction[]): P
   const server: Server = createServer(async (req, res) => {
     try {
       const m = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/.exec(new URL(req.url ?? "/", "http://local").pathname);
-      if (req.method !== "POST" || !m) return sendError(res, 404, "UnknownOperationException", `${req.method} ${req.url}: only Invoke is part of the local Lambda API`);
+      if (req.method !== "POST" || !m)
+        return sendError(res, 404, "UnknownOperationException", `${req.method} ${req.url}: only Invoke is part of the local Lambda API`);
       const ref = decodeURIComponent(m[1]);
       const qualifier = new URL(req.url ?? "/", "http://local").searchParams.get("Qualifier");
       const fn = find(qualifier ? `${ref}:${qualifier}` : ref);
-      if (!fn) return sendError(res, 404, "ResourceNotFoundException", `Function not found: ${ref}${qualifier ? `:${qualifier}` : ""} (the stack's functions: ${[...byName.keys()].join(", ")})`);
+      if (!fn)
+        return sendError(
+          res,
+          404,
+          "ResourceNotFoundException",
+          `Function not found: ${ref}${qualifier ? `:${qualifier}` : ""} (the stack's functions: ${[...byName.keys()].join(", ")})`,
+        );
       const body = await readBody(req);
       const type = String(req.headers["x-amz-invocation-type"] ?? "RequestResponse");
       let payload: unknown = {};
@@ -125,7 +135,13 @@ export async function startLambdaApi(functions: readonly InvokableFunction[]): P
         }
       }
       if (type === "Event") {
-        if (body.length > PAYLOAD_LIMITS.event) return sendError(res, 413, "RequestTooLargeException", `Request must be smaller than ${PAYLOAD_LIMITS.event} bytes for the InvokeAsync operation`);
+        if (body.length > PAYLOAD_LIMITS.event)
+          return sendError(
+            res,
+            413,
+            "RequestTooLargeException",
+            `Request must be smaller than ${PAYLOAD_LIMITS.event} bytes for the InvokeAsync operation`,
+          );
         runAsync(fn, payload);
         res.writeHead(202, { "x-amzn-requestid": "local" });
         return res.end();
@@ -134,8 +150,20 @@ export async function startLambdaApi(functions: readonly InvokableFunction[]): P
         res.writeHead(204);
         return res.end();
       }
-      if (type !== "RequestResponse") return sendError(res, 400, "InvalidParameterValueException", `X-Amz-Invocation-Type ${type} is not Event, RequestResponse or DryRun`);
-      if (body.length > PAYLOAD_LIMITS.requestResponse) return sendError(res, 413, "RequestTooLargeException", `Request must be smaller than ${PAYLOAD_LIMITS.requestResponse} bytes for the Invoke operation`);
+      if (type !== "RequestResponse")
+        return sendError(
+          res,
+          400,
+          "InvalidParameterValueException",
+          `X-Amz-Invocation-Type ${type} is not Event, RequestResponse or DryRun`,
+        );
+      if (body.length > PAYLOAD_LIMITS.requestResponse)
+        return sendError(
+          res,
+          413,
+          "RequestTooLargeException",
+          `Request must be smaller than ${PAYLOAD_LIMITS.requestResponse} bytes for the Invoke operation`,
+        );
       const result = await fn.host().invoke(payload);
       if (result.ok) {
         res.writeHead(200, { "content-type": "application/json", "x-amz-executed-version": "$LATEST" });

@@ -38,7 +38,12 @@ export interface FunctionSpec {
  * The spec of a synthesized `aws_lambda_function`, from its resolved configuration (Lambda's
  * defaults where the stack sets none), run from `codeDir` with `environment`.
  */
-export function functionSpecOf(resolver: StackResolver, fn: TfItem, codeDir: string, environment: Readonly<Record<string, string>>): FunctionSpec {
+export function functionSpecOf(
+  resolver: StackResolver,
+  fn: TfItem,
+  codeDir: string,
+  environment: Readonly<Record<string, string>>,
+): FunctionSpec {
   const cfg = resolver.config(fn);
   const reserved = cfg.reserved_concurrent_executions;
   return {
@@ -58,7 +63,14 @@ export function functionSpecOf(resolver: StackResolver, fn: TfItem, codeDir: str
 /** The result of one invocation. */
 export type InvokeResult =
   | { readonly ok: true; readonly payload: unknown; readonly durationMs: number }
-  | { readonly ok: false; readonly errorType: string; readonly errorMessage: string; readonly durationMs: number; readonly timedOut?: boolean; readonly throttled?: boolean };
+  | {
+      readonly ok: false;
+      readonly errorType: string;
+      readonly errorMessage: string;
+      readonly durationMs: number;
+      readonly timedOut?: boolean;
+      readonly throttled?: boolean;
+    };
 
 /** Counters of one function. */
 export interface FunctionStats {
@@ -212,7 +224,17 @@ const INIT_LIMIT_MS = 10_000;
 
 /** A pool of execution environments for one function. */
 export class FunctionHost {
-  readonly stats: FunctionStats = { invocations: 0, errors: 0, timeouts: 0, throttles: 0, coldStarts: 0, inits: 0, initMsTotal: 0, initMsMax: 0, maxConcurrent: 0 };
+  readonly stats: FunctionStats = {
+    invocations: 0,
+    errors: 0,
+    timeouts: 0,
+    throttles: 0,
+    coldStarts: 0,
+    inits: 0,
+    initMsTotal: 0,
+    initMsMax: 0,
+    maxConcurrent: 0,
+  };
   private readonly threads: Thread[] = [];
   private readonly waiting: ((t: Thread) => void)[] = [];
   private inFlight = 0;
@@ -307,22 +329,29 @@ export class FunctionHost {
       const lines = createInterface({ input: worker[stream] });
       lines.on("line", (line) => this.options.onOutput?.(line, stream));
     }
-    worker.on("message", (message: { id: string; ok: boolean; payload?: unknown; errorType?: string; errorMessage?: string; ready?: boolean }) => {
-      if (message.ready !== undefined) {
-        const initMs = performance.now() - spawnedAt;
-        this.stats.inits++;
-        this.stats.initMsTotal += initMs;
-        this.stats.initMsMax = Math.max(this.stats.initMsMax, initMs);
-        thread.markReady();
-        return;
-      }
-      const pending = thread.pending;
-      if (!pending || pending.id !== message.id) return;
-      clearTimeout(pending.timer);
-      thread.pending = undefined;
-      const durationMs = performance.now() - pending.started;
-      pending.resolve(message.ok ? { ok: true, payload: message.payload, durationMs } : { ok: false, errorType: message.errorType ?? "Error", errorMessage: message.errorMessage ?? "", durationMs });
-    });
+    worker.on(
+      "message",
+      (message: { id: string; ok: boolean; payload?: unknown; errorType?: string; errorMessage?: string; ready?: boolean }) => {
+        if (message.ready !== undefined) {
+          const initMs = performance.now() - spawnedAt;
+          this.stats.inits++;
+          this.stats.initMsTotal += initMs;
+          this.stats.initMsMax = Math.max(this.stats.initMsMax, initMs);
+          thread.markReady();
+          return;
+        }
+        const pending = thread.pending;
+        if (!pending || pending.id !== message.id) return;
+        clearTimeout(pending.timer);
+        thread.pending = undefined;
+        const durationMs = performance.now() - pending.started;
+        pending.resolve(
+          message.ok
+            ? { ok: true, payload: message.payload, durationMs }
+            : { ok: false, errorType: message.errorType ?? "Error", errorMessage: message.errorMessage ?? "", durationMs },
+        );
+      },
+    );
     const onDeath = (why: string) => {
       thread.markReady();
       if (thread.dead) return;
@@ -350,7 +379,12 @@ export class FunctionHost {
     clearTimeout(initTimer);
     if (thread.dead) {
       this.release(thread);
-      return { ok: false, errorType: "Runtime.ExitError", errorMessage: "the execution environment exited during its init phase", durationMs: 0 };
+      return {
+        ok: false,
+        errorType: "Runtime.ExitError",
+        errorMessage: "the execution environment exited during its init phase",
+        durationMs: 0,
+      };
     }
     return new Promise<InvokeResult>((resolveResult) => {
       const started = performance.now();
@@ -361,7 +395,13 @@ export class FunctionHost {
         thread.dead = true;
         this.threads.splice(this.threads.indexOf(thread), 1);
         void thread.worker.terminate();
-        resolveResult({ ok: false, errorType: "Sandbox.Timedout", errorMessage: `Task timed out after ${this.spec.timeoutSeconds.toFixed(2)} seconds`, durationMs: performance.now() - started, timedOut: true });
+        resolveResult({
+          ok: false,
+          errorType: "Sandbox.Timedout",
+          errorMessage: `Task timed out after ${this.spec.timeoutSeconds.toFixed(2)} seconds`,
+          durationMs: performance.now() - started,
+          timedOut: true,
+        });
       }, timeoutMs);
       thread.pending = { id, resolve: resolveResult, started, timer };
       thread.worker.postMessage({ id, event, deadline: Date.now() + timeoutMs, requestId: id });
@@ -379,7 +419,9 @@ export class FunctionHost {
 export function unpackBundle(stackDir: string, filename: string, address: string): { dir: string; cleanup(): void } {
   const archive = isAbsolute(filename) ? filename : resolve(stackDir, filename);
   if (!existsSync(archive)) {
-    throw new Error(`${address}: its bundle ${archive} does not exist (synthesize the stack again: \`CHECKPOINT_DISABLE=1 npx cdktf synth\`)`);
+    throw new Error(
+      `${address}: its bundle ${archive} does not exist (synthesize the stack again: \`CHECKPOINT_DISABLE=1 npx cdktf synth\`)`,
+    );
   }
   const dir = mkdtempSync(join(tmpdir(), "gcx-lambda-"));
   try {

@@ -34,7 +34,8 @@ export interface SourcePatch {
 export const INVALID_MESSAGE_CONTENTS = {
   code: "InvalidMessageContents",
   type: "com.amazonaws.sqs#InvalidMessageContents",
-  message: "An invalid binary character was found in the message body, the set of allowed characters is #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF]",
+  message:
+    "An invalid binary character was found in the message body, the set of allowed characters is #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF]",
 } as const;
 
 /**
@@ -145,7 +146,8 @@ export const LOCAL_AWS_SQS_PATCHES: readonly SourcePatch[] = [
   {
     name: "fifo: a group with a message in flight is held",
     find: "d++;for(let y of S(this,E))if(!y.delayed){if(y.visible){",
-    replace: "d++;let __fifo=this.FifoQueue?__cgcSqs.heldGroups(S(this,E),r):void 0;for(let y of S(this,E))if((!__fifo||__cgcSqs.fifoEligible(y,__fifo))&&!y.delayed){if(y.visible){",
+    replace:
+      "d++;let __fifo=this.FifoQueue?__cgcSqs.heldGroups(S(this,E),r):void 0;for(let y of S(this,E))if((!__fifo||__cgcSqs.fifoEligible(y,__fifo))&&!y.delayed){if(y.visible){",
   },
   // SendMessage: characters checked, then the size in UTF-8 bytes with the attributes.
   {
@@ -197,7 +199,9 @@ export function applyPatches(source: string, patches: readonly SourcePatch[]): s
   for (const patch of patches) {
     const found = count(out, patch.find);
     if (found !== 1) {
-      throw new Error(`patch "${patch.name}" must match exactly once, but its pattern was found ${found} times: ${JSON.stringify(patch.find)}`);
+      throw new Error(
+        `patch "${patch.name}" must match exactly once, but its pattern was found ${found} times: ${JSON.stringify(patch.find)}`,
+      );
     }
     const at = out.indexOf(patch.find);
     out = out.slice(0, at) + patch.replace + out.slice(at + patch.find.length);

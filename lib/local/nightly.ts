@@ -112,8 +112,13 @@ export async function startNightlyPath(ctx: NightlyContext): Promise<NightlyPath
   const runtimeModules = sdkModulePath();
   const functions: InvokableFunction[] = ofType(resolver.stack, "aws_lambda_function").map((fn) => {
     const name = String(resolver.attribute(fn, "function_name"));
-    const config = invokeConfigs.find((c) => [name, resolver.attribute(fn, "arn")].includes(resolver.configValue(c, "function_name") as string));
-    const retries = config && resolver.configValue(config, "maximum_retry_attempts") !== undefined ? Number(resolver.configValue(config, "maximum_retry_attempts")) : DEFAULT_ASYNC_RETRIES;
+    const config = invokeConfigs.find((c) =>
+      [name, resolver.attribute(fn, "arn")].includes(resolver.configValue(c, "function_name") as string),
+    );
+    const retries =
+      config && resolver.configValue(config, "maximum_retry_attempts") !== undefined
+        ? Number(resolver.configValue(config, "maximum_retry_attempts"))
+        : DEFAULT_ASYNC_RETRIES;
     return {
       name,
       arn: String(resolver.attribute(fn, "arn")),
@@ -126,18 +131,15 @@ export async function startNightlyPath(ctx: NightlyContext): Promise<NightlyPath
         closers.push(() => bundle.cleanup());
         const log = createWriteStream(join(ctx.reportDir, "functions", `${name}.log`), { flags: "a" });
         logs.push(log);
-        host = new FunctionHost(
-          functionSpecOf(resolver, fn, bundle.dir, ctx.environmentOf(fn, environment)),
-          {
-            // agents of a fan-out run in parallel with their controller
-            maxThreads: 16,
-            runtimeModulePaths: runtimeModules ? [runtimeModules] : [],
-            onOutput: (line) => {
-              log.write(line + "\n");
-              ingestEmfLine(ctx.metrics, line);
-            },
+        host = new FunctionHost(functionSpecOf(resolver, fn, bundle.dir, ctx.environmentOf(fn, environment)), {
+          // agents of a fan-out run in parallel with their controller
+          maxThreads: 16,
+          runtimeModulePaths: runtimeModules ? [runtimeModules] : [],
+          onOutput: (line) => {
+            log.write(line + "\n");
+            ingestEmfLine(ctx.metrics, line);
           },
-        );
+        });
         hosts.set(name, host);
         closers.push(() => host!.close());
         return host;
@@ -160,9 +162,18 @@ export async function startNightlyPath(ctx: NightlyContext): Promise<NightlyPath
       // the verdict and the heartbeat, as the generator's EMF line would publish them
       ingestEmfLine(ctx.metrics, JSON.stringify(emfRecord(spike, { namespace: generator.namespace, runName: generator.runName })));
       if (!generator.bucket || !s3) return undefined;
-      const store = s3ObjectStore({ bucket: generator.bucket, caBundle: s3.caFile, client: { endpoint: s3.endpoint, region: ctx.region, credentials: LOCAL_CREDENTIALS } });
+      const store = s3ObjectStore({
+        bucket: generator.bucket,
+        caBundle: s3.caFile,
+        client: { endpoint: s3.endpoint, region: ctx.region, credentials: LOCAL_CREDENTIALS },
+      });
       try {
-        const { history: _history, ...keys } = await storeRun(store, { bucket: generator.bucket, prefix: generator.prefix, runName: generator.runName }, spike, generator.historyLength);
+        const { history: _history, ...keys } = await storeRun(
+          store,
+          { bucket: generator.bucket, prefix: generator.prefix, runName: generator.runName },
+          spike,
+          generator.historyLength,
+        );
         storedLocalSpike = keys;
         return keys;
       } finally {
@@ -170,7 +181,14 @@ export async function startNightlyPath(ctx: NightlyContext): Promise<NightlyPath
       }
     },
     async fire(options) {
-      const fired = await fireSchedules(stackSchedules(resolver), lambda, { ...options, startMs, onFire: (f) => { firings.push(f); options.onFire?.(f); } });
+      const fired = await fireSchedules(stackSchedules(resolver), lambda, {
+        ...options,
+        startMs,
+        onFire: (f) => {
+          firings.push(f);
+          options.onFire?.(f);
+        },
+      });
       return fired;
     },
     report(window) {
@@ -180,7 +198,10 @@ export async function startNightlyPath(ctx: NightlyContext): Promise<NightlyPath
         storedLocalSpike,
         firings: [...firings],
         asyncInvocations: lambda.asyncInvocations.map(({ payload: _payload, ...rest }) => rest),
-        alarmsAsOf: window.asOfMs !== undefined ? { asOfMs: window.asOfMs, alarms: evaluateAlarms(resolver, ctx.metrics, window.startMs, window.asOfMs, { stateAt: true }) } : undefined,
+        alarmsAsOf:
+          window.asOfMs !== undefined
+            ? { asOfMs: window.asOfMs, alarms: evaluateAlarms(resolver, ctx.metrics, window.startMs, window.asOfMs, { stateAt: true }) }
+            : undefined,
       };
     },
     async close() {
@@ -199,11 +220,19 @@ export async function startNightlyPath(ctx: NightlyContext): Promise<NightlyPath
 /** The nightly part of the terminal summary (lines indented like the emulator's). */
 export function renderNightlySummary(n: NightlyReport): string[] {
   const lines: string[] = [];
-  if (n.s3) for (const [bucket, keys] of Object.entries(n.s3.buckets)) lines.push(`  bucket ${bucket} (local S3 ${n.s3.endpoint}): ${keys.length} objects`);
-  for (const bucket of n.teamBuckets ?? []) lines.push(`  bucket ${bucket}: the team's (the stack does not create it), served locally (emulator override; on AWS your bucket applies)`);
+  if (n.s3)
+    for (const [bucket, keys] of Object.entries(n.s3.buckets))
+      lines.push(`  bucket ${bucket} (local S3 ${n.s3.endpoint}): ${keys.length} objects`);
+  for (const bucket of n.teamBuckets ?? [])
+    lines.push(
+      `  bucket ${bucket}: the team's (the stack does not create it), served locally (emulator override; on AWS your bucket applies)`,
+    );
   if (n.storedLocalSpike) lines.push(`  the spike's reports kept: ${n.storedLocalSpike.jsonKey}, history ${n.storedLocalSpike.historyKey}`);
   for (const f of n.firings) lines.push(`  schedule ${f.address} fired at ${new Date(f.atMs).toISOString()} -> ${f.targetArn}`);
-  for (const i of n.asyncInvocations) lines.push(`  async invocation of ${i.functionName}: ${i.result.ok ? "ok" : `${i.result.errorType}: ${i.result.errorMessage}`} (${i.attempts} attempt${i.attempts === 1 ? "" : "s"}, ${((i.finishedMs - i.startedMs) / 1000).toFixed(1)} s)`);
+  for (const i of n.asyncInvocations)
+    lines.push(
+      `  async invocation of ${i.functionName}: ${i.result.ok ? "ok" : `${i.result.errorType}: ${i.result.errorMessage}`} (${i.attempts} attempt${i.attempts === 1 ? "" : "s"}, ${((i.finishedMs - i.startedMs) / 1000).toFixed(1)} s)`,
+    );
   if (n.alarmsAsOf) {
     lines.push(`  alarms as of ${new Date(n.alarmsAsOf.asOfMs).toISOString()} (no data after the run):`);
     for (const a of n.alarmsAsOf.alarms) lines.push(`    ${a.state.padEnd(13)} ${a.alarmName}`);

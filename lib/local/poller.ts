@@ -257,7 +257,14 @@ export class SqsPoller {
       const event: SQSEvent = { Records: records };
       const invokedMs = Date.now();
       result = await this.host.invoke(event);
-      this.timeline?.push({ records: records.length, receiveStartMs: batch.receiveStartMs, receivedMs: batch.receivedMs, invokedMs, returnedMs: Date.now(), durationMs: result.durationMs });
+      this.timeline?.push({
+        records: records.length,
+        receiveStartMs: batch.receiveStartMs,
+        receivedMs: batch.receivedMs,
+        invokedMs,
+        returnedMs: Date.now(),
+        durationMs: result.durationMs,
+      });
       this.record(result);
     } finally {
       // The instance is free once the invocation returns: the next batch starts while this one is deleted.
@@ -281,7 +288,10 @@ export class SqsPoller {
       const chunk = done.slice(i, i + 10);
       try {
         const answer = await this.sqs.send(
-          new DeleteMessageBatchCommand({ QueueUrl: this.spec.queueUrl, Entries: chunk.map((r, k) => ({ Id: String(k), ReceiptHandle: r.receiptHandle })) }),
+          new DeleteMessageBatchCommand({
+            QueueUrl: this.spec.queueUrl,
+            Entries: chunk.map((r, k) => ({ Id: String(k), ReceiptHandle: r.receiptHandle })),
+          }),
         );
         this.stats.deleted += answer.Successful?.length ?? 0;
         this.eventCount("DeletedEventCount", answer.Successful?.length ?? 0);
@@ -298,7 +308,10 @@ export class SqsPoller {
    * locally); failed counts a failed or invalid invocation's records, else the records the
    * function reported in batchItemFailures; deleted counts what SQS confirmed deleted.
    */
-  private eventCount(metric: "PolledEventCount" | "InvokedEventCount" | "FailedInvokeEventCount" | "DeletedEventCount", count: number): void {
+  private eventCount(
+    metric: "PolledEventCount" | "InvokedEventCount" | "FailedInvokeEventCount" | "DeletedEventCount",
+    count: number,
+  ): void {
     if (!this.metrics || !this.spec.uuid || !this.spec.metrics?.includes("EventCount")) return;
     this.metrics.put("AWS/Lambda", metric, { EventSourceMappingUUID: this.spec.uuid }, count);
   }

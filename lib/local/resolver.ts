@@ -34,7 +34,12 @@ export class ResolveError extends Error {
 type Computed = (item: TfItem, r: StackResolver) => Record<string, unknown>;
 
 const stableId = (seed: string, length: number): string =>
-  createHash("sha256").update(seed).digest("base64").replace(/[^a-z0-9]/gi, "").toLowerCase().slice(0, length);
+  createHash("sha256")
+    .update(seed)
+    .digest("base64")
+    .replace(/[^a-z0-9]/gi, "")
+    .toLowerCase()
+    .slice(0, length);
 
 function generatedName(item: TfItem, r: StackResolver, maxLength = 80): string {
   const name = r.configValue(item, "name");
@@ -73,7 +78,14 @@ const COMPUTED: Record<string, Computed> = {
   aws_lambda_function: (item, r) => {
     const name = String(r.configValue(item, "function_name"));
     const fnArn = arn(r, "lambda", `function:${name}`);
-    return { function_name: name, id: name, arn: fnArn, qualified_arn: `${fnArn}:$LATEST`, version: "$LATEST", invoke_arn: `arn:aws:apigateway:${r.account.region}:lambda:path/2015-03-31/functions/${fnArn}/invocations` };
+    return {
+      function_name: name,
+      id: name,
+      arn: fnArn,
+      qualified_arn: `${fnArn}:$LATEST`,
+      version: "$LATEST",
+      invoke_arn: `arn:aws:apigateway:${r.account.region}:lambda:path/2015-03-31/functions/${fnArn}/invocations`,
+    };
   },
   aws_s3_bucket: (item, r) => {
     const configured = r.configValue(item, "bucket");
@@ -87,13 +99,20 @@ const COMPUTED: Record<string, Computed> = {
   },
   aws_api_gateway_rest_api: (item, r) => {
     const id = stableId(item.address, 10);
-    return { id, root_resource_id: stableId(item.address + "/", 10), execution_arn: arn(r, "execute-api", id), arn: `arn:aws:apigateway:${r.account.region}::/restapis/${id}` };
+    return {
+      id,
+      root_resource_id: stableId(item.address + "/", 10),
+      execution_arn: arn(r, "execute-api", id),
+      arn: `arn:aws:apigateway:${r.account.region}::/restapis/${id}`,
+    };
   },
   aws_api_gateway_resource: (item, r) => {
     // `path` is computed on demand: resolving it looks up the other resources' ids.
     const path = () => {
       const parent = r.configValue(item, "parent_id");
-      const parentItem = r.stack.resources.find((x) => x !== item && x.type === "aws_api_gateway_resource" && r.attribute(x, "id") === parent);
+      const parentItem = r.stack.resources.find(
+        (x) => x !== item && x.type === "aws_api_gateway_resource" && r.attribute(x, "id") === parent,
+      );
       const parentPath = parentItem ? String(r.attribute(parentItem, "path")) : "";
       return `${parentPath}/${String(r.configValue(item, "path_part"))}`;
     };
@@ -108,9 +127,17 @@ const COMPUTED: Record<string, Computed> = {
       if (!endpoint) throw new ResolveError(`cannot resolve ${item.address}.invoke_url: no local server for REST API ${api}`);
       return `${endpoint}/${stage}`;
     };
-    return { id: `ags-${api}-${stage}`, invoke_url: invokeUrl, execution_arn: `${arn(r, "execute-api", api)}/${stage}`, arn: `arn:aws:apigateway:${r.account.region}::/restapis/${api}/stages/${stage}` };
+    return {
+      id: `ags-${api}-${stage}`,
+      invoke_url: invokeUrl,
+      execution_arn: `${arn(r, "execute-api", api)}/${stage}`,
+      arn: `arn:aws:apigateway:${r.account.region}::/restapis/${api}/stages/${stage}`,
+    };
   },
-  aws_api_gateway_deployment: (item, r) => ({ id: stableId(item.address, 6), execution_arn: arn(r, "execute-api", String(r.configValue(item, "rest_api_id"))) }),
+  aws_api_gateway_deployment: (item, r) => ({
+    id: stableId(item.address, 6),
+    execution_arn: arn(r, "execute-api", String(r.configValue(item, "rest_api_id"))),
+  }),
   aws_api_gateway_api_key: (item, r) => {
     const id = stableId(item.address, 10);
     // a key without a configured value gets one generated for the run, as API Gateway would
@@ -122,8 +149,14 @@ const COMPUTED: Record<string, Computed> = {
     return { id, arn: `arn:aws:apigateway:${r.account.region}::/usageplans/${id}` };
   },
   aws_api_gateway_usage_plan_key: (item, r) => {
-    const key = r.stack.resources.find((x) => x.type === "aws_api_gateway_api_key" && r.attribute(x, "id") === r.configValue(item, "key_id"));
-    return { id: String(r.configValue(item, "key_id")), name: key ? String(r.configValue(key, "name")) : "", value: () => (key ? r.attribute(key, "value") : undefined) };
+    const key = r.stack.resources.find(
+      (x) => x.type === "aws_api_gateway_api_key" && r.attribute(x, "id") === r.configValue(item, "key_id"),
+    );
+    return {
+      id: String(r.configValue(item, "key_id")),
+      name: key ? String(r.configValue(key, "name")) : "",
+      value: () => (key ? r.attribute(key, "value") : undefined),
+    };
   },
   aws_iam_role: (item, r) => {
     const name = generatedName(item, r, 64);
@@ -158,13 +191,22 @@ function renderPolicyDocument(item: TfItem, r: StackResolver): string {
       const out: Record<string, unknown> = {};
       if (s.sid) out.Sid = s.sid;
       out.Effect = s.effect ?? "Allow";
-      for (const [key, name] of [["actions", "Action"], ["not_actions", "NotAction"], ["resources", "Resource"], ["not_resources", "NotResource"]] as const) {
+      for (const [key, name] of [
+        ["actions", "Action"],
+        ["not_actions", "NotAction"],
+        ["resources", "Resource"],
+        ["not_resources", "NotResource"],
+      ] as const) {
         if (s[key] !== undefined) out[name] = one(s[key]);
       }
-      for (const [key, name] of [["principals", "Principal"], ["not_principals", "NotPrincipal"]] as const) {
+      for (const [key, name] of [
+        ["principals", "Principal"],
+        ["not_principals", "NotPrincipal"],
+      ] as const) {
         const list = s[key] as { type: string; identifiers: string[] }[] | undefined;
         if (!list) continue;
-        if (list.length === 1 && list[0].type === "*" && list[0].identifiers.length === 1 && list[0].identifiers[0] === "*") out[name] = "*";
+        if (list.length === 1 && list[0].type === "*" && list[0].identifiers.length === 1 && list[0].identifiers[0] === "*")
+          out[name] = "*";
         else out[name] = Object.fromEntries(list.map((p) => [p.type, one(p.identifiers)]));
       }
       const conditions = s.condition as { test: string; variable: string; values: string[] }[] | undefined;
@@ -180,14 +222,33 @@ function renderPolicyDocument(item: TfItem, r: StackResolver): string {
 }
 
 const DATA: Record<string, (item: TfItem, r: StackResolver) => Record<string, unknown>> = {
-  aws_caller_identity: (_i, r) => ({ account_id: r.account.accountId, id: r.account.accountId, arn: `arn:aws:iam::${r.account.accountId}:root`, user_id: r.account.accountId }),
-  aws_region: (_i, r) => ({ name: r.account.region, region: r.account.region, id: r.account.region, endpoint: `ec2.${r.account.region}.amazonaws.com`, description: r.account.region }),
+  aws_caller_identity: (_i, r) => ({
+    account_id: r.account.accountId,
+    id: r.account.accountId,
+    arn: `arn:aws:iam::${r.account.accountId}:root`,
+    user_id: r.account.accountId,
+  }),
+  aws_region: (_i, r) => ({
+    name: r.account.region,
+    region: r.account.region,
+    id: r.account.region,
+    endpoint: `ec2.${r.account.region}.amazonaws.com`,
+    description: r.account.region,
+  }),
   aws_partition: () => ({ partition: "aws", id: "aws", dns_suffix: "amazonaws.com", reverse_dns_prefix: "com.amazonaws" }),
   aws_iam_policy_document: (item, r) => {
     const json = renderPolicyDocument(item, r);
     return { json, minified_json: json, id: stableId(json, 10) };
   },
-  genesyscloud_organizations_me: (_i, r) => ({ id: r.account.orgId, name: "local-org", domain: "local", thirdparty_org_name: "local-org", default_country_code: "US", default_language: "en-us", default_site_id: "local-site" }),
+  genesyscloud_organizations_me: (_i, r) => ({
+    id: r.account.orgId,
+    name: "local-org",
+    domain: "local",
+    thirdparty_org_name: "local-org",
+    default_country_code: "US",
+    default_language: "en-us",
+    default_site_id: "local-site",
+  }),
 };
 
 /** Resolves attributes of a synthesized stack's resources to local values. */
@@ -244,12 +305,13 @@ export class StackResolver {
       if (attribute in computed) {
         value = computed[attribute];
         if (typeof value === "function") value = (value as () => unknown)();
-      }
-      else if (item.config[attribute] !== undefined) value = this.configValue(item, attribute);
+      } else if (item.config[attribute] !== undefined) value = this.configValue(item, attribute);
       else if (item.mode === "resource" && computed === GENERIC && (attribute === "id" || attribute === "arn")) {
         value = attribute === "id" ? item.address : `arn:aws:local:${this.account.region}:${this.account.accountId}:${item.address}`;
       } else {
-        throw new ResolveError(`cannot resolve ${key}: the local emulator knows no value for "${attribute}" of ${item.mode === "data" ? "data source" : "resource"} type ${item.type}`);
+        throw new ResolveError(
+          `cannot resolve ${key}: the local emulator knows no value for "${attribute}" of ${item.mode === "data" ? "data source" : "resource"} type ${item.type}`,
+        );
       }
       this.cache.set(key, value);
       return value;
@@ -264,11 +326,15 @@ export class StackResolver {
     let value: Record<string, unknown>;
     if (item.mode === "data") {
       const fn = DATA[item.type];
-      if (!fn) throw new ResolveError(`cannot resolve ${item.address}: data source type ${item.type} is not one the local emulator answers (it answers ${Object.keys(DATA_SOURCE_SUPPORT).join(", ")})`);
+      if (!fn)
+        throw new ResolveError(
+          `cannot resolve ${item.address}: data source type ${item.type} is not one the local emulator answers (it answers ${Object.keys(DATA_SOURCE_SUPPORT).join(", ")})`,
+        );
       value = fn(item, this);
     } else {
       const fn = COMPUTED[item.type];
-      if (!fn && !supportOf(item.type)) throw new ResolveError(`cannot resolve ${item.address}: resource type ${item.type} is not supported by the local emulator`);
+      if (!fn && !supportOf(item.type))
+        throw new ResolveError(`cannot resolve ${item.address}: resource type ${item.type} is not supported by the local emulator`);
       value = fn ? fn(item, this) : GENERIC;
     }
     this.cache.set(key, value);
@@ -286,7 +352,9 @@ export class StackResolver {
     } else if (root === "path" && (rest[0] === "module" || rest[0] === "root" || rest[0] === "cwd")) {
       return this.stack.dir;
     } else if (["var", "local", "module", "each", "count", "self", "terraform", "path"].includes(root)) {
-      throw new ResolveError(`cannot resolve ${traversal.join(".")} in ${where}: ${root}.* references are not supported by the local emulator`);
+      throw new ResolveError(
+        `cannot resolve ${traversal.join(".")} in ${where}: ${root}.* references are not supported by the local emulator`,
+      );
     } else {
       address = `${root}.${rest[0]}`;
       path = traversal.slice(2);
@@ -296,7 +364,8 @@ export class StackResolver {
     if (!item) throw new ResolveError(`cannot resolve ${traversal.join(".")} in ${where}: the stack declares no ${address}`);
     let value = this.attribute(item, String(path[0]));
     for (const step of path.slice(1)) {
-      if (value === null || typeof value !== "object") throw new ResolveError(`cannot resolve ${traversal.join(".")} in ${where}: ${String(step)} of a non-object`);
+      if (value === null || typeof value !== "object")
+        throw new ResolveError(`cannot resolve ${traversal.join(".")} in ${where}: ${String(step)} of a non-object`);
       value = (value as Record<string | number, unknown>)[step];
     }
     return value;
@@ -340,7 +409,11 @@ export class StackResolver {
       ["abcdefghijklmnopqrstuvwxyz", cfg.lower !== false, Number(cfg.min_lower ?? 0)],
       ["ABCDEFGHIJKLMNOPQRSTUVWXYZ", cfg.upper !== false, Number(cfg.min_upper ?? 0)],
       ["0123456789", cfg.numeric !== false && cfg.number !== false, Number(cfg.min_numeric ?? 0)],
-      [typeof cfg.override_special === "string" ? cfg.override_special : "!@#$%&*()-_=+[]{}<>:?", cfg.special !== false, Number(cfg.min_special ?? 0)],
+      [
+        typeof cfg.override_special === "string" ? cfg.override_special : "!@#$%&*()-_=+[]{}<>:?",
+        cfg.special !== false,
+        Number(cfg.min_special ?? 0),
+      ],
     ];
     const enabled = classes.filter(([chars, on]) => on && chars.length > 0);
     if (!enabled.length) throw new ResolveError(`${item.address}: every character class is disabled`);

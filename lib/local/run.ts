@@ -27,7 +27,18 @@ import { BackpressureRecorder } from "./backpressure";
 import { eventSourceMetricsSettings, SqsPoller, type BatchTiming, type MappingSpec, type PollerStats } from "./poller";
 import { LOCAL_ACCOUNT_ID, StackResolver } from "./resolver";
 import { startSecretsServer, type SecretsServer } from "./secrets-server";
-import { createQueues, createTables, LOCAL_CREDENTIALS, listenLoopback, closeServer, startDynamoServer, startSqsServer, type LocalEndpoint, type LocalQueue, type LocalTable } from "./services";
+import {
+  createQueues,
+  createTables,
+  LOCAL_CREDENTIALS,
+  listenLoopback,
+  closeServer,
+  startDynamoServer,
+  startSqsServer,
+  type LocalEndpoint,
+  type LocalQueue,
+  type LocalTable,
+} from "./services";
 import { runSpikeInThread } from "./spike-thread";
 import { renderNightlySummary, startNightlyPath, type NightlyReport } from "./nightly";
 import type { LocalSchedulesOptions } from "./scheduler";
@@ -123,9 +134,25 @@ export interface EmulatorReport {
   readonly emulated: readonly { readonly address: string; readonly type: string }[];
   readonly notEmulated: readonly { readonly address: string; readonly type: string; readonly why: string }[];
   readonly api: { readonly address: string; readonly targetUrl: string; readonly stats: ApiStats };
-  readonly functions: readonly { readonly address: string; readonly name: string; readonly threads: number; readonly stats: FunctionStats; readonly log: string }[];
-  readonly mappings: readonly { readonly address: string; readonly spec: MappingSpec; readonly stats: PollerStats; readonly timeline?: readonly BatchTiming[] }[];
-  readonly queues: readonly { readonly address: string; readonly name: string; readonly maxVisible: number; readonly final: Record<string, number> }[];
+  readonly functions: readonly {
+    readonly address: string;
+    readonly name: string;
+    readonly threads: number;
+    readonly stats: FunctionStats;
+    readonly log: string;
+  }[];
+  readonly mappings: readonly {
+    readonly address: string;
+    readonly spec: MappingSpec;
+    readonly stats: PollerStats;
+    readonly timeline?: readonly BatchTiming[];
+  }[];
+  readonly queues: readonly {
+    readonly address: string;
+    readonly name: string;
+    readonly maxVisible: number;
+    readonly final: Record<string, number>;
+  }[];
   readonly downstream: FakeGenesysStats;
   readonly alarms: readonly AlarmVerdict[];
   /**
@@ -185,7 +212,11 @@ function pointGenesysAtFake(
     const secret = stackSecret(arn);
     if (!secret) {
       const local = secrets.put(`local/${fn}/genesys-credentials`, credentials);
-      set(WORKER_CONTRACT.genesysCredentialsSecretArn.env, local, `the stack names a secret outside it (${arn}); locally a secret holding the fake Genesys' client credentials stands for it`);
+      set(
+        WORKER_CONTRACT.genesysCredentialsSecretArn.env,
+        local,
+        `the stack names a secret outside it (${arn}); locally a secret holding the fake Genesys' client credentials stands for it`,
+      );
     } else if (!secret.hasValue) {
       secrets.put(secret.name, credentials);
       out.push({
@@ -198,7 +229,8 @@ function pointGenesysAtFake(
   }
   const mode = environment[WORKER_CONTRACT.syntheticDownstream.env] ?? DEFAULT_SYNTHETIC_DOWNSTREAM;
   if (mode === "simulate") {
-    const why = "so the fake Genesys answers synthetic calls (429s, duplicate effects counted); on AWS this stack simulates them and calls no real Genesys";
+    const why =
+      "so the fake Genesys answers synthetic calls (429s, duplicate effects counted); on AWS this stack simulates them and calls no real Genesys";
     set(WORKER_CONTRACT.syntheticDownstream.env, "call-genesys", why);
     set(WORKER_CONTRACT.syntheticDownstreamTarget.env, LOCAL_SYNTHETIC_TARGET, why);
   }
@@ -252,8 +284,18 @@ function chooseApi(stack: SynthesizedStack, requested: string | undefined): stri
  * the stack whose value is a key valid on the stage. Throws when there is none (every message
  * of the spike would be answered 403).
  */
-function edgeKeySecret(api: RestApiServer, stageName: string, routeAddress: string, secretValues: ReadonlyMap<string, string>): { secretArn: string; value: string } {
-  const valid = new Set(api.apiKeys.list().filter((k) => k.enabled && k.stages.has(stageName)).map((k) => k.value));
+function edgeKeySecret(
+  api: RestApiServer,
+  stageName: string,
+  routeAddress: string,
+  secretValues: ReadonlyMap<string, string>,
+): { secretArn: string; value: string } {
+  const valid = new Set(
+    api.apiKeys
+      .list()
+      .filter((k) => k.enabled && k.stages.has(stageName))
+      .map((k) => k.value),
+  );
   const found = [...secretValues].find(([, value]) => valid.has(value));
   if (!found) {
     throw new Error(
@@ -290,13 +332,20 @@ type Closer = () => Promise<void> | void;
 
 function findFunction(resolver: StackResolver, reference: string, where: string): TfItem {
   const fns = ofType(resolver.stack, "aws_lambda_function");
-  const match = fns.find((f) => [resolver.attribute(f, "arn"), resolver.attribute(f, "function_name"), resolver.attribute(f, "qualified_arn")].includes(reference));
+  const match = fns.find((f) =>
+    [resolver.attribute(f, "arn"), resolver.attribute(f, "function_name"), resolver.attribute(f, "qualified_arn")].includes(reference),
+  );
   if (!match) throw new Error(`${where}: function ${reference} is not an aws_lambda_function of the stack`);
   return match;
 }
 
 /** The environment Lambda gives a function, plus the local endpoints. */
-function functionEnvironment(resolver: StackResolver, fn: TfItem, endpoints: { sqs: string; dynamo: string; secrets: string }, region: string): Record<string, string> {
+function functionEnvironment(
+  resolver: StackResolver,
+  fn: TfItem,
+  endpoints: { sqs: string; dynamo: string; secrets: string },
+  region: string,
+): Record<string, string> {
   const env = (resolver.configValue(fn, "environment") as { variables?: Record<string, unknown> } | undefined)?.variables ?? {};
   const name = String(resolver.attribute(fn, "function_name"));
   const out: Record<string, string> = {};
@@ -366,7 +415,14 @@ export async function runLocalStack(options: LocalRunOptions): Promise<LocalRunR
 
     // 2. Secrets first (their ARNs come from the secrets server), then resolve the rest.
     const secretArns: Record<string, string> = {};
-    const bootstrap = new StackResolver(stack, { region, accountId: LOCAL_ACCOUNT_ID, sqsEndpoint: sqs.endpoint, apiEndpoints, orgId: "local-org", secretArns });
+    const bootstrap = new StackResolver(stack, {
+      region,
+      accountId: LOCAL_ACCOUNT_ID,
+      sqsEndpoint: sqs.endpoint,
+      apiEndpoints,
+      orgId: "local-org",
+      secretArns,
+    });
     const secretsClient = new SecretsManagerClient({ region, endpoint: secrets.endpoint, credentials: LOCAL_CREDENTIALS });
     try {
       for (const item of ofType(stack, "aws_secretsmanager_secret")) {
@@ -377,13 +433,22 @@ export async function runLocalStack(options: LocalRunOptions): Promise<LocalRunR
     } finally {
       secretsClient.destroy();
     }
-    const resolver = new StackResolver(stack, { region, accountId: LOCAL_ACCOUNT_ID, sqsEndpoint: sqs.endpoint, apiEndpoints, orgId: "local-org", secretArns });
+    const resolver = new StackResolver(stack, {
+      region,
+      accountId: LOCAL_ACCOUNT_ID,
+      sqsEndpoint: sqs.endpoint,
+      apiEndpoints,
+      orgId: "local-org",
+      secretArns,
+    });
     const secretValues = new Map<string, string>();
     for (const version of ofType(stack, "aws_secretsmanager_secret_version")) {
       const secretId = String(resolver.configValue(version, "secret_id"));
       const value = resolver.configValue(version, "secret_string");
       if (typeof value !== "string") continue;
-      const secret = ofType(stack, "aws_secretsmanager_secret").find((s) => resolver.attribute(s, "arn") === secretId || resolver.attribute(s, "name") === secretId);
+      const secret = ofType(stack, "aws_secretsmanager_secret").find(
+        (s) => resolver.attribute(s, "arn") === secretId || resolver.attribute(s, "name") === secretId,
+      );
       if (!secret) throw new Error(`${version.address}: secret ${secretId} is not an aws_secretsmanager_secret of the stack`);
       secrets.put(String(resolver.attribute(secret, "name")), value);
       secretValues.set(String(resolver.attribute(secret, "arn")), value);
@@ -396,16 +461,27 @@ export async function runLocalStack(options: LocalRunOptions): Promise<LocalRunR
     // 4. REST APIs.
     const apis: RestApiServer[] = [];
     for (const api of ofType(stack, "aws_api_gateway_rest_api")) {
-      const running = await startRestApi({ model: buildRestApi(resolver, api), sqsEndpoint: sqs.endpoint, region, accountId: LOCAL_ACCOUNT_ID, metrics, server: apiServers.get(api.address) });
+      const running = await startRestApi({
+        model: buildRestApi(resolver, api),
+        sqsEndpoint: sqs.endpoint,
+        region,
+        accountId: LOCAL_ACCOUNT_ID,
+        metrics,
+        server: apiServers.get(api.address),
+      });
       apis.push(running);
     }
     const api = apis.find((a) => a.model.address === apiAddress)!;
-    const ingressRoute = api.model.routes.find((r) => r.httpMethod === "POST" && r.integration.sqsPath) ?? api.model.routes.find((r) => r.integration.sqsPath);
+    const ingressRoute =
+      api.model.routes.find((r) => r.httpMethod === "POST" && r.integration.sqsPath) ?? api.model.routes.find((r) => r.integration.sqsPath);
     if (!ingressRoute) throw new Error(`${api.model.address} has no route integrated with SQS`);
     const stageName = [...api.model.stages.keys()][0];
     const targetUrl = `${api.endpoint}/${stageName}${ingressRoute.resourcePath === "/" ? "" : ingressRoute.resourcePath}`;
     const ingressQueue = queues.find((q) => q.url.endsWith("/" + ingressRoute.integration.sqsPath));
-    if (!ingressQueue) throw new Error(`${ingressRoute.integration.address}: its queue ${ingressRoute.integration.sqsPath} is not an aws_sqs_queue of the stack`);
+    if (!ingressQueue)
+      throw new Error(
+        `${ingressRoute.integration.address}: its queue ${ingressRoute.integration.sqsPath} is not an aws_sqs_queue of the stack`,
+      );
 
     // 5. Functions behind event source mappings, and their pollers.
     const runId = `local-${new Date().toISOString().replace(/[-:]/g, "").replace(/\..*/, "")}-${Math.random().toString(36).slice(2, 6)}`;
@@ -417,7 +493,10 @@ export async function runLocalStack(options: LocalRunOptions): Promise<LocalRunR
       metrics,
       reportDir,
       s3DataDir: options.s3DataDir ?? resolve(options.reportDir ?? "reports", "s3"),
-      environmentOf: (fn, extra) => ({ ...functionEnvironment(resolver, fn, { sqs: sqs.endpoint, dynamo: dynamo.endpoint, secrets: secrets.endpoint }, region), ...extra }),
+      environmentOf: (fn, extra) => ({
+        ...functionEnvironment(resolver, fn, { sqs: sqs.endpoint, dynamo: dynamo.endpoint, secrets: secrets.endpoint }, region),
+        ...extra,
+      }),
     });
     closers.push(() => nightly.close());
     const sqsClient = new SQSClient({ region, endpoint: sqs.endpoint, credentials: LOCAL_CREDENTIALS });
@@ -426,7 +505,10 @@ export async function runLocalStack(options: LocalRunOptions): Promise<LocalRunR
       const cfg = resolver.config(m);
       const sourceArn = String(cfg.event_source_arn);
       const queue = queues.find((q) => q.arn === sourceArn);
-      if (!queue) throw new Error(`${m.address}: event source ${sourceArn} is not an SQS queue of the stack; the local emulator runs SQS event sources only`);
+      if (!queue)
+        throw new Error(
+          `${m.address}: event source ${sourceArn} is not an SQS queue of the stack; the local emulator runs SQS event sources only`,
+        );
       const fn = findFunction(resolver, String(cfg.function_name), m.address);
       const spec: MappingSpec = {
         address: m.address,
@@ -449,7 +531,10 @@ export async function runLocalStack(options: LocalRunOptions): Promise<LocalRunR
       if (hosts.has(fn.address)) continue;
       const cfg = resolver.config(fn);
       const name = String(resolver.attribute(fn, "function_name"));
-      const environment = { ...functionEnvironment(resolver, fn, { sqs: sqs.endpoint, dynamo: dynamo.endpoint, secrets: secrets.endpoint }, region), ...nightly.environment };
+      const environment = {
+        ...functionEnvironment(resolver, fn, { sqs: sqs.endpoint, dynamo: dynamo.endpoint, secrets: secrets.endpoint }, region),
+        ...nightly.environment,
+      };
       // The Genesys side goes to the local fake downstream, never with a setting the stack lacks (listed in the report).
       if (environment[WORKER_CONTRACT.ingressKind.env] !== undefined) {
         const stackSecret = (arn: string) => {
@@ -463,7 +548,10 @@ export async function runLocalStack(options: LocalRunOptions): Promise<LocalRunR
       const logPath = join(reportDir, "functions", `${name}.log`);
       const log = createWriteStream(logPath);
       logs.push(log);
-      const threads = Math.min(maxThreads, mappings.filter((m) => m.fn === fn).reduce((sum, m) => sum + m.spec.maximumConcurrency, 0));
+      const threads = Math.min(
+        maxThreads,
+        mappings.filter((m) => m.fn === fn).reduce((sum, m) => sum + m.spec.maximumConcurrency, 0),
+      );
       const host = new FunctionHost(functionSpecOf(resolver, fn, bundle.dir, environment), {
         maxThreads: threads,
         runtimeModulePaths: runtimeModules ? [runtimeModules] : [],
@@ -476,18 +564,41 @@ export async function runLocalStack(options: LocalRunOptions): Promise<LocalRunR
       hosts.set(fn.address, { host, log: logPath, environment });
       void spec;
     }
-    const pollers = mappings.map(({ spec, fn }) => new SqsPoller({ ...spec, maximumConcurrency: Math.min(spec.maximumConcurrency, maxThreads) }, hosts.get(fn.address)!.host, sqsClient, region, metrics, { timeline: options.batchTimeline }));
+    const pollers = mappings.map(
+      ({ spec, fn }) =>
+        new SqsPoller(
+          { ...spec, maximumConcurrency: Math.min(spec.maximumConcurrency, maxThreads) },
+          hosts.get(fn.address)!.host,
+          sqsClient,
+          region,
+          metrics,
+          { timeline: options.batchTimeline },
+        ),
+    );
     for (const p of pollers) p.start();
     closers.push(() => Promise.all(pollers.map((p) => p.stop())).then(() => undefined));
 
     // 6. Queue sampling, every second (depth; age approximated by the oldest message a poller receives).
     const depth = new Map<string, { max: number; final: Record<string, number> }>();
     // the report's backpressure series (lib/local/backpressure.ts), sampled with the queues
-    const backpressure = new BackpressureRecorder({ functions: () => [...hosts.values()].map((h) => ({ name: h.host.spec.name, concurrent: h.host.concurrent })), downstream: () => downstream.stats(), polled: () => pollers.filter((_, i) => mappings[i].spec.queueArn === ingressQueue.arn).reduce((sum, p) => sum + p.stats.received, 0) });
+    const backpressure = new BackpressureRecorder({
+      functions: () => [...hosts.values()].map((h) => ({ name: h.host.spec.name, concurrent: h.host.concurrent })),
+      downstream: () => downstream.stats(),
+      polled: () => pollers.filter((_, i) => mappings[i].spec.queueArn === ingressQueue.arn).reduce((sum, p) => sum + p.stats.received, 0),
+    });
     const sample = async () => {
       for (const q of queues) {
         try {
-          const a = await sqsClient.send(new GetQueueAttributesCommand({ QueueUrl: q.url, AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed"] }));
+          const a = await sqsClient.send(
+            new GetQueueAttributesCommand({
+              QueueUrl: q.url,
+              AttributeNames: [
+                "ApproximateNumberOfMessages",
+                "ApproximateNumberOfMessagesNotVisible",
+                "ApproximateNumberOfMessagesDelayed",
+              ],
+            }),
+          );
           // local-aws-sqs counts in-flight and delayed messages in ApproximateNumberOfMessages; AWS does not.
           const notVisible = Number(a.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
           const delayed = Number(a.Attributes?.ApproximateNumberOfMessagesDelayed ?? 0);
@@ -524,7 +635,10 @@ export async function runLocalStack(options: LocalRunOptions): Promise<LocalRunR
     const workerEnv = hosts.get(worker.fn.address)!.environment;
     const secretArn = workerEnv[WORKER_CONTRACT.signatureSecretArn.env];
     const secret = secretArn ? secretValues.get(secretArn) : undefined;
-    if (!secret) throw new Error(`${worker.fn.address}: ${WORKER_CONTRACT.signatureSecretArn.env} does not name a secret with an aws_secretsmanager_secret_version in the stack, so there is no signing secret for ${SIGNATURE_HEADER}`);
+    if (!secret)
+      throw new Error(
+        `${worker.fn.address}: ${WORKER_CONTRACT.signatureSecretArn.env} does not name a secret with an aws_secretsmanager_secret_version in the stack, so there is no signing secret for ${SIGNATURE_HEADER}`,
+      );
     const receiptsTable = workerEnv[WORKER_CONTRACT.receiptsTable.env];
     const local = { endpoint: sqs.endpoint, region, credentials: LOCAL_CREDENTIALS };
     const edgeKey = ingressRoute.apiKeyRequired ? edgeKeySecret(api, stageName, ingressRoute.methodAddress, secretValues) : undefined;
@@ -558,21 +672,32 @@ export async function runLocalStack(options: LocalRunOptions): Promise<LocalRunR
         secret,
         profile,
         runId,
-        receipts: receiptsTable ? { tableName: receiptsTable, endpoint: dynamo.endpoint, region, credentials: LOCAL_CREDENTIALS } : undefined,
+        receipts: receiptsTable
+          ? { tableName: receiptsTable, endpoint: dynamo.endpoint, region, credentials: LOCAL_CREDENTIALS }
+          : undefined,
         dlqUrl: workerEnv[WORKER_CONTRACT.dlqUrl.env],
         quarantineQueueUrl: workerEnv[WORKER_CONTRACT.quarantineQueueUrl.env],
         queueUrl: workerEnv[WORKER_CONTRACT.queueUrl.env],
-        workerMaxReceiveCount: workerEnv[WORKER_CONTRACT.maxReceiveCount.env] ? Number(workerEnv[WORKER_CONTRACT.maxReceiveCount.env]) : undefined,
+        workerMaxReceiveCount: workerEnv[WORKER_CONTRACT.maxReceiveCount.env]
+          ? Number(workerEnv[WORKER_CONTRACT.maxReceiveCount.env])
+          : undefined,
         // the reconciliation deadline derives from the synthesized worker and queue, as on AWS
         pipelineRetry:
           options.reconcileDeadline === "profile"
             ? undefined
-            : synthesizedPipelineRetry(workerEnv, hosts.get(worker.fn.address)!.host.spec.timeoutSeconds, worker.spec.batchingWindowSeconds, ingressQueue),
+            : synthesizedPipelineRetry(
+                workerEnv,
+                hosts.get(worker.fn.address)!.host.spec.timeoutSeconds,
+                worker.spec.batchingWindowSeconds,
+                ingressQueue,
+              ),
         // a few shared cores run the whole stack: AWS-grade latency bounds are shown, not judged
         latencyJudgement: "local",
         sqs: local,
         // read from the local Secrets Manager at the start and after a 403, as on AWS
-        edgeKey: edgeKey ? { secretArn: edgeKey.secretArn, secretsManager: { endpoint: secrets.endpoint, region, credentials: LOCAL_CREDENTIALS } } : undefined,
+        edgeKey: edgeKey
+          ? { secretArn: edgeKey.secretArn, secretsManager: { endpoint: secrets.endpoint, region, credentials: LOCAL_CREDENTIALS } }
+          : undefined,
       },
       { onProgress: options.onProgress, signal: options.signal },
     );
@@ -583,7 +708,10 @@ export async function runLocalStack(options: LocalRunOptions): Promise<LocalRunR
       backpressure: backpressure.block({
         startMs: spike.startMs,
         queueName: ingressQueue.name,
-        deadLetterQueueNames: [queueNameOf(workerEnv[WORKER_CONTRACT.dlqUrl.env]), queueNameOf(workerEnv[WORKER_CONTRACT.quarantineQueueUrl.env])],
+        deadLetterQueueNames: [
+          queueNameOf(workerEnv[WORKER_CONTRACT.dlqUrl.env]),
+          queueNameOf(workerEnv[WORKER_CONTRACT.quarantineQueueUrl.env]),
+        ],
         workerFunctionName: hosts.get(worker.fn.address)!.host.spec.name,
       }),
     };
@@ -600,20 +728,44 @@ export async function runLocalStack(options: LocalRunOptions): Promise<LocalRunR
       emulated: plan.emulated.map((i) => ({ address: i.address, type: i.type })),
       notEmulated: plan.notEmulated.map(({ item, why }) => ({ address: item.address, type: item.type, why })),
       api: { address: api.model.address, targetUrl, stats: api.stats },
-      functions: [...hosts.entries()].map(([address, h]) => ({ address, name: h.host.spec.name, threads: Math.min(maxThreads, mappings.filter((m) => m.fn.address === address).reduce((s, m) => s + m.spec.maximumConcurrency, 0)), stats: h.host.stats, log: h.log })),
-      mappings: mappings.map((m, i) => ({ address: m.item.address, spec: m.spec, stats: pollers[i].stats, ...(pollers[i].timeline ? { timeline: pollers[i].timeline } : {}) })),
-      queues: queues.map((q) => ({ address: q.address, name: q.name, maxVisible: depth.get(q.address)?.max ?? 0, final: depth.get(q.address)?.final ?? {} })),
+      functions: [...hosts.entries()].map(([address, h]) => ({
+        address,
+        name: h.host.spec.name,
+        threads: Math.min(
+          maxThreads,
+          mappings.filter((m) => m.fn.address === address).reduce((s, m) => s + m.spec.maximumConcurrency, 0),
+        ),
+        stats: h.host.stats,
+        log: h.log,
+      })),
+      mappings: mappings.map((m, i) => ({
+        address: m.item.address,
+        spec: m.spec,
+        stats: pollers[i].stats,
+        ...(pollers[i].timeline ? { timeline: pollers[i].timeline } : {}),
+      })),
+      queues: queues.map((q) => ({
+        address: q.address,
+        name: q.name,
+        maxVisible: depth.get(q.address)?.max ?? 0,
+        final: depth.get(q.address)?.final ?? {},
+      })),
       downstream: downstream.stats(),
       alarms,
       overrides,
       nightly: nightly.report({ startMs, asOfMs: options.alarmsAsOfMs !== undefined ? endMs + options.alarmsAsOfMs : undefined }),
     };
-    const paths = await writeReports(reported, { json: join(reportDir, "spike.json"), html: options.html === false ? undefined : join(reportDir, "spike.html") });
+    const paths = await writeReports(reported, {
+      json: join(reportDir, "spike.json"),
+      html: options.html === false ? undefined : join(reportDir, "spike.html"),
+    });
     const emulatorPath = join(reportDir, "emulator.json");
     writeFileSync(emulatorPath, JSON.stringify(emulator, null, 2) + "\n");
     const reports = [...paths, emulatorPath];
     const verdict = spike.verdict.verdict;
-    const summary = [renderSummary(spike), renderEmulatorSummary(emulator), `reports:\n${reports.map((p) => `  ${p}`).join("\n")}`].join("\n\n");
+    const summary = [renderSummary(spike), renderEmulatorSummary(emulator), `reports:\n${reports.map((p) => `  ${p}`).join("\n")}`].join(
+      "\n\n",
+    );
     return { verdict, spike: reported, emulator, summary, reports };
   } finally {
     await stop();
@@ -649,18 +801,31 @@ export function synthesizedPipelineRetry(
 /** The emulator's part of the terminal summary. */
 export function renderEmulatorSummary(e: EmulatorReport): string {
   const lines = [`local emulator (${e.stack})`];
-  lines.push(`  ingress ${e.api.targetUrl}: ${e.api.stats.requests} requests, ${Object.entries(e.api.stats.byStatus).map(([s, n]) => `${s}:${n}`).join(" ")}, ${e.api.stats.throttled} throttled by the stage${e.api.stats.forbidden ? `, ${e.api.stats.forbidden} refused without a valid API key` : ""}`);
+  lines.push(
+    `  ingress ${e.api.targetUrl}: ${e.api.stats.requests} requests, ${Object.entries(e.api.stats.byStatus)
+      .map(([s, n]) => `${s}:${n}`)
+      .join(
+        " ",
+      )}, ${e.api.stats.throttled} throttled by the stage${e.api.stats.forbidden ? `, ${e.api.stats.forbidden} refused without a valid API key` : ""}`,
+  );
   for (const m of e.mappings) {
-    lines.push(`  ${m.address}: batch ${m.spec.batchSize}, window ${m.spec.batchingWindowSeconds}s, max concurrency ${m.spec.maximumConcurrency}; ${m.stats.batches} batches, ${m.stats.received} received, ${m.stats.deleted} deleted, ${m.stats.itemFailures} item failures, ${m.stats.failedBatches} whole-batch failures`);
+    lines.push(
+      `  ${m.address}: batch ${m.spec.batchSize}, window ${m.spec.batchingWindowSeconds}s, max concurrency ${m.spec.maximumConcurrency}; ${m.stats.batches} batches, ${m.stats.received} received, ${m.stats.deleted} deleted, ${m.stats.itemFailures} item failures, ${m.stats.failedBatches} whole-batch failures`,
+    );
   }
   for (const f of e.functions) {
-    lines.push(`  ${f.name}: ${f.stats.invocations} invocations, ${f.stats.errors} errors, ${f.stats.timeouts} timeouts, ${f.stats.throttles} throttles, ${f.stats.coldStarts} cold starts, peak concurrency ${f.stats.maxConcurrent} (log ${f.log})`);
+    lines.push(
+      `  ${f.name}: ${f.stats.invocations} invocations, ${f.stats.errors} errors, ${f.stats.timeouts} timeouts, ${f.stats.throttles} throttles, ${f.stats.coldStarts} cold starts, peak concurrency ${f.stats.maxConcurrent} (log ${f.log})`,
+    );
   }
   for (const q of e.queues) lines.push(`  queue ${q.name}: peak visible ${q.maxVisible}, at the end ${JSON.stringify(q.final)}`);
-  lines.push(`  downstream (fake Genesys): ${e.downstream.accepted} accepted, ${e.downstream.throttled} answered 429, ${e.downstream.duplicateEffects} duplicate effects`);
+  lines.push(
+    `  downstream (fake Genesys): ${e.downstream.accepted} accepted, ${e.downstream.throttled} answered 429, ${e.downstream.duplicateEffects} duplicate effects`,
+  );
   if (e.alarms.length) {
     lines.push("  alarms (approximate):");
-    for (const a of e.alarms) lines.push(`    ${a.state.padEnd(13)} ${a.alarmName}: ${a.metric} ${a.comparison} ${a.threshold}${a.note ? ` (${a.note})` : ""}`);
+    for (const a of e.alarms)
+      lines.push(`    ${a.state.padEnd(13)} ${a.alarmName}: ${a.metric} ${a.comparison} ${a.threshold}${a.note ? ` (${a.note})` : ""}`);
   }
   if (e.nightly) lines.push(...renderNightlySummary(e.nightly));
   if (e.overrides.length) {

@@ -77,7 +77,13 @@ export interface S3ServerOptions {
 const ACL_PUBLIC = new Set(["public-read", "public-read-write", "authenticated-read"]);
 /** A grantee that makes an ACL public (in a grant header or an AccessControlPolicy body). */
 const PUBLIC_GRANTEE = /acs\.amazonaws\.com\/groups\/global\/(AllUsers|AuthenticatedUsers)/;
-const GRANT_HEADERS = ["x-amz-grant-read", "x-amz-grant-write", "x-amz-grant-read-acp", "x-amz-grant-write-acp", "x-amz-grant-full-control"];
+const GRANT_HEADERS = [
+  "x-amz-grant-read",
+  "x-amz-grant-write",
+  "x-amz-grant-read-acp",
+  "x-amz-grant-write-acp",
+  "x-amz-grant-full-control",
+];
 
 /** Query parameters that select no sub-resource: the SDK's operation hint and a presigned URL's signature. */
 const plainParameter = (name: string) => name === "x-id" || name.toLowerCase().startsWith("x-amz-");
@@ -103,7 +109,9 @@ export function stackBuckets(resolver: StackResolver): LocalBucketSpec[] {
   return ofType(resolver.stack, "aws_s3_bucket").map((item) => {
     const name = String(resolver.attribute(item, "bucket"));
     const denyInsecureTransport = byId("aws_s3_bucket_policy", name).some((p) => policyDeniesInsecure(resolver.configValue(p, "policy")));
-    const blockPublicAcls = byId("aws_s3_bucket_public_access_block", name).some((b) => resolver.configValue(b, "block_public_acls") === true);
+    const blockPublicAcls = byId("aws_s3_bucket_public_access_block", name).some(
+      (b) => resolver.configValue(b, "block_public_acls") === true,
+    );
     const aclsDisabled = byId("aws_s3_bucket_ownership_controls", name).some((o) => {
       const rule = resolver.configValue(o, "rule");
       const r = Array.isArray(rule) ? rule[0] : rule;
@@ -126,7 +134,12 @@ export function policyDeniesInsecure(policy: unknown): boolean {
     const actions = ([] as unknown[]).concat(s.Action ?? []);
     const bool = (s.Condition as { Bool?: Record<string, unknown> } | undefined)?.Bool;
     const secure = bool?.["aws:SecureTransport"];
-    return s.Effect === "Deny" && (s.Principal === "*" || (s.Principal as { AWS?: unknown })?.AWS === "*") && actions.some((a) => a === "s3:*" || a === "*") && String(secure) === "false";
+    return (
+      s.Effect === "Deny" &&
+      (s.Principal === "*" || (s.Principal as { AWS?: unknown })?.AWS === "*") &&
+      actions.some((a) => a === "s3:*" || a === "*") &&
+      String(secure) === "false"
+    );
   });
 }
 
@@ -143,9 +156,33 @@ function makeCertificate(dir: string): { key: string; cert: string; caFile: stri
   const keyFile = join(dir, "key.pem");
   const certFile = join(dir, "cert.pem");
   try {
-    execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", keyFile, "-out", certFile, "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"], { stdio: "ignore" });
+    execFileSync(
+      "openssl",
+      [
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-keyout",
+        keyFile,
+        "-out",
+        certFile,
+        "-days",
+        "1",
+        "-subj",
+        "/CN=127.0.0.1",
+        "-addext",
+        "subjectAltName=IP:127.0.0.1",
+      ],
+      { stdio: "ignore" },
+    );
   } catch (error) {
-    throw new Error(`the local S3 server needs openssl to make its TLS certificate (the reports bucket refuses requests not over TLS, as on AWS): ${(error as Error).message}; install openssl (apt-get install openssl)`);
+    throw new Error(
+      `the local S3 server needs openssl to make its TLS certificate (the reports bucket refuses requests not over TLS, as on AWS): ${(error as Error).message}; install openssl (apt-get install openssl)`,
+    );
   }
   return { key: readFileSync(keyFile, "utf8"), cert: readFileSync(certFile, "utf8"), caFile: certFile };
 }
@@ -194,9 +231,16 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
           if (statSync(file).isDirectory()) walk(file);
           else if (!name.endsWith(".__meta.json")) {
             const body = readFileSync(file);
-            const meta = existsSync(`${file}.__meta.json`) ? (JSON.parse(readFileSync(`${file}.__meta.json`, "utf8")) as { contentType?: string }) : {};
+            const meta = existsSync(`${file}.__meta.json`)
+              ? (JSON.parse(readFileSync(`${file}.__meta.json`, "utf8")) as { contentType?: string })
+              : {};
             const key = relative(root, file).split(sep).join("/");
-            store.get(b.name)!.set(key, { body, contentType: meta.contentType ?? "application/octet-stream", etag: createHash("md5").update(body).digest("hex"), lastModified: statSync(file).mtime });
+            store.get(b.name)!.set(key, {
+              body,
+              contentType: meta.contentType ?? "application/octet-stream",
+              etag: createHash("md5").update(body).digest("hex"),
+              lastModified: statSync(file).mtime,
+            });
           }
         }
       };
@@ -212,37 +256,82 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
       const resource = `/${bucketName}${key ? `/${key}` : ""}`;
       const bucket = buckets.get(decodeURIComponent(bucketName));
       if (!bucketName) return sendError(res, 501, "NotImplemented", "ListBuckets is not part of the local S3 subset", resource);
-      if (!bucket) return sendError(res, 404, "NoSuchBucket", `The specified bucket does not exist (the stack declares ${[...buckets.keys()].join(", ") || "no bucket"})`, resource);
+      if (!bucket)
+        return sendError(
+          res,
+          404,
+          "NoSuchBucket",
+          `The specified bucket does not exist (the stack declares ${[...buckets.keys()].join(", ") || "no bucket"})`,
+          resource,
+        );
       const auth = String(req.headers.authorization ?? "");
       if (!auth.startsWith("AWS4-HMAC-SHA256 ") && !url.searchParams.has("X-Amz-Signature")) {
-        return sendError(res, 403, "AccessDenied", "Anonymous access is not allowed: the bucket is private (sign the request with SigV4)", resource);
+        return sendError(
+          res,
+          403,
+          "AccessDenied",
+          "Anonymous access is not allowed: the bucket is private (sign the request with SigV4)",
+          resource,
+        );
       }
       if (bucket.denyInsecureTransport && !secure) {
-        return sendError(res, 403, "AccessDenied", "Access Denied: the bucket policy denies requests with aws:SecureTransport false; use the HTTPS endpoint", resource);
+        return sendError(
+          res,
+          403,
+          "AccessDenied",
+          "Access Denied: the bucket policy denies requests with aws:SecureTransport false; use the HTTPS endpoint",
+          resource,
+        );
       }
       const objects = store.get(bucket.name)!;
       const acl = headerAcl(req);
       if (req.method === "PUT" && url.searchParams.has("acl")) {
         // PutObjectAcl / PutBucketAcl: refused as AWS refuses them, else not kept locally
-        if (bucket.aclsDisabled) return sendError(res, 400, "AccessControlListNotSupported", "The bucket does not allow ACLs (ownership BucketOwnerEnforced): grant access in the bucket policy instead", resource);
+        if (bucket.aclsDisabled)
+          return sendError(
+            res,
+            400,
+            "AccessControlListNotSupported",
+            "The bucket does not allow ACLs (ownership BucketOwnerEnforced): grant access in the bucket policy instead",
+            resource,
+          );
         if (bucket.blockPublicAcls && (acl.public || PUBLIC_GRANTEE.test((await readBody(req)).toString("utf8")))) {
           return sendError(res, 403, "AccessDenied", "Access Denied: the public access block blocks public ACLs", resource);
         }
-        return sendError(res, 501, "NotImplemented", `PUT ${url.pathname}?acl (PutObjectAcl / PutBucketAcl) is not part of the local S3 subset: ACLs are not kept`, resource);
+        return sendError(
+          res,
+          501,
+          "NotImplemented",
+          `PUT ${url.pathname}?acl (PutObjectAcl / PutBucketAcl) is not part of the local S3 subset: ACLs are not kept`,
+          resource,
+        );
       }
       // an object request with a sub-resource (GetObjectAcl, PutObjectTagging, multipart...) is another operation
       const subresources = key ? [...url.searchParams.keys()].filter((n) => !plainParameter(n)) : [];
       if (subresources.length) {
-        return sendError(res, 501, "NotImplemented", `${req.method} ${url.pathname}?${subresources.join("&")} (a sub-resource such as ?acl, ?tagging, ?uploads or ?uploadId) is not part of the local S3 subset (PutObject, GetObject, HeadObject, ListObjectsV2)`, resource);
+        return sendError(
+          res,
+          501,
+          "NotImplemented",
+          `${req.method} ${url.pathname}?${subresources.join("&")} (a sub-resource such as ?acl, ?tagging, ?uploads or ?uploadId) is not part of the local S3 subset (PutObject, GetObject, HeadObject, ListObjectsV2)`,
+          resource,
+        );
       }
       if (req.method === "PUT" && key) {
         if (acl.any && bucket.aclsDisabled && !acl.ownerOnly) {
-          return sendError(res, 400, "AccessControlListNotSupported", "The bucket does not allow ACLs (ownership BucketOwnerEnforced): send no ACL, or x-amz-acl bucket-owner-full-control, and no x-amz-grant-* header", resource);
+          return sendError(
+            res,
+            400,
+            "AccessControlListNotSupported",
+            "The bucket does not allow ACLs (ownership BucketOwnerEnforced): send no ACL, or x-amz-acl bucket-owner-full-control, and no x-amz-grant-* header",
+            resource,
+          );
         }
         if (acl.public && bucket.blockPublicAcls) {
           return sendError(res, 403, "AccessDenied", "Access Denied: the public access block blocks public ACLs", resource);
         }
-        if (req.headers["x-amz-copy-source"]) return sendError(res, 501, "NotImplemented", "CopyObject is not part of the local S3 subset", resource);
+        if (req.headers["x-amz-copy-source"])
+          return sendError(res, 501, "NotImplemented", "CopyObject is not part of the local S3 subset", resource);
         const body = await readBody(req);
         // Conditional writes (S3, 2024-08/11): If-None-Match "*" creates only, If-Match replaces only
         // the ETag read; checked with no await before the write, as S3 checks them atomically.
@@ -276,7 +365,13 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
           }
           return sendError(res, 404, "NoSuchKey", "The specified key does not exist.", resource);
         }
-        res.writeHead(200, { "content-type": o.contentType, "content-length": String(o.body.length), etag: `"${o.etag}"`, "last-modified": o.lastModified.toUTCString(), "x-amz-server-side-encryption": "AES256" });
+        res.writeHead(200, {
+          "content-type": o.contentType,
+          "content-length": String(o.body.length),
+          etag: `"${o.etag}"`,
+          "last-modified": o.lastModified.toUTCString(),
+          "x-amz-server-side-encryption": "AES256",
+        });
         return res.end(req.method === "HEAD" ? undefined : o.body);
       }
       if (req.method === "GET" && !key && url.searchParams.get("list-type") === "2") {
@@ -293,12 +388,20 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
             return `<Contents><Key>${xmlEsc(k)}</Key><LastModified>${o.lastModified.toISOString()}</LastModified><ETag>&quot;${o.etag}&quot;</ETag><Size>${o.body.length}</Size><StorageClass>STANDARD</StorageClass></Contents>`;
           })
           .join("");
-        const next = truncated ? `<NextContinuationToken>${Buffer.from(page[page.length - 1], "utf8").toString("base64url")}</NextContinuationToken>` : "";
+        const next = truncated
+          ? `<NextContinuationToken>${Buffer.from(page[page.length - 1], "utf8").toString("base64url")}</NextContinuationToken>`
+          : "";
         const body = `<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>${xmlEsc(bucket.name)}</Name><Prefix>${xmlEsc(prefix)}</Prefix><KeyCount>${page.length}</KeyCount><MaxKeys>${maxKeys}</MaxKeys><IsTruncated>${truncated}</IsTruncated>${token ? `<ContinuationToken>${xmlEsc(token)}</ContinuationToken>` : ""}${next}${contents}</ListBucketResult>`;
         res.writeHead(200, { "content-type": "application/xml" });
         return res.end(body);
       }
-      return sendError(res, 501, "NotImplemented", `${req.method} ${url.pathname}${url.search} is not part of the local S3 subset (PutObject, GetObject, HeadObject, ListObjectsV2)`, resource);
+      return sendError(
+        res,
+        501,
+        "NotImplemented",
+        `${req.method} ${url.pathname}${url.search} is not part of the local S3 subset (PutObject, GetObject, HeadObject, ListObjectsV2)`,
+        resource,
+      );
     } catch (error) {
       sendError(res, 500, "InternalError", (error as Error).message, req.url ?? "/");
     }

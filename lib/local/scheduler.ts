@@ -78,13 +78,27 @@ export function stackSchedules(resolver: StackResolver): StackSchedule[] {
  * local Lambda API's asynchronous path; resolves once the invocations they started (and the
  * ones those chained) have finished. Throws naming the fix when nothing would fire.
  */
-export async function fireSchedules(schedules: readonly StackSchedule[], lambda: LambdaApi, options: LocalSchedulesOptions & { readonly startMs: number; readonly signal?: AbortSignal; readonly onFire?: (f: ScheduleFiring) => void }): Promise<ScheduleFiring[]> {
-  if (!Number.isInteger(options.firings) || options.firings < 1) throw new Error(`schedules.firings: ${options.firings} is not a positive integer; give the number of firings to wait for (e.g. 1)`);
+export async function fireSchedules(
+  schedules: readonly StackSchedule[],
+  lambda: LambdaApi,
+  options: LocalSchedulesOptions & {
+    readonly startMs: number;
+    readonly signal?: AbortSignal;
+    readonly onFire?: (f: ScheduleFiring) => void;
+  },
+): Promise<ScheduleFiring[]> {
+  if (!Number.isInteger(options.firings) || options.firings < 1)
+    throw new Error(`schedules.firings: ${options.firings} is not a positive integer; give the number of firings to wait for (e.g. 1)`);
   const active = schedules.filter((s) => s.enabled);
-  if (!active.length) throw new Error(`schedules: the stack has no ENABLED aws_scheduler_schedule (${schedules.map((s) => `${s.address}: DISABLED`).join(", ") || "none"}); enable one (scheduleEnabled) or run without schedules`);
+  if (!active.length)
+    throw new Error(
+      `schedules: the stack has no ENABLED aws_scheduler_schedule (${schedules.map((s) => `${s.address}: DISABLED`).join(", ") || "none"}); enable one (scheduleEnabled) or run without schedules`,
+    );
   for (const s of active) {
     if (s.expression.kind === "cron" && s.timezone !== "UTC") {
-      throw new Error(`${s.address}: the local scheduler reads cron expressions in UTC and this one is in ${s.timezone}; synthesize the schedule in UTC for a local run, or use rate(...)`);
+      throw new Error(
+        `${s.address}: the local scheduler reads cron expressions in UTC and this one is in ${s.timezone}; synthesize the schedule in UTC for a local run, or use rate(...)`,
+      );
     }
   }
   const maxWaitMs = options.maxWaitMs ?? 15 * 60_000;
@@ -95,10 +109,15 @@ export async function fireSchedules(schedules: readonly StackSchedule[], lambda:
       .map((s) => ({ s, at: nextFiring(s.expression, Math.max(last, options.startMs) - 1, options.startMs) }))
       .filter((n): n is { s: StackSchedule; at: number } => n.at !== undefined && n.at >= last)
       .sort((a, b) => a.at - b.at)[0];
-    if (!next) throw new Error(`schedules: no schedule fires again after ${new Date(last).toISOString()} (${active.map((s) => `${s.address} ${s.expression.text}`).join(", ")}); ask for fewer firings`);
+    if (!next)
+      throw new Error(
+        `schedules: no schedule fires again after ${new Date(last).toISOString()} (${active.map((s) => `${s.address} ${s.expression.text}`).join(", ")}); ask for fewer firings`,
+      );
     const wait = next.at - Date.now();
     if (wait > maxWaitMs) {
-      throw new Error(`schedules: the next firing (${next.s.address}, ${next.s.expression.text}) is at ${new Date(next.at).toISOString()}, ${Math.round(wait / 1000)} s away, beyond schedules.maxWaitMs (${maxWaitMs} ms); synthesize a shorter schedule for the local run (e.g. rate(1 minute)) or raise maxWaitMs`);
+      throw new Error(
+        `schedules: the next firing (${next.s.address}, ${next.s.expression.text}) is at ${new Date(next.at).toISOString()}, ${Math.round(wait / 1000)} s away, beyond schedules.maxWaitMs (${maxWaitMs} ms); synthesize a shorter schedule for the local run (e.g. rate(1 minute)) or raise maxWaitMs`,
+      );
     }
     if (wait > 0) await sleep(wait, options.signal);
     if (options.signal?.aborted) break;
@@ -115,9 +134,13 @@ export async function fireSchedules(schedules: readonly StackSchedule[], lambda:
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, ms);
-    signal?.addEventListener("abort", () => {
-      clearTimeout(timer);
-      resolve();
-    }, { once: true });
+    signal?.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
   });
 }

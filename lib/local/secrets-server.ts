@@ -70,7 +70,12 @@ export async function startSecretsServer(options: SecretsServerOptions = {}): Pr
   };
   const create = (name: string, value: string | undefined): Secret => {
     if (secrets.has(name)) throw new ApiError("ResourceExistsException", `The operation failed because the secret ${name} already exists.`);
-    const secret: Secret = { name, arn: `arn:aws:secretsmanager:${region}:${account}:secret:${name}-${randomBytes(3).toString("hex")}`, versions: [], created: Date.now() };
+    const secret: Secret = {
+      name,
+      arn: `arn:aws:secretsmanager:${region}:${account}:secret:${name}-${randomBytes(3).toString("hex")}`,
+      versions: [],
+      created: Date.now(),
+    };
     secrets.set(name, secret);
     if (value !== undefined) addVersion(secret, value);
     return secret;
@@ -98,16 +103,32 @@ export async function startSecretsServer(options: SecretsServerOptions = {}): Pr
       const secret = find(input.SecretId);
       const stage = typeof input.VersionStage === "string" ? input.VersionStage : undefined;
       const versionId = typeof input.VersionId === "string" ? input.VersionId : undefined;
-      const version = versionId ? secret.versions.find((v) => v.id === versionId) : secret.versions.find((v) => v.stages.has(stage ?? "AWSCURRENT"));
+      const version = versionId
+        ? secret.versions.find((v) => v.id === versionId)
+        : secret.versions.find((v) => v.stages.has(stage ?? "AWSCURRENT"));
       if (!version || (stage && !version.stages.has(stage))) {
-        throw new ApiError("ResourceNotFoundException", `Secrets Manager can't find the specified secret value for ${versionId ? `VersionId: ${versionId}` : `staging label: ${stage ?? "AWSCURRENT"}`}`);
+        throw new ApiError(
+          "ResourceNotFoundException",
+          `Secrets Manager can't find the specified secret value for ${versionId ? `VersionId: ${versionId}` : `staging label: ${stage ?? "AWSCURRENT"}`}`,
+        );
       }
-      return { ARN: secret.arn, Name: secret.name, VersionId: version.id, SecretString: version.value, VersionStages: [...version.stages], CreatedDate: version.created / 1000 };
+      return {
+        ARN: secret.arn,
+        Name: secret.name,
+        VersionId: version.id,
+        SecretString: version.value,
+        VersionStages: [...version.stages],
+        CreatedDate: version.created / 1000,
+      };
     },
     PutSecretValue(input) {
       const secret = find(input.SecretId);
       if (typeof input.SecretString !== "string") throw new ApiError("InvalidParameterException", "SecretString is required");
-      const version = addVersion(secret, input.SecretString, typeof input.ClientRequestToken === "string" ? input.ClientRequestToken : undefined);
+      const version = addVersion(
+        secret,
+        input.SecretString,
+        typeof input.ClientRequestToken === "string" ? input.ClientRequestToken : undefined,
+      );
       return { ARN: secret.arn, Name: secret.name, VersionId: version.id, VersionStages: [...version.stages] };
     },
     DescribeSecret(input) {
@@ -131,7 +152,11 @@ export async function startSecretsServer(options: SecretsServerOptions = {}): Pr
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
       const reply = (status: number, body: unknown, type?: string) => {
-        res.writeHead(status, { "content-type": "application/x-amz-json-1.1", "x-amzn-requestid": randomUUID(), ...(type ? { "x-amzn-errortype": type } : {}) });
+        res.writeHead(status, {
+          "content-type": "application/x-amz-json-1.1",
+          "x-amzn-requestid": randomUUID(),
+          ...(type ? { "x-amzn-errortype": type } : {}),
+        });
         res.end(JSON.stringify(body));
       };
       try {

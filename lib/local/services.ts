@@ -77,12 +77,19 @@ function compileCommonJs(filename, source) {
 /** What a server thread loads: a module by path, or a module source compiled as `filename`. */
 type ThreadCode = { modulePath: string } | { filename: string; source: string };
 
-async function startServerThread(kind: "sqs" | "dynamo", packageName: string, code: ThreadCode, options: Record<string, unknown>): Promise<LocalEndpoint> {
+async function startServerThread(
+  kind: "sqs" | "dynamo",
+  packageName: string,
+  code: ThreadCode,
+  options: Record<string, unknown>,
+): Promise<LocalEndpoint> {
   const worker = new Worker(SERVER_THREAD, { eval: true, workerData: { kind, code, options } });
   const port = await new Promise<number>((resolve, reject) => {
     worker.once("error", reject);
     worker.once("exit", (exitCode) => reject(new Error(`the ${packageName} thread exited (${exitCode}) before listening`)));
-    worker.once("message", (message: { port?: number; error?: string }) => (message.port ? resolve(message.port) : reject(new Error(`${packageName} did not start: ${message.error}`))));
+    worker.once("message", (message: { port?: number; error?: string }) =>
+      message.port ? resolve(message.port) : reject(new Error(`${packageName} did not start: ${message.error}`)),
+    );
   });
   worker.removeAllListeners("exit");
   worker.removeAllListeners("error");
@@ -111,7 +118,12 @@ async function startServerThread(kind: "sqs" | "dynamo", packageName: string, co
  */
 export async function startSqsServer(region: string, accountId: string): Promise<LocalEndpoint> {
   const { filename, source } = patchedLocalAwsSqsSource();
-  return startServerThread("sqs", "local-aws-sqs", { filename, source }, { port: 0, hostname: "127.0.0.1", region, accountId, emulateQueueCreationLifecycle: false });
+  return startServerThread(
+    "sqs",
+    "local-aws-sqs",
+    { filename, source },
+    { port: 0, hostname: "127.0.0.1", region, accountId, emulateQueueCreationLifecycle: false },
+  );
 }
 
 /** Starts an in-memory dynalite server, in its own thread, whose table operations complete at once. */
@@ -120,7 +132,9 @@ export async function startDynamoServer(): Promise<LocalEndpoint> {
   try {
     modulePath = require.resolve("dynalite");
   } catch (error) {
-    throw new Error(`the local emulator needs the npm package "dynalite" (a dependency of cdktf-genesys-consumer): install it with \`npm install dynalite\` (${(error as Error).message})`);
+    throw new Error(
+      `the local emulator needs the npm package "dynalite" (a dependency of cdktf-genesys-consumer): install it with \`npm install dynalite\` (${(error as Error).message})`,
+    );
   }
   return startServerThread("dynamo", "dynalite", { modulePath }, { createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
 }
@@ -159,7 +173,8 @@ export function queueAttributes(item: TfItem, resolver: StackResolver): Record<s
   }
   const url = resolver.attribute(item, "url");
   for (const separate of ofType(resolver.stack, "aws_sqs_queue_redrive_policy")) {
-    if (resolver.configValue(separate, "queue_url") === url) attributes.RedrivePolicy = String(resolver.configValue(separate, "redrive_policy"));
+    if (resolver.configValue(separate, "queue_url") === url)
+      attributes.RedrivePolicy = String(resolver.configValue(separate, "redrive_policy"));
   }
   return attributes;
 }
@@ -169,7 +184,9 @@ export async function createQueues(resolver: StackResolver, sqsEndpoint: string,
   const items = ofType(resolver.stack, "aws_sqs_queue");
   const planned = items.map((item) => {
     const attributes = queueAttributes(item, resolver);
-    const target = attributes.RedrivePolicy ? String((JSON.parse(attributes.RedrivePolicy) as { deadLetterTargetArn?: string }).deadLetterTargetArn) : undefined;
+    const target = attributes.RedrivePolicy
+      ? String((JSON.parse(attributes.RedrivePolicy) as { deadLetterTargetArn?: string }).deadLetterTargetArn)
+      : undefined;
     return {
       item,
       attributes,
@@ -189,14 +206,24 @@ export async function createQueues(resolver: StackResolver, sqsEndpoint: string,
   const out: LocalQueue[] = [];
   try {
     while (out.length < planned.length) {
-      const ready = planned.filter((p) => !created.has(p.queue.arn) && (!p.target || created.has(p.target) || !planned.some((q) => q.queue.arn === p.target)));
-      if (!ready.length) throw new Error(`circular redrive policies between ${planned.filter((p) => !created.has(p.queue.arn)).map((p) => p.item.address).join(", ")}`);
+      const ready = planned.filter(
+        (p) => !created.has(p.queue.arn) && (!p.target || created.has(p.target) || !planned.some((q) => q.queue.arn === p.target)),
+      );
+      if (!ready.length)
+        throw new Error(
+          `circular redrive policies between ${planned
+            .filter((p) => !created.has(p.queue.arn))
+            .map((p) => p.item.address)
+            .join(", ")}`,
+        );
       for (const p of ready) {
         try {
           const result = await client.send(new CreateQueueCommand({ QueueName: p.queue.name, Attributes: p.attributes }));
           if (result.QueueUrl !== p.queue.url) throw new Error(`the local SQS server answered ${result.QueueUrl}, expected ${p.queue.url}`);
         } catch (error) {
-          throw new Error(`${p.item.address}: the local SQS server rejected the synthesized queue (${JSON.stringify(p.attributes)}): ${(error as Error).message}`);
+          throw new Error(
+            `${p.item.address}: the local SQS server rejected the synthesized queue (${JSON.stringify(p.attributes)}): ${(error as Error).message}`,
+          );
         }
         created.add(p.queue.arn);
         out.push(p.queue);
@@ -238,8 +265,24 @@ export function tableInput(item: TfItem, resolver: StackResolver): CreateTableCo
     AttributeDefinitions: attributes.map((a) => ({ AttributeName: a.name, AttributeType: a.type as "S" | "N" | "B" })),
     KeySchema: keys(cfg.hash_key, cfg.range_key),
     BillingMode: "PAY_PER_REQUEST",
-    ...(gsis.length ? { GlobalSecondaryIndexes: gsis.map((g) => ({ IndexName: String(g.name), KeySchema: keys(g.hash_key, g.range_key), Projection: projection(g) })) } : {}),
-    ...(lsis.length ? { LocalSecondaryIndexes: lsis.map((l) => ({ IndexName: String(l.name), KeySchema: keys(cfg.hash_key, l.range_key), Projection: projection(l) })) } : {}),
+    ...(gsis.length
+      ? {
+          GlobalSecondaryIndexes: gsis.map((g) => ({
+            IndexName: String(g.name),
+            KeySchema: keys(g.hash_key, g.range_key),
+            Projection: projection(g),
+          })),
+        }
+      : {}),
+    ...(lsis.length
+      ? {
+          LocalSecondaryIndexes: lsis.map((l) => ({
+            IndexName: String(l.name),
+            KeySchema: keys(cfg.hash_key, l.range_key),
+            Projection: projection(l),
+          })),
+        }
+      : {}),
   };
 }
 

@@ -22,7 +22,12 @@ function generatorBundle(): string {
   if (bundled) return bundled;
   const runModule = require.resolve("../runtime/loadgen/run");
   const result = buildSync({
-    stdin: { contents: `module.exports = require(${JSON.stringify(runModule)});`, resolveDir: __dirname, loader: "js", sourcefile: "spike-thread-entry.js" },
+    stdin: {
+      contents: `module.exports = require(${JSON.stringify(runModule)});`,
+      resolveDir: __dirname,
+      loader: "js",
+      sourcefile: "spike-thread-entry.js",
+    },
     bundle: true,
     platform: "node",
     target: "node20",
@@ -51,7 +56,10 @@ generator.exports
 `;
 
 /** Runs a spike in a worker thread; resolves with its report, rejects with its error. */
-export function runSpikeInThread(options: ThreadSpikeOptions, hooks: { onProgress?: (p: SpikeProgress) => void; signal?: AbortSignal } = {}): Promise<SpikeReport> {
+export function runSpikeInThread(
+  options: ThreadSpikeOptions,
+  hooks: { onProgress?: (p: SpikeProgress) => void; signal?: AbortSignal } = {},
+): Promise<SpikeReport> {
   const worker = new Worker(THREAD_MAIN, { eval: true, workerData: { code: generatorBundle(), options } });
   const abort = () => worker.postMessage("abort");
   hooks.signal?.addEventListener("abort", abort, { once: true });
@@ -64,14 +72,17 @@ export function runSpikeInThread(options: ThreadSpikeOptions, hooks: { onProgres
       fn();
       void worker.terminate();
     };
-    worker.on("message", (message: { progress?: SpikeProgress; report?: SpikeReport; error?: { name: string; message: string; stack?: string } }) => {
-      if (message.progress) hooks.onProgress?.(message.progress);
-      else if (message.report) settle(() => resolve(message.report as SpikeReport));
-      else if (message.error) {
-        const { name, message: text, stack } = message.error;
-        settle(() => reject(Object.assign(new Error(text), { name, stack })));
-      }
-    });
+    worker.on(
+      "message",
+      (message: { progress?: SpikeProgress; report?: SpikeReport; error?: { name: string; message: string; stack?: string } }) => {
+        if (message.progress) hooks.onProgress?.(message.progress);
+        else if (message.report) settle(() => resolve(message.report as SpikeReport));
+        else if (message.error) {
+          const { name, message: text, stack } = message.error;
+          settle(() => reject(Object.assign(new Error(text), { name, stack })));
+        }
+      },
+    );
     worker.on("error", (error) => settle(() => reject(error)));
     worker.on("exit", (code) => settle(() => reject(new Error(`the load generator's thread exited (${code}) before reporting`))));
   });

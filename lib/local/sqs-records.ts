@@ -8,7 +8,8 @@ import type { SQSMessageAttributes, SQSRecord, SQSRecordAttributes } from "aws-l
 
 /** Converts one received message into an SQSRecord of `queueArn` in `region`. */
 export function toSqsRecord(message: Message, queueArn: string, region: string): SQSRecord {
-  if (!message.MessageId || message.ReceiptHandle === undefined) throw new TypeError("toSqsRecord: the message has no MessageId or ReceiptHandle");
+  if (!message.MessageId || message.ReceiptHandle === undefined)
+    throw new TypeError("toSqsRecord: the message has no MessageId or ReceiptHandle");
   const a = message.Attributes ?? {};
   const attributes: SQSRecordAttributes = {
     ApproximateReceiveCount: a.ApproximateReceiveCount ?? "1",

@@ -76,7 +76,9 @@ function blocks(section: unknown, mode: "resource" | "data", file: string): TfIt
     for (const [name, config] of Object.entries((byName ?? {}) as Record<string, unknown>)) {
       const block = (config ?? {}) as TfBlock;
       if (block.count !== undefined || block.for_each !== undefined) {
-        throw new StackLoadError(`${mode === "data" ? "data." : ""}${type}.${name}: count / for_each are not supported by the local emulator`);
+        throw new StackLoadError(
+          `${mode === "data" ? "data." : ""}${type}.${name}: count / for_each are not supported by the local emulator`,
+        );
       }
       const metaPath = (block["//"] as { metadata?: { path?: string } } | undefined)?.metadata?.path;
       out.push({ address: `${mode === "data" ? "data." : ""}${type}.${name}`, type, name, mode, path: metaPath, config: block });
@@ -86,9 +88,7 @@ function blocks(section: unknown, mode: "resource" | "data", file: string): TfIt
 }
 
 /** What the emulator does with a resource type. */
-export type Support =
-  | { readonly role: "emulated"; readonly as: string }
-  | { readonly role: "not-emulated"; readonly why: string };
+export type Support = { readonly role: "emulated"; readonly as: string } | { readonly role: "not-emulated"; readonly why: string };
 
 const emulated = (as: string): Support => ({ role: "emulated", as });
 const inert = (why: string): Support => ({ role: "not-emulated", why });
@@ -108,7 +108,9 @@ export const RESOURCE_SUPPORT: Readonly<Record<string, Support>> = {
   aws_lambda_function: emulated("its synthesized bundle in worker threads with its synthesized environment"),
   aws_lambda_event_source_mapping: emulated("an SQS poller with the synthesized batch size, window, concurrency and response types"),
   aws_cloudwatch_metric_alarm: emulated("evaluated against the run's observed metrics (would fire / quiet)"),
-  aws_cloudwatch_log_metric_filter: emulated("on a REST API stage's access log: its metric counted from the local API's requests (one JSON condition); on another log group it publishes nothing locally"),
+  aws_cloudwatch_log_metric_filter: emulated(
+    "on a REST API stage's access log: its metric counted from the local API's requests (one JSON condition); on another log group it publishes nothing locally",
+  ),
   aws_api_gateway_rest_api: emulated("an HTTP server on 127.0.0.1"),
   aws_api_gateway_resource: emulated("a route of the local REST API"),
   aws_api_gateway_method: emulated("method matching and required request parameters"),
@@ -123,10 +125,14 @@ export const RESOURCE_SUPPORT: Readonly<Record<string, Support>> = {
   aws_api_gateway_usage_plan: emulated("the API stages its keys are valid on (a quota or a throttle stops the run: not emulated)"),
   aws_api_gateway_usage_plan_key: emulated("a key's membership of a usage plan"),
   aws_s3_bucket: emulated("a bucket on the local S3 server (PutObject, GetObject, HeadObject, ListObjectsV2 over HTTPS)"),
-  aws_s3_bucket_policy: emulated("a statement denying aws:SecureTransport false refuses every plain-HTTP request; other statements are not enforced"),
+  aws_s3_bucket_policy: emulated(
+    "a statement denying aws:SecureTransport false refuses every plain-HTTP request; other statements are not enforced",
+  ),
   aws_s3_bucket_public_access_block: emulated("block_public_acls refuses a public ACL on PutObject"),
   aws_s3_bucket_ownership_controls: emulated("BucketOwnerEnforced refuses any ACL but bucket-owner-full-control"),
-  aws_s3_bucket_server_side_encryption_configuration: inert("encryption at rest is not emulated (objects are answered with x-amz-server-side-encryption AES256)"),
+  aws_s3_bucket_server_side_encryption_configuration: inert(
+    "encryption at rest is not emulated (objects are answered with x-amz-server-side-encryption AES256)",
+  ),
   aws_s3_bucket_lifecycle_configuration: inert("objects do not expire locally (a local run is shorter than a day)"),
   aws_iam_role: inert("IAM is not enforced locally"),
   aws_iam_policy: inert("IAM is not enforced locally"),
@@ -135,12 +141,16 @@ export const RESOURCE_SUPPORT: Readonly<Record<string, Support>> = {
   aws_sqs_queue_policy: inert("queue policies are not enforced locally"),
   aws_sqs_queue_redrive_allow_policy: inert("redrive-allow policies are not enforced locally"),
   aws_lambda_permission: inert("resource policies are not enforced locally"),
-  aws_lambda_function_event_invoke_config: emulated("maximum_retry_attempts of an asynchronous invocation through the local Lambda API (retried at once, not after Lambda's 1 and 2 minutes)"),
+  aws_lambda_function_event_invoke_config: emulated(
+    "maximum_retry_attempts of an asynchronous invocation through the local Lambda API (retried at once, not after Lambda's 1 and 2 minutes)",
+  ),
   aws_cloudwatch_log_group: inert("function output goes to the run's log files"),
   aws_cloudwatch_dashboard: inert("no dashboards locally; the HTML report holds the charts"),
   aws_cloudwatch_event_rule: inert("schedules and event rules do not fire locally"),
   aws_cloudwatch_event_target: inert("schedules and event rules do not fire locally"),
-  aws_scheduler_schedule: emulated("with the run's `schedules` option: rate() and cron() (read in UTC) fire its Lambda target with the target's input; without it inert (the spike is started by hand)"),
+  aws_scheduler_schedule: emulated(
+    "with the run's `schedules` option: rate() and cron() (read in UTC) fire its Lambda target with the target's input; without it inert (the spike is started by hand)",
+  ),
   aws_scheduler_schedule_group: inert("schedules do not fire locally"),
   aws_sns_topic: inert("alarm notifications are listed in the report, not sent"),
   aws_sns_topic_policy: inert("alarm notifications are listed in the report, not sent"),

@@ -58,21 +58,32 @@ export function escapeJavaScript(text: string): string {
   // eslint-disable-next-line no-control-regex -- control characters are exactly what gets escaped
   return String(text).replace(/[\\"'\u0000-\u001f\u2028\u2029/]/g, (c) => {
     switch (c) {
-      case "\\": return "\\\\";
-      case '"': return '\\"';
-      case "'": return "\\'";
-      case "/": return "\\/";
-      case "\n": return "\\n";
-      case "\r": return "\\r";
-      case "\t": return "\\t";
-      case "\b": return "\\b";
-      case "\f": return "\\f";
-      default: return "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0");
+      case "\\":
+        return "\\\\";
+      case '"':
+        return '\\"';
+      case "'":
+        return "\\'";
+      case "/":
+        return "\\/";
+      case "\n":
+        return "\\n";
+      case "\r":
+        return "\\r";
+      case "\t":
+        return "\\t";
+      case "\b":
+        return "\\b";
+      case "\f":
+        return "\\f";
+      default:
+        return "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0");
     }
   });
 }
 
-const lowerKeys = (record: Readonly<Record<string, string>>) => Object.fromEntries(Object.entries(record).map(([k, v]) => [k.toLowerCase(), v]));
+const lowerKeys = (record: Readonly<Record<string, string>>) =>
+  Object.fromEntries(Object.entries(record).map(([k, v]) => [k.toLowerCase(), v]));
 
 /** The `$util` object. */
 export const util = {
@@ -183,8 +194,12 @@ function equalsIgnoreCase(a: string, b: unknown): boolean {
 const javaMapGet: MethodHandlers = [
   {
     uid: "java-map-get",
-    match: ({ property, context, params }) => property === "get" && params.length === 1 && typeof context === "object" && context !== null && !Array.isArray(context),
-    resolve: ({ context, params }) => (Object.prototype.hasOwnProperty.call(context, String(params[0])) ? (context as Record<string, unknown>)[String(params[0])] : undefined),
+    match: ({ property, context, params }) =>
+      property === "get" && params.length === 1 && typeof context === "object" && context !== null && !Array.isArray(context),
+    resolve: ({ context, params }) =>
+      Object.prototype.hasOwnProperty.call(context, String(params[0]))
+        ? (context as Record<string, unknown>)[String(params[0])]
+        : undefined,
   },
 ];
 
@@ -211,7 +226,10 @@ const javaStringMethods: MethodHandlers = [
     match: ({ property, context, params }) => typeof context === "string" && property === "replaceAll" && params.length === 2,
     resolve: ({ context, params }) => {
       const replacement = String(params[1]);
-      if (/[$\\]/.test(replacement)) throw new TemplateError(`replaceAll with ${JSON.stringify(replacement)}: a replacement holding $ or \\ is not run locally (Java reads group references in it)`);
+      if (/[$\\]/.test(replacement))
+        throw new TemplateError(
+          `replaceAll with ${JSON.stringify(replacement)}: a replacement holding $ or \\ is not run locally (Java reads group references in it)`,
+        );
       return (context as string).replace(javaRegex(String(params[0])), () => replacement);
     },
   },
@@ -244,7 +262,12 @@ function compiled(template: string): Compile {
 }
 
 /** Renders a mapping template. Unset references render as in API Gateway (`$x` stays literal, `$!x` is empty). */
-export function renderTemplate(template: string, request: TemplateRequest, context: TemplateContext, stageVariables: Readonly<Record<string, string>> = {}): string {
+export function renderTemplate(
+  template: string,
+  request: TemplateRequest,
+  context: TemplateContext,
+  stageVariables: Readonly<Record<string, string>> = {},
+): string {
   try {
     return compiled(template).render({ input: inputFor(request), util, context, stageVariables }, {});
   } catch (error) {
@@ -265,16 +288,22 @@ export interface ResponseOverride {
  * status codes"). As on API Gateway an override is final: setting the status twice is an error
  * (API Gateway answers 5XX), and so is a status outside 100..599.
  */
-export function renderResponseTemplate(template: string, request: TemplateRequest, context: TemplateContext): { body: string; override: ResponseOverride } {
+export function renderResponseTemplate(
+  template: string,
+  request: TemplateRequest,
+  context: TemplateContext,
+): { body: string; override: ResponseOverride } {
   const override: ResponseOverride = {};
   const responseOverride = { header: {} as Record<string, string> };
   Object.defineProperty(responseOverride, "status", {
     enumerable: true,
     get: () => override.status,
     set: (value: unknown) => {
-      if (override.status !== undefined) throw new TemplateError("$context.responseOverride.status was overridden twice (API Gateway answers 5XX)");
+      if (override.status !== undefined)
+        throw new TemplateError("$context.responseOverride.status was overridden twice (API Gateway answers 5XX)");
       const status = Number(value);
-      if (!Number.isInteger(status) || status < 100 || status > 599) throw new TemplateError(`$context.responseOverride.status ${String(value)} is not an HTTP status`);
+      if (!Number.isInteger(status) || status < 100 || status > 599)
+        throw new TemplateError(`$context.responseOverride.status ${String(value)} is not an HTTP status`);
       override.status = status;
     },
   });

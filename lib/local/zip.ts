@@ -34,7 +34,8 @@ export function extractZip(archivePath: string, target: string): string[] {
   const names: string[] = [];
   for (const entry of readZip(readFileSync(archivePath), archivePath)) {
     const destination = normalize(join(target, entry.name));
-    if (!destination.startsWith(normalize(target) + sep)) throw new ZipError(`${archivePath}: entry ${entry.name} escapes the target directory`);
+    if (!destination.startsWith(normalize(target) + sep))
+      throw new ZipError(`${archivePath}: entry ${entry.name} escapes the target directory`);
     mkdirSync(dirname(destination), { recursive: true });
     writeFileSync(destination, entry.data);
     names.push(entry.name);

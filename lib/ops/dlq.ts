@@ -20,7 +20,13 @@ import {
   type SQSClient,
 } from "@aws-sdk/client-sqs";
 import { SQS_MAX_VISIBILITY_SECONDS } from "../runtime/backoff";
-import { DEAD_LETTER_ATTRIBUTE, DEAD_LETTER_REASONS, FIRST_SENT_ATTRIBUTE, parseDeadLetterContext, type DeadLetterReason } from "../runtime/dead-letter";
+import {
+  DEAD_LETTER_ATTRIBUTE,
+  DEAD_LETTER_REASONS,
+  FIRST_SENT_ATTRIBUTE,
+  parseDeadLetterContext,
+  type DeadLetterReason,
+} from "../runtime/dead-letter";
 import { firstSentMs } from "../runtime/replay-window";
 import { decodeMessageBody } from "../runtime/ingress-body";
 import { SYNTHETIC_KEY, syntheticMarkerSchema } from "../runtime/synthetic";
@@ -163,7 +169,9 @@ export function orderingKeyOf(body: unknown): string {
 export function isEventBridgeDeadLetter(message: Message): boolean {
   const a = message.MessageAttributes ?? {};
   const has = (name: string) => str(a[name]?.StringValue) !== undefined;
-  return has(EVENTBRIDGE_DLQ_ATTRIBUTES.errorCode) && (has(EVENTBRIDGE_DLQ_ATTRIBUTES.ruleArn) || has(EVENTBRIDGE_DLQ_ATTRIBUTES.targetArn));
+  return (
+    has(EVENTBRIDGE_DLQ_ATTRIBUTES.errorCode) && (has(EVENTBRIDGE_DLQ_ATTRIBUTES.ruleArn) || has(EVENTBRIDGE_DLQ_ATTRIBUTES.targetArn))
+  );
 }
 
 /** What EventBridge's attributes tell of an event it could not deliver. */
@@ -360,7 +368,9 @@ class Scanner {
           ),
         );
         for (const f of out.Failed ?? []) {
-          warnings.push(`message ${chunk[Number(f.Id)]?.[0]} stays hidden until its visibility timeout expires: ${f.Code} ${f.Message ?? ""}`.trim());
+          warnings.push(
+            `message ${chunk[Number(f.Id)]?.[0]} stays hidden until its visibility timeout expires: ${f.Code} ${f.Message ?? ""}`.trim(),
+          );
         }
       } catch (error) {
         warnings.push(
@@ -422,7 +432,9 @@ export async function inspectDlq(client: SQSClient, options: InspectOptions): Pr
   const budgetSeconds = options.budgetSeconds ?? 20;
   if (!(limit >= 1)) throw new RangeError(`limit must be at least 1 message (got ${limit})`);
   if (!(budgetSeconds > 0 && budgetSeconds <= MAX_SCAN_BUDGET_SECONDS)) {
-    throw new RangeError(`the scan budget must be more than 0 and at most ${MAX_SCAN_BUDGET_SECONDS} seconds (SQS's 12-hour visibility limit, less 30 s), got ${budgetSeconds}`);
+    throw new RangeError(
+      `the scan budget must be more than 0 and at most ${MAX_SCAN_BUDGET_SECONDS} seconds (SQS's 12-hour visibility limit, less 30 s), got ${budgetSeconds}`,
+    );
   }
   const depth = await queueDepth(client, queue);
   const scanner = new Scanner(client, queue, {
@@ -558,7 +570,8 @@ function forwardedAttributes(message: Message, letter?: DeadLetter): Record<stri
 }
 
 function checkDestination(dlq: QueueRef, destination: QueueRef): QueueRef {
-  if (destination.arn === dlq.arn) throw new DestinationError(`the destination ${destination.url} is the DLQ itself: name the source queue with --to`);
+  if (destination.arn === dlq.arn)
+    throw new DestinationError(`the destination ${destination.url} is the DLQ itself: name the source queue with --to`);
   if (destination.fifo !== dlq.fifo) {
     throw new DestinationError(
       `the destination ${destination.url} is ${destination.fifo ? "a FIFO" : "a standard"} queue and the DLQ ${dlq.url} is ${dlq.fifo ? "a FIFO" : "a standard"} queue: they must be of the same type`,
@@ -576,7 +589,8 @@ function validateReasons(reasons: readonly string[] | undefined): void {
 }
 
 function validateRate(rate: number | undefined): void {
-  if (rate !== undefined && !(rate > 0 && Number.isFinite(rate))) throw new RangeError(`rate must be a positive number of messages per second (got ${rate})`);
+  if (rate !== undefined && !(rate > 0 && Number.isFinite(rate)))
+    throw new RangeError(`rate must be a positive number of messages per second (got ${rate})`);
 }
 
 /**
@@ -681,9 +695,16 @@ export async function redriveSelected(client: SQSClient, options: RedriveSelecte
           ),
         );
         await options.hooks?.afterSend?.(letter, destination);
-        await sqsCall("sqs:DeleteMessage", dlq.url, () => client.send(new DeleteMessageCommand({ QueueUrl: dlq.url, ReceiptHandle: message.ReceiptHandle })));
+        await sqsCall("sqs:DeleteMessage", dlq.url, () =>
+          client.send(new DeleteMessageCommand({ QueueUrl: dlq.url, ReceiptHandle: message.ReceiptHandle })),
+        );
         scanner.forget(letter.messageId);
-        moved.push({ messageId: letter.messageId, newMessageId: sent.MessageId ?? "", reason: letter.reason, destination: destination.url });
+        moved.push({
+          messageId: letter.messageId,
+          newMessageId: sent.MessageId ?? "",
+          reason: letter.reason,
+          destination: destination.url,
+        });
         options.onProgress?.({ scanned: scanner.scanned, moved: moved.length, refused: refused.length });
       }
       if (wanted && found.size >= wanted.size) scanner.stop("done");
@@ -824,7 +845,18 @@ export async function redriveAll(client: SQSClient, options: RedriveAllOptions):
       );
     }
     if (scanned === 0 && sample.approximateMessages === 0) {
-      return { queue: dlq, destination: "", resumed: false, status: "NOTHING_TO_MOVE", moved: 0, toMove: 0, elapsedMs: 0, scanned, countsByReason, warnings };
+      return {
+        queue: dlq,
+        destination: "",
+        resumed: false,
+        status: "NOTHING_TO_MOVE",
+        moved: 0,
+        toMove: 0,
+        elapsedMs: 0,
+        scanned,
+        countsByReason,
+        warnings,
+      };
     }
     destination = await chooseDestination(client, dlq, options.to, sample.messages, sample.complete);
     const started = await sqsCall("sqs:StartMessageMoveTask", dlq.arn, () =>
@@ -899,7 +931,13 @@ export async function redriveAll(client: SQSClient, options: RedriveAllOptions):
 }
 
 /** The one destination of a full redrive: --to, else the sources the dead letters name, else the DLQ's only source queue. */
-async function chooseDestination(client: SQSClient, dlq: QueueRef, to: string | undefined, letters: readonly DeadLetter[], complete = true): Promise<QueueRef> {
+async function chooseDestination(
+  client: SQSClient,
+  dlq: QueueRef,
+  to: string | undefined,
+  letters: readonly DeadLetter[],
+  complete = true,
+): Promise<QueueRef> {
   if (to) return checkDestination(dlq, await resolveQueue(client, to));
   if (!complete) {
     // The letters read name one queue, but the unread ones may name another: one move task
@@ -913,7 +951,9 @@ async function chooseDestination(client: SQSClient, dlq: QueueRef, to: string | 
   }
   const named = [...new Set(letters.map((l) => l.sourceQueueArn).filter((a): a is string => !!a))];
   if (named.length > 1) {
-    throw new DestinationError(`the dead letters come from ${named.length} queues (${named.join(", ")}): name one with --to, or filter with --reason/--id`);
+    throw new DestinationError(
+      `the dead letters come from ${named.length} queues (${named.join(", ")}): name one with --to, or filter with --reason/--id`,
+    );
   }
   if (named.length === 1) return checkDestination(dlq, await resolveQueue(client, named[0]));
   const sources = await deadLetterSources(client, dlq);

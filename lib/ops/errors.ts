@@ -12,7 +12,10 @@ export class DlqOperationError extends Error {
 /** The queue named by the operator does not exist (SQS `QueueDoesNotExist`). */
 export class QueueNotFoundError extends DlqOperationError {
   override readonly name = "QueueNotFoundError";
-  constructor(readonly queue: string, detail?: string) {
+  constructor(
+    readonly queue: string,
+    detail?: string,
+  ) {
     super(
       `queue ${JSON.stringify(queue)} does not exist in this account and region` +
         (detail ? ` (${detail})` : "") +
@@ -24,8 +27,14 @@ export class QueueNotFoundError extends DlqOperationError {
 /** The caller lacks an IAM permission; names the action to grant. */
 export class PermissionDeniedError extends DlqOperationError {
   override readonly name = "PermissionDeniedError";
-  constructor(readonly action: string, readonly resource: string, detail: string) {
-    super(`access denied: the caller needs ${action} on ${resource} (see the README ("Operating the dead-letter queue") for the operator policy): ${detail}`);
+  constructor(
+    readonly action: string,
+    readonly resource: string,
+    detail: string,
+  ) {
+    super(
+      `access denied: the caller needs ${action} on ${resource} (see the README ("Operating the dead-letter queue") for the operator policy): ${detail}`,
+    );
   }
 }
 
@@ -42,7 +51,11 @@ export class DestinationError extends DlqOperationError {
 /** SQS's message move task ended FAILED or CANCELLED. */
 export class MoveTaskError extends DlqOperationError {
   override readonly name = "MoveTaskError";
-  constructor(readonly status: string, readonly failureReason: string | undefined, message: string) {
+  constructor(
+    readonly status: string,
+    readonly failureReason: string | undefined,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -55,7 +68,12 @@ export class AwsConfigurationError extends DlqOperationError {
 /** Any other SQS error, with the action and resource that failed. */
 export class SqsCallError extends DlqOperationError {
   override readonly name = "SqsCallError";
-  constructor(readonly action: string, readonly resource: string, readonly code: string, detail: string) {
+  constructor(
+    readonly action: string,
+    readonly resource: string,
+    readonly code: string,
+    detail: string,
+  ) {
     super(`${action} on ${resource} failed: ${code}: ${detail}`);
   }
 }
@@ -107,7 +125,9 @@ export function mapSqsError(error: unknown, action: string, resource: string): E
     return new PermissionDeniedError(`${kmsActionFor(action)} (on the queue's KMS key, for ${action})`, resource, detail);
   }
   if (BAD_CREDENTIALS.has(code) || BAD_CREDENTIALS.has(name)) {
-    return new AwsConfigurationError(`AWS rejected the credentials (${code}): ${detail}. Refresh them (aws sso login, AWS_PROFILE) and retry.`);
+    return new AwsConfigurationError(
+      `AWS rejected the credentials (${code}): ${detail}. Refresh them (aws sso login, AWS_PROFILE) and retry.`,
+    );
   }
   if (name === "CredentialsProviderError" || /Could not load credentials/i.test(detail)) {
     return new AwsConfigurationError(

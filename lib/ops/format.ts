@@ -1,7 +1,15 @@
 /**
  * Human-readable output of the DLQ operations (the CLI's default; `--json` prints the results as they are).
  */
-import { EVENTBRIDGE_DELIVERY_FAILED, INSPECT_REASONS, REASON_LABELS, type DeadLetter, type InspectReason, type InspectResult, type RedriveSelectedResult } from "./dlq";
+import {
+  EVENTBRIDGE_DELIVERY_FAILED,
+  INSPECT_REASONS,
+  REASON_LABELS,
+  type DeadLetter,
+  type InspectReason,
+  type InspectResult,
+  type RedriveSelectedResult,
+} from "./dlq";
 
 /** What each reason means and what to do, as the runbook says it (shortened). */
 export const REASON_ADVICE: Readonly<Record<InspectReason, string>> = {
@@ -9,9 +17,11 @@ export const REASON_ADVICE: Readonly<Record<InspectReason, string>> = {
   malformed: "body is not a valid message: fix the producer or the schema; redriving fails again unchanged",
   permanent: "handler raised PermanentError: fix the data or the handler, then redrive",
   exhausted: "retries ran out (downstream down/throttling): once it recovers, redrive",
-  stale: "signed time missing or outside the replay window (a replay, or a clock problem): redriving fails again unless the window is raised",
+  stale:
+    "signed time missing or outside the replay window (a replay, or a clock problem): redriving fails again unless the window is raised",
   "redriven-by-sqs": "SQS moved it after maxReceiveCount (worker crash/timeout): check worker errors, then redrive",
-  "eventbridge-delivery-failed": "EventBridge could not put the event in the queue (see ERROR_CODE: queue policy, KMS key policy, deleted queue): fix that, then redrive to the pipeline queue (standard queues; the target)",
+  "eventbridge-delivery-failed":
+    "EventBridge could not put the event in the queue (see ERROR_CODE: queue policy, KMS key policy, deleted queue): fix that, then redrive to the pipeline queue (standard queues; the target)",
   "unreadable-context": "x-dead-letter attribute is not a context: check the body, redrive with --id",
 };
 
@@ -47,7 +57,9 @@ function run(m: DeadLetter): string {
 /** The inspect report: one row per dead letter, then the count per reason with what to do. */
 export function renderInspect(result: InspectResult): string {
   const out: string[] = [];
-  out.push(`${result.queue.url}: ~${result.approximateMessages} message(s); ${result.messages.length} read${result.complete ? "" : ` (stopped: ${result.stoppedBecause}; raise --limit to read more)`}`);
+  out.push(
+    `${result.queue.url}: ~${result.approximateMessages} message(s); ${result.messages.length} read${result.complete ? "" : ` (stopped: ${result.stoppedBecause}; raise --limit to read more)`}`,
+  );
   if (result.messages.length) {
     out.push("");
     out.push(
@@ -71,7 +83,13 @@ export function renderInspect(result: InspectResult): string {
       out.push(
         table(
           ["MESSAGE ID", "ERROR CODE", "RULE", "TARGET", "ERROR MESSAGE"],
-          undelivered.map((m) => [m.messageId, m.errorName ?? "-", m.ruleArn ?? "-", m.targetArn ?? "-", m.errorMessage ? cut(m.errorMessage.replace(/\s+/g, " "), 120) : "-"]),
+          undelivered.map((m) => [
+            m.messageId,
+            m.errorName ?? "-",
+            m.ruleArn ?? "-",
+            m.targetArn ?? "-",
+            m.errorMessage ? cut(m.errorMessage.replace(/\s+/g, " "), 120) : "-",
+          ]),
         ),
       );
     }
@@ -91,12 +109,18 @@ export function renderInspect(result: InspectResult): string {
 export function renderRedriveSelected(result: RedriveSelectedResult): string {
   const out: string[] = [];
   const destinations = [...new Set(result.moved.map((m) => m.destination))];
-  out.push(`moved ${result.moved.length} of ${result.matched} selected message(s) from ${result.queue.url}${destinations.length ? ` to ${destinations.join(", ")}` : ""} (${result.scanned} read)`);
+  out.push(
+    `moved ${result.moved.length} of ${result.matched} selected message(s) from ${result.queue.url}${destinations.length ? ` to ${destinations.join(", ")}` : ""} (${result.scanned} read)`,
+  );
   if (result.refused.length) {
-    out.push(`refused ${result.refused.length} invalid-signature message(s) (left in the DLQ; --force to move them): ${result.refused.map((m) => m.messageId).join(", ")}`);
+    out.push(
+      `refused ${result.refused.length} invalid-signature message(s) (left in the DLQ; --force to move them): ${result.refused.map((m) => m.messageId).join(", ")}`,
+    );
   }
   if (result.unresolved.length) {
-    out.push(`no destination for ${result.unresolved.length} message(s) (left in the DLQ; name one with --to): ${result.unresolved.map((m) => m.messageId).join(", ")}`);
+    out.push(
+      `no destination for ${result.unresolved.length} message(s) (left in the DLQ; name one with --to): ${result.unresolved.map((m) => m.messageId).join(", ")}`,
+    );
   }
   if (result.missingIds.length) out.push(`not found in the DLQ: ${result.missingIds.join(", ")}`);
   if (!result.complete) out.push(`stopped before the end of the DLQ (${result.stoppedBecause}): run the same command again to continue`);

@@ -2,12 +2,7 @@
  * The SQS client of the operations and queue references: a queue is named by URL, ARN or
  * name, and every operation works on a resolved {@link QueueRef}.
  */
-import {
-  GetQueueAttributesCommand,
-  GetQueueUrlCommand,
-  ListDeadLetterSourceQueuesCommand,
-  SQSClient,
-} from "@aws-sdk/client-sqs";
+import { GetQueueAttributesCommand, GetQueueUrlCommand, ListDeadLetterSourceQueuesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { mapSqsError } from "./errors";
 
 /** How to reach SQS. Everything else (credentials, AWS_ENDPOINT_URL_SQS, profile) follows the SDK's standard chain. */
@@ -62,7 +57,8 @@ export async function resolveQueue(client: SQSClient, ref: string): Promise<Queu
     url = given;
   } else {
     const arn = given.startsWith("arn:") ? parseQueueArn(given) : undefined;
-    if (given.startsWith("arn:") && !arn) throw new Error(`${JSON.stringify(given)} is not an SQS queue ARN (arn:aws:sqs:<region>:<account>:<name>)`);
+    if (given.startsWith("arn:") && !arn)
+      throw new Error(`${JSON.stringify(given)} is not an SQS queue ARN (arn:aws:sqs:<region>:<account>:<name>)`);
     const name = arn ? arn.name : given;
     const out = await sqsCall("sqs:GetQueueUrl", given, () =>
       client.send(new GetQueueUrlCommand({ QueueName: name, ...(arn?.account ? { QueueOwnerAWSAccountId: arn.account } : {}) })),

@@ -46,16 +46,36 @@ function v<S extends z.ZodTypeAny, R extends boolean>(env: string, schema: S, re
 
 /** The worker function's settings. */
 export const WORKER_CONTRACT = {
-  ingressKind: v("INGRESS_KIND", z.enum(INGRESS_KINDS), true, "webhook (signed HTTP) or eventStreams (EventBridge); never guessed from a message"),
+  ingressKind: v(
+    "INGRESS_KIND",
+    z.enum(INGRESS_KINDS),
+    true,
+    "webhook (signed HTTP) or eventStreams (EventBridge); never guessed from a message",
+  ),
   queueUrl: v("QUEUE_URL", url, true, "URL of the queue the worker consumes"),
   queueArn: v("QUEUE_ARN", str, true, "ARN of that queue (the dead-letter context names it as the redrive destination)"),
   dlqUrl: v("DLQ_URL", url, true, "URL of the operational dead-letter queue"),
   quarantineQueueUrl: v("QUARANTINE_QUEUE_URL", url, true, "URL of the synthetic quarantine queue (synthetic dead letters)"),
   fifo: v("FIFO", bool, false, "true when the queues are FIFO (default false)"),
-  maxReceiveCount: v("MAX_RECEIVE_COUNT", intFrom(1, 1000), true, "the redrive policy's maxReceiveCount: the worker dead-letters on that attempt itself"),
-  signatureSecretArn: v("SIGNATURE_SECRET_ARN", str, false, "ARN of the Secrets Manager secret holding the raw webhook signing secret (required for webhook pipelines)"),
+  maxReceiveCount: v(
+    "MAX_RECEIVE_COUNT",
+    intFrom(1, 1000),
+    true,
+    "the redrive policy's maxReceiveCount: the worker dead-letters on that attempt itself",
+  ),
+  signatureSecretArn: v(
+    "SIGNATURE_SECRET_ARN",
+    str,
+    false,
+    "ARN of the Secrets Manager secret holding the raw webhook signing secret (required for webhook pipelines)",
+  ),
   idempotencyTable: v("IDEMPOTENCY_TABLE", str, true, "name of the idempotency table"),
-  idempotencyTtlSeconds: v("IDEMPOTENCY_TTL_SECONDS", intFrom(60, 31_536_000), false, "how long a processed message id is remembered, seconds (default 86400)"),
+  idempotencyTtlSeconds: v(
+    "IDEMPOTENCY_TTL_SECONDS",
+    intFrom(60, 31_536_000),
+    false,
+    "how long a processed message id is remembered, seconds (default 86400)",
+  ),
   replayWindowSeconds: v(
     "REPLAY_WINDOW_SECONDS",
     intFrom(0, 31_536_000),
@@ -64,12 +84,32 @@ export const WORKER_CONTRACT = {
   ),
   receiptsTable: v("RECEIPTS_TABLE", str, false, "name of the synthetic receipts table (required to process synthetic messages)"),
   receiptTtlSeconds: v("RECEIPT_TTL_SECONDS", intFrom(60, 31_536_000), false, "how long receipts are kept, seconds (default 604800)"),
-  downstreamRatePerSecond: v("DOWNSTREAM_RATE_PER_SECOND", numFrom(0.001, 100_000), false, "per-instance downstream request rate, requests per second (default 1)"),
+  downstreamRatePerSecond: v(
+    "DOWNSTREAM_RATE_PER_SECOND",
+    numFrom(0.001, 100_000),
+    false,
+    "per-instance downstream request rate, requests per second (default 1)",
+  ),
   downstreamBurst: v("DOWNSTREAM_BURST", intFrom(1, 100_000), false, "per-instance token-bucket burst, requests (default 1)"),
-  backoffBaseSeconds: v("BACKOFF_BASE_SECONDS", intFrom(0, 43_200), false, "base of the full-jitter exponential backoff, seconds (default 2)"),
-  backoffMaxSeconds: v("BACKOFF_MAX_SECONDS", intFrom(0, 43_200), false, "cap of any redelivery delay, seconds (default 900; SQS allows 43200)"),
+  backoffBaseSeconds: v(
+    "BACKOFF_BASE_SECONDS",
+    intFrom(0, 43_200),
+    false,
+    "base of the full-jitter exponential backoff, seconds (default 2)",
+  ),
+  backoffMaxSeconds: v(
+    "BACKOFF_MAX_SECONDS",
+    intFrom(0, 43_200),
+    false,
+    "cap of any redelivery delay, seconds (default 900; SQS allows 43200)",
+  ),
   genesysRegion: v("GENESYS_REGION", str, false, "Genesys Cloud region as the provider names it, e.g. eu-west-1 (default us-east-1)"),
-  genesysCredentialsSecretArn: v("GENESYS_CREDENTIALS_SECRET_ARN", str, false, "ARN of a secret holding the Genesys OAuth client credentials as JSON {clientId, clientSecret}"),
+  genesysCredentialsSecretArn: v(
+    "GENESYS_CREDENTIALS_SECRET_ARN",
+    str,
+    false,
+    "ARN of a secret holding the Genesys OAuth client credentials as JSON {clientId, clientSecret}",
+  ),
   genesysApiBaseUrl: v("GENESYS_API_BASE_URL", url, false, "override of https://api.<region domain> (a local fake downstream)"),
   genesysLoginBaseUrl: v("GENESYS_LOGIN_BASE_URL", url, false, "override of https://login.<region domain> (a local fake downstream)"),
   syntheticDownstream: v(
@@ -86,7 +126,6 @@ export const WORKER_CONTRACT = {
   ),
 } as const;
 
-
 /**
  * What a worker's handler uses, beyond what every worker needs: `genesys` (it calls
  * `ctx.genesys`), `synthetic` (it receives the synthetic spike's messages). Synth cannot see
@@ -102,7 +141,12 @@ export const WORKER_CAPABILITY_SETTINGS: Readonly<Record<WorkerCapability, reado
       fix: 'declare the Genesys credentials on the worker: genesys: { createCredentialsSecret: true } (then put {"clientId","clientSecret"} in the created secret) or genesys: { credentialsSecretArn: "<ARN>" }, on the Worker construct or on ConsumerPipeline\'s worker',
     },
   ],
-  synthetic: [{ env: CONTRACT_PREFIX + "RECEIPTS_TABLE", fix: "keep the pipeline's receipts table (tables.receipts) or give tables.existing.receipts" }],
+  synthetic: [
+    {
+      env: CONTRACT_PREFIX + "RECEIPTS_TABLE",
+      fix: "keep the pipeline's receipts table (tables.receipts) or give tables.existing.receipts",
+    },
+  ],
 };
 
 /**
@@ -111,7 +155,10 @@ export const WORKER_CAPABILITY_SETTINGS: Readonly<Record<WorkerCapability, reado
  * Values are only checked for presence (at synth they are Terraform references). An empty
  * list when nothing is missing; each entry names the variable and the fix.
  */
-export function missingWorkerSettings(env: Readonly<Record<string, string | undefined>>, capabilities: readonly WorkerCapability[]): string[] {
+export function missingWorkerSettings(
+  env: Readonly<Record<string, string | undefined>>,
+  capabilities: readonly WorkerCapability[],
+): string[] {
   const present = (name: string) => env[name] !== undefined && env[name] !== "";
   const missing: string[] = [];
   for (const variable of Object.values(WORKER_CONTRACT)) {
@@ -136,33 +183,113 @@ export function missingWorkerSettings(env: Readonly<Record<string, string | unde
 export const LOADGEN_CONTRACT = {
   targetUrl: v("TARGET_URL", url, true, "the ingress URL the generator sends to"),
   signatureSecretArn: v("SIGNATURE_SECRET_ARN", str, true, "ARN of the secret the generator signs with"),
-  apiKeySecretArn: v("API_KEY_SECRET_ARN", str, false, "ARN of the secret holding the ingress's current edge API key (sent in x-api-key; read at the start of a run and again after a 403); without it no key is sent"),
+  apiKeySecretArn: v(
+    "API_KEY_SECRET_ARN",
+    str,
+    false,
+    "ARN of the secret holding the ingress's current edge API key (sent in x-api-key; read at the start of a run and again after a 403); without it no key is sent",
+  ),
   receiptsTable: v("RECEIPTS_TABLE", str, false, "receipts table to reconcile against (without it only the ingress side is reported)"),
   dlqUrl: v("DLQ_URL", url, false, "operational DLQ, peeked for messages of the run (unexpected)"),
   quarantineQueueUrl: v("QUARANTINE_QUEUE_URL", url, false, "synthetic quarantine queue, drained of the run's messages"),
-  queueUrl: v("QUEUE_URL", url, false, "the ingress queue the worker consumes; its redrive policy is checked against the DLQ (without it the check is skipped)"),
-  workerMaxReceiveCount: v("WORKER_MAX_RECEIVE_COUNT", intFrom(1, 1000), false, "the worker's maxReceiveCount; the queue's redrive policy must not be lower (without it not checked)"),
+  queueUrl: v(
+    "QUEUE_URL",
+    url,
+    false,
+    "the ingress queue the worker consumes; its redrive policy is checked against the DLQ (without it the check is skipped)",
+  ),
+  workerMaxReceiveCount: v(
+    "WORKER_MAX_RECEIVE_COUNT",
+    intFrom(1, 1000),
+    false,
+    "the worker's maxReceiveCount; the queue's redrive policy must not be lower (without it not checked)",
+  ),
   // the pipeline's retry settings: the reconciliation deadline derives from them with WORKER_MAX_RECEIVE_COUNT (lib/runtime/loadgen/deadline.ts)
-  workerBackoffBaseSeconds: v("WORKER_BACKOFF_BASE_SECONDS", intFrom(0, 43_200), false, "the worker's backoff base, seconds (default: the worker's 2)"),
-  workerBackoffMaxSeconds: v("WORKER_BACKOFF_MAX_SECONDS", intFrom(0, 43_200), false, "the worker's backoff cap, seconds (default: the worker's 900)"),
-  workerTimeoutSeconds: v("WORKER_TIMEOUT_SECONDS", intFrom(1, 900), false, "the worker function's timeout, seconds: caps one attempt's processing in the derived deadline (default: no cap)"),
-  workerBatchingWindowSeconds: v("WORKER_BATCHING_WINDOW_SECONDS", intFrom(0, 300), false, "the worker's event source batching window, seconds (default 0)"),
-  queueVisibilityTimeoutSeconds: v("QUEUE_VISIBILITY_TIMEOUT_SECONDS", intFrom(0, 43_200), false, "the ingress queue's visibility timeout, seconds (reported with the derived deadline)"),
+  workerBackoffBaseSeconds: v(
+    "WORKER_BACKOFF_BASE_SECONDS",
+    intFrom(0, 43_200),
+    false,
+    "the worker's backoff base, seconds (default: the worker's 2)",
+  ),
+  workerBackoffMaxSeconds: v(
+    "WORKER_BACKOFF_MAX_SECONDS",
+    intFrom(0, 43_200),
+    false,
+    "the worker's backoff cap, seconds (default: the worker's 900)",
+  ),
+  workerTimeoutSeconds: v(
+    "WORKER_TIMEOUT_SECONDS",
+    intFrom(1, 900),
+    false,
+    "the worker function's timeout, seconds: caps one attempt's processing in the derived deadline (default: no cap)",
+  ),
+  workerBatchingWindowSeconds: v(
+    "WORKER_BATCHING_WINDOW_SECONDS",
+    intFrom(0, 300),
+    false,
+    "the worker's event source batching window, seconds (default 0)",
+  ),
+  queueVisibilityTimeoutSeconds: v(
+    "QUEUE_VISIBILITY_TIMEOUT_SECONDS",
+    intFrom(0, 43_200),
+    false,
+    "the ingress queue's visibility timeout, seconds (reported with the derived deadline)",
+  ),
   profile: v("PROFILE", str, true, "the default profile, JSON"),
-  agentCapacityPerSecond: v("AGENT_CAPACITY_PER_SECOND", numFrom(1, 100_000), false, "messages per second one agent invocation offers before the controller fans out (default 200)"),
+  agentCapacityPerSecond: v(
+    "AGENT_CAPACITY_PER_SECOND",
+    numFrom(1, 100_000),
+    false,
+    "messages per second one agent invocation offers before the controller fans out (default 200)",
+  ),
   functionName: v("FUNCTION_NAME", str, false, "this function's own name, for fan-out invocations (default: AWS_LAMBDA_FUNCTION_NAME)"),
   metricsNamespace: v("METRICS_NAMESPACE", str, false, "CloudWatch namespace of the verdict metrics (default GenesysConsumer/Spike)"),
   runName: v("RUN_NAME", str, false, "a name for the run in reports and metrics (default: the function name)"),
-  reportsBucket: v("REPORTS_BUCKET", str, false, "S3 bucket keeping each run's JSON and HTML report, the history index and the trend page (without it the report is only logged)"),
-  reportsPrefix: v("REPORTS_PREFIX", z.string(), false, "key prefix of the reports in that bucket, ending with / or empty (default spike-reports/)"),
+  reportsBucket: v(
+    "REPORTS_BUCKET",
+    str,
+    false,
+    "S3 bucket keeping each run's JSON and HTML report, the history index and the trend page (without it the report is only logged)",
+  ),
+  reportsPrefix: v(
+    "REPORTS_PREFIX",
+    z.string(),
+    false,
+    "key prefix of the reports in that bucket, ending with / or empty (default spike-reports/)",
+  ),
   historyLength: v("HISTORY_LENGTH", intFrom(1, 1000), false, "runs the history index and trend page keep (default 90)"),
   // the report's backpressure charts, read from CloudWatch after the run (lib/runtime/loadgen/backpressure.ts)
-  queueName: v("QUEUE_NAME", str, false, "the ingress queue's name (AWS/SQS QueueName): with it the generator reads the run's backpressure metrics from CloudWatch (without it the report has no backpressure block)"),
+  queueName: v(
+    "QUEUE_NAME",
+    str,
+    false,
+    "the ingress queue's name (AWS/SQS QueueName): with it the generator reads the run's backpressure metrics from CloudWatch (without it the report has no backpressure block)",
+  ),
   dlqName: v("DLQ_NAME", str, false, "the operational DLQ's name, for the dead-letter series (default: none)"),
-  quarantineQueueName: v("QUARANTINE_QUEUE_NAME", str, false, "the quarantine queue's name, added to the dead-letter series (default: none)"),
-  workerFunctionName: v("WORKER_FUNCTION_NAME", str, false, "the worker function's name (AWS/Lambda FunctionName), for the concurrency series (default: none)"),
-  eventSourceMappingUuid: v("EVENT_SOURCE_MAPPING_UUID", str, false, "the worker's event source mapping's UUID, for the events-polled series (default: none)"),
-  workerMetricsNamespace: v("WORKER_METRICS_NAMESPACE", str, false, "the worker's EMF namespace, for the downstream calls and 429s (default GenesysConsumer)"),
+  quarantineQueueName: v(
+    "QUARANTINE_QUEUE_NAME",
+    str,
+    false,
+    "the quarantine queue's name, added to the dead-letter series (default: none)",
+  ),
+  workerFunctionName: v(
+    "WORKER_FUNCTION_NAME",
+    str,
+    false,
+    "the worker function's name (AWS/Lambda FunctionName), for the concurrency series (default: none)",
+  ),
+  eventSourceMappingUuid: v(
+    "EVENT_SOURCE_MAPPING_UUID",
+    str,
+    false,
+    "the worker's event source mapping's UUID, for the events-polled series (default: none)",
+  ),
+  workerMetricsNamespace: v(
+    "WORKER_METRICS_NAMESPACE",
+    str,
+    false,
+    "the worker's EMF namespace, for the downstream calls and 429s (default GenesysConsumer)",
+  ),
 } as const;
 
 type Contract = Record<string, Variable<z.ZodTypeAny>>;
@@ -195,7 +322,10 @@ function parse<C extends Contract>(contract: C, env: Record<string, string | und
     }
     const result = variable.schema.safeParse(raw);
     if (result.success) out[key] = result.data;
-    else problems.push(`${variable.env}=${JSON.stringify(raw.slice(0, 200))} is invalid: ${result.error.issues.map((i) => i.message).join(", ")} (${variable.doc})`);
+    else
+      problems.push(
+        `${variable.env}=${JSON.stringify(raw.slice(0, 200))} is invalid: ${result.error.issues.map((i) => i.message).join(", ")} (${variable.doc})`,
+      );
   }
   if (problems.length) throw new ContractError(problems);
   return out as Parsed<C>;
@@ -216,11 +346,15 @@ function write<C extends Contract>(contract: C, values: Writable<C>): Record<str
 export function parseWorkerContract(env: Record<string, string | undefined> = process.env): WorkerContract {
   const parsed = parse(WORKER_CONTRACT, env);
   if (parsed.ingressKind === "webhook" && !parsed.signatureSecretArn) {
-    throw new ContractError([`${WORKER_CONTRACT.signatureSecretArn.env} is missing (required when ${WORKER_CONTRACT.ingressKind.env}=webhook)`]);
+    throw new ContractError([
+      `${WORKER_CONTRACT.signatureSecretArn.env} is missing (required when ${WORKER_CONTRACT.ingressKind.env}=webhook)`,
+    ]);
   }
   const mode = parsed.syntheticDownstream ?? DEFAULT_SYNTHETIC_DOWNSTREAM;
   if (mode !== "simulate" && !parsed.syntheticDownstreamTarget) {
-    throw new ContractError([`${WORKER_CONTRACT.syntheticDownstreamTarget.env} is missing (required when ${WORKER_CONTRACT.syntheticDownstream.env}=${mode}: name what synthetic messages call for real)`]);
+    throw new ContractError([
+      `${WORKER_CONTRACT.syntheticDownstreamTarget.env} is missing (required when ${WORKER_CONTRACT.syntheticDownstream.env}=${mode}: name what synthetic messages call for real)`,
+    ]);
   }
   return parsed;
 }

@@ -84,7 +84,11 @@ function fitting(text: string, encode: (cutText: string) => string): string {
  * {@link DEAD_LETTER_CONTEXT_MAX_BYTES} UTF-8 bytes (escaped and multi-byte characters count).
  */
 export function encodeDeadLetterContext(context: DeadLetterContext): string {
-  const parsed = deadLetterContextSchema.parse({ ...context, message: cut(context.message, MAX_MESSAGE), error: cut(context.error, MAX_ERROR_NAME) });
+  const parsed = deadLetterContextSchema.parse({
+    ...context,
+    message: cut(context.message, MAX_MESSAGE),
+    error: cut(context.error, MAX_ERROR_NAME),
+  });
   const message = fitting(parsed.message, (m) => JSON.stringify({ ...parsed, message: m, error: "" }));
   const error = fitting(parsed.error, (e) => JSON.stringify({ ...parsed, message, error: e }));
   return JSON.stringify({ ...parsed, message, error });

@@ -120,9 +120,13 @@ export function decodeMessageBody(body: string | undefined, attributes?: Message
     const bytes = Buffer.from(stored, "utf8");
     return { bytes, text: stored };
   }
-  if (encoding !== BASE64_BODY_ENCODING) throw new BodyEncodingError(`${BODY_ENCODING_ATTRIBUTE} is ${JSON.stringify(encoding.slice(0, 50))}; only "${BASE64_BODY_ENCODING}" is known`);
+  if (encoding !== BASE64_BODY_ENCODING)
+    throw new BodyEncodingError(
+      `${BODY_ENCODING_ATTRIBUTE} is ${JSON.stringify(encoding.slice(0, 50))}; only "${BASE64_BODY_ENCODING}" is known`,
+    );
   const compact = stored.replace(/\r?\n/g, "");
-  if (!BASE64.test(compact)) throw new BodyEncodingError(`the body is marked ${BODY_ENCODING_ATTRIBUTE}: ${BASE64_BODY_ENCODING} but is not base64`);
+  if (!BASE64.test(compact))
+    throw new BodyEncodingError(`the body is marked ${BODY_ENCODING_ATTRIBUTE}: ${BASE64_BODY_ENCODING} but is not base64`);
   const bytes = Buffer.from(compact, "base64");
   return { bytes, text: bytes.toString("utf8"), encoding: BASE64_BODY_ENCODING };
 }
@@ -137,7 +141,13 @@ export function decodedTextOrUndefined(body: string | undefined, attributes?: Me
 }
 
 /** A body as the ingress stores it: base64 text and the marker attribute (SendMessage's shape), for producers and tests. */
-export function encodeIngressBody(body: string | Uint8Array): { body: string; attributes: Record<string, { DataType: "String"; StringValue: string }> } {
+export function encodeIngressBody(body: string | Uint8Array): {
+  body: string;
+  attributes: Record<string, { DataType: "String"; StringValue: string }>;
+} {
   const bytes = typeof body === "string" ? Buffer.from(body, "utf8") : Buffer.from(body);
-  return { body: bytes.toString("base64"), attributes: { [BODY_ENCODING_ATTRIBUTE]: { DataType: STRING, StringValue: BASE64_BODY_ENCODING } } };
+  return {
+    body: bytes.toString("base64"),
+    attributes: { [BODY_ENCODING_ATTRIBUTE]: { DataType: STRING, StringValue: BASE64_BODY_ENCODING } },
+  };
 }

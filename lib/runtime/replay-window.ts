@@ -77,11 +77,19 @@ const iso = (ms: number) => new Date(ms).toISOString();
 export function judgeSignedTime(signedTime: unknown, firstSent: number, windowSeconds: number): SignedTimeVerdict {
   if (windowSeconds === 0) return { ok: true };
   if (signedTime === undefined || signedTime === null || signedTime === "") {
-    return { ok: false, errorName: "MissingSignedTimeError", message: `the signed body has no channel.time, so the ${windowSeconds} s replay window cannot place it` };
+    return {
+      ok: false,
+      errorName: "MissingSignedTimeError",
+      message: `the signed body has no channel.time, so the ${windowSeconds} s replay window cannot place it`,
+    };
   }
   const signedMs = typeof signedTime === "string" && ISO_8601.test(signedTime) ? Date.parse(signedTime) : Number.NaN;
   if (!Number.isFinite(signedMs)) {
-    return { ok: false, errorName: "UnparseableSignedTimeError", message: `the signed channel.time ${JSON.stringify(signedTime).slice(0, 80)} is not an ISO-8601 time with a time zone` };
+    return {
+      ok: false,
+      errorName: "UnparseableSignedTimeError",
+      message: `the signed channel.time ${JSON.stringify(signedTime).slice(0, 80)} is not an ISO-8601 time with a time zone`,
+    };
   }
   const ageSeconds = Math.round((firstSent - signedMs) / 1000);
   if (firstSent - signedMs > windowSeconds * 1000) {

@@ -86,8 +86,24 @@ export function retryingMarkUpdate(tableName: string, mark: RetryingMark) {
     UpdateExpression:
       "SET #retryAttempt = :attempt, #retryOf = :of, #next = :next, #first = if_not_exists(#first, :first), #ttl = if_not_exists(#ttl, :ttl), #other = if_not_exists(#other, :zero) + :other",
     ConditionExpression: "attribute_not_exists(#outcome) AND (attribute_not_exists(#retryAttempt) OR #retryAttempt < :attempt)",
-    ExpressionAttributeNames: { "#retryAttempt": "retryAttempt", "#retryOf": "retryOf", "#next": "nextAttemptAtMs", "#first": "firstReceiveMs", "#ttl": RECEIPTS_TABLE.ttlAttribute, "#outcome": "outcome", "#other": "otherFailures" },
-    ExpressionAttributeValues: { ":attempt": mark.attempt, ":of": mark.maxAttempts, ":next": mark.nextAttemptAtMs, ":first": mark.firstReceiveMs, ":ttl": mark.ttl, ":zero": 0, ":other": mark.faultInjected ? 0 : 1 },
+    ExpressionAttributeNames: {
+      "#retryAttempt": "retryAttempt",
+      "#retryOf": "retryOf",
+      "#next": "nextAttemptAtMs",
+      "#first": "firstReceiveMs",
+      "#ttl": RECEIPTS_TABLE.ttlAttribute,
+      "#outcome": "outcome",
+      "#other": "otherFailures",
+    },
+    ExpressionAttributeValues: {
+      ":attempt": mark.attempt,
+      ":of": mark.maxAttempts,
+      ":next": mark.nextAttemptAtMs,
+      ":first": mark.firstReceiveMs,
+      ":ttl": mark.ttl,
+      ":zero": 0,
+      ":other": mark.faultInjected ? 0 : 1,
+    },
   };
 }
 

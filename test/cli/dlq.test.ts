@@ -6,7 +6,15 @@ import type { Command } from "commander";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import { buildProgram } from "../../bin/cli";
 import { startSqs } from "../helpers/local-servers";
-import { approximateCount, createPipeline, normalizedBody, putDeadLetter, putSqsRedriven, receiveAll, type Pipeline } from "../ops/fixtures";
+import {
+  approximateCount,
+  createPipeline,
+  normalizedBody,
+  putDeadLetter,
+  putSqsRedriven,
+  receiveAll,
+  type Pipeline,
+} from "../ops/fixtures";
 
 /** Commander's own errors (bad option values) throw instead of exiting, on every subcommand. */
 function exitOverrideAll(command: Command): Command {
@@ -106,7 +114,11 @@ describe("cdktf-genesys-consumer dlq", () => {
     );
     await run("dlq", "redrive", "--queue", pipeline.dlq.url, ...local(), "--reason", "exhausted", "permanent", "--to", pipeline.source.arn);
     expect(stdout.join("")).toMatch(new RegExp(`moved 3 of 3 selected message\\(s\\) from ${pipeline.dlq.url} to ${pipeline.source.url}`));
-    expect((await receiveAll(client, pipeline.source.url)).map((m) => JSON.parse(m.Body!).id).sort()).toStrictEqual(["msg-1", "msg-2", "msg-3"]);
+    expect((await receiveAll(client, pipeline.source.url)).map((m) => JSON.parse(m.Body!).id).sort()).toStrictEqual([
+      "msg-1",
+      "msg-2",
+      "msg-3",
+    ]);
     expect(await approximateCount(client, pipeline.dlq.url)).toBe(2);
   });
 
@@ -119,7 +131,9 @@ describe("cdktf-genesys-consumer dlq", () => {
     await run("dlq", "redrive", "--queue", pipeline.dlq.arn, ...local(), "--rate", "10");
 
     // Assess
-    expect(stdout.join("")).toMatch(new RegExp(`moved 3 of 3 message\\(s\\) from ${pipeline.dlq.url} to ${pipeline.source.arn} in [0-9.]+ s \\(COMPLETED\\)`));
+    expect(stdout.join("")).toMatch(
+      new RegExp(`moved 3 of 3 message\\(s\\) from ${pipeline.dlq.url} to ${pipeline.source.arn} in [0-9.]+ s \\(COMPLETED\\)`),
+    );
     expect(stderr.join("")).toMatch(/move task COMPLETED: 3\/3 message\(s\) moved/);
     expect(await receiveAll(client, pipeline.source.url)).toHaveLength(3);
   });
@@ -140,7 +154,9 @@ describe("cdktf-genesys-consumer dlq", () => {
     await expect(run("dlq", "inspect", "--queue", "nope-dlq", ...local())).rejects.toThrow(/queue "nope-dlq" does not exist/);
     await expect(run("dlq", "redrive", "--queue", "x", ...local(), "--reason", "flaky")).rejects.toMatchObject({
       code: "commander.invalidArgument",
-      message: expect.stringMatching(/Allowed choices are invalid-signature, malformed, permanent, exhausted, stale, redriven-by-sqs, eventbridge-delivery-failed, unreadable-context/),
+      message: expect.stringMatching(
+        /Allowed choices are invalid-signature, malformed, permanent, exhausted, stale, redriven-by-sqs, eventbridge-delivery-failed, unreadable-context/,
+      ),
     });
     await expect(run("dlq", "inspect", ...local())).rejects.toMatchObject({ code: "commander.missingMandatoryOptionValue" });
   });

@@ -10,7 +10,8 @@ function exitOverrideAll(command: Command): Command {
   for (const sub of command.commands) exitOverrideAll(sub);
   return command;
 }
-const local = (...args: string[]) => exitOverrideAll(buildProgram()).parseAsync(["node", "cdktf-genesys-consumer", "local", "--stack-dir", "/nonexistent/stack", ...args]);
+const local = (...args: string[]) =>
+  exitOverrideAll(buildProgram()).parseAsync(["node", "cdktf-genesys-consumer", "local", "--stack-dir", "/nonexistent/stack", ...args]);
 
 test.each([
   [["--fire-schedules", "0"], /--fire-schedules must be a positive integer \(firings to wait for\), got "0"/],

@@ -58,7 +58,10 @@ describe("local: choosing the REST API of a stack with several", () => {
   it("runLocalStack (the library) throws an ApiChoiceError with the choices, naming its `api` option", async () => {
     const error = await runLocalStack({ stack: twoApis(), profile: "{}" }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApiChoiceError);
-    expect((error as ApiChoiceError).choices).toEqual(["aws_api_gateway_rest_api.orders_ingress_api_1A2B3C4D", "aws_api_gateway_rest_api.support_ingress_api_5E6F7A8B"]);
+    expect((error as ApiChoiceError).choices).toEqual([
+      "aws_api_gateway_rest_api.orders_ingress_api_1A2B3C4D",
+      "aws_api_gateway_rest_api.support_ingress_api_5E6F7A8B",
+    ]);
     expect((error as ApiChoiceError).message).toBe(
       "the stack has 2 REST APIs: choose the one to send to with the `api` option, one of: aws_api_gateway_rest_api.orders_ingress_api_1A2B3C4D, aws_api_gateway_rest_api.support_ingress_api_5E6F7A8B",
     );
@@ -83,6 +86,8 @@ describe("local: the other errors naming an option use its flag", () => {
     ["--downstream-rate", "0", '--downstream-rate must be a positive number, got "0"'],
     ["--max-threads", "many", '--max-threads must be a positive number, got "many"'],
   ])("%s %s", async (flag, value, message) => {
-    await expect(local("--stack-dir", twoApis(), "--api", "aws_api_gateway_rest_api.orders_ingress_api_1A2B3C4D", flag, value)).rejects.toThrow(new Error(message));
+    await expect(
+      local("--stack-dir", twoApis(), "--api", "aws_api_gateway_rest_api.orders_ingress_api_1A2B3C4D", flag, value),
+    ).rejects.toThrow(new Error(message));
   });
 });

@@ -28,8 +28,20 @@ function cli(args: string[], extraEnv: Record<string, string> = {}): Promise<{ c
   });
 }
 
-const DLQ_INSPECT = ["dlq", "inspect", "--queue", "http://127.0.0.1:1/000000000000/dlq", "--endpoint", "http://127.0.0.1:1", "--region", "us-east-1", "--budget", "1"];
-const DLQ_ERROR = "error: cannot reach the SQS endpoint (connect ECONNREFUSED 127.0.0.1:1): check --endpoint / AWS_ENDPOINT_URL_SQS and the network\n";
+const DLQ_INSPECT = [
+  "dlq",
+  "inspect",
+  "--queue",
+  "http://127.0.0.1:1/000000000000/dlq",
+  "--endpoint",
+  "http://127.0.0.1:1",
+  "--region",
+  "us-east-1",
+  "--budget",
+  "1",
+];
+const DLQ_ERROR =
+  "error: cannot reach the SQS endpoint (connect ECONNREFUSED 127.0.0.1:1): check --endpoint / AWS_ENDPOINT_URL_SQS and the network\n";
 
 describe("the CLI and the AWS SDK's Node.js version notice", () => {
   it("dlq inspect (an SQS client): stderr holds only the command's error", async () => {
@@ -39,14 +51,28 @@ describe("the CLI and the AWS SDK's Node.js version notice", () => {
 
   it("spike --secret-arn (a Secrets Manager client): stderr holds only the command's error", async () => {
     const arn = "arn:aws:secretsmanager:us-east-1:000000000000:secret:signing";
-    const run = await cli(["spike", "--url", "http://127.0.0.1:1/webhook", "--secret-arn", arn, "--secretsmanager-endpoint", "http://127.0.0.1:1", "--region", "us-east-1", "--profile", "smoke"]);
+    const run = await cli([
+      "spike",
+      "--url",
+      "http://127.0.0.1:1/webhook",
+      "--secret-arn",
+      arn,
+      "--secretsmanager-endpoint",
+      "http://127.0.0.1:1",
+      "--region",
+      "us-east-1",
+      "--profile",
+      "smoke",
+    ]);
     expect(run).toEqual({ code: 1, stdout: "", stderr: `error: --secret-arn ${arn}: connect ECONNREFUSED 127.0.0.1:1\n` });
   });
 
   (nodeMajor < 22 ? it : it.skip)(`the user's ${SWITCH}=false is kept: the SDK's notice is printed (Node.js < 22 only)`, async () => {
     const run = await cli(DLQ_INSPECT, { [SWITCH]: "false" });
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain(`Warning: NodeVersionSupportWarning: The AWS SDK for JavaScript (v3)\nversions published after the first week of January 2027\nwill require node >=22. You are running node ${process.version}.`);
+    expect(run.stderr).toContain(
+      `Warning: NodeVersionSupportWarning: The AWS SDK for JavaScript (v3)\nversions published after the first week of January 2027\nwill require node >=22. You are running node ${process.version}.`,
+    );
     expect(run.stderr.endsWith(DLQ_ERROR)).toBe(true);
   });
 });

@@ -17,7 +17,12 @@ beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "spike-compare-cli-"));
   const target = await startTarget();
   try {
-    report = await runSpike({ targetUrl: target.url, secret: "s", profile: { name: "tiny", phases: [{ type: "constant", ratePerSecond: 5, durationSeconds: 1 }] }, runId: "compare-1" });
+    report = await runSpike({
+      targetUrl: target.url,
+      secret: "s",
+      profile: { name: "tiny", phases: [{ type: "constant", ratePerSecond: 5, durationSeconds: 1 }] },
+      runId: "compare-1",
+    });
   } finally {
     await target.close();
   }

@@ -36,7 +36,19 @@ test("convert: the typical plan (100 threads, 10 s ramp-up, a POST every 2 s for
 
 test("convert: -J overrides a ${__P(name,default)} and --out writes JSON", async () => {
   const out = path.join(dir, "profile.json");
-  await run("spike", "convert", path.join(FIXTURES, "typical-plan-parameterized.jmx"), "-J", "threads=20", "-J", "rampup=2", "-J", "duration=8", "--out", out);
+  await run(
+    "spike",
+    "convert",
+    path.join(FIXTURES, "typical-plan-parameterized.jmx"),
+    "-J",
+    "threads=20",
+    "-J",
+    "rampup=2",
+    "-J",
+    "duration=8",
+    "--out",
+    out,
+  );
   expect(process.exitCode).toBe(0);
   const profile = parseProfile(JSON.parse(fs.readFileSync(out, "utf8")));
   expect(profileDurationSeconds(profile)).toBeCloseTo(8, 0);
@@ -57,7 +69,11 @@ test("convert: a file that is no plan, and a bad -J, are refused with exit code 
 
 test("--profile plan.jmx converts on the fly and prints the same notes; a profile file is read as before", async () => {
   const notes: string[] = [];
-  const converted = await loadProfile(path.join(FIXTURES, "typical-plan-parameterized.jmx"), { property: ["threads=20", "rampup=2", "duration=8"] }, (t) => notes.push(t));
+  const converted = await loadProfile(
+    path.join(FIXTURES, "typical-plan-parameterized.jmx"),
+    { property: ["threads=20", "rampup=2", "duration=8"] },
+    (t) => notes.push(t),
+  );
   expect(profileDurationSeconds(converted)).toBeCloseTo(8, 0);
   expect(notes.join("")).toMatch(/a jmx plan, converted to a spike profile/);
   const own = path.join(dir, "own.yaml");
@@ -71,7 +87,22 @@ test("spike --profile plan.jmx sends the converted plan", async () => {
   const target: Target = await startTarget();
   process.env.SPIKE_CONVERT_SECRET = "convert-secret-0123456789";
   try {
-    await run("spike", "--url", target.url, "--secret-env", "SPIKE_CONVERT_SECRET", "--no-progress", "--profile", path.join(FIXTURES, "typical-plan-parameterized.jmx"), "-J", "threads=4", "-J", "rampup=1", "-J", "duration=2");
+    await run(
+      "spike",
+      "--url",
+      target.url,
+      "--secret-env",
+      "SPIKE_CONVERT_SECRET",
+      "--no-progress",
+      "--profile",
+      path.join(FIXTURES, "typical-plan-parameterized.jmx"),
+      "-J",
+      "threads=4",
+      "-J",
+      "rampup=1",
+      "-J",
+      "duration=2",
+    );
     expect(cli.err).toMatch(/converted to a spike profile/);
     expect(target.arrivals.length).toBeGreaterThan(0);
   } finally {

@@ -20,13 +20,22 @@ const runIds: string[] = [];
 
 beforeAll(async () => {
   s3 = await startS3Server({ buckets: [{ name: BUCKET, denyInsecureTransport: true, blockPublicAcls: true, aclsDisabled: true }] });
-  Object.assign(process.env, { AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey });
+  Object.assign(process.env, {
+    AWS_REGION: "us-east-1",
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+  });
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "spike-reports-cli-"));
   const target = await startTarget();
   const store = s3ObjectStore({ bucket: BUCKET, caBundle: s3.caFile, client: { endpoint: s3.endpoint } });
   try {
     for (const runId of ["cli-run-1", "cli-run-2"]) {
-      const report = await runSpike({ targetUrl: target.url, secret: "s", profile: { name: "tiny", phases: [{ type: "constant", ratePerSecond: 5, durationSeconds: 1 }] }, runId });
+      const report = await runSpike({
+        targetUrl: target.url,
+        secret: "s",
+        profile: { name: "tiny", phases: [{ type: "constant", ratePerSecond: 5, durationSeconds: 1 }] },
+        runId,
+      });
       await storeRun(store, { bucket: BUCKET, prefix: "spike-reports/", runName: "nightly" }, report);
       runIds.push(runId);
     }
@@ -74,11 +83,19 @@ test("get: a run's JSON, the latest run's HTML to a file, the trend page", async
 test("errors name the flag and the fix", async () => {
   await expect(run("list", "--endpoint", s3.endpoint)).rejects.toThrow(/--bucket is required/);
   await expect(run("list", ...local(), "--prefix", "no-slash")).rejects.toThrow(/--prefix "no-slash" must end with "\/"/);
-  await expect(run("get", ...local(), "--run-name", "nightly", "--run-id", "nope")).rejects.toThrow(/--run-id nope: no report of run name nightly/);
+  await expect(run("get", ...local(), "--run-name", "nightly", "--run-id", "nope")).rejects.toThrow(
+    /--run-id nope: no report of run name nightly/,
+  );
   await expect(run("get", ...local(), "--run-name", "nightly")).rejects.toThrow(/--run-id is required/);
   await expect(run("get", ...local(), "--run-name", "nightly", "--run-id", "latest", "--format", "pdf")).rejects.toThrow(/--format "pdf"/);
   await expect(run("list", ...local(), "--run-name", "other")).rejects.toThrow(/--run-name other: no history/);
-  await expect(run("list", "--bucket", BUCKET, "--endpoint", s3.insecureEndpoint, "--run-name", "nightly")).rejects.toThrow(/refuses requests not over TLS.*--ca-bundle/);
-  await expect(run("list", "--bucket", BUCKET, "--endpoint", s3.endpoint, "--run-name", "nightly")).rejects.toThrow(/not trusted.*--ca-bundle/);
-  await expect(run("list", ...local().map((a) => (a === BUCKET ? "no-such-bucket" : a)))).rejects.toThrow(/--bucket no-such-bucket: no such bucket/);
+  await expect(run("list", "--bucket", BUCKET, "--endpoint", s3.insecureEndpoint, "--run-name", "nightly")).rejects.toThrow(
+    /refuses requests not over TLS.*--ca-bundle/,
+  );
+  await expect(run("list", "--bucket", BUCKET, "--endpoint", s3.endpoint, "--run-name", "nightly")).rejects.toThrow(
+    /not trusted.*--ca-bundle/,
+  );
+  await expect(run("list", ...local().map((a) => (a === BUCKET ? "no-such-bucket" : a)))).rejects.toThrow(
+    /--bucket no-such-bucket: no such bucket/,
+  );
 });

@@ -44,8 +44,20 @@ describe("the created alarm topic is encrypted with its own key and TLS only", (
   const { out, pipeline } = synthPipeline();
   const topicRef = `\${aws_sns_topic.${out.id("aws_sns_topic", "orders_alarms_topic_")}.arn}`;
   const KEY_ADMIN_ACTIONS = [
-    "kms:Create*", "kms:Describe*", "kms:Enable*", "kms:List*", "kms:Put*", "kms:Update*", "kms:Revoke*",
-    "kms:Disable*", "kms:Get*", "kms:Delete*", "kms:TagResource", "kms:UntagResource", "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion",
+    "kms:Create*",
+    "kms:Describe*",
+    "kms:Enable*",
+    "kms:List*",
+    "kms:Put*",
+    "kms:Update*",
+    "kms:Revoke*",
+    "kms:Disable*",
+    "kms:Get*",
+    "kms:Delete*",
+    "kms:TagResource",
+    "kms:UntagResource",
+    "kms:ScheduleKeyDeletion",
+    "kms:CancelKeyDeletion",
   ];
 
   it("a customer managed key, rotated, 30-day deletion window, encrypts the topic", () => {
@@ -60,10 +72,26 @@ describe("the created alarm topic is encrypted with its own key and TLS only", (
     expect(JSON.parse(out.one("aws_kms_key").policy)).toEqual({
       Version: "2012-10-17",
       Statement: [
-        { Sid: "AccountAdministersKey", Effect: "Allow", Principal: { AWS: `arn:${PARTITION}:iam::${ACCOUNT}:root` }, Action: KEY_ADMIN_ACTIONS, Resource: "*" },
-        { Sid: "CloudWatchAlarmsPublish", Effect: "Allow", Principal: { Service: "cloudwatch.amazonaws.com" }, Action: ["kms:Decrypt", "kms:GenerateDataKey*"], Resource: "*" },
         {
-          Sid: "AccountUsesKeyThroughSns", Effect: "Allow", Principal: { AWS: "*" }, Action: ["kms:Decrypt", "kms:GenerateDataKey*"], Resource: "*",
+          Sid: "AccountAdministersKey",
+          Effect: "Allow",
+          Principal: { AWS: `arn:${PARTITION}:iam::${ACCOUNT}:root` },
+          Action: KEY_ADMIN_ACTIONS,
+          Resource: "*",
+        },
+        {
+          Sid: "CloudWatchAlarmsPublish",
+          Effect: "Allow",
+          Principal: { Service: "cloudwatch.amazonaws.com" },
+          Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+          Resource: "*",
+        },
+        {
+          Sid: "AccountUsesKeyThroughSns",
+          Effect: "Allow",
+          Principal: { AWS: "*" },
+          Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+          Resource: "*",
           Condition: { StringEquals: { "kms:CallerAccount": ACCOUNT, "kms:ViaService": `sns.${REGION}.amazonaws.com` } },
         },
       ],
@@ -77,10 +105,24 @@ describe("the created alarm topic is encrypted with its own key and TLS only", (
       Version: "2012-10-17",
       Statement: [
         {
-          Sid: "CloudWatchAlarmsPublish", Effect: "Allow", Principal: { Service: "cloudwatch.amazonaws.com" }, Action: "sns:Publish", Resource: topicRef,
-          Condition: { ArnLike: { "aws:SourceArn": `arn:${PARTITION}:cloudwatch:${REGION}:${ACCOUNT}:alarm:*` }, StringEquals: { "aws:SourceAccount": ACCOUNT } },
+          Sid: "CloudWatchAlarmsPublish",
+          Effect: "Allow",
+          Principal: { Service: "cloudwatch.amazonaws.com" },
+          Action: "sns:Publish",
+          Resource: topicRef,
+          Condition: {
+            ArnLike: { "aws:SourceArn": `arn:${PARTITION}:cloudwatch:${REGION}:${ACCOUNT}:alarm:*` },
+            StringEquals: { "aws:SourceAccount": ACCOUNT },
+          },
         },
-        { Sid: "DenyPublishWithoutTls", Effect: "Deny", Principal: "*", Action: "sns:Publish", Resource: topicRef, Condition: { Bool: { "aws:SecureTransport": "false" } } },
+        {
+          Sid: "DenyPublishWithoutTls",
+          Effect: "Deny",
+          Principal: "*",
+          Action: "sns:Publish",
+          Resource: topicRef,
+          Condition: { Bool: { "aws:SecureTransport": "false" } },
+        },
       ],
     });
   });
@@ -91,7 +133,10 @@ describe("the created alarm topic is encrypted with its own key and TLS only", (
     expect(o.list("aws_kms_key")).toEqual([]);
     expect(p.alarms?.topicKey).toBeUndefined();
     expect(o.one("aws_sns_topic").kms_master_key_id).toBe(mine);
-    expect(JSON.parse(o.one("aws_sns_topic_policy").policy).Statement.map((s: any) => s.Sid)).toEqual(["CloudWatchAlarmsPublish", "DenyPublishWithoutTls"]);
+    expect(JSON.parse(o.one("aws_sns_topic_policy").policy).Statement.map((s: any) => s.Sid)).toEqual([
+      "CloudWatchAlarmsPublish",
+      "DenyPublishWithoutTls",
+    ]);
   });
 
   it("your topic (topicArn): no key, no topic, no topic policy", () => {
@@ -105,7 +150,9 @@ describe("the created alarm topic is encrypted with its own key and TLS only", (
     const { out: o } = synthPipeline({ alarms: { topicKeyDeletionWindowDays: 7 } });
     expect(o.one("aws_kms_key").deletion_window_in_days).toBe(7);
     const alarms = (props: Record<string, unknown>) => () =>
-      synth((stack) => new PipelineAlarms(stack, "alarms", { queue: { name: "q" }, dlq: { name: "d", url: "u" }, functionName: "f", ...props }));
+      synth(
+        (stack) => new PipelineAlarms(stack, "alarms", { queue: { name: "q" }, dlq: { name: "d", url: "u" }, functionName: "f", ...props }),
+      );
     expect(errorOf(alarms({ topicKeyDeletionWindowDays: 6 })).message).toBe(
       'PipelineAlarms "stack/alarms" has 1 invalid prop:\n' +
         "  - topicKeyDeletionWindowDays: 6 is outside 7..30; set a whole number of days (KMS's waiting period).",
@@ -113,7 +160,9 @@ describe("the created alarm topic is encrypted with its own key and TLS only", (
     expect(errorOf(alarms({ topicKeyDeletionWindowDays: 7, topicArn: "arn:aws:sns:eu-west-1:111122223333:t" })).message).toContain(
       "  - topicKeyDeletionWindowDays: has no effect with topicArn (no topic key is created); remove it.",
     );
-    expect(errorOf(() => synthPipeline({ alarms: { topicKeyDeletionWindowDays: 31 } })).message).toContain("  - alarms.topicKeyDeletionWindowDays: 31 is outside 7..30");
+    expect(errorOf(() => synthPipeline({ alarms: { topicKeyDeletionWindowDays: 31 } })).message).toContain(
+      "  - alarms.topicKeyDeletionWindowDays: 31 is outside 7..30",
+    );
   });
 });
 
@@ -134,7 +183,11 @@ describe("an alarm topic nobody is subscribed to is a synth warning", () => {
     let pipeline!: ConsumerPipeline;
     const out = synth((stack) => {
       pipeline = new ConsumerPipeline(stack, "orders", pipelineProps());
-      new SnsTopicSubscription(stack, "pager", { topicArn: pipeline.alarmTopicArn, protocol: "https", endpoint: "https://events.pagerduty.example/integration/x/enqueue" });
+      new SnsTopicSubscription(stack, "pager", {
+        topicArn: pipeline.alarmTopicArn,
+        protocol: "https",
+        endpoint: "https://events.pagerduty.example/integration/x/enqueue",
+      });
     });
     expect(out.list("aws_sns_topic_subscription")).toHaveLength(1);
     expect(warnings(pipeline)).toEqual([]);
@@ -144,7 +197,11 @@ describe("an alarm topic nobody is subscribed to is a synth warning", () => {
     let pipeline!: ConsumerPipeline;
     synth((stack) => {
       pipeline = new ConsumerPipeline(stack, "orders", pipelineProps());
-      new SnsTopicSubscription(stack, "other", { topicArn: "arn:aws:sns:eu-west-1:111122223333:other", protocol: "email", endpoint: "a@example.com" });
+      new SnsTopicSubscription(stack, "other", {
+        topicArn: "arn:aws:sns:eu-west-1:111122223333:other",
+        protocol: "email",
+        endpoint: "a@example.com",
+      });
     });
     expect(warnings(pipeline)).toEqual([NO_SUBSCRIBER]);
   });
@@ -155,7 +212,7 @@ describe("the worker's event source mapping metrics", () => {
   const mappingId = out.id("aws_lambda_event_source_mapping", "orders_worker_event-source");
   const uuidRef = `\${aws_lambda_event_source_mapping.${mappingId}.uuid}`;
 
-  it("are turned on: metrics_config { metrics = [\"EventCount\"] } on the mapping", () => {
+  it('are turned on: metrics_config { metrics = ["EventCount"] } on the mapping', () => {
     expect(out.one("aws_lambda_event_source_mapping").metrics_config).toEqual({ metrics: ["EventCount"] });
   });
 
@@ -178,7 +235,9 @@ describe("the worker's event source mapping metrics", () => {
   it("the threshold is an option, checked like the others", () => {
     const { out: o } = synthPipeline({ alarms: { email: "oncall@example.com", workerFailedEventsThreshold: 10 } });
     expect(o.find("aws_cloudwatch_metric_alarm", "orders_alarms_workerFailedEvents_").threshold).toBe(10);
-    expect(errorOf(() => synthPipeline({ alarms: { workerFailedEventsThreshold: -1 } })).message).toContain("  - alarms.workerFailedEventsThreshold: -1 is negative; set 0 or more.");
+    expect(errorOf(() => synthPipeline({ alarms: { workerFailedEventsThreshold: -1 } })).message).toContain(
+      "  - alarms.workerFailedEventsThreshold: -1 is negative; set 0 or more.",
+    );
   });
 
   it("the dashboard charts the events an SQS mapping reports: polled, invoked, failed, deleted", () => {
@@ -193,7 +252,10 @@ describe("the worker's event source mapping metrics", () => {
   });
 
   it("an eventStreams pipeline's worker mapping gets them too", () => {
-    const { out: o } = synthPipeline({ ingress: { kind: "eventStreams", topics: ["v2.detail.events.conversation.{id}.customer.start"] }, alarms: { email: "oncall@example.com" } });
+    const { out: o } = synthPipeline({
+      ingress: { kind: "eventStreams", topics: ["v2.detail.events.conversation.{id}.customer.start"] },
+      alarms: { email: "oncall@example.com" },
+    });
     expect(o.one("aws_lambda_event_source_mapping").metrics_config).toEqual({ metrics: ["EventCount"] });
     expect(o.find("aws_cloudwatch_metric_alarm", "orders_alarms_workerFailedEvents_").metric_name).toBe("FailedInvokeEventCount");
   });

@@ -17,7 +17,10 @@ describe("bundle", () => {
   beforeAll(() => {
     fs.writeFileSync(helper, `export const greeting: string = "hello";\n`);
     // The runtime self-import resolves to lib/runtime inside this repository.
-    fs.writeFileSync(entry, `import { sign } from "cdktf-genesys-consumer/runtime";\nimport { greeting } from "./helper";\nexport const handler = async () => ({ greeting, signature: sign("body", "secret") });\n`);
+    fs.writeFileSync(
+      entry,
+      `import { sign } from "cdktf-genesys-consumer/runtime";\nimport { greeting } from "./helper";\nexport const handler = async () => ({ greeting, signature: sign("body", "secret") });\n`,
+    );
   });
 
   it("bundles a CommonJS file that runs with the runtime inlined, then serves it from the cache", async () => {
@@ -34,7 +37,10 @@ describe("bundle", () => {
     // The runtime's errors take their name from their class (new.target.name): minified without
     // keepNames, a PermanentError deployed in a bundle would be dead-lettered as "Ud".
     const named = path.join(dir, "named.ts");
-    fs.writeFileSync(named, `import { PermanentError, RetryableError } from "cdktf-genesys-consumer/runtime";\nexport const names = () => [new PermanentError("x").name, new RetryableError("y").name];\n`);
+    fs.writeFileSync(
+      named,
+      `import { PermanentError, RetryableError } from "cdktf-genesys-consumer/runtime";\nexport const names = () => [new PermanentError("x").name, new RetryableError("y").name];\n`,
+    );
     const bundle = bundleEntry({ entry: named, cacheDir });
     const mod = (await import(bundle.file)) as { names: () => string[] };
     expect(mod.names()).toEqual(["PermanentError", "RetryableError"]);
@@ -110,6 +116,8 @@ describe("bundle", () => {
     const message = errorOf(() => bundleEntry({ entry: broken, cacheDir })).message;
     expect(message.startsWith(`bundle: esbuild failed for ${broken}:\n  `)).toBe(true);
     expect(message).toMatch(/broken\.ts:1: Unexpected/);
-    expect(errorOf(() => bundleEntry({ entry: path.join(dir, "missing.ts"), cacheDir })).message).toBe(`bundle: the entry file ${path.join(dir, "missing.ts")} does not exist`);
+    expect(errorOf(() => bundleEntry({ entry: path.join(dir, "missing.ts"), cacheDir })).message).toBe(
+      `bundle: the entry file ${path.join(dir, "missing.ts")} does not exist`,
+    );
   });
 });

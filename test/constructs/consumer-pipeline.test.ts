@@ -2,7 +2,6 @@ import { Construct } from "constructs";
 import { ConsumerPipeline, NAME_LIMITS, PIPELINE_TAG, ValidationError, physicalName } from "../../lib";
 import { OTHER_ENTRY, errorOf, physicalNames, pipelineProps, synth, synthPipeline } from "./support";
 
-
 describe("ConsumerPipeline", () => {
   describe("composition with safe defaults", () => {
     const { out, pipeline } = synthPipeline();
@@ -31,7 +30,19 @@ describe("ConsumerPipeline", () => {
     });
 
     it("tags every taggable resource with the pipeline path", () => {
-      const taggable = ["aws_sqs_queue", "aws_lambda_function", "aws_iam_role", "aws_cloudwatch_log_group", "aws_dynamodb_table", "aws_secretsmanager_secret", "aws_sns_topic", "aws_cloudwatch_metric_alarm", "aws_api_gateway_rest_api", "aws_api_gateway_stage", "aws_lambda_event_source_mapping"];
+      const taggable = [
+        "aws_sqs_queue",
+        "aws_lambda_function",
+        "aws_iam_role",
+        "aws_cloudwatch_log_group",
+        "aws_dynamodb_table",
+        "aws_secretsmanager_secret",
+        "aws_sns_topic",
+        "aws_cloudwatch_metric_alarm",
+        "aws_api_gateway_rest_api",
+        "aws_api_gateway_stage",
+        "aws_lambda_event_source_mapping",
+      ];
       for (const type of taggable) {
         for (const resource of out.list(type)) expect(resource.tags).toEqual({ [PIPELINE_TAG]: "stack/orders" });
       }
@@ -39,12 +50,16 @@ describe("ConsumerPipeline", () => {
   });
 
   it("warns when the retries' largest delays can outlast the queue's retention, and only then", () => {
-    const warnings = (pipeline: ConsumerPipeline) => pipeline.node.metadata.filter((m) => m.type === "@cdktf/warn").map((m) => String(m.data));
+    const warnings = (pipeline: ConsumerPipeline) =>
+      pipeline.node.metadata.filter((m) => m.type === "@cdktf/warn").map((m) => String(m.data));
     const { pipeline: capped } = synthPipeline({ worker: { ...pipelineProps().worker, backoffMaxSeconds: 43_200 } });
     expect(warnings(capped)).toEqual([
       "worker.backoffMaxSeconds: 9 retries of up to 43200 s (388800 s) can outlast queue.messageRetentionSeconds (345600 s); a message that keeps failing would expire on the queue instead of reaching the DLQ. Raise the retention or lower the cap.",
     ]);
-    const { pipeline: retained } = synthPipeline({ worker: { ...pipelineProps().worker, backoffMaxSeconds: 43_200 }, queue: { messageRetentionSeconds: 1_209_600 } });
+    const { pipeline: retained } = synthPipeline({
+      worker: { ...pipelineProps().worker, backoffMaxSeconds: 43_200 },
+      queue: { messageRetentionSeconds: 1_209_600 },
+    });
     expect(warnings(retained)).toEqual([]);
     const { pipeline: defaults } = synthPipeline();
     expect(warnings(defaults)).toEqual([]);
@@ -142,7 +157,10 @@ describe("ConsumerPipeline", () => {
     });
 
     it("accepts the explicit visibility timeout at exactly the rule", () => {
-      const { out } = synthPipeline({ worker: { entry: pipelineProps().worker.entry, timeoutSeconds: 60, batchingWindowSeconds: 1 }, queue: { visibilityTimeoutSeconds: 361 } });
+      const { out } = synthPipeline({
+        worker: { entry: pipelineProps().worker.entry, timeoutSeconds: 60, batchingWindowSeconds: 1 },
+        queue: { visibilityTimeoutSeconds: 361 },
+      });
       expect(out.find("aws_sqs_queue", /^orders_queue_[A-F0-9]{8}$/).visibility_timeout_seconds).toBe(361);
     });
   });

@@ -25,7 +25,13 @@ describe("WebhookIngress apiKey", () => {
       for (const synthesized of [out, synthIngress({ apiKey: false })]) {
         expect(synthesized.one("aws_api_gateway_method").api_key_required).toBeUndefined();
         expect(synthesized.one("aws_api_gateway_rest_api").api_key_source).toBeUndefined();
-        for (const type of ["aws_api_gateway_usage_plan", "aws_api_gateway_api_key", "aws_api_gateway_usage_plan_key", "aws_secretsmanager_secret", "random_password"]) {
+        for (const type of [
+          "aws_api_gateway_usage_plan",
+          "aws_api_gateway_api_key",
+          "aws_api_gateway_usage_plan_key",
+          "aws_secretsmanager_secret",
+          "random_password",
+        ]) {
           expect(synthesized.list(type)).toEqual([]);
         }
       }
@@ -48,7 +54,9 @@ describe("WebhookIngress apiKey", () => {
 
     it("binds a usage plan to the stage with no quota and no throttle", () => {
       const plan = out.one("aws_api_gateway_usage_plan");
-      expect(plan.api_stages).toEqual([{ api_id: ref("aws_api_gateway_rest_api", apiId, "id"), stage: ref("aws_api_gateway_stage", stageId, "stage_name") }]);
+      expect(plan.api_stages).toEqual([
+        { api_id: ref("aws_api_gateway_rest_api", apiId, "id"), stage: ref("aws_api_gateway_stage", stageId, "stage_name") },
+      ]);
       expect(plan.quota_settings).toBeUndefined();
       expect(plan.throttle_settings).toBeUndefined();
       expect(plan.api_stages[0].throttle).toBeUndefined();
@@ -86,7 +94,12 @@ describe("WebhookIngress apiKey", () => {
     const retired = synthIngress({ apiKey: { generation: 2 } });
 
     it("keeps generation 1's resources under the same ids while generation 2 is staged and used", () => {
-      const ids = (out: Synthesized) => [...Object.keys(out.all("random_password")), ...Object.keys(out.all("aws_api_gateway_api_key")), ...Object.keys(out.all("aws_api_gateway_usage_plan_key"))].sort();
+      const ids = (out: Synthesized) =>
+        [
+          ...Object.keys(out.all("random_password")),
+          ...Object.keys(out.all("aws_api_gateway_api_key")),
+          ...Object.keys(out.all("aws_api_gateway_usage_plan_key")),
+        ].sort();
       const one = ids(first);
       expect(one).toHaveLength(3);
       for (const out of [staged, switched]) {
@@ -102,7 +115,9 @@ describe("WebhookIngress apiKey", () => {
       const secretOf = (out: Synthesized) => out.one("aws_secretsmanager_secret_version").secret_string;
       expect(secretOf(staged)).toBe(ref("random_password", staged.id("random_password", "key-1-value"), "result"));
       expect(secretOf(switched)).toBe(ref("random_password", switched.id("random_password", "key-2-value"), "result"));
-      expect(switched.one("aws_secretsmanager_secret_version").depends_on).toEqual([`aws_api_gateway_usage_plan_key.${switched.id("aws_api_gateway_usage_plan_key", "key-2-in-plan")}`]);
+      expect(switched.one("aws_secretsmanager_secret_version").depends_on).toEqual([
+        `aws_api_gateway_usage_plan_key.${switched.id("aws_api_gateway_usage_plan_key", "key-2-in-plan")}`,
+      ]);
     });
   });
 
@@ -139,17 +154,30 @@ describe("ConsumerPipeline ingress.apiKey", () => {
     });
 
     it("lets the spike generator decrypt the key secret with its customer key", () => {
-      const { out: keyed } = synthPipeline({ ingress: { apiKey: { kmsKeyArn: "arn:aws:kms:eu-west-1:111122223333:key/edge" } }, spikeGenerator: {} });
+      const { out: keyed } = synthPipeline({
+        ingress: { apiKey: { kmsKeyArn: "arn:aws:kms:eu-west-1:111122223333:key/edge" } },
+        spikeGenerator: {},
+      });
       expect(keyed.find("aws_secretsmanager_secret", "edge-key_secret").kms_key_id).toBe("arn:aws:kms:eu-west-1:111122223333:key/edge");
       const policy = JSON.parse(keyed.find("aws_iam_role_policy", "spike_policy").policy);
-      expect(policy.Statement).toContainEqual({ Sid: "UseKeys", Effect: "Allow", Action: "kms:Decrypt", Resource: ["arn:aws:kms:eu-west-1:111122223333:key/edge"] });
+      expect(policy.Statement).toContainEqual({
+        Sid: "UseKeys",
+        Effect: "Allow",
+        Action: "kms:Decrypt",
+        Resource: ["arn:aws:kms:eu-west-1:111122223333:key/edge"],
+      });
     });
 
     it("gives the spike generator the key secret to read, and the right to read it", () => {
       const spike = out.find("aws_lambda_function", "spike");
       expect(spike.environment.variables.GCX_API_KEY_SECRET_ARN).toBe(ref("aws_secretsmanager_secret", secretId, "arn"));
       const policy = JSON.parse(out.find("aws_iam_role_policy", "spike_policy").policy);
-      expect(policy.Statement).toContainEqual({ Sid: "ReadEdgeApiKey", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: ref("aws_secretsmanager_secret", secretId, "arn") });
+      expect(policy.Statement).toContainEqual({
+        Sid: "ReadEdgeApiKey",
+        Effect: "Allow",
+        Action: "secretsmanager:GetSecretValue",
+        Resource: ref("aws_secretsmanager_secret", secretId, "arn"),
+      });
     });
   });
 
@@ -178,19 +206,30 @@ describe("OpenMessagingWebhook apiKey", () => {
   const build = (apiKey: string, webhookHeaders?: Record<string, string>) =>
     synth((stack) => {
       new GenesysProvider(stack, "genesys", { awsRegion: "eu-west-1" });
-      new OpenMessagingWebhook(stack, "om", { webhookUrl: "https://hooks.example.com/webhook", secretToken: "0123456789abcdef0123", apiKey, webhookHeaders });
+      new OpenMessagingWebhook(stack, "om", {
+        webhookUrl: "https://hooks.example.com/webhook",
+        secretToken: "0123456789abcdef0123",
+        apiKey,
+        webhookHeaders,
+      });
     });
 
   it("adds the key as the x-api-key header next to the others", () => {
     const key = "A1b2C3d4E5f6G7h8I9j0K";
-    expect(JSON.parse(build(key, { "X-Tenant": "acme" }).one("genesyscloud_conversations_messaging_integrations_open").webhook_headers)).toEqual({ "X-Tenant": "acme", "x-api-key": key });
+    expect(
+      JSON.parse(build(key, { "X-Tenant": "acme" }).one("genesyscloud_conversations_messaging_integrations_open").webhook_headers),
+    ).toEqual({ "X-Tenant": "acme", "x-api-key": key });
   });
 
   it("refuses a literal key API Gateway would refuse, and a second x-api-key header, without echoing the key", () => {
     const error = errorOf(() => build("short-key!", { "x-api-key": "other" }));
     expect(error).toBeInstanceOf(ValidationError);
     expect((error as ValidationError).problems).toEqual([
-      { prop: "apiKey", message: "the key has 10 characters or characters other than letters and digits; API Gateway takes 20..128 letters and digits. Pass the pipeline's generated key (ingress.apiKey.value)." },
+      {
+        prop: "apiKey",
+        message:
+          "the key has 10 characters or characters other than letters and digits; API Gateway takes 20..128 letters and digits. Pass the pipeline's generated key (ingress.apiKey.value).",
+      },
       { prop: 'webhookHeaders["x-api-key"]', message: "the edge API key header is set from apiKey. Remove it from webhookHeaders." },
     ]);
     expect(error.message).not.toContain("short-key!");

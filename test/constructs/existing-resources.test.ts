@@ -7,14 +7,25 @@ import { TerraformStack, Testing } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { DataAwsIamRole } from "@cdktf/provider-aws/lib/data-aws-iam-role";
 import { DataAwsSqsQueue } from "@cdktf/provider-aws/lib/data-aws-sqs-queue";
-import { ConsumerPipeline, ConsumerPipelineProps, ExistingQueues, GenesysProvider, ValidationError, Worker, roleNameFromArn } from "../../lib";
+import {
+  ConsumerPipeline,
+  ConsumerPipelineProps,
+  ExistingQueues,
+  GenesysProvider,
+  ValidationError,
+  Worker,
+  roleNameFromArn,
+} from "../../lib";
 import { WORKER_CONTRACT } from "../../lib/runtime";
 import { FIXTURE_ENTRY, Synthesized, errorOf, pipelineProps, synth, synthPipeline } from "./support";
 
 const ACCOUNT = "444455556666";
 const QUEUE = { arn: `arn:aws:sqs:eu-west-1:${ACCOUNT}:orders-in`, url: `https://sqs.eu-west-1.amazonaws.com/${ACCOUNT}/orders-in` };
 const DLQ = { arn: `arn:aws:sqs:eu-west-1:${ACCOUNT}:orders-dlq`, url: `https://sqs.eu-west-1.amazonaws.com/${ACCOUNT}/orders-dlq` };
-const QUARANTINE = { arn: `arn:aws:sqs:eu-west-1:${ACCOUNT}:orders-quarantine`, url: `https://sqs.eu-west-1.amazonaws.com/${ACCOUNT}/orders-quarantine` };
+const QUARANTINE = {
+  arn: `arn:aws:sqs:eu-west-1:${ACCOUNT}:orders-quarantine`,
+  url: `https://sqs.eu-west-1.amazonaws.com/${ACCOUNT}/orders-quarantine`,
+};
 const EXISTING = { queue: QUEUE, dlq: DLQ, maxReceiveCount: 7 };
 const ROLE_ARN = "arn:aws:iam::111122223333:role/platform/boundary/orders-worker";
 const API = { id: "a1b2c3d4e5", rootResourceId: "rootid0001", name: "shared-hooks" };
@@ -55,11 +66,16 @@ describe("queue.existing", () => {
     expect(out.one("aws_lambda_event_source_mapping").event_source_arn).toBe(QUEUE.arn);
     const statements = JSON.parse(workerPolicy(out).policy).Statement;
     expect(statements.find((s: { Sid: string }) => s.Sid === "ConsumeQueue").Resource).toBe(QUEUE.arn);
-    expect(statements.find((s: { Sid: string }) => s.Sid === "DeadLetter").Resource).toEqual([DLQ.arn, `\${aws_sqs_queue.${out.id("aws_sqs_queue", "quarantine")}.arn}`]);
+    expect(statements.find((s: { Sid: string }) => s.Sid === "DeadLetter").Resource).toEqual([
+      DLQ.arn,
+      `\${aws_sqs_queue.${out.id("aws_sqs_queue", "quarantine")}.arn}`,
+    ]);
   });
 
   it("sends the ingress to the existing queue, in the queue's own account", () => {
-    expect(out.one("aws_api_gateway_integration").uri).toMatch(new RegExp(`^arn:aws:apigateway:\\$\\{data\\.aws_region\\.[\\w-]+\\.region\\}:sqs:path/${ACCOUNT}/orders-in$`));
+    expect(out.one("aws_api_gateway_integration").uri).toMatch(
+      new RegExp(`^arn:aws:apigateway:\\$\\{data\\.aws_region\\.[\\w-]+\\.region\\}:sqs:path/${ACCOUNT}/orders-in$`),
+    );
     const role = JSON.parse(out.find("aws_iam_role_policy", "ingress").policy);
     expect(role.Statement).toEqual([{ Sid: "SendToQueue", Effect: "Allow", Action: "sqs:SendMessage", Resource: QUEUE.arn }]);
   });
@@ -87,7 +103,9 @@ describe("queue.existing", () => {
     });
     const arn = "${data.aws_sqs_queue.in.arn}";
     expect(out.one("aws_lambda_event_source_mapping").event_source_arn).toBe(arn);
-    expect(out.one("aws_api_gateway_integration").uri).toContain(`:sqs:path/\${element(split(":", data.aws_sqs_queue.in.arn), 4)}/\${element(split(":", data.aws_sqs_queue.in.arn), 5)}`);
+    expect(out.one("aws_api_gateway_integration").uri).toContain(
+      `:sqs:path/\${element(split(":", data.aws_sqs_queue.in.arn), 4)}/\${element(split(":", data.aws_sqs_queue.in.arn), 5)}`,
+    );
     const ageAlarm = out.list("aws_cloudwatch_metric_alarm").find((a) => a.metric_name === "ApproximateAgeOfOldestMessage");
     expect(ageAlarm.dimensions).toEqual({ QueueName: '${element(split(":", data.aws_sqs_queue.in.arn), 5)}' });
   });
@@ -125,15 +143,32 @@ describe("queue.existing", () => {
       const stack = new TerraformStack(Testing.app(), "events");
       new AwsProvider(stack, "aws", { region: "eu-west-1" });
       new GenesysProvider(stack, "genesys", { awsRegion: "eu-west-1" });
-      new ConsumerPipeline(stack, "orders", pipelineProps({ ingress: { kind: "eventStreams", topics: TOPICS }, queue: { existing: { ...EXISTING, managePolicies } } }));
+      new ConsumerPipeline(
+        stack,
+        "orders",
+        pipelineProps({ ingress: { kind: "eventStreams", topics: TOPICS }, queue: { existing: { ...EXISTING, managePolicies } } }),
+      );
       return stack;
     }
 
     it("an eventStreams pipeline adds EventBridge's statements to the policies it manages", () => {
       const json = JSON.parse(Testing.synth(eventStreamsStack(true), true));
-      const byUrl = Object.fromEntries(Object.values(json.resource.aws_sqs_queue_policy as Record<string, { queue_url: string; policy: string }>).map((p) => [p.queue_url, JSON.parse(p.policy).Statement]));
-      expect(byUrl[QUEUE.url].map((s: { Sid: string }) => s.Sid)).toEqual(["DenyInsecureTransport", expect.stringMatching(/EventBridge|Events/i)]);
-      expect(byUrl[QUEUE.url][1]).toMatchObject({ Effect: "Allow", Principal: { Service: "events.amazonaws.com" }, Action: "sqs:SendMessage", Resource: QUEUE.arn });
+      const byUrl = Object.fromEntries(
+        Object.values(json.resource.aws_sqs_queue_policy as Record<string, { queue_url: string; policy: string }>).map((p) => [
+          p.queue_url,
+          JSON.parse(p.policy).Statement,
+        ]),
+      );
+      expect(byUrl[QUEUE.url].map((s: { Sid: string }) => s.Sid)).toEqual([
+        "DenyInsecureTransport",
+        expect.stringMatching(/EventBridge|Events/i),
+      ]);
+      expect(byUrl[QUEUE.url][1]).toMatchObject({
+        Effect: "Allow",
+        Principal: { Service: "events.amazonaws.com" },
+        Action: "sqs:SendMessage",
+        Resource: QUEUE.arn,
+      });
       expect(byUrl[DLQ.url]).toHaveLength(2);
     });
 
@@ -150,7 +185,9 @@ describe("queue.existing", () => {
       expect(queues.pendingStatements.map((p) => p.target)).toEqual(["queue", "dlq"]);
       const warnings = queues.node.metadata.filter((m) => m.type === "@cdktf/warn").map((m) => String(m.data));
       expect(warnings).toHaveLength(2);
-      expect(warnings[0]).toMatch(/^managePolicies is false: add this statement to the policy of the existing main queue yourself, or the pipeline will not work: \{.*"sqs:SendMessage"/);
+      expect(warnings[0]).toMatch(
+        /^managePolicies is false: add this statement to the policy of the existing main queue yourself, or the pipeline will not work: \{.*"sqs:SendMessage"/,
+      );
     });
   });
 
@@ -163,7 +200,10 @@ describe("queue.existing", () => {
           visibilityTimeoutSeconds: 400,
           contentBasedDeduplication: true,
           existing: {
-            queue: { arn: "arn:aws:sqs:eu-west-1:444455556666:orders.fifo", url: "https://sqs.eu-west-1.amazonaws.com/444455556666/orders.fifo" },
+            queue: {
+              arn: "arn:aws:sqs:eu-west-1:444455556666:orders.fifo",
+              url: "https://sqs.eu-west-1.amazonaws.com/444455556666/orders.fifo",
+            },
             dlq: { arn: "arn:aws:sns:eu-west-1:444455556666:topic", url: DLQ.url },
             quarantineQueue: { arn: QUARANTINE.arn, url: DLQ.url },
             maxReceiveCount: 0,
@@ -174,30 +214,66 @@ describe("queue.existing", () => {
     );
     expect(problems).toEqual([
       { prop: "queue.contentBasedDeduplication", message: "applies only to FIFO queues; set fifo: true or remove it." },
-      { prop: "queue.existing.queue.arn", message: '"orders.fifo" is a FIFO queue; set queue.fifo: true (the ingress then sets message groups and the worker keeps group order).' },
-      { prop: "queue.existing.dlq.arn", message: '"arn:aws:sns:eu-west-1:444455556666:topic" is not an SQS queue ARN; use arn:aws:sqs:<region>:<account>:<queue name>.' },
-      { prop: "queue.existing.quarantineQueue.url", message: `"${DLQ.url}" is not the URL of ${QUARANTINE.arn}; it ends in /444455556666/orders-quarantine.` },
+      {
+        prop: "queue.existing.queue.arn",
+        message:
+          '"orders.fifo" is a FIFO queue; set queue.fifo: true (the ingress then sets message groups and the worker keeps group order).',
+      },
+      {
+        prop: "queue.existing.dlq.arn",
+        message: '"arn:aws:sns:eu-west-1:444455556666:topic" is not an SQS queue ARN; use arn:aws:sqs:<region>:<account>:<queue name>.',
+      },
+      {
+        prop: "queue.existing.quarantineQueue.url",
+        message: `"${DLQ.url}" is not the URL of ${QUARANTINE.arn}; it ends in /444455556666/orders-quarantine.`,
+      },
       { prop: "queue.existing.maxReceiveCount", message: "0 is outside 1..1000; give the integer in the existing queue's redrive policy." },
       {
         prop: "queue.existing.visibilityTimeoutSeconds",
-        message: "the existing queue's 180 s is below 6 x worker.timeoutSeconds (60 s) + worker.batchingWindowSeconds (0 s) = 360 s; raise the queue's visibility timeout to at least 360 s or shorten the worker timeout.",
+        message:
+          "the existing queue's 180 s is below 6 x worker.timeoutSeconds (60 s) + worker.batchingWindowSeconds (0 s) = 360 s; raise the queue's visibility timeout to at least 360 s or shorten the worker timeout.",
       },
-      { prop: "queue.visibilityTimeoutSeconds", message: "configures a queue the pipeline creates, but queue.existing brings existing queues; remove it (give the existing queue's value as queue.existing.visibilityTimeoutSeconds)." },
-      { prop: "queue.contentBasedDeduplication", message: "configures a queue the pipeline creates, but queue.existing brings existing queues; remove it." },
-      { prop: "queue.maxReceiveCount", message: "configures a queue the pipeline creates, but queue.existing brings existing queues; remove it (give the existing queue's value as queue.existing.maxReceiveCount)." },
+      {
+        prop: "queue.visibilityTimeoutSeconds",
+        message:
+          "configures a queue the pipeline creates, but queue.existing brings existing queues; remove it (give the existing queue's value as queue.existing.visibilityTimeoutSeconds).",
+      },
+      {
+        prop: "queue.contentBasedDeduplication",
+        message: "configures a queue the pipeline creates, but queue.existing brings existing queues; remove it.",
+      },
+      {
+        prop: "queue.maxReceiveCount",
+        message:
+          "configures a queue the pipeline creates, but queue.existing brings existing queues; remove it (give the existing queue's value as queue.existing.maxReceiveCount).",
+      },
     ]);
   });
 
   it("validation: the high-throughput FIFO switch configures a created queue, not an existing one", () => {
-    const fifo = { queue: { arn: `${QUEUE.arn}.fifo`, url: `${QUEUE.url}.fifo` }, dlq: { arn: `${DLQ.arn}.fifo`, url: `${DLQ.url}.fifo` }, maxReceiveCount: 7 };
+    const fifo = {
+      queue: { arn: `${QUEUE.arn}.fifo`, url: `${QUEUE.url}.fifo` },
+      dlq: { arn: `${DLQ.arn}.fifo`, url: `${DLQ.url}.fifo` },
+      maxReceiveCount: 7,
+    };
     const problems = problemsOf(() => synthPipeline({ queue: { fifo: true, fifoHighThroughput: false, existing: fifo } }));
-    expect(problems).toEqual([{ prop: "queue.fifoHighThroughput", message: "configures a queue the pipeline creates, but queue.existing brings existing queues; remove it." }]);
+    expect(problems).toEqual([
+      {
+        prop: "queue.fifoHighThroughput",
+        message: "configures a queue the pipeline creates, but queue.existing brings existing queues; remove it.",
+      },
+    ]);
   });
 
   it("validation: a FIFO pipeline needs FIFO queues, and the DLQ and queue are required", () => {
-    const problems = problemsOf(() => synthPipeline({ queue: { fifo: true, existing: { queue: QUEUE, maxReceiveCount: 5 } as unknown as typeof EXISTING } }));
+    const problems = problemsOf(() =>
+      synthPipeline({ queue: { fifo: true, existing: { queue: QUEUE, maxReceiveCount: 5 } as unknown as typeof EXISTING } }),
+    );
     expect(problems).toEqual([
-      { prop: "queue.existing.queue.arn", message: '"orders-in" is a standard queue but queue.fifo is true; FIFO pipelines need FIFO queues (names ending in .fifo).' },
+      {
+        prop: "queue.existing.queue.arn",
+        message: '"orders-in" is a standard queue but queue.fifo is true; FIFO pipelines need FIFO queues (names ending in .fifo).',
+      },
       { prop: "queue.existing.dlq", message: "is required; give the existing queue's arn and url." },
     ]);
   });
@@ -215,11 +291,20 @@ describe("worker.existingRole", () => {
     expect(policy.name).toMatch(/^orders-worker-worker-[0-9a-f]{8}$/);
     const sids = (document: string) => JSON.parse(document).Statement.map((s: { Sid: string }) => s.Sid);
     expect(sids(policy.policy)).toEqual(sids(pipeline.worker.policyDocument));
-    expect(out.one("aws_lambda_event_source_mapping").depends_on).toEqual([`aws_iam_role_policy.${out.id("aws_iam_role_policy", "worker_policy")}`]);
+    expect(out.one("aws_lambda_event_source_mapping").depends_on).toEqual([
+      `aws_iam_role_policy.${out.id("aws_iam_role_policy", "worker_policy")}`,
+    ]);
   });
 
   it("attaches the VPC and X-Ray managed policies to the existing role when those are on", () => {
-    const { out } = synthPipeline({ worker: { entry: FIXTURE_ENTRY, tracing: "Active", vpc: { subnetIds: ["subnet-1"], securityGroupIds: ["sg-1"] }, existingRole: { arn: ROLE_ARN } } });
+    const { out } = synthPipeline({
+      worker: {
+        entry: FIXTURE_ENTRY,
+        tracing: "Active",
+        vpc: { subnetIds: ["subnet-1"], securityGroupIds: ["sg-1"] },
+        existingRole: { arn: ROLE_ARN },
+      },
+    });
     const attachments = out.list("aws_iam_role_policy_attachment");
     expect(attachments.map((a) => [a.role, a.policy_arn])).toEqual([
       ["orders-worker", "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"],
@@ -230,21 +315,38 @@ describe("worker.existingRole", () => {
   it("attachPolicies: false attaches nothing and notes what the role must allow", () => {
     let worker!: Worker;
     const out = synth((stack) => {
-      worker = new ConsumerPipeline(stack, "orders", pipelineProps({ worker: { entry: FIXTURE_ENTRY, tracing: "Active", existingRole: { arn: ROLE_ARN, attachPolicies: false } } })).worker;
+      worker = new ConsumerPipeline(
+        stack,
+        "orders",
+        pipelineProps({ worker: { entry: FIXTURE_ENTRY, tracing: "Active", existingRole: { arn: ROLE_ARN, attachPolicies: false } } }),
+      ).worker;
     });
     expect(workerPolicy(out)).toBeUndefined();
     expect(out.list("aws_iam_role_policy_attachment")).toHaveLength(0);
     expect(out.one("aws_lambda_function").depends_on).toBeUndefined();
-    expect(JSON.parse(worker.policyDocument).Statement.map((s: { Sid: string }) => s.Sid)).toEqual(["Logs", "ConsumeQueue", "DeadLetter", "IdempotencyTable", "ReceiptsTable", "ReadSecrets"]);
+    expect(JSON.parse(worker.policyDocument).Statement.map((s: { Sid: string }) => s.Sid)).toEqual([
+      "Logs",
+      "ConsumeQueue",
+      "DeadLetter",
+      "IdempotencyTable",
+      "ReceiptsTable",
+      "ReadSecrets",
+    ]);
     expect(worker.managedPolicyArns).toEqual(["arn:aws:iam::aws:policy/AWSXRayDaemonWriteAccess"]);
     const infos = worker.node.metadata.filter((m) => m.type === "@cdktf/info").map((m) => String(m.data));
-    expect(infos).toEqual([`existingRole.attachPolicies is false: the role ${ROLE_ARN} must allow ${worker.policyDocument} and have arn:aws:iam::aws:policy/AWSXRayDaemonWriteAccess attached.`]);
+    expect(infos).toEqual([
+      `existingRole.attachPolicies is false: the role ${ROLE_ARN} must allow ${worker.policyDocument} and have arn:aws:iam::aws:policy/AWSXRayDaemonWriteAccess attached.`,
+    ]);
   });
 
   it("takes a data source's ARN and name", () => {
     const out = synth((stack) => {
       const role = new DataAwsIamRole(stack, "role", { name: "orders-worker" });
-      new ConsumerPipeline(stack, "orders", pipelineProps({ worker: { entry: FIXTURE_ENTRY, existingRole: { arn: role.arn, name: role.name } } }));
+      new ConsumerPipeline(
+        stack,
+        "orders",
+        pipelineProps({ worker: { entry: FIXTURE_ENTRY, existingRole: { arn: role.arn, name: role.name } } }),
+      );
     });
     expect(out.one("aws_lambda_function").role).toBe("${data.aws_iam_role.role.arn}");
     expect(workerPolicy(out).role).toBe("${data.aws_iam_role.role.name}");
@@ -255,7 +357,10 @@ describe("worker.existingRole", () => {
       new ConsumerPipeline(stack, "orders", pipelineProps({ worker: { entry: FIXTURE_ENTRY, existingRole: { arn: ROLE_ARN } } }));
       new ConsumerPipeline(stack, "refunds", pipelineProps({ worker: { entry: FIXTURE_ENTRY, existingRole: { arn: ROLE_ARN } } }));
     });
-    const names = out.list("aws_iam_role_policy").filter((p) => p.role === "orders-worker").map((p) => p.name);
+    const names = out
+      .list("aws_iam_role_policy")
+      .filter((p) => p.role === "orders-worker")
+      .map((p) => p.name);
     expect(names).toHaveLength(2);
     expect(new Set(names).size).toBe(2);
   });
@@ -268,9 +373,14 @@ describe("worker.existingRole", () => {
   });
 
   it("validation: a non-role ARN, a reference without a name, an invalid name", () => {
-    const props = (existingRole: NonNullable<ConsumerPipelineProps["worker"]["existingRole"]>) => ({ worker: { entry: FIXTURE_ENTRY, existingRole } });
+    const props = (existingRole: NonNullable<ConsumerPipelineProps["worker"]["existingRole"]>) => ({
+      worker: { entry: FIXTURE_ENTRY, existingRole },
+    });
     expect(problemsOf(() => synthPipeline(props({ arn: "arn:aws:iam::111122223333:policy/x", name: "bad name" })))).toEqual([
-      { prop: "worker.existingRole.arn", message: '"arn:aws:iam::111122223333:policy/x" is not an IAM role ARN; use arn:aws:iam::<account>:role/<name>.' },
+      {
+        prop: "worker.existingRole.arn",
+        message: '"arn:aws:iam::111122223333:policy/x" is not an IAM role ARN; use arn:aws:iam::<account>:role/<name>.',
+      },
       { prop: "worker.existingRole.name", message: '"bad name" is not an IAM role name; use up to 64 letters, digits and +=,.@_-.' },
     ]);
     const error = errorOf(() =>
@@ -282,7 +392,8 @@ describe("worker.existingRole", () => {
     expect(error.problems).toEqual([
       {
         prop: "worker.existingRole.name",
-        message: "is required when existingRole.arn is a Terraform reference and the policies are attached; give the role's name (e.g. DataAwsIamRole.name), or attachPolicies: false.",
+        message:
+          "is required when existingRole.arn is a Terraform reference and the policies are attached; give the role's name (e.g. DataAwsIamRole.name), or attachPolicies: false.",
       },
     ]);
   });
@@ -299,8 +410,18 @@ describe("ingress.existingApi", () => {
     expect(resources.map((r) => r.path_part).sort()).toEqual(["genesys", "orders"]);
     const first = resources.find((r) => r.path_part === "genesys");
     expect(first.parent_id).toBe(API.rootResourceId);
-    expect(resources.find((r) => r.path_part === "orders").parent_id).toBe(`\${aws_api_gateway_resource.${out.id("aws_api_gateway_resource", /_resource_[A-F0-9]{8}$/)}.id}`);
-    for (const type of ["aws_api_gateway_resource", "aws_api_gateway_method", "aws_api_gateway_integration", "aws_api_gateway_request_validator", "aws_api_gateway_deployment", "aws_api_gateway_stage", "aws_api_gateway_method_settings"]) {
+    expect(resources.find((r) => r.path_part === "orders").parent_id).toBe(
+      `\${aws_api_gateway_resource.${out.id("aws_api_gateway_resource", /_resource_[A-F0-9]{8}$/)}.id}`,
+    );
+    for (const type of [
+      "aws_api_gateway_resource",
+      "aws_api_gateway_method",
+      "aws_api_gateway_integration",
+      "aws_api_gateway_request_validator",
+      "aws_api_gateway_deployment",
+      "aws_api_gateway_stage",
+      "aws_api_gateway_method_settings",
+    ]) {
       for (const resource of out.list(type)) expect(resource.rest_api_id).toBe(API.id);
     }
     expect(out.one("aws_api_gateway_stage").stage_name).toBe("orders");
@@ -308,8 +429,14 @@ describe("ingress.existingApi", () => {
   });
 
   it("keeps the signature requirement, the throttling and the access logs on its own stage", () => {
-    expect(out.one("aws_api_gateway_method")).toMatchObject({ http_method: "POST", request_parameters: { "method.request.header.X-Hub-Signature-256": true } });
-    expect(out.one("aws_api_gateway_method_settings").settings).toMatchObject({ throttling_rate_limit: 5000, throttling_burst_limit: 5000 });
+    expect(out.one("aws_api_gateway_method")).toMatchObject({
+      http_method: "POST",
+      request_parameters: { "method.request.header.X-Hub-Signature-256": true },
+    });
+    expect(out.one("aws_api_gateway_method_settings").settings).toMatchObject({
+      throttling_rate_limit: 5000,
+      throttling_burst_limit: 5000,
+    });
     expect(out.find("aws_cloudwatch_log_group", "access-logs").name).toBe("/aws/apigateway/shared-hooks/orders/access");
   });
 
@@ -324,15 +451,26 @@ describe("ingress.existingApi", () => {
       new ConsumerPipeline(stack, "orders", pipelineProps({ ingress: { existingApi: API, path: "orders", stageName: "orders" } }));
       new ConsumerPipeline(stack, "refunds", pipelineProps({ ingress: { existingApi: API, path: "refunds", stageName: "refunds" } }));
     });
-    expect(shared.list("aws_api_gateway_stage").map((s) => s.stage_name).sort()).toEqual(["orders", "refunds"]);
+    expect(
+      shared
+        .list("aws_api_gateway_stage")
+        .map((s) => s.stage_name)
+        .sort(),
+    ).toEqual(["orders", "refunds"]);
     const validators = shared.list("aws_api_gateway_request_validator").map((v) => v.name);
     expect(new Set(validators).size).toBe(2);
   });
 
   it("validation: the id, root resource id and name are required", () => {
     expect(problemsOf(() => synthPipeline({ ingress: { existingApi: { id: "a1b2c3d4e5", rootResourceId: "", name: "" } } }))).toEqual([
-      { prop: "ingress.existingApi.rootResourceId", message: "is required; give the existing REST API's id, rootResourceId and name (e.g. from DataAwsApiGatewayRestApi)." },
-      { prop: "ingress.existingApi.name", message: "is required; give the existing REST API's id, rootResourceId and name (e.g. from DataAwsApiGatewayRestApi)." },
+      {
+        prop: "ingress.existingApi.rootResourceId",
+        message: "is required; give the existing REST API's id, rootResourceId and name (e.g. from DataAwsApiGatewayRestApi).",
+      },
+      {
+        prop: "ingress.existingApi.name",
+        message: "is required; give the existing REST API's id, rootResourceId and name (e.g. from DataAwsApiGatewayRestApi).",
+      },
     ]);
   });
 });
@@ -343,13 +481,24 @@ it("everything existing at once: queues, role, REST API, tables, secret and topi
     worker: { entry: FIXTURE_ENTRY, existingRole: { arn: ROLE_ARN } },
     queue: { existing: { ...EXISTING, quarantineQueue: QUARANTINE } },
     ingress: { existingApi: API },
-    tables: { existing: { idempotency: { name: "idem", arn: tableArn("idem") }, receipts: { name: "receipts", arn: tableArn("receipts") } } },
+    tables: {
+      existing: { idempotency: { name: "idem", arn: tableArn("idem") }, receipts: { name: "receipts", arn: tableArn("receipts") } },
+    },
     secrets: { signingSecretArn: `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:signing-AbCdEf` },
     alarms: { topicArn: `arn:aws:sns:eu-west-1:${ACCOUNT}:oncall` },
   });
-  for (const type of ["aws_sqs_queue", "aws_api_gateway_rest_api", "aws_dynamodb_table", "aws_secretsmanager_secret", "aws_sns_topic", "random_password"]) {
+  for (const type of [
+    "aws_sqs_queue",
+    "aws_api_gateway_rest_api",
+    "aws_dynamodb_table",
+    "aws_secretsmanager_secret",
+    "aws_sns_topic",
+    "random_password",
+  ]) {
     expect([type, out.list(type).length]).toEqual([type, 0]);
   }
-  expect(out.list("aws_iam_role").map((r) => JSON.parse(r.assume_role_policy).Statement[0].Principal.Service)).toEqual(["apigateway.amazonaws.com"]);
+  expect(out.list("aws_iam_role").map((r) => JSON.parse(r.assume_role_policy).Statement[0].Principal.Service)).toEqual([
+    "apigateway.amazonaws.com",
+  ]);
   expect(out.one("aws_lambda_function").role).toBe(ROLE_ARN);
 });

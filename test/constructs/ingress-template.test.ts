@@ -20,11 +20,20 @@ function synthIngress(props: Partial<WebhookIngressProps> = {}): Synthesized {
 
 /** The request template as API Gateway reads it (Terraform's `$${` is a literal `${`). */
 function requestTemplate(out: Synthesized): string {
-  return out.one("aws_api_gateway_integration").request_templates["application/json"].replace(/\$\$\{/g, "${").replace(/%%\{/g, "%{");
+  return out
+    .one("aws_api_gateway_integration")
+    .request_templates["application/json"].replace(/\$\$\{/g, "${")
+    .replace(/%%\{/g, "%{");
 }
 
 const message = (text: string) =>
-  JSON.stringify({ id: "m-1", channel: { id: "c-1", to: { id: "customer-1" }, time: "2025-03-14T09:26:53.589Z" }, type: "Text", text, direction: "Outbound" });
+  JSON.stringify({
+    id: "m-1",
+    channel: { id: "c-1", to: { id: "customer-1" }, time: "2025-03-14T09:26:53.589Z" },
+    type: "Text",
+    text,
+    direction: "Outbound",
+  });
 
 describe("headers are read from the header map only", () => {
   const template = requestTemplate(synthIngress({ extraHeaders: ["X-Trace"] }));
@@ -135,23 +144,64 @@ function randomJson(r: () => number, depth: number): unknown {
   const pick = Math.floor(r() * (depth > 5 ? 4 : 7));
   const strings = ["", "a", 'q"uote', "back\\slash", "\u0001\u001f", "\uFFFE\uFFFF", "é😀", "\u2028", "new\nline", "{[:,]}", "true"];
   switch (pick) {
-    case 0: return strings[Math.floor(r() * strings.length)];
-    case 1: return [0, -1, 1.5, -2.5e10, 1e-7, 123456789012, 0.1][Math.floor(r() * 7)];
-    case 2: return [true, false, null][Math.floor(r() * 3)];
-    case 3: return strings[Math.floor(r() * strings.length)] + String(Math.floor(r() * 10));
-    case 4: return Array.from({ length: Math.floor(r() * 4) }, () => randomJson(r, depth + 1));
-    default: return Object.fromEntries(Array.from({ length: Math.floor(r() * 4) }, (_, i) => [`${strings[Math.floor(r() * strings.length)]}${i}`, randomJson(r, depth + 1)]));
+    case 0:
+      return strings[Math.floor(r() * strings.length)];
+    case 1:
+      return [0, -1, 1.5, -2.5e10, 1e-7, 123456789012, 0.1][Math.floor(r() * 7)];
+    case 2:
+      return [true, false, null][Math.floor(r() * 3)];
+    case 3:
+      return strings[Math.floor(r() * strings.length)] + String(Math.floor(r() * 10));
+    case 4:
+      return Array.from({ length: Math.floor(r() * 4) }, () => randomJson(r, depth + 1));
+    default:
+      return Object.fromEntries(
+        Array.from({ length: Math.floor(r() * 4) }, (_, i) => [
+          `${strings[Math.floor(r() * strings.length)]}${i}`,
+          randomJson(r, depth + 1),
+        ]),
+      );
   }
 }
 
 /** Text with one random edit: many edits make invalid JSON, some keep it valid. */
 function mutate(r: () => number, text: string): string {
   const at = Math.floor(r() * (text.length + 1));
-  const pieces = ["{", "}", "[", "]", ",", ":", '"', "\\", " ", "0", "01", "-", ".", "e", "tru", "null", "x", "\uFEFF", "'", "\u0001", "1.", "S", "V", "M", "L", "_"];
+  const pieces = [
+    "{",
+    "}",
+    "[",
+    "]",
+    ",",
+    ":",
+    '"',
+    "\\",
+    " ",
+    "0",
+    "01",
+    "-",
+    ".",
+    "e",
+    "tru",
+    "null",
+    "x",
+    "\uFEFF",
+    "'",
+    "\u0001",
+    "1.",
+    "S",
+    "V",
+    "M",
+    "L",
+    "_",
+  ];
   switch (Math.floor(r() * 3)) {
-    case 0: return text.slice(0, at) + text.slice(at + 1);
-    case 1: return text.slice(0, at) + pieces[Math.floor(r() * pieces.length)] + text.slice(at);
-    default: return text.slice(0, at) + pieces[Math.floor(r() * pieces.length)] + text.slice(at + 1);
+    case 0:
+      return text.slice(0, at) + text.slice(at + 1);
+    case 1:
+      return text.slice(0, at) + pieces[Math.floor(r() * pieces.length)] + text.slice(at);
+    default:
+      return text.slice(0, at) + pieces[Math.floor(r() * pieces.length)] + text.slice(at + 1);
   }
 }
 
@@ -171,21 +221,47 @@ describe("the FIFO guard never proves a body JSON that is not, and proves ordina
     const r = rng(20250314);
     let provenCount = 0;
     for (let i = 0; i < 1500; i++) {
-      const value = Object.fromEntries([["id", `m-${i}`], ["v", randomJson(r, 0)]]);
+      const value = Object.fromEntries([
+        ["id", `m-${i}`],
+        ["v", randomJson(r, 0)],
+      ]);
       const text = r() < 0.5 ? JSON.stringify(value) : JSON.stringify(value, null, 2);
       expect({ text, proven: proven(text) }).toEqual({ text, proven: true });
       let mutated = text;
       for (let k = 0; k < 1 + Math.floor(r() * 3); k++) mutated = mutate(r, mutated);
       const p = proven(mutated);
       if (p) provenCount++;
-      expect({ mutated, proven: p, object: isJsonObject(mutated) }).toEqual({ mutated, proven: p, object: p ? true : isJsonObject(mutated) });
+      expect({ mutated, proven: p, object: isJsonObject(mutated) }).toEqual({
+        mutated,
+        proven: p,
+        object: p ? true : isJsonObject(mutated),
+      });
     }
     // some mutations stay valid JSON (a space, a digit): the guard proves those too
     expect(provenCount).toBeGreaterThan(0);
   });
 
   it("refuses the known traps", () => {
-    for (const body of ['{"a":1,}', "{'a':1}", '{"a":01}', '{"a":1.}', '{"a":.5}', '{"a":tru}', '{"a":"\\x"}', '{"a":"\u0001"}', '{"a" 1}', "{,}", '{"a":1}}', "{} {}", "{},{}", '{S:V}', '{"a":V}', "\uFEFF{}", '{"a":"\uFFFD"}', `{"a":${"9".repeat(65)}}`]) {
+    for (const body of [
+      '{"a":1,}',
+      "{'a':1}",
+      '{"a":01}',
+      '{"a":1.}',
+      '{"a":.5}',
+      '{"a":tru}',
+      '{"a":"\\x"}',
+      '{"a":"\u0001"}',
+      '{"a" 1}',
+      "{,}",
+      '{"a":1}}',
+      "{} {}",
+      "{},{}",
+      "{S:V}",
+      '{"a":V}',
+      "\uFEFF{}",
+      '{"a":"\uFFFD"}',
+      `{"a":${"9".repeat(65)}}`,
+    ]) {
       expect({ body, proven: proven(body) }).toEqual({ body, proven: false });
     }
   });
@@ -202,10 +278,27 @@ describe("a body over the size budget", () => {
 
   it("is answered 413 when SQS refuses it as too long, any other SQS 4xx staying 500", () => {
     const template = clientError.response_templates["application/json"];
-    const sqsError = (message: string) => JSON.stringify({ Error: { Type: "Sender", Code: "InvalidParameterValue", Message: message, Detail: null }, RequestId: "r" });
-    const tooLong = renderResponseTemplate(template, { body: sqsError("One or more parameters are invalid. Reason: Message must be shorter than 1046509 bytes."), headers: {}, query: {}, path: {} }, { requestId: "req-1" });
-    expect(tooLong).toEqual({ body: '{"message":"the webhook body is larger than this pipeline accepts","requestId":"req-1"}', override: { status: 413 } });
-    const other = renderResponseTemplate(template, { body: sqsError("Value for parameter MessageGroupId is invalid."), headers: {}, query: {}, path: {} }, { requestId: "req-2" });
+    const sqsError = (message: string) =>
+      JSON.stringify({ Error: { Type: "Sender", Code: "InvalidParameterValue", Message: message, Detail: null }, RequestId: "r" });
+    const tooLong = renderResponseTemplate(
+      template,
+      {
+        body: sqsError("One or more parameters are invalid. Reason: Message must be shorter than 1046509 bytes."),
+        headers: {},
+        query: {},
+        path: {},
+      },
+      { requestId: "req-1" },
+    );
+    expect(tooLong).toEqual({
+      body: '{"message":"the webhook body is larger than this pipeline accepts","requestId":"req-1"}',
+      override: { status: 413 },
+    });
+    const other = renderResponseTemplate(
+      template,
+      { body: sqsError("Value for parameter MessageGroupId is invalid."), headers: {}, query: {}, path: {} },
+      { requestId: "req-2" },
+    );
     expect(other).toEqual({ body: '{"message":"the webhook could not be queued","requestId":"req-2"}', override: {} });
   });
 
@@ -216,7 +309,13 @@ describe("a body over the size budget", () => {
       name: "body-too-large",
       log_group_name: `\${aws_cloudwatch_log_group.${logGroupId}.name}`,
       pattern: '{ $.status = "413" }',
-      metric_transformation: { namespace: "GenesysConsumer/Ingress", name: "BodyTooLarge", value: "1", unit: "Count", dimensions: { ApiId: "$.apiId", Stage: "$.stage" } },
+      metric_transformation: {
+        namespace: "GenesysConsumer/Ingress",
+        name: "BodyTooLarge",
+        value: "1",
+        unit: "Count",
+        dimensions: { ApiId: "$.apiId", Stage: "$.stage" },
+      },
     });
     const format = JSON.parse(out.one("aws_api_gateway_stage").access_log_settings.format);
     expect(format).toMatchObject({ status: "$context.status", apiId: "$context.apiId", stage: "$context.stage" });
@@ -226,6 +325,8 @@ describe("a body over the size budget", () => {
 describe("extraHeaders", () => {
   it("refuses the marker's name, reserved by the pipeline", () => {
     const error = errorOf(() => synthIngress({ extraHeaders: ["X-Body-Encoding"] })) as ValidationError;
-    expect(error.problems).toEqual([{ prop: "extraHeaders", message: '"X-Body-Encoding" is reserved (always carried or set by the pipeline); remove it.' }]);
+    expect(error.problems).toEqual([
+      { prop: "extraHeaders", message: '"X-Body-Encoding" is reserved (always carried or set by the pipeline); remove it.' },
+    ]);
   });
 });

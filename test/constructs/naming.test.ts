@@ -5,12 +5,19 @@ import { Synthesized, physicalNames, pipelineProps, synth } from "./support";
 /** Every physical name of a synthesized stack, as `<type> <name>`, sorted within each type. */
 function namesOf(out: Synthesized): string[] {
   const names = physicalNames(out);
-  return [...new Set(names.map(([type]) => type))].flatMap((type) => names.filter(([t]) => t === type).map(([, , name]) => `${type} ${name}`).sort());
+  return [...new Set(names.map(([type]) => type))].flatMap((type) =>
+    names
+      .filter(([t]) => t === type)
+      .map(([, , name]) => `${type} ${name}`)
+      .sort(),
+  );
 }
 
 /** A FIFO pipeline with the nightly spike (every kind of named resource), at `build`'s scope. */
 function synthNames(namePrefix: string, build: (stack: Construct) => Construct = (stack) => stack, id = "support-desk"): string[] {
-  return namesOf(synth((stack) => new ConsumerPipeline(build(stack), id, pipelineProps({ namePrefix, queue: { fifo: true }, spikeGenerator: {} }))));
+  return namesOf(
+    synth((stack) => new ConsumerPipeline(build(stack), id, pipelineProps({ namePrefix, queue: { fifo: true }, spikeGenerator: {} }))),
+  );
 }
 
 describe("namePrefix", () => {
@@ -62,7 +69,9 @@ describe("namePrefix", () => {
       "aws_sqs_queue support_support-desk-queue-quarantine-5dc83825.fifo",
       "aws_sqs_queue support_support-desk-queue-queue-5d651382.fifo",
     ]);
-    expect(names.map((n) => n.split(" ")[1].replace(/^\/aws\/(lambda|apigateway)\//, "")).every((n) => n.startsWith("support_support-desk-"))).toBe(true);
+    expect(
+      names.map((n) => n.split(" ")[1].replace(/^\/aws\/(lambda|apigateway)\//, "")).every((n) => n.startsWith("support_support-desk-")),
+    ).toBe(true);
   });
 
   it("keeps every name within its service's limit, with the prefix, the hash and `.fifo`, in a deep tree with long ids", () => {
@@ -111,9 +120,24 @@ describe("namePrefix", () => {
     synth((stack) => {
       const scope = new Construct(stack, "orders");
       names.sqsDot = physicalName(scope, { prefix: "prod.", suffix: "queue", maxLength: NAME_LIMITS.sqsQueue });
-      names.tableDot = physicalName(scope, { prefix: "prod.", suffix: "table", maxLength: NAME_LIMITS.dynamodbTable, allowed: /[A-Za-z0-9_.-]/ });
-      names.secretSlash = physicalName(scope, { prefix: "team/", suffix: "secret", maxLength: NAME_LIMITS.secret, allowed: /[A-Za-z0-9/_+=.@-]/ });
-      names.roleSlash = physicalName(scope, { prefix: "team/", suffix: "role", maxLength: NAME_LIMITS.iamRole, allowed: /[A-Za-z0-9_+=,.@-]/ });
+      names.tableDot = physicalName(scope, {
+        prefix: "prod.",
+        suffix: "table",
+        maxLength: NAME_LIMITS.dynamodbTable,
+        allowed: /[A-Za-z0-9_.-]/,
+      });
+      names.secretSlash = physicalName(scope, {
+        prefix: "team/",
+        suffix: "secret",
+        maxLength: NAME_LIMITS.secret,
+        allowed: /[A-Za-z0-9/_+=.@-]/,
+      });
+      names.roleSlash = physicalName(scope, {
+        prefix: "team/",
+        suffix: "role",
+        maxLength: NAME_LIMITS.iamRole,
+        allowed: /[A-Za-z0-9_+=,.@-]/,
+      });
       names.plain = physicalName(scope, { prefix: "team", suffix: "role", maxLength: NAME_LIMITS.iamRole, allowed: /[A-Za-z0-9_+=,.@-]/ });
     });
     expect(names).toEqual({

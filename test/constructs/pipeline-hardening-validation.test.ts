@@ -40,7 +40,12 @@ describe("the replay window in effect is checked against the idempotency TTL", (
   });
 
   it("accepts a short TTL with the window off, and the default TTL with the default window", () => {
-    expect(() => synth((stack) => new ConsumerPipeline(stack, "orders", pipelineProps({ worker: { idempotencyTtlSeconds: 600, replayWindowSeconds: 0 } as never })))).not.toThrow();
+    expect(() =>
+      synth(
+        (stack) =>
+          new ConsumerPipeline(stack, "orders", pipelineProps({ worker: { idempotencyTtlSeconds: 600, replayWindowSeconds: 0 } as never })),
+      ),
+    ).not.toThrow();
     expect(() => synth((stack) => new ConsumerPipeline(stack, "orders", pipelineProps()))).not.toThrow();
   });
 
@@ -54,12 +59,18 @@ describe("webhook-only props on an eventStreams pipeline are refused by the pipe
   it("worker.replayWindowSeconds", () => {
     const error = pipelineError({ ingress: { kind: "eventStreams", topics: TOPICS }, worker: { replayWindowSeconds: 900 } as never });
     expect(error.constructType).toBe("ConsumerPipeline");
-    expect(error.problems).toContainEqual({ prop: "worker.replayWindowSeconds", message: "applies to webhook pipelines only (an Event Streams event carries no signed time); remove it." });
+    expect(error.problems).toContainEqual({
+      prop: "worker.replayWindowSeconds",
+      message: "applies to webhook pipelines only (an Event Streams event carries no signed time); remove it.",
+    });
   });
 
   it("alarms.ingressBodyTooLargeThreshold", () => {
     const error = pipelineError({ ingress: { kind: "eventStreams", topics: TOPICS }, alarms: { ingressBodyTooLargeThreshold: 0 } });
-    expect(error.problems).toContainEqual({ prop: "alarms.ingressBodyTooLargeThreshold", message: "watches the webhook ingress (API Gateway); an eventStreams pipeline has none. Remove it." });
+    expect(error.problems).toContainEqual({
+      prop: "alarms.ingressBodyTooLargeThreshold",
+      message: "watches the webhook ingress (API Gateway); an eventStreams pipeline has none. Remove it.",
+    });
   });
 });
 

@@ -76,8 +76,14 @@ describe("genesysWebhook", () => {
   });
 
   it("passes existing profile ids and a name through", () => {
-    const { out: o } = synthWithGenesys({ genesysWebhook: { name: "orders-webhook", messagingSettingId: "settings-1", supportedContentId: "content-1" } });
-    expect(o.one("genesyscloud_conversations_messaging_integrations_open")).toMatchObject({ name: "orders-webhook", messaging_setting_id: "settings-1", supported_content_id: "content-1" });
+    const { out: o } = synthWithGenesys({
+      genesysWebhook: { name: "orders-webhook", messagingSettingId: "settings-1", supportedContentId: "content-1" },
+    });
+    expect(o.one("genesyscloud_conversations_messaging_integrations_open")).toMatchObject({
+      name: "orders-webhook",
+      messaging_setting_id: "settings-1",
+      supported_content_id: "content-1",
+    });
     expect(o.list("genesyscloud_conversations_messaging_settings")).toHaveLength(0);
     expect(o.list("genesyscloud_conversations_messaging_supportedcontent")).toHaveLength(0);
   });
@@ -87,7 +93,9 @@ describe("genesysWebhook", () => {
       ingress: { customDomain: { domainName: "hooks.example.com", certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/abc" } },
       genesysWebhook: {},
     });
-    expect(o.one("genesyscloud_conversations_messaging_integrations_open").outbound_notification_webhook_url).toBe("https://hooks.example.com/webhook");
+    expect(o.one("genesyscloud_conversations_messaging_integrations_open").outbound_notification_webhook_url).toBe(
+      "https://hooks.example.com/webhook",
+    );
   });
 
   it("with an existing secret, gives Genesys the explicit secretToken", () => {
@@ -96,19 +104,29 @@ describe("genesysWebhook", () => {
       new GenesysProvider(stack, "genesys", { awsRegion: "eu-west-1" });
       const variable = new TerraformVariable(stack, "webhook_secret", { type: "string", sensitive: true });
       token = variable.stringValue;
-      new ConsumerPipeline(stack, "orders", pipelineProps({
-        secrets: { signingSecretArn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders-AbCdEf" },
-        genesysWebhook: { secretToken: token },
-      }));
+      new ConsumerPipeline(
+        stack,
+        "orders",
+        pipelineProps({
+          secrets: { signingSecretArn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:orders-AbCdEf" },
+          genesysWebhook: { secretToken: token },
+        }),
+      );
     });
     expect(token).toMatch(/TOKEN/);
-    expect(out2.one("genesyscloud_conversations_messaging_integrations_open").outbound_notification_webhook_signature_secret_token).toBe("${var.webhook_secret}");
+    expect(out2.one("genesyscloud_conversations_messaging_integrations_open").outbound_notification_webhook_signature_secret_token).toBe(
+      "${var.webhook_secret}",
+    );
     expect(out2.list("random_password")).toHaveLength(0);
   });
 
   describe("validation", () => {
     it("an existing secret ARN without secretToken: the token must be given explicitly", () => {
-      expect(problemsOf(() => synthWithGenesys({ secrets: { signingSecretArn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:x" }, genesysWebhook: {} }))).toEqual([
+      expect(
+        problemsOf(() =>
+          synthWithGenesys({ secrets: { signingSecretArn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:x" }, genesysWebhook: {} }),
+        ),
+      ).toEqual([
         {
           prop: "genesysWebhook.secretToken",
           message:
@@ -123,8 +141,10 @@ describe("genesysWebhook", () => {
           genesysWebhook: {
             secretToken: "short",
             webhookHeaders: { "X-Hub-Signature-256": "x", "Bad Header": "y" },
-            messagingSettingId: "s", messagingSettings: {},
-            supportedContentId: "c", supportedContent: {},
+            messagingSettingId: "s",
+            messagingSettings: {},
+            supportedContentId: "c",
+            supportedContent: {},
           },
         }),
       );
@@ -134,7 +154,7 @@ describe("genesysWebhook", () => {
           "  - genesysWebhook.secretToken: is set while the pipeline generates its signing secret, so Genesys would sign with a value the worker does not know. Remove it (the generated value is used), or pass secrets.signingSecretArn of a secret holding this value.",
           "  - genesysWebhook.secretToken: the secret has 5 characters; Genesys requires more than 15. Use a random secret of at least 16 characters, such as the pipeline's generated signing secret.",
           '  - genesysWebhook.webhookHeaders["X-Hub-Signature-256"]: this header is set by Genesys or HTTP itself. Remove it.',
-          "  - genesysWebhook.webhookHeaders[\"Bad Header\"]: the name must be a literal HTTP header name (letters, digits and !#$%&'*+.^_`|~-). Rename the header.",
+          '  - genesysWebhook.webhookHeaders["Bad Header"]: the name must be a literal HTTP header name (letters, digits and !#$%&\'*+.^_`|~-). Rename the header.',
           "  - genesysWebhook.messagingSettingId, genesysWebhook.messagingSettings: both are set. Pass the id of an existing profile or the options of one to create, not both.",
           "  - genesysWebhook.supportedContentId, genesysWebhook.supportedContent: both are set. Pass the id of an existing profile or the options of one to create, not both.",
         ].join("\n"),
@@ -143,7 +163,11 @@ describe("genesysWebhook", () => {
 
     it("on an eventStreams pipeline: names the prop", () => {
       expect(problemsOf(() => synthWithGenesys({ ingress: { kind: "eventStreams", topics: TOPICS }, genesysWebhook: {} }))).toEqual([
-        { prop: "genesysWebhook", message: 'applies to webhook pipelines only; an eventStreams pipeline receives Genesys events through EventBridge. Remove it, or use ingress.kind "webhook".' },
+        {
+          prop: "genesysWebhook",
+          message:
+            'applies to webhook pipelines only; an eventStreams pipeline receives Genesys events through EventBridge. Remove it, or use ingress.kind "webhook".',
+        },
       ]);
     });
 
@@ -188,10 +212,14 @@ describe("ingress kind eventStreams", () => {
     const env = out.one("aws_lambda_function").environment.variables;
     expect(env[WORKER_CONTRACT.ingressKind.env]).toBe("eventStreams");
     expect(env[WORKER_CONTRACT.signatureSecretArn.env]).toBeUndefined();
-    expect(env[WORKER_CONTRACT.genesysCredentialsSecretArn.env]).toBe("arn:aws:secretsmanager:eu-west-1:123456789012:secret:genesys-AbCdEf");
+    expect(env[WORKER_CONTRACT.genesysCredentialsSecretArn.env]).toBe(
+      "arn:aws:secretsmanager:eu-west-1:123456789012:secret:genesys-AbCdEf",
+    );
     expect(pipeline.genesysCredentialsSecretArn).toBe("arn:aws:secretsmanager:eu-west-1:123456789012:secret:genesys-AbCdEf");
     const statements = JSON.parse(out.one("aws_iam_role_policy").policy).Statement;
-    expect(statements.find((s: { Sid: string }) => s.Sid === "ReadSecrets").Resource).toEqual(["arn:aws:secretsmanager:eu-west-1:123456789012:secret:genesys-AbCdEf"]);
+    expect(statements.find((s: { Sid: string }) => s.Sid === "ReadSecrets").Resource).toEqual([
+      "arn:aws:secretsmanager:eu-west-1:123456789012:secret:genesys-AbCdEf",
+    ]);
   });
 
   it("targets the pipeline's queue, with the pipeline's (standard) DLQ for failed deliveries", () => {
@@ -205,7 +233,9 @@ describe("ingress kind eventStreams", () => {
     const ruleArn = ref("aws_cloudwatch_event_rule", out.id("aws_cloudwatch_event_rule", "orders"), "arn");
     for (const id of [queueId, dlqId]) {
       const statements = queuePolicy(out, id);
-      expect(statements).toContainEqual(expect.objectContaining({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } }));
+      expect(statements).toContainEqual(
+        expect.objectContaining({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } }),
+      );
       expect(statements).toContainEqual(
         expect.objectContaining({
           Effect: "Allow",
@@ -220,13 +250,21 @@ describe("ingress kind eventStreams", () => {
   });
 
   it("omits the webhook-only alarms (ingress 4XX/5XX) and keeps the others", () => {
-    expect(Object.keys(pipeline.alarms?.alarms ?? {}).sort()).toEqual(["dlqNotEmpty", "queueAge", "workerErrors", "workerFailedEvents", "workerThrottles"]);
+    expect(Object.keys(pipeline.alarms?.alarms ?? {}).sort()).toEqual([
+      "dlqNotEmpty",
+      "queueAge",
+      "workerErrors",
+      "workerFailedEvents",
+      "workerThrottles",
+    ]);
     expect(out.list("aws_cloudwatch_metric_alarm").some((a) => a.namespace === "AWS/ApiGateway")).toBe(false);
     expect(out.one("aws_cloudwatch_dashboard").dashboard_body).not.toContain("AWS/ApiGateway");
   });
 
   it("webhook-only accessors explain why they have nothing", () => {
-    expect(() => pipeline.ingress).toThrow('ConsumerPipeline "stack/orders" has ingress kind "eventStreams" and no ingress: events arrive through EventBridge; see pipeline.eventStreams.');
+    expect(() => pipeline.ingress).toThrow(
+      'ConsumerPipeline "stack/orders" has ingress kind "eventStreams" and no ingress: events arrive through EventBridge; see pipeline.eventStreams.',
+    );
     expect(() => pipeline.url).toThrow(/has ingress kind "eventStreams" and no ingress/);
     expect(() => pipeline.signingSecret).toThrow(
       'ConsumerPipeline "stack/orders" has ingress kind "eventStreams" and no secrets: EventBridge deliveries are not signed, so no signing secret exists; the Genesys credentials ARN is pipeline.genesysCredentialsSecretArn.',
@@ -236,7 +274,12 @@ describe("ingress kind eventStreams", () => {
   it("a FIFO pipeline takes a standard deadLetterQueue of its own and a message group id", () => {
     const { out: o } = synthWithGenesys({
       queue: { fifo: true },
-      ingress: { kind: "eventStreams", topics: TOPICS, deadLetterQueue: { queueArn: "arn:aws:sqs:eu-west-1:123456789012:events-dlq" }, messageGroupId: "genesys" },
+      ingress: {
+        kind: "eventStreams",
+        topics: TOPICS,
+        deadLetterQueue: { queueArn: "arn:aws:sqs:eu-west-1:123456789012:events-dlq" },
+        messageGroupId: "genesys",
+      },
     });
     const target = o.one("aws_cloudwatch_event_target");
     expect(target.dead_letter_config).toEqual({ arn: "arn:aws:sqs:eu-west-1:123456789012:events-dlq" });
@@ -268,20 +311,28 @@ describe("ingress kind eventStreams", () => {
     const stack = new TerraformStack(Testing.app(), "events");
     new AwsProvider(stack, "aws", { region: "eu-west-1" });
     new ConsumerPipeline(stack, "orders", pipelineProps({ ingress: { kind: "eventStreams", topics: TOPICS } }));
-    expect(() => Testing.synth(stack, true)).toThrow(/ingress creates Genesys Cloud resources but the stack has no genesyscloud provider; .* or pass ingress\.genesysProvider\./);
+    expect(() => Testing.synth(stack, true)).toThrow(
+      /ingress creates Genesys Cloud resources but the stack has no genesyscloud provider; .* or pass ingress\.genesysProvider\./,
+    );
   });
 });
 
 describe("spikeGenerator", () => {
-  const { out, pipeline } = synthWithGenesys({ spikeGenerator: { scheduleExpression: "cron(30 2 * * ? *)", scheduleTimezone: "Europe/Paris" } });
+  const { out, pipeline } = synthWithGenesys({
+    spikeGenerator: { scheduleExpression: "cron(30 2 * * ? *)", scheduleTimezone: "Europe/Paris" },
+  });
   const spikeFn = out.find("aws_lambda_function", "spike");
   const env = spikeFn.environment.variables;
   const id = (type: string, fragment: string | RegExp) => out.id(type, fragment);
 
   it("targets the ingress URL with the pipeline's secret, receipts table, DLQ and quarantine queue", () => {
     expect(pipeline.spikeGenerator).toBeDefined();
-    expect(env[LOADGEN_CONTRACT.targetUrl.env]).toBe(`${ref("aws_api_gateway_stage", id("aws_api_gateway_stage", "orders"), "invoke_url")}/webhook`);
-    expect(env[LOADGEN_CONTRACT.signatureSecretArn.env]).toBe(ref("aws_secretsmanager_secret", id("aws_secretsmanager_secret", "signing"), "arn"));
+    expect(env[LOADGEN_CONTRACT.targetUrl.env]).toBe(
+      `${ref("aws_api_gateway_stage", id("aws_api_gateway_stage", "orders"), "invoke_url")}/webhook`,
+    );
+    expect(env[LOADGEN_CONTRACT.signatureSecretArn.env]).toBe(
+      ref("aws_secretsmanager_secret", id("aws_secretsmanager_secret", "signing"), "arn"),
+    );
     expect(env[LOADGEN_CONTRACT.receiptsTable.env]).toBe(ref("aws_dynamodb_table", id("aws_dynamodb_table", "receipts"), "name"));
     expect(env[LOADGEN_CONTRACT.dlqUrl.env]).toBe(ref("aws_sqs_queue", id("aws_sqs_queue", "dlq"), "url"));
     expect(env[LOADGEN_CONTRACT.quarantineQueueUrl.env]).toBe(ref("aws_sqs_queue", id("aws_sqs_queue", "quarantine"), "url"));
@@ -296,12 +347,17 @@ describe("spikeGenerator", () => {
 
   it("its role reaches exactly the pipeline's secret, receipts table and queues", () => {
     const policy = out.list("aws_iam_role_policy").find((p) => p.name === "spike-generator");
-    const bySid = Object.fromEntries(JSON.parse(policy.policy).Statement.map((s: { Sid: string; Resource: unknown }) => [s.Sid, s.Resource]));
+    const bySid = Object.fromEntries(
+      JSON.parse(policy.policy).Statement.map((s: { Sid: string; Resource: unknown }) => [s.Sid, s.Resource]),
+    );
     expect(bySid.ReadSigningSecret).toBe(ref("aws_secretsmanager_secret", id("aws_secretsmanager_secret", "signing"), "arn"));
     expect(bySid.ReadReceipts).toBe(ref("aws_dynamodb_table", id("aws_dynamodb_table", "receipts"), "arn"));
     expect(bySid.DrainQuarantine).toBe(ref("aws_sqs_queue", id("aws_sqs_queue", "quarantine"), "arn"));
     expect(bySid.PeekDlq).toBe(ref("aws_sqs_queue", id("aws_sqs_queue", "dlq"), "arn"));
-    expect(bySid.ReadRedrivePolicy).toEqual([ref("aws_sqs_queue", id("aws_sqs_queue", /^orders_queue_[A-F0-9]+$/), "arn"), ref("aws_sqs_queue", id("aws_sqs_queue", "dlq"), "arn")]);
+    expect(bySid.ReadRedrivePolicy).toEqual([
+      ref("aws_sqs_queue", id("aws_sqs_queue", /^orders_queue_[A-F0-9]+$/), "arn"),
+      ref("aws_sqs_queue", id("aws_sqs_queue", "dlq"), "arn"),
+    ]);
   });
 
   it("its alarms notify the pipeline's topic; the schedule options pass through", () => {
@@ -309,7 +365,10 @@ describe("spikeGenerator", () => {
     const spikeAlarms = out.list("aws_cloudwatch_metric_alarm").filter((a) => /spike-(failed|errors)/.test(a.alarm_name));
     expect(spikeAlarms).toHaveLength(2);
     for (const alarm of spikeAlarms) expect(alarm.alarm_actions).toEqual([topic]);
-    expect(out.one("aws_scheduler_schedule")).toMatchObject({ schedule_expression: "cron(30 2 * * ? *)", schedule_expression_timezone: "Europe/Paris" });
+    expect(out.one("aws_scheduler_schedule")).toMatchObject({
+      schedule_expression: "cron(30 2 * * ? *)",
+      schedule_expression_timezone: "Europe/Paris",
+    });
     expect(spikeFn.tags).toEqual({ "cdktf-genesys-consumer:pipeline": "stack/orders" });
   });
 
@@ -324,7 +383,9 @@ describe("spikeGenerator", () => {
     const { out: o } = synthWithGenesys({ alarms: false, queue: { kmsKeyArn: key }, spikeGenerator: {} });
     for (const alarm of o.list("aws_cloudwatch_metric_alarm")) expect(alarm.alarm_actions).toBeUndefined();
     const policy = o.list("aws_iam_role_policy").find((p) => p.name === "spike-generator");
-    expect(JSON.parse(policy.policy).Statement).toContainEqual(expect.objectContaining({ Sid: "UseKeys", Action: "kms:Decrypt", Resource: [key] }));
+    expect(JSON.parse(policy.policy).Statement).toContainEqual(
+      expect.objectContaining({ Sid: "UseKeys", Action: "kms:Decrypt", Resource: [key] }),
+    );
   });
 
   it("an explicit alarm topic wins over the pipeline's", () => {

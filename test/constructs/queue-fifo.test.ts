@@ -64,7 +64,9 @@ describe("QueueWithDlq FIFO", () => {
 
     it("names the pipeline's prop path: queue.contentBasedDeduplication", () => {
       const error = errorOf(() => synthPipeline({ queue: { fifo: true, contentBasedDeduplication: false } }));
-      expect(error.message).toBe('ConsumerPipeline "stack/orders" has 1 invalid prop:\n' + `  - queue.contentBasedDeduplication: ${DEDUP_FALSE}`);
+      expect(error.message).toBe(
+        'ConsumerPipeline "stack/orders" has 1 invalid prop:\n' + `  - queue.contentBasedDeduplication: ${DEDUP_FALSE}`,
+      );
     });
 
     it("rejects it on an eventStreams pipeline too (the rule target sends no deduplication id either)", () => {
@@ -76,7 +78,11 @@ describe("QueueWithDlq FIFO", () => {
             "orders",
             pipelineProps({
               queue: { fifo: true, contentBasedDeduplication: false },
-              ingress: { kind: "eventStreams", topics: ["v2.detail.events.conversation.{id}.customer.start"], deadLetterQueue: { queueArn: "arn:aws:sqs:eu-west-1:123456789012:events-dlq" } },
+              ingress: {
+                kind: "eventStreams",
+                topics: ["v2.detail.events.conversation.{id}.customer.start"],
+                deadLetterQueue: { queueArn: "arn:aws:sqs:eu-west-1:123456789012:events-dlq" },
+              },
             }),
           );
         }),
@@ -86,9 +92,13 @@ describe("QueueWithDlq FIFO", () => {
 
     it("rejects fifoHighThroughput on a standard queue", () => {
       const error = errorOf(() => synth((stack) => new QueueWithDlq(stack, "jobs", { fifoHighThroughput: true }))) as ValidationError;
-      expect(error.problems).toEqual([{ prop: "fifoHighThroughput", message: "applies only to FIFO queues; set fifo: true or remove it." }]);
+      expect(error.problems).toEqual([
+        { prop: "fifoHighThroughput", message: "applies only to FIFO queues; set fifo: true or remove it." },
+      ]);
       const pipeline = errorOf(() => synthPipeline({ queue: { fifoHighThroughput: false } })) as ValidationError;
-      expect(pipeline.problems).toEqual([{ prop: "queue.fifoHighThroughput", message: "applies only to FIFO queues; set fifo: true or remove it." }]);
+      expect(pipeline.problems).toEqual([
+        { prop: "queue.fifoHighThroughput", message: "applies only to FIFO queues; set fifo: true or remove it." },
+      ]);
     });
   });
 });

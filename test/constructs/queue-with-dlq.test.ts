@@ -73,7 +73,10 @@ describe("QueueWithDlq", () => {
 
   describe("overrides", () => {
     it("encrypts every queue with a customer KMS key when given", () => {
-      const out = synth((stack) => new QueueWithDlq(stack, "jobs", { kmsKeyArn: "arn:aws:kms:eu-west-1:111122223333:key/k", kmsDataKeyReusePeriodSeconds: 600 }));
+      const out = synth(
+        (stack) =>
+          new QueueWithDlq(stack, "jobs", { kmsKeyArn: "arn:aws:kms:eu-west-1:111122223333:key/k", kmsDataKeyReusePeriodSeconds: 600 }),
+      );
       for (const queue of out.list("aws_sqs_queue")) {
         expect(queue.kms_master_key_id).toBe("arn:aws:kms:eu-west-1:111122223333:key/k");
         expect(queue.kms_data_key_reuse_period_seconds).toBe(600);
@@ -95,16 +98,17 @@ describe("QueueWithDlq", () => {
     });
 
     it("takes an explicit visibility timeout at or above the rule, and the other settings", () => {
-      const out = synth((stack) =>
-        new QueueWithDlq(stack, "jobs", {
-          visibilityTimeoutSeconds: 900,
-          maxReceiveCount: 5,
-          messageRetentionSeconds: 86400,
-          deadLetterRetentionSeconds: 604800,
-          maxMessageSizeBytes: 262144,
-          namePrefix: "prod-",
-          tags: { team: "a" },
-        }),
+      const out = synth(
+        (stack) =>
+          new QueueWithDlq(stack, "jobs", {
+            visibilityTimeoutSeconds: 900,
+            maxReceiveCount: 5,
+            messageRetentionSeconds: 86400,
+            deadLetterRetentionSeconds: 604800,
+            maxMessageSizeBytes: 262144,
+            namePrefix: "prod-",
+            tags: { team: "a" },
+          }),
       );
       const main = out.find("aws_sqs_queue", "jobs_queue_");
       expect(main.visibility_timeout_seconds).toBe(900);
@@ -123,8 +127,23 @@ describe("QueueWithDlq", () => {
       let q!: QueueWithDlq;
       const out = synth((stack) => {
         q = new QueueWithDlq(stack, "jobs");
-        q.addToResourcePolicy({ Sid: "AllowEvents", Effect: "Allow", Principal: { Service: "events.amazonaws.com" }, Action: "sqs:SendMessage", Resource: q.queue.arn });
-        q.addToResourcePolicy({ Sid: "AllowOps", Effect: "Allow", Principal: { AWS: "arn:aws:iam::111122223333:role/ops" }, Action: "sqs:ReceiveMessage", Resource: q.dlq.arn }, "dlq");
+        q.addToResourcePolicy({
+          Sid: "AllowEvents",
+          Effect: "Allow",
+          Principal: { Service: "events.amazonaws.com" },
+          Action: "sqs:SendMessage",
+          Resource: q.queue.arn,
+        });
+        q.addToResourcePolicy(
+          {
+            Sid: "AllowOps",
+            Effect: "Allow",
+            Principal: { AWS: "arn:aws:iam::111122223333:role/ops" },
+            Action: "sqs:ReceiveMessage",
+            Resource: q.dlq.arn,
+          },
+          "dlq",
+        );
       });
       const policyOf = (fragment: string) =>
         JSON.parse(out.list("aws_sqs_queue_policy").find((p) => p.queue_url.includes(out.id("aws_sqs_queue", fragment))).policy);
@@ -147,20 +166,32 @@ describe("QueueWithDlq", () => {
 
     it("lists every problem at once", () => {
       const error = errorOf(() =>
-        synth((stack) =>
-          new QueueWithDlq(stack, "jobs", {
-            maxMessageSizeBytes: 2_000_000,
-            maxReceiveCount: 0,
-            messageRetentionSeconds: 1_209_600,
-            deadLetterRetentionSeconds: 86_400,
-            contentBasedDeduplication: true,
-          }),
+        synth(
+          (stack) =>
+            new QueueWithDlq(stack, "jobs", {
+              maxMessageSizeBytes: 2_000_000,
+              maxReceiveCount: 0,
+              messageRetentionSeconds: 1_209_600,
+              deadLetterRetentionSeconds: 86_400,
+              contentBasedDeduplication: true,
+            }),
         ),
       ) as ValidationError;
       expect(error.problems).toEqual([
-        { prop: "maxReceiveCount", message: "0 is outside 1..1000; set an integer from 1 to 1000 (10 is the default; AWS recommends at least 5)." },
-        { prop: "maxMessageSizeBytes", message: "2000000 bytes is over the SQS limit of 1 MiB; set at most 1046509 (the default: the DLQ's 1048576 minus 2067 for the x-dead-letter context)." },
-        { prop: "deadLetterRetentionSeconds", message: "86400 s is shorter than messageRetentionSeconds (1209600 s), so dead letters could expire on arrival; set it to at least 1209600." },
+        {
+          prop: "maxReceiveCount",
+          message: "0 is outside 1..1000; set an integer from 1 to 1000 (10 is the default; AWS recommends at least 5).",
+        },
+        {
+          prop: "maxMessageSizeBytes",
+          message:
+            "2000000 bytes is over the SQS limit of 1 MiB; set at most 1046509 (the default: the DLQ's 1048576 minus 2067 for the x-dead-letter context).",
+        },
+        {
+          prop: "deadLetterRetentionSeconds",
+          message:
+            "86400 s is shorter than messageRetentionSeconds (1209600 s), so dead letters could expire on arrival; set it to at least 1209600.",
+        },
         { prop: "contentBasedDeduplication", message: "applies only to FIFO queues; set fifo: true or remove it." },
       ]);
       expect(error.message.split("\n")[0]).toBe('QueueWithDlq "stack/jobs" has 4 invalid props:');

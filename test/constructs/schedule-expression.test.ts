@@ -1,4 +1,10 @@
-import { cronFirings, longestGapSeconds, missingRunAlarmShape, nextFiring, parseScheduleExpression } from "../../lib/constructs/schedule-expression";
+import {
+  cronFirings,
+  longestGapSeconds,
+  missingRunAlarmShape,
+  nextFiring,
+  parseScheduleExpression,
+} from "../../lib/constructs/schedule-expression";
 
 const gap = (text: string) => longestGapSeconds(parseScheduleExpression(text));
 
@@ -30,7 +36,10 @@ describe("schedule expressions", () => {
   test("cron limited to later years: the gap is scanned from the first year allowed; years all past are refused", () => {
     const from = Date.UTC(2026, 11, 3);
     expect(longestGapSeconds(parseScheduleExpression("cron(0 3 * * ? 2029-2035)"), from)).toBe(86_400);
-    expect(missingRunAlarmShape(parseScheduleExpression("cron(0 3 * * ? 2029-2035)"), { marginSeconds: 3600, nowMs: from })).toMatchObject({ longestGapSeconds: 86_400, evaluationPeriods: 25 });
+    expect(missingRunAlarmShape(parseScheduleExpression("cron(0 3 * * ? 2029-2035)"), { marginSeconds: 3600, nowMs: from })).toMatchObject({
+      longestGapSeconds: 86_400,
+      evaluationPeriods: 25,
+    });
     expect(missingRunAlarmShape(parseScheduleExpression("cron(0 3 * * ? 2020-2025)"), { marginSeconds: 3600, nowMs: from })).toEqual({
       problem: expect.stringMatching(/only allows years before 2026, so it never fires again; set the year field to "\*"/),
     });
@@ -40,7 +49,10 @@ describe("schedule expressions", () => {
     const daily = parseScheduleExpression("cron(0 3 * * ? *)");
     if (daily.kind !== "cron") throw new Error("cron expected");
     const from = Date.UTC(2026, 0, 1);
-    expect(cronFirings(daily.fields, from, from + 2 * 86_400_000).map((t) => new Date(t).toISOString())).toEqual(["2026-01-01T03:00:00.000Z", "2026-01-02T03:00:00.000Z"]);
+    expect(cronFirings(daily.fields, from, from + 2 * 86_400_000).map((t) => new Date(t).toISOString())).toEqual([
+      "2026-01-01T03:00:00.000Z",
+      "2026-01-02T03:00:00.000Z",
+    ]);
     expect(nextFiring(daily, Date.UTC(2026, 0, 1, 3))).toBe(Date.UTC(2026, 0, 2, 3));
     expect(nextFiring(parseScheduleExpression("rate(1 minute)"), 1_000_000 + 61_000, 1_000_000)).toBe(1_000_000 + 120_000);
     expect(nextFiring(parseScheduleExpression("at(2026-01-01T00:00:00)"), Date.UTC(2026, 1, 1))).toBeUndefined();
@@ -54,9 +66,17 @@ describe("schedule expressions", () => {
   });
 
   test("the missing-run alarm shape and the 7-day refusal", () => {
-    expect(missingRunAlarmShape(parseScheduleExpression("cron(0 3 * * ? *)"), { marginSeconds: 3600 })).toEqual({ periodSeconds: 3600, evaluationPeriods: 25, datapointsToAlarm: 25, longestGapSeconds: 86_400, marginSeconds: 3600 });
+    expect(missingRunAlarmShape(parseScheduleExpression("cron(0 3 * * ? *)"), { marginSeconds: 3600 })).toEqual({
+      periodSeconds: 3600,
+      evaluationPeriods: 25,
+      datapointsToAlarm: 25,
+      longestGapSeconds: 86_400,
+      marginSeconds: 3600,
+    });
     // 6 days + 1 h = 145 periods: within 168
-    expect(missingRunAlarmShape(parseScheduleExpression("rate(6 days)"), { marginSeconds: 3600 })).toMatchObject({ evaluationPeriods: 145 });
+    expect(missingRunAlarmShape(parseScheduleExpression("rate(6 days)"), { marginSeconds: 3600 })).toMatchObject({
+      evaluationPeriods: 145,
+    });
     expect(missingRunAlarmShape(parseScheduleExpression("rate(7 days)"), { marginSeconds: 3600 })).toHaveProperty("problem");
     expect(missingRunAlarmShape(parseScheduleExpression("at(2027-01-01T03:00:00)"), { marginSeconds: 3600 })).toBeUndefined();
   });

@@ -12,8 +12,15 @@ const BASE: SpikeGeneratorProps = {
   signingSecretArn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:signing",
 };
 const generatorOf = (out: Synthesized) => out.list("aws_lambda_function").find((f) => f.environment?.variables?.GCX_TARGET_URL);
-const statementsOf = (out: Synthesized) => JSON.parse(out.list("aws_iam_role_policy").find((p) => p.name === "spike-generator").policy).Statement as { Sid: string; Action: string | string[]; Resource: string | string[]; Condition?: unknown }[];
-const contractOf = (vars: Record<string, string>) => parseLoadgenContract(Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, /_URL$/.test(k) ? "https://example.com/x" : v])));
+const statementsOf = (out: Synthesized) =>
+  JSON.parse(out.list("aws_iam_role_policy").find((p) => p.name === "spike-generator").policy).Statement as {
+    Sid: string;
+    Action: string | string[];
+    Resource: string | string[];
+    Condition?: unknown;
+  }[];
+const contractOf = (vars: Record<string, string>) =>
+  parseLoadgenContract(Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, /_URL$/.test(k) ? "https://example.com/x" : v])));
 
 it("ConsumerPipeline passes its queue, DLQ, quarantine queue and worker names, and the generator may read their metrics", () => {
   // Act
@@ -36,13 +43,36 @@ it("ConsumerPipeline passes its queue, DLQ, quarantine queue and worker names, a
 
 it("a SpikeGenerator without `backpressure` neither reads CloudWatch nor may", () => {
   const out = synth((stack) => new SpikeGenerator(stack, "spike", BASE));
-  expect(Object.keys(generatorOf(out).environment.variables).filter((k) => /QUEUE_NAME|DLQ_NAME|WORKER_FUNCTION_NAME|WORKER_METRICS_NAMESPACE/.test(k))).toEqual([]);
+  expect(
+    Object.keys(generatorOf(out).environment.variables).filter((k) =>
+      /QUEUE_NAME|DLQ_NAME|WORKER_FUNCTION_NAME|WORKER_METRICS_NAMESPACE/.test(k),
+    ),
+  ).toEqual([]);
   expect(statementsOf(out).map((s) => s.Sid)).not.toContain("ReadBackpressureMetrics");
 });
 
 it("a SpikeGenerator given `backpressure` passes every name, the worker's namespace included", () => {
-  const out = synth((stack) => new SpikeGenerator(stack, "spike", { ...BASE, backpressure: { queueName: "orders-queue", dlqName: "orders-dlq", workerFunctionName: "orders-fn", workerMetricsNamespace: "Team/Worker" } }));
-  expect(generatorOf(out).environment.variables).toMatchObject({ GCX_QUEUE_NAME: "orders-queue", GCX_DLQ_NAME: "orders-dlq", GCX_WORKER_FUNCTION_NAME: "orders-fn", GCX_WORKER_METRICS_NAMESPACE: "Team/Worker" });
+  const out = synth(
+    (stack) =>
+      new SpikeGenerator(stack, "spike", {
+        ...BASE,
+        backpressure: {
+          queueName: "orders-queue",
+          dlqName: "orders-dlq",
+          workerFunctionName: "orders-fn",
+          workerMetricsNamespace: "Team/Worker",
+        },
+      }),
+  );
+  expect(generatorOf(out).environment.variables).toMatchObject({
+    GCX_QUEUE_NAME: "orders-queue",
+    GCX_DLQ_NAME: "orders-dlq",
+    GCX_WORKER_FUNCTION_NAME: "orders-fn",
+    GCX_WORKER_METRICS_NAMESPACE: "Team/Worker",
+  });
   expect(generatorOf(out).environment.variables.GCX_QUARANTINE_QUEUE_NAME).toBeUndefined();
-  expect(statementsOf(out).find((s) => s.Sid === "ReadBackpressureMetrics")).toMatchObject({ Action: "cloudwatch:GetMetricData", Resource: "*" });
+  expect(statementsOf(out).find((s) => s.Sid === "ReadBackpressureMetrics")).toMatchObject({
+    Action: "cloudwatch:GetMetricData",
+    Resource: "*",
+  });
 });

@@ -15,13 +15,21 @@ const BASE: SpikeGeneratorProps = {
   receiptsTable: { name: "receipts", arn: "arn:aws:dynamodb:eu-west-1:123456789012:table/receipts" },
 };
 /** The README's settings: maxReceiveCount 10, the worker's backoff 2..900 s, its 30 s timeout. */
-const README_RETRY = { maxReceiveCount: 10, backoffBaseSeconds: 2, backoffMaxSeconds: 900, functionTimeoutSeconds: 30, batchingWindowSeconds: 0, visibilityTimeoutSeconds: 180 };
+const README_RETRY = {
+  maxReceiveCount: 10,
+  backoffBaseSeconds: 2,
+  backoffMaxSeconds: 900,
+  functionTimeoutSeconds: 30,
+  batchingWindowSeconds: 0,
+  visibilityTimeoutSeconds: 180,
+};
 
 /** The contract of a synthesized generator, its URL tokens replaced by URLs (they are Terraform references at synth). */
 const contractOf = (vars: Record<string, string>) =>
   parseLoadgenContract(Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, /_URL$/.test(k) ? "https://example.com/x" : v])));
 
-const spikeError = (props: Partial<SpikeGeneratorProps>) => errorOf(() => synth((stack) => new SpikeGenerator(stack, "spike", { ...BASE, ...props }))) as ValidationError;
+const spikeError = (props: Partial<SpikeGeneratorProps>) =>
+  errorOf(() => synth((stack) => new SpikeGenerator(stack, "spike", { ...BASE, ...props }))) as ValidationError;
 
 describe("the pipeline's retry settings reach the load generator", () => {
   it("ConsumerPipeline passes its worker's and queue's settings; the generator derives 1052 s from them with the default profile", () => {
@@ -31,18 +39,34 @@ describe("the pipeline's retry settings reach the load generator", () => {
 
     // Assess
     const vars = fn.environment.variables;
-    expect(vars).toMatchObject({ GCX_WORKER_MAX_RECEIVE_COUNT: "10", GCX_WORKER_TIMEOUT_SECONDS: "30", GCX_WORKER_BATCHING_WINDOW_SECONDS: "0", GCX_QUEUE_VISIBILITY_TIMEOUT_SECONDS: "180" });
+    expect(vars).toMatchObject({
+      GCX_WORKER_MAX_RECEIVE_COUNT: "10",
+      GCX_WORKER_TIMEOUT_SECONDS: "30",
+      GCX_WORKER_BATCHING_WINDOW_SECONDS: "0",
+      GCX_QUEUE_VISIBILITY_TIMEOUT_SECONDS: "180",
+    });
     // no backoff set: the worker's own defaults apply, and the generator assumes the same
     expect(vars.GCX_WORKER_BACKOFF_BASE_SECONDS).toBeUndefined();
     const retry = pipelineRetryOf(contractOf(vars));
     expect(retry).toEqual({ ...README_RETRY, backoffBaseSeconds: undefined, backoffMaxSeconds: undefined });
-    expect(deriveReconcileDeadline(parseProfile(defaultSpikeProfile), retry)).toMatchObject({ derivedSeconds: 1052, deadlineSeconds: 1052 });
+    expect(deriveReconcileDeadline(parseProfile(defaultSpikeProfile), retry)).toMatchObject({
+      derivedSeconds: 1052,
+      deadlineSeconds: 1052,
+    });
   });
 
   it("a worker's backoff reaches the contract", () => {
-    const { out } = synthPipeline({ worker: { entry: FIXTURE_ENTRY, backoffBaseSeconds: 1, backoffMaxSeconds: 8 }, queue: { maxReceiveCount: 5 }, spikeGenerator: {} });
+    const { out } = synthPipeline({
+      worker: { entry: FIXTURE_ENTRY, backoffBaseSeconds: 1, backoffMaxSeconds: 8 },
+      queue: { maxReceiveCount: 5 },
+      spikeGenerator: {},
+    });
     const fn = out.list("aws_lambda_function").find((f) => f.environment?.variables?.GCX_TARGET_URL);
-    expect(contractOf(fn.environment.variables)).toMatchObject({ workerMaxReceiveCount: 5, workerBackoffBaseSeconds: 1, workerBackoffMaxSeconds: 8 });
+    expect(contractOf(fn.environment.variables)).toMatchObject({
+      workerMaxReceiveCount: 5,
+      workerBackoffBaseSeconds: 1,
+      workerBackoffMaxSeconds: 8,
+    });
   });
 });
 
@@ -60,8 +84,14 @@ describe("synth refuses a run that cannot finish", () => {
       },
     ]);
     // a cron firing four times an hour is read the same way; twice an hour (1800 s) fits
-    expect(spikeError({ pipelineRetry: README_RETRY, scheduleExpression: "cron(0,15,30,45 * * * ? *)" }).problems[0].message).toContain('longer than the 900 s between two runs of "cron(0,15,30,45 * * * ? *)"');
-    expect(() => synth((stack) => new SpikeGenerator(stack, "spike", { ...BASE, pipelineRetry: README_RETRY, scheduleExpression: "cron(0,30 * * * ? *)" }))).not.toThrow();
+    expect(spikeError({ pipelineRetry: README_RETRY, scheduleExpression: "cron(0,15,30,45 * * * ? *)" }).problems[0].message).toContain(
+      'longer than the 900 s between two runs of "cron(0,15,30,45 * * * ? *)"',
+    );
+    expect(() =>
+      synth(
+        (stack) => new SpikeGenerator(stack, "spike", { ...BASE, pipelineRetry: README_RETRY, scheduleExpression: "cron(0,30 * * * ? *)" }),
+      ),
+    ).not.toThrow();
     // nightly, it fits
     expect(() => synth((stack) => new SpikeGenerator(stack, "spike", { ...BASE, pipelineRetry: README_RETRY }))).not.toThrow();
   });
@@ -70,7 +100,9 @@ describe("synth refuses a run that cannot finish", () => {
     // 15 receives: 2 + 4 + ... + 512 + 5 x 900 = 5522 s of backoff
     const error = spikeError({ pipelineRetry: { ...README_RETRY, maxReceiveCount: 15 } });
     expect(error.problems.map((p) => p.prop)).toEqual(["pipelineRetry"]);
-    expect(error.problems[0].message).toMatch(/^a run takes up to \d+ s \(its reconciliation deadline is 5\d{3} s\), longer than the 3600 s the missing-run alarm allows a run: it would alarm while the run still reconciles; lower pipelineRetry\.backoffMaxSeconds or pipelineRetry\.maxReceiveCount/);
+    expect(error.problems[0].message).toMatch(
+      /^a run takes up to \d+ s \(its reconciliation deadline is 5\d{3} s\), longer than the 3600 s the missing-run alarm allows a run: it would alarm while the run still reconciles; lower pipelineRetry\.backoffMaxSeconds or pipelineRetry\.maxReceiveCount/,
+    );
   });
 
   it("SpikeGenerator: out-of-range retry settings are named", () => {
@@ -80,7 +112,11 @@ describe("synth refuses a run that cannot finish", () => {
   });
 
   it("ConsumerPipeline: names worker.backoffMaxSeconds and queue.maxReceiveCount, under spikeGenerator", () => {
-    const error = errorOf(() => synth((stack) => new ConsumerPipeline(stack, "orders", pipelineProps({ spikeGenerator: { scheduleExpression: "rate(15 minutes)" } })))) as ValidationError;
+    const error = errorOf(() =>
+      synth(
+        (stack) => new ConsumerPipeline(stack, "orders", pipelineProps({ spikeGenerator: { scheduleExpression: "rate(15 minutes)" } })),
+      ),
+    ) as ValidationError;
     expect(error).toBeInstanceOf(ValidationError);
     expect(error.problems).toEqual([
       {
@@ -91,6 +127,12 @@ describe("synth refuses a run that cannot finish", () => {
       },
     ]);
     // with the demo's short backoff it fits the same schedule
-    expect(() => synthPipeline({ worker: { entry: FIXTURE_ENTRY, backoffBaseSeconds: 1, backoffMaxSeconds: 8 }, queue: { maxReceiveCount: 5 }, spikeGenerator: { scheduleExpression: "rate(15 minutes)" } })).not.toThrow();
+    expect(() =>
+      synthPipeline({
+        worker: { entry: FIXTURE_ENTRY, backoffBaseSeconds: 1, backoffMaxSeconds: 8 },
+        queue: { maxReceiveCount: 5 },
+        spikeGenerator: { scheduleExpression: "rate(15 minutes)" },
+      }),
+    ).not.toThrow();
   });
 });

@@ -43,7 +43,13 @@ describe("SpikeGenerator", () => {
 
   test("the function runs the bundled load generator with its contract environment", () => {
     const fn = one(json, "aws_lambda_function");
-    expect(fn).toMatchObject({ handler: "index.handler", runtime: "nodejs22.x", timeout: 900, memory_size: 1024, architectures: ["arm64"] });
+    expect(fn).toMatchObject({
+      handler: "index.handler",
+      runtime: "nodejs22.x",
+      timeout: 900,
+      memory_size: 1024,
+      architectures: ["arm64"],
+    });
     const contract = parseLoadgenContract(fn.environment.variables);
     expect(contract).toMatchObject({
       targetUrl: BASE.targetUrl,
@@ -62,7 +68,16 @@ describe("SpikeGenerator", () => {
   test("least-privilege role: invoke itself, read the secret, query receipts, drain quarantine, peek the DLQ", () => {
     const policy = JSON.parse(one(json, "aws_iam_role_policy").policy);
     const bySid = Object.fromEntries(policy.Statement.map((s: any) => [s.Sid, s]));
-    expect(Object.keys(bySid).sort()).toEqual(["DrainQuarantine", "InvokeAgents", "KeepReports", "ListReports", "Logs", "PeekDlq", "ReadReceipts", "ReadSigningSecret"]);
+    expect(Object.keys(bySid).sort()).toEqual([
+      "DrainQuarantine",
+      "InvokeAgents",
+      "KeepReports",
+      "ListReports",
+      "Logs",
+      "PeekDlq",
+      "ReadReceipts",
+      "ReadSigningSecret",
+    ]);
     expect(bySid.InvokeAgents.Action).toBe("lambda:InvokeFunction");
     expect(bySid.InvokeAgents.Resource).toMatch(/^\$\{aws_lambda_function\.spike_function_[A-F0-9]+\.arn\}$/);
     expect(bySid.ReadSigningSecret).toMatchObject({ Action: "secretsmanager:GetSecretValue", Resource: BASE.signingSecretArn });
@@ -85,7 +100,11 @@ describe("SpikeGenerator", () => {
     const [schedulerRoleId, schedulerRole] = roles.find(([, r]) => r.assume_role_policy.includes("scheduler.amazonaws.com"))!;
     expect(schedule.target.role_arn).toBe(`\${aws_iam_role.${schedulerRoleId}.arn}`);
     expect(JSON.parse(schedulerRole.inline_policy[0].policy).Statement).toEqual([
-      { Effect: "Allow", Action: "lambda:InvokeFunction", Resource: expect.stringMatching(/^\$\{aws_lambda_function\.spike_function_[A-F0-9]+\.arn\}$/) },
+      {
+        Effect: "Allow",
+        Action: "lambda:InvokeFunction",
+        Resource: expect.stringMatching(/^\$\{aws_lambda_function\.spike_function_[A-F0-9]+\.arn\}$/),
+      },
     ]);
     expect(one(json, "aws_lambda_function_event_invoke_config")).toMatchObject({ maximum_retry_attempts: 0 });
   });
@@ -104,12 +123,28 @@ describe("SpikeGenerator", () => {
     const fn = one(json, "aws_lambda_function");
     expect(verdict.dimensions).toEqual({ RunName: fn.function_name });
     const errors = alarms.find((a) => a.metric_name === "Errors");
-    expect(errors).toMatchObject({ namespace: "AWS/Lambda", dimensions: { FunctionName: fn.function_name }, alarm_actions: [BASE.alarmTopicArn] });
+    expect(errors).toMatchObject({
+      namespace: "AWS/Lambda",
+      dimensions: { FunctionName: fn.function_name },
+      alarm_actions: [BASE.alarmTopicArn],
+    });
   });
 
   test("cron, timezone, capacity and an ingress-only setup are configurable", () => {
-    const j = synth({ scheduleExpression: "cron(30 2 * * ? *)", scheduleTimezone: "Europe/Paris", scheduleEnabled: false, agentCapacityPerSecond: 50, receiptsTable: undefined, dlq: undefined, quarantineQueue: undefined });
-    expect(one(j, "aws_scheduler_schedule")).toMatchObject({ schedule_expression: "cron(30 2 * * ? *)", schedule_expression_timezone: "Europe/Paris", state: "DISABLED" });
+    const j = synth({
+      scheduleExpression: "cron(30 2 * * ? *)",
+      scheduleTimezone: "Europe/Paris",
+      scheduleEnabled: false,
+      agentCapacityPerSecond: 50,
+      receiptsTable: undefined,
+      dlq: undefined,
+      quarantineQueue: undefined,
+    });
+    expect(one(j, "aws_scheduler_schedule")).toMatchObject({
+      schedule_expression: "cron(30 2 * * ? *)",
+      schedule_expression_timezone: "Europe/Paris",
+      state: "DISABLED",
+    });
     const env = one(j, "aws_lambda_function").environment.variables;
     expect(env.GCX_AGENT_CAPACITY_PER_SECOND).toBe("50");
     expect(env.GCX_RECEIPTS_TABLE).toBeUndefined();
@@ -123,7 +158,12 @@ describe("SpikeGenerator", () => {
     const contract = parseLoadgenContract(one(j, "aws_lambda_function").environment.variables);
     expect(contract).toMatchObject({ queueUrl: queue.url, workerMaxReceiveCount: 8, dlqUrl: BASE.dlq!.url });
     const statements = JSON.parse(one(j, "aws_iam_role_policy").policy).Statement;
-    expect(statements).toContainEqual({ Sid: "ReadRedrivePolicy", Effect: "Allow", Action: "sqs:GetQueueAttributes", Resource: [queue.arn, BASE.dlq!.arn] });
+    expect(statements).toContainEqual({
+      Sid: "ReadRedrivePolicy",
+      Effect: "Allow",
+      Action: "sqs:GetQueueAttributes",
+      Resource: [queue.arn, BASE.dlq!.arn],
+    });
     // without a DLQ, only the queue itself
     const noDlq = JSON.parse(one(synth({ queue, dlq: undefined }), "aws_iam_role_policy").policy).Statement;
     expect(noDlq.find((s: any) => s.Sid === "ReadRedrivePolicy").Resource).toEqual([queue.arn]);
@@ -144,11 +184,15 @@ describe("SpikeGenerator", () => {
     ).toThrow(
       /SpikeGenerator "test\/spike" has 3 invalid props:\n {2}- timeoutSeconds: 1000 is outside 60\.\.900.*\n {2}- scheduleExpression: "every night" is not an EventBridge Scheduler expression.*\n {2}- profile: invalid spike profile: - phases\.0\.ratePerSecond/,
     );
-    expect(() => synth({ profile: { phases: [{ type: "constant", ratePerSecond: 1, durationSeconds: 850 }] } })).toThrow(/- profile: an agent would need \d+ s/);
+    expect(() => synth({ profile: { phases: [{ type: "constant", ratePerSecond: 1, durationSeconds: 850 }] } })).toThrow(
+      /- profile: an agent would need \d+ s/,
+    );
   });
 
   test("a timeout leaving no reconcile slice before the 60 s continuation margin is refused at synth", () => {
-    expect(() => synth({ timeoutSeconds: 60 })).toThrow(/- timeoutSeconds: 60 s leaves no time to reconcile: each invocation keeps 60 s to hand a long reconciliation over .*; set at least 120\./);
+    expect(() => synth({ timeoutSeconds: 60 })).toThrow(
+      /- timeoutSeconds: 60 s leaves no time to reconcile: each invocation keeps 60 s to hand a long reconciliation over .*; set at least 120\./,
+    );
     expect(() => synth({ timeoutSeconds: 120 })).not.toThrow(/timeoutSeconds/);
   });
 });

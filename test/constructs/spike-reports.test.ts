@@ -27,7 +27,8 @@ const one = (json: Record<string, any>, type: string): any => {
   expect(items).toHaveLength(1);
   return items[0];
 };
-const policyOf = (json: Record<string, any>) => JSON.parse(all(json, "aws_iam_role_policy").find((p) => p.name === "spike-generator").policy);
+const policyOf = (json: Record<string, any>) =>
+  JSON.parse(all(json, "aws_iam_role_policy").find((p) => p.name === "spike-generator").policy);
 
 describe("reports bucket", () => {
   const { json, spike } = synth();
@@ -36,8 +37,15 @@ describe("reports bucket", () => {
     const bucket = one(json, "aws_s3_bucket");
     expect(bucket.bucket).toMatch(/^[a-z0-9-]+-\$\{data\.aws_caller_identity\.[^}]+\.account_id\}$/);
     expect(bucket.force_destroy).toBe(false);
-    expect(one(json, "aws_s3_bucket_server_side_encryption_configuration").rule[0].apply_server_side_encryption_by_default.sse_algorithm).toBe("AES256");
-    expect(one(json, "aws_s3_bucket_public_access_block")).toMatchObject({ block_public_acls: true, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true });
+    expect(
+      one(json, "aws_s3_bucket_server_side_encryption_configuration").rule[0].apply_server_side_encryption_by_default.sse_algorithm,
+    ).toBe("AES256");
+    expect(one(json, "aws_s3_bucket_public_access_block")).toMatchObject({
+      block_public_acls: true,
+      block_public_policy: true,
+      ignore_public_acls: true,
+      restrict_public_buckets: true,
+    });
     expect(one(json, "aws_s3_bucket_ownership_controls").rule.object_ownership).toBe("BucketOwnerEnforced");
     const policy = JSON.parse(one(json, "aws_s3_bucket_policy").policy);
     expect(policy.Statement).toEqual([
@@ -67,10 +75,16 @@ describe("reports bucket", () => {
   });
 
   test("the team's bucket is used as it is: nothing created, IAM scoped to it", () => {
-    const { json: brought, spike: s } = synth({ reports: { bucket: { name: "team-reports", arn: "arn:aws:s3:::team-reports" }, prefix: "nightly/", historyLength: 30 } });
+    const { json: brought, spike: s } = synth({
+      reports: { bucket: { name: "team-reports", arn: "arn:aws:s3:::team-reports" }, prefix: "nightly/", historyLength: 30 },
+    });
     expect(all(brought, "aws_s3_bucket")).toHaveLength(0);
     expect(s.reportBucket).toBeUndefined();
-    expect(parseLoadgenContract(one(brought, "aws_lambda_function").environment.variables)).toMatchObject({ reportsBucket: "team-reports", reportsPrefix: "nightly/", historyLength: 30 });
+    expect(parseLoadgenContract(one(brought, "aws_lambda_function").environment.variables)).toMatchObject({
+      reportsBucket: "team-reports",
+      reportsPrefix: "nightly/",
+      historyLength: 30,
+    });
     expect(policyOf(brought).Statement.find((x: any) => x.Sid === "KeepReports").Resource).toBe("arn:aws:s3:::team-reports/nightly/*");
   });
 
@@ -79,11 +93,18 @@ describe("reports bucket", () => {
     const { json: plain } = synth({ reports: { bucket: { name: "team-reports", arn: "arn:aws:s3:::team-reports" } } });
     expect(policyOf(plain).Statement.find((x: any) => x.Sid === "ReportsKey")).toBeUndefined();
     const { json: kms } = synth({ reports: { bucket: { name: "team-reports", arn: "arn:aws:s3:::team-reports", kmsKeyArn: key } } });
-    expect(policyOf(kms).Statement.find((x: any) => x.Sid === "ReportsKey")).toEqual({ Sid: "ReportsKey", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: key });
+    expect(policyOf(kms).Statement.find((x: any) => x.Sid === "ReportsKey")).toEqual({
+      Sid: "ReportsKey",
+      Effect: "Allow",
+      Action: ["kms:GenerateDataKey", "kms:Decrypt"],
+      Resource: key,
+    });
   });
 
   test("bad reports props are refused with the prop path and the fix", () => {
-    const message = errorOf(() => synth({ reports: { bucket: { name: "b", arn: "arn:aws:s3:::b" }, retentionDays: 30, prefix: "no-slash", historyLength: 0 } })).message;
+    const message = errorOf(() =>
+      synth({ reports: { bucket: { name: "b", arn: "arn:aws:s3:::b" }, retentionDays: 30, prefix: "no-slash", historyLength: 0 } }),
+    ).message;
     expect(message).toContain("reports.retentionDays");
     expect(message).toContain("reports.prefix");
     expect(message).toContain("reports.historyLength");
@@ -139,7 +160,9 @@ describe("missing-run alarm", () => {
 
   test("an unreadable cron is refused naming scheduleExpression", () => {
     expect(errorOf(() => synth({ scheduleExpression: "cron(0 3 ? * 2#1 *)" })).message).toMatch(/scheduleExpression.*W, # and L/);
-    expect(errorOf(() => synth({ scheduleExpression: "cron(0 3 * * * *)" })).message).toMatch(/scheduleExpression.*exactly one of day-of-month and day-of-week/);
+    expect(errorOf(() => synth({ scheduleExpression: "cron(0 3 * * * *)" })).message).toMatch(
+      /scheduleExpression.*exactly one of day-of-month and day-of-week/,
+    );
   });
 });
 
@@ -160,7 +183,9 @@ describe("through ConsumerPipeline", () => {
     expect(pipeline.spikeReports).toMatchObject({ prefix: "spike-reports/", historyLength: 30 });
     expect(pipeline.spikeReports!.bucketName).toBe(pipeline.spikeGenerator!.reportBucket!.name);
     expect(out.list("aws_s3_bucket")).toHaveLength(1);
-    expect(errorOf(() => synthPipeline({ spikeGenerator: { reports: { retentionDays: 0 }, scheduleExpression: "rate(8 days)" } })).message).toMatch(
+    expect(
+      errorOf(() => synthPipeline({ spikeGenerator: { reports: { retentionDays: 0 }, scheduleExpression: "rate(8 days)" } })).message,
+    ).toMatch(
       /spikeGenerator\.reports\.retentionDays: 0 is outside 1\.\.3650[\s\S]*spikeGenerator\.scheduleExpression: "rate\(8 days\)" leaves up to 192 hours/,
     );
   });

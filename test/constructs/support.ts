@@ -40,7 +40,8 @@ export class Synthesized {
   /** The resource of a type whose logical id contains `fragment` (or matches it). */
   find(type: string, fragment: string | RegExp): any {
     const hits = Object.entries(this.all(type)).filter(([id]) => matches(id, fragment));
-    if (hits.length !== 1) throw new Error(`expected one ${type} matching ${fragment}, found ${hits.map(([id]) => id).join(", ") || "none"}`);
+    if (hits.length !== 1)
+      throw new Error(`expected one ${type} matching ${fragment}, found ${hits.map(([id]) => id).join(", ") || "none"}`);
     return hits[0][1];
   }
 
@@ -54,10 +55,14 @@ export class Synthesized {
 
 /** Synthesizes whatever `build` adds to a fresh stack (with an AWS provider). */
 export function synth(build: (stack: TerraformStack) => void): Synthesized {
-  return new Synthesized(JSON.parse(Testing.synthScope((scope) => {
-    new AwsProvider(scope, "aws", { region: "eu-west-1" });
-    build(scope as TerraformStack);
-  })));
+  return new Synthesized(
+    JSON.parse(
+      Testing.synthScope((scope) => {
+        new AwsProvider(scope, "aws", { region: "eu-west-1" });
+        build(scope as TerraformStack);
+      }),
+    ),
+  );
 }
 
 /** Pipeline props with the fixture entry, merged with `props`. */
@@ -101,5 +106,7 @@ const PHYSICAL_NAME_FIELDS: Readonly<Record<string, string>> = {
 
 /** Every physical name in a synthesized stack: [type, attribute, value], by type in a fixed order. */
 export function physicalNames(out: Synthesized): [string, string, string][] {
-  return Object.entries(PHYSICAL_NAME_FIELDS).flatMap(([type, field]) => out.list(type).map((r) => [type, field, r[field]] as [string, string, string]));
+  return Object.entries(PHYSICAL_NAME_FIELDS).flatMap(([type, field]) =>
+    out.list(type).map((r) => [type, field, r[field]] as [string, string, string]),
+  );
 }

@@ -21,7 +21,10 @@ describe("PipelineTables", () => {
       billing_mode: "PAY_PER_REQUEST",
       hash_key: RECEIPTS_TABLE.partitionKey,
       range_key: RECEIPTS_TABLE.sortKey,
-      attribute: [{ name: "runId", type: "S" }, { name: "seq", type: "N" }],
+      attribute: [
+        { name: "runId", type: "S" },
+        { name: "seq", type: "N" },
+      ],
       ttl: { attribute_name: "ttl", enabled: true },
       server_side_encryption: { enabled: true },
       point_in_time_recovery: { enabled: true },
@@ -30,7 +33,15 @@ describe("PipelineTables", () => {
   });
 
   it("takes a KMS key, PITR off, deletion protection, and no receipts table", () => {
-    const out = synth((stack) => new PipelineTables(stack, "tables", { kmsKeyArn: "arn:aws:kms:eu-west-1:111122223333:key/t", pointInTimeRecovery: false, deletionProtection: true, receipts: false }));
+    const out = synth(
+      (stack) =>
+        new PipelineTables(stack, "tables", {
+          kmsKeyArn: "arn:aws:kms:eu-west-1:111122223333:key/t",
+          pointInTimeRecovery: false,
+          deletionProtection: true,
+          receipts: false,
+        }),
+    );
     expect(out.list("aws_dynamodb_table")).toHaveLength(1);
     expect(out.one("aws_dynamodb_table")).toMatchObject({
       server_side_encryption: { enabled: true, kms_key_arn: "arn:aws:kms:eu-west-1:111122223333:key/t" },
@@ -40,7 +51,9 @@ describe("PipelineTables", () => {
   });
 
   it("uses existing tables in a pipeline instead of creating them", () => {
-    const { out } = synthPipeline({ tables: { existing: { idempotency: { name: "idem", arn: "arn:aws:dynamodb:eu-west-1:111122223333:table/idem" } } } });
+    const { out } = synthPipeline({
+      tables: { existing: { idempotency: { name: "idem", arn: "arn:aws:dynamodb:eu-west-1:111122223333:table/idem" } } },
+    });
     expect(out.list("aws_dynamodb_table")).toHaveLength(0);
     const env = out.one("aws_lambda_function").environment.variables;
     expect(env[WORKER_CONTRACT.idempotencyTable.env]).toBe("idem");
@@ -90,7 +103,10 @@ describe("PipelineSecrets", () => {
   it("rejects a secret shorter than 16 characters and a bad recovery window", () => {
     const error = errorOf(() => synthPipeline({ secrets: { signingSecretLength: 12, recoveryWindowInDays: 3 } })) as ValidationError;
     expect(error.problems).toEqual([
-      { prop: "secrets.signingSecretLength", message: "12 characters is too short for an HMAC key; set an integer from 16 to 4096 (default 40)." },
+      {
+        prop: "secrets.signingSecretLength",
+        message: "12 characters is too short for an HMAC key; set an integer from 16 to 4096 (default 40).",
+      },
       { prop: "secrets.recoveryWindowInDays", message: "3 is not allowed; set 0 (delete at once) or an integer from 7 to 30." },
     ]);
   });
@@ -116,9 +132,16 @@ describe("PipelineAlarms", () => {
     expect(out.list("aws_cloudwatch_metric_alarm")).toHaveLength(8);
     for (const [key, [namespace, metric, statistic, period, evaluations, threshold]] of Object.entries(expected)) {
       expect(alarm(key)).toMatchObject({
-        namespace, metric_name: metric, statistic, period, evaluation_periods: evaluations, threshold,
-        comparison_operator: "GreaterThanThreshold", treat_missing_data: "notBreaching",
-        alarm_actions: [topicRef], ok_actions: [topicRef],
+        namespace,
+        metric_name: metric,
+        statistic,
+        period,
+        evaluation_periods: evaluations,
+        threshold,
+        comparison_operator: "GreaterThanThreshold",
+        treat_missing_data: "notBreaching",
+        alarm_actions: [topicRef],
+        ok_actions: [topicRef],
       });
     }
   });
@@ -129,7 +152,10 @@ describe("PipelineAlarms", () => {
     expect(alarm("workerErrors").dimensions).toEqual({ FunctionName: pipeline.worker.functionName });
     expect(alarm("ingress5xx").dimensions).toEqual({ ApiName: pipeline.ingress.apiName, Stage: "v1" });
     // the metric the ingress's access-log filter publishes (status 413), per API id and stage
-    expect(alarm("ingressBodyTooLarge").dimensions).toEqual({ ApiId: `\${aws_api_gateway_rest_api.${out.id("aws_api_gateway_rest_api", "orders_ingress_api")}.id}`, Stage: "v1" });
+    expect(alarm("ingressBodyTooLarge").dimensions).toEqual({
+      ApiId: `\${aws_api_gateway_rest_api.${out.id("aws_api_gateway_rest_api", "orders_ingress_api")}.id}`,
+      Stage: "v1",
+    });
   });
 
   it("names alarms from the construct path and points the DLQ alarm at the runbook command", () => {
@@ -142,17 +168,45 @@ describe("PipelineAlarms", () => {
   it("subscribes the email to a new topic and builds the dashboard", () => {
     expect(out.one("aws_sns_topic_subscription")).toMatchObject({ protocol: "email", endpoint: "oncall@example.com", topic_arn: topicRef });
     const body = out.one("aws_cloudwatch_dashboard").dashboard_body;
-    for (const metric of ["Count", "5XXError", "ApproximateNumberOfMessagesVisible", "ApproximateAgeOfOldestMessage", "Invocations", "Errors", "Throttles", "ConcurrentExecutions", "Duration"]) {
+    for (const metric of [
+      "Count",
+      "5XXError",
+      "ApproximateNumberOfMessagesVisible",
+      "ApproximateAgeOfOldestMessage",
+      "Invocations",
+      "Errors",
+      "Throttles",
+      "ConcurrentExecutions",
+      "Duration",
+    ]) {
       expect(body).toContain(`"${metric}"`);
     }
   });
 
   it("takes thresholds, an existing topic, no dashboard, or no alarms at all", () => {
     const topicArn = "arn:aws:sns:eu-west-1:111122223333:oncall";
-    const custom = synthPipeline({ alarms: { topicArn, dlqMessagesThreshold: 2, queueAgeThresholdSeconds: 120, workerErrorsThreshold: 1, workerThrottlesThreshold: 3, ingress5xxThreshold: 4, ingress4xxThreshold: 100, ingressBodyTooLargeThreshold: 5, workerFailedEventsThreshold: 6, dashboard: false } }).out;
+    const custom = synthPipeline({
+      alarms: {
+        topicArn,
+        dlqMessagesThreshold: 2,
+        queueAgeThresholdSeconds: 120,
+        workerErrorsThreshold: 1,
+        workerThrottlesThreshold: 3,
+        ingress5xxThreshold: 4,
+        ingress4xxThreshold: 100,
+        ingressBodyTooLargeThreshold: 5,
+        workerFailedEventsThreshold: 6,
+        dashboard: false,
+      },
+    }).out;
     expect(custom.list("aws_sns_topic")).toHaveLength(0);
     expect(custom.list("aws_cloudwatch_dashboard")).toHaveLength(0);
-    expect(custom.list("aws_cloudwatch_metric_alarm").map((a) => a.threshold).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 100, 120]);
+    expect(
+      custom
+        .list("aws_cloudwatch_metric_alarm")
+        .map((a) => a.threshold)
+        .sort((a, b) => a - b),
+    ).toEqual([1, 2, 3, 4, 5, 6, 100, 120]);
     expect(custom.list("aws_cloudwatch_metric_alarm").every((a) => a.alarm_actions[0] === topicArn)).toBe(true);
     const none = synthPipeline({ alarms: false });
     expect(none.out.list("aws_cloudwatch_metric_alarm")).toHaveLength(0);
@@ -160,7 +214,18 @@ describe("PipelineAlarms", () => {
   });
 
   it("rejects negative thresholds and bad emails", () => {
-    const error = errorOf(() => synth((stack) => new PipelineAlarms(stack, "alarms", { queue: { name: "q" }, dlq: { name: "d", url: "u" }, functionName: "f", queueAgeThresholdSeconds: -1, email: "oncall" })));
+    const error = errorOf(() =>
+      synth(
+        (stack) =>
+          new PipelineAlarms(stack, "alarms", {
+            queue: { name: "q" },
+            dlq: { name: "d", url: "u" },
+            functionName: "f",
+            queueAgeThresholdSeconds: -1,
+            email: "oncall",
+          }),
+      ),
+    );
     expect(error.message).toBe(
       'PipelineAlarms "stack/alarms" has 2 invalid props:\n' +
         "  - queueAgeThresholdSeconds: -1 is negative; set 0 or more.\n" +

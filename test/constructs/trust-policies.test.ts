@@ -16,24 +16,29 @@ describe("trust policies", () => {
   const out = synth((stack) => {
     const pipeline = new ConsumerPipeline(stack, "orders", pipelineProps());
     new ApiGatewayAccount(stack, "api-gateway-account");
-    new SpikeGenerator(stack, "spike", { targetUrl: pipeline.ingress.url, signingSecretArn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:signing" });
+    new SpikeGenerator(stack, "spike", {
+      targetUrl: pipeline.ingress.url,
+      signingSecretArn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:signing",
+    });
   });
   const trust = (fragment: string): any => JSON.parse(out.find("aws_iam_role", fragment).assume_role_policy);
 
   it("EventBridge Scheduler's execution role: aws:SourceAccount = this account, aws:SourceArn = the schedule group's ARN", () => {
     expect(trust("spike_scheduler-role_")).toEqual({
       Version: "2012-10-17",
-      Statement: [{
-        Effect: "Allow",
-        Principal: { Service: "scheduler.amazonaws.com" },
-        Action: "sts:AssumeRole",
-        Condition: {
-          StringEquals: {
-            "aws:SourceAccount": ACCOUNT,
-            "aws:SourceArn": `arn:${PARTITION}:scheduler:${REGION}:${ACCOUNT}:schedule-group/default`,
+      Statement: [
+        {
+          Effect: "Allow",
+          Principal: { Service: "scheduler.amazonaws.com" },
+          Action: "sts:AssumeRole",
+          Condition: {
+            StringEquals: {
+              "aws:SourceAccount": ACCOUNT,
+              "aws:SourceArn": `arn:${PARTITION}:scheduler:${REGION}:${ACCOUNT}:schedule-group/default`,
+            },
           },
         },
-      }],
+      ],
     });
     // the group the condition names is the schedule's, written out rather than implied
     expect(out.find("aws_scheduler_schedule", "spike_schedule_").group_name).toBe("default");

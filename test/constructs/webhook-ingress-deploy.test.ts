@@ -58,7 +58,10 @@ describe("the deployment's triggers", () => {
         queue: {
           existing: {
             queue: { arn: "arn:aws:sqs:eu-west-1:111122223333:orders", url: "https://sqs.eu-west-1.amazonaws.com/111122223333/orders" },
-            dlq: { arn: "arn:aws:sqs:eu-west-1:111122223333:orders-dlq", url: "https://sqs.eu-west-1.amazonaws.com/111122223333/orders-dlq" },
+            dlq: {
+              arn: "arn:aws:sqs:eu-west-1:111122223333:orders-dlq",
+              url: "https://sqs.eu-west-1.amazonaws.com/111122223333/orders-dlq",
+            },
             maxReceiveCount: 5,
           },
         },
@@ -90,7 +93,9 @@ describe("the access log group name", () => {
       new WebhookIngress(stack, "hook", { queue: QUEUE, existingApi: { id: api.id, rootResourceId: api.rootResourceId, name: api.name } });
     });
     const dataId = out.json.data.aws_api_gateway_rest_api ? Object.keys(out.json.data.aws_api_gateway_rest_api)[0] : "";
-    expect(out.one("aws_cloudwatch_log_group").name).toBe(`/aws/apigateway/\${replace(data.aws_api_gateway_rest_api.${dataId}.name, "/[^A-Za-z0-9_/#.-]/", "-")}/v1/access`);
+    expect(out.one("aws_cloudwatch_log_group").name).toBe(
+      `/aws/apigateway/\${replace(data.aws_api_gateway_rest_api.${dataId}.name, "/[^A-Za-z0-9_/#.-]/", "-")}/v1/access`,
+    );
   });
 
   it("leaves a created API's name as it is (already valid)", () => {

@@ -22,7 +22,12 @@ function requestTemplate(out: Synthesized): string {
 
 const BODY = JSON.stringify({
   id: "c327c2078ca056db130c55ce648d9fa2",
-  channel: { id: "73cb7fb7-c2db-4996-88f3-0a83a4fea1da", platform: "Open", to: { id: "customer-42@acme-chat" }, time: "2025-03-14T09:26:53.589Z" },
+  channel: {
+    id: "73cb7fb7-c2db-4996-88f3-0a83a4fea1da",
+    platform: "Open",
+    to: { id: "customer-42@acme-chat" },
+    time: "2025-03-14T09:26:53.589Z",
+  },
   type: "Text",
   text: "Hi Ana, your order shipped today & costs 5% less + free *shipping*.",
   direction: "Outbound",
@@ -46,7 +51,10 @@ describe("WebhookIngress", () => {
     });
 
     it("validates that the signature header is present (400 before anything is enqueued)", () => {
-      expect(out.one("aws_api_gateway_request_validator")).toMatchObject({ validate_request_parameters: true, validate_request_body: false });
+      expect(out.one("aws_api_gateway_request_validator")).toMatchObject({
+        validate_request_parameters: true,
+        validate_request_body: false,
+      });
       const validatorId = out.id("aws_api_gateway_request_validator", "hook_validator");
       expect(out.one("aws_api_gateway_method").request_validator_id).toBe(`\${aws_api_gateway_request_validator.${validatorId}.id}`);
     });
@@ -59,7 +67,9 @@ describe("WebhookIngress", () => {
         passthrough_behavior: "NEVER",
         request_parameters: { "integration.request.header.Content-Type": "'application/x-www-form-urlencoded'" },
       });
-      expect(integration.uri).toMatch(/^arn:aws:apigateway:\$\{data\.aws_region\.[^}]+\.region\}:sqs:path\/\$\{data\.aws_caller_identity\.[^}]+\.account_id\}\/orders$/);
+      expect(integration.uri).toMatch(
+        /^arn:aws:apigateway:\$\{data\.aws_region\.[^}]+\.region\}:sqs:path\/\$\{data\.aws_caller_identity\.[^}]+\.account_id\}\/orders$/,
+      );
       expect(integration.credentials).toBe(`\${aws_iam_role.${out.id("aws_iam_role", "hook_role")}.arn}`);
       expect(out.list("aws_lambda_function")).toHaveLength(0);
     });
@@ -76,7 +86,9 @@ describe("WebhookIngress", () => {
       const byCode = Object.fromEntries(responses.map((r) => [r.status_code, r]));
       expect(Object.keys(byCode).sort()).toEqual(["200", "500", "502"]);
       expect(byCode["200"].selection_pattern).toBeUndefined();
-      expect(byCode["200"].response_templates["application/json"]).toBe(`{"messageId":"$input.path('$.SendMessageResponse.SendMessageResult.MessageId')"}`);
+      expect(byCode["200"].response_templates["application/json"]).toBe(
+        `{"messageId":"$input.path('$.SendMessageResponse.SendMessageResult.MessageId')"}`,
+      );
       expect(byCode["500"].selection_pattern).toBe("4\\d{2}");
       expect(byCode["500"].response_templates["application/json"]).toBe(
         `#if($input.body.contains('Message must be shorter than'))#set($context.responseOverride.status = 413)` +
@@ -84,7 +96,12 @@ describe("WebhookIngress", () => {
           `#else{"message":"the webhook could not be queued","requestId":"$context.requestId"}#end`,
       );
       expect(byCode["502"].selection_pattern).toBe("5\\d{2}");
-      expect(out.list("aws_api_gateway_method_response").map((r) => r.status_code).sort()).toEqual(["200", "413", "500", "502"]);
+      expect(
+        out
+          .list("aws_api_gateway_method_response")
+          .map((r) => r.status_code)
+          .sort(),
+      ).toEqual(["200", "413", "500", "502"]);
     });
 
     it("redeploys when the API changes and deploys to stage v1", () => {
@@ -109,17 +126,27 @@ describe("WebhookIngress", () => {
       expect(logGroup.retention_in_days).toBe(30);
       const settings = out.one("aws_api_gateway_stage").access_log_settings;
       expect(settings.destination_arn).toBe(`\${aws_cloudwatch_log_group.${out.id("aws_cloudwatch_log_group", "access-logs")}.arn}`);
-      expect(JSON.parse(settings.format)).toMatchObject({ requestId: "$context.requestId", status: "$context.status", integrationStatus: "$context.integration.status" });
+      expect(JSON.parse(settings.format)).toMatchObject({
+        requestId: "$context.requestId",
+        status: "$context.status",
+        integrationStatus: "$context.integration.status",
+      });
     });
 
     it("lets its role do exactly sqs:SendMessage on this queue", () => {
-      expect(JSON.parse(out.one("aws_iam_role").assume_role_policy).Statement[0].Principal).toEqual({ Service: "apigateway.amazonaws.com" });
-      expect(JSON.parse(out.one("aws_iam_role_policy").policy).Statement).toEqual([{ Sid: "SendToQueue", Effect: "Allow", Action: "sqs:SendMessage", Resource: QUEUE.arn }]);
+      expect(JSON.parse(out.one("aws_iam_role").assume_role_policy).Statement[0].Principal).toEqual({
+        Service: "apigateway.amazonaws.com",
+      });
+      expect(JSON.parse(out.one("aws_iam_role_policy").policy).Statement).toEqual([
+        { Sid: "SendToQueue", Effect: "Allow", Action: "sqs:SendMessage", Resource: QUEUE.arn },
+      ]);
     });
 
     it("exposes the invoke URL as a property and an output", () => {
       const stageId = out.id("aws_api_gateway_stage", "hook_stage");
-      expect(Object.values(out.json.output as Record<string, { value: string }>).map((o) => o.value)).toEqual([`\${aws_api_gateway_stage.${stageId}.invoke_url}/webhook`]);
+      expect(Object.values(out.json.output as Record<string, { value: string }>).map((o) => o.value)).toEqual([
+        `\${aws_api_gateway_stage.${stageId}.invoke_url}/webhook`,
+      ]);
       expect(ingress.url).toContain("/webhook");
       expect(out.list("aws_wafv2_web_acl_association")).toHaveLength(0);
       expect(out.list("aws_api_gateway_domain_name")).toHaveLength(0);
@@ -146,11 +173,27 @@ describe("WebhookIngress", () => {
     });
 
     it("adds each extra header present, numbering attributes without gaps", () => {
-      const params = parseQuery(renderMappingTemplate(template, { body: BODY, headers: { "x-hub-signature-256": SIGNATURE, "X-Trace": "trace=1; span=2" } }));
-      expect(messageAttributes(params)).toEqual({ "x-body-encoding": "base64", "X-Hub-Signature-256": SIGNATURE, "X-Trace": "trace=1; span=2" });
+      const params = parseQuery(
+        renderMappingTemplate(template, { body: BODY, headers: { "x-hub-signature-256": SIGNATURE, "X-Trace": "trace=1; span=2" } }),
+      );
+      expect(messageAttributes(params)).toEqual({
+        "x-body-encoding": "base64",
+        "X-Hub-Signature-256": SIGNATURE,
+        "X-Trace": "trace=1; span=2",
+      });
       expect(params["MessageAttribute.3.Name"]).toBe("X-Trace");
-      const all = parseQuery(renderMappingTemplate(template, { body: BODY, headers: { "X-Hub-Signature-256": SIGNATURE, "X-Genesys-Org": "org-1", "X-Trace": "t" } }));
-      expect(messageAttributes(all)).toEqual({ "x-body-encoding": "base64", "X-Hub-Signature-256": SIGNATURE, "X-Genesys-Org": "org-1", "X-Trace": "t" });
+      const all = parseQuery(
+        renderMappingTemplate(template, {
+          body: BODY,
+          headers: { "X-Hub-Signature-256": SIGNATURE, "X-Genesys-Org": "org-1", "X-Trace": "t" },
+        }),
+      );
+      expect(messageAttributes(all)).toEqual({
+        "x-body-encoding": "base64",
+        "X-Hub-Signature-256": SIGNATURE,
+        "X-Genesys-Org": "org-1",
+        "X-Trace": "t",
+      });
     });
 
     it("sets the FIFO message group from the ordering key (channel.id:channel.to.id, URL-encoded)", () => {
@@ -165,7 +208,8 @@ describe("WebhookIngress", () => {
     describe("FIFO message group id", () => {
       const fifo = requestTemplate(synthIngress({ fifo: true }));
       const groupOf = (message: unknown, template = fifo) =>
-        parseQuery(renderMappingTemplate(template, { body: JSON.stringify(message), headers: { "X-Hub-Signature-256": SIGNATURE } })).MessageGroupId;
+        parseQuery(renderMappingTemplate(template, { body: JSON.stringify(message), headers: { "X-Hub-Signature-256": SIGNATURE } }))
+          .MessageGroupId;
       const channel = { id: "73cb7fb7-c2db-4996-88f3-0a83a4fea1da", to: { id: "customer-42" }, from: { id: "page-7" } };
 
       it("equals the runtime's ordering key, URL-encoded, in both directions", () => {
@@ -198,7 +242,13 @@ describe("WebhookIngress", () => {
       describe("with custom ordering key paths", () => {
         const custom = requestTemplate(synthIngress({ fifo: true, orderingKeyPaths: ["$.channel.to.id"] }));
         const render = (message: unknown, requestId = "c0ffee00-1234-4abc-9def-0123456789ab") =>
-          parseQuery(renderMappingTemplate(custom, { body: JSON.stringify(message), headers: { "X-Hub-Signature-256": SIGNATURE }, context: { requestId } }));
+          parseQuery(
+            renderMappingTemplate(custom, {
+              body: JSON.stringify(message),
+              headers: { "X-Hub-Signature-256": SIGNATURE },
+              context: { requestId },
+            }),
+          );
 
         it("uses the path's value when the body has it", () => {
           expect(render({ id: "m1", channel }).MessageGroupId).toBe("customer-42");
@@ -206,7 +256,11 @@ describe("WebhookIngress", () => {
         });
 
         it("falls back to unordered:<request id> when the key is empty (SQS refuses an empty group id)", () => {
-          for (const message of [{ id: "m1", channel: { id: channel.id, from: channel.from } }, { id: "m1", channel: { ...channel, to: { id: "" } } }, {}]) {
+          for (const message of [
+            { id: "m1", channel: { id: channel.id, from: channel.from } },
+            { id: "m1", channel: { ...channel, to: { id: "" } } },
+            {},
+          ]) {
             const params = render(message);
             expect(params.MessageGroupId).toBe("unordered:c0ffee00-1234-4abc-9def-0123456789ab");
             expect(sentBody(params)).toBe(JSON.stringify(message));
@@ -241,10 +295,22 @@ describe("WebhookIngress", () => {
         accessLogRetentionDays: 90,
         accessLogKmsKeyArn: "arn:aws:kms:eu-west-1:111122223333:key/logs",
       });
-      expect(out.list("aws_api_gateway_resource").map((r) => r.path_part).sort()).toEqual(["genesys", "open-messaging"]);
+      expect(
+        out
+          .list("aws_api_gateway_resource")
+          .map((r) => r.path_part)
+          .sort(),
+      ).toEqual(["genesys", "open-messaging"]);
       expect(out.one("aws_api_gateway_stage")).toMatchObject({ stage_name: "prod", xray_tracing_enabled: true });
-      expect(out.one("aws_api_gateway_method_settings").settings).toEqual({ throttling_rate_limit: 800, throttling_burst_limit: 400, metrics_enabled: true });
-      expect(out.one("aws_cloudwatch_log_group")).toMatchObject({ retention_in_days: 90, kms_key_id: "arn:aws:kms:eu-west-1:111122223333:key/logs" });
+      expect(out.one("aws_api_gateway_method_settings").settings).toEqual({
+        throttling_rate_limit: 800,
+        throttling_burst_limit: 400,
+        metrics_enabled: true,
+      });
+      expect(out.one("aws_cloudwatch_log_group")).toMatchObject({
+        retention_in_days: 90,
+        kms_key_id: "arn:aws:kms:eu-west-1:111122223333:key/logs",
+      });
       expect((Object.values(out.json.output)[0] as { value: string }).value).toMatch(/\/genesys\/open-messaging$/);
     });
 
@@ -254,7 +320,11 @@ describe("WebhookIngress", () => {
         ingress = new WebhookIngress(stack, "hook", {
           queue: QUEUE,
           webAclArn: "arn:aws:wafv2:eu-west-1:111122223333:regional/webacl/hooks/1",
-          customDomain: { domainName: "hooks.example.com", certificateArn: "arn:aws:acm:eu-west-1:111122223333:certificate/c", basePath: "genesys" },
+          customDomain: {
+            domainName: "hooks.example.com",
+            certificateArn: "arn:aws:acm:eu-west-1:111122223333:certificate/c",
+            basePath: "genesys",
+          },
         });
       });
       expect(out.one("aws_wafv2_web_acl_association").web_acl_arn).toBe("arn:aws:wafv2:eu-west-1:111122223333:regional/webacl/hooks/1");
@@ -293,7 +363,11 @@ describe("WebhookIngress", () => {
       const headers = Array.from({ length: 8 }, (_, i) => `X-H${i}`);
       const error = errorOf(() => synthIngress({ extraHeaders: headers })) as ValidationError;
       expect(error.problems).toEqual([
-        { prop: "extraHeaders", message: "8 headers is more than SQS message attributes allow; keep at most 7 (10 attributes minus x-body-encoding, X-Hub-Signature-256 and x-dead-letter)." },
+        {
+          prop: "extraHeaders",
+          message:
+            "8 headers is more than SQS message attributes allow; keep at most 7 (10 attributes minus x-body-encoding, X-Hub-Signature-256 and x-dead-letter).",
+        },
       ]);
       expect(() => synthIngress({ extraHeaders: headers.slice(0, 7) })).not.toThrow();
     });
@@ -308,12 +382,24 @@ describe("WebhookIngress", () => {
 
     it("rejects reserved, invalid and repeated header names, a bad path, and ordering keys without FIFO", () => {
       const error = errorOf(() =>
-        synthIngress({ extraHeaders: ["x-hub-signature-256", "AWS.Trace", "X-A", "x-a"], path: "/hooks/", orderingKeyPaths: ["channel.id"], customDomain: { domainName: "h.example.com", certificateArn: "" } }),
+        synthIngress({
+          extraHeaders: ["x-hub-signature-256", "AWS.Trace", "X-A", "x-a"],
+          path: "/hooks/",
+          orderingKeyPaths: ["channel.id"],
+          customDomain: { domainName: "h.example.com", certificateArn: "" },
+        }),
       ) as ValidationError;
       expect(error.problems).toEqual([
-        { prop: "path", message: '"/hooks/" is not a resource path; use segments of letters, digits and ._~- joined by "/", without leading or trailing "/".' },
+        {
+          prop: "path",
+          message:
+            '"/hooks/" is not a resource path; use segments of letters, digits and ._~- joined by "/", without leading or trailing "/".',
+        },
         { prop: "extraHeaders", message: '"x-hub-signature-256" is reserved (always carried or set by the pipeline); remove it.' },
-        { prop: "extraHeaders", message: '"AWS.Trace" cannot be an SQS attribute name; use letters, digits, _ . - (not starting with AWS. or Amazon.).' },
+        {
+          prop: "extraHeaders",
+          message: '"AWS.Trace" cannot be an SQS attribute name; use letters, digits, _ . - (not starting with AWS. or Amazon.).',
+        },
         { prop: "extraHeaders", message: '"x-a" is listed twice; list each header once.' },
         { prop: "orderingKeyPaths", message: "applies only to FIFO queues; set fifo: true or remove it." },
         { prop: "orderingKeyPaths", message: '"channel.id" is not a simple JSONPath; use dotted names such as "$.channel.to.id".' },

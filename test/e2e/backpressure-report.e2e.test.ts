@@ -31,7 +31,12 @@ describe("a local run's HTML report charts the backpressure", () => {
   afterAll(() => rmSync(reportDir, { recursive: true, force: true }));
 
   it("writes the backpressure block into the JSON report: the queue filled and drained, the worker ran, Genesys answered 429s", () => {
-    const json = JSON.parse(readFileSync(result.reports.find((p) => p.endsWith("spike.json"))!, "utf8"));
+    const json = JSON.parse(
+      readFileSync(
+        result.reports.find((p) => p.endsWith("spike.json"))!,
+        "utf8",
+      ),
+    );
     const bp = json.backpressure;
     expect(bp).toMatchObject({ source: "emulator", periodSeconds: 1 });
     const max = (name: string) => Math.max(...(bp.series[name] as [number, number][]).map(([, v]) => v));
@@ -53,15 +58,39 @@ describe("a local run's HTML report charts the backpressure", () => {
 
   it("opens in headless Chromium with the backpressure charts drawn on the timeline's axis", () => {
     if (!CHROMIUM) {
-      console.warn("\n\n*** SKIPPED: the backpressure charts were NOT checked in a browser: no chromium found (apt-get install chromium) ***\n\n");
+      console.warn(
+        "\n\n*** SKIPPED: the backpressure charts were NOT checked in a browser: no chromium found (apt-get install chromium) ***\n\n",
+      );
       return;
     }
     const file = result.reports.find((p) => p.endsWith("spike.html"))!;
-    const flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", `--user-data-dir=${join(reportDir, "profile")}`];
-    const dom = execFileSync(CHROMIUM, [...flags, "--dump-dom", `file://${file}`], { encoding: "utf8", timeout: 60_000, stdio: ["ignore", "pipe", "ignore"] });
+    const flags = [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+      `--user-data-dir=${join(reportDir, "profile")}`,
+    ];
+    const dom = execFileSync(CHROMIUM, [...flags, "--dump-dom", `file://${file}`], {
+      encoding: "utf8",
+      timeout: 60_000,
+      stdio: ["ignore", "pipe", "ignore"],
+    });
     const chart = dom.match(/<svg[^>]*id="backpressure-chart"[\s\S]*?<\/svg>/)?.[0] ?? "";
     for (const panel of ["rates", "queue", "concurrency", "dead-letters"]) expect(chart).toContain(`id="backpressure-${panel}"`);
-    for (const series of ["acknowledged", "events polled", "downstream calls", "queue: visible", "queue: in flight", "queue: delayed", "worker concurrency", "dead letters"]) {
+    for (const series of [
+      "acknowledged",
+      "events polled",
+      "downstream calls",
+      "queue: visible",
+      "queue: in flight",
+      "queue: delayed",
+      "worker concurrency",
+      "dead letters",
+    ]) {
       const points = chart.match(new RegExp(`data-series="${series}" points="([^"]+)"`))?.[1] ?? "";
       expect({ series, points: points.split(" ").length }).toEqual({ series, points: expect.any(Number) });
       expect(points.split(" ").length).toBeGreaterThanOrEqual(2);
@@ -69,7 +98,10 @@ describe("a local run's HTML report charts the backpressure", () => {
     expect(chart).toMatch(/<rect class="bar"[^>]*><title>downstream 429s at [\d.]+ s: [\d.]+<\/title>/);
     expect(dom).toContain("the local emulator, sampled every second");
     const png = join(reportDir, "report.png");
-    execFileSync(CHROMIUM, [...flags, "--hide-scrollbars", "--window-size=1000,2400", `--screenshot=${png}`, `file://${file}`], { timeout: 60_000, stdio: "ignore" });
+    execFileSync(CHROMIUM, [...flags, "--hide-scrollbars", "--window-size=1000,2400", `--screenshot=${png}`, `file://${file}`], {
+      timeout: 60_000,
+      stdio: "ignore",
+    });
     const image = readFileSync(png);
     expect(image.subarray(1, 4).toString()).toBe("PNG");
     expect(image.length).toBeGreaterThan(30_000);

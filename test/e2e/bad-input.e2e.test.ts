@@ -35,12 +35,16 @@ interface Reply {
 function send(url: string, options: { method?: string; headers?: Record<string, string>; body?: Buffer | string }): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const body = options.body === undefined ? undefined : Buffer.isBuffer(options.body) ? options.body : Buffer.from(options.body, "utf8");
-    const req = request(url, { method: options.method ?? "POST", headers: { ...(body ? { "content-length": String(body.length) } : {}), ...options.headers } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
-      res.on("error", reject);
-    });
+    const req = request(
+      url,
+      { method: options.method ?? "POST", headers: { ...(body ? { "content-length": String(body.length) } : {}), ...options.headers } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
+        res.on("error", reject);
+      },
+    );
     req.on("error", reject);
     req.end(body);
   });
@@ -50,7 +54,14 @@ function send(url: string, options: { method?: string; headers?: Record<string, 
 function message(id: string, text = "hello"): Record<string, unknown> {
   return {
     id,
-    channel: { id: "9a1b5c1e-0000-4000-8000-bad1d0000000", platform: "Open", type: "Private", to: { id: `customer-${id}` }, from: { id: "bot" }, time: new Date().toISOString() },
+    channel: {
+      id: "9a1b5c1e-0000-4000-8000-bad1d0000000",
+      platform: "Open",
+      type: "Private",
+      to: { id: `customer-${id}` },
+      from: { id: "bot" },
+      time: new Date().toISOString(),
+    },
     type: "Text",
     text,
     direction: "Outbound",
@@ -91,12 +102,28 @@ const rows: Row[] = [
   {
     input: "wrong signature (random digest)",
     expected: { kind: "dead-lettered", reason: "invalid-signature" },
-    send: async ({ url, tag }) => ({ id: tag, replies: [await send(url, { body: JSON.stringify(message(tag)), headers: { ...json, [SIGNATURE_HEADER]: `sha256=${Buffer.from(randomUUID()).toString("base64")}` } })] }),
+    send: async ({ url, tag }) => ({
+      id: tag,
+      replies: [
+        await send(url, {
+          body: JSON.stringify(message(tag)),
+          headers: { ...json, [SIGNATURE_HEADER]: `sha256=${Buffer.from(randomUUID()).toString("base64")}` },
+        }),
+      ],
+    }),
   },
   {
     input: "signature over a different body",
     expected: { kind: "dead-lettered", reason: "invalid-signature" },
-    send: async ({ url, secret, tag }) => ({ id: tag, replies: [await send(url, { body: JSON.stringify(message(tag)), headers: { ...json, [SIGNATURE_HEADER]: sign(JSON.stringify(message(`${tag}-other`)), secret) } })] }),
+    send: async ({ url, secret, tag }) => ({
+      id: tag,
+      replies: [
+        await send(url, {
+          body: JSON.stringify(message(tag)),
+          headers: { ...json, [SIGNATURE_HEADER]: sign(JSON.stringify(message(`${tag}-other`)), secret) },
+        }),
+      ],
+    }),
   },
   {
     input: "hex digest instead of base64",
@@ -142,7 +169,10 @@ const rows: Row[] = [
     expected: { kind: "delivered" },
     send: async ({ url, secret, tag }) => {
       const body = JSON.stringify(message(tag));
-      return { id: tag, replies: [await signedPost(`${url}?${SIGNATURE_HEADER}=${encodeURIComponent(sign(body, "forger"))}`, body, secret)] };
+      return {
+        id: tag,
+        replies: [await signedPost(`${url}?${SIGNATURE_HEADER}=${encodeURIComponent(sign(body, "forger"))}`, body, secret)],
+      };
     },
   },
   {
@@ -156,7 +186,10 @@ const rows: Row[] = [
   {
     input: "U+FFFE, U+FFFF and a raw control character in the text (signed; SQS refuses them as text)",
     expected: { kind: "delivered" },
-    send: async ({ url, secret, tag }) => ({ id: tag, replies: [await signedPost(url, JSON.stringify(message(tag, "a\uFFFEb\uFFFFc\u0001")), secret)] }),
+    send: async ({ url, secret, tag }) => ({
+      id: tag,
+      replies: [await signedPost(url, JSON.stringify(message(tag, "a\uFFFEb\uFFFFc\u0001")), secret)],
+    }),
   },
   {
     input: "JSON with a byte order mark (signed)",
@@ -179,12 +212,16 @@ const rows: Row[] = [
   {
     input: "wrong content type (text/plain, signed)",
     expected: { kind: "refused", status: 415 },
-    send: async ({ url, secret, tag }) => ({ replies: [await signedPost(url, JSON.stringify(message(tag)), secret, { "content-type": "text/plain" })] }),
+    send: async ({ url, secret, tag }) => ({
+      replies: [await signedPost(url, JSON.stringify(message(tag)), secret, { "content-type": "text/plain" })],
+    }),
   },
   {
     input: "a huge header (32 KiB)",
     expected: { kind: "refused", status: 431 },
-    send: async ({ url, secret, tag }) => ({ replies: [await signedPost(url, JSON.stringify(message(tag)), secret, { "x-filler": "a".repeat(32 * 1024) })] }),
+    send: async ({ url, secret, tag }) => ({
+      replies: [await signedPost(url, JSON.stringify(message(tag)), secret, { "x-filler": "a".repeat(32 * 1024) })],
+    }),
   },
   {
     input: "non-UTF-8 bytes in the body (signed over the raw bytes)",
@@ -234,80 +271,126 @@ describe("bad input never gets in, never takes anything down (emulated demo stac
   let result: LocalRunResult | undefined;
   let effects: Map<string, number> = new Map();
 
-  beforeAll(async () => {
-    const variant = synthVariant({ worker: { maxConcurrency: 2, timeoutSeconds: 10, downstreamRequestsPerMinute: 6000 }, queue: { maxMessageSizeBytes: SIZE_LIMIT } });
-    try {
-      result = await runLocalStack({
-        stack: variant.stackDir,
-        html: false,
-        reportDir: "reports/reliability/runs",
-        overrides: { downstreamRatePerSecond: 1000 },
-        profile: { name: "after-bad-input", phases: [{ type: "constant", ratePerSecond: 20, durationSeconds: 3 }], reconcile: { deadlineSeconds: 60, pollIntervalSeconds: 0.5 }, slo: { ackP99Ms: 5000, endToEndP99Ms: 60_000 } },
-        beforeSpike: async (running: RunningStack) => {
-          const watcher = watchDeadLetters(running.sqsEndpoint, running.region, running.workerEnvironment[WORKER_CONTRACT.dlqUrl.env]);
-          try {
-            for (const row of rows) {
-              const tag = `bad-${observations.length}-${randomUUID().slice(0, 8)}`;
-              const before = running.apiStats.enqueued;
-              const { replies, id } = await row.send({ url: running.targetUrl, secret: running.secret, tag });
-              observations.push({ row, tag, id, statuses: replies.map((r) => r.status), enqueued: running.apiStats.enqueued - before, observed: "", ok: false });
-              // A valid message after every row: all must be delivered once.
-              const good = `valid-${observations.length}-${randomUUID().slice(0, 8)}`;
-              const body = JSON.stringify(message(good));
-              const reply = await signedPost(running.targetUrl, body, running.secret);
-              if (reply.status !== 200) throw new Error(`a valid message after "${row.input}" was answered ${reply.status}: ${reply.body}`);
-              valid.push(good);
-            }
-            const expectedDeadLetters = observations.filter((o) => o.row.expected.kind === "dead-lettered").length;
-            const wanted = [...valid, ...observations.filter((o) => o.row.expected.kind === "delivered" || o.row.expected.kind === "deduplicated").map((o) => o.id!)];
-            await until("the valid messages and the dead letters", () => wanted.every((id) => running.downstream.effects(id) >= 1) && watcher.seen.length >= expectedDeadLetters, 60_000);
-            // Time for a duplicate to show up, if there were one.
-            await new Promise((r) => setTimeout(r, 2000));
-          } finally {
-            await watcher.stop();
-            deadLetters = watcher.seen;
-            effects = new Map([...valid, ...observations.map((o) => o.id ?? o.tag)].map((id) => [id, running.downstream.effects(id)]));
-          }
-        },
+  beforeAll(
+    async () => {
+      const variant = synthVariant({
+        worker: { maxConcurrency: 2, timeoutSeconds: 10, downstreamRequestsPerMinute: 6000 },
+        queue: { maxMessageSizeBytes: SIZE_LIMIT },
       });
-    } finally {
-      variant.cleanup();
-    }
-    for (const o of observations) {
-      const letter = deadLetters.find((d) => d.body.includes(o.tag));
-      const effect = effects.get(o.id ?? o.tag) ?? 0;
-      const e = o.row.expected;
-      const statuses = o.statuses.join(", ");
-      if (e.kind === "refused") {
-        o.ok = o.statuses.every((s) => s === e.status) && o.enqueued === 0 && !letter && effect === 0;
-        o.observed = `${statuses}, ${o.enqueued} enqueued`;
-      } else if (e.kind === "dead-lettered") {
-        o.ok = o.statuses.every((s) => s === 200) && letter?.context?.reason === e.reason && effect === 0 && letter.context.attempts === 1;
-        o.observed = `${statuses}; ${letter ? `DLQ, reason ${letter.context?.reason ?? "(no context)"}: ${letter.context?.message ?? ""}` : "not in the DLQ"}; handler ran ${effect} time(s)`;
-      } else if (e.kind === "delivered") {
-        o.ok = o.statuses.every((s) => s === 200) && effect === 1 && !letter;
-        o.observed = `${statuses}; delivered, side effect ${effect} time(s)`;
-      } else {
-        o.ok = o.statuses.length === 2 && o.statuses.every((s) => s === 200) && o.enqueued === 2 && effect === 1 && !letter;
-        o.observed = `${statuses} (${o.enqueued} enqueued); side effect ${effect} time(s)`;
+      try {
+        result = await runLocalStack({
+          stack: variant.stackDir,
+          html: false,
+          reportDir: "reports/reliability/runs",
+          overrides: { downstreamRatePerSecond: 1000 },
+          profile: {
+            name: "after-bad-input",
+            phases: [{ type: "constant", ratePerSecond: 20, durationSeconds: 3 }],
+            reconcile: { deadlineSeconds: 60, pollIntervalSeconds: 0.5 },
+            slo: { ackP99Ms: 5000, endToEndP99Ms: 60_000 },
+          },
+          beforeSpike: async (running: RunningStack) => {
+            const watcher = watchDeadLetters(running.sqsEndpoint, running.region, running.workerEnvironment[WORKER_CONTRACT.dlqUrl.env]);
+            try {
+              for (const row of rows) {
+                const tag = `bad-${observations.length}-${randomUUID().slice(0, 8)}`;
+                const before = running.apiStats.enqueued;
+                const { replies, id } = await row.send({ url: running.targetUrl, secret: running.secret, tag });
+                observations.push({
+                  row,
+                  tag,
+                  id,
+                  statuses: replies.map((r) => r.status),
+                  enqueued: running.apiStats.enqueued - before,
+                  observed: "",
+                  ok: false,
+                });
+                // A valid message after every row: all must be delivered once.
+                const good = `valid-${observations.length}-${randomUUID().slice(0, 8)}`;
+                const body = JSON.stringify(message(good));
+                const reply = await signedPost(running.targetUrl, body, running.secret);
+                if (reply.status !== 200)
+                  throw new Error(`a valid message after "${row.input}" was answered ${reply.status}: ${reply.body}`);
+                valid.push(good);
+              }
+              const expectedDeadLetters = observations.filter((o) => o.row.expected.kind === "dead-lettered").length;
+              const wanted = [
+                ...valid,
+                ...observations
+                  .filter((o) => o.row.expected.kind === "delivered" || o.row.expected.kind === "deduplicated")
+                  .map((o) => o.id!),
+              ];
+              await until(
+                "the valid messages and the dead letters",
+                () => wanted.every((id) => running.downstream.effects(id) >= 1) && watcher.seen.length >= expectedDeadLetters,
+                60_000,
+              );
+              // Time for a duplicate to show up, if there were one.
+              await new Promise((r) => setTimeout(r, 2000));
+            } finally {
+              await watcher.stop();
+              deadLetters = watcher.seen;
+              effects = new Map([...valid, ...observations.map((o) => o.id ?? o.tag)].map((id) => [id, running.downstream.effects(id)]));
+            }
+          },
+        });
+      } finally {
+        variant.cleanup();
       }
-    }
-    const expectedText = (e: Expected) =>
-      e.kind === "refused" ? `refused at the ingress: ${e.status}, nothing enqueued` : e.kind === "dead-lettered" ? `200, then DLQ with reason \`${e.reason}\`, handler never runs` : e.kind === "delivered" ? "200, delivered once" : "200 twice, side effect once";
-    const validDelivered = valid.filter((id) => effects.get(id) === 1).length;
-    publishTable(
-      "bad-input",
-      "#### Bad input never gets in, never takes anything down",
-      markdownTable(
-        ["input", "expected", "observed", "ok"],
-        [
-          ...observations.map((o) => [o.row.input, expectedText(o.row.expected), o.observed, o.ok ? "yes" : "NO"]),
-          ["a valid message after each row", `${valid.length} delivered once`, `${validDelivered} delivered once`, validDelivered === valid.length ? "yes" : "NO"],
-          ["a spike after all of it (60 messages)", "PASS, no failed invocation", `${result?.verdict ?? "-"}, ${result?.emulator.functions[0]?.stats.errors ?? "-"} failed invocations`, result?.verdict === "PASS" && result.emulator.functions[0]?.stats.errors === 0 ? "yes" : "NO"],
-        ],
-      ),
-    );
-  }, 5 * 60 * 1000);
+      for (const o of observations) {
+        const letter = deadLetters.find((d) => d.body.includes(o.tag));
+        const effect = effects.get(o.id ?? o.tag) ?? 0;
+        const e = o.row.expected;
+        const statuses = o.statuses.join(", ");
+        if (e.kind === "refused") {
+          o.ok = o.statuses.every((s) => s === e.status) && o.enqueued === 0 && !letter && effect === 0;
+          o.observed = `${statuses}, ${o.enqueued} enqueued`;
+        } else if (e.kind === "dead-lettered") {
+          o.ok =
+            o.statuses.every((s) => s === 200) && letter?.context?.reason === e.reason && effect === 0 && letter.context.attempts === 1;
+          o.observed = `${statuses}; ${letter ? `DLQ, reason ${letter.context?.reason ?? "(no context)"}: ${letter.context?.message ?? ""}` : "not in the DLQ"}; handler ran ${effect} time(s)`;
+        } else if (e.kind === "delivered") {
+          o.ok = o.statuses.every((s) => s === 200) && effect === 1 && !letter;
+          o.observed = `${statuses}; delivered, side effect ${effect} time(s)`;
+        } else {
+          o.ok = o.statuses.length === 2 && o.statuses.every((s) => s === 200) && o.enqueued === 2 && effect === 1 && !letter;
+          o.observed = `${statuses} (${o.enqueued} enqueued); side effect ${effect} time(s)`;
+        }
+      }
+      const expectedText = (e: Expected) =>
+        e.kind === "refused"
+          ? `refused at the ingress: ${e.status}, nothing enqueued`
+          : e.kind === "dead-lettered"
+            ? `200, then DLQ with reason \`${e.reason}\`, handler never runs`
+            : e.kind === "delivered"
+              ? "200, delivered once"
+              : "200 twice, side effect once";
+      const validDelivered = valid.filter((id) => effects.get(id) === 1).length;
+      publishTable(
+        "bad-input",
+        "#### Bad input never gets in, never takes anything down",
+        markdownTable(
+          ["input", "expected", "observed", "ok"],
+          [
+            ...observations.map((o) => [o.row.input, expectedText(o.row.expected), o.observed, o.ok ? "yes" : "NO"]),
+            [
+              "a valid message after each row",
+              `${valid.length} delivered once`,
+              `${validDelivered} delivered once`,
+              validDelivered === valid.length ? "yes" : "NO",
+            ],
+            [
+              "a spike after all of it (60 messages)",
+              "PASS, no failed invocation",
+              `${result?.verdict ?? "-"}, ${result?.emulator.functions[0]?.stats.errors ?? "-"} failed invocations`,
+              result?.verdict === "PASS" && result.emulator.functions[0]?.stats.errors === 0 ? "yes" : "NO",
+            ],
+          ],
+        ),
+      );
+    },
+    5 * 60 * 1000,
+  );
 
   test.each(rows.map((r) => [r.input, r] as const))("%s", (_input, row) => {
     const o = observations.find((x) => x.row === row);

@@ -31,8 +31,26 @@ describe("a demo stack synthesized by CDK Terrain, run locally", () => {
       reportDir,
       html: false,
       beforeSpike: async (stack: RunningStack) => {
-        const body = JSON.stringify({ id: "cdktn-forged-1", channel: { id: "c", platform: "Open", type: "Private", to: { id: "to" }, from: { id: "from" }, time: new Date().toISOString(), messageId: "cdktn-forged-1" }, type: "Text", text: "hi", direction: "Outbound" });
-        await fetch(stack.targetUrl, { method: "POST", headers: { "content-type": "application/json", [SIGNATURE_HEADER]: sign(body, "not-the-secret") }, body });
+        const body = JSON.stringify({
+          id: "cdktn-forged-1",
+          channel: {
+            id: "c",
+            platform: "Open",
+            type: "Private",
+            to: { id: "to" },
+            from: { id: "from" },
+            time: new Date().toISOString(),
+            messageId: "cdktn-forged-1",
+          },
+          type: "Text",
+          text: "hi",
+          direction: "Outbound",
+        });
+        await fetch(stack.targetUrl, {
+          method: "POST",
+          headers: { "content-type": "application/json", [SIGNATURE_HEADER]: sign(body, "not-the-secret") },
+          body,
+        });
         const sqs = new SQSClient({ region: stack.region, endpoint: stack.sqsEndpoint, credentials: LOCAL_CREDENTIALS });
         try {
           const queue = stack.workerEnvironment[WORKER_CONTRACT.dlqUrl.env];

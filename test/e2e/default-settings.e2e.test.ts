@@ -42,7 +42,14 @@ describe("the README's settings (maxReceiveCount 10, backoff 2..900 s) with the 
       derivedSeconds: 1052,
       deadlineSeconds: 1052,
       basis: "pipeline",
-      pipeline: { maxReceiveCount: 10, backoffBaseSeconds: 2, backoffMaxSeconds: 900, functionTimeoutSeconds: 30, batchingWindowSeconds: 0, visibilityTimeoutSeconds: 180 },
+      pipeline: {
+        maxReceiveCount: 10,
+        backoffBaseSeconds: 2,
+        backoffMaxSeconds: 900,
+        functionTimeoutSeconds: 30,
+        batchingWindowSeconds: 0,
+        visibilityTimeoutSeconds: 180,
+      },
     });
   });
 
@@ -50,7 +57,11 @@ describe("the README's settings (maxReceiveCount 10, backoff 2..900 s) with the 
     // correctness, never latency (this machine's): see the README's fidelity table
     const delivery = reconciledDelivery(result);
     expect(failedCorrectnessChecks(result)).toEqual([]);
-    expect({ complete: delivery.complete, lost: delivery.lost, inFlight: delivery.inFlight }).toEqual({ complete: true, lost: 0, inFlight: 0 });
+    expect({ complete: delivery.complete, lost: delivery.lost, inFlight: delivery.inFlight }).toEqual({
+      complete: true,
+      lost: 0,
+      inFlight: 0,
+    });
     expect(delivery.processed + delivery.deadLetteredExpected).toBe(delivery.accepted);
     // the poison messages were quarantined (exhausted on their tenth receive)
     expect(delivery.deadLetteredExpected).toBeGreaterThan(0);

@@ -33,11 +33,28 @@ interface Probe {
 
 /** Sends the hostile requests before the spike; returns each outcome by name. */
 async function probeOutsiders(stack: RunningStack): Promise<Record<string, Probe>> {
-  const body = JSON.stringify({ id: "edge-forged-1", channel: { id: "c", platform: "Open", type: "Private", to: { id: "to" }, from: { id: "from" }, time: new Date().toISOString(), messageId: "edge-forged-1" }, type: "Text", text: "hi", direction: "Outbound" });
+  const body = JSON.stringify({
+    id: "edge-forged-1",
+    channel: {
+      id: "c",
+      platform: "Open",
+      type: "Private",
+      to: { id: "to" },
+      from: { id: "from" },
+      time: new Date().toISOString(),
+      messageId: "edge-forged-1",
+    },
+    type: "Text",
+    text: "hi",
+    direction: "Outbound",
+  });
   const key = stack.edgeKey!.value;
   const cases: Record<string, Record<string, string>> = {
     "signed, no key": { [SIGNATURE_HEADER]: sign(body, "any-secret-any-secret") },
-    "signed, wrong key": { [SIGNATURE_HEADER]: sign(body, "any-secret-any-secret"), "x-api-key": "WrongKeyWrongKeyWrongKey0123456789abcdef" },
+    "signed, wrong key": {
+      [SIGNATURE_HEADER]: sign(body, "any-secret-any-secret"),
+      "x-api-key": "WrongKeyWrongKeyWrongKey0123456789abcdef",
+    },
     "no key, no signature": {},
     "the key, no signature": { "x-api-key": key },
     "the key, forged signature": { [SIGNATURE_HEADER]: sign(body, "not-the-signing-secret"), "x-api-key": key },
@@ -58,7 +75,9 @@ async function forgedDeadLetter(stack: RunningStack): Promise<{ reason?: string;
   try {
     const deadline = Date.now() + 30_000;
     while (Date.now() < deadline) {
-      const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: dlqUrl, MaxNumberOfMessages: 10, MessageAttributeNames: ["All"], WaitTimeSeconds: 1 }));
+      const { Messages = [] } = await sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: dlqUrl, MaxNumberOfMessages: 10, MessageAttributeNames: ["All"], WaitTimeSeconds: 1 }),
+      );
       for (const m of Messages) {
         const context = parseDeadLetterContext(m.MessageAttributes?.[DEAD_LETTER_ATTRIBUTE]?.StringValue);
         await sqs.send(new DeleteMessageCommand({ QueueUrl: dlqUrl, ReceiptHandle: m.ReceiptHandle }));
@@ -124,7 +143,11 @@ describe("the edge API key rotated during a local spike", () => {
     expect(probes["signed, no key"]).toEqual({ status: 403, body: { message: "Forbidden" }, enqueued: 0 });
     expect(probes["signed, wrong key"]).toEqual({ status: 403, body: { message: "Forbidden" }, enqueued: 0 });
     expect(probes["no key, no signature"]).toEqual({ status: 403, body: { message: "Forbidden" }, enqueued: 0 });
-    expect(probes["the key, no signature"]).toEqual({ status: 400, body: { message: "Missing required request parameters: [X-Hub-Signature-256]" }, enqueued: 0 });
+    expect(probes["the key, no signature"]).toEqual({
+      status: 400,
+      body: { message: "Missing required request parameters: [X-Hub-Signature-256]" },
+      enqueued: 0,
+    });
   });
 
   it("lets the key with a forged signature in, and the worker's HMAC check dead-letters it unprocessed", () => {

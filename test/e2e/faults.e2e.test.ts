@@ -26,7 +26,13 @@ const CASE_TIMEOUT_MS = 8 * 60 * 1000;
  * (visibility timeout 60 s) and a 1..8 s backoff so redeliveries come back within the run;
  * maxReceiveCount stays at its default (10).
  */
-const SUITE_WORKER = { maxConcurrency: 5, downstreamRequestsPerMinute: 60_000, timeoutSeconds: 10, backoffBaseSeconds: 1, backoffMaxSeconds: 8 };
+const SUITE_WORKER = {
+  maxConcurrency: 5,
+  downstreamRequestsPerMinute: 60_000,
+  timeoutSeconds: 10,
+  backoffBaseSeconds: 1,
+  backoffMaxSeconds: 8,
+};
 /** The fake downstream does not limit unless a case says so. */
 const OPEN_DOWNSTREAM: LocalOverrides = { downstreamRatePerSecond: 5000 };
 const FAULTY_WORKER = fixtureEntry("faulty-worker.ts");
@@ -70,7 +76,11 @@ function profile(name: string, extra: Partial<SpikeProfileInput> = {}, tail = fa
  * 500 ms up to 20 s (a shorter cap makes the waiting messages hammer the stage's token
  * bucket and exhaust their attempts), a budget that does not run out.
  */
-const PATIENT_SENDING = { maxInFlight: 20_000, requestTimeoutSeconds: 30, retry: { maxAttempts: 20, baseDelayMs: 500, maxDelayMs: 20_000, budgetTokens: 1_000_000 } };
+const PATIENT_SENDING = {
+  maxInFlight: 20_000,
+  requestTimeoutSeconds: 30,
+  retry: { maxAttempts: 20, baseDelayMs: 500, maxDelayMs: 20_000, budgetTokens: 1_000_000 },
+};
 
 /** Schedules idempotency-table outages (the proxy refuses connections) once traffic starts. */
 function outages(proxy: TcpProxy, schedule: readonly { atSeconds: number; forSeconds: number }[]) {
@@ -132,7 +142,10 @@ const cases: FaultCase[] = [
       overrides: OPEN_DOWNSTREAM,
       profile: profile("faults-transient", { faults: { transient: { fraction: 0.1, attempts: 2 } } }),
     },
-    evidence: (o) => ({ text: `${o.delivery.faultChecks.checked} fault-marked messages processed after their failed attempts, 0 misbehaving`, ok: o.delivery.faultChecks.checked > 0 }),
+    evidence: (o) => ({
+      text: `${o.delivery.faultChecks.checked} fault-marked messages processed after their failed attempts, 0 misbehaving`,
+      ok: o.delivery.faultChecks.checked > 0,
+    }),
   },
   {
     spec: {
@@ -153,30 +166,51 @@ const cases: FaultCase[] = [
       overrides: OPEN_DOWNSTREAM,
       profile: profile("faults-poison", { faults: { poison: { fraction: 0.01 } } }),
     },
-    evidence: (o) => ({ text: `${o.quarantined.length + o.delivery.quarantineDrained} in quarantine, context checked on ${o.quarantined.length}`, ok: o.expectedDeadLetters.length > 0 }),
+    evidence: (o) => ({
+      text: `${o.quarantined.length + o.delivery.quarantineDrained} in quarantine, context checked on ${o.quarantined.length}`,
+      ok: o.expectedDeadLetters.length > 0,
+    }),
   },
   {
     spec: {
       name: "invocation exceeds its timeout mid-batch (1 message in 200 takes 13 s, timeout 10 s)",
-      variant: { worker: { ...SUITE_WORKER, entry: FAULTY_WORKER, environment: { FIXTURE_SLOW_EVERY: "200", FIXTURE_SLOW_MS: "13000", FIXTURE_FAULTS_BELOW_SEQ: String(MAIN_COUNT) } } },
+      variant: {
+        worker: {
+          ...SUITE_WORKER,
+          entry: FAULTY_WORKER,
+          environment: { FIXTURE_SLOW_EVERY: "200", FIXTURE_SLOW_MS: "13000", FIXTURE_FAULTS_BELOW_SEQ: String(MAIN_COUNT) },
+        },
+      },
       overrides: OPEN_DOWNSTREAM,
       profile: profile("faults-timeout", {}, true),
     },
     evidence: (o) => {
       const fn = o.result.emulator.functions[0].stats;
-      return { text: `${fn.timeouts} invocations timed out, ${o.delivery.duplicateDeliveries} messages delivered again`, ok: fn.timeouts > 0 && o.delivery.duplicateDeliveries > 0 };
+      return {
+        text: `${fn.timeouts} invocations timed out, ${o.delivery.duplicateDeliveries} messages delivered again`,
+        ok: fn.timeouts > 0 && o.delivery.duplicateDeliveries > 0,
+      };
     },
   },
   {
     spec: {
       name: "crash after processing, before acknowledging (1 batch in ~20)",
-      variant: { worker: { ...SUITE_WORKER, entry: FAULTY_WORKER, environment: { FIXTURE_CRASH_EVERY: "200", FIXTURE_FAULTS_BELOW_SEQ: String(MAIN_COUNT) } } },
+      variant: {
+        worker: {
+          ...SUITE_WORKER,
+          entry: FAULTY_WORKER,
+          environment: { FIXTURE_CRASH_EVERY: "200", FIXTURE_FAULTS_BELOW_SEQ: String(MAIN_COUNT) },
+        },
+      },
       overrides: OPEN_DOWNSTREAM,
       profile: profile("faults-crash", {}, true),
     },
     evidence: (o) => {
       const fn = o.result.emulator.functions[0].stats;
-      return { text: `${fn.errors} invocations crashed, ${o.delivery.duplicateDeliveries} messages delivered again, effects once`, ok: fn.errors > 0 && o.delivery.duplicateDeliveries > 0 };
+      return {
+        text: `${fn.errors} invocations crashed, ${o.delivery.duplicateDeliveries} messages delivered again, effects once`,
+        ok: fn.errors > 0 && o.delivery.duplicateDeliveries > 0,
+      };
     },
   },
   {
@@ -188,7 +222,10 @@ const cases: FaultCase[] = [
     },
     evidence: (o) => {
       const c = o.result.spike.counts;
-      return { text: `${c.throttledResponses} x 429 at the ingress, ${c.acceptedAfterRetry} accepted after a retry`, ok: c.throttledResponses > 0 && c.acceptedAfterRetry > 0 };
+      return {
+        text: `${c.throttledResponses} x 429 at the ingress, ${c.acceptedAfterRetry} accepted after a retry`,
+        ok: c.throttledResponses > 0 && c.acceptedAfterRetry > 0,
+      };
     },
   },
 ];
@@ -199,13 +236,38 @@ describe("faults survived, nothing lost (emulated demo stack)", () => {
     const rows = outcomes.map(({ c, o }) => {
       const f = o.figures;
       const e = c.evidence(o);
-      return [f.name, f.sent, f.accepted, f.processed, `${f.duplicateSideEffects} / ${f.downstreamDuplicates}`, `${f.deadLetteredExpected} / ${f.deadLetteredUnexpected}`, f.lost, f.drainSeconds, f.afterSendSeconds, e.text];
+      return [
+        f.name,
+        f.sent,
+        f.accepted,
+        f.processed,
+        `${f.duplicateSideEffects} / ${f.downstreamDuplicates}`,
+        `${f.deadLetteredExpected} / ${f.deadLetteredUnexpected}`,
+        f.lost,
+        f.drainSeconds,
+        f.afterSendSeconds,
+        e.text,
+      ];
     });
     if (rows.length) {
       publishTable(
         "faults",
         "#### Faults survived, nothing lost",
-        markdownTable(["case", "sent", "accepted", "processed", "duplicate side effects (receipts / downstream)", "dead-lettered (expected / unexpected)", "lost", "drained after (s from start)", "of which after the last send (s)", "fault injected"], rows),
+        markdownTable(
+          [
+            "case",
+            "sent",
+            "accepted",
+            "processed",
+            "duplicate side effects (receipts / downstream)",
+            "dead-lettered (expected / unexpected)",
+            "lost",
+            "drained after (s from start)",
+            "of which after the last send (s)",
+            "fault injected",
+          ],
+          rows,
+        ),
       );
     }
   });
@@ -264,7 +326,13 @@ describe("faults survived, nothing lost (emulated demo stack)", () => {
           ...SUITE_WORKER,
           downstreamRequestsPerMinute: 9000,
           entry: FAULTY_WORKER,
-          environment: { FIXTURE_SLOW_EVERY: "400", FIXTURE_SLOW_MS: "13000", FIXTURE_CRASH_EVERY: "401", FIXTURE_FAULTS_BELOW_SEQ: String(MAIN_COUNT), FIXTURE_DYNAMODB_ENDPOINT: proxy.endpoint },
+          environment: {
+            FIXTURE_SLOW_EVERY: "400",
+            FIXTURE_SLOW_MS: "13000",
+            FIXTURE_CRASH_EVERY: "401",
+            FIXTURE_FAULTS_BELOW_SEQ: String(MAIN_COUNT),
+            FIXTURE_DYNAMODB_ENDPOINT: proxy.endpoint,
+          },
         },
         ingress: { throttlingRateLimitPerSecond: 120, throttlingBurstLimit: 120 },
       };
@@ -273,15 +341,28 @@ describe("faults survived, nothing lost (emulated demo stack)", () => {
           name: "all together",
           variant,
           overrides: { downstreamRatePerSecond: 80, downstreamBurst: 80 },
-          profile: profile("faults-all", {
-            faults: { transient: { fraction: 0.05, attempts: 2 }, throttle: { fraction: 0.02, retryAfterSeconds: 2 }, poison: { fraction: 0.005 } },
-            sending: PATIENT_SENDING,
-          }, true),
+          profile: profile(
+            "faults-all",
+            {
+              faults: {
+                transient: { fraction: 0.05, attempts: 2 },
+                throttle: { fraction: 0.02, retryAfterSeconds: 2 },
+                poison: { fraction: 0.005 },
+              },
+              sending: PATIENT_SENDING,
+            },
+            true,
+          ),
           beforeSpike: outages(proxy, [{ atSeconds: s(45), forSeconds: 5 }]),
         },
         evidence: (o) => {
           const fn = o.result.emulator.functions[0].stats;
-          const ok = fn.timeouts > 0 && fn.errors > fn.timeouts && o.result.emulator.downstream.throttled > 0 && o.result.spike.counts.throttledResponses > 0 && proxy.stats.outages === 1;
+          const ok =
+            fn.timeouts > 0 &&
+            fn.errors > fn.timeouts &&
+            o.result.emulator.downstream.throttled > 0 &&
+            o.result.spike.counts.throttledResponses > 0 &&
+            proxy.stats.outages === 1;
           return {
             text: `${fn.timeouts} timeouts, ${fn.errors - fn.timeouts} crashes, ${o.result.emulator.downstream.throttled} downstream 429, ${o.result.spike.counts.throttledResponses} ingress 429, ${proxy.stats.outages} DynamoDB outage, ${o.delivery.faultChecks.checked} fault markers`,
             ok,

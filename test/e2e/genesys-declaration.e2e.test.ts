@@ -39,12 +39,28 @@ const WORKER = { backoffBaseSeconds: 1, backoffMaxSeconds: 2 };
 async function postGenuine(stack: RunningStack, id: string): Promise<number> {
   const body = JSON.stringify({
     id,
-    channel: { id: "integration-1", platform: "Open", type: "Private", to: { id: "customer-1" }, from: { id: "integration-1" }, time: new Date().toISOString(), messageId: id },
+    channel: {
+      id: "integration-1",
+      platform: "Open",
+      type: "Private",
+      to: { id: "customer-1" },
+      from: { id: "integration-1" },
+      time: new Date().toISOString(),
+      messageId: id,
+    },
     type: "Text",
     text: "your order shipped",
     direction: "Outbound",
   });
-  const response = await fetch(stack.targetUrl, { method: "POST", headers: { "content-type": "application/json", [SIGNATURE_HEADER]: sign(body, stack.secret), ...(stack.edgeKey ? { "x-api-key": stack.edgeKey.value } : {}) }, body });
+  const response = await fetch(stack.targetUrl, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      [SIGNATURE_HEADER]: sign(body, stack.secret),
+      ...(stack.edgeKey ? { "x-api-key": stack.edgeKey.value } : {}),
+    },
+    body,
+  });
   return response.status;
 }
 
@@ -56,7 +72,10 @@ describe("the emulator supplies no Genesys setting the stack lacks", () => {
     rmSync(reportDir, { recursive: true, force: true });
   });
 
-  async function run(worker: Record<string, unknown>, id: string): Promise<{ result: LocalRunResult; dead: ObservedDeadLetter[]; status?: number; effects?: number }> {
+  async function run(
+    worker: Record<string, unknown>,
+    id: string,
+  ): Promise<{ result: LocalRunResult; dead: ObservedDeadLetter[]; status?: number; effects?: number }> {
     const variant = synthVariant({ worker: { ...WORKER, ...worker }, queue: { maxReceiveCount: 3 } });
     variants.push(variant);
     const out: { dead: ObservedDeadLetter[]; status?: number; effects?: number } = { dead: [] };
@@ -73,7 +92,8 @@ describe("the emulator supplies no Genesys setting the stack lacks", () => {
         out.status = await postGenuine(stack, id);
         // the genuine message is done (acknowledged, or dead-lettered after its 3 receives) before the spike starts
         const deadline = Date.now() + 60_000;
-        while (Date.now() < deadline && stack.downstream.effects(id) === 0 && !watcher.seen.some((d) => d.body.includes(id))) await new Promise((r) => setTimeout(r, 250));
+        while (Date.now() < deadline && stack.downstream.effects(id) === 0 && !watcher.seen.some((d) => d.body.includes(id)))
+          await new Promise((r) => setTimeout(r, 250));
         out.effects = stack.downstream.effects(id);
       },
     });
@@ -107,9 +127,25 @@ describe("the emulator supplies no Genesys setting the stack lacks", () => {
     expect(result.emulator.downstream.accepted).toBeGreaterThan(1);
     expect(result.emulator.downstream.duplicateEffects).toBe(0);
     const overrides = result.emulator.overrides;
-    expect(overrides).toContainEqual(expect.objectContaining({ setting: expect.stringMatching(/^secret messaging-genesys-credentials-secret-/), value: '{"clientId":"local-client","clientSecret":"***"}' }));
-    expect(overrides).toContainEqual(expect.objectContaining({ setting: WORKER_CONTRACT.syntheticDownstream.env, value: "call-genesys", why: expect.stringContaining("on AWS this stack simulates them") }));
-    expect(overrides).toContainEqual(expect.objectContaining({ setting: WORKER_CONTRACT.genesysApiBaseUrl.env, value: result.emulator.overrides.find((o) => o.setting === WORKER_CONTRACT.genesysLoginBaseUrl.env)?.value }));
+    expect(overrides).toContainEqual(
+      expect.objectContaining({
+        setting: expect.stringMatching(/^secret messaging-genesys-credentials-secret-/),
+        value: '{"clientId":"local-client","clientSecret":"***"}',
+      }),
+    );
+    expect(overrides).toContainEqual(
+      expect.objectContaining({
+        setting: WORKER_CONTRACT.syntheticDownstream.env,
+        value: "call-genesys",
+        why: expect.stringContaining("on AWS this stack simulates them"),
+      }),
+    );
+    expect(overrides).toContainEqual(
+      expect.objectContaining({
+        setting: WORKER_CONTRACT.genesysApiBaseUrl.env,
+        value: result.emulator.overrides.find((o) => o.setting === WORKER_CONTRACT.genesysLoginBaseUrl.env)?.value,
+      }),
+    );
     expect(result.summary).toContain("overrides (local only; on AWS the stack's own settings apply):");
     expect(result.summary).toContain(`${WORKER_CONTRACT.syntheticDownstream.env} = call-genesys`);
   }, 600_000);

@@ -25,7 +25,10 @@ export function synthesizeDemo(framework: "cdktf" | "cdktn" = "cdktf"): string {
 }
 
 /** Copies a synthesized stack (with its assets) and edits its JSON; returns the copy's directory. */
-export function editedCopy(stackDir: string, edit: (json: { resource: Record<string, Record<string, Record<string, unknown>>> }) => void): string {
+export function editedCopy(
+  stackDir: string,
+  edit: (json: { resource: Record<string, Record<string, Record<string, unknown>>> }) => void,
+): string {
   const copy = mkdtempSync(join(tmpdir(), "gcx-edited-"));
   cpSync(stackDir, copy, { recursive: true });
   const file = join(copy, "cdk.tf.json");
@@ -36,7 +39,10 @@ export function editedCopy(stackDir: string, edit: (json: { resource: Record<str
 }
 
 /** Every resource of a type in a synthesized stack JSON. */
-export function resourcesOf(json: { resource: Record<string, Record<string, Record<string, unknown>>> }, type: string): Record<string, unknown>[] {
+export function resourcesOf(
+  json: { resource: Record<string, Record<string, Record<string, unknown>>> },
+  type: string,
+): Record<string, unknown>[] {
   return Object.values(json.resource[type] ?? {});
 }
 

@@ -33,16 +33,36 @@ describe("npm test: the synthesized demo stack absorbs a short spike locally", (
       beforeSpike: async (stack: RunningStack) => {
         const sqs = new SQSClient({ region: stack.region, endpoint: stack.sqsEndpoint, credentials: LOCAL_CREDENTIALS });
         try {
-          const body = JSON.stringify({ id: "direct-forged-1", channel: { id: "c", platform: "Open", type: "Private", to: { id: "to" }, from: { id: "from" }, time: new Date().toISOString(), messageId: "direct-forged-1" }, type: "Text", text: "hi", direction: "Outbound" });
+          const body = JSON.stringify({
+            id: "direct-forged-1",
+            channel: {
+              id: "c",
+              platform: "Open",
+              type: "Private",
+              to: { id: "to" },
+              from: { id: "from" },
+              time: new Date().toISOString(),
+              messageId: "direct-forged-1",
+            },
+            type: "Text",
+            text: "hi",
+            direction: "Outbound",
+          });
           const before = stack.apiStats.enqueued;
           const unsigned = await fetch(stack.targetUrl, { method: "POST", headers: { "content-type": "application/json" }, body });
           direct.unsignedStatus = unsigned.status;
           direct.unsignedEnqueued = stack.apiStats.enqueued - before;
-          const forged = await fetch(stack.targetUrl, { method: "POST", headers: { "content-type": "application/json", [SIGNATURE_HEADER]: sign(body, "not-the-secret") }, body });
+          const forged = await fetch(stack.targetUrl, {
+            method: "POST",
+            headers: { "content-type": "application/json", [SIGNATURE_HEADER]: sign(body, "not-the-secret") },
+            body,
+          });
           const dlqUrl = stack.workerEnvironment[WORKER_CONTRACT.dlqUrl.env];
           const deadline = Date.now() + 30_000;
           while (Date.now() < deadline && direct.forged === undefined) {
-            const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: dlqUrl, MaxNumberOfMessages: 10, MessageAttributeNames: ["All"], WaitTimeSeconds: 1 }));
+            const { Messages = [] } = await sqs.send(
+              new ReceiveMessageCommand({ QueueUrl: dlqUrl, MaxNumberOfMessages: 10, MessageAttributeNames: ["All"], WaitTimeSeconds: 1 }),
+            );
             for (const m of Messages) {
               // the ingress stores bodies base64-encoded (x-body-encoding): compare the decoded body
               if (decodedTextOrUndefined(m.Body, m.MessageAttributes) !== body) continue;
@@ -71,7 +91,11 @@ describe("npm test: the synthesized demo stack absorbs a short spike locally", (
   });
 
   it("quarantines every poison message and processes throttle markers no sooner than their Retry-After", () => {
-    const delivery = result.spike.delivery as { deadLetteredExpected: number; quarantineDrained: number; faultChecks: { checked: number; violations: number } };
+    const delivery = result.spike.delivery as {
+      deadLetteredExpected: number;
+      quarantineDrained: number;
+      faultChecks: { checked: number; violations: number };
+    };
     expect(delivery.deadLetteredExpected).toBeGreaterThan(0);
     expect(delivery.quarantineDrained).toBe(delivery.deadLetteredExpected);
     expect(delivery.faultChecks.checked).toBeGreaterThan(0);

@@ -30,7 +30,8 @@ describe("the local run follows the synthesized settings", () => {
     const run = async (maximumConcurrency: number) => {
       const dir = editedCopy(demo, (json) => {
         shortBackoff(json);
-        for (const m of resourcesOf(json, "aws_lambda_event_source_mapping")) m.scaling_config = { maximum_concurrency: maximumConcurrency };
+        for (const m of resourcesOf(json, "aws_lambda_event_source_mapping"))
+          m.scaling_config = { maximum_concurrency: maximumConcurrency };
       });
       return runLocalStack({ stack: dir, profile, reportDir, html: false });
     };
@@ -42,13 +43,15 @@ describe("the local run follows the synthesized settings", () => {
     expect(wide.emulator.functions[0].stats.maxConcurrent).toBeGreaterThan(2);
     expect(peak(narrow)).toBeGreaterThan(peak(wide));
     // correctness, never latency (this machine's, not AWS's): the backlog is absorbed, nothing lost
-    for (const r of [wide, narrow]) expect(r.spike.delivery).toMatchObject({ reconciled: true, lost: 0, inFlight: 0, duplicateSideEffects: 0 });
+    for (const r of [wide, narrow])
+      expect(r.spike.delivery).toMatchObject({ reconciled: true, lost: 0, inFlight: 0, duplicateSideEffects: 0 });
   }, 600_000);
 
   it("a lower stage throttle makes the ingress answer 429s that the generator retries", async () => {
     const dir = editedCopy(demo, (json) => {
       shortBackoff(json);
-      for (const s of resourcesOf(json, "aws_api_gateway_method_settings")) s.settings = { ...(s.settings as object), throttling_rate_limit: 20, throttling_burst_limit: 5 };
+      for (const s of resourcesOf(json, "aws_api_gateway_method_settings"))
+        s.settings = { ...(s.settings as object), throttling_rate_limit: 20, throttling_burst_limit: 5 };
     });
     const result = await runLocalStack({ stack: dir, profile, reportDir, html: false });
     expect(result.emulator.api.stats.throttled).toBeGreaterThan(0);

@@ -46,7 +46,13 @@ describe("the nightly path runs locally", () => {
     const stack = new TerraformStack(app, "nightly");
     new AwsProvider(stack, "aws", { region: "eu-west-1" });
     const pipeline = new ConsumerPipeline(stack, "messaging", {
-      worker: { entry: DEMO_WORKER_ENTRY, maxConcurrency: 5, downstreamRequestsPerMinute: 600, backoffBaseSeconds: 0, backoffMaxSeconds: 1 },
+      worker: {
+        entry: DEMO_WORKER_ENTRY,
+        maxConcurrency: 5,
+        downstreamRequestsPerMinute: 600,
+        backoffBaseSeconds: 0,
+        backoffMaxSeconds: 1,
+      },
       ingress: { path: "genesys/webhook" },
       queue: { maxReceiveCount: 5 },
       alarms: {},
@@ -80,7 +86,8 @@ describe("the nightly path runs locally", () => {
     expect(nightly.asyncInvocations).toHaveLength(1);
     const invocation = nightly.asyncInvocations[0];
     expect(invocation).toMatchObject({ functionName: generator.functionName, attempts: 1 });
-    if (!invocation.result.ok) throw new Error(`the scheduled run failed: ${invocation.result.errorType}: ${invocation.result.errorMessage}`);
+    if (!invocation.result.ok)
+      throw new Error(`the scheduled run failed: ${invocation.result.errorType}: ${invocation.result.errorMessage}`);
   });
 
   it("the scheduled run stored its report, and the history holds the local spike and the scheduled run", () => {
@@ -88,7 +95,14 @@ describe("the nightly path runs locally", () => {
     const payload = (invocation.result as { payload: ControllerResult }).payload;
     expect(payload.stored?.jsonKey).toMatch(new RegExp(`^spike-reports/nightly-local/\\d{4}/\\d{2}/\\d{2}/${payload.runId}/spike\\.json$`));
     const keys = result.emulator.nightly!.s3!.buckets[generator.bucket];
-    expect(keys).toEqual(expect.arrayContaining([payload.stored!.jsonKey, payload.stored!.htmlKey, "spike-reports/nightly-local/history.json", "spike-reports/nightly-local/history.html"]));
+    expect(keys).toEqual(
+      expect.arrayContaining([
+        payload.stored!.jsonKey,
+        payload.stored!.htmlKey,
+        "spike-reports/nightly-local/history.json",
+        "spike-reports/nightly-local/history.html",
+      ]),
+    );
     expect(keys).toContain(result.emulator.nightly!.storedLocalSpike!.jsonKey);
     // read back from the server's data directory: the objects persist for the next local run
     expect(keys.filter((k) => k.endsWith("/spike.json"))).toHaveLength(2);
@@ -97,7 +111,10 @@ describe("the nightly path runs locally", () => {
 
   it("the history index lists both runs in order", async () => {
     const { startS3Server } = await import("../../lib/local/s3-server");
-    const again = await startS3Server({ buckets: [{ name: generator.bucket, denyInsecureTransport: true, blockPublicAcls: true, aclsDisabled: true }], dataDir: join(reportDir, "s3") });
+    const again = await startS3Server({
+      buckets: [{ name: generator.bucket, denyInsecureTransport: true, blockPublicAcls: true, aclsDisabled: true }],
+      dataDir: join(reportDir, "s3"),
+    });
     try {
       const history = parseHistory(again.read(generator.bucket, "spike-reports/nightly-local/history.json")!, "history.json");
       const payload = (result.emulator.nightly!.asyncInvocations[0].result as { payload: ControllerResult }).payload;
@@ -109,9 +126,15 @@ describe("the nightly path runs locally", () => {
   });
 
   it("the heartbeat keeps the missing-run alarm quiet at the end of the run; three hours later it fires", () => {
-    const byMetric = (alarms: typeof result.emulator.alarms, metric: string) => alarms.find((a) => a.metric.includes(` ${metric} {RunName=nightly-local}`));
+    const byMetric = (alarms: typeof result.emulator.alarms, metric: string) =>
+      alarms.find((a) => a.metric.includes(` ${metric} {RunName=nightly-local}`));
     const atEnd = byMetric(result.emulator.alarms, "RunCompleted");
-    expect(atEnd).toMatchObject({ state: "quiet", metric: expect.stringContaining("RunCompleted"), evaluationPeriods: 2, periodSeconds: 3600 });
+    expect(atEnd).toMatchObject({
+      state: "quiet",
+      metric: expect.stringContaining("RunCompleted"),
+      evaluationPeriods: 2,
+      periodSeconds: 3600,
+    });
     const later = result.emulator.nightly!.alarmsAsOf!;
     expect(later.asOfMs).toBeGreaterThan(Date.now() + 2 * HOUR);
     expect(byMetric(later.alarms, "RunCompleted")).toMatchObject({ state: "would-fire", periods: expect.arrayContaining([undefined]) });

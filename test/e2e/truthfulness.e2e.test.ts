@@ -128,7 +128,7 @@ describe("the harness tells the truth (emulated demo stack variants)", () => {
           v.defect,
           v.expected === "FAIL" ? `FAIL (${v.reason?.source ?? ""})` : "PASS",
           o ? o.figures.verdict : "error",
-          o ? o.figures.reasons.join("; ") || "-" : error ?? "",
+          o ? o.figures.reasons.join("; ") || "-" : (error ?? ""),
           o ? shortFigures(o) : "",
         ]),
       ),
@@ -141,7 +141,12 @@ describe("the harness tells the truth (emulated demo stack variants)", () => {
       async () => {
         let o: CaseOutcome;
         try {
-          o = await runCase({ name: v.defect, variant: v.variant, profile: v.profile ?? profile(), overrides: { downstreamRatePerSecond: 5000 } });
+          o = await runCase({
+            name: v.defect,
+            variant: v.variant,
+            profile: v.profile ?? profile(),
+            overrides: { downstreamRatePerSecond: 5000 },
+          });
         } catch (error) {
           results.push({ v, error: (error as Error).message });
           throw error;
@@ -153,7 +158,12 @@ describe("the harness tells the truth (emulated demo stack variants)", () => {
           expect(observed).toEqual({ verdict: "PASS", reasons: [] });
         } else {
           // A broken variant that passes (or fails for another reason) is a finding about the verdict: see the README's Reliability section.
-          expect({ defect: v.defect, verdict: observed.verdict, reasonMatches: v.reason!.test(observed.reasons.join("; ")), reasons: observed.reasons }).toEqual({
+          expect({
+            defect: v.defect,
+            verdict: observed.verdict,
+            reasonMatches: v.reason!.test(observed.reasons.join("; ")),
+            reasons: observed.reasons,
+          }).toEqual({
             defect: v.defect,
             verdict: "FAIL",
             reasonMatches: true,

@@ -6,7 +6,14 @@
 import { WORKER_CONTRACT } from "../../lib/runtime";
 import { resources, synthEventStreams } from "./synth-examples";
 
-interface Statement { Sid?: string; Effect: string; Action: string | string[]; Resource?: string | string[]; Principal?: unknown; Condition?: Record<string, Record<string, string>> }
+interface Statement {
+  Sid?: string;
+  Effect: string;
+  Action: string | string[];
+  Resource?: string | string[];
+  Principal?: unknown;
+  Condition?: Record<string, Record<string, string>>;
+}
 const list = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
 describe("examples/event-streams: security policies", () => {
@@ -22,16 +29,31 @@ describe("examples/event-streams: security policies", () => {
     expect(queues).toHaveLength(3);
     for (const [id, queue] of queues) {
       expect(queue.sqs_managed_sse_enabled).toBe(true);
-      expect(policyOf(id)).toContainEqual(expect.objectContaining({ Effect: "Deny", Principal: "*", Action: "sqs:*", Condition: { Bool: { "aws:SecureTransport": "false" } } }));
+      expect(policyOf(id)).toContainEqual(
+        expect.objectContaining({
+          Effect: "Deny",
+          Principal: "*",
+          Action: "sqs:*",
+          Condition: { Bool: { "aws:SecureTransport": "false" } },
+        }),
+      );
     }
   });
 
   test("EventBridge may send only to the queue and the DLQ, only from this pipeline's rule", () => {
     const [ruleId] = resources(json, "aws_cloudwatch_event_rule")[0];
-    const allows = queues.flatMap(([id]) => policyOf(id).filter((s) => s.Effect === "Allow").map((s) => [id, s] as const));
+    const allows = queues.flatMap(([id]) =>
+      policyOf(id)
+        .filter((s) => s.Effect === "Allow")
+        .map((s) => [id, s] as const),
+    );
     expect(allows).toHaveLength(2);
     for (const [id, s] of allows) {
-      expect(s).toMatchObject({ Principal: { Service: "events.amazonaws.com" }, Action: "sqs:SendMessage", Resource: `\${aws_sqs_queue.${id}.arn}` });
+      expect(s).toMatchObject({
+        Principal: { Service: "events.amazonaws.com" },
+        Action: "sqs:SendMessage",
+        Resource: `\${aws_sqs_queue.${id}.arn}`,
+      });
       expect(s.Condition).toEqual({ ArnEquals: { "aws:SourceArn": `\${aws_cloudwatch_event_rule.${ruleId}.arn}` } });
     }
     const quarantine = queues.find(([, q]) => q.name.includes("quarantine"))![0];

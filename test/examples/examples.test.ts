@@ -19,7 +19,9 @@ describe("examples/basic (the demo stack)", () => {
     expect(resources(json, "aws_api_gateway_account")).toHaveLength(1);
     expect(resources(json, "genesyscloud_conversations_messaging_integrations_open")).toHaveLength(1);
     expect(resources(json, "aws_scheduler_schedule")).toHaveLength(1);
-    expect(Object.keys(json.output)).toEqual(expect.arrayContaining(["webhook-url", "signing-secret-arn", "dlq-url", "genesys-integration-id", "spike-function"]));
+    expect(Object.keys(json.output)).toEqual(
+      expect.arrayContaining(["webhook-url", "signing-secret-arn", "dlq-url", "genesys-integration-id", "spike-function"]),
+    );
     expect(json.output["webhook-url"].value).toMatch(/\.invoke_url\}\/genesys\/webhook$/);
   });
 
@@ -78,7 +80,9 @@ describe("examples/event-streams (an eventStreams pipeline)", () => {
     const queueId = resources(json, "aws_sqs_queue").find(([, q]) => q.name.startsWith("conversations-queue-queue-"))![0];
     expect(target.arn).toBe(`\${aws_sqs_queue.${queueId}.arn}`);
     expect(queue.fifo).toBe(false);
-    expect(json.output["event-source-name"].value).toMatch(/^aws\.partner\/genesys\.com\/cloud\/\$\{data\.genesyscloud_organizations_me\.[^.]+\.id\}\/conversations$/);
+    expect(json.output["event-source-name"].value).toMatch(
+      /^aws\.partner\/genesys\.com\/cloud\/\$\{data\.genesyscloud_organizations_me\.[^.]+\.id\}\/conversations$/,
+    );
   });
 
   it("bundles a worker that handles events, with GCX_INGRESS_KIND=eventStreams", () => {
@@ -97,7 +101,10 @@ describe("examples/nightly-spike (the spikeGenerator option)", () => {
     const [, fn] = resources(json, "aws_lambda_function").find(([id]) => id.includes("spike"))!;
     expect(fn.environment.variables[LOADGEN_CONTRACT.agentCapacityPerSecond.env]).toBe("200");
     expect(fn.environment.variables[LOADGEN_CONTRACT.targetUrl.env]).toBe(json.output["webhook-url"].value);
-    expect(resources(json, "aws_scheduler_schedule")[0][1]).toMatchObject({ schedule_expression: "cron(30 2 * * ? *)", schedule_expression_timezone: "Europe/Paris" });
+    expect(resources(json, "aws_scheduler_schedule")[0][1]).toMatchObject({
+      schedule_expression: "cron(30 2 * * ? *)",
+      schedule_expression_timezone: "Europe/Paris",
+    });
   });
 });
 
@@ -119,8 +126,15 @@ describe("examples/composed (two pipelines, one in a team's construct tree)", ()
   it("applies each pipeline's settings", () => {
     const orders = stack.orders.worker;
     expect(orders.downstreamRatePerSecond).toBe(1);
-    const ordersMapping = json.resource.aws_lambda_event_source_mapping[Object.keys(json.resource.aws_lambda_event_source_mapping).find((k) => k.startsWith("orders"))!];
-    expect(ordersMapping).toMatchObject({ batch_size: 50, maximum_batching_window_in_seconds: 2, scaling_config: { maximum_concurrency: 20 } });
+    const ordersMapping =
+      json.resource.aws_lambda_event_source_mapping[
+        Object.keys(json.resource.aws_lambda_event_source_mapping).find((k) => k.startsWith("orders"))!
+      ];
+    expect(ordersMapping).toMatchObject({
+      batch_size: 50,
+      maximum_batching_window_in_seconds: 2,
+      scaling_config: { maximum_concurrency: 20 },
+    });
     expect(stack.supportDesk.inbox.queue.fifo).toBe(true);
     expect(stack.supportDesk.inbox.ingress.requestTemplate).toContain("MessageGroupId");
     expect(stack.supportDesk.inbox.ingress.requestTemplate).toContain("X-Genesys-Org");
@@ -136,7 +150,9 @@ describe("examples/existing (queues, role and REST API that already exist)", () 
     expect(Object.keys(json.data.aws_api_gateway_rest_api)).toEqual(["shared-api"]);
     expect(resources(json, "aws_api_gateway_rest_api")).toHaveLength(0);
     expect(resources(json, "aws_sqs_queue").map(([, q]) => q.name)).toEqual([expect.stringMatching(/^orders-queue-quarantine-/)]);
-    expect(resources(json, "aws_iam_role").map(([, r]) => JSON.parse(r.assume_role_policy).Statement[0].Principal.Service)).toEqual(["apigateway.amazonaws.com"]);
+    expect(resources(json, "aws_iam_role").map(([, r]) => JSON.parse(r.assume_role_policy).Statement[0].Principal.Service)).toEqual([
+      "apigateway.amazonaws.com",
+    ]);
   });
 
   it("wires the pipeline's own parts to them", () => {
@@ -147,7 +163,11 @@ describe("examples/existing (queues, role and REST API that already exist)", () 
     expect(resources(json, "aws_lambda_event_source_mapping")[0][1].event_source_arn).toBe("${data.aws_sqs_queue.inbound.arn}");
     const workerPolicy = resources(json, "aws_iam_role_policy").find(([, p]) => p.role === "${data.aws_iam_role.worker-role.name}");
     expect(workerPolicy).toBeDefined();
-    expect(resources(json, "aws_api_gateway_resource")[0][1]).toMatchObject({ rest_api_id: "${data.aws_api_gateway_rest_api.shared-api.id}", parent_id: "${data.aws_api_gateway_rest_api.shared-api.root_resource_id}", path_part: "orders" });
+    expect(resources(json, "aws_api_gateway_resource")[0][1]).toMatchObject({
+      rest_api_id: "${data.aws_api_gateway_rest_api.shared-api.id}",
+      parent_id: "${data.aws_api_gateway_rest_api.shared-api.root_resource_id}",
+      path_part: "orders",
+    });
     expect(resources(json, "aws_api_gateway_stage")[0][1].stage_name).toBe("orders");
     expect(json.output["webhook-url"].value).toMatch(/\.invoke_url\}\/orders$/);
   });
@@ -157,7 +177,11 @@ describe("bin/main.ts", () => {
   it("synthesizes the demo stack with `cdktf synth` into cdktf.out/stacks/demo/cdk.tf.json", () => {
     const out = path.join(ROOT, "cdktf.out", "stacks", "demo", "cdk.tf.json");
     const started = Date.now();
-    execFileSync(path.join(ROOT, "node_modules", ".bin", "cdktf"), ["synth"], { cwd: ROOT, env: { ...process.env, CHECKPOINT_DISABLE: "1", CI: "1" }, stdio: "pipe" });
+    execFileSync(path.join(ROOT, "node_modules", ".bin", "cdktf"), ["synth"], {
+      cwd: ROOT,
+      env: { ...process.env, CHECKPOINT_DISABLE: "1", CI: "1" },
+      stdio: "pipe",
+    });
     const json = JSON.parse(fs.readFileSync(out, "utf8"));
     expect(fs.statSync(out).mtimeMs).toBeGreaterThanOrEqual(started - 1000);
     expect(Object.keys(json.resource.aws_lambda_function)).toHaveLength(2);

@@ -16,7 +16,11 @@ const EXAMPLES = path.resolve(__dirname, "..", "..", "examples");
 /** The worker entries of each example, by the function name's start (its pipeline's path). */
 const CASES: { name: string; synth: () => { json: TfJson }; workers: Record<string, string> }[] = [
   { name: "basic (the demo)", synth: synthBasic, workers: { "messaging-worker": "basic/worker.ts" } },
-  { name: "composed", synth: synthComposed, workers: { "orders-worker": "composed/handlers/orders.ts", "support-support-desk-inbox-worker": "composed/handlers/support.ts" } },
+  {
+    name: "composed",
+    synth: synthComposed,
+    workers: { "orders-worker": "composed/handlers/orders.ts", "support-support-desk-inbox-worker": "composed/handlers/support.ts" },
+  },
   { name: "event-streams", synth: synthEventStreams, workers: { "conversations-worker": "event-streams/worker.ts" } },
   { name: "existing", synth: synthExisting, workers: { "orders-worker": "basic/worker.ts" } },
   { name: "nightly-spike", synth: synthNightlySpike, workers: { "orders-worker": "basic/worker.ts" } },
@@ -25,7 +29,10 @@ const CASES: { name: string; synth: () => { json: TfJson }; workers: Record<stri
 /** What a handler's source uses: `ctx.genesys` calls, and synthetic messages when the stack runs the spike. */
 function capabilitiesOf(entry: string, spike: boolean): WorkerCapability[] {
   // the code only: a comment that mentions ctx.genesys is no call
-  const code = fs.readFileSync(path.join(EXAMPLES, entry), "utf8").replace(/\/\*[\s\S]*?\*\//g, "").replace(/\/\/.*$/gm, "");
+  const code = fs
+    .readFileSync(path.join(EXAMPLES, entry), "utf8")
+    .replace(/\/\*[\s\S]*?\*\//g, "")
+    .replace(/\/\/.*$/gm, "");
   return [...(/\bctx\.genesys\b/.test(code) ? (["genesys"] as const) : []), ...(spike ? (["synthetic"] as const) : [])];
 }
 
@@ -42,7 +49,9 @@ const asList = (v: string | string[]) => (Array.isArray(v) ? v : [v]);
 describe.each(CASES)("examples/$name: every worker has the settings its handler needs on AWS", ({ synth, workers }) => {
   const { json } = synth();
   const spike = resources(json, "aws_lambda_function").some(([, f]) => f.environment?.variables?.GCX_TARGET_URL !== undefined);
-  const workerFunctions = resources(json, "aws_lambda_function").filter(([, f]) => f.environment?.variables?.[WORKER_CONTRACT.ingressKind.env] !== undefined);
+  const workerFunctions = resources(json, "aws_lambda_function").filter(
+    ([, f]) => f.environment?.variables?.[WORKER_CONTRACT.ingressKind.env] !== undefined,
+  );
 
   it("has exactly the worker functions the case lists", () => {
     const names = workerFunctions.map(([, f]) => String(f.function_name));
@@ -50,27 +59,32 @@ describe.each(CASES)("examples/$name: every worker has the settings its handler 
     for (const start of Object.keys(workers)) expect(names.filter((n) => n.startsWith(start + "-"))).toHaveLength(1);
   });
 
-  it.each(Object.entries(workers))("%s (%s): no missing setting, the credentials secret readable, synthetic calls simulated", (start, entry) => {
-    const [, fn] = workerFunctions.find(([, f]) => String(f.function_name).startsWith(start + "-"))!;
-    const env: Record<string, string> = fn.environment.variables;
-    const capabilities = capabilitiesOf(entry, spike);
+  it.each(Object.entries(workers))(
+    "%s (%s): no missing setting, the credentials secret readable, synthetic calls simulated",
+    (start, entry) => {
+      const [, fn] = workerFunctions.find(([, f]) => String(f.function_name).startsWith(start + "-"))!;
+      const env: Record<string, string> = fn.environment.variables;
+      const capabilities = capabilitiesOf(entry, spike);
 
-    expect(missingWorkerSettings(env, capabilities)).toEqual([]);
-    // The nightly spike never calls a real downstream unless the stack names one.
-    expect(env[WORKER_CONTRACT.syntheticDownstream.env]).toBe("simulate");
-    expect(env[WORKER_CONTRACT.syntheticDownstreamTarget.env]).toBeUndefined();
+      expect(missingWorkerSettings(env, capabilities)).toEqual([]);
+      // The nightly spike never calls a real downstream unless the stack names one.
+      expect(env[WORKER_CONTRACT.syntheticDownstream.env]).toBe("simulate");
+      expect(env[WORKER_CONTRACT.syntheticDownstreamTarget.env]).toBeUndefined();
 
-    const credentials = env[WORKER_CONTRACT.genesysCredentialsSecretArn.env];
-    if (!capabilities.includes("genesys")) {
-      expect(credentials).toBeUndefined();
-      return;
-    }
-    const read = roleStatements(json, fn).find((s) => asList(s.Action).includes("secretsmanager:GetSecretValue"));
-    expect(read && asList(read.Resource)).toContain(credentials);
-    // A created credentials secret is left for the team to fill: no value in Terraform state.
-    const [secretId] = /^\$\{aws_secretsmanager_secret\.([^.}]+)\.arn\}$/.exec(credentials)?.slice(1) ?? [];
-    expect(secretId).toBeDefined();
-    const versions = resources(json, "aws_secretsmanager_secret_version").filter(([, v]) => String(v.secret_id).startsWith(`\${aws_secretsmanager_secret.${secretId}.`));
-    expect(versions).toEqual([]);
-  });
+      const credentials = env[WORKER_CONTRACT.genesysCredentialsSecretArn.env];
+      if (!capabilities.includes("genesys")) {
+        expect(credentials).toBeUndefined();
+        return;
+      }
+      const read = roleStatements(json, fn).find((s) => asList(s.Action).includes("secretsmanager:GetSecretValue"));
+      expect(read && asList(read.Resource)).toContain(credentials);
+      // A created credentials secret is left for the team to fill: no value in Terraform state.
+      const [secretId] = /^\$\{aws_secretsmanager_secret\.([^.}]+)\.arn\}$/.exec(credentials)?.slice(1) ?? [];
+      expect(secretId).toBeDefined();
+      const versions = resources(json, "aws_secretsmanager_secret_version").filter(([, v]) =>
+        String(v.secret_id).startsWith(`\${aws_secretsmanager_secret.${secretId}.`),
+      );
+      expect(versions).toEqual([]);
+    },
+  );
 });

@@ -39,6 +39,7 @@ export function captureCli(): CliCapture {
 export async function runCli(captured: CliCapture, ...args: string[]): Promise<void> {
   const program = buildProgram();
   const all = (c: typeof program): (typeof program)[] => [c, ...c.commands.flatMap(all)];
-  for (const cmd of all(program)) cmd.exitOverride().configureOutput({ writeErr: (t) => (captured.err += t), writeOut: (t) => (captured.out += t) });
+  for (const cmd of all(program))
+    cmd.exitOverride().configureOutput({ writeErr: (t) => (captured.err += t), writeOut: (t) => (captured.out += t) });
   await program.parseAsync(["node", "cdktf-genesys-consumer", ...args]);
 }

@@ -18,7 +18,11 @@ export interface VtlRequest {
 
 /** Renders a mapping template for one request, with the emulator's template engine. */
 export function renderMappingTemplate(template: string, request: VtlRequest): string {
-  return renderTemplate(template, { body: request.body, headers: request.headers ?? {}, query: request.query ?? {}, path: {} }, { requestId: "test-request-id", ...(request.context ?? {}) });
+  return renderTemplate(
+    template,
+    { body: request.body, headers: request.headers ?? {}, query: request.query ?? {}, path: {} },
+    { requestId: "test-request-id", ...(request.context ?? {}) },
+  );
 }
 
 /** An SQS Query request (form-encoded) as a map of parameter -> value. */

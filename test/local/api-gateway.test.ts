@@ -13,7 +13,11 @@ const REGION = "eu-west-1";
 describe("mapping templates", () => {
   it("gives $input, $util and $context as API Gateway does", () => {
     const request = { body: '{"a":{"b":[1,2]},"t":"x y"}', headers: { "X-Hub-Signature-256": "sha256=abc" }, query: { q: "1" }, path: {} };
-    const out = renderTemplate("$input.json('$.a.b')|$input.path('$.t')|$input.params('x-hub-signature-256')|$input.params('q')|$util.base64Encode('hi')|$context.requestId|$!missing", request, { requestId: "r-1" });
+    const out = renderTemplate(
+      "$input.json('$.a.b')|$input.path('$.t')|$input.params('x-hub-signature-256')|$input.params('q')|$util.base64Encode('hi')|$context.requestId|$!missing",
+      request,
+      { requestId: "r-1" },
+    );
     expect(out).toBe("[1,2]|x y|sha256=abc|1|aGk=|r-1|");
     expect(javaUrlEncode("a b+c/é!")).toBe("a+b%2Bc%2F%C3%A9%21");
     expect(escapeJavaScript(`say "hi"\n`)).toBe('say \\"hi\\"\\n');
@@ -27,8 +31,21 @@ describe("mapping templates", () => {
   });
 
   it("converts the SQS Query XML answer to the JSON API Gateway reads", () => {
-    const json = sqsXmlToJson('<?xml version="1.0"?><SendMessageResponse><SendMessageResult><MD5OfMessageBody>m</MD5OfMessageBody><MessageId>id-1</MessageId></SendMessageResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></SendMessageResponse>');
-    expect(json).toEqual({ SendMessageResponse: { SendMessageResult: { MD5OfMessageBody: "m", MessageId: "id-1", MD5OfMessageAttributes: null, MD5OfMessageSystemAttributes: null, SequenceNumber: null }, ResponseMetadata: { RequestId: "r" } } });
+    const json = sqsXmlToJson(
+      '<?xml version="1.0"?><SendMessageResponse><SendMessageResult><MD5OfMessageBody>m</MD5OfMessageBody><MessageId>id-1</MessageId></SendMessageResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></SendMessageResponse>',
+    );
+    expect(json).toEqual({
+      SendMessageResponse: {
+        SendMessageResult: {
+          MD5OfMessageBody: "m",
+          MessageId: "id-1",
+          MD5OfMessageAttributes: null,
+          MD5OfMessageSystemAttributes: null,
+          SequenceNumber: null,
+        },
+        ResponseMetadata: { RequestId: "r" },
+      },
+    });
   });
 });
 
@@ -55,10 +72,22 @@ describe("the synthesized REST API on 127.0.0.1", () => {
     const server = createServer();
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
     const endpoint = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-    const resolver = new StackResolver(loadStack(join(__dirname, "fixtures", "webhook")), { region: REGION, accountId: LOCAL_ACCOUNT_ID, sqsEndpoint: sqs.endpoint, apiEndpoints: { "aws_api_gateway_rest_api.api": endpoint }, orgId: "o" });
+    const resolver = new StackResolver(loadStack(join(__dirname, "fixtures", "webhook")), {
+      region: REGION,
+      accountId: LOCAL_ACCOUNT_ID,
+      sqsEndpoint: sqs.endpoint,
+      apiEndpoints: { "aws_api_gateway_rest_api.api": endpoint },
+      orgId: "o",
+    });
     const queues = await createQueues(resolver, sqs.endpoint, REGION);
     queueUrl = queues.find((q) => q.name === "fixture-queue")!.url;
-    api = await startRestApi({ model: buildRestApi(resolver, resolver.item("aws_api_gateway_rest_api.api")), sqsEndpoint: sqs.endpoint, region: REGION, accountId: LOCAL_ACCOUNT_ID, server });
+    api = await startRestApi({
+      model: buildRestApi(resolver, resolver.item("aws_api_gateway_rest_api.api")),
+      sqsEndpoint: sqs.endpoint,
+      region: REGION,
+      accountId: LOCAL_ACCOUNT_ID,
+      server,
+    });
     url = `${String(resolver.attribute(resolver.item("aws_api_gateway_stage.stage"), "invoke_url"))}/genesys/webhook`;
     client = new SQSClient({ region: REGION, endpoint: sqs.endpoint, credentials: LOCAL_CREDENTIALS });
   });
@@ -67,13 +96,22 @@ describe("the synthesized REST API on 127.0.0.1", () => {
     await api.close();
     await sqs.close();
   });
-  const receive = async () => (await client.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, MessageAttributeNames: ["All"], WaitTimeSeconds: 0 }))).Messages ?? [];
+  const receive = async () =>
+    (
+      await client.send(
+        new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, MessageAttributeNames: ["All"], WaitTimeSeconds: 0 }),
+      )
+    ).Messages ?? [];
   const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
   it("enqueues a signed request with its signature attribute and answers the mapped 200", async () => {
     const body = JSON.stringify({ id: "m-1", text: "héllo + world & more" });
     const signature = sign(body, "s3cret");
-    const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json", [SIGNATURE_HEADER]: signature, "x-extra": "ignored" }, body });
+    const res = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json", [SIGNATURE_HEADER]: signature, "x-extra": "ignored" },
+      body,
+    });
     const answer = (await res.json()) as { messageId: string };
     expect(res.status).toBe(200);
     const [message] = await receive();
@@ -102,7 +140,11 @@ describe("the synthesized REST API on 127.0.0.1", () => {
 
   it("throttles with the synthesized stage rate and burst: 429 without Retry-After", async () => {
     await pause(2100); // full bucket: burst 4, rate 2/s
-    const answers = await Promise.all(Array.from({ length: 8 }, () => fetch(url, { method: "POST", headers: { "content-type": "application/json", [SIGNATURE_HEADER]: sign("{}", "k") }, body: "{}" })));
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, () =>
+        fetch(url, { method: "POST", headers: { "content-type": "application/json", [SIGNATURE_HEADER]: sign("{}", "k") }, body: "{}" }),
+      ),
+    );
     const statuses = answers.map((a) => a.status).sort();
     expect(statuses.filter((s) => s === 200).length).toBeGreaterThanOrEqual(4);
     expect(statuses.filter((s) => s === 200).length).toBeLessThanOrEqual(5);
@@ -114,7 +156,11 @@ describe("the synthesized REST API on 127.0.0.1", () => {
 
   it("refuses a payload above 10 MB with 413", async () => {
     await pause(2100);
-    const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json", [SIGNATURE_HEADER]: "sha256=x" }, body: "x".repeat(10 * 1024 * 1024 + 1) });
+    const res = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json", [SIGNATURE_HEADER]: "sha256=x" },
+      body: "x".repeat(10 * 1024 * 1024 + 1),
+    });
     expect(res.status).toBe(413);
   });
 });

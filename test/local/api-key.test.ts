@@ -27,17 +27,28 @@ function synthesized(): TfJson {
     Testing.synthScope((scope) => {
       new AwsProvider(scope, "aws", { region: REGION });
       const queues = new QueueWithDlq(scope, "q");
-      new WebhookIngress(scope, "hook", { queue: { arn: queues.queue.arn, name: queues.queue.name }, path: "genesys/webhook", apiKey: { generation: 2, alsoValidGeneration: 1 } });
+      new WebhookIngress(scope, "hook", {
+        queue: { arn: queues.queue.arn, name: queues.queue.name },
+        path: "genesys/webhook",
+        apiKey: { generation: 2, alsoValidGeneration: 1 },
+      });
     }),
   ) as TfJson;
 }
 
 function resolverOf(stack: SynthesizedStack, sqsEndpoint: string, apiEndpoint = "http://127.0.0.1:1"): StackResolver {
   const api = ofType(stack, "aws_api_gateway_rest_api")[0];
-  return new StackResolver(stack, { region: REGION, accountId: LOCAL_ACCOUNT_ID, sqsEndpoint, apiEndpoints: { [api.address]: apiEndpoint }, orgId: "o" });
+  return new StackResolver(stack, {
+    region: REGION,
+    accountId: LOCAL_ACCOUNT_ID,
+    sqsEndpoint,
+    apiEndpoints: { [api.address]: apiEndpoint },
+    orgId: "o",
+  });
 }
 
-const keyItem = (stack: SynthesizedStack, generation: number) => ofType(stack, "aws_api_gateway_api_key").find((k) => k.name.includes(`key-${generation}_`))!;
+const keyItem = (stack: SynthesizedStack, generation: number) =>
+  ofType(stack, "aws_api_gateway_api_key").find((k) => k.name.includes(`key-${generation}_`))!;
 
 describe("api_key_required on the local REST API", () => {
   let sqs: LocalEndpoint;
@@ -56,7 +67,13 @@ describe("api_key_required on the local REST API", () => {
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
     resolver = resolverOf(stack, sqs.endpoint, `http://127.0.0.1:${(server.address() as { port: number }).port}`);
     const queues = await createQueues(resolver, sqs.endpoint, REGION);
-    api = await startRestApi({ model: buildRestApi(resolver, ofType(stack, "aws_api_gateway_rest_api")[0]), sqsEndpoint: sqs.endpoint, region: REGION, accountId: LOCAL_ACCOUNT_ID, server });
+    api = await startRestApi({
+      model: buildRestApi(resolver, ofType(stack, "aws_api_gateway_rest_api")[0]),
+      sqsEndpoint: sqs.endpoint,
+      region: REGION,
+      accountId: LOCAL_ACCOUNT_ID,
+      server,
+    });
     const stage = ofType(stack, "aws_api_gateway_stage")[0];
     url = `${String(resolver.attribute(stage, "invoke_url"))}/genesys/webhook`;
     const integration = ofType(stack, "aws_api_gateway_integration")[0];
@@ -70,9 +87,15 @@ describe("api_key_required on the local REST API", () => {
     await sqs.close();
   });
 
-  const receive = async () => (await client.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, MessageAttributeNames: ["All"], WaitTimeSeconds: 0 }))).Messages ?? [];
+  const receive = async () =>
+    (
+      await client.send(
+        new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, MessageAttributeNames: ["All"], WaitTimeSeconds: 0 }),
+      )
+    ).Messages ?? [];
   const body = JSON.stringify({ id: "m-1", text: "hello" });
-  const post = (headers: Record<string, string>) => fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
+  const post = (headers: Record<string, string>) =>
+    fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
   const signed = { [SIGNATURE_HEADER]: sign(body, "s3cret-s3cret-s3cret") };
 
   it("reads the key values from the resolver: the run's random_password, also what the key secret holds", () => {
@@ -83,18 +106,26 @@ describe("api_key_required on the local REST API", () => {
     const version = ofType(stack, "aws_secretsmanager_secret_version")[0];
     expect(resolver.configValue(version, "secret_string")).toBe(keys[2]);
     const listed = api.apiKeys.list().map((k) => [k.address, k.enabled, [...k.stages]]);
-    expect(listed.sort()).toEqual([
-      [keyItem(stack, 1).address, true, ["v1"]],
-      [keyItem(stack, 2).address, true, ["v1"]],
-    ].sort());
+    expect(listed.sort()).toEqual(
+      [
+        [keyItem(stack, 1).address, true, ["v1"]],
+        [keyItem(stack, 2).address, true, ["v1"]],
+      ].sort(),
+    );
   });
 
   it("lists the key, the usage plan and its keys as emulated", () => {
-    for (const type of ["aws_api_gateway_api_key", "aws_api_gateway_usage_plan", "aws_api_gateway_usage_plan_key"]) expect(supportOf(type)?.role).toBe("emulated");
+    for (const type of ["aws_api_gateway_api_key", "aws_api_gateway_usage_plan", "aws_api_gateway_usage_plan_key"])
+      expect(supportOf(type)?.role).toBe("emulated");
   });
 
   it("answers 403 Forbidden without a key, with a wrong key, and with an empty one, enqueuing nothing", async () => {
-    for (const headers of [signed, { ...signed, "x-api-key": "wrong-key-wrong-key-wrong" }, { ...signed, "x-api-key": "" }, { ...signed, "x-api-key": keys[2].toLowerCase() }]) {
+    for (const headers of [
+      signed,
+      { ...signed, "x-api-key": "wrong-key-wrong-key-wrong" },
+      { ...signed, "x-api-key": "" },
+      { ...signed, "x-api-key": keys[2].toLowerCase() },
+    ]) {
       const res = await post(headers);
       expect([res.status, await res.json()]).toEqual([403, { message: "Forbidden" }]);
     }
@@ -106,7 +137,10 @@ describe("api_key_required on the local REST API", () => {
     const noKey = await post({});
     expect([noKey.status, await noKey.json()]).toEqual([403, { message: "Forbidden" }]);
     const keyOnly = await post({ "X-API-Key": keys[2] });
-    expect([keyOnly.status, await keyOnly.json()]).toEqual([400, { message: "Missing required request parameters: [X-Hub-Signature-256]" }]);
+    expect([keyOnly.status, await keyOnly.json()]).toEqual([
+      400,
+      { message: "Missing required request parameters: [X-Hub-Signature-256]" },
+    ]);
     expect(await receive()).toEqual([]);
   });
 
@@ -147,10 +181,14 @@ describe("usage plans the local API Gateway does not run, or that do not cover t
   it("stops on a quota or a throttle rather than letting through what AWS refuses", () => {
     const quota = edited((json) => (plan(json).quota_settings = { limit: 1000, period: "DAY" }));
     expect(() => buildRestApi(resolverOf(quota, "http://127.0.0.1:1"), ofType(quota, "aws_api_gateway_rest_api")[0])).toThrow(
-      new UnsupportedUsagePlanError(`${ofType(quota, "aws_api_gateway_usage_plan")[0].address}: quota_settings is not emulated locally (the local API Gateway would let through what AWS refuses); remove it to run the stack locally`),
+      new UnsupportedUsagePlanError(
+        `${ofType(quota, "aws_api_gateway_usage_plan")[0].address}: quota_settings is not emulated locally (the local API Gateway would let through what AWS refuses); remove it to run the stack locally`,
+      ),
     );
     const throttle = edited((json) => (plan(json).throttle_settings = { rate_limit: 10, burst_limit: 5 }));
-    expect(() => buildRestApi(resolverOf(throttle, "http://127.0.0.1:1"), ofType(throttle, "aws_api_gateway_rest_api")[0])).toThrow(/throttle_settings is not emulated locally/);
+    expect(() => buildRestApi(resolverOf(throttle, "http://127.0.0.1:1"), ofType(throttle, "aws_api_gateway_rest_api")[0])).toThrow(
+      /throttle_settings is not emulated locally/,
+    );
   });
 
   it("makes no key valid on a stage no usage plan covers", () => {

@@ -4,7 +4,10 @@ import { startFakeGenesys, type FakeGenesys } from "../../lib/local/fake-genesys
 async function token(fake: FakeGenesys, id = "client", secret = "secret"): Promise<Response> {
   return fetch(`${fake.endpoint}/oauth/token`, {
     method: "POST",
-    headers: { authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString("base64")}`, "content-type": "application/x-www-form-urlencoded" },
+    headers: {
+      authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString("base64")}`,
+      "content-type": "application/x-www-form-urlencoded",
+    },
     body: "grant_type=client_credentials",
   });
 }
@@ -36,11 +39,16 @@ describe("startFakeGenesys", () => {
     try {
       const { access_token } = (await (await token(fake)).json()) as { access_token: string };
       const statuses = [];
-      for (let i = 0; i < 3; i++) statuses.push((await post(fake, access_token, "message", { channel: { messageId: `m${i}` }, text: "hi" })).status);
+      for (let i = 0; i < 3; i++)
+        statuses.push((await post(fake, access_token, "message", { channel: { messageId: `m${i}` }, text: "hi" })).status);
       expect(statuses).toEqual([200, 200, 429]);
       const limited = await post(fake, access_token, "message", { channel: { messageId: "m9" } });
       expect(limited.headers.get("retry-after")).toBe("3");
-      expect(await limited.json()).toMatchObject({ code: "too.many.requests.retry.after", status: 429, message: expect.stringContaining("Retry the request in [3] seconds") });
+      expect(await limited.json()).toMatchObject({
+        code: "too.many.requests.retry.after",
+        status: 429,
+        message: expect.stringContaining("Retry the request in [3] seconds"),
+      });
       await new Promise((r) => setTimeout(r, 600));
       expect((await post(fake, access_token, "message", { channel: { messageId: "m3" } })).status).toBe(200);
       expect(fake.stats()).toMatchObject({ accepted: 3, throttled: 2 });
@@ -61,7 +69,13 @@ describe("startFakeGenesys", () => {
       expect(fake.effects("out-1")).toBe(2);
       expect(fake.effects("in-1")).toBe(1);
       expect(fake.effects("out-2")).toBe(0);
-      expect(fake.stats()).toMatchObject({ requests: 4, accepted: 3, failed: 1, duplicateEffects: 1, byKind: { receipt: 2, event: 1, message: 0 } });
+      expect(fake.stats()).toMatchObject({
+        requests: 4,
+        accepted: 3,
+        failed: 1,
+        duplicateEffects: 1,
+        byKind: { receipt: 2, event: 1, message: 0 },
+      });
       expect((await fetch(`${fake.endpoint}/api/v2/unknown`, { method: "POST" })).status).toBe(404);
       fake.reset();
       expect(fake.stats()).toMatchObject({ requests: 0, accepted: 0 });

@@ -65,14 +65,26 @@ function synthStack(outdir: string, fifo: boolean): string {
 
 /** A Genesys-shaped outbound message whose body is exactly `bytes` UTF-8 bytes. */
 function bodyOfBytes(id: string, bytes: number): string {
-  const base = JSON.stringify({ id, channel: { id: "c-1", to: { id: `customer-${id}` }, time: new Date().toISOString() }, type: "Text", text: "", direction: "Outbound" });
+  const base = JSON.stringify({
+    id,
+    channel: { id: "c-1", to: { id: `customer-${id}` }, time: new Date().toISOString() },
+    type: "Text",
+    text: "",
+    direction: "Outbound",
+  });
   const body = base.replace('"text":""', `"text":"${"x".repeat(bytes - Buffer.byteLength(base))}"`);
   if (Buffer.byteLength(body) !== bytes) throw new Error("size arithmetic");
   return body;
 }
 
 const message = (id: string, text: string) =>
-  JSON.stringify({ id, channel: { id: "c-1", to: { id: `customer-${id}` }, time: new Date().toISOString() }, type: "Text", text, direction: "Outbound" });
+  JSON.stringify({
+    id,
+    channel: { id: "c-1", to: { id: `customer-${id}` }, time: new Date().toISOString() },
+    type: "Text",
+    text,
+    direction: "Outbound",
+  });
 
 describe.each([
   ["standard", false],
@@ -98,20 +110,37 @@ describe.each([
   beforeAll(async () => {
     outdir = mkdtempSync(join(tmpdir(), "gcx-ingress-body-"));
     const stackDir = synthStack(outdir, fifo);
-    [sqsServer, dynamo, secrets] = await Promise.all([startSqsServer(REGION, LOCAL_ACCOUNT_ID), startDynamo(), startSecretsServer({ secrets: { "webhook-secret": SECRET } })]);
+    [sqsServer, dynamo, secrets] = await Promise.all([
+      startSqsServer(REGION, LOCAL_ACCOUNT_ID),
+      startDynamo(),
+      startSecretsServer({ secrets: { "webhook-secret": SECRET } }),
+    ]);
     const server: Server = createServer();
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
     const endpoint = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
     const stack = loadStack(stackDir);
     const apiItem = ofType(stack, "aws_api_gateway_rest_api")[0];
-    resolver = new StackResolver(stack, { region: REGION, accountId: LOCAL_ACCOUNT_ID, sqsEndpoint: sqsServer.endpoint, apiEndpoints: { [apiItem.address]: endpoint }, orgId: "o" });
+    resolver = new StackResolver(stack, {
+      region: REGION,
+      accountId: LOCAL_ACCOUNT_ID,
+      sqsEndpoint: sqsServer.endpoint,
+      apiEndpoints: { [apiItem.address]: endpoint },
+      orgId: "o",
+    });
     const queues = await createQueues(resolver, sqsServer.endpoint, REGION);
     queue = queues.find((q) => q.attributes.RedrivePolicy)!;
     dlq = queues.find((q) => q.arn === JSON.parse(queue.attributes.RedrivePolicy).deadLetterTargetArn)!;
     const quarantine = queues.find((q) => q !== queue && q !== dlq)!;
     largestBody = maxIngressBodyBytes(Number(queue.attributes.MaximumMessageSize));
     metrics = new MetricStore();
-    api = await startRestApi({ model: buildRestApi(resolver, apiItem), sqsEndpoint: sqsServer.endpoint, region: REGION, accountId: LOCAL_ACCOUNT_ID, server, metrics });
+    api = await startRestApi({
+      model: buildRestApi(resolver, apiItem),
+      sqsEndpoint: sqsServer.endpoint,
+      region: REGION,
+      accountId: LOCAL_ACCOUNT_ID,
+      server,
+      metrics,
+    });
     url = `${String(resolver.attribute(ofType(stack, "aws_api_gateway_stage")[0], "invoke_url"))}/webhook`;
     sqs = new SQSClient({ region: REGION, endpoint: sqsServer.endpoint, credentials: LOCAL_CREDENTIALS });
     secretsManager = new SecretsManagerClient({ region: REGION, endpoint: secrets.endpoint, credentials: LOCAL_CREDENTIALS });
@@ -139,12 +168,25 @@ describe.each([
   });
 
   const post = (body: string, headers: Record<string, string> = {}, query = "") =>
-    fetch(`${url}${query}`, { method: "POST", headers: { "content-type": "application/json", [SIGNATURE_HEADER]: sign(body, SECRET), ...headers }, body });
+    fetch(`${url}${query}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", [SIGNATURE_HEADER]: sign(body, SECRET), ...headers },
+      body,
+    });
 
   const receiveAll = async (queueUrl: string): Promise<Message[]> => {
     const out: Message[] = [];
     for (;;) {
-      const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, AttributeNames: ["All"], MessageAttributeNames: ["All"], WaitTimeSeconds: 0, VisibilityTimeout: 60 }));
+      const { Messages = [] } = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: queueUrl,
+          MaxNumberOfMessages: 10,
+          AttributeNames: ["All"],
+          MessageAttributeNames: ["All"],
+          WaitTimeSeconds: 0,
+          VisibilityTimeout: 60,
+        }),
+      );
       if (!Messages.length) return out;
       out.push(...Messages);
     }
@@ -153,10 +195,21 @@ describe.each([
   /** Runs the worker over everything on the main queue; returns its answers. */
   const drainWithWorker = async (): Promise<SQSBatchResponse[]> => {
     const { logger, metrics: workerMetrics } = quietObservability();
-    const handler = createWorker({ handle: async (m) => void handled.push(m) }, { contract, sqs, dynamodb: dynamo.client(), secretsManager, logger, metrics: workerMetrics });
+    const handler = createWorker(
+      { handle: async (m) => void handled.push(m) },
+      { contract, sqs, dynamodb: dynamo.client(), secretsManager, logger, metrics: workerMetrics },
+    );
     const answers: SQSBatchResponse[] = [];
     for (;;) {
-      const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queue.url, MaxNumberOfMessages: 10, AttributeNames: ["All"], MessageAttributeNames: ["All"], WaitTimeSeconds: 0 }));
+      const { Messages = [] } = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: queue.url,
+          MaxNumberOfMessages: 10,
+          AttributeNames: ["All"],
+          MessageAttributeNames: ["All"],
+          WaitTimeSeconds: 0,
+        }),
+      );
       if (!Messages.length) return answers;
       answers.push(await handler({ Records: Messages.map((m) => toSqsRecord(m, queue.arn, REGION)) }, lambdaContext()));
     }
@@ -170,14 +223,20 @@ describe.each([
     expect(accepted.status).toBe(200);
     const before = api.stats.enqueued;
     const tooLarge = await post(bodyOfBytes("too-large", largestBody + 1));
-    expect([tooLarge.status, await tooLarge.json()]).toEqual([413, { message: "the webhook body is larger than this pipeline accepts", requestId: tooLarge.headers.get("x-amzn-requestid") }]);
+    expect([tooLarge.status, await tooLarge.json()]).toEqual([
+      413,
+      { message: "the webhook body is larger than this pipeline accepts", requestId: tooLarge.headers.get("x-amzn-requestid") },
+    ]);
     expect(api.stats.enqueued).toBe(before);
 
     const stored = await receiveAll(queue.url);
     expect(stored).toHaveLength(1);
     expect(decodeMessageBody(stored[0].Body, stored[0].MessageAttributes).text).toBe(largest);
     // what SQS counted: body + attributes, exactly at or under the main queue's maximum
-    const attributeBytes = Object.entries(stored[0].MessageAttributes ?? {}).reduce((sum, [name, v]) => sum + Buffer.byteLength(name) + Buffer.byteLength(v.DataType ?? "") + Buffer.byteLength(v.StringValue ?? ""), 0);
+    const attributeBytes = Object.entries(stored[0].MessageAttributes ?? {}).reduce(
+      (sum, [name, v]) => sum + Buffer.byteLength(name) + Buffer.byteLength(v.DataType ?? "") + Buffer.byteLength(v.StringValue ?? ""),
+      0,
+    );
     const queueMax = Number(queue.attributes.MaximumMessageSize);
     expect(queueMax).toBe(MAX_QUEUE_MESSAGE_BYTES);
     expect(Buffer.byteLength(stored[0].Body!) + attributeBytes).toBeLessThanOrEqual(queueMax);
@@ -197,7 +256,10 @@ describe.each([
     expect(answers.flatMap((a) => a.batchItemFailures)).toEqual([]);
     const letters = await receiveAll(dlq.url);
     const letter = letters.find((m) => decodeMessageBody(m.Body, m.MessageAttributes).text === largest)!;
-    expect(parseDeadLetterContext(letter.MessageAttributes?.[DEAD_LETTER_ATTRIBUTE]?.StringValue)).toMatchObject({ reason: "invalid-signature", attempts: 1 });
+    expect(parseDeadLetterContext(letter.MessageAttributes?.[DEAD_LETTER_ATTRIBUTE]?.StringValue)).toMatchObject({
+      reason: "invalid-signature",
+      attempts: 1,
+    });
     expect(describeDeadLetter(letter)).toMatchObject({ reason: "invalid-signature", bodyBytes: largestBody, bodyEncoding: "base64" });
   });
 
@@ -228,11 +290,24 @@ describe.each([
       requestIds.push(res.headers.get("x-amzn-requestid")!);
     }
     if (fifo) {
-      const enqueued = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queue.url, MaxNumberOfMessages: 10, AttributeNames: ["All"], MessageAttributeNames: ["All"], VisibilityTimeout: 0 }));
-      expect((enqueued.Messages ?? []).map((m) => m.Attributes?.MessageGroupId).sort()).toEqual(requestIds.map((id) => `unordered:${id}`).sort());
+      const enqueued = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: queue.url,
+          MaxNumberOfMessages: 10,
+          AttributeNames: ["All"],
+          MessageAttributeNames: ["All"],
+          VisibilityTimeout: 0,
+        }),
+      );
+      expect((enqueued.Messages ?? []).map((m) => m.Attributes?.MessageGroupId).sort()).toEqual(
+        requestIds.map((id) => `unordered:${id}`).sort(),
+      );
     }
     await drainWithWorker();
-    const letters = (await receiveAll(dlq.url)).map((m) => [decodeMessageBody(m.Body, m.MessageAttributes).text, parseDeadLetterContext(m.MessageAttributes?.[DEAD_LETTER_ATTRIBUTE]?.StringValue)?.reason]);
+    const letters = (await receiveAll(dlq.url)).map((m) => [
+      decodeMessageBody(m.Body, m.MessageAttributes).text,
+      parseDeadLetterContext(m.MessageAttributes?.[DEAD_LETTER_ATTRIBUTE]?.StringValue)?.reason,
+    ]);
     for (const body of bodies) expect(letters).toContainEqual([body, "malformed"]);
   });
 });

@@ -27,7 +27,17 @@ describe("local Lambda API", () => {
   let client: LambdaClient;
   const hosts: FunctionHost[] = [];
   const host = (name: string) => {
-    const h = new FunctionHost({ address: `aws_lambda_function.${name}`, name, arn: `arn:aws:lambda:us-east-1:123456789012:function:${name}`, handler: "index.handler", runtime: "nodejs22.x", timeoutSeconds: 5, memoryMb: 128, codeDir: dir, environment: {} });
+    const h = new FunctionHost({
+      address: `aws_lambda_function.${name}`,
+      name,
+      arn: `arn:aws:lambda:us-east-1:123456789012:function:${name}`,
+      handler: "index.handler",
+      runtime: "nodejs22.x",
+      timeoutSeconds: 5,
+      memoryMb: 128,
+      codeDir: dir,
+      environment: {},
+    });
     hosts.push(h);
     return h;
   };
@@ -55,7 +65,9 @@ describe("local Lambda API", () => {
     const byName = await client.send(new InvokeCommand({ FunctionName: "once", Payload: payload({ a: 1 }) }));
     expect(byName.StatusCode).toBe(200);
     expect(JSON.parse(text(byName.Payload))).toMatchObject({ echo: { a: 1 } });
-    const byArn = await client.send(new InvokeCommand({ FunctionName: "arn:aws:lambda:us-east-1:123456789012:function:once:$LATEST", Payload: payload({ b: 2 }) }));
+    const byArn = await client.send(
+      new InvokeCommand({ FunctionName: "arn:aws:lambda:us-east-1:123456789012:function:once:$LATEST", Payload: payload({ b: 2 }) }),
+    );
     expect(JSON.parse(text(byArn.Payload))).toMatchObject({ echo: { b: 2 } });
   });
 
@@ -66,7 +78,9 @@ describe("local Lambda API", () => {
   });
 
   it("queues Event invocations (202), retries them as configured, and idle() waits for them", async () => {
-    const res = await client.send(new InvokeCommand({ FunctionName: "retried", InvocationType: "Event", Payload: payload({ failFirst: true }) }));
+    const res = await client.send(
+      new InvokeCommand({ FunctionName: "retried", InvocationType: "Event", Payload: payload({ failFirst: true }) }),
+    );
     expect(res.StatusCode).toBe(202);
     await client.send(new InvokeCommand({ FunctionName: "once", InvocationType: "Event", Payload: payload({ fail: true }) }));
     await api.idle();
@@ -78,9 +92,15 @@ describe("local Lambda API", () => {
 
   it("refuses what Lambda refuses", async () => {
     await expect(client.send(new InvokeCommand({ FunctionName: "nope" }))).rejects.toMatchObject({ name: "ResourceNotFoundException" });
-    await expect(client.send(new InvokeCommand({ FunctionName: "once", Qualifier: "live" }))).rejects.toMatchObject({ name: "ResourceNotFoundException" });
-    await expect(client.send(new InvokeCommand({ FunctionName: "once", InvocationType: "Event", Payload: payload({ big: "x".repeat(1024 * 1024) }) }))).rejects.toMatchObject({ $metadata: { httpStatusCode: 413 } });
-    expect(() => api.invokeAsync("arn:aws:lambda:us-east-1:123456789012:function:nope", {})).toThrow(/not an aws_lambda_function of the stack/);
+    await expect(client.send(new InvokeCommand({ FunctionName: "once", Qualifier: "live" }))).rejects.toMatchObject({
+      name: "ResourceNotFoundException",
+    });
+    await expect(
+      client.send(new InvokeCommand({ FunctionName: "once", InvocationType: "Event", Payload: payload({ big: "x".repeat(1024 * 1024) }) })),
+    ).rejects.toMatchObject({ $metadata: { httpStatusCode: 413 } });
+    expect(() => api.invokeAsync("arn:aws:lambda:us-east-1:123456789012:function:nope", {})).toThrow(
+      /not an aws_lambda_function of the stack/,
+    );
   });
 
   it("reads function references", () => {

@@ -64,8 +64,16 @@ describe("functions in worker threads", () => {
   let work: string;
   let codeDir: { dir: string; cleanup(): void };
   const spec = (over: Partial<FunctionSpec> = {}): FunctionSpec => ({
-    address: "aws_lambda_function.f", name: "fn-a", arn: "arn:aws:lambda:us-east-1:123456789012:function:fn-a", handler: "index.handler", runtime: "nodejs22.x",
-    timeoutSeconds: 1, memoryMb: 256, codeDir: codeDir.dir, environment: { PROBE_VALUE: "a" }, ...over,
+    address: "aws_lambda_function.f",
+    name: "fn-a",
+    arn: "arn:aws:lambda:us-east-1:123456789012:function:fn-a",
+    handler: "index.handler",
+    runtime: "nodejs22.x",
+    timeoutSeconds: 1,
+    memoryMb: 256,
+    codeDir: codeDir.dir,
+    environment: { PROBE_VALUE: "a" },
+    ...over,
   });
 
   beforeAll(() => {
@@ -100,7 +108,19 @@ describe("functions in worker threads", () => {
 
   it("starts environments without the host's preloads (ts-node and the like), keeping its other Node options", () => {
     expect(
-      functionExecArgv(["--enable-source-maps", "-r", "ts-node/register", "--require=tsconfig-paths/register", "--import", "tsx", "--loader=esm-loader", "--experimental-loader", "x.mjs", "--cpu-prof", "--max-old-space-size=512"]),
+      functionExecArgv([
+        "--enable-source-maps",
+        "-r",
+        "ts-node/register",
+        "--require=tsconfig-paths/register",
+        "--import",
+        "tsx",
+        "--loader=esm-loader",
+        "--experimental-loader",
+        "x.mjs",
+        "--cpu-prof",
+        "--max-old-space-size=512",
+      ]),
     ).toEqual(["--enable-source-maps", "--cpu-prof", "--max-old-space-size=512"]);
     // ts-node's CLI puts its own path and options in process.execArgv: Node stops at the path, and so does this
     expect(functionExecArgv(["/x/node_modules/ts-node/dist/bin.js", "--transpile-only", "-r", "tsconfig-paths/register"])).toBeUndefined();
@@ -114,7 +134,12 @@ describe("functions in worker threads", () => {
     const host = new FunctionHost(spec());
     try {
       const slow = await host.invoke({ sleepMs: 3000 });
-      expect(slow).toMatchObject({ ok: false, errorType: "Sandbox.Timedout", errorMessage: "Task timed out after 1.00 seconds", timedOut: true });
+      expect(slow).toMatchObject({
+        ok: false,
+        errorType: "Sandbox.Timedout",
+        errorMessage: "Task timed out after 1.00 seconds",
+        timedOut: true,
+      });
       expect(await host.invoke({ sleepMs: 10 })).toMatchObject({ ok: true, payload: { slept: true } });
       expect(host.stats).toMatchObject({ invocations: 2, errors: 1, timeouts: 1, coldStarts: 2 });
     } finally {
@@ -138,15 +163,38 @@ describe("functions in worker threads", () => {
       const { QueueUrl } = await client.send(new CreateQueueCommand({ QueueName: queueName, Attributes: { VisibilityTimeout: "30" } }));
       await client.send(new SendMessageBatchCommand({ QueueUrl, Entries: bodies.map((b, i) => ({ Id: String(i), MessageBody: b })) }));
       const host = new FunctionHost(spec({ timeoutSeconds: 2 }), { maxThreads: 2 });
-      const poller = new SqsPoller({ address: "m", queueUrl: QueueUrl!, queueArn: `arn:aws:sqs:us-east-1:${LOCAL_ACCOUNT_ID}:${queueName}`, batchSize: 10, batchingWindowSeconds: 1, maximumConcurrency: 2, reportBatchItemFailures, enabled: true }, host, client, "us-east-1");
+      const poller = new SqsPoller(
+        {
+          address: "m",
+          queueUrl: QueueUrl!,
+          queueArn: `arn:aws:sqs:us-east-1:${LOCAL_ACCOUNT_ID}:${queueName}`,
+          batchSize: 10,
+          batchingWindowSeconds: 1,
+          maximumConcurrency: 2,
+          reportBatchItemFailures,
+          enabled: true,
+        },
+        host,
+        client,
+        "us-east-1",
+      );
       poller.start();
       const deadline = Date.now() + 8000;
-      while (Date.now() < deadline && poller.stats.deleted + poller.stats.itemFailures < bodies.length && poller.stats.failedBatches === 0) {
+      while (
+        Date.now() < deadline &&
+        poller.stats.deleted + poller.stats.itemFailures < bodies.length &&
+        poller.stats.failedBatches === 0
+      ) {
         await new Promise((r) => setTimeout(r, 100));
       }
       await poller.stop();
       await host.close();
-      const attrs = await client.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"] }));
+      const attrs = await client.send(
+        new GetQueueAttributesCommand({
+          QueueUrl,
+          AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        }),
+      );
       // Everything left is in flight (visibility 30 s); local-aws-sqs also counts in-flight messages in ApproximateNumberOfMessages.
       const left = Number(attrs.Attributes!.ApproximateNumberOfMessagesNotVisible);
       return { stats: poller.stats, left };
@@ -173,13 +221,31 @@ describe("functions in worker threads", () => {
     it("invokes with the few messages a queue has at once, as SQS long polling answers on AWS (no batching window)", async () => {
       const { QueueUrl } = await client.send(new CreateQueueCommand({ QueueName: "few", Attributes: { VisibilityTimeout: "30" } }));
       const host = new FunctionHost(spec({ timeoutSeconds: 2 }), { maxThreads: 2 });
-      const poller = new SqsPoller({ address: "m", queueUrl: QueueUrl!, queueArn: `arn:aws:sqs:us-east-1:${LOCAL_ACCOUNT_ID}:few`, batchSize: 10, batchingWindowSeconds: 0, maximumConcurrency: 2, reportBatchItemFailures: true, enabled: true }, host, client, "us-east-1", undefined, { timeline: true });
+      const poller = new SqsPoller(
+        {
+          address: "m",
+          queueUrl: QueueUrl!,
+          queueArn: `arn:aws:sqs:us-east-1:${LOCAL_ACCOUNT_ID}:few`,
+          batchSize: 10,
+          batchingWindowSeconds: 0,
+          maximumConcurrency: 2,
+          reportBatchItemFailures: true,
+          enabled: true,
+        },
+        host,
+        client,
+        "us-east-1",
+        undefined,
+        { timeline: true },
+      );
       try {
         await host.invoke({ probe: true }); // the environment's init is not what this measures
         poller.start();
         await new Promise((r) => setTimeout(r, 300)); // the pollers wait on an empty queue
         const sent = Date.now();
-        await client.send(new SendMessageBatchCommand({ QueueUrl, Entries: ["ok-1", "ok-2", "ok-3"].map((b, i) => ({ Id: String(i), MessageBody: b })) }));
+        await client.send(
+          new SendMessageBatchCommand({ QueueUrl, Entries: ["ok-1", "ok-2", "ok-3"].map((b, i) => ({ Id: String(i), MessageBody: b })) }),
+        );
         const deadline = Date.now() + 5000;
         while (Date.now() < deadline && poller.stats.deleted < 3) await new Promise((r) => setTimeout(r, 20));
         expect(poller.stats.deleted).toBe(3);
@@ -194,10 +260,31 @@ describe("functions in worker threads", () => {
     it("keeps at most maximum concurrency invocations running through a backlog, with every batch full", async () => {
       const { QueueUrl } = await client.send(new CreateQueueCommand({ QueueName: "backlog", Attributes: { VisibilityTimeout: "30" } }));
       for (let i = 0; i < 60; i += 10) {
-        await client.send(new SendMessageBatchCommand({ QueueUrl, Entries: Array.from({ length: 10 }, (_, k) => ({ Id: String(k), MessageBody: `ok-${i + k}` })) }));
+        await client.send(
+          new SendMessageBatchCommand({
+            QueueUrl,
+            Entries: Array.from({ length: 10 }, (_, k) => ({ Id: String(k), MessageBody: `ok-${i + k}` })),
+          }),
+        );
       }
       const host = new FunctionHost(spec({ timeoutSeconds: 2 }), { maxThreads: 2 });
-      const poller = new SqsPoller({ address: "m", queueUrl: QueueUrl!, queueArn: `arn:aws:sqs:us-east-1:${LOCAL_ACCOUNT_ID}:backlog`, batchSize: 10, batchingWindowSeconds: 0, maximumConcurrency: 2, reportBatchItemFailures: true, enabled: true }, host, client, "us-east-1", undefined, { timeline: true });
+      const poller = new SqsPoller(
+        {
+          address: "m",
+          queueUrl: QueueUrl!,
+          queueArn: `arn:aws:sqs:us-east-1:${LOCAL_ACCOUNT_ID}:backlog`,
+          batchSize: 10,
+          batchingWindowSeconds: 0,
+          maximumConcurrency: 2,
+          reportBatchItemFailures: true,
+          enabled: true,
+        },
+        host,
+        client,
+        "us-east-1",
+        undefined,
+        { timeline: true },
+      );
       try {
         poller.start();
         const deadline = Date.now() + 8000;

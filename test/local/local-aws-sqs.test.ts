@@ -55,7 +55,8 @@ async function receiveChangeReceive(endpoint: string, queueName: string): Promis
     const counts: string[] = [];
     const firstReceived: string[] = [];
     for (let i = 0; i < 2; i++) {
-      const message = (await client.send(new ReceiveMessageCommand({ QueueUrl, AttributeNames: ["All"], WaitTimeSeconds: 1 }))).Messages?.[0];
+      const message = (await client.send(new ReceiveMessageCommand({ QueueUrl, AttributeNames: ["All"], WaitTimeSeconds: 1 })))
+        .Messages?.[0];
       if (!message) break;
       counts.push(message.Attributes?.ApproximateReceiveCount ?? "?");
       firstReceived.push(message.Attributes?.ApproximateFirstReceiveTimestamp ?? "?");
@@ -86,7 +87,10 @@ describe("loadLocalAwsSqs", () => {
     const server = await createSqsServer({ port: 0, hostname: "127.0.0.1", emulateQueueCreationLifecycle: false });
     try {
       // Act
-      const { counts, firstReceived } = await receiveChangeReceive(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, "loader-in-process");
+      const { counts, firstReceived } = await receiveChangeReceive(
+        `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        "loader-in-process",
+      );
 
       // Assess: upstream counts the visibility change (1, 3) and AWS does not (1, 2).
       expect(counts).toEqual(["1", "2"]);
@@ -128,11 +132,15 @@ describe("applyPatches", () => {
   });
 
   it("refuses a pattern found 0 times, naming the patch and the count", () => {
-    expect(() => applyPatches("a+b;", [patch("ok", "a", "A"), patch("moved-code", "c+d", "c-d")])).toThrow('patch "moved-code" must match exactly once, but its pattern was found 0 times: "c+d"');
+    expect(() => applyPatches("a+b;", [patch("ok", "a", "A"), patch("moved-code", "c+d", "c-d")])).toThrow(
+      'patch "moved-code" must match exactly once, but its pattern was found 0 times: "c+d"',
+    );
   });
 
   it("refuses a pattern found 2 times, naming the patch and the count", () => {
-    expect(() => applyPatches("a+b;a+b;", [patch("ambiguous", "a+b", "a-b")])).toThrow('patch "ambiguous" must match exactly once, but its pattern was found 2 times: "a+b"');
+    expect(() => applyPatches("a+b;a+b;", [patch("ambiguous", "a+b", "a-b")])).toThrow(
+      'patch "ambiguous" must match exactly once, but its pattern was found 2 times: "a+b"',
+    );
   });
 
   it("patches the pinned build exactly once each", () => {
@@ -167,7 +175,10 @@ describe("readPatchedSource", () => {
   // What the removed scripts/patch-local-aws-sqs.js wrote.
   const postinstallOutput = (upstream: string) =>
     `${POSTINSTALL_MARKER}\n${upstream
-      .replace("let n=Number(t.record.attributes.ApproximateReceiveCount)+1;", "let n=Number(t.record.attributes.ApproximateReceiveCount)+(i?0:1);")
+      .replace(
+        "let n=Number(t.record.attributes.ApproximateReceiveCount)+1;",
+        "let n=Number(t.record.attributes.ApproximateReceiveCount)+(i?0:1);",
+      )
       .replace("ApproximateReceiveCount=String(n),n==1&&(", "ApproximateReceiveCount=String(n),!i&&n==1&&(")}`;
 
   it("refuses another version, naming it and the fix", () => {
@@ -179,8 +190,12 @@ describe("readPatchedSource", () => {
 
   it("refuses a patch whose pattern the build does not hold exactly once, naming the file and the patch", () => {
     const file = path.join(packageDir, "dist", "index.js");
-    expect(() => readPatchedSource(packageDir, [{ name: "not-there", find: "no such code", replace: "x" }])).toThrow(`local-aws-sqs 2.0.2 (${file}): patch "not-there" must match exactly once, but its pattern was found 0 times`);
-    expect(() => readPatchedSource(packageDir, [{ name: "everywhere", find: 'require("crypto")', replace: "x" }])).toThrow(`local-aws-sqs 2.0.2 (${file}): patch "everywhere" must match exactly once, but its pattern was found 4 times`);
+    expect(() => readPatchedSource(packageDir, [{ name: "not-there", find: "no such code", replace: "x" }])).toThrow(
+      `local-aws-sqs 2.0.2 (${file}): patch "not-there" must match exactly once, but its pattern was found 0 times`,
+    );
+    expect(() => readPatchedSource(packageDir, [{ name: "everywhere", find: 'require("crypto")', replace: "x" }])).toThrow(
+      `local-aws-sqs 2.0.2 (${file}): patch "everywhere" must match exactly once, but its pattern was found 4 times`,
+    );
   });
 
   it("undoes the old postinstall's output before patching, so nothing is applied twice", () => {
@@ -193,16 +208,22 @@ describe("readPatchedSource", () => {
 
   it("refuses a marked file that is not exactly the old postinstall's output, naming the fix", () => {
     const markedUpstream = fakePackage("marked-upstream", LOCAL_AWS_SQS_VERSION, `${POSTINSTALL_MARKER}\n${onDisk()}`);
-    expect(() => readPatchedSource(markedUpstream)).toThrow(/the file carries the old postinstall marker but not that script's exact output \(patch "undo receive-count: a visibility change is not a receive" must match exactly once, but its pattern was found 0 times.*reinstall local-aws-sqs/);
+    expect(() => readPatchedSource(markedUpstream)).toThrow(
+      /the file carries the old postinstall marker but not that script's exact output \(patch "undo receive-count: a visibility change is not a receive" must match exactly once, but its pattern was found 0 times.*reinstall local-aws-sqs/,
+    );
     const markedTwice = fakePackage("marked-twice", LOCAL_AWS_SQS_VERSION, `${POSTINSTALL_MARKER}\n${postinstallOutput(onDisk())}`);
-    expect(() => readPatchedSource(markedTwice)).toThrow(/old postinstall marker .* other than once on its first line: reinstall local-aws-sqs/);
+    expect(() => readPatchedSource(markedTwice)).toThrow(
+      /old postinstall marker .* other than once on its first line: reinstall local-aws-sqs/,
+    );
   });
 });
 
 // Issue 15: the emulator refuses what AWS refuses (see SQS_HELPERS in lib/local/local-aws-sqs.ts for the AWS sources).
 
 /** The patches of the receive count only: local-aws-sqs as the emulator ran it before issue 15. */
-const RECEIVE_COUNT_PATCHES = LOCAL_AWS_SQS_PATCHES.filter((p) => p.name.startsWith("receive-count") || p.name.startsWith("first-receive-timestamp"));
+const RECEIVE_COUNT_PATCHES = LOCAL_AWS_SQS_PATCHES.filter(
+  (p) => p.name.startsWith("receive-count") || p.name.startsWith("first-receive-timestamp"),
+);
 
 interface Served {
   readonly endpoint: string;
@@ -241,7 +262,8 @@ async function receive(client: SQSClient, url: string, max = 10): Promise<Messag
   return (await client.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: max, WaitTimeSeconds: 0 }))).Messages ?? [];
 }
 const bodies = (messages: Message[]) => messages.map((m) => m.Body);
-const remove = (client: SQSClient, url: string, message: Message) => client.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: message.ReceiptHandle }));
+const remove = (client: SQSClient, url: string, message: Message) =>
+  client.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: message.ReceiptHandle }));
 const release = (client: SQSClient, url: string, message: Message) =>
   client.send(new ChangeMessageVisibilityCommand({ QueueUrl: url, ReceiptHandle: message.ReceiptHandle, VisibilityTimeout: 0 }));
 
@@ -367,19 +389,26 @@ describe("message contents: characters outside SQS's set are refused with Invali
     ["standard", false, undefined],
     ["FIFO", true, "g"],
   ])("%s queue", (_kind, fifo, group) => {
-    it.each(INVALID_CHARACTERS)("refuses %s in the body and in a String attribute value (SendMessage, JSON protocol)", async (_name, character) => {
-      const url = await newQueue(sqs.client, fifo);
-      expect(await outcome(send(sqs.client, url, `x${character}y`, group))).toBe(`400 InvalidMessageContents: ${INVALID_BODY}`);
-      const attributes = { note: { DataType: "String", StringValue: `x${character}` } };
-      expect(await outcome(send(sqs.client, url, "fine", group, attributes))).toBe(`400 InvalidMessageContents: ${invalidAttribute("note")}`);
-      expect(await receive(sqs.client, url)).toEqual([]);
-    });
+    it.each(INVALID_CHARACTERS)(
+      "refuses %s in the body and in a String attribute value (SendMessage, JSON protocol)",
+      async (_name, character) => {
+        const url = await newQueue(sqs.client, fifo);
+        expect(await outcome(send(sqs.client, url, `x${character}y`, group))).toBe(`400 InvalidMessageContents: ${INVALID_BODY}`);
+        const attributes = { note: { DataType: "String", StringValue: `x${character}` } };
+        expect(await outcome(send(sqs.client, url, "fine", group, attributes))).toBe(
+          `400 InvalidMessageContents: ${invalidAttribute("note")}`,
+        );
+        expect(await receive(sqs.client, url)).toEqual([]);
+      },
+    );
 
     it("accepts the edges of the allowed set and delivers them unchanged", async () => {
       const url = await newQueue(sqs.client, fifo);
       const attributes = { note: { DataType: "String", StringValue: ALLOWED_EDGES } };
       expect(await outcome(send(sqs.client, url, ALLOWED_EDGES, group, attributes))).toBe("accepted");
-      const [message] = await sqs.client.send(new ReceiveMessageCommand({ QueueUrl: url, MessageAttributeNames: ["All"], WaitTimeSeconds: 0 })).then((r) => r.Messages ?? []);
+      const [message] = await sqs.client
+        .send(new ReceiveMessageCommand({ QueueUrl: url, MessageAttributeNames: ["All"], WaitTimeSeconds: 0 }))
+        .then((r) => r.Messages ?? []);
       expect([message.Body, message.MessageAttributes?.note?.StringValue]).toEqual([ALLOWED_EDGES, ALLOWED_EDGES]);
     });
 
@@ -391,7 +420,12 @@ describe("message contents: characters outside SQS's set are refused with Invali
           Entries: [
             { Id: "ok", MessageBody: "fine", MessageGroupId: group },
             { Id: "body", MessageBody: "bad\uFFFF", MessageGroupId: group },
-            { Id: "attribute", MessageBody: "fine too", MessageGroupId: group, MessageAttributes: { note: { DataType: "String", StringValue: "\u0000" } } },
+            {
+              Id: "attribute",
+              MessageBody: "fine too",
+              MessageGroupId: group,
+              MessageAttributes: { note: { DataType: "String", StringValue: "\u0000" } },
+            },
           ],
         }),
       );
@@ -421,7 +455,12 @@ describe("message contents: characters outside SQS's set are refused with Invali
   it("answers the Query protocol with the InvalidMessageContents code, for SendMessage and per SendMessageBatch entry", async () => {
     const url = await newQueue(sqs.client, false);
     const single = await queryRequest(sqs.endpoint, { Action: "SendMessage", QueueUrl: url, MessageBody: "bad\u0000" });
-    expect([single.status, xmlValues(single.xml, "Type"), xmlValues(single.xml, "Code"), xmlValues(single.xml, "Message")]).toEqual([400, ["Sender"], ["InvalidMessageContents"], [INVALID_BODY]]);
+    expect([single.status, xmlValues(single.xml, "Type"), xmlValues(single.xml, "Code"), xmlValues(single.xml, "Message")]).toEqual([
+      400,
+      ["Sender"],
+      ["InvalidMessageContents"],
+      [INVALID_BODY],
+    ]);
     const batch = await queryRequest(sqs.endpoint, {
       Action: "SendMessageBatch",
       QueueUrl: url,
@@ -430,7 +469,11 @@ describe("message contents: characters outside SQS's set are refused with Invali
       "SendMessageBatchRequestEntry.2.Id": "bad",
       "SendMessageBatchRequestEntry.2.MessageBody": "bad\uFFFF",
     });
-    expect([batch.status, xmlValues(batch.xml, "Id"), xmlValues(batch.xml, "Code")]).toEqual([200, ["ok", "bad"], ["InvalidMessageContents"]]);
+    expect([batch.status, xmlValues(batch.xml, "Id"), xmlValues(batch.xml, "Code")]).toEqual([
+      200,
+      ["ok", "bad"],
+      ["InvalidMessageContents"],
+    ]);
   });
 });
 
@@ -467,28 +510,50 @@ describe("message size: the body plus the attributes, in UTF-8 bytes, against Ma
       }),
     );
     expect(out.Successful?.map((e) => e.Id)).toEqual(["at"]);
-    expect(out.Failed).toEqual([{ Id: "over", Code: "InvalidParameterValue", SenderFault: true, Message: TOO_LONG_1024.slice("400 InvalidParameterValue: ".length) }]);
+    expect(out.Failed).toEqual([
+      { Id: "over", Code: "InvalidParameterValue", SenderFault: true, Message: TOO_LONG_1024.slice("400 InvalidParameterValue: ".length) },
+    ]);
   });
 
   it("counts a FIFO SendMessageBatch entry's Binary attribute in bytes, not base64 characters", async () => {
     const url = await newQueue(sqs.client, true, { MaximumMessageSize: "1024" });
     const attributes = SIZED_ATTRIBUTES[2][1];
-    const entry = (id: string, bytes: number) => ({ Id: id, MessageBody: utf8Body(bytes), MessageGroupId: "g", MessageAttributes: attributes });
+    const entry = (id: string, bytes: number) => ({
+      Id: id,
+      MessageBody: utf8Body(bytes),
+      MessageGroupId: "g",
+      MessageAttributes: attributes,
+    });
     expect(await outcome(sqs.client.send(new SendMessageBatchCommand({ QueueUrl: url, Entries: [entry("at", 915)] })))).toBe("accepted");
     // local-aws-sqs refuses a FIFO batch with an over-size entry as a whole (its choice; AWS's is not documented).
-    expect(await outcome(sqs.client.send(new SendMessageBatchCommand({ QueueUrl: url, Entries: [entry("over", 916)] })))).toBe(TOO_LONG_1024);
+    expect(await outcome(sqs.client.send(new SendMessageBatchCommand({ QueueUrl: url, Entries: [entry("over", 916)] })))).toBe(
+      TOO_LONG_1024,
+    );
   });
 
   it("counts a SendMessageBatch's total in UTF-8 bytes: 1 MiB accepted, one byte more refused", async () => {
     const url = await newQueue(sqs.client, false);
-    const batch = (second: number) => new SendMessageBatchCommand({ QueueUrl: url, Entries: [{ Id: "a", MessageBody: utf8Body(524_288) }, { Id: "b", MessageBody: utf8Body(second) }] });
+    const batch = (second: number) =>
+      new SendMessageBatchCommand({
+        QueueUrl: url,
+        Entries: [
+          { Id: "a", MessageBody: utf8Body(524_288) },
+          { Id: "b", MessageBody: utf8Body(second) },
+        ],
+      });
     expect(await outcome(sqs.client.send(batch(524_288)))).toBe("accepted");
-    expect(await outcome(sqs.client.send(batch(524_289)))).toBe("400 BatchRequestTooLong: Batch requests cannot be longer than 1048576 bytes. You have sent 1048577 bytes.");
+    expect(await outcome(sqs.client.send(batch(524_289)))).toBe(
+      "400 BatchRequestTooLong: Batch requests cannot be longer than 1048576 bytes. You have sent 1048577 bytes.",
+    );
   });
 
   it("counts the same on the Query protocol", async () => {
     const url = await newQueue(sqs.client, false, { MaximumMessageSize: "1024" });
-    const attribute = { "MessageAttribute.1.Name": "note", "MessageAttribute.1.Value.DataType": "String.eur", "MessageAttribute.1.Value.StringValue": "€€" };
+    const attribute = {
+      "MessageAttribute.1.Name": "note",
+      "MessageAttribute.1.Value.DataType": "String.eur",
+      "MessageAttribute.1.Value.StringValue": "€€",
+    };
     const at = await queryRequest(sqs.endpoint, { Action: "SendMessage", QueueUrl: url, MessageBody: utf8Body(1004), ...attribute });
     const over = await queryRequest(sqs.endpoint, { Action: "SendMessage", QueueUrl: url, MessageBody: utf8Body(1005), ...attribute });
     expect([at.status, over.status, xmlValues(over.xml, "Code"), xmlValues(over.xml, "Message")]).toEqual([

@@ -27,7 +27,12 @@ describe("local nightly path", () => {
                 function_name: "spike-fn",
                 filename: "spike.zip",
                 handler: "index.handler",
-                environment: { variables: { [LOADGEN_CONTRACT.targetUrl.env]: "https://example.invalid/v1", [LOADGEN_CONTRACT.reportsBucket.env]: "team-reports-123" } },
+                environment: {
+                  variables: {
+                    [LOADGEN_CONTRACT.targetUrl.env]: "https://example.invalid/v1",
+                    [LOADGEN_CONTRACT.reportsBucket.env]: "team-reports-123",
+                  },
+                },
               },
             },
           },
@@ -37,18 +42,30 @@ describe("local nightly path", () => {
       account,
     );
     const reportDir = mkdtempSync(join(tmpdir(), "gcx-nightly-test-"));
-    const nightly = await startNightlyPath({ resolver, region: "eu-west-1", metrics: new MetricStore(), reportDir, environmentOf: (_fn, extra) => ({ ...extra }) });
+    const nightly = await startNightlyPath({
+      resolver,
+      region: "eu-west-1",
+      metrics: new MetricStore(),
+      reportDir,
+      environmentOf: (_fn, extra) => ({ ...extra }),
+    });
     try {
       // the functions (the generator included) get the local S3 endpoint, not the regional one
       expect(nightly.s3?.buckets.map((b) => b.name)).toEqual(["team-reports-123"]);
       expect(nightly.environment.AWS_ENDPOINT_URL_S3).toBe(nightly.s3!.endpoint);
-      const store = s3ObjectStore({ bucket: "team-reports-123", caBundle: nightly.s3!.caFile, client: { endpoint: nightly.environment.AWS_ENDPOINT_URL_S3, region: "eu-west-1", credentials: LOCAL_CREDENTIALS } });
+      const store = s3ObjectStore({
+        bucket: "team-reports-123",
+        caBundle: nightly.s3!.caFile,
+        client: { endpoint: nightly.environment.AWS_ENDPOINT_URL_S3, region: "eu-west-1", credentials: LOCAL_CREDENTIALS },
+      });
       await store.put("spike-reports/spike-fn/history.json", '{"runs":[]}', "application/json");
       store.destroy();
       const report = nightly.report({ startMs: Date.now() });
       expect(report.teamBuckets).toEqual(["team-reports-123"]);
       expect(report.s3?.buckets).toEqual({ "team-reports-123": ["spike-reports/spike-fn/history.json"] });
-      expect(renderNightlySummary(report).join("\n")).toMatch(/team-reports-123: the team's \(the stack does not create it\), served locally/);
+      expect(renderNightlySummary(report).join("\n")).toMatch(
+        /team-reports-123: the team's \(the stack does not create it\), served locally/,
+      );
     } finally {
       await nightly.close();
       rmSync(reportDir, { recursive: true, force: true });

@@ -42,22 +42,41 @@ describe("event source mapping metrics of the local poller", () => {
     const { QueueUrl } = await client.send(new CreateQueueCommand({ QueueName: queueName, Attributes: { VisibilityTimeout: "30" } }));
     await client.send(new SendMessageBatchCommand({ QueueUrl, Entries: bodies.map((b, i) => ({ Id: String(i), MessageBody: b })) }));
     const spec: FunctionSpec = {
-      address: "aws_lambda_function.f", name: "fn-esm", arn: "arn:aws:lambda:us-east-1:123456789012:function:fn-esm", handler: "index.handler", runtime: "nodejs22.x",
-      timeoutSeconds: 2, memoryMb: 256, codeDir, environment: {},
+      address: "aws_lambda_function.f",
+      name: "fn-esm",
+      arn: "arn:aws:lambda:us-east-1:123456789012:function:fn-esm",
+      handler: "index.handler",
+      runtime: "nodejs22.x",
+      timeoutSeconds: 2,
+      memoryMb: 256,
+      codeDir,
+      environment: {},
     };
     const host = new FunctionHost(spec, { maxThreads: 1 });
     const store = new MetricStore();
     const mapping: MappingSpec = {
-      address: "aws_lambda_event_source_mapping.m", queueUrl: QueueUrl!, queueArn: `arn:aws:sqs:us-east-1:${LOCAL_ACCOUNT_ID}:${queueName}`,
-      batchSize: 10, batchingWindowSeconds: 1, maximumConcurrency: 2, reportBatchItemFailures: true, enabled: true, ...settings,
+      address: "aws_lambda_event_source_mapping.m",
+      queueUrl: QueueUrl!,
+      queueArn: `arn:aws:sqs:us-east-1:${LOCAL_ACCOUNT_ID}:${queueName}`,
+      batchSize: 10,
+      batchingWindowSeconds: 1,
+      maximumConcurrency: 2,
+      reportBatchItemFailures: true,
+      enabled: true,
+      ...settings,
     };
     const poller = new SqsPoller(mapping, host, client, "us-east-1", store);
     poller.start();
     const deadline = Date.now() + 8000;
-    while (Date.now() < deadline && poller.stats.deleted + poller.stats.itemFailures < bodies.length && poller.stats.failedBatches === 0) await new Promise((r) => setTimeout(r, 100));
+    while (Date.now() < deadline && poller.stats.deleted + poller.stats.itemFailures < bodies.length && poller.stats.failedBatches === 0)
+      await new Promise((r) => setTimeout(r, 100));
     await poller.stop();
     await host.close();
-    const sum = (metric: string) => aggregate(store.query("AWS/Lambda", metric, { EventSourceMappingUUID: UUID }).map((p) => p.value), "Sum");
+    const sum = (metric: string) =>
+      aggregate(
+        store.query("AWS/Lambda", metric, { EventSourceMappingUUID: UUID }).map((p) => p.value),
+        "Sum",
+      );
     return { stats: poller.stats, sums: Object.fromEntries(ESM_METRICS.map((m) => [m, sum(m)])) };
   };
 
@@ -75,12 +94,23 @@ describe("event source mapping metrics of the local poller", () => {
   it("emits none without metrics_config EventCount, as Lambda (never kinder than AWS)", async () => {
     const { stats, sums } = await run("esm-off", ["ok-1", "fail-1"], { uuid: UUID });
     expect(stats.received).toBe(2);
-    expect(sums).toEqual({ PolledEventCount: undefined, InvokedEventCount: undefined, FailedInvokeEventCount: undefined, DeletedEventCount: undefined });
+    expect(sums).toEqual({
+      PolledEventCount: undefined,
+      InvokedEventCount: undefined,
+      FailedInvokeEventCount: undefined,
+      DeletedEventCount: undefined,
+    });
   });
 
   it("reads the settings from a synthesized mapping's config (block or one-element list)", () => {
-    expect(eventSourceMetricsSettings({ metrics_config: { metrics: ["EventCount"] } }, UUID)).toEqual({ uuid: UUID, metrics: ["EventCount"] });
-    expect(eventSourceMetricsSettings({ metrics_config: [{ metrics: ["EventCount"] }] }, UUID)).toEqual({ uuid: UUID, metrics: ["EventCount"] });
+    expect(eventSourceMetricsSettings({ metrics_config: { metrics: ["EventCount"] } }, UUID)).toEqual({
+      uuid: UUID,
+      metrics: ["EventCount"],
+    });
+    expect(eventSourceMetricsSettings({ metrics_config: [{ metrics: ["EventCount"] }] }, UUID)).toEqual({
+      uuid: UUID,
+      metrics: ["EventCount"],
+    });
     expect(eventSourceMetricsSettings({}, UUID)).toEqual({ uuid: UUID, metrics: undefined });
   });
 });

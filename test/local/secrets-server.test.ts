@@ -1,5 +1,12 @@
 /** The local Secrets Manager server, driven by the real AWS SDK client. */
-import { CreateSecretCommand, DescribeSecretCommand, GetSecretValueCommand, PutSecretValueCommand, ResourceNotFoundException, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import {
+  CreateSecretCommand,
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  ResourceNotFoundException,
+  SecretsManagerClient,
+} from "@aws-sdk/client-secrets-manager";
 import { startSecretsServer, type SecretsServer } from "../../lib/local/secrets-server";
 
 describe("startSecretsServer", () => {
@@ -7,7 +14,11 @@ describe("startSecretsServer", () => {
   let client: SecretsManagerClient;
   beforeAll(async () => {
     server = await startSecretsServer({ secrets: { preset: "raw-value" } });
-    client = new SecretsManagerClient({ region: "us-east-1", credentials: { accessKeyId: "x", secretAccessKey: "x" }, endpoint: server.endpoint });
+    client = new SecretsManagerClient({
+      region: "us-east-1",
+      credentials: { accessKeyId: "x", secretAccessKey: "x" },
+      endpoint: server.endpoint,
+    });
   });
   afterAll(async () => {
     client.destroy();
@@ -24,7 +35,9 @@ describe("startSecretsServer", () => {
 
   it("creates, rotates current to previous, and serves each stage", async () => {
     const created = await client.send(new CreateSecretCommand({ Name: "rotating", SecretString: "v1" }));
-    await expect(client.send(new GetSecretValueCommand({ SecretId: "rotating", VersionStage: "AWSPREVIOUS" }))).rejects.toBeInstanceOf(ResourceNotFoundException);
+    await expect(client.send(new GetSecretValueCommand({ SecretId: "rotating", VersionStage: "AWSPREVIOUS" }))).rejects.toBeInstanceOf(
+      ResourceNotFoundException,
+    );
     await client.send(new PutSecretValueCommand({ SecretId: created.ARN, SecretString: "v2" }));
     expect((await client.send(new GetSecretValueCommand({ SecretId: "rotating" }))).SecretString).toBe("v2");
     expect((await client.send(new GetSecretValueCommand({ SecretId: "rotating", VersionStage: "AWSCURRENT" }))).SecretString).toBe("v2");
@@ -32,12 +45,18 @@ describe("startSecretsServer", () => {
     await client.send(new PutSecretValueCommand({ SecretId: "rotating", SecretString: "v3" }));
     expect((await client.send(new GetSecretValueCommand({ SecretId: "rotating", VersionStage: "AWSPREVIOUS" }))).SecretString).toBe("v2");
     const described = await client.send(new DescribeSecretCommand({ SecretId: "rotating" }));
-    expect(Object.values(described.VersionIdsToStages ?? {}).map((s) => s.join()).sort()).toEqual(["AWSCURRENT", "AWSPREVIOUS"]);
+    expect(
+      Object.values(described.VersionIdsToStages ?? {})
+        .map((s) => s.join())
+        .sort(),
+    ).toEqual(["AWSCURRENT", "AWSPREVIOUS"]);
   });
 
   it("answers AWS errors the SDK understands", async () => {
     await expect(client.send(new GetSecretValueCommand({ SecretId: "nope" }))).rejects.toBeInstanceOf(ResourceNotFoundException);
-    await expect(client.send(new CreateSecretCommand({ Name: "preset", SecretString: "again" }))).rejects.toMatchObject({ name: "ResourceExistsException" });
+    await expect(client.send(new CreateSecretCommand({ Name: "preset", SecretString: "again" }))).rejects.toMatchObject({
+      name: "ResourceExistsException",
+    });
   });
 
   it("is reachable through AWS_ENDPOINT_URL_SECRETS_MANAGER (no endpoint in code)", async () => {

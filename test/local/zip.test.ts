@@ -14,7 +14,11 @@ describe("the emulator's archive unpacking", () => {
   };
 
   it("unpacks stored and deflated entries into the target, folders included", () => {
-    const archive = write("ok.zip", { "index.js": Buffer.from("exports.handler = 1;"), "lib/": new Uint8Array(), "lib/data.txt": Buffer.from("x".repeat(1000)) });
+    const archive = write("ok.zip", {
+      "index.js": Buffer.from("exports.handler = 1;"),
+      "lib/": new Uint8Array(),
+      "lib/data.txt": Buffer.from("x".repeat(1000)),
+    });
     expect(readZip(readFileSync(archive)).map((e) => e.name)).toEqual(["index.js", "lib/data.txt"]);
     const target = join(dir, "out");
     expect(extractZip(archive, target)).toEqual(["index.js", "lib/data.txt"]);
@@ -30,6 +34,8 @@ describe("the emulator's archive unpacking", () => {
     const path = join(dir, "not.zip");
     writeFileSync(path, "plain text");
     expect(() => extractZip(path, join(dir, "not"))).toThrow(ZipError);
-    expect(() => extractZip(path, join(dir, "not"))).toThrow(new RegExp(`^${path.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} could not be unpacked`));
+    expect(() => extractZip(path, join(dir, "not"))).toThrow(
+      new RegExp(`^${path.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} could not be unpacked`),
+    );
   });
 });

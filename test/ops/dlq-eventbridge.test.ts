@@ -6,7 +6,15 @@
  */
 import type { Message, SQSClient } from "@aws-sdk/client-sqs";
 import { startSqs } from "../helpers/local-servers";
-import { EVENTBRIDGE_DELIVERY_FAILED, REDRIVEN_BY_SQS, describeDeadLetter, inspectDlq, isEventBridgeDeadLetter, redriveAll, redriveSelected } from "../../lib/ops/dlq";
+import {
+  EVENTBRIDGE_DELIVERY_FAILED,
+  REDRIVEN_BY_SQS,
+  describeDeadLetter,
+  inspectDlq,
+  isEventBridgeDeadLetter,
+  redriveAll,
+  redriveSelected,
+} from "../../lib/ops/dlq";
 import { renderInspect } from "../../lib/ops/format";
 import { createPipeline, eventStreamsBody, normalizedBody, putDeadLetter, putEventBridgeDeadLetter, receiveAll } from "./fixtures";
 
@@ -27,7 +35,10 @@ describe("EventBridge dead letters (local-aws-sqs)", () => {
 
   it("inspect classifies them as eventbridge-delivery-failed with the error code and message, the rule, the target and the attempts", async () => {
     const pipeline = await createPipeline(client, "eb-inspect");
-    const failed = await putEventBridgeDeadLetter(client, pipeline, eventStreamsBody(1), { retries: 185, errorCode: "SQS_PERMISSIONS_ERROR" });
+    const failed = await putEventBridgeDeadLetter(client, pipeline, eventStreamsBody(1), {
+      retries: 185,
+      errorCode: "SQS_PERMISSIONS_ERROR",
+    });
     const worker = await putDeadLetter(client, pipeline, "permanent", normalizedBody(2));
     const result = await inspectDlq(client, { queue: pipeline.dlq.url, ...FAST });
     expect(result.countsByReason).toEqual({ [EVENTBRIDGE_DELIVERY_FAILED]: 1, permanent: 1 });
@@ -47,7 +58,11 @@ describe("EventBridge dead letters (local-aws-sqs)", () => {
 
     const text = renderInspect(result);
     expect(text).toContain("EventBridge could not deliver");
-    expect(text).toMatch(new RegExp(`${failed}\\s+SQS_PERMISSIONS_ERROR\\s+${RULE.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}\\s+${pipeline.source.arn}\\s+User: events\\.amazonaws\\.com is not authorized`));
+    expect(text).toMatch(
+      new RegExp(
+        `${failed}\\s+SQS_PERMISSIONS_ERROR\\s+${RULE.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}\\s+${pipeline.source.arn}\\s+User: events\\.amazonaws\\.com is not authorized`,
+      ),
+    );
     expect(text).toMatch(/eventbridge-delivery-failed\s+1\s+EventBridge could not put the event in the queue \(see ERROR_CODE/);
   });
 
@@ -63,8 +78,15 @@ describe("EventBridge dead letters (local-aws-sqs)", () => {
       MessageAttributes: { RULE_ARN: attr(RULE), ERROR_CODE: attr("SQS_PERMISSIONS_ERROR") },
     };
     expect(describeDeadLetter(movedBySqs).reason).toBe(REDRIVEN_BY_SQS);
-    const notSqsTarget: Message = { MessageId: "m3", Body: "{}", MessageAttributes: { TARGET_ARN: attr("arn:aws:lambda:eu-west-1:123456789012:function:f"), ERROR_CODE: attr("NO_PERMISSIONS") } };
-    expect(describeDeadLetter(notSqsTarget)).toMatchObject({ reason: EVENTBRIDGE_DELIVERY_FAILED, targetArn: "arn:aws:lambda:eu-west-1:123456789012:function:f" });
+    const notSqsTarget: Message = {
+      MessageId: "m3",
+      Body: "{}",
+      MessageAttributes: { TARGET_ARN: attr("arn:aws:lambda:eu-west-1:123456789012:function:f"), ERROR_CODE: attr("NO_PERMISSIONS") },
+    };
+    expect(describeDeadLetter(notSqsTarget)).toMatchObject({
+      reason: EVENTBRIDGE_DELIVERY_FAILED,
+      targetArn: "arn:aws:lambda:eu-west-1:123456789012:function:f",
+    });
     expect(describeDeadLetter(notSqsTarget).sourceQueueArn).toBeUndefined();
   });
 
@@ -73,12 +95,23 @@ describe("EventBridge dead letters (local-aws-sqs)", () => {
     const body = eventStreamsBody(3);
     const id = await putEventBridgeDeadLetter(client, pipeline, body, { retries: 3 });
     const result = await redriveSelected(client, { queue: pipeline.dlq.url, reasons: [EVENTBRIDGE_DELIVERY_FAILED], ...FAST });
-    expect(result.moved).toEqual([expect.objectContaining({ messageId: id, reason: EVENTBRIDGE_DELIVERY_FAILED, destination: pipeline.source.url })]);
+    expect(result.moved).toEqual([
+      expect.objectContaining({ messageId: id, reason: EVENTBRIDGE_DELIVERY_FAILED, destination: pipeline.source.url }),
+    ]);
     const [delivered, ...rest] = await receiveAll(client, pipeline.source.url);
     expect(rest).toEqual([]);
     expect(delivered.Body).toBe(body);
     const names = Object.keys(delivered.MessageAttributes ?? {});
-    for (const name of ["RULE_ARN", "TARGET_ARN", "ERROR_CODE", "ERROR_MESSAGE", "EXHAUSTED_RETRY_CONDITION", "RETRY_ATTEMPTS", "x-dead-letter"]) expect(names).not.toContain(name);
+    for (const name of [
+      "RULE_ARN",
+      "TARGET_ARN",
+      "ERROR_CODE",
+      "ERROR_MESSAGE",
+      "EXHAUSTED_RETRY_CONDITION",
+      "RETRY_ATTEMPTS",
+      "x-dead-letter",
+    ])
+      expect(names).not.toContain(name);
     expect((await inspectDlq(client, { queue: pipeline.dlq.url, ...FAST })).messages).toEqual([]);
   });
 
@@ -87,7 +120,14 @@ describe("EventBridge dead letters (local-aws-sqs)", () => {
     await putEventBridgeDeadLetter(client, pipeline, eventStreamsBody(4));
     await putEventBridgeDeadLetter(client, pipeline, eventStreamsBody(5));
     const result = await redriveAll(client, { queue: pipeline.dlq.url, pollIntervalMs: 20, ...FAST });
-    expect(result).toMatchObject({ status: "COMPLETED", destination: pipeline.source.arn, countsByReason: { [EVENTBRIDGE_DELIVERY_FAILED]: 2 } });
-    expect((await receiveAll(client, pipeline.source.url)).map((m) => JSON.parse(m.Body!).id).sort()).toEqual([JSON.parse(eventStreamsBody(4)).id, JSON.parse(eventStreamsBody(5)).id]);
+    expect(result).toMatchObject({
+      status: "COMPLETED",
+      destination: pipeline.source.arn,
+      countsByReason: { [EVENTBRIDGE_DELIVERY_FAILED]: 2 },
+    });
+    expect((await receiveAll(client, pipeline.source.url)).map((m) => JSON.parse(m.Body!).id).sort()).toEqual([
+      JSON.parse(eventStreamsBody(4)).id,
+      JSON.parse(eventStreamsBody(5)).id,
+    ]);
   });
 });

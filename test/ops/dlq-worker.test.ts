@@ -31,7 +31,15 @@ describe("DLQ operations on the worker's own dead letters", () => {
           handled.push(m.id);
         },
       },
-      { contract: pipeline.contract, sqs: bench.sqs, dynamodb: bench.dynamodb, secretsManager: bench.secretsManager, logger, metrics, random: () => 0.5 },
+      {
+        contract: pipeline.contract,
+        sqs: bench.sqs,
+        dynamodb: bench.dynamodb,
+        secretsManager: bench.secretsManager,
+        logger,
+        metrics,
+        random: () => 0.5,
+      },
     );
     const bodies = [outboundMessage(), outboundMessage(), outboundMessage()];
     for (const body of bodies) await enqueue(bench, pipeline, body);
@@ -44,8 +52,16 @@ describe("DLQ operations on the worker's own dead letters", () => {
 
     // Assess 1
     expect(seen.countsByReason).toStrictEqual({ permanent: 3, "invalid-signature": 1 });
-    for (const m of seen.messages) expect(m).toMatchObject({ sourceQueueArn: pipeline.queueArn, attempts: 1, orderingKey: "73cb7fb7-c2db-4996-88f3-0a83a4fea1da:customer-42@acme-chat" });
-    expect(seen.messages.find((m) => m.reason === "permanent")).toMatchObject({ errorName: "PermanentError", errorMessage: "CRM rejects the customer id" });
+    for (const m of seen.messages)
+      expect(m).toMatchObject({
+        sourceQueueArn: pipeline.queueArn,
+        attempts: 1,
+        orderingKey: "73cb7fb7-c2db-4996-88f3-0a83a4fea1da:customer-42@acme-chat",
+      });
+    expect(seen.messages.find((m) => m.reason === "permanent")).toMatchObject({
+      errorName: "PermanentError",
+      errorMessage: "CRM rejects the customer id",
+    });
 
     // Act 2: refused while a forged message is in the DLQ; after the fix, forced.
     await expect(redriveAll(bench.sqs, { queue: pipeline.dlqUrl, waitTimeSeconds: 0 })).rejects.toThrow(RefusedError);

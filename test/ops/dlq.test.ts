@@ -121,7 +121,9 @@ describe("DLQ operations (local-aws-sqs)", () => {
       const bySqs = result.messages.find((m) => m.reason === REDRIVEN_BY_SQS)!;
       expect(bySqs.sourceQueueArn).toBe(pipeline.source.arn);
       expect(bySqs.errorName).toBeUndefined();
-      expect(result.messages.find((m) => m.messageId === ids.unreadable[0])!.errorMessage).toMatch(/x-dead-letter is not a dead-letter context/);
+      expect(result.messages.find((m) => m.messageId === ids.unreadable[0])!.errorMessage).toMatch(
+        /x-dead-letter is not a dead-letter context/,
+      );
 
       // Nothing consumed: every message is visible again, right away.
       const after = await receiveAll(client, pipeline.dlq.url);
@@ -161,7 +163,14 @@ describe("DLQ operations (local-aws-sqs)", () => {
       expect(byName.queue).toStrictEqual({ url: pipeline.dlq.url, arn: pipeline.dlq.arn, name, fifo: false });
       expect(byArn.queue.url).toBe(pipeline.dlq.url);
       expect(byArn.messages).toHaveLength(8);
-      for (const label of ["retries exhausted", "permanent error", "malformed", "invalid signature", "redriven by SQS", "unreadable context"]) {
+      for (const label of [
+        "retries exhausted",
+        "permanent error",
+        "malformed",
+        "invalid signature",
+        "redriven by SQS",
+        "unreadable context",
+      ]) {
         expect(text).toContain(label);
       }
       expect(text).toMatch(/^exhausted\s+3\s+retries ran out/m);
@@ -225,7 +234,11 @@ describe("DLQ operations (local-aws-sqs)", () => {
       expect(result.moved.map((m) => m.messageId).sort()).toStrictEqual([...chosen].sort());
       expect(result.missingIds).toStrictEqual(["missing-id"]);
       expect(elapsed).toBeGreaterThanOrEqual(190); // 3 sends at 10/s: at least 2 intervals of 100 ms
-      expect((await receiveAll(client, pipeline.source.url)).map((m) => JSON.parse(m.Body!).id).sort()).toStrictEqual(["msg-1", "msg-4", "msg-5"]);
+      expect((await receiveAll(client, pipeline.source.url)).map((m) => JSON.parse(m.Body!).id).sort()).toStrictEqual([
+        "msg-1",
+        "msg-4",
+        "msg-5",
+      ]);
       expect((await receiveAll(client, pipeline.dlq.url)).map((m) => m.MessageId).sort()).toStrictEqual([all[0], all[2], all[3]].sort());
     });
 
@@ -234,14 +247,20 @@ describe("DLQ operations (local-aws-sqs)", () => {
       const { pipeline, ids } = await mixedDlq("refuse");
 
       // Act + Assess: by reason, refused before anything moves
-      await expect(redriveSelected(client, { queue: pipeline.dlq.url, reasons: ["invalid-signature"], ...FAST })).rejects.toThrow(RefusedError);
+      await expect(redriveSelected(client, { queue: pipeline.dlq.url, reasons: ["invalid-signature"], ...FAST })).rejects.toThrow(
+        RefusedError,
+      );
       await expect(redriveSelected(client, { queue: pipeline.dlq.url, reasons: ["invalid-signature"], ...FAST })).rejects.toThrow(
         /never verified to come from Genesys/,
       );
       expect(await approximateCount(client, pipeline.dlq.url)).toBe(8);
 
       // by id: the invalid one is refused and left, the other moves
-      const mixed = await redriveSelected(client, { queue: pipeline.dlq.url, ids: [ids["invalid-signature"][0], ids.permanent[0]], ...FAST });
+      const mixed = await redriveSelected(client, {
+        queue: pipeline.dlq.url,
+        ids: [ids["invalid-signature"][0], ids.permanent[0]],
+        ...FAST,
+      });
       expect(mixed.refused.map((m) => m.messageId)).toStrictEqual(ids["invalid-signature"]);
       expect(mixed.moved.map((m) => m.messageId)).toStrictEqual(ids.permanent);
 
@@ -367,10 +386,23 @@ describe("DLQ operations (local-aws-sqs)", () => {
       const progress: MoveTaskProgress[] = [];
 
       // Act
-      const result = await redriveAll(client, { queue: pipeline.dlq.url, ratePerSecond: 4, pollIntervalMs: 250, onProgress: (p) => progress.push(p), ...FAST });
+      const result = await redriveAll(client, {
+        queue: pipeline.dlq.url,
+        ratePerSecond: 4,
+        pollIntervalMs: 250,
+        onProgress: (p) => progress.push(p),
+        ...FAST,
+      });
 
       // Assess
-      expect(result).toMatchObject({ status: "COMPLETED", moved: 6, toMove: 6, destination: pipeline.source.arn, resumed: false, scanned: 6 });
+      expect(result).toMatchObject({
+        status: "COMPLETED",
+        moved: 6,
+        toMove: 6,
+        destination: pipeline.source.arn,
+        resumed: false,
+        scanned: 6,
+      });
       expect(result.countsByReason).toStrictEqual({ exhausted: 5, [REDRIVEN_BY_SQS]: 1 });
       expect(progress[0].status).toBe("RUNNING");
       expect(progress.some((p) => p.moved > 0 && p.moved < 6)).toBe(true); // 4/s: seen part-way
@@ -390,7 +422,13 @@ describe("DLQ operations (local-aws-sqs)", () => {
       // local-aws-sqs counts a message sent a moment ago only once a 0 ms timer has run; a task
       // started before that snapshots 2 to move (measured: 91 of 200 tries), so wait for the count.
       await waitFor(async () => (await approximateCount(client, pipeline.dlq.url)) === 3);
-      await client.send(new StartMessageMoveTaskCommand({ SourceArn: pipeline.dlq.arn, DestinationArn: pipeline.source.arn, MaxNumberOfMessagesPerSecond: 2 }));
+      await client.send(
+        new StartMessageMoveTaskCommand({
+          SourceArn: pipeline.dlq.arn,
+          DestinationArn: pipeline.source.arn,
+          MaxNumberOfMessagesPerSecond: 2,
+        }),
+      );
 
       // Act
       const result = await redriveAll(client, { queue: pipeline.dlq.url, pollIntervalMs: 250, ...FAST });
@@ -405,7 +443,13 @@ describe("DLQ operations (local-aws-sqs)", () => {
       const pipeline = await createPipeline(client, "late");
       for (let i = 0; i < 3; i++) await putDeadLetter(client, pipeline, "exhausted", normalizedBody(i));
       await waitFor(async () => (await approximateCount(client, pipeline.dlq.url)) === 3);
-      await client.send(new StartMessageMoveTaskCommand({ SourceArn: pipeline.dlq.arn, DestinationArn: pipeline.source.arn, MaxNumberOfMessagesPerSecond: 1 }));
+      await client.send(
+        new StartMessageMoveTaskCommand({
+          SourceArn: pipeline.dlq.arn,
+          DestinationArn: pipeline.source.arn,
+          MaxNumberOfMessagesPerSecond: 1,
+        }),
+      );
       await putDeadLetter(client, pipeline, "exhausted", normalizedBody(3));
 
       // Act
@@ -413,7 +457,11 @@ describe("DLQ operations (local-aws-sqs)", () => {
 
       // Assess
       expect(result).toMatchObject({ resumed: true, status: "COMPLETED", moved: 3, toMove: 3 });
-      expect(result.warnings).toStrictEqual([expect.stringMatching(/^about 1 message\(s\) are still in .* after the move task completed .*: run the redrive again to move them$/)]);
+      expect(result.warnings).toStrictEqual([
+        expect.stringMatching(
+          /^about 1 message\(s\) are still in .* after the move task completed .*: run the redrive again to move them$/,
+        ),
+      ]);
       expect(await approximateCount(client, pipeline.dlq.url)).toBe(1);
     });
 
@@ -436,12 +484,18 @@ describe("DLQ operations (local-aws-sqs)", () => {
       await addSourceQueue(client, pipeline, "ambiguous-second");
       await putDeadLetter(client, pipeline, "exhausted", normalizedBody(1), { sourceQueueArn: "" });
       const quarantine = (await client.send(new CreateQueueCommand({ QueueName: `quarantine-${process.pid}` }))).QueueUrl!;
-      await client.send(new SendMessageCommand({ QueueUrl: quarantine, MessageBody: normalizedBody(9, { synthetic: { runId: "r", seq: 9 } }) }));
+      await client.send(
+        new SendMessageCommand({ QueueUrl: quarantine, MessageBody: normalizedBody(9, { synthetic: { runId: "r", seq: 9 } }) }),
+      );
 
       // Act + Assess
       await expect(redriveAll(client, { queue: pipeline.dlq.url, ...FAST })).rejects.toThrow(DestinationError);
-      await expect(redriveAll(client, { queue: pipeline.dlq.url, ...FAST })).rejects.toThrow(/2 queues use .* as their DLQ .*name one with --to/);
-      await expect(redriveAll(client, { queue: quarantine, to: pipeline.source.url, ...FAST })).rejects.toThrow(/no queue's redrive policy targets it.*--one-by-one/);
+      await expect(redriveAll(client, { queue: pipeline.dlq.url, ...FAST })).rejects.toThrow(
+        /2 queues use .* as their DLQ .*name one with --to/,
+      );
+      await expect(redriveAll(client, { queue: quarantine, to: pipeline.source.url, ...FAST })).rejects.toThrow(
+        /no queue's redrive policy targets it.*--one-by-one/,
+      );
       const peek = await inspectDlq(client, { queue: quarantine, ...FAST });
       expect(peek.messages).toStrictEqual([expect.objectContaining({ syntheticRunId: "r", syntheticSeq: 9 })]);
       const oneByOne = await redriveSelected(client, { queue: quarantine, to: pipeline.source.url, ...FAST });
@@ -459,13 +513,23 @@ describe("DLQ operations (local-aws-sqs)", () => {
       await expect(redriveAll(client, { queue: pipeline.dlq.url, scanLimit: 2, ...FAST })).rejects.toThrow(
         /2 queues use .* as their DLQ .* and not every dead letter was read, so they may come from more than one: name the destination with --to/,
       );
-      const named = await redriveAll(client, { queue: pipeline.dlq.url, scanLimit: 2, to: pipeline.source.url, pollIntervalMs: 250, ...FAST });
+      const named = await redriveAll(client, {
+        queue: pipeline.dlq.url,
+        scanLimit: 2,
+        to: pipeline.source.url,
+        pollIntervalMs: 250,
+        ...FAST,
+      });
       expect(named).toMatchObject({ status: "COMPLETED", moved: 3, scanned: 2 });
-      expect(named.warnings).toStrictEqual([expect.stringMatching(/^only 2 of ~3 dead letter\(s\) were read before starting \(scan limit\); the move task moves all of them/)]);
+      expect(named.warnings).toStrictEqual([
+        expect.stringMatching(/^only 2 of ~3 dead letter\(s\) were read before starting \(scan limit\); the move task moves all of them/),
+      ]);
     });
 
     it("rejects a rate SQS would refuse", async () => {
-      await expect(redriveAll(client, { queue: "anything", ratePerSecond: 501 })).rejects.toThrow(/whole number of messages per second from 1 to 500/);
+      await expect(redriveAll(client, { queue: "anything", ratePerSecond: 501 })).rejects.toThrow(
+        /whole number of messages per second from 1 to 500/,
+      );
     });
   });
 
@@ -487,14 +551,25 @@ describe("DLQ operations (local-aws-sqs)", () => {
       await putDeadLetter(client, pipeline, "permanent", normalizedBody(1), { rawContext: withFirstSent });
       await putDeadLetter(client, pipeline, "exhausted", normalizedBody(2)); // a context written before firstSentMs existed
       await putSqsRedriven(client, pipeline, normalizedBody(3));
-      const sqsMovedSentMs = (await inspectDlq(client, { queue: pipeline.dlq.url, ...FAST })).messages.find((m) => m.reason === REDRIVEN_BY_SQS)?.sentMs;
+      const sqsMovedSentMs = (await inspectDlq(client, { queue: pipeline.dlq.url, ...FAST })).messages.find(
+        (m) => m.reason === REDRIVEN_BY_SQS,
+      )?.sentMs;
 
       // Act
-      const result = await redriveSelected(client, { queue: pipeline.dlq.url, reasons: ["permanent", "exhausted", REDRIVEN_BY_SQS], ...FAST });
+      const result = await redriveSelected(client, {
+        queue: pipeline.dlq.url,
+        reasons: ["permanent", "exhausted", REDRIVEN_BY_SQS],
+        ...FAST,
+      });
 
       // Assess
       expect(result.moved).toHaveLength(3);
-      const carried = Object.fromEntries((await receiveAll(client, pipeline.source.url)).map((m) => [JSON.parse(m.Body!).id, m.MessageAttributes?.[FIRST_SENT_ATTRIBUTE]?.StringValue]));
+      const carried = Object.fromEntries(
+        (await receiveAll(client, pipeline.source.url)).map((m) => [
+          JSON.parse(m.Body!).id,
+          m.MessageAttributes?.[FIRST_SENT_ATTRIBUTE]?.StringValue,
+        ]),
+      );
       expect(carried).toStrictEqual({ "msg-1": "1699999990000", "msg-2": "1700000000000", "msg-3": String(sqsMovedSentMs) });
     });
 
@@ -522,21 +597,31 @@ describe("DLQ operations (local-aws-sqs)", () => {
 
       // Act + Assess
       await expect(purgeDlq(client, { queue: pipeline.dlq.url })).rejects.toThrow(RefusedError);
-      await expect(purgeDlq(client, { queue: pipeline.dlq.url })).rejects.toThrow(/without --yes: it holds ~8 message\(s\).*Nothing was deleted/);
+      await expect(purgeDlq(client, { queue: pipeline.dlq.url })).rejects.toThrow(
+        /without --yes: it holds ~8 message\(s\).*Nothing was deleted/,
+      );
       expect(await approximateCount(client, pipeline.dlq.url)).toBe(8);
       const result = await purgeDlq(client, { queue: pipeline.dlq.url, yes: true });
       expect(result.purged).toBe(8);
       // SQS finishes a purge within 60 s (local-aws-sqs waits the full 60 s) and allows one a minute:
       // a second purge is answered PurgeQueueInProgress, proof that the first was accepted.
-      await expect(purgeDlq(client, { queue: pipeline.dlq.url, yes: true })).rejects.toThrow(/one purge a queue every 60 seconds; wait and retry/);
+      await expect(purgeDlq(client, { queue: pipeline.dlq.url, yes: true })).rejects.toThrow(
+        /one purge a queue every 60 seconds; wait and retry/,
+      );
     });
   });
 
   describe("what SQS hides or moves on its own", () => {
     it("calls a dead letter that SQS's redrive moved back here after a move task redriven-by-sqs, not by its earlier context", () => {
       const context = encodeDeadLetterContext({
-        reason: "permanent", error: "PermanentError", message: "customer not found", attempts: 2,
-        firstReceiveMs: 1_700_000_000_000, lastReceiveMs: 1_700_000_060_000, requestId: "req-1", sourceQueueArn: "arn:aws:sqs:eu-west-1:111122223333:orders",
+        reason: "permanent",
+        error: "PermanentError",
+        message: "customer not found",
+        attempts: 2,
+        firstReceiveMs: 1_700_000_000_000,
+        lastReceiveMs: 1_700_000_060_000,
+        requestId: "req-1",
+        sourceQueueArn: "arn:aws:sqs:eu-west-1:111122223333:orders",
       });
       const letter = describeDeadLetter({
         MessageId: "m-1",
@@ -545,23 +630,43 @@ describe("DLQ operations (local-aws-sqs)", () => {
         MessageAttributes: { [DEAD_LETTER_ATTRIBUTE]: { DataType: "String", StringValue: context } },
       });
       expect(letter).toMatchObject({ reason: REDRIVEN_BY_SQS, sourceQueueArn: "arn:aws:sqs:eu-west-1:111122223333:orders" });
-      expect(letter.errorMessage).toBe("moved here by SQS's redrive after a redrive; the x-dead-letter context is from before (permanent: customer not found)");
+      expect(letter.errorMessage).toBe(
+        "moved here by SQS's redrive after a redrive; the x-dead-letter context is from before (permanent: customer not found)",
+      );
       expect(letter.attempts).toBeUndefined();
     });
 
     it("does not call a FIFO scan complete when SQS stops answering because the rest of each group is held", async () => {
       // A FIFO DLQ of 5 visible messages in one group; like SQS, it answers nothing more while one of the group is held.
-      const fifo = { url: "https://sqs.eu-west-1.amazonaws.com/111122223333/orders-dlq.fifo", arn: "arn:aws:sqs:eu-west-1:111122223333:orders-dlq.fifo", name: "orders-dlq.fifo", fifo: true };
+      const fifo = {
+        url: "https://sqs.eu-west-1.amazonaws.com/111122223333/orders-dlq.fifo",
+        arn: "arn:aws:sqs:eu-west-1:111122223333:orders-dlq.fifo",
+        name: "orders-dlq.fifo",
+        fifo: true,
+      };
       let handedOut = false;
       const fake = {
         send: async (command: { constructor: { name: string } }) => {
           switch (command.constructor.name) {
             case "GetQueueAttributesCommand":
-              return { Attributes: { ApproximateNumberOfMessages: "5", ApproximateNumberOfMessagesNotVisible: "0", ApproximateNumberOfMessagesDelayed: "0" } };
+              return {
+                Attributes: {
+                  ApproximateNumberOfMessages: "5",
+                  ApproximateNumberOfMessagesNotVisible: "0",
+                  ApproximateNumberOfMessagesDelayed: "0",
+                },
+              };
             case "ReceiveMessageCommand":
               if (handedOut) return { Messages: [] };
               handedOut = true;
-              return { Messages: [0, 1].map((i) => ({ MessageId: `m-${i}`, ReceiptHandle: `rh-${i}`, Body: normalizedBody(i), Attributes: { MessageGroupId: "g" } })) };
+              return {
+                Messages: [0, 1].map((i) => ({
+                  MessageId: `m-${i}`,
+                  ReceiptHandle: `rh-${i}`,
+                  Body: normalizedBody(i),
+                  Attributes: { MessageGroupId: "g" },
+                })),
+              };
             case "ChangeMessageVisibilityBatchCommand":
               return { Successful: [{ Id: "0" }, { Id: "1" }], Failed: [] };
             default:
@@ -574,13 +679,19 @@ describe("DLQ operations (local-aws-sqs)", () => {
 
       expect(result).toMatchObject({ complete: false, stoppedBecause: "fifo-groups" });
       expect(result.messages).toHaveLength(2);
-      expect(result.warnings).toContain("read 2 of ~5 visible dead letter(s): on a FIFO queue a scan sees only the first messages of each message group (SQS hides the rest while those are held)");
+      expect(result.warnings).toContain(
+        "read 2 of ~5 visible dead letter(s): on a FIFO queue a scan sees only the first messages of each message group (SQS hides the rest while those are held)",
+      );
     });
   });
 
   describe("resolution and errors", () => {
     it("parses queue ARNs and derives stable FIFO deduplication ids", () => {
-      expect(parseQueueArn("arn:aws:sqs:eu-west-1:123456789012:orders-dlq.fifo")).toStrictEqual({ region: "eu-west-1", account: "123456789012", name: "orders-dlq.fifo" });
+      expect(parseQueueArn("arn:aws:sqs:eu-west-1:123456789012:orders-dlq.fifo")).toStrictEqual({
+        region: "eu-west-1",
+        account: "123456789012",
+        name: "orders-dlq.fifo",
+      });
       expect(parseQueueArn("arn:aws:sns:eu-west-1:123456789012:topic")).toBeUndefined();
       expect(redriveDeduplicationId("a")).toBe(redriveDeduplicationId("a"));
       expect(redriveDeduplicationId("a")).not.toBe(redriveDeduplicationId("b"));
@@ -599,7 +710,9 @@ describe("DLQ operations (local-aws-sqs)", () => {
       const denying: Server = createServer((req, res) => {
         const target = String(req.headers["x-amz-target"] ?? "");
         res.writeHead(400, { "content-type": "application/x-amz-json-1.0", "x-amzn-query-error": "AccessDenied;Sender" });
-        res.end(JSON.stringify({ __type: "com.amazon.coral.service#AccessDeniedException", message: `not authorized to perform: ${target}` }));
+        res.end(
+          JSON.stringify({ __type: "com.amazon.coral.service#AccessDeniedException", message: `not authorized to perform: ${target}` }),
+        );
       });
       await new Promise<void>((resolve) => denying.listen(0, "127.0.0.1", resolve));
       const endpoint = `http://127.0.0.1:${(denying.address() as AddressInfo).port}`;
@@ -608,7 +721,9 @@ describe("DLQ operations (local-aws-sqs)", () => {
         // Act + Assess
         await expect(resolveQueue(denied, "orders-dlq")).rejects.toThrow(PermissionDeniedError);
         await expect(resolveQueue(denied, "orders-dlq")).rejects.toThrow(/the caller needs sqs:GetQueueUrl on orders-dlq/);
-        await expect(purgeDlq(denied, { queue: `${endpoint}/123456789012/orders-dlq`, yes: true })).rejects.toThrow(/needs sqs:GetQueueAttributes on http/);
+        await expect(purgeDlq(denied, { queue: `${endpoint}/123456789012/orders-dlq`, yes: true })).rejects.toThrow(
+          /needs sqs:GetQueueAttributes on http/,
+        );
       } finally {
         denied.destroy();
         await new Promise((r) => denying.close(r));
@@ -616,7 +731,9 @@ describe("DLQ operations (local-aws-sqs)", () => {
     });
 
     it("maps KMS, credential and connection failures to errors that say what to do", () => {
-      const kms = Object.assign(new Error("The ciphertext refers to a customer master key that does not exist"), { name: "KmsAccessDenied" });
+      const kms = Object.assign(new Error("The ciphertext refers to a customer master key that does not exist"), {
+        name: "KmsAccessDenied",
+      });
       expect(mapSqsError(kms, "sqs:SendMessage", "q")).toBeInstanceOf(PermissionDeniedError);
       expect(mapSqsError(kms, "sqs:SendMessage", "q").message).toMatch(/needs kms:GenerateDataKey/);
       expect(mapSqsError(kms, "sqs:ReceiveMessage", "q").message).toMatch(/needs kms:Decrypt/);

@@ -47,7 +47,11 @@ export async function createPipeline(client: SQSClient, prefix: string, options:
     await client.send(
       new CreateQueueCommand({
         QueueName: `${base}-src${suffix}`,
-        Attributes: { ...fifoAttrs, VisibilityTimeout: "30", RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: 1 }) },
+        Attributes: {
+          ...fifoAttrs,
+          VisibilityTimeout: "30",
+          RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: 1 }),
+        },
       }),
     )
   ).QueueUrl!;
@@ -69,11 +73,21 @@ export async function addSourceQueue(client: SQSClient, pipeline: Pipeline, pref
 export function normalizedBody(n: number, options: { synthetic?: { runId: string; seq: number } } = {}): string {
   return JSON.stringify({
     id: `msg-${n}`,
-    channel: { id: CHANNEL, platform: "Open", type: "Private", messageId: `msg-${n}`, to: { id: `customer-${n % 3}@acme-chat`, idType: "Opaque" }, from: { id: CHANNEL, idType: "Opaque" }, time: "2025-03-14T09:26:53.589Z" },
+    channel: {
+      id: CHANNEL,
+      platform: "Open",
+      type: "Private",
+      messageId: `msg-${n}`,
+      to: { id: `customer-${n % 3}@acme-chat`, idType: "Opaque" },
+      from: { id: CHANNEL, idType: "Opaque" },
+      time: "2025-03-14T09:26:53.589Z",
+    },
     type: "Text",
     text: `hello ${n}`,
     direction: "Outbound",
-    ...(options.synthetic ? { [SYNTHETIC_KEY]: { runId: options.synthetic.runId, seq: options.synthetic.seq, plannedSendMs: 1_700_000_000_000 } } : {}),
+    ...(options.synthetic
+      ? { [SYNTHETIC_KEY]: { runId: options.synthetic.runId, seq: options.synthetic.seq, plannedSendMs: 1_700_000_000_000 } }
+      : {}),
   });
 }
 
@@ -87,7 +101,11 @@ const ERROR_OF: Record<DeadLetterReason, { error: string; message: string; attem
   malformed: { error: "MalformedMessageError", message: "body is not a NormalizedMessage", attempts: 1 },
   permanent: { error: "PermanentError", message: "customer not found", attempts: 2 },
   exhausted: { error: "RetryableError", message: "downstream answered 503", attempts: 5 },
-  stale: { error: "StaleSignedTimeError", message: "the signed channel.time is 3600 s older than the time SQS first received the message", attempts: 1 },
+  stale: {
+    error: "StaleSignedTimeError",
+    message: "the signed channel.time is 3600 s older than the time SQS first received the message",
+    attempts: 1,
+  },
 };
 
 /** Puts one dead letter into the DLQ as the worker does: original body and attributes plus the context. Returns its DLQ message id. */
@@ -124,7 +142,9 @@ export async function putDeadLetter(
 
 /** Sends a message to the source and receives it past maxReceiveCount (1), so SQS's own redrive moves it to the DLQ without a context. */
 export async function putSqsRedriven(client: SQSClient, pipeline: Pipeline, body: string): Promise<void> {
-  await client.send(new SendMessageCommand({ QueueUrl: pipeline.source.url, MessageBody: body, MessageAttributes: ingressAttributes(body) }));
+  await client.send(
+    new SendMessageCommand({ QueueUrl: pipeline.source.url, MessageBody: body, MessageAttributes: ingressAttributes(body) }),
+  );
   // First receive: count 1 (a worker that crashes); visibility 0 so it is visible at once.
   const first = await client.send(new ReceiveMessageCommand({ QueueUrl: pipeline.source.url, VisibilityTimeout: 0, WaitTimeSeconds: 0 }));
   if (first.Messages?.length !== 1) throw new Error("putSqsRedriven: the message was not received");
@@ -138,7 +158,14 @@ export async function receiveAll(client: SQSClient, url: string): Promise<Messag
   const all: Message[] = [];
   for (;;) {
     const out = await client.send(
-      new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, VisibilityTimeout: 60, WaitTimeSeconds: 0, AttributeNames: ["All"], MessageAttributeNames: ["All"] }),
+      new ReceiveMessageCommand({
+        QueueUrl: url,
+        MaxNumberOfMessages: 10,
+        VisibilityTimeout: 60,
+        WaitTimeSeconds: 0,
+        AttributeNames: ["All"],
+        MessageAttributeNames: ["All"],
+      }),
     );
     if (!out.Messages?.length) return all;
     all.push(...out.Messages);
@@ -156,7 +183,8 @@ export async function waitFor(condition: () => Promise<boolean>, timeoutMs = 2_0
 }
 
 export async function approximateCount(client: SQSClient, url: string): Promise<number> {
-  const a = (await client.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["ApproximateNumberOfMessages"] }))).Attributes!;
+  const a = (await client.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["ApproximateNumberOfMessages"] })))
+    .Attributes!;
   return Number(a.ApproximateNumberOfMessages);
 }
 
@@ -171,7 +199,12 @@ export function eventStreamsBody(n: number): string {
     time: "2025-03-14T09:26:53Z",
     region: "eu-west-1",
     resources: [],
-    detail: { topicName: `v2.detail.events.conversation.c-${n}.customer.start`, version: "2", eventBody: { conversationId: `c-${n}` }, metadata: { CorrelationId: `corr-${n}` } },
+    detail: {
+      topicName: `v2.detail.events.conversation.c-${n}.customer.start`,
+      version: "2",
+      eventBody: { conversationId: `c-${n}` },
+      metadata: { CorrelationId: `corr-${n}` },
+    },
   });
 }
 
@@ -196,8 +229,12 @@ export async function putEventBridgeDeadLetter(
         RULE_ARN: s("arn:aws:events:eu-west-1:123456789012:rule/aws.partner/genesys.com/cloud/org-1/orders/orders-events-rule"),
         TARGET_ARN: s(options.targetArn ?? pipeline.source.arn),
         ERROR_CODE: s(options.errorCode ?? "SQS_PERMISSIONS_ERROR"),
-        ERROR_MESSAGE: s(options.errorMessage ?? "User: events.amazonaws.com is not authorized to perform: kms:GenerateDataKey on the queue's key"),
-        ...(options.retries !== undefined ? { EXHAUSTED_RETRY_CONDITION: s("MaximumRetryAttemptsExhausted"), RETRY_ATTEMPTS: s(String(options.retries)) } : {}),
+        ERROR_MESSAGE: s(
+          options.errorMessage ?? "User: events.amazonaws.com is not authorized to perform: kms:GenerateDataKey on the queue's key",
+        ),
+        ...(options.retries !== undefined
+          ? { EXHAUSTED_RETRY_CONDITION: s("MaximumRetryAttemptsExhausted"), RETRY_ATTEMPTS: s(String(options.retries)) }
+          : {}),
       },
     }),
   );

@@ -24,11 +24,15 @@ interface Synth {
 }
 
 function synthDemo(framework: "cdktf" | "cdktn", outdir: string): Synth {
-  execFileSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-r", "./test/helpers/framework-hook.ts", "test/helpers/synth-demo.ts", outdir], {
-    cwd: root,
-    env: { ...process.env, GCX_FRAMEWORK: framework, CHECKPOINT_DISABLE: "1" },
-    stdio: "pipe",
-  });
+  execFileSync(
+    process.execPath,
+    ["-r", "ts-node/register/transpile-only", "-r", "./test/helpers/framework-hook.ts", "test/helpers/synth-demo.ts", outdir],
+    {
+      cwd: root,
+      env: { ...process.env, GCX_FRAMEWORK: framework, CHECKPOINT_DISABLE: "1" },
+      stdio: "pipe",
+    },
+  );
   const stackDir = path.join(outdir, "stacks", "demo");
   const assetsDir = path.join(stackDir, "assets");
   const assets = readdirSync(assetsDir, { recursive: true, encoding: "utf8" }).sort();

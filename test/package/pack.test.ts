@@ -24,7 +24,9 @@ type Framework = "cdktf" | "cdktn";
 
 /** The README's install lines for a framework: the `npm install` lines of the block that installs it. */
 function readmeInstallLines(readme: string, framework: Framework): string[][] {
-  const blocks = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1].split("\n").filter((line) => line.startsWith("npm install")));
+  const blocks = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) =>
+    m[1].split("\n").filter((line) => line.startsWith("npm install")),
+  );
   const block = blocks.find((lines) => lines[0]?.startsWith(`npm install cdktf-genesys-consumer ${framework}@`));
   if (!block) throw new Error(`the README has no install block starting "npm install cdktf-genesys-consumer ${framework}@"`);
   return block.map((line) => line.split(/\s+/).slice(2));
@@ -93,7 +95,10 @@ interface FreshApp {
 /** A fresh app in a temporary folder: the README's install lines, the template tsconfig, a stack and a handler. */
 function freshApp(framework: Framework, tarball: string): FreshApp {
   const dir = mkdtempSync(path.join(tmpdir(), `gcx-fresh-${framework}-`));
-  writeFileSync(path.join(dir, "package.json"), `${JSON.stringify({ name: `fresh-${framework}-app`, version: "1.0.0", private: true, main: "main.js", types: "main.ts" }, null, 2)}\n`);
+  writeFileSync(
+    path.join(dir, "package.json"),
+    `${JSON.stringify({ name: `fresh-${framework}-app`, version: "1.0.0", private: true, main: "main.js", types: "main.ts" }, null, 2)}\n`,
+  );
   cpSync(TEMPLATE_TSCONFIG, path.join(dir, "tsconfig.json"));
   writeFileSync(path.join(dir, "handler.ts"), HANDLER);
   writeFileSync(path.join(dir, "main.ts"), mainTs(framework));
@@ -123,7 +128,10 @@ describe("the packed package", () => {
   beforeAll(() => {
     scratch = mkdtempSync(path.join(tmpdir(), "gcx-pack-"));
     execFileSync("npm", ["run", "--silent", "build"], { cwd: root, stdio: "pipe" });
-    const out = execFileSync("npm", ["pack", "--silent", "--ignore-scripts", "--pack-destination", scratch], { cwd: root, encoding: "utf8" });
+    const out = execFileSync("npm", ["pack", "--silent", "--ignore-scripts", "--pack-destination", scratch], {
+      cwd: root,
+      encoding: "utf8",
+    });
     tarball = path.join(scratch, out.trim().split("\n").pop() as string);
     packed = path.join(scratch, "package");
     mkdirSync(packed);
@@ -135,7 +143,18 @@ describe("the packed package", () => {
   });
 
   it("ships the built entry points of both flavours, the ESM runtime, declarations and the CLI, and no sources or tests", () => {
-    for (const file of ["dist/lib/index.js", "dist/lib/index.d.ts", "dist/lib/runtime/index.js", "dist/lib/runtime/index.d.ts", "dist/esm/runtime/index.js", "dist/cdktn/lib/index.js", "dist/cdktn/lib/index.d.ts", "dist/bin/cli.js", "LICENSE", "README.md"]) {
+    for (const file of [
+      "dist/lib/index.js",
+      "dist/lib/index.d.ts",
+      "dist/lib/runtime/index.js",
+      "dist/lib/runtime/index.d.ts",
+      "dist/esm/runtime/index.js",
+      "dist/cdktn/lib/index.js",
+      "dist/cdktn/lib/index.d.ts",
+      "dist/bin/cli.js",
+      "LICENSE",
+      "README.md",
+    ]) {
       expect(existsSync(path.join(packed, file))).toBe(true);
     }
     for (const absent of ["test", "lib", "scripts", "examples"]) expect(existsSync(path.join(packed, absent))).toBe(false);
@@ -171,8 +190,15 @@ describe("the packed package", () => {
         "const header = runtime.sign('{}', 'a-secret-of-16-chars');",
         "console.log(JSON.stringify({ lib: Object.keys(lib).sort(), cdktn: Object.keys(cdktn).sort(), runtime: Object.keys(runtime).sort(), verified: runtime.verify('{}', header, ['a-secret-of-16-chars']) }));",
       ].join("\n");
-      const result = JSON.parse(execFileSync("node", ["-e", script], { cwd: project, encoding: "utf8" })) as { lib: string[]; cdktn: string[]; runtime: string[]; verified: boolean };
-      expect(result.runtime).toEqual(expect.arrayContaining(["sign", "verify", "parseWorkerContract", "SYNTHETIC_KEY", "DEAD_LETTER_ATTRIBUTE", "createWorker"]));
+      const result = JSON.parse(execFileSync("node", ["-e", script], { cwd: project, encoding: "utf8" })) as {
+        lib: string[];
+        cdktn: string[];
+        runtime: string[];
+        verified: boolean;
+      };
+      expect(result.runtime).toEqual(
+        expect.arrayContaining(["sign", "verify", "parseWorkerContract", "SYNTHETIC_KEY", "DEAD_LETTER_ATTRIBUTE", "createWorker"]),
+      );
       expect(result.verified).toBe(true);
       expect(result.lib).toEqual(expect.arrayContaining(["ConsumerPipeline", "GenesysProvider"]));
       expect(result.cdktn).toEqual(result.lib);

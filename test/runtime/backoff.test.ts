@@ -2,7 +2,13 @@ import { fullJitter, parseRetryAfter, redeliveryDelaySeconds, SQS_MAX_VISIBILITY
 
 describe("fullJitter", () => {
   it("stays within [0, min(cap, base * 2^attempt)) over many draws and spreads across the range", () => {
-    for (const [base, attempt, cap] of [[2, 0, 900], [2, 3, 900], [2, 12, 900], [0.1, 5, 1], [1000, 30, 43_200]] as const) {
+    for (const [base, attempt, cap] of [
+      [2, 0, 900],
+      [2, 3, 900],
+      [2, 12, 900],
+      [0.1, 5, 1],
+      [1000, 30, 43_200],
+    ] as const) {
       const ceiling = Math.min(cap, base * 2 ** attempt);
       const draws = Array.from({ length: 5000 }, () => fullJitter(base, attempt, cap));
       expect(Math.min(...draws)).toBeGreaterThanOrEqual(0);
@@ -55,7 +61,9 @@ describe("redeliveryDelaySeconds", () => {
     expect(redeliveryDelaySeconds({ attempt: 1, baseSeconds: 2, maxSeconds: 60, retryAfterSeconds: 3600 })).toBe(60);
   });
   it("never exceeds SQS's 12 hour visibility limit, even with a larger cap", () => {
-    expect(redeliveryDelaySeconds({ attempt: 1, baseSeconds: 1, maxSeconds: 100_000, retryAfterSeconds: 99_999 })).toBe(SQS_MAX_VISIBILITY_SECONDS);
+    expect(redeliveryDelaySeconds({ attempt: 1, baseSeconds: 1, maxSeconds: 100_000, retryAfterSeconds: 99_999 })).toBe(
+      SQS_MAX_VISIBILITY_SECONDS,
+    );
   });
   it("stays within [0, cap] over many draws", () => {
     for (let attempt = 1; attempt <= 15; attempt++) {

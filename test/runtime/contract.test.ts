@@ -1,4 +1,12 @@
-import { ContractError, LOADGEN_CONTRACT, parseLoadgenContract, parseWorkerContract, WORKER_CONTRACT, workerEnvironment, loadgenEnvironment } from "cdktf-genesys-consumer/runtime";
+import {
+  ContractError,
+  LOADGEN_CONTRACT,
+  parseLoadgenContract,
+  parseWorkerContract,
+  WORKER_CONTRACT,
+  workerEnvironment,
+  loadgenEnvironment,
+} from "cdktf-genesys-consumer/runtime";
 
 const valid = {
   ingressKind: "webhook",
@@ -23,11 +31,14 @@ describe("worker contract", () => {
     expect(parseWorkerContract(workerEnvironment({ ...valid, replayWindowSeconds: 0 })).replayWindowSeconds).toBe(0);
     expect(parseWorkerContract(workerEnvironment({ ...valid, replayWindowSeconds: 1800 })).replayWindowSeconds).toBe(1800);
     expect(parseWorkerContract(workerEnvironment(valid)).replayWindowSeconds).toBeUndefined();
-    expect(() => parseWorkerContract({ ...workerEnvironment(valid), GCX_REPLAY_WINDOW_SECONDS: "-1" })).toThrow(/GCX_REPLAY_WINDOW_SECONDS="-1" is invalid/);
+    expect(() => parseWorkerContract({ ...workerEnvironment(valid), GCX_REPLAY_WINDOW_SECONDS: "-1" })).toThrow(
+      /GCX_REPLAY_WINDOW_SECONDS="-1" is invalid/,
+    );
   });
 
   it("uses one prefix and names every variable with it", () => {
-    for (const variable of [...Object.values(WORKER_CONTRACT), ...Object.values(LOADGEN_CONTRACT)]) expect(variable.env).toMatch(/^GCX_[A-Z_]+$/);
+    for (const variable of [...Object.values(WORKER_CONTRACT), ...Object.values(LOADGEN_CONTRACT)])
+      expect(variable.env).toMatch(/^GCX_[A-Z_]+$/);
   });
 
   it("names every missing or bad variable at once", () => {
@@ -40,7 +51,15 @@ describe("worker contract", () => {
     })() as ContractError;
     expect(error).toBeInstanceOf(ContractError);
     const text = error.problems.join("\n");
-    for (const name of ["GCX_INGRESS_KIND=\"sqs\" is invalid", "GCX_QUEUE_URL=\"nope\" is invalid", "GCX_QUEUE_ARN is missing", "GCX_DLQ_URL is missing", "GCX_MAX_RECEIVE_COUNT=\"1001\" is invalid", "GCX_FIFO=\"yes\" is invalid", "GCX_IDEMPOTENCY_TABLE is missing"]) {
+    for (const name of [
+      'GCX_INGRESS_KIND="sqs" is invalid',
+      'GCX_QUEUE_URL="nope" is invalid',
+      "GCX_QUEUE_ARN is missing",
+      "GCX_DLQ_URL is missing",
+      'GCX_MAX_RECEIVE_COUNT="1001" is invalid',
+      'GCX_FIFO="yes" is invalid',
+      "GCX_IDEMPOTENCY_TABLE is missing",
+    ]) {
       expect(text).toContain(name);
     }
     expect(error.message).toMatch(/^invalid function environment:\n {2}- /);
@@ -48,7 +67,9 @@ describe("worker contract", () => {
 
   it("requires the signature secret for webhook pipelines only", () => {
     const { signatureSecretArn: _omit, ...rest } = valid;
-    expect(() => parseWorkerContract(workerEnvironment(rest))).toThrow("GCX_SIGNATURE_SECRET_ARN is missing (required when GCX_INGRESS_KIND=webhook)");
+    expect(() => parseWorkerContract(workerEnvironment(rest))).toThrow(
+      "GCX_SIGNATURE_SECRET_ARN is missing (required when GCX_INGRESS_KIND=webhook)",
+    );
     expect(parseWorkerContract(workerEnvironment({ ...rest, ingressKind: "eventStreams" })).ingressKind).toBe("eventStreams");
   });
 
@@ -60,7 +81,12 @@ describe("worker contract", () => {
 
 describe("load-generator contract", () => {
   it("round-trips and names a missing profile", () => {
-    const env = loadgenEnvironment({ targetUrl: "https://x.execute-api.us-east-1.amazonaws.com/prod/webhook", signatureSecretArn: "arn:s", profile: "{}", agentCapacityPerSecond: 300 });
+    const env = loadgenEnvironment({
+      targetUrl: "https://x.execute-api.us-east-1.amazonaws.com/prod/webhook",
+      signatureSecretArn: "arn:s",
+      profile: "{}",
+      agentCapacityPerSecond: 300,
+    });
     expect(parseLoadgenContract(env)).toMatchObject({ agentCapacityPerSecond: 300, profile: "{}" });
     const { GCX_PROFILE: _p, ...without } = env;
     expect(() => parseLoadgenContract(without)).toThrow(/GCX_PROFILE is missing/);

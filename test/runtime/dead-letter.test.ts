@@ -1,4 +1,11 @@
-import { DEAD_LETTER_ATTRIBUTE, DEAD_LETTER_CONTEXT_MAX_BYTES, DEAD_LETTER_REASONS, encodeDeadLetterContext, parseDeadLetterContext, type DeadLetterContext } from "cdktf-genesys-consumer/runtime";
+import {
+  DEAD_LETTER_ATTRIBUTE,
+  DEAD_LETTER_CONTEXT_MAX_BYTES,
+  DEAD_LETTER_REASONS,
+  encodeDeadLetterContext,
+  parseDeadLetterContext,
+  type DeadLetterContext,
+} from "cdktf-genesys-consumer/runtime";
 
 const context: DeadLetterContext = {
   reason: "exhausted",
@@ -49,7 +56,12 @@ describe("dead-letter context size", () => {
       '"'.repeat(5000),
     ];
     for (const text of worst) {
-      const encoded = encodeDeadLetterContext({ ...context, message: text, error: text, sourceQueueArn: `arn:aws:sqs:eu-central-1:123456789012:${"q".repeat(80)}` });
+      const encoded = encodeDeadLetterContext({
+        ...context,
+        message: text,
+        error: text,
+        sourceQueueArn: `arn:aws:sqs:eu-central-1:123456789012:${"q".repeat(80)}`,
+      });
       expect(Buffer.byteLength(encoded, "utf8")).toBeLessThanOrEqual(DEAD_LETTER_CONTEXT_MAX_BYTES);
       const parsed = parseDeadLetterContext(encoded)!;
       expect(parsed.message.length).toBeGreaterThan(0);

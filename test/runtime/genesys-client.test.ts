@@ -29,11 +29,22 @@ describe("GenesysClient", () => {
   beforeEach(() => fake.reset());
 
   const client = (extra: Partial<ConstructorParameters<typeof GenesysClient>[0]> = {}) =>
-    new GenesysClient({ region: "eu-west-1", apiBaseUrl: fake.endpoint, loginBaseUrl: fake.endpoint, credentials: { clientId: "id", clientSecret: "secret" }, ratePerSecond: 1000, burst: 100, ...extra });
+    new GenesysClient({
+      region: "eu-west-1",
+      apiBaseUrl: fake.endpoint,
+      loginBaseUrl: fake.endpoint,
+      credentials: { clientId: "id", clientSecret: "secret" },
+      ratePerSecond: 1000,
+      burst: 100,
+      ...extra,
+    });
 
   it("gets a client-credentials token once and reuses it until shortly before expiry", async () => {
     const c = client();
-    await c.sendInboundMessage("integration-1", { channel: { messageId: "m1", from: { id: "cust", idType: "Opaque" }, time: new Date().toISOString() }, text: "hi" });
+    await c.sendInboundMessage("integration-1", {
+      channel: { messageId: "m1", from: { id: "cust", idType: "Opaque" }, time: new Date().toISOString() },
+      text: "hi",
+    });
     await c.sendReceipt("integration-1", { id: "m2", status: "Delivered" });
     await c.sendEvent("integration-1", { channel: { messageId: "m3" }, events: [] });
     expect(fake.stats()).toMatchObject({ tokensIssued: 1, accepted: 3, byKind: { message: 1, receipt: 1, event: 1 } });
@@ -47,7 +58,13 @@ describe("GenesysClient", () => {
   it("renews a token that is within the refresh margin of its expiry", async () => {
     const short = await startFakeGenesys({ tokenExpiresInSeconds: 30 });
     try {
-      const c = new GenesysClient({ apiBaseUrl: short.endpoint, loginBaseUrl: short.endpoint, credentials: { clientId: "a", clientSecret: "b" }, ratePerSecond: 100, tokenRefreshMarginSeconds: 60 });
+      const c = new GenesysClient({
+        apiBaseUrl: short.endpoint,
+        loginBaseUrl: short.endpoint,
+        credentials: { clientId: "a", clientSecret: "b" },
+        ratePerSecond: 100,
+        tokenRefreshMarginSeconds: 60,
+      });
       await c.sendReceipt("i", { id: "x" });
       await c.sendReceipt("i", { id: "y" });
       expect(short.stats().tokensIssued).toBe(2);
@@ -59,7 +76,12 @@ describe("GenesysClient", () => {
   it("turns a 429 into a ThrottledError carrying the Retry-After", async () => {
     const limited = await startFakeGenesys({ ratePerSecond: 0.001, burst: 1, retryAfterSeconds: 7 });
     try {
-      const c = new GenesysClient({ apiBaseUrl: limited.endpoint, loginBaseUrl: limited.endpoint, credentials: { clientId: "a", clientSecret: "b" }, ratePerSecond: 100 });
+      const c = new GenesysClient({
+        apiBaseUrl: limited.endpoint,
+        loginBaseUrl: limited.endpoint,
+        credentials: { clientId: "a", clientSecret: "b" },
+        ratePerSecond: 100,
+      });
       await c.sendReceipt("i", { id: "first" });
       const error = await c.sendReceipt("i", { id: "second" }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ThrottledError);
@@ -125,8 +147,14 @@ describe("GenesysClient", () => {
   });
 
   it("maps regions to the login and API hosts", () => {
-    expect(genesysBaseUrls("eu-west-1")).toEqual({ apiBaseUrl: "https://api.mypurecloud.ie", loginBaseUrl: "https://login.mypurecloud.ie" });
-    expect(genesysBaseUrls("us-east-1")).toEqual({ apiBaseUrl: "https://api.mypurecloud.com", loginBaseUrl: "https://login.mypurecloud.com" });
+    expect(genesysBaseUrls("eu-west-1")).toEqual({
+      apiBaseUrl: "https://api.mypurecloud.ie",
+      loginBaseUrl: "https://login.mypurecloud.ie",
+    });
+    expect(genesysBaseUrls("us-east-1")).toEqual({
+      apiBaseUrl: "https://api.mypurecloud.com",
+      loginBaseUrl: "https://login.mypurecloud.com",
+    });
     expect(genesysBaseUrls("ap-southeast-2", { apiBaseUrl: "http://127.0.0.1:1/" }).apiBaseUrl).toBe("http://127.0.0.1:1");
     expect(() => genesysBaseUrls("mars-1")).toThrow(/unknown Genesys Cloud region "mars-1"/);
   });
@@ -136,10 +164,30 @@ describe("Downstream (generic wrapper)", () => {
   it("applies the same breaker to any call and does not count permanent errors", async () => {
     const d = new Downstream({ name: "crm", breaker: { consecutiveFailures: 2, halfOpenAfterSeconds: 5 } });
     let calls = 0;
-    await expect(d.call(async () => { calls++; throw new DownstreamRejectedError("crm: 404", 404, ""); })).rejects.toBeInstanceOf(DownstreamRejectedError);
-    await expect(d.call(async () => { calls++; throw new Error("socket hang up"); })).rejects.toThrow("socket hang up");
-    await expect(d.call(async () => { calls++; throw new Error("socket hang up"); })).rejects.toThrow("socket hang up");
-    await expect(d.call(async () => { calls++; return "never"; })).rejects.toBeInstanceOf(CircuitOpenError);
+    await expect(
+      d.call(async () => {
+        calls++;
+        throw new DownstreamRejectedError("crm: 404", 404, "");
+      }),
+    ).rejects.toBeInstanceOf(DownstreamRejectedError);
+    await expect(
+      d.call(async () => {
+        calls++;
+        throw new Error("socket hang up");
+      }),
+    ).rejects.toThrow("socket hang up");
+    await expect(
+      d.call(async () => {
+        calls++;
+        throw new Error("socket hang up");
+      }),
+    ).rejects.toThrow("socket hang up");
+    await expect(
+      d.call(async () => {
+        calls++;
+        return "never";
+      }),
+    ).rejects.toBeInstanceOf(CircuitOpenError);
     expect(calls).toBe(3);
   });
 
@@ -172,7 +220,9 @@ describe("Downstream (generic wrapper)", () => {
 
   it("turns a timeout into a retryable DownstreamUnavailableError", async () => {
     const d = new Downstream({ name: "slow", timeoutMs: 50, breaker: false });
-    const error = await d.call((signal) => new Promise((_, reject) => signal.addEventListener("abort", () => reject(signal.reason)))).catch((e: unknown) => e);
+    const error = await d
+      .call((signal) => new Promise((_, reject) => signal.addEventListener("abort", () => reject(signal.reason))))
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DownstreamUnavailableError);
     expect((error as Error).message).toBe("slow: no answer within 50 ms");
   });
@@ -193,13 +243,19 @@ describe("Downstream (generic wrapper)", () => {
       expect(tookMs).toBeLessThan(2_000);
       expect(d.breakerState).toBe("closed");
       // its own timeout, shorter than the time left, is still the downstream being unavailable
-      await expect(withInvocationDeadline({ deadlineMs: Date.now() + 60_000 }, () => new Downstream({ name: "x", timeoutMs: 30, breaker: false }).call(hang))).rejects.toBeInstanceOf(DownstreamUnavailableError);
+      await expect(
+        withInvocationDeadline({ deadlineMs: Date.now() + 60_000 }, () =>
+          new Downstream({ name: "x", timeoutMs: 30, breaker: false }).call(hang),
+        ),
+      ).rejects.toBeInstanceOf(DownstreamUnavailableError);
     });
 
     it("does not start a call in the invocation's last startMarginMs, and does not wait for a token it could not use", async () => {
       let calls = 0;
       const d = new Downstream({ name: "crm", breaker: false });
-      const late = await withInvocationDeadline({ deadlineMs: Date.now() + 900, startMarginMs: 1_000 }, () => d.call(async () => ++calls)).catch((e: unknown) => e);
+      const late = await withInvocationDeadline({ deadlineMs: Date.now() + 900, startMarginMs: 1_000 }, () =>
+        d.call(async () => ++calls),
+      ).catch((e: unknown) => e);
       expect(late).toBeInstanceOf(InvocationDeadlineError);
       expect((late as Error).message).toBe("crm: not called, the invocation has no time left for it");
       expect(calls).toBe(0);
@@ -207,7 +263,9 @@ describe("Downstream (generic wrapper)", () => {
       await paced.call(async () => ++calls);
       const began = Date.now();
       // the next token is due in about 1 s, later than a call may start (200 ms): back off now, do not wait
-      const error = await withInvocationDeadline({ deadlineMs: Date.now() + 1_200, startMarginMs: 1_000 }, () => paced.call(async () => ++calls)).catch((e: unknown) => e);
+      const error = await withInvocationDeadline({ deadlineMs: Date.now() + 1_200, startMarginMs: 1_000 }, () =>
+        paced.call(async () => ++calls),
+      ).catch((e: unknown) => e);
       expect(Date.now() - began).toBeLessThan(150);
       expect(error).toBeInstanceOf(RetryableError);
       expect(calls).toBe(1);

@@ -41,7 +41,15 @@ describe("the size budget", () => {
     expect(storedMessageBytes(3)).toBe(4 + 103);
     expect(storedMessageBytes(4)).toBe(8 + 103);
     const body = "{}";
-    expect(storedMessageBytes(2)).toBe(Buffer.from(body).toString("base64").length + BODY_ENCODING_ATTRIBUTE.length + 6 + 6 + SIGNATURE_HEADER.length + 6 + sign(body, "k").length);
+    expect(storedMessageBytes(2)).toBe(
+      Buffer.from(body).toString("base64").length +
+        BODY_ENCODING_ATTRIBUTE.length +
+        6 +
+        6 +
+        SIGNATURE_HEADER.length +
+        6 +
+        sign(body, "k").length,
+    );
   });
 
   it("gives the largest accepted body: it fits the queue exactly-or-under, one byte more does not", () => {
@@ -60,7 +68,11 @@ describe("the size budget", () => {
     const sqs = await startSqs();
     const client = sqs.client();
     try {
-      const dlq = (await client.send(new CreateQueueCommand({ QueueName: "budget-dlq", Attributes: { MaximumMessageSize: String(SQS_MAX_MESSAGE_BYTES) } }))).QueueUrl!;
+      const dlq = (
+        await client.send(
+          new CreateQueueCommand({ QueueName: "budget-dlq", Attributes: { MaximumMessageSize: String(SQS_MAX_MESSAGE_BYTES) } }),
+        )
+      ).QueueUrl!;
       const context = "c".repeat(DEAD_LETTER_CONTEXT_MAX_BYTES);
       const send = (bodyBytes: number) =>
         client.send(
@@ -71,7 +83,10 @@ describe("the size budget", () => {
           }),
         );
       await expect(send(MAX_QUEUE_MESSAGE_BYTES)).resolves.toMatchObject({ MessageId: expect.any(String) });
-      await expect(send(MAX_QUEUE_MESSAGE_BYTES + 1)).rejects.toMatchObject({ name: "InvalidParameterValue", message: "One or more parameters are invalid. Reason: Message must be shorter than 1048576 bytes." });
+      await expect(send(MAX_QUEUE_MESSAGE_BYTES + 1)).rejects.toMatchObject({
+        name: "InvalidParameterValue",
+        message: "One or more parameters are invalid. Reason: Message must be shorter than 1048576 bytes.",
+      });
     } finally {
       client.destroy();
       await sqs.close();
@@ -100,14 +115,20 @@ describe("decodeMessageBody", () => {
 
   it("ignores line breaks a MIME-style encoder would add", () => {
     const b64 = Buffer.from(body).toString("base64");
-    expect(decodeMessageBody(`${b64.slice(0, 8)}\r\n${b64.slice(8)}`, { [BODY_ENCODING_ATTRIBUTE]: { StringValue: "base64" } }).text).toBe(body);
+    expect(decodeMessageBody(`${b64.slice(0, 8)}\r\n${b64.slice(8)}`, { [BODY_ENCODING_ATTRIBUTE]: { StringValue: "base64" } }).text).toBe(
+      body,
+    );
   });
 
   it("refuses text that is not base64 and an unknown encoding", () => {
     const marked = { [BODY_ENCODING_ATTRIBUTE]: { StringValue: "base64" } };
-    expect(() => decodeMessageBody('{"id":"plain"}', marked)).toThrow(new BodyEncodingError("the body is marked x-body-encoding: base64 but is not base64"));
+    expect(() => decodeMessageBody('{"id":"plain"}', marked)).toThrow(
+      new BodyEncodingError("the body is marked x-body-encoding: base64 but is not base64"),
+    );
     expect(() => decodeMessageBody("abc", marked)).toThrow(BodyEncodingError);
-    expect(() => decodeMessageBody("e30=", { [BODY_ENCODING_ATTRIBUTE]: { StringValue: "gzip" } })).toThrow(new BodyEncodingError('x-body-encoding is "gzip"; only "base64" is known'));
+    expect(() => decodeMessageBody("e30=", { [BODY_ENCODING_ATTRIBUTE]: { StringValue: "gzip" } })).toThrow(
+      new BodyEncodingError('x-body-encoding is "gzip"; only "base64" is known'),
+    );
     expect(decodedTextOrUndefined('{"id":"plain"}', marked)).toBeUndefined();
     expect(decodedTextOrUndefined("e30=", marked)).toBe("{}");
   });

@@ -40,7 +40,8 @@ describe("firstSentMs", () => {
 
   it("ignores a carried time later than this delivery, and values that are not epoch milliseconds", () => {
     expect(firstSentMs({ sentTimestamp: String(RECEIVED), firstSentAttribute: String(RECEIVED + 1) })).toBe(RECEIVED);
-    for (const bad of ["", "-5", "1.5e12", "soon", "0"]) expect(firstSentMs({ sentTimestamp: String(RECEIVED), firstSentAttribute: bad })).toBe(RECEIVED);
+    for (const bad of ["", "-5", "1.5e12", "soon", "0"])
+      expect(firstSentMs({ sentTimestamp: String(RECEIVED), firstSentAttribute: bad })).toBe(RECEIVED);
     expect(firstSentMs({ sentTimestamp: String(RECEIVED), deadLetterContext: "{not json" })).toBe(RECEIVED);
   });
 });
@@ -75,7 +76,11 @@ describe("judgeSignedTime", () => {
   });
 
   it("refuses a missing signed time and one that is not an ISO-8601 time with a zone", () => {
-    const missing = { ok: false, errorName: "MissingSignedTimeError", message: "the signed body has no channel.time, so the 900 s replay window cannot place it" };
+    const missing = {
+      ok: false,
+      errorName: "MissingSignedTimeError",
+      message: "the signed body has no channel.time, so the 900 s replay window cannot place it",
+    };
     expect(judgeSignedTime(undefined, RECEIVED, window)).toStrictEqual(missing);
     expect(judgeSignedTime("", RECEIVED, window)).toStrictEqual(missing);
     for (const [value, shown] of [
@@ -93,6 +98,7 @@ describe("judgeSignedTime", () => {
   });
 
   it("accepts everything with a window of 0 (off)", () => {
-    for (const value of [undefined, "yesterday", at(-86_400), at(86_400)]) expect(judgeSignedTime(value, RECEIVED, 0)).toStrictEqual({ ok: true });
+    for (const value of [undefined, "yesterday", at(-86_400), at(86_400)])
+      expect(judgeSignedTime(value, RECEIVED, 0)).toStrictEqual({ ok: true });
   });
 });

@@ -1,4 +1,10 @@
-import { faultFor, InvalidSyntheticMarkerError, readSyntheticMarker, SYNTHETIC_KEY, normalizedMessageSchema } from "cdktf-genesys-consumer/runtime";
+import {
+  faultFor,
+  InvalidSyntheticMarkerError,
+  readSyntheticMarker,
+  SYNTHETIC_KEY,
+  normalizedMessageSchema,
+} from "cdktf-genesys-consumer/runtime";
 
 const marker = { runId: "run-1", seq: 3, plannedSendMs: 1_700_000_000_000 };
 
@@ -27,7 +33,11 @@ describe("synthetic marker", () => {
 describe("faultFor", () => {
   it("throttles with Retry-After for the first K attempts, then succeeds", () => {
     const m = { ...marker, fault: { kind: "throttle" as const, retryAfterSeconds: 4, attempts: 2 } };
-    expect([1, 2, 3].map((a) => faultFor(m, a))).toEqual([{ action: "throttle", retryAfterSeconds: 4 }, { action: "throttle", retryAfterSeconds: 4 }, { action: "none" }]);
+    expect([1, 2, 3].map((a) => faultFor(m, a))).toEqual([
+      { action: "throttle", retryAfterSeconds: 4 },
+      { action: "throttle", retryAfterSeconds: 4 },
+      { action: "none" },
+    ]);
   });
   it("defaults to one attempt and Retry-After 1", () => {
     const m = { ...marker, fault: { kind: "throttle" as const } };

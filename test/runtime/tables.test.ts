@@ -20,8 +20,14 @@ describe("receiptUpdate against dynalite", () => {
     await dynamo.client().send(
       new CreateTableCommand({
         TableName: "receipts",
-        KeySchema: [{ AttributeName: "runId", KeyType: "HASH" }, { AttributeName: "seq", KeyType: "RANGE" }],
-        AttributeDefinitions: [{ AttributeName: "runId", AttributeType: "S" }, { AttributeName: "seq", AttributeType: "N" }],
+        KeySchema: [
+          { AttributeName: "runId", KeyType: "HASH" },
+          { AttributeName: "seq", KeyType: "RANGE" },
+        ],
+        AttributeDefinitions: [
+          { AttributeName: "runId", AttributeType: "S" },
+          { AttributeName: "seq", AttributeType: "N" },
+        ],
         BillingMode: "PAY_PER_REQUEST",
       }),
     );
@@ -34,16 +40,39 @@ describe("receiptUpdate against dynalite", () => {
   it("adds a delivery per write, an effect only when the side effect ran, and keeps the first receive time", async () => {
     const base = { runId: "r1", seq: 4, attempts: 1, firstReceiveMs: 1000, doneMs: 1100, ttl: 2_000_000_000 };
     await documents.send(new UpdateCommand(receiptUpdate("receipts", { ...base, outcome: "processed", effect: true })));
-    await documents.send(new UpdateCommand(receiptUpdate("receipts", { ...base, outcome: "processed", effect: false, attempts: 2, firstReceiveMs: 5000, doneMs: 6000 })));
+    await documents.send(
+      new UpdateCommand(
+        receiptUpdate("receipts", { ...base, outcome: "processed", effect: false, attempts: 2, firstReceiveMs: 5000, doneMs: 6000 }),
+      ),
+    );
     const item = (await documents.send(new GetCommand({ TableName: "receipts", Key: { runId: "r1", seq: 4 } }))).Item;
-    expect(item).toMatchObject({ runId: "r1", seq: 4, deliveries: 2, effects: 1, outcome: "processed", attempts: 2, firstReceiveMs: 1000, doneMs: 6000, ttl: 2_000_000_000 });
+    expect(item).toMatchObject({
+      runId: "r1",
+      seq: 4,
+      deliveries: 2,
+      effects: 1,
+      outcome: "processed",
+      attempts: 2,
+      firstReceiveMs: 1000,
+      doneMs: 6000,
+      ttl: 2_000_000_000,
+    });
     expect(item?.writes).toBeInstanceOf(Set);
     expect((item?.writes as Set<string>).size).toBe(2);
   });
 
   it("applies a resent input once: the retry of a write whose reply was lost is refused, not counted again", async () => {
     // Prepare
-    const update = receiptUpdate("receipts", { runId: "r1", seq: 6, outcome: "processed", effect: true, attempts: 1, firstReceiveMs: 1, doneMs: 2, ttl: 3 });
+    const update = receiptUpdate("receipts", {
+      runId: "r1",
+      seq: 6,
+      outcome: "processed",
+      effect: true,
+      attempts: 1,
+      firstReceiveMs: 1,
+      doneMs: 2,
+      ttl: 3,
+    });
 
     // Act
     await documents.send(new UpdateCommand(update));
@@ -57,16 +86,42 @@ describe("receiptUpdate against dynalite", () => {
   });
 
   it("uses the writeId given, so a caller can rebuild the same write", async () => {
-    const write = { runId: "r1", seq: 7, outcome: "processed", effect: true, attempts: 1, firstReceiveMs: 1, doneMs: 2, ttl: 3, writeId: "delivery-1" } as const;
+    const write = {
+      runId: "r1",
+      seq: 7,
+      outcome: "processed",
+      effect: true,
+      attempts: 1,
+      firstReceiveMs: 1,
+      doneMs: 2,
+      ttl: 3,
+      writeId: "delivery-1",
+    } as const;
     await documents.send(new UpdateCommand(receiptUpdate("receipts", write)));
-    await expect(documents.send(new UpdateCommand(receiptUpdate("receipts", { ...write, doneMs: 9 })))).rejects.toMatchObject({ name: "ConditionalCheckFailedException" });
+    await expect(documents.send(new UpdateCommand(receiptUpdate("receipts", { ...write, doneMs: 9 })))).rejects.toMatchObject({
+      name: "ConditionalCheckFailedException",
+    });
     await documents.send(new UpdateCommand(receiptUpdate("receipts", { ...write, writeId: "delivery-2", effect: false })));
     const item = (await documents.send(new GetCommand({ TableName: "receipts", Key: { runId: "r1", seq: 7 } }))).Item;
     expect(item).toMatchObject({ deliveries: 2, effects: 1, doneMs: 2, writes: new Set(["delivery-1", "delivery-2"]) });
   });
 
   it("records the dead-letter reason", async () => {
-    await documents.send(new UpdateCommand(receiptUpdate("receipts", { runId: "r1", seq: 5, outcome: "dead-lettered", reason: "exhausted", effect: false, attempts: 3, firstReceiveMs: 1, doneMs: 2, ttl: 3 })));
+    await documents.send(
+      new UpdateCommand(
+        receiptUpdate("receipts", {
+          runId: "r1",
+          seq: 5,
+          outcome: "dead-lettered",
+          reason: "exhausted",
+          effect: false,
+          attempts: 3,
+          firstReceiveMs: 1,
+          doneMs: 2,
+          ttl: 3,
+        }),
+      ),
+    );
     const item = (await documents.send(new GetCommand({ TableName: "receipts", Key: { runId: "r1", seq: 5 } }))).Item;
     expect(item).toMatchObject({ outcome: "dead-lettered", reason: "exhausted", deliveries: 1, effects: 0 });
   });

@@ -17,7 +17,17 @@ import {
   sign,
   type NormalizedMessage,
 } from "cdktf-genesys-consumer/runtime";
-import { createPipeline, deliver, outboundMessage, quietObservability, receive, SECRET, startBench, type Bench, type Pipeline } from "./worker-harness";
+import {
+  createPipeline,
+  deliver,
+  outboundMessage,
+  quietObservability,
+  receive,
+  SECRET,
+  startBench,
+  type Bench,
+  type Pipeline,
+} from "./worker-harness";
 
 describe("the worker on base64-stored bodies", () => {
   let bench: Bench;
@@ -44,7 +54,10 @@ describe("the worker on base64-stored bodies", () => {
 
   function worker(pipeline: Pipeline, handle: (m: NormalizedMessage) => Promise<void>) {
     const { logger, metrics } = quietObservability();
-    return createWorker({ handle }, { contract: pipeline.contract, sqs: bench.sqs, dynamodb: bench.dynamodb, secretsManager: bench.secretsManager, logger, metrics });
+    return createWorker(
+      { handle },
+      { contract: pipeline.contract, sqs: bench.sqs, dynamodb: bench.dynamodb, secretsManager: bench.secretsManager, logger, metrics },
+    );
   }
 
   it("verifies the signature on the decoded bytes and hands over the original body (U+FFFE, U+FFFF, a raw control character)", async () => {
@@ -52,7 +65,11 @@ describe("the worker on base64-stored bodies", () => {
     const body = JSON.stringify(outboundMessage({ text: "a\uFFFEb\uFFFFc\u0001d" }));
     await enqueueStored(pipeline, { body: encodeIngressBody(body).body }, sign(body, SECRET));
     const handled: string[] = [];
-    const { response } = await deliver(bench, pipeline, worker(pipeline, async (m) => void handled.push(m.text ?? "")));
+    const { response } = await deliver(
+      bench,
+      pipeline,
+      worker(pipeline, async (m) => void handled.push(m.text ?? "")),
+    );
     expect(response.batchItemFailures).toEqual([]);
     expect(handled).toEqual(["a\uFFFEb\uFFFFc\u0001d"]);
   });
@@ -62,7 +79,11 @@ describe("the worker on base64-stored bodies", () => {
     const body = JSON.stringify(outboundMessage());
     const stored = encodeIngressBody(body).body;
     await enqueueStored(pipeline, { body: stored }, sign(stored, SECRET));
-    await deliver(bench, pipeline, worker(pipeline, async () => undefined));
+    await deliver(
+      bench,
+      pipeline,
+      worker(pipeline, async () => undefined),
+    );
     const [letter] = await receive(bench, pipeline.dlqUrl);
     expect(parseDeadLetterContext(letter.MessageAttributes?.[DEAD_LETTER_ATTRIBUTE]?.StringValue)?.reason).toBe("invalid-signature");
   });
@@ -71,9 +92,13 @@ describe("the worker on base64-stored bodies", () => {
     const pipeline = await createPipeline(bench);
     const body = JSON.stringify(outboundMessage({ text: "permanent \uFFFF" }));
     await enqueueStored(pipeline, { body: encodeIngressBody(body).body }, sign(body, SECRET));
-    await deliver(bench, pipeline, worker(pipeline, async () => {
-      throw new PermanentError("customer not found");
-    }));
+    await deliver(
+      bench,
+      pipeline,
+      worker(pipeline, async () => {
+        throw new PermanentError("customer not found");
+      }),
+    );
     const [letter] = await receive(bench, pipeline.dlqUrl);
     expect(letter.Body).toBe(encodeIngressBody(body).body);
     expect(letter.MessageAttributes?.[BODY_ENCODING_ATTRIBUTE]?.StringValue).toBe("base64");
@@ -85,7 +110,11 @@ describe("the worker on base64-stored bodies", () => {
     const pipeline = await createPipeline(bench);
     const body = JSON.stringify(outboundMessage());
     await enqueueStored(pipeline, { body }, sign(body, SECRET));
-    await deliver(bench, pipeline, worker(pipeline, async () => undefined));
+    await deliver(
+      bench,
+      pipeline,
+      worker(pipeline, async () => undefined),
+    );
     const [letter] = await receive(bench, pipeline.dlqUrl);
     expect(parseDeadLetterContext(letter.MessageAttributes?.[DEAD_LETTER_ATTRIBUTE]?.StringValue)).toMatchObject({
       reason: "malformed",
@@ -99,7 +128,11 @@ describe("the worker on base64-stored bodies", () => {
     const body = JSON.stringify(outboundMessage({ text: "plain" }));
     await enqueueStored(pipeline, { body, marked: false }, sign(body, SECRET));
     const handled: string[] = [];
-    await deliver(bench, pipeline, worker(pipeline, async (m) => void handled.push(m.text ?? "")));
+    await deliver(
+      bench,
+      pipeline,
+      worker(pipeline, async (m) => void handled.push(m.text ?? "")),
+    );
     expect(handled).toEqual(["plain"]);
   });
 });

@@ -4,7 +4,17 @@
  * the rest of the batch is reported as it is.
  */
 import { createWorker, InvocationDeadlineError } from "cdktf-genesys-consumer/runtime";
-import { REGION, createPipeline, enqueue, lambdaContext, outboundMessage, quietObservability, receive, startBench, type Bench } from "./worker-harness";
+import {
+  REGION,
+  createPipeline,
+  enqueue,
+  lambdaContext,
+  outboundMessage,
+  quietObservability,
+  receive,
+  startBench,
+  type Bench,
+} from "./worker-harness";
 import { toSqsRecord } from "../../lib/local/sqs-records";
 
 describe("downstream calls bounded by the invocation's time", () => {
@@ -26,14 +36,25 @@ describe("downstream calls bounded by the invocation's time", () => {
         async handle(m, ctx) {
           if (m.text !== "hang") return;
           try {
-            await ctx.downstream("crm").call((signal) => new Promise<never>((_, reject) => signal.addEventListener("abort", () => reject(signal.reason))));
+            await ctx
+              .downstream("crm")
+              .call((signal) => new Promise<never>((_, reject) => signal.addEventListener("abort", () => reject(signal.reason))));
           } catch (error) {
             errors.push(error);
             throw error;
           }
         },
       },
-      { contract: pipeline.contract, sqs: bench.sqs, dynamodb: bench.dynamodb, secretsManager: bench.secretsManager, logger, metrics, timeoutMarginMs: 1_000, random: () => 0 },
+      {
+        contract: pipeline.contract,
+        sqs: bench.sqs,
+        dynamodb: bench.dynamodb,
+        secretsManager: bench.secretsManager,
+        logger,
+        metrics,
+        timeoutMarginMs: 1_000,
+        random: () => 0,
+      },
     );
     const hangId = await enqueue(bench, pipeline, outboundMessage({ text: "hang" }));
     await enqueue(bench, pipeline, outboundMessage({ text: "quick" }));

@@ -6,8 +6,27 @@
  */
 import { PutSecretValueCommand } from "@aws-sdk/client-secrets-manager";
 import { SetQueueAttributesCommand, type Message } from "@aws-sdk/client-sqs";
-import { createWorker, DEAD_LETTER_ATTRIBUTE, FIRST_SENT_ATTRIBUTE, parseDeadLetterContext, sign, SIGNATURE_HEADER, WORKER_METRICS, type NormalizedMessage } from "cdktf-genesys-consumer/runtime";
-import { createPipeline, deliver, enqueue, outboundMessage, quietObservability, receive, sleep, startBench, type Bench } from "./worker-harness";
+import {
+  createWorker,
+  DEAD_LETTER_ATTRIBUTE,
+  FIRST_SENT_ATTRIBUTE,
+  parseDeadLetterContext,
+  sign,
+  SIGNATURE_HEADER,
+  WORKER_METRICS,
+  type NormalizedMessage,
+} from "cdktf-genesys-consumer/runtime";
+import {
+  createPipeline,
+  deliver,
+  enqueue,
+  outboundMessage,
+  quietObservability,
+  receive,
+  sleep,
+  startBench,
+  type Bench,
+} from "./worker-harness";
 
 /** The reload interval of these tests, seconds (30 in production; short here so a test waits it out). */
 const INTERVAL_SECONDS = 5;
@@ -41,7 +60,16 @@ describe("a signature miss on a FIFO queue never holds the message group", () =>
           handled.push(m.text as string);
         },
       },
-      { contract: pipeline.contract, sqs: bench.sqs, dynamodb: bench.dynamodb, secretsManager: bench.secretsManager, logger, metrics, random: () => 0.5, secretRefreshMinIntervalSeconds: INTERVAL_SECONDS },
+      {
+        contract: pipeline.contract,
+        sqs: bench.sqs,
+        dynamodb: bench.dynamodb,
+        secretsManager: bench.secretsManager,
+        logger,
+        metrics,
+        random: () => 0.5,
+        secretRefreshMinIntervalSeconds: INTERVAL_SECONDS,
+      },
     );
     await enqueue(bench, pipeline, outboundMessage({ text: "warm-up" }), { secret: secrets.old, groupId: "warm-up" });
     await deliver(bench, pipeline, handler);
@@ -56,7 +84,11 @@ describe("a signature miss on a FIFO queue never holds the message group", () =>
     // Prepare: 12 forged messages (more than a FIFO batch of 10), then a genuine one, in one conversation.
     const { pipeline, handler, handled, secrets, metricCount } = await fifoWorkerJustReloaded("flood");
     const loadsBefore = bench.secrets.getCount;
-    for (let i = 1; i <= 12; i++) await enqueue(bench, pipeline, outboundMessage({ text: `forged-${i}` }), { secret: "forged-secret-of-the-attacker", groupId: "conversation" });
+    for (let i = 1; i <= 12; i++)
+      await enqueue(bench, pipeline, outboundMessage({ text: `forged-${i}` }), {
+        secret: "forged-secret-of-the-attacker",
+        groupId: "conversation",
+      });
     await enqueue(bench, pipeline, outboundMessage({ text: "genuine" }), { secret: secrets.old, groupId: "conversation" });
 
     // Act: two receives back to back (10 + 3 of the group), no wait between them.
@@ -84,7 +116,9 @@ describe("a signature miss on a FIFO queue never holds the message group", () =>
     const more = await receive(bench, pipeline.dlqUrl);
     const all = [...dead, ...more];
     expect(all.map(textOf).sort()).toEqual(["forged-0", ...Array.from({ length: 12 }, (_, i) => `forged-${i + 1}`)].sort());
-    expect(new Set(all.map((m) => parseDeadLetterContext(m.MessageAttributes?.[DEAD_LETTER_ATTRIBUTE]?.StringValue)?.reason))).toEqual(new Set(["invalid-signature"]));
+    expect(new Set(all.map((m) => parseDeadLetterContext(m.MessageAttributes?.[DEAD_LETTER_ATTRIBUTE]?.StringValue)?.reason))).toEqual(
+      new Set(["invalid-signature"]),
+    );
     expect(bench.secrets.getCount - loadsBefore).toBe(2);
     expect(await receive(bench, pipeline.queueUrl)).toEqual([]);
     expect(handled).toEqual(["warm-up", "genuine"]);
@@ -95,8 +129,14 @@ describe("a signature miss on a FIFO queue never holds the message group", () =>
     // value, and behind it in its conversation one signed with the old value (still cached).
     const { pipeline, handler, handled, secrets, rotate, metricCount } = await fifoWorkerJustReloaded("rotation");
     await rotate();
-    const newId = await enqueue(bench, pipeline, outboundMessage({ text: "signed with the new secret" }), { secret: secrets.new, groupId: "conversation" });
-    await enqueue(bench, pipeline, outboundMessage({ text: "signed with the old secret" }), { secret: secrets.old, groupId: "conversation" });
+    const newId = await enqueue(bench, pipeline, outboundMessage({ text: "signed with the new secret" }), {
+      secret: secrets.new,
+      groupId: "conversation",
+    });
+    await enqueue(bench, pipeline, outboundMessage({ text: "signed with the old secret" }), {
+      secret: secrets.old,
+      groupId: "conversation",
+    });
 
     // Act: checked within the reload interval; the copy again at once (still within it); then after it.
     const within = await deliver(bench, pipeline, handler);
@@ -123,8 +163,11 @@ describe("a signature miss on a FIFO queue never holds the message group", () =>
     // Prepare: a 2,048-byte queue and a forged message of exactly 2,048 bytes (body + attributes, as SQS counts them).
     const { pipeline, handler, handled, secrets, metricCount } = await fifoWorkerJustReloaded("limit");
     const limitBytes = 2048;
-    await bench.sqs.send(new SetQueueAttributesCommand({ QueueUrl: pipeline.queueUrl, Attributes: { MaximumMessageSize: String(limitBytes) } }));
-    const attributesBytes = (body: string) => SIGNATURE_HEADER.length + "String".length + sign(body, "x").length + "x-request-id".length + "String".length + "req-1".length;
+    await bench.sqs.send(
+      new SetQueueAttributesCommand({ QueueUrl: pipeline.queueUrl, Attributes: { MaximumMessageSize: String(limitBytes) } }),
+    );
+    const attributesBytes = (body: string) =>
+      SIGNATURE_HEADER.length + "String".length + sign(body, "x").length + "x-request-id".length + "String".length + "req-1".length;
     const base = outboundMessage({ text: "" });
     const padding = limitBytes - Buffer.byteLength(JSON.stringify(base)) - attributesBytes(JSON.stringify(base));
     const forged = { ...base, text: "f".repeat(padding) };

@@ -5,7 +5,15 @@
  */
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { CreateQueueCommand, DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, type Message, type SQSClient } from "@aws-sdk/client-sqs";
+import {
+  CreateQueueCommand,
+  DeleteMessageCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  type Message,
+  type SQSClient,
+} from "@aws-sdk/client-sqs";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
@@ -33,7 +41,9 @@ export async function startBench(genesysOptions: FakeGenesysOptions = {}): Promi
   const [sqsServer, dynamoServer, secrets, genesys] = await Promise.all([
     startSqs(),
     startDynamo(),
-    startSecretsServer({ secrets: { "webhook-secret": SECRET, "genesys-credentials": JSON.stringify({ clientId: "client", clientSecret: "s3cret" }) } }),
+    startSecretsServer({
+      secrets: { "webhook-secret": SECRET, "genesys-credentials": JSON.stringify({ clientId: "client", clientSecret: "s3cret" }) },
+    }),
     startFakeGenesys({ clientId: "client", clientSecret: "s3cret", ...genesysOptions }),
   ]);
   const sqs = sqsServer.client();
@@ -71,15 +81,23 @@ export async function createPipeline(bench: Bench, overrides: Partial<WorkerCont
   const fifo = overrides.fifo === true;
   const suffix = fifo ? ".fifo" : "";
   const fifoAttributes: Record<string, string> = fifo ? { FifoQueue: "true" } : {};
-  const arnOf = async (url: string) => (await bench.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["QueueArn"] }))).Attributes?.QueueArn as string;
-  const dlqUrl = (await bench.sqs.send(new CreateQueueCommand({ QueueName: `${id}-dlq${suffix}`, Attributes: fifoAttributes }))).QueueUrl as string;
-  const quarantineUrl = (await bench.sqs.send(new CreateQueueCommand({ QueueName: `${id}-quarantine${suffix}`, Attributes: fifoAttributes }))).QueueUrl as string;
+  const arnOf = async (url: string) =>
+    (await bench.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["QueueArn"] }))).Attributes?.QueueArn as string;
+  const dlqUrl = (await bench.sqs.send(new CreateQueueCommand({ QueueName: `${id}-dlq${suffix}`, Attributes: fifoAttributes })))
+    .QueueUrl as string;
+  const quarantineUrl = (
+    await bench.sqs.send(new CreateQueueCommand({ QueueName: `${id}-quarantine${suffix}`, Attributes: fifoAttributes }))
+  ).QueueUrl as string;
   const maxReceiveCount = overrides.maxReceiveCount ?? 3;
   const queueUrl = (
     await bench.sqs.send(
       new CreateQueueCommand({
         QueueName: `${id}-main${suffix}`,
-        Attributes: { ...fifoAttributes, VisibilityTimeout: "30", RedrivePolicy: JSON.stringify({ deadLetterTargetArn: await arnOf(dlqUrl), maxReceiveCount }) },
+        Attributes: {
+          ...fifoAttributes,
+          VisibilityTimeout: "30",
+          RedrivePolicy: JSON.stringify({ deadLetterTargetArn: await arnOf(dlqUrl), maxReceiveCount }),
+        },
       }),
     )
   ).QueueUrl as string;
@@ -150,7 +168,12 @@ export function syntheticMessage(marker: SyntheticMarker, overrides: Record<stri
 }
 
 /** Sends a body as the ingress would: the raw body plus the signature attribute (unless `signature` is null). */
-export async function enqueue(bench: Bench, pipeline: Pipeline, body: unknown, options: { signature?: string | null; groupId?: string; secret?: string } = {}): Promise<string> {
+export async function enqueue(
+  bench: Bench,
+  pipeline: Pipeline,
+  body: unknown,
+  options: { signature?: string | null; groupId?: string; secret?: string } = {},
+): Promise<string> {
   const raw = typeof body === "string" ? body : JSON.stringify(body);
   const signature = options.signature === undefined ? sign(raw, options.secret ?? SECRET) : options.signature;
   const out = await bench.sqs.send(
@@ -169,7 +192,15 @@ export async function enqueue(bench: Bench, pipeline: Pipeline, body: unknown, o
 
 /** Receives up to `max` messages (all attributes), as the event source mapping does. */
 export async function receive(bench: Bench, queueUrl: string, max = 10): Promise<Message[]> {
-  const out = await bench.sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: max, AttributeNames: ["All"], MessageAttributeNames: ["All"], WaitTimeSeconds: 0 }));
+  const out = await bench.sqs.send(
+    new ReceiveMessageCommand({
+      QueueUrl: queueUrl,
+      MaxNumberOfMessages: max,
+      AttributeNames: ["All"],
+      MessageAttributeNames: ["All"],
+      WaitTimeSeconds: 0,
+    }),
+  );
   return out.Messages ?? [];
 }
 
@@ -207,7 +238,8 @@ export async function deliver(
   const response = await handler(event, lambdaContext());
   const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
   for (const m of messages) {
-    if (!failed.has(m.MessageId as string)) await bench.sqs.send(new DeleteMessageCommand({ QueueUrl: pipeline.queueUrl, ReceiptHandle: m.ReceiptHandle }));
+    if (!failed.has(m.MessageId as string))
+      await bench.sqs.send(new DeleteMessageCommand({ QueueUrl: pipeline.queueUrl, ReceiptHandle: m.ReceiptHandle }));
   }
   return { messages, response, event };
 }

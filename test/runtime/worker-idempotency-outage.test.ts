@@ -9,7 +9,20 @@ import { createWorker, type NormalizedMessage } from "cdktf-genesys-consumer/run
 import { startTcpProxy, type TcpProxy } from "../e2e/helpers/tcp-proxy";
 import { LOCAL_AWS } from "../helpers/local-servers";
 import { toSqsRecord } from "../../lib/local/sqs-records";
-import { createPipeline, deliver, enqueue, lambdaContext, outboundMessage, quietObservability, receive, REGION, sleep, startBench, syntheticMessage, type Bench } from "./worker-harness";
+import {
+  createPipeline,
+  deliver,
+  enqueue,
+  lambdaContext,
+  outboundMessage,
+  quietObservability,
+  receive,
+  REGION,
+  sleep,
+  startBench,
+  syntheticMessage,
+  type Bench,
+} from "./worker-harness";
 
 type UpdateItemInput = { TableName?: string; UpdateExpression?: string };
 
@@ -92,7 +105,15 @@ describe("worker: idempotency table briefly unreachable after the side effect", 
           outage = proxy.outage(4000);
         },
       },
-      { contract: pipeline.contract, sqs: bench.sqs, dynamodb: viaProxy, secretsManager: bench.secretsManager, logger, metrics, timeoutMarginMs: 500 },
+      {
+        contract: pipeline.contract,
+        sqs: bench.sqs,
+        dynamodb: viaProxy,
+        secretsManager: bench.secretsManager,
+        logger,
+        metrics,
+        timeoutMarginMs: 500,
+      },
     );
     await enqueue(bench, pipeline, outboundMessage());
     const started = Date.now();
@@ -113,7 +134,10 @@ describe("worker: idempotency table briefly unreachable after the side effect", 
     // Prepare: the last allowed attempt (maxReceiveCount 1) meets a 1.5 s outage of the table.
     const pipeline = await createPipeline(bench, { maxReceiveCount: 1 });
     const { logger, metrics } = quietObservability();
-    const handler = createWorker({ async handle() {} }, { contract: pipeline.contract, sqs: bench.sqs, dynamodb: viaProxy, secretsManager: bench.secretsManager, logger, metrics });
+    const handler = createWorker(
+      { async handle() {} },
+      { contract: pipeline.contract, sqs: bench.sqs, dynamodb: viaProxy, secretsManager: bench.secretsManager, logger, metrics },
+    );
     const runId = `outage-${Date.now()}`;
     await enqueue(bench, pipeline, syntheticMessage({ runId, seq: 3, plannedSendMs: Date.now(), fault: { kind: "poison" } }));
 
@@ -139,7 +163,18 @@ describe("worker: idempotency table briefly unreachable after the side effect", 
       return "refuse";
     });
     const { logger, metrics } = quietObservability();
-    const handler = createWorker({ async handle() {} }, { contract: pipeline.contract, sqs: bench.sqs, dynamodb: flaky, secretsManager: bench.secretsManager, logger, metrics, timeoutMarginMs: 500 });
+    const handler = createWorker(
+      { async handle() {} },
+      {
+        contract: pipeline.contract,
+        sqs: bench.sqs,
+        dynamodb: flaky,
+        secretsManager: bench.secretsManager,
+        logger,
+        metrics,
+        timeoutMarginMs: 500,
+      },
+    );
     const runId = `no-completion-${Date.now()}`;
     await enqueue(bench, pipeline, syntheticMessage({ runId, seq: 9, plannedSendMs: Date.now() }));
 
@@ -166,7 +201,10 @@ describe("worker: idempotency table briefly unreachable after the side effect", 
       return "lose the reply";
     });
     const { logger, metrics } = quietObservability();
-    const handler = createWorker({ async handle() {} }, { contract: pipeline.contract, sqs: bench.sqs, dynamodb: lossy, secretsManager: bench.secretsManager, logger, metrics });
+    const handler = createWorker(
+      { async handle() {} },
+      { contract: pipeline.contract, sqs: bench.sqs, dynamodb: lossy, secretsManager: bench.secretsManager, logger, metrics },
+    );
     const runId = `lost-reply-${Date.now()}`;
     await enqueue(bench, pipeline, syntheticMessage({ runId, seq: 8, plannedSendMs: Date.now() }));
 

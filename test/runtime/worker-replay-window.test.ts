@@ -18,7 +18,19 @@ import {
 } from "cdktf-genesys-consumer/runtime";
 import { redriveAll, redriveSelected } from "../../lib/ops/dlq";
 import { toSqsRecord } from "../../lib/local/sqs-records";
-import { createPipeline, enqueue, lambdaContext, outboundMessage, quietObservability, receive, REGION, startBench, syntheticMessage, type Bench, type Pipeline } from "./worker-harness";
+import {
+  createPipeline,
+  enqueue,
+  lambdaContext,
+  outboundMessage,
+  quietObservability,
+  receive,
+  REGION,
+  startBench,
+  syntheticMessage,
+  type Bench,
+  type Pipeline,
+} from "./worker-harness";
 
 const HOUR_MS = 3_600_000;
 
@@ -45,12 +57,32 @@ describe("the worker's replay window (signed time vs the time SQS first received
 
   function worker(pipeline: Pipeline, handle: (m: NormalizedMessage) => Promise<void>) {
     const { logger, metrics } = quietObservability();
-    return createWorker({ handle }, { contract: pipeline.contract, sqs: bench.sqs, dynamodb: bench.dynamodb, secretsManager: bench.secretsManager, logger, metrics, random: () => 0.5 });
+    return createWorker(
+      { handle },
+      {
+        contract: pipeline.contract,
+        sqs: bench.sqs,
+        dynamodb: bench.dynamodb,
+        secretsManager: bench.secretsManager,
+        logger,
+        metrics,
+        random: () => 0.5,
+      },
+    );
   }
 
   /** Reads a queue's messages without hiding them (visibility 0). */
   async function peek(url: string): Promise<Message[]> {
-    const out = await bench.sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, VisibilityTimeout: 0, AttributeNames: ["All"], MessageAttributeNames: ["All"], WaitTimeSeconds: 0 }));
+    const out = await bench.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: url,
+        MaxNumberOfMessages: 10,
+        VisibilityTimeout: 0,
+        AttributeNames: ["All"],
+        MessageAttributeNames: ["All"],
+        WaitTimeSeconds: 0,
+      }),
+    );
     // local-aws-sqs may hand a message visible again at once twice in one answer.
     return [...new Map((out.Messages ?? []).map((m) => [m.MessageId, m])).values()];
   }
@@ -86,8 +118,16 @@ describe("the worker's replay window (signed time vs the time SQS first received
     expect(dead.Body).toBe(sent.Body);
     expect(dead.MessageAttributes?.[SIGNATURE_HEADER]?.StringValue).toBe(sent.MessageAttributes?.[SIGNATURE_HEADER]?.StringValue);
     const context = contextOf(dead);
-    expect(context).toMatchObject({ reason: "stale", error: "StaleSignedTimeError", attempts: 1, firstSentMs: Number(sent.Attributes?.SentTimestamp), sourceQueueArn: pipeline.queueArn });
-    expect(context?.message).toMatch(/^the signed channel\.time \S+ is 9\d\d s older than the time SQS first received the message \(\S+\), more than the 900 s replay window$/);
+    expect(context).toMatchObject({
+      reason: "stale",
+      error: "StaleSignedTimeError",
+      attempts: 1,
+      firstSentMs: Number(sent.Attributes?.SentTimestamp),
+      sourceQueueArn: pipeline.queueArn,
+    });
+    expect(context?.message).toMatch(
+      /^the signed channel\.time \S+ is 9\d\d s older than the time SQS first received the message \(\S+\), more than the 900 s replay window$/,
+    );
     expect(await receive(bench, pipeline.queueUrl)).toEqual([]);
   });
 
@@ -131,14 +171,28 @@ describe("the worker's replay window (signed time vs the time SQS first received
     expect(handle).not.toHaveBeenCalled();
     const dead = await receive(bench, pipeline.dlqUrl);
     const byText = Object.fromEntries(dead.map((m) => [JSON.parse(m.Body as string).text, contextOf(m)]));
-    expect(byText["no time"]).toMatchObject({ reason: "stale", error: "MissingSignedTimeError", message: "the signed body has no channel.time, so the 900 s replay window cannot place it" });
-    expect(byText.unparseable).toMatchObject({ reason: "stale", error: "UnparseableSignedTimeError", message: 'the signed channel.time "last tuesday" is not an ISO-8601 time with a time zone' });
+    expect(byText["no time"]).toMatchObject({
+      reason: "stale",
+      error: "MissingSignedTimeError",
+      message: "the signed body has no channel.time, so the 900 s replay window cannot place it",
+    });
+    expect(byText.unparseable).toMatchObject({
+      reason: "stale",
+      error: "UnparseableSignedTimeError",
+      message: 'the signed channel.time "last tuesday" is not an ISO-8601 time with a time zone',
+    });
     expect(byText["10 min ahead"]).toMatchObject({ reason: "stale", error: "SignedTimeAheadError" });
-    expect(byText["10 min ahead"]?.message).toMatch(/ is (599|600) s ahead of the time SQS first received the message \(\S+\), more than the 300 s clock-skew allowance$/);
+    expect(byText["10 min ahead"]?.message).toMatch(
+      / is (599|600) s ahead of the time SQS first received the message \(\S+\), more than the 300 s clock-skew allowance$/,
+    );
     expect(dead).toHaveLength(3);
     const quarantined = await receive(bench, pipeline.quarantineUrl);
     expect(quarantined.map((m) => contextOf(m)?.reason)).toEqual(["stale"]);
-    const receipt = (await DynamoDBDocumentClient.from(bench.dynamodb).send(new GetCommand({ TableName: pipeline.contract.receiptsTable, Key: { runId, seq: 3 } }))).Item;
+    const receipt = (
+      await DynamoDBDocumentClient.from(bench.dynamodb).send(
+        new GetCommand({ TableName: pipeline.contract.receiptsTable, Key: { runId, seq: 3 } }),
+      )
+    ).Item;
     expect(receipt).toMatchObject({ outcome: "dead-lettered", reason: "stale", effects: 0 });
   });
 
@@ -158,7 +212,12 @@ describe("the worker's replay window (signed time vs the time SQS first received
     fixed = true;
 
     // Act: now, an hour later: one dead letter one by one, then the rest by a move task.
-    const oneByOne = await redriveSelected(bench.sqs, { queue: pipeline.dlqUrl, limit: 1, waitTimeSeconds: 0, visibilityTimeoutSeconds: 5 });
+    const oneByOne = await redriveSelected(bench.sqs, {
+      queue: pipeline.dlqUrl,
+      limit: 1,
+      waitTimeSeconds: 0,
+      visibilityTimeoutSeconds: 5,
+    });
     const afterOneByOne = await deliverAs(pipeline, handler);
     const moved = await redriveAll(bench.sqs, { queue: pipeline.dlqUrl, pollIntervalMs: 250, waitTimeSeconds: 0 });
     const afterMoveTask = await deliverAs(pipeline, handler);

@@ -4,7 +4,17 @@
  */
 import { ChangeMessageVisibilityCommand } from "@aws-sdk/client-sqs";
 import { createWorker, RetryableError, WORKER_METRICS } from "cdktf-genesys-consumer/runtime";
-import { createPipeline, deliver, enqueue, outboundMessage, quietObservability, receive, sleep, startBench, type Bench } from "./worker-harness";
+import {
+  createPipeline,
+  deliver,
+  enqueue,
+  outboundMessage,
+  quietObservability,
+  receive,
+  sleep,
+  startBench,
+  type Bench,
+} from "./worker-harness";
 
 describe("Retry-After honoured through the queue", () => {
   let bench: Bench;
@@ -27,7 +37,16 @@ describe("Retry-After honoured through the queue", () => {
           await ctx.genesys.sendReceipt(m.channel.id as string, { id: m.id, status: "Delivered" });
         },
       },
-      { contract: pipeline.contract, sqs: bench.sqs, dynamodb: bench.dynamodb, secretsManager: bench.secretsManager, logger, metrics, concurrency: 1, random: () => 0 },
+      {
+        contract: pipeline.contract,
+        sqs: bench.sqs,
+        dynamodb: bench.dynamodb,
+        secretsManager: bench.secretsManager,
+        logger,
+        metrics,
+        concurrency: 1,
+        random: () => 0,
+      },
     );
     await enqueue(bench, pipeline, outboundMessage());
     await enqueue(bench, pipeline, outboundMessage());
@@ -65,7 +84,15 @@ describe("Retry-After honoured through the queue", () => {
           throw new RetryableError("come back tomorrow", { retryAfterSeconds: 43_200 });
         },
       },
-      { contract: pipeline.contract, sqs: bench.sqs, dynamodb: bench.dynamodb, secretsManager: bench.secretsManager, logger, metrics, random: () => 0 },
+      {
+        contract: pipeline.contract,
+        sqs: bench.sqs,
+        dynamodb: bench.dynamodb,
+        secretsManager: bench.secretsManager,
+        logger,
+        metrics,
+        random: () => 0,
+      },
     );
     await enqueue(bench, pipeline, outboundMessage());
 
@@ -73,7 +100,9 @@ describe("Retry-After honoured through the queue", () => {
     const { response } = await deliver(bench, pipeline, handler);
 
     // Assess: 12 h counted from the receive, which may have been a batching window (300 s) and a minute before.
-    const visibility = send.mock.calls.map(([c]) => c as unknown).filter((c): c is ChangeMessageVisibilityCommand => c instanceof ChangeMessageVisibilityCommand);
+    const visibility = send.mock.calls
+      .map(([c]) => c as unknown)
+      .filter((c): c is ChangeMessageVisibilityCommand => c instanceof ChangeMessageVisibilityCommand);
     send.mockRestore();
     expect(response.batchItemFailures).toHaveLength(1);
     expect(visibility).toHaveLength(1);

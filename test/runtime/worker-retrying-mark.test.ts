@@ -22,12 +22,21 @@ test("a synthetic message put back is marked retrying with its attempt; the outc
   const { logger, metrics } = quietObservability();
   const handler = createWorker(
     { handle: async () => undefined },
-    { contract: pipeline.contract, sqs: bench.sqs, dynamodb: bench.dynamodb, secretsManager: bench.secretsManager, logger, metrics, random: () => 0.5 },
+    {
+      contract: pipeline.contract,
+      sqs: bench.sqs,
+      dynamodb: bench.dynamodb,
+      secretsManager: bench.secretsManager,
+      logger,
+      metrics,
+      random: () => 0.5,
+    },
   );
   const runId = `run-mark-${Date.now()}`;
   await enqueue(bench, pipeline, syntheticMessage({ runId, seq: 4, plannedSendMs: Date.now(), fault: { kind: "poison" } }));
   const documents = DynamoDBDocumentClient.from(bench.dynamodb);
-  const item = async () => (await documents.send(new GetCommand({ TableName: pipeline.contract.receiptsTable, Key: { runId, seq: 4 } }))).Item;
+  const item = async () =>
+    (await documents.send(new GetCommand({ TableName: pipeline.contract.receiptsTable, Key: { runId, seq: 4 } }))).Item;
 
   // Act / Assess: attempt 1 fails and is put back
   const before = Date.now();
@@ -59,7 +68,15 @@ test("a retry caused by something else than the message's own fault is counted a
         if (calls++ === 0) throw new RetryableError("the store is unavailable");
       },
     },
-    { contract: pipeline.contract, sqs: bench.sqs, dynamodb: bench.dynamodb, secretsManager: bench.secretsManager, logger, metrics, random: () => 0.5 },
+    {
+      contract: pipeline.contract,
+      sqs: bench.sqs,
+      dynamodb: bench.dynamodb,
+      secretsManager: bench.secretsManager,
+      logger,
+      metrics,
+      random: () => 0.5,
+    },
   );
   const runId = `run-other-${Date.now()}`;
   await enqueue(bench, pipeline, syntheticMessage({ runId, seq: 7, plannedSendMs: Date.now() }));

@@ -23,7 +23,18 @@ import {
   type WorkerContext,
   type WorkerHandlers,
 } from "cdktf-genesys-consumer/runtime";
-import { createPipeline, deliver, enqueue, outboundMessage, quietObservability, receive, startBench, syntheticMessage, type Bench, type Pipeline } from "./worker-harness";
+import {
+  createPipeline,
+  deliver,
+  enqueue,
+  outboundMessage,
+  quietObservability,
+  receive,
+  startBench,
+  syntheticMessage,
+  type Bench,
+  type Pipeline,
+} from "./worker-harness";
 
 /** A local HTTP server answering 200 and counting the requests it received. */
 async function countingServer(): Promise<{ url: string; requests: () => number; close: () => Promise<void> }> {
@@ -35,7 +46,11 @@ async function countingServer(): Promise<{ url: string; requests: () => number; 
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/tickets`, requests: () => requests, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return {
+    url: `http://127.0.0.1:${port}/tickets`,
+    requests: () => requests,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
 }
 
 describe("a worker's downstream calls, by message kind and by what the stack declared", () => {
@@ -51,14 +66,28 @@ describe("a worker's downstream calls, by message kind and by what the stack dec
 
   /** Acknowledges through Genesys, then posts to the CRM: what the demo and a CRM handler do. */
   const acknowledgeAndPost = async (m: NormalizedMessage, ctx: WorkerContext) => {
-    await ctx.genesys.sendReceipt(m.channel.id as string, { id: m.id, channel: { to: m.channel.to }, status: "Delivered", direction: "Outbound" });
+    await ctx.genesys.sendReceipt(m.channel.id as string, {
+      id: m.id,
+      channel: { to: m.channel.to },
+      status: "Delivered",
+      direction: "Outbound",
+    });
     await ctx.downstream("crm").fetch(crm.url, { method: "POST", body: JSON.stringify({ id: m.id }) });
   };
 
   function worker(pipeline: Pipeline, handlers: WorkerHandlers, options: Parameters<typeof createWorker>[1] = {}) {
     const { logger, metrics } = quietObservability();
     const addMetric = jest.spyOn(metrics, "addMetric");
-    const handler = createWorker(handlers, { contract: pipeline.contract, sqs: bench.sqs, dynamodb: bench.dynamodb, secretsManager: bench.secretsManager, logger, metrics, random: () => 0, ...options });
+    const handler = createWorker(handlers, {
+      contract: pipeline.contract,
+      sqs: bench.sqs,
+      dynamodb: bench.dynamodb,
+      secretsManager: bench.secretsManager,
+      logger,
+      metrics,
+      random: () => 0,
+      ...options,
+    });
     const metricCount = (name: string) => addMetric.mock.calls.filter(([n]) => n === name).reduce((sum, [, , v]) => sum + Number(v), 0);
     return { handler, metricCount };
   }
@@ -84,7 +113,10 @@ describe("a worker's downstream calls, by message kind and by what the stack dec
     expect(metricCount(WORKER_METRICS.syntheticCallsMade)).toBe(0);
     const documents = DynamoDBDocumentClient.from(bench.dynamodb);
     const { runId, seq } = synthetic["x-synthetic"] as { runId: string; seq: number };
-    expect((await documents.send(new GetCommand({ TableName: pipeline.contract.receiptsTable, Key: { runId, seq } }))).Item).toMatchObject({ outcome: "processed", effects: 1 });
+    expect((await documents.send(new GetCommand({ TableName: pipeline.contract.receiptsTable, Key: { runId, seq } }))).Item).toMatchObject({
+      outcome: "processed",
+      effects: 1,
+    });
 
     // Act: a real message through the same worker
     await enqueue(bench, pipeline, outboundMessage());
@@ -99,7 +131,11 @@ describe("a worker's downstream calls, by message kind and by what the stack dec
   it("spends the same rate-limit budget for a simulated call as for a real one", async () => {
     // Prepare: one token a minute, no waiting; a real message then a synthetic one, one at a time
     const pipeline = await createPipeline(bench, { downstreamRatePerSecond: 1 / 60, downstreamBurst: 1 });
-    const { handler, metricCount } = worker(pipeline, { handle: acknowledgeAndPost, handleSynthetic: acknowledgeAndPost }, { concurrency: 1 });
+    const { handler, metricCount } = worker(
+      pipeline,
+      { handle: acknowledgeAndPost, handleSynthetic: acknowledgeAndPost },
+      { concurrency: 1 },
+    );
     await enqueue(bench, pipeline, outboundMessage());
     const synthetic = await enqueue(bench, pipeline, syntheticMessage(marker(2)));
 
@@ -134,14 +170,22 @@ describe("a worker's downstream calls, by message kind and by what the stack dec
     const [quarantined] = await receive(bench, pipeline.quarantineUrl);
     const context = parseDeadLetterContext(quarantined.MessageAttributes?.[DEAD_LETTER_ATTRIBUTE]?.StringValue);
     expect(context).toMatchObject({ reason: "permanent", error: "SimulatedCallRefusedError", attempts: 1 });
-    expect(context?.message).toContain('ctx.downstream("servicenow").call(fn) cannot be simulated for a synthetic message (GCX_SYNTHETIC_DOWNSTREAM=simulate)');
+    expect(context?.message).toContain(
+      'ctx.downstream("servicenow").call(fn) cannot be simulated for a synthetic message (GCX_SYNTHETIC_DOWNSTREAM=simulate)',
+    );
     expect(context?.message).toContain('synthetic: { downstream: "call", target: "<what it calls>" }');
   });
 
   it("with call-genesys makes a synthetic message's Genesys calls for real and simulates the others; with call, makes both", async () => {
     // Prepare
-    const genesysOnly = await createPipeline(bench, { syntheticDownstream: "call-genesys", syntheticDownstreamTarget: "Genesys sandbox org acme-test" });
-    const all = await createPipeline(bench, { syntheticDownstream: "call", syntheticDownstreamTarget: "Genesys sandbox org acme-test and the CRM sandbox" });
+    const genesysOnly = await createPipeline(bench, {
+      syntheticDownstream: "call-genesys",
+      syntheticDownstreamTarget: "Genesys sandbox org acme-test",
+    });
+    const all = await createPipeline(bench, {
+      syntheticDownstream: "call",
+      syntheticDownstreamTarget: "Genesys sandbox org acme-test and the CRM sandbox",
+    });
     const first = worker(genesysOnly, { handle: acknowledgeAndPost, handleSynthetic: acknowledgeAndPost });
     const second = worker(all, { handle: acknowledgeAndPost, handleSynthetic: acknowledgeAndPost });
     await enqueue(bench, genesysOnly, syntheticMessage(marker(4)));
@@ -189,7 +233,9 @@ describe("a worker's downstream calls, by message kind and by what the stack dec
     const [dead] = await receive(bench, pipeline.dlqUrl);
     const context = parseDeadLetterContext(dead.MessageAttributes?.[DEAD_LETTER_ATTRIBUTE]?.StringValue);
     expect(context).toMatchObject({ reason: "exhausted", error: "GenesysNotConfiguredError", attempts: 2 });
-    expect(context?.message).toContain("the handler called ctx.genesys but the stack declared no Genesys credentials (GCX_GENESYS_CREDENTIALS_SECRET_ARN is not set)");
+    expect(context?.message).toContain(
+      "the handler called ctx.genesys but the stack declared no Genesys credentials (GCX_GENESYS_CREDENTIALS_SECRET_ARN is not set)",
+    );
     expect(context?.message).toContain("genesys: { createCredentialsSecret: true }");
   });
 
@@ -207,7 +253,9 @@ describe("a worker's downstream calls, by message kind and by what the stack dec
     const [dead] = await receive(bench, pipeline.dlqUrl);
     const context = parseDeadLetterContext(dead.MessageAttributes?.[DEAD_LETTER_ATTRIBUTE]?.StringValue);
     expect(context).toMatchObject({ reason: "exhausted", attempts: 1 });
-    expect(context?.message).toContain(`secret ${created.ARN} has no value (Secrets Manager can't find the specified secret value for staging label: AWSCURRENT): put the Genesys OAuth client credentials in it, e.g. aws secretsmanager put-secret-value --secret-id ${created.ARN}`);
+    expect(context?.message).toContain(
+      `secret ${created.ARN} has no value (Secrets Manager can't find the specified secret value for staging label: AWSCURRENT): put the Genesys OAuth client credentials in it, e.g. aws secretsmanager put-secret-value --secret-id ${created.ARN}`,
+    );
     expect(bench.genesys.stats().requests).toBe(0);
   });
 });
@@ -231,19 +279,40 @@ describe("the synthetic downstream settings of the contract", () => {
     expect(() => parseWorkerContract({ ...base, [WORKER_CONTRACT.syntheticDownstream.env]: "call-genesys" })).toThrow(
       "GCX_SYNTHETIC_DOWNSTREAM_TARGET is missing (required when GCX_SYNTHETIC_DOWNSTREAM=call-genesys: name what synthetic messages call for real)",
     );
-    expect(parseWorkerContract({ ...base, [WORKER_CONTRACT.syntheticDownstream.env]: "call", [WORKER_CONTRACT.syntheticDownstreamTarget.env]: "CRM sandbox" })).toMatchObject({
+    expect(
+      parseWorkerContract({
+        ...base,
+        [WORKER_CONTRACT.syntheticDownstream.env]: "call",
+        [WORKER_CONTRACT.syntheticDownstreamTarget.env]: "CRM sandbox",
+      }),
+    ).toMatchObject({
       syntheticDownstream: "call",
       syntheticDownstreamTarget: "CRM sandbox",
     });
-    expect(() => parseWorkerContract({ ...base, [WORKER_CONTRACT.syntheticDownstream.env]: "sometimes" })).toThrow(/GCX_SYNTHETIC_DOWNSTREAM="sometimes" is invalid/);
+    expect(() => parseWorkerContract({ ...base, [WORKER_CONTRACT.syntheticDownstream.env]: "sometimes" })).toThrow(
+      /GCX_SYNTHETIC_DOWNSTREAM="sometimes" is invalid/,
+    );
   });
 
   it("missingWorkerSettings names each setting a declared capability lacks, with its fix", () => {
     expect(missingWorkerSettings(base, ["synthetic"])).toEqual([]);
-    expect(missingWorkerSettings(base, ["genesys"])).toEqual([expect.stringMatching(/^GCX_GENESYS_CREDENTIALS_SECRET_ARN \(the handler uses genesys: declare the Genesys credentials on the worker: genesys: \{ createCredentialsSecret: true \}/)]);
-    expect(missingWorkerSettings({ ...base, [WORKER_CONTRACT.genesysCredentialsSecretArn.env]: "${aws_secretsmanager_secret.x.arn}" }, ["genesys"])).toEqual([]);
+    expect(missingWorkerSettings(base, ["genesys"])).toEqual([
+      expect.stringMatching(
+        /^GCX_GENESYS_CREDENTIALS_SECRET_ARN \(the handler uses genesys: declare the Genesys credentials on the worker: genesys: \{ createCredentialsSecret: true \}/,
+      ),
+    ]);
+    expect(
+      missingWorkerSettings({ ...base, [WORKER_CONTRACT.genesysCredentialsSecretArn.env]: "${aws_secretsmanager_secret.x.arn}" }, [
+        "genesys",
+      ]),
+    ).toEqual([]);
     const { [WORKER_CONTRACT.receiptsTable.env]: _receipts, [WORKER_CONTRACT.queueUrl.env]: _queue, ...without } = base;
-    expect(missingWorkerSettings(without, ["synthetic"])).toEqual([expect.stringMatching(/^GCX_QUEUE_URL \(/), expect.stringMatching(/^GCX_RECEIPTS_TABLE \(the handler uses synthetic: /)]);
-    expect(missingWorkerSettings({ ...base, [WORKER_CONTRACT.syntheticDownstream.env]: "call" }, [])).toEqual(["GCX_SYNTHETIC_DOWNSTREAM_TARGET (required when GCX_SYNTHETIC_DOWNSTREAM=call)"]);
+    expect(missingWorkerSettings(without, ["synthetic"])).toEqual([
+      expect.stringMatching(/^GCX_QUEUE_URL \(/),
+      expect.stringMatching(/^GCX_RECEIPTS_TABLE \(the handler uses synthetic: /),
+    ]);
+    expect(missingWorkerSettings({ ...base, [WORKER_CONTRACT.syntheticDownstream.env]: "call" }, [])).toEqual([
+      "GCX_SYNTHETIC_DOWNSTREAM_TARGET (required when GCX_SYNTHETIC_DOWNSTREAM=call)",
+    ]);
   });
 });

@@ -18,7 +18,19 @@ import {
   type NormalizedMessage,
   type WorkerContext,
 } from "cdktf-genesys-consumer/runtime";
-import { createPipeline, deliver, enqueue, outboundMessage, quietObservability, receive, sleep, startBench, syntheticMessage, type Bench, type Pipeline } from "./worker-harness";
+import {
+  createPipeline,
+  deliver,
+  enqueue,
+  outboundMessage,
+  quietObservability,
+  receive,
+  sleep,
+  startBench,
+  syntheticMessage,
+  type Bench,
+  type Pipeline,
+} from "./worker-harness";
 
 describe("createWorker against local SQS, DynamoDB, Secrets Manager and a fake Genesys", () => {
   let bench: Bench;
@@ -39,7 +51,16 @@ describe("createWorker against local SQS, DynamoDB, Secrets Manager and a fake G
     const addMetric = jest.spyOn(metrics, "addMetric");
     const handler = createWorker(
       { handle, ...extra },
-      { contract: pipeline.contract, sqs: bench.sqs, dynamodb: bench.dynamodb, secretsManager: bench.secretsManager, logger, metrics, random: () => 0.5, ...options },
+      {
+        contract: pipeline.contract,
+        sqs: bench.sqs,
+        dynamodb: bench.dynamodb,
+        secretsManager: bench.secretsManager,
+        logger,
+        metrics,
+        random: () => 0.5,
+        ...options,
+      },
     );
     const metricCount = (name: string) => addMetric.mock.calls.filter(([n]) => n === name).reduce((sum, [, , v]) => sum + Number(v), 0);
     return { handler, metricCount };
@@ -54,9 +75,14 @@ describe("createWorker against local SQS, DynamoDB, Secrets Manager and a fake G
     const arn = bench.secrets.put(`rotating-${name}-secret`, secrets.old);
     const pipeline = await createPipeline(bench, { signatureSecretArn: arn });
     const handled: string[] = [];
-    const { handler } = worker(pipeline, async (m) => {
-      handled.push(m.text ?? "");
-    }, {}, options);
+    const { handler } = worker(
+      pipeline,
+      async (m) => {
+        handled.push(m.text ?? "");
+      },
+      {},
+      options,
+    );
     await enqueue(bench, pipeline, outboundMessage({ text: "warm-up" }), { secret: secrets.old });
     await deliver(bench, pipeline, handler);
     const rotate = () => bench.secretsManager.send(new PutSecretValueCommand({ SecretId: arn, SecretString: secrets.new }));
@@ -104,7 +130,12 @@ describe("createWorker against local SQS, DynamoDB, Secrets Manager and a fake G
     expect(response.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual([retry, boom].sort());
     const dead = await receive(bench, pipeline.dlqUrl);
     expect(dead).toHaveLength(1);
-    expect(parseDeadLetterContext(dead[0].MessageAttributes?.[DEAD_LETTER_ATTRIBUTE]?.StringValue)).toMatchObject({ reason: "permanent", error: "PermanentError", message: "no such customer", attempts: 1 });
+    expect(parseDeadLetterContext(dead[0].MessageAttributes?.[DEAD_LETTER_ATTRIBUTE]?.StringValue)).toMatchObject({
+      reason: "permanent",
+      error: "PermanentError",
+      message: "no such customer",
+      attempts: 1,
+    });
     expect([ok1, ok2, permanent]).not.toContain(response.batchItemFailures[0].itemIdentifier);
   });
 
@@ -134,12 +165,23 @@ describe("createWorker against local SQS, DynamoDB, Secrets Manager and a fake G
     expect(dead[0].MessageAttributes?.["x-request-id"]?.StringValue).toBe("req-1");
     expect(dead[0].MessageAttributes?.["X-Hub-Signature-256"]?.StringValue).toMatch(/^sha256=/);
     const context = parseDeadLetterContext(dead[0].MessageAttributes?.[DEAD_LETTER_ATTRIBUTE]?.StringValue);
-    expect(context).toMatchObject({ reason: "exhausted", error: "RetryableError", message: "downstream still failing", attempts: 2, sourceQueueArn: pipeline.queueArn });
+    expect(context).toMatchObject({
+      reason: "exhausted",
+      error: "RetryableError",
+      message: "downstream still failing",
+      attempts: 2,
+      sourceQueueArn: pipeline.queueArn,
+    });
     expect(context?.requestId).toMatch(/^[0-9a-f-]{36}$/);
     expect(context?.lastReceiveMs).toBeGreaterThanOrEqual(context?.firstReceiveMs ?? Infinity);
     expect(await receive(bench, pipeline.queueUrl)).toEqual([]);
     await sleep(50);
-    const attrs = await bench.sqs.send(new GetQueueAttributesCommand({ QueueUrl: pipeline.queueUrl, AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"] }));
+    const attrs = await bench.sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: pipeline.queueUrl,
+        AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+      }),
+    );
     expect(attrs.Attributes).toMatchObject({ ApproximateNumberOfMessages: "0", ApproximateNumberOfMessagesNotVisible: "0" });
     expect(metricCount(WORKER_METRICS.deadLettered)).toBe(1);
     expect(metricCount(WORKER_METRICS.retried)).toBe(1);
@@ -180,12 +222,17 @@ describe("createWorker against local SQS, DynamoDB, Secrets Manager and a fake G
     const handle = jest.fn(async () => undefined);
     const { handler, metricCount } = worker(pipeline, handle);
     const cases: [unknown, { signature?: string | null; secret?: string }, string, string][] = [
-      [outboundMessage({ text: "wrong secret" }), { secret: "another-secret-entirely" }, "invalid-signature", "matches neither the current nor the previous secret"],
+      [
+        outboundMessage({ text: "wrong secret" }),
+        { secret: "another-secret-entirely" },
+        "invalid-signature",
+        "matches neither the current nor the previous secret",
+      ],
       [outboundMessage({ text: "no signature" }), { signature: null }, "invalid-signature", "no X-Hub-Signature-256 message attribute"],
       [outboundMessage({ text: "hex digest" }), { signature: "sha256=" + "ab".repeat(32) }, "invalid-signature", "matches neither"],
       ["{not json", {}, "malformed", "the body is not JSON"],
       [{ hello: "world" }, {}, "malformed", "not a NormalizedMessage"],
-      [outboundMessage({ text: "bad marker", "x-synthetic": { runId: "" } }), {}, "malformed", "invalid \"x-synthetic\" marker"],
+      [outboundMessage({ text: "bad marker", "x-synthetic": { runId: "" } }), {}, "malformed", 'invalid "x-synthetic" marker'],
     ];
     for (const [body, options] of cases) await enqueue(bench, pipeline, body, options);
 
@@ -196,7 +243,9 @@ describe("createWorker against local SQS, DynamoDB, Secrets Manager and a fake G
     expect(response.batchItemFailures).toEqual([]);
     expect(handle).not.toHaveBeenCalled();
     const dead = await receive(bench, pipeline.dlqUrl);
-    const contextByBody = new Map(dead.map((m) => [m.Body as string, parseDeadLetterContext(m.MessageAttributes?.[DEAD_LETTER_ATTRIBUTE]?.StringValue)]));
+    const contextByBody = new Map(
+      dead.map((m) => [m.Body as string, parseDeadLetterContext(m.MessageAttributes?.[DEAD_LETTER_ATTRIBUTE]?.StringValue)]),
+    );
     expect(dead).toHaveLength(cases.length);
     for (const [body, , reason, message] of cases) {
       const context = contextByBody.get(typeof body === "string" ? body : JSON.stringify(body));
@@ -214,7 +263,13 @@ describe("createWorker against local SQS, DynamoDB, Secrets Manager and a fake G
     const handle = jest.fn(async () => undefined);
     const handleEvent = jest.fn(async () => undefined);
     const { handler } = worker(pipeline, handle, { handleEvent });
-    const forged = { version: "0", id: "e-1", "detail-type": "conversation", source: "aws.partner/genesys.com", detail: { topicName: "v2.detail.events.conversation.x.customer.start", eventBody: {} } };
+    const forged = {
+      version: "0",
+      id: "e-1",
+      "detail-type": "conversation",
+      source: "aws.partner/genesys.com",
+      detail: { topicName: "v2.detail.events.conversation.x.customer.start", eventBody: {} },
+    };
     await enqueue(bench, pipeline, forged);
     await enqueue(bench, pipeline, forged, { signature: null });
 
@@ -225,7 +280,9 @@ describe("createWorker against local SQS, DynamoDB, Secrets Manager and a fake G
     expect(response.batchItemFailures).toEqual([]);
     expect(handle).not.toHaveBeenCalled();
     expect(handleEvent).not.toHaveBeenCalled();
-    const reasons = (await receive(bench, pipeline.dlqUrl)).map((m) => parseDeadLetterContext(m.MessageAttributes?.[DEAD_LETTER_ATTRIBUTE]?.StringValue));
+    const reasons = (await receive(bench, pipeline.dlqUrl)).map((m) =>
+      parseDeadLetterContext(m.MessageAttributes?.[DEAD_LETTER_ATTRIBUTE]?.StringValue),
+    );
     expect(reasons.map((r) => r?.reason).sort()).toEqual(["invalid-signature", "malformed"]);
     expect(reasons.find((r) => r?.reason === "malformed")?.message).toMatch(/EventBridge-shaped body reached a webhook pipeline/);
   });
@@ -267,7 +324,10 @@ describe("createWorker against local SQS, DynamoDB, Secrets Manager and a fake G
 
   it("puts back, rather than dead-letters, a message it cannot check because the secret was reloaded moments ago", async () => {
     // Prepare: a forged request makes the worker reload, then the secret rotates within the reload interval.
-    const { pipeline, handler, handled, secrets, rotate } = await workerWithCachedSecret("floor", { random: () => 0, secretRefreshMinIntervalSeconds: 1 });
+    const { pipeline, handler, handled, secrets, rotate } = await workerWithCachedSecret("floor", {
+      random: () => 0,
+      secretRefreshMinIntervalSeconds: 1,
+    });
     await sleep(1100);
     await enqueue(bench, pipeline, outboundMessage({ text: "forged" }), { secret: "forged-floor-secret-xxxxxxxx" });
     await deliver(bench, pipeline, handler); // reloads, and the forged request is dead-lettered
@@ -284,7 +344,9 @@ describe("createWorker against local SQS, DynamoDB, Secrets Manager and a fake G
     expect(after.messages.map((m) => m.MessageId)).toEqual([genuine]);
     expect(after.response.batchItemFailures).toEqual([]);
     expect(handled).toEqual(["warm-up", "genuine"]);
-    const reasons = (await receive(bench, pipeline.dlqUrl)).map((m) => parseDeadLetterContext(m.MessageAttributes?.[DEAD_LETTER_ATTRIBUTE]?.StringValue));
+    const reasons = (await receive(bench, pipeline.dlqUrl)).map((m) =>
+      parseDeadLetterContext(m.MessageAttributes?.[DEAD_LETTER_ATTRIBUTE]?.StringValue),
+    );
     expect(reasons.map((r) => r?.reason)).toEqual(["invalid-signature"]); // the forged one only
   });
 
@@ -311,7 +373,12 @@ describe("createWorker against local SQS, DynamoDB, Secrets Manager and a fake G
     const { handler } = worker(pipeline, handle, {
       async handleSynthetic(m, ctx) {
         synthetic.push(m.id);
-        await ctx.genesys.sendReceipt(m.channel.id as string, { id: m.id, channel: { to: m.channel.to }, status: "Delivered", direction: "Outbound" });
+        await ctx.genesys.sendReceipt(m.channel.id as string, {
+          id: m.id,
+          channel: { to: m.channel.to },
+          status: "Delivered",
+          direction: "Outbound",
+        });
       },
     });
     const runId = `run-${Date.now()}`;
@@ -330,7 +397,14 @@ describe("createWorker against local SQS, DynamoDB, Secrets Manager and a fake G
     expect(synthetic).toEqual([body.id]);
     expect(bench.genesys.effects(body.id as string)).toBe(1);
     const documents = DynamoDBDocumentClient.from(bench.dynamodb);
-    const receipt = (await documents.send(new GetCommand({ TableName: pipeline.contract.receiptsTable, Key: { [RECEIPTS_TABLE.partitionKey]: runId, [RECEIPTS_TABLE.sortKey]: 7 } }))).Item;
+    const receipt = (
+      await documents.send(
+        new GetCommand({
+          TableName: pipeline.contract.receiptsTable,
+          Key: { [RECEIPTS_TABLE.partitionKey]: runId, [RECEIPTS_TABLE.sortKey]: 7 },
+        }),
+      )
+    ).Item;
     expect(receipt).toMatchObject({ runId, seq: 7, deliveries: 2, effects: 1, outcome: "processed", attempts: 1 });
     expect(receipt?.doneMs).toBeGreaterThanOrEqual(receipt?.firstReceiveMs);
   });
@@ -342,7 +416,11 @@ describe("createWorker against local SQS, DynamoDB, Secrets Manager and a fake G
     const { handler } = worker(pipeline, handle);
     const runId = `run-${Date.now()}`;
     await enqueue(bench, pipeline, syntheticMessage({ runId, seq: 1, plannedSendMs: Date.now(), fault: { kind: "poison" } }));
-    await enqueue(bench, pipeline, syntheticMessage({ runId, seq: 2, plannedSendMs: Date.now(), fault: { kind: "transient", attempts: 1 } }));
+    await enqueue(
+      bench,
+      pipeline,
+      syntheticMessage({ runId, seq: 2, plannedSendMs: Date.now(), fault: { kind: "transient", attempts: 1 } }),
+    );
 
     // Act
     const first = await deliver(bench, pipeline, handler);
@@ -354,10 +432,15 @@ describe("createWorker against local SQS, DynamoDB, Secrets Manager and a fake G
     expect(handle).not.toHaveBeenCalled();
     const quarantined = await receive(bench, pipeline.quarantineUrl);
     expect(quarantined).toHaveLength(1);
-    expect(parseDeadLetterContext(quarantined[0].MessageAttributes?.[DEAD_LETTER_ATTRIBUTE]?.StringValue)).toMatchObject({ reason: "exhausted", error: "SyntheticPoisonError", attempts: 2 });
+    expect(parseDeadLetterContext(quarantined[0].MessageAttributes?.[DEAD_LETTER_ATTRIBUTE]?.StringValue)).toMatchObject({
+      reason: "exhausted",
+      error: "SyntheticPoisonError",
+      attempts: 2,
+    });
     expect(await receive(bench, pipeline.dlqUrl)).toEqual([]);
     const documents = DynamoDBDocumentClient.from(bench.dynamodb);
-    const get = async (seq: number) => (await documents.send(new GetCommand({ TableName: pipeline.contract.receiptsTable, Key: { runId, seq } }))).Item;
+    const get = async (seq: number) =>
+      (await documents.send(new GetCommand({ TableName: pipeline.contract.receiptsTable, Key: { runId, seq } }))).Item;
     expect(await get(1)).toMatchObject({ outcome: "dead-lettered", reason: "exhausted", attempts: 2, deliveries: 1, effects: 0 });
     expect(await get(2)).toMatchObject({ outcome: "processed", attempts: 2, deliveries: 1, effects: 1 });
   });
@@ -375,7 +458,13 @@ describe("createWorker against local SQS, DynamoDB, Secrets Manager and a fake G
       order.push(m.text as string);
     });
     const ids: Record<string, string> = {};
-    for (const [text, group] of [["a1", "A"], ["a2", "A"], ["b1", "B"], ["a3", "A"], ["b2", "B"]]) {
+    for (const [text, group] of [
+      ["a1", "A"],
+      ["a2", "A"],
+      ["b1", "B"],
+      ["a3", "A"],
+      ["b2", "B"],
+    ]) {
       ids[text] = await enqueue(bench, pipeline, outboundMessage({ text }), { groupId: group });
     }
 
@@ -405,7 +494,16 @@ describe("createWorker against local SQS, DynamoDB, Secrets Manager and a fake G
           await ctx.genesys.sendReceipt(m.channel.id as string, { id: m.id, status: "Delivered" });
         },
       },
-      { contract: pipeline.contract, sqs: bench.sqs, dynamodb: bench.dynamodb, secretsManager: bench.secretsManager, logger, metrics, concurrency: 1, breaker: { consecutiveFailures: 2, halfOpenAfterSeconds: 30 } },
+      {
+        contract: pipeline.contract,
+        sqs: bench.sqs,
+        dynamodb: bench.dynamodb,
+        secretsManager: bench.secretsManager,
+        logger,
+        metrics,
+        concurrency: 1,
+        breaker: { consecutiveFailures: 2, halfOpenAfterSeconds: 30 },
+      },
     );
     for (let i = 0; i < 5; i++) await enqueue(bench, pipeline, outboundMessage());
 
@@ -443,7 +541,9 @@ describe("createWorker against local SQS, DynamoDB, Secrets Manager and a fake G
     expect(messages).toHaveLength(2);
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: second }]);
     expect(calls).toEqual(["audit:a", "crm:a", "audit:b"]);
-    const delays = send.mock.calls.map(([c]) => c as unknown).filter((c): c is ChangeMessageVisibilityCommand => c instanceof ChangeMessageVisibilityCommand);
+    const delays = send.mock.calls
+      .map(([c]) => c as unknown)
+      .filter((c): c is ChangeMessageVisibilityCommand => c instanceof ChangeMessageVisibilityCommand);
     send.mockRestore();
     expect(delays.map((c) => c.input.VisibilityTimeout)).toEqual([60]);
   });
@@ -470,7 +570,12 @@ describe("createWorker against local SQS, DynamoDB, Secrets Manager and a fake G
       time: new Date().toISOString(),
       region: "us-east-1",
       resources: [],
-      detail: { topicName: "v2.detail.events.conversation.c1.customer.start", version: "2", eventBody: { conversationId: "c1" }, metadata: { CorrelationId: "corr-1" } },
+      detail: {
+        topicName: "v2.detail.events.conversation.c1.customer.start",
+        version: "2",
+        eventBody: { conversationId: "c1" },
+        metadata: { CorrelationId: "corr-1" },
+      },
     };
     await enqueue(bench, pipeline, event, { signature: null });
     await enqueue(bench, pipeline, event, { signature: null });
@@ -485,7 +590,9 @@ describe("createWorker against local SQS, DynamoDB, Secrets Manager and a fake G
     expect(rest.response.batchItemFailures).toEqual([]);
     expect(events).toEqual(["v2.detail.events.conversation.c1.customer.start/corr-1"]);
     const dead = await receive(bench, pipeline.dlqUrl);
-    expect(dead.map((m) => parseDeadLetterContext(m.MessageAttributes?.[DEAD_LETTER_ATTRIBUTE]?.StringValue)?.reason)).toEqual(["malformed"]);
+    expect(dead.map((m) => parseDeadLetterContext(m.MessageAttributes?.[DEAD_LETTER_ATTRIBUTE]?.StringValue)?.reason)).toEqual([
+      "malformed",
+    ]);
   });
 
   it("uses the standard AWS_ENDPOINT_URL_* variables when no clients are injected (as in the local emulator)", async () => {
@@ -536,7 +643,17 @@ describe("createWorker against local SQS, DynamoDB, Secrets Manager and a fake G
   });
 
   it("fails at creation when the handler the ingress kind needs is missing", () => {
-    const contract = { ingressKind: "eventStreams", queueUrl: "http://q", queueArn: "arn", dlqUrl: "http://d", quarantineQueueUrl: "http://q2", maxReceiveCount: 3, idempotencyTable: "t" } as const;
-    expect(() => createWorker({ handle: async () => undefined }, { contract })).toThrow("createWorker: an eventStreams pipeline (GCX_INGRESS_KIND=eventStreams) needs handlers.handleEvent(event, ctx)");
+    const contract = {
+      ingressKind: "eventStreams",
+      queueUrl: "http://q",
+      queueArn: "arn",
+      dlqUrl: "http://d",
+      quarantineQueueUrl: "http://q2",
+      maxReceiveCount: 3,
+      idempotencyTable: "t",
+    } as const;
+    expect(() => createWorker({ handle: async () => undefined }, { contract })).toThrow(
+      "createWorker: an eventStreams pipeline (GCX_INGRESS_KIND=eventStreams) needs handlers.handleEvent(event, ctx)",
+    );
   });
 });

@@ -11,12 +11,20 @@ const EXAMPLES: [string, () => TfJson][] = [
   ["examples/nightly-spike (pipeline option)", () => synthNightlySpike().json],
 ];
 
-interface Statement { Effect: string; Action: string | string[]; Resource?: string | string[]; Principal?: unknown; Condition?: unknown }
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource?: string | string[];
+  Principal?: unknown;
+  Condition?: unknown;
+}
 const list = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
 /** Inline IAM statements of every role policy in a stack. */
 function inlineStatements(json: TfJson): [string, Statement][] {
-  return resources(json, "aws_iam_role_policy").flatMap(([id, p]) => (JSON.parse(p.policy).Statement as Statement[]).map((s) => [id, s] as [string, Statement]));
+  return resources(json, "aws_iam_role_policy").flatMap(([id, p]) =>
+    (JSON.parse(p.policy).Statement as Statement[]).map((s) => [id, s] as [string, Statement]),
+  );
 }
 
 describe.each(EXAMPLES)("%s", (_name, load) => {
@@ -28,7 +36,8 @@ describe.each(EXAMPLES)("%s", (_name, load) => {
   test("CKV_AWS_27: every SQS queue is encrypted at rest (SSE-SQS or KMS)", () => {
     const queues = resources(json, "aws_sqs_queue");
     expect(queues.length).toBeGreaterThanOrEqual(3);
-    for (const [, queue] of queues) expect(queue.sqs_managed_sse_enabled === true || typeof queue.kms_master_key_id === "string").toBe(true);
+    for (const [, queue] of queues)
+      expect(queue.sqs_managed_sse_enabled === true || typeof queue.kms_master_key_id === "string").toBe(true);
   });
 
   test("every SQS queue has exactly one policy, denying any request not made over TLS", () => {
@@ -38,7 +47,13 @@ describe.each(EXAMPLES)("%s", (_name, load) => {
       expect(own).toHaveLength(1);
       const statements = JSON.parse(own[0][1].policy).Statement as Statement[];
       expect(statements).toContainEqual(
-        expect.objectContaining({ Effect: "Deny", Principal: "*", Action: "sqs:*", Resource: `\${aws_sqs_queue.${id}.arn}`, Condition: { Bool: { "aws:SecureTransport": "false" } } }),
+        expect.objectContaining({
+          Effect: "Deny",
+          Principal: "*",
+          Action: "sqs:*",
+          Resource: `\${aws_sqs_queue.${id}.arn}`,
+          Condition: { Bool: { "aws:SecureTransport": "false" } },
+        }),
       );
     }
   });
@@ -46,7 +61,9 @@ describe.each(EXAMPLES)("%s", (_name, load) => {
   test("every consumed queue has a DLQ; every queue without one is a DLQ or a quarantine queue", () => {
     const queues = resources(json, "aws_sqs_queue");
     const dlqTargets = new Set(queues.filter(([, q]) => q.redrive_policy).map(([, q]) => JSON.parse(q.redrive_policy).deadLetterTargetArn));
-    const quarantines = new Set(resources(json, "aws_lambda_function").map(([, f]) => f.environment?.variables?.[WORKER_CONTRACT.quarantineQueueUrl.env]));
+    const quarantines = new Set(
+      resources(json, "aws_lambda_function").map(([, f]) => f.environment?.variables?.[WORKER_CONTRACT.quarantineQueueUrl.env]),
+    );
     for (const [, mapping] of resources(json, "aws_lambda_event_source_mapping")) {
       const id = /aws_sqs_queue\.([^.]+)\.arn/.exec(mapping.event_source_arn)?.[1];
       expect(json.resource.aws_sqs_queue[id as string].redrive_policy).toBeDefined();
@@ -58,7 +75,9 @@ describe.each(EXAMPLES)("%s", (_name, load) => {
   });
 
   test("DLQs keep messages 14 days", () => {
-    const targets = resources(json, "aws_sqs_queue").filter(([, q]) => q.redrive_policy).map(([, q]) => /aws_sqs_queue\.([^.]+)\.arn/.exec(JSON.parse(q.redrive_policy).deadLetterTargetArn)?.[1]);
+    const targets = resources(json, "aws_sqs_queue")
+      .filter(([, q]) => q.redrive_policy)
+      .map(([, q]) => /aws_sqs_queue\.([^.]+)\.arn/.exec(JSON.parse(q.redrive_policy).deadLetterTargetArn)?.[1]);
     expect(targets.length).toBeGreaterThan(0);
     for (const id of targets) expect(json.resource.aws_sqs_queue[id as string].message_retention_seconds).toBe(1209600);
   });
@@ -79,7 +98,8 @@ describe.each(EXAMPLES)("%s", (_name, load) => {
 
   test("every Lambda function logs to a log group created with a retention", () => {
     const groups = new Map(resources(json, "aws_cloudwatch_log_group").map(([id, g]) => [`\${aws_cloudwatch_log_group.${id}.name}`, g]));
-    for (const [, fn] of resources(json, "aws_lambda_function")) expect(groups.get(fn.logging_config?.log_group)?.retention_in_days).toBeGreaterThan(0);
+    for (const [, fn] of resources(json, "aws_lambda_function"))
+      expect(groups.get(fn.logging_config?.log_group)?.retention_in_days).toBeGreaterThan(0);
   });
 
   test("CKV_AWS_76: every API Gateway stage has access logging", () => {
@@ -115,7 +135,12 @@ describe.each(EXAMPLES)("%s", (_name, load) => {
       const policy = resources(json, "aws_iam_role_policy").find(([, p]) => p.role === `\${aws_iam_role.${roleId}.id}`)?.[1];
       const statements = JSON.parse(policy.policy).Statement as Statement[];
       const queue = /sqs:path\/[^/]+\/(.+)$/.exec(integration.uri)?.[1] as string;
-      expect(statements[0]).toEqual({ Sid: "SendToQueue", Effect: "Allow", Action: "sqs:SendMessage", Resource: queue.replace(".name}", ".arn}") });
+      expect(statements[0]).toEqual({
+        Sid: "SendToQueue",
+        Effect: "Allow",
+        Action: "sqs:SendMessage",
+        Resource: queue.replace(".name}", ".arn}"),
+      });
     }
   });
 });

@@ -70,10 +70,13 @@ const storyToHcl = (s: MessagingSettingsStory): Hcl =>
     mention: hclBlocks(single(s.mention, toggleToHcl), "MessagingSettingsContentStoryMentionList"),
     reply: hclBlocks(single(s.reply, toggleToHcl), "MessagingSettingsContentStoryReplyList"),
   });
-const contentToHcl = (c: MessagingSettingsContent): Hcl => definedHcl({ story: hclBlocks(single(c.story, storyToHcl), "MessagingSettingsContentStoryList") });
+const contentToHcl = (c: MessagingSettingsContent): Hcl =>
+  definedHcl({ story: hclBlocks(single(c.story, storyToHcl), "MessagingSettingsContentStoryList") });
 const typingOnToHcl = (o: MessagingSettingsTypingOn): Hcl => definedHcl({ inbound: hclString(o.inbound), outbound: hclString(o.outbound) });
-const typingToHcl = (t: MessagingSettingsTyping): Hcl => definedHcl({ on: hclBlocks(single(t.on, typingOnToHcl), "MessagingSettingsEventTypingOnList") });
-const eventToHcl = (e: MessagingSettingsEvent): Hcl => definedHcl({ typing: hclBlocks(single(e.typing, typingToHcl), "MessagingSettingsEventTypingList") });
+const typingToHcl = (t: MessagingSettingsTyping): Hcl =>
+  definedHcl({ on: hclBlocks(single(t.on, typingOnToHcl), "MessagingSettingsEventTypingOnList") });
+const eventToHcl = (e: MessagingSettingsEvent): Hcl =>
+  definedHcl({ typing: hclBlocks(single(e.typing, typingToHcl), "MessagingSettingsEventTypingList") });
 
 export class GenesyscloudConversationsMessagingSettings extends cdktf.TerraformResource {
   public static readonly tfResourceType = "genesyscloud_conversations_messaging_settings";

@@ -25,7 +25,12 @@ export function problemFromLine(line: string, prefix?: string): ValidationProble
   const at = line.indexOf(": ");
   const prop = at < 0 ? "" : line.slice(0, at);
   const message = at < 0 ? line : line.slice(at + 2);
-  const path = prop ? prop.split(", ").map((p) => (prefix ? `${prefix}.${p}` : p)).join(", ") : (prefix ?? "props");
+  const path = prop
+    ? prop
+        .split(", ")
+        .map((p) => (prefix ? `${prefix}.${p}` : p))
+        .join(", ")
+    : (prefix ?? "props");
   return { prop: path, message };
 }
 

@@ -170,29 +170,47 @@ export function eventStreamsProblems(props: EventStreamsValidatedProps, prefix?:
   const suffix = props.eventSourceSuffix;
   const topics = props.topics ?? [];
   if (suffix !== undefined && isLiteral(suffix) && !EVENT_SOURCE_SUFFIX_PATTERN.test(suffix)) {
-    problems.add(`eventSourceSuffix: "${suffix}" must be 1 to 64 characters of A-Z, a-z, 0-9, ".", "_" or "-". Rename it, or omit it to derive one from the construct path.`);
+    problems.add(
+      `eventSourceSuffix: "${suffix}" must be 1 to 64 characters of A-Z, a-z, 0-9, ".", "_" or "-". Rename it, or omit it to derive one from the construct path.`,
+    );
   }
   if (props.awsAccountId !== undefined && isLiteral(props.awsAccountId) && !/^\d{12}$/.test(props.awsAccountId)) {
-    problems.add(`awsAccountId: "${props.awsAccountId}" must be exactly 12 digits. Pass the AWS account id, or omit it to use the deploying account.`);
+    problems.add(
+      `awsAccountId: "${props.awsAccountId}" must be exactly 12 digits. Pass the AWS account id, or omit it to use the deploying account.`,
+    );
   }
-  if (props.awsAccountRegion !== undefined && isLiteral(props.awsAccountRegion) && !/^[a-z]{2}(-[a-z]+)+-\d+$/.test(props.awsAccountRegion)) {
-    problems.add(`awsAccountRegion: "${props.awsAccountRegion}" is not an AWS region name. Use a name like "us-east-1", or omit it to use the AWS provider's region.`);
+  if (
+    props.awsAccountRegion !== undefined &&
+    isLiteral(props.awsAccountRegion) &&
+    !/^[a-z]{2}(-[a-z]+)+-\d+$/.test(props.awsAccountRegion)
+  ) {
+    problems.add(
+      `awsAccountRegion: "${props.awsAccountRegion}" is not an AWS region name. Use a name like "us-east-1", or omit it to use the AWS provider's region.`,
+    );
   }
   if (topics.length === 0) {
-    problems.add(`topics: the list is empty. Pass at least one Genesys notification topic, e.g. "v2.detail.events.conversation.{id}.customer.start".`);
+    problems.add(
+      `topics: the list is empty. Pass at least one Genesys notification topic, e.g. "v2.detail.events.conversation.{id}.customer.start".`,
+    );
   }
   topics.forEach((topic, i) => {
     if (!isLiteral(topic)) {
       problems.add(`topics[${i}]: a topic must be a literal (the rule's pattern is built at synth). Pass the topic name.`);
     } else if (!GENESYS_TOPIC_PATTERN.test(topic)) {
-      problems.add(`topics[${i}]: "${topic}" is not a Genesys notification topic. Use a name like "v2.detail.events.conversation.{id}.customer.start".`);
+      problems.add(
+        `topics[${i}]: "${topic}" is not a Genesys notification topic. Use a name like "v2.detail.events.conversation.{id}.customer.start".`,
+      );
     }
   });
   if (!inRange(props.retryAttempts, 0, 185)) {
-    problems.add(`retryAttempts: ${props.retryAttempts} is out of range. Use an integer from 0 to 185 (EventBridge's limit and default is 185).`);
+    problems.add(
+      `retryAttempts: ${props.retryAttempts} is out of range. Use an integer from 0 to 185 (EventBridge's limit and default is 185).`,
+    );
   }
   if (!inRange(props.maximumEventAgeSeconds, 60, 86_400)) {
-    problems.add(`maximumEventAgeSeconds: ${props.maximumEventAgeSeconds} is out of range. Use an integer from 60 to 86400 seconds (default 86400).`);
+    problems.add(
+      `maximumEventAgeSeconds: ${props.maximumEventAgeSeconds} is out of range. Use an integer from 60 to 86400 seconds (default 86400).`,
+    );
   }
   if (props.deadLetterQueue?.fifo) {
     problems.add(`deadLetterQueue: EventBridge does not accept a FIFO queue as a target's dead-letter queue. Pass a standard queue.`);

@@ -20,7 +20,13 @@ export const MIN_WEBHOOK_SECRET_LENGTH = 16;
 export const DEFAULT_SUPPORTED_MEDIA_TYPES: readonly string[] = ["image/jpeg", "image/png", "image/gif"];
 
 /** Headers the webhook may not set: Genesys or HTTP owns them, or the ingress verifies them. */
-export const RESERVED_WEBHOOK_HEADERS: readonly string[] = ["content-length", "content-type", "host", "transfer-encoding", "x-hub-signature-256"];
+export const RESERVED_WEBHOOK_HEADERS: readonly string[] = [
+  "content-length",
+  "content-type",
+  "host",
+  "transfer-encoding",
+  "x-hub-signature-256",
+];
 
 /** A messaging settings profile to create (every field has a safe default). */
 export interface OpenMessagingSettingsOptions {
@@ -136,7 +142,9 @@ export function checkSecretToken(secret: string): string | undefined {
 export function checkApiKey(apiKey: string, headers: Record<string, unknown> = {}): string[] {
   const problems: string[] = [];
   if (isLiteral(apiKey) && !new RegExp(`^[A-Za-z0-9]{${MIN_API_KEY_LENGTH},${MAX_API_KEY_LENGTH}}$`).test(apiKey)) {
-    problems.push(`apiKey: the key has ${apiKey.length} characters or characters other than letters and digits; API Gateway takes ${MIN_API_KEY_LENGTH}..${MAX_API_KEY_LENGTH} letters and digits. Pass the pipeline's generated key (ingress.apiKey.value).`);
+    problems.push(
+      `apiKey: the key has ${apiKey.length} characters or characters other than letters and digits; API Gateway takes ${MIN_API_KEY_LENGTH}..${MAX_API_KEY_LENGTH} letters and digits. Pass the pipeline's generated key (ingress.apiKey.value).`,
+    );
   }
   const clash = Object.keys(headers).find((k) => k.toLowerCase() === API_KEY_HEADER);
   if (clash !== undefined) {
@@ -159,7 +167,9 @@ export function checkWebhookHeaders(headers: Record<string, unknown>): string[] 
       continue;
     }
     if (typeof value !== "string") {
-      problems.push(`${at}: the value must be a string, got ${value === null ? "null" : typeof value} (the provider silently drops non-string values). Convert it with String().`);
+      problems.push(
+        `${at}: the value must be a string, got ${value === null ? "null" : typeof value} (the provider silently drops non-string values). Convert it with String().`,
+      );
       continue;
     }
     if (isLiteral(value) && CONTROL_CHARS.test(value)) {
@@ -205,16 +215,25 @@ export function openMessagingWebhookProblems(props: OpenMessagingWebhookValidate
   if (props.webhookHeaders !== undefined) lines.push(...checkWebhookHeaders(props.webhookHeaders));
   if (props.apiKey !== undefined) lines.push(...checkApiKey(props.apiKey, props.webhookHeaders));
   if (props.messagingSettingId !== undefined && props.messagingSettings !== undefined) {
-    lines.push(`messagingSettingId, messagingSettings: both are set. Pass the id of an existing profile or the options of one to create, not both.`);
+    lines.push(
+      `messagingSettingId, messagingSettings: both are set. Pass the id of an existing profile or the options of one to create, not both.`,
+    );
   }
   if (props.supportedContentId !== undefined && props.supportedContent !== undefined) {
-    lines.push(`supportedContentId, supportedContent: both are set. Pass the id of an existing profile or the options of one to create, not both.`);
+    lines.push(
+      `supportedContentId, supportedContent: both are set. Pass the id of an existing profile or the options of one to create, not both.`,
+    );
   }
   const content = props.supportedContent ?? {};
-  for (const [prop, types] of [["inboundMediaTypes", content.inboundMediaTypes], ["outboundMediaTypes", content.outboundMediaTypes]] as const) {
+  for (const [prop, types] of [
+    ["inboundMediaTypes", content.inboundMediaTypes],
+    ["outboundMediaTypes", content.outboundMediaTypes],
+  ] as const) {
     (types ?? []).forEach((t, i) => {
       if (isLiteral(t) && !MEDIA_TYPE.test(t)) {
-        lines.push(`supportedContent.${prop}[${i}]: "${t}" is not an RFC 2046 media type. Use a type like "image/png" or a wildcard like "image/*".`);
+        lines.push(
+          `supportedContent.${prop}[${i}]: "${t}" is not an RFC 2046 media type. Use a type like "image/png" or a wildcard like "image/*".`,
+        );
       }
     });
   }
@@ -273,8 +292,10 @@ export class OpenMessagingWebhook extends Construct {
     super(scope, id);
     const problems = new Problems();
     // Both are typed as required; an untyped caller that omits one gets a problem, not a TypeError.
-    if (props.webhookUrl === undefined) problems.add("webhookUrl", "is required; pass the ingress's https:// invoke URL (e.g. pipeline.url).");
-    if (props.secretToken === undefined) problems.add("secretToken", "is required; pass the signing secret the worker verifies with (e.g. pipeline.signingSecret.value).");
+    if (props.webhookUrl === undefined)
+      problems.add("webhookUrl", "is required; pass the ingress's https:// invoke URL (e.g. pipeline.url).");
+    if (props.secretToken === undefined)
+      problems.add("secretToken", "is required; pass the signing secret the worker verifies with (e.g. pipeline.signingSecret.value).");
     problems.addAll(openMessagingWebhookProblems(props));
     problems.throwIfAny(this.node.path, "OpenMessagingWebhook");
 
@@ -284,12 +305,13 @@ export class OpenMessagingWebhook extends Construct {
     let messagingSettingId = props.messagingSettingId;
     if (messagingSettingId === undefined) {
       const o = props.messagingSettings ?? {};
-      const story = o.storyMentions !== undefined || o.storyReplies !== undefined
-        ? {
-            mention: o.storyMentions === undefined ? undefined : { inbound: o.storyMentions },
-            reply: o.storyReplies === undefined ? undefined : { inbound: o.storyReplies },
-          }
-        : undefined;
+      const story =
+        o.storyMentions !== undefined || o.storyReplies !== undefined
+          ? {
+              mention: o.storyMentions === undefined ? undefined : { inbound: o.storyMentions },
+              reply: o.storyReplies === undefined ? undefined : { inbound: o.storyReplies },
+            }
+          : undefined;
       this.messagingSettings = new GenesyscloudConversationsMessagingSettings(this, "messaging-settings", {
         provider,
         name: o.name ?? `${name}-settings`,

@@ -114,7 +114,9 @@ export class GenesysClient {
    * `shareTokens` (a transport that reaches the same Genesys).
    */
   withTransport(transport: HttpTransport, options: { readonly shareTokens?: boolean } = {}): GenesysClient {
-    const view = Object.assign(Object.create(GenesysClient.prototype) as GenesysClient, this, { downstream: this.downstream.withTransport(transport) });
+    const view = Object.assign(Object.create(GenesysClient.prototype) as GenesysClient, this, {
+      downstream: this.downstream.withTransport(transport),
+    });
     view.transport = transport;
     if (!options.shareTokens) view.tokens = {};
     return view;
@@ -191,10 +193,14 @@ export class GenesysClient {
       // Bad credentials are a configuration problem, not the message's: retryable (and
       // counted by the breaker), so messages wait for the fix instead of being dead-lettered.
       const text = (await response.text().catch(() => "")).slice(0, 200);
-      throw new DownstreamUnavailableError(`genesys login: HTTP ${response.status} from ${this.loginBaseUrl}/oauth/token: ${text}`, response.status);
+      throw new DownstreamUnavailableError(
+        `genesys login: HTTP ${response.status} from ${this.loginBaseUrl}/oauth/token: ${text}`,
+        response.status,
+      );
     }
     const json = (await response.json()) as { access_token?: unknown; expires_in?: unknown };
-    if (typeof json.access_token !== "string" || !json.access_token) throw new DownstreamUnavailableError("genesys login: the token answer has no access_token");
+    if (typeof json.access_token !== "string" || !json.access_token)
+      throw new DownstreamUnavailableError("genesys login: the token answer has no access_token");
     const expiresIn = typeof json.expires_in === "number" ? json.expires_in : 3600;
     this.tokens.current = { value: json.access_token, expiresAtMs: Date.now() + expiresIn * 1000 };
     return json.access_token;
@@ -205,7 +211,9 @@ export class GenesysClient {
       return await this.transport(url, init);
     } catch (error) {
       if (init.signal?.aborted) throw error;
-      throw new DownstreamUnavailableError(`genesys: ${init.method} ${url} failed: ${(error as Error).message}`, undefined, { cause: error });
+      throw new DownstreamUnavailableError(`genesys: ${init.method} ${url} failed: ${(error as Error).message}`, undefined, {
+        cause: error,
+      });
     }
   }
 }

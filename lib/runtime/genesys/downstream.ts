@@ -21,7 +21,15 @@
  */
 import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, circuitBreaker, handleWhen, type CircuitBreakerPolicy } from "cockatiel";
 import { parseRetryAfter } from "../backoff";
-import { CircuitOpenError, DownstreamRejectedError, DownstreamUnavailableError, InvocationDeadlineError, PermanentError, ThrottledError, WorkerError } from "../errors";
+import {
+  CircuitOpenError,
+  DownstreamRejectedError,
+  DownstreamUnavailableError,
+  InvocationDeadlineError,
+  PermanentError,
+  ThrottledError,
+  WorkerError,
+} from "../errors";
 import { CALL_CUT_RESERVE_MS, invocationDeadline, invocationTimeLeftMs } from "../invocation";
 import { TokenBucket } from "./token-bucket";
 
@@ -120,7 +128,8 @@ export class Downstream {
     this.halfOpenAfterSeconds = breaker?.halfOpenAfterSeconds ?? 30;
     if (breaker) {
       const consecutive = breaker.consecutiveFailures ?? 5;
-      if (!Number.isInteger(consecutive) || consecutive < 1) throw new RangeError(`${options.name}: breaker.consecutiveFailures must be an integer >= 1, got ${consecutive}`);
+      if (!Number.isInteger(consecutive) || consecutive < 1)
+        throw new RangeError(`${options.name}: breaker.consecutiveFailures must be an integer >= 1, got ${consecutive}`);
       this.breaker = circuitBreaker(handleWhen(options.isFailure ?? defaultIsFailure), {
         halfOpenAfter: this.halfOpenAfterSeconds * 1000,
         breaker: new ConsecutiveBreaker(consecutive),
@@ -187,7 +196,9 @@ export class Downstream {
       } catch (error) {
         if (signal.aborted && !(error instanceof WorkerError)) {
           if (timeoutMs < this.timeoutMs) {
-            throw new InvocationDeadlineError(`${this.name}: cut after ${timeoutMs} ms, the time the invocation had left`, { cause: error });
+            throw new InvocationDeadlineError(`${this.name}: cut after ${timeoutMs} ms, the time the invocation had left`, {
+              cause: error,
+            });
           }
           throw new DownstreamUnavailableError(`${this.name}: no answer within ${this.timeoutMs} ms`, undefined, { cause: error });
         }
@@ -197,13 +208,15 @@ export class Downstream {
     if (!this.breaker) return run();
     if (this.simulated) {
       // Refused like a real call while the breaker is not closed; otherwise run outside it, recorded neither way.
-      if (this.breaker.state !== CircuitState.Closed) throw new CircuitOpenError(this.name, { retryAfterSeconds: this.halfOpenAfterSeconds });
+      if (this.breaker.state !== CircuitState.Closed)
+        throw new CircuitOpenError(this.name, { retryAfterSeconds: this.halfOpenAfterSeconds });
       return run();
     }
     try {
       return await this.breaker.execute(run);
     } catch (error) {
-      if (error instanceof BrokenCircuitError) throw new CircuitOpenError(this.name, { retryAfterSeconds: this.halfOpenAfterSeconds, cause: error });
+      if (error instanceof BrokenCircuitError)
+        throw new CircuitOpenError(this.name, { retryAfterSeconds: this.halfOpenAfterSeconds, cause: error });
       throw error;
     }
   }
@@ -221,7 +234,11 @@ export class Downstream {
         response = await this.transport(url, { ...init, signal });
       } catch (error) {
         if (signal.aborted) throw error;
-        throw new DownstreamUnavailableError(`${this.name}: ${init.method ?? "GET"} ${String(url)} failed: ${(error as Error).message}`, undefined, { cause: error });
+        throw new DownstreamUnavailableError(
+          `${this.name}: ${init.method ?? "GET"} ${String(url)} failed: ${(error as Error).message}`,
+          undefined,
+          { cause: error },
+        );
       }
       await throwForStatus(this.name, response);
       return response;
@@ -235,7 +252,13 @@ export async function throwForStatus(name: string, response: Response): Promise<
   if (status < 400) return;
   const body = (await response.text().catch(() => "")).slice(0, 1000);
   const retryAfterSeconds = parseRetryAfter(response.headers.get("retry-after"));
-  if (status === 429) throw new ThrottledError(`${name}: 429 Too Many Requests${retryAfterSeconds !== undefined ? ` (Retry-After ${retryAfterSeconds} s)` : ""}`, status, { retryAfterSeconds });
-  if (status === 408 || status >= 500) throw new DownstreamUnavailableError(`${name}: HTTP ${status}: ${body.slice(0, 200)}`, status, { retryAfterSeconds });
+  if (status === 429)
+    throw new ThrottledError(
+      `${name}: 429 Too Many Requests${retryAfterSeconds !== undefined ? ` (Retry-After ${retryAfterSeconds} s)` : ""}`,
+      status,
+      { retryAfterSeconds },
+    );
+  if (status === 408 || status >= 500)
+    throw new DownstreamUnavailableError(`${name}: HTTP ${status}: ${body.slice(0, 200)}`, status, { retryAfterSeconds });
   throw new DownstreamRejectedError(`${name}: HTTP ${status}: ${body.slice(0, 200)}`, status, body);
 }

@@ -25,10 +25,15 @@ export const GENESYS_REGION_DOMAINS = {
 export type GenesysRegion = keyof typeof GENESYS_REGION_DOMAINS;
 
 /** The API and login base URLs of a region, with optional overrides (a local fake downstream). */
-export function genesysBaseUrls(region: string, overrides: { apiBaseUrl?: string; loginBaseUrl?: string } = {}): { apiBaseUrl: string; loginBaseUrl: string } {
+export function genesysBaseUrls(
+  region: string,
+  overrides: { apiBaseUrl?: string; loginBaseUrl?: string } = {},
+): { apiBaseUrl: string; loginBaseUrl: string } {
   const domain = (GENESYS_REGION_DOMAINS as Record<string, string>)[region];
   if (!domain && !(overrides.apiBaseUrl && overrides.loginBaseUrl)) {
-    throw new Error(`unknown Genesys Cloud region "${region}"; expected one of ${Object.keys(GENESYS_REGION_DOMAINS).join(", ")} (or set both base-URL overrides)`);
+    throw new Error(
+      `unknown Genesys Cloud region "${region}"; expected one of ${Object.keys(GENESYS_REGION_DOMAINS).join(", ")} (or set both base-URL overrides)`,
+    );
   }
   const trim = (u: string) => u.replace(/\/+$/, "");
   return {

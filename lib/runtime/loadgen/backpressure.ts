@@ -103,10 +103,20 @@ interface Query {
 export async function readCloudWatchBackpressure(options: CloudWatchBackpressureOptions): Promise<BackpressureBlock> {
   const period = options.periodSeconds ?? 60;
   if (!Number.isInteger(period) || period < 60 || period % 60 !== 0) {
-    throw new RangeError(`readCloudWatchBackpressure: periodSeconds must be 60 or a multiple of 60 (standard-resolution metrics), got ${period}`);
+    throw new RangeError(
+      `readCloudWatchBackpressure: periodSeconds must be 60 or a multiple of 60 (standard-resolution metrics), got ${period}`,
+    );
   }
-  if (!(options.endMs > options.startMs)) throw new RangeError(`readCloudWatchBackpressure: endMs (${options.endMs}) must be after startMs (${options.startMs})`);
-  const sqs = (id: string, series: BackpressureSeriesName, metricName: string, queueName: string): Query => ({ id, series, namespace: "AWS/SQS", metricName, dimensions: { QueueName: queueName }, stat: "Maximum" });
+  if (!(options.endMs > options.startMs))
+    throw new RangeError(`readCloudWatchBackpressure: endMs (${options.endMs}) must be after startMs (${options.startMs})`);
+  const sqs = (id: string, series: BackpressureSeriesName, metricName: string, queueName: string): Query => ({
+    id,
+    series,
+    namespace: "AWS/SQS",
+    metricName,
+    dimensions: { QueueName: queueName },
+    stat: "Maximum",
+  });
   const queries: Query[] = [
     sqs("qv", "queueVisible", "ApproximateNumberOfMessagesVisible", options.queueName),
     sqs("qi", "queueInFlight", "ApproximateNumberOfMessagesNotVisible", options.queueName),
@@ -114,15 +124,38 @@ export async function readCloudWatchBackpressure(options: CloudWatchBackpressure
   ];
   const deadLetterQueues = [options.dlqName, options.quarantineQueueName].filter((n): n is string => !!n);
   deadLetterQueues.forEach((name, i) => {
-    queries.push(sqs(`dv${i}`, "deadLetters", "ApproximateNumberOfMessagesVisible", name), sqs(`di${i}`, "deadLetters", "ApproximateNumberOfMessagesNotVisible", name));
+    queries.push(
+      sqs(`dv${i}`, "deadLetters", "ApproximateNumberOfMessagesVisible", name),
+      sqs(`di${i}`, "deadLetters", "ApproximateNumberOfMessagesNotVisible", name),
+    );
   });
   if (options.workerFunctionName) {
-    queries.push({ id: "wc", series: "workerConcurrency", namespace: "AWS/Lambda", metricName: "ConcurrentExecutions", dimensions: { FunctionName: options.workerFunctionName }, stat: "Maximum" });
+    queries.push({
+      id: "wc",
+      series: "workerConcurrency",
+      namespace: "AWS/Lambda",
+      metricName: "ConcurrentExecutions",
+      dimensions: { FunctionName: options.workerFunctionName },
+      stat: "Maximum",
+    });
   }
   if (options.eventSourceMappingUuid) {
-    queries.push({ id: "ep", series: "eventsPolled", namespace: "AWS/Lambda", metricName: "PolledEventCount", dimensions: { EventSourceMappingUUID: options.eventSourceMappingUuid }, stat: "Sum", perSecond: true });
+    queries.push({
+      id: "ep",
+      series: "eventsPolled",
+      namespace: "AWS/Lambda",
+      metricName: "PolledEventCount",
+      dimensions: { EventSourceMappingUUID: options.eventSourceMappingUuid },
+      stat: "Sum",
+      perSecond: true,
+    });
   }
-  const emf = { namespace: options.workerMetricsNamespace ?? DEFAULT_WORKER_METRICS_NAMESPACE, dimensions: { service: options.workerServiceName ?? DEFAULT_WORKER_SERVICE_NAME }, stat: "Sum" as const, perSecond: true };
+  const emf = {
+    namespace: options.workerMetricsNamespace ?? DEFAULT_WORKER_METRICS_NAMESPACE,
+    dimensions: { service: options.workerServiceName ?? DEFAULT_WORKER_SERVICE_NAME },
+    stat: "Sum" as const,
+    perSecond: true,
+  };
   // synthetic messages' downstream calls: made for real (call, call-genesys) or answered by the simulation (simulate,
   // the default): both went through the worker's rate limit (lib/runtime/worker/metrics.ts)
   queries.push(
@@ -134,7 +167,15 @@ export async function readCloudWatchBackpressure(options: CloudWatchBackpressure
   const metricQueries: MetricDataQuery[] = queries.map((q) => ({
     Id: q.id,
     ReturnData: true,
-    MetricStat: { Metric: { Namespace: q.namespace, MetricName: q.metricName, Dimensions: Object.entries(q.dimensions).map(([Name, Value]) => ({ Name, Value })) }, Period: period, Stat: q.stat },
+    MetricStat: {
+      Metric: {
+        Namespace: q.namespace,
+        MetricName: q.metricName,
+        Dimensions: Object.entries(q.dimensions).map(([Name, Value]) => ({ Name, Value })),
+      },
+      Period: period,
+      Stat: q.stat,
+    },
   }));
   // periods aligned to the minute, so the window covers the run's first and last minutes whole
   const start = new Date(Math.floor(options.startMs / (period * 1000)) * period * 1000);
@@ -143,7 +184,15 @@ export async function readCloudWatchBackpressure(options: CloudWatchBackpressure
   const { GetMetricDataCommand } = await import("@aws-sdk/client-cloudwatch");
   let nextToken: string | undefined;
   do {
-    const answer = await options.client.send(new GetMetricDataCommand({ MetricDataQueries: metricQueries, StartTime: start, EndTime: end, ScanBy: "TimestampAscending", NextToken: nextToken }));
+    const answer = await options.client.send(
+      new GetMetricDataCommand({
+        MetricDataQueries: metricQueries,
+        StartTime: start,
+        EndTime: end,
+        ScanBy: "TimestampAscending",
+        NextToken: nextToken,
+      }),
+    );
     for (const r of answer.MetricDataResults ?? []) {
       const points = r.Id ? byId.get(r.Id) : undefined;
       if (!points) continue;
@@ -160,7 +209,11 @@ export async function readCloudWatchBackpressure(options: CloudWatchBackpressure
   for (const q of queries) {
     const points = byId.get(q.id)!;
     if (points.size === 0) {
-      notes.push(`no data: ${q.namespace} ${q.metricName} ${Object.entries(q.dimensions).map(([k, v]) => `${k}=${v}`).join(",")}`);
+      notes.push(
+        `no data: ${q.namespace} ${q.metricName} ${Object.entries(q.dimensions)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(",")}`,
+      );
       continue;
     }
     const into = (series[q.series] ??= new Map());
@@ -175,7 +228,9 @@ export async function readCloudWatchBackpressure(options: CloudWatchBackpressure
     series: Object.fromEntries(
       Object.entries(series).map(([name, points]) => [
         name,
-        [...points.entries()].sort((a, b) => a[0] - b[0]).map(([t, v]): BackpressurePoint => [t - options.reportStartMs, Math.round(v * 1000) / 1000]),
+        [...points.entries()]
+          .sort((a, b) => a[0] - b[0])
+          .map(([t, v]): BackpressurePoint => [t - options.reportStartMs, Math.round(v * 1000) / 1000]),
       ]),
     ),
     notes,

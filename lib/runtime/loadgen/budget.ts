@@ -27,20 +27,27 @@ export const MIN_TIMEOUT_SECONDS = (CONTINUATION_MARGIN_MS + MIN_RECONCILE_SLICE
 export function lambdaBudgetProblems(profile: SpikeProfile, limitSeconds = LAMBDA_MAX_SECONDS): string[] {
   const traffic = profileDurationSeconds(profile);
   const r = profile.sending.retry;
-  const tail = (r.maxAttempts - 1) * Math.max(r.maxRetryAfterSeconds, r.maxDelayMs / 1000) + r.maxAttempts * profile.sending.requestTimeoutSeconds;
+  const tail =
+    (r.maxAttempts - 1) * Math.max(r.maxRetryAfterSeconds, r.maxDelayMs / 1000) + r.maxAttempts * profile.sending.requestTimeoutSeconds;
   const agent = START_BARRIER_MS / 1000 + traffic + tail;
   const controller = agent + profile.reconcile.deadlineSeconds + 30;
   const problems: string[] = [];
   if (agent > limitSeconds) {
-    problems.push(`an agent would need ${Math.ceil(agent)} s (${traffic} s of traffic + ${Math.ceil(tail)} s retry tail), over Lambda's ${limitSeconds} s: shorten the phases or lower sending.retry.maxAttempts / maxRetryAfterSeconds`);
+    problems.push(
+      `an agent would need ${Math.ceil(agent)} s (${traffic} s of traffic + ${Math.ceil(tail)} s retry tail), over Lambda's ${limitSeconds} s: shorten the phases or lower sending.retry.maxAttempts / maxRetryAfterSeconds`,
+    );
   }
   if (controller > limitSeconds) {
-    problems.push(`the controller would need ${Math.ceil(controller)} s (agents + reconcile.deadlineSeconds ${profile.reconcile.deadlineSeconds} s), over Lambda's ${limitSeconds} s: lower reconcile.deadlineSeconds or shorten the phases`);
+    problems.push(
+      `the controller would need ${Math.ceil(controller)} s (agents + reconcile.deadlineSeconds ${profile.reconcile.deadlineSeconds} s), over Lambda's ${limitSeconds} s: lower reconcile.deadlineSeconds or shorten the phases`,
+    );
   }
   const window = limitSeconds - CONTINUATION_MARGIN_MS / 1000 - agent;
   const needed = Math.min(MIN_RECONCILE_SLICE_MS / 1000, profile.reconcile.deadlineSeconds);
   if (agent <= limitSeconds && window < needed) {
-    problems.push(`the controller would have ${Math.max(0, Math.floor(window))} s to reconcile after its agents (${Math.ceil(agent)} s) and before the ${CONTINUATION_MARGIN_MS / 1000} s it keeps to hand over, under the ${needed} s it needs: raise timeoutSeconds to at least ${Math.ceil(agent + CONTINUATION_MARGIN_MS / 1000 + needed)} or shorten the phases`);
+    problems.push(
+      `the controller would have ${Math.max(0, Math.floor(window))} s to reconcile after its agents (${Math.ceil(agent)} s) and before the ${CONTINUATION_MARGIN_MS / 1000} s it keeps to hand over, under the ${needed} s it needs: raise timeoutSeconds to at least ${Math.ceil(agent + CONTINUATION_MARGIN_MS / 1000 + needed)} or shorten the phases`,
+    );
   }
   return problems;
 }

@@ -46,7 +46,14 @@ export interface CompareTolerances {
 }
 
 /** The default tolerances. */
-export const DEFAULT_TOLERANCES: CompareTolerances = { latency: 0.1, latencyFloorMs: 5, rate: 0.05, rateFloorPerSecond: 0.5, share: 0.005, metrics: {} };
+export const DEFAULT_TOLERANCES: CompareTolerances = {
+  latency: 0.1,
+  latencyFloorMs: 5,
+  rate: 0.05,
+  rateFloorPerSecond: 0.5,
+  share: 0.005,
+  metrics: {},
+};
 
 /** Tolerances to override (from {@link parseTolerances} or code). */
 export type ToleranceOverrides = Partial<Omit<CompareTolerances, "metrics">> & { readonly metrics?: Readonly<Record<string, number>> };
@@ -120,11 +127,23 @@ const reportSchema = z
     name: z.string(),
     startedAt: z.string(),
     profile: z.record(z.unknown()).optional(),
-    phases: z.array(z.object({ type: z.string(), durationSeconds: num, fromRatePerSecond: num, toRatePerSecond: num }).passthrough()).optional(),
+    phases: z
+      .array(z.object({ type: z.string(), durationSeconds: num, fromRatePerSecond: num, toRatePerSecond: num }).passthrough())
+      .optional(),
     planned: num.optional(),
     agents: num.optional(),
-    counts: z.object({ offered: num, accepted: num, attempts: num, acksAfterGenesysTimeout: num.optional(), statusCodes: z.record(num).optional() }).passthrough(),
-    rates: z.object({ offeredPerSecond: num, acceptedPerSecond: num, goodputPerSecond: num, goodputBasis: z.string().optional() }).passthrough(),
+    counts: z
+      .object({
+        offered: num,
+        accepted: num,
+        attempts: num,
+        acksAfterGenesysTimeout: num.optional(),
+        statusCodes: z.record(num).optional(),
+      })
+      .passthrough(),
+    rates: z
+      .object({ offeredPerSecond: num, acceptedPerSecond: num, goodputPerSecond: num, goodputBasis: z.string().optional() })
+      .passthrough(),
     latency: z.object({ ack: latencySchema, endToEnd: latencySchema.optional() }).passthrough(),
     delivery: z.union([
       z.object({ reconciled: z.literal(false), reason: z.string() }).passthrough(),
@@ -142,7 +161,12 @@ const reportSchema = z
         })
         .passthrough(),
     ]),
-    verdict: z.object({ verdict: z.enum(["PASS", "FAIL"]), checks: z.array(z.object({ name: z.string(), status: z.string() }).passthrough()).optional() }).passthrough(),
+    verdict: z
+      .object({
+        verdict: z.enum(["PASS", "FAIL"]),
+        checks: z.array(z.object({ name: z.string(), status: z.string() }).passthrough()).optional(),
+      })
+      .passthrough(),
     latencyJudgement: z.string().optional(),
     machine: z.object({ cores: num }).passthrough().optional(),
     pending: z.unknown().optional(),
@@ -167,11 +191,27 @@ export interface ComparableReport {
   readonly name: string;
   readonly startedAt: string;
   readonly profile?: object;
-  readonly phases?: ReadonlyArray<{ readonly type: string; readonly durationSeconds: number; readonly fromRatePerSecond: number; readonly toRatePerSecond: number }>;
+  readonly phases?: ReadonlyArray<{
+    readonly type: string;
+    readonly durationSeconds: number;
+    readonly fromRatePerSecond: number;
+    readonly toRatePerSecond: number;
+  }>;
   readonly planned?: number;
   readonly agents?: number;
-  readonly counts: { readonly offered: number; readonly accepted: number; readonly attempts: number; readonly acksAfterGenesysTimeout?: number; readonly statusCodes?: Readonly<Record<string, number>> };
-  readonly rates: { readonly offeredPerSecond: number; readonly acceptedPerSecond: number; readonly goodputPerSecond: number; readonly goodputBasis?: string };
+  readonly counts: {
+    readonly offered: number;
+    readonly accepted: number;
+    readonly attempts: number;
+    readonly acksAfterGenesysTimeout?: number;
+    readonly statusCodes?: Readonly<Record<string, number>>;
+  };
+  readonly rates: {
+    readonly offeredPerSecond: number;
+    readonly acceptedPerSecond: number;
+    readonly goodputPerSecond: number;
+    readonly goodputBasis?: string;
+  };
   readonly latency: { readonly ack: ComparablePercentiles; readonly endToEnd?: ComparablePercentiles };
   readonly delivery:
     | { readonly reconciled: false; readonly reason: string }
@@ -186,7 +226,10 @@ export interface ComparableReport {
         readonly inFlight?: number;
         readonly faultChecks?: { readonly violations: number };
       };
-  readonly verdict: { readonly verdict: "PASS" | "FAIL"; readonly checks?: ReadonlyArray<{ readonly name: string; readonly status: string }> };
+  readonly verdict: {
+    readonly verdict: "PASS" | "FAIL";
+    readonly checks?: ReadonlyArray<{ readonly name: string; readonly status: string }>;
+  };
   readonly latencyJudgement?: string;
   readonly machine?: { readonly cores: number };
   readonly pending?: unknown;
@@ -199,21 +242,27 @@ const _spikeReportIsComparable = (r: SpikeReport): ComparableReport => r;
 export function parseReport(json: unknown, label: string): ComparableReport {
   const version = (json as { version?: unknown } | null)?.version;
   if (typeof version === "number" && version !== 1) {
-    throw new CompareInputError(`${label} is a spike report of version ${version}; this version of cdktf-genesys-consumer reads version 1: upgrade it`);
+    throw new CompareInputError(
+      `${label} is a spike report of version ${version}; this version of cdktf-genesys-consumer reads version 1: upgrade it`,
+    );
   }
   const parsed = reportSchema.safeParse(json);
   if (parsed.success) return parsed.data;
   const missing: string[] = [];
   const wrong: string[] = [];
-  const at = (path: readonly (string | number)[]) => path.reduce<unknown>((v, k) => (v !== null && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined), json);
+  const at = (path: readonly (string | number)[]) =>
+    path.reduce<unknown>((v, k) => (v !== null && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined), json);
   for (const issue of parsed.error.issues) {
     const path = issue.path.join(".") || "(root)";
     if (issue.path.length && at(issue.path) === undefined) missing.push(path);
-    else if (issue.code === "invalid_union") wrong.push(`${path}: neither a reconciled delivery (processed, lost, ...) nor { reconciled: false, reason }`);
+    else if (issue.code === "invalid_union")
+      wrong.push(`${path}: neither a reconciled delivery (processed, lost, ...) nor { reconciled: false, reason }`);
     else wrong.push(`${path}: ${issue.message}`);
   }
   const what = [...(missing.length ? [`missing ${missing.join(", ")}`] : []), ...wrong].join("; ");
-  throw new CompareInputError(`${label} is not a spike report: ${what} (pass the JSON report a spike run writes with --json, e.g. reports/<runId>/spike.json)`);
+  throw new CompareInputError(
+    `${label} is not a spike report: ${what} (pass the JSON report a spike run writes with --json, e.g. reports/<runId>/spike.json)`,
+  );
 }
 
 /** Reads and validates a JSON report file; throws {@link CompareInputError} naming the file and what is missing. */
@@ -258,7 +307,11 @@ function delivered(r: ComparableReport, read: (d: Delivery) => Read): Read {
   return d.reconciled === true ? read(d) : { why: `delivery not reconciled (${d.reason})` };
 }
 
-const latencyDefs = (which: "ack" | "endToEnd", label: string, percentiles: readonly ("p50Ms" | "p90Ms" | "p99Ms" | "maxMs")[]): MetricDef[] =>
+const latencyDefs = (
+  which: "ack" | "endToEnd",
+  label: string,
+  percentiles: readonly ("p50Ms" | "p90Ms" | "p99Ms" | "maxMs")[],
+): MetricDef[] =>
   percentiles.map((p) => ({
     id: `${which}.${p.replace(/Ms$/, "")}`,
     label: `${label} ${p.replace(/Ms$/, "")}`,
@@ -273,9 +326,33 @@ const latencyDefs = (which: "ack" | "endToEnd", label: string, percentiles: read
   }));
 
 const METRICS: readonly MetricDef[] = [
-  { id: "offered.rate", label: "offered (the plan)", group: "rates", kind: "rate", unit: "/s", worse: "none", read: (r) => value(r.rates.offeredPerSecond, ABSENT) },
-  { id: "accepted.rate", label: "accepted", group: "rates", kind: "rate", unit: "/s", worse: "lower", read: (r) => value(r.rates.acceptedPerSecond, ABSENT) },
-  { id: "goodput.rate", label: "goodput", group: "rates", kind: "rate", unit: "/s", worse: "lower", read: (r) => value(r.rates.goodputPerSecond, ABSENT) },
+  {
+    id: "offered.rate",
+    label: "offered (the plan)",
+    group: "rates",
+    kind: "rate",
+    unit: "/s",
+    worse: "none",
+    read: (r) => value(r.rates.offeredPerSecond, ABSENT),
+  },
+  {
+    id: "accepted.rate",
+    label: "accepted",
+    group: "rates",
+    kind: "rate",
+    unit: "/s",
+    worse: "lower",
+    read: (r) => value(r.rates.acceptedPerSecond, ABSENT),
+  },
+  {
+    id: "goodput.rate",
+    label: "goodput",
+    group: "rates",
+    kind: "rate",
+    unit: "/s",
+    worse: "lower",
+    read: (r) => value(r.rates.goodputPerSecond, ABSENT),
+  },
   ...latencyDefs("ack", "ack", ["p50Ms", "p90Ms", "p99Ms", "maxMs"]),
   ...latencyDefs("endToEnd", "end to end", ["p50Ms", "p99Ms"]),
   {
@@ -285,7 +362,10 @@ const METRICS: readonly MetricDef[] = [
     kind: "share",
     unit: "share",
     worse: "higher",
-    read: (r) => (r.counts.statusCodes ? value(r.counts.attempts === 0 ? 0 : (r.counts.statusCodes["429"] ?? 0) / r.counts.attempts, ABSENT) : { why: ABSENT }),
+    read: (r) =>
+      r.counts.statusCodes
+        ? value(r.counts.attempts === 0 ? 0 : (r.counts.statusCodes["429"] ?? 0) / r.counts.attempts, ABSENT)
+        : { why: ABSENT },
   },
   {
     id: "lateAcks.share",
@@ -294,12 +374,47 @@ const METRICS: readonly MetricDef[] = [
     kind: "share",
     unit: "share",
     worse: "higher",
-    read: (r) => (r.counts.acksAfterGenesysTimeout === undefined ? { why: ABSENT } : value(r.counts.accepted === 0 ? 0 : r.counts.acksAfterGenesysTimeout / r.counts.accepted, ABSENT)),
+    read: (r) =>
+      r.counts.acksAfterGenesysTimeout === undefined
+        ? { why: ABSENT }
+        : value(r.counts.accepted === 0 ? 0 : r.counts.acksAfterGenesysTimeout / r.counts.accepted, ABSENT),
   },
-  { id: "processed", label: "processed", group: "delivery", kind: "count", unit: "messages", worse: "none", read: (r) => delivered(r, (d) => value(d.processed, ABSENT)) },
-  { id: "lost", label: "lost", group: "delivery", kind: "correctness", unit: "messages", worse: "higher", read: (r) => delivered(r, (d) => value(d.lost, ABSENT)) },
-  { id: "inFlight", label: "in flight at the deadline", group: "delivery", kind: "correctness", unit: "messages", worse: "higher", read: (r) => delivered(r, (d) => value(d.inFlight, ABSENT)) },
-  { id: "duplicateSideEffects", label: "duplicate side effects", group: "delivery", kind: "correctness", unit: "messages", worse: "higher", read: (r) => delivered(r, (d) => value(d.duplicateSideEffects, ABSENT)) },
+  {
+    id: "processed",
+    label: "processed",
+    group: "delivery",
+    kind: "count",
+    unit: "messages",
+    worse: "none",
+    read: (r) => delivered(r, (d) => value(d.processed, ABSENT)),
+  },
+  {
+    id: "lost",
+    label: "lost",
+    group: "delivery",
+    kind: "correctness",
+    unit: "messages",
+    worse: "higher",
+    read: (r) => delivered(r, (d) => value(d.lost, ABSENT)),
+  },
+  {
+    id: "inFlight",
+    label: "in flight at the deadline",
+    group: "delivery",
+    kind: "correctness",
+    unit: "messages",
+    worse: "higher",
+    read: (r) => delivered(r, (d) => value(d.inFlight, ABSENT)),
+  },
+  {
+    id: "duplicateSideEffects",
+    label: "duplicate side effects",
+    group: "delivery",
+    kind: "correctness",
+    unit: "messages",
+    worse: "higher",
+    read: (r) => delivered(r, (d) => value(d.duplicateSideEffects, ABSENT)),
+  },
   {
     id: "duplicateDeliveries.share",
     label: "duplicate deliveries (share of accepted)",
@@ -309,9 +424,33 @@ const METRICS: readonly MetricDef[] = [
     worse: "higher",
     read: (r) => delivered(r, (d) => value(r.counts.accepted === 0 ? 0 : d.duplicateDeliveries / r.counts.accepted, ABSENT)),
   },
-  { id: "deadLetteredExpected", label: "dead-lettered, expected (poison)", group: "delivery", kind: "count", unit: "messages", worse: "none", read: (r) => delivered(r, (d) => value(d.deadLetteredExpected, ABSENT)) },
-  { id: "deadLetteredUnexpected", label: "dead-lettered, unexpected", group: "delivery", kind: "correctness", unit: "messages", worse: "higher", read: (r) => delivered(r, (d) => value(d.deadLetteredUnexpected, ABSENT)) },
-  { id: "faultViolations", label: "fault-marker violations", group: "delivery", kind: "correctness", unit: "messages", worse: "higher", read: (r) => delivered(r, (d) => value(d.faultChecks?.violations, ABSENT)) },
+  {
+    id: "deadLetteredExpected",
+    label: "dead-lettered, expected (poison)",
+    group: "delivery",
+    kind: "count",
+    unit: "messages",
+    worse: "none",
+    read: (r) => delivered(r, (d) => value(d.deadLetteredExpected, ABSENT)),
+  },
+  {
+    id: "deadLetteredUnexpected",
+    label: "dead-lettered, unexpected",
+    group: "delivery",
+    kind: "correctness",
+    unit: "messages",
+    worse: "higher",
+    read: (r) => delivered(r, (d) => value(d.deadLetteredUnexpected, ABSENT)),
+  },
+  {
+    id: "faultViolations",
+    label: "fault-marker violations",
+    group: "delivery",
+    kind: "correctness",
+    unit: "messages",
+    worse: "higher",
+    read: (r) => delivered(r, (d) => value(d.faultChecks?.violations, ABSENT)),
+  },
 ];
 
 /** Metric ids whose tolerance can be set (latency, rate and share metrics). */
@@ -334,7 +473,9 @@ export const TOLERANCE_KEYS: Readonly<Record<string, string>> = {
 function toleranceNumber(spec: string, key: string, raw: string, unit: "%" | "ms" | "/s"): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*(%|ms|\/s)?\s*$/.exec(raw);
   if (!m || m[2] !== unit) {
-    throw new CompareInputError(`--tolerance "${spec}": the value of ${key} is ${unit === "%" ? "a percentage" : unit === "ms" ? "milliseconds" : "messages per second"}, e.g. ${key}=${unit === "%" ? "15%" : unit === "ms" ? "5ms" : "0.5/s"}`);
+    throw new CompareInputError(
+      `--tolerance "${spec}": the value of ${key} is ${unit === "%" ? "a percentage" : unit === "ms" ? "milliseconds" : "messages per second"}, e.g. ${key}=${unit === "%" ? "15%" : unit === "ms" ? "5ms" : "0.5/s"}`,
+    );
   }
   const n = Number(m[1]);
   return unit === "%" ? n / 100 : n;
@@ -365,7 +506,9 @@ export function parseTolerances(specs: readonly string[]): ToleranceOverrides {
         `--tolerance "${spec}": ${key} has zero tolerance (a lost message, a duplicate side effect, an unexpected dead letter or a PASS -> FAIL is a defect, not noise) and cannot be relaxed`,
       );
     } else {
-      throw new CompareInputError(`--tolerance "${spec}": unknown key "${key}"; valid keys: ${Object.keys(TOLERANCE_KEYS).join(", ")}, or one metric: ${TUNABLE_METRICS.join(", ")}`);
+      throw new CompareInputError(
+        `--tolerance "${spec}": unknown key "${key}"; valid keys: ${Object.keys(TOLERANCE_KEYS).join(", ")}, or one metric: ${TUNABLE_METRICS.join(", ")}`,
+      );
     }
   }
   return Object.keys(metrics).length ? { ...out, metrics } : out;
@@ -374,10 +517,14 @@ export function parseTolerances(specs: readonly string[]): ToleranceOverrides {
 function resolveTolerances(o: ToleranceOverrides = {}): CompareTolerances {
   const t: CompareTolerances = { ...DEFAULT_TOLERANCES, ...o, metrics: { ...DEFAULT_TOLERANCES.metrics, ...o.metrics } };
   for (const key of ["latency", "latencyFloorMs", "rate", "rateFloorPerSecond", "share"] as const) {
-    if (!(Number.isFinite(t[key]) && t[key] >= 0)) throw new CompareInputError(`options.tolerances.${key} must be a number >= 0, got ${t[key]}`);
+    if (!(Number.isFinite(t[key]) && t[key] >= 0))
+      throw new CompareInputError(`options.tolerances.${key} must be a number >= 0, got ${t[key]}`);
   }
   for (const [id, v] of Object.entries(t.metrics)) {
-    if (!TUNABLE_METRICS.includes(id)) throw new CompareInputError(`options.tolerances.metrics.${id}: not a metric with a tolerance; use one of ${TUNABLE_METRICS.join(", ")}`);
+    if (!TUNABLE_METRICS.includes(id))
+      throw new CompareInputError(
+        `options.tolerances.metrics.${id}: not a metric with a tolerance; use one of ${TUNABLE_METRICS.join(", ")}`,
+      );
     if (!(Number.isFinite(v) && v >= 0)) throw new CompareInputError(`options.tolerances.metrics.${id} must be a number >= 0, got ${v}`);
   }
   return t;
@@ -413,7 +560,8 @@ function assess(def: MetricDef, t: CompareTolerances, oldV: number, newV: number
   if (def.kind === "correctness") beyond = true;
   else if (def.kind === "share") beyond = size > (t.metrics[def.id] ?? t.share) + EPSILON;
   else {
-    const [rel, floor] = def.kind === "latency" ? [t.metrics[def.id] ?? t.latency, t.latencyFloorMs] : [t.metrics[def.id] ?? t.rate, t.rateFloorPerSecond];
+    const [rel, floor] =
+      def.kind === "latency" ? [t.metrics[def.id] ?? t.latency, t.latencyFloorMs] : [t.metrics[def.id] ?? t.rate, t.rateFloorPerSecond];
     beyond = size > rel * Math.abs(oldV) + EPSILON && size >= floor - EPSILON;
   }
   if (!beyond) return { outcome: "within tolerance", regression: false };
@@ -458,15 +606,21 @@ function profileDiff(a: ComparableReport, b: ComparableReport, missing: string[]
         }
         const entry = `${prefix} (${x === undefined ? "new" : "old"} report only)`;
         if (!onlyOne.includes(entry)) onlyOne.push(entry);
-      }
-      else if (x !== y) differences.push(`${key}: ${x} -> ${y}`);
+      } else if (x !== y) differences.push(`${key}: ${x} -> ${y}`);
     }
     if (onlyOne.length) missing.push(`profile settings in one report only, not compared: ${onlyOne.join(", ")}`);
   }
   // the phases as sent (a `spike:` shorthand and its `phases:` spelling send the same load)
-  const phases = (r: ComparableReport) => (r.phases ?? []).map((p) => `${p.type} ${p.fromRatePerSecond === p.toRatePerSecond ? p.fromRatePerSecond : `${p.fromRatePerSecond}->${p.toRatePerSecond}`}/s for ${p.durationSeconds} s`).join(", ");
+  const phases = (r: ComparableReport) =>
+    (r.phases ?? [])
+      .map(
+        (p) =>
+          `${p.type} ${p.fromRatePerSecond === p.toRatePerSecond ? p.fromRatePerSecond : `${p.fromRatePerSecond}->${p.toRatePerSecond}`}/s for ${p.durationSeconds} s`,
+      )
+      .join(", ");
   if (a.phases && b.phases && phases(a) !== phases(b)) differences.push(`phases: [${phases(a)}] -> [${phases(b)}]`);
-  if (a.planned !== undefined && b.planned !== undefined && a.planned !== b.planned) differences.push(`planned arrivals: ${a.planned} -> ${b.planned}`);
+  if (a.planned !== undefined && b.planned !== undefined && a.planned !== b.planned)
+    differences.push(`planned arrivals: ${a.planned} -> ${b.planned}`);
   return differences;
 }
 
@@ -475,14 +629,24 @@ function runWarnings(a: ComparableReport, b: ComparableReport): string[] {
   if (a.runId === b.runId) w.push(`both reports are run ${a.runId}: a run compared with itself`);
   const ja = a.latencyJudgement ?? "aws";
   const jb = b.latencyJudgement ?? "aws";
-  if (ja !== jb) w.push(`latency was judged "${ja}" in the old run and "${jb}" in the new one: a run on the local emulator and a run on AWS do not have comparable latencies`);
+  if (ja !== jb)
+    w.push(
+      `latency was judged "${ja}" in the old run and "${jb}" in the new one: a run on the local emulator and a run on AWS do not have comparable latencies`,
+    );
   if (a.agents !== undefined && b.agents !== undefined && a.agents !== b.agents) w.push(`senders: ${a.agents} -> ${b.agents} agent(s)`);
-  if (a.machine && b.machine && a.machine.cores !== b.machine.cores) w.push(`the generator's machine had ${a.machine.cores} core(s) in the old run and ${b.machine.cores} in the new one: latencies measured on different machines`);
+  if (a.machine && b.machine && a.machine.cores !== b.machine.cores)
+    w.push(
+      `the generator's machine had ${a.machine.cores} core(s) in the old run and ${b.machine.cores} in the new one: latencies measured on different machines`,
+    );
   if (a.rates.goodputBasis !== undefined && b.rates.goodputBasis !== undefined && a.rates.goodputBasis !== b.rates.goodputBasis) {
     w.push(`goodput is ${a.rates.goodputBasis} per second in the old run and ${b.rates.goodputBasis} per second in the new one`);
   }
-  for (const [which, r] of [["old", a], ["new", b]] as const) {
-    if (r.pending !== undefined) w.push(`the ${which} report is not finished (reconciliation pending): its delivery counts and verdict are partial`);
+  for (const [which, r] of [
+    ["old", a],
+    ["new", b],
+  ] as const) {
+    if (r.pending !== undefined)
+      w.push(`the ${which} report is not finished (reconciliation pending): its delivery counts and verdict are partial`);
   }
   return w;
 }
@@ -512,11 +676,19 @@ export function formatMetricValue(unit: MetricComparison["unit"], v: number | st
 function numericRow(def: MetricDef, t: CompareTolerances, a: ComparableReport, b: ComparableReport): MetricComparison {
   const ra = def.read(a);
   const rb = def.read(b);
-  const base = { id: def.id, label: def.label, group: def.group, kind: def.kind, unit: def.unit, worse: def.worse, tolerance: describeTolerance(def, t) };
+  const base = {
+    id: def.id,
+    label: def.label,
+    group: def.group,
+    kind: def.kind,
+    unit: def.unit,
+    worse: def.worse,
+    tolerance: describeTolerance(def, t),
+  };
   const oldV = "value" in ra ? ra.value : undefined;
   const newV = "value" in rb ? rb.value : undefined;
   if (oldV === undefined || newV === undefined) {
-    const why = [..."why" in ra ? [`old: ${ra.why}`] : [], ..."why" in rb ? [`new: ${rb.why}`] : []].join("; ");
+    const why = [...("why" in ra ? [`old: ${ra.why}`] : []), ...("why" in rb ? [`new: ${rb.why}`] : [])].join("; ");
     return { ...base, old: oldV, new: newV, outcome: "not compared", regression: false, missing: why };
   }
   const change = newV - oldV;
@@ -524,9 +696,28 @@ function numericRow(def: MetricDef, t: CompareTolerances, a: ComparableReport, b
 }
 
 function verdictRows(a: ComparableReport, b: ComparableReport): MetricComparison[] {
-  const status = (id: string, label: string, kind: "verdict" | "check", oldS: string | undefined, newS: string | undefined, bad: string, good: string): MetricComparison => {
-    const base = { id, label, group: "verdict" as const, kind, unit: "status" as const, old: oldS, new: newS, worse: "fail" as const, tolerance: `${good} -> ${bad}` };
-    if (oldS === undefined || newS === undefined) return { ...base, outcome: "not compared", regression: false, missing: `${oldS === undefined ? "old" : "new"}: ${ABSENT}` };
+  const status = (
+    id: string,
+    label: string,
+    kind: "verdict" | "check",
+    oldS: string | undefined,
+    newS: string | undefined,
+    bad: string,
+    good: string,
+  ): MetricComparison => {
+    const base = {
+      id,
+      label,
+      group: "verdict" as const,
+      kind,
+      unit: "status" as const,
+      old: oldS,
+      new: newS,
+      worse: "fail" as const,
+      tolerance: `${good} -> ${bad}`,
+    };
+    if (oldS === undefined || newS === undefined)
+      return { ...base, outcome: "not compared", regression: false, missing: `${oldS === undefined ? "old" : "new"}: ${ABSENT}` };
     if (oldS === newS) return { ...base, outcome: "unchanged", regression: false };
     if (oldS === good && newS === bad) return { ...base, outcome: "regression", regression: true };
     if (oldS === bad && newS === good) return { ...base, outcome: "improved", regression: false };
@@ -557,10 +748,18 @@ export function compareReports(a: ComparableReport, b: ComparableReport, options
   const missing: string[] = [];
   const profileDifferences = profileDiff(a, b, missing);
   const warnings = runWarnings(a, b);
-  if (profileDifferences.length) warnings.unshift(`the runs used different profiles (${profileDifferences.length} difference(s), listed below): the changes may come from the load, not the release`);
+  if (profileDifferences.length)
+    warnings.unshift(
+      `the runs used different profiles (${profileDifferences.length} difference(s), listed below): the changes may come from the load, not the release`,
+    );
   const metrics = [...METRICS.map((def) => numericRow(def, tolerances, a, b)), ...verdictRows(a, b)];
   for (const m of metrics) if (m.missing) missing.push(`${m.label}: ${m.missing}`);
-  const identity = (r: ComparableReport): RunIdentity => ({ runId: r.runId, name: r.name, startedAt: r.startedAt, verdict: r.verdict.verdict });
+  const identity = (r: ComparableReport): RunIdentity => ({
+    runId: r.runId,
+    name: r.name,
+    startedAt: r.startedAt,
+    verdict: r.verdict.verdict,
+  });
   const refused =
     options.requireSameProfile && profileDifferences.length
       ? `the runs used different profiles and the same profile was required (--require-same-profile): ${profileDifferences.join("; ")}`
@@ -589,10 +788,23 @@ export function comparisonExitCode(c: Comparison): 0 | 1 | 2 {
 
 function table(rows: string[][], align: ("l" | "r")[]): string[] {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => (r[c] ?? "").length)));
-  return rows.map((r) => "  " + r.map((cell, c) => (align[c] === "r" ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join("  ").trimEnd());
+  return rows.map(
+    (r) =>
+      "  " +
+      r
+        .map((cell, c) => (align[c] === "r" ? cell.padStart(widths[c]) : cell.padEnd(widths[c])))
+        .join("  ")
+        .trimEnd(),
+  );
 }
 
-const GROUP_TITLES: Record<MetricComparison["group"], string> = { rates: "Rates", latency: "Latency", ingress: "Ingress", delivery: "Delivery", verdict: "Verdict and checks" };
+const GROUP_TITLES: Record<MetricComparison["group"], string> = {
+  rates: "Rates",
+  latency: "Latency",
+  ingress: "Ingress",
+  delivery: "Delivery",
+  verdict: "Verdict and checks",
+};
 
 /** The cells of one row: metric, old, new, change, relative, tolerance, outcome. */
 function cells(m: MetricComparison): string[] {
@@ -604,7 +816,9 @@ function cells(m: MetricComparison): string[] {
 
 function headline(c: Comparison): string {
   if (c.refused) return `REFUSED: ${c.refused}`;
-  return c.regressions.length ? `REGRESSION: ${c.regressions.length} metric(s) worse beyond the tolerance` : "NO REGRESSION beyond the tolerances";
+  return c.regressions.length
+    ? `REGRESSION: ${c.regressions.length} metric(s) worse beyond the tolerance`
+    : "NO REGRESSION beyond the tolerances";
 }
 
 /** A plain-text comparison for a terminal or a CI log. */
@@ -636,7 +850,8 @@ export function renderComparison(c: Comparison): string {
   return lines.join("\n");
 }
 
-const esc = (s: unknown) => String(s).replace(/[&<>"']/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[ch]!);
+const esc = (s: unknown) =>
+  String(s).replace(/[&<>"']/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[ch]!);
 
 const ROW_STYLE: Partial<Record<Outcome, string>> = {
   regression: ' class="bad regression" style="background:#fdecea;color:#b52a2a;font-weight:600"',
@@ -650,9 +865,16 @@ const ROW_STYLE: Partial<Record<Outcome, string>> = {
  */
 export function renderBaselineSection(c: Comparison): string {
   const list = (title: string, items: readonly string[], cls: string) =>
-    items.length ? `<p class="${cls}"><b>${esc(title)}</b></p><ul class="${cls}">${items.map((x) => `<li>${esc(x)}</li>`).join("")}</ul>` : "";
+    items.length
+      ? `<p class="${cls}"><b>${esc(title)}</b></p><ul class="${cls}">${items.map((x) => `<li>${esc(x)}</li>`).join("")}</ul>`
+      : "";
   const rows = c.metrics
-    .map((m) => `<tr${ROW_STYLE[m.outcome] ?? ""} data-metric="${esc(m.id)}">${cells(m).map((x, i) => (i === 0 ? `<th>${esc(x)}</th>` : `<td>${esc(x)}</td>`)).join("")}</tr>`)
+    .map(
+      (m) =>
+        `<tr${ROW_STYLE[m.outcome] ?? ""} data-metric="${esc(m.id)}">${cells(m)
+          .map((x, i) => (i === 0 ? `<th>${esc(x)}</th>` : `<td>${esc(x)}</td>`))
+          .join("")}</tr>`,
+    )
     .join("");
   return [
     `<section id="baseline"><h2>Compared with the baseline run ${esc(c.old.runId)}</h2>`,

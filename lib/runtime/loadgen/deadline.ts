@@ -86,7 +86,8 @@ export interface DeadlineDerivation {
 const round3 = (n: number) => Math.round(n * 1000) / 1000;
 
 /** Whether `value` is a finite number within `[min, max]`. */
-const within = (value: number | undefined, min: number, max: number) => value === undefined || (Number.isFinite(value) && value >= min && value <= max);
+const within = (value: number | undefined, min: number, max: number) =>
+  value === undefined || (Number.isFinite(value) && value >= min && value <= max);
 
 /**
  * Problems with pipeline retry settings, one sentence each naming the field (empty when sound).
@@ -97,11 +98,22 @@ export function pipelineRetryProblems(p: PipelineRetrySettings, path = ""): stri
   if (!Number.isInteger(p.maxReceiveCount) || p.maxReceiveCount < 1 || p.maxReceiveCount > 1000) {
     problems.push(`${path}maxReceiveCount: ${p.maxReceiveCount} is not an integer in 1..1000; give the queue's redrive maxReceiveCount`);
   }
-  if (!within(p.backoffBaseSeconds, 0, SQS_MAX_DELAY_SECONDS)) problems.push(`${path}backoffBaseSeconds: ${p.backoffBaseSeconds} is outside 0..43200; give the worker's backoff base in seconds`);
-  if (!within(p.backoffMaxSeconds, 0, SQS_MAX_DELAY_SECONDS)) problems.push(`${path}backoffMaxSeconds: ${p.backoffMaxSeconds} is outside 0..43200; give the worker's backoff cap in seconds`);
-  if (!within(p.visibilityTimeoutSeconds, 0, SQS_MAX_DELAY_SECONDS)) problems.push(`${path}visibilityTimeoutSeconds: ${p.visibilityTimeoutSeconds} is outside 0..43200; give the queue's visibility timeout in seconds`);
-  if (!within(p.functionTimeoutSeconds, 1, 900)) problems.push(`${path}functionTimeoutSeconds: ${p.functionTimeoutSeconds} is outside 1..900; give the worker function's timeout in seconds`);
-  if (!within(p.batchingWindowSeconds, 0, 300)) problems.push(`${path}batchingWindowSeconds: ${p.batchingWindowSeconds} is outside 0..300; give the event source mapping's batching window in seconds`);
+  if (!within(p.backoffBaseSeconds, 0, SQS_MAX_DELAY_SECONDS))
+    problems.push(`${path}backoffBaseSeconds: ${p.backoffBaseSeconds} is outside 0..43200; give the worker's backoff base in seconds`);
+  if (!within(p.backoffMaxSeconds, 0, SQS_MAX_DELAY_SECONDS))
+    problems.push(`${path}backoffMaxSeconds: ${p.backoffMaxSeconds} is outside 0..43200; give the worker's backoff cap in seconds`);
+  if (!within(p.visibilityTimeoutSeconds, 0, SQS_MAX_DELAY_SECONDS))
+    problems.push(
+      `${path}visibilityTimeoutSeconds: ${p.visibilityTimeoutSeconds} is outside 0..43200; give the queue's visibility timeout in seconds`,
+    );
+  if (!within(p.functionTimeoutSeconds, 1, 900))
+    problems.push(
+      `${path}functionTimeoutSeconds: ${p.functionTimeoutSeconds} is outside 1..900; give the worker function's timeout in seconds`,
+    );
+  if (!within(p.batchingWindowSeconds, 0, 300))
+    problems.push(
+      `${path}batchingWindowSeconds: ${p.batchingWindowSeconds} is outside 0..300; give the event source mapping's batching window in seconds`,
+    );
   return problems;
 }
 
@@ -117,7 +129,12 @@ export function deriveReconcileDeadline(
 ): DeadlineDerivation {
   const profileSeconds = profile.reconcile.deadlineSeconds;
   if (!pipeline) {
-    return { profileSeconds, deadlineSeconds: profileSeconds, basis: "profile", explanation: `the profile's reconcile.deadlineSeconds (${profileSeconds} s); no pipeline retry settings were given to derive one from` };
+    return {
+      profileSeconds,
+      deadlineSeconds: profileSeconds,
+      basis: "profile",
+      explanation: `the profile's reconcile.deadlineSeconds (${profileSeconds} s); no pipeline retry settings were given to derive one from`,
+    };
   }
   const problems = pipelineRetryProblems(pipeline, "pipelineRetry.");
   if (problems.length) throw new RangeError(`invalid pipeline retry settings: ${problems.join("; ")}`);
@@ -131,7 +148,9 @@ export function deriveReconcileDeadline(
   for (let n = 1; n < m; n++) retryDelaysSeconds.push(Math.min(cap, Math.max(floor, base * 2 ** Math.min(n - 1, 64))));
   const retryHorizonSeconds = retryDelaysSeconds.reduce((sum, d) => sum + d, 0);
   const work = profile.workMs / 1000 + PER_ATTEMPT_OVERHEAD_SECONDS;
-  const perAttemptSeconds = round3(window + (pipeline.functionTimeoutSeconds !== undefined ? Math.min(pipeline.functionTimeoutSeconds, work) : work));
+  const perAttemptSeconds = round3(
+    window + (pipeline.functionTimeoutSeconds !== undefined ? Math.min(pipeline.functionTimeoutSeconds, work) : work),
+  );
   const processingSeconds = round3(m * perAttemptSeconds);
   const marginSeconds = round3(RECONCILE_MARGIN_SECONDS + 2 * profile.reconcile.pollIntervalSeconds);
   const derivedSeconds = Math.ceil(retryHorizonSeconds + processingSeconds + marginSeconds);
@@ -154,7 +173,15 @@ export function deriveReconcileDeadline(
       ...(pipeline.visibilityTimeoutSeconds !== undefined ? { visibilityTimeoutSeconds: pipeline.visibilityTimeoutSeconds } : {}),
       ...(pipeline.functionTimeoutSeconds !== undefined ? { functionTimeoutSeconds: pipeline.functionTimeoutSeconds } : {}),
     },
-    terms: { retryDelaysSeconds, retryHorizonSeconds, retryAfterFloorSeconds: floor, attempts: m, perAttemptSeconds, processingSeconds, marginSeconds },
+    terms: {
+      retryDelaysSeconds,
+      retryHorizonSeconds,
+      retryAfterFloorSeconds: floor,
+      attempts: m,
+      perAttemptSeconds,
+      processingSeconds,
+      marginSeconds,
+    },
     explanation,
   };
 }

@@ -453,7 +453,9 @@ function addSeries(into: number[], from: readonly number[]): void {
 }
 
 /** Adds the parts of a fan-out into one (counts and series summed, histograms merged by the caller). */
-export function mergeIngressParts(parts: readonly IngressPart[]): Omit<IngressPart, "histograms"> & { histograms: { ackUs: string[]; serviceUs: string[] } } {
+export function mergeIngressParts(
+  parts: readonly IngressPart[],
+): Omit<IngressPart, "histograms"> & { histograms: { ackUs: string[]; serviceUs: string[] } } {
   if (parts.length === 0) throw new Error("mergeIngressParts: no parts");
   // the earliest abort among the agents is the run's
   const aborted = parts
@@ -483,7 +485,11 @@ export function mergeIngressParts(parts: readonly IngressPart[]): Omit<IngressPa
     failureSamples: parts.flatMap((p) => p.failureSamples).slice(0, 20),
     ...(aborted ? { aborted } : {}),
     ...(parts[0].scenarioAckUs
-      ? { scenarioAckUs: parts[0].scenarioAckUs.map((_, i) => encodeHistogram(mergeEncodedHistograms(parts.map((p) => p.scenarioAckUs?.[i]).filter((h): h is string => h !== undefined)))) }
+      ? {
+          scenarioAckUs: parts[0].scenarioAckUs.map((_, i) =>
+            encodeHistogram(mergeEncodedHistograms(parts.map((p) => p.scenarioAckUs?.[i]).filter((h): h is string => h !== undefined))),
+          ),
+        }
       : {}),
   };
 }

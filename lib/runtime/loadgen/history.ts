@@ -18,7 +18,14 @@ function niceMax(v: number): number {
 }
 
 /** One measure over the runs as an SVG polyline with a dot per run (red dots: FAIL runs); null values are gaps. */
-export function trendSvg(title: string, unit: string, runs: readonly HistoryEntry[], value: (r: HistoryEntry) => number | null, width = 960, height = 160): string {
+export function trendSvg(
+  title: string,
+  unit: string,
+  runs: readonly HistoryEntry[],
+  value: (r: HistoryEntry) => number | null,
+  width = 960,
+  height = 160,
+): string {
   const pad = { l: 60, r: 12, t: 22, b: 22 };
   const w = width - pad.l - pad.r;
   const h = height - pad.t - pad.b;
@@ -36,7 +43,11 @@ export function trendSvg(title: string, unit: string, runs: readonly HistoryEntr
   });
   if (current.length) segments.push(current.join(" "));
   const dots = values
-    .map((v, i) => (v === null ? "" : `<circle cx="${x(i).toFixed(1)}" cy="${y(v).toFixed(1)}" r="3" fill="${runs[i].verdict === "FAIL" ? "#d9534f" : "#2f7ed8"}"><title>${esc(runs[i].runId)}: ${v} ${esc(unit)}</title></circle>`))
+    .map((v, i) =>
+      v === null
+        ? ""
+        : `<circle cx="${x(i).toFixed(1)}" cy="${y(v).toFixed(1)}" r="3" fill="${runs[i].verdict === "FAIL" ? "#d9534f" : "#2f7ed8"}"><title>${esc(runs[i].runId)}: ${v} ${esc(unit)}</title></circle>`,
+    )
     .join("");
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" role="img" aria-label="${esc(title)}">`,

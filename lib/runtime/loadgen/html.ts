@@ -58,13 +58,17 @@ export function timelineSvg(report: SpikeReport, width = 960, height = 320): str
   const x = (i: number) => m.l + (i / n) * w;
   const y = (v: number) => m.t + h - (v / yMax) * h;
   const parts: string[] = [];
-  parts.push(`<svg class="chart" id="timeline-chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="messages per second over time">`);
+  parts.push(
+    `<svg class="chart" id="timeline-chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="messages per second over time">`,
+  );
   // phase bands
   report.phases.forEach((ph, i) => {
     const x0 = x(ph.startSeconds);
     const x1 = x(Math.min(n, ph.startSeconds + ph.durationSeconds));
     if (x1 <= x0) return;
-    parts.push(`<rect class="phase" x="${x0.toFixed(1)}" y="${m.t}" width="${(x1 - x0).toFixed(1)}" height="${h}" fill="${i % 2 ? "#f3f5f9" : "#fafbfd"}"/>`);
+    parts.push(
+      `<rect class="phase" x="${x0.toFixed(1)}" y="${m.t}" width="${(x1 - x0).toFixed(1)}" height="${h}" fill="${i % 2 ? "#f3f5f9" : "#fafbfd"}"/>`,
+    );
     parts.push(`<text x="${((x0 + x1) / 2).toFixed(1)}" y="${m.t + 12}" class="phase-label" text-anchor="middle">${esc(ph.name)}</text>`);
   });
   // grid and y axis
@@ -84,12 +88,17 @@ export function timelineSvg(report: SpikeReport, width = 960, height = 320): str
   const bw = Math.max(1, w / n / 2 - 0.5);
   for (const [si, s] of series.filter((q) => q.bars).entries()) {
     s.values.forEach((v, i) => {
-      if (v > 0) parts.push(`<rect class="bar" x="${(x(i) + si * bw).toFixed(1)}" y="${y(v).toFixed(1)}" width="${bw.toFixed(1)}" height="${(m.t + h - y(v)).toFixed(1)}" fill="${s.color}" opacity="0.75"/>`);
+      if (v > 0)
+        parts.push(
+          `<rect class="bar" x="${(x(i) + si * bw).toFixed(1)}" y="${y(v).toFixed(1)}" width="${bw.toFixed(1)}" height="${(m.t + h - y(v)).toFixed(1)}" fill="${s.color}" opacity="0.75"/>`,
+        );
     });
   }
   for (const s of series.filter((q) => !q.bars)) {
     const pts = Array.from({ length: n }, (_, i) => `${x(i + 0.5).toFixed(1)},${y(s.values[i] ?? 0).toFixed(1)}`).join(" ");
-    parts.push(`<polyline class="series" data-series="${esc(s.name)}" points="${pts}" fill="none" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ""} stroke-linejoin="round"/>`);
+    parts.push(
+      `<polyline class="series" data-series="${esc(s.name)}" points="${pts}" fill="none" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ""} stroke-linejoin="round"/>`,
+    );
   }
   // legend
   let lx = m.l;
@@ -140,14 +149,34 @@ export function backpressureSvg(report: SpikeReport, width = 960, panelHeight = 
     const points = bp.series[name];
     // a CloudWatch point stands for its whole period: drawn at the period's middle
     const shift = bp.source === "cloudwatch" ? bp.periodSeconds / 2 : 0;
-    return points ? [{ name: BACKPRESSURE_SERIES[name], color: BACKPRESSURE_COLORS[name], points: points.map(([t, v]) => [t / 1000 + shift, v] as const), ...extra }] : [];
+    return points
+      ? [
+          {
+            name: BACKPRESSURE_SERIES[name],
+            color: BACKPRESSURE_COLORS[name],
+            points: points.map(([t, v]) => [t / 1000 + shift, v] as const),
+            ...extra,
+          },
+        ]
+      : [];
   };
-  const perSecond = (name: string, color: string, values: readonly number[], dashed = false): TimedSeries => ({ name, color, points: values.map((v, i) => [i + 0.5, v] as const), dashed });
+  const perSecond = (name: string, color: string, values: readonly number[], dashed = false): TimedSeries => ({
+    name,
+    color,
+    points: values.map((v, i) => [i + 0.5, v] as const),
+    dashed,
+  });
   const panels: { id: string; unit: string; series: TimedSeries[] }[] = [
     {
       id: "rates",
       unit: "per second",
-      series: [...s("downstream429", { bars: true }), perSecond("sent (attempts)", COLORS.attempted, report.timeline.attempted, true), perSecond("acknowledged", COLORS.accepted, report.timeline.accepted), ...s("eventsPolled", { dashed: true }), ...s("downstreamCalls")],
+      series: [
+        ...s("downstream429", { bars: true }),
+        perSecond("sent (attempts)", COLORS.attempted, report.timeline.attempted, true),
+        perSecond("acknowledged", COLORS.accepted, report.timeline.accepted),
+        ...s("eventsPolled", { dashed: true }),
+        ...s("downstreamCalls"),
+      ],
     },
     { id: "queue", unit: "messages", series: [...s("queueVisible"), ...s("queueInFlight"), ...s("queueDelayed")] },
     { id: "concurrency", unit: "invocations", series: s("workerConcurrency") },
@@ -162,7 +191,9 @@ export function backpressureSvg(report: SpikeReport, width = 960, panelHeight = 
   const height = panels.length * (ph + legendH) + 40;
   const x = (sec: number) => m.l + (Math.min(n, Math.max(0, sec)) / n) * w;
   const parts: string[] = [];
-  parts.push(`<svg class="chart" id="backpressure-chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="queue depth, worker concurrency, downstream calls and dead letters over time">`);
+  parts.push(
+    `<svg class="chart" id="backpressure-chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="queue depth, worker concurrency, downstream calls and dead letters over time">`,
+  );
   panels.forEach((panel, pi) => {
     const top = pi * (ph + legendH) + m.t;
     const h = ph - m.t - m.b + 16;
@@ -172,7 +203,10 @@ export function backpressureSvg(report: SpikeReport, width = 960, panelHeight = 
     report.phases.forEach((phase, i) => {
       const x0 = x(phase.startSeconds);
       const x1 = x(phase.startSeconds + phase.durationSeconds);
-      if (x1 > x0) parts.push(`<rect class="phase" x="${x0.toFixed(1)}" y="${top}" width="${(x1 - x0).toFixed(1)}" height="${h}" fill="${i % 2 ? "#f3f5f9" : "#fafbfd"}"/>`);
+      if (x1 > x0)
+        parts.push(
+          `<rect class="phase" x="${x0.toFixed(1)}" y="${top}" width="${(x1 - x0).toFixed(1)}" height="${h}" fill="${i % 2 ? "#f3f5f9" : "#fafbfd"}"/>`,
+        );
     });
     for (let k = 0; k <= 2; k++) {
       const v = (yMax * k) / 2;
@@ -182,14 +216,24 @@ export function backpressureSvg(report: SpikeReport, width = 960, panelHeight = 
     parts.push(`<text transform="translate(14 ${top + h / 2}) rotate(-90)" text-anchor="middle" class="label">${esc(panel.unit)}</text>`);
     parts.push(`<line x1="${m.l}" x2="${m.l + w}" y1="${top + h}" y2="${top + h}" class="axis"/>`);
     const step = Math.max(1, niceMax(n / 12));
-    for (let sec = 0; sec <= n; sec += step) parts.push(`<text x="${x(sec).toFixed(1)}" y="${top + h + 13}" text-anchor="middle" class="tick">${sec}</text>`);
+    for (let sec = 0; sec <= n; sec += step)
+      parts.push(`<text x="${x(sec).toFixed(1)}" y="${top + h + 13}" text-anchor="middle" class="tick">${sec}</text>`);
     const bw = Math.max(1, Math.min(w / n / 2, (w / n) * bp.periodSeconds) - 0.5);
     for (const q of panel.series.filter((q) => q.bars)) {
-      for (const [t, v] of q.points) if (v > 0 && t > 0 && t <= n) parts.push(`<rect class="bar" x="${(x(t) - bw).toFixed(1)}" y="${y(v).toFixed(1)}" width="${bw.toFixed(1)}" height="${(top + h - y(v)).toFixed(1)}" fill="${q.color}" opacity="0.75"><title>${esc(q.name)} at ${t.toFixed(1)} s: ${v}</title></rect>`);
+      for (const [t, v] of q.points)
+        if (v > 0 && t > 0 && t <= n)
+          parts.push(
+            `<rect class="bar" x="${(x(t) - bw).toFixed(1)}" y="${y(v).toFixed(1)}" width="${bw.toFixed(1)}" height="${(top + h - y(v)).toFixed(1)}" fill="${q.color}" opacity="0.75"><title>${esc(q.name)} at ${t.toFixed(1)} s: ${v}</title></rect>`,
+          );
     }
     for (const q of panel.series.filter((q) => !q.bars && q.points.length)) {
-      const pts = q.points.filter(([t]) => t >= 0 && t <= n).map(([t, v]) => `${x(t).toFixed(1)},${y(v).toFixed(1)}`).join(" ");
-      parts.push(`<polyline class="series" data-series="${esc(q.name)}" points="${pts}" fill="none" stroke="${q.color}" stroke-width="2"${q.dashed ? ' stroke-dasharray="6 4"' : ""} stroke-linejoin="round"/>`);
+      const pts = q.points
+        .filter(([t]) => t >= 0 && t <= n)
+        .map(([t, v]) => `${x(t).toFixed(1)},${y(v).toFixed(1)}`)
+        .join(" ");
+      parts.push(
+        `<polyline class="series" data-series="${esc(q.name)}" points="${pts}" fill="none" stroke="${q.color}" stroke-width="2"${q.dashed ? ' stroke-dasharray="6 4"' : ""} stroke-linejoin="round"/>`,
+      );
     }
     let lx = m.l;
     const ly = top + h + 30;
@@ -204,7 +248,9 @@ export function backpressureSvg(report: SpikeReport, width = 960, panelHeight = 
     }
     parts.push("</g>");
   });
-  parts.push(`<text x="${m.l + w / 2}" y="${height - 6}" text-anchor="middle" class="label">seconds since the planned start (${bp.source === "emulator" ? "the local emulator, sampled every second" : `CloudWatch, ${bp.periodSeconds} s periods`})</text>`);
+  parts.push(
+    `<text x="${m.l + w / 2}" y="${height - 6}" text-anchor="middle" class="label">seconds since the planned start (${bp.source === "emulator" ? "the local emulator, sampled every second" : `CloudWatch, ${bp.periodSeconds} s periods`})</text>`,
+  );
   parts.push("</svg>");
   return parts.join("");
 }
@@ -214,7 +260,9 @@ export function latencySvg(report: SpikeReport, width = 960, height = 320): stri
   const curves: { name: string; color: string; s: LatencySummary }[] = [
     { name: "ack, from planned send", color: COLORS.ack, s: report.latency.ack },
     { name: "service time per attempt", color: COLORS.service, s: report.latency.service },
-    ...(report.latency.endToEnd ? [{ name: "end to end (planned send to processed)", color: COLORS.endToEnd, s: report.latency.endToEnd }] : []),
+    ...(report.latency.endToEnd
+      ? [{ name: "end to end (planned send to processed)", color: COLORS.endToEnd, s: report.latency.endToEnd }]
+      : []),
   ].filter((c) => c.s.count > 0);
   const m = { l: 64, r: 40, t: 16, b: 64 };
   const w = width - m.l - m.r;
@@ -227,13 +275,24 @@ export function latencySvg(report: SpikeReport, width = 960, height = 320): stri
   const x = (p: number) => m.l + (nines(p) / xMax) * w;
   const y = (ms: number) => m.t + h - ((Math.log10(Math.max(0.01, ms)) - lo) / (hi - lo)) * h;
   const parts: string[] = [];
-  parts.push(`<svg class="chart" id="latency-chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="latency by percentile">`);
+  parts.push(
+    `<svg class="chart" id="latency-chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="latency by percentile">`,
+  );
   for (let e = lo; e <= hi; e++) {
     const v = 10 ** e;
     parts.push(`<line x1="${m.l}" x2="${m.l + w}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" class="grid"/>`);
-    parts.push(`<text x="${m.l - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end" class="tick">${v >= 1000 ? `${v / 1000} s` : `${v} ms`}</text>`);
+    parts.push(
+      `<text x="${m.l - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end" class="tick">${v >= 1000 ? `${v / 1000} s` : `${v} ms`}</text>`,
+    );
   }
-  for (const [p, label] of [[0, "0%"], [90, "90%"], [99, "99%"], [99.9, "99.9%"], [99.99, "99.99%"], [99.999, "99.999%"]] as const) {
+  for (const [p, label] of [
+    [0, "0%"],
+    [90, "90%"],
+    [99, "99%"],
+    [99.9, "99.9%"],
+    [99.99, "99.99%"],
+    [99.999, "99.999%"],
+  ] as const) {
     parts.push(`<line x1="${x(p).toFixed(1)}" x2="${x(p).toFixed(1)}" y1="${m.t}" y2="${m.t + h}" class="grid"/>`);
     parts.push(`<text x="${x(p).toFixed(1)}" y="${m.t + h + 16}" text-anchor="middle" class="tick">${label}</text>`);
   }
@@ -241,8 +300,13 @@ export function latencySvg(report: SpikeReport, width = 960, height = 320): stri
   parts.push(`<text x="${m.l + w / 2}" y="${m.t + h + 32}" text-anchor="middle" class="label">percentile</text>`);
   for (const c of curves) {
     const pts = c.s.curve.map((pt) => `${x(pt.percentile).toFixed(1)},${y(pt.ms).toFixed(1)}`).join(" ");
-    parts.push(`<polyline class="series" data-series="${esc(c.name)}" points="${pts}" fill="none" stroke="${c.color}" stroke-width="2.5" stroke-linejoin="round"/>`);
-    for (const pt of c.s.curve) parts.push(`<circle cx="${x(pt.percentile).toFixed(1)}" cy="${y(pt.ms).toFixed(1)}" r="2.5" fill="${c.color}"><title>${esc(c.name)} p${pt.percentile}: ${pt.ms} ms</title></circle>`);
+    parts.push(
+      `<polyline class="series" data-series="${esc(c.name)}" points="${pts}" fill="none" stroke="${c.color}" stroke-width="2.5" stroke-linejoin="round"/>`,
+    );
+    for (const pt of c.s.curve)
+      parts.push(
+        `<circle cx="${x(pt.percentile).toFixed(1)}" cy="${y(pt.ms).toFixed(1)}" r="2.5" fill="${c.color}"><title>${esc(c.name)} p${pt.percentile}: ${pt.ms} ms</title></circle>`,
+      );
   }
   let lx = m.l;
   for (const c of curves) {
@@ -251,12 +315,14 @@ export function latencySvg(report: SpikeReport, width = 960, height = 320): stri
     parts.push(`<text x="${lx + 19}" y="${ly}" class="legend">${esc(c.name)}</text>`);
     lx += 40 + c.name.length * 7;
   }
-  if (curves.length === 0) parts.push(`<text x="${width / 2}" y="${height / 2}" text-anchor="middle" class="label">no latency samples</text>`);
+  if (curves.length === 0)
+    parts.push(`<text x="${width / 2}" y="${height / 2}" text-anchor="middle" class="label">no latency samples</text>`);
   parts.push("</svg>");
   return parts.join("");
 }
 
-const ms = (v: number | undefined) => (v === undefined ? "-" : v >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${v.toFixed(v >= 100 ? 0 : 1)} ms`);
+const ms = (v: number | undefined) =>
+  v === undefined ? "-" : v >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${v.toFixed(v >= 100 ? 0 : 1)} ms`;
 
 function rows(items: [string, unknown, string?][]): string {
   return items.map(([k, v, cls]) => `<tr${cls ? ` class="${cls}"` : ""}><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join("");
@@ -264,7 +330,9 @@ function rows(items: [string, unknown, string?][]): string {
 
 function latencyTable(report: SpikeReport): string {
   const line = (name: string, s?: LatencySummary) =>
-    s ? `<tr><th>${esc(name)}</th><td>${s.count}</td><td>${ms(s.p50Ms)}</td><td>${ms(s.p90Ms)}</td><td>${ms(s.p99Ms)}</td><td>${ms(s.p999Ms)}</td><td>${ms(s.maxMs)}</td></tr>` : "";
+    s
+      ? `<tr><th>${esc(name)}</th><td>${s.count}</td><td>${ms(s.p50Ms)}</td><td>${ms(s.p90Ms)}</td><td>${ms(s.p99Ms)}</td><td>${ms(s.p999Ms)}</td><td>${ms(s.maxMs)}</td></tr>`
+      : "";
   return `<table class="num"><thead><tr><th></th><th>count</th><th>p50</th><th>p90</th><th>p99</th><th>p99.9</th><th>max</th></tr></thead><tbody>${line("ack, from planned send", report.latency.ack)}${line("service time per attempt", report.latency.service)}${line("end to end", report.latency.endToEnd)}</tbody></table>`;
 }
 
@@ -282,7 +350,9 @@ export function renderHtmlReport(report: SpikeReport): string {
     ["ack p99", ms(report.latency.ack.p99Ms)],
     ["end-to-end p99", ms(report.latency.endToEnd?.p99Ms)],
   ];
-  const deadlineNote = report.reconcileDeadline ? `<p class="note" id="deadline">reconciliation deadline: ${esc(report.reconcileDeadline.explanation)}</p>` : "";
+  const deadlineNote = report.reconcileDeadline
+    ? `<p class="note" id="deadline">reconciliation deadline: ${esc(report.reconcileDeadline.explanation)}</p>`
+    : "";
   const latencyNotes = [
     report.machine ? `<p class="note" id="machine">generator machine: ${esc(machineLine(report.machine))}</p>` : "",
     report.latencyJudgement === "local"
@@ -302,7 +372,11 @@ export function renderHtmlReport(report: SpikeReport): string {
         ["lost", d.lost, d.lost ? "bad" : ""],
         ["in flight at the deadline (being retried)", d.inFlight ?? 0, d.inFlight ? "bad" : ""],
         ["delivered but not acknowledged", d.deliveredUnacknowledged],
-        ["fault markers checked / violations", `${d.faultChecks.checked} / ${d.faultChecks.violations}`, d.faultChecks.violations ? "bad" : ""],
+        [
+          "fault markers checked / violations",
+          `${d.faultChecks.checked} / ${d.faultChecks.violations}`,
+          d.faultChecks.violations ? "bad" : "",
+        ],
         ["reconciliation wait", `${d.waitedSeconds} s${d.complete ? "" : " (deadline reached)"}`],
       ])}</table>${deadlineNote}${d.lostSeqs.length ? `<p class="note">lost seqs: ${esc(d.lostSeqs.join(", "))}</p>` : ""}${
         d.inFlightSamples?.length ? `<p class="note">in flight: ${esc(d.inFlightSamples.map(describeInFlight).join(", "))}</p>` : ""
@@ -350,23 +424,43 @@ ${report.backpressure ? `<section id="backpressure"><h2>Backpressure: the spike 
 <div class="grid2">
 <section><h2>Ingress</h2><table>${rows([
     ...ingressRows(report).map(([label, value, watch]): [string, number, string] => [label, value, watch && value ? "bad" : ""]),
-    ["status codes", Object.entries(c.statusCodes).map(([k, n]) => `${k}: ${n}`).join(", ") || "-"],
+    [
+      "status codes",
+      Object.entries(c.statusCodes)
+        .map(([k, n]) => `${k}: ${n}`)
+        .join(", ") || "-",
+    ],
   ])}</table></section>
 <section><h2>Delivery</h2>${deliveryHtml}</section>
-${report.scenarios?.length ? `<section id="scenarios"><h2>Scenarios</h2><p class="note">Each scenario on its own; the figures above add them together.</p><table class="num"><thead><tr><th>scenario</th><th>planned</th><th>accepted</th><th>not accepted</th><th>processed</th><th>lost</th><th>ack p50</th><th>ack p99</th></tr></thead><tbody>${report.scenarios
-  .map((sc) => `<tr><th>${esc(sc.name)}</th><td>${sc.planned}</td><td>${sc.accepted}</td><td>${sc.notAccepted}</td><td>${sc.processed ?? "-"}</td><td>${sc.lost ?? "-"}</td><td>${sc.ack && sc.ack.count > 0 ? `${sc.ack.p50Ms} ms` : "-"}</td><td>${sc.ack && sc.ack.count > 0 ? `${sc.ack.p99Ms} ms` : "-"}</td></tr>`)
-  .join("")}</tbody></table></section>` : ""}
+${
+  report.scenarios?.length
+    ? `<section id="scenarios"><h2>Scenarios</h2><p class="note">Each scenario on its own; the figures above add them together.</p><table class="num"><thead><tr><th>scenario</th><th>planned</th><th>accepted</th><th>not accepted</th><th>processed</th><th>lost</th><th>ack p50</th><th>ack p99</th></tr></thead><tbody>${report.scenarios
+        .map(
+          (sc) =>
+            `<tr><th>${esc(sc.name)}</th><td>${sc.planned}</td><td>${sc.accepted}</td><td>${sc.notAccepted}</td><td>${sc.processed ?? "-"}</td><td>${sc.lost ?? "-"}</td><td>${sc.ack && sc.ack.count > 0 ? `${sc.ack.p50Ms} ms` : "-"}</td><td>${sc.ack && sc.ack.count > 0 ? `${sc.ack.p99Ms} ms` : "-"}</td></tr>`,
+        )
+        .join("")}</tbody></table></section>`
+    : ""
+}
 </div>
 <section><h2>SLO checks</h2><table><thead><tr><th>check</th><th>status</th><th>actual</th><th>threshold</th></tr></thead><tbody>${v.checks
-    .map((x) => `<tr><th>${esc(x.name)}</th><td class="status-${x.status}">${x.status.toUpperCase()}</td><td>${x.detail !== undefined ? esc(x.detail) : x.actual === undefined ? "-" : esc(Number.isInteger(x.actual) ? x.actual : x.actual.toFixed(x.actual < 10 ? 4 : 1))}</td><td>${esc(x.threshold)}</td></tr>`)
+    .map(
+      (x) =>
+        `<tr><th>${esc(x.name)}</th><td class="status-${x.status}">${x.status.toUpperCase()}</td><td>${x.detail !== undefined ? esc(x.detail) : x.actual === undefined ? "-" : esc(Number.isInteger(x.actual) ? x.actual : x.actual.toFixed(x.actual < 10 ? 4 : 1))}</td><td>${esc(x.threshold)}</td></tr>`,
+    )
     .join("")}</tbody></table></section>
 ${report.failureSamples.length ? `<section><h2>Failure samples</h2>${report.failureSamples.map((s) => `<p class="note">${esc(s)}</p>`).join("")}</section>` : ""}
-<section><h2>Profile</h2><table>${rows(report.phases.map((p) => [`${p.name} (${p.type})`, `${p.startSeconds}-${p.startSeconds + p.durationSeconds} s, ${p.fromRatePerSecond === p.toRatePerSecond ? `${p.fromRatePerSecond}/s` : `${p.fromRatePerSecond} -> ${p.toRatePerSecond}/s`}`]))}${rows([
-    ["conversations", report.profile.conversations],
-    ["workMs", report.profile.workMs],
-    ["faults (throttle / transient / poison)", `${report.profile.faults.throttle.fraction} / ${report.profile.faults.transient.fraction} / ${report.profile.faults.poison.fraction}`],
-    ["max in flight / connections", `${report.profile.sending.maxInFlight} / ${report.profile.sending.connections}`],
-  ])}</table></section>
+<section><h2>Profile</h2><table>${rows(report.phases.map((p) => [`${p.name} (${p.type})`, `${p.startSeconds}-${p.startSeconds + p.durationSeconds} s, ${p.fromRatePerSecond === p.toRatePerSecond ? `${p.fromRatePerSecond}/s` : `${p.fromRatePerSecond} -> ${p.toRatePerSecond}/s`}`]))}${rows(
+    [
+      ["conversations", report.profile.conversations],
+      ["workMs", report.profile.workMs],
+      [
+        "faults (throttle / transient / poison)",
+        `${report.profile.faults.throttle.fraction} / ${report.profile.faults.transient.fraction} / ${report.profile.faults.poison.fraction}`,
+      ],
+      ["max in flight / connections", `${report.profile.sending.maxInFlight} / ${report.profile.sending.connections}`],
+    ],
+  )}</table></section>
 <footer>cdktf-genesys-consumer spike report &middot; latency is measured from each message's planned send time (coordinated omission corrected)</footer>
 </main></body></html>
 `;

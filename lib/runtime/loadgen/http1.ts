@@ -101,8 +101,11 @@ export function parseResponseHead(head: string): ParsedHead | string {
   const s2 = head.charCodeAt(11) - 48;
   const after = head.charCodeAt(12);
   if (
-    !head.startsWith("HTTP/1.") || (minor !== 0 && minor !== 1) || head.charCodeAt(8) !== 32 ||
-    !(s0 >= 1 && s0 <= 9 && s1 >= 0 && s1 <= 9 && s2 >= 0 && s2 <= 9) || (!Number.isNaN(after) && after !== 32 && after !== 13)
+    !head.startsWith("HTTP/1.") ||
+    (minor !== 0 && minor !== 1) ||
+    head.charCodeAt(8) !== 32 ||
+    !(s0 >= 1 && s0 <= 9 && s1 >= 0 && s1 <= 9 && s2 >= 0 && s2 <= 9) ||
+    (!Number.isNaN(after) && after !== 32 && after !== 13)
   ) {
     const statusLine = lineEnd < 0 ? head : head.slice(0, lineEnd);
     return `ResponseError: malformed status line ${JSON.stringify(statusLine.slice(0, 80))}`;
@@ -228,7 +231,16 @@ export class Http1Pool {
     const job: Job = { bytes, done: done as AttemptCallback<unknown>, context };
     if (this.closed) {
       const now = performance.now();
-      done({ status: 0, headers: {}, writtenAt: Number.NaN, endedAt: now, error: { kind: "network", message: "ClientClosedError: the client is closed" } }, context as C);
+      done(
+        {
+          status: 0,
+          headers: {},
+          writtenAt: Number.NaN,
+          endedAt: now,
+          error: { kind: "network", message: "ClientClosedError: the client is closed" },
+        },
+        context as C,
+      );
       return;
     }
     const conn = this.idle.pop();
@@ -252,7 +264,16 @@ export class Http1Pool {
     this.idle.length = 0;
     let job: Job | undefined;
     while ((job = this.nextJob())) {
-      job.done({ status: 0, headers: {}, writtenAt: Number.NaN, endedAt: performance.now(), error: { kind: "network", message: "ClientClosedError: the client is closed" } }, job.context);
+      job.done(
+        {
+          status: 0,
+          headers: {},
+          writtenAt: Number.NaN,
+          endedAt: performance.now(),
+          error: { kind: "network", message: "ClientClosedError: the client is closed" },
+        },
+        job.context,
+      );
     }
     return Promise.resolve();
   }
@@ -361,7 +382,11 @@ export class Http1Pool {
     const now = performance.now();
     for (const conn of this.all) {
       if (conn.job && now > conn.deadline) {
-        const phase = !conn.connected ? "ConnectTimeoutError: connect" : conn.gotBytes ? "BodyTimeoutError: body" : "HeadersTimeoutError: headers";
+        const phase = !conn.connected
+          ? "ConnectTimeoutError: connect"
+          : conn.gotBytes
+            ? "BodyTimeoutError: body"
+            : "HeadersTimeoutError: headers";
         this.fail(conn, "timeout", `${phase} timeout after ${this.options.timeoutMs} ms`);
       }
     }

@@ -25,5 +25,21 @@ export * from "./report-store";
 export * from "./history";
 export * from "./compare";
 export * from "./backpressure";
-export { createLoadgenHandler, CONTINUATION_MARGIN_MS, agentsFor, lambdaBudgetProblems, LAMBDA_MAX_SECONDS, DEFAULT_AGENT_CAPACITY_PER_SECOND, START_BARRIER_MS } from "./lambda";
-export type { LoadgenEvent, ControllerEvent, AgentEvent, ReconcileEvent, ContinuedResult, ControllerResult, LoadgenHandlerDeps } from "./lambda";
+export {
+  createLoadgenHandler,
+  CONTINUATION_MARGIN_MS,
+  agentsFor,
+  lambdaBudgetProblems,
+  LAMBDA_MAX_SECONDS,
+  DEFAULT_AGENT_CAPACITY_PER_SECOND,
+  START_BARRIER_MS,
+} from "./lambda";
+export type {
+  LoadgenEvent,
+  ControllerEvent,
+  AgentEvent,
+  ReconcileEvent,
+  ContinuedResult,
+  ControllerResult,
+  LoadgenHandlerDeps,
+} from "./lambda";

@@ -25,14 +25,38 @@ import { secretReader } from "./edge-key-source";
 import { runIngress, type IngressPart } from "./engine";
 import { parseProfile, peakRatePerSecond, type SpikeProfile, type SpikeProfileInput } from "./profile";
 import { emfRecord, DEFAULT_METRICS_NAMESPACE } from "./reports";
-import { continuationKey, DEFAULT_HISTORY_LENGTH, DEFAULT_REPORTS_PREFIX, s3ObjectStore, storeRun, type ObjectStore, type StoredRun } from "./report-store";
+import {
+  continuationKey,
+  DEFAULT_HISTORY_LENGTH,
+  DEFAULT_REPORTS_PREFIX,
+  s3ObjectStore,
+  storeRun,
+  type ObjectStore,
+  type StoredRun,
+} from "./report-store";
 import { resumeSpike, runSpike, type AgentAssignment, type SpikeContinuation, type SpikeReport } from "./run";
 import type { PipelineRetrySettings } from "./deadline";
 import { renderSummary } from "./summary";
 import { readCloudWatchBackpressure, type BackpressureBlock, type CloudWatchLike } from "./backpressure";
-import { CONTINUATION_MARGIN_MS, DEFAULT_AGENT_CAPACITY_PER_SECOND, LAMBDA_MAX_SECONDS, MIN_RECONCILE_SLICE_MS, MIN_TIMEOUT_SECONDS, START_BARRIER_MS, lambdaBudgetProblems } from "./budget";
+import {
+  CONTINUATION_MARGIN_MS,
+  DEFAULT_AGENT_CAPACITY_PER_SECOND,
+  LAMBDA_MAX_SECONDS,
+  MIN_RECONCILE_SLICE_MS,
+  MIN_TIMEOUT_SECONDS,
+  START_BARRIER_MS,
+  lambdaBudgetProblems,
+} from "./budget";
 
-export { CONTINUATION_MARGIN_MS, DEFAULT_AGENT_CAPACITY_PER_SECOND, LAMBDA_MAX_SECONDS, MIN_RECONCILE_SLICE_MS, MIN_TIMEOUT_SECONDS, START_BARRIER_MS, lambdaBudgetProblems };
+export {
+  CONTINUATION_MARGIN_MS,
+  DEFAULT_AGENT_CAPACITY_PER_SECOND,
+  LAMBDA_MAX_SECONDS,
+  MIN_RECONCILE_SLICE_MS,
+  MIN_TIMEOUT_SECONDS,
+  START_BARRIER_MS,
+  lambdaBudgetProblems,
+};
 
 export interface ControllerEvent {
   readonly role?: "controller";
@@ -105,7 +129,11 @@ export interface LoadgenHandlerDeps {
  * window, from the plan's start to the end of reconciliation. A failed read never fails the
  * run: the block says why instead.
  */
-async function cloudWatchBackpressure(report: SpikeReport, contract: LoadgenContract, client: CloudWatchLike | undefined): Promise<BackpressureBlock | undefined> {
+async function cloudWatchBackpressure(
+  report: SpikeReport,
+  contract: LoadgenContract,
+  client: CloudWatchLike | undefined,
+): Promise<BackpressureBlock | undefined> {
   if (!contract.queueName) return undefined;
   let own: (CloudWatchLike & { destroy(): void }) | undefined;
   try {
@@ -126,7 +154,12 @@ async function cloudWatchBackpressure(report: SpikeReport, contract: LoadgenCont
       endMs: Math.max(report.finishedMs, report.startMs + 1000),
     });
   } catch (e) {
-    return { source: "cloudwatch", periodSeconds: 60, series: {}, notes: [`CloudWatch could not be read (GetMetricData): ${(e as Error).message}`] };
+    return {
+      source: "cloudwatch",
+      periodSeconds: 60,
+      series: {},
+      notes: [`CloudWatch could not be read (GetMetricData): ${(e as Error).message}`],
+    };
   } finally {
     own?.destroy();
   }
@@ -147,7 +180,9 @@ function lambdaInvoker(functionName: string): (event: AgentEvent) => Promise<Ing
   // one attempt: a retried agent would send its share twice
   const client = new LambdaClient({ maxAttempts: 1 });
   return async (event) => {
-    const res = await client.send(new InvokeCommand({ FunctionName: functionName, InvocationType: "RequestResponse", Payload: Buffer.from(JSON.stringify(event)) }));
+    const res = await client.send(
+      new InvokeCommand({ FunctionName: functionName, InvocationType: "RequestResponse", Payload: Buffer.from(JSON.stringify(event)) }),
+    );
     const text = res.Payload ? Buffer.from(res.Payload).toString("utf8") : "";
     if (res.FunctionError) throw new Error(`agent ${event.assignment.agentIndex} failed (${res.FunctionError}): ${text.slice(0, 1000)}`);
     return JSON.parse(text) as IngressPart;
@@ -216,7 +251,14 @@ export function createLoadgenHandler(deps: LoadgenHandlerDeps = {}) {
       // the reconciliation deadline derives from the pipeline's retry settings (max with the profile's)
       pipelineRetry: pipelineRetryOf(contract),
       edgeKey,
-      fanOut: agentCount > 1 ? { agentCount, startDelayMs: deps.startBarrierMs ?? START_BARRIER_MS, runAgent: (assignment) => invokeAgent!({ role: "agent", assignment }) } : undefined,
+      fanOut:
+        agentCount > 1
+          ? {
+              agentCount,
+              startDelayMs: deps.startBarrierMs ?? START_BARRIER_MS,
+              runAgent: (assignment) => invokeAgent!({ role: "agent", assignment }),
+            }
+          : undefined,
       reconcileStopAtMs: stopAt(contract, context),
     });
     return report.pending ? continueLater(report.pending, contract, functionName) : finishRun(report, contract, functionName);
@@ -242,7 +284,11 @@ export function createLoadgenHandler(deps: LoadgenHandlerDeps = {}) {
   }
 
   /** Stores the continuation and invokes this function again (Event) to resume it. */
-  async function continueLater(pending: SpikeContinuation, contract: LoadgenContract, functionName: string | undefined): Promise<ContinuedResult> {
+  async function continueLater(
+    pending: SpikeContinuation,
+    contract: LoadgenContract,
+    functionName: string | undefined,
+  ): Promise<ContinuedResult> {
     const runName = contract.runName ?? functionName ?? pending.profile.name;
     const key = continuationKey({ prefix: contract.reportsPrefix ?? DEFAULT_REPORTS_PREFIX, runName }, pending.runId);
     await reportStoreOf(contract)!.put(key, JSON.stringify(pending), "application/json");
@@ -252,21 +298,32 @@ export function createLoadgenHandler(deps: LoadgenHandlerDeps = {}) {
       if (!functionName) throw new Error("a long reconciliation continues in a new invocation of this function: set GCX_FUNCTION_NAME");
       const client = new LambdaClient({ maxAttempts: 1 });
       try {
-        await client.send(new InvokeCommand({ FunctionName: functionName, InvocationType: "Event", Payload: Buffer.from(JSON.stringify(next)) }));
+        await client.send(
+          new InvokeCommand({ FunctionName: functionName, InvocationType: "Event", Payload: Buffer.from(JSON.stringify(next)) }),
+        );
       } finally {
         client.destroy();
       }
     }
-    log(`run ${pending.runId}: ${pending.progress.accounted}/${pending.progress.accepted} accepted messages accounted for when this invocation had to stop; reconciliation continues in invocation ${pending.invocations + 1} (continuation s3://${contract.reportsBucket}/${key})`);
+    log(
+      `run ${pending.runId}: ${pending.progress.accounted}/${pending.progress.accepted} accepted messages accounted for when this invocation had to stop; reconciliation continues in invocation ${pending.invocations + 1} (continuation s3://${contract.reportsBucket}/${key})`,
+    );
     return { continued: true, runId: pending.runId, continuationKey: key, progress: pending.progress };
   }
 
   /** A `reconcile` invocation: resumes the stored continuation, then chains again or judges. */
-  async function reconcileAgain(event: ReconcileEvent, contract: LoadgenContract, context: Parameters<typeof loadgenHandler>[1]): Promise<ControllerResult | ContinuedResult> {
+  async function reconcileAgain(
+    event: ReconcileEvent,
+    contract: LoadgenContract,
+    context: Parameters<typeof loadgenHandler>[1],
+  ): Promise<ControllerResult | ContinuedResult> {
     const store = reportStoreOf(contract);
     if (!store) throw new Error(`a reconcile invocation needs the reports bucket the continuation is in: set GCX_REPORTS_BUCKET`);
     const text = await store.get(event.continuationKey);
-    if (text === undefined) throw new Error(`continuation ${event.continuationKey} is not in s3://${contract.reportsBucket}/ (expired or deleted): the run cannot be judged`);
+    if (text === undefined)
+      throw new Error(
+        `continuation ${event.continuationKey} is not in s3://${contract.reportsBucket}/ (expired or deleted): the run cannot be judged`,
+      );
     const functionName = contract.functionName ?? context?.functionName ?? (deps.env ?? process.env).AWS_LAMBDA_FUNCTION_NAME;
     const report = await resumeSpike(JSON.parse(text) as SpikeContinuation, {
       receipts: contract.receiptsTable ? { tableName: contract.receiptsTable } : undefined,
@@ -292,7 +349,9 @@ export function createLoadgenHandler(deps: LoadgenHandlerDeps = {}) {
       const location = { bucket: contract.reportsBucket!, prefix: contract.reportsPrefix ?? DEFAULT_REPORTS_PREFIX, runName };
       const { history: _history, ...keys } = await storeRun(store, location, report, contract.historyLength ?? DEFAULT_HISTORY_LENGTH);
       stored = keys;
-      log(`reports stored in s3://${location.bucket}/: ${keys.jsonKey}, ${keys.htmlKey}; history ${keys.historyKey}, trend page ${keys.trendKey}`);
+      log(
+        `reports stored in s3://${location.bucket}/: ${keys.jsonKey}, ${keys.htmlKey}; history ${keys.historyKey}, trend page ${keys.trendKey}`,
+      );
     }
     const { histograms: _histograms, ...result } = report;
     return { ...result, ...(stored ? { stored } : {}) };

@@ -66,7 +66,9 @@ export function messageIdFor(runId: string, seq: number): string {
 
 /** SHA-256 in hex; the one-shot crypto.hash where this Node has it (20.12+), else createHash. */
 const sha256Hex: (text: string) => string =
-  typeof cryptoHash === "function" ? (text) => cryptoHash("sha256", text, "hex") : (text) => createHash("sha256").update(text).digest("hex");
+  typeof cryptoHash === "function"
+    ? (text) => cryptoHash("sha256", text, "hex")
+    : (text) => createHash("sha256").update(text).digest("hex");
 
 /** A run id: sortable by time, unique. */
 export function newRunId(now: number = Date.now()): string {
@@ -74,7 +76,8 @@ export function newRunId(now: number = Date.now()): string {
 }
 
 /** What of a profile the messages depend on. */
-export type MessageProfile = Pick<SpikeProfile, "conversations" | "workMs" | "faults" | "textLength"> & Partial<Pick<SpikeProfile, "messages" | "seed" | "name" | "scenarios">>;
+export type MessageProfile = Pick<SpikeProfile, "conversations" | "workMs" | "faults" | "textLength"> &
+  Partial<Pick<SpikeProfile, "messages" | "seed" | "name" | "scenarios">>;
 
 /** What varies per sequence number besides ids and times: the message mix (none: today's Text) and the conversation. */
 interface SeqShape {
@@ -174,7 +177,8 @@ function mixedBody(
   marker: unknown,
 ): string {
   const kind = mix.kindOf(seq);
-  const build = (text: string) => JSON.stringify(kindMessageObject(kind, seq, messageId, integrationId, conversation, plannedSendMs, text, marker));
+  const build = (text: string) =>
+    JSON.stringify(kindMessageObject(kind, seq, messageId, integrationId, conversation, plannedSendMs, text, marker));
   if (!carriesText(kind)) return build("");
   const size = mix.sizeOf(seq);
   if (size === undefined) return build(textFor(seq, textLength));
@@ -189,14 +193,30 @@ export function messageKindFor(profile: MessageProfile, seq: number): MessageKin
 }
 
 /** The NormalizedMessage of one arrival of a given kind; its JSON.stringify is the body (key order matters). */
-function kindMessageObject(kind: MessageKind, seq: number, messageId: string, integrationId: string, conversation: number | string, plannedSendMs: number, text: string, marker: unknown) {
+function kindMessageObject(
+  kind: MessageKind,
+  seq: number,
+  messageId: string,
+  integrationId: string,
+  conversation: number | string,
+  plannedSendMs: number,
+  text: string,
+  marker: unknown,
+) {
   const base = messageObject(messageId, integrationId, conversation, plannedSendMs, text, marker);
   const { id, channel } = base;
   return { id, channel, ...kindFields(kind, seq, text), [SYNTHETIC_KEY]: marker };
 }
 
 /** The NormalizedMessage of one arrival; its JSON.stringify is the body (key order matters). */
-function messageObject(messageId: string, integrationId: string, conversation: number | string, plannedSendMs: number | string, text: string, marker: unknown) {
+function messageObject(
+  messageId: string,
+  integrationId: string,
+  conversation: number | string,
+  plannedSendMs: number | string,
+  text: string,
+  marker: unknown,
+) {
   return {
     id: messageId,
     channel: {
@@ -250,12 +270,7 @@ export class SyntheticMessageFactory {
   /** Text after "[synthetic <seq>]", per (digits of seq, seq mod the word count). */
   private readonly tails = new Map<number, string>();
 
-  constructor(args: {
-    runId: string;
-    profile: MessageProfile;
-    secret: string;
-    integrationId?: string;
-  }) {
+  constructor(args: { runId: string; profile: MessageProfile; secret: string; integrationId?: string }) {
     this.runId = args.runId;
     this.profile = args.profile;
     this.integrationId = args.integrationId ?? SYNTHETIC_INTEGRATION_ID;
@@ -276,7 +291,15 @@ export class SyntheticMessageFactory {
     };
     const json = JSON.stringify(messageObject(SLOT("id"), this.integrationId, SLOT("conv"), SLOT("time"), SLOT("text"), marker));
     // numbers are spliced without the quotes their placeholders were given
-    const order = [`${SLOT("id")}`, `${SLOT("id")}`, `${SLOT("conv")}`, `"${SLOT("time")}"`, `"${SLOT("text")}"`, `"${SLOT("seq")}"`, `"${SLOT("planned")}"`];
+    const order = [
+      `${SLOT("id")}`,
+      `${SLOT("id")}`,
+      `${SLOT("conv")}`,
+      `"${SLOT("time")}"`,
+      `"${SLOT("text")}"`,
+      `"${SLOT("seq")}"`,
+      `"${SLOT("planned")}"`,
+    ];
     // a run id or integration id containing placeholder text would make the split ambiguous
     for (const slot of new Set(order)) {
       const expected = order.filter((o) => o === slot).length;
@@ -331,22 +354,50 @@ export class SyntheticMessageFactory {
     const messageId = messageIdFor(this.runId, seq);
     const shape = this.shape?.(seq);
     if (shape?.mix) {
-      const body = mixedBody(shape.mix, seq, messageId, this.integrationId, shape.conversation, plannedSendMs, this.profile.textLength, this.marker(seq, plannedSendMs));
+      const body = mixedBody(
+        shape.mix,
+        seq,
+        messageId,
+        this.integrationId,
+        shape.conversation,
+        plannedSendMs,
+        this.profile.textLength,
+        this.marker(seq, plannedSendMs),
+      );
       return { seq, messageId, body, signature: this.sign(body) };
     }
     const conversation = (seq * 7919) % this.profile.conversations;
     const t = this.templates[faultIndex(this.offset, seq, this.profile.faults)];
     // the text holds only "[synthetic N]" and the fixed words: nothing JSON would escape
     const body =
-      t[0] + messageId + t[1] + messageId + t[2] + conversation + t[3] + this.isoTime(plannedSendMs) +
-      t[4] + `"${this.text(seq)}"` + t[5] + seq + t[6] + Math.round(plannedSendMs) + t[7];
+      t[0] +
+      messageId +
+      t[1] +
+      messageId +
+      t[2] +
+      conversation +
+      t[3] +
+      this.isoTime(plannedSendMs) +
+      t[4] +
+      `"${this.text(seq)}"` +
+      t[5] +
+      seq +
+      t[6] +
+      Math.round(plannedSendMs) +
+      t[7];
     return { seq, messageId, body, signature: this.sign(body) };
   }
 
   /** The full request of one arrival, as {@link buildSyntheticRequest} returns it. */
   build(seq: number, plannedSendMs: number): SyntheticRequest {
     const { messageId, body, signature } = this.body(seq, plannedSendMs);
-    return { seq, messageId, body, headers: { "content-type": "application/json", [SIGNATURE_HEADER]: signature }, marker: this.marker(seq, plannedSendMs) };
+    return {
+      seq,
+      messageId,
+      body,
+      headers: { "content-type": "application/json", [SIGNATURE_HEADER]: signature },
+      marker: this.marker(seq, plannedSendMs),
+    };
   }
 
   /** The synthetic marker of one arrival. */

@@ -19,14 +19,24 @@ export type MessageKind = (typeof MESSAGE_KINDS)[number];
  */
 export const MAX_SYNTHETIC_BODY_BYTES = DEFAULT_MAX_INGRESS_BODY_BYTES;
 
-const bodyBytes = z.number().int().min(1).max(MAX_SYNTHETIC_BODY_BYTES, {
-  message: `at most ${MAX_SYNTHETIC_BODY_BYTES} bytes: the largest webhook body a default pipeline accepts (a bigger one is refused with 413 at the ingress)`,
-});
+const bodyBytes = z
+  .number()
+  .int()
+  .min(1)
+  .max(MAX_SYNTHETIC_BODY_BYTES, {
+    message: `at most ${MAX_SYNTHETIC_BODY_BYTES} bytes: the largest webhook body a default pipeline accepts (a bigger one is refused with 413 at the ingress)`,
+  });
 
 export const sizeSchema = z
   .discriminatedUnion("distribution", [
     z.object({ distribution: z.literal("fixed"), /** Body size, bytes. */ bytes: bodyBytes }).strict(),
-    z.object({ distribution: z.literal("uniform"), /** Smallest body, bytes. */ min: bodyBytes, /** Largest body, bytes. */ max: bodyBytes }).strict(),
+    z
+      .object({
+        distribution: z.literal("uniform"),
+        /** Smallest body, bytes. */ min: bodyBytes,
+        /** Largest body, bytes. */ max: bodyBytes,
+      })
+      .strict(),
     z
       .object({
         distribution: z.literal("lognormal"),
@@ -42,9 +52,14 @@ export const sizeSchema = z
       .strict(),
   ])
   .superRefine((s, ctx) => {
-    if (s.distribution !== "fixed" && s.min > s.max) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["min"], message: `min (${s.min}) is above max (${s.max})` });
+    if (s.distribution !== "fixed" && s.min > s.max)
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["min"], message: `min (${s.min}) is above max (${s.max})` });
     if (s.distribution === "lognormal" && (s.median < s.min || s.median > s.max)) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["median"], message: `median (${s.median}) must lie between min (${s.min}) and max (${s.max})` });
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ["median"],
+        message: `median (${s.median}) must lie between min (${s.min}) and max (${s.max})`,
+      });
     }
   });
 export type SizeDistribution = z.output<typeof sizeSchema>;
@@ -60,7 +75,12 @@ export const messagesSchema = z
       .superRefine((mix, ctx) => {
         const seen = new Set<string>();
         mix.forEach((entry, i) => {
-          if (seen.has(entry.kind)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: [i, "kind"], message: `"${entry.kind}" is listed twice; give each kind once` });
+          if (seen.has(entry.kind))
+            ctx.addIssue({
+              code: z.ZodIssueCode.custom,
+              path: [i, "kind"],
+              message: `"${entry.kind}" is listed twice; give each kind once`,
+            });
           seen.add(entry.kind);
         });
       }),
@@ -153,7 +173,10 @@ export function normalQuantile(p: number): number {
   }
   const q = p - 0.5;
   const r = q * q;
-  return ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+  return (
+    ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) /
+    (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1)
+  );
 }
 
 /**
@@ -205,12 +228,22 @@ export function kindFields(kind: MessageKind, seq: number, text: string): Record
         content: [
           {
             contentType: "Attachment",
-            attachment: { mediaType: "Image", url: `https://loadgen.invalid/media/${seq}.png`, mime: "image/png", filename: `receipt-${seq}.png` },
+            attachment: {
+              mediaType: "Image",
+              url: `https://loadgen.invalid/media/${seq}.png`,
+              mime: "image/png",
+              filename: `receipt-${seq}.png`,
+            },
           },
         ],
       };
     case "typing":
-      return { type: "Event", direction: "Outbound", originatingEntity: "Human", events: [{ eventType: "Typing", typing: { type: "On", duration: 5000 } }] };
+      return {
+        type: "Event",
+        direction: "Outbound",
+        originatingEntity: "Human",
+        events: [{ eventType: "Typing", typing: { type: "On", duration: 5000 } }],
+      };
     case "receipt":
       return { type: "Receipt", direction: "Outbound", status: "Delivered", isFinalReceipt: true };
   }

@@ -116,7 +116,8 @@ const faultsSchema = z
   .strict()
   .superRefine((f, ctx) => {
     const total = f.throttle.fraction + f.transient.fraction + f.poison.fraction;
-    if (total > 1) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `the fault fractions add up to ${Math.round(total * 1e6) / 1e6}, more than 1` });
+    if (total > 1)
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `the fault fractions add up to ${Math.round(total * 1e6) / 1e6}, more than 1` });
   });
 
 /** One scenario of a multi-scenario profile (see `scenarios`). */
@@ -133,7 +134,8 @@ export const scenarioSchema = z
   })
   .strict()
   .superRefine((s, ctx) => {
-    if (!s.phases === !s.spike) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["phases"], message: "give exactly one of `phases` or `spike` for this scenario" });
+    if (!s.phases === !s.spike)
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["phases"], message: "give exactly one of `phases` or `spike` for this scenario" });
   });
 
 const retrySchema = z
@@ -271,7 +273,12 @@ export const profileSchema = z
       .superRefine((list, ctx) => {
         const seen = new Set<string>();
         list.forEach((s, i) => {
-          if (seen.has(s.name)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: [i, "name"], message: `scenario "${s.name}" is named twice; give each scenario its own name` });
+          if (seen.has(s.name))
+            ctx.addIssue({
+              code: z.ZodIssueCode.custom,
+              path: [i, "name"],
+              message: `scenario "${s.name}" is named twice; give each scenario its own name`,
+            });
           seen.add(s.name);
         });
       })
@@ -284,7 +291,11 @@ export const profileSchema = z
   .strict()
   .superRefine((p, ctx) => {
     if ([p.phases, p.spike, p.scenarios].filter((x) => x !== undefined).length !== 1) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["phases"], message: "give exactly one of `phases` or `spike` (or `scenarios`, each with its own)" });
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ["phases"],
+        message: "give exactly one of `phases` or `spike` (or `scenarios`, each with its own)",
+      });
     }
   });
 
@@ -345,7 +356,9 @@ export function expandPhases(profile: Pick<SpikeProfile, "phases" | "spike"> & {
 }
 
 /** Total planned length of the traffic, seconds. */
-export function profileDurationSeconds(profile: Pick<SpikeProfile, "phases" | "spike"> & { scenarios?: SpikeProfile["scenarios"] }): number {
+export function profileDurationSeconds(
+  profile: Pick<SpikeProfile, "phases" | "spike"> & { scenarios?: SpikeProfile["scenarios"] },
+): number {
   return expandPhases(profile).reduce((sum, phase) => sum + phase.durationSeconds, 0);
 }
 
@@ -353,7 +366,9 @@ export function profileDurationSeconds(profile: Pick<SpikeProfile, "phases" | "s
 export function peakRatePerSecond(profile: Pick<SpikeProfile, "phases" | "spike"> & { scenarios?: SpikeProfile["scenarios"] }): number {
   return Math.max(
     0,
-    ...expandPhases(profile).map((ph) => (ph.type === "constant" ? ph.ratePerSecond : ph.type === "ramp" ? Math.max(ph.fromRatePerSecond, ph.toRatePerSecond) : 0)),
+    ...expandPhases(profile).map((ph) =>
+      ph.type === "constant" ? ph.ratePerSecond : ph.type === "ramp" ? Math.max(ph.fromRatePerSecond, ph.toRatePerSecond) : 0,
+    ),
   );
 }
 
@@ -365,7 +380,9 @@ function phaseCount(phase: Phase): number {
 }
 
 /** Number of arrivals the profile plans. */
-export function countArrivals(profile: Pick<SpikeProfile, "phases" | "spike"> & { seed?: string; name?: string; scenarios?: SpikeProfile["scenarios"] }): number {
+export function countArrivals(
+  profile: Pick<SpikeProfile, "phases" | "spike"> & { seed?: string; name?: string; scenarios?: SpikeProfile["scenarios"] },
+): number {
   return planArrivals(profile).length;
 }
 
@@ -375,7 +392,9 @@ export function countArrivals(profile: Pick<SpikeProfile, "phases" | "spike"> & 
  * (so a constant 20/s phase plans one arrival every 50 ms, starting at 0), deterministic,
  * so a controller and its agents agree on every sequence number's planned time.
  */
-export function planArrivals(profile: Pick<SpikeProfile, "phases" | "spike"> & { seed?: string; name?: string; scenarios?: SpikeProfile["scenarios"] }): Float64Array {
+export function planArrivals(
+  profile: Pick<SpikeProfile, "phases" | "spike"> & { seed?: string; name?: string; scenarios?: SpikeProfile["scenarios"] },
+): Float64Array {
   const scenarioPlan = !profile.phases && !profile.spike ? scenarioPlanOf(profile) : undefined;
   if (scenarioPlan) return scenarioPlan.plan;
   const phases = expandPhases(profile);
@@ -425,7 +444,8 @@ function planMixedArrivals(phases: readonly Phase[], seed: string): Float64Array
       const from = phase.type === "constant" ? phase.ratePerSecond : phase.fromRatePerSecond;
       const to = phase.type === "constant" ? phase.ratePerSecond : phase.toRatePerSecond;
       if (phase.arrivals === "poisson") {
-        for (const tau of poissonInstants(from, to, phase.durationSeconds, seededRandom(`arrivals:${seed}:${index}`))) out.push((startSeconds + tau) * 1000);
+        for (const tau of poissonInstants(from, to, phase.durationSeconds, seededRandom(`arrivals:${seed}:${index}`)))
+          out.push((startSeconds + tau) * 1000);
       } else {
         for (const tau of planArrivals({ phases: [{ ...phase, arrivals: undefined }] })) out.push(startSeconds * 1000 + tau);
       }

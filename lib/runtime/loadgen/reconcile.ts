@@ -145,13 +145,21 @@ export interface DeliveryResult {
 
 function dynamoDocClient(o: AwsClientOptions): DynamoDBDocumentClient {
   return DynamoDBDocumentClient.from(
-    new DynamoDBClient({ ...(o.endpoint ? { endpoint: o.endpoint } : {}), ...(o.region ? { region: o.region } : {}), ...(o.credentials ? { credentials: o.credentials } : {}) }),
+    new DynamoDBClient({
+      ...(o.endpoint ? { endpoint: o.endpoint } : {}),
+      ...(o.region ? { region: o.region } : {}),
+      ...(o.credentials ? { credentials: o.credentials } : {}),
+    }),
   );
 }
 
 /** An SQS client with explicit endpoint settings, or the SDK defaults. */
 export function sqsClient(o: AwsClientOptions = {}): SQSClient {
-  return new SQSClient({ ...(o.endpoint ? { endpoint: o.endpoint } : {}), ...(o.region ? { region: o.region } : {}), ...(o.credentials ? { credentials: o.credentials } : {}) });
+  return new SQSClient({
+    ...(o.endpoint ? { endpoint: o.endpoint } : {}),
+    ...(o.region ? { region: o.region } : {}),
+    ...(o.credentials ? { credentials: o.credentials } : {}),
+  });
 }
 
 /**
@@ -204,7 +212,10 @@ export async function readReceipts(client: DynamoDBDocumentClient, tableName: st
  * decoded first when its attributes mark it encoded (the ingress stores webhook bodies
  * base64-encoded, `x-body-encoding`), as every reader of a stored body does.
  */
-export function syntheticIdentity(body: string | undefined, attributes?: MessageAttributesLike): { runId: string; seq: number } | undefined {
+export function syntheticIdentity(
+  body: string | undefined,
+  attributes?: MessageAttributesLike,
+): { runId: string; seq: number } | undefined {
   const text = decodedTextOrUndefined(body, attributes);
   if (!text) return undefined;
   try {
@@ -221,7 +232,13 @@ export function syntheticIdentity(body: string | undefined, attributes?: Message
  * this run's, then deletes them (`deleteOwn`) or makes them visible again, and always makes
  * other messages visible again. Returns this run's sequence numbers.
  */
-export async function scanQueue(client: SQSClient, queueUrl: string, runId: string, deleteOwn: boolean, maxBatches = 1000): Promise<number[]> {
+export async function scanQueue(
+  client: SQSClient,
+  queueUrl: string,
+  runId: string,
+  deleteOwn: boolean,
+  maxBatches = 1000,
+): Promise<number[]> {
   const own: Message[] = [];
   const others: Message[] = [];
   const seen = new Set<string>();
@@ -229,7 +246,13 @@ export async function scanQueue(client: SQSClient, queueUrl: string, runId: stri
   try {
     for (let i = 0; i < maxBatches; i++) {
       const res = await client.send(
-        new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 60, MessageAttributeNames: ["All"] }),
+        new ReceiveMessageCommand({
+          QueueUrl: queueUrl,
+          MaxNumberOfMessages: 10,
+          WaitTimeSeconds: 0,
+          VisibilityTimeout: 60,
+          MessageAttributeNames: ["All"],
+        }),
       );
       const messages = res.Messages ?? [];
       if (messages.length === 0) break;
@@ -260,7 +283,12 @@ export async function scanQueue(client: SQSClient, queueUrl: string, runId: stri
   if (deleteOwn) {
     for (let i = 0; i < own.length; i += 10) {
       const batch = own.slice(i, i + 10);
-      await client.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: batch.map((m, j) => ({ Id: String(j), ReceiptHandle: m.ReceiptHandle! })) }));
+      await client.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: batch.map((m, j) => ({ Id: String(j), ReceiptHandle: m.ReceiptHandle! })),
+        }),
+      );
     }
   }
   return [...new Set(seqs)].sort((a, b) => a - b);
@@ -306,10 +334,15 @@ export async function inspectRedrivePolicy(options: {
 }): Promise<RedriveInspection> {
   const own = !(options.sqs instanceof SQSClient);
   const client = options.sqs instanceof SQSClient ? options.sqs : sqsClient(options.sqs);
-  const base = { queueUrl: options.queueUrl, ...(options.workerMaxReceiveCount !== undefined ? { workerMaxReceiveCount: options.workerMaxReceiveCount } : {}) };
+  const base = {
+    queueUrl: options.queueUrl,
+    ...(options.workerMaxReceiveCount !== undefined ? { workerMaxReceiveCount: options.workerMaxReceiveCount } : {}),
+  };
   let queueArn: string | undefined;
   try {
-    const queue = await client.send(new GetQueueAttributesCommand({ QueueUrl: options.queueUrl, AttributeNames: ["RedrivePolicy", "QueueArn"] }));
+    const queue = await client.send(
+      new GetQueueAttributesCommand({ QueueUrl: options.queueUrl, AttributeNames: ["RedrivePolicy", "QueueArn"] }),
+    );
     queueArn = queue.Attributes?.QueueArn;
     const policy = parseRedrivePolicy(queue.Attributes?.RedrivePolicy);
     let expectedDlqArn: string | undefined;
@@ -377,7 +410,8 @@ export async function reconcileUntil(options: ReconcileOptions): Promise<Deliver
       if (sqs && (options.dlqUrl || options.quarantineQueueUrl) && Date.now() - lastDlqPeek > 15_000) {
         lastDlqPeek = Date.now();
         if (options.dlqUrl) for (const seq of await scanQueue(sqs, options.dlqUrl, runId, false)) dlqSeqs.add(seq);
-        if (options.quarantineQueueUrl) for (const seq of await scanQueue(sqs, options.quarantineQueueUrl, runId, false)) quarantineSeqs.add(seq);
+        if (options.quarantineQueueUrl)
+          for (const seq of await scanQueue(sqs, options.quarantineQueueUrl, runId, false)) quarantineSeqs.add(seq);
         // a scan of a long queue may itself outlast the deadline: check it before looking again
         if (Date.now() >= stopAt) break;
         continue;
@@ -453,7 +487,11 @@ export async function reconcileUntil(options: ReconcileOptions): Promise<Deliver
           const retryAfterMs = (fault.retryAfterSeconds ?? 1) * 1000;
           const minimum = throttled * (profile.workMs + retryAfterMs) + profile.workMs - TIMER_TOLERANCE_MS * (throttled + 1);
           if (waited < minimum) {
-            violate({ seq, kind: "throttle", problem: `processed ${waited} ms after its first receive, sooner than ${throttled} x (work ${profile.workMs} ms + Retry-After ${retryAfterMs} ms) + work allows` });
+            violate({
+              seq,
+              kind: "throttle",
+              problem: `processed ${waited} ms after its first receive, sooner than ${throttled} x (work ${profile.workMs} ms + Retry-After ${retryAfterMs} ms) + work allows`,
+            });
           }
         }
       }
@@ -490,7 +528,8 @@ export async function reconcileUntil(options: ReconcileOptions): Promise<Deliver
   let byScenario: DeliveryResult["byScenario"];
   if (scenarioPlan && profile.scenarios) {
     const tally = { processed: profile.scenarios.map(() => 0), lost: profile.scenarios.map(() => 0) };
-    for (const [seq, r] of receipts) if (r.outcome === "processed" && seq >= 0 && seq < plan.length) tally.processed[scenarioPlan.scenarioOf[seq]]++;
+    for (const [seq, r] of receipts)
+      if (r.outcome === "processed" && seq >= 0 && seq < plan.length) tally.processed[scenarioPlan.scenarioOf[seq]]++;
     for (const seq of lostSeqs) tally.lost[scenarioPlan.scenarioOf[seq]]++;
     byScenario = tally;
   }

@@ -68,7 +68,11 @@ export function memoryObjectStore(objects = new Map<string, string>()): ObjectSt
   return {
     put: async (key, body) => put(key, body),
     get: async (key) => objects.get(key),
-    list: async (prefix) => [...objects.keys()].filter((k) => k.startsWith(prefix)).sort().map((key) => ({ key, size: Buffer.byteLength(objects.get(key)!) })),
+    list: async (prefix) =>
+      [...objects.keys()]
+        .filter((k) => k.startsWith(prefix))
+        .sort()
+        .map((key) => ({ key, size: Buffer.byteLength(objects.get(key)!) })),
     getVersioned: async (key) => (objects.has(key) ? { body: objects.get(key)!, etag: etagOf(key)! } : undefined),
     async putIfMatch(key, body, _contentType, etag) {
       if (etagOf(key) !== etag) return false;
@@ -88,7 +92,8 @@ export interface ReportLocation {
 
 /** A name safe as one key segment (the run name and the run id are used in keys). */
 function segment(text: string, what: string): string {
-  if (!text || text.includes("/") || text === "." || text === "..") throw new Error(`${what} "${text}" cannot be used in an S3 key (empty, "/", "." or "..")`);
+  if (!text || text.includes("/") || text === "." || text === "..")
+    throw new Error(`${what} "${text}" cannot be used in an S3 key (empty, "/", "." or "..")`);
   return text;
 }
 
@@ -98,7 +103,11 @@ export function runNamePrefix(location: Pick<ReportLocation, "prefix" | "runName
 }
 
 /** The keys of one run's reports. */
-export function reportKeys(location: Pick<ReportLocation, "prefix" | "runName">, runId: string, startMs: number): { readonly json: string; readonly html: string } {
+export function reportKeys(
+  location: Pick<ReportLocation, "prefix" | "runName">,
+  runId: string,
+  startMs: number,
+): { readonly json: string; readonly html: string } {
   const d = new Date(startMs);
   const pad = (n: number) => String(n).padStart(2, "0");
   const dir = `${runNamePrefix(location)}${d.getUTCFullYear()}/${pad(d.getUTCMonth() + 1)}/${pad(d.getUTCDate())}/${segment(runId, "runId")}/`;
@@ -133,7 +142,12 @@ const entrySchema = z.object({
 /** One run in the history index. */
 export type HistoryEntry = z.infer<typeof entrySchema>;
 
-const historySchema = z.object({ version: z.literal(1), runName: z.string(), maxLength: z.number().int().min(1), runs: z.array(entrySchema) });
+const historySchema = z.object({
+  version: z.literal(1),
+  runName: z.string(),
+  maxLength: z.number().int().min(1),
+  runs: z.array(entrySchema),
+});
 /** The history index (`history.json`): the last `maxLength` runs, oldest first. */
 export type HistoryIndex = z.infer<typeof historySchema>;
 
@@ -146,7 +160,10 @@ export function parseHistory(text: string, key: string): HistoryIndex {
     throw new Error(`${key} is not JSON (${(error as Error).message}); delete it to start a new history`);
   }
   const parsed = historySchema.safeParse(json);
-  if (!parsed.success) throw new Error(`${key} is not a history index: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}; delete it to start a new history`);
+  if (!parsed.success)
+    throw new Error(
+      `${key} is not a history index: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}; delete it to start a new history`,
+    );
   return parsed.data;
 }
 
@@ -198,7 +215,12 @@ export const HISTORY_WRITE_ATTEMPTS = 8;
  * event), again on a change, up to {@link HISTORY_WRITE_ATTEMPTS} times. The trend page is
  * written unless a later run changed the index meanwhile (that run writes it).
  */
-export async function storeRun(store: ObjectStore, location: ReportLocation, report: SpikeReport, historyLength = DEFAULT_HISTORY_LENGTH): Promise<StoredRun> {
+export async function storeRun(
+  store: ObjectStore,
+  location: ReportLocation,
+  report: SpikeReport,
+  historyLength = DEFAULT_HISTORY_LENGTH,
+): Promise<StoredRun> {
   const keys = reportKeys(location, report.runId, report.startMs);
   await store.put(keys.json, JSON.stringify(report, null, 2) + "\n", "application/json");
   await store.put(keys.html, renderHtmlReport(report), "text/html; charset=utf-8");
@@ -206,14 +228,21 @@ export async function storeRun(store: ObjectStore, location: ReportLocation, rep
   const entry = historyEntry(report, keys);
   for (let attempt = 1; ; attempt++) {
     const existing = await store.getVersioned(hk.json);
-    const history = appendHistory(existing === undefined ? undefined : parseHistory(existing.body, hk.json), entry, location.runName, historyLength);
+    const history = appendHistory(
+      existing === undefined ? undefined : parseHistory(existing.body, hk.json),
+      entry,
+      location.runName,
+      historyLength,
+    );
     const text = JSON.stringify(history, null, 2) + "\n";
     if (await store.putIfMatch(hk.json, text, "application/json", existing?.etag)) {
       if ((await store.get(hk.json)) === text) await store.put(hk.html, renderTrendPage(history), "text/html; charset=utf-8");
       return { jsonKey: keys.json, htmlKey: keys.html, historyKey: hk.json, trendKey: hk.html, history };
     }
     if (attempt >= HISTORY_WRITE_ATTEMPTS) {
-      throw new Error(`${hk.json} changed under each of ${HISTORY_WRITE_ATTEMPTS} attempts to add run ${report.runId} (other runs of run name "${location.runName}" writing it); the reports are stored at ${keys.json}: run again, or give concurrent runs different runName values`);
+      throw new Error(
+        `${hk.json} changed under each of ${HISTORY_WRITE_ATTEMPTS} attempts to add run ${report.runId} (other runs of run name "${location.runName}" writing it); the reports are stored at ${keys.json}: run again, or give concurrent runs different runName values`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, Math.random() * 100 * attempt));
   }
@@ -222,7 +251,12 @@ export async function storeRun(store: ObjectStore, location: ReportLocation, rep
 /** Whether an S3 error is a failed write condition: 412 PreconditionFailed, or 409 ConditionalRequestConflict. */
 function isConditionFailure(error: unknown): boolean {
   const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
-  return e.name === "PreconditionFailed" || e.name === "ConditionalRequestConflict" || e.$metadata?.httpStatusCode === 412 || e.$metadata?.httpStatusCode === 409;
+  return (
+    e.name === "PreconditionFailed" ||
+    e.name === "ConditionalRequestConflict" ||
+    e.$metadata?.httpStatusCode === 412 ||
+    e.$metadata?.httpStatusCode === 409
+  );
 }
 
 /** Options of {@link s3ObjectStore}. */
@@ -266,7 +300,15 @@ export function s3ObjectStore(options: S3StoreOptions): ObjectStore & { destroy(
     getVersioned,
     async putIfMatch(key, body, contentType, etag) {
       try {
-        await client.send(new PutObjectCommand({ Bucket, Key: key, Body: body, ContentType: contentType, ...(etag === undefined ? { IfNoneMatch: "*" } : { IfMatch: etag }) }));
+        await client.send(
+          new PutObjectCommand({
+            Bucket,
+            Key: key,
+            Body: body,
+            ContentType: contentType,
+            ...(etag === undefined ? { IfNoneMatch: "*" } : { IfMatch: etag }),
+          }),
+        );
         return true;
       } catch (error) {
         if (isConditionFailure(error)) return false;

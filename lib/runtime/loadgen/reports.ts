@@ -30,7 +30,10 @@ export async function writeReports(report: SpikeReport, paths: { json?: string; 
  * that explain it. Print it as one line to stdout in Lambda and
  * CloudWatch turns it into metrics.
  */
-export function emfRecord(report: SpikeReport, options: { namespace?: string; runName?: string; timestampMs?: number } = {}): Record<string, unknown> {
+export function emfRecord(
+  report: SpikeReport,
+  options: { namespace?: string; runName?: string; timestampMs?: number } = {},
+): Record<string, unknown> {
   const d = report.delivery;
   const metrics: [string, number, string][] = [
     [VERDICT_METRIC, report.verdict.verdict === "FAIL" ? 1 : 0, "Count"],

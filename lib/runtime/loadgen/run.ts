@@ -8,7 +8,15 @@ import { newRunId } from "./message";
 import { openEdgeKey, type EdgeKeySource } from "./edge-key-source";
 import type { EdgeKey } from "../edge-key";
 import { expandPhases, parseProfile, planArrivals, profileDurationSeconds, type SpikeProfile, type SpikeProfileInput } from "./profile";
-import { inspectRedrivePolicy, reconcileUntil, runIdUsed, type AwsClientOptions, type DeliveryResult, type ReceiptsSource, type RedriveInspection } from "./reconcile";
+import {
+  inspectRedrivePolicy,
+  reconcileUntil,
+  runIdUsed,
+  type AwsClientOptions,
+  type DeliveryResult,
+  type ReceiptsSource,
+  type RedriveInspection,
+} from "./reconcile";
 import { judge, type LatencyJudgement, type VerdictResult } from "./verdict";
 import { deriveReconcileDeadline, type DeadlineDerivation, type PipelineRetrySettings } from "./deadline";
 import { abortWatcher, type SpikeAbort } from "./thresholds";
@@ -68,7 +76,11 @@ export interface SpikeOptions {
    * Sends through several agents instead of in-process: `runAgent` is called once per
    * agent, in parallel, with a shared start barrier, and returns that agent's measurements.
    */
-  readonly fanOut?: { readonly agentCount: number; readonly startDelayMs?: number; runAgent(assignment: AgentAssignment): Promise<IngressPart> };
+  readonly fanOut?: {
+    readonly agentCount: number;
+    readonly startDelayMs?: number;
+    runAgent(assignment: AgentAssignment): Promise<IngressPart>;
+  };
   /** Stops offering new arrivals when aborted. */
   readonly signal?: AbortSignal;
   /**
@@ -102,7 +114,15 @@ export interface SpikeOptions {
 /** The settings {@link resumeSpike} needs besides the continuation: where the receipts and queues are. */
 export type ResumeOptions = Pick<
   SpikeOptions,
-  "receipts" | "dlqUrl" | "quarantineQueueUrl" | "queueUrl" | "workerMaxReceiveCount" | "sqsEndpoint" | "sqs" | "onProgress" | "reconcileStopAtMs"
+  | "receipts"
+  | "dlqUrl"
+  | "quarantineQueueUrl"
+  | "queueUrl"
+  | "workerMaxReceiveCount"
+  | "sqsEndpoint"
+  | "sqs"
+  | "onProgress"
+  | "reconcileStopAtMs"
 >;
 
 /** The machine that ran the generator: cores and load average (1, 5, 15 min) at the start and the end. */
@@ -267,7 +287,9 @@ export async function runSpike(options: SpikeOptions): Promise<SpikeReport> {
   new URL(options.targetUrl); // throws on a malformed URL before any traffic
   const runId = options.runId ?? newRunId();
   if (options.runId !== undefined && options.receipts && (await runIdUsed(options.receipts, runId))) {
-    throw new Error(`run id "${runId}" already has receipts in ${options.receipts.tableName} (an earlier run): give a new run id, or none for a generated one`);
+    throw new Error(
+      `run id "${runId}" already has receipts in ${options.receipts.tableName} (an earlier run): give a new run id, or none for a generated one`,
+    );
   }
   const plan = planArrivals(profile);
   const onProgress = options.onProgress;
@@ -277,7 +299,9 @@ export async function runSpike(options: SpikeOptions): Promise<SpikeReport> {
     const { agentCount } = options.fanOut;
     const startAtMs = options.startAtMs ?? Date.now() + (options.fanOut.startDelayMs ?? 5000);
     parts = await Promise.all(
-      Array.from({ length: agentCount }, (_, agentIndex) => options.fanOut!.runAgent({ runId, profile, agentIndex, agentCount, startAtMs })),
+      Array.from({ length: agentCount }, (_, agentIndex) =>
+        options.fanOut!.runAgent({ runId, profile, agentIndex, agentCount, startAtMs }),
+      ),
     );
   } else {
     // read before any traffic: a missing or unreadable key fails the run here
@@ -324,7 +348,13 @@ export async function finishSpike(
     targetUrl: args.targetUrl,
     profile,
     agents: args.parts.length,
-    ingress: { ...rest, histograms: { ackUs: encodeHistogram(mergeEncodedHistograms(histograms.ackUs)), serviceUs: encodeHistogram(mergeEncodedHistograms(histograms.serviceUs)) } },
+    ingress: {
+      ...rest,
+      histograms: {
+        ackUs: encodeHistogram(mergeEncodedHistograms(histograms.ackUs)),
+        serviceUs: encodeHistogram(mergeEncodedHistograms(histograms.serviceUs)),
+      },
+    },
     deadline,
     deadlineMs: merged.endMs + deadline.deadlineSeconds * 1000,
     ...(args.pipelineRetry ? { pipelineRetry: args.pipelineRetry } : {}),
@@ -346,8 +376,14 @@ export async function resumeSpike(continuation: SpikeContinuation, options: Resu
   if (continuation?.version !== 1 || typeof continuation.runId !== "string" || !continuation.ingress || !continuation.deadline) {
     throw new TypeError("resumeSpike: not a spike continuation (give the `pending` field of a report, as stored)");
   }
-  if (!options.receipts) throw new TypeError(`resumeSpike: run ${continuation.runId} is reconciled against receipts; give options.receipts (the table it started with)`);
-  return reconcileAndReport({ ...continuation, profile: parseProfile(continuation.profile), invocations: continuation.invocations + 1 }, options);
+  if (!options.receipts)
+    throw new TypeError(
+      `resumeSpike: run ${continuation.runId} is reconciled against receipts; give options.receipts (the table it started with)`,
+    );
+  return reconcileAndReport(
+    { ...continuation, profile: parseProfile(continuation.profile), invocations: continuation.invocations + 1 },
+    options,
+  );
 }
 
 /** Reconciles (until the deadline or the stop time) and builds the report. */
@@ -383,7 +419,8 @@ async function reconcileAndReport(c: SpikeContinuation, args: ResumeOptions, kno
       waitingSinceMs: began,
       pollIntervalMs: profile.reconcile.pollIntervalSeconds * 1000,
       onProgress: args.onProgress
-        ? (accounted, accepted) => args.onProgress!({ stage: "reconciling", accounted, accepted, elapsedSeconds: (Date.now() - began) / 1000 })
+        ? (accounted, accepted) =>
+            args.onProgress!({ stage: "reconciling", accounted, accepted, elapsedSeconds: (Date.now() - began) / 1000 })
         : undefined,
     });
     if (result.reconciled) delivery = result;
@@ -391,7 +428,12 @@ async function reconcileAndReport(c: SpikeContinuation, args: ResumeOptions, kno
   }
   const redrive =
     args.queueUrl && !pending
-      ? await inspectRedrivePolicy({ queueUrl: args.queueUrl, dlqUrl: args.dlqUrl, workerMaxReceiveCount: args.workerMaxReceiveCount, sqs: sqsOptions })
+      ? await inspectRedrivePolicy({
+          queueUrl: args.queueUrl,
+          dlqUrl: args.dlqUrl,
+          workerMaxReceiveCount: args.workerMaxReceiveCount,
+          sqs: sqsOptions,
+        })
       : undefined;
   const endToEnd = delivery ? summarize(decodeHistogram(delivery.endToEndUs)) : undefined;
   const serviceSummary = summarize(service);
@@ -473,7 +515,17 @@ async function reconcileAndReport(c: SpikeContinuation, args: ResumeOptions, kno
     profile,
     phases: phaseSpans(profile),
     planned: plan.length,
-    ...(profile.scenarios ? { scenarios: scenarioReports(profile.scenarios, scenarioPlanOf(profile)!, merged.notAccepted, delivery?.byScenario && { processedByScenario: delivery.byScenario.processed, lostByScenario: delivery.byScenario.lost }, merged.scenarioAckUs) } : {}),
+    ...(profile.scenarios
+      ? {
+          scenarios: scenarioReports(
+            profile.scenarios,
+            scenarioPlanOf(profile)!,
+            merged.notAccepted,
+            delivery?.byScenario && { processedByScenario: delivery.byScenario.processed, lostByScenario: delivery.byScenario.lost },
+            merged.scenarioAckUs,
+          ),
+        }
+      : {}),
     counts: merged.counts,
     rates: {
       durationSeconds,

@@ -54,7 +54,8 @@ export function scenarioPlanOf(profile: Pick<SpikeProfile, "scenarios"> & { seed
 /** A phase's rate at `t` seconds into it, per second. */
 function rateAt(phase: Phase, t: number): number {
   if (phase.type === "constant") return phase.ratePerSecond;
-  if (phase.type === "ramp") return phase.fromRatePerSecond + ((phase.toRatePerSecond - phase.fromRatePerSecond) * t) / phase.durationSeconds;
+  if (phase.type === "ramp")
+    return phase.fromRatePerSecond + ((phase.toRatePerSecond - phase.fromRatePerSecond) * t) / phase.durationSeconds;
   return 0;
 }
 

@@ -79,7 +79,13 @@ export class TargetClient {
         request = this.prepare(body, headers);
       } catch (error) {
         const e = error as Error;
-        resolve({ status: 0, headers: {}, writtenAt: Number.NaN, endedAt: performance.now(), error: { kind: "network", message: `${e.name}: ${e.message}` } });
+        resolve({
+          status: 0,
+          headers: {},
+          writtenAt: Number.NaN,
+          endedAt: performance.now(),
+          error: { kind: "network", message: `${e.name}: ${e.message}` },
+        });
         return;
       }
       this.dispatch(request, (result) => resolve(result));
@@ -123,7 +129,14 @@ export class TargetClient {
     };
     try {
       this.pool!.dispatch(
-        { method: "POST", path: this.path, headers: request.headers, body: request.body, headersTimeout: this.timeoutMs, bodyTimeout: this.timeoutMs },
+        {
+          method: "POST",
+          path: this.path,
+          headers: request.headers,
+          body: request.body,
+          headersTimeout: this.timeoutMs,
+          bodyTimeout: this.timeoutMs,
+        },
         handler,
       );
     } catch (error) {

@@ -8,7 +8,14 @@ import { describeInFlight, type SpikeReport } from "./run";
 function table(rows: (string | number)[][], align: ("l" | "r")[]): string[] {
   const cells = rows.map((r) => r.map(String));
   const widths = cells[0].map((_, c) => Math.max(...cells.map((r) => (r[c] ?? "").length)));
-  return cells.map((r) => "  " + r.map((cell, c) => (align[c] === "r" ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join("  ").trimEnd());
+  return cells.map(
+    (r) =>
+      "  " +
+      r
+        .map((cell, c) => (align[c] === "r" ? cell.padStart(widths[c]) : cell.padEnd(widths[c])))
+        .join("  ")
+        .trimEnd(),
+  );
 }
 
 const fmt = (ms: number) => (ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2));
@@ -31,7 +38,9 @@ export function renderSummary(report: SpikeReport): string {
   for (const reason of v.reasons) lines.push(`  - ${reason}`);
   if (report.aborted) {
     const a = report.aborted;
-    lines.push(`ABORTED at ${a.elapsedSeconds} s (${a.at}): threshold "${a.threshold}" failed while sending, value ${a.value}; the rest of the plan was not offered`);
+    lines.push(
+      `ABORTED at ${a.elapsedSeconds} s (${a.at}): threshold "${a.threshold}" failed while sending, value ${a.value}; the rest of the plan was not offered`,
+    );
   }
   lines.push("");
   lines.push(`Rates (per second, averaged over ${r.durationSeconds} s)`);
@@ -50,7 +59,12 @@ export function renderSummary(report: SpikeReport): string {
     ...table(
       [
         ...ingressRows(report).map(([label, value]) => [label, value] as [string, string | number]),
-        ["status codes", Object.entries(c.statusCodes).map(([k, n]) => `${k}:${n}`).join(" ") || "-"],
+        [
+          "status codes",
+          Object.entries(c.statusCodes)
+            .map(([k, n]) => `${k}:${n}`)
+            .join(" ") || "-",
+        ],
       ],
       ["l", "r"],
     ),
@@ -95,7 +109,10 @@ export function renderSummary(report: SpikeReport): string {
       ),
     );
     if (d.lostSeqs.length) lines.push(`  lost seqs: ${d.lostSeqs.join(", ")}${d.lost > d.lostSeqs.length ? ", ..." : ""}`);
-    if (d.inFlightSamples?.length) lines.push(`  in flight: ${d.inFlightSamples.map(describeInFlight).join(", ")}${(d.inFlight ?? 0) > d.inFlightSamples.length ? ", ..." : ""}`);
+    if (d.inFlightSamples?.length)
+      lines.push(
+        `  in flight: ${d.inFlightSamples.map(describeInFlight).join(", ")}${(d.inFlight ?? 0) > d.inFlightSamples.length ? ", ..." : ""}`,
+      );
     for (const s of d.faultChecks.samples.slice(0, 5)) lines.push(`  fault check seq ${s.seq} (${s.kind}): ${s.problem}`);
   } else {
     lines.push(`Delivery: NOT RECONCILED: ${d.reason}`);

@@ -48,7 +48,9 @@ const LATENCY_STATS: Record<string, keyof LatencySummary> = {
 };
 
 function latencyMetrics(prefix: string, phase: MetricPhase, what: string): Record<string, ThresholdMetric> {
-  return Object.fromEntries(Object.keys(LATENCY_STATS).map((s) => [`${prefix}.${s}`, { unit: "ms", phase, description: `${s} of ${what}, ms` }]));
+  return Object.fromEntries(
+    Object.keys(LATENCY_STATS).map((s) => [`${prefix}.${s}`, { unit: "ms", phase, description: `${s} of ${what}, ms` }]),
+  );
 }
 
 /**
@@ -65,23 +67,73 @@ export const THRESHOLD_METRICS: Readonly<Record<string, ThresholdMetric>> = {
   accepted: { unit: "messages", phase: "sending", rateOf: "offered", description: "messages acknowledged 2xx" },
   dropped: { unit: "messages", phase: "sending", rateOf: "offered", description: "arrivals dropped at the generator's in-flight cap" },
   failed: { unit: "messages", phase: "sending", rateOf: "offered", description: "messages that ended without a 2xx" },
-  generatorErrors: { unit: "messages", phase: "sending", rateOf: "offered", description: "messages the generator could not get accepted: dropped + failed" },
+  generatorErrors: {
+    unit: "messages",
+    phase: "sending",
+    rateOf: "offered",
+    description: "messages the generator could not get accepted: dropped + failed",
+  },
   throttled: { unit: "responses", phase: "sending", rateOf: "attempts", description: "429 and 503 responses" },
   errorResponses: { unit: "responses", phase: "sending", rateOf: "attempts", description: "other 5xx, timeouts and connection errors" },
-  retriesRefusedByBudget: { unit: "responses", phase: "sending", rateOf: "attempts", description: "retries refused because the retry budget was spent" },
-  acksAfterGenesysTimeout: { unit: "messages", phase: "sending", rateOf: "accepted", description: "acks later than Genesys' 10 s webhook timeout" },
+  retriesRefusedByBudget: {
+    unit: "responses",
+    phase: "sending",
+    rateOf: "attempts",
+    description: "retries refused because the retry budget was spent",
+  },
+  acksAfterGenesysTimeout: {
+    unit: "messages",
+    phase: "sending",
+    rateOf: "accepted",
+    description: "acks later than Genesys' 10 s webhook timeout",
+  },
   "rates.offered": { unit: "/s", phase: "report", description: "offered per second over the planned duration" },
   "rates.attempted": { unit: "/s", phase: "report", description: "attempts per second over the planned duration" },
   "rates.accepted": { unit: "/s", phase: "report", description: "accepted per second over the planned duration" },
   "rates.goodput": { unit: "/s", phase: "report", description: "processed (reconciled runs) or accepted per second" },
   processed: { unit: "messages", phase: "reconcile", rateOf: "accepted", description: "accepted messages the worker processed" },
-  lost: { unit: "messages", phase: "reconcile", rateOf: "accepted", description: "accepted messages neither processed nor dead-lettered by the deadline" },
-  inFlight: { unit: "messages", phase: "reconcile", rateOf: "accepted", description: "accepted messages still being retried at the deadline" },
-  duplicateSideEffects: { unit: "messages", phase: "reconcile", rateOf: "accepted", description: "messages whose side effect ran more than once" },
-  duplicateDeliveries: { unit: "messages", phase: "reconcile", rateOf: "accepted", description: "messages the worker completed more than once" },
-  "deadLettered.expected": { unit: "messages", phase: "reconcile", rateOf: "accepted", description: "poison messages dead-lettered as intended" },
-  "deadLettered.unexpected": { unit: "messages", phase: "reconcile", rateOf: "accepted", description: "this run's other messages found dead-lettered" },
-  faultViolations: { unit: "messages", phase: "reconcile", rateOf: "accepted", description: "fault-marked messages that did not behave as marked" },
+  lost: {
+    unit: "messages",
+    phase: "reconcile",
+    rateOf: "accepted",
+    description: "accepted messages neither processed nor dead-lettered by the deadline",
+  },
+  inFlight: {
+    unit: "messages",
+    phase: "reconcile",
+    rateOf: "accepted",
+    description: "accepted messages still being retried at the deadline",
+  },
+  duplicateSideEffects: {
+    unit: "messages",
+    phase: "reconcile",
+    rateOf: "accepted",
+    description: "messages whose side effect ran more than once",
+  },
+  duplicateDeliveries: {
+    unit: "messages",
+    phase: "reconcile",
+    rateOf: "accepted",
+    description: "messages the worker completed more than once",
+  },
+  "deadLettered.expected": {
+    unit: "messages",
+    phase: "reconcile",
+    rateOf: "accepted",
+    description: "poison messages dead-lettered as intended",
+  },
+  "deadLettered.unexpected": {
+    unit: "messages",
+    phase: "reconcile",
+    rateOf: "accepted",
+    description: "this run's other messages found dead-lettered",
+  },
+  faultViolations: {
+    unit: "messages",
+    phase: "reconcile",
+    rateOf: "accepted",
+    description: "fault-marked messages that did not behave as marked",
+  },
 };
 
 const STATUS_METRIC = /^status\.(\d{1,3})$/;
@@ -89,7 +141,8 @@ const STATUS_METRIC = /^status\.(\d{1,3})$/;
 /** The metric named by a path, or undefined when there is none. */
 export function thresholdMetric(path: string): ThresholdMetric | undefined {
   if (Object.prototype.hasOwnProperty.call(THRESHOLD_METRICS, path)) return THRESHOLD_METRICS[path];
-  if (STATUS_METRIC.test(path)) return { unit: "responses", phase: "sending", rateOf: "attempts", description: "responses with this HTTP status" };
+  if (STATUS_METRIC.test(path))
+    return { unit: "responses", phase: "sending", rateOf: "attempts", description: "responses with this HTTP status" };
   return undefined;
 }
 
@@ -115,7 +168,11 @@ export class ThresholdError extends Error {
   override readonly name = "ThresholdError";
 }
 
-type Token = { kind: "ident"; text: string; at: number } | { kind: "number"; value: number; text: string; at: number } | { kind: "op"; text: ThresholdOperator; at: number } | { kind: "paren"; text: "(" | ")"; at: number };
+type Token =
+  | { kind: "ident"; text: string; at: number }
+  | { kind: "number"; value: number; text: string; at: number }
+  | { kind: "op"; text: ThresholdOperator; at: number }
+  | { kind: "paren"; text: "(" | ")"; at: number };
 
 const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?/;
 // a metric path: segments of letters/digits/underscores joined by dots (p99.9 and status.429 included)
@@ -146,7 +203,9 @@ function tokenize(text: string): Token[] {
     const num = NUMBER.exec(rest);
     if (num) {
       if (/^[A-Za-z%]/.test(rest.slice(num[0].length))) {
-        throw new ThresholdError(`"${text}": a number with a unit at column ${i + 1} ("${rest.split(/[\s()]/)[0]}"): write plain numbers (latencies are ms, rates fractions 0..1)`);
+        throw new ThresholdError(
+          `"${text}": a number with a unit at column ${i + 1} ("${rest.split(/[\s()]/)[0]}"): write plain numbers (latencies are ms, rates fractions 0..1)`,
+        );
       }
       tokens.push({ kind: "number", value: Number(num[0]), text: num[0], at: i });
       i += num[0].length;
@@ -158,7 +217,9 @@ function tokenize(text: string): Token[] {
       i += id[0].length;
       continue;
     }
-    throw new ThresholdError(`"${text}": unexpected "${rest[0]}" at column ${i + 1}; write e.g. "ack.p99 < 800" or "rate(status.429) < 0.05"`);
+    throw new ThresholdError(
+      `"${text}": unexpected "${rest[0]}" at column ${i + 1}; write e.g. "ack.p99 < 800" or "rate(status.429) < 0.05"`,
+    );
   }
   return tokens;
 }
@@ -173,7 +234,9 @@ export function parseThreshold(text: string): ThresholdExpression {
   const peek = () => tokens[pos];
   const expected = (what: string): never => {
     const t = peek();
-    throw new ThresholdError(`"${text}": expected ${what} ${t ? `at column ${t.at + 1}, found "${t.kind === "number" ? t.text : t.text}"` : "at the end"}; write e.g. "ack.p99 < 800"`);
+    throw new ThresholdError(
+      `"${text}": expected ${what} ${t ? `at column ${t.at + 1}, found "${t.kind === "number" ? t.text : t.text}"` : "at the end"}; write e.g. "ack.p99 < 800"`,
+    );
   };
   const metricName = (name: string): string => {
     if (!thresholdMetric(name)) throw new ThresholdError(`"${text}": unknown metric "${name}"; valid metrics: ${validMetricNames()}`);
@@ -194,7 +257,9 @@ export function parseThreshold(text: string): ThresholdExpression {
       if (peek()?.kind !== "paren" || peek()!.text !== ")") return expected('")"');
       pos++;
       if (!thresholdMetric(metric)!.rateOf) {
-        throw new ThresholdError(`"${text}": rate(${metric}) is not defined (${metric} is a latency or per-second rate); compare ${metric} itself`);
+        throw new ThresholdError(
+          `"${text}": rate(${metric}) is not defined (${metric} is a latency or per-second rate); compare ${metric} itself`,
+        );
       }
       return { metric, rate: true };
     }
@@ -274,7 +339,12 @@ export interface MetricValues {
   readonly ack?: LatencySummary;
   readonly service?: LatencySummary;
   readonly endToEnd?: LatencySummary;
-  readonly rates?: { readonly offeredPerSecond: number; readonly attemptedPerSecond: number; readonly acceptedPerSecond: number; readonly goodputPerSecond: number };
+  readonly rates?: {
+    readonly offeredPerSecond: number;
+    readonly attemptedPerSecond: number;
+    readonly acceptedPerSecond: number;
+    readonly goodputPerSecond: number;
+  };
   readonly delivery?: {
     readonly processed?: number;
     readonly lost: number;
@@ -303,7 +373,8 @@ export function metricValue(values: MetricValues, metric: string): number | { re
   if (status) return c.statusCodes[status[1]] ?? 0;
   const r = values.rates;
   const need = <T>(v: T | undefined, why: { why: string }) => (v === undefined ? why : v);
-  const fromDelivery = (pick: (x: NonNullable<MetricValues["delivery"]>) => number | undefined) => (d ? need(pick(d), { why: "not in this report" }) : notReconciled);
+  const fromDelivery = (pick: (x: NonNullable<MetricValues["delivery"]>) => number | undefined) =>
+    d ? need(pick(d), { why: "not in this report" }) : notReconciled;
   const table: Record<string, () => number | { why: string }> = {
     offered: () => c.offered,
     attempts: () => c.attempts,
@@ -340,7 +411,9 @@ export function expressionValue(t: ThresholdExpression, values: MetricValues): n
   if (!t.rate || typeof v !== "number") return v;
   const basis = thresholdMetric(t.metric)!.rateOf!;
   const denominator = basis === "attempts" ? values.counts.attempts : basis === "offered" ? values.counts.offered : values.counts.accepted;
-  return denominator === 0 ? { why: `${basis === "attempts" ? "no attempts" : `no ${basis} messages`} yet: rate undefined` } : v / denominator;
+  return denominator === 0
+    ? { why: `${basis === "attempts" ? "no attempts" : `no ${basis} messages`} yet: rate undefined` }
+    : v / denominator;
 }
 
 /** Whether a metric is a latency (judged as information only on a local run, like the p99 bounds). */
@@ -363,8 +436,10 @@ export function thresholdProblems(spec: ThresholdSpec): string[] {
       `"${spec.expr}": abortOnFail needs a metric observed while sending; ${parsed.metric} is known only ${thresholdMetric(parsed.metric)!.phase === "reconcile" ? "after reconciliation" : "at the end of the run"}. Remove abortOnFail, or use one of: ${allowed.join(", ")}, status.<code>`,
     );
   }
-  if (spec.abortOnFail && spec.warnOnly) problems.push(`"${spec.expr}": abortOnFail and warnOnly contradict each other (a warn-only threshold never fails the run); keep one`);
-  if (!spec.abortOnFail && spec.delayAbortEvalSeconds !== undefined) problems.push(`"${spec.expr}": delayAbortEvalSeconds is only read with abortOnFail: true; set abortOnFail or remove it`);
+  if (spec.abortOnFail && spec.warnOnly)
+    problems.push(`"${spec.expr}": abortOnFail and warnOnly contradict each other (a warn-only threshold never fails the run); keep one`);
+  if (!spec.abortOnFail && spec.delayAbortEvalSeconds !== undefined)
+    problems.push(`"${spec.expr}": delayAbortEvalSeconds is only read with abortOnFail: true; set abortOnFail or remove it`);
   return problems;
 }
 
@@ -394,7 +469,10 @@ export interface LiveIngress {
  * On a local run (`latency: "local"`) latency thresholds never abort: they are information
  * there, like the AWS-grade p99 bounds.
  */
-export function abortWatcher(thresholds: readonly ThresholdSpec[] | undefined, options: { readonly latency?: "aws" | "local" } = {}): ((live: LiveIngress) => SpikeAbort | undefined) | undefined {
+export function abortWatcher(
+  thresholds: readonly ThresholdSpec[] | undefined,
+  options: { readonly latency?: "aws" | "local" } = {},
+): ((live: LiveIngress) => SpikeAbort | undefined) | undefined {
   const watched = (thresholds ?? [])
     .filter((t) => t.abortOnFail)
     .map((t) => ({ spec: t, parsed: parseThreshold(t.expr) }))
@@ -404,11 +482,19 @@ export function abortWatcher(thresholds: readonly ThresholdSpec[] | undefined, o
   return (live) => {
     const due = watched.filter((t) => live.elapsedSeconds >= (t.spec.delayAbortEvalSeconds ?? 0));
     if (due.length === 0) return undefined;
-    const values: MetricValues = { counts: live.counts, ...(needsLatency ? { ack: summarize(live.ack), service: summarize(live.service) } : {}) };
+    const values: MetricValues = {
+      counts: live.counts,
+      ...(needsLatency ? { ack: summarize(live.ack), service: summarize(live.service) } : {}),
+    };
     for (const t of due) {
       const v = expressionValue(t.parsed, values);
       if (typeof v === "number" && !holds(t.parsed, v)) {
-        return { at: new Date().toISOString(), elapsedSeconds: Math.round(live.elapsedSeconds * 1000) / 1000, threshold: t.parsed.text, value: v };
+        return {
+          at: new Date().toISOString(),
+          elapsedSeconds: Math.round(live.elapsedSeconds * 1000) / 1000,
+          threshold: t.parsed.text,
+          value: v,
+        };
       }
     }
     return undefined;

@@ -146,7 +146,13 @@ export function judge(input: VerdictInput, slo: SpikeProfile["slo"], options: { 
   const local = options.latency === "local";
   const checks: VerdictCheck[] = [];
   const reasons: string[] = [];
-  const check = (name: string, actual: number | undefined, ok: (v: number) => boolean, threshold: string, reason: (v: number) => string) => {
+  const check = (
+    name: string,
+    actual: number | undefined,
+    ok: (v: number) => boolean,
+    threshold: string,
+    reason: (v: number) => string,
+  ) => {
     if (actual === undefined) {
       checks.push({ name, threshold, status: "skipped" });
       return;
@@ -166,7 +172,8 @@ export function judge(input: VerdictInput, slo: SpikeProfile["slo"], options: { 
     ratio,
     (v) => v >= slo.minAcceptedRatio,
     `>= ${slo.minAcceptedRatio}${dropped ? ` (of the ${sent} sent; ${dropped} dropped at the generator's in-flight cap, this machine's pace, not judged locally)` : ""}`,
-    (v) => `accepted ratio ${v.toFixed(4)} is below ${slo.minAcceptedRatio} (${input.accepted} of ${dropped ? `${sent} sent, ${input.offered} offered` : `${input.offered} offered`})`,
+    (v) =>
+      `accepted ratio ${v.toFixed(4)} is below ${slo.minAcceptedRatio} (${input.accepted} of ${dropped ? `${sent} sent, ${input.offered} offered` : `${input.offered} offered`})`,
   );
   /** An AWS-grade latency bound: judged on AWS, shown as information locally. */
   const latency = (name: string, actual: number | undefined, bound: number, reason: (v: number) => string) => {
@@ -182,8 +189,14 @@ export function judge(input: VerdictInput, slo: SpikeProfile["slo"], options: { 
       status: "info",
     });
   };
-  latency("ackP99Ms", input.accepted > 0 ? input.ackP99Ms : undefined, slo.ackP99Ms, (v) => `ingress ack p99 ${v.toFixed(1)} ms exceeds ${slo.ackP99Ms} ms`);
-  const lateShare = input.acksAfterGenesysTimeout === undefined || input.accepted === 0 ? undefined : input.acksAfterGenesysTimeout / input.accepted;
+  latency(
+    "ackP99Ms",
+    input.accepted > 0 ? input.ackP99Ms : undefined,
+    slo.ackP99Ms,
+    (v) => `ingress ack p99 ${v.toFixed(1)} ms exceeds ${slo.ackP99Ms} ms`,
+  );
+  const lateShare =
+    input.acksAfterGenesysTimeout === undefined || input.accepted === 0 ? undefined : input.acksAfterGenesysTimeout / input.accepted;
   check(
     "acksOverGenesysTimeout",
     lateShare,
@@ -193,7 +206,13 @@ export function judge(input: VerdictInput, slo: SpikeProfile["slo"], options: { 
       `${input.acksAfterGenesysTimeout} of ${input.accepted} acks (${Number((v * 100).toFixed(2))}%) came more than Genesys' ${GENESYS_WEBHOOK_TIMEOUT_MS / 1000} s webhook timeout after their planned send, over ${Number((slo.maxAcksOverGenesysTimeoutRatio * 100).toFixed(2))}%: Genesys would have retried them`,
   );
   const d = input.delivery;
-  check("lost", d?.lost, (v) => v <= slo.maxLost, `<= ${slo.maxLost}`, (v) => `${v} accepted message(s) lost (neither processed nor dead-lettered by the deadline, never seen retrying)`);
+  check(
+    "lost",
+    d?.lost,
+    (v) => v <= slo.maxLost,
+    `<= ${slo.maxLost}`,
+    (v) => `${v} accepted message(s) lost (neither processed nor dead-lettered by the deadline, never seen retrying)`,
+  );
   check(
     "inFlight",
     d?.inFlight,
@@ -202,8 +221,20 @@ export function judge(input: VerdictInput, slo: SpikeProfile["slo"], options: { 
     (v) =>
       `${v} accepted message(s) still in flight at the deadline (being retried, not resolved: ${(d?.inFlightDescriptions ?? []).slice(0, 5).join(", ")}${v > 5 ? ", ..." : ""}); the deadline covers the pipeline's worst retry horizon, so they are stuck or retried beyond it`,
   );
-  check("unexpectedDeadLetters", d?.deadLetteredUnexpected, (v) => v <= slo.maxUnexpectedDeadLetters, `<= ${slo.maxUnexpectedDeadLetters}`, (v) => `${v} unexpected dead letter(s)`);
-  check("duplicateSideEffects", d?.duplicateSideEffects, (v) => v <= slo.maxDuplicateSideEffects, `<= ${slo.maxDuplicateSideEffects}`, (v) => `${v} duplicate side effect(s)`);
+  check(
+    "unexpectedDeadLetters",
+    d?.deadLetteredUnexpected,
+    (v) => v <= slo.maxUnexpectedDeadLetters,
+    `<= ${slo.maxUnexpectedDeadLetters}`,
+    (v) => `${v} unexpected dead letter(s)`,
+  );
+  check(
+    "duplicateSideEffects",
+    d?.duplicateSideEffects,
+    (v) => v <= slo.maxDuplicateSideEffects,
+    `<= ${slo.maxDuplicateSideEffects}`,
+    (v) => `${v} duplicate side effect(s)`,
+  );
   const duplicateRatio = d && (input.accepted === 0 ? 0 : d.duplicateDeliveries / input.accepted);
   check(
     "duplicateDeliveryRatio",
@@ -214,7 +245,13 @@ export function judge(input: VerdictInput, slo: SpikeProfile["slo"], options: { 
       `${d!.duplicateDeliveries} duplicate deliveries (${Number((v * 100).toFixed(2))}% of accepted): messages are delivered again while or after being processed; check the visibility timeout against the worker's processing time`,
   );
   latency("endToEndP99Ms", d?.endToEndP99Ms, slo.endToEndP99Ms, (v) => `end-to-end p99 ${v.toFixed(0)} ms exceeds ${slo.endToEndP99Ms} ms`);
-  check("faultViolations", d?.faultViolations, (v) => v === 0, "== 0", (v) => `${v} fault-marked message(s) did not behave as marked (see faultChecks)`);
+  check(
+    "faultViolations",
+    d?.faultViolations,
+    (v) => v === 0,
+    "== 0",
+    (v) => `${v} fault-marked message(s) did not behave as marked (see faultChecks)`,
+  );
 
   const r = input.redrive;
   if (!r) checks.push({ name: "redrivePolicy", threshold: redriveThreshold(r), status: "skipped" });
@@ -225,7 +262,13 @@ export function judge(input: VerdictInput, slo: SpikeProfile["slo"], options: { 
       : r.policy
         ? `to ${queueName(r.policy.deadLetterTargetArn)}, maxReceiveCount ${r.policy.maxReceiveCount}`
         : "no redrive policy";
-    checks.push({ name: "redrivePolicy", threshold: redriveThreshold(r), ...(r.policy ? { actual: r.policy.maxReceiveCount } : {}), detail, status: problems.length ? "fail" : "pass" });
+    checks.push({
+      name: "redrivePolicy",
+      threshold: redriveThreshold(r),
+      ...(r.policy ? { actual: r.policy.maxReceiveCount } : {}),
+      detail,
+      status: problems.length ? "fail" : "pass",
+    });
     if (problems.length) reasons.push(problems.join("; "));
   }
   judgeThresholds(input, slo, local, checks, reasons);
@@ -241,11 +284,20 @@ function judgeThresholds(input: VerdictInput, slo: SpikeProfile["slo"], local: b
   for (const spec of slo.thresholds ?? []) {
     const t = parseThreshold(spec.expr);
     const name = t.text;
-    const options = [spec.abortOnFail ? `abortOnFail${spec.delayAbortEvalSeconds ? ` after ${spec.delayAbortEvalSeconds} s` : ""}` : "", spec.warnOnly ? "warn only" : ""].filter(Boolean);
+    const options = [
+      spec.abortOnFail ? `abortOnFail${spec.delayAbortEvalSeconds ? ` after ${spec.delayAbortEvalSeconds} s` : ""}` : "",
+      spec.warnOnly ? "warn only" : "",
+    ].filter(Boolean);
     const threshold = `${t.op} ${t.value}${options.length ? ` (${options.join(", ")})` : ""}`;
     if (abort && abort.threshold === name) {
       abortNamed = true;
-      checks.push({ name, threshold, actual: abort.value, detail: `${show(abort.value)} at ${abort.elapsedSeconds} s: sending aborted`, status: "fail" });
+      checks.push({
+        name,
+        threshold,
+        actual: abort.value,
+        detail: `${show(abort.value)} at ${abort.elapsedSeconds} s: sending aborted`,
+        status: "fail",
+      });
       // the headline: why the run stopped comes first
       reasons.unshift(abortReason(abort));
       continue;
@@ -257,7 +309,13 @@ function judgeThresholds(input: VerdictInput, slo: SpikeProfile["slo"], local: b
     }
     const pass = holds(t, value);
     if (local && isLatencyMetric(t.metric)) {
-      checks.push({ name, threshold: `${threshold} (this machine's latency; not judged locally)`, actual: value, detail: `${show(value)} ms, ${pass ? "within" : "over"} the bound`, status: "info" });
+      checks.push({
+        name,
+        threshold: `${threshold} (this machine's latency; not judged locally)`,
+        actual: value,
+        detail: `${show(value)} ms, ${pass ? "within" : "over"} the bound`,
+        status: "info",
+      });
       continue;
     }
     checks.push({ name, threshold, actual: value, status: pass ? "pass" : spec.warnOnly ? "warn" : "fail" });

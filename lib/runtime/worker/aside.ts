@@ -62,7 +62,9 @@ export async function moveAside({ sqs, queueUrl, record, log }: MoveAsideInput):
       new SendMessageCommand({
         QueueUrl: queueUrl,
         MessageBody: record.body,
-        MessageAttributes: withFirstSent ? { ...attributes, [FIRST_SENT_ATTRIBUTE]: { DataType: "String", StringValue: String(firstSent) } } : attributes,
+        MessageAttributes: withFirstSent
+          ? { ...attributes, [FIRST_SENT_ATTRIBUTE]: { DataType: "String", StringValue: String(firstSent) } }
+          : attributes,
         MessageGroupId: asideGroupId(record.messageId),
         MessageDeduplicationId: `aside-${record.messageId}`,
       }),
@@ -74,15 +76,21 @@ export async function moveAside({ sqs, queueUrl, record, log }: MoveAsideInput):
       return send(false);
     });
   } catch (error) {
-    log.warn("moving an unverified FIFO message out of its group failed; it is put back and holds the group until checked", { error: error as Error });
+    log.warn("moving an unverified FIFO message out of its group failed; it is put back and holds the group until checked", {
+      error: error as Error,
+    });
     return false;
   }
   try {
     await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: record.receiptHandle }));
   } catch (error) {
-    log.warn("deleting an unverified FIFO message moved out of its group failed; it is put back (its copy is deduplicated)", { error: error as Error });
+    log.warn("deleting an unverified FIFO message moved out of its group failed; it is put back (its copy is deduplicated)", {
+      error: error as Error,
+    });
     return false;
   }
-  log.debug("unverified FIFO message moved out of its message group; checked again after the next secret reload", { group: asideGroupId(record.messageId) });
+  log.debug("unverified FIFO message moved out of its message group; checked again after the next secret reload", {
+    group: asideGroupId(record.messageId),
+  });
   return true;
 }

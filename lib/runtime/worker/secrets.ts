@@ -126,7 +126,8 @@ export class RotatingSecret {
       return undefined;
     } catch (error) {
       // A secret that was never rotated has no AWSPREVIOUS version.
-      if (stage === "AWSPREVIOUS" && (error instanceof ResourceNotFoundException || (error as Error).name === "ResourceNotFoundException")) return undefined;
+      if (stage === "AWSPREVIOUS" && (error instanceof ResourceNotFoundException || (error as Error).name === "ResourceNotFoundException"))
+        return undefined;
       throw error;
     }
   }

@@ -16,7 +16,13 @@ import { IdempotencyAlreadyInProgressError, IdempotencyConfig, makeIdempotent } 
 import { DynamoDBPersistenceLayer } from "@aws-lambda-powertools/idempotency/dynamodb";
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { DEFAULT_BACKOFF_MAX_SECONDS, redeliveryDelaySeconds, SQS_MAX_VISIBILITY_SECONDS } from "../backoff";
-import { DEFAULT_SYNTHETIC_DOWNSTREAM, parseWorkerContract, WORKER_CAPABILITY_SETTINGS, WORKER_CONTRACT, type WorkerContract } from "../contract";
+import {
+  DEFAULT_SYNTHETIC_DOWNSTREAM,
+  parseWorkerContract,
+  WORKER_CAPABILITY_SETTINGS,
+  WORKER_CONTRACT,
+  type WorkerContract,
+} from "../contract";
 import { DEAD_LETTER_ATTRIBUTE, encodeDeadLetterContext, type DeadLetterReason } from "../dead-letter";
 import { CircuitOpenError, PermanentError, RetryableError, ThrottledError } from "../errors";
 import { withInvocationDeadline } from "../invocation";
@@ -136,7 +142,8 @@ export function createWorker(handlers: WorkerHandlers, options: WorkerOptions = 
     throw new TypeError("createWorker: an eventStreams pipeline (GCX_INGRESS_KIND=eventStreams) needs handlers.handleEvent(event, ctx)");
   }
   const concurrency = options.concurrency ?? DEFAULTS.concurrency;
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError(`createWorker: concurrency must be an integer >= 1, got ${concurrency}`);
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    throw new RangeError(`createWorker: concurrency must be an integer >= 1, got ${concurrency}`);
 
   const sqs = options.sqs ?? new SQSClient({});
   const dynamodb = options.dynamodb ?? new DynamoDBClient({});
@@ -144,7 +151,9 @@ export function createWorker(handlers: WorkerHandlers, options: WorkerOptions = 
   let secretsManager = options.secretsManager;
   const secrets = () => (secretsManager ??= new SecretsManagerClient({}));
   const logger = options.logger ?? new Logger({ serviceName: DEFAULTS.serviceName });
-  const metrics = options.metrics ?? new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? DEFAULTS.metricsNamespace, serviceName: DEFAULTS.serviceName });
+  const metrics =
+    options.metrics ??
+    new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? DEFAULTS.metricsNamespace, serviceName: DEFAULTS.serviceName });
   const random = options.random ?? Math.random;
   const timeoutMarginMs = options.timeoutMarginMs ?? DEFAULTS.timeoutMarginMs;
   const backoffBase = contract.backoffBaseSeconds ?? DEFAULTS.backoffBaseSeconds;
@@ -194,7 +203,9 @@ export function createWorker(handlers: WorkerHandlers, options: WorkerOptions = 
     return fetch(url, init);
   };
   const syntheticGenesys =
-    syntheticMode === "simulate" ? genesys.withTransport(simulatedGenesysTransport(countSimulated)) : genesys.withTransport(countingFetch, { shareTokens: true });
+    syntheticMode === "simulate"
+      ? genesys.withTransport(simulatedGenesysTransport(countSimulated))
+      : genesys.withTransport(countingFetch, { shareTokens: true });
   const syntheticDownstreams = new Map<string, Downstream>();
   const syntheticDownstream = (name: string) => {
     let d = syntheticDownstreams.get(name);
@@ -209,7 +220,10 @@ export function createWorker(handlers: WorkerHandlers, options: WorkerOptions = 
     }
     return d;
   };
-  logger.info("synthetic messages' downstream calls", { syntheticDownstream: syntheticMode, target: syntheticTarget ?? "none (simulated, no network call)" });
+  logger.info("synthetic messages' downstream calls", {
+    syntheticDownstream: syntheticMode,
+    target: syntheticTarget ?? "none (simulated, no network call)",
+  });
 
   const persistenceStore = new CompletionRetryingPersistenceLayer({
     tableName: contract.idempotencyTable,
@@ -236,15 +250,20 @@ export function createWorker(handlers: WorkerHandlers, options: WorkerOptions = 
       if (check.verdict === "unverified") {
         // Possibly signed with a secret rotated in since the last reload, which was too recent
         // to reload again: checked again after the next reload (FIFO: out of its group), not dead-lettered.
-        throw new UnverifiedSignatureError(`${SIGNATURE_HEADER} matches no cached secret version and the secret was reloaded moments ago; checked again after the next reload`, {
-          retryAfterSeconds: Math.ceil(check.retryAfterMs / 1000),
-        });
+        throw new UnverifiedSignatureError(
+          `${SIGNATURE_HEADER} matches no cached secret version and the secret was reloaded moments ago; checked again after the next reload`,
+          {
+            retryAfterSeconds: Math.ceil(check.retryAfterMs / 1000),
+          },
+        );
       }
       if (check.verdict === "invalid") {
         throw new RejectedMessage(
           "invalid-signature",
           "InvalidSignatureError",
-          header === undefined ? `no ${SIGNATURE_HEADER} message attribute` : `${SIGNATURE_HEADER} matches neither the current nor the previous secret`,
+          header === undefined
+            ? `no ${SIGNATURE_HEADER} message attribute`
+            : `${SIGNATURE_HEADER} matches neither the current nor the previous secret`,
         );
       }
     }
@@ -261,7 +280,11 @@ export function createWorker(handlers: WorkerHandlers, options: WorkerOptions = 
     }
     if (looksLikeEventBridgeEvent(json)) {
       // The ingress kind comes from the contract, never from the body: no EventBridge path here.
-      throw new RejectedMessage("malformed", "UnexpectedEventBridgeEvent", "an EventBridge-shaped body reached a webhook pipeline; it is not a NormalizedMessage");
+      throw new RejectedMessage(
+        "malformed",
+        "UnexpectedEventBridgeEvent",
+        "an EventBridge-shaped body reached a webhook pipeline; it is not a NormalizedMessage",
+      );
     }
     let marker: SyntheticMarker | undefined;
     try {
@@ -279,25 +302,30 @@ export function createWorker(handlers: WorkerHandlers, options: WorkerOptions = 
   return async function handler(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
     const requestId = context?.awsRequestId ?? "";
     const invokedMs = Date.now();
-    const remaining = () => (typeof context?.getRemainingTimeInMillis === "function" ? context.getRemainingTimeInMillis() : Number.POSITIVE_INFINITY);
+    const remaining = () =>
+      typeof context?.getRemainingTimeInMillis === "function" ? context.getRemainingTimeInMillis() : Number.POSITIVE_INFINITY;
     // Bookkeeping of work already done may use all but the last moments of the invocation
     // (not timeoutMarginMs, which keeps new records from starting): giving up earlier would
     // repeat the work on redelivery.
     persistenceStore.completionBudgetMs = () => remaining() - BOOKKEEPING_RESERVE_MS;
-    const idempotent = makeIdempotent(
-      async (_key: { key: string }, work: () => Promise<{ doneMs: number }>) => work(),
-      {
-        persistenceStore,
-        keyPrefix: "message",
-        config: new IdempotencyConfig({
-          expiresAfterSeconds: contract.idempotencyTtlSeconds ?? DEFAULTS.idempotencyTtlSeconds,
-          // The in-progress record expires with this invocation, so a crash does not block redelivery.
-          lambdaContext: typeof context?.getRemainingTimeInMillis === "function" ? context : undefined,
-        }),
-      },
-    );
+    const idempotent = makeIdempotent(async (_key: { key: string }, work: () => Promise<{ doneMs: number }>) => work(), {
+      persistenceStore,
+      keyPrefix: "message",
+      config: new IdempotencyConfig({
+        expiresAfterSeconds: contract.idempotencyTtlSeconds ?? DEFAULTS.idempotencyTtlSeconds,
+        // The in-progress record expires with this invocation, so a crash does not block redelivery.
+        lambdaContext: typeof context?.getRemainingTimeInMillis === "function" ? context : undefined,
+      }),
+    });
 
-    async function deadLetter(record: SQSRecord, reason: DeadLetterReason, error: { name: string; message: string }, attempt: number, marker: SyntheticMarker | undefined, log: Logger): Promise<boolean> {
+    async function deadLetter(
+      record: SQSRecord,
+      reason: DeadLetterReason,
+      error: { name: string; message: string },
+      attempt: number,
+      marker: SyntheticMarker | undefined,
+      log: Logger,
+    ): Promise<boolean> {
       const now = Date.now();
       const quarantine = marker !== undefined && reason !== "invalid-signature";
       const target = quarantine ? contract.quarantineQueueUrl : contract.dlqUrl;
@@ -331,7 +359,13 @@ export function createWorker(handlers: WorkerHandlers, options: WorkerOptions = 
       }
       count(WORKER_METRICS.deadLettered);
       if (reason === "invalid-signature") count(WORKER_METRICS.invalidSignature);
-      log.warn("message dead-lettered", { reason, error: error.name, detail: error.message.slice(0, 300), attempts: attempt, target: quarantine ? "quarantine" : "dlq" });
+      log.warn("message dead-lettered", {
+        reason,
+        error: error.name,
+        detail: error.message.slice(0, 300),
+        attempts: attempt,
+        target: quarantine ? "quarantine" : "dlq",
+      });
       if (marker) await writeReceipt(marker, "dead-lettered", attempt, record, false, log, reason);
       try {
         await sqs.send(new DeleteMessageCommand({ QueueUrl: contract.queueUrl, ReceiptHandle: record.receiptHandle }));
@@ -344,7 +378,15 @@ export function createWorker(handlers: WorkerHandlers, options: WorkerOptions = 
       return true;
     }
 
-    async function writeReceipt(marker: SyntheticMarker, outcome: "processed" | "dead-lettered", attempt: number, record: SQSRecord, effect: boolean, log: Logger, reason?: string): Promise<boolean> {
+    async function writeReceipt(
+      marker: SyntheticMarker,
+      outcome: "processed" | "dead-lettered",
+      attempt: number,
+      record: SQSRecord,
+      effect: boolean,
+      log: Logger,
+      reason?: string,
+    ): Promise<boolean> {
       const table = contract.receiptsTable;
       if (!table) {
         log.warn("synthetic message without GCX_RECEIPTS_TABLE: no receipt written");
@@ -367,14 +409,17 @@ export function createWorker(handlers: WorkerHandlers, options: WorkerOptions = 
       try {
         // A dead-lettered synthetic message is deleted right after this write: without the
         // receipt the generator would count it lost, so the write gets the invocation's time.
-        await retryWithinBudget(async () => {
-          try {
-            await documents.send(new UpdateCommand(update));
-          } catch (error) {
-            if ((error as Error).name !== "ConditionalCheckFailedException") throw error;
-            log.debug("receipt write already applied by an earlier try");
-          }
-        }, () => persistenceStore.completionBudgetMs());
+        await retryWithinBudget(
+          async () => {
+            try {
+              await documents.send(new UpdateCommand(update));
+            } catch (error) {
+              if ((error as Error).name !== "ConditionalCheckFailedException") throw error;
+              log.debug("receipt write already applied by an earlier try");
+            }
+          },
+          () => persistenceStore.completionBudgetMs(),
+        );
         return true;
       } catch (error) {
         log.error("writing the synthetic receipt failed", { error: error as Error });
@@ -404,7 +449,9 @@ export function createWorker(handlers: WorkerHandlers, options: WorkerOptions = 
         return fail(record, error, attempt, undefined, log);
       }
       const marker = intakeResult.kind === "message" ? intakeResult.marker : undefined;
-      const runLog = marker ? log.createChild({ persistentKeys: { runId: marker.runId, seq: marker.seq, syntheticDownstream: syntheticLabel } }) : log;
+      const runLog = marker
+        ? log.createChild({ persistentKeys: { runId: marker.runId, seq: marker.seq, syntheticDownstream: syntheticLabel } })
+        : log;
       const ctx: WorkerContext = {
         genesys: marker ? syntheticGenesys : genesys,
         downstream: marker ? syntheticDownstream : downstream,
@@ -460,7 +507,11 @@ export function createWorker(handlers: WorkerHandlers, options: WorkerOptions = 
       };
       switch (fault.action) {
         case "throttle":
-          throw injected(new ThrottledError(`synthetic throttle fault (Retry-After ${fault.retryAfterSeconds} s)`, 429, { retryAfterSeconds: fault.retryAfterSeconds }));
+          throw injected(
+            new ThrottledError(`synthetic throttle fault (Retry-After ${fault.retryAfterSeconds} s)`, 429, {
+              retryAfterSeconds: fault.retryAfterSeconds,
+            }),
+          );
         case "transient":
           throw injected(new RetryableError("synthetic transient fault"));
         case "poison":
@@ -485,7 +536,13 @@ export function createWorker(handlers: WorkerHandlers, options: WorkerOptions = 
      * maxReceiveCount, when the next one is due), so the load generator reports it "in flight"
      * rather than lost at its deadline. Best effort: one write, never fails the record.
      */
-    async function markRetrying(marker: SyntheticMarker, attempt: number, record: SQSRecord, log: Logger, faultInjected: boolean): Promise<void> {
+    async function markRetrying(
+      marker: SyntheticMarker,
+      attempt: number,
+      record: SQSRecord,
+      log: Logger,
+      faultInjected: boolean,
+    ): Promise<void> {
       if (!contract.receiptsTable) return;
       const now = Date.now();
       try {
@@ -505,7 +562,8 @@ export function createWorker(handlers: WorkerHandlers, options: WorkerOptions = 
         );
       } catch (error) {
         // ConditionalCheckFailed: an outcome or a later attempt is already recorded
-        if ((error as Error).name !== "ConditionalCheckFailedException") log.debug("marking a synthetic message retrying failed", { error: error as Error });
+        if ((error as Error).name !== "ConditionalCheckFailedException")
+          log.debug("marking a synthetic message retrying failed", { error: error as Error });
       }
     }
 
@@ -515,15 +573,31 @@ export function createWorker(handlers: WorkerHandlers, options: WorkerOptions = 
       // the delay within what is left (the receive was at most a batching window before the
       // invocation), or SQS refuses it and the queue's much shorter timeout applies instead.
       const leftSeconds = SQS_MAX_VISIBILITY_SECONDS - RECEIVE_BEFORE_INVOCATION_SECONDS - Math.ceil((Date.now() - invokedMs) / 1000);
-      const delay = redeliveryDelaySeconds({ attempt, baseSeconds: backoffBase, maxSeconds: Math.min(backoffMax, leftSeconds), retryAfterSeconds, random });
+      const delay = redeliveryDelaySeconds({
+        attempt,
+        baseSeconds: backoffBase,
+        maxSeconds: Math.min(backoffMax, leftSeconds),
+        retryAfterSeconds,
+        random,
+      });
       delays.set(record.messageId, delay);
       count(WORKER_METRICS.retried);
       if (error instanceof ThrottledError) count(WORKER_METRICS.throttled);
       if (error instanceof CircuitOpenError) count(WORKER_METRICS.circuitOpen);
-      const level = (error instanceof RetryableError && !(error instanceof GenesysNotConfiguredError)) || error instanceof IdempotencyAlreadyInProgressError ? "debug" : "warn";
+      const level =
+        (error instanceof RetryableError && !(error instanceof GenesysNotConfiguredError)) ||
+        error instanceof IdempotencyAlreadyInProgressError
+          ? "debug"
+          : "warn";
       log[level]("message put back on the queue", { attempt, delaySeconds: delay, error: errorInfo(error) });
       try {
-        await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: contract.queueUrl, ReceiptHandle: record.receiptHandle, VisibilityTimeout: delay }));
+        await sqs.send(
+          new ChangeMessageVisibilityCommand({
+            QueueUrl: contract.queueUrl,
+            ReceiptHandle: record.receiptHandle,
+            VisibilityTimeout: delay,
+          }),
+        );
       } catch (visibilityError) {
         // It still comes back, after the queue's own visibility timeout.
         log.warn("changing the visibility failed; the queue's visibility timeout applies", { error: visibilityError as Error });
@@ -586,8 +660,16 @@ export function createWorker(handlers: WorkerHandlers, options: WorkerOptions = 
                 group.slice(i + 1).map(async (rest) => {
                   failures.add(rest.messageId);
                   await sqs
-                    .send(new ChangeMessageVisibilityCommand({ QueueUrl: contract.queueUrl, ReceiptHandle: rest.receiptHandle, VisibilityTimeout: delay }))
-                    .catch((error: Error) => logger.warn("changing the visibility of a held-back FIFO message failed", { messageId: rest.messageId, error }));
+                    .send(
+                      new ChangeMessageVisibilityCommand({
+                        QueueUrl: contract.queueUrl,
+                        ReceiptHandle: rest.receiptHandle,
+                        VisibilityTimeout: delay,
+                      }),
+                    )
+                    .catch((error: Error) =>
+                      logger.warn("changing the visibility of a held-back FIFO message failed", { messageId: rest.messageId, error }),
+                    );
                 }),
               );
               return;

@@ -128,7 +128,14 @@ describe("genesyscloud bindings", () => {
   test("values land where the schema puts them; Max:1 blocks are single-element lists", () => {
     const json = synthJson(everyAttributeStack());
     expect(json.provider.genesyscloud).toEqual([
-      { access_token: "token", alias: "org-a", aws_region: "eu-central-1", oauthclient_id: "client-id", oauthclient_secret: "client-secret", token_pool_size: 20 },
+      {
+        access_token: "token",
+        alias: "org-a",
+        aws_region: "eu-central-1",
+        oauthclient_id: "client-id",
+        oauthclient_secret: "client-secret",
+        token_pool_size: 20,
+      },
     ]);
     expect(only(json, "resource", "genesyscloud_conversations_messaging_settings")).toEqual({
       name: "settings",
@@ -162,7 +169,9 @@ describe("genesyscloud bindings", () => {
     new TerraformOutput(stack, "integration-id", { value: open.id });
     new TerraformOutput(stack, "org-id", { value: org.id });
     const json = synthJson(stack);
-    expect(json.output["integration-id"].value).toMatch(/^\$\{genesyscloud_conversations_messaging_integrations_open\.open(_[A-F0-9]+)?\.id\}$/);
+    expect(json.output["integration-id"].value).toMatch(
+      /^\$\{genesyscloud_conversations_messaging_integrations_open\.open(_[A-F0-9]+)?\.id\}$/,
+    );
     expect(json.output["org-id"].value).toMatch(/^\$\{data\.genesyscloud_organizations_me\.org(_[A-F0-9]+)?\.id\}$/);
     // Optional attributes that were not set are not written.
     expect(Object.keys(only(json, "resource", "genesyscloud_conversations_messaging_integrations_open")).sort()).toEqual([
@@ -176,8 +185,12 @@ describe("genesyscloud bindings", () => {
     const hcl = Testing.synthHcl(everyAttributeStack()) as string;
     expect(hcl).toContain('provider "genesyscloud" {');
     expect(hcl).toMatch(/event \{\s*typing \{\s*on \{\s*inbound = "Enabled"\s*outbound = "Disabled"\s*\}\s*\}\s*\}/);
-    expect(hcl).toMatch(/allow \{\s*inbound \{\s*type = "image\/\*"\s*\}\s*inbound \{\s*type = "application\/pdf"\s*\}\s*outbound \{\s*type = "image\/png"\s*\}/);
-    expect(hcl).toMatch(/config \{\s*advanced = "\{\}"\s*credentials = \{\s*basicAuth = "cred-id"\s*\}\s*name = "n"\s*notes = "notes"\s*properties = "\{\}"\s*\}/);
+    expect(hcl).toMatch(
+      /allow \{\s*inbound \{\s*type = "image\/\*"\s*\}\s*inbound \{\s*type = "application\/pdf"\s*\}\s*outbound \{\s*type = "image\/png"\s*\}/,
+    );
+    expect(hcl).toMatch(
+      /config \{\s*advanced = "\{\}"\s*credentials = \{\s*basicAuth = "cred-id"\s*\}\s*name = "n"\s*notes = "notes"\s*properties = "\{\}"\s*\}/,
+    );
     expect(hcl).toContain('data "genesyscloud_organizations_me"');
   });
 
@@ -215,9 +228,16 @@ describe("genesyscloud bindings", () => {
     // validation.StringInSlice([]string{"ENABLED", "DISABLED"}, false)
     expect(INTEGRATION_INTENDED_STATES).toEqual(["ENABLED", "DISABLED"]);
     const { stack } = newStack("states");
-    for (const state of INTEGRATION_INTENDED_STATES) new GenesyscloudIntegration(stack, `i-${state}`, { integrationType: "t", intendedState: state });
-    expect(Object.values(synthJson(stack).resource.genesyscloud_integration).map((r) => (r as { intended_state: string }).intended_state).sort()).toEqual(["DISABLED", "ENABLED"]);
-    expect(problemsOf(() => new GenesyscloudIntegration(stack, "deleted", { integrationType: "t", intendedState: "DELETED" as never }))).toEqual([
+    for (const state of INTEGRATION_INTENDED_STATES)
+      new GenesyscloudIntegration(stack, `i-${state}`, { integrationType: "t", intendedState: state });
+    expect(
+      Object.values(synthJson(stack).resource.genesyscloud_integration)
+        .map((r) => (r as { intended_state: string }).intended_state)
+        .sort(),
+    ).toEqual(["DISABLED", "ENABLED"]);
+    expect(
+      problemsOf(() => new GenesyscloudIntegration(stack, "deleted", { integrationType: "t", intendedState: "DELETED" as never })),
+    ).toEqual([
       'intendedState: "DELETED" is not a state the genesyscloud provider accepts. Use "ENABLED" or "DISABLED" (to delete the integration, remove the resource).',
     ]);
   });

@@ -18,7 +18,12 @@ function queues(opts: { fifo?: boolean; dlqFifo?: boolean; dlqPolicy?: boolean }
   return {
     queueStatements,
     dlqStatements,
-    queue: { queueArn: QUEUE_ARN, queueUrl: "https://sqs.eu-west-1.amazonaws.com/123456789012/orders", fifo: opts.fifo, addToResourcePolicy: (s: PolicyStatement) => queueStatements.push(s) },
+    queue: {
+      queueArn: QUEUE_ARN,
+      queueUrl: "https://sqs.eu-west-1.amazonaws.com/123456789012/orders",
+      fifo: opts.fifo,
+      addToResourcePolicy: (s: PolicyStatement) => queueStatements.push(s),
+    },
     deadLetterQueue: {
       queueArn: DLQ_ARN,
       fifo: opts.dlqFifo,
@@ -30,7 +35,12 @@ function queues(opts: { fifo?: boolean; dlqFifo?: boolean; dlqPolicy?: boolean }
 function streams(props: Partial<GenesysEventStreamsProps> = {}, opts: Parameters<typeof queues>[0] = {}, stackId = "test") {
   const { stack } = newStack(stackId);
   const q = queues(opts);
-  const construct = new GenesysEventStreams(stack, "events", { queue: q.queue, deadLetterQueue: q.deadLetterQueue, topics: TOPICS, ...props });
+  const construct = new GenesysEventStreams(stack, "events", {
+    queue: q.queue,
+    deadLetterQueue: q.deadLetterQueue,
+    topics: TOPICS,
+    ...props,
+  });
   return { stack, construct, json: synthJson(stack), ...q };
 }
 
@@ -47,16 +57,28 @@ describe("GenesysEventStreams", () => {
     expect(properties).toMatch(/"awsAccountId" = data\.aws_caller_identity\.[^.]+\.account_id/);
     expect(properties).toMatch(/"awsAccountRegion" = data\.aws_region\.[^.]+\.region/);
     expect(properties).toContain('"eventSourceSuffix" = "orders-prod"');
-    expect(properties).toContain('"eventFilter" = ["v2.detail.events.conversation.{id}.customer.start", "v2.detail.events.conversation.{id}.customer.end"]');
+    expect(properties).toContain(
+      '"eventFilter" = ["v2.detail.events.conversation.{id}.customer.start", "v2.detail.events.conversation.{id}.customer.end"]',
+    );
     expect(integration.config[0].advanced).toBe("{}");
     expect(integration.config[0].notes).toBe("Managed by cdktf-genesys-consumer (test/events)");
     expect(Object.keys(json.data).sort()).toEqual(["aws_caller_identity", "aws_region", "genesyscloud_organizations_me"]);
   });
 
   test("literal account and region give a plain JSON string that parses back", () => {
-    const { json } = streams({ awsAccountId: "123456789012", awsAccountRegion: "eu-west-1", eventSourceSuffix: "orders", organizationId: "org-1" });
+    const { json } = streams({
+      awsAccountId: "123456789012",
+      awsAccountRegion: "eu-west-1",
+      eventSourceSuffix: "orders",
+      organizationId: "org-1",
+    });
     const properties = JSON.parse(only(json, "resource", "genesyscloud_integration").config[0].properties);
-    expect(properties).toEqual({ awsAccountId: "123456789012", awsAccountRegion: "eu-west-1", eventSourceSuffix: "orders", eventFilter: TOPICS });
+    expect(properties).toEqual({
+      awsAccountId: "123456789012",
+      awsAccountRegion: "eu-west-1",
+      eventSourceSuffix: "orders",
+      eventFilter: TOPICS,
+    });
     // No data source is read when everything is given.
     expect(json.data).toBeUndefined();
   });
@@ -79,7 +101,9 @@ describe("GenesysEventStreams", () => {
   });
 
   test("the rule matches the topics on detail.topicName on the partner bus", () => {
-    const { json } = streams({ topics: ["v2.users.{id}.presence", "v2.analytics.flow.{id}", "v2.system.status", "v2.users.{id}.presence"] });
+    const { json } = streams({
+      topics: ["v2.users.{id}.presence", "v2.analytics.flow.{id}", "v2.system.status", "v2.users.{id}.presence"],
+    });
     const rule = only(json, "resource", "aws_cloudwatch_event_rule");
     expect(JSON.parse(rule.event_pattern)).toEqual({
       detail: { topicName: [{ wildcard: "v2.users.*.presence" }, { prefix: "v2.analytics.flow." }, "v2.system.status"] },
@@ -94,7 +118,9 @@ describe("GenesysEventStreams", () => {
     expect(topicMatcher("v2.system.status")).toBe("v2.system.status");
     expect(topicMatcher("v2.routing.queues.{id}")).toEqual({ prefix: "v2.routing.queues." });
     expect(topicMatcher("v2.audits.entitytype.{id}.entityid.{id}")).toEqual({ wildcard: "v2.audits.entitytype.*.entityid.*" });
-    expect(topicMatcher("v2.detail.events.conversation.{id}.customer.start")).toEqual({ wildcard: "v2.detail.events.conversation.*.customer.start" });
+    expect(topicMatcher("v2.detail.events.conversation.{id}.customer.start")).toEqual({
+      wildcard: "v2.detail.events.conversation.*.customer.start",
+    });
     expect(topicsEventPattern(["v2.a", "v2.a"])).toEqual({ detail: { topicName: ["v2.a"] } });
   });
 
@@ -115,7 +141,9 @@ describe("GenesysEventStreams", () => {
   });
 
   test("a FIFO queue gets a message group id", () => {
-    expect(only(streams({}, { fifo: true }).json, "resource", "aws_cloudwatch_event_target").sqs_target).toEqual({ message_group_id: "genesys-event-streams" });
+    expect(only(streams({}, { fifo: true }).json, "resource", "aws_cloudwatch_event_target").sqs_target).toEqual({
+      message_group_id: "genesys-event-streams",
+    });
     expect(only(streams({ messageGroupId: "orders" }, { fifo: true }).json, "resource", "aws_cloudwatch_event_target").sqs_target).toEqual({
       message_group_id: "orders",
     });
@@ -217,9 +245,13 @@ describe("GenesysEventStreams", () => {
     new GenesysEventStreams(stack, "orders", { ...queues(), topics: TOPICS });
     new GenesysEventStreams(stack, "support", { ...queues(), topics: TOPICS });
     const json = synthJson(stack);
-    const rules = Object.values(json.resource.aws_cloudwatch_event_rule as Record<string, { name: string }>).map((r) => r.name).sort();
+    const rules = Object.values(json.resource.aws_cloudwatch_event_rule as Record<string, { name: string }>)
+      .map((r) => r.name)
+      .sort();
     expect(rules).toEqual(["two-orders", "two-support"]);
-    const suffixes = Object.values(json.resource.aws_cloudwatch_event_bus as Record<string, { name: string }>).map((b) => b.name.split("/").pop()).sort();
+    const suffixes = Object.values(json.resource.aws_cloudwatch_event_bus as Record<string, { name: string }>)
+      .map((b) => b.name.split("/").pop())
+      .sort();
     expect(suffixes).toEqual(["two-orders", "two-support"]);
   });
 });

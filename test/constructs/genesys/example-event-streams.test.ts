@@ -66,11 +66,16 @@ describe("examples/event-streams", () => {
     const rule = only(json, "resource", "aws_cloudwatch_event_rule");
     expect(JSON.parse(rule.event_pattern)).toEqual({
       detail: {
-        topicName: [{ wildcard: "v2.detail.events.conversation.*.customer.start" }, { wildcard: "v2.detail.events.conversation.*.customer.end" }],
+        topicName: [
+          { wildcard: "v2.detail.events.conversation.*.customer.start" },
+          { wildcard: "v2.detail.events.conversation.*.customer.end" },
+        ],
       },
     });
     const bus = only(json, "resource", "aws_cloudwatch_event_bus");
-    expect(bus.name).toMatch(/^aws\.partner\/genesys\.com\/cloud\/\$\{data\.genesyscloud_organizations_me\.[^.]+\.id\}\/event-streams-genesys-events$/);
+    expect(bus.name).toMatch(
+      /^aws\.partner\/genesys\.com\/cloud\/\$\{data\.genesyscloud_organizations_me\.[^.]+\.id\}\/event-streams-genesys-events$/,
+    );
     expect(json.output["event-source-name"].value).toBe(bus.name);
   });
 });

@@ -71,7 +71,12 @@ describe("OpenMessagingWebhook", () => {
   test("profiles created from typed options", () => {
     const { json } = webhook({
       name: "acme-support",
-      messagingSettings: { name: "acme-settings", typingEvents: { inbound: "Enabled" }, storyMentions: "Enabled", storyReplies: "Disabled" },
+      messagingSettings: {
+        name: "acme-settings",
+        typingEvents: { inbound: "Enabled" },
+        storyMentions: "Enabled",
+        storyReplies: "Disabled",
+      },
       supportedContent: { name: "acme-content", inboundMediaTypes: ["image/*", "application/pdf"], outboundMediaTypes: [] },
     });
     expect(only(json, "resource", SETTINGS)).toEqual({
@@ -124,7 +129,10 @@ describe("OpenMessagingWebhook", () => {
     new RandomProvider(stack, "random");
     const secret = new Password(stack, "secret", { length: 64, special: false });
     const ingressUrl = new TerraformVariable(stack, "ingress-url", { type: "string" });
-    const construct = new OpenMessagingWebhook(stack, "genesys", { webhookUrl: `${ingressUrl.stringValue}/webhook`, secretToken: secret.result });
+    const construct = new OpenMessagingWebhook(stack, "genesys", {
+      webhookUrl: `${ingressUrl.stringValue}/webhook`,
+      secretToken: secret.result,
+    });
     new TerraformOutput(stack, "integration-id", { value: construct.integrationId });
     const json = synthJson(stack);
     const open = only(json, "resource", OPEN);
@@ -135,14 +143,18 @@ describe("OpenMessagingWebhook", () => {
 
   test("an http URL fails with the exact message", () => {
     const { stack } = newStack();
-    expect(problemsOf(() => new OpenMessagingWebhook(stack, "g", { webhookUrl: "http://example.com/webhook", secretToken: SECRET }))).toEqual([
+    expect(
+      problemsOf(() => new OpenMessagingWebhook(stack, "g", { webhookUrl: "http://example.com/webhook", secretToken: SECRET })),
+    ).toEqual([
       'webhookUrl: "http://example.com/webhook" must use https (Genesys calls webhooks over HTTPS on port 443 only). Pass the ingress\'s https:// invoke URL.',
     ]);
   });
 
   test("a custom port fails with the exact message; an explicit :443 is accepted", () => {
     const { stack } = newStack();
-    expect(problemsOf(() => new OpenMessagingWebhook(stack, "g", { webhookUrl: "https://example.com:8443/webhook", secretToken: SECRET }))).toEqual([
+    expect(
+      problemsOf(() => new OpenMessagingWebhook(stack, "g", { webhookUrl: "https://example.com:8443/webhook", secretToken: SECRET })),
+    ).toEqual([
       'webhookUrl: "https://example.com:8443/webhook" uses port 8443; Genesys calls port 443 only. Remove the port, or put a custom domain on port 443 in front of the ingress.',
     ]);
     expect(only(webhook({ webhookUrl: "https://example.com:443/webhook" }).json, "resource", OPEN).outbound_notification_webhook_url).toBe(
@@ -155,7 +167,9 @@ describe("OpenMessagingWebhook", () => {
     expect(problemsOf(() => new OpenMessagingWebhook(stack, "g1", { webhookUrl: "/webhook", secretToken: SECRET }))).toEqual([
       'webhookUrl: "/webhook" is not an absolute URL. Pass the ingress\'s https:// invoke URL.',
     ]);
-    expect(problemsOf(() => new OpenMessagingWebhook(stack, "g2", { webhookUrl: "https://user:pw@example.com/webhook", secretToken: SECRET }))).toEqual([
+    expect(
+      problemsOf(() => new OpenMessagingWebhook(stack, "g2", { webhookUrl: "https://user:pw@example.com/webhook", secretToken: SECRET })),
+    ).toEqual([
       'webhookUrl: "https://example.com/webhook" carries credentials in the URL. Remove them; the signature authenticates Genesys.',
     ]);
   });
@@ -167,7 +181,9 @@ describe("OpenMessagingWebhook", () => {
       "secretToken: the secret has 15 characters; Genesys requires more than 15. Use a random secret of at least 16 characters, such as the pipeline's generated signing secret.",
     ]);
     expect(problems.join()).not.toContain("fifteen-chars!!");
-    expect(only(webhook({ secretToken: "sixteen-chars!!!" }).json, "resource", OPEN).outbound_notification_webhook_signature_secret_token).toBe("sixteen-chars!!!");
+    expect(
+      only(webhook({ secretToken: "sixteen-chars!!!" }).json, "resource", OPEN).outbound_notification_webhook_signature_secret_token,
+    ).toBe("sixteen-chars!!!");
   });
 
   test("bad headers fail with one exact message each", () => {
@@ -179,7 +195,9 @@ describe("OpenMessagingWebhook", () => {
       "X-Count": 3 as unknown as string,
       "X-Split": "a\r\nInjected: yes",
     };
-    expect(problemsOf(() => new OpenMessagingWebhook(stack, "g", { webhookUrl: URL_OK, secretToken: SECRET, webhookHeaders: headers }))).toEqual([
+    expect(
+      problemsOf(() => new OpenMessagingWebhook(stack, "g", { webhookUrl: URL_OK, secretToken: SECRET, webhookHeaders: headers })),
+    ).toEqual([
       'webhookHeaders["Bad Name"]: the name must be a literal HTTP header name (letters, digits and !#$%&\'*+.^_`|~-). Rename the header.',
       'webhookHeaders["Content-Type"]: this header is set by Genesys or HTTP itself. Remove it.',
       'webhookHeaders["X-Hub-Signature-256"]: this header is set by Genesys or HTTP itself. Remove it.',
@@ -217,7 +235,9 @@ describe("OpenMessagingWebhook", () => {
     const { stack } = newStack("two");
     new OpenMessagingWebhook(stack, "orders", { webhookUrl: URL_OK, secretToken: SECRET });
     new OpenMessagingWebhook(stack, "support", { webhookUrl: URL_OK, secretToken: SECRET });
-    const names = Object.values(synthJson(stack).resource[OPEN] as Record<string, { name: string }>).map((r) => r.name).sort();
+    const names = Object.values(synthJson(stack).resource[OPEN] as Record<string, { name: string }>)
+      .map((r) => r.name)
+      .sort();
     expect(names).toEqual(["two-orders", "two-support"]);
   });
 });

@@ -58,7 +58,14 @@ export function watchDeadLetters(endpoint: string, region: string, queueUrl: str
     while (running) {
       try {
         const res = await client.send(
-          new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, VisibilityTimeout: 3600, MessageAttributeNames: ["All"], AttributeNames: ["All"] }),
+          new ReceiveMessageCommand({
+            QueueUrl: queueUrl,
+            MaxNumberOfMessages: 10,
+            WaitTimeSeconds: 1,
+            VisibilityTimeout: 3600,
+            MessageAttributeNames: ["All"],
+            AttributeNames: ["All"],
+          }),
           { abortSignal: controller.signal },
         );
         for (const m of res.Messages ?? []) {

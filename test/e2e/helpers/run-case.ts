@@ -86,10 +86,12 @@ export async function runCase(spec: CaseSpec): Promise<CaseOutcome> {
     const seen = watcher?.seen ?? [];
     await stopAll();
     const spike = result.spike;
-    if (!("reconciled" in spike.delivery) || spike.delivery.reconciled !== true) throw new Error(`${spec.name}: the run was not reconciled`);
+    if (!("reconciled" in spike.delivery) || spike.delivery.reconciled !== true)
+      throw new Error(`${spec.name}: the run was not reconciled`);
     const delivery = spike.delivery as DeliveryResult;
     const expectedDeadLetters: number[] = [];
-    for (let seq = 0; seq < spike.planned; seq++) if (faultForSeq(spike.runId, seq, profile.faults)?.kind === "poison") expectedDeadLetters.push(seq);
+    for (let seq = 0; seq < spike.planned; seq++)
+      if (faultForSeq(spike.runId, seq, profile.faults)?.kind === "poison") expectedDeadLetters.push(seq);
     const figures: CaseFigures = {
       name: spec.name,
       sent: spike.counts.offered,

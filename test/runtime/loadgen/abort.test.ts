@@ -37,7 +37,13 @@ afterEach(async () => {
 test("runIngress stops offering when the abort hook answers, and lists the rest as not accepted", async () => {
   target = await startTarget((_a, i) => (i < 5 ? { status: 202 } : { status: 429 }));
   const profile = parseProfile(PROFILE);
-  const part = await runIngress({ targetUrl: target.url, secret: SECRET, profile, runId: "r-abort-ingress", abortWhen: abortWatcher(profile.slo.thresholds) });
+  const part = await runIngress({
+    targetUrl: target.url,
+    secret: SECRET,
+    profile,
+    runId: "r-abort-ingress",
+    abortWhen: abortWatcher(profile.slo.thresholds),
+  });
   expect(part.aborted).toMatchObject({ threshold: "rate(status.429) < 0.2" });
   expect(part.aborted!.elapsedSeconds).toBeGreaterThanOrEqual(1);
   expect(part.aborted!.elapsedSeconds).toBeLessThan(2.5);
@@ -62,7 +68,16 @@ test("a run aborted mid-way reports why (verdict, JSON, summary, HTML) and still
     writes.push(
       doc.send(
         new UpdateCommand(
-          receiptUpdate(table, { runId: marker.runId, seq: marker.seq, outcome: "processed", attempts: 1, firstReceiveMs: now, doneMs: now + 5, effect: true, ttl: Math.floor(now / 1000) + 3600 }) as never,
+          receiptUpdate(table, {
+            runId: marker.runId,
+            seq: marker.seq,
+            outcome: "processed",
+            attempts: 1,
+            firstReceiveMs: now,
+            doneMs: now + 5,
+            effect: true,
+            ttl: Math.floor(now / 1000) + 3600,
+          }) as never,
         ),
       ),
     );
@@ -71,7 +86,13 @@ test("a run aborted mid-way reports why (verdict, JSON, summary, HTML) and still
 
   // Act
   const began = Date.now();
-  const report = await runSpike({ targetUrl: target.url, secret: SECRET, profile: PROFILE, runId: "run-abort-1", receipts: { tableName: table, endpoint: dynamo.endpoint, ...LOCAL_AWS } });
+  const report = await runSpike({
+    targetUrl: target.url,
+    secret: SECRET,
+    profile: PROFILE,
+    runId: "run-abort-1",
+    receipts: { tableName: table, endpoint: dynamo.endpoint, ...LOCAL_AWS },
+  });
   await Promise.all(writes);
 
   // Assess: stopped after the 1 s grace period, well before the 5 s plan ended
@@ -83,10 +104,15 @@ test("a run aborted mid-way reports why (verdict, JSON, summary, HTML) and still
   expect(report.verdict.verdict).toBe("FAIL");
   // why it stopped comes first; the 429s also cost the accepted ratio
   expect(report.verdict.reasons).toEqual([
-    expect.stringMatching(/^aborted at [\d.]+ s \(.*\): threshold "rate\(status\.429\) < 0\.2" failed while sending \(value 0\.\d{4}\) with abortOnFail/),
+    expect.stringMatching(
+      /^aborted at [\d.]+ s \(.*\): threshold "rate\(status\.429\) < 0\.2" failed while sending \(value 0\.\d{4}\) with abortOnFail/,
+    ),
     expect.stringMatching(/^accepted ratio [\d.]+ is below 0\.999 \(10 of \d+ offered\)/),
   ]);
-  expect(report.verdict.checks.find((c) => c.name === "rate(status.429) < 0.2")).toMatchObject({ status: "fail", detail: expect.stringContaining("sending aborted") });
+  expect(report.verdict.checks.find((c) => c.name === "rate(status.429) < 0.2")).toMatchObject({
+    status: "fail",
+    detail: expect.stringContaining("sending aborted"),
+  });
   // the reconcile part is done: the 10 accepted are all processed, nothing lost or unaccounted
   expect(report.counts.accepted).toBe(10);
   expect(report.delivery).toMatchObject({ reconciled: true, complete: true, accepted: 10, processed: 10, lost: 0 });

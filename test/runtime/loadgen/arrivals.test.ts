@@ -9,7 +9,11 @@ function stats(plan: Float64Array): { mean: number; cv: number } {
 }
 
 function profile(arrivals: "uniform" | "poisson" | undefined, overrides: Partial<SpikeProfileInput> = {}) {
-  return parseProfile({ name: "arrivals", phases: [{ type: "constant", ratePerSecond: 50, durationSeconds: 200, ...(arrivals ? { arrivals } : {}) }], ...overrides });
+  return parseProfile({
+    name: "arrivals",
+    phases: [{ type: "constant", ratePerSecond: 50, durationSeconds: 200, ...(arrivals ? { arrivals } : {}) }],
+    ...overrides,
+  });
 }
 
 describe("arrivals: uniform (today) and Poisson, per phase", () => {

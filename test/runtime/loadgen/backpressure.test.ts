@@ -27,13 +27,25 @@ const at = (iso: string) => new Date(`2026-12-03T${iso}Z`);
 test("reads queue depth, worker concurrency, downstream calls and 429s and dead letters over the run's window, relative to the report's start", async () => {
   // Prepare: two minutes of metrics for the queue, the DLQ, the quarantine queue, the worker and its EMF
   const { client, requests } = fakeCloudWatch({
-    "ApproximateNumberOfMessagesVisible ingress": [[at("10:00:00"), 120], [at("10:01:00"), 30]],
-    "ApproximateNumberOfMessagesNotVisible ingress": [[at("10:00:00"), 10], [at("10:01:00"), 8]],
+    "ApproximateNumberOfMessagesVisible ingress": [
+      [at("10:00:00"), 120],
+      [at("10:01:00"), 30],
+    ],
+    "ApproximateNumberOfMessagesNotVisible ingress": [
+      [at("10:00:00"), 10],
+      [at("10:01:00"), 8],
+    ],
     "ApproximateNumberOfMessagesDelayed ingress": [[at("10:01:00"), 2]],
     "ApproximateNumberOfMessagesVisible dlq": [[at("10:01:00"), 1]],
     "ApproximateNumberOfMessagesVisible quarantine": [[at("10:01:00"), 3]],
-    "ConcurrentExecutions worker-fn": [[at("10:00:00"), 5], [at("10:01:00"), 5]],
-    "PolledEventCount esm-uuid": [[at("10:00:00"), 1200], [at("10:01:00"), 300]],
+    "ConcurrentExecutions worker-fn": [
+      [at("10:00:00"), 5],
+      [at("10:01:00"), 5],
+    ],
+    "PolledEventCount esm-uuid": [
+      [at("10:00:00"), 1200],
+      [at("10:01:00"), 300],
+    ],
     "syntheticCallsMade genesys-consumer-worker": [[at("10:00:00"), 600]],
     "syntheticCallsSimulated genesys-consumer-worker": [[at("10:00:00"), 60]],
     "throttled genesys-consumer-worker": [[at("10:00:00"), 90]],
@@ -58,31 +70,67 @@ test("reads queue depth, worker concurrency, downstream calls and 429s and dead 
   expect(requests[0].MetricDataQueries!.find((q) => q.Id === "wc")).toEqual({
     Id: "wc",
     ReturnData: true,
-    MetricStat: { Metric: { Namespace: "AWS/Lambda", MetricName: "ConcurrentExecutions", Dimensions: [{ Name: "FunctionName", Value: "worker-fn" }] }, Period: 60, Stat: "Maximum" },
+    MetricStat: {
+      Metric: { Namespace: "AWS/Lambda", MetricName: "ConcurrentExecutions", Dimensions: [{ Name: "FunctionName", Value: "worker-fn" }] },
+      Period: 60,
+      Stat: "Maximum",
+    },
   });
-  expect(requests[0].MetricDataQueries!.find((q) => q.Id === "dt")!.MetricStat).toMatchObject({ Metric: { Namespace: "GenesysConsumer", Dimensions: [{ Name: "service", Value: "genesys-consumer-worker" }] }, Stat: "Sum" });
+  expect(requests[0].MetricDataQueries!.find((q) => q.Id === "dt")!.MetricStat).toMatchObject({
+    Metric: { Namespace: "GenesysConsumer", Dimensions: [{ Name: "service", Value: "genesys-consumer-worker" }] },
+    Stat: "Sum",
+  });
   expect(block.source).toBe("cloudwatch");
   expect(block.periodSeconds).toBe(60);
   expect(block.series).toEqual({
-    queueVisible: [[-20_000, 120], [40_000, 30]],
-    queueInFlight: [[-20_000, 10], [40_000, 8]],
+    queueVisible: [
+      [-20_000, 120],
+      [40_000, 30],
+    ],
+    queueInFlight: [
+      [-20_000, 10],
+      [40_000, 8],
+    ],
     queueDelayed: [[40_000, 2]],
     deadLetters: [[40_000, 4]], // DLQ + quarantine
-    workerConcurrency: [[-20_000, 5], [40_000, 5]],
-    eventsPolled: [[-20_000, 20], [40_000, 5]], // 1200 and 300 records a minute
+    workerConcurrency: [
+      [-20_000, 5],
+      [40_000, 5],
+    ],
+    eventsPolled: [
+      [-20_000, 20],
+      [40_000, 5],
+    ], // 1200 and 300 records a minute
     downstreamCalls: [[-20_000, 11]], // (600 made + 60 simulated) / 60 s
     downstream429: [[-20_000, 1.5]], // 90 / 60 s
   });
   // the metrics that had no data are named, never drawn as zero
-  expect(block.notes).toEqual(expect.arrayContaining(["no data: AWS/SQS ApproximateNumberOfMessagesNotVisible QueueName=dlq", "no data: AWS/SQS ApproximateNumberOfMessagesNotVisible QueueName=quarantine"]));
+  expect(block.notes).toEqual(
+    expect.arrayContaining([
+      "no data: AWS/SQS ApproximateNumberOfMessagesNotVisible QueueName=dlq",
+      "no data: AWS/SQS ApproximateNumberOfMessagesNotVisible QueueName=quarantine",
+    ]),
+  );
 });
 
 test("reads the worker's EMF under the namespace and service given, and leaves out what it was not told about", async () => {
   const { client, requests } = fakeCloudWatch({});
-  const block = await readCloudWatchBackpressure({ client, queueName: "q", workerMetricsNamespace: "Team/Worker", workerServiceName: "svc", reportStartMs: START, startMs: START, endMs: START + 1000, periodSeconds: 120 });
+  const block = await readCloudWatchBackpressure({
+    client,
+    queueName: "q",
+    workerMetricsNamespace: "Team/Worker",
+    workerServiceName: "svc",
+    reportStartMs: START,
+    startMs: START,
+    endMs: START + 1000,
+    periodSeconds: 120,
+  });
   const queries = requests.flatMap((r) => (r.NextToken ? [] : r.MetricDataQueries!));
   expect(queries.map((q) => q.Id)).toEqual(["qv", "qi", "qd", "dc", "dsim", "dt"]); // no DLQ, no worker function
-  expect(queries.find((q) => q.Id === "dc")!.MetricStat).toMatchObject({ Metric: { Namespace: "Team/Worker", MetricName: "syntheticCallsMade", Dimensions: [{ Name: "service", Value: "svc" }] }, Period: 120 });
+  expect(queries.find((q) => q.Id === "dc")!.MetricStat).toMatchObject({
+    Metric: { Namespace: "Team/Worker", MetricName: "syntheticCallsMade", Dimensions: [{ Name: "service", Value: "svc" }] },
+    Period: 120,
+  });
   expect(block.series).toEqual({});
   expect(block.notes).toHaveLength(7);
 });
@@ -90,7 +138,9 @@ test("reads the worker's EMF under the namespace and service given, and leaves o
 test("refuses a period CloudWatch cannot serve for standard-resolution metrics, and an empty window, naming the option", async () => {
   const { client, requests } = fakeCloudWatch({});
   const base = { client, queueName: "q", reportStartMs: START, startMs: START, endMs: START + 60_000 };
-  await expect(readCloudWatchBackpressure({ ...base, periodSeconds: 1 })).rejects.toThrow("periodSeconds must be 60 or a multiple of 60 (standard-resolution metrics), got 1");
+  await expect(readCloudWatchBackpressure({ ...base, periodSeconds: 1 })).rejects.toThrow(
+    "periodSeconds must be 60 or a multiple of 60 (standard-resolution metrics), got 1",
+  );
   await expect(readCloudWatchBackpressure({ ...base, endMs: START })).rejects.toThrow(`endMs (${START}) must be after startMs (${START})`);
   expect(requests).toHaveLength(0);
 });

@@ -9,7 +9,14 @@ describe("deriveReconcileDeadline", () => {
     const profile = parseProfile(defaultSpikeProfile);
 
     // Act
-    const d = deriveReconcileDeadline(profile, { maxReceiveCount: 10, backoffBaseSeconds: 2, backoffMaxSeconds: 900, functionTimeoutSeconds: 30, batchingWindowSeconds: 0, visibilityTimeoutSeconds: 180 });
+    const d = deriveReconcileDeadline(profile, {
+      maxReceiveCount: 10,
+      backoffBaseSeconds: 2,
+      backoffMaxSeconds: 900,
+      functionTimeoutSeconds: 30,
+      batchingWindowSeconds: 0,
+      visibilityTimeoutSeconds: 180,
+    });
 
     // Assess, by hand:
     // 9 redeliveries of at most min(900, max(2, 2 x 2^(n-1))) = 2, 4, ..., 512 s: 1022 s
@@ -25,7 +32,14 @@ describe("deriveReconcileDeadline", () => {
       marginSeconds: 19,
     });
     expect(d).toMatchObject({ profileSeconds: 180, derivedSeconds: 1052, deadlineSeconds: 1052, basis: "pipeline" });
-    expect(d.pipeline).toEqual({ maxReceiveCount: 10, backoffBaseSeconds: 2, backoffMaxSeconds: 900, batchingWindowSeconds: 0, functionTimeoutSeconds: 30, visibilityTimeoutSeconds: 180 });
+    expect(d.pipeline).toEqual({
+      maxReceiveCount: 10,
+      backoffBaseSeconds: 2,
+      backoffMaxSeconds: 900,
+      batchingWindowSeconds: 0,
+      functionTimeoutSeconds: 30,
+      visibilityTimeoutSeconds: 180,
+    });
     expect(d.explanation).toBe(
       "9 redeliveries of at most min(900, max(2, 2 x 2^(n-1))) s = 1022 s + 10 attempts x 1.005 s (window 0 s + work 5 ms + 1 s, at most the 30 s timeout) = 10.05 s + margin 19 s = 1052 s derived; the profile says 180 s; 1052 s used",
     );
@@ -41,16 +55,30 @@ describe("deriveReconcileDeadline", () => {
     });
 
     // Act
-    const d = deriveReconcileDeadline(profile, { maxReceiveCount: 6, backoffBaseSeconds: 1, backoffMaxSeconds: 8, batchingWindowSeconds: 2 });
+    const d = deriveReconcileDeadline(profile, {
+      maxReceiveCount: 6,
+      backoffBaseSeconds: 1,
+      backoffMaxSeconds: 8,
+      batchingWindowSeconds: 2,
+    });
 
     // Assess: delays min(8, max(5, 1, 2, 4, 8, 16)) = 5, 5, 5, 8, 8 = 31 s; 6 x (2 + 1 + 1) = 24 s; margin 15 + 2 = 17 s; 72 s
-    expect(d.terms).toMatchObject({ retryDelaysSeconds: [5, 5, 5, 8, 8], retryHorizonSeconds: 31, perAttemptSeconds: 4, processingSeconds: 24, marginSeconds: 17 });
+    expect(d.terms).toMatchObject({
+      retryDelaysSeconds: [5, 5, 5, 8, 8],
+      retryHorizonSeconds: 31,
+      perAttemptSeconds: 4,
+      processingSeconds: 24,
+      marginSeconds: 17,
+    });
     expect(d).toMatchObject({ derivedSeconds: 72, deadlineSeconds: 72, basis: "pipeline" });
   });
 
   it("keeps the profile's deadline when it is longer, and when no pipeline is given", () => {
     // Prepare: maxReceiveCount 2, no throttle: one redelivery of at most 2 s
-    const profile = parseProfile({ phases: [{ type: "constant", ratePerSecond: 1, durationSeconds: 1 }], reconcile: { deadlineSeconds: 300, pollIntervalSeconds: 2 } });
+    const profile = parseProfile({
+      phases: [{ type: "constant", ratePerSecond: 1, durationSeconds: 1 }],
+      reconcile: { deadlineSeconds: 300, pollIntervalSeconds: 2 },
+    });
 
     // Act
     const withPipeline = deriveReconcileDeadline(profile, { maxReceiveCount: 2 });

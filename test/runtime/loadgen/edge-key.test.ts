@@ -6,7 +6,14 @@
  * (--api-key-env / --api-key-secret-arn) send it.
  */
 import { API_KEY_HEADER, EdgeKey, EdgeKeyError, SIGNATURE_HEADER, loadgenEnvironment } from "cdktf-genesys-consumer/runtime";
-import { createLoadgenHandler, parseProfile, runIngress, runSpike, type IngressPart, type SpikeProfileInput } from "../../../lib/runtime/loadgen";
+import {
+  createLoadgenHandler,
+  parseProfile,
+  runIngress,
+  runSpike,
+  type IngressPart,
+  type SpikeProfileInput,
+} from "../../../lib/runtime/loadgen";
 import { startSecretsServer, type SecretsServer } from "../../../lib/local/secrets-server";
 import { LOCAL_CREDENTIALS } from "../../../lib/local/services";
 import { startTarget, type Target } from "./target";
@@ -15,7 +22,8 @@ const SECRET = "a-webhook-secret-of-20-chars";
 const K1 = "FirstKeyFirstKey1234567890";
 const K2 = "SecondKeySecondKey0987654321";
 
-const profile = (overrides: Partial<SpikeProfileInput> = {}) => parseProfile({ phases: [{ type: "constant", ratePerSecond: 20, durationSeconds: 1 }], ...overrides });
+const profile = (overrides: Partial<SpikeProfileInput> = {}) =>
+  parseProfile({ phases: [{ type: "constant", ratePerSecond: 20, durationSeconds: 1 }], ...overrides });
 
 let target: Target | undefined;
 afterEach(async () => {
@@ -55,7 +63,9 @@ describe("EdgeKey", () => {
 
   test("an unreadable or empty key is an EdgeKeyError naming the cause", async () => {
     await expect(EdgeKey.open(async () => "  ")).rejects.toThrow(new EdgeKeyError("the edge API key read is empty"));
-    await expect(EdgeKey.open(async () => Promise.reject(new Error("AccessDeniedException: no")))).rejects.toThrow(new EdgeKeyError("the edge API key could not be read: AccessDeniedException: no"));
+    await expect(EdgeKey.open(async () => Promise.reject(new Error("AccessDeniedException: no")))).rejects.toThrow(
+      new EdgeKeyError("the edge API key could not be read: AccessDeniedException: no"),
+    );
     expect(() => EdgeKey.fixed("")).toThrow(new EdgeKeyError("the edge API key is empty"));
   });
 });
@@ -73,7 +83,15 @@ describe("runIngress with an edge key", () => {
     const part = await runIngress({ targetUrl: target.url, secret: SECRET, profile: profile(), runId: "r-rotate", edgeKey });
     const forbidden = part.counts.forbiddenResponses;
     expect(forbidden).toBeGreaterThanOrEqual(1);
-    expect(part.counts).toMatchObject({ offered: 20, accepted: 20, failed: 0, retries: forbidden, acceptedAfterRetry: forbidden, attempts: 20 + forbidden, edgeKeyRereads: 1 });
+    expect(part.counts).toMatchObject({
+      offered: 20,
+      accepted: 20,
+      failed: 0,
+      retries: forbidden,
+      acceptedAfterRetry: forbidden,
+      attempts: 20 + forbidden,
+      edgeKeyRereads: 1,
+    });
     expect(part.counts.statusCodes).toEqual({ "202": 20, "403": forbidden });
     // a retry is the same signed body, with the new key
     const bySeq = new Map<number, typeof target.arrivals>();
@@ -94,7 +112,13 @@ describe("runIngress with an edge key", () => {
     target = await startTarget(() => ({ status: 403 }));
     const { read, calls } = reader(K1);
     const edgeKey = await EdgeKey.open(read, { minRereadIntervalMs: 300 });
-    const part = await runIngress({ targetUrl: target.url, secret: SECRET, profile: profile({ phases: [{ type: "constant", ratePerSecond: 10, durationSeconds: 1 }] }), runId: "r-refused", edgeKey });
+    const part = await runIngress({
+      targetUrl: target.url,
+      secret: SECRET,
+      profile: profile({ phases: [{ type: "constant", ratePerSecond: 10, durationSeconds: 1 }] }),
+      runId: "r-refused",
+      edgeKey,
+    });
     expect(part.counts).toMatchObject({ offered: 10, accepted: 0, failed: 10, retries: 0, forbiddenResponses: 10 });
     expect(target.arrivals).toHaveLength(10);
     expect(part.failureSamples[0]).toMatch(/^seq \d+: HTTP 403 \(final: the edge API key read again is the one refused\)$/);
@@ -104,7 +128,12 @@ describe("runIngress with an edge key", () => {
 
   test("without an edge key a 403 stays final and no key header is sent", async () => {
     target = await startTarget(() => ({ status: 403 }));
-    const part = await runIngress({ targetUrl: target.url, secret: SECRET, profile: profile({ phases: [{ type: "constant", ratePerSecond: 2, durationSeconds: 1 }] }), runId: "r-nokey" });
+    const part = await runIngress({
+      targetUrl: target.url,
+      secret: SECRET,
+      profile: profile({ phases: [{ type: "constant", ratePerSecond: 2, durationSeconds: 1 }] }),
+      runId: "r-nokey",
+    });
     expect(part.counts).toMatchObject({ failed: 2, retries: 0, forbiddenResponses: 0, edgeKeyRereads: 0 });
     expect(part.failureSamples[0]).toMatch(/HTTP 403 \(final\)$/);
     expect(target.arrivals.every((a) => a.headers[API_KEY_HEADER] === undefined)).toBe(true);
@@ -128,7 +157,10 @@ describe("the senders read the key where the stack keeps it", () => {
       targetUrl: target.url,
       secret: SECRET,
       profile: { phases: [{ type: "constant", ratePerSecond: 20, durationSeconds: 1 }] },
-      edgeKey: { secretArn: secrets.arnOf("edge-key"), secretsManager: { endpoint: secrets.endpoint, region: "eu-west-1", credentials: LOCAL_CREDENTIALS } },
+      edgeKey: {
+        secretArn: secrets.arnOf("edge-key"),
+        secretsManager: { endpoint: secrets.endpoint, region: "eu-west-1", credentials: LOCAL_CREDENTIALS },
+      },
     });
     expect(report.counts).toMatchObject({ offered: 20, accepted: 20, failed: 0 });
     expect(report.counts.forbiddenResponses).toBeGreaterThanOrEqual(1);
@@ -138,17 +170,41 @@ describe("the senders read the key where the stack keeps it", () => {
   test("runSpike refuses to start when the key secret cannot be read, before any traffic", async () => {
     target = await startTarget();
     await expect(
-      runSpike({ targetUrl: target.url, secret: SECRET, profile: { phases: [{ type: "constant", ratePerSecond: 5, durationSeconds: 1 }] }, edgeKey: { secretArn: "nope", secretsManager: { endpoint: secrets.endpoint, region: "eu-west-1", credentials: LOCAL_CREDENTIALS } } }),
+      runSpike({
+        targetUrl: target.url,
+        secret: SECRET,
+        profile: { phases: [{ type: "constant", ratePerSecond: 5, durationSeconds: 1 }] },
+        edgeKey: { secretArn: "nope", secretsManager: { endpoint: secrets.endpoint, region: "eu-west-1", credentials: LOCAL_CREDENTIALS } },
+      }),
     ).rejects.toThrow(/^the edge API key could not be read: Secrets Manager can't find the specified secret\.$/);
     expect(target.arrivals).toHaveLength(0);
   });
 
   test("the Lambda agent reads GCX_API_KEY_SECRET_ARN and sends the key", async () => {
     target = await startTarget((a) => ({ status: a.headers[API_KEY_HEADER] === K2 ? 202 : 403 }));
-    const env = loadgenEnvironment({ targetUrl: target.url, signatureSecretArn: "arn:signing", apiKeySecretArn: "arn:edge-key", profile: JSON.stringify({ phases: [{ type: "constant", ratePerSecond: 5, durationSeconds: 1 }] }) });
+    const env = loadgenEnvironment({
+      targetUrl: target.url,
+      signatureSecretArn: "arn:signing",
+      apiKeySecretArn: "arn:edge-key",
+      profile: JSON.stringify({ phases: [{ type: "constant", ratePerSecond: 5, durationSeconds: 1 }] }),
+    });
     const asked: string[] = [];
-    const agent = createLoadgenHandler({ env, readSecret: async () => SECRET, readApiKey: async (arn) => (asked.push(arn), K2), log: () => undefined });
-    const part = (await agent({ role: "agent", assignment: { runId: "r-lambda", profile: profile({ phases: [{ type: "constant", ratePerSecond: 5, durationSeconds: 1 }] }), agentIndex: 0, agentCount: 1, startAtMs: Date.now() + 50 } })) as IngressPart;
+    const agent = createLoadgenHandler({
+      env,
+      readSecret: async () => SECRET,
+      readApiKey: async (arn) => (asked.push(arn), K2),
+      log: () => undefined,
+    });
+    const part = (await agent({
+      role: "agent",
+      assignment: {
+        runId: "r-lambda",
+        profile: profile({ phases: [{ type: "constant", ratePerSecond: 5, durationSeconds: 1 }] }),
+        agentIndex: 0,
+        agentCount: 1,
+        startAtMs: Date.now() + 50,
+      },
+    })) as IngressPart;
     expect(part.counts).toMatchObject({ offered: 5, accepted: 5, forbiddenResponses: 0 });
     expect(asked).toEqual(["arn:edge-key"]);
   });

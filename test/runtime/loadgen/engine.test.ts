@@ -58,7 +58,13 @@ describe("runIngress: open-model arrivals", () => {
     target = await startTarget();
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 400);
-    const part = await runIngress({ targetUrl: target.url, secret: SECRET, profile: profile({ phases: [{ type: "constant", ratePerSecond: 20, durationSeconds: 3 }] }), runId: "r-abort", signal: controller.signal });
+    const part = await runIngress({
+      targetUrl: target.url,
+      secret: SECRET,
+      profile: profile({ phases: [{ type: "constant", ratePerSecond: 20, durationSeconds: 3 }] }),
+      runId: "r-abort",
+      signal: controller.signal,
+    });
     expect(part.counts.offered).toBeGreaterThan(0);
     expect(part.counts.offered).toBeLessThan(60);
     expect(part.counts.accepted).toBe(target.arrivals.length);
@@ -95,7 +101,10 @@ describe("runIngress: backoff-aware retries", () => {
 
   test("a Retry-After above the cap is cut to sending.retry.maxRetryAfterSeconds", async () => {
     target = await startTarget((_a, i) => (i === 0 ? { status: 429, headers: { "retry-after": "3600" } } : { status: 202 }));
-    const p = profile({ phases: [{ type: "constant", ratePerSecond: 1, durationSeconds: 1 }], sending: { retry: { maxRetryAfterSeconds: 0.3 } } });
+    const p = profile({
+      phases: [{ type: "constant", ratePerSecond: 1, durationSeconds: 1 }],
+      sending: { retry: { maxRetryAfterSeconds: 0.3 } },
+    });
     const began = performance.now();
     const part = await runIngress({ targetUrl: target.url, secret: SECRET, profile: p, runId: "r-cap" });
     expect(part.counts.acceptedAfterRetry).toBe(1);

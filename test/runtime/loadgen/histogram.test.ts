@@ -3,7 +3,7 @@ import { encodeHistogram, mergeEncodedHistograms, newHistogram, recordMs, summar
 test("merging the encoded histograms of several agents equals one histogram of all values", () => {
   // Prepare: three agents with very different latency distributions
   let seed = 42;
-  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const agents = [
     Array.from({ length: 3000 }, () => 1 + random() * 9),
     Array.from({ length: 1000 }, () => 50 + random() * 450),

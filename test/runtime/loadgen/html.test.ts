@@ -15,7 +15,13 @@ beforeAll(async () => {
   report = await runSpike({
     targetUrl: target.url,
     secret: "html-report-secret-123456",
-    profile: { name: "html <check>", phases: [{ type: "constant", ratePerSecond: 10, durationSeconds: 1 }, { type: "ramp", fromRatePerSecond: 10, toRatePerSecond: 30, durationSeconds: 1 }] },
+    profile: {
+      name: "html <check>",
+      phases: [
+        { type: "constant", ratePerSecond: 10, durationSeconds: 1 },
+        { type: "ramp", fromRatePerSecond: 10, toRatePerSecond: 30, durationSeconds: 1 },
+      ],
+    },
   });
   await target.close();
 });
@@ -46,8 +52,21 @@ test("the HTML report opens in headless Chromium with its charts drawn", () => {
   }
   const file = path.join(dir, "report.html");
   fs.writeFileSync(file, renderHtmlReport(report));
-  const flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", `--user-data-dir=${path.join(dir, "profile")}`];
-  const dom = execFileSync(CHROMIUM, [...flags, "--dump-dom", `file://${file}`], { encoding: "utf8", timeout: 60_000, stdio: ["ignore", "pipe", "ignore"] });
+  const flags = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    `--user-data-dir=${path.join(dir, "profile")}`,
+  ];
+  const dom = execFileSync(CHROMIUM, [...flags, "--dump-dom", `file://${file}`], {
+    encoding: "utf8",
+    timeout: 60_000,
+    stdio: ["ignore", "pipe", "ignore"],
+  });
   // the browser parsed both SVG charts and their series
   const timeline = dom.match(/<svg[^>]*id="timeline-chart"[\s\S]*?<\/svg>/)?.[0] ?? "";
   const latency = dom.match(/<svg[^>]*id="latency-chart"[\s\S]*?<\/svg>/)?.[0] ?? "";
@@ -60,7 +79,10 @@ test("the HTML report opens in headless Chromium with its charts drawn", () => {
   expect(dom).toContain(">PASS</h1>");
   // and it renders to a non-trivial screenshot
   const png = path.join(dir, "report.png");
-  execFileSync(CHROMIUM, [...flags, "--hide-scrollbars", "--window-size=1000,1400", `--screenshot=${png}`, `file://${file}`], { timeout: 60_000, stdio: "ignore" });
+  execFileSync(CHROMIUM, [...flags, "--hide-scrollbars", "--window-size=1000,1400", `--screenshot=${png}`, `file://${file}`], {
+    timeout: 60_000,
+    stdio: "ignore",
+  });
   const image = fs.readFileSync(png);
   expect(image.subarray(1, 4).toString()).toBe("PNG");
   expect(image.length).toBeGreaterThan(30_000);
@@ -69,7 +91,11 @@ test("the HTML report opens in headless Chromium with its charts drawn", () => {
 test("a locally judged run shows the latency percentiles with the machine's cores and load average, and the AWS-grade bounds as INFO", async () => {
   // Prepare: a target answering after 50 ms, an ack p99 bound of 1 ms (far below it)
   const target = await startTarget(() => ({ status: 202, delayMs: 50 }));
-  const profile = { name: "local judgement", phases: [{ type: "constant" as const, ratePerSecond: 10, durationSeconds: 1 }], slo: { ackP99Ms: 1 } };
+  const profile = {
+    name: "local judgement",
+    phases: [{ type: "constant" as const, ratePerSecond: 10, durationSeconds: 1 }],
+    slo: { ackP99Ms: 1 },
+  };
 
   // Act
   const local = await runSpike({ targetUrl: target.url, secret: "html-report-secret-123456", profile, latencyJudgement: "local" });
@@ -77,16 +103,27 @@ test("a locally judged run shows the latency percentiles with the machine's core
   await target.close();
 
   // Assess: the JSON report
-  expect(local.machine).toEqual({ cores: os.availableParallelism(), loadAverageStart: expect.any(Array), loadAverageEnd: expect.any(Array) });
+  expect(local.machine).toEqual({
+    cores: os.availableParallelism(),
+    loadAverageStart: expect.any(Array),
+    loadAverageEnd: expect.any(Array),
+  });
   expect(local.machine!.loadAverageStart).toHaveLength(3);
   expect(local.latencyJudgement).toBe("local");
   expect(local.verdict.verdict).toBe("PASS");
-  expect(local.verdict.checks.find((c) => c.name === "ackP99Ms")).toMatchObject({ status: "info", threshold: "<= 1 ms (AWS-grade; not judged locally)" });
+  expect(local.verdict.checks.find((c) => c.name === "ackP99Ms")).toMatchObject({
+    status: "info",
+    threshold: "<= 1 ms (AWS-grade; not judged locally)",
+  });
   expect(local.verdict.checks.find((c) => c.name === "acksOverGenesysTimeout")).toMatchObject({ status: "pass", actual: 0 });
   expect(aws.verdict.verdict).toBe("FAIL");
   // the terminal summary
   const summary = renderSummary(local);
-  expect(summary).toMatch(new RegExp(`Latency \\(ms\\), ${os.availableParallelism()} cores?, load average \\d+\\.\\d\\d at the start, \\d+\\.\\d\\d at the end \\(1 min\\)`));
+  expect(summary).toMatch(
+    new RegExp(
+      `Latency \\(ms\\), ${os.availableParallelism()} cores?, load average \\d+\\.\\d\\d at the start, \\d+\\.\\d\\d at the end \\(1 min\\)`,
+    ),
+  );
   expect(summary).toContain("judged locally: only acks later than Genesys' 10 s webhook timeout count");
   expect(summary).toMatch(/INFO\s+ackP99Ms\s+\d+ ms, over the bound\s+<= 1 ms \(AWS-grade; not judged locally\)/);
   expect(summary).toMatch(/acks after Genesys' 10 s timeout\s+0/);

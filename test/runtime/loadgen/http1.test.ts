@@ -80,7 +80,12 @@ afterEach(async () => {
 
 describe("encodePost", () => {
   test("one buffer: request line, Host, the headers as given, Content-Length in bytes, the body", () => {
-    const bytes = encodePost("/genesys/webhook?x=1", "127.0.0.1:8080", { "content-type": "application/json", "X-Hub-Signature-256": "sha256=abc=" }, '{"t":"é"}');
+    const bytes = encodePost(
+      "/genesys/webhook?x=1",
+      "127.0.0.1:8080",
+      { "content-type": "application/json", "X-Hub-Signature-256": "sha256=abc=" },
+      '{"t":"é"}',
+    );
     expect(bytes.toString("utf8")).toBe(
       'POST /genesys/webhook?x=1 HTTP/1.1\r\nhost: 127.0.0.1:8080\r\ncontent-type: application/json\r\nX-Hub-Signature-256: sha256=abc=\r\ncontent-length: 10\r\n\r\n{"t":"é"}',
     );
@@ -97,8 +102,15 @@ describe("encodePost", () => {
 
 describe("parseResponseHead", () => {
   test("status, lower-cased headers (repeated ones as an array) and the body framing", () => {
-    const parsed = parseResponseHead("HTTP/1.1 429 Too Many Requests\r\nRetry-After: 3\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\nContent-Length: 12");
-    expect(parsed).toMatchObject({ status: 429, keepAlive: true, length: 12, headers: { "retry-after": "3", "set-cookie": ["a=1", "b=2"], "content-length": "12" } });
+    const parsed = parseResponseHead(
+      "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 3\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\nContent-Length: 12",
+    );
+    expect(parsed).toMatchObject({
+      status: 429,
+      keepAlive: true,
+      length: 12,
+      headers: { "retry-after": "3", "set-cookie": ["a=1", "b=2"], "content-length": "12" },
+    });
   });
 
   test("keep-alive: HTTP/1.1 unless Connection: close; HTTP/1.0 only with Connection: keep-alive", () => {
@@ -148,7 +160,9 @@ describe("Http1Pool", () => {
   });
 
   test("a response split into tiny pieces: Content-Length body", async () => {
-    server = await rawServer((s) => trickle(s, "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 7\r\nContent-Length: 11\r\n\r\nhello world"));
+    server = await rawServer((s) =>
+      trickle(s, "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 7\r\nContent-Length: 11\r\n\r\nhello world"),
+    );
     pool = new Http1Pool("127.0.0.1", server.port, { connections: 1, timeoutMs: 5000 });
     const a = await send(pool);
     const b = await send(pool);
@@ -157,7 +171,8 @@ describe("Http1Pool", () => {
   });
 
   test("a chunked body with extensions and trailers, split into tiny pieces, then the connection is reused", async () => {
-    const response = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=1\r\nhello\r\n1A\r\nabcdefghijklmnopqrstuvwxyz\r\n0\r\nX-Trailer: t\r\n\r\n";
+    const response =
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=1\r\nhello\r\n1A\r\nabcdefghijklmnopqrstuvwxyz\r\n0\r\nX-Trailer: t\r\n\r\n";
     server = await rawServer((s) => trickle(s, response, 2));
     pool = new Http1Pool("127.0.0.1", server.port, { connections: 1, timeoutMs: 5000 });
     expect((await send(pool)).status).toBe(200);
@@ -218,7 +233,10 @@ describe("Http1Pool", () => {
   test("garbage instead of a status line is a network error, not a hang", async () => {
     server = await rawServer((s) => s.write("SSH-2.0-nope\r\n\r\n"));
     pool = new Http1Pool("127.0.0.1", server.port, { connections: 1, timeoutMs: 5000 });
-    expect(await send(pool)).toMatchObject({ status: 0, error: { kind: "network", message: expect.stringMatching(/malformed status line/) } });
+    expect(await send(pool)).toMatchObject({
+      status: 0,
+      error: { kind: "network", message: expect.stringMatching(/malformed status line/) },
+    });
   });
 
   test("closing the pool fails queued requests instead of leaving them pending", async () => {
@@ -266,5 +284,7 @@ describe.each(["lean", "undici"] as const)("TargetClient over the %s transport",
 });
 
 test("the lean transport refuses https targets", () => {
-  expect(() => new TargetClient("https://127.0.0.1:1/x", { connections: 1, requestTimeoutSeconds: 1, transport: "lean" })).toThrow(/http only/);
+  expect(() => new TargetClient("https://127.0.0.1:1/x", { connections: 1, requestTimeoutSeconds: 1, transport: "lean" })).toThrow(
+    /http only/,
+  );
 });

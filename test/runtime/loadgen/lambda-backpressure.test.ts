@@ -1,6 +1,12 @@
 /** The generator on AWS reads the run's backpressure from CloudWatch after the run (an injected client: no AWS here). */
 import type { GetMetricDataCommand, GetMetricDataCommandOutput } from "@aws-sdk/client-cloudwatch";
-import { createLoadgenHandler, renderHtmlReport, type CloudWatchLike, type ControllerResult, type SpikeReport } from "../../../lib/runtime/loadgen";
+import {
+  createLoadgenHandler,
+  renderHtmlReport,
+  type CloudWatchLike,
+  type ControllerResult,
+  type SpikeReport,
+} from "../../../lib/runtime/loadgen";
 import { loadgenEnvironment } from "cdktf-genesys-consumer/runtime";
 import { startTarget } from "./target";
 
@@ -27,9 +33,21 @@ async function run(env: Record<string, string>, cloudWatch: CloudWatchLike): Pro
 test("with the stack's names in its environment, the controller reads the metrics over the run's window into the report, and the HTML charts them", async () => {
   // Prepare
   const target = await startTarget(() => ({ status: 202 }));
-  const env = loadgenEnvironment({ targetUrl: target.url, signatureSecretArn: "arn:aws:secretsmanager:us-east-1:1:secret:s", profile, queueName: "q", dlqName: "q-dlq", workerFunctionName: "worker-fn", workerMetricsNamespace: "GenesysConsumer" });
+  const env = loadgenEnvironment({
+    targetUrl: target.url,
+    signatureSecretArn: "arn:aws:secretsmanager:us-east-1:1:secret:s",
+    profile,
+    queueName: "q",
+    dlqName: "q-dlq",
+    workerFunctionName: "worker-fn",
+    workerMetricsNamespace: "GenesysConsumer",
+  });
   const { client, inputs } = recordingCloudWatch((input) => ({
-    MetricDataResults: input.MetricDataQueries!.map((q) => ({ Id: q.Id, Timestamps: [input.StartTime as Date], Values: [q.Id === "qv" ? 42 : 1] })),
+    MetricDataResults: input.MetricDataQueries!.map((q) => ({
+      Id: q.Id,
+      Timestamps: [input.StartTime as Date],
+      Values: [q.Id === "qv" ? 42 : 1],
+    })),
     $metadata: {},
   }));
 
@@ -43,8 +61,22 @@ test("with the stack's names in its environment, the controller reads the metric
   expect(start).toBeLessThanOrEqual(result.startMs);
   expect(end).toBeGreaterThanOrEqual(result.finishedMs);
   expect(start % 60_000).toBe(0);
-  expect(inputs[0].MetricDataQueries!.map((q) => q.MetricStat!.Metric!.Dimensions![0].Value)).toEqual(["q", "q", "q", "q-dlq", "q-dlq", "worker-fn", "genesys-consumer-worker", "genesys-consumer-worker", "genesys-consumer-worker"]);
-  expect(result.backpressure).toMatchObject({ source: "cloudwatch", periodSeconds: 60, series: { queueVisible: [[start - result.startMs, 42]], workerConcurrency: [[start - result.startMs, 1]] } });
+  expect(inputs[0].MetricDataQueries!.map((q) => q.MetricStat!.Metric!.Dimensions![0].Value)).toEqual([
+    "q",
+    "q",
+    "q",
+    "q-dlq",
+    "q-dlq",
+    "worker-fn",
+    "genesys-consumer-worker",
+    "genesys-consumer-worker",
+    "genesys-consumer-worker",
+  ]);
+  expect(result.backpressure).toMatchObject({
+    source: "cloudwatch",
+    periodSeconds: 60,
+    series: { queueVisible: [[start - result.startMs, 42]], workerConcurrency: [[start - result.startMs, 1]] },
+  });
   const html = renderHtmlReport({ ...result, histograms: { ackUs: "", serviceUs: "" } } as SpikeReport);
   expect(html).toContain('id="backpressure-chart"');
   expect(html).toContain("CloudWatch, 60 s periods");
@@ -60,10 +92,17 @@ test("without GCX_QUEUE_NAME nothing is read; a CloudWatch error never fails the
     expect(unused.inputs).toHaveLength(0);
     expect(renderHtmlReport({ ...plain, histograms: { ackUs: "", serviceUs: "" } } as SpikeReport)).not.toContain('id="backpressure"');
 
-    const denied = recordingCloudWatch(() => Object.assign(new Error("User is not authorized to perform: cloudwatch:GetMetricData"), { name: "AccessDenied" }));
+    const denied = recordingCloudWatch(() =>
+      Object.assign(new Error("User is not authorized to perform: cloudwatch:GetMetricData"), { name: "AccessDenied" }),
+    );
     const result = await run(loadgenEnvironment({ ...base, queueName: "q" }), denied.client);
     expect(result.verdict.verdict).toBe("PASS");
-    expect(result.backpressure).toEqual({ source: "cloudwatch", periodSeconds: 60, series: {}, notes: ["CloudWatch could not be read (GetMetricData): User is not authorized to perform: cloudwatch:GetMetricData"] });
+    expect(result.backpressure).toEqual({
+      source: "cloudwatch",
+      periodSeconds: 60,
+      series: {},
+      notes: ["CloudWatch could not be read (GetMetricData): User is not authorized to perform: cloudwatch:GetMetricData"],
+    });
   } finally {
     await target.close();
   }

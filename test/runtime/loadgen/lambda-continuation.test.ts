@@ -6,7 +6,14 @@
  */
 import { DynamoDBDocumentClient, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { receiptUpdate } from "cdktf-genesys-consumer/runtime";
-import { CONTINUATION_MARGIN_MS, createLoadgenHandler, HEARTBEAT_METRIC, type ContinuedResult, type ControllerResult, type ReconcileEvent } from "../../../lib/runtime/loadgen";
+import {
+  CONTINUATION_MARGIN_MS,
+  createLoadgenHandler,
+  HEARTBEAT_METRIC,
+  type ContinuedResult,
+  type ControllerResult,
+  type ReconcileEvent,
+} from "../../../lib/runtime/loadgen";
 import { loadgenEnvironment } from "../../../lib/runtime/contract";
 import { memoryObjectStore, parseHistory } from "../../../lib/runtime/loadgen/report-store";
 import { LOCAL_AWS, startDynamo } from "../../helpers/local-servers";
@@ -42,17 +49,32 @@ test("the controller hands over near its end; the reconcile invocations chain, t
     targetUrl: target.url,
     signatureSecretArn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:s",
     receiptsTable: "receipts-continuation",
-    profile: JSON.stringify({ name: "long", phases: [{ type: "constant", ratePerSecond: 5, durationSeconds: 1 }], reconcile: { deadlineSeconds: 120, pollIntervalSeconds: 0.2 } }),
+    profile: JSON.stringify({
+      name: "long",
+      phases: [{ type: "constant", ratePerSecond: 5, durationSeconds: 1 }],
+      reconcile: { deadlineSeconds: 120, pollIntervalSeconds: 0.2 },
+    }),
     runName: "nightly-long",
     reportsBucket: "reports",
     functionName: "spike-fn",
   });
-  const handler = createLoadgenHandler({ env, readSecret: async () => SECRET, log: (l) => lines.push(l), reportStore: store, invokeSelfAsync: async (e) => void chained.push(e), minReconcileSliceMs: 1000 });
+  const handler = createLoadgenHandler({
+    env,
+    readSecret: async () => SECRET,
+    log: (l) => lines.push(l),
+    reportStore: store,
+    invokeSelfAsync: async (e) => void chained.push(e),
+    minReconcileSliceMs: 1000,
+  });
   // each invocation has 1.5 s left before its margin
   const shortLived = { functionName: "spike-fn", getRemainingTimeInMillis: () => CONTINUATION_MARGIN_MS + 1500 };
   try {
     const first = (await handler({ role: "controller", runId: "long-run" }, shortLived)) as ContinuedResult;
-    expect(first).toMatchObject({ continued: true, runId: "long-run", continuationKey: "spike-reports/nightly-long/continuations/long-run.json" });
+    expect(first).toMatchObject({
+      continued: true,
+      runId: "long-run",
+      continuationKey: "spike-reports/nightly-long/continuations/long-run.json",
+    });
     expect(first.progress.accounted).toBeLessThan(first.progress.accepted);
     expect(chained).toEqual([{ role: "reconcile", continuationKey: first.continuationKey }]);
     expect(JSON.parse(objects.get(first.continuationKey)!)).toMatchObject({ version: 1, runId: "long-run", invocations: 1 });
@@ -68,7 +90,20 @@ test("the controller hands over near its end; the reconcile invocations chain, t
     const doc = DynamoDBDocumentClient.from(ddb);
     for (const seq of late) {
       const now = Date.now();
-      await doc.send(new UpdateCommand(receiptUpdate("receipts-continuation", { runId: "long-run", seq, outcome: "processed", attempts: 1, firstReceiveMs: now, doneMs: now, effect: true, ttl: Math.floor(now / 1000) + 3600 }) as never));
+      await doc.send(
+        new UpdateCommand(
+          receiptUpdate("receipts-continuation", {
+            runId: "long-run",
+            seq,
+            outcome: "processed",
+            attempts: 1,
+            firstReceiveMs: now,
+            doneMs: now,
+            effect: true,
+            ttl: Math.floor(now / 1000) + 3600,
+          }) as never,
+        ),
+      );
     }
     const final = (await handler(chained[1], shortLived)) as ControllerResult;
     expect(final.delivery).toMatchObject({ reconciled: true, lost: 0 });
@@ -82,10 +117,17 @@ test("the controller hands over near its end; the reconcile invocations chain, t
 }, 60_000);
 
 test("a reconcile invocation whose continuation is gone fails naming the key", async () => {
-  const env = loadgenEnvironment({ targetUrl: "http://127.0.0.1:1/x", signatureSecretArn: "arn:s", profile: "{}", reportsBucket: "reports" });
+  const env = loadgenEnvironment({
+    targetUrl: "http://127.0.0.1:1/x",
+    signatureSecretArn: "arn:s",
+    profile: "{}",
+    reportsBucket: "reports",
+  });
   const store = memoryObjectStore();
   const handler = createLoadgenHandler({ env, readSecret: async () => "s", log: () => undefined, reportStore: store });
-  await expect(handler({ role: "reconcile", continuationKey: "spike-reports/x/continuations/r.json" })).rejects.toThrow(/continuation spike-reports\/x\/continuations\/r.json is not in s3:\/\/reports\//);
+  await expect(handler({ role: "reconcile", continuationKey: "spike-reports/x/continuations/r.json" })).rejects.toThrow(
+    /continuation spike-reports\/x\/continuations\/r.json is not in s3:\/\/reports\//,
+  );
 });
 
 test("an invocation left no reconcile slice before the margin (a 60 s function) is refused, not chained", async () => {
@@ -99,10 +141,20 @@ test("an invocation left no reconcile slice before the margin (a 60 s function) 
     reportsBucket: "reports",
     functionName: "fn",
   });
-  const handler = createLoadgenHandler({ env, readSecret: async () => SECRET, log: () => undefined, reportStore: memoryObjectStore(objects), invokeSelfAsync: async (e) => void chained.push(e) });
+  const handler = createLoadgenHandler({
+    env,
+    readSecret: async () => SECRET,
+    log: () => undefined,
+    reportStore: memoryObjectStore(objects),
+    invokeSelfAsync: async (e) => void chained.push(e),
+  });
   const sixtySeconds = { functionName: "fn", getRemainingTimeInMillis: () => 60_000 };
-  await expect(handler({ role: "controller", runId: "run-60" }, sixtySeconds)).rejects.toThrow(/keeps 60000 ms to hand a long reconciliation over and needs at least 60000 ms to reconcile first; raise the function's timeout \(SpikeGenerator timeoutSeconds\) to at least 120/);
+  await expect(handler({ role: "controller", runId: "run-60" }, sixtySeconds)).rejects.toThrow(
+    /keeps 60000 ms to hand a long reconciliation over and needs at least 60000 ms to reconcile first; raise the function's timeout \(SpikeGenerator timeoutSeconds\) to at least 120/,
+  );
   objects.set("spike-reports/n/continuations/run-60.json", "{}");
-  await expect(handler({ role: "reconcile", continuationKey: "spike-reports/n/continuations/run-60.json" }, sixtySeconds)).rejects.toThrow(/at least 120/);
+  await expect(handler({ role: "reconcile", continuationKey: "spike-reports/n/continuations/run-60.json" }, sixtySeconds)).rejects.toThrow(
+    /at least 120/,
+  );
   expect(chained).toEqual([]);
 });

@@ -86,7 +86,11 @@ test("the controller fans out above one agent's capacity, starts agents together
   await target.close();
 
   // Assess: three agents (30/s over 10/s each), one start barrier, disjoint shares
-  expect(assignments.map((a) => [a.agentIndex, a.agentCount])).toEqual([[0, 3], [1, 3], [2, 3]]);
+  expect(assignments.map((a) => [a.agentIndex, a.agentCount])).toEqual([
+    [0, 3],
+    [1, 3],
+    [2, 3],
+  ]);
   expect(new Set(assignments.map((a) => a.startAtMs)).size).toBe(1);
   expect(new Set(assignments.map((a) => a.runId)).size).toBe(1);
   expect(report.agents).toBe(3);
@@ -99,7 +103,11 @@ test("the controller fans out above one agent's capacity, starts agents together
   expect(report.delivery).toMatchObject({ reconciled: true, accepted: 60, lost: 0, duplicateSideEffects: 0, deadLetteredUnexpected: 0 });
   const d = report.delivery as Extract<ControllerResult["delivery"], { reconciled: true }>;
   // Which messages are poison is drawn per (runId, seq) at the profile's 5 %: count them from what was sent.
-  const poison = new Set(target.arrivals.filter((a) => JSON.parse(a.body)["x-synthetic"].fault?.kind === "poison").map((a) => JSON.parse(a.body)["x-synthetic"].seq as number)).size;
+  const poison = new Set(
+    target.arrivals
+      .filter((a) => JSON.parse(a.body)["x-synthetic"].fault?.kind === "poison")
+      .map((a) => JSON.parse(a.body)["x-synthetic"].seq as number),
+  ).size;
   expect(d.deadLetteredExpected).toBe(poison);
   expect(d.processed).toBe(60 - poison);
   expect(d.quarantineDrained).toBe(poison);
@@ -117,7 +125,11 @@ test("the controller fans out above one agent's capacity, starts agents together
 
 test("an agent's share merges exactly: the controller's ack histogram holds every agent's samples", async () => {
   const target = await startTarget();
-  const env = loadgenEnvironment({ targetUrl: target.url, signatureSecretArn: "arn:x", profile: JSON.stringify({ phases: [{ type: "constant", ratePerSecond: 20, durationSeconds: 1 }] }) });
+  const env = loadgenEnvironment({
+    targetUrl: target.url,
+    signatureSecretArn: "arn:x",
+    profile: JSON.stringify({ phases: [{ type: "constant", ratePerSecond: 20, durationSeconds: 1 }] }),
+  });
   const agent = createLoadgenHandler({ env, readSecret: async () => SECRET });
   const profile = parseProfile({ phases: [{ type: "constant", ratePerSecond: 20, durationSeconds: 1 }] });
   const startAtMs = Date.now() + 100;
@@ -142,5 +154,7 @@ test("a profile that cannot fit in Lambda's 15 minutes is refused before any tra
 
 test("a bad environment names the variable", async () => {
   const handler = createLoadgenHandler({ env: { GCX_TARGET_URL: "not a url" }, readSecret: async () => SECRET });
-  await expect(handler({})).rejects.toThrow(/GCX_TARGET_URL="not a url" is invalid[\s\S]*GCX_SIGNATURE_SECRET_ARN is missing[\s\S]*GCX_PROFILE is missing/);
+  await expect(handler({})).rejects.toThrow(
+    /GCX_TARGET_URL="not a url" is invalid[\s\S]*GCX_SIGNATURE_SECRET_ARN is missing[\s\S]*GCX_PROFILE is missing/,
+  );
 });

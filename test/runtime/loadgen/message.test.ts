@@ -1,5 +1,11 @@
 import { verify, SIGNATURE_HEADER, readSyntheticMarker } from "cdktf-genesys-consumer/runtime";
-import { buildSyntheticRequest, messageIdFor, parseProfile, SyntheticMessageFactory, type SpikeProfileInput } from "../../../lib/runtime/loadgen";
+import {
+  buildSyntheticRequest,
+  messageIdFor,
+  parseProfile,
+  SyntheticMessageFactory,
+  type SpikeProfileInput,
+} from "../../../lib/runtime/loadgen";
 import { createHash } from "node:crypto";
 
 const SECRET = "a-webhook-secret-of-20-chars";
@@ -17,13 +23,22 @@ describe("SyntheticMessageFactory: a spliced body template", () => {
       p: profile({
         conversations: 3,
         workMs: 12.5,
-        faults: { throttle: { fraction: 0.2, retryAfterSeconds: 3, attempts: 2 }, transient: { fraction: 0.2, attempts: 4 }, poison: { fraction: 0.2 } },
+        faults: {
+          throttle: { fraction: 0.2, retryAfterSeconds: 3, attempts: 2 },
+          transient: { fraction: 0.2, attempts: 4 },
+          poison: { fraction: 0.2 },
+        },
       }),
     },
     { name: "short text (shorter than the [synthetic N] prefix)", runId: "r-short", p: profile({ textLength: 5 }) },
     { name: "long text", runId: "r-long", p: profile({ textLength: 2000 }) },
     // ids that JSON must escape, and non-ASCII ones: the template keeps JSON.stringify's escaping
-    { name: "odd run and integration ids", runId: 'run "quoted" \\ ünïcode ✓', integrationId: "int\u0001\"egr\nation", p: profile({ workMs: 1 }) },
+    {
+      name: "odd run and integration ids",
+      runId: 'run "quoted" \\ ünïcode ✓',
+      integrationId: 'int\u0001"egr\nation',
+      p: profile({ workMs: 1 }),
+    },
   ];
 
   test.each(cases)("yields exactly the bytes a fresh build would, and the signature verifies ($name)", ({ runId, integrationId, p }) => {

@@ -55,27 +55,34 @@ describe("message mix: every kind is a message the worker accepts", () => {
     byKind.set(kind, [...(byKind.get(kind) ?? []), seq]);
   }
 
-  test.each(MESSAGE_KINDS.map((k) => [k]))("%s: parses as a NormalizedMessage, signature verifies, marker read back, same as a fresh build", (kind) => {
-    const seqs = byKind.get(kind as MessageKind) ?? [];
-    expect(seqs.length).toBeGreaterThan(5);
-    for (const seq of seqs.slice(0, 20)) {
-      const planned = 1_735_689_600_000 + seq * 10;
-      const request = factory.build(seq, planned);
-      expect(request.body).toBe(buildSyntheticRequest({ runId: RUN, seq, plannedSendMs: planned, profile: everyKind, secret: SECRET }).body);
-      expect(verify(request.body, request.headers[SIGNATURE_HEADER], [SECRET])).toBe(true);
-      const json = JSON.parse(request.body) as Record<string, unknown>;
-      const parsed = normalizedMessageSchema.safeParse(json);
-      expect(parsed.success).toBe(true);
-      expect(readSyntheticMarker(json)).toEqual(request.marker);
-      expect(parsed.success && parsed.data.id).toBe(request.messageId);
-      const expectedType = { text: "Text", structured: "Structured", attachment: "Text", typing: "Event", receipt: "Receipt" }[kind as MessageKind];
-      expect(json.type).toBe(expectedType);
-      if (kind === "attachment") expect((json.content as { contentType: string }[])[0].contentType).toBe("Attachment");
-      if (kind === "structured") expect(["QuickReply", "Card"]).toContain((json.content as { contentType: string }[])[0].contentType);
-      if (kind === "typing") expect((json.events as { eventType: string }[])[0].eventType).toBe("Typing");
-      if (kind === "receipt") expect(json.status).toBe("Delivered");
-    }
-  });
+  test.each(MESSAGE_KINDS.map((k) => [k]))(
+    "%s: parses as a NormalizedMessage, signature verifies, marker read back, same as a fresh build",
+    (kind) => {
+      const seqs = byKind.get(kind as MessageKind) ?? [];
+      expect(seqs.length).toBeGreaterThan(5);
+      for (const seq of seqs.slice(0, 20)) {
+        const planned = 1_735_689_600_000 + seq * 10;
+        const request = factory.build(seq, planned);
+        expect(request.body).toBe(
+          buildSyntheticRequest({ runId: RUN, seq, plannedSendMs: planned, profile: everyKind, secret: SECRET }).body,
+        );
+        expect(verify(request.body, request.headers[SIGNATURE_HEADER], [SECRET])).toBe(true);
+        const json = JSON.parse(request.body) as Record<string, unknown>;
+        const parsed = normalizedMessageSchema.safeParse(json);
+        expect(parsed.success).toBe(true);
+        expect(readSyntheticMarker(json)).toEqual(request.marker);
+        expect(parsed.success && parsed.data.id).toBe(request.messageId);
+        const expectedType = { text: "Text", structured: "Structured", attachment: "Text", typing: "Event", receipt: "Receipt" }[
+          kind as MessageKind
+        ];
+        expect(json.type).toBe(expectedType);
+        if (kind === "attachment") expect((json.content as { contentType: string }[])[0].contentType).toBe("Attachment");
+        if (kind === "structured") expect(["QuickReply", "Card"]).toContain((json.content as { contentType: string }[])[0].contentType);
+        if (kind === "typing") expect((json.events as { eventType: string }[])[0].eventType).toBe("Typing");
+        if (kind === "receipt") expect(json.status).toBe("Delivered");
+      }
+    },
+  );
 
   it("without `messages` the bodies are today's outbound Text, byte for byte; a text-only mix without sizes is the same", () => {
     const plain = profile();
@@ -154,7 +161,9 @@ describe("message mix: proportions, sizes, order", () => {
   });
 
   it("a body at the pipeline limit is built at exactly 784,803 bytes", () => {
-    const p = profile({ messages: { mix: [{ kind: "attachment", weight: 1 }], sizeBytes: { distribution: "fixed", bytes: MAX_SYNTHETIC_BODY_BYTES } } });
+    const p = profile({
+      messages: { mix: [{ kind: "attachment", weight: 1 }], sizeBytes: { distribution: "fixed", bytes: MAX_SYNTHETIC_BODY_BYTES } },
+    });
     const { body } = new SyntheticMessageFactory({ runId: RUN, profile: p, secret: SECRET }).body(3, 1_000);
     expect(MAX_SYNTHETIC_BODY_BYTES).toBe(784_803);
     expect(Buffer.byteLength(body)).toBe(784_803);
@@ -183,15 +192,40 @@ describe("message mix: proportions, sizes, order", () => {
 describe("message mix: bad input is refused naming the field", () => {
   const base = { phases: [{ type: "constant", ratePerSecond: 1, durationSeconds: 1 }] };
   it.each([
-    [{ messages: { sizeBytes: { distribution: "fixed", bytes: 784_804 } } }, "messages.sizeBytes.bytes: Number must be less than or equal|at most 784803 bytes"],
-    [{ messages: { sizeBytes: { distribution: "lognormal", median: 400, max: 1_000_000 } } }, "messages.sizeBytes.max: .*at most 784803 bytes"],
-    [{ messages: { sizeBytes: { distribution: "uniform", min: 900, max: 800 } } }, "messages.sizeBytes.min: min \\(900\\) is above max \\(800\\)"],
-    [{ messages: { sizeBytes: { distribution: "lognormal", median: 50, min: 100 } } }, "messages.sizeBytes.median: median \\(50\\) must lie between"],
+    [
+      { messages: { sizeBytes: { distribution: "fixed", bytes: 784_804 } } },
+      "messages.sizeBytes.bytes: Number must be less than or equal|at most 784803 bytes",
+    ],
+    [
+      { messages: { sizeBytes: { distribution: "lognormal", median: 400, max: 1_000_000 } } },
+      "messages.sizeBytes.max: .*at most 784803 bytes",
+    ],
+    [
+      { messages: { sizeBytes: { distribution: "uniform", min: 900, max: 800 } } },
+      "messages.sizeBytes.min: min \\(900\\) is above max \\(800\\)",
+    ],
+    [
+      { messages: { sizeBytes: { distribution: "lognormal", median: 50, min: 100 } } },
+      "messages.sizeBytes.median: median \\(50\\) must lie between",
+    ],
     [{ messages: { mix: [{ kind: "video", weight: 1 }] } }, "messages.mix.0.kind: Invalid enum value. Expected 'text' \\| 'structured'"],
     [{ messages: { mix: [{ kind: "text", weight: 0 }] } }, "messages.mix.0.weight"],
-    [{ messages: { mix: [{ kind: "text", weight: 1 }, { kind: "text", weight: 2 }] } }, 'messages.mix.1.kind: "text" is listed twice'],
+    [
+      {
+        messages: {
+          mix: [
+            { kind: "text", weight: 1 },
+            { kind: "text", weight: 2 },
+          ],
+        },
+      },
+      'messages.mix.1.kind: "text" is listed twice',
+    ],
     [{ messages: { sizes: {} } }, "messages: Unrecognized key\\(s\\) in object: 'sizes'"],
-    [{ phases: [{ type: "constant", ratePerSecond: 1, durationSeconds: 1, arrivals: "bursty" }] }, "phases.0.arrivals: Invalid enum value. Expected 'uniform' \\| 'poisson'"],
+    [
+      { phases: [{ type: "constant", ratePerSecond: 1, durationSeconds: 1, arrivals: "bursty" }] },
+      "phases.0.arrivals: Invalid enum value. Expected 'uniform' \\| 'poisson'",
+    ],
   ])("%j", (overrides, message) => {
     const issues = problems({ ...base, ...overrides });
     expect(issues.join("\n")).toMatch(new RegExp(message));

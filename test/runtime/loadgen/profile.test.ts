@@ -45,10 +45,28 @@ describe("parseProfile", () => {
       maxInFlight: 512,
       connections: 64,
       requestTimeoutSeconds: 10,
-      retry: { maxAttempts: 4, baseDelayMs: 200, maxDelayMs: 10_000, maxRetryAfterSeconds: 30, budgetTokens: 500, retryCost: 5, timeoutRetryCost: 10, successRefund: 1 },
+      retry: {
+        maxAttempts: 4,
+        baseDelayMs: 200,
+        maxDelayMs: 10_000,
+        maxRetryAfterSeconds: 30,
+        budgetTokens: 500,
+        retryCost: 5,
+        timeoutRetryCost: 10,
+        successRefund: 1,
+      },
     });
     expect(p.reconcile).toEqual({ deadlineSeconds: 300, pollIntervalSeconds: 2 });
-    expect(p.slo).toEqual({ maxLost: 0, maxUnexpectedDeadLetters: 0, maxDuplicateSideEffects: 0, maxDuplicateDeliveryRatio: 0.01, ackP99Ms: 500, maxAcksOverGenesysTimeoutRatio: 0.01, endToEndP99Ms: 120_000, minAcceptedRatio: 0.999 });
+    expect(p.slo).toEqual({
+      maxLost: 0,
+      maxUnexpectedDeadLetters: 0,
+      maxDuplicateSideEffects: 0,
+      maxDuplicateDeliveryRatio: 0.01,
+      ackP99Ms: 500,
+      maxAcksOverGenesysTimeoutRatio: 0.01,
+      endToEndP99Ms: 120_000,
+      minAcceptedRatio: 0.999,
+    });
     expect(p.conversations).toBe(50);
     expect(profileDurationSeconds(p)).toBe(49);
     expect(peakRatePerSecond(p)).toBe(200);
@@ -67,7 +85,10 @@ describe("parseProfile", () => {
     [{ phases: [{ type: "burst", durationSeconds: 1 }] }, "phases.0.type"],
     [{}, "phases: give exactly one of `phases` or `spike`"],
     [{ phases: [{ type: "pause", durationSeconds: 1 }], spike: defaultSpikeProfile.spike }, "phases: give exactly one"],
-    [{ ...smokeSpikeProfile, faults: { throttle: { fraction: 0.7 }, poison: { fraction: 0.6 } } }, "faults: the fault fractions add up to 1.3"],
+    [
+      { ...smokeSpikeProfile, faults: { throttle: { fraction: 0.7 }, poison: { fraction: 0.6 } } },
+      "faults: the fault fractions add up to 1.3",
+    ],
     [{ ...smokeSpikeProfile, slo: { ackP99Ms: "fast" } }, "slo.ackP99Ms"],
     [{ ...smokeSpikeProfile, sending: { retry: { maxAttempts: 0 } } }, "sending.retry.maxAttempts"],
     [{ phases: [{ type: "pause", durationSeconds: 3 }] }, "plans no arrivals"],

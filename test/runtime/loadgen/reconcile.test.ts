@@ -1,7 +1,16 @@
 import { DynamoDBDocumentClient, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { CreateQueueCommand, ReceiveMessageCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
 import { receiptUpdate, retryingMarkUpdate } from "cdktf-genesys-consumer/runtime";
-import { buildSyntheticRequest, decodeHistogram, faultForSeq, parseProfile, planArrivals, reconcile, runIdUsed, runSpike } from "../../../lib/runtime/loadgen";
+import {
+  buildSyntheticRequest,
+  decodeHistogram,
+  faultForSeq,
+  parseProfile,
+  planArrivals,
+  reconcile,
+  runIdUsed,
+  runSpike,
+} from "../../../lib/runtime/loadgen";
 import { createReceiptsTable, LOCAL_AWS, startDynamo, startSqs } from "../../helpers/local-servers";
 
 type Servers = { dynamo: Awaited<ReturnType<typeof startDynamo>>; sqs: Awaited<ReturnType<typeof startSqs>> };
@@ -39,7 +48,10 @@ test("reconciliation counts processed, duplicates, expected and unexpected dead 
   await createReceiptsTable(ddb, TABLE);
 
   const doc = DynamoDBDocumentClient.from(ddb);
-  const write = async (seq: number, o: { outcome?: "processed" | "dead-lettered"; attempts?: number; waitedMs?: number; effect?: boolean; reason?: string } = {}) => {
+  const write = async (
+    seq: number,
+    o: { outcome?: "processed" | "dead-lettered"; attempts?: number; waitedMs?: number; effect?: boolean; reason?: string } = {},
+  ) => {
     const first = startMs + plan[seq] + 50;
     await doc.send(
       new UpdateCommand(
@@ -71,18 +83,41 @@ test("reconciliation counts processed, duplicates, expected and unexpected dead 
   // the throttle marker never asked for its Retry-After: processed early, and not a violation
   await doc.send(
     new UpdateCommand(
-      retryingMarkUpdate(TABLE, { runId: RUN, seq: throttle[1], attempt: 1, maxAttempts: 5, firstReceiveMs: startMs + plan[throttle[1]] + 50, nextAttemptAtMs: 0, ttl: Math.floor(Date.now() / 1000) + 3600, faultInjected: false }) as never,
+      retryingMarkUpdate(TABLE, {
+        runId: RUN,
+        seq: throttle[1],
+        attempt: 1,
+        maxAttempts: 5,
+        firstReceiveMs: startMs + plan[throttle[1]] + 50,
+        nextAttemptAtMs: 0,
+        ttl: Math.floor(Date.now() / 1000) + 3600,
+        faultInjected: false,
+      }) as never,
     ),
   );
   await write(throttle[1], { attempts: 2, waitedMs: 100 });
   for (const seq of throttle.slice(2)) await write(seq, { attempts: 2, waitedMs: 2500 });
   // another run's receipt in the same table is ignored
-  await doc.send(new UpdateCommand(receiptUpdate(TABLE, { runId: "other-run", seq: lost, outcome: "processed", attempts: 1, firstReceiveMs: 1, doneMs: 2, effect: true, ttl: 1 }) as never));
+  await doc.send(
+    new UpdateCommand(
+      receiptUpdate(TABLE, {
+        runId: "other-run",
+        seq: lost,
+        outcome: "processed",
+        attempts: 1,
+        firstReceiveMs: 1,
+        doneMs: 2,
+        effect: true,
+        ttl: 1,
+      }) as never,
+    ),
+  );
 
   const sqs = servers.sqs.client();
   const dlqUrl = (await sqs.send(new CreateQueueCommand({ QueueName: "dlq" }))).QueueUrl!;
   const quarantineUrl = (await sqs.send(new CreateQueueCommand({ QueueName: "quarantine" }))).QueueUrl!;
-  const body = (runId: string, seq: number) => buildSyntheticRequest({ runId, seq, plannedSendMs: startMs + plan[seq], profile, secret: SECRET }).body;
+  const body = (runId: string, seq: number) =>
+    buildSyntheticRequest({ runId, seq, plannedSendMs: startMs + plan[seq], profile, secret: SECRET }).body;
   await sqs.send(new SendMessageCommand({ QueueUrl: dlqUrl, MessageBody: body(RUN, dlqOnly) }));
   // in the DLQ with a receipt: a processed message's copy (SQS's redrive) and a dead letter
   // sent there with its receipt: unexpected both, each counted once
@@ -141,7 +176,9 @@ test("reconciliation counts processed, duplicates, expected and unexpected dead 
     }
     return bodies;
   };
-  expect((await visible(dlqUrl)).sort()).toEqual([body(RUN, dlqOnly), body(RUN, dupDelivery), body(RUN, unexpectedDl), body("other-run", 1)].sort());
+  expect((await visible(dlqUrl)).sort()).toEqual(
+    [body(RUN, dlqOnly), body(RUN, dupDelivery), body(RUN, unexpectedDl), body("other-run", 1)].sort(),
+  );
   expect((await visible(quarantineUrl)).sort()).toEqual([body("other-run", 2), "not json at all"].sort());
   sqs.destroy();
   ddb.destroy();
@@ -153,7 +190,20 @@ test("a run id that already has receipts is refused before any traffic: its rece
   await createReceiptsTable(ddb, "receipts-reuse");
   const doc = DynamoDBDocumentClient.from(ddb);
   const now = Date.now();
-  await doc.send(new UpdateCommand(receiptUpdate("receipts-reuse", { runId: "nightly", seq: 0, outcome: "processed", attempts: 1, firstReceiveMs: now, doneMs: now, effect: true, ttl: Math.floor(now / 1000) + 3600 }) as never));
+  await doc.send(
+    new UpdateCommand(
+      receiptUpdate("receipts-reuse", {
+        runId: "nightly",
+        seq: 0,
+        outcome: "processed",
+        attempts: 1,
+        firstReceiveMs: now,
+        doneMs: now,
+        effect: true,
+        ttl: Math.floor(now / 1000) + 3600,
+      }) as never,
+    ),
+  );
   const receipts = { tableName: "receipts-reuse", endpoint: servers.dynamo.endpoint, ...LOCAL_AWS };
 
   // Act / Assess

@@ -9,7 +9,9 @@ let target: Target;
 const queues: Record<"dlq" | "otherDlq" | "good" | "none" | "elsewhere" | "lowCount", { url: string; arn: string }> = {} as never;
 
 async function createQueue(name: string, redrive?: { to: string; maxReceiveCount: number }): Promise<{ url: string; arn: string }> {
-  const attributes = redrive ? { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: redrive.to, maxReceiveCount: redrive.maxReceiveCount }) } : undefined;
+  const attributes = redrive
+    ? { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: redrive.to, maxReceiveCount: redrive.maxReceiveCount }) }
+    : undefined;
   const { QueueUrl } = await client.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
   const { Attributes } = await client.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ["QueueArn"] }));
   return { url: QueueUrl!, arn: Attributes!.QueueArn! };
@@ -59,7 +61,9 @@ test("inspectRedrivePolicy reads the queue's policy and the given DLQ's ARN from
   const none = await inspectRedrivePolicy({ queueUrl: queues.none.url, sqs: client });
   expect(none).toEqual({ queueUrl: queues.none.url, queueArn: queues.none.arn });
   // a caller's client is left open
-  await expect(client.send(new GetQueueAttributesCommand({ QueueUrl: queues.none.url, AttributeNames: ["QueueArn"] }))).resolves.toBeDefined();
+  await expect(
+    client.send(new GetQueueAttributesCommand({ QueueUrl: queues.none.url, AttributeNames: ["QueueArn"] })),
+  ).resolves.toBeDefined();
 });
 
 test("a run against a queue with a redrive policy to the given DLQ passes the redrive check", async () => {
@@ -75,12 +79,19 @@ test("a run against a queue with a redrive policy to the given DLQ passes the re
   });
   expect(report.redrivePolicy).toMatchObject({ queueArn: queues.good.arn, expectedDlqArn: queues.dlq.arn });
   expect(renderSummary(report)).toMatch(/PASS\s+redrivePolicy\s+to orders-dlq, maxReceiveCount 10\s+to orders-dlq, maxReceiveCount >= 10/);
-  expect(renderHtmlReport(report)).toContain("<th>redrivePolicy</th><td class=\"status-pass\">PASS</td><td>to orders-dlq, maxReceiveCount 10</td>");
+  expect(renderHtmlReport(report)).toContain(
+    '<th>redrivePolicy</th><td class="status-pass">PASS</td><td>to orders-dlq, maxReceiveCount 10</td>',
+  );
 });
 
 test.each([
   ["no redrive policy", "none", /^the queue has no redrive policy: .*give the queue a DLQ$/, "no redrive policy"],
-  ["a redrive policy to another DLQ", "elsewhere", /targets arn:aws:sqs:[^ ]*:other-dlq, not the DLQ given \(arn:aws:sqs:[^ ]*:orders-dlq\)/, "to other-dlq, maxReceiveCount 10"],
+  [
+    "a redrive policy to another DLQ",
+    "elsewhere",
+    /targets arn:aws:sqs:[^ ]*:other-dlq, not the DLQ given \(arn:aws:sqs:[^ ]*:orders-dlq\)/,
+    "to other-dlq, maxReceiveCount 10",
+  ],
   ["a maxReceiveCount below the worker's", "lowCount", /maxReceiveCount 3, below the worker's 10/, "to orders-dlq, maxReceiveCount 3"],
 ] as const)("a run against a queue with %s FAILS the redrive check", async (_, queue, reason, detail) => {
   const report = await spikeAgainst(queues[queue].url);

@@ -5,7 +5,16 @@
  */
 import { createLoadgenHandler, HEARTBEAT_METRIC, VERDICT_METRIC, type ControllerResult } from "../../../lib/runtime/loadgen";
 import { loadgenEnvironment } from "../../../lib/runtime/contract";
-import { appendHistory, historyKeys, memoryObjectStore, parseHistory, reportKeys, storeRun, type HistoryEntry, type ObjectStore } from "../../../lib/runtime/loadgen/report-store";
+import {
+  appendHistory,
+  historyKeys,
+  memoryObjectStore,
+  parseHistory,
+  reportKeys,
+  storeRun,
+  type HistoryEntry,
+  type ObjectStore,
+} from "../../../lib/runtime/loadgen/report-store";
 import { renderTrendPage } from "../../../lib/runtime/loadgen/history";
 import { startS3Server, type S3Server } from "../../../lib/local/s3-server";
 import { startTarget } from "./target";
@@ -43,7 +52,9 @@ describe("report keys and history", () => {
     expect(h.runs).toHaveLength(3);
     expect(h.runs[2].verdict).toBe("FAIL");
     expect(parseHistory(JSON.stringify(h), "k")).toEqual(h);
-    expect(() => parseHistory("{}", "spike-reports/n/history.json")).toThrow(/spike-reports\/n\/history.json is not a history index.*delete it/);
+    expect(() => parseHistory("{}", "spike-reports/n/history.json")).toThrow(
+      /spike-reports\/n\/history.json is not a history index.*delete it/,
+    );
   });
 
   test("the trend page charts every run, marks FAIL runs and links each report relatively", () => {
@@ -61,8 +72,16 @@ describe("the handler keeps each run's reports", () => {
   let s3: S3Server;
   const saved = { ...process.env };
   beforeAll(async () => {
-    s3 = await startS3Server({ buckets: [{ name: "reports-bucket", denyInsecureTransport: true, blockPublicAcls: true, aclsDisabled: true }] });
-    Object.assign(process.env, { AWS_ENDPOINT_URL_S3: s3.endpoint, AWS_CA_BUNDLE: s3.caFile, AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "local", AWS_SECRET_ACCESS_KEY: "local" });
+    s3 = await startS3Server({
+      buckets: [{ name: "reports-bucket", denyInsecureTransport: true, blockPublicAcls: true, aclsDisabled: true }],
+    });
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL_S3: s3.endpoint,
+      AWS_CA_BUNDLE: s3.caFile,
+      AWS_REGION: "us-east-1",
+      AWS_ACCESS_KEY_ID: "local",
+      AWS_SECRET_ACCESS_KEY: "local",
+    });
   });
   afterAll(async () => {
     process.env = saved;
@@ -87,7 +106,14 @@ describe("the handler keeps each run's reports", () => {
       const second = (await handler({ role: "controller", runId: "second" })) as ControllerResult;
       expect(first.stored?.jsonKey).toMatch(/^spike-reports\/nightly-test\/\d{4}\/\d{2}\/\d{2}\/first\/spike\.json$/);
       const keys = s3.keys("reports-bucket");
-      for (const k of [first.stored!.jsonKey, first.stored!.htmlKey, second.stored!.jsonKey, "spike-reports/nightly-test/history.json", "spike-reports/nightly-test/history.html"]) expect(keys).toContain(k);
+      for (const k of [
+        first.stored!.jsonKey,
+        first.stored!.htmlKey,
+        second.stored!.jsonKey,
+        "spike-reports/nightly-test/history.json",
+        "spike-reports/nightly-test/history.html",
+      ])
+        expect(keys).toContain(k);
       const stored = JSON.parse(s3.read("reports-bucket", first.stored!.jsonKey)!);
       expect(stored).toMatchObject({ runId: "first", verdict: { verdict: first.verdict.verdict } });
       expect(stored.histograms.ackUs).toEqual(expect.any(String));
@@ -107,9 +133,19 @@ describe("the handler keeps each run's reports", () => {
   test("a store failure fails the invocation (the errors alarm), after the verdict and heartbeat were logged", async () => {
     const target = await startTarget();
     try {
-      const failing: ObjectStore = { ...memoryObjectStore(), put: async () => { throw new Error("AccessDenied"); } };
+      const failing: ObjectStore = {
+        ...memoryObjectStore(),
+        put: async () => {
+          throw new Error("AccessDenied");
+        },
+      };
       const lines: string[] = [];
-      const env = loadgenEnvironment({ targetUrl: target.url, signatureSecretArn: "arn:s", profile: JSON.stringify({ name: "tiny", phases: [{ type: "constant", ratePerSecond: 5, durationSeconds: 1 }] }), reportsBucket: "b" });
+      const env = loadgenEnvironment({
+        targetUrl: target.url,
+        signatureSecretArn: "arn:s",
+        profile: JSON.stringify({ name: "tiny", phases: [{ type: "constant", ratePerSecond: 5, durationSeconds: 1 }] }),
+        reportsBucket: "b",
+      });
       const handler = createLoadgenHandler({ env, readSecret: async () => "s", log: (l) => lines.push(l), reportStore: failing });
       await expect(handler({ role: "controller" })).rejects.toThrow("AccessDenied");
       expect(lines.some((l) => l.includes(`"${HEARTBEAT_METRIC}":1`))).toBe(true);
@@ -121,7 +157,12 @@ describe("the handler keeps each run's reports", () => {
   test("storeRun writes through any ObjectStore", async () => {
     const objects = new Map<string, string>();
     const memory = memoryObjectStore(objects);
-    const report = JSON.parse(s3.read("reports-bucket", [...s3.keys("reports-bucket")].find((k) => k.endsWith("/first/spike.json"))!)!);
+    const report = JSON.parse(
+      s3.read(
+        "reports-bucket",
+        [...s3.keys("reports-bucket")].find((k) => k.endsWith("/first/spike.json"))!,
+      )!,
+    );
     const stored = await storeRun(memory, { bucket: "m", prefix: "", runName: "x" }, report, 1);
     expect([...objects.keys()].sort()).toEqual([stored.htmlKey, stored.jsonKey, "x/history.html", "x/history.json"].sort());
   });
@@ -133,10 +174,21 @@ describe("the handler keeps each run's reports", () => {
     const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
     const slow: ObjectStore = {
       ...memory,
-      getVersioned: async (k) => { await tick(); return memory.getVersioned(k); },
-      putIfMatch: async (k, b, t, e) => { await tick(); return memory.putIfMatch(k, b, t, e); },
+      getVersioned: async (k) => {
+        await tick();
+        return memory.getVersioned(k);
+      },
+      putIfMatch: async (k, b, t, e) => {
+        await tick();
+        return memory.putIfMatch(k, b, t, e);
+      },
     };
-    const first = JSON.parse(s3.read("reports-bucket", [...s3.keys("reports-bucket")].find((k) => k.endsWith("/first/spike.json"))!)!);
+    const first = JSON.parse(
+      s3.read(
+        "reports-bucket",
+        [...s3.keys("reports-bucket")].find((k) => k.endsWith("/first/spike.json"))!,
+      )!,
+    );
     const run = (runId: string, startMs: number) => ({ ...first, runId, startMs, startedAt: new Date(startMs).toISOString() });
     const location = { bucket: "m", prefix: "", runName: "x" };
     await storeRun(slow, location, run("run-a", Date.UTC(2026, 11, 1)));

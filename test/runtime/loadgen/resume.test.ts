@@ -43,7 +43,14 @@ test("a reconciliation stopped at reconcileStopAtMs returns `pending`; resumeSpi
 
   // Act: stop reconciling 1.5 s after the start, long before the 60 s deadline
   const began = Date.now();
-  const first = await runSpike({ targetUrl: target.url, secret: SECRET, profile: profile(60), runId, receipts, reconcileStopAtMs: Date.now() + 2500 });
+  const first = await runSpike({
+    targetUrl: target.url,
+    secret: SECRET,
+    profile: profile(60),
+    runId,
+    receipts,
+    reconcileStopAtMs: Date.now() + 2500,
+  });
   await Promise.all(target.writes);
 
   // Assess: not a result: pending, FAIL "not finished", nothing reconciled yet
@@ -51,13 +58,28 @@ test("a reconciliation stopped at reconcileStopAtMs returns `pending`; resumeSpi
   expect(first.pending).toBeDefined();
   expect(first.pending!.progress).toEqual({ accounted: 18, accepted: 20, inFlight: 0 });
   expect(first.verdict.verdict).toBe("FAIL");
-  expect(first.verdict.reasons).toEqual([expect.stringMatching(/^not finished: reconciliation stopped at the invocation's end with 2 of 20 accepted message\(s\) unresolved/)]);
+  expect(first.verdict.reasons).toEqual([
+    expect.stringMatching(/^not finished: reconciliation stopped at the invocation's end with 2 of 20 accepted message\(s\) unresolved/),
+  ]);
   expect(first.delivery).toMatchObject({ reconciled: false, reason: expect.stringContaining("continues in another invocation (18 of 20") });
 
   // the two messages are processed while no invocation runs
   const now = Date.now();
   for (const seq of [3, 7]) {
-    await doc.send(new UpdateCommand(receiptUpdate(receipts.tableName, { runId, seq, outcome: "processed", attempts: 1, firstReceiveMs: now, doneMs: now, effect: true, ttl: Math.floor(now / 1000) + 3600 }) as never));
+    await doc.send(
+      new UpdateCommand(
+        receiptUpdate(receipts.tableName, {
+          runId,
+          seq,
+          outcome: "processed",
+          attempts: 1,
+          firstReceiveMs: now,
+          doneMs: now,
+          effect: true,
+          ttl: Math.floor(now / 1000) + 3600,
+        }) as never,
+      ),
+    );
   }
   const stored = JSON.parse(JSON.stringify(first.pending)) as SpikeContinuation;
   const final = await resumeSpike(stored, { receipts, reconcileStopAtMs: Date.now() + 30_000 });
@@ -82,7 +104,20 @@ test("a message the worker is still retrying at the deadline is reported in flig
   const runId = "run-in-flight";
   const now = Date.now();
   const mark = (attempt: number) =>
-    doc.send(new UpdateCommand(retryingMarkUpdate(receipts.tableName, { runId, seq: 9, attempt, maxAttempts: 10, firstReceiveMs: now, nextAttemptAtMs: now + attempt * 10_000, ttl: Math.floor(now / 1000) + 3600, faultInjected: true }) as never));
+    doc.send(
+      new UpdateCommand(
+        retryingMarkUpdate(receipts.tableName, {
+          runId,
+          seq: 9,
+          attempt,
+          maxAttempts: 10,
+          firstReceiveMs: now,
+          nextAttemptAtMs: now + attempt * 10_000,
+          ttl: Math.floor(now / 1000) + 3600,
+          faultInjected: true,
+        }) as never,
+      ),
+    );
   let marks: Promise<unknown> | undefined;
 
   // Act: a 2 s deadline; the worker's marks are written while the spike is sent (the run id must be new before it)
@@ -105,17 +140,40 @@ test("a message the worker is still retrying at the deadline is reported in flig
   await marks;
 
   // Assess
-  expect(report.delivery).toMatchObject({ reconciled: true, lost: 1, lostSeqs: [4], inFlight: 1, inFlightSamples: [{ seq: 9, attempt: 8, maxAttempts: 10, nextAttemptAtMs: now + 80_000 }], complete: false });
+  expect(report.delivery).toMatchObject({
+    reconciled: true,
+    lost: 1,
+    lostSeqs: [4],
+    inFlight: 1,
+    inFlightSamples: [{ seq: 9, attempt: 8, maxAttempts: 10, nextAttemptAtMs: now + 80_000 }],
+    complete: false,
+  });
   expect(report.verdict.verdict).toBe("FAIL");
   expect(report.verdict.reasons).toEqual([
     "1 accepted message(s) lost (neither processed nor dead-lettered by the deadline, never seen retrying)",
-    expect.stringContaining("1 accepted message(s) still in flight at the deadline (being retried, not resolved: seq 9: in flight, attempt 8 of 10)"),
+    expect.stringContaining(
+      "1 accepted message(s) still in flight at the deadline (being retried, not resolved: seq 9: in flight, attempt 8 of 10)",
+    ),
   ]);
   // a retrying mark never counts as a delivery
   expect((report.delivery as { processed: number }).processed).toBe(18);
 
   // the outcome written after the mark resolves it, and a later mark does not hide it
-  await doc.send(new UpdateCommand(receiptUpdate(receipts.tableName, { runId, seq: 9, outcome: "dead-lettered", reason: "exhausted", attempts: 10, firstReceiveMs: now, doneMs: Date.now(), effect: false, ttl: Math.floor(now / 1000) + 3600 }) as never));
+  await doc.send(
+    new UpdateCommand(
+      receiptUpdate(receipts.tableName, {
+        runId,
+        seq: 9,
+        outcome: "dead-lettered",
+        reason: "exhausted",
+        attempts: 10,
+        firstReceiveMs: now,
+        doneMs: Date.now(),
+        effect: false,
+        ttl: Math.floor(now / 1000) + 3600,
+      }) as never,
+    ),
+  );
   await expect(mark(9)).rejects.toThrow(/conditional/i);
   await target.close();
   ddb.destroy();

@@ -9,7 +9,8 @@ import { scanQueue, syntheticIdentity } from "../../../lib/runtime/loadgen/recon
 import { useLocalSqs } from "../../helpers/local-servers";
 
 const RUN = "run-encoded";
-const body = (runId: string, seq: number) => JSON.stringify({ id: `m-${seq}`, text: "\uFFFE", [SYNTHETIC_KEY]: { runId, seq, plannedSendMs: 1 } });
+const body = (runId: string, seq: number) =>
+  JSON.stringify({ id: `m-${seq}`, text: "\uFFFE", [SYNTHETIC_KEY]: { runId, seq, plannedSendMs: 1 } });
 
 describe("scanQueue on base64-stored bodies", () => {
   const local = useLocalSqs();

@@ -29,7 +29,12 @@ const twoScenarios: SpikeProfileInput = {
     {
       name: "spike",
       conversations: 3,
-      messages: { mix: [{ kind: "typing", weight: 1 }, { kind: "receipt", weight: 1 }] },
+      messages: {
+        mix: [
+          { kind: "typing", weight: 1 },
+          { kind: "receipt", weight: 1 },
+        ],
+      },
       phases: [
         { type: "pause", durationSeconds: 1 },
         { type: "ramp", fromRatePerSecond: 0, toRatePerSecond: 40, durationSeconds: 1, arrivals: "poisson" },
@@ -54,7 +59,11 @@ describe("scenarios: several traffic shapes in one run", () => {
     const spikeCount = plan.length - steadyTimes.length;
     expect(spikeCount).toBeGreaterThan(40); // ~20 Poisson + 40 uniform
     expect(spikeCount).toBeLessThan(80);
-    expect(Array.from(plan).filter((_, seq) => sp.scenarioOf[seq] === 1).every((t) => t >= 1000 && t <= 3000)).toBe(true);
+    expect(
+      Array.from(plan)
+        .filter((_, seq) => sp.scenarioOf[seq] === 1)
+        .every((t) => t >= 1000 && t <= 3000),
+    ).toBe(true);
   });
 
   it("the run's phases are the scenarios' total rate (duration, peak, charts)", () => {
@@ -73,7 +82,9 @@ describe("scenarios: several traffic shapes in one run", () => {
     const keys = [new Set<string>(), new Set<string>()];
     for (let seq = 0; seq < sp.plan.length; seq++) {
       const request = factory.build(seq, 1_735_689_600_000 + sp.plan[seq]);
-      expect(request.body).toBe(buildSyntheticRequest({ runId: "run-sc", seq, plannedSendMs: 1_735_689_600_000 + sp.plan[seq], profile: p, secret: SECRET }).body);
+      expect(request.body).toBe(
+        buildSyntheticRequest({ runId: "run-sc", seq, plannedSendMs: 1_735_689_600_000 + sp.plan[seq], profile: p, secret: SECRET }).body,
+      );
       expect(verify(request.body, request.headers[SIGNATURE_HEADER], [SECRET])).toBe(true);
       const message = normalizedMessageSchema.parse(JSON.parse(request.body));
       const scenario = sp.scenarioOf[seq];
@@ -115,16 +126,26 @@ describe("scenarios: several traffic shapes in one run", () => {
       expect(report.planned).toBe(sp.plan.length);
       expect(report.scenarios).toMatchObject([
         { name: "steady", planned: 40, notAccepted: 0, accepted: 40, ack: { count: 40 } },
-        { name: "spike", planned: sp.plan.length - 40, notAccepted: receipts, accepted: sp.plan.length - 40 - receipts, ack: { count: sp.plan.length - 40 - receipts } },
+        {
+          name: "spike",
+          planned: sp.plan.length - 40,
+          notAccepted: receipts,
+          accepted: sp.plan.length - 40 - receipts,
+          ack: { count: sp.plan.length - 40 - receipts },
+        },
       ]);
       expect(report.counts.accepted).toBe(report.scenarios![0].accepted + report.scenarios![1].accepted);
       const summary = renderSummary(report);
       expect(summary).toContain("Scenarios (each on its own; the figures above add them together)");
-      expect(summary).toContain(`  spike: planned ${sp.plan.length - 40}, accepted ${sp.plan.length - 40 - receipts}, not accepted ${receipts}`);
+      expect(summary).toContain(
+        `  spike: planned ${sp.plan.length - 40}, accepted ${sp.plan.length - 40 - receipts}, not accepted ${receipts}`,
+      );
       const html = renderHtmlReport(report);
       expect(html).toContain('<section id="scenarios"><h2>Scenarios</h2>');
       expect(html).toContain(`<tr><th>steady</th><td>40</td><td>40</td><td>0</td>`);
-      expect(html).toContain(`<tr><th>spike</th><td>${sp.plan.length - 40}</td><td>${sp.plan.length - 40 - receipts}</td><td>${receipts}</td>`);
+      expect(html).toContain(
+        `<tr><th>spike</th><td>${sp.plan.length - 40}</td><td>${sp.plan.length - 40 - receipts}</td><td>${receipts}</td>`,
+      );
     });
 
     it("a fan-out of two agents reports the same per-scenario counts, their acks merged", async () => {
@@ -136,7 +157,16 @@ describe("scenarios: several traffic shapes in one run", () => {
         fanOut: {
           agentCount: 2,
           startDelayMs: 200,
-          runAgent: (a) => runIngress({ targetUrl: target.url, secret: SECRET, profile: a.profile, runId: a.runId, agentIndex: a.agentIndex, agentCount: a.agentCount, startAtMs: a.startAtMs }),
+          runAgent: (a) =>
+            runIngress({
+              targetUrl: target.url,
+              secret: SECRET,
+              profile: a.profile,
+              runId: a.runId,
+              agentIndex: a.agentIndex,
+              agentCount: a.agentCount,
+              startAtMs: a.startAtMs,
+            }),
         },
       });
       expect(report.agents).toBe(2);
@@ -149,11 +179,31 @@ describe("scenarios: several traffic shapes in one run", () => {
   });
 
   it.each([
-    [{ scenarios: [{ name: "a", phases: [{ type: "constant", ratePerSecond: 1, durationSeconds: 1 }] }], phases: [{ type: "constant", ratePerSecond: 1, durationSeconds: 1 }] }, "phases: give exactly one of `phases` or `spike` (or `scenarios`"],
-    [{ scenarios: [{ name: "a", phases: [{ type: "constant", ratePerSecond: 1, durationSeconds: 1 }] }, { name: "a", phases: [{ type: "constant", ratePerSecond: 1, durationSeconds: 1 }] }] }, 'scenarios.1.name: scenario "a" is named twice'],
-    [{ scenarios: [{ name: "a b", phases: [{ type: "constant", ratePerSecond: 1, durationSeconds: 1 }] }] }, "scenarios.0.name: 1 to 64 letters"],
+    [
+      {
+        scenarios: [{ name: "a", phases: [{ type: "constant", ratePerSecond: 1, durationSeconds: 1 }] }],
+        phases: [{ type: "constant", ratePerSecond: 1, durationSeconds: 1 }],
+      },
+      "phases: give exactly one of `phases` or `spike` (or `scenarios`",
+    ],
+    [
+      {
+        scenarios: [
+          { name: "a", phases: [{ type: "constant", ratePerSecond: 1, durationSeconds: 1 }] },
+          { name: "a", phases: [{ type: "constant", ratePerSecond: 1, durationSeconds: 1 }] },
+        ],
+      },
+      'scenarios.1.name: scenario "a" is named twice',
+    ],
+    [
+      { scenarios: [{ name: "a b", phases: [{ type: "constant", ratePerSecond: 1, durationSeconds: 1 }] }] },
+      "scenarios.0.name: 1 to 64 letters",
+    ],
     [{ scenarios: [{ name: "a" }] }, "scenarios.0.phases: give exactly one of `phases` or `spike` for this scenario"],
-    [{ scenarios: [{ name: "a", phases: [{ type: "constant", ratePerSecond: 1, durationSeconds: 1 }], target: "x" }] }, "scenarios.0: Unrecognized key(s) in object: 'target'"],
+    [
+      { scenarios: [{ name: "a", phases: [{ type: "constant", ratePerSecond: 1, durationSeconds: 1 }], target: "x" }] },
+      "scenarios.0: Unrecognized key(s) in object: 'target'",
+    ],
   ])("refuses %j naming the field", (input, message) => {
     expect(() => parseProfile(input)).toThrow(ProfileError);
     expect(() => parseProfile(input)).toThrow(message);

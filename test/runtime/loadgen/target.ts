@@ -33,7 +33,12 @@ export async function startTarget(behaviour: (arrival: Arrival, index: number) =
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
-      const arrival: Arrival = { at: performance.now(), epochMs: Date.now(), body: Buffer.concat(chunks).toString("utf8"), headers: req.headers };
+      const arrival: Arrival = {
+        at: performance.now(),
+        epochMs: Date.now(),
+        body: Buffer.concat(chunks).toString("utf8"),
+        headers: req.headers,
+      };
       const index = arrivals.push(arrival) - 1;
       const answer = behaviour(arrival, index);
       const respond = () => {

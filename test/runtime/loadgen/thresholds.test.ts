@@ -33,14 +33,31 @@ const metrics: MetricValues = {
   ack: flat(300),
   service: flat(20),
   endToEnd: flat(1500),
-  delivery: { processed: 1000, lost: 0, inFlight: 0, duplicateSideEffects: 0, duplicateDeliveries: 2, deadLetteredExpected: 0, deadLetteredUnexpected: 0, faultViolations: 0 },
+  delivery: {
+    processed: 1000,
+    lost: 0,
+    inFlight: 0,
+    duplicateSideEffects: 0,
+    duplicateDeliveries: 2,
+    deadLetteredExpected: 0,
+    deadLetteredUnexpected: 0,
+    faultViolations: 0,
+  },
 };
 const good: VerdictInput = {
   offered: 1000,
   accepted: 1000,
   ackP99Ms: 300,
   acksAfterGenesysTimeout: 0,
-  delivery: { lost: 0, inFlight: 0, deadLetteredUnexpected: 0, duplicateSideEffects: 0, duplicateDeliveries: 2, endToEndP99Ms: 1500, faultViolations: 0 },
+  delivery: {
+    lost: 0,
+    inFlight: 0,
+    deadLetteredUnexpected: 0,
+    duplicateSideEffects: 0,
+    duplicateDeliveries: 2,
+    endToEndP99Ms: 1500,
+    faultViolations: 0,
+  },
   metrics,
 };
 
@@ -52,7 +69,11 @@ describe("parseThreshold", () => {
     ["  lost==0 ", { metric: "lost", rate: false, op: "==", value: 0 }, "lost == 0"],
     ["duplicateSideEffects != 1e0", { metric: "duplicateSideEffects", rate: false, op: "!=", value: 1 }, "duplicateSideEffects != 1"],
     ["800 > ack.p99", { metric: "ack.p99", rate: false, op: "<", value: 800 }, "ack.p99 < 800"],
-    ["rate( deadLettered.unexpected ) >= .5", { metric: "deadLettered.unexpected", rate: true, op: ">=", value: 0.5 }, "rate(deadLettered.unexpected) >= 0.5"],
+    [
+      "rate( deadLettered.unexpected ) >= .5",
+      { metric: "deadLettered.unexpected", rate: true, op: ">=", value: 0.5 },
+      "rate(deadLettered.unexpected) >= 0.5",
+    ],
   ])("%s", (text, parsed, normalized) => {
     expect(parseThreshold(text)).toEqual({ ...parsed, text: normalized });
   });
@@ -80,7 +101,13 @@ describe("slo.thresholds in the profile", () => {
   test("strings and objects are accepted and normalized to { expr, ... }", () => {
     const p = parseProfile({
       ...BASE,
-      slo: { thresholds: ["ack.p99 < 800", { expr: "rate(status.429) < 0.05", abortOnFail: true, delayAbortEvalSeconds: 10 }, { expr: "endToEnd.p99 < 2000", warnOnly: true }] },
+      slo: {
+        thresholds: [
+          "ack.p99 < 800",
+          { expr: "rate(status.429) < 0.05", abortOnFail: true, delayAbortEvalSeconds: 10 },
+          { expr: "endToEnd.p99 < 2000", warnOnly: true },
+        ],
+      },
     });
     expect(p.slo.thresholds).toEqual([
       { expr: "ack.p99 < 800" },
@@ -101,13 +128,21 @@ describe("slo.thresholds in the profile", () => {
     expect(attempt).toThrow(
       /slo\.thresholds\.0: "lost == 0": abortOnFail needs a metric observed while sending; lost is known only after reconciliation\. Remove abortOnFail, or use one of: ack\.min, .*ack\.p99, .*generatorErrors.*status\.<code>/,
     );
-    expect(() => parseProfile({ ...BASE, slo: { thresholds: [{ expr: "duplicateSideEffects == 0", abortOnFail: true }] } })).toThrow(/known only after reconciliation/);
-    expect(() => parseProfile({ ...BASE, slo: { thresholds: [{ expr: "rates.accepted > 5", abortOnFail: true }] } })).toThrow(/known only at the end of the run/);
+    expect(() => parseProfile({ ...BASE, slo: { thresholds: [{ expr: "duplicateSideEffects == 0", abortOnFail: true }] } })).toThrow(
+      /known only after reconciliation/,
+    );
+    expect(() => parseProfile({ ...BASE, slo: { thresholds: [{ expr: "rates.accepted > 5", abortOnFail: true }] } })).toThrow(
+      /known only at the end of the run/,
+    );
   });
 
   test("contradictory or orphaned options are refused", () => {
-    expect(() => parseProfile({ ...BASE, slo: { thresholds: [{ expr: "ack.p99 < 1", abortOnFail: true, warnOnly: true }] } })).toThrow(/abortOnFail and warnOnly contradict/);
-    expect(() => parseProfile({ ...BASE, slo: { thresholds: [{ expr: "ack.p99 < 1", delayAbortEvalSeconds: 5 }] } })).toThrow(/delayAbortEvalSeconds is only read with abortOnFail: true/);
+    expect(() => parseProfile({ ...BASE, slo: { thresholds: [{ expr: "ack.p99 < 1", abortOnFail: true, warnOnly: true }] } })).toThrow(
+      /abortOnFail and warnOnly contradict/,
+    );
+    expect(() => parseProfile({ ...BASE, slo: { thresholds: [{ expr: "ack.p99 < 1", delayAbortEvalSeconds: 5 }] } })).toThrow(
+      /delayAbortEvalSeconds is only read with abortOnFail: true/,
+    );
     expect(() => parseProfile({ ...BASE, slo: { thresholds: [{ expression: "ack.p99 < 1" }] } })).toThrow(/slo\.thresholds\.0/);
   });
 });
@@ -116,7 +151,10 @@ describe("judging thresholds", () => {
   const slo = (thresholds: unknown[]) => parseProfile({ ...BASE, slo: { thresholds } }).slo;
 
   test("passing thresholds add PASS checks named by the expression; the existing checks keep their names", () => {
-    const v = judge(good, slo(["ack.p99 < 800", "rate(status.429) < 0.1", "lost == 0", "duplicateSideEffects == 0", "endToEnd.p99.9 <= 5000"]));
+    const v = judge(
+      good,
+      slo(["ack.p99 < 800", "rate(status.429) < 0.1", "lost == 0", "duplicateSideEffects == 0", "endToEnd.p99.9 <= 5000"]),
+    );
     expect(v.verdict).toBe("PASS");
     const byName = Object.fromEntries(v.checks.map((c) => [c.name, c]));
     expect(byName["ackP99Ms"]).toBeDefined();
@@ -129,7 +167,10 @@ describe("judging thresholds", () => {
   test("a failing threshold fails the verdict and says which and by how much", () => {
     const v = judge(good, slo(["ack.p99 < 200", "rate(status.429) < 0.05"]));
     expect(v.verdict).toBe("FAIL");
-    expect(v.reasons).toEqual(['threshold "ack.p99 < 200" failed: ack.p99 was 300', 'threshold "rate(status.429) < 0.05" failed: rate(status.429) was 0.0909']);
+    expect(v.reasons).toEqual([
+      'threshold "ack.p99 < 200" failed: ack.p99 was 300',
+      'threshold "rate(status.429) < 0.05" failed: rate(status.429) was 0.0909',
+    ]);
     expect(v.checks.find((c) => c.name === "ack.p99 < 200")).toMatchObject({ status: "fail", actual: 300 });
   });
 
@@ -137,12 +178,22 @@ describe("judging thresholds", () => {
     const v = judge(good, slo([{ expr: "endToEnd.p99 < 1000", warnOnly: true }, "lost == 0"]));
     expect(v.verdict).toBe("PASS");
     expect(v.reasons).toEqual([]);
-    expect(v.checks.find((c) => c.name === "endToEnd.p99 < 1000")).toMatchObject({ status: "warn", actual: 1500, threshold: "< 1000 (warn only)" });
+    expect(v.checks.find((c) => c.name === "endToEnd.p99 < 1000")).toMatchObject({
+      status: "warn",
+      actual: 1500,
+      threshold: "< 1000 (warn only)",
+    });
   });
 
   test("reconciliation metrics are SKIPPED when the run was not reconciled; latency is INFO on a local run", () => {
-    const notReconciled = judge({ ...good, delivery: undefined, metrics: { ...metrics, endToEnd: undefined, delivery: undefined } }, slo(["lost == 0"]));
-    expect(notReconciled.checks.find((c) => c.name === "lost == 0")).toMatchObject({ status: "skipped", detail: "delivery not reconciled" });
+    const notReconciled = judge(
+      { ...good, delivery: undefined, metrics: { ...metrics, endToEnd: undefined, delivery: undefined } },
+      slo(["lost == 0"]),
+    );
+    expect(notReconciled.checks.find((c) => c.name === "lost == 0")).toMatchObject({
+      status: "skipped",
+      detail: "delivery not reconciled",
+    });
     const local = judge(good, slo(["ack.p99 < 200", "rate(status.429) < 0.05"]), { latency: "local" });
     expect(local.checks.find((c) => c.name === "ack.p99 < 200")).toMatchObject({ status: "info", detail: "300 ms, over the bound" });
     // a status rate is judged everywhere
@@ -153,14 +204,27 @@ describe("judging thresholds", () => {
     const aborted = { at: "2026-01-01T00:00:01.000Z", elapsedSeconds: 1.2, threshold: "rate(status.429) < 0.1", value: 0.5 };
     const v = judge({ ...good, aborted }, slo([{ expr: "rate(status.429) < 0.1", abortOnFail: true, delayAbortEvalSeconds: 1 }]));
     expect(v.verdict).toBe("FAIL");
-    expect(v.reasons).toEqual([expect.stringMatching(/^aborted at 1\.2 s \(2026-01-01T00:00:01\.000Z\): threshold "rate\(status\.429\) < 0\.1" failed while sending \(value 0\.5000\) with abortOnFail/)]);
-    expect(v.checks.find((c) => c.name === "rate(status.429) < 0.1")).toMatchObject({ status: "fail", actual: 0.5, threshold: "< 0.1 (abortOnFail after 1 s)" });
+    expect(v.reasons).toEqual([
+      expect.stringMatching(
+        /^aborted at 1\.2 s \(2026-01-01T00:00:01\.000Z\): threshold "rate\(status\.429\) < 0\.1" failed while sending \(value 0\.5000\) with abortOnFail/,
+      ),
+    ]);
+    expect(v.checks.find((c) => c.name === "rate(status.429) < 0.1")).toMatchObject({
+      status: "fail",
+      actual: 0.5,
+      threshold: "< 0.1 (abortOnFail after 1 s)",
+    });
   });
 
   test("each SLO field judges what its expression judges", () => {
     const s = parseProfile({ ...BASE, slo: { ackP99Ms: 250, endToEndP99Ms: 2000, maxDuplicateDeliveryRatio: 0.001 } }).slo;
     const expressions = Object.fromEntries(Object.entries(SLO_FIELD_EXPRESSIONS).map(([name, f]) => [name, f(s)]));
-    expect(expressions).toMatchObject({ ackP99Ms: "ack.p99 <= 250", endToEndP99Ms: "endToEnd.p99 <= 2000", lost: "lost <= 0", duplicateDeliveryRatio: "rate(duplicateDeliveries) <= 0.001" });
+    expect(expressions).toMatchObject({
+      ackP99Ms: "ack.p99 <= 250",
+      endToEndP99Ms: "endToEnd.p99 <= 2000",
+      lost: "lost <= 0",
+      duplicateDeliveryRatio: "rate(duplicateDeliveries) <= 0.001",
+    });
     const fields = judge(good, s);
     const asExpressions = judge(good, { ...s, thresholds: Object.values(expressions).map((expr) => ({ expr })) });
     for (const [name, expr] of Object.entries(expressions)) {
@@ -180,7 +244,9 @@ describe("metric values and the abort watcher", () => {
     expect(expressionValue(parseThreshold("rate(duplicateDeliveries) < 1"), metrics)).toBe(0.002);
     expect(expressionValue(parseThreshold("status.503 < 1"), metrics)).toBe(0);
     expect(expressionValue(parseThreshold("generatorErrors < 1"), { ...metrics, counts: { ...counts, dropped: 2, failed: 3 } })).toBe(5);
-    expect(expressionValue(parseThreshold("rate(status.429) < 1"), { counts: { ...counts, attempts: 0 } })).toEqual({ why: "no attempts yet: rate undefined" });
+    expect(expressionValue(parseThreshold("rate(status.429) < 1"), { counts: { ...counts, attempts: 0 } })).toEqual({
+      why: "no attempts yet: rate undefined",
+    });
   });
 
   test("the watcher waits for the grace period, then names the first threshold lost", () => {

@@ -43,7 +43,6 @@ describe("runIngress: arrivals at their planned times", () => {
     }
     expect(part.timeline.offered.slice(0, 4).reduce((s, v) => s + v, 0)).toBe(150);
   });
-
 });
 
 describe("runIngress: coordinated omission", () => {

@@ -62,7 +62,9 @@ const PROFILE_NAME_MAX = 128;
 export function convertPlan(text: string, options: ConvertPlanOptions = {}): ConversionResult {
   const responseTimeMs = options.responseTimeMs ?? DEFAULT_RESPONSE_TIME_MS;
   if (!(Number.isFinite(responseTimeMs) && responseTimeMs > 0)) {
-    throw new PlanConversionError(`responseTimeMs is ${responseTimeMs}: give the expected response time of one request in milliseconds, > 0 (default ${DEFAULT_RESPONSE_TIME_MS})`);
+    throw new PlanConversionError(
+      `responseTimeMs is ${responseTimeMs}: give the expected response time of one request in milliseconds, > 0 (default ${DEFAULT_RESPONSE_TIME_MS})`,
+    );
   }
   const format = options.format ?? detectPlanFormat(text, options.fileName);
   const notes: ConversionNote[] = [];

@@ -16,18 +16,28 @@ import { PlanConversionError } from "./types";
 /** Rows of a Throughput Shaping Timer: from the `load_profile` property if given, else the saved table. */
 export function shapingRows(el: JmxElement, ctx: JmxConvertContext, ex: JmxExpressions): Array<[number, number, number]> {
   if (ctx.properties.load_profile) {
-    ctx.notes.push({ level: "info", element: el.path, message: `load_profile property given: it replaces the timer's table, as in JMeter (${ctx.properties.load_profile})` });
+    ctx.notes.push({
+      level: "info",
+      element: el.path,
+      message: `load_profile property given: it replaces the timer's table, as in JMeter (${ctx.properties.load_profile})`,
+    });
     return parseLoadProfileProperty(ctx.properties.load_profile, el.path);
   }
   const table = el.props.get("load_profile");
-  if (table?.kind !== "collection" || !table.items.length) throw new PlanConversionError("the Throughput Shaping Timer has no load_profile rows: add rows (start RPS, end RPS, duration) in JMeter", el.path);
+  if (table?.kind !== "collection" || !table.items.length)
+    throw new PlanConversionError(
+      "the Throughput Shaping Timer has no load_profile rows: add rows (start RPS, end RPS, duration) in JMeter",
+      el.path,
+    );
   return table.items.map((row: JmxProp, i) => {
-    if (row.kind !== "collection" || row.items.length < 3) throw new PlanConversionError(`load_profile row ${i + 1} does not have 3 columns (start RPS, end RPS, duration)`, el.path);
+    if (row.kind !== "collection" || row.items.length < 3)
+      throw new PlanConversionError(`load_profile row ${i + 1} does not have 3 columns (start RPS, end RPS, duration)`, el.path);
     const cell = (k: number, what: string) => {
       const item = row.items[k];
       const raw = item.kind === "scalar" ? item.value : "";
       const v = Number(ex.tryEval(raw, el.path));
-      if (!Number.isFinite(v) || v < 0) throw new PlanConversionError(`load_profile row ${i + 1} ${what} is ${JSON.stringify(raw)}, not a number >= 0`, el.path);
+      if (!Number.isFinite(v) || v < 0)
+        throw new PlanConversionError(`load_profile row ${i + 1} ${what} is ${JSON.stringify(raw)}, not a number >= 0`, el.path);
       return v;
     };
     return [cell(0, "start RPS"), cell(1, "end RPS"), cell(2, "duration")] as [number, number, number];
@@ -43,7 +53,11 @@ export function parseLoadProfileProperty(text: string, where: string): Array<[nu
     const kind = parts[0].toLowerCase();
     const n = (i: number) => {
       const v = Number(parts[i]);
-      if (!Number.isFinite(v)) throw new PlanConversionError(`load_profile property: ${JSON.stringify(chunk.trim() + ")")} has a bad number ${JSON.stringify(parts[i])}`, where);
+      if (!Number.isFinite(v))
+        throw new PlanConversionError(
+          `load_profile property: ${JSON.stringify(chunk.trim() + ")")} has a bad number ${JSON.stringify(parts[i])}`,
+          where,
+        );
       return v;
     };
     if (kind === "const") rows.push([n(1), n(1), shortDuration(parts[2], where)]);
@@ -68,7 +82,8 @@ export function shortDuration(text: string | undefined, where: string): number {
     total += Number(m[1]) * { ms: 0.001, d: 86_400, h: 3600, m: 60, s: 1 }[m[2] as "ms" | "d" | "h" | "m" | "s"];
     matched += m[0];
   }
-  if (!t || matched.replace(/\s/g, "") !== t.replace(/\s/g, "")) throw new PlanConversionError(`duration ${JSON.stringify(text)} is not a number of seconds or like 90s, 5m, 1h30m`, where);
+  if (!t || matched.replace(/\s/g, "") !== t.replace(/\s/g, ""))
+    throw new PlanConversionError(`duration ${JSON.stringify(text)} is not a number of seconds or like 90s, 5m, 1h30m`, where);
   return total;
 }
 

@@ -58,7 +58,18 @@ function childText(node: Node, tag: string): string | undefined {
   return child ? text(child) : undefined;
 }
 
-const PROP_TAGS = new Set(["stringProp", "intProp", "longProp", "boolProp", "doubleProp", "floatProp", "elementProp", "collectionProp", "objProp", "mapProp"]);
+const PROP_TAGS = new Set([
+  "stringProp",
+  "intProp",
+  "longProp",
+  "boolProp",
+  "doubleProp",
+  "floatProp",
+  "elementProp",
+  "collectionProp",
+  "objProp",
+  "mapProp",
+]);
 
 /** A property node's name and value, or undefined for a node that is not a property. */
 function readProp(node: Node): [string, JmxProp] | undefined {
@@ -120,7 +131,15 @@ function readHashTree(all: Node[], parentPath: string): JmxElement[] {
     }
     // The Test Plan is the root of every path: its children's paths start at themselves.
     const childPath = testclass === "TestPlan" ? "" : path;
-    out.push({ tag, testclass, name, enabled: a.enabled !== "false", props: readProps(kids(node)), children: readHashTree(childNodes, childPath), path });
+    out.push({
+      tag,
+      testclass,
+      name,
+      enabled: a.enabled !== "false",
+      props: readProps(kids(node)),
+      children: readHashTree(childNodes, childPath),
+      path,
+    });
   }
   return out;
 }
@@ -129,7 +148,9 @@ function readHashTree(all: Node[], parentPath: string): JmxElement[] {
 export function parseJmx(xml: string): JmxElement {
   const valid = XMLValidator.validate(xml);
   if (valid !== true) {
-    throw new PlanConversionError(`not well-formed XML at line ${valid.err.line}, column ${valid.err.col}: ${valid.err.msg}; save the plan again from JMeter`);
+    throw new PlanConversionError(
+      `not well-formed XML at line ${valid.err.line}, column ${valid.err.col}: ${valid.err.msg}; save the plan again from JMeter`,
+    );
   }
   const parser = new XMLParser({
     preserveOrder: true,
@@ -210,7 +231,12 @@ export class JmxExpressions {
       const key = `${name}=${fallback}`;
       if (!this.noted.has(key)) {
         this.noted.add(key);
-        const implicit = fn[1] === "P" && args[1] === undefined ? " (JMeter's implicit default for __P without one)" : fn[1] === "property" && args[2] === undefined ? " (no default: __property returns the name)" : "";
+        const implicit =
+          fn[1] === "P" && args[1] === undefined
+            ? " (JMeter's implicit default for __P without one)"
+            : fn[1] === "property" && args[2] === undefined
+              ? " (no default: __property returns the name)"
+              : "";
         this.notes.push({
           level: "assumption",
           element: where,

@@ -71,7 +71,8 @@ export function isThreadGroupLike(el: JmxElement): boolean {
 
 /** Why a thread group without a converter is not converted. */
 export function threadGroupHint(testclass: string): string {
-  if (testclass === "SetupThreadGroup" || testclass === "PostThreadGroup") return "setUp/tearDown Thread Group: not part of the load; not converted (the generator needs no setup)";
+  if (testclass === "SetupThreadGroup" || testclass === "PostThreadGroup")
+    return "setUp/tearDown Thread Group: not part of the load; not converted (the generator needs no setup)";
   return `thread group ${testclass} has no converter (converted: ThreadGroup, Concurrency Thread Group, Arrivals Thread Group); write its schedule as profile phases`;
 }
 
@@ -113,16 +114,28 @@ export function walkGroup(group: JmxElement, planLevel: readonly JmxElement[], e
     const scopeTts = [...tts, ...level.tts];
     for (const el of els) {
       if (!el.enabled) {
-        notes.push({ level: "info", element: el.path, message: "disabled in the plan (enabled=\"false\"): skipped, with everything under it" });
+        notes.push({
+          level: "info",
+          element: el.path,
+          message: 'disabled in the plan (enabled="false"): skipped, with everything under it',
+        });
         continue;
       }
       const c = el.testclass;
       if (MEAN_TIMERS.has(c)) {
-        notes.push({ level: "info", element: el.path, message: `${c}: mean ${formatRate(mean(el, ex) * 1000)} ms before each sampler in its scope, counted as think time` });
+        notes.push({
+          level: "info",
+          element: el.path,
+          message: `${c}: mean ${formatRate(mean(el, ex) * 1000)} ms before each sampler in its scope, counted as think time`,
+        });
       } else if (c === "ConstantThroughputTimer" || c === SHAPING_TIMER) {
         // converted with the group (groupSchedule)
       } else if (isSampler(el)) {
-        const own = levelTimers(el.children.filter((k) => MEAN_TIMERS.has(k.testclass) || k.testclass === "ConstantThroughputTimer" || k.testclass === SHAPING_TIMER));
+        const own = levelTimers(
+          el.children.filter(
+            (k) => MEAN_TIMERS.has(k.testclass) || k.testclass === "ConstantThroughputTimer" || k.testclass === SHAPING_TIMER,
+          ),
+        );
         for (const t of [...scopeTts, ...own.tts]) t.samplesInScope += times;
         const http = HTTP_SAMPLERS.has(c);
         walk.samplers.push({
@@ -133,17 +146,33 @@ export function walkGroup(group: JmxElement, planLevel: readonly JmxElement[], e
           timerSeconds: scopeSeconds + own.seconds,
           times,
         });
-        for (const k of el.children) if (!MEAN_TIMERS.has(k.testclass) && k.testclass !== "ConstantThroughputTimer" && k.testclass !== SHAPING_TIMER) listElement(k, notes);
-        for (const k of el.children) if (MEAN_TIMERS.has(k.testclass) && k.enabled) notes.push({ level: "info", element: k.path, message: `${k.testclass}: mean ${formatRate(mean(k, ex) * 1000)} ms before this sampler, counted as think time` });
+        for (const k of el.children)
+          if (!MEAN_TIMERS.has(k.testclass) && k.testclass !== "ConstantThroughputTimer" && k.testclass !== SHAPING_TIMER)
+            listElement(k, notes);
+        for (const k of el.children)
+          if (MEAN_TIMERS.has(k.testclass) && k.enabled)
+            notes.push({
+              level: "info",
+              element: k.path,
+              message: `${k.testclass}: mean ${formatRate(mean(k, ex) * 1000)} ms before this sampler, counted as think time`,
+            });
       } else if (c === "LoopController") {
         const loops = ex.num(el, "LoopController.loops", 1);
-        if (loops < 0) throw new PlanConversionError("a Loop Controller inside a thread group loops forever: its thread never finishes an iteration; give it a loop count", el.path);
+        if (loops < 0)
+          throw new PlanConversionError(
+            "a Loop Controller inside a thread group loops forever: its thread never finishes an iteration; give it a loop count",
+            el.path,
+          );
         notes.push({ level: "info", element: el.path, message: `Loop Controller: its samplers run ${loops} times per iteration` });
         visit(el.children, scopeSeconds, scopeTts, times * loops);
       } else if (PASS_THROUGH_CONTROLLERS.has(c)) {
         visit(el.children, scopeSeconds, scopeTts, times);
       } else if (/Control(ler)?$/.test(c) || c === "RunTime") {
-        notes.push({ level: "warning", element: el.path, message: `${c}: its logic is not converted; its children are counted as running once per iteration` });
+        notes.push({
+          level: "warning",
+          element: el.path,
+          message: `${c}: its logic is not converted; its children are counted as running once per iteration`,
+        });
         visit(el.children, scopeSeconds, scopeTts, times);
       } else listElement(el, notes);
     }
@@ -163,15 +192,21 @@ export function listElement(el: JmxElement, notes: ConversionNote[]): void {
   if (!el.enabled) return;
   let level: ConversionNote["level"] = "not-converted";
   let message: string;
-  if (/Assertion$/.test(c)) message = "assertion: not converted; the run is judged by the profile's SLOs (acknowledgement status and latency, delivery reconciled end to end)";
-  else if (/(Extractor|PostProcessor)$/.test(c)) message = "extractor / post-processor: not converted; the generator sends its own Genesys-shaped messages and extracts nothing";
+  if (/Assertion$/.test(c))
+    message =
+      "assertion: not converted; the run is judged by the profile's SLOs (acknowledgement status and latency, delivery reconciled end to end)";
+  else if (/(Extractor|PostProcessor)$/.test(c))
+    message = "extractor / post-processor: not converted; the generator sends its own Genesys-shaped messages and extracts nothing";
   else if (/PreProcessor$/.test(c)) message = "pre-processor: not converted; its code is not run";
-  else if (/(Timer)$/.test(c)) message = `${c}: not converted (converted timers: Constant, Uniform/Gaussian/Poisson Random, Constant Throughput, Throughput Shaping)`;
+  else if (/(Timer)$/.test(c))
+    message = `${c}: not converted (converted timers: Constant, Uniform/Gaussian/Poisson Random, Constant Throughput, Throughput Shaping)`;
   else if (c === "ResultCollector" || c === "BackendListener" || c === "Summariser" || /Listener$/.test(c)) {
     level = "info";
     message = "listener: not needed; the generator writes its own JSON and HTML report";
-  } else if (c === "CSVDataSet") message = "CSV Data Set: not converted; messages are synthetic (`textLength` characters, spread over `conversations` addresses)";
-  else if (c === "HeaderManager") message = "HTTP headers: not converted; the generator sends the Genesys webhook's headers and its X-Hub-Signature-256 itself";
+  } else if (c === "CSVDataSet")
+    message = "CSV Data Set: not converted; messages are synthetic (`textLength` characters, spread over `conversations` addresses)";
+  else if (c === "HeaderManager")
+    message = "HTTP headers: not converted; the generator sends the Genesys webhook's headers and its X-Hub-Signature-256 itself";
   else if (c === "ConfigTestElement") {
     level = "info";
     message = "HTTP Request Defaults: the target is the pipeline's ingress URL given to the generator, not the plan's server";
@@ -203,11 +238,17 @@ export function pickWebhookPath(groups: readonly GroupWalk[], ctx: JmxConvertCon
   const paths = [...new Set(posts.map((s) => s.path ?? ""))];
   const chosen = ctx.webhookPath ?? paths[0];
   if (ctx.webhookPath !== undefined && !paths.includes(ctx.webhookPath)) {
-    throw new PlanConversionError(`webhookPath ${JSON.stringify(ctx.webhookPath)} matches no HTTP POST sampler of the plan (POST paths: ${paths.map((p) => JSON.stringify(p)).join(", ") || "none"}); pass one of them`);
+    throw new PlanConversionError(
+      `webhookPath ${JSON.stringify(ctx.webhookPath)} matches no HTTP POST sampler of the plan (POST paths: ${paths.map((p) => JSON.stringify(p)).join(", ") || "none"}); pass one of them`,
+    );
   }
   for (const s of groups.flatMap((g) => g.samplers)) {
     if (s.http && s.method === "POST" && s.path === chosen) {
-      notes.push({ level: "info", element: s.el.path, message: `HTTP POST ${chosen || "(no path)"}: stands for the Genesys webhook delivery; the generator sends its own signed Genesys-shaped message instead of the plan's body` });
+      notes.push({
+        level: "info",
+        element: s.el.path,
+        message: `HTTP POST ${chosen || "(no path)"}: stands for the Genesys webhook delivery; the generator sends its own signed Genesys-shaped message instead of the plan's body`,
+      });
     } else if (s.http) {
       notes.push({
         level: "not-converted",
@@ -223,7 +264,11 @@ export function pickWebhookPath(groups: readonly GroupWalk[], ctx: JmxConvertCon
           : c === "TestAction"
             ? "a Flow Control Action's pause is not counted as think time (use a Constant Timer)"
             : `${c} is not run`;
-      notes.push({ level: "not-converted", element: s.el.path, message: `sampler ${c}: not converted, ${what}; it still takes R in each iteration` });
+      notes.push({
+        level: "not-converted",
+        element: s.el.path,
+        message: `sampler ${c}: not converted, ${what}; it still takes R in each iteration`,
+      });
     }
   }
   return chosen;

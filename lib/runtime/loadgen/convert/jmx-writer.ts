@@ -35,14 +35,22 @@ export function loopControllerProp(loops: string | number): string {
 /** Test Plan User Defined Variables. */
 export function userDefinedVariablesProp(vars: Readonly<Record<string, string | number>>): string {
   const args = Object.entries(vars)
-    .map(([k, v]) => `<elementProp name="${xmlEscape(k)}" elementType="Argument">${stringProp("Argument.name", k)}${stringProp("Argument.value", v)}${stringProp("Argument.metadata", "=")}</elementProp>`)
+    .map(
+      ([k, v]) =>
+        `<elementProp name="${xmlEscape(k)}" elementType="Argument">${stringProp("Argument.name", k)}${stringProp("Argument.value", v)}${stringProp("Argument.metadata", "=")}</elementProp>`,
+    )
     .join("");
   return `<elementProp name="TestPlan.user_defined_variables" elementType="Arguments" guiclass="ArgumentsPanel" testclass="Arguments" testname="User Defined Variables"><collectionProp name="Arguments.arguments">${args}</collectionProp></elementProp>`;
 }
 
 /** A Throughput Shaping Timer's `load_profile` rows (start RPS, end RPS, duration s). */
 export function loadProfileProp(rows: ReadonlyArray<readonly [number | string, number | string, number | string]>): string {
-  const body = rows.map((r, i) => `<collectionProp name="row${i}">${stringProp(`start_rps_${i}`, r[0])}${stringProp(`end_rps_${i}`, r[1])}${stringProp(`duration_sec_${i}`, r[2])}</collectionProp>`).join("");
+  const body = rows
+    .map(
+      (r, i) =>
+        `<collectionProp name="row${i}">${stringProp(`start_rps_${i}`, r[0])}${stringProp(`end_rps_${i}`, r[1])}${stringProp(`duration_sec_${i}`, r[2])}</collectionProp>`,
+    )
+    .join("");
   return `<collectionProp name="load_profile">${body}</collectionProp>`;
 }
 

@@ -38,7 +38,20 @@ import {
   type JmxConvertContext,
   type ThroughputTimer,
 } from "./jmx-walk";
-import { constant, concat, cut, minOf, peak, scale, scheduleEnd, shift, steppedRamp, sum, threadTrapezoid, type Schedule } from "./schedule";
+import {
+  constant,
+  concat,
+  cut,
+  minOf,
+  peak,
+  scale,
+  scheduleEnd,
+  shift,
+  steppedRamp,
+  sum,
+  threadTrapezoid,
+  type Schedule,
+} from "./schedule";
 import { PlanConversionError } from "./types";
 
 export type { JmxConvertContext } from "./jmx-walk";
@@ -59,7 +72,7 @@ export function convertJmx(xml: string, ctx: JmxConvertContext): { name: string;
   const planLevel = plan.children.filter((el) => !isThreadGroupLike(el));
   for (const el of plan.children) {
     if (!el.enabled) {
-      notes.push({ level: "info", element: el.path, message: "disabled in the plan (enabled=\"false\"): skipped, with everything under it" });
+      notes.push({ level: "info", element: el.path, message: 'disabled in the plan (enabled="false"): skipped, with everything under it' });
       continue;
     }
     if (THREAD_GROUPS.has(el.testclass)) {
@@ -69,7 +82,11 @@ export function convertJmx(xml: string, ctx: JmxConvertContext): { name: string;
     }
   }
   listPlanLevel(planLevel, notes);
-  if (!groups.length) throw new PlanConversionError("the plan has no enabled Thread Group, Concurrency Thread Group or Arrivals Thread Group to convert", plan.path);
+  if (!groups.length)
+    throw new PlanConversionError(
+      "the plan has no enabled Thread Group, Concurrency Thread Group or Arrivals Thread Group to convert",
+      plan.path,
+    );
 
   const webhookPath = pickWebhookPath(groups, ctx, notes);
   const threadsByGroup = new Map(groups.map((g) => [g, maxThreads(g.el, ex)]));
@@ -79,7 +96,10 @@ export function convertJmx(xml: string, ctx: JmxConvertContext): { name: string;
     if (s) schedules.push(s);
   }
   if (!schedules.length) {
-    throw new PlanConversionError(`no thread group sends an HTTP POST${webhookPath ? ` to ${webhookPath}` : ""}: the profile only models webhook POSTs; give webhookPath to pick the sampler that stands for the webhook`, plan.path);
+    throw new PlanConversionError(
+      `no thread group sends an HTTP POST${webhookPath ? ` to ${webhookPath}` : ""}: the profile only models webhook POSTs; give webhookPath to pick the sampler that stands for the webhook`,
+      plan.path,
+    );
   }
   const serialize = ex.str(plan, "TestPlan.serialize_threadgroups", plan.path) === "true";
   let schedule: Schedule;
@@ -112,7 +132,10 @@ function unitFactor(el: JmxElement, ex: JmxExpressions): number {
  * groups share it): `TargetLevel` as written, `RampUp` and `Hold` in seconds, `Steps`, and the
  * `Unit` factor (60 for M). Throws when RampUp + Hold is 0.
  */
-function steppingOf(el: JmxElement, ex: JmxExpressions): { unit: number; targetLevel: number; rampUp: number; steps: number; hold: number } {
+function steppingOf(
+  el: JmxElement,
+  ex: JmxExpressions,
+): { unit: number; targetLevel: number; rampUp: number; steps: number; hold: number } {
   const unit = unitFactor(el, ex);
   const targetLevel = ex.num(el, "TargetLevel", 1);
   const rampUp = ex.num(el, "RampUp", 0) * unit;
@@ -159,14 +182,19 @@ function groupSchedule(
     const postsShare = posts / Math.max(1, t.samplesInScope);
     let share = 1;
     if (mode === 1 || mode === 3) {
-      const sharing = mode === 1 ? groups : groups.filter((o) => o.throughputTimers.some((x) => x.kind === "ctt" && ex.num(x.el, "calcMode", 0) === 3));
+      const sharing =
+        mode === 1 ? groups : groups.filter((o) => o.throughputTimers.some((x) => x.kind === "ctt" && ex.num(x.el, "calcMode", 0) === 3));
       const all = sharing.reduce((n, o) => n + (threadsByGroup.get(o) ?? 0), 0);
       share = all > 0 ? (threadsByGroup.get(g) ?? 0) / all : 1;
     }
     const samplesPerSecond = perMinute / 60;
     if (mode === 0) {
       perThreadCap = Math.min(perThreadCap, samplesPerSecond * postsShare);
-      notes.push({ level: "info", element: t.el.path, message: `Constant Throughput Timer, calcMode ${CTT_MODES[0]}: ${formatRate(perMinute)}/min per thread = ${formatRate(samplesPerSecond)}/s per thread, times the active threads` });
+      notes.push({
+        level: "info",
+        element: t.el.path,
+        message: `Constant Throughput Timer, calcMode ${CTT_MODES[0]}: ${formatRate(perMinute)}/min per thread = ${formatRate(samplesPerSecond)}/s per thread, times the active threads`,
+      });
     } else {
       groupCap = Math.min(groupCap, samplesPerSecond * share * postsShare);
       notes.push({
@@ -174,9 +202,20 @@ function groupSchedule(
         element: t.el.path,
         message: `Constant Throughput Timer, calcMode ${CTT_MODES[mode]}: ${formatRate(perMinute)}/min = ${formatRate(samplesPerSecond)}/s${share !== 1 ? `, this group's share ${formatRate(share)} (its threads / the threads of the groups sharing the target) = ${formatRate(samplesPerSecond * share)}/s` : ""} for the group`,
       });
-      if (mode === 1 || mode === 3) notes.push({ level: "assumption", element: t.el.path, message: "the shared target is split between thread groups in proportion to their thread counts (JMeter divides it over the threads active at each moment)" });
+      if (mode === 1 || mode === 3)
+        notes.push({
+          level: "assumption",
+          element: t.el.path,
+          message:
+            "the shared target is split between thread groups in proportion to their thread counts (JMeter divides it over the threads active at each moment)",
+        });
     }
-    if (t.samplesInScope > posts) notes.push({ level: "info", element: t.el.path, message: `it paces ${formatRate(t.samplesInScope)} samples per iteration, ${formatRate(posts)} of them webhook POSTs: the POST rate is ${formatRate(postsShare)} of its throughput` });
+    if (t.samplesInScope > posts)
+      notes.push({
+        level: "info",
+        element: t.el.path,
+        message: `it paces ${formatRate(t.samplesInScope)} samples per iteration, ${formatRate(posts)} of them webhook POSTs: the POST rate is ${formatRate(postsShare)} of its throughput`,
+      });
   }
 
   const closedPerThread = Math.min(posts / cycle, perThreadCap);
@@ -204,7 +243,8 @@ function groupSchedule(
       element: el.path,
       message: `Concurrency Thread Group: ${formatRate(level)} threads reached ${steps > 0 ? `in ${steps} steps` : "linearly"} over ${formatRate(rampUp)} s, held ${formatRate(hold)} s (Unit ${u === 60 ? "M: minutes" : "S: seconds"})`,
     });
-    if (ex.str(el, "Iterations", el.path)?.trim()) notes.push({ level: "warning", element: el.path, message: "Iterations limit: not converted; the converted run lasts RampUp + Hold" });
+    if (ex.str(el, "Iterations", el.path)?.trim())
+      notes.push({ level: "warning", element: el.path, message: "Iterations limit: not converted; the converted run lasts RampUp + Hold" });
     schedule = scale(steppedRamp(level, rampUp, steps, hold, label), closedPerThread);
     explainClosed(level);
     capacityNoteTarget = level * closedPerThread;
@@ -222,7 +262,14 @@ function groupSchedule(
     if (limit > 0) {
       const capacity = (limit / cycle) * posts;
       if (capacity < peak(schedule)) {
-        notes.push(capNote(el.path, `the Arrivals Thread Group (ConcurrencyLimit ${formatRate(limit)} threads, each iteration ${formatRate(cycle)} s)`, peak(schedule), capacity));
+        notes.push(
+          capNote(
+            el.path,
+            `the Arrivals Thread Group (ConcurrencyLimit ${formatRate(limit)} threads, each iteration ${formatRate(cycle)} s)`,
+            peak(schedule),
+            capacity,
+          ),
+        );
         schedule = minOf(schedule, constant(0, scheduleEnd(schedule), capacity));
       }
     }
@@ -231,7 +278,11 @@ function groupSchedule(
   if (Number.isFinite(groupCap)) {
     const before = peak(schedule);
     if (groupCap < before) {
-      notes.push({ level: "info", element: el.path, message: `the Constant Throughput Timer holds the group at ${formatRate(groupCap)} webhook POSTs/s (its threads could send ${formatRate(before)}/s)` });
+      notes.push({
+        level: "info",
+        element: el.path,
+        message: `the Constant Throughput Timer holds the group at ${formatRate(groupCap)} webhook POSTs/s (its threads could send ${formatRate(before)}/s)`,
+      });
       schedule = minOf(schedule, constant(0, scheduleEnd(schedule), groupCap));
     } else if (capacityNoteTarget !== undefined && groupCap > before * (1 + 1e-9)) {
       notes.push(capNote(el.path, "the Constant Throughput Timer", groupCap, before));
@@ -239,13 +290,26 @@ function groupSchedule(
   }
   for (const t of shaping) schedule = applyShaping(schedule, t, posts, ctx, ex);
 
-  const delay = el.testclass === "ThreadGroup" && ex.str(el, "ThreadGroup.scheduler", el.path) === "true" ? ex.num(el, "ThreadGroup.delay", 0) : 0;
-  if (delay > 0) notes.push({ level: "info", element: el.path, message: `startup delay ${formatRate(delay)} s: the group starts ${formatRate(delay)} s into the run` });
+  const delay =
+    el.testclass === "ThreadGroup" && ex.str(el, "ThreadGroup.scheduler", el.path) === "true" ? ex.num(el, "ThreadGroup.delay", 0) : 0;
+  if (delay > 0)
+    notes.push({
+      level: "info",
+      element: el.path,
+      message: `startup delay ${formatRate(delay)} s: the group starts ${formatRate(delay)} s into the run`,
+    });
   return delay > 0 ? shift(schedule, delay) : schedule;
 }
 
 /** A standard Thread Group: threads started evenly over the ramp-up, each running its loops, cut at the scheduler's duration. */
-function threadGroupSchedule(g: GroupWalk, ex: JmxExpressions, cycle: number, perThread: number, shaping: readonly ThroughputTimer[], ctx: JmxConvertContext): Schedule {
+function threadGroupSchedule(
+  g: GroupWalk,
+  ex: JmxExpressions,
+  cycle: number,
+  perThread: number,
+  shaping: readonly ThroughputTimer[],
+  ctx: JmxConvertContext,
+): Schedule {
   const el = g.el;
   const threads = ex.num(el, "ThreadGroup.num_threads");
   const rampTime = ex.num(el, "ThreadGroup.ramp_time", 1);
@@ -254,14 +318,21 @@ function threadGroupSchedule(g: GroupWalk, ex: JmxExpressions, cycle: number, pe
   const loopsRaw = main?.kind === "element" ? propText(main, "LoopController.loops") : undefined;
   const forever = main?.kind === "element" && propText(main, "LoopController.continue_forever") === "true" && loopsRaw === undefined;
   const loops = forever ? -1 : loopsRaw === undefined ? 1 : Number(ex.tryEval(loopsRaw, el.path));
-  if (!Number.isFinite(loops)) throw new PlanConversionError(`LoopController.loops is ${JSON.stringify(loopsRaw)}, not a number: pass it in properties or write the number`, el.path);
+  if (!Number.isFinite(loops))
+    throw new PlanConversionError(
+      `LoopController.loops is ${JSON.stringify(loopsRaw)}, not a number: pass it in properties or write the number`,
+      el.path,
+    );
   const scheduler = ex.str(el, "ThreadGroup.scheduler", el.path) === "true";
   const duration = scheduler ? ex.num(el, "ThreadGroup.duration", 0) : 0;
   const shapingEnd = shaping.length ? Math.min(...shaping.map((t) => sumRows(shapingRows(t.el, { ...ctx, notes: [] }, ex)))) : Infinity;
   let horizon = duration > 0 ? duration : Infinity;
   if (loops < 0 && !Number.isFinite(horizon)) {
     if (!Number.isFinite(shapingEnd)) {
-      throw new PlanConversionError("loops forever (Infinite) with no scheduler duration: the plan never ends; tick \"Specify Thread lifetime\" and give a Duration, or give a loop count", el.path);
+      throw new PlanConversionError(
+        'loops forever (Infinite) with no scheduler duration: the plan never ends; tick "Specify Thread lifetime" and give a Duration, or give a loop count',
+        el.path,
+      );
     }
     horizon = shapingEnd;
   }

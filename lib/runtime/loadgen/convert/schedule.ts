@@ -94,7 +94,14 @@ export function sum(schedules: readonly Schedule[]): Schedule {
     if (t1 - t0 <= EPS) continue;
     const parts = schedules.map((s) => pieceOn(s, t0, t1)).filter((x): x is NonNullable<typeof x> => !!x);
     if (!parts.length) continue;
-    const labels = [...new Set(parts.filter((x) => x.from > 0 || x.to > 0).map((x) => x.label).filter((l): l is string => !!l))];
+    const labels = [
+      ...new Set(
+        parts
+          .filter((x) => x.from > 0 || x.to > 0)
+          .map((x) => x.label)
+          .filter((l): l is string => !!l),
+      ),
+    ];
     out.push({
       start: t0,
       end: t1,
@@ -189,8 +196,7 @@ export function toPhases(s: Schedule, notes: ConversionNote[]): Phase[] {
     const last = phases[phases.length - 1];
     if (last && last.type === phase.type && last.name === phase.name) {
       const same =
-        (phase.type === "pause") ||
-        (phase.type === "constant" && last.type === "constant" && last.ratePerSecond === phase.ratePerSecond);
+        phase.type === "pause" || (phase.type === "constant" && last.type === "constant" && last.ratePerSecond === phase.ratePerSecond);
       if (same && last.durationSeconds + phase.durationSeconds <= PROFILE_MAX_PHASE_SECONDS) {
         phases[phases.length - 1] = { ...last, durationSeconds: round(last.durationSeconds + phase.durationSeconds, 3) };
         return;

@@ -20,7 +20,9 @@ import { PlanConversionError, type ConversionNote } from "./types";
 const duration = z.union([z.number(), z.string().min(1)]);
 const requestSchema = z.union([
   z.string(),
-  z.object({ url: z.string().optional(), label: z.string().optional(), method: z.string().optional(), "think-time": duration.optional() }).passthrough(),
+  z
+    .object({ url: z.string().optional(), label: z.string().optional(), method: z.string().optional(), "think-time": duration.optional() })
+    .passthrough(),
 ]);
 const scenarioSchema = z
   .object({ requests: z.array(requestSchema).optional(), "think-time": duration.optional(), script: z.string().optional() })
@@ -45,14 +47,25 @@ const configSchema = z
   .passthrough();
 
 const KNOWN_EXECUTION = new Set(Object.keys(executionSchema.shape));
-const KNOWN_SCENARIO = new Set(["requests", "think-time", "script", "headers", "variables", "properties", "default-address", "keepalive", "timeout"]);
+const KNOWN_SCENARIO = new Set([
+  "requests",
+  "think-time",
+  "script",
+  "headers",
+  "variables",
+  "properties",
+  "default-address",
+  "keepalive",
+  "timeout",
+]);
 
 /** True when a parsed YAML/JSON document looks like a Taurus configuration (an `execution` key). */
 export function isTaurus(doc: unknown): boolean {
   return typeof doc === "object" && doc !== null && "execution" in (doc as Record<string, unknown>);
 }
 
-const seconds = (v: number | string | undefined, where: string) => (v === undefined ? undefined : typeof v === "number" ? v : shortDuration(v, where));
+const seconds = (v: number | string | undefined, where: string) =>
+  v === undefined ? undefined : typeof v === "number" ? v : shortDuration(v, where);
 
 /** Writes the Taurus executions as a `.jmx` for the JMeter converter; returns it with the name of the first scenario. */
 export function taurusToJmx(doc: unknown, notes: ConversionNote[]): { xml: string; name: string } {
@@ -64,34 +77,56 @@ export function taurusToJmx(doc: unknown, notes: ConversionNote[]): { xml: strin
   }
   const cfg = parsed.data;
   for (const k of Object.keys(cfg)) {
-    if (k !== "execution" && k !== "scenarios") notes.push({ level: k === "reporting" || k === "settings" || k === "modules" || k === "services" ? "info" : "not-converted", element: k, message: `Taurus section ${k}: not converted` });
+    if (k !== "execution" && k !== "scenarios")
+      notes.push({
+        level: k === "reporting" || k === "settings" || k === "modules" || k === "services" ? "info" : "not-converted",
+        element: k,
+        message: `Taurus section ${k}: not converted`,
+      });
   }
   const executions = Array.isArray(cfg.execution) ? cfg.execution : [cfg.execution];
   let firstName: string | undefined;
   const groups: JmxNode[] = executions.map((e, i) => {
     const where = `execution.${i}`;
-    for (const k of Object.keys(e)) if (!KNOWN_EXECUTION.has(k)) notes.push({ level: "not-converted", element: `${where}.${k}`, message: `key ${k}: not converted` });
-    if (e.executor && e.executor !== "jmeter") notes.push({ level: "info", element: `${where}.executor`, message: `executor ${e.executor}: only the load settings and requests are converted` });
+    for (const k of Object.keys(e))
+      if (!KNOWN_EXECUTION.has(k)) notes.push({ level: "not-converted", element: `${where}.${k}`, message: `key ${k}: not converted` });
+    if (e.executor && e.executor !== "jmeter")
+      notes.push({
+        level: "info",
+        element: `${where}.executor`,
+        message: `executor ${e.executor}: only the load settings and requests are converted`,
+      });
     const { scenario, name } = resolveScenario(e.scenario, cfg.scenarios ?? {}, where);
     firstName ??= name;
-    for (const k of Object.keys(scenario)) if (!KNOWN_SCENARIO.has(k)) notes.push({ level: "not-converted", element: `${where}.scenario.${k}`, message: `scenario key ${k}: not converted` });
+    for (const k of Object.keys(scenario))
+      if (!KNOWN_SCENARIO.has(k))
+        notes.push({ level: "not-converted", element: `${where}.scenario.${k}`, message: `scenario key ${k}: not converted` });
     for (const k of ["headers", "variables", "properties", "default-address", "keepalive", "timeout"]) {
-      if (k in scenario) notes.push({ level: "info", element: `${where}.scenario.${k}`, message: `scenario ${k}: not needed; the generator sends to the pipeline's ingress with the webhook's own headers` });
+      if (k in scenario)
+        notes.push({
+          level: "info",
+          element: `${where}.scenario.${k}`,
+          message: `scenario ${k}: not needed; the generator sends to the pipeline's ingress with the webhook's own headers`,
+        });
     }
     const rampUp = seconds(e["ramp-up"], `${where}.ramp-up`) ?? 0;
     const hold = seconds(e["hold-for"], `${where}.hold-for`) ?? 0;
     const total = rampUp + hold;
-    if (total <= 0 && e.iterations === undefined) throw new PlanConversionError("give hold-for (and ramp-up), or iterations: the execution has no length", where);
+    if (total <= 0 && e.iterations === undefined)
+      throw new PlanConversionError("give hold-for (and ramp-up), or iterations: the execution has no length", where);
     let concurrency: number;
     if (e.concurrency === undefined) {
       concurrency = e.throughput ? Math.max(1, Math.ceil(e.throughput * 10)) : 1;
       notes.push({
         level: "assumption",
         element: `${where}.concurrency`,
-        message: e.throughput ? `concurrency not given: assumed enough threads (${concurrency}) to reach the throughput of ${e.throughput}/s` : "concurrency not given: 1 thread",
+        message: e.throughput
+          ? `concurrency not given: assumed enough threads (${concurrency}) to reach the throughput of ${e.throughput}/s`
+          : "concurrency not given: 1 thread",
       });
     } else concurrency = Number(e.concurrency);
-    if (!Number.isFinite(concurrency) || concurrency <= 0) throw new PlanConversionError(`concurrency ${JSON.stringify(e.concurrency)} is not a number > 0`, `${where}.concurrency`);
+    if (!Number.isFinite(concurrency) || concurrency <= 0)
+      throw new PlanConversionError(`concurrency ${JSON.stringify(e.concurrency)} is not a number > 0`, `${where}.concurrency`);
 
     const children: JmxNode[] = [];
     const scenarioThink = seconds(scenario["think-time"], `${where}.scenario.think-time`);
@@ -107,10 +142,12 @@ export function taurusToJmx(doc: unknown, notes: ConversionNote[]): { xml: strin
     for (const [j, r] of requests.entries()) {
       const url = typeof r === "string" ? r : (r.url ?? "");
       const method = typeof r === "string" ? "GET" : (r.method ?? "GET");
-      const think = typeof r === "string" ? scenarioThink : (seconds(r["think-time"], `${where}.scenario.requests.${j}.think-time`) ?? scenarioThink);
+      const think =
+        typeof r === "string" ? scenarioThink : (seconds(r["think-time"], `${where}.scenario.requests.${j}.think-time`) ?? scenarioThink);
       children.push(httpSampler(typeof r === "string" ? url : (r.label ?? url), pathOf(url), method.toUpperCase(), think));
     }
-    if (!children.length) throw new PlanConversionError("the scenario has no requests and no script: add the webhook POST as a request", `${where}.scenario`);
+    if (!children.length)
+      throw new PlanConversionError("the scenario has no requests and no script: add the webhook POST as a request", `${where}.scenario`);
 
     if (e.throughput) {
       // bzt: start at min(max(throughput / duration, 0.001), 1) RPS, then a line (or steps) to the throughput over ramp-up, then hold.
@@ -122,9 +159,18 @@ export function taurusToJmx(doc: unknown, notes: ConversionNote[]): { xml: strin
       }
       if (hold > 0) rows.push([e.throughput, e.throughput, hold]);
       children.push({ testclass: "kg.apc.jmeter.timers.VariableThroughputTimer", name: "throughput", props: [loadProfileProp(rows)] });
-      notes.push({ level: "info", element: `${where}.throughput`, message: `throughput ${e.throughput}/s: an RPS limit, as Taurus applies it (a Throughput Shaping Timer)` });
+      notes.push({
+        level: "info",
+        element: `${where}.throughput`,
+        message: `throughput ${e.throughput}/s: an RPS limit, as Taurus applies it (a Throughput Shaping Timer)`,
+      });
     }
-    if (e.steps && !e.throughput) notes.push({ level: "warning", element: `${where}.steps`, message: "steps without throughput: threads ramp linearly in the conversion" });
+    if (e.steps && !e.throughput)
+      notes.push({
+        level: "warning",
+        element: `${where}.steps`,
+        message: "steps without throughput: threads ramp linearly in the conversion",
+      });
     const scheduler = total > 0;
     return {
       testclass: "ThreadGroup",
@@ -145,8 +191,15 @@ export function taurusToJmx(doc: unknown, notes: ConversionNote[]): { xml: strin
 }
 
 function httpSampler(name: string, path: string, method: string, thinkSeconds: number | undefined): JmxNode {
-  const timer: JmxNode[] = thinkSeconds ? [{ testclass: "ConstantTimer", name: "think-time", props: [stringProp("ConstantTimer.delay", thinkSeconds * 1000)] }] : [];
-  return { testclass: "HTTPSamplerProxy", name: name || method, props: [stringProp("HTTPSampler.path", path), stringProp("HTTPSampler.method", method)], children: timer };
+  const timer: JmxNode[] = thinkSeconds
+    ? [{ testclass: "ConstantTimer", name: "think-time", props: [stringProp("ConstantTimer.delay", thinkSeconds * 1000)] }]
+    : [];
+  return {
+    testclass: "HTTPSamplerProxy",
+    name: name || method,
+    props: [stringProp("HTTPSampler.path", path), stringProp("HTTPSampler.method", method)],
+    children: timer,
+  };
 }
 
 function pathOf(url: string): string {
@@ -162,7 +215,11 @@ function resolveScenario(
   if (s === undefined) throw new PlanConversionError("no scenario: give scenario: <name> or an inline scenario with requests", where);
   if (typeof s === "string") {
     const found = scenarios[s];
-    if (!found) throw new PlanConversionError(`scenario ${JSON.stringify(s)} is not under scenarios: (known: ${Object.keys(scenarios).join(", ") || "none"})`, where);
+    if (!found)
+      throw new PlanConversionError(
+        `scenario ${JSON.stringify(s)} is not under scenarios: (known: ${Object.keys(scenarios).join(", ") || "none"})`,
+        where,
+      );
     return { scenario: found, name: s };
   }
   return { scenario: s };

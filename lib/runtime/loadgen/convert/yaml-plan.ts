@@ -72,9 +72,13 @@ export function jmeterYamlToJmx(doc: unknown, notes: ConversionNote[]): string {
     );
   }
   const p = parsed.data;
-  for (const k of Object.keys(p)) if (!KNOWN_PLAN.has(k)) notes.push({ level: "not-converted", element: k, message: `key ${k}: not converted (known: ${[...KNOWN_PLAN].join(", ")})` });
+  for (const k of Object.keys(p))
+    if (!KNOWN_PLAN.has(k))
+      notes.push({ level: "not-converted", element: k, message: `key ${k}: not converted (known: ${[...KNOWN_PLAN].join(", ")})` });
   const defaults = p.http_request_defaults ?? {};
-  for (const k of Object.keys(defaults)) if (!KNOWN_DEFAULTS.has(k)) notes.push({ level: "not-converted", element: `http_request_defaults.${k}`, message: `key ${k}: not converted` });
+  for (const k of Object.keys(defaults))
+    if (!KNOWN_DEFAULTS.has(k))
+      notes.push({ level: "not-converted", element: `http_request_defaults.${k}`, message: `key ${k}: not converted` });
   let defaultMethod = defaults.method;
   if (!defaultMethod) {
     defaultMethod = "POST";
@@ -82,7 +86,13 @@ export function jmeterYamlToJmx(doc: unknown, notes: ConversionNote[]): string {
   }
   const groups: JmxNode[] = p.thread_groups.map((g, i) => {
     const where = `thread_groups.${i}`;
-    for (const k of Object.keys(g)) if (!KNOWN_GROUP.has(k)) notes.push({ level: "not-converted", element: `${where}.${k}`, message: `key ${k}: not converted (known: ${[...KNOWN_GROUP].join(", ")})` });
+    for (const k of Object.keys(g))
+      if (!KNOWN_GROUP.has(k))
+        notes.push({
+          level: "not-converted",
+          element: `${where}.${k}`,
+          message: `key ${k}: not converted (known: ${[...KNOWN_GROUP].join(", ")})`,
+        });
     const sched = typeof g.scheduler === "object" ? g.scheduler : {};
     const duration = sched.duration ?? g.duration;
     const delay = sched.delay ?? g.delay;
@@ -91,20 +101,33 @@ export function jmeterYamlToJmx(doc: unknown, notes: ConversionNote[]): string {
       notes.push({
         level: "assumption",
         element: `${where}.loops`,
-        message: scheduler ? "no loops given: each thread loops until the scheduler duration ends (JMeter's Infinite)" : "no loops and no scheduler given: each thread runs once (JMeter's default of 1 loop)",
+        message: scheduler
+          ? "no loops given: each thread loops until the scheduler duration ends (JMeter's Infinite)"
+          : "no loops and no scheduler given: each thread runs once (JMeter's default of 1 loop)",
       });
     }
     const children: JmxNode[] = [];
     const think = g.constant_timer?.delay ?? g.think_time_ms;
-    if (think !== undefined) children.push({ testclass: "ConstantTimer", name: "Constant Timer", props: [stringProp("ConstantTimer.delay", think)] });
+    if (think !== undefined)
+      children.push({ testclass: "ConstantTimer", name: "Constant Timer", props: [stringProp("ConstantTimer.delay", think)] });
     if (g.uniform_random_timer) {
-      children.push({ testclass: "UniformRandomTimer", name: "Uniform Random Timer", props: [stringProp("ConstantTimer.delay", g.uniform_random_timer.delay ?? 0), stringProp("RandomTimer.range", g.uniform_random_timer.range)] });
+      children.push({
+        testclass: "UniformRandomTimer",
+        name: "Uniform Random Timer",
+        props: [
+          stringProp("ConstantTimer.delay", g.uniform_random_timer.delay ?? 0),
+          stringProp("RandomTimer.range", g.uniform_random_timer.range),
+        ],
+      });
     }
     if (g.constant_throughput_timer) {
       children.push({
         testclass: "ConstantThroughputTimer",
         name: "Constant Throughput Timer",
-        props: [stringProp("calcMode", g.constant_throughput_timer.calc_mode ?? 0), stringProp("throughput", g.constant_throughput_timer.throughput)],
+        props: [
+          stringProp("calcMode", g.constant_throughput_timer.calc_mode ?? 0),
+          stringProp("throughput", g.constant_throughput_timer.throughput),
+        ],
       });
     }
     const requests = g.http_requests ?? g.samplers ?? [{ name: "HTTP Request", path: defaults.path ?? "", method: defaultMethod }];
@@ -132,7 +155,10 @@ export function jmeterYamlToJmx(doc: unknown, notes: ConversionNote[]): string {
   return writeJmx({
     testclass: "TestPlan",
     name: p.test_plan?.name ?? p.name ?? "converted-plan",
-    props: [boolProp("TestPlan.serialize_threadgroups", p.test_plan?.serialize_threadgroups ?? false), userDefinedVariablesProp(p.user_defined_variables ?? {})],
+    props: [
+      boolProp("TestPlan.serialize_threadgroups", p.test_plan?.serialize_threadgroups ?? false),
+      userDefinedVariablesProp(p.user_defined_variables ?? {}),
+    ],
     children: groups,
   });
 }

@@ -32,5 +32,11 @@ export function shape(phases: readonly Phase[]): Array<[string, number, number, 
 
 /** Notes of one level whose element or message contains `text`. */
 export function notesMatching(notes: readonly ConversionNote[], level: ConversionNote["level"], text: string | RegExp): ConversionNote[] {
-  return notes.filter((n) => n.level === level && (typeof text === "string" ? `${n.element ? `${n.element}: ` : ""}${n.message}`.includes(text) : text.test(`${n.element ? `${n.element}: ` : ""}${n.message}`)));
+  return notes.filter(
+    (n) =>
+      n.level === level &&
+      (typeof text === "string"
+        ? `${n.element ? `${n.element}: ` : ""}${n.message}`.includes(text)
+        : text.test(`${n.element ? `${n.element}: ` : ""}${n.message}`)),
+  );
 }

@@ -46,7 +46,10 @@ describe("convertPlan: standard Thread Group (closed model)", () => {
   });
 
   test("the scheduler's startup delay becomes a pause before the group", () => {
-    const xml = fixture("typical-plan.jmx").replace('<longProp name="ThreadGroup.delay">0</longProp>', '<longProp name="ThreadGroup.delay">30</longProp>');
+    const xml = fixture("typical-plan.jmx").replace(
+      '<longProp name="ThreadGroup.delay">0</longProp>',
+      '<longProp name="ThreadGroup.delay">30</longProp>',
+    );
     expect(shape(acceptedPhases(convertPlan(xml)))).toEqual([
       ["pause", 0, 0, 30],
       ["ramp", 0, 47.619, 10],
@@ -55,7 +58,10 @@ describe("convertPlan: standard Thread Group (closed model)", () => {
   });
 
   test("a plan that loops forever without a duration is refused, naming the element and the fix", () => {
-    const xml = fixture("typical-plan.jmx").replace('<boolProp name="ThreadGroup.scheduler">true</boolProp>', '<boolProp name="ThreadGroup.scheduler">false</boolProp>');
+    const xml = fixture("typical-plan.jmx").replace(
+      '<boolProp name="ThreadGroup.scheduler">true</boolProp>',
+      '<boolProp name="ThreadGroup.scheduler">false</boolProp>',
+    );
     expect(() => convertPlan(xml)).toThrow(PlanConversionError);
     expect(() => convertPlan(xml)).toThrow(
       'Open Messaging senders (ThreadGroup): loops forever (Infinite) with no scheduler duration: the plan never ends; tick "Specify Thread lifetime" and give a Duration, or give a loop count',
@@ -111,7 +117,10 @@ describe("convertPlan: Constant Throughput Timer, each calcMode", () => {
   });
 
   test("throughput as a property reference, saved as a stringProp", () => {
-    const xml = fixture("constant-throughput.jmx").replace(/<doubleProp>\s*<name>throughput<\/name>[\s\S]*?<\/doubleProp>/, '<stringProp name="throughput">${__P(tpm,600)}</stringProp>');
+    const xml = fixture("constant-throughput.jmx").replace(
+      /<doubleProp>\s*<name>throughput<\/name>[\s\S]*?<\/doubleProp>/,
+      '<stringProp name="throughput">${__P(tpm,600)}</stringProp>',
+    );
     // default 600/min = 10/s per group, calcMode 2: 20/s; with -Jtpm=1800: 30/s per group = 60/s
     expect(acceptedPhases(convertPlan(xml))[0]).toMatchObject({ ratePerSecond: 20 });
     expect(acceptedPhases(convertPlan(xml, { properties: { tpm: "1800" } }))[0]).toMatchObject({ ratePerSecond: 60 });
@@ -170,7 +179,9 @@ describe("convertPlan: JMeter Plugins thread groups and timers", () => {
   });
 
   test("Throughput Shaping Timer: a load_profile property replaces the rows, as in JMeter", () => {
-    const result = convertPlan(fixture("throughput-shaping.jmx"), { properties: { load_profile: "line(1,10,10s) const(10,1m) step(20,40,10,5s)" } });
+    const result = convertPlan(fixture("throughput-shaping.jmx"), {
+      properties: { load_profile: "line(1,10,10s) const(10,1m) step(20,40,10,5s)" },
+    });
     // line 1 -> 10 over 10 s; const 10 for 60 s; step: 20, 30, 40 for 5 s each
     expect(shape(acceptedPhases(result))).toEqual([
       ["ramp", 1, 10, 10],
@@ -184,7 +195,10 @@ describe("convertPlan: JMeter Plugins thread groups and timers", () => {
   test("Throughput Shaping Timer: threads too few for the schedule cap it, with a warning", () => {
     // 10 threads, no think time, R = 100 ms: 10 / 0.1 = 100/s; the rows above 100/s are cut:
     // row 3 ramps 50 -> 200 over 30 s and crosses 100/s at 10 s; row 5 ramps 200 -> 10 over 30 s, crossing 100 at 300 - 30 + 15.789 s.
-    const xml = fixture("throughput-shaping.jmx").replace('<intProp name="ThreadGroup.num_threads">200</intProp>', '<intProp name="ThreadGroup.num_threads">10</intProp>');
+    const xml = fixture("throughput-shaping.jmx").replace(
+      '<intProp name="ThreadGroup.num_threads">200</intProp>',
+      '<intProp name="ThreadGroup.num_threads">10</intProp>',
+    );
     const result = convertPlan(xml);
     const phases = shape(acceptedPhases(result));
     expect(phases.slice(0, 4)).toEqual([
@@ -205,7 +219,9 @@ describe("convertPlan: controllers, timers and groups in sequence", () => {
     // An iteration: GET (R) + 3 x (2 s Typing timer + POST R) = 4 samplers, 6 s of timers:
     // cycle = 6 + 4 x 0.1 = 6.4 s with 3 POSTs: 100 threads x 3 / 6.4 = 46.875/s for 60 s.
     expect(shape(acceptedPhases(result))).toEqual([["constant", 46.875, 46.875, 60]]);
-    expect(notesMatching(result.notes, "info", "x3 (LoopController): Loop Controller: its samplers run 3 times per iteration")).toHaveLength(1);
+    expect(
+      notesMatching(result.notes, "info", "x3 (LoopController): Loop Controller: its samplers run 3 times per iteration"),
+    ).toHaveLength(1);
     expect(notesMatching(result.notes, "warning", "Sometimes (IfController): IfController: its logic is not converted")).toHaveLength(1);
     expect(renderConversionNotes(result.notes)).toContain("100 x 3 / (6 s + 4 x 0.1 s) = 46.875/s");
   });
@@ -246,11 +262,20 @@ describe("convertPlan: what a real plan carries besides the load", () => {
     ]);
     expect(notesMatching(result.notes, "info", 'Old pacing (ConstantTimer): disabled in the plan (enabled="false")')).toHaveLength(1);
     expect(notesMatching(result.notes, "info", 'Soak (off) (ThreadGroup): disabled in the plan (enabled="false")')).toHaveLength(1);
-    expect(notesMatching(result.notes, "not-converted", "Build payload (JSR223Sampler): sampler JSR223Sampler: not converted, script code (JSR223/BeanShell) is not run")).toHaveLength(1);
-    expect(notesMatching(result.notes, "not-converted", "GET token (HTTPSamplerProxy): HTTP GET /oauth/token: not converted")).toHaveLength(1);
+    expect(
+      notesMatching(
+        result.notes,
+        "not-converted",
+        "Build payload (JSR223Sampler): sampler JSR223Sampler: not converted, script code (JSR223/BeanShell) is not run",
+      ),
+    ).toHaveLength(1);
+    expect(notesMatching(result.notes, "not-converted", "GET token (HTTPSamplerProxy): HTTP GET /oauth/token: not converted")).toHaveLength(
+      1,
+    );
     expect(notesMatching(result.notes, "not-converted", "Extract token (JSONPostProcessor)")).toHaveLength(1);
     expect(notesMatching(result.notes, "not-converted", "Customers (CSVDataSet)")).toHaveLength(1);
-    for (const p of ["threads", "ramp", "duration"]) expect(notesMatching(result.notes, "assumption", `property \`${p}\` not given`)).toHaveLength(1);
+    for (const p of ["threads", "ramp", "duration"])
+      expect(notesMatching(result.notes, "assumption", `property \`${p}\` not given`)).toHaveLength(1);
   });
 
   test("properties (JMeter -J) override the defaults", () => {
@@ -264,30 +289,52 @@ describe("convertPlan: what a real plan carries besides the load", () => {
   });
 
   test("webhookPath picks the sampler that stands for the webhook; an unknown one is refused", () => {
-    const xml = fixture("mixed-properties.jmx").replace("<stringProp name=\"HTTPSampler.method\">GET</stringProp>", "<stringProp name=\"HTTPSampler.method\">POST</stringProp>");
+    const xml = fixture("mixed-properties.jmx").replace(
+      '<stringProp name="HTTPSampler.method">GET</stringProp>',
+      '<stringProp name="HTTPSampler.method">POST</stringProp>',
+    );
     // two POSTs now: /oauth/token first. Default: the first POST path is the webhook.
     const first = convertPlan(xml);
-    expect(notesMatching(first.notes, "not-converted", 'POST /webhook: not converted, the profile only sends webhook POSTs (the webhook was taken to be "/oauth/token"')).toHaveLength(1);
+    expect(
+      notesMatching(
+        first.notes,
+        "not-converted",
+        'POST /webhook: not converted, the profile only sends webhook POSTs (the webhook was taken to be "/oauth/token"',
+      ),
+    ).toHaveLength(1);
     const picked = convertPlan(xml, { webhookPath: "/webhook" });
     expect(notesMatching(picked.notes, "not-converted", "POST /oauth/token: not converted")).toHaveLength(1);
-    expect(() => convertPlan(xml, { webhookPath: "/nope" })).toThrow('webhookPath "/nope" matches no HTTP POST sampler of the plan (POST paths: "/oauth/token", "/webhook"); pass one of them');
+    expect(() => convertPlan(xml, { webhookPath: "/nope" })).toThrow(
+      'webhookPath "/nope" matches no HTTP POST sampler of the plan (POST paths: "/oauth/token", "/webhook"); pass one of them',
+    );
   });
 
   test("an empty sampler path takes the HTTP Request Defaults' path", () => {
     const xml = fixture("typical-plan.jmx")
-      .replace('<stringProp name="HTTPSampler.path">/prod/genesys/webhook</stringProp>', '<stringProp name="HTTPSampler.path"></stringProp>')
+      .replace(
+        '<stringProp name="HTTPSampler.path">/prod/genesys/webhook</stringProp>',
+        '<stringProp name="HTTPSampler.path"></stringProp>',
+      )
       .replace(
         "<hashTree>\n      <ThreadGroup",
         '<hashTree>\n      <ConfigTestElement guiclass="HttpDefaultsGui" testclass="ConfigTestElement" testname="HTTP Request Defaults">\n        <stringProp name="HTTPSampler.path">/default/webhook</stringProp>\n      </ConfigTestElement>\n      <hashTree/>\n      <ThreadGroup',
       );
     const result = convertPlan(xml, { webhookPath: "/default/webhook" });
     expect(notesMatching(result.notes, "info", "HTTP POST /default/webhook: stands for the Genesys webhook delivery")).toHaveLength(1);
-    expect(notesMatching(result.notes, "info", "HTTP Request Defaults (ConfigTestElement): HTTP Request Defaults: the target is the pipeline's ingress URL")).toHaveLength(1);
+    expect(
+      notesMatching(
+        result.notes,
+        "info",
+        "HTTP Request Defaults (ConfigTestElement): HTTP Request Defaults: the target is the pipeline's ingress URL",
+      ),
+    ).toHaveLength(1);
   });
 
   test("a value no reference can explain is refused, naming the element, the property and the fix", () => {
     const xml = fixture("mixed-properties.jmx").replace("${__P(threads,40)}", "${__Random(1,50)}");
-    expect(() => convertPlan(xml)).toThrow(/^Customers \(ThreadGroup\): ThreadGroup\.num_threads is "\$\{__Random\(1,50\)\}", not a number: .*pass the value in `properties`/);
+    expect(() => convertPlan(xml)).toThrow(
+      /^Customers \(ThreadGroup\): ThreadGroup\.num_threads is "\$\{__Random\(1,50\)\}", not a number: .*pass the value in `properties`/,
+    );
   });
 
   test("__P without a default is JMeter's 1, and says so", () => {
@@ -299,9 +346,13 @@ describe("convertPlan: what a real plan carries besides the load", () => {
   });
 
   test("malformed XML and non-plans are refused with the reason", () => {
-    expect(() => convertPlan('<?xml version="1.0"?><jmeterTestPlan><hashTree></jmeterTestPlan>')).toThrow(/^not well-formed XML at line 1, column \d+: .*save the plan again from JMeter$/);
+    expect(() => convertPlan('<?xml version="1.0"?><jmeterTestPlan><hashTree></jmeterTestPlan>')).toThrow(
+      /^not well-formed XML at line 1, column \d+: .*save the plan again from JMeter$/,
+    );
     expect(() => convertPlan("<html><body/></html>")).toThrow("no <jmeterTestPlan> root element");
     expect(() => convertPlan("hello: world\n", { fileName: "plan.yml" })).toThrow("plan.yml: not a plan this converter reads");
-    expect(() => convertPlan(fixture("typical-plan.jmx"), { responseTimeMs: 0 })).toThrow("responseTimeMs is 0: give the expected response time of one request in milliseconds, > 0 (default 100)");
+    expect(() => convertPlan(fixture("typical-plan.jmx"), { responseTimeMs: 0 })).toThrow(
+      "responseTimeMs is 0: give the expected response time of one request in milliseconds, > 0 (default 100)",
+    );
   });
 });

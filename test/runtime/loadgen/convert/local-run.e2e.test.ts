@@ -19,7 +19,9 @@ describe("a converted JMeter plan on the local stack", () => {
   it("sends the converted arrivals and reconciles every one", async () => {
     // -Jthreads=20 -Jrampup=2 -Jduration=8: 20 / (2 + 0.1) = 9.524/s, up over 2 s then 6 s:
     // 9.524 x (2 / 2 + 6) = 66.67 arrivals planned (66 whole ones).
-    const converted = await convertPlanFile(join(FIXTURES, "typical-plan-parameterized.jmx"), { properties: { threads: "20", rampup: "2", duration: "8" } });
+    const converted = await convertPlanFile(join(FIXTURES, "typical-plan-parameterized.jmx"), {
+      properties: { threads: "20", rampup: "2", duration: "8" },
+    });
     expect(renderConversionNotes(converted.notes)).toContain("20 / (2 s + 0.1 s) = 9.52381/s");
     const profile = parseProfile({ ...converted.profile, conversations: 10, reconcile: { deadlineSeconds: 120, pollIntervalSeconds: 1 } });
     const result = await runLocalStack({ stack: synthesizeDemo(), profile, reportDir, html: false });

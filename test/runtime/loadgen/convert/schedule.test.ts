@@ -76,7 +76,8 @@ describe("toPhases within the profile's limits", () => {
     expect(notes).toEqual([
       {
         level: "warning",
-        message: "the plan reaches 250000/s, above the profile's limit of 100000/s per phase: cut to 100000/s; split such a load over several runs or generators",
+        message:
+          "the plan reaches 250000/s, above the profile's limit of 100000/s per phase: cut to 100000/s; split such a load over several runs or generators",
       },
     ]);
     expect(() => parseProfile({ phases: phases.slice(0, 2) })).not.toThrow();

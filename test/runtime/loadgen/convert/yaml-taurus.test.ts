@@ -28,7 +28,8 @@ describe("convertPlan: JMeter-style YAML (thread_groups)", () => {
   });
 
   test("without a timer, without a method: R alone paces the threads, and POST is assumed", () => {
-    const yaml = "thread_groups: [{ name: tg, num_threads: 20, ramp_up: 0, scheduler: { duration: 30 } }]\nhttp_request_defaults: { path: /hook }\n";
+    const yaml =
+      "thread_groups: [{ name: tg, num_threads: 20, ramp_up: 0, scheduler: { duration: 30 } }]\nhttp_request_defaults: { path: /hook }\n";
     const result = convertPlan(yaml);
     // 20 / (0 + 0.1) = 200/s for 30 s
     expect(shape(acceptedPhases(result))).toEqual([["constant", 200, 200, 30]]);
@@ -52,7 +53,9 @@ http_request_defaults: { path: /hook, method: POST }
 
   test("a YAML plan missing num_threads is refused, naming the key", () => {
     expect(() => convertPlan("thread_groups: [{ name: tg, ramp_up: 1 }]\n")).toThrow(PlanConversionError);
-    expect(() => convertPlan("thread_groups: [{ name: tg, ramp_up: 1 }]\n")).toThrow(/^not a JMeter-style YAML plan: thread_groups\.0\.num_threads: Required/);
+    expect(() => convertPlan("thread_groups: [{ name: tg, ramp_up: 1 }]\n")).toThrow(
+      /^not a JMeter-style YAML plan: thread_groups\.0\.num_threads: Required/,
+    );
   });
 });
 
@@ -86,12 +89,12 @@ describe("convertPlan: Taurus", () => {
   });
 
   test("an unknown scenario name and a bad duration are refused, naming them", () => {
-    expect(() => convertPlan("execution:\n  - concurrency: 1\n    hold-for: 10s\n    scenario: nope\nscenarios: { a: { requests: [http://x/y] } }\n")).toThrow(
-      'execution.0: scenario "nope" is not under scenarios: (known: a)',
-    );
-    expect(() => convertPlan("execution:\n  - concurrency: 1\n    hold-for: ten\n    scenario: a\nscenarios: { a: { requests: [http://x/y] } }\n")).toThrow(
-      'execution.0.hold-for: duration "ten" is not a number of seconds or like 90s, 5m, 1h30m',
-    );
+    expect(() =>
+      convertPlan("execution:\n  - concurrency: 1\n    hold-for: 10s\n    scenario: nope\nscenarios: { a: { requests: [http://x/y] } }\n"),
+    ).toThrow('execution.0: scenario "nope" is not under scenarios: (known: a)');
+    expect(() =>
+      convertPlan("execution:\n  - concurrency: 1\n    hold-for: ten\n    scenario: a\nscenarios: { a: { requests: [http://x/y] } }\n"),
+    ).toThrow('execution.0.hold-for: duration "ten" is not a number of seconds or like 90s, 5m, 1h30m');
   });
 });
 
@@ -115,7 +118,9 @@ describe("detectPlanFormat, convertPlanFile, renderConversionNotes", () => {
       ["constant", 10, 10, 300],
     ]);
     await expect(convertPlanFile(join(FIXTURES, "missing.jmx"))).rejects.toThrow(/^cannot read the plan .*missing\.jmx: ENOENT/);
-    await expect(convertPlanFile(join(FIXTURES, "issue-plan.yaml"), { responseTimeMs: -1 })).rejects.toThrow("issue-plan.yaml: responseTimeMs is -1");
+    await expect(convertPlanFile(join(FIXTURES, "issue-plan.yaml"), { responseTimeMs: -1 })).rejects.toThrow(
+      "issue-plan.yaml: responseTimeMs is -1",
+    );
   });
 
   test("renderConversionNotes groups the notes, differences first, one line each", () => {
