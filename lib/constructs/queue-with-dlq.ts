@@ -12,10 +12,9 @@ import { PolicyStatement, policyDocument } from "./policy";
 import { DEAD_LETTER_RESERVE_BYTES, MAX_QUEUE_MESSAGE_BYTES, SQS_MAX_MESSAGE_BYTES } from "../runtime/ingress-body";
 
 export { MAX_QUEUE_MESSAGE_BYTES, SQS_MAX_MESSAGE_BYTES };
-/** Longest SQS retention, seconds (14 days). */
-export const SQS_MAX_RETENTION_SECONDS = 1_209_600;
-/** Longest SQS visibility timeout, seconds (12 hours). */
-export const SQS_MAX_VISIBILITY_SECONDS = 43_200;
+import { SQS_MAX_RETENTION_SECONDS, SQS_MAX_VISIBILITY_SECONDS } from "../runtime/aws-limits";
+
+export { SQS_MAX_RETENTION_SECONDS, SQS_MAX_VISIBILITY_SECONDS };
 
 /** Queue defaults, one place. */
 export const QUEUE_DEFAULTS = {

@@ -4,8 +4,9 @@
  * and Retry-After parsing (RFC 9110 section 10.2.3: delta-seconds or an HTTP-date).
  */
 
-/** SQS's limit on a visibility timeout, seconds (12 hours). */
-export const SQS_MAX_VISIBILITY_SECONDS = 43_200;
+import { SQS_MAX_VISIBILITY_SECONDS } from "./aws-limits";
+
+export { SQS_MAX_VISIBILITY_SECONDS };
 
 /** The worker's default cap of a redelivery delay, seconds (`GCX_BACKOFF_MAX_SECONDS`). */
 export const DEFAULT_BACKOFF_MAX_SECONDS = 900;

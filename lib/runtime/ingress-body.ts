@@ -19,6 +19,7 @@
  * fits the DLQ with its context. The ingress needs no limit of its own: SQS refuses a larger
  * message on the main queue, and the integration response maps that refusal to 413.
  */
+import { SQS_MAX_MESSAGE_BYTES } from "./aws-limits";
 import { DEAD_LETTER_ATTRIBUTE, DEAD_LETTER_CONTEXT_MAX_BYTES } from "./dead-letter";
 import { SIGNATURE_HEADER } from "./signature";
 
@@ -27,8 +28,8 @@ export const BODY_ENCODING_ATTRIBUTE = "x-body-encoding";
 /** Its value for a body the ingress base64-encoded (the UTF-8 bytes of the request body). */
 export const BASE64_BODY_ENCODING = "base64";
 
-/** Largest SQS message, bytes (1 MiB since 2025-08-04): the DLQ's and the quarantine queue's maximum. */
-export const SQS_MAX_MESSAGE_BYTES = 1_048_576;
+/** Largest SQS message, bytes (1 MiB since 2025-08-04; lib/runtime/aws-limits.ts): the DLQ's and the quarantine queue's maximum. */
+export { SQS_MAX_MESSAGE_BYTES };
 
 /** The data type of every attribute the pipeline writes. */
 const STRING = "String";

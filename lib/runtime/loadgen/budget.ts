@@ -1,8 +1,10 @@
 /** The spike generator's Lambda budget: constants and the check the construct runs at synth (no AWS SDK). */
 import { profileDurationSeconds, type SpikeProfile } from "./profile";
 
-/** Lambda's hard limit, seconds. */
-export const LAMBDA_MAX_SECONDS = 900;
+import { LAMBDA_MAX_TIMEOUT_SECONDS } from "../aws-limits";
+
+/** Lambda's hard limit, seconds (lib/runtime/aws-limits.ts). */
+export const LAMBDA_MAX_SECONDS = LAMBDA_MAX_TIMEOUT_SECONDS;
 /** Default messages per second one agent offers before the controller fans out. */
 export const DEFAULT_AGENT_CAPACITY_PER_SECOND = 200;
 /** Lead time of the start barrier, so every agent is warm before the first arrival, ms. */

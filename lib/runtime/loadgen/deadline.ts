@@ -25,6 +25,7 @@
  * applies only to a delivery whose invocation crashed or timed out, which is a defect the
  * verdict must expose, not a delay to wait out.
  */
+import { SQS_MAX_VISIBILITY_SECONDS } from "../aws-limits";
 import type { SpikeProfile } from "./profile";
 
 /** The worker's and queue's retry settings the deadline is derived from. */
@@ -48,7 +49,7 @@ export const DEFAULT_WORKER_BACKOFF_BASE_SECONDS = 2;
 /** The worker's backoff cap when the pipeline names none, seconds (`GCX_BACKOFF_MAX_SECONDS`). */
 export const DEFAULT_WORKER_BACKOFF_MAX_SECONDS = 900;
 /** SQS's largest visibility timeout, which also caps the worker's delay, seconds (12 hours). */
-const SQS_MAX_DELAY_SECONDS = 43_200;
+const SQS_MAX_DELAY_SECONDS = SQS_MAX_VISIBILITY_SECONDS;
 /** Time one attempt spends besides the profile's work (poll pickup, receipt write, visibility change), seconds. */
 export const PER_ATTEMPT_OVERHEAD_SECONDS = 1;
 /** Fixed part of the margin: the reconciler scans the DLQ and quarantine queue every 15 s, seconds. */
