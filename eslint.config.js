@@ -25,13 +25,39 @@ module.exports = tseslint.config(
     },
   },
   {
+    // constructs synthesize infrastructure; the emulator, DLQ operations and CLI build on them, never the reverse
+    files: ["lib/constructs/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          paths: [
+            {
+              name: "@cdktf/provider-aws",
+              message: "Use deep imports (@cdktf/provider-aws/lib/<resource>): the barrel makes synth several times slower.",
+            },
+          ],
+          patterns: [
+            {
+              group: ["**/local", "**/local/*", "**/ops", "**/ops/*", "**/cli", "**/cli/*"],
+              message: "lib/constructs never imports lib/local, lib/ops or lib/cli: they depend on the constructs, not the reverse.",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ["lib/runtime/**/*.ts"],
     rules: {
       "no-restricted-imports": [
         "error",
         {
           patterns: [
-            { group: ["cdktf", "cdktf/*", "@cdktf/*", "constructs"], message: "lib/runtime runs inside Lambda and never imports cdktf." },
+            {
+              group: ["cdktf", "cdktf/*", "@cdktf/*", "cdktn", "cdktn/*", "@cdktn/*", "constructs"],
+              message: "lib/runtime runs inside Lambda and never imports cdktf or cdktn.",
+            },
           ],
         },
       ],
