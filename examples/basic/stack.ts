@@ -98,7 +98,7 @@ export class DemoStack extends TerraformStack {
       tags: { project: "cdktf-genesys-consumer-demo" },
     });
     // The signing secret stays in Secrets Manager and Terraform state; Genesys gets it
-    // through the integration (state must be an encrypted remote backend: see the README ("The Genesys Cloud side")).
+    // through the integration (state must be an encrypted remote backend: see docs/guides/genesys-cloud.md).
     new TerraformOutput(this, "webhook-url", { value: this.pipeline.url, description: "The Genesys Open Messaging webhook URL" });
     new TerraformOutput(this, "signing-secret-arn", { value: this.pipeline.signingSecret.arn });
     new TerraformOutput(this, "dlq-url", { value: this.pipeline.queue.dlq.url });

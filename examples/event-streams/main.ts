@@ -14,7 +14,7 @@
  * GENESYSCLOUD_OAUTHCLIENT_ID / GENESYSCLOUD_OAUTHCLIENT_SECRET).
  *
  * Synthesize: `CHECKPOINT_DISABLE=1 npx ts-node --transpile-only -r tsconfig-paths/register examples/event-streams/main.ts`
- * Deploy: see the README ("The Genesys Cloud side"), "Apply order" (the partner event source appears only after
+ * Deploy: see docs/guides/genesys-cloud.md, "Apply order" (the partner event source appears only after
  * Genesys has created the integration).
  */
 import { App, TerraformOutput, TerraformStack } from "cdktf";

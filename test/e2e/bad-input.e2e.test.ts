@@ -7,7 +7,7 @@
  * row and all of them must be delivered exactly once; then a short spike must pass and the
  * worker must not have failed a single invocation.
  *
- * `npm run test:e2e -- bad-input` (RELIABILITY_UPDATE_DOCS=1 to refresh the README's Reliability section).
+ * `npm run test:e2e -- bad-input` (RELIABILITY_UPDATE_DOCS=1 to refresh docs/guides/reliability.md).
  */
 import { randomUUID } from "node:crypto";
 import { request } from "node:http";

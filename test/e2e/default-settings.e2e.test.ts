@@ -54,7 +54,7 @@ describe("the README's settings (maxReceiveCount 10, backoff 2..900 s) with the 
   });
 
   it("every accepted message processed or quarantined, none lost or in flight, every correctness check of the verdict passes", () => {
-    // correctness, never latency (this machine's): see the README's fidelity table
+    // correctness, never latency (this machine's): see the fidelity table in docs/guides/local-run.md
     const delivery = reconciledDelivery(result);
     expect(failedCorrectnessChecks(result)).toEqual([]);
     expect({ complete: delivery.complete, lost: delivery.lost, inFlight: delivery.inFlight }).toEqual({

@@ -7,7 +7,7 @@
  * `x-dead-letter` context. The table is printed and written to reports/reliability/faults.md.
  *
  * `npm run test:e2e -- faults` (RELIABILITY_SCALE=0.2 for a fifth of the messages,
- * RELIABILITY_UPDATE_DOCS=1 to refresh the README's Reliability section).
+ * RELIABILITY_UPDATE_DOCS=1 to refresh docs/guides/reliability.md).
  */
 import { countArrivals, type Phase, type SpikeProfileInput } from "../../lib/runtime/loadgen/profile";
 import type { LocalOverrides, RunningStack } from "../../lib/local/run";

@@ -66,7 +66,7 @@ export function reconciledDelivery(result: LocalRunResult): Extract<LocalRunResu
 
 /**
  * The verdict's correctness checks that did not pass ("name: status, actual"): end-to-end
- * tests assert correctness, never latency (this machine's: see the README's fidelity table),
+ * tests assert correctness, never latency (this machine's: see the fidelity table in docs/guides/local-run.md),
  * so the latency checks (`LATENCY_CHECKS`) are left out. Empty when every correctness check passed.
  */
 export function failedCorrectnessChecks(result: LocalRunResult): string[] {

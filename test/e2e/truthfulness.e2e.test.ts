@@ -7,7 +7,7 @@
  * (defect, expected verdict, observed verdict and reason) is printed and written to
  * reports/reliability/truthfulness.md.
  *
- * `npm run test:e2e -- truthfulness` (RELIABILITY_UPDATE_DOCS=1 to refresh the README's Reliability section).
+ * `npm run test:e2e -- truthfulness` (RELIABILITY_UPDATE_DOCS=1 to refresh docs/guides/reliability.md).
  */
 import type { ConsumerPipeline, QueueWithDlq } from "../../lib";
 import type { SpikeProfileInput } from "../../lib/runtime/loadgen/profile";
@@ -157,7 +157,7 @@ describe("the harness tells the truth (emulated demo stack variants)", () => {
         if (v.expected === "PASS") {
           expect(observed).toEqual({ verdict: "PASS", reasons: [] });
         } else {
-          // A broken variant that passes (or fails for another reason) is a finding about the verdict: see the README's Reliability section.
+          // A broken variant that passes (or fails for another reason) is a finding about the verdict: see docs/guides/reliability.md.
           expect({
             defect: v.defect,
             verdict: observed.verdict,

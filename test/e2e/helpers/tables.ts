@@ -1,12 +1,14 @@
 /**
  * Markdown tables for the reliability suites: printed to stdout, written under
  * `reports/reliability/`, and (with `RELIABILITY_UPDATE_DOCS=1`) copied into the marked
- * section of the README's Reliability section.
+ * section of the reliability guide (docs/guides/reliability.md).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 const ROOT = join(__dirname, "..", "..", "..");
+/** The guide that holds the reliability suites' tables between their markers. */
+export const RELIABILITY_GUIDE = join(ROOT, "docs", "guides", "reliability.md");
 
 /** Renders rows as a Markdown table (cells escaped for `|` and line breaks). */
 export function markdownTable(headers: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
@@ -26,7 +28,7 @@ export function machineLine(): string {
 /**
  * Prints a suite's table, writes it to `reports/reliability/<suite>.md`, and when
  * `RELIABILITY_UPDATE_DOCS=1` replaces the section between
- * `<!-- <suite>:begin -->` and `<!-- <suite>:end -->` in the README's Reliability section.
+ * `<!-- <suite>:begin -->` and `<!-- <suite>:end -->` in the reliability guide.
  */
 export function publishTable(suite: string, title: string, table: string): void {
   const text = `${title}\n\n${table}\n\n_Measured ${machineLine()}._\n`;
@@ -35,7 +37,7 @@ export function publishTable(suite: string, title: string, table: string): void 
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, `${suite}.md`), text);
   if (process.env.RELIABILITY_UPDATE_DOCS !== "1") return;
-  const doc = join(ROOT, "README.md");
+  const doc = RELIABILITY_GUIDE;
   if (!existsSync(doc)) return;
   const begin = `<!-- ${suite}:begin -->`;
   const end = `<!-- ${suite}:end -->`;
