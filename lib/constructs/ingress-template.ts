@@ -12,11 +12,13 @@
  * - FIFO: the body is parsed for the ordering key only when a guard has proven it a JSON
  *   object (see {@link jsonObjectGuardLines}); otherwise the group is `unordered:<request id>`.
  */
+import { SQS_MAX_MESSAGE_GROUP_ID_LENGTH } from "../runtime/aws-limits";
 import { SIGNATURE_HEADER } from "../runtime/signature";
 import { BASE64_BODY_ENCODING, BODY_ENCODING_ATTRIBUTE } from "../runtime/ingress-body";
+import { ORDERING_KEY } from "../runtime/normalized-message";
 
-/** The longest SQS message group id, characters. */
-export const MAX_MESSAGE_GROUP_ID_LENGTH = 128;
+/** The longest SQS message group id, characters (SQS's limit, from lib/runtime/aws-limits.ts). */
+export const MAX_MESSAGE_GROUP_ID_LENGTH = SQS_MAX_MESSAGE_GROUP_ID_LENGTH;
 
 /**
  * Prefix of the message group of a FIFO message whose ordering key cannot be read (a body that
@@ -76,26 +78,44 @@ export function jsonObjectGuardLines(): string[] {
   ];
 }
 
+/** The VTL reading a body value at a JSONPath (`$.a.b`), rendered empty when missing. */
+const pathValue = (path: string) => `$!input.path('${path}')`;
+
+/** The VTL string of a key made of these JSONPaths' values, joined by the ordering key's separator. */
+function keyOfPaths(jsonPaths: readonly string[]): string {
+  return `"${jsonPaths.map(pathValue).join(ORDERING_KEY.separator)}"`;
+}
+
+/**
+ * The template lines setting `$key` to the runtime's ordering key, rendered from its one
+ * definition ({@link ORDERING_KEY}): the default paths, then, for each direction with its own
+ * paths, those when `direction` is exactly that value (as the runtime's `orderingKey` compares it).
+ */
+export function defaultOrderingKeyLines(): string[] {
+  const jsonPath = (path: string) => `$.${path}`;
+  const direction = pathValue(jsonPath(ORDERING_KEY.directionPath));
+  return [
+    `#set($key = ${keyOfPaths(ORDERING_KEY.defaultPaths.map(jsonPath))})`,
+    ...Object.entries(ORDERING_KEY.pathsByDirection).map(
+      ([value, paths]) => `#if("${direction}" == "${value}")#set($key = ${keyOfPaths(paths.map(jsonPath))})#end`,
+    ),
+  ];
+}
+
 /**
  * The template lines setting `MessageGroupId` from the ordering key, read with `$input.path`
- * only from a body proven a JSON object. The default key is the runtime's `orderingKey`:
- * `channel.id` and the external party, `channel.to.id` for an outbound message (or one without
- * a direction) and `channel.from.id` for an inbound one. Custom paths are joined by `:`, a
- * missing value counting as empty. SQS refuses an empty group id, so a body not proven JSON,
- * or an empty key (one custom path missing), gets `unordered:<request id>`: accepted, unordered
- * with the others, and the worker dead-letters what is not a message. SQS takes only ASCII
- * letters, digits and punctuation, at most 128 of them, in a group id, so the key is
- * URL-encoded (any address becomes valid) and cut to 128 characters (`length()` and
- * `substring()` are Java's: API Gateway runs Velocity on the JVM).
+ * only from a body proven a JSON object. The default key is the runtime's `orderingKey`
+ * ({@link defaultOrderingKeyLines}): `channel.id` and the external party, `channel.to.id` for an
+ * outbound message (or one without a direction) and `channel.from.id` for an inbound one. Custom
+ * paths are joined by the same separator, `:`, a missing value counting as empty. SQS refuses an
+ * empty group id, so a body not proven JSON, or an empty key (one custom path missing), gets
+ * `unordered:<request id>`: accepted, unordered with the others, and the worker dead-letters what
+ * is not a message. SQS takes only ASCII letters, digits and punctuation, at most 128 of them, in
+ * a group id, so the key is URL-encoded (any address becomes valid) and cut to 128 characters
+ * (`length()` and `substring()` are Java's: API Gateway runs Velocity on the JVM).
  */
 export function messageGroupLines(orderingKeyPaths?: readonly string[]): string[] {
-  const value = (path: string) => `$!input.path('${path}')`;
-  const keyLines = orderingKeyPaths
-    ? [`#set($key = "${orderingKeyPaths.map(value).join(":")}")`]
-    : [
-        `#set($key = "${value("$.channel.id")}:${value("$.channel.to.id")}")`,
-        `#if("${value("$.direction")}" == "Inbound")#set($key = "${value("$.channel.id")}:${value("$.channel.from.id")}")#end`,
-      ];
+  const keyLines = orderingKeyPaths ? [`#set($key = ${keyOfPaths(orderingKeyPaths)})`] : defaultOrderingKeyLines();
   const max = MAX_MESSAGE_GROUP_ID_LENGTH;
   return [
     '#set($key = "")',

@@ -33,7 +33,7 @@ export class PermissionDeniedError extends DlqOperationError {
     detail: string,
   ) {
     super(
-      `access denied: the caller needs ${action} on ${resource} (see the README ("Operating the dead-letter queue") for the operator policy): ${detail}`,
+      `access denied: the caller needs ${action} on ${resource} (see docs/guides/dlq-runbook.md, "The operator's IAM policy"): ${detail}`,
     );
   }
 }

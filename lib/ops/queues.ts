@@ -3,6 +3,7 @@
  * name, and every operation works on a resolved {@link QueueRef}.
  */
 import { GetQueueAttributesCommand, GetQueueUrlCommand, ListDeadLetterSourceQueuesCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { SQS_MAX_DEAD_LETTER_SOURCES_PAGE, SQS_MAX_QUEUE_NAME_LENGTH } from "../runtime/aws-limits";
 import { mapSqsError } from "./errors";
 
 /** How to reach SQS. Everything else (credentials, AWS_ENDPOINT_URL_SQS, profile) follows the SDK's standard chain. */
@@ -30,9 +31,12 @@ export interface QueueRef {
   readonly fifo: boolean;
 }
 
+/** An SQS queue ARN, its region, account and name captured (a name of up to SQS's longest, plus an optional `.fifo`). */
+const QUEUE_ARN = new RegExp(String.raw`^arn:[a-z-]+:sqs:([a-z0-9-]*):(\d*):([A-Za-z0-9_-]{1,${SQS_MAX_QUEUE_NAME_LENGTH}}(?:\.fifo)?)$`);
+
 /** The parts of an SQS ARN, `arn:<partition>:sqs:<region>:<account>:<name>`; undefined when it is not one. */
 export function parseQueueArn(arn: string): { region: string; account: string; name: string } | undefined {
-  const m = /^arn:[a-z-]+:sqs:([a-z0-9-]*):(\d*):([A-Za-z0-9_-]{1,80}(?:\.fifo)?)$/.exec(arn);
+  const m = QUEUE_ARN.exec(arn);
   return m ? { region: m[1], account: m[2], name: m[3] } : undefined;
 }
 
@@ -99,7 +103,13 @@ export async function deadLetterSources(client: SQSClient, dlq: QueueRef): Promi
   let token: string | undefined;
   do {
     const out = await sqsCall("sqs:ListDeadLetterSourceQueues", dlq.url, () =>
-      client.send(new ListDeadLetterSourceQueuesCommand({ QueueUrl: dlq.url, MaxResults: 1000, ...(token ? { NextToken: token } : {}) })),
+      client.send(
+        new ListDeadLetterSourceQueuesCommand({
+          QueueUrl: dlq.url,
+          MaxResults: SQS_MAX_DEAD_LETTER_SOURCES_PAGE,
+          ...(token ? { NextToken: token } : {}),
+        }),
+      ),
     );
     urls.push(...(out.queueUrls ?? []));
     token = out.NextToken;

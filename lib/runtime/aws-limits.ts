@@ -19,3 +19,42 @@ export const LAMBDA_MAX_TIMEOUT_SECONDS = 900;
 
 /** CloudWatch: the longest evaluation span of an alarm (periods x period), seconds (7 days). */
 export const CLOUDWATCH_MAX_ALARM_EVALUATION_SECONDS = 604_800;
+
+/** API Gateway (REST): the largest request payload, bytes (10 MB). */
+export const API_GATEWAY_MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
+/** API Gateway (REST): the integration timeout a method gets unless it sets a shorter one, milliseconds (29 s). */
+export const API_GATEWAY_INTEGRATION_TIMEOUT_MS = 29_000;
+/** API Gateway: the account-level throttle a stage falls back to when it sets none (requests per second, burst). */
+export const API_GATEWAY_ACCOUNT_THROTTLE = { rate: 10_000, burst: 5_000 } as const;
+
+/** Lambda: the largest payload of a synchronous (RequestResponse) invocation, bytes (6 MB). */
+export const LAMBDA_MAX_SYNC_PAYLOAD_BYTES = 6 * 1024 * 1024;
+/** Lambda: the largest payload of an asynchronous (Event) invocation, bytes (1 MB). */
+export const LAMBDA_MAX_ASYNC_PAYLOAD_BYTES = 1024 * 1024;
+/** Lambda: the longest initialization phase of an execution environment, milliseconds (10 s). */
+export const LAMBDA_MAX_INIT_MS = 10_000;
+
+/** S3: the most keys one ListObjectsV2 page returns. */
+export const S3_MAX_LIST_KEYS = 1000;
+
+/** SQS: the longest long-poll wait of one ReceiveMessage, seconds. */
+export const SQS_MAX_RECEIVE_WAIT_SECONDS = 20;
+
+/** SQS: the most message attributes one message may carry. */
+export const SQS_MAX_MESSAGE_ATTRIBUTES = 10;
+
+/** Lambda: the longest batching window of an SQS event source mapping, seconds (5 minutes). */
+export const LAMBDA_MAX_BATCHING_WINDOW_SECONDS = 300;
+
+/** SQS: the most messages one ReceiveMessage returns, and the most entries of one batch request (SendMessageBatch, DeleteMessageBatch, ChangeMessageVisibilityBatch). */
+export const SQS_MAX_BATCH_MESSAGES = 10;
+/** SQS: the longest message group id (and message deduplication id) of a FIFO queue, characters. */
+export const SQS_MAX_MESSAGE_GROUP_ID_LENGTH = 128;
+/** SQS: the longest queue name, characters (a FIFO queue's `.fifo` suffix counts). */
+export const SQS_MAX_QUEUE_NAME_LENGTH = 80;
+/** SQS: the highest rate of a message move task (`MaxNumberOfMessagesPerSecond`), messages per second. */
+export const SQS_MAX_MOVE_TASK_RATE_PER_SECOND = 500;
+/** SQS: the most message move tasks one ListMessageMoveTasks returns. */
+export const SQS_MAX_LISTED_MOVE_TASKS = 10;
+/** SQS: the most queue URLs one ListDeadLetterSourceQueues page returns. */
+export const SQS_MAX_DEAD_LETTER_SOURCES_PAGE = 1000;

@@ -92,14 +92,54 @@ export const genesysEventBridgeEventSchema = z
 export type GenesysEventBridgeEvent = z.infer<typeof genesysEventBridgeEventSchema>;
 
 /**
- * The ordering key of DESIGN (FIFO message group, idempotency scope): the external party's
- * address on the integration, `channel.id` + `channel.to.id` for an outbound message,
- * `channel.id` + `channel.from.id` for an inbound one (a message without a direction is
- * taken as outbound: that is what the Open Messaging webhook delivers).
+ * The one definition of the ordering key (DESIGN: FIFO message group, idempotency scope): the
+ * body paths whose values make it, in order, joined by the separator. It is the external
+ * party's address on the integration: `channel.id` + `channel.to.id` for an outbound message,
+ * `channel.id` + `channel.from.id` for an inbound one (a message without a direction is taken
+ * as outbound: that is what the Open Messaging webhook delivers). The worker computes it with
+ * {@link orderingKey}; the webhook ingress renders the same paths into its FIFO mapping template
+ * (lib/constructs/ingress-template.ts). Paths are dotted names from the body's root.
+ */
+export const ORDERING_KEY = {
+  /** The body field holding the direction. */
+  directionPath: "direction",
+  /** The key's paths for an outbound message, and for any direction not listed in {@link ORDERING_KEY.pathsByDirection}. */
+  defaultPaths: ["channel.id", "channel.to.id"],
+  /** The key's paths per direction value, compared exactly as Genesys writes it, where they differ from the default. */
+  pathsByDirection: { Inbound: ["channel.id", "channel.from.id"] },
+  /** Between the values of the paths. A missing value counts as empty. */
+  separator: ":",
+} as const satisfies {
+  directionPath: string;
+  defaultPaths: readonly string[];
+  pathsByDirection: Readonly<Record<string, readonly string[]>>;
+  separator: string;
+};
+
+/** The value at a dotted path of a body; undefined when a step on the way is not an object. */
+function valueAt(body: unknown, path: string): unknown {
+  let value = body;
+  for (const name of path.split(".")) {
+    value = typeof value === "object" && value !== null ? (value as Record<string, unknown>)[name] : undefined;
+  }
+  return value;
+}
+
+/** The paths of the ordering key of a message with this direction ({@link ORDERING_KEY}). */
+export function orderingKeyPathsFor(direction: unknown): readonly string[] {
+  const byDirection: Readonly<Record<string, readonly string[]>> = ORDERING_KEY.pathsByDirection;
+  return typeof direction === "string" && Object.hasOwn(byDirection, direction) ? byDirection[direction] : ORDERING_KEY.defaultPaths;
+}
+
+/**
+ * The ordering key of a message ({@link ORDERING_KEY}): `channel.id:channel.to.id` for an
+ * outbound message or one without a direction, `channel.id:channel.from.id` for an inbound
+ * one, a missing value counting as empty.
  */
 export function orderingKey(message: NormalizedMessage): string {
-  const party = message.direction === "Inbound" ? message.channel.from?.id : message.channel.to?.id;
-  return `${message.channel.id ?? ""}:${party ?? ""}`;
+  return orderingKeyPathsFor(valueAt(message, ORDERING_KEY.directionPath))
+    .map((path) => `${valueAt(message, path) ?? ""}`)
+    .join(ORDERING_KEY.separator);
 }
 
 /** The default idempotency key of a message: its id scoped by the ordering key. */

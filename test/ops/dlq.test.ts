@@ -11,7 +11,6 @@ import { startSqs } from "../helpers/local-servers";
 import {
   describeDeadLetter,
   inspectDlq,
-  orderingKeyOf,
   purgeDlq,
   redriveAll,
   redriveDeduplicationId,
@@ -696,13 +695,6 @@ describe("DLQ operations (local-aws-sqs)", () => {
       expect(redriveDeduplicationId("a")).toBe(redriveDeduplicationId("a"));
       expect(redriveDeduplicationId("a")).not.toBe(redriveDeduplicationId("b"));
       expect(redriveDeduplicationId("x".repeat(200)).length).toBeLessThanOrEqual(128);
-    });
-
-    it("derives the ordering key of outbound and inbound messages", () => {
-      expect(orderingKeyOf({ direction: "Outbound", channel: { id: "c", to: { id: "cust" }, from: { id: "c" } } })).toBe("c:cust");
-      expect(orderingKeyOf({ direction: "Inbound", channel: { id: "c", to: { id: "c" }, from: { id: "cust" } } })).toBe("c:cust");
-      expect(orderingKeyOf({ text: "no channel" })).toBe("-");
-      expect(orderingKeyOf(undefined)).toBe("-");
     });
 
     it("names the IAM action when SQS answers AccessDenied", async () => {
