@@ -58,3 +58,14 @@ export const SQS_MAX_MOVE_TASK_RATE_PER_SECOND = 500;
 export const SQS_MAX_LISTED_MOVE_TASKS = 10;
 /** SQS: the most queue URLs one ListDeadLetterSourceQueues page returns. */
 export const SQS_MAX_DEAD_LETTER_SOURCES_PAGE = 1000;
+
+/** Lambda: the smallest and largest function memory, MB. */
+export const LAMBDA_MEMORY_MB = { min: 128, max: 10_240 } as const;
+
+/** EventBridge: the most retries of a failed delivery to a target (also its default). */
+export const EVENTBRIDGE_MAX_RETRY_ATTEMPTS = 185;
+/** EventBridge: the shortest and longest time an event is retried, seconds (the longest, 24 hours, is also the default). */
+export const EVENTBRIDGE_EVENT_AGE_SECONDS = { min: 60, max: 86_400 } as const;
+
+/** KMS: the shortest and longest waiting period before a key scheduled for deletion is deleted, days. */
+export const KMS_DELETION_WINDOW_DAYS = { min: 7, max: 30 } as const;

@@ -5,11 +5,12 @@
  */
 
 import { SQS_MAX_VISIBILITY_SECONDS } from "./aws-limits";
+import { WORKER_CONTRACT } from "./contract";
 
 export { SQS_MAX_VISIBILITY_SECONDS };
 
-/** The worker's default cap of a redelivery delay, seconds (`GCX_BACKOFF_MAX_SECONDS`). */
-export const DEFAULT_BACKOFF_MAX_SECONDS = 900;
+/** The worker's default cap of a redelivery delay, seconds: the contract's default of `GCX_BACKOFF_MAX_SECONDS`. */
+export const DEFAULT_BACKOFF_MAX_SECONDS: number = WORKER_CONTRACT.backoffMaxSeconds.default;
 
 /**
  * Full jitter: a uniform draw in `[0, min(cap, base * 2^attempt))`.

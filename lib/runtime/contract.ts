@@ -9,6 +9,7 @@
  * Conventions: one prefix (`GCX_`), durations in seconds, rates per second, unit in the name.
  */
 import { z } from "zod";
+import { LAMBDA_MAX_BATCHING_WINDOW_SECONDS, LAMBDA_MAX_TIMEOUT_SECONDS, SQS_MAX_VISIBILITY_SECONDS } from "./aws-limits";
 
 export const CONTRACT_PREFIX = "GCX_";
 
@@ -24,8 +25,6 @@ export type IngressKind = (typeof INGRESS_KINDS)[number];
  */
 export const SYNTHETIC_DOWNSTREAM_MODES = ["simulate", "call", "call-genesys"] as const;
 export type SyntheticDownstreamMode = (typeof SYNTHETIC_DOWNSTREAM_MODES)[number];
-/** The default of `GCX_SYNTHETIC_DOWNSTREAM`: the nightly spike calls no real downstream. */
-export const DEFAULT_SYNTHETIC_DOWNSTREAM: SyntheticDownstreamMode = "simulate";
 
 const str = z.string().min(1);
 const url = z.string().url();
@@ -39,9 +38,21 @@ interface Variable<S extends z.ZodTypeAny, R extends boolean = boolean> {
   readonly schema: S;
   readonly required: R;
   readonly doc: string;
+  /** What parsing gives the setting when the environment lacks it; without one an absent setting stays absent. */
+  readonly default?: z.output<S>;
 }
+/** An optional variable with a default: after parsing it is always present. */
+type Defaulted<S extends z.ZodTypeAny> = Variable<S, false> & { readonly default: z.output<S> };
+
 function v<S extends z.ZodTypeAny, R extends boolean>(env: string, schema: S, required: R, doc: string): Variable<S, R> {
   return { env: CONTRACT_PREFIX + env, schema, required, doc };
+}
+/**
+ * An optional variable that parses to `value` when absent. `doc` receives the default as
+ * text, so the explanation shows the number without restating it.
+ */
+function withDefault<S extends z.ZodTypeAny>(env: string, schema: S, value: z.output<S>, doc: (value: string) => string): Defaulted<S> {
+  return { env: CONTRACT_PREFIX + env, schema, required: false, doc: doc(String(value)), default: value };
 }
 
 /** The worker function's settings. */
@@ -56,7 +67,7 @@ export const WORKER_CONTRACT = {
   queueArn: v("QUEUE_ARN", str, true, "ARN of that queue (the dead-letter context names it as the redrive destination)"),
   dlqUrl: v("DLQ_URL", url, true, "URL of the operational dead-letter queue"),
   quarantineQueueUrl: v("QUARANTINE_QUEUE_URL", url, true, "URL of the synthetic quarantine queue (synthetic dead letters)"),
-  fifo: v("FIFO", bool, false, "true when the queues are FIFO (default false)"),
+  fifo: withDefault("FIFO", bool, false, (d) => `true when the queues are FIFO (default ${d})`),
   maxReceiveCount: v(
     "MAX_RECEIVE_COUNT",
     intFrom(1, 1000),
@@ -70,40 +81,56 @@ export const WORKER_CONTRACT = {
     "ARN of the Secrets Manager secret holding the raw webhook signing secret (required for webhook pipelines)",
   ),
   idempotencyTable: v("IDEMPOTENCY_TABLE", str, true, "name of the idempotency table"),
-  idempotencyTtlSeconds: v(
+  idempotencyTtlSeconds: withDefault(
     "IDEMPOTENCY_TTL_SECONDS",
     intFrom(60, 31_536_000),
-    false,
-    "how long a processed message id is remembered, seconds (default 86400)",
+    86_400,
+    (d) => `how long a processed message id is remembered, seconds (default ${d})`,
   ),
-  replayWindowSeconds: v(
+  replayWindowSeconds: withDefault(
     "REPLAY_WINDOW_SECONDS",
     intFrom(0, 31_536_000),
-    false,
-    "webhook pipelines: how much older than the time SQS first received it a message's signed channel.time may be, seconds (default 900; 0 turns the check off)",
+    900,
+    (d) =>
+      `webhook pipelines: how much older than the time SQS first received it a message's signed channel.time may be, seconds (default ${d}; 0 turns the check off)`,
   ),
   receiptsTable: v("RECEIPTS_TABLE", str, false, "name of the synthetic receipts table (required to process synthetic messages)"),
-  receiptTtlSeconds: v("RECEIPT_TTL_SECONDS", intFrom(60, 31_536_000), false, "how long receipts are kept, seconds (default 604800)"),
-  downstreamRatePerSecond: v(
+  receiptTtlSeconds: withDefault(
+    "RECEIPT_TTL_SECONDS",
+    intFrom(60, 31_536_000),
+    604_800,
+    (d) => `how long receipts are kept, seconds (default ${d})`,
+  ),
+  downstreamRatePerSecond: withDefault(
     "DOWNSTREAM_RATE_PER_SECOND",
     numFrom(0.001, 100_000),
-    false,
-    "per-instance downstream request rate, requests per second (default 1)",
+    1,
+    (d) => `per-instance downstream request rate, requests per second (default ${d})`,
   ),
-  downstreamBurst: v("DOWNSTREAM_BURST", intFrom(1, 100_000), false, "per-instance token-bucket burst, requests (default 1)"),
-  backoffBaseSeconds: v(
+  downstreamBurst: withDefault(
+    "DOWNSTREAM_BURST",
+    intFrom(1, 100_000),
+    1,
+    (d) => `per-instance token-bucket burst, requests (default ${d})`,
+  ),
+  backoffBaseSeconds: withDefault(
     "BACKOFF_BASE_SECONDS",
-    intFrom(0, 43_200),
-    false,
-    "base of the full-jitter exponential backoff, seconds (default 2)",
+    intFrom(0, SQS_MAX_VISIBILITY_SECONDS),
+    2,
+    (d) => `base of the full-jitter exponential backoff, seconds (default ${d})`,
   ),
-  backoffMaxSeconds: v(
+  backoffMaxSeconds: withDefault(
     "BACKOFF_MAX_SECONDS",
-    intFrom(0, 43_200),
-    false,
-    "cap of any redelivery delay, seconds (default 900; SQS allows 43200)",
+    intFrom(0, SQS_MAX_VISIBILITY_SECONDS),
+    900,
+    (d) => `cap of any redelivery delay, seconds (default ${d}; SQS allows ${SQS_MAX_VISIBILITY_SECONDS})`,
   ),
-  genesysRegion: v("GENESYS_REGION", str, false, "Genesys Cloud region as the provider names it, e.g. eu-west-1 (default us-east-1)"),
+  genesysRegion: withDefault(
+    "GENESYS_REGION",
+    str,
+    "us-east-1",
+    (d) => `Genesys Cloud region as the provider names it, e.g. eu-west-1 (default ${d})`,
+  ),
   genesysCredentialsSecretArn: v(
     "GENESYS_CREDENTIALS_SECRET_ARN",
     str,
@@ -112,11 +139,13 @@ export const WORKER_CONTRACT = {
   ),
   genesysApiBaseUrl: v("GENESYS_API_BASE_URL", url, false, "override of https://api.<region domain> (a local fake downstream)"),
   genesysLoginBaseUrl: v("GENESYS_LOGIN_BASE_URL", url, false, "override of https://login.<region domain> (a local fake downstream)"),
-  syntheticDownstream: v(
+  // The default, simulate: the nightly spike calls no real downstream.
+  syntheticDownstream: withDefault(
     "SYNTHETIC_DOWNSTREAM",
     z.enum(SYNTHETIC_DOWNSTREAM_MODES),
-    false,
-    "what the downstream calls of a synthetic message do: simulate (default: through the rate limit and timeout, refused while the breaker is open but never counted by it, answered 202 without a network call), call (every downstream for real) or call-genesys (the Genesys client for real, other downstreams simulated)",
+    "simulate",
+    (d) =>
+      `what the downstream calls of a synthetic message do: ${d} (default: through the rate limit and timeout, refused while the breaker is open but never counted by it, answered 202 without a network call), call (every downstream for real) or call-genesys (the Genesys client for real, other downstreams simulated)`,
   ),
   syntheticDownstreamTarget: v(
     "SYNTHETIC_DOWNSTREAM_TARGET",
@@ -125,6 +154,9 @@ export const WORKER_CONTRACT = {
     "what synthetic messages call for real, as the team names it (e.g. Genesys sandbox org acme-test); required unless SYNTHETIC_DOWNSTREAM is simulate; in the worker's logs",
   ),
 } as const;
+
+/** The default of `GCX_SYNTHETIC_DOWNSTREAM` (the contract's). */
+export const DEFAULT_SYNTHETIC_DOWNSTREAM: SyntheticDownstreamMode = WORKER_CONTRACT.syntheticDownstream.default;
 
 /**
  * What a worker's handler uses, beyond what every worker needs: `genesys` (it calls
@@ -167,7 +199,7 @@ export function missingWorkerSettings(
   if (env[WORKER_CONTRACT.ingressKind.env] !== "eventStreams" && !present(WORKER_CONTRACT.signatureSecretArn.env)) {
     missing.push(`${WORKER_CONTRACT.signatureSecretArn.env} (required when ${WORKER_CONTRACT.ingressKind.env}=webhook)`);
   }
-  const mode = env[WORKER_CONTRACT.syntheticDownstream.env] ?? DEFAULT_SYNTHETIC_DOWNSTREAM;
+  const mode = env[WORKER_CONTRACT.syntheticDownstream.env] ?? WORKER_CONTRACT.syntheticDownstream.default;
   if (mode !== "simulate" && !present(WORKER_CONTRACT.syntheticDownstreamTarget.env)) {
     missing.push(`${WORKER_CONTRACT.syntheticDownstreamTarget.env} (required when ${WORKER_CONTRACT.syntheticDownstream.env}=${mode})`);
   }
@@ -205,45 +237,51 @@ export const LOADGEN_CONTRACT = {
     "the worker's maxReceiveCount; the queue's redrive policy must not be lower (without it not checked)",
   ),
   // the pipeline's retry settings: the reconciliation deadline derives from them with WORKER_MAX_RECEIVE_COUNT (lib/runtime/loadgen/deadline.ts)
+  // Absent means "as the worker's default" (the deadline applies it), not a value of its own.
   workerBackoffBaseSeconds: v(
     "WORKER_BACKOFF_BASE_SECONDS",
-    intFrom(0, 43_200),
+    intFrom(0, SQS_MAX_VISIBILITY_SECONDS),
     false,
-    "the worker's backoff base, seconds (default: the worker's 2)",
+    `the worker's backoff base, seconds (default: the worker's ${WORKER_CONTRACT.backoffBaseSeconds.default})`,
   ),
   workerBackoffMaxSeconds: v(
     "WORKER_BACKOFF_MAX_SECONDS",
-    intFrom(0, 43_200),
+    intFrom(0, SQS_MAX_VISIBILITY_SECONDS),
     false,
-    "the worker's backoff cap, seconds (default: the worker's 900)",
+    `the worker's backoff cap, seconds (default: the worker's ${WORKER_CONTRACT.backoffMaxSeconds.default})`,
   ),
   workerTimeoutSeconds: v(
     "WORKER_TIMEOUT_SECONDS",
-    intFrom(1, 900),
+    intFrom(1, LAMBDA_MAX_TIMEOUT_SECONDS),
     false,
     "the worker function's timeout, seconds: caps one attempt's processing in the derived deadline (default: no cap)",
   ),
   workerBatchingWindowSeconds: v(
     "WORKER_BATCHING_WINDOW_SECONDS",
-    intFrom(0, 300),
+    intFrom(0, LAMBDA_MAX_BATCHING_WINDOW_SECONDS),
     false,
     "the worker's event source batching window, seconds (default 0)",
   ),
   queueVisibilityTimeoutSeconds: v(
     "QUEUE_VISIBILITY_TIMEOUT_SECONDS",
-    intFrom(0, 43_200),
+    intFrom(0, SQS_MAX_VISIBILITY_SECONDS),
     false,
     "the ingress queue's visibility timeout, seconds (reported with the derived deadline)",
   ),
   profile: v("PROFILE", str, true, "the default profile, JSON"),
-  agentCapacityPerSecond: v(
+  agentCapacityPerSecond: withDefault(
     "AGENT_CAPACITY_PER_SECOND",
     numFrom(1, 100_000),
-    false,
-    "messages per second one agent invocation offers before the controller fans out (default 200)",
+    200,
+    (d) => `messages per second one agent invocation offers before the controller fans out (default ${d})`,
   ),
   functionName: v("FUNCTION_NAME", str, false, "this function's own name, for fan-out invocations (default: AWS_LAMBDA_FUNCTION_NAME)"),
-  metricsNamespace: v("METRICS_NAMESPACE", str, false, "CloudWatch namespace of the verdict metrics (default GenesysConsumer/Spike)"),
+  metricsNamespace: withDefault(
+    "METRICS_NAMESPACE",
+    str,
+    "GenesysConsumer/Spike",
+    (d) => `CloudWatch namespace of the verdict metrics (default ${d})`,
+  ),
   runName: v("RUN_NAME", str, false, "a name for the run in reports and metrics (default: the function name)"),
   reportsBucket: v(
     "REPORTS_BUCKET",
@@ -251,13 +289,13 @@ export const LOADGEN_CONTRACT = {
     false,
     "S3 bucket keeping each run's JSON and HTML report, the history index and the trend page (without it the report is only logged)",
   ),
-  reportsPrefix: v(
+  reportsPrefix: withDefault(
     "REPORTS_PREFIX",
     z.string(),
-    false,
-    "key prefix of the reports in that bucket, ending with / or empty (default spike-reports/)",
+    "spike-reports/",
+    (d) => `key prefix of the reports in that bucket, ending with / or empty (default ${d})`,
   ),
-  historyLength: v("HISTORY_LENGTH", intFrom(1, 1000), false, "runs the history index and trend page keep (default 90)"),
+  historyLength: withDefault("HISTORY_LENGTH", intFrom(1, 1000), 90, (d) => `runs the history index and trend page keep (default ${d})`),
   // the report's backpressure charts, read from CloudWatch after the run (lib/runtime/loadgen/backpressure.ts)
   queueName: v(
     "QUEUE_NAME",
@@ -293,14 +331,27 @@ export const LOADGEN_CONTRACT = {
 } as const;
 
 type Contract = Record<string, Variable<z.ZodTypeAny>>;
+/** True for a variable that is always present after parsing: required, or with a default. */
+type AlwaysPresent<V> = V extends { readonly required: true } ? true : V extends { readonly default: unknown } ? true : false;
+/** The settings as parsed: required and defaulted ones present, the others optional. */
 type Parsed<C extends Contract> = {
+  [K in keyof C as AlwaysPresent<C[K]> extends true ? K : never]: z.output<C[K]["schema"]>;
+} & {
+  [K in keyof C as AlwaysPresent<C[K]> extends true ? never : K]?: z.output<C[K]["schema"]>;
+};
+/** The settings before defaults are filled in: only required ones present. */
+type Unfilled<C extends Contract> = {
   [K in keyof C as C[K]["required"] extends true ? K : never]: z.output<C[K]["schema"]>;
 } & {
   [K in keyof C as C[K]["required"] extends true ? never : K]?: z.output<C[K]["schema"]>;
 };
 type Writable<C extends Contract> = { [K in keyof C]?: string | number | boolean };
 
+/** The worker's settings as parsed, every default filled in. */
 export type WorkerContract = Parsed<typeof WORKER_CONTRACT>;
+/** The worker's settings before defaults are filled in (an absent optional setting takes the contract's default). */
+export type WorkerContractInput = Unfilled<typeof WORKER_CONTRACT>;
+/** The load generator's settings as parsed, every default filled in. */
 export type LoadgenContract = Parsed<typeof LOADGEN_CONTRACT>;
 
 /** Thrown at cold start when the environment does not satisfy the contract. */
@@ -318,6 +369,7 @@ function parse<C extends Contract>(contract: C, env: Record<string, string | und
     const raw = env[variable.env];
     if (raw === undefined || raw === "") {
       if (variable.required) problems.push(`${variable.env} is missing (${variable.doc})`);
+      else if (variable.default !== undefined) out[key] = variable.default;
       continue;
     }
     const result = variable.schema.safeParse(raw);
@@ -350,13 +402,31 @@ export function parseWorkerContract(env: Record<string, string | undefined> = pr
       `${WORKER_CONTRACT.signatureSecretArn.env} is missing (required when ${WORKER_CONTRACT.ingressKind.env}=webhook)`,
     ]);
   }
-  const mode = parsed.syntheticDownstream ?? DEFAULT_SYNTHETIC_DOWNSTREAM;
+  const mode = parsed.syntheticDownstream;
   if (mode !== "simulate" && !parsed.syntheticDownstreamTarget) {
     throw new ContractError([
       `${WORKER_CONTRACT.syntheticDownstreamTarget.env} is missing (required when ${WORKER_CONTRACT.syntheticDownstream.env}=${mode}: name what synthetic messages call for real)`,
     ]);
   }
   return parsed;
+}
+
+/**
+ * The worker's settings with every absent optional setting given the contract's default, as
+ * {@link parseWorkerContract} would (settings already given, including 0 and false, are kept).
+ * For a contract built in code rather than parsed; nothing is validated.
+ */
+export function withWorkerDefaults(settings: WorkerContractInput): WorkerContract {
+  return fillDefaults(WORKER_CONTRACT, settings) as WorkerContract;
+}
+
+/** `values` with each of `contract`'s defaults filled in where the value is undefined. */
+function fillDefaults<C extends Contract>(contract: C, values: object): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...values };
+  for (const [key, variable] of Object.entries(contract)) {
+    if (out[key] === undefined && variable.default !== undefined) out[key] = variable.default;
+  }
+  return out;
 }
 
 /** Parses the load generator's environment; throws a {@link ContractError} naming every bad variable. */

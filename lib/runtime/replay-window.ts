@@ -2,11 +2,13 @@
  * The replay window: a signed body is processed only when its signed `channel.time` is close
  * to the time SQS first received it (`SentTimestamp` of its first delivery), never compared
  * with the clock at processing time, so a backlog after an outage is not refused. The
- * idempotency record bounds replays for its TTL (24 h by default); the window bounds them
- * for good.
+ * idempotency record bounds replays for its TTL (`GCX_IDEMPOTENCY_TTL_SECONDS`); the window
+ * bounds them for good.
  */
-/** Default replay window, seconds (15 minutes). `GCX_REPLAY_WINDOW_SECONDS`; 0 turns the check off. */
-export const DEFAULT_REPLAY_WINDOW_SECONDS = 900;
+import { WORKER_CONTRACT } from "./contract";
+
+/** Default replay window, seconds: the contract's default of `GCX_REPLAY_WINDOW_SECONDS` (0 turns the check off). */
+export const DEFAULT_REPLAY_WINDOW_SECONDS: number = WORKER_CONTRACT.replayWindowSeconds.default;
 
 /**
  * Smallest replay window the constructs accept (other than 0, off), seconds: Genesys retries a

@@ -1,4 +1,5 @@
-import { fullJitter, parseRetryAfter, redeliveryDelaySeconds, SQS_MAX_VISIBILITY_SECONDS } from "cdktf-genesys-consumer/runtime";
+import { fullJitter, parseRetryAfter, redeliveryDelaySeconds } from "cdktf-genesys-consumer/runtime";
+import { SQS_MAX_VISIBILITY_SECONDS } from "../../lib/runtime/aws-limits";
 
 describe("fullJitter", () => {
   it("stays within [0, min(cap, base * 2^attempt)) over many draws and spreads across the range", () => {

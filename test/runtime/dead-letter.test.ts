@@ -1,11 +1,5 @@
-import {
-  DEAD_LETTER_ATTRIBUTE,
-  DEAD_LETTER_CONTEXT_MAX_BYTES,
-  DEAD_LETTER_REASONS,
-  encodeDeadLetterContext,
-  parseDeadLetterContext,
-  type DeadLetterContext,
-} from "cdktf-genesys-consumer/runtime";
+import { DEAD_LETTER_ATTRIBUTE, DEAD_LETTER_REASONS, parseDeadLetterContext, type DeadLetterContext } from "cdktf-genesys-consumer/runtime";
+import { DEAD_LETTER_CONTEXT_MAX_BYTES, encodeDeadLetterContext } from "../../lib/runtime/dead-letter";
 
 const context: DeadLetterContext = {
   reason: "exhausted",

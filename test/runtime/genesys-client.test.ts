@@ -13,9 +13,9 @@ import {
   simulatedGenesysTransport,
   simulatedTransport,
   ThrottledError,
-  TokenBucket,
   withInvocationDeadline,
 } from "cdktf-genesys-consumer/runtime";
+import { TokenBucket } from "../../lib/runtime/genesys/token-bucket";
 import { startFakeGenesys, type FakeGenesys } from "../../lib/local/fake-genesys";
 
 describe("GenesysClient", () => {

@@ -9,20 +9,22 @@ import {
   BODY_ENCODING_ATTRIBUTE,
   BodyEncodingError,
   DEAD_LETTER_ATTRIBUTE,
-  DEAD_LETTER_CONTEXT_MAX_BYTES,
-  DEAD_LETTER_RESERVE_BYTES,
   DEFAULT_MAX_INGRESS_BODY_BYTES,
-  GENESYS_SIGNATURE,
-  MAX_QUEUE_MESSAGE_BYTES,
   SIGNATURE_HEADER,
-  SQS_MAX_MESSAGE_BYTES,
   decodeMessageBody,
   decodedTextOrUndefined,
-  encodeIngressBody,
   maxIngressBodyBytes,
   sign,
-  storedMessageBytes,
 } from "cdktf-genesys-consumer/runtime";
+import {
+  DEAD_LETTER_RESERVE_BYTES,
+  GENESYS_SIGNATURE,
+  MAX_QUEUE_MESSAGE_BYTES,
+  encodeIngressBody,
+  storedMessageBytes,
+} from "../../lib/runtime/ingress-body";
+import { DEAD_LETTER_CONTEXT_MAX_BYTES } from "../../lib/runtime/dead-letter";
+import { SQS_MAX_MESSAGE_BYTES } from "../../lib/runtime/aws-limits";
 import { startSqs } from "../helpers/local-servers";
 
 describe("the size budget", () => {

@@ -2,13 +2,9 @@
  * The replay window's arithmetic: the first-delivery time a message carries, and the verdict on
  * a signed time (old, ahead, missing, unparseable), against that time and never the clock.
  */
-import {
-  DEFAULT_REPLAY_WINDOW_SECONDS,
-  encodeDeadLetterContext,
-  firstSentMs,
-  judgeSignedTime,
-  SIGNED_TIME_AHEAD_ALLOWANCE_SECONDS,
-} from "cdktf-genesys-consumer/runtime";
+import { DEFAULT_REPLAY_WINDOW_SECONDS } from "cdktf-genesys-consumer/runtime";
+import { encodeDeadLetterContext } from "../../lib/runtime/dead-letter";
+import { firstSentMs, judgeSignedTime, SIGNED_TIME_AHEAD_ALLOWANCE_SECONDS } from "../../lib/runtime/replay-window";
 
 const RECEIVED = Date.parse("2026-01-10T12:00:00.000Z");
 const context = (extra: Record<string, number>) =>

@@ -1,10 +1,5 @@
-import {
-  faultFor,
-  InvalidSyntheticMarkerError,
-  readSyntheticMarker,
-  SYNTHETIC_KEY,
-  normalizedMessageSchema,
-} from "cdktf-genesys-consumer/runtime";
+import { InvalidSyntheticMarkerError, readSyntheticMarker, SYNTHETIC_KEY, normalizedMessageSchema } from "cdktf-genesys-consumer/runtime";
+import { faultFor } from "../../lib/runtime/synthetic";
 
 const marker = { runId: "run-1", seq: 3, plannedSendMs: 1_700_000_000_000 };
 

@@ -1,7 +1,8 @@
 /** Table layouts, and receiptUpdate executed against dynalite (ADD deliveries/effects once per writeId, SET the rest). */
 import { CreateTableCommand } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { IDEMPOTENCY_TABLE, RECEIPTS_TABLE, receiptUpdate } from "cdktf-genesys-consumer/runtime";
+import { IDEMPOTENCY_TABLE, RECEIPTS_TABLE } from "cdktf-genesys-consumer/runtime";
+import { receiptUpdate } from "../../lib/runtime/tables";
 import { startDynamo } from "../helpers/local-servers";
 
 describe("table layouts", () => {

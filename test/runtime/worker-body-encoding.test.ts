@@ -10,13 +10,13 @@ import {
   createWorker,
   DEAD_LETTER_ATTRIBUTE,
   decodeMessageBody,
-  encodeIngressBody,
   parseDeadLetterContext,
   PermanentError,
   SIGNATURE_HEADER,
   sign,
   type NormalizedMessage,
 } from "cdktf-genesys-consumer/runtime";
+import { encodeIngressBody } from "../../lib/runtime/ingress-body";
 import {
   createPipeline,
   deliver,

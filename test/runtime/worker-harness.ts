@@ -18,7 +18,8 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { randomUUID } from "node:crypto";
-import { SIGNATURE_HEADER, sign, SYNTHETIC_KEY, type SyntheticMarker, type WorkerContract } from "cdktf-genesys-consumer/runtime";
+import { SIGNATURE_HEADER, sign, SYNTHETIC_KEY, type SyntheticMarker } from "cdktf-genesys-consumer/runtime";
+import type { WorkerContractInput } from "../../lib/runtime/contract";
 import { startFakeGenesys, type FakeGenesys, type FakeGenesysOptions } from "../../lib/local/fake-genesys";
 import { startSecretsServer, type SecretsServer } from "../../lib/local/secrets-server";
 import { toSqsRecord } from "../../lib/local/sqs-records";
@@ -66,7 +67,8 @@ export async function startBench(genesysOptions: FakeGenesysOptions = {}): Promi
 }
 
 export interface Pipeline {
-  contract: WorkerContract;
+  /** The worker's settings (absent optional ones take the contract's defaults in createWorker). */
+  contract: WorkerContractInput;
   queueUrl: string;
   queueArn: string;
   dlqUrl: string;
@@ -76,7 +78,7 @@ export interface Pipeline {
 let tableSeq = 0;
 
 /** Creates a fresh pipeline (queues with redrive, tables) with a unique prefix. */
-export async function createPipeline(bench: Bench, overrides: Partial<WorkerContract> = {}): Promise<Pipeline> {
+export async function createPipeline(bench: Bench, overrides: Partial<WorkerContractInput> = {}): Promise<Pipeline> {
   const id = `p${Date.now().toString(36)}${(tableSeq++).toString(36)}`;
   const fifo = overrides.fifo === true;
   const suffix = fifo ? ".fifo" : "";
@@ -108,7 +110,7 @@ export async function createPipeline(bench: Bench, overrides: Partial<WorkerCont
 
   await createReceiptsTable(bench.dynamodb, receiptsTable);
 
-  const contract: WorkerContract = {
+  const contract: WorkerContractInput = {
     ingressKind: "webhook",
     queueUrl,
     queueArn,

@@ -274,7 +274,7 @@ describe("the synthetic downstream settings of the contract", () => {
   });
 
   it("defaults to simulate, and refuses a mode that calls for real without a named target", () => {
-    expect(parseWorkerContract(base).syntheticDownstream).toBeUndefined();
+    expect(parseWorkerContract(base).syntheticDownstream).toBe("simulate");
     expect(() => parseWorkerContract({ ...base, [WORKER_CONTRACT.syntheticDownstream.env]: "call" })).toThrow(ContractError);
     expect(() => parseWorkerContract({ ...base, [WORKER_CONTRACT.syntheticDownstream.env]: "call-genesys" })).toThrow(
       "GCX_SYNTHETIC_DOWNSTREAM_TARGET is missing (required when GCX_SYNTHETIC_DOWNSTREAM=call-genesys: name what synthetic messages call for real)",

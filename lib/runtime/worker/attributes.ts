@@ -4,11 +4,9 @@
  */
 import type { MessageAttributeValue } from "@aws-sdk/client-sqs";
 import type { SQSRecord } from "aws-lambda";
+import { SQS_MAX_MESSAGE_ATTRIBUTES } from "../aws-limits";
 import { DEAD_LETTER_ATTRIBUTE, FIRST_SENT_ATTRIBUTE } from "../dead-letter";
 import { firstSentMs } from "../replay-window";
-
-/** Most attributes SQS allows a message. */
-const SQS_MAX_ATTRIBUTES = 10;
 
 /**
  * The record's message attributes in SendMessage's shape, minus the pipeline's reserved ones
@@ -19,7 +17,7 @@ export function forwardedAttributes(record: SQSRecord): Record<string, MessageAt
   const out: Record<string, MessageAttributeValue> = {};
   for (const [name, value] of Object.entries(record.messageAttributes ?? {})) {
     if (name === DEAD_LETTER_ATTRIBUTE || name === FIRST_SENT_ATTRIBUTE) continue;
-    if (Object.keys(out).length >= SQS_MAX_ATTRIBUTES - 1) break;
+    if (Object.keys(out).length >= SQS_MAX_MESSAGE_ATTRIBUTES - 1) break;
     out[name] =
       value.binaryValue !== undefined
         ? { DataType: value.dataType, BinaryValue: Buffer.from(value.binaryValue, "base64") }

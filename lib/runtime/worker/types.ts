@@ -3,7 +3,7 @@ import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { Logger } from "@aws-lambda-powertools/logger";
 import type { Metrics } from "@aws-lambda-powertools/metrics";
-import type { WorkerContract } from "../contract";
+import type { WorkerContractInput } from "../contract";
 import type { CircuitBreakerOptions, Downstream, DownstreamOptions } from "../genesys/downstream";
 import type { GenesysClient } from "../genesys/client";
 import type { GenesysEventBridgeEvent, NormalizedMessage } from "../normalized-message";
@@ -23,7 +23,7 @@ export interface WorkerContext {
    * Wraps any other downstream with the same rules: `ctx.downstream("crm").fetch(url, init)`
    * or `.call(signal => sdk.send(...))`. One wrapper per name and instance: the timeout, the
    * breaker and the invocation deadline always; a rate limit when `downstreams[name]` of
-   * {@link WorkerOptions} sets one. For a synthetic message `fetch` is simulated (202, no
+   * {@link CreateWorkerOptions} sets one. For a synthetic message `fetch` is simulated (202, no
    * network) and `call` throws a `SimulatedCallRefusedError` (permanent), unless the stack
    * opted in with `synthetic: { downstream: "call", target }`.
    */
@@ -56,12 +56,16 @@ export interface WorkerHandlers {
   handleEvent?(event: GenesysEventBridgeEvent, ctx: WorkerContext): Promise<void>;
 }
 
-/** Settings and injected dependencies of {@link createWorker}; every field is optional. */
-export interface WorkerOptions {
+/**
+ * Settings and injected dependencies of {@link createWorker}; every field is optional. (Not the
+ * constructs' `WorkerOptions`, which are the props of a pipeline's worker.) Defaults that are
+ * not contract settings: `CREATE_WORKER_DEFAULTS` (./setup.ts).
+ */
+export interface CreateWorkerOptions {
   /** The environment the contract is parsed from. Default process.env. */
   readonly env?: Record<string, string | undefined>;
-  /** An already parsed contract (tests). Default: parsed from `env` at creation. */
-  readonly contract?: WorkerContract;
+  /** The contract's settings, given in code (tests); absent optional ones take the contract's defaults. Default: parsed from `env` at creation. */
+  readonly contract?: WorkerContractInput;
   /** Default: a client from the standard configuration (honours AWS_ENDPOINT_URL_SQS). */
   readonly sqs?: SQSClient;
   /** Default: a client from the standard configuration (honours AWS_ENDPOINT_URL_DYNAMODB). */
