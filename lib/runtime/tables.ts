@@ -3,6 +3,7 @@
  * (which writes them) and the load generator (which reads receipts).
  */
 import { randomUUID } from "node:crypto";
+import { WORKER_CONTRACT } from "./contract";
 
 /** Idempotency records: Powertools' layout. */
 export const IDEMPOTENCY_TABLE = {
@@ -10,8 +11,8 @@ export const IDEMPOTENCY_TABLE = {
   ttlAttribute: "expiration",
 } as const;
 
-/** How long the worker remembers a processed message by default, seconds (24 h): `GCX_IDEMPOTENCY_TTL_SECONDS`. */
-export const DEFAULT_IDEMPOTENCY_TTL_SECONDS = 86_400;
+/** How long the worker remembers a processed message by default, seconds: the default of `GCX_IDEMPOTENCY_TTL_SECONDS` in the contract. */
+export const DEFAULT_IDEMPOTENCY_TTL_SECONDS: number = WORKER_CONTRACT.idempotencyTtlSeconds.default;
 
 /** Synthetic receipts: one item per synthetic message. */
 export const RECEIPTS_TABLE = {
