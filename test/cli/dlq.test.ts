@@ -2,9 +2,8 @@
  * `cdktf-genesys-consumer dlq ...` through the real command line program (buildProgram),
  * against local-aws-sqs, reached both through --endpoint and through AWS_ENDPOINT_URL_SQS.
  */
-import type { Command } from "commander";
 import type { SQSClient } from "@aws-sdk/client-sqs";
-import { buildProgram } from "../../bin/cli";
+import { throwingProgram } from "../helpers/cli";
 import { startSqs } from "../helpers/local-servers";
 import {
   approximateCount,
@@ -15,13 +14,6 @@ import {
   receiveAll,
   type Pipeline,
 } from "../ops/fixtures";
-
-/** Commander's own errors (bad option values) throw instead of exiting, on every subcommand. */
-function exitOverrideAll(command: Command): Command {
-  command.exitOverride();
-  for (const sub of command.commands) exitOverrideAll(sub);
-  return command;
-}
 
 describe("cdktf-genesys-consumer dlq", () => {
   let sqs: Awaited<ReturnType<typeof startSqs>>;
@@ -59,7 +51,7 @@ describe("cdktf-genesys-consumer dlq", () => {
     process.env = savedEnv;
   });
 
-  const run = (...args: string[]) => exitOverrideAll(buildProgram()).parseAsync(["node", "cdktf-genesys-consumer", ...args]);
+  const run = (...args: string[]) => throwingProgram(false).parseAsync(["node", "cdktf-genesys-consumer", ...args]);
   const local = () => ["--endpoint", sqs.endpoint];
   const nameOf = (p: Pipeline) => p.dlq.url.slice(p.dlq.url.lastIndexOf("/") + 1);
 

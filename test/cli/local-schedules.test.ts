@@ -2,16 +2,10 @@
  * `local --fire-schedules` and `--alarms-as-of`: bad values are refused naming the flag,
  * before anything starts.
  */
-import type { Command } from "commander";
-import { buildProgram } from "../../bin/cli";
+import { throwingProgram } from "../helpers/cli";
 
-function exitOverrideAll(command: Command): Command {
-  command.exitOverride().configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
-  for (const sub of command.commands) exitOverrideAll(sub);
-  return command;
-}
 const local = (...args: string[]) =>
-  exitOverrideAll(buildProgram()).parseAsync(["node", "cdktf-genesys-consumer", "local", "--stack-dir", "/nonexistent/stack", ...args]);
+  throwingProgram().parseAsync(["node", "cdktf-genesys-consumer", "local", "--stack-dir", "/nonexistent/stack", ...args]);
 
 test.each([
   [["--fire-schedules", "0"], /--fire-schedules must be a positive integer \(firings to wait for\), got "0"/],

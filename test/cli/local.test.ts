@@ -5,19 +5,11 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import type { Command } from "commander";
-import { buildProgram } from "../../bin/cli";
+import { throwingProgram } from "../helpers/cli";
 import { ApiChoiceError, runLocalStack } from "../../lib/local/run";
 
-/** Commander's own errors throw instead of exiting, on every subcommand. */
-function exitOverrideAll(command: Command): Command {
-  command.exitOverride().configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
-  for (const sub of command.commands) exitOverrideAll(sub);
-  return command;
-}
-
 async function local(...args: string[]): Promise<void> {
-  await exitOverrideAll(buildProgram()).parseAsync(["node", "cdktf-genesys-consumer", "local", ...args]);
+  await throwingProgram().parseAsync(["node", "cdktf-genesys-consumer", "local", ...args]);
 }
 
 /** A synthesized stack with the given REST APIs (nothing else: the choice is made before anything starts). */

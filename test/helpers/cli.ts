@@ -43,3 +43,17 @@ export async function runCli(captured: CliCapture, ...args: string[]): Promise<v
     cmd.exitOverride().configureOutput({ writeErr: (t) => (captured.err += t), writeOut: (t) => (captured.out += t) });
   await program.parseAsync(["node", "cdktf-genesys-consumer", ...args]);
 }
+
+/**
+ * The real program with commander's exits turned into exceptions on every subcommand, for tests
+ * that assert on the thrown error; `quiet` (default) also drops commander's own output.
+ */
+export function throwingProgram(quiet = true): ReturnType<typeof buildProgram> {
+  const program = buildProgram();
+  const all = (c: typeof program): (typeof program)[] => [c, ...c.commands.flatMap(all)];
+  for (const cmd of all(program)) {
+    cmd.exitOverride();
+    if (quiet) cmd.configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
+  }
+  return program;
+}
