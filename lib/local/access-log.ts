@@ -9,6 +9,7 @@
  * log events", Amazon CloudWatch Logs user guide). Any other pattern on an access log stops the
  * run (never silently ignored); a filter on another log group publishes nothing locally.
  */
+import { LocalEmulatorError } from "./errors";
 import type { StackResolver } from "./resolver";
 import { ofType, type TfItem } from "./stack";
 
@@ -34,7 +35,7 @@ export interface AccessLog {
 }
 
 /** Thrown for a metric filter pattern the emulator cannot evaluate. */
-export class UnsupportedMetricFilterError extends Error {
+export class UnsupportedMetricFilterError extends LocalEmulatorError {
   override readonly name = "UnsupportedMetricFilterError";
 }
 

@@ -5,214 +5,29 @@
  * as API Gateway does (403 "Missing Authentication Token" for an unknown route, 403
  * "Forbidden" without a valid API key where the method requires one, 400 for a missing
  * required parameter, 429 without Retry-After, 413 above 10 MB).
+ *
+ * The model the server executes is read from the stack in ./api-gateway-model.ts. A request
+ * goes through the steps API Gateway documents, one function each: payload limit, method
+ * request (route, API key, throttle, parameters), integration request, integration, method
+ * response; the server's state is one {@link RestApiState}.
  */
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { MetricStore } from "./metrics";
-import type { StackResolver } from "./resolver";
-import { ofType, type TfItem } from "./stack";
-import { TokenBucket } from "./token-bucket";
-import { ApiKeyRegistry, apiKeysOf, type ApiKeyEntry } from "./api-keys";
+import { API_GATEWAY_MAX_PAYLOAD_BYTES } from "../runtime/aws-limits";
 import { API_KEY_HEADER } from "../runtime/edge-key";
-import { renderResponseTemplate, renderTemplate, TemplateError, type TemplateRequest } from "./vtl";
-import { accessLogOf, accessLogRecord, metricPoints, UnsupportedMetricFilterError, type AccessLog } from "./access-log";
+import { accessLogRecord, metricPoints } from "./access-log";
+import { ACCOUNT_THROTTLE, type RestApiModel, type Route } from "./api-gateway-model";
+import { ApiKeyRegistry, type ApiKeyEntry } from "./api-keys";
+import type { MetricStore } from "./metrics";
 import { closeServer, listenLoopback } from "./services";
+import { TokenBucket } from "./token-bucket";
+import { renderResponseTemplate, renderTemplate, TemplateError, type TemplateRequest } from "./vtl";
+
+// The model is built in its own module; these names stay importable from here.
+export { ACCOUNT_THROTTLE, buildRestApi, UnsupportedIntegrationError, type RestApiModel } from "./api-gateway-model";
 
 /** API Gateway's payload limit, bytes (10 MB). */
-export const PAYLOAD_LIMIT_BYTES = 10 * 1024 * 1024;
-/** API Gateway's integration timeout default, milliseconds. */
-const DEFAULT_INTEGRATION_TIMEOUT_MS = 29_000;
-/** The account-level throttle applied when a stage sets none (requests per second, burst). */
-export const ACCOUNT_THROTTLE = { rate: 10_000, burst: 5_000 } as const;
-
-/** Thrown at start-up for a part of the REST API the emulator cannot execute. */
-export class UnsupportedIntegrationError extends Error {
-  override readonly name = "UnsupportedIntegrationError";
-}
-
-interface IntegrationResponse {
-  readonly statusCode: string;
-  readonly selectionPattern?: RegExp;
-  readonly templates: Record<string, string>;
-  readonly parameters: Record<string, string>;
-}
-
-interface Route {
-  readonly resourcePath: string;
-  readonly resourceId: string;
-  readonly httpMethod: string;
-  readonly methodAddress: string;
-  /** Required method request parameters, e.g. "method.request.header.X-Hub-Signature-256". */
-  readonly required: readonly string[];
-  readonly validateParameters: boolean;
-  /** `api_key_required`: a valid `x-api-key` of a usage plan on the stage, else 403 Forbidden. */
-  readonly apiKeyRequired: boolean;
-  readonly integration: {
-    readonly address: string;
-    readonly type: "AWS" | "MOCK";
-    /** For AWS/SQS: the queue path ("123456789012/queue") or undefined for the action style. */
-    readonly sqsPath?: string;
-    readonly sqsAction?: string;
-    readonly requestParameters: Record<string, string>;
-    readonly requestTemplates: Record<string, string>;
-    readonly passthrough: "WHEN_NO_MATCH" | "WHEN_NO_TEMPLATES" | "NEVER";
-    readonly timeoutMs: number;
-  };
-  readonly responses: readonly IntegrationResponse[];
-}
-
-/** Stage throttling settings as synthesized (undefined: not set). */
-interface Throttle {
-  readonly rate: number;
-  readonly burst: number;
-}
-
-/** A REST API model built from the synthesized resources. */
-export interface RestApiModel {
-  readonly address: string;
-  readonly id: string;
-  readonly name: string;
-  readonly routes: readonly Route[];
-  /** Stage name -> throttling by method path ("*\/*" or "webhook/POST"). */
-  readonly stages: ReadonlyMap<string, ReadonlyMap<string, Throttle>>;
-  /** The API keys usage plans make valid on its stages (read only when a method requires a key). */
-  readonly apiKeys: readonly ApiKeyEntry[];
-  /** Stage name -> its access log (format and metric filters), for the stages that have one. */
-  readonly accessLogs: ReadonlyMap<string, AccessLog>;
-}
-
-const sameApi = (r: StackResolver, item: TfItem, apiId: string) => r.configValue(item, "rest_api_id") === apiId;
-
-/** Builds the model of one aws_api_gateway_rest_api from the stack. */
-export function buildRestApi(resolver: StackResolver, api: TfItem): RestApiModel {
-  const apiId = String(resolver.attribute(api, "id"));
-  const rootId = String(resolver.attribute(api, "root_resource_id"));
-  const paths = new Map<string, string>([[rootId, "/"]]);
-  for (const res of ofType(resolver.stack, "aws_api_gateway_resource").filter((x) => sameApi(resolver, x, apiId))) {
-    paths.set(String(resolver.attribute(res, "id")), String(resolver.attribute(res, "path")));
-  }
-  const validators = new Map<string, boolean>();
-  for (const v of ofType(resolver.stack, "aws_api_gateway_request_validator").filter((x) => sameApi(resolver, x, apiId))) {
-    validators.set(String(resolver.attribute(v, "id")), resolver.configValue(v, "validate_request_parameters") === true);
-  }
-  const key = (item: TfItem) => `${String(resolver.configValue(item, "resource_id"))} ${String(resolver.configValue(item, "http_method"))}`;
-  const integrations = new Map(
-    ofType(resolver.stack, "aws_api_gateway_integration")
-      .filter((x) => sameApi(resolver, x, apiId))
-      .map((i) => [key(i), i]),
-  );
-  const responses = ofType(resolver.stack, "aws_api_gateway_integration_response").filter((x) => sameApi(resolver, x, apiId));
-  const routes: Route[] = [];
-  for (const method of ofType(resolver.stack, "aws_api_gateway_method").filter((x) => sameApi(resolver, x, apiId))) {
-    const resourceId = String(resolver.configValue(method, "resource_id"));
-    const resourcePath = paths.get(resourceId);
-    if (!resourcePath)
-      throw new UnsupportedIntegrationError(`${method.address}: resource ${resourceId} is not a resource of ${api.address}`);
-    const httpMethod = String(resolver.configValue(method, "http_method")).toUpperCase();
-    const authorization = String(resolver.configValue(method, "authorization") ?? "NONE");
-    if (authorization !== "NONE")
-      throw new UnsupportedIntegrationError(`${method.address}: authorization ${authorization} is not emulated locally`);
-    const params = (resolver.configValue(method, "request_parameters") as Record<string, boolean> | undefined) ?? {};
-    const validatorId = resolver.configValue(method, "request_validator_id");
-    const integrationItem = integrations.get(key(method));
-    if (!integrationItem)
-      throw new UnsupportedIntegrationError(`${method.address} (${httpMethod} ${resourcePath}) has no aws_api_gateway_integration`);
-    const cfg = resolver.config(integrationItem);
-    const type = String(cfg.type);
-    let sqsPath: string | undefined;
-    let sqsAction: string | undefined;
-    if (type === "AWS") {
-      const uri = String(cfg.uri);
-      const m = /^arn:aws:apigateway:[^:]+:sqs:(path|action)\/(.+)$/.exec(uri);
-      if (!m)
-        throw new UnsupportedIntegrationError(
-          `${integrationItem.address}: the AWS integration URI ${uri} is not an SQS one; the local emulator runs SQS service integrations only`,
-        );
-      if (m[1] === "path") sqsPath = m[2].split("?")[0];
-      else sqsAction = m[2];
-    } else if (type !== "MOCK") {
-      throw new UnsupportedIntegrationError(
-        `${integrationItem.address}: integration type ${type} is not emulated locally (AWS service integrations to SQS and MOCK are)`,
-      );
-    }
-    const methodResponses = responses.filter(
-      (r) =>
-        key(r) === key(method) ||
-        (String(resolver.configValue(r, "resource_id")) === resourceId &&
-          String(resolver.configValue(r, "http_method")).toUpperCase() === httpMethod),
-    );
-    routes.push({
-      resourcePath,
-      resourceId,
-      httpMethod,
-      methodAddress: method.address,
-      required: Object.entries(params)
-        .filter(([, req]) => req === true)
-        .map(([name]) => name),
-      validateParameters: validatorId !== undefined && validators.get(String(validatorId)) === true,
-      apiKeyRequired: resolver.configValue(method, "api_key_required") === true,
-      integration: {
-        address: integrationItem.address,
-        type: type as "AWS" | "MOCK",
-        sqsPath,
-        sqsAction,
-        requestParameters: (cfg.request_parameters as Record<string, string> | undefined) ?? {},
-        requestTemplates: (cfg.request_templates as Record<string, string> | undefined) ?? {},
-        passthrough: ((cfg.passthrough_behavior as string | undefined) ?? "WHEN_NO_MATCH") as Route["integration"]["passthrough"],
-        timeoutMs: Number(cfg.timeout_milliseconds ?? DEFAULT_INTEGRATION_TIMEOUT_MS),
-      },
-      responses: methodResponses.map((r) => {
-        const c = resolver.config(r);
-        const pattern = c.selection_pattern as string | undefined;
-        return {
-          statusCode: String(c.status_code),
-          selectionPattern: pattern ? new RegExp(`^(?:${pattern})$`, "s") : undefined,
-          templates: (c.response_templates as Record<string, string> | undefined) ?? {},
-          parameters: (c.response_parameters as Record<string, string> | undefined) ?? {},
-        };
-      }),
-    });
-  }
-  const stages = new Map<string, Map<string, Throttle>>();
-  const stageNames = new Set<string>();
-  const accessLogs = new Map<string, AccessLog>();
-  for (const stage of ofType(resolver.stack, "aws_api_gateway_stage").filter((x) => sameApi(resolver, x, apiId))) {
-    stageNames.add(String(resolver.configValue(stage, "stage_name")));
-    try {
-      const log = accessLogOf(resolver, stage);
-      if (log) accessLogs.set(String(resolver.configValue(stage, "stage_name")), log);
-    } catch (error) {
-      if (error instanceof UnsupportedMetricFilterError) throw new UnsupportedIntegrationError(error.message);
-      throw error;
-    }
-  }
-  for (const dep of ofType(resolver.stack, "aws_api_gateway_deployment").filter((x) => sameApi(resolver, x, apiId))) {
-    const name = resolver.configValue(dep, "stage_name");
-    if (typeof name === "string" && name) stageNames.add(name);
-  }
-  for (const name of stageNames) stages.set(name, new Map());
-  for (const ms of ofType(resolver.stack, "aws_api_gateway_method_settings").filter((x) => sameApi(resolver, x, apiId))) {
-    const stageName = String(resolver.configValue(ms, "stage_name"));
-    const settings = (resolver.configValue(ms, "settings") as Record<string, unknown> | undefined) ?? {};
-    const rate = Number(settings.throttling_rate_limit ?? -1);
-    const burst = Number(settings.throttling_burst_limit ?? -1);
-    if (rate < 0 && burst < 0) continue;
-    const methodPath = String(resolver.configValue(ms, "method_path")).replace(/^\/+/, "").replace(/~1/g, "/");
-    if (!stages.has(stageName)) stages.set(stageName, new Map());
-    stages
-      .get(stageName)!
-      .set(methodPath, { rate: rate < 0 ? ACCOUNT_THROTTLE.rate : rate, burst: burst < 0 ? ACCOUNT_THROTTLE.burst : burst });
-  }
-  if (!stages.size) throw new UnsupportedIntegrationError(`${api.address} has no aws_api_gateway_stage: nothing would serve it`);
-  const keyed = routes.some((r) => r.apiKeyRequired);
-  if (keyed && String(resolver.configValue(api, "api_key_source") ?? "HEADER") !== "HEADER") {
-    throw new UnsupportedIntegrationError(
-      `${api.address}: api_key_source ${String(resolver.configValue(api, "api_key_source"))} is not emulated locally (HEADER is)`,
-    );
-  }
-  const apiKeys = keyed ? apiKeysOf(resolver, apiId) : [];
-  return { address: api.address, id: apiId, name: String(resolver.configValue(api, "name") ?? apiId), routes, stages, apiKeys, accessLogs };
-}
+export const PAYLOAD_LIMIT_BYTES = API_GATEWAY_MAX_PAYLOAD_BYTES;
 
 /** Counters of one API server. */
 export interface ApiStats {
@@ -344,31 +159,41 @@ export function headersAsSent(rawHeaders: readonly string[]): Record<string, str
   return out;
 }
 
-/** Starts the local REST API on 127.0.0.1. */
-export async function startRestApi(options: RestApiServerOptions): Promise<RestApiServer> {
-  const { model } = options;
-  const stats: ApiStats = { requests: 0, byStatus: {}, throttled: 0, forbidden: 0, enqueued: 0 };
-  const apiKeys = new ApiKeyRegistry(model.apiKeys);
-  const buckets = new Map<string, TokenBucket>();
-  const bucketFor = (stage: string, route: Route): TokenBucket => {
-    const settings = model.stages.get(stage)!;
+/** The server's state in one object: its model and options, counters, accepted API keys and the stages' token buckets. */
+class RestApiState {
+  readonly stats: ApiStats = { requests: 0, byStatus: {}, throttled: 0, forbidden: 0, enqueued: 0 };
+  readonly apiKeys: ApiKeyRegistry;
+  private readonly buckets = new Map<string, TokenBucket>();
+
+  constructor(readonly options: RestApiServerOptions) {
+    this.apiKeys = new ApiKeyRegistry(options.model.apiKeys);
+  }
+
+  get model(): RestApiModel {
+    return this.options.model;
+  }
+
+  /** The token bucket that throttles a route on a stage: its method's own settings, else the stage's "*\/*", else the account's. */
+  bucketFor(stage: string, route: Route): TokenBucket {
+    const settings = this.model.stages.get(stage)!;
     const methodPath = `${route.resourcePath.replace(/^\//, "")}/${route.httpMethod}`;
     const own = settings.get(methodPath);
     const key = own ? `${stage} ${methodPath}` : `${stage} */*`;
-    let bucket = buckets.get(key);
+    let bucket = this.buckets.get(key);
     if (!bucket) {
       const t = own ?? settings.get("*/*") ?? ACCOUNT_THROTTLE;
       bucket = new TokenBucket(t.rate, t.burst);
-      buckets.set(key, bucket);
+      this.buckets.set(key, bucket);
     }
     return bucket;
-  };
+  }
 
-  const record = (stage: string, status: number, latencyMs: number, integrationMs?: number) => {
-    stats.byStatus[status] = (stats.byStatus[status] ?? 0) + 1;
-    const m = options.metrics;
+  /** Counts an answer on a stage and puts the AWS/ApiGateway metrics (by API, and by API and stage). */
+  record(stage: string, status: number, latencyMs: number, integrationMs?: number): void {
+    this.stats.byStatus[status] = (this.stats.byStatus[status] ?? 0) + 1;
+    const m = this.options.metrics;
     if (!m) return;
-    const dimensionSets: Record<string, string>[] = [{ ApiName: model.name }, { ApiName: model.name, Stage: stage }];
+    const dimensionSets: Record<string, string>[] = [{ ApiName: this.model.name }, { ApiName: this.model.name, Stage: stage }];
     for (const dims of dimensionSets) {
       m.put("AWS/ApiGateway", "Count", dims, 1);
       m.put("AWS/ApiGateway", "4XXError", dims, status >= 400 && status < 500 ? 1 : 0);
@@ -376,240 +201,350 @@ export async function startRestApi(options: RestApiServerOptions): Promise<RestA
       m.put("AWS/ApiGateway", "Latency", dims, latencyMs);
       if (integrationMs !== undefined) m.put("AWS/ApiGateway", "IntegrationLatency", dims, integrationMs);
     }
-  };
+  }
 
   /** A request's access-log record, through the stage's metric filters (lib/local/access-log.ts). */
-  const logAccess = (stage: string, values: Readonly<Record<string, string | number | undefined>>) => {
-    const log = model.accessLogs.get(stage);
-    const m = options.metrics;
+  logAccess(stage: string, values: Readonly<Record<string, string | number | undefined>>): void {
+    const log = this.model.accessLogs.get(stage);
+    const m = this.options.metrics;
     if (!log?.filters.length || !m) return;
     for (const p of metricPoints(log, accessLogRecord(log.format, values))) m.put(p.namespace, p.metricName, p.dimensions, p.value);
-  };
+  }
+}
 
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const started = performance.now();
-    const requestId = randomUUID();
-    stats.requests++;
-    const url = new URL(req.url ?? "/", "http://local");
-    const [stage, ...rest] = url.pathname.split("/").filter(Boolean);
-    const answer = (status: number, body: unknown, integrationMs?: number, headers: Record<string, string> = {}) => {
-      json(res, status, body, { "x-amzn-requestid": requestId, ...headers });
-      if (stage && model.stages.has(stage)) {
-        record(stage, status, performance.now() - started, integrationMs);
-        logAccess(stage, {
-          requestId,
-          status,
-          stage,
-          apiId: model.id,
-          httpMethod: req.method,
-          requestTimeEpoch: Date.now(),
-          "identity.sourceIp": req.socket.remoteAddress,
-          "integration.latency": integrationMs === undefined ? undefined : Math.round(integrationMs),
-        });
-      } else stats.byStatus[status] = (stats.byStatus[status] ?? 0) + 1;
-    };
+/** One request and its answer: the request id, when it started, and the stage it names. */
+class Exchange {
+  readonly started = performance.now();
+  readonly requestId = randomUUID();
+  readonly url: URL;
+  /** The first path segment (a stage when the API has one by that name). */
+  readonly stage: string | undefined;
+  /** The resource path after the stage. */
+  readonly path: string;
 
-    // Payload limit: read at most 10 MB.
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooLarge = Number(req.headers["content-length"] ?? 0) > PAYLOAD_LIMIT_BYTES;
-    if (!tooLarge) {
-      for await (const chunk of req) {
-        size += (chunk as Buffer).length;
-        if (size > PAYLOAD_LIMIT_BYTES) {
-          tooLarge = true;
-          break;
-        }
-        chunks.push(chunk as Buffer);
-      }
-    }
-    if (tooLarge) {
-      res.setHeader("connection", "close");
-      return answer(413, { message: "Request Too Long" });
-    }
-    const body = Buffer.concat(chunks).toString("utf8");
+  constructor(
+    readonly api: RestApiState,
+    readonly req: IncomingMessage,
+    readonly res: ServerResponse,
+  ) {
+    this.url = new URL(req.url ?? "/", "http://local");
+    const [stage, ...rest] = this.url.pathname.split("/").filter(Boolean);
+    this.stage = stage;
+    this.path = "/" + rest.join("/");
+  }
 
-    if (!stage || !model.stages.has(stage)) return answer(403, { message: "Missing Authentication Token" });
-    const matched = matchRoute(model.routes, "/" + rest.join("/"));
-    const method = (req.method ?? "GET").toUpperCase();
-    const route = matched?.routes.find((r) => r.httpMethod === method) ?? matched?.routes.find((r) => r.httpMethod === "ANY");
-    if (!matched || !route) return answer(403, { message: "Missing Authentication Token" });
-
-    // The API key before throttling and validation (the key names the usage plan whose limits
-    // apply). Whether a refused request takes a token from the stage's bucket is not
-    // documented: it does here, never kinder to the traffic that has the key.
-    const edgeKey = route.apiKeyRequired ? apiKeys.match(headerValue(req.headers[API_KEY_HEADER]), stage) : undefined;
-    if (route.apiKeyRequired && !edgeKey) {
-      bucketFor(stage, route).take();
-      stats.forbidden++;
-      return answer(403, { message: "Forbidden" });
-    }
-
-    if (!bucketFor(stage, route).take()) {
-      stats.throttled++;
-      return answer(429, { message: "Too Many Requests" });
-    }
-
-    const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(",") : v;
-    const query = Object.fromEntries(url.searchParams.entries());
-    const request: TemplateRequest = { body, headers: headersAsSent(req.rawHeaders), query, path: matched.params };
-    const lookupParam = (name: string): string | undefined => {
-      const m = /^method\.request\.(header|querystring|path|multivalueheader|multivaluequerystring)\.(.+)$/.exec(name);
-      if (!m) return undefined;
-      if (m[1].endsWith("header")) return headers[m[2].toLowerCase()];
-      if (m[1].endsWith("querystring")) return query[m[2]];
-      return matched.params[m[2]];
-    };
-    if (route.validateParameters) {
-      const missing = route.required.filter((p) => {
-        const v = lookupParam(p);
-        return v === undefined || v === "";
+  /** Answers in JSON, then counts it: on a known stage, metrics and the access log; otherwise the status alone. */
+  answer(status: number, body: unknown, integrationMs?: number, headers: Record<string, string> = {}): void {
+    const { api, req, stage, requestId } = this;
+    json(this.res, status, body, { "x-amzn-requestid": requestId, ...headers });
+    if (stage && api.model.stages.has(stage)) {
+      api.record(stage, status, performance.now() - this.started, integrationMs);
+      api.logAccess(stage, {
+        requestId,
+        status,
+        stage,
+        apiId: api.model.id,
+        httpMethod: req.method,
+        requestTimeEpoch: Date.now(),
+        "identity.sourceIp": req.socket.remoteAddress,
+        "integration.latency": integrationMs === undefined ? undefined : Math.round(integrationMs),
       });
-      if (missing.length) {
-        return answer(400, {
-          message: `Missing required request parameters: [${missing.map((p) => p.replace(/^method\.request\.(header|querystring|path|multivalueheader|multivaluequerystring)\./, "")).join(", ")}]`,
-        });
-      }
-    }
+    } else api.stats.byStatus[status] = (api.stats.byStatus[status] ?? 0) + 1;
+  }
+}
 
-    const now = new Date();
-    const context = {
-      requestId,
-      extendedRequestId: requestId,
-      requestTimeEpoch: now.getTime(),
-      requestTime: requestTime(now),
-      httpMethod: method,
-      resourcePath: route.resourcePath,
-      resourceId: route.resourceId,
-      path: url.pathname,
-      stage,
-      apiId: model.id,
-      accountId: options.accountId,
-      domainName: req.headers.host ?? "127.0.0.1",
-      protocol: `HTTP/${req.httpVersion}`,
-      identity: {
-        sourceIp: req.socket.remoteAddress ?? "127.0.0.1",
-        userAgent: headers["user-agent"] ?? "",
-        apiKey: edgeKey?.value ?? "",
-        apiKeyId: edgeKey?.id ?? "",
-        caller: "",
-        user: "",
-      },
-    };
+/** The request body, or undefined when it is above the payload limit (read no further than the limit). */
+async function readPayload(req: IncomingMessage): Promise<string | undefined> {
+  if (Number(req.headers["content-length"] ?? 0) > PAYLOAD_LIMIT_BYTES) return undefined;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > PAYLOAD_LIMIT_BYTES) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
 
-    // Template selection by Content-Type, then the passthrough behaviour.
-    const contentType = (headers["content-type"] ?? "application/json").split(";")[0].trim().toLowerCase();
-    const templates = route.integration.requestTemplates;
-    const templateKey = Object.keys(templates).find((k) => k.toLowerCase() === contentType);
-    let integrationBody: string;
-    try {
-      if (templateKey !== undefined) integrationBody = renderTemplate(templates[templateKey], request, context);
-      else if (
-        route.integration.passthrough === "WHEN_NO_MATCH" ||
-        (route.integration.passthrough === "WHEN_NO_TEMPLATES" && Object.keys(templates).length === 0)
-      )
-        integrationBody = body;
-      else return answer(415, { message: "Unsupported Media Type" });
-    } catch (error) {
-      if (error instanceof TemplateError)
-        return answer(error.message.includes("Invalid JSON") ? 400 : 500, {
-          message: error.message.includes("Invalid JSON") ? "Invalid JSON in request body" : "Internal server error",
-        });
-      throw error;
-    }
+/** A method request parameter's value by its mapping name (`method.request.header.X`, `...querystring.X`, `...path.X`). */
+type ParamLookup = (name: string) => string | undefined;
 
-    // The integration request.
-    const integrationHeaders: Record<string, string> = { accept: "application/json" };
-    const integrationQuery = new URLSearchParams();
-    for (const [target, source] of Object.entries(route.integration.requestParameters)) {
-      const m = /^integration\.request\.(header|querystring|path)\.(.+)$/.exec(target);
-      if (!m) continue;
-      let value: string | undefined;
-      if (/^'.*'$/s.test(source)) value = source.slice(1, -1);
-      else if (source.startsWith("method.request.")) value = lookupParam(source);
-      else if (source.startsWith("context.")) value = String((context as Record<string, unknown>)[source.slice(8)] ?? "");
-      if (value === undefined) continue;
-      if (m[1] === "header") integrationHeaders[m[2].toLowerCase()] = value;
-      else if (m[1] === "querystring") integrationQuery.set(m[2], value);
-    }
+const METHOD_PARAMETER = /^method\.request\.(header|querystring|path|multivalueheader|multivaluequerystring)\.(.+)$/;
 
-    let status: number;
-    let responseBody: string;
-    const integrationStarted = performance.now();
-    if (route.integration.type === "MOCK") {
-      let parsed: { statusCode?: number } = {};
-      try {
-        parsed = JSON.parse(integrationBody || "{}") as { statusCode?: number };
-      } catch {
-        parsed = {};
-      }
-      status = Number(parsed.statusCode ?? 200);
-      responseBody = "";
-    } else {
-      const queuePath = route.integration.sqsPath;
-      let form = integrationBody;
-      if (route.integration.sqsAction && !/(^|&)Action=/.test(form))
-        form = `Action=${encodeURIComponent(route.integration.sqsAction)}${form ? "&" + form : ""}`;
-      for (const [k, v] of integrationQuery) form += `${form ? "&" : ""}${encodeURIComponent(k)}=${encodeURIComponent(v)}`;
-      // The integration path names the queue; local-aws-sqs reads it from QueueUrl.
-      if (queuePath && !/(^|&)QueueUrl=/.test(form)) form += `&QueueUrl=${encodeURIComponent(`${options.sqsEndpoint}/${queuePath}`)}`;
-      try {
-        const answerFromSqs = await fetch(`${options.sqsEndpoint}/${queuePath ?? ""}`, {
-          method: "POST",
-          headers: { "content-type": "application/x-www-form-urlencoded", ...integrationHeaders },
-          body: form,
-          signal: AbortSignal.timeout(route.integration.timeoutMs),
-        });
-        status = answerFromSqs.status;
-        const text = await answerFromSqs.text();
-        responseBody = text.trimStart().startsWith("<") ? JSON.stringify(sqsXmlToJson(text)) : text;
-      } catch (error) {
-        const name = (error as Error).name;
-        if (name === "TimeoutError" || name === "AbortError")
-          return answer(504, { message: "Endpoint request timed out" }, performance.now() - integrationStarted);
-        return answer(500, { message: "Internal server error" }, performance.now() - integrationStarted);
-      }
-      if (status >= 200 && status < 300) stats.enqueued++;
-    }
-    const integrationMs = performance.now() - integrationStarted;
+/** A request matched to a route, with what its templates and parameter mappings read. */
+interface MatchedRequest {
+  readonly stage: string;
+  readonly route: Route;
+  readonly method: string;
+  readonly body: string;
+  /** Header values by lower-case name (repeated ones joined with ","). */
+  readonly headers: Record<string, string>;
+  readonly request: TemplateRequest;
+  readonly lookupParam: ParamLookup;
+  readonly edgeKey: ApiKeyEntry | undefined;
+}
 
-    // Integration responses: the selection pattern against the integration's status code.
-    const statusText = String(status);
-    const selected = route.responses.find((r) => r.selectionPattern?.test(statusText)) ?? route.responses.find((r) => !r.selectionPattern);
-    if (!selected) return answer(500, { message: "Internal server error" }, integrationMs);
-    const responseTemplateKey =
-      Object.keys(selected.templates).find((k) => k.toLowerCase() === "application/json") ?? Object.keys(selected.templates)[0];
-    let out = responseBody;
-    let statusOverride: number | undefined;
-    try {
-      if (responseTemplateKey !== undefined && selected.templates[responseTemplateKey] !== "") {
-        const rendered = renderResponseTemplate(
-          selected.templates[responseTemplateKey],
-          { body: responseBody, headers: {}, query: {}, path: {} },
-          context,
-        );
-        out = rendered.body;
-        statusOverride = rendered.override.status;
-      }
-    } catch {
-      return answer(500, { message: "Internal server error" }, integrationMs);
-    }
-    const responseHeaders: Record<string, string> = {};
-    for (const [target, source] of Object.entries(selected.parameters)) {
-      const m = /^method\.response\.header\.(.+)$/.exec(target);
-      if (m && /^'.*'$/s.test(source)) responseHeaders[m[1]] = source.slice(1, -1);
-    }
-    return answer(statusOverride ?? Number(selected.statusCode), out, integrationMs, responseHeaders);
+/**
+ * The API key before throttling and validation (the key names the usage plan whose limits
+ * apply): 403 without a valid one where the method requires it, 429 when the stage's bucket is
+ * empty. Whether a refused request takes a token from the stage's bucket is not documented: it
+ * does here, never kinder to the traffic that has the key. Undefined: answered.
+ */
+function admitKeyAndThrottle(x: Exchange, stage: string, route: Route): { edgeKey: ApiKeyEntry | undefined } | undefined {
+  const { api, req } = x;
+  const edgeKey = route.apiKeyRequired ? api.apiKeys.match(headerValue(req.headers[API_KEY_HEADER]), stage) : undefined;
+  if (route.apiKeyRequired && !edgeKey) {
+    api.bucketFor(stage, route).take();
+    api.stats.forbidden++;
+    return void x.answer(403, { message: "Forbidden" });
+  }
+  if (!api.bucketFor(stage, route).take()) {
+    api.stats.throttled++;
+    return void x.answer(429, { message: "Too Many Requests" });
+  }
+  return { edgeKey };
+}
+
+/**
+ * The method request: the route by stage, path and method (403 "Missing Authentication
+ * Token" for none), the key and the throttle, then the required parameters when its validator
+ * checks them (400). Undefined: answered.
+ */
+function methodRequest(x: Exchange, body: string): MatchedRequest | undefined {
+  const { api, req, stage } = x;
+  if (!stage || !api.model.stages.has(stage)) return void x.answer(403, { message: "Missing Authentication Token" });
+  const matched = matchRoute(api.model.routes, x.path);
+  const method = (req.method ?? "GET").toUpperCase();
+  const route = matched?.routes.find((r) => r.httpMethod === method) ?? matched?.routes.find((r) => r.httpMethod === "ANY");
+  if (!matched || !route) return void x.answer(403, { message: "Missing Authentication Token" });
+  const admitted = admitKeyAndThrottle(x, stage, route);
+  if (!admitted) return undefined;
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(",") : v;
+  const query = Object.fromEntries(x.url.searchParams.entries());
+  const request: TemplateRequest = { body, headers: headersAsSent(req.rawHeaders), query, path: matched.params };
+  const lookupParam: ParamLookup = (name) => {
+    const m = METHOD_PARAMETER.exec(name);
+    if (!m) return undefined;
+    if (m[1].endsWith("header")) return headers[m[2].toLowerCase()];
+    if (m[1].endsWith("querystring")) return query[m[2]];
+    return matched.params[m[2]];
   };
+  if (route.validateParameters) {
+    const missing = route.required.filter((p) => {
+      const v = lookupParam(p);
+      return v === undefined || v === "";
+    });
+    if (missing.length) {
+      const names = missing.map((p) =>
+        p.replace(/^method\.request\.(header|querystring|path|multivalueheader|multivaluequerystring)\./, ""),
+      );
+      return void x.answer(400, { message: `Missing required request parameters: [${names.join(", ")}]` });
+    }
+  }
+  return { stage, route, method, body, headers, request, lookupParam, edgeKey: admitted.edgeKey };
+}
 
+/** The `$context` the templates see. */
+function requestContext(x: Exchange, m: MatchedRequest) {
+  const { req, requestId, api } = x;
+  const now = new Date();
+  return {
+    requestId,
+    extendedRequestId: requestId,
+    requestTimeEpoch: now.getTime(),
+    requestTime: requestTime(now),
+    httpMethod: m.method,
+    resourcePath: m.route.resourcePath,
+    resourceId: m.route.resourceId,
+    path: x.url.pathname,
+    stage: m.stage,
+    apiId: api.model.id,
+    accountId: api.options.accountId,
+    domainName: req.headers.host ?? "127.0.0.1",
+    protocol: `HTTP/${req.httpVersion}`,
+    identity: {
+      sourceIp: req.socket.remoteAddress ?? "127.0.0.1",
+      userAgent: m.headers["user-agent"] ?? "",
+      apiKey: m.edgeKey?.value ?? "",
+      apiKeyId: m.edgeKey?.id ?? "",
+      caller: "",
+      user: "",
+    },
+  };
+}
+
+type RequestContext = ReturnType<typeof requestContext>;
+
+/**
+ * The integration request body: the request template chosen by Content-Type, else the
+ * passthrough behaviour (415 when it passes nothing through); a template error is 400 for
+ * invalid JSON, else 500. Undefined: answered.
+ */
+function integrationBody(x: Exchange, m: MatchedRequest, context: RequestContext): string | undefined {
+  const { integration } = m.route;
+  const contentType = (m.headers["content-type"] ?? "application/json").split(";")[0].trim().toLowerCase();
+  const templates = integration.requestTemplates;
+  const templateKey = Object.keys(templates).find((k) => k.toLowerCase() === contentType);
+  try {
+    if (templateKey !== undefined) return renderTemplate(templates[templateKey], m.request, context);
+    if (
+      integration.passthrough === "WHEN_NO_MATCH" ||
+      (integration.passthrough === "WHEN_NO_TEMPLATES" && Object.keys(templates).length === 0)
+    )
+      return m.body;
+    return void x.answer(415, { message: "Unsupported Media Type" });
+  } catch (error) {
+    if (error instanceof TemplateError) {
+      const invalidJson = error.message.includes("Invalid JSON");
+      return void x.answer(invalidJson ? 400 : 500, { message: invalidJson ? "Invalid JSON in request body" : "Internal server error" });
+    }
+    throw error;
+  }
+}
+
+/** The integration request's headers and query string, from its request parameter mappings. */
+function integrationParameters(m: MatchedRequest, context: RequestContext) {
+  const headers: Record<string, string> = { accept: "application/json" };
+  const query = new URLSearchParams();
+  for (const [target, source] of Object.entries(m.route.integration.requestParameters)) {
+    const t = /^integration\.request\.(header|querystring|path)\.(.+)$/.exec(target);
+    if (!t) continue;
+    let value: string | undefined;
+    if (/^'.*'$/s.test(source)) value = source.slice(1, -1);
+    else if (source.startsWith("method.request.")) value = m.lookupParam(source);
+    else if (source.startsWith("context.")) value = String((context as Record<string, unknown>)[source.slice(8)] ?? "");
+    if (value === undefined) continue;
+    if (t[1] === "header") headers[t[2].toLowerCase()] = value;
+    else if (t[1] === "querystring") query.set(t[2], value);
+  }
+  return { headers, query };
+}
+
+/** What an integration answered. */
+interface IntegrationResult {
+  readonly status: number;
+  readonly body: string;
+}
+
+/** The MOCK integration: the status code its request template gives (`{"statusCode": 200}`), no body. */
+function callMock(body: string): IntegrationResult {
+  let parsed: { statusCode?: number } = {};
+  try {
+    parsed = JSON.parse(body || "{}") as { statusCode?: number };
+  } catch {
+    parsed = {};
+  }
+  return { status: Number(parsed.statusCode ?? 200), body: "" };
+}
+
+/**
+ * The SQS integration: the form posted to the local SQS server (the action and the queue URL
+ * added as API Gateway's path or action style implies), its XML answer as JSON. A timeout is
+ * 504, any other failure 500. Undefined: answered.
+ */
+async function callSqs(x: Exchange, m: MatchedRequest, body: string, context: RequestContext, startedMs: number) {
+  const { integration } = m.route;
+  const { sqsEndpoint } = x.api.options;
+  const params = integrationParameters(m, context);
+  const queuePath = integration.sqsPath;
+  let form = body;
+  if (integration.sqsAction && !/(^|&)Action=/.test(form))
+    form = `Action=${encodeURIComponent(integration.sqsAction)}${form ? "&" + form : ""}`;
+  for (const [k, v] of params.query) form += `${form ? "&" : ""}${encodeURIComponent(k)}=${encodeURIComponent(v)}`;
+  // The integration path names the queue; local-aws-sqs reads it from QueueUrl.
+  if (queuePath && !/(^|&)QueueUrl=/.test(form)) form += `&QueueUrl=${encodeURIComponent(`${sqsEndpoint}/${queuePath}`)}`;
+  let result: IntegrationResult;
+  try {
+    const answerFromSqs = await fetch(`${sqsEndpoint}/${queuePath ?? ""}`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", ...params.headers },
+      body: form,
+      signal: AbortSignal.timeout(integration.timeoutMs),
+    });
+    const text = await answerFromSqs.text();
+    result = { status: answerFromSqs.status, body: text.trimStart().startsWith("<") ? JSON.stringify(sqsXmlToJson(text)) : text };
+  } catch (error) {
+    const name = (error as Error).name;
+    if (name === "TimeoutError" || name === "AbortError")
+      return void x.answer(504, { message: "Endpoint request timed out" }, performance.now() - startedMs);
+    return void x.answer(500, { message: "Internal server error" }, performance.now() - startedMs);
+  }
+  if (result.status >= 200 && result.status < 300) x.api.stats.enqueued++;
+  return result;
+}
+
+/**
+ * The method response: the integration response whose selection pattern matches the
+ * integration's status (else the default one; none: 500), its response template and its
+ * static header mappings.
+ */
+function methodResponse(x: Exchange, m: MatchedRequest, result: IntegrationResult, context: RequestContext, integrationMs: number): void {
+  const statusText = String(result.status);
+  const selected =
+    m.route.responses.find((r) => r.selectionPattern?.test(statusText)) ?? m.route.responses.find((r) => !r.selectionPattern);
+  if (!selected) return x.answer(500, { message: "Internal server error" }, integrationMs);
+  const responseTemplateKey =
+    Object.keys(selected.templates).find((k) => k.toLowerCase() === "application/json") ?? Object.keys(selected.templates)[0];
+  let out = result.body;
+  let statusOverride: number | undefined;
+  try {
+    if (responseTemplateKey !== undefined && selected.templates[responseTemplateKey] !== "") {
+      const rendered = renderResponseTemplate(
+        selected.templates[responseTemplateKey],
+        { body: result.body, headers: {}, query: {}, path: {} },
+        context,
+      );
+      out = rendered.body;
+      statusOverride = rendered.override.status;
+    }
+  } catch {
+    return x.answer(500, { message: "Internal server error" }, integrationMs);
+  }
+  const responseHeaders: Record<string, string> = {};
+  for (const [target, source] of Object.entries(selected.parameters)) {
+    const h = /^method\.response\.header\.(.+)$/.exec(target);
+    if (h && /^'.*'$/s.test(source)) responseHeaders[h[1]] = source.slice(1, -1);
+  }
+  return x.answer(statusOverride ?? Number(selected.statusCode), out, integrationMs, responseHeaders);
+}
+
+/**
+ * One request through API Gateway's steps: the payload limit (413), the method request, the
+ * integration request (template), the integration (SQS or MOCK) and the method response.
+ */
+async function handleRequest(api: RestApiState, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const x = new Exchange(api, req, res);
+  api.stats.requests++;
+  const body = await readPayload(req);
+  if (body === undefined) {
+    res.setHeader("connection", "close");
+    return x.answer(413, { message: "Request Too Long" });
+  }
+  const m = methodRequest(x, body);
+  if (!m) return;
+  const context = requestContext(x, m);
+  const integrationRequest = integrationBody(x, m, context);
+  if (integrationRequest === undefined) return;
+  const integrationStarted = performance.now();
+  const result =
+    m.route.integration.type === "MOCK"
+      ? callMock(integrationRequest)
+      : await callSqs(x, m, integrationRequest, context, integrationStarted);
+  if (!result) return;
+  methodResponse(x, m, result, context, performance.now() - integrationStarted);
+}
+
+/** Starts the local REST API on 127.0.0.1. */
+export async function startRestApi(options: RestApiServerOptions): Promise<RestApiServer> {
+  const api = new RestApiState(options);
   const server = options.server ?? createServer();
   server.on("request", (req, res) => {
-    handle(req, res).catch(() => {
+    handleRequest(api, req, res).catch(() => {
       if (!res.headersSent) json(res, 500, { message: "Internal server error" });
       else res.end();
     });
   });
   const endpoint = server.listening ? `http://127.0.0.1:${(server.address() as { port: number }).port}` : await listenLoopback(server);
-  return { endpoint, model, stats, apiKeys, close: () => closeServer(server) };
+  return { endpoint, model: options.model, stats: api.stats, apiKeys: api.apiKeys, close: () => closeServer(server) };
 }

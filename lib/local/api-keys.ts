@@ -9,6 +9,7 @@
  * throttles are not emulated: a plan with one stops the run rather than letting traffic
  * through that AWS would refuse.
  */
+import { LocalEmulatorError } from "./errors";
 import type { StackResolver } from "./resolver";
 import { ofType, type TfItem } from "./stack";
 
@@ -25,7 +26,7 @@ export interface ApiKeyEntry {
 }
 
 /** Thrown at start-up for a usage plan setting the emulator does not run. */
-export class UnsupportedUsagePlanError extends Error {
+export class UnsupportedUsagePlanError extends LocalEmulatorError {
   override readonly name = "UnsupportedUsagePlanError";
 }
 

@@ -6,12 +6,13 @@
  * tonumber, tolist, join, lower, upper, format with %s/%d). Anything else is an
  * {@link ExpressionError} that quotes the expression.
  */
+import { LocalEmulatorError } from "./errors";
 
 /** Looks up a reference given as its traversal, e.g. ["aws_sqs_queue", "q", "arn"]. */
 export type ReferenceLookup = (traversal: readonly (string | number)[]) => unknown;
 
 /** Thrown for an expression the emulator cannot evaluate. */
-export class ExpressionError extends Error {
+export class ExpressionError extends LocalEmulatorError {
   override readonly name = "ExpressionError";
 }
 

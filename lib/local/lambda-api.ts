@@ -11,11 +11,12 @@
  * asynchronous (Invoke API reference, https://docs.aws.amazon.com/lambda/latest/dg/API_Invoke.html).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { LAMBDA_MAX_ASYNC_PAYLOAD_BYTES, LAMBDA_MAX_SYNC_PAYLOAD_BYTES } from "../runtime/aws-limits";
 import type { FunctionHost, InvokeResult } from "./lambda-host";
 import { closeServer, listenLoopback } from "./services";
 
 /** Lambda's payload limits, bytes. */
-export const PAYLOAD_LIMITS = { requestResponse: 6 * 1024 * 1024, event: 1024 * 1024 } as const;
+export const PAYLOAD_LIMITS = { requestResponse: LAMBDA_MAX_SYNC_PAYLOAD_BYTES, event: LAMBDA_MAX_ASYNC_PAYLOAD_BYTES } as const;
 /** Retries of an asynchronous invocation when the function has no event invoke config (Lambda's default). */
 export const DEFAULT_ASYNC_RETRIES = 2;
 
@@ -71,21 +72,26 @@ function sendError(res: ServerResponse, status: number, type: string, message: s
   res.end(JSON.stringify({ Type: "User", message }));
 }
 
-/** Starts the local Lambda API on a free loopback port. */
-export async function startLambdaApi(functions: readonly InvokableFunction[]): Promise<LambdaApi> {
-  const byName = new Map(functions.map((f) => [f.name, f]));
-  const asyncInvocations: AsyncInvocation[] = [];
-  let running = 0;
-  let waiters: (() => void)[] = [];
-  const settle = () => {
-    if (running > 0) return;
-    const w = waiters;
-    waiters = [];
-    for (const resolve of w) resolve();
-  };
+/** The API's state in one object: the functions by name, the finished asynchronous invocations and the ones still running. */
+class LambdaApiState {
+  readonly byName: ReadonlyMap<string, InvokableFunction>;
+  readonly asyncInvocations: AsyncInvocation[] = [];
+  private running = 0;
+  private waiters: (() => void)[] = [];
 
-  const runAsync = (fn: InvokableFunction, payload: unknown) => {
-    running++;
+  constructor(functions: readonly InvokableFunction[]) {
+    this.byName = new Map(functions.map((f) => [f.name, f]));
+  }
+
+  /** The function a name or ARN (with `$LATEST` or no qualifier) refers to. */
+  find(ref: string): InvokableFunction | undefined {
+    const name = functionNameOf(ref);
+    return name ? this.byName.get(name) : undefined;
+  }
+
+  /** Runs an asynchronous invocation in the background, retried up to the function's asyncRetries. */
+  runAsync(fn: InvokableFunction, payload: unknown): void {
+    this.running++;
     const startedMs = Date.now();
     void (async () => {
       let attempts = 0;
@@ -97,95 +103,111 @@ export async function startLambdaApi(functions: readonly InvokableFunction[]): P
           .invoke(payload)
           .catch((error: Error) => ({ ok: false as const, errorType: "Runtime.HostError", errorMessage: error.message, durationMs: 0 }));
       } while (!result.ok && attempts <= fn.asyncRetries);
-      asyncInvocations.push({ functionName: fn.name, payload, startedMs, finishedMs: Date.now(), attempts, result });
+      this.asyncInvocations.push({ functionName: fn.name, payload, startedMs, finishedMs: Date.now(), attempts, result });
     })().finally(() => {
-      running--;
-      settle();
+      this.running--;
+      this.settle();
     });
-  };
+  }
 
-  const find = (ref: string): InvokableFunction | undefined => {
-    const name = functionNameOf(ref);
-    return name ? byName.get(name) : undefined;
-  };
+  /** Resolves once no asynchronous invocation is queued or running. */
+  idle(): Promise<void> {
+    return this.running === 0 ? Promise.resolve() : new Promise<void>((resolve) => this.waiters.push(resolve));
+  }
 
-  const server: Server = createServer(async (req, res) => {
+  private settle(): void {
+    if (this.running > 0) return;
+    const w = this.waiters;
+    this.waiters = [];
+    for (const resolve of w) resolve();
+  }
+}
+
+/** InvocationType Event: 202 at once, the invocation run in the background (1 MB payload limit). */
+function invokeEvent(state: LambdaApiState, fn: InvokableFunction, body: Buffer, payload: unknown, res: ServerResponse): void {
+  if (body.length > PAYLOAD_LIMITS.event)
+    return sendError(
+      res,
+      413,
+      "RequestTooLargeException",
+      `Request must be smaller than ${PAYLOAD_LIMITS.event} bytes for the InvokeAsync operation`,
+    );
+  state.runAsync(fn, payload);
+  res.writeHead(202, { "x-amzn-requestid": "local" });
+  res.end();
+}
+
+/** InvocationType RequestResponse: the function's result, its error as X-Amz-Function-Error, or 429 when throttled (6 MB limit). */
+async function invokeRequestResponse(fn: InvokableFunction, body: Buffer, payload: unknown, res: ServerResponse): Promise<void> {
+  if (body.length > PAYLOAD_LIMITS.requestResponse)
+    return sendError(
+      res,
+      413,
+      "RequestTooLargeException",
+      `Request must be smaller than ${PAYLOAD_LIMITS.requestResponse} bytes for the Invoke operation`,
+    );
+  const result = await fn.host().invoke(payload);
+  if (result.ok) {
+    res.writeHead(200, { "content-type": "application/json", "x-amz-executed-version": "$LATEST" });
+    return void res.end(JSON.stringify(result.payload));
+  }
+  if (result.throttled) return sendError(res, 429, "TooManyRequestsException", result.errorMessage);
+  res.writeHead(200, { "content-type": "application/json", "x-amz-executed-version": "$LATEST", "x-amz-function-error": "Unhandled" });
+  res.end(JSON.stringify({ errorType: result.errorType, errorMessage: result.errorMessage }));
+}
+
+/** Answers one request: only Invoke is routed (by invocation type); anything else is a Lambda error. */
+async function handleInvoke(state: LambdaApiState, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? "/", "http://local");
+  const m = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/.exec(url.pathname);
+  if (req.method !== "POST" || !m)
+    return sendError(res, 404, "UnknownOperationException", `${req.method} ${req.url}: only Invoke is part of the local Lambda API`);
+  const ref = decodeURIComponent(m[1]);
+  const qualifier = url.searchParams.get("Qualifier");
+  const fn = state.find(qualifier ? `${ref}:${qualifier}` : ref);
+  if (!fn)
+    return sendError(
+      res,
+      404,
+      "ResourceNotFoundException",
+      `Function not found: ${ref}${qualifier ? `:${qualifier}` : ""} (the stack's functions: ${[...state.byName.keys()].join(", ")})`,
+    );
+  const body = await readBody(req);
+  const type = String(req.headers["x-amz-invocation-type"] ?? "RequestResponse");
+  let payload: unknown = {};
+  if (body.length) {
     try {
-      const m = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/.exec(new URL(req.url ?? "/", "http://local").pathname);
-      if (req.method !== "POST" || !m)
-        return sendError(res, 404, "UnknownOperationException", `${req.method} ${req.url}: only Invoke is part of the local Lambda API`);
-      const ref = decodeURIComponent(m[1]);
-      const qualifier = new URL(req.url ?? "/", "http://local").searchParams.get("Qualifier");
-      const fn = find(qualifier ? `${ref}:${qualifier}` : ref);
-      if (!fn)
-        return sendError(
-          res,
-          404,
-          "ResourceNotFoundException",
-          `Function not found: ${ref}${qualifier ? `:${qualifier}` : ""} (the stack's functions: ${[...byName.keys()].join(", ")})`,
-        );
-      const body = await readBody(req);
-      const type = String(req.headers["x-amz-invocation-type"] ?? "RequestResponse");
-      let payload: unknown = {};
-      if (body.length) {
-        try {
-          payload = JSON.parse(body.toString("utf8"));
-        } catch {
-          return sendError(res, 400, "InvalidRequestContentException", "Could not parse request body into json");
-        }
-      }
-      if (type === "Event") {
-        if (body.length > PAYLOAD_LIMITS.event)
-          return sendError(
-            res,
-            413,
-            "RequestTooLargeException",
-            `Request must be smaller than ${PAYLOAD_LIMITS.event} bytes for the InvokeAsync operation`,
-          );
-        runAsync(fn, payload);
-        res.writeHead(202, { "x-amzn-requestid": "local" });
-        return res.end();
-      }
-      if (type === "DryRun") {
-        res.writeHead(204);
-        return res.end();
-      }
-      if (type !== "RequestResponse")
-        return sendError(
-          res,
-          400,
-          "InvalidParameterValueException",
-          `X-Amz-Invocation-Type ${type} is not Event, RequestResponse or DryRun`,
-        );
-      if (body.length > PAYLOAD_LIMITS.requestResponse)
-        return sendError(
-          res,
-          413,
-          "RequestTooLargeException",
-          `Request must be smaller than ${PAYLOAD_LIMITS.requestResponse} bytes for the Invoke operation`,
-        );
-      const result = await fn.host().invoke(payload);
-      if (result.ok) {
-        res.writeHead(200, { "content-type": "application/json", "x-amz-executed-version": "$LATEST" });
-        return res.end(JSON.stringify(result.payload));
-      }
-      if (result.throttled) return sendError(res, 429, "TooManyRequestsException", result.errorMessage);
-      res.writeHead(200, { "content-type": "application/json", "x-amz-executed-version": "$LATEST", "x-amz-function-error": "Unhandled" });
-      res.end(JSON.stringify({ errorType: result.errorType, errorMessage: result.errorMessage }));
-    } catch (error) {
-      sendError(res, 500, "ServiceException", (error as Error).message);
+      payload = JSON.parse(body.toString("utf8"));
+    } catch {
+      return sendError(res, 400, "InvalidRequestContentException", "Could not parse request body into json");
     }
+  }
+  if (type === "Event") return invokeEvent(state, fn, body, payload, res);
+  if (type === "DryRun") {
+    res.writeHead(204);
+    return void res.end();
+  }
+  if (type !== "RequestResponse")
+    return sendError(res, 400, "InvalidParameterValueException", `X-Amz-Invocation-Type ${type} is not Event, RequestResponse or DryRun`);
+  return invokeRequestResponse(fn, body, payload, res);
+}
+
+/** Starts the local Lambda API on a free loopback port. */
+export async function startLambdaApi(functions: readonly InvokableFunction[]): Promise<LambdaApi> {
+  const state = new LambdaApiState(functions);
+  const server: Server = createServer((req, res) => {
+    handleInvoke(state, req, res).catch((error: Error) => sendError(res, 500, "ServiceException", error.message));
   });
   const endpoint = await listenLoopback(server);
   return {
     endpoint,
-    asyncInvocations,
+    asyncInvocations: state.asyncInvocations,
     invokeAsync(ref, payload) {
-      const fn = find(ref);
+      const fn = state.find(ref);
       if (!fn) throw new Error(`the schedule's target ${ref} is not an aws_lambda_function of the stack`);
-      runAsync(fn, payload);
+      state.runAsync(fn, payload);
     },
-    idle: () => (running === 0 ? Promise.resolve() : new Promise<void>((resolve) => waiters.push(resolve))),
+    idle: () => state.idle(),
     close: () => closeServer(server),
   };
 }

@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { Worker, type WorkerOptions } from "node:worker_threads";
+import { LAMBDA_MAX_INIT_MS } from "../runtime/aws-limits";
 import type { StackResolver } from "./resolver";
 import type { TfItem } from "./stack";
 import { extractZip } from "./zip";
@@ -220,7 +221,7 @@ function startThread(code: string, options: WorkerOptions): Worker {
 }
 
 /** Lambda's init-phase limit: after it, the first invocation starts anyway (and reports the load error). */
-const INIT_LIMIT_MS = 10_000;
+const INIT_LIMIT_MS = LAMBDA_MAX_INIT_MS;
 
 /** A pool of execution environments for one function. */
 export class FunctionHost {

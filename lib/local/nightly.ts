@@ -6,13 +6,14 @@
  * the schedules fired when asked, the local spike's reports stored in the reports bucket as
  * the generator stores its own, and the alarms evaluated again "as of" a later time.
  */
-import { createWriteStream, type WriteStream } from "node:fs";
+import { createWriteStream } from "node:fs";
 import { join } from "node:path";
 import { LOADGEN_CONTRACT } from "../runtime/contract";
 import { emfRecord, DEFAULT_METRICS_NAMESPACE } from "../runtime/loadgen/reports";
 import { DEFAULT_HISTORY_LENGTH, DEFAULT_REPORTS_PREFIX, s3ObjectStore, storeRun, type StoredRun } from "../runtime/loadgen/report-store";
 import type { SpikeReport } from "../runtime/loadgen/run";
 import { evaluateAlarms, type AlarmVerdict } from "./alarms";
+import { Closers } from "./closers";
 import { DEFAULT_ASYNC_RETRIES, startLambdaApi, type AsyncInvocation, type InvokableFunction, type LambdaApi } from "./lambda-api";
 import { FunctionHost, functionSpecOf, sdkModulePath, unpackBundle } from "./lambda-host";
 import { ingestEmfLine, type MetricStore } from "./metrics";
@@ -86,31 +87,66 @@ function stackGenerator(resolver: StackResolver) {
   return undefined;
 }
 
+/** The spike generator's reports settings, when the stack has a generator. */
+type StackGenerator = NonNullable<ReturnType<typeof stackGenerator>>;
+
+/** The nightly path's state in one object, shared by its parts. */
+interface NightlyState {
+  readonly ctx: NightlyContext;
+  readonly startMs: number;
+  readonly closers: Closers;
+  readonly generator?: StackGenerator;
+  readonly s3?: S3Server;
+  readonly teamBuckets: readonly string[];
+  /** AWS_ENDPOINT_URL_S3 / AWS_CA_BUNDLE / AWS_ENDPOINT_URL_LAMBDA, filled as the servers start. */
+  readonly environment: Record<string, string>;
+  readonly firings: ScheduleFiring[];
+  storedLocalSpike?: Omit<StoredRun, "history">;
+}
+
 /**
- * Starts the local S3 server (when the stack has buckets, or its generator names a bucket it
- * does not create: see {@link NightlyReport.teamBuckets}) and the local Lambda API.
+ * Starts the local S3 server for the stack's buckets plus the team's reports bucket the
+ * generator names but the stack does not create (with a new bucket's defaults); none when
+ * there is no bucket at all.
  */
-export async function startNightlyPath(ctx: NightlyContext): Promise<NightlyPath> {
-  const { resolver } = ctx;
-  const startMs = Date.now();
-  const closers: (() => Promise<void> | void)[] = [];
-  const generator = stackGenerator(resolver);
-  const buckets = stackBuckets(resolver);
+async function startBuckets(ctx: NightlyContext, generator: StackGenerator | undefined, closers: Closers) {
+  const buckets = stackBuckets(ctx.resolver);
   const teamBuckets = generator?.bucket && !buckets.some((b) => b.name === generator.bucket) ? [generator.bucket] : [];
   buckets.push(...teamBuckets.map((name) => ({ name, denyInsecureTransport: false, blockPublicAcls: true, aclsDisabled: true })));
   const s3 = buckets.length ? await startS3Server({ buckets, dataDir: ctx.s3DataDir }) : undefined;
-  if (s3) closers.push(() => s3.close());
+  if (s3) closers.add(() => s3.close());
+  return { s3, teamBuckets };
+}
 
-  const environment: Record<string, string> = {};
-  if (s3) {
-    environment.AWS_ENDPOINT_URL_S3 = s3.endpoint;
-    environment.AWS_CA_BUNDLE = s3.caFile;
-  }
-  const hosts = new Map<string, FunctionHost>();
-  const logs: WriteStream[] = [];
-  const invokeConfigs = ofType(resolver.stack, "aws_lambda_function_event_invoke_config");
+/** Starts a function's host: its bundle unpacked, its log appended to `functions/<name>.log`, its EMF lines ingested. */
+function startHost(state: NightlyState, fn: TfItem, name: string): FunctionHost {
+  const { ctx, closers } = state;
+  const { resolver } = ctx;
+  const cfg = resolver.config(fn);
+  const bundle = unpackBundle(resolver.stack.dir, String(cfg.filename), fn.address);
+  closers.add(() => bundle.cleanup());
+  const log = createWriteStream(join(ctx.reportDir, "functions", `${name}.log`), { flags: "a" });
+  closers.log(log);
   const runtimeModules = sdkModulePath();
-  const functions: InvokableFunction[] = ofType(resolver.stack, "aws_lambda_function").map((fn) => {
+  const host = new FunctionHost(functionSpecOf(resolver, fn, bundle.dir, ctx.environmentOf(fn, state.environment)), {
+    // agents of a fan-out run in parallel with their controller
+    maxThreads: 16,
+    runtimeModulePaths: runtimeModules ? [runtimeModules] : [],
+    onOutput: (line) => {
+      log.write(line + "\n");
+      ingestEmfLine(ctx.metrics, line);
+    },
+  });
+  closers.add(() => host.close());
+  return host;
+}
+
+/** Every function of the stack as the local Lambda API invokes it: its async retries, its host started on first use. */
+function invokableFunctions(state: NightlyState): InvokableFunction[] {
+  const { resolver } = state.ctx;
+  const hosts = new Map<string, FunctionHost>();
+  const invokeConfigs = ofType(resolver.stack, "aws_lambda_function_event_invoke_config");
+  return ofType(resolver.stack, "aws_lambda_function").map((fn) => {
     const name = String(resolver.attribute(fn, "function_name"));
     const config = invokeConfigs.find((c) =>
       [name, resolver.attribute(fn, "arn")].includes(resolver.configValue(c, "function_name") as string),
@@ -125,95 +161,95 @@ export async function startNightlyPath(ctx: NightlyContext): Promise<NightlyPath
       asyncRetries: retries,
       host: () => {
         let host = hosts.get(name);
-        if (host) return host;
-        const cfg = resolver.config(fn);
-        const bundle = unpackBundle(resolver.stack.dir, String(cfg.filename), fn.address);
-        closers.push(() => bundle.cleanup());
-        const log = createWriteStream(join(ctx.reportDir, "functions", `${name}.log`), { flags: "a" });
-        logs.push(log);
-        host = new FunctionHost(functionSpecOf(resolver, fn, bundle.dir, ctx.environmentOf(fn, environment)), {
-          // agents of a fan-out run in parallel with their controller
-          maxThreads: 16,
-          runtimeModulePaths: runtimeModules ? [runtimeModules] : [],
-          onOutput: (line) => {
-            log.write(line + "\n");
-            ingestEmfLine(ctx.metrics, line);
-          },
-        });
-        hosts.set(name, host);
-        closers.push(() => host!.close());
+        if (!host) {
+          host = startHost(state, fn, name);
+          hosts.set(name, host);
+        }
         return host;
       },
     };
   });
-  const lambda = await startLambdaApi(functions);
-  closers.push(() => lambda.close());
-  environment.AWS_ENDPOINT_URL_LAMBDA = lambda.endpoint;
+}
 
-  const firings: ScheduleFiring[] = [];
-  let storedLocalSpike: Omit<StoredRun, "history"> | undefined;
+/** Ingests the spike's EMF record (verdict and heartbeat) and stores its reports in the generator's bucket, as the generator does. */
+async function recordSpike(state: NightlyState, spike: SpikeReport): Promise<Omit<StoredRun, "history"> | undefined> {
+  const { generator, s3, ctx } = state;
+  if (!generator) return undefined;
+  // the verdict and the heartbeat, as the generator's EMF line would publish them
+  ingestEmfLine(ctx.metrics, JSON.stringify(emfRecord(spike, { namespace: generator.namespace, runName: generator.runName })));
+  if (!generator.bucket || !s3) return undefined;
+  const store = s3ObjectStore({
+    bucket: generator.bucket,
+    caBundle: s3.caFile,
+    client: { endpoint: s3.endpoint, region: ctx.region, credentials: LOCAL_CREDENTIALS },
+  });
+  try {
+    const { history: _history, ...keys } = await storeRun(
+      store,
+      { bucket: generator.bucket, prefix: generator.prefix, runName: generator.runName },
+      spike,
+      generator.historyLength,
+    );
+    state.storedLocalSpike = keys;
+    return keys;
+  } finally {
+    store.destroy();
+  }
+}
+
+/** The nightly report: buckets, firings, asynchronous invocations, and the alarms as of `asOfMs` when given. */
+function nightlyReport(state: NightlyState, lambda: LambdaApi, window: { startMs: number; asOfMs?: number }): NightlyReport {
+  const { s3, teamBuckets, ctx } = state;
+  return {
+    s3: s3 ? { endpoint: s3.endpoint, buckets: Object.fromEntries(s3.buckets.map((b) => [b.name, s3.keys(b.name)])) } : undefined,
+    ...(teamBuckets.length ? { teamBuckets } : {}),
+    storedLocalSpike: state.storedLocalSpike,
+    firings: [...state.firings],
+    asyncInvocations: lambda.asyncInvocations.map(({ payload: _payload, ...rest }) => rest),
+    alarmsAsOf:
+      window.asOfMs !== undefined
+        ? { asOfMs: window.asOfMs, alarms: evaluateAlarms(ctx.resolver, ctx.metrics, window.startMs, window.asOfMs, { stateAt: true }) }
+        : undefined,
+  };
+}
+
+/**
+ * Starts the local S3 server (when the stack has buckets, or its generator names a bucket it
+ * does not create: see {@link NightlyReport.teamBuckets}) and the local Lambda API.
+ */
+export async function startNightlyPath(ctx: NightlyContext): Promise<NightlyPath> {
+  const startMs = Date.now();
+  const closers = new Closers();
+  const generator = stackGenerator(ctx.resolver);
+  const { s3, teamBuckets } = await startBuckets(ctx, generator, closers);
+  const environment: Record<string, string> = {};
+  if (s3) {
+    environment.AWS_ENDPOINT_URL_S3 = s3.endpoint;
+    environment.AWS_CA_BUNDLE = s3.caFile;
+  }
+  const state: NightlyState = { ctx, startMs, closers, generator, s3, teamBuckets, environment, firings: [] };
+  const lambda = await startLambdaApi(invokableFunctions(state));
+  closers.add(() => lambda.close());
+  environment.AWS_ENDPOINT_URL_LAMBDA = lambda.endpoint;
 
   return {
     s3,
     lambda,
     environment,
-    async recordSpike(spike) {
-      if (!generator) return undefined;
-      // the verdict and the heartbeat, as the generator's EMF line would publish them
-      ingestEmfLine(ctx.metrics, JSON.stringify(emfRecord(spike, { namespace: generator.namespace, runName: generator.runName })));
-      if (!generator.bucket || !s3) return undefined;
-      const store = s3ObjectStore({
-        bucket: generator.bucket,
-        caBundle: s3.caFile,
-        client: { endpoint: s3.endpoint, region: ctx.region, credentials: LOCAL_CREDENTIALS },
-      });
-      try {
-        const { history: _history, ...keys } = await storeRun(
-          store,
-          { bucket: generator.bucket, prefix: generator.prefix, runName: generator.runName },
-          spike,
-          generator.historyLength,
-        );
-        storedLocalSpike = keys;
-        return keys;
-      } finally {
-        store.destroy();
-      }
-    },
+    recordSpike: (spike) => recordSpike(state, spike),
     async fire(options) {
-      const fired = await fireSchedules(stackSchedules(resolver), lambda, {
+      const fired = await fireSchedules(stackSchedules(ctx.resolver), lambda, {
         ...options,
         startMs,
         onFire: (f) => {
-          firings.push(f);
+          state.firings.push(f);
           options.onFire?.(f);
         },
       });
       return fired;
     },
-    report(window) {
-      return {
-        s3: s3 ? { endpoint: s3.endpoint, buckets: Object.fromEntries(s3.buckets.map((b) => [b.name, s3.keys(b.name)])) } : undefined,
-        ...(teamBuckets.length ? { teamBuckets } : {}),
-        storedLocalSpike,
-        firings: [...firings],
-        asyncInvocations: lambda.asyncInvocations.map(({ payload: _payload, ...rest }) => rest),
-        alarmsAsOf:
-          window.asOfMs !== undefined
-            ? { asOfMs: window.asOfMs, alarms: evaluateAlarms(resolver, ctx.metrics, window.startMs, window.asOfMs, { stateAt: true }) }
-            : undefined,
-      };
-    },
-    async close() {
-      for (const close of closers.reverse()) {
-        try {
-          await close();
-        } catch {
-          // keep closing the rest
-        }
-      }
-      await Promise.all(logs.map((l) => new Promise((r) => l.end(r))));
-    },
+    report: (window) => nightlyReport(state, lambda, window),
+    close: () => closers.closeAll(),
   };
 }
 

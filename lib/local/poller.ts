@@ -12,12 +12,13 @@
  */
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from "@aws-sdk/client-sqs";
 import type { SQSEvent, SQSRecord } from "aws-lambda";
+import { LAMBDA_MAX_SYNC_PAYLOAD_BYTES, SQS_MAX_RECEIVE_WAIT_SECONDS } from "../runtime/aws-limits";
 import type { FunctionHost, InvokeResult } from "./lambda-host";
 import type { MetricStore } from "./metrics";
 import { toSqsRecord } from "./sqs-records";
 
 /** Lambda's synchronous invocation payload limit, bytes: a batch stops growing before it. */
-const INVOKE_PAYLOAD_LIMIT = 6 * 1024 * 1024;
+const INVOKE_PAYLOAD_LIMIT = LAMBDA_MAX_SYNC_PAYLOAD_BYTES;
 
 /** Batches received ahead of a free invocation slot, at most. */
 const PREFETCH_BATCHES = 1;
@@ -212,7 +213,12 @@ export class SqsPoller {
         new ReceiveMessageCommand({
           QueueUrl: this.spec.queueUrl,
           MaxNumberOfMessages: step === "wait" ? 1 : room,
-          WaitTimeSeconds: step === "wait" ? 1 : step === "window" ? Math.max(0, Math.min(20, Math.floor(remainingMs / 1000))) : 0,
+          WaitTimeSeconds:
+            step === "wait"
+              ? 1
+              : step === "window"
+                ? Math.max(0, Math.min(SQS_MAX_RECEIVE_WAIT_SECONDS, Math.floor(remainingMs / 1000)))
+                : 0,
           AttributeNames: ["All"],
           MessageAttributeNames: ["All"],
         }),

@@ -4,6 +4,7 @@
  * the run's generated `random_password` values, and the data sources the stack reads.
  */
 import { createHash, randomInt } from "node:crypto";
+import { LocalEmulatorError } from "./errors";
 import { evaluateTemplate, ExpressionError, hasInterpolation } from "./expressions";
 import { DATA_SOURCE_SUPPORT, supportOf, type SynthesizedStack, type TfItem } from "./stack";
 
@@ -27,7 +28,7 @@ export interface LocalAccount {
 export const LOCAL_ACCOUNT_ID = "123456789012";
 
 /** Thrown when a reference cannot be resolved to a local value. */
-export class ResolveError extends Error {
+export class ResolveError extends LocalEmulatorError {
   override readonly name = "ResolveError";
 }
 

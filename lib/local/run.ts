@@ -4,28 +4,42 @@
  * REST API, each event source mapping's poller and its function's bundle in worker threads,
  * a Genesys-like fake downstream; then reconciles, evaluates the alarms, writes the reports
  * and stops everything.
+ *
+ * The run is a sequence of named phases (prepare, servers, stack, ingress, functions, sampler,
+ * spike, report); the functions phase lives in ./run-functions.ts and the reporting side in
+ * ./run-report.ts. Everything a phase starts is registered in one {@link Closers}, stopped at the end.
  */
-import { createWriteStream, mkdirSync, writeFileSync, type WriteStream } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { join, resolve } from "node:path";
-import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { SQSClient } from "@aws-sdk/client-sqs";
 import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { DEFAULT_SYNTHETIC_DOWNSTREAM, WORKER_CONTRACT } from "../runtime/contract";
+import { WORKER_CONTRACT } from "../runtime/contract";
 import { SIGNATURE_HEADER } from "../runtime/signature";
 import { parseProfile, type SpikeProfile, type SpikeProfileInput } from "../runtime/loadgen/profile";
 import type { SpikeProgress, SpikeReport } from "../runtime/loadgen/run";
 import type { PipelineRetrySettings } from "../runtime/loadgen/deadline";
-import { writeReports } from "../runtime/loadgen/reports";
-import { renderSummary } from "../runtime/loadgen/summary";
 import { evaluateAlarms, type AlarmVerdict } from "./alarms";
-import { buildRestApi, startRestApi, type ApiStats, type RestApiServer } from "./api-gateway";
+import { buildRestApi, startRestApi, type ApiStats, type RestApiModel, type RestApiServer } from "./api-gateway";
 import type { ApiKeyRegistry } from "./api-keys";
+import { Closers } from "./closers";
+import { LocalEmulatorError } from "./errors";
 import { startFakeGenesys, type FakeGenesys, type FakeGenesysStats } from "./fake-genesys";
-import { FunctionHost, functionSpecOf, sdkModulePath, unpackBundle, type FunctionStats } from "./lambda-host";
-import { ingestEmfLine, MetricStore } from "./metrics";
-import { BackpressureRecorder } from "./backpressure";
-import { eventSourceMetricsSettings, SqsPoller, type BatchTiming, type MappingSpec, type PollerStats } from "./poller";
+import type { FunctionStats } from "./lambda-host";
+import { MetricStore } from "./metrics";
+import type { BatchTiming, MappingSpec, PollerStats, SqsPoller } from "./poller";
 import { LOCAL_ACCOUNT_ID, StackResolver } from "./resolver";
+import {
+  functionEnvironment,
+  readMappings,
+  startFunctionHosts,
+  startPollers,
+  threadsOf,
+  type HostedFunction,
+  type LocalEndpoints,
+  type LocalMapping,
+} from "./run-functions";
+import { startQueueSampler, writeRunReports, type QueueSampler } from "./run-report";
 import { startSecretsServer, type SecretsServer } from "./secrets-server";
 import {
   createQueues,
@@ -40,9 +54,13 @@ import {
   type LocalTable,
 } from "./services";
 import { runSpikeInThread } from "./spike-thread";
-import { renderNightlySummary, startNightlyPath, type NightlyReport } from "./nightly";
+import { startNightlyPath, type NightlyPath, type NightlyReport } from "./nightly";
 import type { LocalSchedulesOptions } from "./scheduler";
-import { loadStack, ofType, planStack, type SynthesizedStack, type TfItem } from "./stack";
+import { loadStack, ofType, planStack, type StackPlan, type SynthesizedStack } from "./stack";
+
+// Parts of the run live in their own modules; these names stay importable from here.
+export { LOCAL_SYNTHETIC_TARGET } from "./run-functions";
+export { renderEmulatorSummary } from "./run-report";
 
 /** Settings a run may change without editing the stack. */
 export interface LocalOverrides {
@@ -176,67 +194,6 @@ export interface EmulatorOverride {
   readonly why: string;
 }
 
-/** The client credentials the fake Genesys is given locally (it accepts any). */
-const FAKE_GENESYS_CREDENTIALS = { clientId: "local-client", clientSecret: "local-secret" } as const;
-
-/** What the worker's synthetic Genesys calls are pointed at locally, when the stack simulates them. */
-export const LOCAL_SYNTHETIC_TARGET = "the local fake Genesys (emulator override; on AWS this stack simulates synthetic calls)";
-
-/**
- * The Genesys side of a worker function, pointed at the local fake (the environment is
- * changed in place): the API and login base URLs; the declared credentials secret, when the
- * stack leaves it for the team to fill, given the fake's client credentials (the local
- * `aws secretsmanager put-secret-value`); synthetic Genesys calls made against the fake when
- * the stack simulates them, so its 429s and duplicate effects are measured. A worker whose
- * stack declares no credentials gets none: it fails locally as on AWS.
- */
-function pointGenesysAtFake(
-  environment: Record<string, string>,
-  fn: string,
-  fake: string,
-  stackSecret: (arn: string) => { name: string; hasValue: boolean } | undefined,
-  secrets: SecretsServer,
-): EmulatorOverride[] {
-  const out: EmulatorOverride[] = [];
-  const set = (setting: string, value: string, why: string) => {
-    environment[setting] = value;
-    out.push({ function: fn, setting, value, why });
-  };
-  const apiWhy = "the fake Genesys stands for the Genesys Cloud Platform API (on AWS: the region's api./login. hosts)";
-  set(WORKER_CONTRACT.genesysApiBaseUrl.env, fake, apiWhy);
-  set(WORKER_CONTRACT.genesysLoginBaseUrl.env, fake, apiWhy);
-  const credentials = JSON.stringify(FAKE_GENESYS_CREDENTIALS);
-  const masked = JSON.stringify({ clientId: FAKE_GENESYS_CREDENTIALS.clientId, clientSecret: "***" });
-  const arn = environment[WORKER_CONTRACT.genesysCredentialsSecretArn.env];
-  if (arn) {
-    const secret = stackSecret(arn);
-    if (!secret) {
-      const local = secrets.put(`local/${fn}/genesys-credentials`, credentials);
-      set(
-        WORKER_CONTRACT.genesysCredentialsSecretArn.env,
-        local,
-        `the stack names a secret outside it (${arn}); locally a secret holding the fake Genesys' client credentials stands for it`,
-      );
-    } else if (!secret.hasValue) {
-      secrets.put(secret.name, credentials);
-      out.push({
-        function: fn,
-        setting: `secret ${secret.name}`,
-        value: masked,
-        why: "the stack declares this credentials secret and leaves it for the team to fill after deploy; locally it holds the fake Genesys' client credentials (the local counterpart of aws secretsmanager put-secret-value)",
-      });
-    }
-  }
-  const mode = environment[WORKER_CONTRACT.syntheticDownstream.env] ?? DEFAULT_SYNTHETIC_DOWNSTREAM;
-  if (mode === "simulate") {
-    const why =
-      "so the fake Genesys answers synthetic calls (429s, duplicate effects counted); on AWS this stack simulates them and calls no real Genesys";
-    set(WORKER_CONTRACT.syntheticDownstream.env, "call-genesys", why);
-    set(WORKER_CONTRACT.syntheticDownstreamTarget.env, LOCAL_SYNTHETIC_TARGET, why);
-  }
-  return out;
-}
-
 /** The result of {@link runLocalStack}. */
 export interface LocalRunResult {
   readonly verdict: "PASS" | "FAIL";
@@ -251,7 +208,7 @@ export interface LocalRunResult {
  * Thrown before anything starts when the stack has several REST APIs and `api` chooses none
  * of them, or when `api` names no REST API of the stack. `choices` lists the addresses.
  */
-export class ApiChoiceError extends Error {
+export class ApiChoiceError extends LocalEmulatorError {
   override readonly name = "ApiChoiceError";
   constructor(
     /** The addresses of the stack's `aws_api_gateway_rest_api` resources. */
@@ -326,449 +283,427 @@ export function synthesizedDownstreamBudget(stack: SynthesizedStack): number | u
   }
   return total > 0 ? total : undefined;
 }
+/** Threads at most per function when the run does not say. */
 const DEFAULT_MAX_THREADS = 32;
 
-type Closer = () => Promise<void> | void;
-
-function findFunction(resolver: StackResolver, reference: string, where: string): TfItem {
-  const fns = ofType(resolver.stack, "aws_lambda_function");
-  const match = fns.find((f) =>
-    [resolver.attribute(f, "arn"), resolver.attribute(f, "function_name"), resolver.attribute(f, "qualified_arn")].includes(reference),
-  );
-  if (!match) throw new Error(`${where}: function ${reference} is not an aws_lambda_function of the stack`);
-  return match;
+/** A run's inputs, read before anything starts, and what every phase shares: the metrics and what to stop at the end. */
+interface RunSetup {
+  readonly options: LocalRunOptions;
+  readonly stack: SynthesizedStack;
+  readonly plan: StackPlan;
+  readonly apiAddress: string;
+  readonly profile: SpikeProfile;
+  readonly region: string;
+  readonly metrics: MetricStore;
+  readonly closers: Closers;
 }
 
-/** The environment Lambda gives a function, plus the local endpoints. */
-function functionEnvironment(
-  resolver: StackResolver,
-  fn: TfItem,
-  endpoints: { sqs: string; dynamo: string; secrets: string },
-  region: string,
-): Record<string, string> {
-  const env = (resolver.configValue(fn, "environment") as { variables?: Record<string, unknown> } | undefined)?.variables ?? {};
-  const name = String(resolver.attribute(fn, "function_name"));
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env)) out[k] = typeof v === "string" ? v : JSON.stringify(v);
-  return {
-    ...out,
-    AWS_REGION: region,
-    AWS_DEFAULT_REGION: region,
-    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-    AWS_ENDPOINT_URL_SQS: endpoints.sqs,
-    AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamo,
-    AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoints.secrets,
-    AWS_LAMBDA_FUNCTION_NAME: name,
-    AWS_LAMBDA_FUNCTION_VERSION: "$LATEST",
-    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(resolver.configValue(fn, "memory_size") ?? 128),
-    AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${name}`,
-    AWS_EXECUTION_ENV: `AWS_Lambda_${String(resolver.configValue(fn, "runtime") ?? "nodejs22.x")}`,
-    _HANDLER: String(resolver.configValue(fn, "handler")),
-    TZ: "UTC",
-    // Lambda's nodejs22.x runtime would not print the SDK's Node-version notice; threads run on this Node.
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
-    PATH: process.env.PATH ?? "/usr/bin:/bin",
-  };
-}
-
-/** Runs a synthesized stack locally, sends the profile's spike through it, and reports. */
-export async function runLocalStack(options: LocalRunOptions): Promise<LocalRunResult> {
+/** Phase 0: the stack loaded and planned, the REST API chosen, the profile parsed (errors here start nothing). */
+function prepareRun(options: LocalRunOptions): RunSetup {
   const stack: SynthesizedStack = loadStack(options.stack);
   const plan = planStack(stack);
   const apiAddress = chooseApi(stack, options.api);
   const profile = parseProfile(options.profile);
   const region = options.overrides?.region ?? stack.providerRegion ?? "us-east-1";
-  const metrics = new MetricStore();
-  const closers: Closer[] = [];
-  const logs: WriteStream[] = [];
-  const stop = async () => {
-    for (const close of closers.reverse()) {
-      try {
-        await close();
-      } catch {
-        // keep closing the rest
-      }
-    }
-    await Promise.all(logs.map((l) => new Promise((r) => l.end(r))));
-  };
+  return { options, stack, plan, apiAddress, profile, region, metrics: new MetricStore(), closers: new Closers() };
+}
 
+/** The local servers of a run, on free loopback ports. */
+interface LocalServers {
+  readonly sqs: LocalEndpoint;
+  readonly dynamo: LocalEndpoint;
+  readonly secrets: SecretsServer;
+  readonly downstream: FakeGenesys;
+  /** One listening server per REST API of the stack, by address (its port is known before the stack is resolved). */
+  readonly apiServers: ReadonlyMap<string, Server>;
+  readonly apiEndpoints: Record<string, string>;
+}
+
+/** Phase 1: SQS, DynamoDB, Secrets Manager, the fake downstream, and a port for each REST API. */
+async function startServers(setup: RunSetup): Promise<LocalServers> {
+  const { stack, region, closers, options } = setup;
+  const sqs = await startSqsServer(region, LOCAL_ACCOUNT_ID);
+  closers.add(() => sqs.close());
+  const dynamo = await startDynamoServer();
+  closers.add(() => dynamo.close());
+  const secrets = await startSecretsServer({ region, accountId: LOCAL_ACCOUNT_ID });
+  closers.add(() => secrets.close());
+  const downstreamRate = options.overrides?.downstreamRatePerSecond ?? synthesizedDownstreamBudget(stack) ?? DEFAULT_DOWNSTREAM_RATE;
+  const downstream = await startFakeGenesys({ ratePerSecond: downstreamRate, burst: options.overrides?.downstreamBurst });
+  closers.add(() => downstream.close());
+  const apiServers = new Map<string, Server>();
+  const apiEndpoints: Record<string, string> = {};
+  for (const api of ofType(stack, "aws_api_gateway_rest_api")) {
+    const server = createServer();
+    apiEndpoints[api.address] = await listenLoopback(server);
+    apiServers.set(api.address, server);
+    closers.add(() => closeServer(server));
+  }
+  return { sqs, dynamo, secrets, downstream, apiServers, apiEndpoints };
+}
+
+/** The stack resolved against the local servers, with its secrets, queues and tables created. */
+interface ResolvedStack {
+  readonly resolver: StackResolver;
+  /** Secret name -> ARN, as the local Secrets Manager made them. */
+  readonly secretArns: Record<string, string>;
+  /** Secret ARN -> the value the stack's aws_secretsmanager_secret_version gives it. */
+  readonly secretValues: ReadonlyMap<string, string>;
+  readonly queues: readonly LocalQueue[];
+  readonly tables: readonly LocalTable[];
+}
+
+/** A resolver of the stack against the local servers, with the secret ARNs known so far. */
+const localResolver = (setup: RunSetup, servers: LocalServers, secretArns: Record<string, string>) =>
+  new StackResolver(setup.stack, {
+    region: setup.region,
+    accountId: LOCAL_ACCOUNT_ID,
+    sqsEndpoint: servers.sqs.endpoint,
+    apiEndpoints: servers.apiEndpoints,
+    orgId: "local-org",
+    secretArns,
+  });
+
+/** Creates the stack's secrets (empty) in the local Secrets Manager: their ARNs come from it. */
+async function createSecrets(setup: RunSetup, servers: LocalServers): Promise<Record<string, string>> {
+  const secretArns: Record<string, string> = {};
+  const bootstrap = localResolver(setup, servers, secretArns);
+  const client = new SecretsManagerClient({ region: setup.region, endpoint: servers.secrets.endpoint, credentials: LOCAL_CREDENTIALS });
   try {
-    // 1. Servers on free loopback ports.
-    const sqs: LocalEndpoint = await startSqsServer(region, LOCAL_ACCOUNT_ID);
-    closers.push(() => sqs.close());
-    const dynamo = await startDynamoServer();
-    closers.push(() => dynamo.close());
-    const secrets: SecretsServer = await startSecretsServer({ region, accountId: LOCAL_ACCOUNT_ID });
-    closers.push(() => secrets.close());
-    const downstreamRate = options.overrides?.downstreamRatePerSecond ?? synthesizedDownstreamBudget(stack) ?? DEFAULT_DOWNSTREAM_RATE;
-    const downstream = await startFakeGenesys({ ratePerSecond: downstreamRate, burst: options.overrides?.downstreamBurst });
-    closers.push(() => downstream.close());
-    const apiServers = new Map<string, Server>();
-    const apiEndpoints: Record<string, string> = {};
-    for (const api of ofType(stack, "aws_api_gateway_rest_api")) {
-      const server = createServer();
-      apiEndpoints[api.address] = await listenLoopback(server);
-      apiServers.set(api.address, server);
-      closers.push(() => closeServer(server));
+    for (const item of ofType(setup.stack, "aws_secretsmanager_secret")) {
+      const name = bootstrap.secretName(item);
+      const created = await client.send(new CreateSecretCommand({ Name: name }));
+      secretArns[name] = created.ARN!;
     }
+  } finally {
+    client.destroy();
+  }
+  return secretArns;
+}
 
-    // 2. Secrets first (their ARNs come from the secrets server), then resolve the rest.
-    const secretArns: Record<string, string> = {};
-    const bootstrap = new StackResolver(stack, {
-      region,
+/** Puts each aws_secretsmanager_secret_version's value in its secret; returns the values by secret ARN. */
+function putSecretValues(resolver: StackResolver, secrets: SecretsServer): Map<string, string> {
+  const { stack } = resolver;
+  const secretValues = new Map<string, string>();
+  for (const version of ofType(stack, "aws_secretsmanager_secret_version")) {
+    const secretId = String(resolver.configValue(version, "secret_id"));
+    const value = resolver.configValue(version, "secret_string");
+    if (typeof value !== "string") continue;
+    const secret = ofType(stack, "aws_secretsmanager_secret").find(
+      (s) => resolver.attribute(s, "arn") === secretId || resolver.attribute(s, "name") === secretId,
+    );
+    if (!secret) throw new Error(`${version.address}: secret ${secretId} is not an aws_secretsmanager_secret of the stack`);
+    secrets.put(String(resolver.attribute(secret, "name")), value);
+    secretValues.set(String(resolver.attribute(secret, "arn")), value);
+  }
+  return secretValues;
+}
+
+/** Phase 2: secrets first (their ARNs come from the secrets server), then the rest resolved; queues and tables created. */
+async function resolveStack(setup: RunSetup, servers: LocalServers): Promise<ResolvedStack> {
+  const secretArns = await createSecrets(setup, servers);
+  const resolver = localResolver(setup, servers, secretArns);
+  const secretValues = putSecretValues(resolver, servers.secrets);
+  const queues = await createQueues(resolver, servers.sqs.endpoint, setup.region);
+  const tables = await createTables(resolver, servers.dynamo.endpoint, setup.region);
+  return { resolver, secretArns, secretValues, queues, tables };
+}
+
+/** The ingress the load generator sends to: the chosen REST API, its SQS route, stage, URL and queue. */
+interface Ingress {
+  readonly api: RestApiServer;
+  readonly route: RestApiModel["routes"][number];
+  readonly stageName: string;
+  readonly targetUrl: string;
+  readonly queue: LocalQueue;
+}
+
+/** Phase 3: every REST API of the stack started on its port; the chosen one's route integrated with SQS is the ingress. */
+async function startIngress(setup: RunSetup, servers: LocalServers, resolved: ResolvedStack): Promise<Ingress> {
+  const apis: RestApiServer[] = [];
+  for (const item of ofType(setup.stack, "aws_api_gateway_rest_api")) {
+    const running = await startRestApi({
+      model: buildRestApi(resolved.resolver, item),
+      sqsEndpoint: servers.sqs.endpoint,
+      region: setup.region,
       accountId: LOCAL_ACCOUNT_ID,
-      sqsEndpoint: sqs.endpoint,
-      apiEndpoints,
-      orgId: "local-org",
-      secretArns,
+      metrics: setup.metrics,
+      server: servers.apiServers.get(item.address),
     });
-    const secretsClient = new SecretsManagerClient({ region, endpoint: secrets.endpoint, credentials: LOCAL_CREDENTIALS });
-    try {
-      for (const item of ofType(stack, "aws_secretsmanager_secret")) {
-        const name = bootstrap.secretName(item);
-        const created = await secretsClient.send(new CreateSecretCommand({ Name: name }));
-        secretArns[name] = created.ARN!;
-      }
-    } finally {
-      secretsClient.destroy();
-    }
-    const resolver = new StackResolver(stack, {
-      region,
-      accountId: LOCAL_ACCOUNT_ID,
-      sqsEndpoint: sqs.endpoint,
-      apiEndpoints,
-      orgId: "local-org",
-      secretArns,
-    });
-    const secretValues = new Map<string, string>();
-    for (const version of ofType(stack, "aws_secretsmanager_secret_version")) {
-      const secretId = String(resolver.configValue(version, "secret_id"));
-      const value = resolver.configValue(version, "secret_string");
-      if (typeof value !== "string") continue;
-      const secret = ofType(stack, "aws_secretsmanager_secret").find(
-        (s) => resolver.attribute(s, "arn") === secretId || resolver.attribute(s, "name") === secretId,
-      );
-      if (!secret) throw new Error(`${version.address}: secret ${secretId} is not an aws_secretsmanager_secret of the stack`);
-      secrets.put(String(resolver.attribute(secret, "name")), value);
-      secretValues.set(String(resolver.attribute(secret, "arn")), value);
-    }
+    apis.push(running);
+  }
+  const api = apis.find((a) => a.model.address === setup.apiAddress)!;
+  const route =
+    api.model.routes.find((r) => r.httpMethod === "POST" && r.integration.sqsPath) ?? api.model.routes.find((r) => r.integration.sqsPath);
+  if (!route) throw new Error(`${api.model.address} has no route integrated with SQS`);
+  const stageName = [...api.model.stages.keys()][0];
+  const targetUrl = `${api.endpoint}/${stageName}${route.resourcePath === "/" ? "" : route.resourcePath}`;
+  const queue = resolved.queues.find((q) => q.url.endsWith("/" + route.integration.sqsPath));
+  if (!queue) throw new Error(`${route.integration.address}: its queue ${route.integration.sqsPath} is not an aws_sqs_queue of the stack`);
+  return { api, route, stageName, targetUrl, queue };
+}
 
-    // 3. Queues and tables.
-    const queues = await createQueues(resolver, sqs.endpoint, region);
-    const tables = await createTables(resolver, dynamo.endpoint, region);
+/** The functions side of a run: its report directory, the nightly path, the hosts and the pollers. */
+interface RunFunctions {
+  readonly runId: string;
+  readonly reportDir: string;
+  readonly nightly: NightlyPath;
+  readonly sqsClient: SQSClient;
+  readonly mappings: readonly LocalMapping[];
+  readonly hosts: ReadonlyMap<string, HostedFunction>;
+  readonly overrides: readonly EmulatorOverride[];
+  readonly pollers: readonly SqsPoller[];
+  readonly maxThreads: number;
+}
 
-    // 4. REST APIs.
-    const apis: RestApiServer[] = [];
-    for (const api of ofType(stack, "aws_api_gateway_rest_api")) {
-      const running = await startRestApi({
-        model: buildRestApi(resolver, api),
-        sqsEndpoint: sqs.endpoint,
-        region,
-        accountId: LOCAL_ACCOUNT_ID,
-        metrics,
-        server: apiServers.get(api.address),
-      });
-      apis.push(running);
-    }
-    const api = apis.find((a) => a.model.address === apiAddress)!;
-    const ingressRoute =
-      api.model.routes.find((r) => r.httpMethod === "POST" && r.integration.sqsPath) ?? api.model.routes.find((r) => r.integration.sqsPath);
-    if (!ingressRoute) throw new Error(`${api.model.address} has no route integrated with SQS`);
-    const stageName = [...api.model.stages.keys()][0];
-    const targetUrl = `${api.endpoint}/${stageName}${ingressRoute.resourcePath === "/" ? "" : ingressRoute.resourcePath}`;
-    const ingressQueue = queues.find((q) => q.url.endsWith("/" + ingressRoute.integration.sqsPath));
-    if (!ingressQueue)
-      throw new Error(
-        `${ingressRoute.integration.address}: its queue ${ingressRoute.integration.sqsPath} is not an aws_sqs_queue of the stack`,
-      );
+/** A new run id: `local-<UTC timestamp>-<4 random characters>`. */
+const newRunId = () =>
+  `local-${new Date().toISOString().replace(/[-:]/g, "").replace(/\..*/, "")}-${Math.random().toString(36).slice(2, 6)}`;
 
-    // 5. Functions behind event source mappings, and their pollers.
-    const runId = `local-${new Date().toISOString().replace(/[-:]/g, "").replace(/\..*/, "")}-${Math.random().toString(36).slice(2, 6)}`;
-    const reportDir = resolve(options.reportDir ?? "reports", runId);
-    mkdirSync(join(reportDir, "functions"), { recursive: true });
-    const nightly = await startNightlyPath({
+/** Phase 4: the report directory, the nightly path (S3, Lambda API), the functions behind event source mappings and their pollers. */
+async function startFunctions(setup: RunSetup, servers: LocalServers, resolved: ResolvedStack): Promise<RunFunctions> {
+  const { options, region, metrics, closers } = setup;
+  const { resolver } = resolved;
+  const runId = newRunId();
+  const reportDir = resolve(options.reportDir ?? "reports", runId);
+  mkdirSync(join(reportDir, "functions"), { recursive: true });
+  const endpoints: LocalEndpoints = { sqs: servers.sqs.endpoint, dynamo: servers.dynamo.endpoint, secrets: servers.secrets.endpoint };
+  const nightly = await startNightlyPath({
+    resolver,
+    region,
+    metrics,
+    reportDir,
+    s3DataDir: options.s3DataDir ?? resolve(options.reportDir ?? "reports", "s3"),
+    environmentOf: (fn, extra) => ({ ...functionEnvironment(resolver, fn, endpoints, region), ...extra }),
+  });
+  closers.add(() => nightly.close());
+  const sqsClient = new SQSClient({ region, endpoint: servers.sqs.endpoint, credentials: LOCAL_CREDENTIALS });
+  closers.add(() => sqsClient.destroy());
+  const mappings = readMappings(resolver, resolved.queues);
+  const maxThreads = options.overrides?.maxThreadsPerFunction ?? DEFAULT_MAX_THREADS;
+  const { hosts, overrides } = startFunctionHosts(
+    {
       resolver,
       region,
       metrics,
+      closers,
+      endpoints,
+      nightlyEnvironment: nightly.environment,
+      downstreamEndpoint: servers.downstream.endpoint,
+      secrets: servers.secrets,
+      secretValues: resolved.secretValues,
       reportDir,
-      s3DataDir: options.s3DataDir ?? resolve(options.reportDir ?? "reports", "s3"),
-      environmentOf: (fn, extra) => ({
-        ...functionEnvironment(resolver, fn, { sqs: sqs.endpoint, dynamo: dynamo.endpoint, secrets: secrets.endpoint }, region),
-        ...extra,
-      }),
-    });
-    closers.push(() => nightly.close());
-    const sqsClient = new SQSClient({ region, endpoint: sqs.endpoint, credentials: LOCAL_CREDENTIALS });
-    closers.push(() => sqsClient.destroy());
-    const mappings = ofType(stack, "aws_lambda_event_source_mapping").map((m) => {
-      const cfg = resolver.config(m);
-      const sourceArn = String(cfg.event_source_arn);
-      const queue = queues.find((q) => q.arn === sourceArn);
-      if (!queue)
-        throw new Error(
-          `${m.address}: event source ${sourceArn} is not an SQS queue of the stack; the local emulator runs SQS event sources only`,
-        );
-      const fn = findFunction(resolver, String(cfg.function_name), m.address);
-      const spec: MappingSpec = {
-        address: m.address,
-        queueUrl: queue.url,
-        queueArn: queue.arn,
-        batchSize: Number(cfg.batch_size ?? 10),
-        batchingWindowSeconds: Number(cfg.maximum_batching_window_in_seconds ?? 0),
-        maximumConcurrency: Number((cfg.scaling_config as { maximum_concurrency?: number } | undefined)?.maximum_concurrency ?? 1000),
-        reportBatchItemFailures: ((cfg.function_response_types as string[] | undefined) ?? []).includes("ReportBatchItemFailures"),
-        enabled: cfg.enabled !== false,
-        ...eventSourceMetricsSettings(cfg, String(resolver.attribute(m, "uuid"))),
-      };
-      return { item: m, spec, fn };
-    });
-    const maxThreads = options.overrides?.maxThreadsPerFunction ?? DEFAULT_MAX_THREADS;
-    const hosts = new Map<string, { host: FunctionHost; log: string; environment: Record<string, string> }>();
-    const overrides: EmulatorOverride[] = [];
-    const runtimeModules = sdkModulePath();
-    for (const { fn, spec } of mappings) {
-      if (hosts.has(fn.address)) continue;
-      const cfg = resolver.config(fn);
-      const name = String(resolver.attribute(fn, "function_name"));
-      const environment = {
-        ...functionEnvironment(resolver, fn, { sqs: sqs.endpoint, dynamo: dynamo.endpoint, secrets: secrets.endpoint }, region),
-        ...nightly.environment,
-      };
-      // The Genesys side goes to the local fake downstream, never with a setting the stack lacks (listed in the report).
-      if (environment[WORKER_CONTRACT.ingressKind.env] !== undefined) {
-        const stackSecret = (arn: string) => {
-          const found = ofType(stack, "aws_secretsmanager_secret").find((s) => resolver.attribute(s, "arn") === arn);
-          return found ? { name: String(resolver.attribute(found, "name")), hasValue: secretValues.has(arn) } : undefined;
-        };
-        overrides.push(...pointGenesysAtFake(environment, name, downstream.endpoint, stackSecret, secrets));
-      }
-      const bundle = unpackBundle(stack.dir, String(cfg.filename), fn.address);
-      closers.push(() => bundle.cleanup());
-      const logPath = join(reportDir, "functions", `${name}.log`);
-      const log = createWriteStream(logPath);
-      logs.push(log);
-      const threads = Math.min(
-        maxThreads,
-        mappings.filter((m) => m.fn === fn).reduce((sum, m) => sum + m.spec.maximumConcurrency, 0),
-      );
-      const host = new FunctionHost(functionSpecOf(resolver, fn, bundle.dir, environment), {
-        maxThreads: threads,
-        runtimeModulePaths: runtimeModules ? [runtimeModules] : [],
-        onOutput: (line) => {
-          log.write(line + "\n");
-          ingestEmfLine(metrics, line);
-        },
-      });
-      closers.push(() => host.close());
-      hosts.set(fn.address, { host, log: logPath, environment });
-      void spec;
-    }
-    const pollers = mappings.map(
-      ({ spec, fn }) =>
-        new SqsPoller(
-          { ...spec, maximumConcurrency: Math.min(spec.maximumConcurrency, maxThreads) },
-          hosts.get(fn.address)!.host,
-          sqsClient,
-          region,
-          metrics,
-          { timeline: options.batchTimeline },
-        ),
-    );
-    for (const p of pollers) p.start();
-    closers.push(() => Promise.all(pollers.map((p) => p.stop())).then(() => undefined));
+      maxThreads,
+    },
+    mappings,
+  );
+  const pollers = startPollers({ region, metrics, closers, maxThreads }, mappings, hosts, sqsClient, options.batchTimeline);
+  return { runId, reportDir, nightly, sqsClient, mappings, hosts, overrides, pollers, maxThreads };
+}
 
-    // 6. Queue sampling, every second (depth; age approximated by the oldest message a poller receives).
-    const depth = new Map<string, { max: number; final: Record<string, number> }>();
-    // the report's backpressure series (lib/local/backpressure.ts), sampled with the queues
-    const backpressure = new BackpressureRecorder({
-      functions: () => [...hosts.values()].map((h) => ({ name: h.host.spec.name, concurrent: h.host.concurrent })),
-      downstream: () => downstream.stats(),
-      polled: () => pollers.filter((_, i) => mappings[i].spec.queueArn === ingressQueue.arn).reduce((sum, p) => sum + p.stats.received, 0),
-    });
-    const sample = async () => {
-      for (const q of queues) {
-        try {
-          const a = await sqsClient.send(
-            new GetQueueAttributesCommand({
-              QueueUrl: q.url,
-              AttributeNames: [
-                "ApproximateNumberOfMessages",
-                "ApproximateNumberOfMessagesNotVisible",
-                "ApproximateNumberOfMessagesDelayed",
-              ],
-            }),
-          );
-          // local-aws-sqs counts in-flight and delayed messages in ApproximateNumberOfMessages; AWS does not.
-          const notVisible = Number(a.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
-          const delayed = Number(a.Attributes?.ApproximateNumberOfMessagesDelayed ?? 0);
-          const visible = Math.max(0, Number(a.Attributes?.ApproximateNumberOfMessages ?? 0) - notVisible - delayed);
-          const values = { visible, notVisible, delayed };
-          const d = depth.get(q.address) ?? { max: 0, final: values };
-          depth.set(q.address, { max: Math.max(d.max, visible), final: values });
-          const dims = { QueueName: q.name };
-          metrics.put("AWS/SQS", "ApproximateNumberOfMessagesVisible", dims, visible);
-          metrics.put("AWS/SQS", "ApproximateNumberOfMessagesNotVisible", dims, values.notVisible);
-          metrics.put("AWS/SQS", "ApproximateNumberOfMessagesDelayed", dims, values.delayed);
-          backpressure.queue(q.name, values);
-        } catch {
-          // the server is stopping
+/** A run with its servers, stack, ingress and functions started. */
+interface StartedRun extends RunSetup {
+  readonly servers: LocalServers;
+  readonly resolved: ResolvedStack;
+  readonly ingress: Ingress;
+  readonly fns: RunFunctions;
+  readonly sampler: QueueSampler;
+}
+
+/** The worker that consumes the ingress queue, and the load generator's inputs found through it. */
+interface IngressWorker {
+  readonly mapping: LocalMapping;
+  readonly hosted: HostedFunction;
+  readonly environment: Record<string, string>;
+  /** The signing secret's value. */
+  readonly secret: string;
+  readonly receiptsTable: string | undefined;
+  readonly edgeKey: { secretArn: string; value: string } | undefined;
+}
+
+/** Phase 5: the load generator's inputs, found through the worker that consumes the ingress queue. */
+function ingressWorker(run: StartedRun): IngressWorker {
+  const { ingress, fns, resolved } = run;
+  const mapping = fns.mappings.find((m) => m.spec.queueArn === ingress.queue.arn);
+  if (!mapping) throw new Error(`no aws_lambda_event_source_mapping consumes ${ingress.queue.address}, the queue the ingress sends to`);
+  const hosted = fns.hosts.get(mapping.fn.address)!;
+  const environment = hosted.environment;
+  const secretArn = environment[WORKER_CONTRACT.signatureSecretArn.env];
+  const secret = secretArn ? resolved.secretValues.get(secretArn) : undefined;
+  if (!secret)
+    throw new Error(
+      `${mapping.fn.address}: ${WORKER_CONTRACT.signatureSecretArn.env} does not name a secret with an aws_secretsmanager_secret_version in the stack, so there is no signing secret for ${SIGNATURE_HEADER}`,
+    );
+  const receiptsTable = environment[WORKER_CONTRACT.receiptsTable.env];
+  const edgeKey = ingress.route.apiKeyRequired
+    ? edgeKeySecret(ingress.api, ingress.stageName, ingress.route.methodAddress, resolved.secretValues)
+    : undefined;
+  return { mapping, hosted, environment, secret, receiptsTable, edgeKey };
+}
+
+/** What a `beforeSpike` hook sees of the running stack. */
+function runningStack(run: StartedRun, worker: IngressWorker): RunningStack {
+  const { servers, resolved, ingress } = run;
+  const secretNames = new Map(Object.entries(resolved.secretArns).map(([name, arn]) => [arn, name]));
+  return {
+    targetUrl: ingress.targetUrl,
+    secret: worker.secret,
+    region: run.region,
+    sqsEndpoint: servers.sqs.endpoint,
+    dynamoEndpoint: servers.dynamo.endpoint,
+    queues: resolved.queues,
+    tables: resolved.tables,
+    downstream: servers.downstream,
+    workerEnvironment: worker.environment,
+    apiStats: ingress.api.stats,
+    edgeKey: worker.edgeKey,
+    apiKeys: ingress.api.apiKeys,
+    putSecret: (arn, value) => {
+      const name = secretNames.get(arn);
+      if (!name) throw new Error(`putSecret: ${arn} is not a secret of the stack`);
+      servers.secrets.put(name, value);
+    },
+  };
+}
+
+/** The spike's settings: the ingress, the receipts table, the dead letter queues and the reconciliation deadline the stack implies. */
+function spikeInput(run: StartedRun, worker: IngressWorker) {
+  const { options, region, servers, ingress } = run;
+  const env = worker.environment;
+  return {
+    targetUrl: ingress.targetUrl,
+    secret: worker.secret,
+    profile: run.profile,
+    runId: run.fns.runId,
+    receipts: worker.receiptsTable
+      ? { tableName: worker.receiptsTable, endpoint: servers.dynamo.endpoint, region, credentials: LOCAL_CREDENTIALS }
+      : undefined,
+    dlqUrl: env[WORKER_CONTRACT.dlqUrl.env],
+    quarantineQueueUrl: env[WORKER_CONTRACT.quarantineQueueUrl.env],
+    queueUrl: env[WORKER_CONTRACT.queueUrl.env],
+    workerMaxReceiveCount: env[WORKER_CONTRACT.maxReceiveCount.env] ? Number(env[WORKER_CONTRACT.maxReceiveCount.env]) : undefined,
+    // the reconciliation deadline derives from the synthesized worker and queue, as on AWS
+    pipelineRetry:
+      options.reconcileDeadline === "profile"
+        ? undefined
+        : synthesizedPipelineRetry(env, worker.hosted.host.spec.timeoutSeconds, worker.mapping.spec.batchingWindowSeconds, ingress.queue),
+    // a few shared cores run the whole stack: AWS-grade latency bounds are shown, not judged
+    latencyJudgement: "local" as const,
+    sqs: { endpoint: servers.sqs.endpoint, region, credentials: LOCAL_CREDENTIALS },
+    // read from the local Secrets Manager at the start and after a 403, as on AWS
+    edgeKey: worker.edgeKey
+      ? {
+          secretArn: worker.edgeKey.secretArn,
+          secretsManager: { endpoint: servers.secrets.endpoint, region, credentials: LOCAL_CREDENTIALS },
         }
-      }
-      backpressure.tick();
-    };
-    let sampling = true;
-    const sampler = (async () => {
-      while (sampling) {
-        await sample();
-        await new Promise((r) => setTimeout(r, 1000));
-      }
-    })();
-    closers.push(async () => {
-      sampling = false;
-      await sampler;
+      : undefined,
+  };
+}
+
+/** The spike's outcome: as the generator reported it, with the emulator's backpressure attached, and the run's window. */
+interface SpikeOutcome {
+  readonly spike: SpikeReport;
+  readonly reported: SpikeReport;
+  readonly startMs: number;
+  readonly endMs: number;
+}
+
+/**
+ * Phase 6: the spike, reconciled against the receipts (it waits for the drain); the
+ * backpressure recorded during it attached as the generator does on AWS; its reports kept like
+ * the generator's; then the scheduled runs (when asked) and a last queue sample.
+ */
+async function runTheSpike(run: StartedRun, worker: IngressWorker): Promise<SpikeOutcome> {
+  const { options, resolved, fns, sampler } = run;
+  const startMs = Date.now();
+  const spike = await runSpikeInThread(spikeInput(run, worker), { onProgress: options.onProgress, signal: options.signal });
+  const queueNameOf = (url: string | undefined) => resolved.queues.find((q) => q.url === url)?.name;
+  const reported = {
+    ...spike,
+    backpressure: sampler.backpressure.block({
+      startMs: spike.startMs,
+      queueName: run.ingress.queue.name,
+      deadLetterQueueNames: [
+        queueNameOf(worker.environment[WORKER_CONTRACT.dlqUrl.env]),
+        queueNameOf(worker.environment[WORKER_CONTRACT.quarantineQueueUrl.env]),
+      ],
+      workerFunctionName: worker.hosted.host.spec.name,
+    }),
+  };
+  await fns.nightly.recordSpike(reported);
+  if (options.schedules) await fns.nightly.fire({ ...options.schedules, signal: options.signal });
+  await sampler.sample();
+  return { spike, reported, startMs, endMs: Date.now() };
+}
+
+/** Phase 7: the emulator's report of the run: what ran, what each part counted, the alarms and the overrides. */
+function emulatorReport(run: StartedRun, outcome: SpikeOutcome): EmulatorReport {
+  const { options, stack, plan, resolved, ingress, fns, servers, sampler } = run;
+  const { startMs, endMs } = outcome;
+  return {
+    stack: stack.file,
+    emulated: plan.emulated.map((i) => ({ address: i.address, type: i.type })),
+    notEmulated: plan.notEmulated.map(({ item, why }) => ({ address: item.address, type: item.type, why })),
+    api: { address: ingress.api.model.address, targetUrl: ingress.targetUrl, stats: ingress.api.stats },
+    functions: [...fns.hosts.entries()].map(([address, h]) => ({
+      address,
+      name: h.host.spec.name,
+      threads: threadsOf(fns.mappings, address, fns.maxThreads),
+      stats: h.host.stats,
+      log: h.log,
+    })),
+    mappings: fns.mappings.map((m, i) => ({
+      address: m.item.address,
+      spec: m.spec,
+      stats: fns.pollers[i].stats,
+      ...(fns.pollers[i].timeline ? { timeline: fns.pollers[i].timeline } : {}),
+    })),
+    queues: resolved.queues.map((q) => ({
+      address: q.address,
+      name: q.name,
+      maxVisible: sampler.depth.get(q.address)?.max ?? 0,
+      final: sampler.depth.get(q.address)?.final ?? {},
+    })),
+    downstream: servers.downstream.stats(),
+    alarms: evaluateAlarms(resolved.resolver, run.metrics, startMs, endMs),
+    overrides: [...fns.overrides],
+    nightly: fns.nightly.report({ startMs, asOfMs: options.alarmsAsOfMs !== undefined ? endMs + options.alarmsAsOfMs : undefined }),
+  };
+}
+
+/**
+ * Runs a synthesized stack locally, sends the profile's spike through it, and reports: the
+ * stack resolved and planned, the local servers, the stack's resources, the REST APIs, the
+ * functions and their pollers, the queue sampler, the spike, the reports; everything it
+ * started is stopped at the end, whatever happened.
+ */
+export async function runLocalStack(options: LocalRunOptions): Promise<LocalRunResult> {
+  const setup = prepareRun(options);
+  try {
+    const servers = await startServers(setup);
+    const resolved = await resolveStack(setup, servers);
+    const ingress = await startIngress(setup, servers, resolved);
+    const fns = await startFunctions(setup, servers, resolved);
+    const sampler = startQueueSampler({
+      queues: resolved.queues,
+      sqsClient: fns.sqsClient,
+      metrics: setup.metrics,
+      hosts: fns.hosts,
+      downstream: servers.downstream,
+      mappings: fns.mappings,
+      pollers: fns.pollers,
+      ingressQueue: ingress.queue,
+      closers: setup.closers,
     });
-
-    // 7. The load generator's inputs, found through the worker that consumes the ingress queue.
-    const worker = mappings.find((m) => m.spec.queueArn === ingressQueue.arn);
-    if (!worker) throw new Error(`no aws_lambda_event_source_mapping consumes ${ingressQueue.address}, the queue the ingress sends to`);
-    const workerEnv = hosts.get(worker.fn.address)!.environment;
-    const secretArn = workerEnv[WORKER_CONTRACT.signatureSecretArn.env];
-    const secret = secretArn ? secretValues.get(secretArn) : undefined;
-    if (!secret)
-      throw new Error(
-        `${worker.fn.address}: ${WORKER_CONTRACT.signatureSecretArn.env} does not name a secret with an aws_secretsmanager_secret_version in the stack, so there is no signing secret for ${SIGNATURE_HEADER}`,
-      );
-    const receiptsTable = workerEnv[WORKER_CONTRACT.receiptsTable.env];
-    const local = { endpoint: sqs.endpoint, region, credentials: LOCAL_CREDENTIALS };
-    const edgeKey = ingressRoute.apiKeyRequired ? edgeKeySecret(api, stageName, ingressRoute.methodAddress, secretValues) : undefined;
-    const secretNames = new Map(Object.entries(secretArns).map(([name, arn]) => [arn, name]));
-    const running: RunningStack = {
-      targetUrl,
-      secret,
-      region,
-      sqsEndpoint: sqs.endpoint,
-      dynamoEndpoint: dynamo.endpoint,
-      queues,
-      tables,
-      downstream,
-      workerEnvironment: workerEnv,
-      apiStats: api.stats,
-      edgeKey,
-      apiKeys: api.apiKeys,
-      putSecret: (arn, value) => {
-        const name = secretNames.get(arn);
-        if (!name) throw new Error(`putSecret: ${arn} is not a secret of the stack`);
-        secrets.put(name, value);
-      },
-    };
-    if (options.beforeSpike) await options.beforeSpike(running);
-
-    // 8. The spike, reconciled against the receipts (it waits for the drain).
-    const startMs = Date.now();
-    const spike = await runSpikeInThread(
-      {
-        targetUrl,
-        secret,
-        profile,
-        runId,
-        receipts: receiptsTable
-          ? { tableName: receiptsTable, endpoint: dynamo.endpoint, region, credentials: LOCAL_CREDENTIALS }
-          : undefined,
-        dlqUrl: workerEnv[WORKER_CONTRACT.dlqUrl.env],
-        quarantineQueueUrl: workerEnv[WORKER_CONTRACT.quarantineQueueUrl.env],
-        queueUrl: workerEnv[WORKER_CONTRACT.queueUrl.env],
-        workerMaxReceiveCount: workerEnv[WORKER_CONTRACT.maxReceiveCount.env]
-          ? Number(workerEnv[WORKER_CONTRACT.maxReceiveCount.env])
-          : undefined,
-        // the reconciliation deadline derives from the synthesized worker and queue, as on AWS
-        pipelineRetry:
-          options.reconcileDeadline === "profile"
-            ? undefined
-            : synthesizedPipelineRetry(
-                workerEnv,
-                hosts.get(worker.fn.address)!.host.spec.timeoutSeconds,
-                worker.spec.batchingWindowSeconds,
-                ingressQueue,
-              ),
-        // a few shared cores run the whole stack: AWS-grade latency bounds are shown, not judged
-        latencyJudgement: "local",
-        sqs: local,
-        // read from the local Secrets Manager at the start and after a 403, as on AWS
-        edgeKey: edgeKey
-          ? { secretArn: edgeKey.secretArn, secretsManager: { endpoint: secrets.endpoint, region, credentials: LOCAL_CREDENTIALS } }
-          : undefined,
-      },
-      { onProgress: options.onProgress, signal: options.signal },
-    );
-    // the backpressure the emulator recorded during the run (sent to the drain), attached as the generator does on AWS
-    const queueNameOf = (url: string | undefined) => queues.find((q) => q.url === url)?.name;
-    const reported = {
-      ...spike,
-      backpressure: backpressure.block({
-        startMs: spike.startMs,
-        queueName: ingressQueue.name,
-        deadLetterQueueNames: [
-          queueNameOf(workerEnv[WORKER_CONTRACT.dlqUrl.env]),
-          queueNameOf(workerEnv[WORKER_CONTRACT.quarantineQueueUrl.env]),
-        ],
-        workerFunctionName: hosts.get(worker.fn.address)!.host.spec.name,
-      }),
-    };
-    // the local spike's reports kept like the generator's, then the scheduled runs (when asked)
-    await nightly.recordSpike(reported);
-    if (options.schedules) await nightly.fire({ ...options.schedules, signal: options.signal });
-    await sample();
-    const endMs = Date.now();
-
-    // 9. Alarms and reports.
-    const alarms = evaluateAlarms(resolver, metrics, startMs, endMs);
-    const emulator: EmulatorReport = {
-      stack: stack.file,
-      emulated: plan.emulated.map((i) => ({ address: i.address, type: i.type })),
-      notEmulated: plan.notEmulated.map(({ item, why }) => ({ address: item.address, type: item.type, why })),
-      api: { address: api.model.address, targetUrl, stats: api.stats },
-      functions: [...hosts.entries()].map(([address, h]) => ({
-        address,
-        name: h.host.spec.name,
-        threads: Math.min(
-          maxThreads,
-          mappings.filter((m) => m.fn.address === address).reduce((s, m) => s + m.spec.maximumConcurrency, 0),
-        ),
-        stats: h.host.stats,
-        log: h.log,
-      })),
-      mappings: mappings.map((m, i) => ({
-        address: m.item.address,
-        spec: m.spec,
-        stats: pollers[i].stats,
-        ...(pollers[i].timeline ? { timeline: pollers[i].timeline } : {}),
-      })),
-      queues: queues.map((q) => ({
-        address: q.address,
-        name: q.name,
-        maxVisible: depth.get(q.address)?.max ?? 0,
-        final: depth.get(q.address)?.final ?? {},
-      })),
-      downstream: downstream.stats(),
-      alarms,
-      overrides,
-      nightly: nightly.report({ startMs, asOfMs: options.alarmsAsOfMs !== undefined ? endMs + options.alarmsAsOfMs : undefined }),
-    };
-    const paths = await writeReports(reported, {
-      json: join(reportDir, "spike.json"),
-      html: options.html === false ? undefined : join(reportDir, "spike.html"),
-    });
-    const emulatorPath = join(reportDir, "emulator.json");
-    writeFileSync(emulatorPath, JSON.stringify(emulator, null, 2) + "\n");
-    const reports = [...paths, emulatorPath];
-    const verdict = spike.verdict.verdict;
-    const summary = [renderSummary(spike), renderEmulatorSummary(emulator), `reports:\n${reports.map((p) => `  ${p}`).join("\n")}`].join(
-      "\n\n",
-    );
-    return { verdict, spike: reported, emulator, summary, reports };
+    const run: StartedRun = { ...setup, servers, resolved, ingress, fns, sampler };
+    const worker = ingressWorker(run);
+    if (options.beforeSpike) await options.beforeSpike(runningStack(run, worker));
+    const outcome = await runTheSpike(run, worker);
+    const emulator = emulatorReport(run, outcome);
+    const { reports, summary } = await writeRunReports(outcome.spike, outcome.reported, emulator, fns.reportDir, options.html);
+    return { verdict: outcome.spike.verdict.verdict, spike: outcome.reported, emulator, summary, reports };
   } finally {
-    await stop();
+    await setup.closers.closeAll();
   }
 }
 
@@ -796,42 +731,4 @@ export function synthesizedPipelineRetry(
     batchingWindowSeconds,
     visibilityTimeoutSeconds: visibility !== undefined ? Number(visibility) : 30,
   };
-}
-
-/** The emulator's part of the terminal summary. */
-export function renderEmulatorSummary(e: EmulatorReport): string {
-  const lines = [`local emulator (${e.stack})`];
-  lines.push(
-    `  ingress ${e.api.targetUrl}: ${e.api.stats.requests} requests, ${Object.entries(e.api.stats.byStatus)
-      .map(([s, n]) => `${s}:${n}`)
-      .join(
-        " ",
-      )}, ${e.api.stats.throttled} throttled by the stage${e.api.stats.forbidden ? `, ${e.api.stats.forbidden} refused without a valid API key` : ""}`,
-  );
-  for (const m of e.mappings) {
-    lines.push(
-      `  ${m.address}: batch ${m.spec.batchSize}, window ${m.spec.batchingWindowSeconds}s, max concurrency ${m.spec.maximumConcurrency}; ${m.stats.batches} batches, ${m.stats.received} received, ${m.stats.deleted} deleted, ${m.stats.itemFailures} item failures, ${m.stats.failedBatches} whole-batch failures`,
-    );
-  }
-  for (const f of e.functions) {
-    lines.push(
-      `  ${f.name}: ${f.stats.invocations} invocations, ${f.stats.errors} errors, ${f.stats.timeouts} timeouts, ${f.stats.throttles} throttles, ${f.stats.coldStarts} cold starts, peak concurrency ${f.stats.maxConcurrent} (log ${f.log})`,
-    );
-  }
-  for (const q of e.queues) lines.push(`  queue ${q.name}: peak visible ${q.maxVisible}, at the end ${JSON.stringify(q.final)}`);
-  lines.push(
-    `  downstream (fake Genesys): ${e.downstream.accepted} accepted, ${e.downstream.throttled} answered 429, ${e.downstream.duplicateEffects} duplicate effects`,
-  );
-  if (e.alarms.length) {
-    lines.push("  alarms (approximate):");
-    for (const a of e.alarms)
-      lines.push(`    ${a.state.padEnd(13)} ${a.alarmName}: ${a.metric} ${a.comparison} ${a.threshold}${a.note ? ` (${a.note})` : ""}`);
-  }
-  if (e.nightly) lines.push(...renderNightlySummary(e.nightly));
-  if (e.overrides.length) {
-    lines.push("  overrides (local only; on AWS the stack's own settings apply):");
-    for (const o of e.overrides) lines.push(`    ${o.function}: ${o.setting} = ${o.value} (${o.why})`);
-  }
-  lines.push(`  not emulated: ${e.notEmulated.length ? [...new Set(e.notEmulated.map((n) => n.type))].join(", ") : "none"}`);
-  return lines.join("\n");
 }

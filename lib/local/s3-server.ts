@@ -29,6 +29,7 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from "n
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, relative, sep } from "node:path";
+import { S3_MAX_LIST_KEYS } from "../runtime/aws-limits";
 import { ofType, type TfItem } from "./stack";
 import type { StackResolver } from "./resolver";
 
@@ -215,200 +216,229 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(out);
 }
 
+/** The server's state in one object: the buckets it serves and their objects, kept in `dataDir` too when given. */
+class S3Store {
+  readonly buckets: ReadonlyMap<string, LocalBucketSpec>;
+  readonly objects: ReadonlyMap<string, Map<string, LocalObject>>;
+
+  constructor(
+    specs: readonly LocalBucketSpec[],
+    private readonly dataDir: string | undefined,
+  ) {
+    this.buckets = new Map(specs.map((b) => [b.name, b]));
+    this.objects = new Map(specs.map((b) => [b.name, new Map()]));
+    if (dataDir) for (const b of specs) this.load(b.name, join(dataDir, b.name));
+  }
+
+  /** Loads a bucket's objects kept by an earlier run (`<key>` files, content type in `<key>.__meta.json`). */
+  private load(bucket: string, root: string): void {
+    if (!existsSync(root)) return;
+    const objects = this.objects.get(bucket)!;
+    const walk = (dir: string) => {
+      for (const name of readdirSync(dir)) {
+        const file = join(dir, name);
+        if (statSync(file).isDirectory()) walk(file);
+        else if (!name.endsWith(".__meta.json")) {
+          const body = readFileSync(file);
+          const meta = existsSync(`${file}.__meta.json`)
+            ? (JSON.parse(readFileSync(`${file}.__meta.json`, "utf8")) as { contentType?: string })
+            : {};
+          const key = relative(root, file).split(sep).join("/");
+          objects.set(key, {
+            body,
+            contentType: meta.contentType ?? "application/octet-stream",
+            etag: createHash("md5").update(body).digest("hex"),
+            lastModified: statSync(file).mtime,
+          });
+        }
+      }
+    };
+    walk(root);
+  }
+
+  /** Stores an object (and keeps it in `dataDir` when given). */
+  put(bucket: string, key: string, object: LocalObject): void {
+    this.objects.get(bucket)!.set(key, object);
+    if (!this.dataDir) return;
+    const file = join(this.dataDir, bucket, ...key.split("/"));
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, object.body);
+    writeFileSync(`${file}.__meta.json`, JSON.stringify({ contentType: object.contentType }));
+  }
+}
+
+/** One request to a bucket that passed the access checks. */
+interface S3Request {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly url: URL;
+  readonly key: string;
+  /** `/<bucket>/<key>`, for error bodies. */
+  readonly resource: string;
+  readonly bucket: LocalBucketSpec;
+  readonly objects: Map<string, LocalObject>;
+  readonly acl: ReturnType<typeof headerAcl>;
+}
+
+/**
+ * The bucket a request addresses, once it passes what AWS checks first: a declared bucket
+ * (404 NoSuchBucket), a signed request (403 for an anonymous one) and, when the policy says so,
+ * TLS (403). Undefined when an error was answered.
+ */
+function admit(store: S3Store, req: IncomingMessage, res: ServerResponse, secure: boolean): S3Request | undefined {
+  const url = new URL(req.url ?? "/", "http://local");
+  const [, bucketName = "", ...rest] = url.pathname.split("/");
+  const key = decodeURIComponent(rest.join("/"));
+  const resource = `/${bucketName}${key ? `/${key}` : ""}`;
+  const bucket = store.buckets.get(decodeURIComponent(bucketName));
+  if (!bucketName) return void sendError(res, 501, "NotImplemented", "ListBuckets is not part of the local S3 subset", resource);
+  if (!bucket) {
+    const declared = [...store.buckets.keys()].join(", ") || "no bucket";
+    return void sendError(res, 404, "NoSuchBucket", `The specified bucket does not exist (the stack declares ${declared})`, resource);
+  }
+  const auth = String(req.headers.authorization ?? "");
+  if (!auth.startsWith("AWS4-HMAC-SHA256 ") && !url.searchParams.has("X-Amz-Signature")) {
+    const message = "Anonymous access is not allowed: the bucket is private (sign the request with SigV4)";
+    return void sendError(res, 403, "AccessDenied", message, resource);
+  }
+  if (bucket.denyInsecureTransport && !secure) {
+    const message = "Access Denied: the bucket policy denies requests with aws:SecureTransport false; use the HTTPS endpoint";
+    return void sendError(res, 403, "AccessDenied", message, resource);
+  }
+  return { req, res, url, key, resource, bucket, objects: store.objects.get(bucket.name)!, acl: headerAcl(req) };
+}
+
+/** PutObjectAcl / PutBucketAcl: refused as AWS refuses them, else 501 (ACLs are not kept locally). */
+async function putAcl(r: S3Request): Promise<void> {
+  if (r.bucket.aclsDisabled)
+    return sendError(
+      r.res,
+      400,
+      "AccessControlListNotSupported",
+      "The bucket does not allow ACLs (ownership BucketOwnerEnforced): grant access in the bucket policy instead",
+      r.resource,
+    );
+  if (r.bucket.blockPublicAcls && (r.acl.public || PUBLIC_GRANTEE.test((await readBody(r.req)).toString("utf8")))) {
+    return sendError(r.res, 403, "AccessDenied", "Access Denied: the public access block blocks public ACLs", r.resource);
+  }
+  const message = `PUT ${r.url.pathname}?acl (PutObjectAcl / PutBucketAcl) is not part of the local S3 subset: ACLs are not kept`;
+  return sendError(r.res, 501, "NotImplemented", message, r.resource);
+}
+
+/**
+ * PutObject: the ACL headers checked against ownership and the public access block, then the
+ * conditional write (If-None-Match "*" creates only, If-Match replaces only the ETag read).
+ */
+async function putObject(store: S3Store, r: S3Request): Promise<void> {
+  const { req, res, acl, bucket, resource } = r;
+  if (acl.any && bucket.aclsDisabled && !acl.ownerOnly) {
+    const message =
+      "The bucket does not allow ACLs (ownership BucketOwnerEnforced): send no ACL, or x-amz-acl bucket-owner-full-control, and no x-amz-grant-* header";
+    return sendError(res, 400, "AccessControlListNotSupported", message, resource);
+  }
+  if (acl.public && bucket.blockPublicAcls) {
+    return sendError(res, 403, "AccessDenied", "Access Denied: the public access block blocks public ACLs", resource);
+  }
+  if (req.headers["x-amz-copy-source"])
+    return sendError(res, 501, "NotImplemented", "CopyObject is not part of the local S3 subset", resource);
+  const body = await readBody(req);
+  // Conditional writes (S3, 2024-08/11): If-None-Match "*" creates only, If-Match replaces only
+  // the ETag read; checked with no await before the write, as S3 checks them atomically.
+  const ifNoneMatch = req.headers["if-none-match"];
+  const ifMatch = req.headers["if-match"];
+  if (ifNoneMatch !== undefined && ifNoneMatch !== "*") {
+    return sendError(res, 501, "NotImplemented", "If-None-Match on PutObject takes only *", resource);
+  }
+  const current = r.objects.get(r.key);
+  if ((ifNoneMatch === "*" && current) || (ifMatch !== undefined && (!current || ifMatch.replace(/"/g, "") !== current.etag))) {
+    return sendError(res, 412, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold", resource);
+  }
+  const etag = createHash("md5").update(body).digest("hex");
+  const contentType = String(req.headers["content-type"] ?? "application/octet-stream");
+  store.put(bucket.name, r.key, { body, contentType, etag, lastModified: new Date() });
+  res.writeHead(200, { etag: `"${etag}"`, "x-amz-server-side-encryption": "AES256" });
+  res.end();
+}
+
+/** GetObject / HeadObject (a missing key: 404 NoSuchKey, bodiless for HEAD). */
+function getObject(r: S3Request): void {
+  const { req, res } = r;
+  const o = r.objects.get(r.key);
+  if (!o) {
+    if (req.method === "HEAD") {
+      res.writeHead(404);
+      return void res.end();
+    }
+    return sendError(res, 404, "NoSuchKey", "The specified key does not exist.", r.resource);
+  }
+  res.writeHead(200, {
+    "content-type": o.contentType,
+    "content-length": String(o.body.length),
+    etag: `"${o.etag}"`,
+    "last-modified": o.lastModified.toUTCString(),
+    "x-amz-server-side-encryption": "AES256",
+  });
+  res.end(req.method === "HEAD" ? undefined : o.body);
+}
+
+/** ListObjectsV2: keys by prefix, in pages of at most max-keys (continuation token: the last key, base64url). */
+function listObjectsV2(r: S3Request): void {
+  const { url, objects } = r;
+  const prefix = url.searchParams.get("prefix") ?? "";
+  const maxKeys = Math.min(S3_MAX_LIST_KEYS, Number(url.searchParams.get("max-keys") ?? S3_MAX_LIST_KEYS));
+  const token = url.searchParams.get("continuation-token");
+  const after = token ? Buffer.from(token, "base64url").toString("utf8") : (url.searchParams.get("start-after") ?? "");
+  const all = [...objects.keys()].filter((k) => k.startsWith(prefix) && k > after).sort();
+  const page = all.slice(0, maxKeys);
+  const truncated = all.length > page.length;
+  const contents = page
+    .map((k) => {
+      const o = objects.get(k)!;
+      return `<Contents><Key>${xmlEsc(k)}</Key><LastModified>${o.lastModified.toISOString()}</LastModified><ETag>&quot;${o.etag}&quot;</ETag><Size>${o.body.length}</Size><StorageClass>STANDARD</StorageClass></Contents>`;
+    })
+    .join("");
+  const next = truncated
+    ? `<NextContinuationToken>${Buffer.from(page[page.length - 1], "utf8").toString("base64url")}</NextContinuationToken>`
+    : "";
+  const body = `<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>${xmlEsc(r.bucket.name)}</Name><Prefix>${xmlEsc(prefix)}</Prefix><KeyCount>${page.length}</KeyCount><MaxKeys>${maxKeys}</MaxKeys><IsTruncated>${truncated}</IsTruncated>${token ? `<ContinuationToken>${xmlEsc(token)}</ContinuationToken>` : ""}${next}${contents}</ListBucketResult>`;
+  r.res.writeHead(200, { "content-type": "application/xml" });
+  r.res.end(body);
+}
+
+/** The route table: which operation a request is, in the order AWS tells them apart; anything else is 501. */
+async function route(store: S3Store, r: S3Request): Promise<void> {
+  const { req, url, key } = r;
+  if (req.method === "PUT" && url.searchParams.has("acl")) return putAcl(r);
+  // an object request with a sub-resource (GetObjectAcl, PutObjectTagging, multipart...) is another operation
+  const subresources = key ? [...url.searchParams.keys()].filter((n) => !plainParameter(n)) : [];
+  if (subresources.length) {
+    const message = `${req.method} ${url.pathname}?${subresources.join("&")} (a sub-resource such as ?acl, ?tagging, ?uploads or ?uploadId) is not part of the local S3 subset (PutObject, GetObject, HeadObject, ListObjectsV2)`;
+    return sendError(r.res, 501, "NotImplemented", message, r.resource);
+  }
+  if (req.method === "PUT" && key) return putObject(store, r);
+  if ((req.method === "GET" || req.method === "HEAD") && key) return getObject(r);
+  if (req.method === "GET" && !key && url.searchParams.get("list-type") === "2") return listObjectsV2(r);
+  const message = `${req.method} ${url.pathname}${url.search} is not part of the local S3 subset (PutObject, GetObject, HeadObject, ListObjectsV2)`;
+  return sendError(r.res, 501, "NotImplemented", message, r.resource);
+}
+
+/** The request listener of one of the two servers (`secure`: the HTTPS one). */
+const handler = (store: S3Store, secure: boolean) => async (req: IncomingMessage, res: ServerResponse) => {
+  try {
+    const admitted = admit(store, req, res, secure);
+    if (admitted) await route(store, admitted);
+  } catch (error) {
+    sendError(res, 500, "InternalError", (error as Error).message, req.url ?? "/");
+  }
+};
+
 /** Starts the local S3 server (HTTPS and HTTP on free loopback ports). */
 export async function startS3Server(options: S3ServerOptions): Promise<S3Server> {
   const certDir = mkdtempSync(join(tmpdir(), "gcx-s3-tls-"));
   const tls = makeCertificate(certDir);
-  const buckets = new Map(options.buckets.map((b) => [b.name, b]));
-  const store = new Map<string, Map<string, LocalObject>>(options.buckets.map((b) => [b.name, new Map()]));
-  if (options.dataDir) {
-    for (const b of options.buckets) {
-      const root = join(options.dataDir, b.name);
-      if (!existsSync(root)) continue;
-      const walk = (dir: string) => {
-        for (const name of readdirSync(dir)) {
-          const file = join(dir, name);
-          if (statSync(file).isDirectory()) walk(file);
-          else if (!name.endsWith(".__meta.json")) {
-            const body = readFileSync(file);
-            const meta = existsSync(`${file}.__meta.json`)
-              ? (JSON.parse(readFileSync(`${file}.__meta.json`, "utf8")) as { contentType?: string })
-              : {};
-            const key = relative(root, file).split(sep).join("/");
-            store.get(b.name)!.set(key, {
-              body,
-              contentType: meta.contentType ?? "application/octet-stream",
-              etag: createHash("md5").update(body).digest("hex"),
-              lastModified: statSync(file).mtime,
-            });
-          }
-        }
-      };
-      walk(root);
-    }
-  }
-
-  const handle = (secure: boolean) => async (req: IncomingMessage, res: ServerResponse) => {
-    try {
-      const url = new URL(req.url ?? "/", "http://local");
-      const [, bucketName = "", ...rest] = url.pathname.split("/");
-      const key = decodeURIComponent(rest.join("/"));
-      const resource = `/${bucketName}${key ? `/${key}` : ""}`;
-      const bucket = buckets.get(decodeURIComponent(bucketName));
-      if (!bucketName) return sendError(res, 501, "NotImplemented", "ListBuckets is not part of the local S3 subset", resource);
-      if (!bucket)
-        return sendError(
-          res,
-          404,
-          "NoSuchBucket",
-          `The specified bucket does not exist (the stack declares ${[...buckets.keys()].join(", ") || "no bucket"})`,
-          resource,
-        );
-      const auth = String(req.headers.authorization ?? "");
-      if (!auth.startsWith("AWS4-HMAC-SHA256 ") && !url.searchParams.has("X-Amz-Signature")) {
-        return sendError(
-          res,
-          403,
-          "AccessDenied",
-          "Anonymous access is not allowed: the bucket is private (sign the request with SigV4)",
-          resource,
-        );
-      }
-      if (bucket.denyInsecureTransport && !secure) {
-        return sendError(
-          res,
-          403,
-          "AccessDenied",
-          "Access Denied: the bucket policy denies requests with aws:SecureTransport false; use the HTTPS endpoint",
-          resource,
-        );
-      }
-      const objects = store.get(bucket.name)!;
-      const acl = headerAcl(req);
-      if (req.method === "PUT" && url.searchParams.has("acl")) {
-        // PutObjectAcl / PutBucketAcl: refused as AWS refuses them, else not kept locally
-        if (bucket.aclsDisabled)
-          return sendError(
-            res,
-            400,
-            "AccessControlListNotSupported",
-            "The bucket does not allow ACLs (ownership BucketOwnerEnforced): grant access in the bucket policy instead",
-            resource,
-          );
-        if (bucket.blockPublicAcls && (acl.public || PUBLIC_GRANTEE.test((await readBody(req)).toString("utf8")))) {
-          return sendError(res, 403, "AccessDenied", "Access Denied: the public access block blocks public ACLs", resource);
-        }
-        return sendError(
-          res,
-          501,
-          "NotImplemented",
-          `PUT ${url.pathname}?acl (PutObjectAcl / PutBucketAcl) is not part of the local S3 subset: ACLs are not kept`,
-          resource,
-        );
-      }
-      // an object request with a sub-resource (GetObjectAcl, PutObjectTagging, multipart...) is another operation
-      const subresources = key ? [...url.searchParams.keys()].filter((n) => !plainParameter(n)) : [];
-      if (subresources.length) {
-        return sendError(
-          res,
-          501,
-          "NotImplemented",
-          `${req.method} ${url.pathname}?${subresources.join("&")} (a sub-resource such as ?acl, ?tagging, ?uploads or ?uploadId) is not part of the local S3 subset (PutObject, GetObject, HeadObject, ListObjectsV2)`,
-          resource,
-        );
-      }
-      if (req.method === "PUT" && key) {
-        if (acl.any && bucket.aclsDisabled && !acl.ownerOnly) {
-          return sendError(
-            res,
-            400,
-            "AccessControlListNotSupported",
-            "The bucket does not allow ACLs (ownership BucketOwnerEnforced): send no ACL, or x-amz-acl bucket-owner-full-control, and no x-amz-grant-* header",
-            resource,
-          );
-        }
-        if (acl.public && bucket.blockPublicAcls) {
-          return sendError(res, 403, "AccessDenied", "Access Denied: the public access block blocks public ACLs", resource);
-        }
-        if (req.headers["x-amz-copy-source"])
-          return sendError(res, 501, "NotImplemented", "CopyObject is not part of the local S3 subset", resource);
-        const body = await readBody(req);
-        // Conditional writes (S3, 2024-08/11): If-None-Match "*" creates only, If-Match replaces only
-        // the ETag read; checked with no await before the write, as S3 checks them atomically.
-        const ifNoneMatch = req.headers["if-none-match"];
-        const ifMatch = req.headers["if-match"];
-        if (ifNoneMatch !== undefined && ifNoneMatch !== "*") {
-          return sendError(res, 501, "NotImplemented", "If-None-Match on PutObject takes only *", resource);
-        }
-        const current = objects.get(key);
-        if ((ifNoneMatch === "*" && current) || (ifMatch !== undefined && (!current || ifMatch.replace(/"/g, "") !== current.etag))) {
-          return sendError(res, 412, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold", resource);
-        }
-        const etag = createHash("md5").update(body).digest("hex");
-        const contentType = String(req.headers["content-type"] ?? "application/octet-stream");
-        objects.set(key, { body, contentType, etag, lastModified: new Date() });
-        if (options.dataDir) {
-          const file = join(options.dataDir, bucket.name, ...key.split("/"));
-          mkdirSync(dirname(file), { recursive: true });
-          writeFileSync(file, body);
-          writeFileSync(`${file}.__meta.json`, JSON.stringify({ contentType }));
-        }
-        res.writeHead(200, { etag: `"${etag}"`, "x-amz-server-side-encryption": "AES256" });
-        return res.end();
-      }
-      if ((req.method === "GET" || req.method === "HEAD") && key) {
-        const o = objects.get(key);
-        if (!o) {
-          if (req.method === "HEAD") {
-            res.writeHead(404);
-            return res.end();
-          }
-          return sendError(res, 404, "NoSuchKey", "The specified key does not exist.", resource);
-        }
-        res.writeHead(200, {
-          "content-type": o.contentType,
-          "content-length": String(o.body.length),
-          etag: `"${o.etag}"`,
-          "last-modified": o.lastModified.toUTCString(),
-          "x-amz-server-side-encryption": "AES256",
-        });
-        return res.end(req.method === "HEAD" ? undefined : o.body);
-      }
-      if (req.method === "GET" && !key && url.searchParams.get("list-type") === "2") {
-        const prefix = url.searchParams.get("prefix") ?? "";
-        const maxKeys = Math.min(1000, Number(url.searchParams.get("max-keys") ?? 1000));
-        const token = url.searchParams.get("continuation-token");
-        const after = token ? Buffer.from(token, "base64url").toString("utf8") : (url.searchParams.get("start-after") ?? "");
-        const all = [...objects.keys()].filter((k) => k.startsWith(prefix) && k > after).sort();
-        const page = all.slice(0, maxKeys);
-        const truncated = all.length > page.length;
-        const contents = page
-          .map((k) => {
-            const o = objects.get(k)!;
-            return `<Contents><Key>${xmlEsc(k)}</Key><LastModified>${o.lastModified.toISOString()}</LastModified><ETag>&quot;${o.etag}&quot;</ETag><Size>${o.body.length}</Size><StorageClass>STANDARD</StorageClass></Contents>`;
-          })
-          .join("");
-        const next = truncated
-          ? `<NextContinuationToken>${Buffer.from(page[page.length - 1], "utf8").toString("base64url")}</NextContinuationToken>`
-          : "";
-        const body = `<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>${xmlEsc(bucket.name)}</Name><Prefix>${xmlEsc(prefix)}</Prefix><KeyCount>${page.length}</KeyCount><MaxKeys>${maxKeys}</MaxKeys><IsTruncated>${truncated}</IsTruncated>${token ? `<ContinuationToken>${xmlEsc(token)}</ContinuationToken>` : ""}${next}${contents}</ListBucketResult>`;
-        res.writeHead(200, { "content-type": "application/xml" });
-        return res.end(body);
-      }
-      return sendError(
-        res,
-        501,
-        "NotImplemented",
-        `${req.method} ${url.pathname}${url.search} is not part of the local S3 subset (PutObject, GetObject, HeadObject, ListObjectsV2)`,
-        resource,
-      );
-    } catch (error) {
-      sendError(res, 500, "InternalError", (error as Error).message, req.url ?? "/");
-    }
-  };
-
-  const httpsServer = createHttpsServer({ key: tls.key, cert: tls.cert }, handle(true));
-  const httpServer = createServer(handle(false));
+  const store = new S3Store(options.buckets, options.dataDir);
+  const httpsServer = createHttpsServer({ key: tls.key, cert: tls.cert }, handler(store, true));
+  const httpServer = createServer(handler(store, false));
   const endpoint = await listen(httpsServer, "https");
   const insecureEndpoint = await listen(httpServer, "http");
   const close = (s: Server | HttpsServer) =>
@@ -421,8 +451,8 @@ export async function startS3Server(options: S3ServerOptions): Promise<S3Server>
     insecureEndpoint,
     caFile: tls.caFile,
     buckets: options.buckets,
-    keys: (bucket) => [...(store.get(bucket)?.keys() ?? [])].sort(),
-    read: (bucket, key) => store.get(bucket)?.get(key)?.body.toString("utf8"),
+    keys: (bucket) => [...(store.objects.get(bucket)?.keys() ?? [])].sort(),
+    read: (bucket, key) => store.objects.get(bucket)?.get(key)?.body.toString("utf8"),
     close: async () => {
       await Promise.all([close(httpsServer), close(httpServer)]);
       rmSync(certDir, { recursive: true, force: true });

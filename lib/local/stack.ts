@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import { LocalEmulatorError } from "./errors";
 
 /** One resource or data-source block of the synthesized JSON (attribute names in snake_case). */
 export type TfBlock = Record<string, unknown>;
@@ -34,7 +35,7 @@ export interface SynthesizedStack {
 }
 
 /** Thrown when the stack file is missing or is not Terraform JSON as cdktf writes it. */
-export class StackLoadError extends Error {
+export class StackLoadError extends LocalEmulatorError {
   override readonly name = "StackLoadError";
 }
 
@@ -186,7 +187,7 @@ export const DATA_SOURCE_SUPPORT: Readonly<Record<string, string>> = {
 };
 
 /** Thrown when the stack holds a resource or data-source type the emulator cannot run. */
-export class UnsupportedResourceError extends Error {
+export class UnsupportedResourceError extends LocalEmulatorError {
   override readonly name = "UnsupportedResourceError";
   constructor(readonly items: readonly TfItem[]) {
     super(

@@ -4,6 +4,7 @@
  * ("API Gateway mapping template and access logging variable reference").
  */
 import { Compile, parse } from "velocityjs";
+import { LocalEmulatorError } from "./errors";
 
 type VELOCITY_AST = ReturnType<typeof parse>[number];
 
@@ -25,7 +26,7 @@ export interface TemplateRequest {
 export type TemplateContext = Readonly<Record<string, unknown>>;
 
 /** Thrown when a template cannot be rendered (API Gateway answers 500 in that case). */
-export class TemplateError extends Error {
+export class TemplateError extends LocalEmulatorError {
   override readonly name = "TemplateError";
 }
 

@@ -5,6 +5,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, normalize, sep } from "node:path";
 import { unzipSync } from "fflate";
+import { LocalEmulatorError } from "./errors";
 
 export interface ZipEntry {
   readonly name: string;
@@ -12,7 +13,7 @@ export interface ZipEntry {
 }
 
 /** Thrown for an archive that cannot be unpacked. */
-export class ZipError extends Error {
+export class ZipError extends LocalEmulatorError {
   override readonly name = "ZipError";
 }
 
