@@ -5,7 +5,8 @@
  * and writes its figures to bench/results/<name>.json.
  *
  * Options: `--quick` (shorter runs, for a smoke check), `--cpu-prof` (a CPU profile of one
- * generator run, in bench/results/cpu-prof/).
+ * generator run, in bench/results/cpu-prof/); for `cost`: `--json`, `--volume=N`, `--fill=N`,
+ * `--update-docs`.
  */
 import { arch, totalmem } from "node:os";
 import { readFileSync } from "node:fs";
@@ -15,6 +16,7 @@ import { benchGoodput } from "./goodput";
 import { benchDrain } from "./drain";
 import { benchSynth } from "./synth";
 import { benchBundles } from "./bundles";
+import { benchCost } from "./cost";
 import { cpuCount, formatFigure, RESULTS, round, saveResult, say, type BenchResult } from "./lib/util";
 
 type Bench = (quick: boolean, flags: Set<string>) => Promise<BenchResult>;
@@ -38,7 +40,27 @@ export const BENCHMARKS: Record<string, { what: string; run: Bench }> = {
   drain: { what: "spike drain time vs the theoretical minimum", run: (quick) => benchDrain({ quick }) },
   synth: { what: "type-checked synth time and memory vs the barrel import", run: (quick) => benchSynth({ quick }) },
   bundles: { what: "Lambda bundle size, cold start and per-message overhead", run: (quick) => benchBundles({ quick }) },
+  cost: {
+    what: "the cost of a million webhooks: counted requests per message, priced, vs two other patterns",
+    run: (quick, flags) =>
+      benchCost({
+        quick,
+        json: flags.has("--json"),
+        updateDocs: flags.has("--update-docs"),
+        volume: numberFlag(flags, "--volume"),
+        fill: numberFlag(flags, "--fill"),
+      }),
+  },
 };
+
+/** The value of a `--name=N` flag, undefined when absent; throws for a value that is not a positive number. */
+function numberFlag(flags: Set<string>, name: string): number | undefined {
+  const flag = [...flags].find((f) => f.startsWith(`${name}=`));
+  if (!flag) return undefined;
+  const value = Number(flag.slice(name.length + 1));
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, got ${flag}`);
+  return value;
+}
 
 /** The machine, for the record. */
 export function machine(): Record<string, string | number> {
@@ -57,7 +79,7 @@ async function main(argv: string[]): Promise<number> {
   const flags = new Set(argv.filter((a) => a.startsWith("--")));
   const names = argv.filter((a) => !a.startsWith("--"));
   if (flags.has("--help")) {
-    say("usage: npm run bench -- [name ...] [--quick] [--cpu-prof] [--no-artillery]");
+    say("usage: npm run bench -- [name ...] [--quick] [--cpu-prof] [--no-artillery] [--json] [--volume=N] [--fill=N] [--update-docs]");
     for (const [name, b] of Object.entries(BENCHMARKS)) say(`  ${name.padEnd(10)} ${b.what}`);
     return 0;
   }
