@@ -26,7 +26,7 @@ module.exports = tseslint.config(
   },
   {
     // constructs synthesize infrastructure; the emulator, DLQ operations and CLI build on them, never the reverse
-    files: ["lib/constructs/**/*.ts"],
+    files: ["lib/constructs/**/*.ts", "lib/providers/**/*.ts"],
     rules: {
       "no-restricted-imports": [
         "error",
@@ -40,7 +40,7 @@ module.exports = tseslint.config(
           patterns: [
             {
               group: ["**/local", "**/local/*", "**/ops", "**/ops/*", "**/cli", "**/cli/*"],
-              message: "lib/constructs never imports lib/local, lib/ops or lib/cli: they depend on the constructs, not the reverse.",
+              message: "lib/constructs and lib/providers never import lib/local, lib/ops or lib/cli: they depend on the constructs, not the reverse.",
             },
           ],
         },

@@ -34,7 +34,7 @@ export class ApiGatewayAccount extends Construct {
         maxLength: NAME_LIMITS.iamRole,
         allowed: /[A-Za-z0-9_+=,.@-]/,
       }),
-      // no aws:SourceAccount / aws:SourceArn condition, as on the integration role (README, Security)
+      // no aws:SourceAccount / aws:SourceArn condition, as on the integration role (docs/guides/security.md)
       assumeRolePolicy: assumeRolePolicy("apigateway.amazonaws.com"),
       tags: props.tags ? { ...props.tags } : undefined,
     });

@@ -32,7 +32,7 @@ import {
 import { AlarmOptions, PipelineAlarms, validateAlarmProps } from "./pipeline-alarms";
 import { Problems, ValidationProblem, isLiteralNumber } from "./errors";
 import { DEFAULT_BACKOFF_MAX_SECONDS as RUNTIME_BACKOFF_MAX_SECONDS } from "../runtime/backoff";
-import { GenesysProvider } from "./genesys/provider";
+import { GenesysProvider } from "../providers/genesyscloud/provider";
 import { OpenMessagingWebhook, OpenMessagingWebhookProps, openMessagingWebhookProblems } from "./genesys/open-messaging-webhook";
 import { API_KEY_HEADER } from "../runtime/edge-key";
 import {
@@ -43,7 +43,7 @@ import {
   eventStreamsQueues,
 } from "./genesys/event-streams";
 import { SpikeGenerator, SpikeGeneratorProps, pipelineRetryScheduleProblems, spikeGeneratorProblems } from "./spike-generator";
-import { pipelineRetryProblems } from "../runtime/loadgen/deadline";
+import { pipelineRetryProblems, type PipelineRetrySettings } from "../runtime/loadgen/deadline";
 
 /** Tag key naming the pipeline's construct path on every taggable resource. */
 export const PIPELINE_TAG = "cdktf-genesys-consumer:pipeline";
@@ -221,6 +221,12 @@ export interface ConsumerPipelineProps {
   readonly tags?: Readonly<Record<string, string>>;
 }
 
+/** The props every part of a pipeline gets: the name prefix and the tags. */
+interface CommonProps {
+  readonly namePrefix?: string;
+  readonly tags: Readonly<Record<string, string>>;
+}
+
 /** Signing-secret props that make no sense without a signing secret. */
 const SIGNING_SECRET_PROPS = ["signingSecretArn", "signingSecretLength", "recoveryWindowInDays", "kmsKeyArn"] as const;
 
@@ -276,27 +282,13 @@ export class ConsumerPipeline extends Construct {
     const kind: PipelineIngressKind = ingressOptions.kind === "eventStreams" ? "eventStreams" : "webhook";
     this.ingressKind = kind;
     this.tags = { [PIPELINE_TAG]: this.node.path, ...(props.tags ?? {}) };
-    const common = { namePrefix: props.namePrefix, tags: this.tags };
+    const common: CommonProps = { namePrefix: props.namePrefix, tags: this.tags };
 
     if (kind === "webhook") {
       this.pipelineSecrets = new PipelineSecrets(this, "secrets", { ...common, ...(props.secrets ?? {}) });
     }
-    // What the worker declared it uses of Genesys (the deprecated secrets.genesysCredentialsSecretArn counts as a declaration).
-    const legacyArn = props.secrets?.genesysCredentialsSecretArn;
-    const declared: WorkerGenesysOptions | undefined =
-      props.worker.genesys ?? (legacyArn !== undefined ? { credentialsSecretArn: legacyArn } : undefined);
-    let workerGenesys = declared;
-    if (declared?.createCredentialsSecret) {
-      const created = new GenesysCredentialsSecret(this, "genesys-credentials", {
-        ...common,
-        kmsKeyArn: declared.kmsKeyArn ?? props.secrets?.kmsKeyArn,
-        recoveryWindowInDays: props.secrets?.recoveryWindowInDays,
-      });
-      this.genesysCredentialsSecret = created;
-      workerGenesys = { credentialsSecretArn: created.arn, kmsKeyArn: declared.kmsKeyArn };
-    } else if (declared?.credentialsSecretArn !== undefined) {
-      this.genesysCredentialsSecret = { arn: declared.credentialsSecretArn };
-    }
+    const genesys = this.genesysCredentials(props, common);
+    this.genesysCredentialsSecret = genesys.secret;
     this.genesysCredentialsSecretArn = this.genesysCredentialsSecret?.arn;
 
     const { existing: existingTables, ...tableProps } = props.tables ?? {};
@@ -307,44 +299,13 @@ export class ConsumerPipeline extends Construct {
       this.tables = { idempotency: this.pipelineTables.idempotency, receipts: this.pipelineTables.receipts };
     }
 
-    const { existing: existingQueues, ...queueProps } = props.queue ?? {};
-    const consumer = {
-      consumerTimeoutSeconds: props.worker.timeoutSeconds,
-      consumerBatchingWindowSeconds: props.worker.batchingWindowSeconds,
-    };
-    if (existingQueues) {
-      this.existingQueues = new ExistingQueues(this, "queue", { ...common, ...queueProps, ...existingQueues, ...consumer });
-      this.queue = this.existingQueues;
-    } else {
-      this.queueWithDlq = new QueueWithDlq(this, "queue", { ...common, ...queueProps, ...consumer });
-      this.queue = this.queueWithDlq;
-      const retention = queueProps.messageRetentionSeconds ?? QUEUE_DEFAULTS.messageRetentionSeconds;
-      const cap = props.worker.backoffMaxSeconds ?? RUNTIME_BACKOFF_MAX_SECONDS;
-      const receives = this.queue.maxReceiveCount;
-      if (isLiteralNumber(retention) && isLiteralNumber(cap) && isLiteralNumber(receives) && cap * (receives - 1) > retention) {
-        // SQS expires a message on the main queue after its retention, retried or not: a
-        // message that keeps failing with the largest delays would vanish before its last
-        // attempt, never reaching the DLQ. A warning, not an error: delays are jittered and
-        // reach the cap only under long Retry-Afters or many attempts.
-        Annotations.of(this).addWarning(
-          `worker.backoffMaxSeconds: ${receives - 1} retries of up to ${cap} s (${cap * (receives - 1)} s) can outlast queue.messageRetentionSeconds (${retention} s); a message that keeps failing would expire on the queue instead of reaching the DLQ. Raise the retention or lower the cap.`,
-        );
-      }
-    }
+    const queues = this.createQueues(props, common);
+    this.existingQueues = queues.existingQueues;
+    this.queueWithDlq = queues.queueWithDlq;
+    this.queue = queues.queue;
 
     if (ingressOptions.kind === "eventStreams") {
-      const { kind: _kind, deadLetterQueue, ...eventOptions } = ingressOptions;
-      const queues = eventStreamsQueues(this.queue);
-      this.eventStreams = new GenesysEventStreams(this, "events", {
-        ...eventOptions,
-        queue: queues.queue,
-        deadLetterQueue: deadLetterQueue ?? queues.deadLetterQueue,
-      });
-      if (this.queue.kmsKeyArn) {
-        Annotations.of(this).addWarning(
-          "queue.kmsKeyArn: EventBridge delivers to a queue encrypted with a customer key only if the key policy allows events.amazonaws.com kms:GenerateDataKey and kms:Decrypt; otherwise every event lands in the dead-letter queue.",
-        );
-      }
+      this.eventStreams = this.createEventStreams(ingressOptions);
     } else {
       const { kind: _kind, ...webhookOptions } = ingressOptions;
       this.webhookIngress = new WebhookIngress(this, "ingress", {
@@ -363,102 +324,201 @@ export class ConsumerPipeline extends Construct {
       queues: this.queue,
       ingressKind: kind,
       signingSecretArn: this.pipelineSecrets?.signingSecret.arn,
-      genesys: workerGenesys,
+      genesys: genesys.workerGenesys,
       genesysApi: props.genesys,
       tables: this.tables,
       kmsKeyArns,
     });
 
-    if (props.alarms !== false) {
-      this.alarms = new PipelineAlarms(this, "alarms", {
-        ...common,
-        ...(props.alarms ?? {}),
-        queue: { name: this.queue.queue.name },
-        dlq: { name: this.queue.dlq.name, url: this.queue.dlq.url },
-        functionName: this.worker.functionName,
-        eventSourceMappingUuid: this.worker.eventSourceMapping.uuid,
-        ingress: this.webhookIngress
-          ? {
-              apiName: this.webhookIngress.apiName,
-              stageName: this.webhookIngress.stageName,
-              bodyTooLargeMetric: this.webhookIngress.bodyTooLargeMetric,
-            }
-          : undefined,
-      });
-    }
-
-    if (props.genesysWebhook && this.webhookIngress && this.pipelineSecrets) {
-      const { secretToken, ...webhookProps } = props.genesysWebhook;
-      this.genesysWebhook = new OpenMessagingWebhook(this, "genesys-webhook", {
-        ...webhookProps,
-        webhookUrl: this.webhookIngress.customDomainUrl ?? this.webhookIngress.url,
-        // validate() guarantees one of the two: the generated value or the explicit token
-        secretToken: secretToken ?? (this.pipelineSecrets.signingSecret.value as string),
-        apiKey: this.webhookIngress.apiKey?.value,
-      });
-      const edgeKey = this.webhookIngress.apiKey;
-      if (edgeKey) {
-        // Genesys gets a key only once it is valid at the edge (in the usage plan)
-        const integration = this.genesysWebhook.integration;
-        integration.dependsOn = [...(integration.dependsOn ?? []), dependable(edgeKey.ready)];
-      }
-      if (!webhookProps.provider) this.node.addValidation({ validate: () => this.missingGenesysProvider("genesysWebhook") });
-    }
+    if (props.alarms !== false) this.alarms = this.createAlarms(props.alarms ?? {}, common);
+    if (props.genesysWebhook) this.genesysWebhook = this.createGenesysWebhook(props.genesysWebhook);
     if (this.eventStreams && !(ingressOptions as EventStreamsIngressKind).genesysProvider) {
       this.node.addValidation({ validate: () => this.missingGenesysProvider("ingress") });
     }
-
-    if (props.spikeGenerator && this.webhookIngress && this.pipelineSecrets) {
-      const { alarmTopicArn, kmsKeyArns: extraKeys, ...spikeProps } = props.spikeGenerator;
-      const edgeKey = this.webhookIngress.apiKey;
-      const apiKeyOption = webhookOptionsApiKey(props);
-      const edgeKeyKms = typeof apiKeyOption === "object" ? apiKeyOption.kmsKeyArn : undefined;
-      const keys = [
-        ...new Set([
-          ...kmsKeyArns,
-          ...(this.queue.kmsKeyArn ? [this.queue.kmsKeyArn] : []),
-          ...(edgeKeyKms ? [edgeKeyKms] : []),
-          ...(extraKeys ?? []),
-        ]),
-      ];
-      this.spikeGenerator = new SpikeGenerator(this, "spike", {
-        ...common,
-        ...spikeProps,
-        targetUrl: this.webhookIngress.url,
-        signingSecretArn: this.pipelineSecrets.signingSecret.arn,
-        apiKeySecretArn: edgeKey?.secretArn,
-        receiptsTable: this.tables.receipts,
-        dlq: { url: this.queue.dlq.url, arn: this.queue.dlq.arn },
-        quarantineQueue: { url: this.queue.quarantineQueue.url, arn: this.queue.quarantineQueue.arn },
-        queue: { url: this.queue.queue.url, arn: this.queue.queue.arn },
-        workerMaxReceiveCount: this.queue.maxReceiveCount,
-        // the run's reconciliation deadline derives from the worker's and queue's retry settings
-        pipelineRetry: {
-          maxReceiveCount: this.queue.maxReceiveCount,
-          backoffBaseSeconds: props.worker.backoffBaseSeconds,
-          backoffMaxSeconds: props.worker.backoffMaxSeconds,
-          functionTimeoutSeconds: this.worker.timeoutSeconds,
-          batchingWindowSeconds: this.queue.fifo ? 0 : this.worker.batchingWindowSeconds,
-          visibilityTimeoutSeconds: this.queue.visibilityTimeoutSeconds,
-        },
-        // the report's backpressure charts: this pipeline's queues and worker, read from CloudWatch after the run
-        backpressure: {
-          queueName: this.queue.queue.name,
-          dlqName: this.queue.dlq.name,
-          quarantineQueueName: this.queue.quarantineQueue.name,
-          workerFunctionName: this.worker.functionName,
-          eventSourceMappingUuid: this.worker.eventSourceMapping.uuid,
-        },
-        alarmTopicArn: alarmTopicArn ?? this.alarms?.topicArn,
-        kmsKeyArns: keys.length ? keys : undefined,
-      });
-      this.spikeReports = this.spikeGenerator.reports;
-      if (!this.tables.receipts) {
-        Annotations.of(this).addWarning(
-          "spikeGenerator: the pipeline has no receipts table, so the nightly spike can judge only the ingress side (lost, duplicated and dead-lettered messages are not reconciled). Keep tables.receipts on, or give existing.receipts.",
-        );
-      }
+    if (props.spikeGenerator) {
+      this.spikeGenerator = this.createSpikeGenerator(props, props.spikeGenerator, common, kmsKeyArns);
+      this.spikeReports = this.spikeGenerator?.reports;
     }
+  }
+
+  /**
+   * The Genesys credentials the worker declared (`worker.genesys`; the deprecated
+   * `secrets.genesysCredentialsSecretArn` counts as a declaration): the secret, created here
+   * with `createCredentialsSecret`, and the declaration the worker gets.
+   */
+  private genesysCredentials(
+    props: ConsumerPipelineProps,
+    common: CommonProps,
+  ): { secret?: GenesysCredentialsSecretRef; workerGenesys?: WorkerGenesysOptions } {
+    const legacyArn = props.secrets?.genesysCredentialsSecretArn;
+    const declared: WorkerGenesysOptions | undefined =
+      props.worker.genesys ?? (legacyArn !== undefined ? { credentialsSecretArn: legacyArn } : undefined);
+    if (declared?.createCredentialsSecret) {
+      const created = new GenesysCredentialsSecret(this, "genesys-credentials", {
+        ...common,
+        kmsKeyArn: declared.kmsKeyArn ?? props.secrets?.kmsKeyArn,
+        recoveryWindowInDays: props.secrets?.recoveryWindowInDays,
+      });
+      return { secret: created, workerGenesys: { credentialsSecretArn: created.arn, kmsKeyArn: declared.kmsKeyArn } };
+    }
+    if (declared?.credentialsSecretArn !== undefined) return { secret: { arn: declared.credentialsSecretArn }, workerGenesys: declared };
+    return { workerGenesys: declared };
+  }
+
+  /** The queues: the existing ones (`queue.existing`), or created here (with a warning when retries can outlast the retention). */
+  private createQueues(
+    props: ConsumerPipelineProps,
+    common: CommonProps,
+  ): { queue: PipelineQueues; queueWithDlq?: QueueWithDlq; existingQueues?: ExistingQueues } {
+    const { existing: existingQueues, ...queueProps } = props.queue ?? {};
+    const consumer = {
+      consumerTimeoutSeconds: props.worker.timeoutSeconds,
+      consumerBatchingWindowSeconds: props.worker.batchingWindowSeconds,
+    };
+    if (existingQueues) {
+      const existing = new ExistingQueues(this, "queue", { ...common, ...queueProps, ...existingQueues, ...consumer });
+      return { queue: existing, existingQueues: existing };
+    }
+    const queueWithDlq = new QueueWithDlq(this, "queue", { ...common, ...queueProps, ...consumer });
+    const retention = queueProps.messageRetentionSeconds ?? QUEUE_DEFAULTS.messageRetentionSeconds;
+    const cap = props.worker.backoffMaxSeconds ?? RUNTIME_BACKOFF_MAX_SECONDS;
+    const receives = queueWithDlq.maxReceiveCount;
+    if (isLiteralNumber(retention) && isLiteralNumber(cap) && isLiteralNumber(receives) && cap * (receives - 1) > retention) {
+      // SQS expires a message on the main queue after its retention, retried or not: a
+      // message that keeps failing with the largest delays would vanish before its last
+      // attempt, never reaching the DLQ. A warning, not an error: delays are jittered and
+      // reach the cap only under long Retry-Afters or many attempts.
+      Annotations.of(this).addWarning(
+        `worker.backoffMaxSeconds: ${receives - 1} retries of up to ${cap} s (${cap * (receives - 1)} s) can outlast queue.messageRetentionSeconds (${retention} s); a message that keeps failing would expire on the queue instead of reaching the DLQ. Raise the retention or lower the cap.`,
+      );
+    }
+    return { queue: queueWithDlq, queueWithDlq };
+  }
+
+  /** The Event Streams path into the queue (eventStreams pipelines), with a warning when the queue has a customer key. */
+  private createEventStreams(ingressOptions: EventStreamsIngressKind): GenesysEventStreams {
+    const { kind: _kind, deadLetterQueue, ...eventOptions } = ingressOptions;
+    const queues = eventStreamsQueues(this.queue);
+    const eventStreams = new GenesysEventStreams(this, "events", {
+      ...eventOptions,
+      queue: queues.queue,
+      deadLetterQueue: deadLetterQueue ?? queues.deadLetterQueue,
+    });
+    if (this.queue.kmsKeyArn) {
+      Annotations.of(this).addWarning(
+        "queue.kmsKeyArn: EventBridge delivers to a queue encrypted with a customer key only if the key policy allows events.amazonaws.com kms:GenerateDataKey and kms:Decrypt; otherwise every event lands in the dead-letter queue.",
+      );
+    }
+    return eventStreams;
+  }
+
+  /** The alarms on the queues, the worker and (webhook pipelines) the ingress. */
+  private createAlarms(options: AlarmOptions, common: CommonProps): PipelineAlarms {
+    return new PipelineAlarms(this, "alarms", {
+      ...common,
+      ...options,
+      queue: { name: this.queue.queue.name },
+      dlq: { name: this.queue.dlq.name, url: this.queue.dlq.url },
+      functionName: this.worker.functionName,
+      eventSourceMappingUuid: this.worker.eventSourceMapping.uuid,
+      ingress: this.webhookIngress
+        ? {
+            apiName: this.webhookIngress.apiName,
+            stageName: this.webhookIngress.stageName,
+            bodyTooLargeMetric: this.webhookIngress.bodyTooLargeMetric,
+          }
+        : undefined,
+    });
+  }
+
+  /**
+   * The Genesys Open Messaging integration pointing at the ingress (webhook pipelines), signed
+   * with the signing secret and sending the edge API key; undefined on an eventStreams pipeline.
+   */
+  private createGenesysWebhook(options: PipelineGenesysWebhookOptions): OpenMessagingWebhook | undefined {
+    if (!this.webhookIngress || !this.pipelineSecrets) return undefined;
+    const { secretToken, ...webhookProps } = options;
+    const webhook = new OpenMessagingWebhook(this, "genesys-webhook", {
+      ...webhookProps,
+      webhookUrl: this.webhookIngress.customDomainUrl ?? this.webhookIngress.url,
+      // validate() guarantees one of the two: the generated value or the explicit token
+      secretToken: secretToken ?? (this.pipelineSecrets.signingSecret.value as string),
+      apiKey: this.webhookIngress.apiKey?.value,
+    });
+    const edgeKey = this.webhookIngress.apiKey;
+    if (edgeKey) {
+      // Genesys gets a key only once it is valid at the edge (in the usage plan)
+      const integration = webhook.integration;
+      integration.dependsOn = [...(integration.dependsOn ?? []), dependable(edgeKey.ready)];
+    }
+    if (!webhookProps.provider) this.node.addValidation({ validate: () => this.missingGenesysProvider("genesysWebhook") });
+    return webhook;
+  }
+
+  /**
+   * The nightly synthetic spike against the ingress (webhook pipelines), reading this
+   * pipeline's receipts, queues and metrics; undefined on an eventStreams pipeline.
+   */
+  private createSpikeGenerator(
+    props: ConsumerPipelineProps,
+    options: PipelineSpikeGeneratorOptions,
+    common: CommonProps,
+    kmsKeyArns: readonly string[],
+  ): SpikeGenerator | undefined {
+    if (!this.webhookIngress || !this.pipelineSecrets) return undefined;
+    const { alarmTopicArn, kmsKeyArns: extraKeys, ...spikeProps } = options;
+    const edgeKey = this.webhookIngress.apiKey;
+    const apiKeyOption = webhookOptionsApiKey(props);
+    const edgeKeyKms = typeof apiKeyOption === "object" ? apiKeyOption.kmsKeyArn : undefined;
+    const keys = [
+      ...new Set([
+        ...kmsKeyArns,
+        ...(this.queue.kmsKeyArn ? [this.queue.kmsKeyArn] : []),
+        ...(edgeKeyKms ? [edgeKeyKms] : []),
+        ...(extraKeys ?? []),
+      ]),
+    ];
+    const spike = new SpikeGenerator(this, "spike", {
+      ...common,
+      ...spikeProps,
+      targetUrl: this.webhookIngress.url,
+      signingSecretArn: this.pipelineSecrets.signingSecret.arn,
+      apiKeySecretArn: edgeKey?.secretArn,
+      receiptsTable: this.tables.receipts,
+      dlq: { url: this.queue.dlq.url, arn: this.queue.dlq.arn },
+      quarantineQueue: { url: this.queue.quarantineQueue.url, arn: this.queue.quarantineQueue.arn },
+      queue: { url: this.queue.queue.url, arn: this.queue.queue.arn },
+      workerMaxReceiveCount: this.queue.maxReceiveCount,
+      pipelineRetry: this.retrySettings(props),
+      // the report's backpressure charts: this pipeline's queues and worker, read from CloudWatch after the run
+      backpressure: {
+        queueName: this.queue.queue.name,
+        dlqName: this.queue.dlq.name,
+        quarantineQueueName: this.queue.quarantineQueue.name,
+        workerFunctionName: this.worker.functionName,
+        eventSourceMappingUuid: this.worker.eventSourceMapping.uuid,
+      },
+      alarmTopicArn: alarmTopicArn ?? this.alarms?.topicArn,
+      kmsKeyArns: keys.length ? keys : undefined,
+    });
+    if (!this.tables.receipts) {
+      Annotations.of(this).addWarning(
+        "spikeGenerator: the pipeline has no receipts table, so the nightly spike can judge only the ingress side (lost, duplicated and dead-lettered messages are not reconciled). Keep tables.receipts on, or give existing.receipts.",
+      );
+    }
+    return spike;
+  }
+
+  /** The worker's and queue's retry settings, from which the spike's reconciliation deadline derives. */
+  private retrySettings(props: ConsumerPipelineProps): PipelineRetrySettings {
+    return {
+      maxReceiveCount: this.queue.maxReceiveCount,
+      backoffBaseSeconds: props.worker.backoffBaseSeconds,
+      backoffMaxSeconds: props.worker.backoffMaxSeconds,
+      functionTimeoutSeconds: this.worker.timeoutSeconds,
+      batchingWindowSeconds: this.queue.fifo ? 0 : this.worker.batchingWindowSeconds,
+      visibilityTimeoutSeconds: this.queue.visibilityTimeoutSeconds,
+    };
   }
 
   /**

@@ -11,7 +11,7 @@
  *
  * Keys are numbered by generation, each a resource of its own, so a rotation adds the next key
  * before anyone sends it and removes the old one after nobody does (two keys valid meanwhile),
- * the same no-drop order as the signing secret's rotation (README, "Rotating the edge API key").
+ * the same no-drop order as the signing secret's rotation (docs/guides/genesys-cloud.md, "Rotating the edge API key").
  */
 import { Construct } from "constructs";
 import { type ITerraformDependable } from "cdktf";
@@ -37,7 +37,7 @@ export interface EdgeApiKeyOptions {
   /**
    * The generation of the key in use: the one written to the key secret and to the Genesys
    * integration's webhook headers (an integer ≥ 1). Each generation is its own random value;
-   * raising this number is how the key is rotated (README, "Rotating the edge API key").
+   * raising this number is how the key is rotated (docs/guides/genesys-cloud.md, "Rotating the edge API key").
    * @default 1
    */
   readonly generation?: number;

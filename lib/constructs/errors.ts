@@ -1,5 +1,10 @@
 /**
- * Errors raised at synth by the constructs of this library.
+ * Errors raised at synth by the constructs of this library, and the one way they are
+ * collected: every construct (the Genesys ones and the genesyscloud provider bindings
+ * included) adds its problems to a {@link Problems} collector, each naming the prop and the
+ * fix, and throws them all at once in one {@link ValidationError}. A construct whose checks
+ * a parent reuses (e.g. `ConsumerPipeline` listing a `WebhookIngress` problem as
+ * `ingress.path`) collects them with the parent's prop as prefix.
  */
 import { Token } from "cdktf";
 
@@ -31,24 +36,39 @@ export class ValidationError extends Error {
   }
 }
 
-/** Collects problems; {@link Problems.throwIfAny} throws one {@link ValidationError}. */
+/**
+ * Collects problems; {@link Problems.throwIfAny} throws one {@link ValidationError}.
+ *
+ * To add a check: `problems.add("myProp", "what is wrong; the fix.")`. A problem of two
+ * props that conflict names both: `problems.add(["a", "b"], "both are set. ...")` reads
+ * `a, b: both are set. ...`.
+ */
 export class Problems {
   private readonly list: ValidationProblem[] = [];
 
-  /** Adds a problem for `prop` (prefixed with the collector's prefix). */
-  add(prop: string, message: string): void {
-    this.list.push({ prop, message });
+  /**
+   * @param prefix put before every prop added with {@link Problems.add}, e.g. `ingress` for
+   * the checks of a `WebhookIngress` listed by a `ConsumerPipeline` (default: none).
+   */
+  constructor(private readonly prefix?: string) {}
+
+  /** Adds a problem for `prop` (or for several props at once), each prefixed with the collector's prefix. */
+  add(prop: string | readonly string[], message: string): void {
+    const props = typeof prop === "string" ? [prop] : prop;
+    this.list.push({ prop: props.map((p) => prefixed(this.prefix, p)).join(", "), message });
   }
 
-  /** Adds every problem of another collector. */
+  /** Adds every problem of another collector or check, as they are (already prefixed). */
   addAll(problems: readonly ValidationProblem[]): void {
     this.list.push(...problems);
   }
 
+  /** The problems so far, each with its prop and message. */
   get items(): readonly ValidationProblem[] {
     return this.list;
   }
 
+  /** Throws one {@link ValidationError} listing every problem, when there is any. */
   throwIfAny(constructPath: string, constructType: string): void {
     if (this.list.length) throw new ValidationError(constructPath, constructType, this.list);
   }
@@ -57,6 +77,15 @@ export class Problems {
 /** True for a value that is a literal number (not a Terraform token), so it can be validated at synth. */
 export function isLiteralNumber(value: unknown): value is number {
   return typeof value === "number" && Number.isFinite(value) && !Token.isUnresolved(value);
+}
+
+/**
+ * True when `value` is a plain literal (no Terraform token inside), so it can be checked at
+ * synth. Unlike {@link isLiteralNumber}, a non-finite number counts as a literal (and so
+ * fails a range check).
+ */
+export function isLiteral(value: string | number): boolean {
+  return !Token.isUnresolved(value);
 }
 
 /** Joins a prop path prefix and a prop name: `prefixed("worker", "timeoutSeconds")` is `worker.timeoutSeconds`. */

@@ -11,6 +11,7 @@ import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SnsTopicPolicy } from "@cdktf/provider-aws/lib/sns-topic-policy";
 import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
+import { KMS_DELETION_WINDOW_DAYS } from "../runtime/aws-limits";
 import { Problems, ValidationProblem, isLiteralNumber, prefixed } from "./errors";
 import { NAME_LIMITS, physicalName } from "./naming";
 import { policyDocument } from "./policy";
@@ -312,8 +313,14 @@ export function validateAlarmProps(props: AlarmOptions, prefix?: string): Valida
       p("topicKeyDeletionWindowDays"),
       `has no effect with ${props.topicArn !== undefined ? "topicArn" : "topicKmsKeyArn"} (no topic key is created); remove it.`,
     );
-  } else if (isLiteralNumber(keyWindow) && (keyWindow < 7 || keyWindow > 30 || !Number.isInteger(keyWindow))) {
-    problems.add(p("topicKeyDeletionWindowDays"), `${keyWindow} is outside 7..30; set a whole number of days (KMS's waiting period).`);
+  } else if (
+    isLiteralNumber(keyWindow) &&
+    (keyWindow < KMS_DELETION_WINDOW_DAYS.min || keyWindow > KMS_DELETION_WINDOW_DAYS.max || !Number.isInteger(keyWindow))
+  ) {
+    problems.add(
+      p("topicKeyDeletionWindowDays"),
+      `${keyWindow} is outside ${KMS_DELETION_WINDOW_DAYS.min}..${KMS_DELETION_WINDOW_DAYS.max}; set a whole number of days (KMS's waiting period).`,
+    );
   }
   return [...problems.items];
 }
@@ -347,26 +354,16 @@ export class PipelineAlarms extends Construct {
     problems.addAll(validateAlarmProps(props));
     problems.throwIfAny(this.node.path, "PipelineAlarms");
     const tags = props.tags ? { ...props.tags } : undefined;
-    const name = (suffix: string, maxLength: number = NAME_LIMITS.cloudwatchAlarm) =>
-      physicalName(this, { prefix: props.namePrefix, suffix, maxLength });
 
     if (props.topicArn) {
-      // your topic is used as is: nothing is created or changed (see the README's Security section)
+      // your topic is used as is: nothing is created or changed (see docs/guides/security.md)
       this.topicArn = props.topicArn;
     } else {
-      const topicName = name("topic", NAME_LIMITS.snsTopic);
-      if (!props.topicKmsKeyArn) {
-        this.topicKey = new KmsKey(this, "topic-key", {
-          description: `Encrypts the alarm topic ${topicName} (${this.node.path})`,
-          enableKeyRotation: true,
-          deletionWindowInDays: props.topicKeyDeletionWindowDays ?? ALARM_TOPIC_KEY_DELETION_WINDOW_DAYS,
-          policy: alarmTopicKeyPolicy(this),
-          tags,
-        });
-      }
-      this.topic = new SnsTopic(this, "topic", { name: topicName, kmsMasterKeyId: props.topicKmsKeyArn ?? this.topicKey?.arn, tags });
-      this.topicArn = this.topic.arn;
-      this.topicPolicy = new SnsTopicPolicy(this, "topic-policy", { arn: this.topic.arn, policy: alarmTopicPolicy(this, this.topic.arn) });
+      const topic = this.createTopic(props, tags);
+      this.topicKey = topic.key;
+      this.topic = topic.topic;
+      this.topicArn = topic.topic.arn;
+      this.topicPolicy = topic.policy;
     }
     const emails = typeof props.email === "string" ? [props.email] : (props.email ?? []);
     if (!props.topicArn && emails.length === 0) Aspects.of(this).add(new WarnWithoutSubscription(this));
@@ -375,41 +372,91 @@ export class PipelineAlarms extends Construct {
     );
 
     const alarms: Partial<Record<AlarmKey, CloudwatchMetricAlarm>> = {};
-    const alarm = (
-      key: AlarmKey,
-      suffix: string,
-      config: {
-        description: string;
-        namespace: string;
-        metricName: string;
-        dimensions: Record<string, string>;
-        statistic: string;
-        periodSeconds: number;
-        evaluationPeriods: number;
-        threshold: number;
-      },
-    ) => {
-      alarms[key] = new CloudwatchMetricAlarm(this, key, {
-        alarmName: name(suffix),
-        alarmDescription: config.description,
-        namespace: config.namespace,
-        metricName: config.metricName,
-        dimensions: config.dimensions,
-        statistic: config.statistic,
-        period: config.periodSeconds,
-        evaluationPeriods: config.evaluationPeriods,
-        threshold: config.threshold,
-        comparisonOperator: "GreaterThanThreshold",
-        treatMissingData: "notBreaching",
-        alarmActions: [this.topicArn],
-        okActions: [this.topicArn],
+    for (const spec of alarmSpecs(scope.node.path, props)) alarms[spec.key] = this.createAlarm(props, spec, tags);
+    this.alarms = alarms;
+
+    if (props.dashboard ?? ALARM_DEFAULTS.dashboard) {
+      this.dashboard = new CloudwatchDashboard(this, "dashboard", {
+        dashboardName: this.physicalName(props, "dashboard", NAME_LIMITS.dashboard),
+        dashboardBody: JSON.stringify({ widgets: dashboardWidgets(props, stackRegion(this).region) }),
+      });
+    }
+  }
+
+  /** A physical name of this construct's resources. */
+  private physicalName(props: PipelineAlarmsProps, suffix: string, maxLength: number = NAME_LIMITS.cloudwatchAlarm): string {
+    return physicalName(this, { prefix: props.namePrefix, suffix, maxLength });
+  }
+
+  /** The alarm topic: encrypted with its own KMS key (unless `topicKmsKeyArn` names one), CloudWatch may publish, TLS only. */
+  private createTopic(
+    props: PipelineAlarmsProps,
+    tags: Record<string, string> | undefined,
+  ): { key?: KmsKey; topic: SnsTopic; policy: SnsTopicPolicy } {
+    const topicName = this.physicalName(props, "topic", NAME_LIMITS.snsTopic);
+    let key: KmsKey | undefined;
+    if (!props.topicKmsKeyArn) {
+      key = new KmsKey(this, "topic-key", {
+        description: `Encrypts the alarm topic ${topicName} (${this.node.path})`,
+        enableKeyRotation: true,
+        deletionWindowInDays: props.topicKeyDeletionWindowDays ?? ALARM_TOPIC_KEY_DELETION_WINDOW_DAYS,
+        policy: alarmTopicKeyPolicy(this),
         tags,
       });
-    };
-    const queueDims = { QueueName: props.queue.name };
-    const fnDims = { FunctionName: props.functionName };
-    alarm("dlqNotEmpty", "dlq-not-empty", {
-      description: `Messages are waiting in the dead-letter queue of ${scope.node.path}: they failed every delivery attempt or were rejected (bad signature, malformed, permanent error). Runbook: inspect them with \`${dlqRunbookCommand(props.dlq.url)}\`, fix the cause, then redrive with \`npx cdktf-genesys-consumer dlq redrive --queue ${props.dlq.url}\`.`,
+    }
+    const topic = new SnsTopic(this, "topic", { name: topicName, kmsMasterKeyId: props.topicKmsKeyArn ?? key?.arn, tags });
+    const policy = new SnsTopicPolicy(this, "topic-policy", { arn: topic.arn, policy: alarmTopicPolicy(this, topic.arn) });
+    return { key, topic, policy };
+  }
+
+  /** One alarm: above its threshold it notifies the topic, and again when it is OK; missing data is not breaching. */
+  private createAlarm(props: PipelineAlarmsProps, spec: AlarmSpec, tags: Record<string, string> | undefined): CloudwatchMetricAlarm {
+    return new CloudwatchMetricAlarm(this, spec.key, {
+      alarmName: this.physicalName(props, spec.suffix),
+      alarmDescription: spec.description,
+      namespace: spec.namespace,
+      metricName: spec.metricName,
+      dimensions: spec.dimensions,
+      statistic: spec.statistic,
+      period: spec.periodSeconds,
+      evaluationPeriods: spec.evaluationPeriods,
+      threshold: spec.threshold,
+      comparisonOperator: "GreaterThanThreshold",
+      treatMissingData: "notBreaching",
+      alarmActions: [this.topicArn],
+      okActions: [this.topicArn],
+      tags,
+    });
+  }
+}
+
+/** One alarm of a pipeline: its key, name suffix, description and metric, and when it fires. */
+interface AlarmSpec {
+  readonly key: AlarmKey;
+  readonly suffix: string;
+  readonly description: string;
+  readonly namespace: string;
+  readonly metricName: string;
+  readonly dimensions: Record<string, string>;
+  readonly statistic: string;
+  readonly periodSeconds: number;
+  readonly evaluationPeriods: number;
+  readonly threshold: number;
+}
+
+/** Every alarm of a pipeline (`path` is the pipeline's construct path), in order: queues and worker, then the ingress. */
+function alarmSpecs(path: string, props: PipelineAlarmsProps): AlarmSpec[] {
+  return [...queueAndWorkerAlarmSpecs(path, props), ...ingressAlarmSpecs(path, props)];
+}
+
+/** The alarms on the DLQ, the queue's oldest message, the worker's errors and throttles and its event source mapping's failed events. */
+function queueAndWorkerAlarmSpecs(path: string, props: PipelineAlarmsProps): AlarmSpec[] {
+  const fnDims = { FunctionName: props.functionName };
+  const specs: AlarmSpec[] = [
+    {
+      key: "dlqNotEmpty",
+      suffix: "dlq-not-empty",
+      description: `Messages are waiting in the dead-letter queue of ${path}: they failed every delivery attempt or were rejected (bad signature, malformed, permanent error). Runbook: inspect them with \`${dlqRunbookCommand(props.dlq.url)}\`, fix the cause, then redrive with \`npx cdktf-genesys-consumer dlq redrive --queue ${props.dlq.url}\`.`,
       namespace: "AWS/SQS",
       metricName: "ApproximateNumberOfMessagesVisible",
       dimensions: { QueueName: props.dlq.name },
@@ -417,19 +464,23 @@ export class PipelineAlarms extends Construct {
       periodSeconds: 60,
       evaluationPeriods: 1,
       threshold: props.dlqMessagesThreshold ?? ALARM_DEFAULTS.dlqMessagesThreshold,
-    });
-    alarm("queueAge", "queue-age", {
-      description: `The oldest message in the queue of ${scope.node.path} has waited more than ${props.queueAgeThresholdSeconds ?? ALARM_DEFAULTS.queueAgeThresholdSeconds} s: the worker is not keeping up (maximum concurrency, downstream throttling) or is failing.`,
+    },
+    {
+      key: "queueAge",
+      suffix: "queue-age",
+      description: `The oldest message in the queue of ${path} has waited more than ${props.queueAgeThresholdSeconds ?? ALARM_DEFAULTS.queueAgeThresholdSeconds} s: the worker is not keeping up (maximum concurrency, downstream throttling) or is failing.`,
       namespace: "AWS/SQS",
       metricName: "ApproximateAgeOfOldestMessage",
-      dimensions: queueDims,
+      dimensions: { QueueName: props.queue.name },
       statistic: "Maximum",
       periodSeconds: 60,
       evaluationPeriods: 5,
       threshold: props.queueAgeThresholdSeconds ?? ALARM_DEFAULTS.queueAgeThresholdSeconds,
-    });
-    alarm("workerErrors", "worker-errors", {
-      description: `The worker of ${scope.node.path} crashed or timed out on whole batches; see its log group /aws/lambda/${props.functionName}.`,
+    },
+    {
+      key: "workerErrors",
+      suffix: "worker-errors",
+      description: `The worker of ${path} crashed or timed out on whole batches; see its log group /aws/lambda/${props.functionName}.`,
       namespace: "AWS/Lambda",
       metricName: "Errors",
       dimensions: fnDims,
@@ -437,9 +488,11 @@ export class PipelineAlarms extends Construct {
       periodSeconds: 300,
       evaluationPeriods: 1,
       threshold: props.workerErrorsThreshold ?? ALARM_DEFAULTS.workerErrorsThreshold,
-    });
-    alarm("workerThrottles", "worker-throttles", {
-      description: `The worker of ${scope.node.path} was throttled by Lambda: the account or reserved concurrency is below the event source mapping's maximum concurrency.`,
+    },
+    {
+      key: "workerThrottles",
+      suffix: "worker-throttles",
+      description: `The worker of ${path} was throttled by Lambda: the account or reserved concurrency is below the event source mapping's maximum concurrency.`,
       namespace: "AWS/Lambda",
       metricName: "Throttles",
       dimensions: fnDims,
@@ -447,135 +500,145 @@ export class PipelineAlarms extends Construct {
       periodSeconds: 300,
       evaluationPeriods: 1,
       threshold: props.workerThrottlesThreshold ?? ALARM_DEFAULTS.workerThrottlesThreshold,
+    },
+  ];
+  if (props.eventSourceMappingUuid) {
+    specs.push({
+      key: "workerFailedEvents",
+      suffix: "worker-failed-events",
+      description: `The event source mapping of ${path}'s worker has failed events for 15 minutes: the invoke fails (role, network, deleted function), whole batches fail, or the worker keeps returning messages for retry (a downstream that keeps refusing). They return to the queue and, after maxReceiveCount receives, land in the DLQ; see the log group /aws/lambda/${props.functionName}.`,
+      namespace: "AWS/Lambda",
+      metricName: "FailedInvokeEventCount",
+      dimensions: { [EVENT_SOURCE_MAPPING_DIMENSION]: props.eventSourceMappingUuid },
+      statistic: "Sum",
+      periodSeconds: 300,
+      evaluationPeriods: 3,
+      threshold: props.workerFailedEventsThreshold ?? ALARM_DEFAULTS.workerFailedEventsThreshold,
     });
-    if (props.eventSourceMappingUuid) {
-      alarm("workerFailedEvents", "worker-failed-events", {
-        description: `The event source mapping of ${scope.node.path}'s worker has failed events for 15 minutes: the invoke fails (role, network, deleted function), whole batches fail, or the worker keeps returning messages for retry (a downstream that keeps refusing). They return to the queue and, after maxReceiveCount receives, land in the DLQ; see the log group /aws/lambda/${props.functionName}.`,
-        namespace: "AWS/Lambda",
-        metricName: "FailedInvokeEventCount",
-        dimensions: { [EVENT_SOURCE_MAPPING_DIMENSION]: props.eventSourceMappingUuid },
-        statistic: "Sum",
-        periodSeconds: 300,
-        evaluationPeriods: 3,
-        threshold: props.workerFailedEventsThreshold ?? ALARM_DEFAULTS.workerFailedEventsThreshold,
-      });
-    }
-    if (props.ingress) {
-      const apiDims = { ApiName: props.ingress.apiName, Stage: props.ingress.stageName };
-      alarm("ingress5xx", "ingress-5xx", {
-        description: `The webhook ingress of ${scope.node.path} answered 5XX: SQS did not accept webhooks (permissions, KMS, size). Genesys retries 5 times, then the message is lost; check the access log group.`,
-        namespace: "AWS/ApiGateway",
-        metricName: "5XXError",
-        dimensions: apiDims,
-        statistic: "Sum",
-        periodSeconds: 60,
-        evaluationPeriods: 1,
-        threshold: props.ingress5xxThreshold ?? ALARM_DEFAULTS.ingress5xxThreshold,
-      });
-      alarm("ingress4xx", "ingress-4xx", {
-        description: `The webhook ingress of ${scope.node.path} answered many 4XX: requests without the signature header (probing, or an integration without a secret token) or throttled requests.`,
-        namespace: "AWS/ApiGateway",
-        metricName: "4XXError",
-        dimensions: apiDims,
-        statistic: "Sum",
-        periodSeconds: 300,
-        evaluationPeriods: 1,
-        threshold: props.ingress4xxThreshold ?? ALARM_DEFAULTS.ingress4xxThreshold,
-      });
-      const tooLarge = props.ingress.bodyTooLargeMetric;
-      if (tooLarge) {
-        alarm("ingressBodyTooLarge", "ingress-body-too-large", {
-          description: `The webhook ingress of ${scope.node.path} refused webhook bodies as too large (413): over the pipeline's size budget (the main queue's maximum message size, bodies base64-encoded). Genesys does not retry them; find them in the access log group (status 413).`,
-          namespace: tooLarge.namespace,
-          metricName: tooLarge.metricName,
-          dimensions: { ...tooLarge.dimensions },
-          statistic: "Sum",
-          periodSeconds: 300,
-          evaluationPeriods: 1,
-          threshold: props.ingressBodyTooLargeThreshold ?? ALARM_DEFAULTS.ingressBodyTooLargeThreshold,
-        });
-      }
-    }
-    this.alarms = alarms;
-
-    if (props.dashboard ?? ALARM_DEFAULTS.dashboard) {
-      const region = stackRegion(this);
-      const widget = (title: string, metrics: unknown[][], x: number, y: number, stat = "Sum") => ({
-        type: "metric",
-        x,
-        y,
-        width: 12,
-        height: 6,
-        properties: { title, region: region.region, stat, period: 60, view: "timeSeries", metrics },
-      });
-      const widgets = [
-        ...(props.ingress
-          ? [
-              widget(
-                "Ingress requests and errors",
-                [
-                  ["AWS/ApiGateway", "Count", "ApiName", props.ingress.apiName, "Stage", props.ingress.stageName],
-                  [".", "4XXError", ".", ".", ".", "."],
-                  [".", "5XXError", ".", ".", ".", "."],
-                ],
-                0,
-                0,
-              ),
-            ]
-          : []),
-        widget(
-          "Queue depth",
-          [
-            ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", props.queue.name],
-            [".", "ApproximateNumberOfMessagesNotVisible", ".", "."],
-          ],
-          12,
-          0,
-          "Maximum",
-        ),
-        widget("Oldest message age (s)", [["AWS/SQS", "ApproximateAgeOfOldestMessage", "QueueName", props.queue.name]], 0, 6, "Maximum"),
-        widget("DLQ depth", [["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", props.dlq.name]], 12, 6, "Maximum"),
-        widget(
-          "Worker invocations, errors, throttles",
-          [
-            ["AWS/Lambda", "Invocations", "FunctionName", props.functionName],
-            [".", "Errors", ".", "."],
-            [".", "Throttles", ".", "."],
-          ],
-          0,
-          12,
-        ),
-        widget("Worker concurrency", [["AWS/Lambda", "ConcurrentExecutions", "FunctionName", props.functionName]], 12, 12, "Maximum"),
-        widget(
-          "Worker duration (ms)",
-          [
-            ["AWS/Lambda", "Duration", "FunctionName", props.functionName, { stat: "p50" }],
-            ["...", { stat: "p99" }],
-            ["...", { stat: "Maximum" }],
-          ],
-          0,
-          18,
-          "Average",
-        ),
-        ...(props.eventSourceMappingUuid
-          ? [
-              widget(
-                "Event source mapping: events polled, invoked, failed, deleted",
-                EVENT_SOURCE_MAPPING_METRICS.map((metric, i) =>
-                  i === 0 ? ["AWS/Lambda", metric, EVENT_SOURCE_MAPPING_DIMENSION, props.eventSourceMappingUuid] : [".", metric, ".", "."],
-                ),
-                12,
-                18,
-              ),
-            ]
-          : []),
-      ];
-      this.dashboard = new CloudwatchDashboard(this, "dashboard", {
-        dashboardName: name("dashboard", NAME_LIMITS.dashboard),
-        dashboardBody: JSON.stringify({ widgets }),
-      });
-    }
   }
+  return specs;
+}
+
+/** The alarms on the webhook ingress: 5XX, 4XX and bodies refused as too large (none without an ingress). */
+function ingressAlarmSpecs(path: string, props: PipelineAlarmsProps): AlarmSpec[] {
+  if (!props.ingress) return [];
+  const apiDims = { ApiName: props.ingress.apiName, Stage: props.ingress.stageName };
+  const specs: AlarmSpec[] = [
+    {
+      key: "ingress5xx",
+      suffix: "ingress-5xx",
+      description: `The webhook ingress of ${path} answered 5XX: SQS did not accept webhooks (permissions, KMS, size). Genesys retries 5 times, then the message is lost; check the access log group.`,
+      namespace: "AWS/ApiGateway",
+      metricName: "5XXError",
+      dimensions: apiDims,
+      statistic: "Sum",
+      periodSeconds: 60,
+      evaluationPeriods: 1,
+      threshold: props.ingress5xxThreshold ?? ALARM_DEFAULTS.ingress5xxThreshold,
+    },
+    {
+      key: "ingress4xx",
+      suffix: "ingress-4xx",
+      description: `The webhook ingress of ${path} answered many 4XX: requests without the signature header (probing, or an integration without a secret token) or throttled requests.`,
+      namespace: "AWS/ApiGateway",
+      metricName: "4XXError",
+      dimensions: apiDims,
+      statistic: "Sum",
+      periodSeconds: 300,
+      evaluationPeriods: 1,
+      threshold: props.ingress4xxThreshold ?? ALARM_DEFAULTS.ingress4xxThreshold,
+    },
+  ];
+  const tooLarge = props.ingress.bodyTooLargeMetric;
+  if (tooLarge) {
+    specs.push({
+      key: "ingressBodyTooLarge",
+      suffix: "ingress-body-too-large",
+      description: `The webhook ingress of ${path} refused webhook bodies as too large (413): over the pipeline's size budget (the main queue's maximum message size, bodies base64-encoded). Genesys does not retry them; find them in the access log group (status 413).`,
+      namespace: tooLarge.namespace,
+      metricName: tooLarge.metricName,
+      dimensions: { ...tooLarge.dimensions },
+      statistic: "Sum",
+      periodSeconds: 300,
+      evaluationPeriods: 1,
+      threshold: props.ingressBodyTooLargeThreshold ?? ALARM_DEFAULTS.ingressBodyTooLargeThreshold,
+    });
+  }
+  return specs;
+}
+
+/** The dashboard's widgets: ingress (with one), queue depth and age, DLQ depth, worker, event source mapping (with one). */
+function dashboardWidgets(props: PipelineAlarmsProps, region: string): unknown[] {
+  const widget = (title: string, metrics: unknown[][], x: number, y: number, stat = "Sum") => ({
+    type: "metric",
+    x,
+    y,
+    width: 12,
+    height: 6,
+    properties: { title, region, stat, period: 60, view: "timeSeries", metrics },
+  });
+  return [
+    ...(props.ingress
+      ? [
+          widget(
+            "Ingress requests and errors",
+            [
+              ["AWS/ApiGateway", "Count", "ApiName", props.ingress.apiName, "Stage", props.ingress.stageName],
+              [".", "4XXError", ".", ".", ".", "."],
+              [".", "5XXError", ".", ".", ".", "."],
+            ],
+            0,
+            0,
+          ),
+        ]
+      : []),
+    widget(
+      "Queue depth",
+      [
+        ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", props.queue.name],
+        [".", "ApproximateNumberOfMessagesNotVisible", ".", "."],
+      ],
+      12,
+      0,
+      "Maximum",
+    ),
+    widget("Oldest message age (s)", [["AWS/SQS", "ApproximateAgeOfOldestMessage", "QueueName", props.queue.name]], 0, 6, "Maximum"),
+    widget("DLQ depth", [["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", props.dlq.name]], 12, 6, "Maximum"),
+    widget(
+      "Worker invocations, errors, throttles",
+      [
+        ["AWS/Lambda", "Invocations", "FunctionName", props.functionName],
+        [".", "Errors", ".", "."],
+        [".", "Throttles", ".", "."],
+      ],
+      0,
+      12,
+    ),
+    widget("Worker concurrency", [["AWS/Lambda", "ConcurrentExecutions", "FunctionName", props.functionName]], 12, 12, "Maximum"),
+    widget(
+      "Worker duration (ms)",
+      [
+        ["AWS/Lambda", "Duration", "FunctionName", props.functionName, { stat: "p50" }],
+        ["...", { stat: "p99" }],
+        ["...", { stat: "Maximum" }],
+      ],
+      0,
+      18,
+      "Average",
+    ),
+    ...(props.eventSourceMappingUuid
+      ? [
+          widget(
+            "Event source mapping: events polled, invoked, failed, deleted",
+            EVENT_SOURCE_MAPPING_METRICS.map((metric, i) =>
+              i === 0 ? ["AWS/Lambda", metric, EVENT_SOURCE_MAPPING_DIMENSION, props.eventSourceMappingUuid] : [".", metric, ".", "."],
+            ),
+            12,
+            18,
+          ),
+        ]
+      : []),
+  ];
 }
 
 /**

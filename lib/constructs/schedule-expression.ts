@@ -13,6 +13,7 @@
  * `a-b`, steps `a/n` and `a-b/n`, lists, and `L` (last day) in day-of-month. `W`, `#` and
  * `L` in day-of-week are refused with the fix: their gaps are not derived here.
  */
+import { CLOUDWATCH_MAX_ALARM_EVALUATION_SECONDS } from "../runtime/aws-limits";
 
 /** A parsed schedule expression. */
 export type ScheduleExpression =
@@ -192,8 +193,8 @@ export function nextFiring(expression: ScheduleExpression, afterMs: number, star
   return cronFirings(expression.fields, afterMs + 1, afterMs + CRON_SCAN_MS, 1)[0];
 }
 
-/** CloudWatch's limit on period x evaluation periods for periods of an hour or more, seconds (7 days). */
-export const ALARM_MAX_EVALUATION_SECONDS = 604_800;
+/** CloudWatch's limit on period x evaluation periods for periods of an hour or more, seconds (7 days; see `../runtime/aws-limits`). */
+export const ALARM_MAX_EVALUATION_SECONDS = CLOUDWATCH_MAX_ALARM_EVALUATION_SECONDS;
 
 /** The shape of the missing-run alarm derived from a schedule. */
 export interface MissingRunAlarmShape {
@@ -237,7 +238,7 @@ export function missingRunAlarmShape(
     return {
       problem:
         `"${expression.text}" leaves up to ${Math.round(gap / 3600)} hours between runs, so the missing-run alarm would need to look back ${evaluationPeriods} hours; ` +
-        `CloudWatch looks back at most 7 days (period x evaluation periods <= 604800 s). Run the spike at least every ${Math.floor((ALARM_MAX_EVALUATION_SECONDS - options.marginSeconds - dst) / 3600)} hours (e.g. daily: "cron(0 3 * * ? *)").`,
+        `CloudWatch looks back at most 7 days (period x evaluation periods <= ${ALARM_MAX_EVALUATION_SECONDS} s). Run the spike at least every ${Math.floor((ALARM_MAX_EVALUATION_SECONDS - options.marginSeconds - dst) / 3600)} hours (e.g. daily: "cron(0 3 * * ? *)").`,
     };
   }
   return {

@@ -15,6 +15,7 @@ import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { LambdaFunctionEventInvokeConfig } from "@cdktf/provider-aws/lib/lambda-function-event-invoke-config";
 import { SchedulerSchedule } from "@cdktf/provider-aws/lib/scheduler-schedule";
 import { loadgenEnvironment } from "../runtime/contract";
+import { LAMBDA_MAX_TIMEOUT_SECONDS, LAMBDA_MEMORY_MB } from "../runtime/aws-limits";
 import {
   defaultSpikeProfile,
   parseProfile,
@@ -68,7 +69,8 @@ export const SPIKE_GENERATOR_DEFAULTS = {
   runtime: "nodejs22.x",
   architecture: "arm64",
   memorySizeMb: 1024,
-  timeoutSeconds: 900,
+  /** Lambda's limit: the longest run one invocation can give. */
+  timeoutSeconds: LAMBDA_MAX_TIMEOUT_SECONDS,
   logRetentionDays: DEFAULT_LOG_RETENTION_DAYS,
 } as const;
 
@@ -260,8 +262,12 @@ function checkSpikeGeneratorProps(
   const problems = new Problems();
   const p = (name: string) => prefixed(prefix, name);
   const timeoutSeconds = props.timeoutSeconds ?? SPIKE_GENERATOR_DEFAULTS.timeoutSeconds;
-  if (isLiteralNumber(timeoutSeconds) && (timeoutSeconds < 60 || timeoutSeconds > 900 || !Number.isInteger(timeoutSeconds))) {
-    problems.add(p("timeoutSeconds"), `${timeoutSeconds} is outside 60..900; set an integer number of seconds (Lambda's limit is 900).`);
+  const max = LAMBDA_MAX_TIMEOUT_SECONDS;
+  if (isLiteralNumber(timeoutSeconds) && (timeoutSeconds < 60 || timeoutSeconds > max || !Number.isInteger(timeoutSeconds))) {
+    problems.add(
+      p("timeoutSeconds"),
+      `${timeoutSeconds} is outside 60..${max}; set an integer number of seconds (Lambda's limit is ${max}).`,
+    );
   } else if (isLiteralNumber(timeoutSeconds) && timeoutSeconds < MIN_TIMEOUT_SECONDS) {
     problems.add(
       p("timeoutSeconds"),
@@ -269,8 +275,8 @@ function checkSpikeGeneratorProps(
     );
   }
   const memory = props.memorySizeMb ?? SPIKE_GENERATOR_DEFAULTS.memorySizeMb;
-  if (isLiteralNumber(memory) && (memory < 128 || memory > 10_240))
-    problems.add(p("memorySizeMb"), `${memory} is outside 128..10240; set a size in MB.`);
+  if (isLiteralNumber(memory) && (memory < LAMBDA_MEMORY_MB.min || memory > LAMBDA_MEMORY_MB.max))
+    problems.add(p("memorySizeMb"), `${memory} is outside ${LAMBDA_MEMORY_MB.min}..${LAMBDA_MEMORY_MB.max}; set a size in MB.`);
   const capacity = props.agentCapacityPerSecond ?? SPIKE_GENERATOR_DEFAULTS.agentCapacityPerSecond;
   if (isLiteralNumber(capacity) && (capacity < 1 || capacity > 100_000)) {
     problems.add(p("agentCapacityPerSecond"), `${capacity} is outside 1..100000; set messages per second per agent.`);
@@ -314,7 +320,7 @@ function checkSpikeGeneratorProps(
   if (!(typeof rawProfile === "string" && Token.isUnresolved(rawProfile))) {
     try {
       profile = parseProfile(rawProfile);
-      for (const problem of lambdaBudgetProblems(profile, isLiteralNumber(timeoutSeconds) ? timeoutSeconds : 900))
+      for (const problem of lambdaBudgetProblems(profile, isLiteralNumber(timeoutSeconds) ? timeoutSeconds : max))
         problems.add(p("profile"), `${problem}.`);
     } catch (error) {
       problems.add(p("profile"), (error as Error).message.replace(/\n\s*/g, " "));
@@ -454,24 +460,13 @@ export class SpikeGenerator extends Construct {
 
   constructor(scope: Construct, id: string, props: SpikeGeneratorProps) {
     super(scope, id);
-    const problems = new Problems();
-    if (!props.targetUrl) problems.add("targetUrl", "is required; pass the ingress URL (e.g. pipeline.ingress.url).");
-    if (!props.signingSecretArn) problems.add("signingSecretArn", "is required; pass the ARN of the webhook signing secret.");
-    const checked = checkSpikeGeneratorProps(props);
-    problems.addAll(checked.problems);
-    problems.throwIfAny(this.node.path, "SpikeGenerator");
-    this.profile = checked.profile;
-    const timeoutSeconds = props.timeoutSeconds ?? SPIKE_GENERATOR_DEFAULTS.timeoutSeconds;
-    const memory = props.memorySizeMb ?? SPIKE_GENERATOR_DEFAULTS.memorySizeMb;
-    const capacity = props.agentCapacityPerSecond ?? SPIKE_GENERATOR_DEFAULTS.agentCapacityPerSecond;
-    const expression = props.scheduleExpression ?? SPIKE_GENERATOR_DEFAULTS.scheduleExpression;
+    this.profile = this.validate(props);
     const rawProfile = props.profile ?? defaultSpikeProfile;
     const profileJson = typeof rawProfile === "string" && Token.isUnresolved(rawProfile) ? rawProfile : JSON.stringify(this.profile ?? {});
 
     const tags = props.tags ? { ...props.tags } : undefined;
     this.functionName = physicalName(this, { prefix: props.namePrefix, suffix: "fn", maxLength: NAME_LIMITS.lambdaFunction });
     this.runName = props.runName ?? this.functionName;
-    const namespace = props.metricsNamespace ?? SPIKE_GENERATOR_DEFAULTS.metricsNamespace;
     this.bundle = bundleFunction(this, "code", { ...(props.bundling ?? {}), entry: spikeGeneratorEntry() });
 
     this.logGroup = new CloudwatchLogGroup(this, "logs", {
@@ -502,7 +497,41 @@ export class SpikeGenerator extends Construct {
       historyLength: reportsProps.historyLength ?? REPORT_DEFAULTS.historyLength,
     };
 
-    this.function = new LambdaFunction(this, "function", {
+    this.function = this.createFunction(props, profileJson, tags);
+    this.rolePolicy = new IamRolePolicy(this, "policy", {
+      role: this.role.id,
+      name: "spike-generator",
+      policy: policyDocument(this.policyStatements(props)),
+    });
+    // an asynchronous retry would send a second spike: none
+    this.invokeConfig = new LambdaFunctionEventInvokeConfig(this, "invoke-config", {
+      functionName: this.function.functionName,
+      maximumRetryAttempts: 0,
+    });
+
+    this.schedulerRole = this.createSchedulerRole(props, tags);
+    this.schedule = this.createSchedule(props);
+    const alarms = this.createAlarms(props, tags);
+    this.verdictAlarm = alarms.verdict;
+    this.errorsAlarm = alarms.errors;
+    this.missingRunAlarmShape = alarms.missingRunShape;
+    this.missingRunAlarm = alarms.missingRun;
+  }
+
+  /** Checks the props; throws one `ValidationError` listing every problem. Returns the parsed profile (undefined for a token). */
+  private validate(props: SpikeGeneratorProps): SpikeProfile | undefined {
+    const problems = new Problems();
+    if (!props.targetUrl) problems.add("targetUrl", "is required; pass the ingress URL (e.g. pipeline.ingress.url).");
+    if (!props.signingSecretArn) problems.add("signingSecretArn", "is required; pass the ARN of the webhook signing secret.");
+    const checked = checkSpikeGeneratorProps(props);
+    problems.addAll(checked.problems);
+    problems.throwIfAny(this.node.path, "SpikeGenerator");
+    return checked.profile;
+  }
+
+  /** The load-generator function, its settings written through the contract (`loadgenEnvironment`). */
+  private createFunction(props: SpikeGeneratorProps, profileJson: string, tags: Record<string, string> | undefined): LambdaFunction {
+    return new LambdaFunction(this, "function", {
       functionName: this.functionName,
       description: `Synthetic spike generator of ${this.node.path}`,
       role: this.role.arn,
@@ -511,43 +540,53 @@ export class SpikeGenerator extends Construct {
       filename: this.bundle.asset.path,
       sourceCodeHash: this.bundle.asset.assetHash,
       architectures: [props.architecture ?? SPIKE_GENERATOR_DEFAULTS.architecture],
-      memorySize: memory,
-      timeout: timeoutSeconds,
-      environment: {
-        variables: loadgenEnvironment({
-          targetUrl: props.targetUrl,
-          signatureSecretArn: props.signingSecretArn,
-          apiKeySecretArn: props.apiKeySecretArn,
-          receiptsTable: props.receiptsTable?.name,
-          dlqUrl: props.dlq?.url,
-          quarantineQueueUrl: props.quarantineQueue?.url,
-          queueUrl: props.queue?.url,
-          workerMaxReceiveCount: props.workerMaxReceiveCount ?? props.pipelineRetry?.maxReceiveCount,
-          workerBackoffBaseSeconds: props.pipelineRetry?.backoffBaseSeconds,
-          workerBackoffMaxSeconds: props.pipelineRetry?.backoffMaxSeconds,
-          workerTimeoutSeconds: props.pipelineRetry?.functionTimeoutSeconds,
-          workerBatchingWindowSeconds: props.pipelineRetry?.batchingWindowSeconds,
-          queueVisibilityTimeoutSeconds: props.pipelineRetry?.visibilityTimeoutSeconds,
-          profile: profileJson,
-          agentCapacityPerSecond: capacity,
-          functionName: this.functionName,
-          metricsNamespace: namespace,
-          runName: this.runName,
-          reportsBucket: this.reports.bucketName,
-          reportsPrefix: this.reports.prefix,
-          historyLength: this.reports.historyLength,
-          queueName: props.backpressure?.queueName,
-          dlqName: props.backpressure?.dlqName,
-          quarantineQueueName: props.backpressure?.quarantineQueueName,
-          workerFunctionName: props.backpressure?.workerFunctionName,
-          eventSourceMappingUuid: props.backpressure?.eventSourceMappingUuid,
-          workerMetricsNamespace: props.backpressure?.workerMetricsNamespace,
-        }),
-      },
+      memorySize: props.memorySizeMb ?? SPIKE_GENERATOR_DEFAULTS.memorySizeMb,
+      timeout: props.timeoutSeconds ?? SPIKE_GENERATOR_DEFAULTS.timeoutSeconds,
+      environment: { variables: this.environment(props, profileJson) },
       loggingConfig: { logFormat: "Text", logGroup: this.logGroup.name },
       tags,
     });
+  }
 
+  /** The function's environment: what a run targets, reads and reports to. */
+  private environment(props: SpikeGeneratorProps, profileJson: string): Record<string, string> {
+    return loadgenEnvironment({
+      targetUrl: props.targetUrl,
+      signatureSecretArn: props.signingSecretArn,
+      apiKeySecretArn: props.apiKeySecretArn,
+      receiptsTable: props.receiptsTable?.name,
+      dlqUrl: props.dlq?.url,
+      quarantineQueueUrl: props.quarantineQueue?.url,
+      queueUrl: props.queue?.url,
+      workerMaxReceiveCount: props.workerMaxReceiveCount ?? props.pipelineRetry?.maxReceiveCount,
+      workerBackoffBaseSeconds: props.pipelineRetry?.backoffBaseSeconds,
+      workerBackoffMaxSeconds: props.pipelineRetry?.backoffMaxSeconds,
+      workerTimeoutSeconds: props.pipelineRetry?.functionTimeoutSeconds,
+      workerBatchingWindowSeconds: props.pipelineRetry?.batchingWindowSeconds,
+      queueVisibilityTimeoutSeconds: props.pipelineRetry?.visibilityTimeoutSeconds,
+      profile: profileJson,
+      agentCapacityPerSecond: props.agentCapacityPerSecond ?? SPIKE_GENERATOR_DEFAULTS.agentCapacityPerSecond,
+      functionName: this.functionName,
+      metricsNamespace: props.metricsNamespace ?? SPIKE_GENERATOR_DEFAULTS.metricsNamespace,
+      runName: this.runName,
+      reportsBucket: this.reports.bucketName,
+      reportsPrefix: this.reports.prefix,
+      historyLength: this.reports.historyLength,
+      queueName: props.backpressure?.queueName,
+      dlqName: props.backpressure?.dlqName,
+      quarantineQueueName: props.backpressure?.quarantineQueueName,
+      workerFunctionName: props.backpressure?.workerFunctionName,
+      eventSourceMappingUuid: props.backpressure?.eventSourceMappingUuid,
+      workerMetricsNamespace: props.backpressure?.workerMetricsNamespace,
+    });
+  }
+
+  /**
+   * The least-privilege statements of the function's role: its log group, invoking its own
+   * agents, the secrets, the pipeline's table and queues it reads, the metrics of the report's
+   * backpressure charts, and the reports under their prefix.
+   */
+  private policyStatements(props: SpikeGeneratorProps): PolicyStatement[] {
     const statements: PolicyStatement[] = [
       { Sid: "Logs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: [`${this.logGroup.arn}:*`] },
       // the controller invokes its agents: this very function, nothing else
@@ -590,8 +629,13 @@ export class SpikeGenerator extends Construct {
       statements.push({ Sid: "ReadBackpressureMetrics", Effect: "Allow", Action: "cloudwatch:GetMetricData", Resource: "*" });
     if (props.kmsKeyArns?.length)
       statements.push({ Sid: "UseKeys", Effect: "Allow", Action: "kms:Decrypt", Resource: [...props.kmsKeyArns] });
-    // the reports: objects under the prefix only, and listing limited to it
-    statements.push(
+    statements.push(...this.reportsStatements(props));
+    return statements;
+  }
+
+  /** The statements keeping the reports: objects under the prefix only, listing limited to it, and the team bucket's key. */
+  private reportsStatements(props: SpikeGeneratorProps): PolicyStatement[] {
+    const statements: PolicyStatement[] = [
       {
         Sid: "KeepReports",
         Effect: "Allow",
@@ -605,24 +649,17 @@ export class SpikeGenerator extends Construct {
         Resource: this.reports.bucketArn,
         Condition: { StringLike: { "s3:prefix": `${this.reports.prefix}*` } },
       },
-    );
+    ];
     // SSE-KMS on a bucket the team brings: writing needs a data key, reading the history decrypts it
     const reportsKey = props.reports?.bucket?.kmsKeyArn;
     if (reportsKey)
       statements.push({ Sid: "ReportsKey", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: reportsKey });
-    this.rolePolicy = new IamRolePolicy(this, "policy", {
-      role: this.role.id,
-      name: "spike-generator",
-      policy: policyDocument(statements),
-    });
+    return statements;
+  }
 
-    // an asynchronous retry would send a second spike: none
-    this.invokeConfig = new LambdaFunctionEventInvokeConfig(this, "invoke-config", {
-      functionName: this.function.functionName,
-      maximumRetryAttempts: 0,
-    });
-
-    this.schedulerRole = new IamRole(this, "scheduler-role", {
+  /** The role EventBridge Scheduler assumes to start a run: it may invoke this function only. */
+  private createSchedulerRole(props: SpikeGeneratorProps, tags: Record<string, string> | undefined): IamRole {
+    return new IamRole(this, "scheduler-role", {
       name: physicalName(this, {
         prefix: props.namePrefix,
         suffix: "scheduler",
@@ -638,10 +675,14 @@ export class SpikeGenerator extends Construct {
       ],
       tags,
     });
-    this.schedule = new SchedulerSchedule(this, "schedule", {
+  }
+
+  /** The schedule starting the controller, never retried (a retry would send a second spike). */
+  private createSchedule(props: SpikeGeneratorProps): SchedulerSchedule {
+    return new SchedulerSchedule(this, "schedule", {
       name: physicalName(this, { prefix: props.namePrefix, suffix: "nightly", maxLength: 64, allowed: /[A-Za-z0-9_.-]/ }),
       description: `Nightly synthetic spike of ${this.node.path}`,
-      scheduleExpression: expression,
+      scheduleExpression: props.scheduleExpression ?? SPIKE_GENERATOR_DEFAULTS.scheduleExpression,
       scheduleExpressionTimezone: props.scheduleTimezone ?? SPIKE_GENERATOR_DEFAULTS.scheduleTimezone,
       state: (props.scheduleEnabled ?? SPIKE_GENERATOR_DEFAULTS.scheduleEnabled) ? "ENABLED" : "DISABLED",
       // named, not implied: the scheduler role's aws:SourceArn is this group's ARN
@@ -654,9 +695,21 @@ export class SpikeGenerator extends Construct {
         retryPolicy: { maximumRetryAttempts: 0 },
       },
     });
+  }
 
+  /** The alarms on a FAIL verdict, on a crashed run, and (for a recurring, enabled schedule) on a missing run. */
+  private createAlarms(
+    props: SpikeGeneratorProps,
+    tags: Record<string, string> | undefined,
+  ): {
+    verdict: CloudwatchMetricAlarm;
+    errors: CloudwatchMetricAlarm;
+    missingRun?: CloudwatchMetricAlarm;
+    missingRunShape?: MissingRunAlarmShape;
+  } {
+    const namespace = props.metricsNamespace ?? SPIKE_GENERATOR_DEFAULTS.metricsNamespace;
     const actions = props.alarmTopicArn ? [props.alarmTopicArn] : undefined;
-    this.verdictAlarm = new CloudwatchMetricAlarm(this, "verdict-alarm", {
+    const verdict = new CloudwatchMetricAlarm(this, "verdict-alarm", {
       alarmName: physicalName(this, { prefix: props.namePrefix, suffix: "spike-failed", maxLength: NAME_LIMITS.cloudwatchAlarm }),
       alarmDescription: `The synthetic spike of ${this.node.path} judged FAIL: read the run's report in the reports bucket (history.html links every run) or the function's log (${VERDICT_METRIC} = 1).`,
       namespace,
@@ -672,7 +725,7 @@ export class SpikeGenerator extends Construct {
       okActions: actions,
       tags,
     });
-    this.errorsAlarm = new CloudwatchMetricAlarm(this, "errors-alarm", {
+    const errors = new CloudwatchMetricAlarm(this, "errors-alarm", {
       alarmName: physicalName(this, { prefix: props.namePrefix, suffix: "spike-errors", maxLength: NAME_LIMITS.cloudwatchAlarm }),
       alarmDescription: `The synthetic spike of ${this.node.path} crashed or timed out before giving a verdict.`,
       namespace: "AWS/Lambda",
@@ -687,8 +740,20 @@ export class SpikeGenerator extends Construct {
       alarmActions: actions,
       tags,
     });
+    return { verdict, errors, ...this.createMissingRunAlarm(props, namespace, actions, tags) };
+  }
 
-    // a run that does not happen: the heartbeat missing for longer than the schedule's longest gap
+  /**
+   * A run that does not happen: the heartbeat missing for longer than the schedule's longest
+   * gap. None for a token or `at(...)` schedule, nor for a disabled one.
+   */
+  private createMissingRunAlarm(
+    props: SpikeGeneratorProps,
+    namespace: string,
+    actions: string[] | undefined,
+    tags: Record<string, string> | undefined,
+  ): { missingRun?: CloudwatchMetricAlarm; missingRunShape?: MissingRunAlarmShape } {
+    const expression = props.scheduleExpression ?? SPIKE_GENERATOR_DEFAULTS.scheduleExpression;
     const shape =
       !Token.isUnresolved(expression) && (props.scheduleEnabled ?? SPIKE_GENERATOR_DEFAULTS.scheduleEnabled)
         ? missingRunAlarmShape(parseScheduleExpression(expression), {
@@ -696,29 +761,28 @@ export class SpikeGenerator extends Construct {
             timezone: props.scheduleTimezone,
           })
         : undefined;
-    if (shape && !("problem" in shape)) {
-      this.missingRunAlarmShape = shape;
-      this.missingRunAlarm = new CloudwatchMetricAlarm(this, "missing-run-alarm", {
-        alarmName: physicalName(this, { prefix: props.namePrefix, suffix: "spike-missing", maxLength: NAME_LIMITS.cloudwatchAlarm }),
-        alarmDescription:
-          `No synthetic spike of ${this.node.path} completed for ${shape.evaluationPeriods} hours (${HEARTBEAT_METRIC} missing; the schedule "${expression}" leaves at most ${shape.longestGapSeconds} s between runs): ` +
-          "check the schedule's state, the scheduler role, the function's errors and throttles.",
-        namespace,
-        metricName: HEARTBEAT_METRIC,
-        dimensions: { RunName: this.runName },
-        statistic: "Sum",
-        // an hour or more: CloudWatch then looks back up to 7 days (period x evaluation periods <= 604800 s)
-        period: shape.periodSeconds,
-        evaluationPeriods: shape.evaluationPeriods,
-        datapointsToAlarm: shape.datapointsToAlarm,
-        threshold: 1,
-        comparisonOperator: "LessThanThreshold",
-        // no heartbeat is the condition itself
-        treatMissingData: "breaching",
-        alarmActions: actions,
-        okActions: actions,
-        tags,
-      });
-    }
+    if (!shape || "problem" in shape) return {};
+    const missingRun = new CloudwatchMetricAlarm(this, "missing-run-alarm", {
+      alarmName: physicalName(this, { prefix: props.namePrefix, suffix: "spike-missing", maxLength: NAME_LIMITS.cloudwatchAlarm }),
+      alarmDescription:
+        `No synthetic spike of ${this.node.path} completed for ${shape.evaluationPeriods} hours (${HEARTBEAT_METRIC} missing; the schedule "${expression}" leaves at most ${shape.longestGapSeconds} s between runs): ` +
+        "check the schedule's state, the scheduler role, the function's errors and throttles.",
+      namespace,
+      metricName: HEARTBEAT_METRIC,
+      dimensions: { RunName: this.runName },
+      statistic: "Sum",
+      // an hour or more: CloudWatch then looks back up to 7 days (period x evaluation periods <= CLOUDWATCH_MAX_ALARM_EVALUATION_SECONDS)
+      period: shape.periodSeconds,
+      evaluationPeriods: shape.evaluationPeriods,
+      datapointsToAlarm: shape.datapointsToAlarm,
+      threshold: 1,
+      comparisonOperator: "LessThanThreshold",
+      // no heartbeat is the condition itself
+      treatMissingData: "breaching",
+      alarmActions: actions,
+      okActions: actions,
+      tags,
+    });
+    return { missingRun, missingRunShape: shape };
   }
 }

@@ -25,6 +25,7 @@ import { Wafv2WebAclAssociation } from "@cdktf/provider-aws/lib/wafv2-web-acl-as
 import { CloudwatchLogMetricFilter } from "@cdktf/provider-aws/lib/cloudwatch-log-metric-filter";
 import { SIGNATURE_HEADER } from "../runtime/signature";
 import { BODY_ENCODING_ATTRIBUTE } from "../runtime/ingress-body";
+import { SQS_MAX_MESSAGE_ATTRIBUTES } from "../runtime/aws-limits";
 import { SQS_CLIENT_ERROR_TEMPLATE, webhookRequestTemplate } from "./ingress-template";
 import { DEAD_LETTER_ATTRIBUTE, FIRST_SENT_ATTRIBUTE } from "../runtime/dead-letter";
 import { ApiGatewayAccount } from "./api-gateway-account";
@@ -36,7 +37,7 @@ import { stackAccount, stackRegion } from "./stack-data";
 import { PolicyStatement, assumeRolePolicy, policyDocument } from "./policy";
 
 /** SQS allows 10 message attributes; the body-encoding marker, the signature and the dead-letter context take three. */
-export const MAX_EXTRA_HEADERS = 10 - 3;
+export const MAX_EXTRA_HEADERS = SQS_MAX_MESSAGE_ATTRIBUTES - 3;
 
 export const INGRESS_DEFAULTS = {
   path: "webhook",
@@ -133,7 +134,7 @@ export interface WebhookIngressOptions {
    * takes the defaults of {@link EdgeApiKeyOptions}; rotate with `generation` and
    * `alsoValidGeneration`. With `existingApi`, that API's `api_key_source` must be HEADER
    * (the default).
-   * @default false (opt-in; see the README, "Outsiders stop at the edge", for why)
+   * @default false (opt-in; see docs/guides/security.md, "Outsiders stop at the edge", for why)
    */
   readonly apiKey?: boolean | EdgeApiKeyOptions;
   /**
@@ -217,7 +218,7 @@ export function validateIngressProps(props: WebhookIngressOptions, fifo: boolean
   if (headers.length > MAX_EXTRA_HEADERS) {
     problems.add(
       p("extraHeaders"),
-      `${headers.length} headers is more than SQS message attributes allow; keep at most ${MAX_EXTRA_HEADERS} (10 attributes minus ${BODY_ENCODING_ATTRIBUTE}, ${SIGNATURE_HEADER} and ${DEAD_LETTER_ATTRIBUTE}).`,
+      `${headers.length} headers is more than SQS message attributes allow; keep at most ${MAX_EXTRA_HEADERS} (${SQS_MAX_MESSAGE_ATTRIBUTES} attributes minus ${BODY_ENCODING_ATTRIBUTE}, ${SIGNATURE_HEADER} and ${DEAD_LETTER_ATTRIBUTE}).`,
     );
   }
   const seen = new Set<string>();
@@ -372,10 +373,64 @@ export class WebhookIngress extends Construct {
       orderingKeyPaths: props.orderingKeyPaths,
     });
 
-    const region = stackRegion(this);
-    const account = stackAccount(this);
+    const queueUri = this.queueUri(props);
+    const { role, rolePolicy } = this.createRole(props, tags);
+    this.role = role;
+    const api = this.createRestApi(props, apiKeyOn, tags);
+    this.restApi = api.restApi;
+    this.restApiId = api.restApiId;
+    this.resource = this.createResources(api.rootResourceId);
+    this.requestValidator = this.createRequestValidator(props);
+    this.method = this.createMethod(apiKeyOn);
+    this.integration = this.createIntegration(queueUri, rolePolicy);
+    const responses = this.createResponses();
+    this.deployment = this.createDeployment(apiKeyOn, queueUri, responses);
 
-    this.role = new IamRole(this, "role", {
+    this.accessLogGroup = new CloudwatchLogGroup(this, "access-logs", {
+      name: `/aws/apigateway/${logGroupNamePart(this.apiName)}/${this.stageName}/access`,
+      retentionInDays: props.accessLogRetentionDays ?? INGRESS_DEFAULTS.accessLogRetentionDays,
+      kmsKeyId: props.accessLogKmsKeyArn,
+      tags,
+    });
+    this.stage = this.createStage(props, tags);
+    this.bodyTooLargeMetric = { ...BODY_TOO_LARGE_METRIC, dimensions: { ApiId: this.restApiId, Stage: this.stageName } };
+    this.bodyTooLargeMetricFilter = this.createBodyTooLargeMetricFilter();
+    this.methodSettings = new ApiGatewayMethodSettings(this, "throttling", {
+      restApiId: this.restApiId,
+      stageName: this.stage.stageName,
+      methodPath: "*/*",
+      settings: {
+        throttlingRateLimit: props.throttlingRateLimitPerSecond ?? INGRESS_DEFAULTS.throttlingRateLimitPerSecond,
+        throttlingBurstLimit: props.throttlingBurstLimit ?? INGRESS_DEFAULTS.throttlingBurstLimit,
+        metricsEnabled: props.detailedMetrics ?? INGRESS_DEFAULTS.detailedMetrics,
+      },
+    });
+    if (props.webAclArn) {
+      this.webAclAssociation = new Wafv2WebAclAssociation(this, "waf", { resourceArn: this.stage.arn, webAclArn: props.webAclArn });
+    }
+    if (props.customDomain) {
+      this.domainName = this.createCustomDomain(props.customDomain, tags);
+      const base = props.customDomain.basePath ? `/${props.customDomain.basePath}` : "";
+      this.customDomainUrl = `https://${props.customDomain.domainName}${base}/${this.path}`;
+    }
+    if (apiKeyOn) {
+      const options = typeof props.apiKey === "object" ? props.apiKey : {};
+      this.apiKey = new EdgeApiKey(this, "edge-key", {
+        ...options,
+        restApiId: this.restApiId,
+        stageName: this.stage.stageName,
+        namePrefix: props.namePrefix,
+        tags,
+      });
+    }
+
+    this.url = `${this.stage.invokeUrl}/${this.path}`;
+    this.urlOutput = new TerraformOutput(this, "url", { value: this.url, description: `Webhook URL of ${this.node.path}` });
+  }
+
+  /** The role API Gateway assumes to call SQS, allowed sqs:SendMessage on this queue only (and the queue's key). */
+  private createRole(props: WebhookIngressProps, tags: Record<string, string> | undefined): { role: IamRole; rolePolicy: IamRolePolicy } {
+    const role = new IamRole(this, "role", {
       name: physicalName(this, {
         prefix: props.namePrefix,
         suffix: "sqs-role",
@@ -383,7 +438,7 @@ export class WebhookIngress extends Construct {
         allowed: /[A-Za-z0-9_+=,.@-]/,
       }),
       // no aws:SourceAccount / aws:SourceArn condition here: API Gateway does not send them when it
-      // assumes an integration role, so every webhook would be answered 500 (README, Security)
+      // assumes an integration role, so every webhook would be answered 500 (docs/guides/security.md)
       assumeRolePolicy: assumeRolePolicy("apigateway.amazonaws.com"),
       tags,
     });
@@ -397,37 +452,49 @@ export class WebhookIngress extends Construct {
       });
     }
     const rolePolicy = new IamRolePolicy(this, "role-policy", {
-      role: this.role.id,
+      role: role.id,
       name: "send-to-queue",
       policy: policyDocument(statements),
     });
+    return { role, rolePolicy };
+  }
 
-    let parentId: string;
-    if (props.existingApi) {
-      this.restApiId = props.existingApi.id;
-      parentId = props.existingApi.rootResourceId;
-    } else {
-      this.restApi = new ApiGatewayRestApi(this, "api", {
-        name: this.apiName,
-        description: `Genesys Cloud webhook ingress of ${this.node.path}`,
-        endpointConfiguration: { types: ["REGIONAL"] },
-        // where the edge API key is read from (the default, written down): the x-api-key header
-        apiKeySource: apiKeyOn ? "HEADER" : undefined,
-        tags,
-      });
-      this.restApiId = this.restApi.id;
-      parentId = this.restApi.rootResourceId;
-    }
-    const restApiId = this.restApiId;
+  /** The REST API: created here, or the existing one. Returns its id and the id of the resource the path hangs from. */
+  private createRestApi(
+    props: WebhookIngressProps,
+    apiKeyOn: boolean,
+    tags: Record<string, string> | undefined,
+  ): { restApi?: ApiGatewayRestApi; restApiId: string; rootResourceId: string } {
+    if (props.existingApi) return { restApiId: props.existingApi.id, rootResourceId: props.existingApi.rootResourceId };
+    const restApi = new ApiGatewayRestApi(this, "api", {
+      name: this.apiName,
+      description: `Genesys Cloud webhook ingress of ${this.node.path}`,
+      endpointConfiguration: { types: ["REGIONAL"] },
+      // where the edge API key is read from (the default, written down): the x-api-key header
+      apiKeySource: apiKeyOn ? "HEADER" : undefined,
+      tags,
+    });
+    return { restApi, restApiId: restApi.id, rootResourceId: restApi.rootResourceId };
+  }
+
+  /** One resource per segment of the path, under `parentId`; returns the last (the POST resource). */
+  private createResources(parentId: string): ApiGatewayResource {
     let resource: ApiGatewayResource | undefined;
     this.path.split("/").forEach((segment, i) => {
-      resource = new ApiGatewayResource(this, i === 0 ? "resource" : `resource-${i}`, { restApiId, parentId, pathPart: segment });
+      resource = new ApiGatewayResource(this, i === 0 ? "resource" : `resource-${i}`, {
+        restApiId: this.restApiId,
+        parentId,
+        pathPart: segment,
+      });
       parentId = resource.id;
     });
-    this.resource = resource as ApiGatewayResource;
+    return resource as ApiGatewayResource;
+  }
 
-    this.requestValidator = new ApiGatewayRequestValidator(this, "validator", {
-      restApiId,
+  /** The validator refusing a request without the signature header. */
+  private createRequestValidator(props: WebhookIngressProps): ApiGatewayRequestValidator {
+    return new ApiGatewayRequestValidator(this, "validator", {
+      restApiId: this.restApiId,
       // In a shared API, name the validator after this ingress so its purpose stays clear.
       name: props.existingApi
         ? physicalName(this, { prefix: props.namePrefix, suffix: "require-signature-header", maxLength: 255 })
@@ -435,8 +502,12 @@ export class WebhookIngress extends Construct {
       validateRequestParameters: true,
       validateRequestBody: false,
     });
-    this.method = new ApiGatewayMethod(this, "post", {
-      restApiId,
+  }
+
+  /** The POST method: the signature header required, and the edge API key when on. */
+  private createMethod(apiKeyOn: boolean): ApiGatewayMethod {
+    return new ApiGatewayMethod(this, "post", {
+      restApiId: this.restApiId,
       resourceId: this.resource.id,
       httpMethod: "POST",
       // The signature (verified by the worker) is the authentication; the validator rejects requests without it.
@@ -446,10 +517,19 @@ export class WebhookIngress extends Construct {
       requestValidatorId: this.requestValidator.id,
       requestParameters: { [`method.request.header.${SIGNATURE_HEADER}`]: true },
     });
-    const escapedTemplate = escapeTerraformTemplate(this.requestTemplate);
-    const queueUri = `arn:aws:apigateway:${region.region}:sqs:path/${props.queue.accountId ?? account.accountId}/${props.queue.name}`;
-    this.integration = new ApiGatewayIntegration(this, "sqs", {
-      restApiId,
+  }
+
+  /** The SQS path API Gateway sends to: the queue in its account, in the stack's region. */
+  private queueUri(props: WebhookIngressProps): string {
+    const region = stackRegion(this);
+    const account = stackAccount(this);
+    return `arn:aws:apigateway:${region.region}:sqs:path/${props.queue.accountId ?? account.accountId}/${props.queue.name}`;
+  }
+
+  /** The AWS service integration sending the marked, base64-encoded body to SQS, as the role. */
+  private createIntegration(queueUri: string, rolePolicy: IamRolePolicy): ApiGatewayIntegration {
+    return new ApiGatewayIntegration(this, "sqs", {
+      restApiId: this.restApiId,
       resourceId: this.resource.id,
       httpMethod: this.method.httpMethod,
       type: "AWS",
@@ -458,21 +538,23 @@ export class WebhookIngress extends Construct {
       credentials: this.role.arn,
       passthroughBehavior: "NEVER",
       requestParameters: { "integration.request.header.Content-Type": "'application/x-www-form-urlencoded'" },
-      requestTemplates: { "application/json": escapedTemplate },
+      requestTemplates: { "application/json": escapeTerraformTemplate(this.requestTemplate) },
       dependsOn: [rolePolicy],
     });
+  }
+
+  /**
+   * The method and integration responses: 200 with the message id, 5xx for SQS faults (so
+   * Genesys retries) and the 413 method response the client-error template switches to.
+   * Returns what the deployment depends on.
+   */
+  private createResponses(): Array<ApiGatewayIntegrationResponse | ApiGatewayMethodResponse> {
     const responses: ApiGatewayIntegrationResponse[] = [];
     const respond = (key: string, statusCode: string, selectionPattern: string | undefined, body: string) => {
-      const methodResponse = new ApiGatewayMethodResponse(this, `response-${key}`, {
-        restApiId,
-        resourceId: this.resource.id,
-        httpMethod: this.method.httpMethod,
-        statusCode,
-        responseModels: { "application/json": "Empty" },
-      });
+      const methodResponse = this.createMethodResponse(`response-${key}`, statusCode);
       responses.push(
         new ApiGatewayIntegrationResponse(this, `integration-response-${key}`, {
-          restApiId,
+          restApiId: this.restApiId,
           resourceId: this.resource.id,
           httpMethod: this.method.httpMethod,
           statusCode,
@@ -486,20 +568,36 @@ export class WebhookIngress extends Construct {
     // An SQS 4xx (access, attribute) is a configuration fault here: answer 5xx so Genesys retries.
     // SQS's size refusal is the exception: 413 (the template overrides the status), counted below.
     respond("sqs-client-error", INGRESS_STATUS.sqsClientError, "4\\d{2}", SQS_CLIENT_ERROR_TEMPLATE);
-    const tooLargeResponse = new ApiGatewayMethodResponse(this, "response-body-too-large", {
-      restApiId,
-      resourceId: this.resource.id,
-      httpMethod: this.method.httpMethod,
-      statusCode: INGRESS_STATUS.bodyTooLarge,
-      responseModels: { "application/json": "Empty" },
-    });
+    const tooLargeResponse = this.createMethodResponse("response-body-too-large", INGRESS_STATUS.bodyTooLarge);
     respond(
       "sqs-server-error",
       INGRESS_STATUS.sqsServerError,
       "5\\d{2}",
       `{"message":"the queue is unavailable; retry","requestId":"$context.requestId"}`,
     );
+    return [...responses, tooLargeResponse];
+  }
 
+  /** A method response of the POST method with an empty JSON model. */
+  private createMethodResponse(id: string, statusCode: string): ApiGatewayMethodResponse {
+    return new ApiGatewayMethodResponse(this, id, {
+      restApiId: this.restApiId,
+      resourceId: this.resource.id,
+      httpMethod: this.method.httpMethod,
+      statusCode,
+      responseModels: { "application/json": "Empty" },
+    });
+  }
+
+  /**
+   * The deployment, replaced whenever what it snapshots changes: the path, the templates, the
+   * statuses, the edge API key's requirement, and the queue and role the integration calls.
+   */
+  private createDeployment(
+    apiKeyOn: boolean,
+    queueUri: string,
+    responses: Array<ApiGatewayIntegrationResponse | ApiGatewayMethodResponse>,
+  ): ApiGatewayDeployment {
     const fingerprint = createHash("sha256")
       .update(
         JSON.stringify({
@@ -514,8 +612,8 @@ export class WebhookIngress extends Construct {
         }),
       )
       .digest("hex");
-    this.deployment = new ApiGatewayDeployment(this, "deployment", {
-      restApiId,
+    return new ApiGatewayDeployment(this, "deployment", {
+      restApiId: this.restApiId,
       // A deployment snapshots the integration, queue URI and role included: when the queue or
       // the role is replaced (a new name, another account, `queue.existing`), the integration is
       // updated in place but the stage would keep calling the old ones. Their values, resolved
@@ -523,17 +621,14 @@ export class WebhookIngress extends Construct {
       // new deployment.
       triggers: { redeployment: fingerprint, queue: queueUri, role: this.role.arn },
       lifecycle: { createBeforeDestroy: true },
-      dependsOn: [this.method, this.integration, ...responses, tooLargeResponse],
+      dependsOn: [this.method, this.integration, ...responses],
     });
+  }
 
-    this.accessLogGroup = new CloudwatchLogGroup(this, "access-logs", {
-      name: `/aws/apigateway/${logGroupNamePart(this.apiName)}/${this.stageName}/access`,
-      retentionInDays: props.accessLogRetentionDays ?? INGRESS_DEFAULTS.accessLogRetentionDays,
-      kmsKeyId: props.accessLogKmsKeyArn,
-      tags,
-    });
-    this.stage = new ApiGatewayStage(this, "stage", {
-      restApiId,
+  /** The stage, with its JSON access log (the body-too-large metric and the edge key rotation read it). */
+  private createStage(props: WebhookIngressProps, tags: Record<string, string> | undefined): ApiGatewayStage {
+    const stage = new ApiGatewayStage(this, "stage", {
+      restApiId: this.restApiId,
       deploymentId: this.deployment.id,
       stageName: this.stageName,
       xrayTracingEnabled: props.tracing ?? INGRESS_DEFAULTS.tracing,
@@ -559,9 +654,13 @@ export class WebhookIngress extends Construct {
       },
       tags,
     });
-    Aspects.of(this.stage).add(new StageAfterApiGatewayAccount(this.stage));
-    this.bodyTooLargeMetric = { ...BODY_TOO_LARGE_METRIC, dimensions: { ApiId: restApiId, Stage: this.stageName } };
-    this.bodyTooLargeMetricFilter = new CloudwatchLogMetricFilter(this, "body-too-large", {
+    Aspects.of(stage).add(new StageAfterApiGatewayAccount(stage));
+    return stage;
+  }
+
+  /** Counts the requests answered 413 from the access log, as {@link BODY_TOO_LARGE_METRIC}. */
+  private createBodyTooLargeMetricFilter(): CloudwatchLogMetricFilter {
+    return new CloudwatchLogMetricFilter(this, "body-too-large", {
       name: "body-too-large",
       logGroupName: this.accessLogGroup.name,
       // the access log's status is a JSON string ("$context.status" in quotes)
@@ -574,49 +673,26 @@ export class WebhookIngress extends Construct {
         dimensions: { ApiId: "$.apiId", Stage: "$.stage" },
       },
     });
-    this.methodSettings = new ApiGatewayMethodSettings(this, "throttling", {
-      restApiId,
-      stageName: this.stage.stageName,
-      methodPath: "*/*",
-      settings: {
-        throttlingRateLimit: props.throttlingRateLimitPerSecond ?? INGRESS_DEFAULTS.throttlingRateLimitPerSecond,
-        throttlingBurstLimit: props.throttlingBurstLimit ?? INGRESS_DEFAULTS.throttlingBurstLimit,
-        metricsEnabled: props.detailedMetrics ?? INGRESS_DEFAULTS.detailedMetrics,
-      },
+  }
+
+  /** The custom domain (regional, TLS 1.2) and its mapping to the stage. */
+  private createCustomDomain(
+    customDomain: NonNullable<WebhookIngressProps["customDomain"]>,
+    tags: Record<string, string> | undefined,
+  ): ApiGatewayDomainName {
+    const domainName = new ApiGatewayDomainName(this, "domain", {
+      domainName: customDomain.domainName,
+      regionalCertificateArn: customDomain.certificateArn,
+      endpointConfiguration: { types: ["REGIONAL"] },
+      securityPolicy: "TLS_1_2",
+      tags,
     });
-    if (props.webAclArn) {
-      this.webAclAssociation = new Wafv2WebAclAssociation(this, "waf", { resourceArn: this.stage.arn, webAclArn: props.webAclArn });
-    }
-    if (props.customDomain) {
-      this.domainName = new ApiGatewayDomainName(this, "domain", {
-        domainName: props.customDomain.domainName,
-        regionalCertificateArn: props.customDomain.certificateArn,
-        endpointConfiguration: { types: ["REGIONAL"] },
-        securityPolicy: "TLS_1_2",
-        tags,
-      });
-      new ApiGatewayBasePathMapping(this, "domain-mapping", {
-        apiId: restApiId,
-        stageName: this.stage.stageName,
-        domainName: this.domainName.domainName,
-        basePath: props.customDomain.basePath,
-      });
-      const base = props.customDomain.basePath ? `/${props.customDomain.basePath}` : "";
-      this.customDomainUrl = `https://${props.customDomain.domainName}${base}/${this.path}`;
-    }
-
-    if (apiKeyOn) {
-      const options = typeof props.apiKey === "object" ? props.apiKey : {};
-      this.apiKey = new EdgeApiKey(this, "edge-key", {
-        ...options,
-        restApiId,
-        stageName: this.stage.stageName,
-        namePrefix: props.namePrefix,
-        tags,
-      });
-    }
-
-    this.url = `${this.stage.invokeUrl}/${this.path}`;
-    this.urlOutput = new TerraformOutput(this, "url", { value: this.url, description: `Webhook URL of ${this.node.path}` });
+    new ApiGatewayBasePathMapping(this, "domain-mapping", {
+      apiId: this.restApiId,
+      stageName: this.stage.stageName,
+      domainName: domainName.domainName,
+      basePath: customDomain.basePath,
+    });
+    return domainName;
   }
 }

@@ -21,6 +21,7 @@ import {
 } from "../runtime/contract";
 import { DEFAULT_REPLAY_WINDOW_SECONDS, MIN_REPLAY_WINDOW_SECONDS, SIGNED_TIME_AHEAD_ALLOWANCE_SECONDS } from "../runtime/replay-window";
 import { DEFAULT_IDEMPOTENCY_TTL_SECONDS } from "../runtime/tables";
+import { LAMBDA_MAX_BATCHING_WINDOW_SECONDS, LAMBDA_MAX_TIMEOUT_SECONDS, LAMBDA_MEMORY_MB } from "../runtime/aws-limits";
 import { BundleProps, BundledFunction, bundleFunction } from "./bundle";
 import { Problems, ValidationProblem, isLiteralNumber, prefixed } from "./errors";
 import { DEFAULT_LOG_RETENTION_DAYS, checkLogRetention } from "./log-retention";
@@ -128,14 +129,17 @@ export interface WorkerOptions {
   readonly downstreamRequestsPerMinute?: number;
   /**
    * Per-instance token-bucket burst, requests.
-   * @default the runtime's default (1)
+   * @default the runtime's default, see `GCX_DOWNSTREAM_BURST` in the contract (lib/runtime/contract.ts)
    */
   readonly downstreamBurst?: number;
-  /** Base of the full-jitter backoff, seconds. @default the runtime's default (2) */
+  /** Base of the full-jitter backoff, seconds. @default the runtime's default, see `GCX_BACKOFF_BASE_SECONDS` in the contract */
   readonly backoffBaseSeconds?: number;
-  /** Cap of any redelivery delay, seconds. @default the runtime's default (900) */
+  /** Cap of any redelivery delay, seconds. @default the runtime's default, see `GCX_BACKOFF_MAX_SECONDS` in the contract */
   readonly backoffMaxSeconds?: number;
-  /** How long a processed message id is remembered, seconds. @default the runtime's default (86400) */
+  /**
+   * How long a processed message id is remembered, seconds.
+   * @default the runtime's default, see `GCX_IDEMPOTENCY_TTL_SECONDS` in the contract
+   */
   readonly idempotencyTtlSeconds?: number;
   /**
    * Webhook pipelines: how much older than the time SQS first received it (`SentTimestamp`,
@@ -143,10 +147,10 @@ export interface WorkerOptions {
    * dead-lettered with reason `stale`, so a replay is refused even after its idempotency record
    * expired. 0 turns the check off. Otherwise 300 (Genesys' ~85 s of retries, with room) up to
    * `idempotencyTtlSeconds` - 300, so a replay inside the window still meets its idempotency record.
-   * @default the runtime's default (900)
+   * @default the runtime's default, see `GCX_REPLAY_WINDOW_SECONDS` in the contract
    */
   readonly replayWindowSeconds?: number;
-  /** How long synthetic receipts are kept, seconds. @default the runtime's default (604800) */
+  /** How long synthetic receipts are kept, seconds. @default the runtime's default, see `GCX_RECEIPT_TTL_SECONDS` in the contract */
   readonly receiptTtlSeconds?: number;
   /**
    * Extra environment variables for the handler's own settings. Names starting with
@@ -240,7 +244,7 @@ export function roleNameFromArn(arn: string): string | undefined {
 
 /** Settings of the Genesys Cloud API the worker calls (written to the contract). */
 export interface GenesysApiOptions {
-  /** Genesys Cloud region as the provider names it, e.g. `eu-west-1`. @default the runtime's default (us-east-1) */
+  /** Genesys Cloud region as the provider names it, e.g. `eu-west-1`. @default the runtime's default, see `GCX_GENESYS_REGION` in the contract */
   readonly region?: string;
   /** Override of `https://api.<region domain>` (a local fake downstream). @default none */
   readonly apiBaseUrl?: string;
@@ -388,8 +392,8 @@ export function validateWorkerProps(
   const p = (name: string) => prefixed(prefix, name);
   const fifoProp = prefixed(queuePrefix, "fifo");
   if (!props.entry) problems.add(p("entry"), "is required; set the path of the handler's entry file.");
-  range(problems, p("timeoutSeconds"), props.timeoutSeconds, 1, 900, "seconds");
-  range(problems, p("memorySizeMb"), props.memorySizeMb, 128, 10_240, "MB");
+  range(problems, p("timeoutSeconds"), props.timeoutSeconds, 1, LAMBDA_MAX_TIMEOUT_SECONDS, "seconds");
+  range(problems, p("memorySizeMb"), props.memorySizeMb, LAMBDA_MEMORY_MB.min, LAMBDA_MEMORY_MB.max, "MB");
   range(
     problems,
     p("maxConcurrency"),
@@ -399,7 +403,7 @@ export function validateWorkerProps(
     "instances",
     " (the event source mapping's scaling_config limit)",
   );
-  range(problems, p("batchingWindowSeconds"), props.batchingWindowSeconds, 0, 300, "seconds");
+  range(problems, p("batchingWindowSeconds"), props.batchingWindowSeconds, 0, LAMBDA_MAX_BATCHING_WINDOW_SECONDS, "seconds");
   range(problems, p("batchSize"), props.batchSize, 1, 10_000, "messages");
   checkLogRetention(problems, p("logRetentionDays"), props.logRetentionDays);
   checkReplayWindow(problems, p, props, queue.ingressKind ?? "webhook");
@@ -496,12 +500,7 @@ export class Worker extends Construct {
 
   constructor(scope: Construct, id: string, props: WorkerProps) {
     super(scope, id);
-    const problems = new Problems();
-    problems.addAll(validateWorkerProps(props, { fifo: props.queues.fifo, ingressKind: props.ingressKind }));
-    if ((props.ingressKind ?? "webhook") === "webhook" && !props.signingSecretArn) {
-      problems.add("signingSecretArn", "is required for a webhook worker; pass the ARN of the signing secret.");
-    }
-    problems.throwIfAny(this.node.path, "Worker");
+    this.validate(props);
 
     this.timeoutSeconds = props.timeoutSeconds ?? WORKER_DEFAULTS.timeoutSeconds;
     this.maxConcurrency = props.maxConcurrency ?? WORKER_DEFAULTS.maxConcurrency;
@@ -509,11 +508,9 @@ export class Worker extends Construct {
     const budget = props.downstreamRequestsPerMinute ?? WORKER_DEFAULTS.downstreamRequestsPerMinute;
     this.downstreamRatePerSecond = perInstanceRatePerSecond(budget, this.maxConcurrency);
     const tags = props.tags ? { ...props.tags } : undefined;
-    const q = props.queues;
 
     this.functionName = physicalName(this, { prefix: props.namePrefix, suffix: "fn", maxLength: NAME_LIMITS.lambdaFunction });
     this.bundle = bundleFunction(this, "code", { ...(props.bundling ?? {}), entry: props.entry });
-
     this.logGroup = new CloudwatchLogGroup(this, "logs", {
       name: `/aws/lambda/${this.functionName}`,
       retentionInDays: props.logRetentionDays ?? WORKER_DEFAULTS.logRetentionDays,
@@ -521,89 +518,121 @@ export class Worker extends Construct {
       tags,
     });
 
-    let roleName: string | undefined;
-    if (props.existingRole) {
-      this.roleArn = props.existingRole.arn;
-      if (props.existingRole.attachPolicies !== false) roleName = props.existingRole.name ?? roleNameFromArn(props.existingRole.arn);
-    } else {
-      this.role = new IamRole(this, "role", {
-        name: physicalName(this, {
-          prefix: props.namePrefix,
-          suffix: "role",
-          maxLength: NAME_LIMITS.iamRole,
-          allowed: /[A-Za-z0-9_+=,.@-]/,
-        }),
-        assumeRolePolicy: assumeRolePolicy("lambda.amazonaws.com"),
-        tags,
-      });
-      this.roleArn = this.role.arn;
-      roleName = this.role.id; // an aws_iam_role's id is its name
-    }
+    const role = this.createRole(props, tags);
+    this.role = role.role;
+    this.roleArn = role.arn;
+    this.genesysCredentialsSecret = this.genesysCredentials(props, tags);
+    this.policyDocument = policyDocument(workerPolicyStatements(props, this.logGroup, this.genesysCredentialsSecret));
+    const managed = managedPolicies(props);
+    this.managedPolicyArns = managed.map(([, arn]) => arn);
+    const permissions = this.attachPolicies(role.name, managed);
+    this.rolePolicy = permissions.rolePolicy;
 
-    const statements: PolicyStatement[] = [
-      { Sid: "Logs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: [`${this.logGroup.arn}:*`] },
-      {
-        Sid: "ConsumeQueue",
-        Effect: "Allow",
-        Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"],
-        Resource: q.queue.arn,
-      },
-      { Sid: "DeadLetter", Effect: "Allow", Action: "sqs:SendMessage", Resource: [q.dlq.arn, q.quarantineQueue.arn] },
-      // FIFO webhook pipelines: a message whose signature cannot be checked yet is moved out of its group (runtime worker/aside.ts).
-      ...(q.fifo && (props.ingressKind ?? "webhook") === "webhook"
-        ? [{ Sid: "SetAside", Effect: "Allow" as const, Action: "sqs:SendMessage", Resource: q.queue.arn }]
-        : []),
-      {
-        Sid: "IdempotencyTable",
-        Effect: "Allow",
-        Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
-        Resource: props.tables.idempotency.arn,
-      },
-    ];
-    if (props.tables.receipts) {
-      statements.push({
-        Sid: "ReceiptsTable",
-        Effect: "Allow",
-        Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
-        Resource: props.tables.receipts.arn,
-      });
+    this.function = this.createFunction(props, permissions.dependencies, tags);
+    this.eventSourceMapping = this.createEventSourceMapping(props, tags);
+  }
+
+  /** Checks the props; throws one `ValidationError` listing every problem. */
+  private validate(props: WorkerProps): void {
+    const problems = new Problems();
+    problems.addAll(validateWorkerProps(props, { fifo: props.queues.fifo, ingressKind: props.ingressKind }));
+    if ((props.ingressKind ?? "webhook") === "webhook" && !props.signingSecretArn) {
+      problems.add("signingSecretArn", "is required for a webhook worker; pass the ARN of the signing secret.");
     }
+    problems.throwIfAny(this.node.path, "Worker");
+  }
+
+  /**
+   * The role the function runs as: created here, or the existing one. `name` is the role name
+   * the policies are attached to, undefined when an existing role's policies are not attached.
+   */
+  private createRole(props: WorkerProps, tags: Record<string, string> | undefined): { role?: IamRole; arn: string; name?: string } {
+    if (props.existingRole) {
+      const attach = props.existingRole.attachPolicies !== false;
+      return {
+        arn: props.existingRole.arn,
+        name: attach ? (props.existingRole.name ?? roleNameFromArn(props.existingRole.arn)) : undefined,
+      };
+    }
+    const role = new IamRole(this, "role", {
+      name: physicalName(this, {
+        prefix: props.namePrefix,
+        suffix: "role",
+        maxLength: NAME_LIMITS.iamRole,
+        allowed: /[A-Za-z0-9_+=,.@-]/,
+      }),
+      assumeRolePolicy: assumeRolePolicy("lambda.amazonaws.com"),
+      tags,
+    });
+    return { role, arn: role.arn, name: role.id }; // an aws_iam_role's id is its name
+  }
+
+  /** The Genesys credentials secret `genesys` declares: created here (empty, for the team to fill), or the existing one. */
+  private genesysCredentials(props: WorkerProps, tags: Record<string, string> | undefined): GenesysCredentialsSecretRef | undefined {
     if (props.genesys?.createCredentialsSecret) {
-      this.genesysCredentialsSecret = new GenesysCredentialsSecret(this, "genesys-credentials", {
+      return new GenesysCredentialsSecret(this, "genesys-credentials", {
         namePrefix: props.namePrefix,
         tags,
         kmsKeyArn: props.genesys.kmsKeyArn,
       });
-    } else if (props.genesys?.credentialsSecretArn) {
-      this.genesysCredentialsSecret = { arn: props.genesys.credentialsSecretArn };
     }
-    const secretArns = [props.signingSecretArn, this.genesysCredentialsSecret?.arn].filter((a): a is string => !!a);
-    if (secretArns.length) {
-      statements.push({ Sid: "ReadSecrets", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secretArns });
-    }
-    const keys = [q.kmsKeyArn, ...(props.kmsKeyArns ?? []), props.genesys?.kmsKeyArn].filter((k): k is string => !!k);
-    if (keys.length) {
-      statements.push({ Sid: "UseKeys", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: [...new Set(keys)] });
-    }
-    this.policyDocument = policyDocument(statements);
-    const managed: Array<[string, string]> = [];
-    if (props.vpc) managed.push(["vpc-access", "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"]);
-    if (props.tracing === "Active") managed.push(["xray", "arn:aws:iam::aws:policy/AWSXRayDaemonWriteAccess"]);
-    this.managedPolicyArns = managed.map(([, arn]) => arn);
-    const attachments: IamRolePolicyAttachment[] = [];
-    if (roleName !== undefined) {
-      // An existing role may serve several workers: their inline policies need distinct names.
-      const policyName = this.role ? "worker" : physicalName(this, { suffix: "worker", maxLength: 128, allowed: /[\w+=,.@-]/ });
-      this.rolePolicy = new IamRolePolicy(this, "policy", { role: roleName, name: policyName, policy: this.policyDocument });
-      for (const [id, policyArn] of managed) attachments.push(new IamRolePolicyAttachment(this, id, { role: roleName, policyArn }));
-    } else {
+    if (props.genesys?.credentialsSecretArn) return { arn: props.genesys.credentialsSecretArn };
+    return undefined;
+  }
+
+  /**
+   * Attaches the least-privilege inline policy and the managed policies to the role named
+   * `roleName`; with no role name (an existing role, `attachPolicies: false`) notes at synth
+   * what the role must allow. Returns the inline policy and what the function depends on.
+   */
+  private attachPolicies(
+    roleName: string | undefined,
+    managed: ReadonlyArray<readonly [string, string]>,
+  ): { rolePolicy?: IamRolePolicy; dependencies: Array<IamRolePolicy | IamRolePolicyAttachment> } {
+    if (roleName === undefined) {
       Annotations.of(this).addInfo(
         `existingRole.attachPolicies is false: the role ${this.roleArn} must allow ${this.policyDocument}${managed.length ? ` and have ${this.managedPolicyArns.join(", ")} attached` : ""}.`,
       );
+      return { dependencies: [] };
     }
-    const permissions = this.rolePolicy ? [this.rolePolicy, ...attachments] : [];
+    // An existing role may serve several workers: their inline policies need distinct names.
+    const policyName = this.role ? "worker" : physicalName(this, { suffix: "worker", maxLength: 128, allowed: /[\w+=,.@-]/ });
+    const rolePolicy = new IamRolePolicy(this, "policy", { role: roleName, name: policyName, policy: this.policyDocument });
+    const attachments = managed.map(([id, policyArn]) => new IamRolePolicyAttachment(this, id, { role: roleName, policyArn }));
+    return { rolePolicy, dependencies: [rolePolicy, ...attachments] };
+  }
 
-    const environment = {
+  /** The function, running the bundle with the contract's environment, after its permissions are in place. */
+  private createFunction(
+    props: WorkerProps,
+    permissions: ReadonlyArray<IamRolePolicy | IamRolePolicyAttachment>,
+    tags: Record<string, string> | undefined,
+  ): LambdaFunction {
+    return new LambdaFunction(this, "function", {
+      functionName: this.functionName,
+      description: `Consumer worker of ${this.node.path}`,
+      role: this.roleArn,
+      runtime: props.runtime ?? WORKER_DEFAULTS.runtime,
+      handler: `index.${props.handler ?? WORKER_DEFAULTS.handler}`,
+      filename: this.bundle.asset.path,
+      sourceCodeHash: this.bundle.asset.assetHash,
+      architectures: [props.architecture ?? WORKER_DEFAULTS.architecture],
+      memorySize: props.memorySizeMb ?? WORKER_DEFAULTS.memorySizeMb,
+      timeout: this.timeoutSeconds,
+      reservedConcurrentExecutions: props.reservedConcurrency,
+      environment: { variables: this.environment(props) },
+      tracingConfig: { mode: props.tracing ?? WORKER_DEFAULTS.tracing },
+      vpcConfig: props.vpc ? { subnetIds: props.vpc.subnetIds, securityGroupIds: props.vpc.securityGroupIds } : undefined,
+      loggingConfig: { logFormat: "JSON", logGroup: this.logGroup.name },
+      dependsOn: permissions.length ? [...permissions] : undefined,
+      tags,
+    });
+  }
+
+  /** The function's environment: the handler's own variables, then the contract's (`workerEnvironment`). */
+  private environment(props: WorkerProps): Record<string, string> {
+    const q = props.queues;
+    return {
       ...(props.environment ?? {}),
       ...workerEnvironment({
         ingressKind: props.ingressKind ?? "webhook",
@@ -631,28 +660,12 @@ export class Worker extends Construct {
         syntheticDownstreamTarget: props.synthetic?.target,
       }),
     };
+  }
 
-    this.function = new LambdaFunction(this, "function", {
-      functionName: this.functionName,
-      description: `Consumer worker of ${this.node.path}`,
-      role: this.roleArn,
-      runtime: props.runtime ?? WORKER_DEFAULTS.runtime,
-      handler: `index.${props.handler ?? WORKER_DEFAULTS.handler}`,
-      filename: this.bundle.asset.path,
-      sourceCodeHash: this.bundle.asset.assetHash,
-      architectures: [props.architecture ?? WORKER_DEFAULTS.architecture],
-      memorySize: props.memorySizeMb ?? WORKER_DEFAULTS.memorySizeMb,
-      timeout: this.timeoutSeconds,
-      reservedConcurrentExecutions: props.reservedConcurrency,
-      environment: { variables: environment },
-      tracingConfig: { mode: props.tracing ?? WORKER_DEFAULTS.tracing },
-      vpcConfig: props.vpc ? { subnetIds: props.vpc.subnetIds, securityGroupIds: props.vpc.securityGroupIds } : undefined,
-      loggingConfig: { logFormat: "JSON", logGroup: this.logGroup.name },
-      dependsOn: permissions.length ? permissions : undefined,
-      tags,
-    });
-
-    this.eventSourceMapping = new LambdaEventSourceMapping(this, "event-source", {
+  /** The SQS event source mapping: batches, batching window, maximum concurrency, partial batch responses. */
+  private createEventSourceMapping(props: WorkerProps, tags: Record<string, string> | undefined): LambdaEventSourceMapping {
+    const q = props.queues;
+    return new LambdaEventSourceMapping(this, "event-source", {
       functionName: this.function.arn,
       eventSourceArn: q.queue.arn,
       batchSize: props.batchSize ?? WORKER_DEFAULTS.batchSize,
@@ -670,4 +683,58 @@ export class Worker extends Construct {
       tags,
     });
   }
+}
+
+/** The least-privilege statements of the worker's policy: its log group, queues, tables, secrets and keys. */
+function workerPolicyStatements(
+  props: WorkerProps,
+  logGroup: CloudwatchLogGroup,
+  genesysCredentialsSecret: GenesysCredentialsSecretRef | undefined,
+): PolicyStatement[] {
+  const q = props.queues;
+  const statements: PolicyStatement[] = [
+    { Sid: "Logs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: [`${logGroup.arn}:*`] },
+    {
+      Sid: "ConsumeQueue",
+      Effect: "Allow",
+      Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"],
+      Resource: q.queue.arn,
+    },
+    { Sid: "DeadLetter", Effect: "Allow", Action: "sqs:SendMessage", Resource: [q.dlq.arn, q.quarantineQueue.arn] },
+    // FIFO webhook pipelines: a message whose signature cannot be checked yet is moved out of its group (runtime worker/aside.ts).
+    ...(q.fifo && (props.ingressKind ?? "webhook") === "webhook"
+      ? [{ Sid: "SetAside", Effect: "Allow" as const, Action: "sqs:SendMessage", Resource: q.queue.arn }]
+      : []),
+    {
+      Sid: "IdempotencyTable",
+      Effect: "Allow",
+      Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
+      Resource: props.tables.idempotency.arn,
+    },
+  ];
+  if (props.tables.receipts) {
+    statements.push({
+      Sid: "ReceiptsTable",
+      Effect: "Allow",
+      Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+      Resource: props.tables.receipts.arn,
+    });
+  }
+  const secretArns = [props.signingSecretArn, genesysCredentialsSecret?.arn].filter((a): a is string => !!a);
+  if (secretArns.length) {
+    statements.push({ Sid: "ReadSecrets", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secretArns });
+  }
+  const keys = [q.kmsKeyArn, ...(props.kmsKeyArns ?? []), props.genesys?.kmsKeyArn].filter((k): k is string => !!k);
+  if (keys.length) {
+    statements.push({ Sid: "UseKeys", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: [...new Set(keys)] });
+  }
+  return statements;
+}
+
+/** The AWS managed policies the worker needs, as [construct id, policy ARN]: VPC access, X-Ray. */
+function managedPolicies(props: WorkerProps): Array<[string, string]> {
+  const managed: Array<[string, string]> = [];
+  if (props.vpc) managed.push(["vpc-access", "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"]);
+  if (props.tracing === "Active") managed.push(["xray", "arn:aws:iam::aws:policy/AWSXRayDaemonWriteAccess"]);
+  return managed;
 }

@@ -1,5 +1,6 @@
 import { Construct } from "constructs";
-import { ConsumerPipeline, NAME_LIMITS, PIPELINE_TAG, ValidationError, physicalName } from "../../lib";
+import { ConsumerPipeline, PIPELINE_TAG, ValidationError } from "../../lib";
+import { NAME_LIMITS, physicalName } from "../../lib/constructs/naming";
 import { OTHER_ENTRY, errorOf, physicalNames, pipelineProps, synth, synthPipeline } from "./support";
 
 describe("ConsumerPipeline", () => {

@@ -7,15 +7,8 @@ import { TerraformStack, Testing } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { DataAwsIamRole } from "@cdktf/provider-aws/lib/data-aws-iam-role";
 import { DataAwsSqsQueue } from "@cdktf/provider-aws/lib/data-aws-sqs-queue";
-import {
-  ConsumerPipeline,
-  ConsumerPipelineProps,
-  ExistingQueues,
-  GenesysProvider,
-  ValidationError,
-  Worker,
-  roleNameFromArn,
-} from "../../lib";
+import { ConsumerPipeline, ConsumerPipelineProps, ExistingQueues, GenesysProvider, ValidationError, Worker } from "../../lib";
+import { roleNameFromArn } from "../../lib/constructs/worker";
 import { WORKER_CONTRACT } from "../../lib/runtime";
 import { FIXTURE_ENTRY, Synthesized, errorOf, pipelineProps, synth, synthPipeline } from "./support";
 

@@ -5,7 +5,7 @@
  * not a JSON object, SQS's size refusal answered 413 and counted.
  */
 import { WebhookIngress, type WebhookIngressProps, ValidationError } from "../../lib";
-import { JSON_GUARD_PASSES, jsonObjectGuardLines } from "../../lib/constructs/ingress-template";
+import { JSON_GUARD_PASSES, defaultOrderingKeyLines, jsonObjectGuardLines } from "../../lib/constructs/ingress-template";
 import { TemplateError, renderResponseTemplate } from "../../lib/local/vtl";
 import { sign } from "../../lib/runtime";
 import { messageAttributes, parseQuery, renderMappingTemplate, sentBody } from "../helpers/vtl";
@@ -327,6 +327,15 @@ describe("extraHeaders", () => {
     const error = errorOf(() => synthIngress({ extraHeaders: ["X-Body-Encoding"] })) as ValidationError;
     expect(error.problems).toEqual([
       { prop: "extraHeaders", message: '"X-Body-Encoding" is reserved (always carried or set by the pipeline); remove it.' },
+    ]);
+  });
+});
+
+describe("the FIFO ordering key lines", () => {
+  it("render the runtime's one definition of the ordering key (ORDERING_KEY), as the template always had it", () => {
+    expect(defaultOrderingKeyLines()).toEqual([
+      `#set($key = "$!input.path('$.channel.id'):$!input.path('$.channel.to.id')")`,
+      `#if("$!input.path('$.direction')" == "Inbound")#set($key = "$!input.path('$.channel.id'):$!input.path('$.channel.from.id')")#end`,
     ]);
   });
 });

@@ -1,5 +1,6 @@
 import { Construct } from "constructs";
-import { ConsumerPipeline, NAME_LIMITS, physicalName } from "../../lib";
+import { ConsumerPipeline } from "../../lib";
+import { NAME_LIMITS, physicalName } from "../../lib/constructs/naming";
 import { Synthesized, physicalNames, pipelineProps, synth } from "./support";
 
 /** Every physical name of a synthesized stack, as `<type> <name>`, sorted within each type. */

@@ -1,5 +1,6 @@
 import { RandomProvider } from "@cdktf/provider-random/lib/provider";
-import { ConsumerPipeline, PipelineAlarms, PipelineSecrets, PipelineTables, ValidationError, dlqRunbookCommand } from "../../lib";
+import { ConsumerPipeline, PipelineAlarms, PipelineSecrets, PipelineTables, ValidationError } from "../../lib";
+import { dlqRunbookCommand } from "../../lib/constructs/pipeline-alarms";
 import { IDEMPOTENCY_TABLE, RECEIPTS_TABLE, WORKER_CONTRACT } from "../../lib/runtime";
 import { errorOf, pipelineProps, synth, synthPipeline } from "./support";
 

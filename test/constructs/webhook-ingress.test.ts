@@ -1,5 +1,6 @@
 import { sign } from "../../lib/runtime";
-import { MAX_MESSAGE_GROUP_ID_LENGTH, ValidationError, WebhookIngress, WebhookIngressProps } from "../../lib";
+import { ValidationError, WebhookIngress, WebhookIngressProps } from "../../lib";
+import { MAX_MESSAGE_GROUP_ID_LENGTH } from "../../lib/constructs/webhook-ingress";
 import { javaUrlEncode } from "../../lib/local/vtl";
 import { normalizedMessageSchema, orderingKey } from "../../lib/runtime/normalized-message";
 import { messageAttributes, parseQuery, renderMappingTemplate, sentBody } from "../helpers/vtl";

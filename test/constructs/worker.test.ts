@@ -1,6 +1,6 @@
 import { WORKER_CONTRACT } from "../../lib/runtime";
 import { ValidationError } from "../../lib";
-import { perInstanceRatePerSecond } from "../../lib";
+import { perInstanceRatePerSecond } from "../../lib/constructs/worker";
 import { errorOf, pipelineProps, synthPipeline } from "./support";
 import { ConsumerPipeline, GenesysProvider } from "../../lib";
 import { MAIN_QUEUE, synth } from "./support";

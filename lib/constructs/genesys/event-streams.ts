@@ -6,7 +6,7 @@
  *
  * Apply order: Genesys creates the partner event source in the AWS account only after the
  * integration exists (and is enabled), and the event bus can only be created once the
- * source exists. The bus `depends_on` the integration; see the README ("The Genesys Cloud side") for the
+ * source exists. The bus `depends_on` the integration; see docs/guides/genesys-cloud.md ("Apply order") for the
  * two-phase apply when the source takes longer to appear than the provider takes to return.
  */
 import { Construct } from "constructs";
@@ -16,11 +16,11 @@ import { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-ru
 import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target";
 import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
 import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
+import { EVENTBRIDGE_EVENT_AGE_SECONDS, EVENTBRIDGE_MAX_RETRY_ATTEMPTS } from "../../runtime/aws-limits";
 import { PolicyStatement } from "../policy";
-import { DataGenesyscloudOrganizationsMe } from "./data-organizations-me";
-import { GenesyscloudIntegration } from "./integration";
-import { Problems, isLiteral, isLiteralNumber } from "./errors";
-import { Problems as ConstructProblems, ValidationProblem, prefixed } from "../errors";
+import { DataGenesyscloudOrganizationsMe } from "../../providers/genesyscloud/data-organizations-me";
+import { GenesyscloudIntegration } from "../../providers/genesyscloud/integration";
+import { Problems, ValidationProblem, isLiteral } from "../errors";
 import { nameFromPath } from "./naming";
 
 /** The Genesys integration type that streams topics into EventBridge. */
@@ -163,20 +163,22 @@ export type EventStreamsValidatedProps = Omit<GenesysEventStreamsProps, "queue" 
  * Every problem with Event Streams props, each naming the prop (prefixed with `prefix`, e.g.
  * `ingress` for a pipeline's `ingress.topics[0]`) and the fix. `GenesysEventStreams` throws
  * them in a `ValidationError`; `ConsumerPipeline` lists them with its own, before anything
- * is built. To add a check, add a problem line here: `problems.add("prop: what is wrong. The fix.")`.
+ * is built. To add a check, add it here: `problems.add("prop", "what is wrong. The fix.")`.
  */
 export function eventStreamsProblems(props: EventStreamsValidatedProps, prefix?: string): ValidationProblem[] {
-  const problems = new Problems();
+  const problems = new Problems(prefix);
   const suffix = props.eventSourceSuffix;
   const topics = props.topics ?? [];
   if (suffix !== undefined && isLiteral(suffix) && !EVENT_SOURCE_SUFFIX_PATTERN.test(suffix)) {
     problems.add(
-      `eventSourceSuffix: "${suffix}" must be 1 to 64 characters of A-Z, a-z, 0-9, ".", "_" or "-". Rename it, or omit it to derive one from the construct path.`,
+      "eventSourceSuffix",
+      `"${suffix}" must be 1 to 64 characters of A-Z, a-z, 0-9, ".", "_" or "-". Rename it, or omit it to derive one from the construct path.`,
     );
   }
   if (props.awsAccountId !== undefined && isLiteral(props.awsAccountId) && !/^\d{12}$/.test(props.awsAccountId)) {
     problems.add(
-      `awsAccountId: "${props.awsAccountId}" must be exactly 12 digits. Pass the AWS account id, or omit it to use the deploying account.`,
+      "awsAccountId",
+      `"${props.awsAccountId}" must be exactly 12 digits. Pass the AWS account id, or omit it to use the deploying account.`,
     );
   }
   if (
@@ -185,44 +187,49 @@ export function eventStreamsProblems(props: EventStreamsValidatedProps, prefix?:
     !/^[a-z]{2}(-[a-z]+)+-\d+$/.test(props.awsAccountRegion)
   ) {
     problems.add(
-      `awsAccountRegion: "${props.awsAccountRegion}" is not an AWS region name. Use a name like "us-east-1", or omit it to use the AWS provider's region.`,
+      "awsAccountRegion",
+      `"${props.awsAccountRegion}" is not an AWS region name. Use a name like "us-east-1", or omit it to use the AWS provider's region.`,
     );
   }
   if (topics.length === 0) {
     problems.add(
-      `topics: the list is empty. Pass at least one Genesys notification topic, e.g. "v2.detail.events.conversation.{id}.customer.start".`,
+      "topics",
+      `the list is empty. Pass at least one Genesys notification topic, e.g. "v2.detail.events.conversation.{id}.customer.start".`,
     );
   }
   topics.forEach((topic, i) => {
     if (!isLiteral(topic)) {
-      problems.add(`topics[${i}]: a topic must be a literal (the rule's pattern is built at synth). Pass the topic name.`);
+      problems.add(`topics[${i}]`, `a topic must be a literal (the rule's pattern is built at synth). Pass the topic name.`);
     } else if (!GENESYS_TOPIC_PATTERN.test(topic)) {
       problems.add(
-        `topics[${i}]: "${topic}" is not a Genesys notification topic. Use a name like "v2.detail.events.conversation.{id}.customer.start".`,
+        `topics[${i}]`,
+        `"${topic}" is not a Genesys notification topic. Use a name like "v2.detail.events.conversation.{id}.customer.start".`,
       );
     }
   });
-  if (!inRange(props.retryAttempts, 0, 185)) {
+  if (!inRange(props.retryAttempts, 0, EVENTBRIDGE_MAX_RETRY_ATTEMPTS)) {
     problems.add(
-      `retryAttempts: ${props.retryAttempts} is out of range. Use an integer from 0 to 185 (EventBridge's limit and default is 185).`,
+      "retryAttempts",
+      `${props.retryAttempts} is out of range. Use an integer from 0 to ${EVENTBRIDGE_MAX_RETRY_ATTEMPTS} (EventBridge's limit and default is ${EVENTBRIDGE_MAX_RETRY_ATTEMPTS}).`,
     );
   }
-  if (!inRange(props.maximumEventAgeSeconds, 60, 86_400)) {
+  if (!inRange(props.maximumEventAgeSeconds, EVENTBRIDGE_EVENT_AGE_SECONDS.min, EVENTBRIDGE_EVENT_AGE_SECONDS.max)) {
     problems.add(
-      `maximumEventAgeSeconds: ${props.maximumEventAgeSeconds} is out of range. Use an integer from 60 to 86400 seconds (default 86400).`,
+      "maximumEventAgeSeconds",
+      `${props.maximumEventAgeSeconds} is out of range. Use an integer from ${EVENTBRIDGE_EVENT_AGE_SECONDS.min} to ${EVENTBRIDGE_EVENT_AGE_SECONDS.max} seconds (default ${EVENTBRIDGE_EVENT_AGE_SECONDS.max}).`,
     );
   }
   if (props.deadLetterQueue?.fifo) {
-    problems.add(`deadLetterQueue: EventBridge does not accept a FIFO queue as a target's dead-letter queue. Pass a standard queue.`);
+    problems.add("deadLetterQueue", `EventBridge does not accept a FIFO queue as a target's dead-letter queue. Pass a standard queue.`);
   }
   if (props.messageGroupId !== undefined && !props.queue?.fifo) {
-    problems.add(`messageGroupId: set for a standard queue. Remove it; only a FIFO queue takes a message group id.`);
+    problems.add("messageGroupId", `set for a standard queue. Remove it; only a FIFO queue takes a message group id.`);
   }
-  return problems.items.map((p) => (prefix ? { prop: prefixed(prefix, p.prop), message: p.message } : p));
+  return [...problems.items];
 }
 
 function inRange(value: number | undefined, min: number, max: number): boolean {
-  return value === undefined || !isLiteralNumber(value) || (Number.isInteger(value) && value >= min && value <= max);
+  return value === undefined || !isLiteral(value) || (Number.isInteger(value) && value >= min && value <= max);
 }
 
 /**
@@ -252,7 +259,7 @@ export class GenesysEventStreams extends Construct {
   public constructor(scope: Construct, id: string, props: GenesysEventStreamsProps) {
     super(scope, id);
     const suffix = props.eventSourceSuffix ?? nameFromPath(this, 64, /[A-Za-z0-9._-]/);
-    const problems = new ConstructProblems();
+    const problems = new Problems();
     problems.addAll(eventStreamsProblems({ ...props, eventSourceSuffix: suffix }));
     problems.throwIfAny(this.node.path, "GenesysEventStreams");
 
@@ -305,8 +312,8 @@ export class GenesysEventStreams extends Construct {
       arn: props.queue.queueArn,
       deadLetterConfig: { arn: props.deadLetterQueue.queueArn },
       retryPolicy: {
-        maximumRetryAttempts: props.retryAttempts ?? 185,
-        maximumEventAgeInSeconds: props.maximumEventAgeSeconds ?? 86_400,
+        maximumRetryAttempts: props.retryAttempts ?? EVENTBRIDGE_MAX_RETRY_ATTEMPTS,
+        maximumEventAgeInSeconds: props.maximumEventAgeSeconds ?? EVENTBRIDGE_EVENT_AGE_SECONDS.max,
       },
       sqsTarget: props.queue.fifo ? { messageGroupId: props.messageGroupId ?? "genesys-event-streams" } : undefined,
     });

@@ -1,15 +1,9 @@
 /**
- * The Genesys Cloud side: hand-written typed bindings for the genesyscloud provider and the
- * constructs that point Genesys at a pipeline (Open Messaging webhook, Event Streams).
+ * The Genesys Cloud side: the constructs that point Genesys at a pipeline (Open Messaging
+ * webhook, Event Streams), and the hand-written typed bindings for the genesyscloud provider
+ * they use (lib/providers/genesyscloud), re-exported here.
  */
-export * from "./regions";
+export * from "../../providers/genesyscloud";
 export { GenesysConfigError } from "./errors";
-export * from "./provider";
-export * from "./conversations-messaging-integrations-open";
-export * from "./conversations-messaging-settings";
-export * from "./conversations-messaging-supportedcontent";
-export * from "./integration";
-export * from "./data-organizations-me";
 export * from "./open-messaging-webhook";
 export * from "./event-streams";
-export { GENESYSCLOUD_PROVIDER } from "./binding-util";

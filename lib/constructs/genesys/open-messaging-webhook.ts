@@ -5,11 +5,13 @@
  */
 import { Construct } from "constructs";
 import { Fn, TerraformProvider } from "cdktf";
-import { GenesyscloudConversationsMessagingIntegrationsOpen } from "./conversations-messaging-integrations-open";
-import { GenesyscloudConversationsMessagingSettings, MessagingSettingState } from "./conversations-messaging-settings";
-import { GenesyscloudConversationsMessagingSupportedcontent } from "./conversations-messaging-supportedcontent";
-import { isLiteral, problemFromLine } from "./errors";
-import { Problems, type ValidationProblem } from "../errors";
+import { GenesyscloudConversationsMessagingIntegrationsOpen } from "../../providers/genesyscloud/conversations-messaging-integrations-open";
+import {
+  GenesyscloudConversationsMessagingSettings,
+  MessagingSettingState,
+} from "../../providers/genesyscloud/conversations-messaging-settings";
+import { GenesyscloudConversationsMessagingSupportedcontent } from "../../providers/genesyscloud/conversations-messaging-supportedcontent";
+import { Problems, isLiteral, type ValidationProblem } from "../errors";
 import { nameFromPath } from "./naming";
 import { API_KEY_HEADER, MAX_API_KEY_LENGTH, MIN_API_KEY_LENGTH } from "../../runtime/edge-key";
 
@@ -108,75 +110,102 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const CONTROL_CHARS = /[\u0000-\u0008\u000a-\u001f\u007f]/;
 const MEDIA_TYPE = /^(\*\/\*|[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*\/(\*|[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*))$/;
 
+/** The problems of one check, as lines `prop: what is wrong. The fix.` (the form the exported checks return). */
+function problemLines(check: (problems: Problems) => void): string[] {
+  const problems = new Problems();
+  check(problems);
+  return problems.items.map((p) => `${p.prop}: ${p.message}`);
+}
+
 /** Checks a literal webhook URL; returns the problem or undefined. */
 export function checkWebhookUrl(url: string): string | undefined {
-  if (!isLiteral(url)) return undefined;
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return `webhookUrl: "${url}" is not an absolute URL. Pass the ingress's https:// invoke URL.`;
-  }
-  if (parsed.protocol !== "https:") {
-    return `webhookUrl: "${url}" must use https (Genesys calls webhooks over HTTPS on port 443 only). Pass the ingress's https:// invoke URL.`;
-  }
-  if (parsed.port !== "") {
-    return `webhookUrl: "${url}" uses port ${parsed.port}; Genesys calls port 443 only. Remove the port, or put a custom domain on port 443 in front of the ingress.`;
-  }
-  if (parsed.username || parsed.password) {
-    return `webhookUrl: "${parsed.protocol}//${parsed.host}${parsed.pathname}" carries credentials in the URL. Remove them; the signature authenticates Genesys.`;
-  }
-  return undefined;
+  return problemLines((problems) => addWebhookUrlProblems(problems, url))[0];
 }
 
 /** Checks a literal secret; returns the problem or undefined. The secret itself is never echoed. */
 export function checkSecretToken(secret: string): string | undefined {
-  if (!isLiteral(secret)) return undefined;
-  if (secret.length < MIN_WEBHOOK_SECRET_LENGTH) {
-    return `secretToken: the secret has ${secret.length} characters; Genesys requires more than 15. Use a random secret of at least ${MIN_WEBHOOK_SECRET_LENGTH} characters, such as the pipeline's generated signing secret.`;
-  }
-  return undefined;
+  return problemLines((problems) => addSecretTokenProblems(problems, secret))[0];
 }
 
 /** Checks a literal edge API key and its place among the headers; returns every problem. The key itself is never echoed. */
 export function checkApiKey(apiKey: string, headers: Record<string, unknown> = {}): string[] {
-  const problems: string[] = [];
-  if (isLiteral(apiKey) && !new RegExp(`^[A-Za-z0-9]{${MIN_API_KEY_LENGTH},${MAX_API_KEY_LENGTH}}$`).test(apiKey)) {
-    problems.push(
-      `apiKey: the key has ${apiKey.length} characters or characters other than letters and digits; API Gateway takes ${MIN_API_KEY_LENGTH}..${MAX_API_KEY_LENGTH} letters and digits. Pass the pipeline's generated key (ingress.apiKey.value).`,
-    );
-  }
-  const clash = Object.keys(headers).find((k) => k.toLowerCase() === API_KEY_HEADER);
-  if (clash !== undefined) {
-    problems.push(`webhookHeaders[${JSON.stringify(clash)}]: the edge API key header is set from apiKey. Remove it from webhookHeaders.`);
-  }
-  return problems;
+  return problemLines((problems) => addApiKeyProblems(problems, apiKey, headers));
 }
 
 /** Checks the webhook headers; returns every problem. */
 export function checkWebhookHeaders(headers: Record<string, unknown>): string[] {
-  const problems: string[] = [];
+  return problemLines((problems) => addWebhookHeadersProblems(problems, headers));
+}
+
+/** Adds the problem of a literal webhook URL, if any, under `webhookUrl`. */
+function addWebhookUrlProblems(problems: Problems, url: string): void {
+  if (!isLiteral(url)) return;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    problems.add("webhookUrl", `"${url}" is not an absolute URL. Pass the ingress's https:// invoke URL.`);
+    return;
+  }
+  if (parsed.protocol !== "https:") {
+    problems.add(
+      "webhookUrl",
+      `"${url}" must use https (Genesys calls webhooks over HTTPS on port 443 only). Pass the ingress's https:// invoke URL.`,
+    );
+  } else if (parsed.port !== "") {
+    problems.add(
+      "webhookUrl",
+      `"${url}" uses port ${parsed.port}; Genesys calls port 443 only. Remove the port, or put a custom domain on port 443 in front of the ingress.`,
+    );
+  } else if (parsed.username || parsed.password) {
+    problems.add(
+      "webhookUrl",
+      `"${parsed.protocol}//${parsed.host}${parsed.pathname}" carries credentials in the URL. Remove them; the signature authenticates Genesys.`,
+    );
+  }
+}
+
+/** Adds the problem of a literal secret, if any, under `secretToken`. The secret itself is never echoed. */
+function addSecretTokenProblems(problems: Problems, secret: string): void {
+  if (isLiteral(secret) && secret.length < MIN_WEBHOOK_SECRET_LENGTH) {
+    problems.add(
+      "secretToken",
+      `the secret has ${secret.length} characters; Genesys requires more than 15. Use a random secret of at least ${MIN_WEBHOOK_SECRET_LENGTH} characters, such as the pipeline's generated signing secret.`,
+    );
+  }
+}
+
+/** Adds the problems of a literal edge API key and of a webhook header clashing with it. The key itself is never echoed. */
+function addApiKeyProblems(problems: Problems, apiKey: string, headers: Record<string, unknown> = {}): void {
+  if (isLiteral(apiKey) && !new RegExp(`^[A-Za-z0-9]{${MIN_API_KEY_LENGTH},${MAX_API_KEY_LENGTH}}$`).test(apiKey)) {
+    problems.add(
+      "apiKey",
+      `the key has ${apiKey.length} characters or characters other than letters and digits; API Gateway takes ${MIN_API_KEY_LENGTH}..${MAX_API_KEY_LENGTH} letters and digits. Pass the pipeline's generated key (ingress.apiKey.value).`,
+    );
+  }
+  const clash = Object.keys(headers).find((k) => k.toLowerCase() === API_KEY_HEADER);
+  if (clash !== undefined) {
+    problems.add(`webhookHeaders[${JSON.stringify(clash)}]`, `the edge API key header is set from apiKey. Remove it from webhookHeaders.`);
+  }
+}
+
+/** Adds the problems of the webhook headers, each under `webhookHeaders["<name>"]`. */
+function addWebhookHeadersProblems(problems: Problems, headers: Record<string, unknown>): void {
   for (const [key, value] of Object.entries(headers)) {
     const at = `webhookHeaders[${JSON.stringify(key)}]`;
     if (!isLiteral(key) || !HEADER_NAME.test(key)) {
-      problems.push(`${at}: the name must be a literal HTTP header name (letters, digits and !#$%&'*+.^_\`|~-). Rename the header.`);
-      continue;
-    }
-    if (RESERVED_WEBHOOK_HEADERS.includes(key.toLowerCase())) {
-      problems.push(`${at}: this header is set by Genesys or HTTP itself. Remove it.`);
-      continue;
-    }
-    if (typeof value !== "string") {
-      problems.push(
-        `${at}: the value must be a string, got ${value === null ? "null" : typeof value} (the provider silently drops non-string values). Convert it with String().`,
+      problems.add(at, `the name must be a literal HTTP header name (letters, digits and !#$%&'*+.^_\`|~-). Rename the header.`);
+    } else if (RESERVED_WEBHOOK_HEADERS.includes(key.toLowerCase())) {
+      problems.add(at, `this header is set by Genesys or HTTP itself. Remove it.`);
+    } else if (typeof value !== "string") {
+      problems.add(
+        at,
+        `the value must be a string, got ${value === null ? "null" : typeof value} (the provider silently drops non-string values). Convert it with String().`,
       );
-      continue;
-    }
-    if (isLiteral(value) && CONTROL_CHARS.test(value)) {
-      problems.push(`${at}: the value contains a line break or control character. Remove it.`);
+    } else if (isLiteral(value) && CONTROL_CHARS.test(value)) {
+      problems.add(at, `the value contains a line break or control character. Remove it.`);
     }
   }
-  return problems;
 }
 
 /** Renders checked headers as the provider's JSON string (jsonencode when a value is a token). */
@@ -200,28 +229,28 @@ export type OpenMessagingWebhookValidatedProps = Omit<OpenMessagingWebhookProps,
  * Every problem with OpenMessagingWebhook props, each naming the prop (prefixed with
  * `prefix`, e.g. `genesysWebhook` for a pipeline's `genesysWebhook.name`) and the fix.
  * `OpenMessagingWebhook` throws them in a `ValidationError`; `ConsumerPipeline` lists them
- * with its own, before anything is built. To add a check, add a problem line here:
- * `lines.push("prop: what is wrong. The fix.")`.
+ * with its own, before anything is built. To add a check, add it here:
+ * `problems.add("prop", "what is wrong. The fix.")`.
  */
 export function openMessagingWebhookProblems(props: OpenMessagingWebhookValidatedProps, prefix?: string): ValidationProblem[] {
-  const lines: string[] = [];
-  const urlProblem = props.webhookUrl === undefined ? undefined : checkWebhookUrl(props.webhookUrl);
-  if (urlProblem) lines.push(urlProblem);
-  const secretProblem = props.secretToken === undefined ? undefined : checkSecretToken(props.secretToken);
-  if (secretProblem) lines.push(secretProblem);
+  const problems = new Problems(prefix);
+  if (props.webhookUrl !== undefined) addWebhookUrlProblems(problems, props.webhookUrl);
+  if (props.secretToken !== undefined) addSecretTokenProblems(problems, props.secretToken);
   if (props.name !== undefined && isLiteral(props.name) && props.name.trim() === "") {
-    lines.push(`name: the integration name is empty. Pass a name, or omit it to derive one from the construct path.`);
+    problems.add("name", `the integration name is empty. Pass a name, or omit it to derive one from the construct path.`);
   }
-  if (props.webhookHeaders !== undefined) lines.push(...checkWebhookHeaders(props.webhookHeaders));
-  if (props.apiKey !== undefined) lines.push(...checkApiKey(props.apiKey, props.webhookHeaders));
+  if (props.webhookHeaders !== undefined) addWebhookHeadersProblems(problems, props.webhookHeaders);
+  if (props.apiKey !== undefined) addApiKeyProblems(problems, props.apiKey, props.webhookHeaders);
   if (props.messagingSettingId !== undefined && props.messagingSettings !== undefined) {
-    lines.push(
-      `messagingSettingId, messagingSettings: both are set. Pass the id of an existing profile or the options of one to create, not both.`,
+    problems.add(
+      ["messagingSettingId", "messagingSettings"],
+      `both are set. Pass the id of an existing profile or the options of one to create, not both.`,
     );
   }
   if (props.supportedContentId !== undefined && props.supportedContent !== undefined) {
-    lines.push(
-      `supportedContentId, supportedContent: both are set. Pass the id of an existing profile or the options of one to create, not both.`,
+    problems.add(
+      ["supportedContentId", "supportedContent"],
+      `both are set. Pass the id of an existing profile or the options of one to create, not both.`,
     );
   }
   const content = props.supportedContent ?? {};
@@ -231,41 +260,14 @@ export function openMessagingWebhookProblems(props: OpenMessagingWebhookValidate
   ] as const) {
     (types ?? []).forEach((t, i) => {
       if (isLiteral(t) && !MEDIA_TYPE.test(t)) {
-        lines.push(
-          `supportedContent.${prop}[${i}]: "${t}" is not an RFC 2046 media type. Use a type like "image/png" or a wildcard like "image/*".`,
+        problems.add(
+          `supportedContent.${prop}[${i}]`,
+          `"${t}" is not an RFC 2046 media type. Use a type like "image/png" or a wildcard like "image/*".`,
         );
       }
     });
   }
-  return lines.map((line) => problemOfLine(line, prefix));
-}
-
-/**
- * A problem line (`prop: message`, or `a, b: message` for two props) as a ValidationProblem,
- * each prop prefixed with `prefix`. A header name in the prop (`webhookHeaders["A, B: C"]`, a
- * JSON string) may hold ", " or ": ", so those count only outside quotes.
- */
-function problemOfLine(line: string, prefix?: string): ValidationProblem {
-  const props: string[] = [];
-  let start = 0;
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i];
-    if (quoted) {
-      if (c === "\\") i++;
-      else if (c === '"') quoted = false;
-    } else if (c === '"') {
-      quoted = true;
-    } else if (c === "," && line[i + 1] === " ") {
-      props.push(line.slice(start, i));
-      start = i + 2;
-    } else if (c === ":" && line[i + 1] === " ") {
-      props.push(line.slice(start, i));
-      const prop = props.map((p) => (prefix ? `${prefix}.${p}` : p)).join(", ");
-      return { prop, message: line.slice(i + 2) };
-    }
-  }
-  return problemFromLine(line, prefix);
+  return [...problems.items];
 }
 
 /**

@@ -18,7 +18,7 @@ import {
   genesysApiBaseUrl,
   genesysLoginBaseUrl,
   isGenesysRegion,
-} from "../../../lib/constructs/genesys";
+} from "../../../lib/providers/genesyscloud";
 import { ValidationError } from "../../../lib/constructs/errors";
 import { KeyTree, keyTree, newStack, only, problemsOf, synthJson } from "./helpers";
 
