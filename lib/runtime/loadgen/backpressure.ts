@@ -92,41 +92,27 @@ interface Query {
   readonly perSecond?: boolean;
 }
 
+/** An SQS queue-depth metric: the period's Maximum. */
+function sqsQuery(id: string, series: BackpressureSeriesName, metricName: string, queueName: string): Query {
+  return { id, series, namespace: "AWS/SQS", metricName, dimensions: { QueueName: queueName }, stat: "Maximum" };
+}
+
 /**
- * Reads the stack's metrics for the run's window with GetMetricData (one request, paginated)
- * and returns them as a `cloudwatch` {@link BackpressureBlock}. SQS depth and Lambda
- * ConcurrentExecutions as the period's Maximum; the worker's EMF `syntheticCallsMade` and
- * `syntheticCallsSimulated` (downstream calls) and `throttled` (retries after a 429) as
- * per-second rates.
- * Metrics with no data in the window are left out and named in `notes`.
+ * The metrics a run's backpressure block is read from: the ingress queue's depth, the dead
+ * letters (DLQ and quarantine queue), the worker's concurrency and polled events (when named),
+ * and the worker's EMF downstream calls and 429s.
  */
-export async function readCloudWatchBackpressure(options: CloudWatchBackpressureOptions): Promise<BackpressureBlock> {
-  const period = options.periodSeconds ?? 60;
-  if (!Number.isInteger(period) || period < 60 || period % 60 !== 0) {
-    throw new RangeError(
-      `readCloudWatchBackpressure: periodSeconds must be 60 or a multiple of 60 (standard-resolution metrics), got ${period}`,
-    );
-  }
-  if (!(options.endMs > options.startMs))
-    throw new RangeError(`readCloudWatchBackpressure: endMs (${options.endMs}) must be after startMs (${options.startMs})`);
-  const sqs = (id: string, series: BackpressureSeriesName, metricName: string, queueName: string): Query => ({
-    id,
-    series,
-    namespace: "AWS/SQS",
-    metricName,
-    dimensions: { QueueName: queueName },
-    stat: "Maximum",
-  });
+function backpressureQueries(options: CloudWatchBackpressureOptions): Query[] {
   const queries: Query[] = [
-    sqs("qv", "queueVisible", "ApproximateNumberOfMessagesVisible", options.queueName),
-    sqs("qi", "queueInFlight", "ApproximateNumberOfMessagesNotVisible", options.queueName),
-    sqs("qd", "queueDelayed", "ApproximateNumberOfMessagesDelayed", options.queueName),
+    sqsQuery("qv", "queueVisible", "ApproximateNumberOfMessagesVisible", options.queueName),
+    sqsQuery("qi", "queueInFlight", "ApproximateNumberOfMessagesNotVisible", options.queueName),
+    sqsQuery("qd", "queueDelayed", "ApproximateNumberOfMessagesDelayed", options.queueName),
   ];
   const deadLetterQueues = [options.dlqName, options.quarantineQueueName].filter((n): n is string => !!n);
   deadLetterQueues.forEach((name, i) => {
     queries.push(
-      sqs(`dv${i}`, "deadLetters", "ApproximateNumberOfMessagesVisible", name),
-      sqs(`di${i}`, "deadLetters", "ApproximateNumberOfMessagesNotVisible", name),
+      sqsQuery(`dv${i}`, "deadLetters", "ApproximateNumberOfMessagesVisible", name),
+      sqsQuery(`di${i}`, "deadLetters", "ApproximateNumberOfMessagesNotVisible", name),
     );
   });
   if (options.workerFunctionName) {
@@ -163,7 +149,15 @@ export async function readCloudWatchBackpressure(options: CloudWatchBackpressure
     { id: "dsim", series: "downstreamCalls", metricName: "syntheticCallsSimulated", ...emf },
     { id: "dt", series: "downstream429", metricName: "throttled", ...emf },
   );
+  return queries;
+}
 
+/** Runs the queries with GetMetricData over the window (every page); the points of each query by epoch ms. */
+async function fetchMetricPoints(
+  options: CloudWatchBackpressureOptions,
+  queries: readonly Query[],
+  period: number,
+): Promise<Map<string, Map<number, number>>> {
   const metricQueries: MetricDataQuery[] = queries.map((q) => ({
     Id: q.id,
     ReturnData: true,
@@ -203,7 +197,30 @@ export async function readCloudWatchBackpressure(options: CloudWatchBackpressure
     }
     nextToken = answer.NextToken;
   } while (nextToken);
+  return byId;
+}
 
+/**
+ * Reads the stack's metrics for the run's window with GetMetricData (one request, paginated)
+ * and returns them as a `cloudwatch` {@link BackpressureBlock}. SQS depth and Lambda
+ * ConcurrentExecutions as the period's Maximum; the worker's EMF `syntheticCallsMade` and
+ * `syntheticCallsSimulated` (downstream calls) and `throttled` (retries after a 429) as
+ * per-second rates.
+ * Metrics with no data in the window are left out and named in `notes`.
+ */
+export async function readCloudWatchBackpressure(options: CloudWatchBackpressureOptions): Promise<BackpressureBlock> {
+  const period = options.periodSeconds ?? 60;
+  if (!Number.isInteger(period) || period < 60 || period % 60 !== 0) {
+    throw new RangeError(
+      `readCloudWatchBackpressure: periodSeconds must be 60 or a multiple of 60 (standard-resolution metrics), got ${period}`,
+    );
+  }
+  if (!(options.endMs > options.startMs))
+    throw new RangeError(`readCloudWatchBackpressure: endMs (${options.endMs}) must be after startMs (${options.startMs})`);
+  const queries = backpressureQueries(options);
+  const byId = await fetchMetricPoints(options, queries, period);
+
+  // queries of the same series add up (the DLQ's and the quarantine queue's dead letters)
   const series: Partial<Record<BackpressureSeriesName, Map<number, number>>> = {};
   const notes: string[] = [];
   for (const q of queries) {

@@ -11,14 +11,12 @@
  * flight, duplicate side effects, unexpected dead letters, fault violations), the verdict
  * and each SLO check have none.
  */
-import { readFile } from "node:fs/promises";
-import { z } from "zod";
-import type { SpikeReport } from "./run";
+import { CompareInputError, type ComparableReport } from "./compare-report";
+import { formatMetricValue, pct } from "./compare-render";
 
-/** Bad input to a comparison: an unreadable or foreign file, a bad tolerance (exit code 2). */
-export class CompareInputError extends Error {
-  override readonly name = "CompareInputError";
-}
+export { CompareInputError, loadReportFile, parseReport } from "./compare-report";
+export type { ComparablePercentiles, ComparableReport } from "./compare-report";
+export { formatMetricValue, renderBaselineSection, renderComparison } from "./compare-render";
 
 /** How a metric is judged. */
 export type MetricKind = "latency" | "rate" | "share" | "correctness" | "count" | "verdict" | "check";
@@ -113,174 +111,6 @@ export interface Comparison {
   /** Set when the comparison was refused (`requireSameProfile` and different profiles): exit code 2. */
   readonly refused?: string;
   readonly tolerances: CompareTolerances;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Reading a report: only what a comparison needs is required; the rest is read defensively.
-
-const num = z.number().finite();
-const latencySchema = z.object({ p50Ms: num, p90Ms: num, p99Ms: num, maxMs: num }).passthrough();
-const reportSchema = z
-  .object({
-    version: z.literal(1),
-    runId: z.string(),
-    name: z.string(),
-    startedAt: z.string(),
-    profile: z.record(z.unknown()).optional(),
-    phases: z
-      .array(z.object({ type: z.string(), durationSeconds: num, fromRatePerSecond: num, toRatePerSecond: num }).passthrough())
-      .optional(),
-    planned: num.optional(),
-    agents: num.optional(),
-    counts: z
-      .object({
-        offered: num,
-        accepted: num,
-        attempts: num,
-        acksAfterGenesysTimeout: num.optional(),
-        statusCodes: z.record(num).optional(),
-      })
-      .passthrough(),
-    rates: z
-      .object({ offeredPerSecond: num, acceptedPerSecond: num, goodputPerSecond: num, goodputBasis: z.string().optional() })
-      .passthrough(),
-    latency: z.object({ ack: latencySchema, endToEnd: latencySchema.optional() }).passthrough(),
-    delivery: z.union([
-      z.object({ reconciled: z.literal(false), reason: z.string() }).passthrough(),
-      z
-        .object({
-          reconciled: z.literal(true),
-          processed: num,
-          lost: num,
-          duplicateSideEffects: num,
-          duplicateDeliveries: num,
-          deadLetteredExpected: num,
-          deadLetteredUnexpected: num,
-          inFlight: num.optional(),
-          faultChecks: z.object({ violations: num }).passthrough().optional(),
-        })
-        .passthrough(),
-    ]),
-    verdict: z
-      .object({
-        verdict: z.enum(["PASS", "FAIL"]),
-        checks: z.array(z.object({ name: z.string(), status: z.string() }).passthrough()).optional(),
-      })
-      .passthrough(),
-    latencyJudgement: z.string().optional(),
-    machine: z.object({ cores: num }).passthrough().optional(),
-    pending: z.unknown().optional(),
-  })
-  .passthrough();
-
-/** Latency percentiles, milliseconds. */
-export interface ComparablePercentiles {
-  readonly p50Ms: number;
-  readonly p90Ms: number;
-  readonly p99Ms: number;
-  readonly maxMs: number;
-}
-
-/**
- * The part of a report a comparison reads: a {@link SpikeReport}, or a report an older version
- * wrote (the optional fields are absent from some).
- */
-export interface ComparableReport {
-  readonly version: 1;
-  readonly runId: string;
-  readonly name: string;
-  readonly startedAt: string;
-  readonly profile?: object;
-  readonly phases?: ReadonlyArray<{
-    readonly type: string;
-    readonly durationSeconds: number;
-    readonly fromRatePerSecond: number;
-    readonly toRatePerSecond: number;
-  }>;
-  readonly planned?: number;
-  readonly agents?: number;
-  readonly counts: {
-    readonly offered: number;
-    readonly accepted: number;
-    readonly attempts: number;
-    readonly acksAfterGenesysTimeout?: number;
-    readonly statusCodes?: Readonly<Record<string, number>>;
-  };
-  readonly rates: {
-    readonly offeredPerSecond: number;
-    readonly acceptedPerSecond: number;
-    readonly goodputPerSecond: number;
-    readonly goodputBasis?: string;
-  };
-  readonly latency: { readonly ack: ComparablePercentiles; readonly endToEnd?: ComparablePercentiles };
-  readonly delivery:
-    | { readonly reconciled: false; readonly reason: string }
-    | {
-        readonly reconciled: true;
-        readonly processed: number;
-        readonly lost: number;
-        readonly duplicateSideEffects: number;
-        readonly duplicateDeliveries: number;
-        readonly deadLetteredExpected: number;
-        readonly deadLetteredUnexpected: number;
-        readonly inFlight?: number;
-        readonly faultChecks?: { readonly violations: number };
-      };
-  readonly verdict: {
-    readonly verdict: "PASS" | "FAIL";
-    readonly checks?: ReadonlyArray<{ readonly name: string; readonly status: string }>;
-  };
-  readonly latencyJudgement?: string;
-  readonly machine?: { readonly cores: number };
-  readonly pending?: unknown;
-}
-
-// a report as writeReports writes it is comparable (checked at compile time)
-const _spikeReportIsComparable = (r: SpikeReport): ComparableReport => r;
-
-/** Validates parsed JSON as a spike report; `label` names it in the error (a path). */
-export function parseReport(json: unknown, label: string): ComparableReport {
-  const version = (json as { version?: unknown } | null)?.version;
-  if (typeof version === "number" && version !== 1) {
-    throw new CompareInputError(
-      `${label} is a spike report of version ${version}; this version of cdktf-genesys-consumer reads version 1: upgrade it`,
-    );
-  }
-  const parsed = reportSchema.safeParse(json);
-  if (parsed.success) return parsed.data;
-  const missing: string[] = [];
-  const wrong: string[] = [];
-  const at = (path: readonly (string | number)[]) =>
-    path.reduce<unknown>((v, k) => (v !== null && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined), json);
-  for (const issue of parsed.error.issues) {
-    const path = issue.path.join(".") || "(root)";
-    if (issue.path.length && at(issue.path) === undefined) missing.push(path);
-    else if (issue.code === "invalid_union")
-      wrong.push(`${path}: neither a reconciled delivery (processed, lost, ...) nor { reconciled: false, reason }`);
-    else wrong.push(`${path}: ${issue.message}`);
-  }
-  const what = [...(missing.length ? [`missing ${missing.join(", ")}`] : []), ...wrong].join("; ");
-  throw new CompareInputError(
-    `${label} is not a spike report: ${what} (pass the JSON report a spike run writes with --json, e.g. reports/<runId>/spike.json)`,
-  );
-}
-
-/** Reads and validates a JSON report file; throws {@link CompareInputError} naming the file and what is missing. */
-export async function loadReportFile(path: string): Promise<ComparableReport> {
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch (error) {
-    throw new CompareInputError(`cannot read "${path}": ${(error as Error).message}`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    const hint = /^\s*</.test(text) ? " (an HTML report? pass the JSON report written beside it)" : "";
-    throw new CompareInputError(`${path} is not JSON${hint}: ${(error as Error).message}`);
-  }
-  return parseReport(json, path);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -530,8 +360,6 @@ function resolveTolerances(o: ToleranceOverrides = {}): CompareTolerances {
   return t;
 }
 
-const pct = (f: number) => `${Number((f * 100).toFixed(2))}%`;
-
 function describeTolerance(def: MetricDef, t: CompareTolerances): string {
   const own = t.metrics[def.id];
   if (def.worse === "none") return "-";
@@ -654,25 +482,6 @@ function runWarnings(a: ComparableReport, b: ComparableReport): string[] {
 // ---------------------------------------------------------------------------------------------
 // The comparison
 
-const fmtMs = (ms: number) => (Math.abs(ms) >= 100 ? ms.toFixed(0) : Math.abs(ms) >= 10 ? ms.toFixed(1) : ms.toFixed(2));
-
-/** A value with its unit, for sentences and tables. */
-export function formatMetricValue(unit: MetricComparison["unit"], v: number | string | undefined, signed = false): string {
-  if (v === undefined) return "-";
-  if (typeof v === "string") return v;
-  const sign = signed && v > 0 ? "+" : "";
-  switch (unit) {
-    case "ms":
-      return `${sign}${fmtMs(v)} ms`;
-    case "/s":
-      return `${sign}${Number(v.toFixed(2))}/s`;
-    case "share":
-      return signed ? `${sign}${Number((v * 100).toFixed(2))} pp` : pct(v);
-    default:
-      return `${sign}${Number(v.toFixed(3))}`;
-  }
-}
-
 function numericRow(def: MetricDef, t: CompareTolerances, a: ComparableReport, b: ComparableReport): MetricComparison {
   const ra = def.read(a);
   const rb = def.read(b);
@@ -781,110 +590,4 @@ export function compareReports(a: ComparableReport, b: ComparableReport, options
 export function comparisonExitCode(c: Comparison): 0 | 1 | 2 {
   if (c.refused) return 2;
   return c.regressions.length ? 1 : 0;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Rendering
-
-function table(rows: string[][], align: ("l" | "r")[]): string[] {
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => (r[c] ?? "").length)));
-  return rows.map(
-    (r) =>
-      "  " +
-      r
-        .map((cell, c) => (align[c] === "r" ? cell.padStart(widths[c]) : cell.padEnd(widths[c])))
-        .join("  ")
-        .trimEnd(),
-  );
-}
-
-const GROUP_TITLES: Record<MetricComparison["group"], string> = {
-  rates: "Rates",
-  latency: "Latency",
-  ingress: "Ingress",
-  delivery: "Delivery",
-  verdict: "Verdict and checks",
-};
-
-/** The cells of one row: metric, old, new, change, relative, tolerance, outcome. */
-function cells(m: MetricComparison): string[] {
-  const rel = m.relativeChange === undefined ? "" : `${m.relativeChange > 0 ? "+" : ""}${pct(m.relativeChange)}`;
-  const change = m.change === undefined ? "" : formatMetricValue(m.unit, m.change, true);
-  const outcome = m.outcome === "regression" ? "REGRESSION" : m.outcome === "not compared" ? `not compared` : m.outcome;
-  return [m.label, formatMetricValue(m.unit, m.old), formatMetricValue(m.unit, m.new), change, rel, m.tolerance, outcome];
-}
-
-function headline(c: Comparison): string {
-  if (c.refused) return `REFUSED: ${c.refused}`;
-  return c.regressions.length
-    ? `REGRESSION: ${c.regressions.length} metric(s) worse beyond the tolerance`
-    : "NO REGRESSION beyond the tolerances";
-}
-
-/** A plain-text comparison for a terminal or a CI log. */
-export function renderComparison(c: Comparison): string {
-  const lines: string[] = [];
-  lines.push(`Spike comparison: baseline ${c.old.runId} (${c.old.name}, ${c.old.startedAt}, ${c.old.verdict})`);
-  lines.push(`              vs  new      ${c.new.runId} (${c.new.name}, ${c.new.startedAt}, ${c.new.verdict})`);
-  lines.push("");
-  lines.push(headline(c));
-  for (const r of c.regressions) lines.push(`  - ${r}`);
-  if (c.warnings.length) {
-    lines.push("", "Warnings");
-    for (const w of c.warnings) lines.push(`  - ${w}`);
-  }
-  if (c.profileDifferences.length) {
-    lines.push("", "Profile differences (old -> new)");
-    for (const d of c.profileDifferences) lines.push(`  - ${d}`);
-  }
-  for (const group of Object.keys(GROUP_TITLES) as MetricComparison["group"][]) {
-    const rows = c.metrics.filter((m) => m.group === group);
-    if (!rows.length) continue;
-    lines.push("", GROUP_TITLES[group]);
-    lines.push(...table([["", "old", "new", "change", "%", "tolerance", ""], ...rows.map(cells)], ["l", "r", "r", "r", "r", "l", "l"]));
-  }
-  if (c.missing.length) {
-    lines.push("", "Not compared");
-    for (const m of c.missing) lines.push(`  - ${m}`);
-  }
-  return lines.join("\n");
-}
-
-const esc = (s: unknown) =>
-  String(s).replace(/[&<>"']/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[ch]!);
-
-const ROW_STYLE: Partial<Record<Outcome, string>> = {
-  regression: ' class="bad regression" style="background:#fdecea;color:#b52a2a;font-weight:600"',
-  improved: ' class="improved" style="color:#1e8e57"',
-  "not compared": ' class="not-compared" style="color:#8a94a6"',
-};
-
-/**
- * The baseline section of an HTML report: the comparison with a previous run, regressions
- * highlighted. An HTML fragment (`<section id="baseline">`); every value from the reports is escaped.
- */
-export function renderBaselineSection(c: Comparison): string {
-  const list = (title: string, items: readonly string[], cls: string) =>
-    items.length
-      ? `<p class="${cls}"><b>${esc(title)}</b></p><ul class="${cls}">${items.map((x) => `<li>${esc(x)}</li>`).join("")}</ul>`
-      : "";
-  const rows = c.metrics
-    .map(
-      (m) =>
-        `<tr${ROW_STYLE[m.outcome] ?? ""} data-metric="${esc(m.id)}">${cells(m)
-          .map((x, i) => (i === 0 ? `<th>${esc(x)}</th>` : `<td>${esc(x)}</td>`))
-          .join("")}</tr>`,
-    )
-    .join("");
-  return [
-    `<section id="baseline"><h2>Compared with the baseline run ${esc(c.old.runId)}</h2>`,
-    `<p class="note">baseline ${esc(c.old.name)}, started ${esc(c.old.startedAt)}, ${esc(c.old.verdict)}</p>`,
-    `<p class="${c.refused || c.regressions.length ? "warn" : "note"}" id="baseline-result">${esc(headline(c))}</p>`,
-    list("Regressions", c.regressions, "regressions"),
-    list("Warnings", c.warnings, "warn"),
-    list("Profile differences (old -> new)", c.profileDifferences, "note"),
-    `<table class="num baseline"><thead><tr><th style="text-align:left">metric</th><th>old</th><th>new</th><th>change</th><th>%</th><th>tolerance</th><th></th></tr></thead><tbody>${rows}</tbody></table>`,
-    list("Not compared", c.missing, "note"),
-    `</section>`,
-  ].join("\n");
 }

@@ -25,7 +25,7 @@
  * applies only to a delivery whose invocation crashed or timed out, which is a defect the
  * verdict must expose, not a delay to wait out.
  */
-import { SQS_MAX_VISIBILITY_SECONDS } from "../aws-limits";
+import { LAMBDA_MAX_BATCHING_WINDOW_SECONDS, LAMBDA_MAX_TIMEOUT_SECONDS, SQS_MAX_VISIBILITY_SECONDS } from "../aws-limits";
 import type { SpikeProfile } from "./profile";
 
 /** The worker's and queue's retry settings the deadline is derived from. */
@@ -48,8 +48,8 @@ export interface PipelineRetrySettings {
 export const DEFAULT_WORKER_BACKOFF_BASE_SECONDS = 2;
 /** The worker's backoff cap when the pipeline names none, seconds (`GCX_BACKOFF_MAX_SECONDS`). */
 export const DEFAULT_WORKER_BACKOFF_MAX_SECONDS = 900;
-/** SQS's largest visibility timeout, which also caps the worker's delay, seconds (12 hours). */
-const SQS_MAX_DELAY_SECONDS = SQS_MAX_VISIBILITY_SECONDS;
+/** The longest redelivery delay: SQS's largest visibility timeout, which the worker's delay is set through, seconds (12 hours). */
+const MAX_REDELIVERY_DELAY_SECONDS = SQS_MAX_VISIBILITY_SECONDS;
 /** Time one attempt spends besides the profile's work (poll pickup, receipt write, visibility change), seconds. */
 export const PER_ATTEMPT_OVERHEAD_SECONDS = 1;
 /** Fixed part of the margin: the reconciler scans the DLQ and quarantine queue every 15 s, seconds. */
@@ -99,21 +99,25 @@ export function pipelineRetryProblems(p: PipelineRetrySettings, path = ""): stri
   if (!Number.isInteger(p.maxReceiveCount) || p.maxReceiveCount < 1 || p.maxReceiveCount > 1000) {
     problems.push(`${path}maxReceiveCount: ${p.maxReceiveCount} is not an integer in 1..1000; give the queue's redrive maxReceiveCount`);
   }
-  if (!within(p.backoffBaseSeconds, 0, SQS_MAX_DELAY_SECONDS))
-    problems.push(`${path}backoffBaseSeconds: ${p.backoffBaseSeconds} is outside 0..43200; give the worker's backoff base in seconds`);
-  if (!within(p.backoffMaxSeconds, 0, SQS_MAX_DELAY_SECONDS))
-    problems.push(`${path}backoffMaxSeconds: ${p.backoffMaxSeconds} is outside 0..43200; give the worker's backoff cap in seconds`);
-  if (!within(p.visibilityTimeoutSeconds, 0, SQS_MAX_DELAY_SECONDS))
+  if (!within(p.backoffBaseSeconds, 0, MAX_REDELIVERY_DELAY_SECONDS))
     problems.push(
-      `${path}visibilityTimeoutSeconds: ${p.visibilityTimeoutSeconds} is outside 0..43200; give the queue's visibility timeout in seconds`,
+      `${path}backoffBaseSeconds: ${p.backoffBaseSeconds} is outside 0..${MAX_REDELIVERY_DELAY_SECONDS}; give the worker's backoff base in seconds`,
     );
-  if (!within(p.functionTimeoutSeconds, 1, 900))
+  if (!within(p.backoffMaxSeconds, 0, MAX_REDELIVERY_DELAY_SECONDS))
     problems.push(
-      `${path}functionTimeoutSeconds: ${p.functionTimeoutSeconds} is outside 1..900; give the worker function's timeout in seconds`,
+      `${path}backoffMaxSeconds: ${p.backoffMaxSeconds} is outside 0..${MAX_REDELIVERY_DELAY_SECONDS}; give the worker's backoff cap in seconds`,
     );
-  if (!within(p.batchingWindowSeconds, 0, 300))
+  if (!within(p.visibilityTimeoutSeconds, 0, MAX_REDELIVERY_DELAY_SECONDS))
     problems.push(
-      `${path}batchingWindowSeconds: ${p.batchingWindowSeconds} is outside 0..300; give the event source mapping's batching window in seconds`,
+      `${path}visibilityTimeoutSeconds: ${p.visibilityTimeoutSeconds} is outside 0..${MAX_REDELIVERY_DELAY_SECONDS}; give the queue's visibility timeout in seconds`,
+    );
+  if (!within(p.functionTimeoutSeconds, 1, LAMBDA_MAX_TIMEOUT_SECONDS))
+    problems.push(
+      `${path}functionTimeoutSeconds: ${p.functionTimeoutSeconds} is outside 1..${LAMBDA_MAX_TIMEOUT_SECONDS}; give the worker function's timeout in seconds`,
+    );
+  if (!within(p.batchingWindowSeconds, 0, LAMBDA_MAX_BATCHING_WINDOW_SECONDS))
+    problems.push(
+      `${path}batchingWindowSeconds: ${p.batchingWindowSeconds} is outside 0..${LAMBDA_MAX_BATCHING_WINDOW_SECONDS}; give the event source mapping's batching window in seconds`,
     );
   return problems;
 }
@@ -141,7 +145,7 @@ export function deriveReconcileDeadline(
   if (problems.length) throw new RangeError(`invalid pipeline retry settings: ${problems.join("; ")}`);
   const m = pipeline.maxReceiveCount;
   const base = pipeline.backoffBaseSeconds ?? DEFAULT_WORKER_BACKOFF_BASE_SECONDS;
-  const cap = Math.min(pipeline.backoffMaxSeconds ?? DEFAULT_WORKER_BACKOFF_MAX_SECONDS, SQS_MAX_DELAY_SECONDS);
+  const cap = Math.min(pipeline.backoffMaxSeconds ?? DEFAULT_WORKER_BACKOFF_MAX_SECONDS, MAX_REDELIVERY_DELAY_SECONDS);
   const window = pipeline.batchingWindowSeconds ?? 0;
   const floor = profile.faults.throttle.fraction > 0 ? Math.ceil(profile.faults.throttle.retryAfterSeconds) : 0;
 

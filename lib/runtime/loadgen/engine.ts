@@ -175,270 +175,342 @@ interface Flight {
   key?: string;
 }
 
-/** Sends this part of the plan and measures it. */
-export async function runIngress(options: IngressOptions): Promise<IngressPart> {
-  const { profile, runId, secret, edgeKey } = options;
-  const rereadsBefore = edgeKey?.rereads ?? 0;
-  const agentIndex = options.agentIndex ?? 0;
-  const agentCount = options.agentCount ?? 1;
-  const random = options.random ?? Math.random;
-  const retry = profile.sending.retry;
-  const plan = planArrivals(profile);
-  const owned: number[] = [];
-  for (let seq = agentIndex; seq < plan.length; seq += agentCount) owned.push(seq);
-
-  const startMs = options.startAtMs ?? Date.now() + 200;
-  // monotonic clock aligned with the epoch start
-  const perfStart = performance.now() + (startMs - Date.now());
-  const secondOf = (perf: number) => Math.floor((perf - perfStart) / 1000);
-
-  const counts = emptyCounts();
-  const timeline = emptyTimeline();
-  const ack = newHistogram();
-  const service = newHistogram();
-  const notAccepted: number[] = [];
-  const failureSamples: string[] = [];
-  const budget = new RetryBudget({
-    tokens: retry.budgetTokens,
-    retryCost: retry.retryCost,
-    timeoutRetryCost: retry.timeoutRetryCost,
-    successRefund: retry.successRefund,
-  });
-  const client = new TargetClient(options.targetUrl, profile.sending);
-  const factory = new SyntheticMessageFactory({ runId, profile, secret, integrationId: options.integrationId });
-  // a multi-scenario run measures each scenario's acks too
-  const scenarioPlan = scenarioPlanOf(profile);
-  const scenarioAck = scenarioPlan && profile.scenarios ? profile.scenarios.map(() => newHistogram()) : undefined;
-  let inFlight = 0;
+/**
+ * The state of one {@link runIngress} call: the measurements, the clock, and each message's
+ * attempts as callbacks on one {@link Flight} (no promise or closure per attempt): the same
+ * prepared bytes on every attempt, the retry delay from Retry-After or full jitter, the
+ * budget paid per retry.
+ */
+class IngressRun {
+  readonly agentIndex: number;
+  readonly agentCount: number;
+  /** Planned send offsets (ms from the start) of the whole plan, by sequence number. */
+  readonly plan: Float64Array;
+  /** The sequence numbers this part sends. */
+  readonly owned: number[] = [];
+  readonly startMs: number;
+  /** performance.now() of the plan's start: the monotonic clock aligned with the epoch start. */
+  readonly perfStart: number;
+  readonly counts = emptyCounts();
+  readonly timeline = emptyTimeline();
+  readonly ack = newHistogram();
+  readonly service = newHistogram();
+  readonly notAccepted: number[] = [];
+  readonly failureSamples: string[] = [];
+  /** A multi-scenario run measures each scenario's acks too. */
+  private readonly scenarioPlan: ReturnType<typeof scenarioPlanOf>;
+  readonly scenarioAck: ReturnType<typeof newHistogram>[] | undefined;
+  private readonly retry: SpikeProfile["sending"]["retry"];
+  private readonly random: () => number;
+  private readonly edgeKey: EdgeKey | undefined;
+  private readonly rereadsBefore: number;
+  private readonly budget: RetryBudget;
+  readonly client: TargetClient;
+  private readonly factory: SyntheticMessageFactory;
+  inFlight = 0;
   /** Resolves the wait for the last in-flight message once inFlight drops to 0. */
-  let drained: (() => void) | undefined;
+  private drained: (() => void) | undefined;
 
-  const fail = (seq: number, at: number, why: string) => {
-    counts.failed++;
-    bump(timeline.failed, secondOf(at));
-    notAccepted.push(seq);
-    if (failureSamples.length < 20) failureSamples.push(`seq ${seq}: ${why}`);
-  };
+  constructor(private readonly options: IngressOptions) {
+    const { profile, runId, secret, edgeKey } = options;
+    this.edgeKey = edgeKey;
+    this.rereadsBefore = edgeKey?.rereads ?? 0;
+    this.agentIndex = options.agentIndex ?? 0;
+    this.agentCount = options.agentCount ?? 1;
+    this.random = options.random ?? Math.random;
+    this.retry = profile.sending.retry;
+    this.plan = planArrivals(profile);
+    for (let seq = this.agentIndex; seq < this.plan.length; seq += this.agentCount) this.owned.push(seq);
+    this.startMs = options.startAtMs ?? Date.now() + 200;
+    this.perfStart = performance.now() + (this.startMs - Date.now());
+    const retry = this.retry;
+    this.budget = new RetryBudget({
+      tokens: retry.budgetTokens,
+      retryCost: retry.retryCost,
+      timeoutRetryCost: retry.timeoutRetryCost,
+      successRefund: retry.successRefund,
+    });
+    this.client = new TargetClient(options.targetUrl, profile.sending);
+    this.factory = new SyntheticMessageFactory({ runId, profile, secret, integrationId: options.integrationId });
+    this.scenarioPlan = scenarioPlanOf(profile);
+    this.scenarioAck = this.scenarioPlan && profile.scenarios ? profile.scenarios.map(() => newHistogram()) : undefined;
+  }
+
+  /** The second since the run start of a performance.now() instant. */
+  secondOf(perf: number): number {
+    return Math.floor((perf - this.perfStart) / 1000);
+  }
+
+  /** Seconds elapsed since the plan's start, never negative. */
+  elapsedSeconds(now: number = performance.now()): number {
+    return Math.max(0, (now - this.perfStart) / 1000);
+  }
+
+  /** The progress snapshot reported to `onProgress`. */
+  progress(inFlight: number, elapsedSeconds: number): IngressProgress {
+    const { counts } = this;
+    return {
+      planned: this.owned.length,
+      offered: counts.offered,
+      accepted: counts.accepted,
+      failed: counts.failed,
+      dropped: counts.dropped,
+      inFlight,
+      elapsedSeconds,
+    };
+  }
 
   /**
-   * One message's attempts, as callbacks on one state object (no promise or closure per
-   * attempt): the same prepared bytes on every attempt, the retry delay from Retry-After or
-   * full jitter, the budget paid per retry.
+   * Offers every owned arrival at its planned time (late ones at once), dropping those that find
+   * `maxInFlight` messages in flight, until the plan ends, the signal aborts or the abort hook
+   * gives a reason (returned). Arrivals never offered are listed as not accepted: reconciliation
+   * must not wait for them (or count them lost). Then waits for the in-flight messages.
    */
-  const internalError = (flight: Flight, error: unknown) => {
-    fail(flight.seq, performance.now(), `internal error: ${(error as Error).message}`);
-    finish(flight);
-  };
-  const finish = (flight: Flight) => {
+  async offerAll(): Promise<SpikeAbort | undefined> {
+    const { owned, plan, perfStart, options } = this;
+    let aborted: SpikeAbort | undefined;
+    let abortCheckedAt = -Infinity;
+    let next = 0;
+    while (next < owned.length && !options.signal?.aborted) {
+      const now = performance.now();
+      if (options.abortWhen && now - abortCheckedAt >= ABORT_CHECK_INTERVAL_MS) {
+        abortCheckedAt = now;
+        aborted = options.abortWhen({
+          counts: this.counts,
+          ack: this.ack,
+          service: this.service,
+          elapsedSeconds: this.elapsedSeconds(now),
+        });
+        if (aborted) break;
+      }
+      // dispatch every arrival whose planned time has come, late ones included
+      while (next < owned.length && perfStart + plan[owned[next]] <= now) this.offer(owned[next++]);
+      if (next < owned.length) {
+        const wait = perfStart + plan[owned[next]] - performance.now();
+        await sleep(Math.max(0, Math.min(wait, 50)));
+      }
+    }
+    for (; next < owned.length; next++) this.notAccepted.push(owned[next]);
+    if (this.inFlight > 0) await new Promise<void>((resolve) => (this.drained = resolve));
+    return aborted;
+  }
+
+  /** Offers one arrival: sent, or dropped when `maxInFlight` messages are in flight. */
+  private offer(seq: number): void {
+    const plannedPerf = this.perfStart + this.plan[seq];
+    this.counts.offered++;
+    bump(this.timeline.offered, this.secondOf(plannedPerf));
+    if (this.inFlight >= this.options.profile.sending.maxInFlight) {
+      this.counts.dropped++;
+      bump(this.timeline.dropped, this.secondOf(plannedPerf));
+      this.notAccepted.push(seq);
+      return;
+    }
+    this.inFlight++;
+    this.deliver(seq, plannedPerf);
+  }
+
+  /** The measured part, once the sending is over. */
+  part(aborted: SpikeAbort | undefined): IngressPart {
+    this.notAccepted.sort((a, b) => a - b);
+    this.counts.edgeKeyRereads = (this.edgeKey?.rereads ?? 0) - this.rereadsBefore;
+    return {
+      runId: this.options.runId,
+      startMs: this.startMs,
+      endMs: Date.now(),
+      counts: this.counts,
+      timeline: this.timeline,
+      histograms: { ackUs: encodeHistogram(this.ack), serviceUs: encodeHistogram(this.service) },
+      notAccepted: this.notAccepted,
+      agentIndex: this.agentIndex,
+      agentCount: this.agentCount,
+      failureSamples: this.failureSamples,
+      ...(aborted ? { aborted } : {}),
+      ...(this.scenarioAck ? { scenarioAckUs: this.scenarioAck.map(encodeHistogram) } : {}),
+    };
+  }
+
+  /** Books a message that ended without a 2xx. */
+  private fail(seq: number, at: number, why: string): void {
+    this.counts.failed++;
+    bump(this.timeline.failed, this.secondOf(at));
+    this.notAccepted.push(seq);
+    if (this.failureSamples.length < 20) this.failureSamples.push(`seq ${seq}: ${why}`);
+  }
+
+  private internalError(flight: Flight, error: unknown): void {
+    this.fail(flight.seq, performance.now(), `internal error: ${(error as Error).message}`);
+    this.finish(flight);
+  }
+
+  private finish(flight: Flight): void {
     if (flight.finished) return;
     flight.finished = true;
-    inFlight--;
-    if (inFlight === 0 && drained) drained();
-  };
-  const send = (flight: Flight) => {
+    this.inFlight--;
+    if (this.inFlight === 0 && this.drained) this.drained();
+  }
+
+  private send(flight: Flight): void {
     flight.attempt++;
-    counts.attempts++;
-    if (flight.attempt > 1) counts.retries++;
-    bump(timeline.attempted, secondOf(performance.now()));
-    client.dispatch(flight.request!, onResult, flight);
-  };
-  const retryLater = (flight: Flight) => {
+    this.counts.attempts++;
+    if (flight.attempt > 1) this.counts.retries++;
+    bump(this.timeline.attempted, this.secondOf(performance.now()));
+    this.client.dispatch(flight.request!, this.onResult, flight);
+  }
+
+  /** The timer callback of a retry (bound once per run). */
+  private readonly retryLater = (flight: Flight): void => {
     try {
-      send(flight);
+      this.send(flight);
     } catch (error) {
-      internalError(flight, error);
+      this.internalError(flight, error);
     }
   };
-  const onResult = (result: AttemptResult, flight: Flight) => {
+
+  /** The callback of every attempt (bound once per run). */
+  private readonly onResult = (result: AttemptResult, flight: Flight): void => {
     try {
-      if (handle(result, flight)) finish(flight);
+      if (this.handle(result, flight)) this.finish(flight);
     } catch (error) {
-      internalError(flight, error);
+      this.internalError(flight, error);
     }
   };
+
   /** Books one attempt's result; returns true when the message is done. */
-  const handle = (result: AttemptResult, flight: Flight): boolean => {
-    const { seq, attempt } = flight;
+  private handle(result: AttemptResult, flight: Flight): boolean {
+    const { counts, timeline, retry } = this;
     const code = String(result.status);
     counts.statusCodes[code] = (counts.statusCodes[code] ?? 0) + 1;
-    if (!Number.isNaN(result.writtenAt)) recordMs(service, result.endedAt - result.writtenAt);
-    if (result.status >= 200 && result.status < 300) {
-      const ackMs = result.endedAt - flight.plannedPerf;
-      recordMs(ack, ackMs);
-      if (scenarioAck) recordMs(scenarioAck[scenarioPlan!.scenarioOf[seq]], ackMs);
-      if (ackMs > GENESYS_WEBHOOK_TIMEOUT_MS) counts.acksAfterGenesysTimeout++;
-      counts.accepted++;
-      if (attempt === 1) counts.firstAttemptAccepted++;
-      else counts.acceptedAfterRetry++;
-      bump(timeline.accepted, secondOf(result.endedAt));
-      budget.release(flight.paid);
-      return true;
-    }
-    if (result.status === 403 && edgeKey) return forbidden(result, flight, edgeKey);
-    let delayMs: number | undefined;
+    if (!Number.isNaN(result.writtenAt)) recordMs(this.service, result.endedAt - result.writtenAt);
+    if (result.status >= 200 && result.status < 300) return this.accepted(result, flight);
+    if (result.status === 403 && this.edgeKey) return this.forbidden(result, flight, this.edgeKey);
     let kind: "error" | "timeout" = "error";
     if (result.status === 429 || result.status === 503) {
       counts.throttledResponses++;
-      bump(timeline.throttled, secondOf(result.endedAt));
-      delayMs = retryAfterMs(result.headers["retry-after"], retry.maxRetryAfterSeconds);
+      bump(timeline.throttled, this.secondOf(result.endedAt));
     } else if (result.status >= 500 || result.status === 0) {
       counts.errorResponses++;
       // no response at all (timeout, refused or reset connection) costs the timeout price
       if (result.status === 0) kind = "timeout";
-      delayMs = retryAfterMs(result.headers["retry-after"], retry.maxRetryAfterSeconds);
     } else {
-      fail(seq, result.endedAt, `HTTP ${result.status} (final)`);
+      this.fail(flight.seq, result.endedAt, `HTTP ${result.status} (final)`);
       return true;
     }
+    const delayMs = retryAfterMs(result.headers["retry-after"], retry.maxRetryAfterSeconds);
+    return this.retryOrFail(result, flight, kind, delayMs);
+  }
+
+  /** Books a 2xx: the ack time from the planned send, the retry budget refunded. */
+  private accepted(result: AttemptResult, flight: Flight): true {
+    const { counts } = this;
+    const ackMs = result.endedAt - flight.plannedPerf;
+    recordMs(this.ack, ackMs);
+    if (this.scenarioAck) recordMs(this.scenarioAck[this.scenarioPlan!.scenarioOf[flight.seq]], ackMs);
+    if (ackMs > GENESYS_WEBHOOK_TIMEOUT_MS) counts.acksAfterGenesysTimeout++;
+    counts.accepted++;
+    if (flight.attempt === 1) counts.firstAttemptAccepted++;
+    else counts.acceptedAfterRetry++;
+    bump(this.timeline.accepted, this.secondOf(result.endedAt));
+    this.budget.release(flight.paid);
+    return true;
+  }
+
+  /**
+   * A retryable result: the message fails when out of attempts or budget, otherwise the retry
+   * is scheduled after Retry-After (when given) or full-jitter backoff. Returns true when done.
+   */
+  private retryOrFail(result: AttemptResult, flight: Flight, kind: "error" | "timeout", delayMs: number | undefined): boolean {
+    const { retry } = this;
+    const { seq, attempt } = flight;
     const why = result.error ? result.error.message : `HTTP ${result.status}`;
     if (attempt >= retry.maxAttempts) {
-      fail(seq, result.endedAt, `${why} after ${attempt} attempts`);
+      this.fail(seq, result.endedAt, `${why} after ${attempt} attempts`);
       return true;
     }
-    const cost = budget.acquire(kind);
+    const cost = this.budget.acquire(kind);
     if (cost === undefined) {
-      counts.retriesRefusedByBudget++;
-      fail(seq, result.endedAt, `${why}; retry budget exhausted`);
+      this.counts.retriesRefusedByBudget++;
+      this.fail(seq, result.endedAt, `${why}; retry budget exhausted`);
       return true;
     }
     flight.paid = cost;
-    setTimeout(retryLater, delayMs ?? Math.floor(fullJitter(retry.baseDelayMs, attempt - 1, retry.maxDelayMs, random)), flight);
+    setTimeout(this.retryLater, delayMs ?? Math.floor(fullJitter(retry.baseDelayMs, attempt - 1, retry.maxDelayMs, this.random)), flight);
     return false;
-  };
+  }
+
   /**
    * A 403 while sending an edge API key: the key is re-read (shared with the other 403s of the
    * moment) and the message retried with the new key, a retry like any other (counted, paid
    * from the budget, within maxAttempts); when the re-read gives the same key the 403 is final.
    * Returns false: the retry, or the failure, comes later.
    */
-  const forbidden = (result: AttemptResult, flight: Flight, key: EdgeKey): boolean => {
-    counts.forbiddenResponses++;
-    if (flight.attempt >= retry.maxAttempts) {
-      fail(flight.seq, result.endedAt, `HTTP 403 after ${flight.attempt} attempts`);
+  private forbidden(result: AttemptResult, flight: Flight, key: EdgeKey): boolean {
+    this.counts.forbiddenResponses++;
+    if (flight.attempt >= this.retry.maxAttempts) {
+      this.fail(flight.seq, result.endedAt, `HTTP 403 after ${flight.attempt} attempts`);
       return true;
     }
     key.keyAfterForbidden(flight.key ?? "").then(
-      (next) => retryWithKey(flight, next),
+      (next) => this.retryWithKey(flight, next),
       (error: Error) => {
-        fail(flight.seq, performance.now(), `HTTP 403; ${error.message}`);
-        finish(flight);
+        this.fail(flight.seq, performance.now(), `HTTP 403; ${error.message}`);
+        this.finish(flight);
       },
     );
     return false;
-  };
-  const retryWithKey = (flight: Flight, next: string | undefined) => {
+  }
+
+  /** Retries a refused message with the re-read key, or fails it when the key did not change. */
+  private retryWithKey(flight: Flight, next: string | undefined): void {
     try {
       if (next === undefined) {
-        fail(flight.seq, performance.now(), "HTTP 403 (final: the edge API key read again is the one refused)");
-        return finish(flight);
+        this.fail(flight.seq, performance.now(), "HTTP 403 (final: the edge API key read again is the one refused)");
+        return this.finish(flight);
       }
-      const cost = budget.acquire("error");
+      const cost = this.budget.acquire("error");
       if (cost === undefined) {
-        counts.retriesRefusedByBudget++;
-        fail(flight.seq, performance.now(), "HTTP 403; retry budget exhausted");
-        return finish(flight);
+        this.counts.retriesRefusedByBudget++;
+        this.fail(flight.seq, performance.now(), "HTTP 403; retry budget exhausted");
+        return this.finish(flight);
       }
       flight.paid = cost;
       flight.key = next;
-      flight.request = client.prepare(flight.request!.body, { ...flight.request!.headers, [API_KEY_HEADER]: next });
-      send(flight);
+      flight.request = this.client.prepare(flight.request!.body, { ...flight.request!.headers, [API_KEY_HEADER]: next });
+      this.send(flight);
     } catch (error) {
-      internalError(flight, error);
+      this.internalError(flight, error);
     }
-  };
-  const deliver = (seq: number, plannedPerf: number): void => {
-    const flight: Flight = { seq, plannedPerf, attempt: 0, paid: 0, finished: false, request: undefined, key: edgeKey?.current };
+  }
+
+  /** Builds and sends one message's first attempt. */
+  private deliver(seq: number, plannedPerf: number): void {
+    const flight: Flight = { seq, plannedPerf, attempt: 0, paid: 0, finished: false, request: undefined, key: this.edgeKey?.current };
     try {
-      const { body, signature } = factory.body(seq, startMs + plan[seq]);
+      const { body, signature } = this.factory.body(seq, this.startMs + this.plan[seq]);
       const headers: Record<string, string> = { "content-type": "application/json", [SIGNATURE_HEADER]: signature };
       if (flight.key !== undefined) headers[API_KEY_HEADER] = flight.key;
-      flight.request = client.prepare(body, headers);
-      send(flight);
+      flight.request = this.client.prepare(body, headers);
+      this.send(flight);
     } catch (error) {
-      internalError(flight, error);
+      this.internalError(flight, error);
     }
-  };
+  }
+}
 
-  const planned = owned.length;
-  const progressTimer = options.onProgress
-    ? setInterval(() => {
-        options.onProgress!({
-          planned,
-          offered: counts.offered,
-          accepted: counts.accepted,
-          failed: counts.failed,
-          dropped: counts.dropped,
-          inFlight,
-          elapsedSeconds: Math.max(0, (performance.now() - perfStart) / 1000),
-        });
-      }, 250)
-    : undefined;
-
+/** Sends this part of the plan and measures it. */
+export async function runIngress(options: IngressOptions): Promise<IngressPart> {
+  const run = new IngressRun(options);
+  const onProgress = options.onProgress;
+  const progressTimer = onProgress ? setInterval(() => onProgress(run.progress(run.inFlight, run.elapsedSeconds())), 250) : undefined;
   let aborted: SpikeAbort | undefined;
-  let abortCheckedAt = -Infinity;
-  const abortWhen = options.abortWhen;
   try {
-    let next = 0;
-    while (next < owned.length && !options.signal?.aborted) {
-      const now = performance.now();
-      if (abortWhen && now - abortCheckedAt >= ABORT_CHECK_INTERVAL_MS) {
-        abortCheckedAt = now;
-        aborted = abortWhen({ counts, ack, service, elapsedSeconds: Math.max(0, (now - perfStart) / 1000) });
-        if (aborted) break;
-      }
-      // dispatch every arrival whose planned time has come, late ones included
-      while (next < owned.length && perfStart + plan[owned[next]] <= now) {
-        const seq = owned[next++];
-        const plannedPerf = perfStart + plan[seq];
-        counts.offered++;
-        bump(timeline.offered, secondOf(plannedPerf));
-        if (inFlight >= profile.sending.maxInFlight) {
-          counts.dropped++;
-          bump(timeline.dropped, secondOf(plannedPerf));
-          notAccepted.push(seq);
-          continue;
-        }
-        inFlight++;
-        deliver(seq, plannedPerf);
-      }
-      if (next < owned.length) {
-        const wait = perfStart + plan[owned[next]] - performance.now();
-        await sleep(Math.max(0, Math.min(wait, 50)));
-      }
-    }
-    // Aborted: the arrivals never offered were never accepted either, so reconciliation must
-    // not wait for them (or count them lost).
-    for (; next < owned.length; next++) notAccepted.push(owned[next]);
-    if (inFlight > 0) await new Promise<void>((resolve) => (drained = resolve));
+    aborted = await run.offerAll();
   } finally {
     if (progressTimer) clearInterval(progressTimer);
-    await client.close().catch(() => undefined);
+    await run.client.close().catch(() => undefined);
   }
-  options.onProgress?.({
-    planned,
-    offered: counts.offered,
-    accepted: counts.accepted,
-    failed: counts.failed,
-    dropped: counts.dropped,
-    inFlight: 0,
-    elapsedSeconds: (performance.now() - perfStart) / 1000,
-  });
-  notAccepted.sort((a, b) => a - b);
-  counts.edgeKeyRereads = (edgeKey?.rereads ?? 0) - rereadsBefore;
-  return {
-    runId,
-    startMs,
-    endMs: Date.now(),
-    counts,
-    timeline,
-    histograms: { ackUs: encodeHistogram(ack), serviceUs: encodeHistogram(service) },
-    notAccepted,
-    agentIndex,
-    agentCount,
-    failureSamples,
-    ...(aborted ? { aborted } : {}),
-    ...(scenarioAck ? { scenarioAckUs: scenarioAck.map(encodeHistogram) } : {}),
-  };
+  onProgress?.(run.progress(0, (performance.now() - run.perfStart) / 1000));
+  return run.part(aborted);
 }
 
 /** A Retry-After header (delta-seconds or HTTP-date) in milliseconds, capped; undefined when absent or malformed. */

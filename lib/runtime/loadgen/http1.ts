@@ -6,7 +6,7 @@
  *
  * Why not undici: the generic client costs a request object, header validation, a
  * `writev` of head and body, and a handler chain per request; at tens of thousands of
- * requests per second on one core those were most of the engine's time (README,
+ * requests per second on one core those were most of the engine's time (docs/guides/performance.md,
  * benchmark 1). This client does the minimum HTTP/1.1 requires of a client that sends
  * POSTs and reads responses: Content-Length, chunked and read-until-close bodies, 1xx
  * interim responses, `Connection: close` / HTTP/1.0, and connect/header/body timeouts.

@@ -189,30 +189,33 @@ function lambdaInvoker(functionName: string): (event: AgentEvent) => Promise<Ing
   };
 }
 
-/** Builds the handler; `handler` below is the default one. */
-export function createLoadgenHandler(deps: LoadgenHandlerDeps = {}) {
-  let contract: LoadgenContract | undefined;
-  let secret: string | undefined;
-  let defaultStore: ObjectStore | undefined;
-  const log = deps.log ?? ((line: string) => console.log(line));
-  const reportStoreOf = (c: LoadgenContract): ObjectStore | undefined => {
-    if (deps.reportStore) return deps.reportStore;
-    if (!c.reportsBucket) return undefined;
-    defaultStore ??= s3ObjectStore({ bucket: c.reportsBucket });
-    return defaultStore;
-  };
+/** The handler's invocation context: the function name, and the time left when Lambda gives it. */
+type HandlerContext = Pick<Context, "functionName"> & Partial<Pick<Context, "getRemainingTimeInMillis">>;
 
-  async function loadgenHandler(
-    event: LoadgenEvent | undefined,
-    context?: Pick<Context, "functionName"> & Partial<Pick<Context, "getRemainingTimeInMillis">>,
-  ): Promise<ControllerResult | IngressPart | ContinuedResult> {
-    contract ??= parseLoadgenContract(deps.env ?? process.env);
-    secret ??= await (deps.readSecret ?? secretsManagerRead)(contract.signatureSecretArn);
+/**
+ * One handler's state across warm invocations (the parsed contract, the signing secret, the
+ * default reports bucket client) and the steps of each role.
+ */
+class LoadgenRuntime {
+  private contract: LoadgenContract | undefined;
+  private secret: string | undefined;
+  private defaultStore: ObjectStore | undefined;
+  private readonly log: (line: string) => void;
+
+  constructor(private readonly deps: LoadgenHandlerDeps) {
+    this.log = deps.log ?? ((line: string) => console.log(line));
+  }
+
+  /** One invocation: reads the contract and secrets, then runs the event's role. */
+  async handle(event: LoadgenEvent | undefined, context?: HandlerContext): Promise<ControllerResult | IngressPart | ContinuedResult> {
+    const { deps } = this;
+    const contract = (this.contract ??= parseLoadgenContract(deps.env ?? process.env));
+    const secret = (this.secret ??= await (deps.readSecret ?? secretsManagerRead)(contract.signatureSecretArn));
     // read per invocation, never cached across runs: a rotation between two nights is picked up
     const keyArn = contract.apiKeySecretArn;
     const edgeKey = keyArn ? await EdgeKey.open(deps.readApiKey ? () => deps.readApiKey!(keyArn) : secretReader(keyArn)) : undefined;
 
-    if (event?.role === "reconcile") return reconcileAgain(event, contract, context);
+    if (event?.role === "reconcile") return this.reconcileAgain(event, contract, context);
     if (event?.role === "agent") {
       const a = event.assignment;
       return runIngress({
@@ -226,13 +229,38 @@ export function createLoadgenHandler(deps: LoadgenHandlerDeps = {}) {
         edgeKey,
       });
     }
+    return this.runController(event, contract, secret, edgeKey, context);
+  }
 
+  private reportStoreOf(c: LoadgenContract): ObjectStore | undefined {
+    if (this.deps.reportStore) return this.deps.reportStore;
+    if (!c.reportsBucket) return undefined;
+    this.defaultStore ??= s3ObjectStore({ bucket: c.reportsBucket });
+    return this.defaultStore;
+  }
+
+  private functionNameOf(contract: LoadgenContract, context: HandlerContext | undefined): string | undefined {
+    return contract.functionName ?? context?.functionName ?? (this.deps.env ?? process.env).AWS_LAMBDA_FUNCTION_NAME;
+  }
+
+  /**
+   * The controller (the scheduled invocation): checks the profile fits in Lambda, fans out to
+   * agents when one cannot carry the peak rate, runs and reconciles the spike, then hands the
+   * reconciliation over or finishes the run.
+   */
+  private async runController(
+    event: ControllerEvent | undefined,
+    contract: LoadgenContract,
+    secret: string,
+    edgeKey: EdgeKey | undefined,
+    context: HandlerContext | undefined,
+  ): Promise<ControllerResult | ContinuedResult> {
+    const { deps } = this;
     const profile = parseProfile(event?.profile ?? contract.profile);
     const problems = lambdaBudgetProblems(profile);
     if (problems.length) throw new Error(`profile "${profile.name}" does not fit in Lambda:\n  - ${problems.join("\n  - ")}`);
     const agentCount = agentsFor(profile, contract.agentCapacityPerSecond ?? DEFAULT_AGENT_CAPACITY_PER_SECOND);
-    const env = deps.env ?? process.env;
-    const functionName = contract.functionName ?? context?.functionName ?? env.AWS_LAMBDA_FUNCTION_NAME;
+    const functionName = this.functionNameOf(contract, context);
     let invokeAgent = deps.invokeAgent;
     if (agentCount > 1 && !invokeAgent) {
       if (!functionName) throw new Error("fan-out needs this function's name: set GCX_FUNCTION_NAME");
@@ -259,9 +287,9 @@ export function createLoadgenHandler(deps: LoadgenHandlerDeps = {}) {
               runAgent: (assignment) => invokeAgent!({ role: "agent", assignment }),
             }
           : undefined,
-      reconcileStopAtMs: stopAt(contract, context),
+      reconcileStopAtMs: this.stopAt(contract, context),
     });
-    return report.pending ? continueLater(report.pending, contract, functionName) : finishRun(report, contract, functionName);
+    return report.pending ? this.continueLater(report.pending, contract, functionName) : this.finishRun(report, contract, functionName);
   }
 
   /**
@@ -270,10 +298,10 @@ export function createLoadgenHandler(deps: LoadgenHandlerDeps = {}) {
    * deadline or the timeout, as before). Throws when that leaves less than a reconcile slice:
    * such an invocation would hand over at once, again and again.
    */
-  function stopAt(contract: LoadgenContract, context: Parameters<typeof loadgenHandler>[1]): number | undefined {
-    if (!reportStoreOf(contract) || !context?.getRemainingTimeInMillis) return undefined;
+  private stopAt(contract: LoadgenContract, context: HandlerContext | undefined): number | undefined {
+    if (!this.reportStoreOf(contract) || !context?.getRemainingTimeInMillis) return undefined;
     const remaining = context.getRemainingTimeInMillis();
-    const slice = deps.minReconcileSliceMs ?? MIN_RECONCILE_SLICE_MS;
+    const slice = this.deps.minReconcileSliceMs ?? MIN_RECONCILE_SLICE_MS;
     if (remaining - CONTINUATION_MARGIN_MS < slice) {
       throw new Error(
         `this invocation has ${remaining} ms left: it keeps ${CONTINUATION_MARGIN_MS} ms to hand a long reconciliation over and needs at least ${slice} ms to reconcile first; ` +
@@ -284,16 +312,16 @@ export function createLoadgenHandler(deps: LoadgenHandlerDeps = {}) {
   }
 
   /** Stores the continuation and invokes this function again (Event) to resume it. */
-  async function continueLater(
+  private async continueLater(
     pending: SpikeContinuation,
     contract: LoadgenContract,
     functionName: string | undefined,
   ): Promise<ContinuedResult> {
     const runName = contract.runName ?? functionName ?? pending.profile.name;
     const key = continuationKey({ prefix: contract.reportsPrefix ?? DEFAULT_REPORTS_PREFIX, runName }, pending.runId);
-    await reportStoreOf(contract)!.put(key, JSON.stringify(pending), "application/json");
+    await this.reportStoreOf(contract)!.put(key, JSON.stringify(pending), "application/json");
     const next: ReconcileEvent = { role: "reconcile", continuationKey: key };
-    if (deps.invokeSelfAsync) await deps.invokeSelfAsync(next);
+    if (this.deps.invokeSelfAsync) await this.deps.invokeSelfAsync(next);
     else {
       if (!functionName) throw new Error("a long reconciliation continues in a new invocation of this function: set GCX_FUNCTION_NAME");
       const client = new LambdaClient({ maxAttempts: 1 });
@@ -305,46 +333,47 @@ export function createLoadgenHandler(deps: LoadgenHandlerDeps = {}) {
         client.destroy();
       }
     }
-    log(
+    this.log(
       `run ${pending.runId}: ${pending.progress.accounted}/${pending.progress.accepted} accepted messages accounted for when this invocation had to stop; reconciliation continues in invocation ${pending.invocations + 1} (continuation s3://${contract.reportsBucket}/${key})`,
     );
     return { continued: true, runId: pending.runId, continuationKey: key, progress: pending.progress };
   }
 
   /** A `reconcile` invocation: resumes the stored continuation, then chains again or judges. */
-  async function reconcileAgain(
+  private async reconcileAgain(
     event: ReconcileEvent,
     contract: LoadgenContract,
-    context: Parameters<typeof loadgenHandler>[1],
+    context: HandlerContext | undefined,
   ): Promise<ControllerResult | ContinuedResult> {
-    const store = reportStoreOf(contract);
+    const store = this.reportStoreOf(contract);
     if (!store) throw new Error(`a reconcile invocation needs the reports bucket the continuation is in: set GCX_REPORTS_BUCKET`);
     const text = await store.get(event.continuationKey);
     if (text === undefined)
       throw new Error(
         `continuation ${event.continuationKey} is not in s3://${contract.reportsBucket}/ (expired or deleted): the run cannot be judged`,
       );
-    const functionName = contract.functionName ?? context?.functionName ?? (deps.env ?? process.env).AWS_LAMBDA_FUNCTION_NAME;
+    const functionName = this.functionNameOf(contract, context);
     const report = await resumeSpike(JSON.parse(text) as SpikeContinuation, {
       receipts: contract.receiptsTable ? { tableName: contract.receiptsTable } : undefined,
       dlqUrl: contract.dlqUrl,
       quarantineQueueUrl: contract.quarantineQueueUrl,
       queueUrl: contract.queueUrl,
       workerMaxReceiveCount: contract.workerMaxReceiveCount,
-      reconcileStopAtMs: stopAt(contract, context),
+      reconcileStopAtMs: this.stopAt(contract, context),
     });
-    return report.pending ? continueLater(report.pending, contract, functionName) : finishRun(report, contract, functionName);
+    return report.pending ? this.continueLater(report.pending, contract, functionName) : this.finishRun(report, contract, functionName);
   }
 
   /** The end of every judged run: the EMF record (verdict and heartbeat), the summary, the stored reports. */
-  async function finishRun(judged: SpikeReport, contract: LoadgenContract, functionName: string | undefined): Promise<ControllerResult> {
-    const backpressure = await cloudWatchBackpressure(judged, contract, deps.cloudWatch);
+  private async finishRun(judged: SpikeReport, contract: LoadgenContract, functionName: string | undefined): Promise<ControllerResult> {
+    const { log } = this;
+    const backpressure = await cloudWatchBackpressure(judged, contract, this.deps.cloudWatch);
     const report: SpikeReport = backpressure ? { ...judged, backpressure } : judged;
     const runName = contract.runName ?? functionName ?? report.name;
     log(JSON.stringify(emfRecord(report, { namespace: contract.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE, runName })));
     log(renderSummary(report));
     let stored: ControllerResult["stored"];
-    const store = reportStoreOf(contract);
+    const store = this.reportStoreOf(contract);
     if (store) {
       const location = { bucket: contract.reportsBucket!, prefix: contract.reportsPrefix ?? DEFAULT_REPORTS_PREFIX, runName };
       const { history: _history, ...keys } = await storeRun(store, location, report, contract.historyLength ?? DEFAULT_HISTORY_LENGTH);
@@ -356,8 +385,17 @@ export function createLoadgenHandler(deps: LoadgenHandlerDeps = {}) {
     const { histograms: _histograms, ...result } = report;
     return { ...result, ...(stored ? { stored } : {}) };
   }
+}
 
-  return loadgenHandler;
+/** Builds the handler; `handler` below is the default one. */
+export function createLoadgenHandler(deps: LoadgenHandlerDeps = {}) {
+  const runtime = new LoadgenRuntime(deps);
+  return function loadgenHandler(
+    event: LoadgenEvent | undefined,
+    context?: HandlerContext,
+  ): Promise<ControllerResult | IngressPart | ContinuedResult> {
+    return runtime.handle(event, context);
+  };
 }
 
 /** The pipeline's retry settings from the contract; undefined without GCX_WORKER_MAX_RECEIVE_COUNT (the profile's deadline applies). */

@@ -12,6 +12,7 @@ import { thresholdProblems, type ThresholdSpec } from "./thresholds";
 import { poissonInstants, seededRandom } from "./arrivals";
 import { messagesSchema } from "./mix";
 import { scenarioPlanOf, superposePhases } from "./scenarios";
+import { LoadgenError } from "./errors";
 
 const rate = z.number().min(0).max(100_000);
 
@@ -305,7 +306,7 @@ export type SpikeProfile = z.output<typeof profileSchema>;
 export type SpikeProfileInput = z.input<typeof profileSchema>;
 
 /** Thrown for an invalid profile; every problem names its field. */
-export class ProfileError extends Error {
+export class ProfileError extends LoadgenError {
   override readonly name = "ProfileError";
   constructor(readonly issues: string[]) {
     super(`invalid spike profile:\n  - ${issues.join("\n  - ")}`);

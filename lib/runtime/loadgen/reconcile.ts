@@ -5,7 +5,6 @@
  * drain this run's messages from the synthetic quarantine queue (other runs' messages
  * are made visible again). Then count processed, duplicates, dead letters and lost.
  */
-import { scenarioPlanOf } from "./scenarios";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import {
@@ -20,8 +19,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { RECEIPTS_TABLE, type Receipt } from "../tables";
 import { SYNTHETIC_KEY } from "../synthetic";
 import { decodedTextOrUndefined, type MessageAttributesLike } from "../ingress-body";
-import { newHistogram, recordMs, encodeHistogram, type Histogram } from "./histogram";
-import { faultForSeq } from "./message";
+import { accountedFor, countDelivery, type Sightings } from "./reconcile-count";
+import { SQS_MAX_BATCH_MESSAGES } from "../aws-limits";
 import type { SpikeProfile } from "./profile";
 
 /** Where an AWS client connects: explicit endpoint (local emulator, tests) or the SDK defaults. */
@@ -248,7 +247,7 @@ export async function scanQueue(
       const res = await client.send(
         new ReceiveMessageCommand({
           QueueUrl: queueUrl,
-          MaxNumberOfMessages: 10,
+          MaxNumberOfMessages: SQS_MAX_BATCH_MESSAGES,
           WaitTimeSeconds: 0,
           VisibilityTimeout: 60,
           MessageAttributeNames: ["All"],
@@ -268,8 +267,8 @@ export async function scanQueue(
     }
   } finally {
     const release = deleteOwn ? others : [...others, ...own];
-    for (let i = 0; i < release.length; i += 10) {
-      const batch = release.slice(i, i + 10);
+    for (let i = 0; i < release.length; i += SQS_MAX_BATCH_MESSAGES) {
+      const batch = release.slice(i, i + SQS_MAX_BATCH_MESSAGES);
       await client
         .send(
           new ChangeMessageVisibilityBatchCommand({
@@ -281,8 +280,8 @@ export async function scanQueue(
     }
   }
   if (deleteOwn) {
-    for (let i = 0; i < own.length; i += 10) {
-      const batch = own.slice(i, i + 10);
+    for (let i = 0; i < own.length; i += SQS_MAX_BATCH_MESSAGES) {
+      const batch = own.slice(i, i + SQS_MAX_BATCH_MESSAGES);
       await client.send(
         new DeleteMessageBatchCommand({
           QueueUrl: queueUrl,
@@ -361,13 +360,56 @@ export async function inspectRedrivePolicy(options: {
 }
 
 /** Polls the receipts until the accepted messages are accounted for or the deadline passes, then counts. */
-/** Clock and timer slack allowed per attempt when checking a throttle marker's wait, milliseconds. */
-const TIMER_TOLERANCE_MS = 10;
-
 export async function reconcile(options: ReconcileOptions): Promise<DeliveryResult> {
   const result = await reconcileUntil({ ...options, stopAtMs: undefined });
   if (!result.reconciled) throw new Error("reconcile: paused without a stop time"); // unreachable
   return result;
+}
+
+/** The clients and the accepted messages one reconciliation reads for. */
+interface ReconcileReading {
+  readonly options: ReconcileOptions;
+  readonly dynamo: DynamoDBDocumentClient;
+  readonly sqs: SQSClient | undefined;
+  readonly seen: Sightings;
+  readonly acceptedSeqs: readonly number[];
+  /** Epoch ms polling stops at: the stop time when before the deadline, else the deadline. */
+  readonly stopAt: number;
+}
+
+/**
+ * Reads the receipts (from the lowest message still open) until every accepted message is
+ * accounted for or `stopAt` comes; messages SQS itself moved to the DLQ, and dead letters
+ * whose receipt could not be written, leave no receipt, so the DLQ and the quarantine queue
+ * are looked in every 15 s. Returns how many accepted messages are still open.
+ */
+async function pollUntilAccounted(r: ReconcileReading): Promise<number> {
+  const { options, dynamo, sqs, seen, acceptedSeqs, stopAt } = r;
+  const { runId } = options;
+  let lastDlqPeek = 0;
+  let firstOpen = 0; // index into acceptedSeqs of the lowest not yet accounted for
+  let open = acceptedSeqs.length;
+  for (;;) {
+    const from = firstOpen < acceptedSeqs.length ? acceptedSeqs[firstOpen] : 0;
+    for (const receipt of await readReceipts(dynamo, options.receipts.tableName, runId, from))
+      seen.receipts.set(Number(receipt.seq), receipt);
+    while (firstOpen < acceptedSeqs.length && accountedFor(seen, acceptedSeqs[firstOpen])) firstOpen++;
+    open = acceptedSeqs.length - acceptedSeqs.filter((seq) => accountedFor(seen, seq)).length;
+    options.onProgress?.(acceptedSeqs.length - open, acceptedSeqs.length);
+    if (open === 0) break;
+    if (sqs && (options.dlqUrl || options.quarantineQueueUrl) && Date.now() - lastDlqPeek > 15_000) {
+      lastDlqPeek = Date.now();
+      if (options.dlqUrl) for (const seq of await scanQueue(sqs, options.dlqUrl, runId, false)) seen.dlqSeqs.add(seq);
+      if (options.quarantineQueueUrl)
+        for (const seq of await scanQueue(sqs, options.quarantineQueueUrl, runId, false)) seen.quarantineSeqs.add(seq);
+      // a scan of a long queue may itself outlast the deadline: check it before looking again
+      if (Date.now() >= stopAt) break;
+      continue;
+    }
+    if (Date.now() + options.pollIntervalMs > stopAt) break;
+    await sleep(options.pollIntervalMs);
+  }
+  return open;
 }
 
 /**
@@ -376,7 +418,7 @@ export async function reconcile(options: ReconcileOptions): Promise<DeliveryResu
  * between a pause and its resumption: the receipts and queues are read again.
  */
 export async function reconcileUntil(options: ReconcileOptions): Promise<DeliveryResult | PausedReconciliation> {
-  const { runId, startMs, plan, profile } = options;
+  const { runId, plan } = options;
   const began = options.waitingSinceMs ?? Date.now();
   const stopAt = options.stopAtMs !== undefined && options.stopAtMs < options.deadlineMs ? options.stopAtMs : options.deadlineMs;
   const notAccepted = new Set(options.notAccepted);
@@ -385,174 +427,35 @@ export async function reconcileUntil(options: ReconcileOptions): Promise<Deliver
 
   const dynamo = dynamoDocClient(options.receipts);
   const sqs = options.dlqUrl || options.quarantineQueueUrl ? sqsClient(options.sqs) : undefined;
-  const receipts = new Map<number, Receipt>();
-  const dlqSeqs = new Set<number>();
-  // This run's synthetic dead letters: a receipt may be missing (its write failed before the
-  // dead letter was deleted), but a message in the quarantine queue is dead-lettered, not lost.
-  const quarantineSeqs = new Set<number>();
-  let lastDlqPeek = 0;
-
-  // A receipt without an outcome is the worker's retrying mark: the message is still in flight.
-  const resolved = (seq: number) => receipts.get(seq)?.outcome !== undefined;
-  const accountedFor = (seq: number) => resolved(seq) || dlqSeqs.has(seq) || quarantineSeqs.has(seq);
-  let firstOpen = 0; // index into acceptedSeqs of the lowest not yet accounted for
-  let open = acceptedSeqs.length;
+  const seen: Sightings = { receipts: new Map<number, Receipt>(), dlqSeqs: new Set<number>(), quarantineSeqs: new Set<number>() };
   try {
-    for (;;) {
-      const from = firstOpen < acceptedSeqs.length ? acceptedSeqs[firstOpen] : 0;
-      for (const r of await readReceipts(dynamo, options.receipts.tableName, runId, from)) receipts.set(Number(r.seq), r);
-      while (firstOpen < acceptedSeqs.length && accountedFor(acceptedSeqs[firstOpen])) firstOpen++;
-      open = acceptedSeqs.length - acceptedSeqs.filter(accountedFor).length;
-      options.onProgress?.(acceptedSeqs.length - open, acceptedSeqs.length);
-      if (open === 0) break;
-      // messages SQS itself moved to the DLQ, and dead letters whose receipt could not be
-      // written, leave no receipt: look in the DLQ and the quarantine queue every 15 s
-      if (sqs && (options.dlqUrl || options.quarantineQueueUrl) && Date.now() - lastDlqPeek > 15_000) {
-        lastDlqPeek = Date.now();
-        if (options.dlqUrl) for (const seq of await scanQueue(sqs, options.dlqUrl, runId, false)) dlqSeqs.add(seq);
-        if (options.quarantineQueueUrl)
-          for (const seq of await scanQueue(sqs, options.quarantineQueueUrl, runId, false)) quarantineSeqs.add(seq);
-        // a scan of a long queue may itself outlast the deadline: check it before looking again
-        if (Date.now() >= stopAt) break;
-        continue;
-      }
-      if (Date.now() + options.pollIntervalMs > stopAt) break;
-      await sleep(options.pollIntervalMs);
-    }
+    const open = await pollUntilAccounted({ options, dynamo, sqs, seen, acceptedSeqs, stopAt });
     if (open > 0 && stopAt < options.deadlineMs) {
       // stopped for another invocation to resume: no final scans, nothing drained
-      const inFlight = acceptedSeqs.filter((seq) => !accountedFor(seq) && receipts.has(seq)).length;
+      const inFlight = acceptedSeqs.filter((seq) => !accountedFor(seen, seq) && seen.receipts.has(seq)).length;
       sqs?.destroy(); // the table client is destroyed below
       return { reconciled: false, paused: true, accounted: acceptedSeqs.length - open, accepted: acceptedSeqs.length, inFlight };
     }
     // one full read at the end catches late duplicate deliveries of early messages
-    for (const r of await readReceipts(dynamo, options.receipts.tableName, runId, 0)) receipts.set(Number(r.seq), r);
-    if (sqs && options.dlqUrl) for (const seq of await scanQueue(sqs, options.dlqUrl, runId, false)) dlqSeqs.add(seq);
+    for (const r of await readReceipts(dynamo, options.receipts.tableName, runId, 0)) seen.receipts.set(Number(r.seq), r);
+    if (sqs && options.dlqUrl) for (const seq of await scanQueue(sqs, options.dlqUrl, runId, false)) seen.dlqSeqs.add(seq);
   } finally {
     dynamo.destroy();
   }
   const quarantined = sqs && options.quarantineQueueUrl ? await scanQueue(sqs, options.quarantineQueueUrl, runId, true) : [];
   sqs?.destroy();
-  for (const seq of quarantined) quarantineSeqs.add(seq);
-
-  const e2e: Histogram = newHistogram();
-  const deliveredTimeline: number[] = [];
-  let processed = 0;
-  let duplicateDeliveries = 0;
-  let duplicateSideEffects = 0;
-  let deadLetteredExpected = 0;
-  let deadLetteredUnexpected = 0;
-  let deliveredUnacknowledged = 0;
-  const samples: FaultViolation[] = [];
-  let checked = 0;
-  let violations = 0;
-  const violate = (v: FaultViolation) => {
-    violations++;
-    if (samples.length < 20) samples.push(v);
-  };
-
-  for (const [seq, r] of receipts) {
-    if (seq < 0 || seq >= plan.length || r.outcome === undefined) continue;
-    if (notAccepted.has(seq)) deliveredUnacknowledged++;
-    if (Number(r.deliveries ?? 0) > 1) duplicateDeliveries++;
-    if (Number(r.effects ?? 0) > 1) duplicateSideEffects++;
-    const fault = faultForSeq(runId, seq, profile.faults);
-    if (r.outcome === "processed") {
-      processed++;
-      recordMs(e2e, Number(r.doneMs) - (startMs + plan[seq]));
-      const second = Math.max(0, Math.floor((Number(r.doneMs) - startMs) / 1000));
-      while (deliveredTimeline.length <= second) deliveredTimeline.push(0);
-      deliveredTimeline[second]++;
-    } else if (dlqSeqs.has(seq)) {
-      // counted below, with every message of this run in the operational DLQ
-    } else if (fault?.kind === "poison") deadLetteredExpected++;
-    else deadLetteredUnexpected++;
-
-    if (fault) {
-      checked++;
-      if (fault.kind === "poison" && r.outcome === "processed") violate({ seq, kind: "poison", problem: "a poison message was processed" });
-      if (fault.kind !== "poison" && r.outcome === "processed") {
-        const expectedAttempts = (fault.attempts ?? 1) + 1;
-        if (Number(r.attempts) < expectedAttempts) {
-          violate({ seq, kind: fault.kind, problem: `processed after ${r.attempts} attempt(s), expected at least ${expectedAttempts}` });
-        }
-        // A receive spent on another failure (an idempotency-store outage, say) before the fault
-        // applied shifts the marker's receive count: its Retry-After was then never asked for.
-        if (fault.kind === "throttle" && !(Number(r.otherFailures ?? 0) > 0)) {
-          const waited = Number(r.doneMs) - Number(r.firstReceiveMs);
-          // Every attempt spends workMs before its fault applies, so an honoured Retry-After
-          // means at least: throttled attempts x (work + Retry-After) + the last attempt's work.
-          // Without the work terms, a large workMs would hide an immediate retry.
-          const throttled = fault.attempts ?? 1;
-          const retryAfterMs = (fault.retryAfterSeconds ?? 1) * 1000;
-          const minimum = throttled * (profile.workMs + retryAfterMs) + profile.workMs - TIMER_TOLERANCE_MS * (throttled + 1);
-          if (waited < minimum) {
-            violate({
-              seq,
-              kind: "throttle",
-              problem: `processed ${waited} ms after its first receive, sooner than ${throttled} x (work ${profile.workMs} ms + Retry-After ${retryAfterMs} ms) + work allows`,
-            });
-          }
-        }
-      }
-    }
-  }
-  // Any message of this run in the operational DLQ is unexpected (synthetic dead letters go to
-  // the quarantine queue), receipt or not: a processed message's copy moved there by SQS's
-  // redrive, or a dead letter sent to the wrong queue, would page on-call.
-  for (const seq of dlqSeqs) {
-    if (seq >= 0 && seq < plan.length) deadLetteredUnexpected++;
-  }
-  for (const seq of quarantineSeqs) {
-    if (resolved(seq) || dlqSeqs.has(seq) || seq < 0 || seq >= plan.length) continue;
-    const fault = faultForSeq(runId, seq, profile.faults);
-    if (fault?.kind === "poison") {
-      deadLetteredExpected++;
-      checked++; // a poison message dead-lettered, not processed: its check holds
-    } else deadLetteredUnexpected++;
-  }
-  const unresolved = acceptedSeqs.filter((seq) => !accountedFor(seq));
-  const lostSeqs = unresolved.filter((seq) => !receipts.has(seq));
-  const inFlight: InFlightMessage[] = unresolved
-    .filter((seq) => receipts.has(seq))
-    .map((seq) => {
-      const r = receipts.get(seq)!;
-      return {
-        seq,
-        attempt: Number(r.retryAttempt ?? 0),
-        ...(r.retryOf !== undefined ? { maxAttempts: Number(r.retryOf) } : {}),
-        ...(r.nextAttemptAtMs !== undefined ? { nextAttemptAtMs: Number(r.nextAttemptAtMs) } : {}),
-      };
-    });
-  const scenarioPlan = scenarioPlanOf(profile);
-  let byScenario: DeliveryResult["byScenario"];
-  if (scenarioPlan && profile.scenarios) {
-    const tally = { processed: profile.scenarios.map(() => 0), lost: profile.scenarios.map(() => 0) };
-    for (const [seq, r] of receipts)
-      if (r.outcome === "processed" && seq >= 0 && seq < plan.length) tally.processed[scenarioPlan.scenarioOf[seq]]++;
-    for (const seq of lostSeqs) tally.lost[scenarioPlan.scenarioOf[seq]]++;
-    byScenario = tally;
-  }
-  return {
-    ...(byScenario ? { byScenario } : {}),
-    reconciled: true,
-    accepted: acceptedSeqs.length,
-    processed,
-    duplicateDeliveries,
-    duplicateSideEffects,
-    deadLetteredExpected,
-    deadLetteredUnexpected,
-    inDlq: dlqSeqs.size,
-    quarantineDrained: quarantined.length,
-    lost: lostSeqs.length,
-    lostSeqs: lostSeqs.slice(0, 50),
-    inFlight: inFlight.length,
-    inFlightSamples: inFlight.slice(0, 50),
-    deliveredUnacknowledged,
-    faultChecks: { checked, violations, samples },
-    deliveredTimeline,
-    endToEndUs: encodeHistogram(e2e),
-    complete: unresolved.length === 0,
-    waitedSeconds: Math.round((Date.now() - began) / 100) / 10,
-  };
+  for (const seq of quarantined) seen.quarantineSeqs.add(seq);
+  return countDelivery(
+    {
+      runId,
+      startMs: options.startMs,
+      profile: options.profile,
+      plan,
+      notAccepted,
+      acceptedSeqs,
+      quarantineDrained: quarantined.length,
+      began,
+    },
+    seen,
+  );
 }

@@ -386,65 +386,88 @@ export async function resumeSpike(continuation: SpikeContinuation, options: Resu
   );
 }
 
-/** Reconciles (until the deadline or the stop time) and builds the report. */
-async function reconcileAndReport(c: SpikeContinuation, args: ResumeOptions, knownPlan?: Float64Array): Promise<SpikeReport> {
-  const { profile, runId } = c;
-  const plan = knownPlan ?? planArrivals(profile);
-  const merged = c.ingress;
-  const ack = decodeHistogram(merged.histograms.ackUs);
-  const service = decodeHistogram(merged.histograms.serviceUs);
-  const ackSummary = summarize(ack);
+/** The SQS client settings of a reconciliation: `sqs`, or the endpoint and the receipts table's region and credentials. */
+function sqsClientOptions(args: ResumeOptions): AwsClientOptions {
+  return (
+    args.sqs ?? {
+      ...(args.sqsEndpoint ? { endpoint: args.sqsEndpoint } : {}),
+      ...(args.receipts?.region ? { region: args.receipts.region } : {}),
+      ...(args.receipts?.credentials ? { credentials: args.receipts.credentials } : {}),
+    }
+  );
+}
 
-  const sqsOptions: AwsClientOptions = args.sqs ?? {
-    ...(args.sqsEndpoint ? { endpoint: args.sqsEndpoint } : {}),
-    ...(args.receipts?.region ? { region: args.receipts.region } : {}),
-    ...(args.receipts?.credentials ? { credentials: args.receipts.credentials } : {}),
-  };
-  let delivery: DeliveryResult | undefined;
-  let pending: SpikeContinuation | undefined;
-  if (args.receipts) {
-    const began = c.reconcileBeganMs;
-    const result = await reconcileUntil({
-      runId,
-      startMs: merged.startMs,
-      profile,
-      plan,
-      notAccepted: merged.notAccepted,
-      receipts: args.receipts,
-      dlqUrl: args.dlqUrl,
-      quarantineQueueUrl: args.quarantineQueueUrl,
-      sqs: sqsOptions,
-      deadlineMs: c.deadlineMs,
-      stopAtMs: args.reconcileStopAtMs,
-      waitingSinceMs: began,
-      pollIntervalMs: profile.reconcile.pollIntervalSeconds * 1000,
-      onProgress: args.onProgress
-        ? (accounted, accepted) =>
-            args.onProgress!({ stage: "reconciling", accounted, accepted, elapsedSeconds: (Date.now() - began) / 1000 })
-        : undefined,
-    });
-    if (result.reconciled) delivery = result;
-    else pending = { ...c, progress: { accounted: result.accounted, accepted: result.accepted, inFlight: result.inFlight } };
-  }
-  const redrive =
-    args.queueUrl && !pending
-      ? await inspectRedrivePolicy({
-          queueUrl: args.queueUrl,
-          dlqUrl: args.dlqUrl,
-          workerMaxReceiveCount: args.workerMaxReceiveCount,
-          sqs: sqsOptions,
-        })
-      : undefined;
-  const endToEnd = delivery ? summarize(decodeHistogram(delivery.endToEndUs)) : undefined;
-  const serviceSummary = summarize(service);
-  const durationSeconds = profileDurationSeconds(profile);
+/**
+ * Reads the receipts and queues until the run is reconciled (`delivery`), or stops at
+ * `reconcileStopAtMs` with messages unresolved (`pending`, the continuation to resume).
+ * Neither without a receipts table.
+ */
+async function reconcileDelivery(
+  c: SpikeContinuation,
+  args: ResumeOptions,
+  plan: Float64Array,
+  sqs: AwsClientOptions,
+): Promise<{ delivery?: DeliveryResult; pending?: SpikeContinuation }> {
+  if (!args.receipts) return {};
+  const { profile, runId, ingress: merged } = c;
+  const began = c.reconcileBeganMs;
+  const result = await reconcileUntil({
+    runId,
+    startMs: merged.startMs,
+    profile,
+    plan,
+    notAccepted: merged.notAccepted,
+    receipts: args.receipts,
+    dlqUrl: args.dlqUrl,
+    quarantineQueueUrl: args.quarantineQueueUrl,
+    sqs,
+    deadlineMs: c.deadlineMs,
+    stopAtMs: args.reconcileStopAtMs,
+    waitingSinceMs: began,
+    pollIntervalMs: profile.reconcile.pollIntervalSeconds * 1000,
+    onProgress: args.onProgress
+      ? (accounted, accepted) =>
+          args.onProgress!({ stage: "reconciling", accounted, accepted, elapsedSeconds: (Date.now() - began) / 1000 })
+      : undefined,
+  });
+  if (result.reconciled) return { delivery: result };
+  return { pending: { ...c, progress: { accounted: result.accounted, accepted: result.accepted, inFlight: result.inFlight } } };
+}
+
+/** Averages per second over the planned traffic duration; goodput is processed when reconciled, else accepted. */
+function perSecondRates(counts: IngressCounts, delivery: DeliveryResult | undefined, durationSeconds: number) {
   const per = (n: number) => Math.round((n / durationSeconds) * 100) / 100;
+  return {
+    offeredPerSecond: per(counts.offered),
+    attemptedPerSecond: per(counts.attempts),
+    acceptedPerSecond: per(counts.accepted),
+    goodputPerSecond: per(delivery ? delivery.processed : counts.accepted),
+  };
+}
+
+/** The measured figures of a run, as the report and the verdict both read them. */
+interface RunFigures {
+  readonly c: SpikeContinuation;
+  readonly plan: Float64Array;
+  readonly delivery: DeliveryResult | undefined;
+  readonly pending: SpikeContinuation | undefined;
+  readonly redrive: RedriveInspection | undefined;
+  readonly ack: LatencySummary;
+  readonly service: LatencySummary;
+  readonly endToEnd: LatencySummary | undefined;
+  readonly durationSeconds: number;
+}
+
+/** Judges the run against the profile's SLO; a run stopped with `pending` is FAIL, "not finished". */
+function judgeRun(f: RunFigures): VerdictResult {
+  const { c, delivery, pending, endToEnd } = f;
+  const merged = c.ingress;
   const judged = judge(
     {
       offered: merged.counts.offered,
       accepted: merged.counts.accepted,
       dropped: merged.counts.dropped,
-      ackP99Ms: ackSummary.p99Ms,
+      ackP99Ms: f.ack.p99Ms,
       acksAfterGenesysTimeout: merged.counts.acksAfterGenesysTimeout,
       delivery: delivery && {
         lost: delivery.lost,
@@ -456,18 +479,13 @@ async function reconcileAndReport(c: SpikeContinuation, args: ResumeOptions, kno
         endToEndP99Ms: endToEnd!.p99Ms,
         faultViolations: delivery.faultChecks.violations,
       },
-      redrive,
+      redrive: f.redrive,
       metrics: {
         counts: merged.counts,
-        ack: ackSummary,
-        service: serviceSummary,
+        ack: f.ack,
+        service: f.service,
         ...(endToEnd ? { endToEnd } : {}),
-        rates: {
-          offeredPerSecond: per(merged.counts.offered),
-          attemptedPerSecond: per(merged.counts.attempts),
-          acceptedPerSecond: per(merged.counts.accepted),
-          goodputPerSecond: per(delivery ? delivery.processed : merged.counts.accepted),
-        },
+        rates: perSecondRates(merged.counts, delivery, f.durationSeconds),
         ...(delivery
           ? {
               delivery: {
@@ -485,19 +503,46 @@ async function reconcileAndReport(c: SpikeContinuation, args: ResumeOptions, kno
       },
       ...(merged.aborted ? { aborted: merged.aborted } : {}),
     },
-    profile.slo,
+    c.profile.slo,
     { latency: c.latencyJudgement },
   );
-  const verdict: VerdictResult = pending
-    ? {
-        verdict: "FAIL",
-        reasons: [
-          `not finished: reconciliation stopped at the invocation's end with ${pending.progress.accepted - pending.progress.accounted} of ${pending.progress.accepted} accepted message(s) unresolved (${pending.progress.inFlight} being retried); resume it from \`pending\` (deadline ${new Date(c.deadlineMs).toISOString()})`,
-        ],
-        checks: judged.checks,
-      }
-    : judged;
+  if (!pending) return judged;
+  return {
+    verdict: "FAIL",
+    reasons: [
+      `not finished: reconciliation stopped at the invocation's end with ${pending.progress.accepted - pending.progress.accounted} of ${pending.progress.accepted} accepted message(s) unresolved (${pending.progress.inFlight} being retried); resume it from \`pending\` (deadline ${new Date(c.deadlineMs).toISOString()})`,
+    ],
+    checks: judged.checks,
+  };
+}
 
+/** Reconciles (until the deadline or the stop time) and builds the report. */
+async function reconcileAndReport(c: SpikeContinuation, args: ResumeOptions, knownPlan?: Float64Array): Promise<SpikeReport> {
+  const plan = knownPlan ?? planArrivals(c.profile);
+  const sqs = sqsClientOptions(args);
+  const { delivery, pending } = await reconcileDelivery(c, args, plan, sqs);
+  const redrive =
+    args.queueUrl && !pending
+      ? await inspectRedrivePolicy({ queueUrl: args.queueUrl, dlqUrl: args.dlqUrl, workerMaxReceiveCount: args.workerMaxReceiveCount, sqs })
+      : undefined;
+  const figures: RunFigures = {
+    c,
+    plan,
+    delivery,
+    pending,
+    redrive,
+    ack: summarize(decodeHistogram(c.ingress.histograms.ackUs)),
+    service: summarize(decodeHistogram(c.ingress.histograms.serviceUs)),
+    endToEnd: delivery ? summarize(decodeHistogram(delivery.endToEndUs)) : undefined,
+    durationSeconds: profileDurationSeconds(c.profile),
+  };
+  return buildReport(figures, judgeRun(figures));
+}
+
+/** The report of a judged run: every series padded to the same length, the delivery block or why there is none. */
+function buildReport(f: RunFigures, verdict: VerdictResult): SpikeReport {
+  const { c, delivery, pending, redrive, endToEnd, durationSeconds } = f;
+  const { profile, runId, ingress: merged } = c;
   const series = [...Object.values(merged.timeline), ...(delivery ? [delivery.deliveredTimeline] : [])];
   const length = Math.max(Math.ceil(durationSeconds), ...series.map((s) => s.length));
   const pad = (s: readonly number[]) => Array.from({ length }, (_, i) => s[i] ?? 0);
@@ -514,7 +559,7 @@ async function reconcileAndReport(c: SpikeContinuation, args: ResumeOptions, kno
     agents: c.agents,
     profile,
     phases: phaseSpans(profile),
-    planned: plan.length,
+    planned: f.plan.length,
     ...(profile.scenarios
       ? {
           scenarios: scenarioReports(
@@ -529,13 +574,10 @@ async function reconcileAndReport(c: SpikeContinuation, args: ResumeOptions, kno
     counts: merged.counts,
     rates: {
       durationSeconds,
-      offeredPerSecond: per(merged.counts.offered),
-      attemptedPerSecond: per(merged.counts.attempts),
-      acceptedPerSecond: per(merged.counts.accepted),
-      goodputPerSecond: per(delivery ? delivery.processed : merged.counts.accepted),
+      ...perSecondRates(merged.counts, delivery, durationSeconds),
       goodputBasis: delivery ? "processed" : "accepted",
     },
-    latency: { ack: ackSummary, service: serviceSummary, ...(endToEnd ? { endToEnd } : {}) },
+    latency: { ack: f.ack, service: f.service, ...(endToEnd ? { endToEnd } : {}) },
     histograms: { ackUs: merged.histograms.ackUs, serviceUs: merged.histograms.serviceUs, ...(endToEndUs ? { endToEndUs } : {}) },
     timeline: {
       offered: pad(merged.timeline.offered),

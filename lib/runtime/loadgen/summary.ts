@@ -25,6 +25,74 @@ function latencyRow(name: string, s: LatencySummary | undefined): (string | numb
   return [name, s.count, fmt(s.p50Ms), fmt(s.p90Ms), fmt(s.p95Ms), fmt(s.p99Ms), fmt(s.p999Ms), fmt(s.maxMs)];
 }
 
+/** The latency table (ms): ack, service and end-to-end percentiles, and how latency was judged. */
+function latencyLines(report: SpikeReport, lines: string[]): void {
+  lines.push(`Latency (ms)${report.machine ? `, ${machineLine(report.machine)}` : ""}`);
+  lines.push(
+    ...table(
+      [
+        ["", "count", "p50", "p90", "p95", "p99", "p99.9", "max"],
+        latencyRow("ack, from planned send", report.latency.ack),
+        latencyRow("service, per attempt", report.latency.service),
+        latencyRow("end to end (processed)", report.latency.endToEnd),
+      ],
+      ["l", "r", "r", "r", "r", "r", "r", "r"],
+    ),
+  );
+  if (report.latencyJudgement === "local") {
+    lines.push("  judged locally: only acks later than Genesys' 10 s webhook timeout count; the AWS-grade p99 bounds are shown as INFO");
+  }
+}
+
+/** The delivery block: the reconciliation's counts and samples, or why there was none. */
+function deliveryLines(report: SpikeReport, lines: string[]): void {
+  const d = report.delivery;
+  if (d.reconciled) {
+    lines.push(`Delivery (reconciled in ${d.waitedSeconds} s${d.complete ? "" : ", deadline reached"})`);
+    if (report.reconcileDeadline) lines.push(`  deadline: ${report.reconcileDeadline.explanation}`);
+    lines.push(
+      ...table(
+        [
+          ["accepted", d.accepted],
+          ["processed", d.processed],
+          ["duplicate deliveries", d.duplicateDeliveries],
+          ["duplicate side effects", d.duplicateSideEffects],
+          ["dead-lettered, expected (poison)", d.deadLetteredExpected],
+          ["dead-lettered, unexpected", d.deadLetteredUnexpected],
+          ["in the operational DLQ", d.inDlq],
+          ["drained from quarantine", d.quarantineDrained],
+          ["lost", d.lost],
+          ["in flight at the deadline (being retried)", d.inFlight ?? 0],
+          ["fault markers checked / violations", `${d.faultChecks.checked} / ${d.faultChecks.violations}`],
+        ],
+        ["l", "r"],
+      ),
+    );
+    if (d.lostSeqs.length) lines.push(`  lost seqs: ${d.lostSeqs.join(", ")}${d.lost > d.lostSeqs.length ? ", ..." : ""}`);
+    if (d.inFlightSamples?.length)
+      lines.push(
+        `  in flight: ${d.inFlightSamples.map(describeInFlight).join(", ")}${(d.inFlight ?? 0) > d.inFlightSamples.length ? ", ..." : ""}`,
+      );
+    for (const s of d.faultChecks.samples.slice(0, 5)) lines.push(`  fault check seq ${s.seq} (${s.kind}): ${s.problem}`);
+  } else {
+    lines.push(`Delivery: NOT RECONCILED: ${d.reason}`);
+    if (report.reconcileDeadline && report.pending) lines.push(`  deadline: ${report.reconcileDeadline.explanation}`);
+  }
+}
+
+/** Each scenario of a multi-scenario run on its own line (nothing otherwise). */
+function scenarioLines(report: SpikeReport, lines: string[]): void {
+  if (report.scenarios?.length) {
+    lines.push("");
+    lines.push("Scenarios (each on its own; the figures above add them together)");
+    for (const sc of report.scenarios) {
+      const delivered = sc.processed !== undefined ? `, processed ${sc.processed}, lost ${sc.lost ?? 0}` : "";
+      const ack = sc.ack && sc.ack.count > 0 ? `, ack p50 ${sc.ack.p50Ms} ms p99 ${sc.ack.p99Ms} ms` : "";
+      lines.push(`  ${sc.name}: planned ${sc.planned}, accepted ${sc.accepted}, not accepted ${sc.notAccepted}${delivered}${ack}`);
+    }
+  }
+}
+
 /** A plain-text summary for a terminal or a log. */
 export function renderSummary(report: SpikeReport): string {
   const c = report.counts;
@@ -70,63 +138,10 @@ export function renderSummary(report: SpikeReport): string {
     ),
   );
   lines.push("");
-  lines.push(`Latency (ms)${report.machine ? `, ${machineLine(report.machine)}` : ""}`);
-  lines.push(
-    ...table(
-      [
-        ["", "count", "p50", "p90", "p95", "p99", "p99.9", "max"],
-        latencyRow("ack, from planned send", report.latency.ack),
-        latencyRow("service, per attempt", report.latency.service),
-        latencyRow("end to end (processed)", report.latency.endToEnd),
-      ],
-      ["l", "r", "r", "r", "r", "r", "r", "r"],
-    ),
-  );
-  if (report.latencyJudgement === "local") {
-    lines.push("  judged locally: only acks later than Genesys' 10 s webhook timeout count; the AWS-grade p99 bounds are shown as INFO");
-  }
+  latencyLines(report, lines);
   lines.push("");
-  const d = report.delivery;
-  if (d.reconciled) {
-    lines.push(`Delivery (reconciled in ${d.waitedSeconds} s${d.complete ? "" : ", deadline reached"})`);
-    if (report.reconcileDeadline) lines.push(`  deadline: ${report.reconcileDeadline.explanation}`);
-    lines.push(
-      ...table(
-        [
-          ["accepted", d.accepted],
-          ["processed", d.processed],
-          ["duplicate deliveries", d.duplicateDeliveries],
-          ["duplicate side effects", d.duplicateSideEffects],
-          ["dead-lettered, expected (poison)", d.deadLetteredExpected],
-          ["dead-lettered, unexpected", d.deadLetteredUnexpected],
-          ["in the operational DLQ", d.inDlq],
-          ["drained from quarantine", d.quarantineDrained],
-          ["lost", d.lost],
-          ["in flight at the deadline (being retried)", d.inFlight ?? 0],
-          ["fault markers checked / violations", `${d.faultChecks.checked} / ${d.faultChecks.violations}`],
-        ],
-        ["l", "r"],
-      ),
-    );
-    if (d.lostSeqs.length) lines.push(`  lost seqs: ${d.lostSeqs.join(", ")}${d.lost > d.lostSeqs.length ? ", ..." : ""}`);
-    if (d.inFlightSamples?.length)
-      lines.push(
-        `  in flight: ${d.inFlightSamples.map(describeInFlight).join(", ")}${(d.inFlight ?? 0) > d.inFlightSamples.length ? ", ..." : ""}`,
-      );
-    for (const s of d.faultChecks.samples.slice(0, 5)) lines.push(`  fault check seq ${s.seq} (${s.kind}): ${s.problem}`);
-  } else {
-    lines.push(`Delivery: NOT RECONCILED: ${d.reason}`);
-    if (report.reconcileDeadline && report.pending) lines.push(`  deadline: ${report.reconcileDeadline.explanation}`);
-  }
-  if (report.scenarios?.length) {
-    lines.push("");
-    lines.push("Scenarios (each on its own; the figures above add them together)");
-    for (const sc of report.scenarios) {
-      const delivered = sc.processed !== undefined ? `, processed ${sc.processed}, lost ${sc.lost ?? 0}` : "";
-      const ack = sc.ack && sc.ack.count > 0 ? `, ack p50 ${sc.ack.p50Ms} ms p99 ${sc.ack.p99Ms} ms` : "";
-      lines.push(`  ${sc.name}: planned ${sc.planned}, accepted ${sc.accepted}, not accepted ${sc.notAccepted}${delivered}${ack}`);
-    }
-  }
+  deliveryLines(report, lines);
+  scenarioLines(report, lines);
   lines.push("");
   lines.push("Checks");
   lines.push(

@@ -15,6 +15,7 @@
  */
 import type { Histogram, LatencySummary } from "./histogram";
 import { summarize } from "./histogram";
+import { LoadgenError } from "./errors";
 
 /** A comparison operator. */
 export type ThresholdOperator = "<" | "<=" | ">" | ">=" | "==" | "!=";
@@ -164,7 +165,7 @@ export interface ThresholdExpression {
 }
 
 /** Thrown for an expression that does not parse or names an unknown metric; the message says what to write. */
-export class ThresholdError extends Error {
+export class ThresholdError extends LoadgenError {
   override readonly name = "ThresholdError";
 }
 

@@ -141,33 +141,49 @@ function redriveThreshold(r: RedriveInspection | undefined): string {
   return r.workerMaxReceiveCount !== undefined ? `${target}, maxReceiveCount >= ${r.workerMaxReceiveCount}` : target;
 }
 
-/** Applies the profile's thresholds; `options.latency` says how latency is judged (default "aws"). */
-export function judge(input: VerdictInput, slo: SpikeProfile["slo"], options: { readonly latency?: LatencyJudgement } = {}): VerdictResult {
-  const local = options.latency === "local";
-  const checks: VerdictCheck[] = [];
-  const reasons: string[] = [];
-  const check = (
-    name: string,
-    actual: number | undefined,
-    ok: (v: number) => boolean,
-    threshold: string,
-    reason: (v: number) => string,
-  ) => {
+/** The checks and failure reasons of one verdict, as they are added. */
+class CheckList {
+  readonly checks: VerdictCheck[] = [];
+  readonly reasons: string[] = [];
+
+  constructor(private readonly local: boolean) {}
+
+  /** A pass/fail check; skipped when there is no value to judge. */
+  check(name: string, actual: number | undefined, ok: (v: number) => boolean, threshold: string, reason: (v: number) => string): void {
     if (actual === undefined) {
-      checks.push({ name, threshold, status: "skipped" });
+      this.checks.push({ name, threshold, status: "skipped" });
       return;
     }
     const pass = ok(actual);
-    checks.push({ name, threshold, actual, status: pass ? "pass" : "fail" });
-    if (!pass) reasons.push(reason(actual));
-  };
+    this.checks.push({ name, threshold, actual, status: pass ? "pass" : "fail" });
+    if (!pass) this.reasons.push(reason(actual));
+  }
+
+  /** An AWS-grade latency bound: judged on AWS, shown as information locally. */
+  latency(name: string, actual: number | undefined, bound: number, reason: (v: number) => string): void {
+    if (!this.local || actual === undefined) {
+      this.check(name, actual, (v) => v <= bound, `<= ${bound} ms`, reason);
+      return;
+    }
+    this.checks.push({
+      name,
+      threshold: `<= ${bound} ms (AWS-grade; not judged locally)`,
+      actual,
+      detail: `${actual.toFixed(actual < 10 ? 2 : 0)} ms, ${actual <= bound ? "within" : "over"} the bound`,
+      status: "info",
+    });
+  }
+}
+
+/** The ingress checks: the accepted ratio, the ack p99, the acks later than Genesys' webhook timeout. */
+function judgeIngress(input: VerdictInput, slo: SpikeProfile["slo"], local: boolean, c: CheckList): void {
   // Locally, arrivals the generator dropped at its own in-flight cap (acks slower than the
   // arrival rate allows on this machine) were never sent: pace, not correctness; they are
   // counted out of the ratio and named. On AWS they count: a slow ingress is the pipeline's.
   const dropped = local ? (input.dropped ?? 0) : 0;
   const sent = input.offered - dropped;
   const ratio = sent <= 0 ? (input.offered === 0 ? 0 : 1) : input.accepted / sent;
-  check(
+  c.check(
     "acceptedRatio",
     ratio,
     (v) => v >= slo.minAcceptedRatio,
@@ -175,21 +191,7 @@ export function judge(input: VerdictInput, slo: SpikeProfile["slo"], options: { 
     (v) =>
       `accepted ratio ${v.toFixed(4)} is below ${slo.minAcceptedRatio} (${input.accepted} of ${dropped ? `${sent} sent, ${input.offered} offered` : `${input.offered} offered`})`,
   );
-  /** An AWS-grade latency bound: judged on AWS, shown as information locally. */
-  const latency = (name: string, actual: number | undefined, bound: number, reason: (v: number) => string) => {
-    if (!local || actual === undefined) {
-      check(name, actual, (v) => v <= bound, `<= ${bound} ms`, reason);
-      return;
-    }
-    checks.push({
-      name,
-      threshold: `<= ${bound} ms (AWS-grade; not judged locally)`,
-      actual,
-      detail: `${actual.toFixed(actual < 10 ? 2 : 0)} ms, ${actual <= bound ? "within" : "over"} the bound`,
-      status: "info",
-    });
-  };
-  latency(
+  c.latency(
     "ackP99Ms",
     input.accepted > 0 ? input.ackP99Ms : undefined,
     slo.ackP99Ms,
@@ -197,7 +199,7 @@ export function judge(input: VerdictInput, slo: SpikeProfile["slo"], options: { 
   );
   const lateShare =
     input.acksAfterGenesysTimeout === undefined || input.accepted === 0 ? undefined : input.acksAfterGenesysTimeout / input.accepted;
-  check(
+  c.check(
     "acksOverGenesysTimeout",
     lateShare,
     (v) => v <= slo.maxAcksOverGenesysTimeoutRatio,
@@ -205,15 +207,19 @@ export function judge(input: VerdictInput, slo: SpikeProfile["slo"], options: { 
     (v) =>
       `${input.acksAfterGenesysTimeout} of ${input.accepted} acks (${Number((v * 100).toFixed(2))}%) came more than Genesys' ${GENESYS_WEBHOOK_TIMEOUT_MS / 1000} s webhook timeout after their planned send, over ${Number((slo.maxAcksOverGenesysTimeoutRatio * 100).toFixed(2))}%: Genesys would have retried them`,
   );
+}
+
+/** The delivery checks (skipped when not reconciled): lost, in flight, dead letters, duplicates, end-to-end p99, faults. */
+function judgeDelivery(input: VerdictInput, slo: SpikeProfile["slo"], c: CheckList): void {
   const d = input.delivery;
-  check(
+  c.check(
     "lost",
     d?.lost,
     (v) => v <= slo.maxLost,
     `<= ${slo.maxLost}`,
     (v) => `${v} accepted message(s) lost (neither processed nor dead-lettered by the deadline, never seen retrying)`,
   );
-  check(
+  c.check(
     "inFlight",
     d?.inFlight,
     (v) => v === 0,
@@ -221,14 +227,14 @@ export function judge(input: VerdictInput, slo: SpikeProfile["slo"], options: { 
     (v) =>
       `${v} accepted message(s) still in flight at the deadline (being retried, not resolved: ${(d?.inFlightDescriptions ?? []).slice(0, 5).join(", ")}${v > 5 ? ", ..." : ""}); the deadline covers the pipeline's worst retry horizon, so they are stuck or retried beyond it`,
   );
-  check(
+  c.check(
     "unexpectedDeadLetters",
     d?.deadLetteredUnexpected,
     (v) => v <= slo.maxUnexpectedDeadLetters,
     `<= ${slo.maxUnexpectedDeadLetters}`,
     (v) => `${v} unexpected dead letter(s)`,
   );
-  check(
+  c.check(
     "duplicateSideEffects",
     d?.duplicateSideEffects,
     (v) => v <= slo.maxDuplicateSideEffects,
@@ -236,7 +242,7 @@ export function judge(input: VerdictInput, slo: SpikeProfile["slo"], options: { 
     (v) => `${v} duplicate side effect(s)`,
   );
   const duplicateRatio = d && (input.accepted === 0 ? 0 : d.duplicateDeliveries / input.accepted);
-  check(
+  c.check(
     "duplicateDeliveryRatio",
     duplicateRatio,
     (v) => v <= slo.maxDuplicateDeliveryRatio,
@@ -244,33 +250,51 @@ export function judge(input: VerdictInput, slo: SpikeProfile["slo"], options: { 
     (v) =>
       `${d!.duplicateDeliveries} duplicate deliveries (${Number((v * 100).toFixed(2))}% of accepted): messages are delivered again while or after being processed; check the visibility timeout against the worker's processing time`,
   );
-  latency("endToEndP99Ms", d?.endToEndP99Ms, slo.endToEndP99Ms, (v) => `end-to-end p99 ${v.toFixed(0)} ms exceeds ${slo.endToEndP99Ms} ms`);
-  check(
+  c.latency(
+    "endToEndP99Ms",
+    d?.endToEndP99Ms,
+    slo.endToEndP99Ms,
+    (v) => `end-to-end p99 ${v.toFixed(0)} ms exceeds ${slo.endToEndP99Ms} ms`,
+  );
+  c.check(
     "faultViolations",
     d?.faultViolations,
     (v) => v === 0,
     "== 0",
     (v) => `${v} fault-marked message(s) did not behave as marked (see faultChecks)`,
   );
+}
 
-  const r = input.redrive;
-  if (!r) checks.push({ name: "redrivePolicy", threshold: redriveThreshold(r), status: "skipped" });
-  else {
-    const problems = redriveProblems(r);
-    const detail = r.error
-      ? "unreadable"
-      : r.policy
-        ? `to ${queueName(r.policy.deadLetterTargetArn)}, maxReceiveCount ${r.policy.maxReceiveCount}`
-        : "no redrive policy";
-    checks.push({
-      name: "redrivePolicy",
-      threshold: redriveThreshold(r),
-      ...(r.policy ? { actual: r.policy.maxReceiveCount } : {}),
-      detail,
-      status: problems.length ? "fail" : "pass",
-    });
-    if (problems.length) reasons.push(problems.join("; "));
+/** The redrive policy check: skipped without the queue, failed with any of {@link redriveProblems}. */
+function judgeRedrive(r: RedriveInspection | undefined, c: CheckList): void {
+  if (!r) {
+    c.checks.push({ name: "redrivePolicy", threshold: redriveThreshold(r), status: "skipped" });
+    return;
   }
+  const problems = redriveProblems(r);
+  const detail = r.error
+    ? "unreadable"
+    : r.policy
+      ? `to ${queueName(r.policy.deadLetterTargetArn)}, maxReceiveCount ${r.policy.maxReceiveCount}`
+      : "no redrive policy";
+  c.checks.push({
+    name: "redrivePolicy",
+    threshold: redriveThreshold(r),
+    ...(r.policy ? { actual: r.policy.maxReceiveCount } : {}),
+    detail,
+    status: problems.length ? "fail" : "pass",
+  });
+  if (problems.length) c.reasons.push(problems.join("; "));
+}
+
+/** Applies the profile's thresholds; `options.latency` says how latency is judged (default "aws"). */
+export function judge(input: VerdictInput, slo: SpikeProfile["slo"], options: { readonly latency?: LatencyJudgement } = {}): VerdictResult {
+  const local = options.latency === "local";
+  const c = new CheckList(local);
+  judgeIngress(input, slo, local, c);
+  judgeDelivery(input, slo, c);
+  judgeRedrive(input.redrive, c);
+  const { checks, reasons } = c;
   judgeThresholds(input, slo, local, checks, reasons);
   return { verdict: reasons.length === 0 ? VERDICTS.pass : VERDICTS.fail, reasons, checks };
 }

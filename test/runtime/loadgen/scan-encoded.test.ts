@@ -4,7 +4,8 @@
  * marker from the decoded body, the peek leaves every message, the drain deletes this run's.
  */
 import { CreateQueueCommand, ReceiveMessageCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
-import { encodeIngressBody, SYNTHETIC_KEY } from "cdktf-genesys-consumer/runtime";
+import { encodeIngressBody } from "../../../lib/runtime/ingress-body";
+import { SYNTHETIC_KEY } from "../../../lib/runtime/synthetic";
 import { scanQueue, syntheticIdentity } from "../../../lib/runtime/loadgen/reconcile";
 import { useLocalSqs } from "../../helpers/local-servers";
 

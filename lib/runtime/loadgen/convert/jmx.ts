@@ -145,35 +145,32 @@ function steppingOf(
   return { unit, targetLevel, rampUp, steps, hold };
 }
 
-/** The arrival-rate schedule of a group's webhook POSTs, or undefined when it sends none. */
-function groupSchedule(
+/** The Constant Throughput Timers of a group as rate caps, in webhook POSTs per second, and its shaping timers. */
+interface GroupCaps {
+  /** The calcMode 0 cap: each thread paces itself. */
+  perThreadCap: number;
+  /** The calcMode 1..4 cap: the group as a whole. */
+  groupCap: number;
+  readonly shaping: ThroughputTimer[];
+}
+
+/**
+ * Reads a group's throughput timers: each Constant Throughput Timer becomes a per-thread cap
+ * (calcMode 0) or a group cap (1..4, a target shared between groups split by thread count),
+ * scaled to the webhook POSTs among the samples it paces; shaping timers are collected.
+ */
+function throughputCaps(
   g: GroupWalk,
-  webhookPath: string | undefined,
-  ctx: JmxConvertContext,
+  posts: number,
   ex: JmxExpressions,
   groups: readonly GroupWalk[],
   threadsByGroup: ReadonlyMap<GroupWalk, number>,
-): Schedule | undefined {
-  const el = g.el;
-  const notes = ctx.notes;
-  const R = ctx.responseSeconds;
-  const posts = g.samplers.filter((s) => s.http && s.method === "POST" && s.path === webhookPath).reduce((n, s) => n + s.times, 0);
-  if (posts === 0) {
-    notes.push({ level: "not-converted", element: el.path, message: "this thread group sends no webhook POST: it adds no arrivals" });
-    return undefined;
-  }
-  const samples = g.samplers.reduce((n, s) => n + s.times, 0);
-  const think = g.samplers.reduce((n, s) => n + s.times * s.timerSeconds, 0);
-  const cycle = think + samples * R; // seconds per iteration of one thread
-  const label = el.name;
-
-  // Constant Throughput Timers: a per-thread cap (calcMode 0) or a group cap (1..4), in webhook POSTs per second.
-  let perThreadCap = Infinity;
-  let groupCap = Infinity;
-  const shaping: ThroughputTimer[] = [];
+  notes: JmxConvertContext["notes"],
+): GroupCaps {
+  const caps: GroupCaps = { perThreadCap: Infinity, groupCap: Infinity, shaping: [] };
   for (const t of g.throughputTimers) {
     if (t.kind === "shaping") {
-      shaping.push(t);
+      caps.shaping.push(t);
       continue;
     }
     const perMinute = ex.num(t.el, "throughput");
@@ -189,14 +186,14 @@ function groupSchedule(
     }
     const samplesPerSecond = perMinute / 60;
     if (mode === 0) {
-      perThreadCap = Math.min(perThreadCap, samplesPerSecond * postsShare);
+      caps.perThreadCap = Math.min(caps.perThreadCap, samplesPerSecond * postsShare);
       notes.push({
         level: "info",
         element: t.el.path,
         message: `Constant Throughput Timer, calcMode ${CTT_MODES[0]}: ${formatRate(perMinute)}/min per thread = ${formatRate(samplesPerSecond)}/s per thread, times the active threads`,
       });
     } else {
-      groupCap = Math.min(groupCap, samplesPerSecond * share * postsShare);
+      caps.groupCap = Math.min(caps.groupCap, samplesPerSecond * share * postsShare);
       notes.push({
         level: "info",
         element: t.el.path,
@@ -217,88 +214,161 @@ function groupSchedule(
         message: `it paces ${formatRate(t.samplesInScope)} samples per iteration, ${formatRate(posts)} of them webhook POSTs: the POST rate is ${formatRate(postsShare)} of its throughput`,
       });
   }
+  return caps;
+}
 
-  const closedPerThread = Math.min(posts / cycle, perThreadCap);
-  const explainClosed = (threads: number) => {
-    if (shaping.length || groupCap <= threads * closedPerThread) return; // a timer sets the rate; noted with it
-    if (perThreadCap < posts / cycle) {
-      notes.push({
-        level: "info",
-        element: el.path,
-        message: `the Constant Throughput Timer paces each thread at ${formatRate(perThreadCap)} webhook POSTs/s (on its own a thread could send ${formatRate(posts / cycle)}/s with R as assumed): rate = ${formatRate(threads)} threads x ${formatRate(perThreadCap)}/s = ${formatRate(threads * perThreadCap)}/s`,
-      });
-    } else notes.push(closedModelNote(el.path, threads, think, R, posts, samples));
-  };
-  let schedule: Schedule;
-  let capacityNoteTarget: number | undefined;
-  if (el.testclass === "ThreadGroup") {
-    schedule = threadGroupSchedule(g, ex, cycle, closedPerThread, shaping, ctx);
-    const threads = ex.num(el, "ThreadGroup.num_threads");
-    explainClosed(threads);
-    capacityNoteTarget = threads * closedPerThread;
-  } else if (el.testclass === CONCURRENCY_TG) {
-    const { unit: u, targetLevel: level, rampUp, steps, hold } = steppingOf(el, ex);
-    notes.push({
+/** What one group's schedule is built from: its iteration's make-up and its timers' caps. */
+interface GroupShape {
+  readonly g: GroupWalk;
+  readonly ctx: JmxConvertContext;
+  readonly ex: JmxExpressions;
+  /** Webhook POSTs per iteration. */
+  readonly posts: number;
+  /** Samples per iteration. */
+  readonly samples: number;
+  /** Think time per iteration, seconds. */
+  readonly think: number;
+  /** Seconds per iteration of one thread. */
+  readonly cycle: number;
+  /** Webhook POSTs per second of one thread, its calcMode 0 cap applied. */
+  readonly closedPerThread: number;
+  readonly caps: GroupCaps;
+}
+
+/** Explains a closed-model group's rate (threads x per-thread rate) unless a timer sets it (noted with the timer). */
+function explainClosed(s: GroupShape, threads: number): void {
+  const { caps, posts, cycle, ctx } = s;
+  const el = s.g.el;
+  if (caps.shaping.length || caps.groupCap <= threads * s.closedPerThread) return;
+  if (caps.perThreadCap < posts / cycle) {
+    ctx.notes.push({
       level: "info",
       element: el.path,
-      message: `Concurrency Thread Group: ${formatRate(level)} threads reached ${steps > 0 ? `in ${steps} steps` : "linearly"} over ${formatRate(rampUp)} s, held ${formatRate(hold)} s (Unit ${u === 60 ? "M: minutes" : "S: seconds"})`,
+      message: `the Constant Throughput Timer paces each thread at ${formatRate(caps.perThreadCap)} webhook POSTs/s (on its own a thread could send ${formatRate(posts / cycle)}/s with R as assumed): rate = ${formatRate(threads)} threads x ${formatRate(caps.perThreadCap)}/s = ${formatRate(threads * caps.perThreadCap)}/s`,
     });
-    if (ex.str(el, "Iterations", el.path)?.trim())
-      notes.push({ level: "warning", element: el.path, message: "Iterations limit: not converted; the converted run lasts RampUp + Hold" });
-    schedule = scale(steppedRamp(level, rampUp, steps, hold, label), closedPerThread);
-    explainClosed(level);
-    capacityNoteTarget = level * closedPerThread;
-  } else {
-    const { unit: u, targetLevel, rampUp, steps, hold } = steppingOf(el, ex);
-    // TargetLevel is arrivals per Unit
-    const level = targetLevel / u;
-    notes.push({
+  } else ctx.notes.push(closedModelNote(el.path, threads, s.think, ctx.responseSeconds, posts, s.samples));
+}
+
+/** A Concurrency Thread Group: its stepped thread count times each thread's rate. */
+function concurrencyGroupSchedule(s: GroupShape): Schedule {
+  const { ex, ctx } = s;
+  const el = s.g.el;
+  const { unit: u, targetLevel: level, rampUp, steps, hold } = steppingOf(el, ex);
+  ctx.notes.push({
+    level: "info",
+    element: el.path,
+    message: `Concurrency Thread Group: ${formatRate(level)} threads reached ${steps > 0 ? `in ${steps} steps` : "linearly"} over ${formatRate(rampUp)} s, held ${formatRate(hold)} s (Unit ${u === 60 ? "M: minutes" : "S: seconds"})`,
+  });
+  if (ex.str(el, "Iterations", el.path)?.trim())
+    ctx.notes.push({
+      level: "warning",
+      element: el.path,
+      message: "Iterations limit: not converted; the converted run lasts RampUp + Hold",
+    });
+  const schedule = scale(steppedRamp(level, rampUp, steps, hold, el.name), s.closedPerThread);
+  explainClosed(s, level);
+  return schedule;
+}
+
+/** An Arrivals Thread Group (open model already): its stepped arrival rate times the POSTs per arrival, capped by ConcurrencyLimit. */
+function arrivalsGroupSchedule(s: GroupShape): Schedule {
+  const { ex, ctx, posts, cycle } = s;
+  const el = s.g.el;
+  const { unit: u, targetLevel, rampUp, steps, hold } = steppingOf(el, ex);
+  // TargetLevel is arrivals per Unit
+  const level = targetLevel / u;
+  ctx.notes.push({
+    level: "info",
+    element: el.path,
+    message: `Arrivals Thread Group (open model already): ${formatRate(level)} arrivals/s${u === 60 ? ` (${formatRate(level * 60)}/min)` : ""} reached ${steps > 0 ? `in ${steps} steps` : "linearly"} over ${formatRate(rampUp)} s, held ${formatRate(hold)} s; each arrival runs one iteration with ${formatRate(posts)} webhook POST(s)`,
+  });
+  let schedule = scale(steppedRamp(level, rampUp, steps, hold, el.name), posts);
+  const limit = ex.num(el, "ConcurrencyLimit", 0);
+  if (limit > 0) {
+    const capacity = (limit / cycle) * posts;
+    if (capacity < peak(schedule)) {
+      ctx.notes.push(
+        capNote(
+          el.path,
+          `the Arrivals Thread Group (ConcurrencyLimit ${formatRate(limit)} threads, each iteration ${formatRate(cycle)} s)`,
+          peak(schedule),
+          capacity,
+        ),
+      );
+      schedule = minOf(schedule, constant(0, scheduleEnd(schedule), capacity));
+    }
+  }
+  return schedule;
+}
+
+/**
+ * Holds a schedule at the group's Constant Throughput Timer cap when the threads could send
+ * more; notes a cap the threads cannot reach (closed-model groups only, `closedModel`).
+ */
+function applyGroupCap(s: GroupShape, schedule: Schedule, closedModel: boolean): Schedule {
+  const { groupCap } = s.caps;
+  const el = s.g.el;
+  if (!Number.isFinite(groupCap)) return schedule;
+  const before = peak(schedule);
+  if (groupCap < before) {
+    s.ctx.notes.push({
       level: "info",
       element: el.path,
-      message: `Arrivals Thread Group (open model already): ${formatRate(level)} arrivals/s${u === 60 ? ` (${formatRate(level * 60)}/min)` : ""} reached ${steps > 0 ? `in ${steps} steps` : "linearly"} over ${formatRate(rampUp)} s, held ${formatRate(hold)} s; each arrival runs one iteration with ${formatRate(posts)} webhook POST(s)`,
+      message: `the Constant Throughput Timer holds the group at ${formatRate(groupCap)} webhook POSTs/s (its threads could send ${formatRate(before)}/s)`,
     });
-    schedule = scale(steppedRamp(level, rampUp, steps, hold, label), posts);
-    const limit = ex.num(el, "ConcurrencyLimit", 0);
-    if (limit > 0) {
-      const capacity = (limit / cycle) * posts;
-      if (capacity < peak(schedule)) {
-        notes.push(
-          capNote(
-            el.path,
-            `the Arrivals Thread Group (ConcurrencyLimit ${formatRate(limit)} threads, each iteration ${formatRate(cycle)} s)`,
-            peak(schedule),
-            capacity,
-          ),
-        );
-        schedule = minOf(schedule, constant(0, scheduleEnd(schedule), capacity));
-      }
-    }
+    return minOf(schedule, constant(0, scheduleEnd(schedule), groupCap));
   }
+  if (closedModel && groupCap > before * (1 + 1e-9)) s.ctx.notes.push(capNote(el.path, "the Constant Throughput Timer", groupCap, before));
+  return schedule;
+}
 
-  if (Number.isFinite(groupCap)) {
-    const before = peak(schedule);
-    if (groupCap < before) {
-      notes.push({
-        level: "info",
-        element: el.path,
-        message: `the Constant Throughput Timer holds the group at ${formatRate(groupCap)} webhook POSTs/s (its threads could send ${formatRate(before)}/s)`,
-      });
-      schedule = minOf(schedule, constant(0, scheduleEnd(schedule), groupCap));
-    } else if (capacityNoteTarget !== undefined && groupCap > before * (1 + 1e-9)) {
-      notes.push(capNote(el.path, "the Constant Throughput Timer", groupCap, before));
-    }
-  }
-  for (const t of shaping) schedule = applyShaping(schedule, t, posts, ctx, ex);
-
+/** A standard Thread Group's startup delay (scheduler ticked): the schedule shifted by it. */
+function applyStartupDelay(s: GroupShape, schedule: Schedule): Schedule {
+  const { ex } = s;
+  const el = s.g.el;
   const delay =
     el.testclass === "ThreadGroup" && ex.str(el, "ThreadGroup.scheduler", el.path) === "true" ? ex.num(el, "ThreadGroup.delay", 0) : 0;
   if (delay > 0)
-    notes.push({
+    s.ctx.notes.push({
       level: "info",
       element: el.path,
       message: `startup delay ${formatRate(delay)} s: the group starts ${formatRate(delay)} s into the run`,
     });
   return delay > 0 ? shift(schedule, delay) : schedule;
+}
+
+/** The arrival-rate schedule of a group's webhook POSTs, or undefined when it sends none. */
+function groupSchedule(
+  g: GroupWalk,
+  webhookPath: string | undefined,
+  ctx: JmxConvertContext,
+  ex: JmxExpressions,
+  groups: readonly GroupWalk[],
+  threadsByGroup: ReadonlyMap<GroupWalk, number>,
+): Schedule | undefined {
+  const el = g.el;
+  const posts = g.samplers.filter((s) => s.http && s.method === "POST" && s.path === webhookPath).reduce((n, s) => n + s.times, 0);
+  if (posts === 0) {
+    ctx.notes.push({ level: "not-converted", element: el.path, message: "this thread group sends no webhook POST: it adds no arrivals" });
+    return undefined;
+  }
+  const samples = g.samplers.reduce((n, s) => n + s.times, 0);
+  const think = g.samplers.reduce((n, s) => n + s.times * s.timerSeconds, 0);
+  const cycle = think + samples * ctx.responseSeconds; // seconds per iteration of one thread
+  const caps = throughputCaps(g, posts, ex, groups, threadsByGroup, ctx.notes);
+  const closedPerThread = Math.min(posts / cycle, caps.perThreadCap);
+  const shape: GroupShape = { g, ctx, ex, posts, samples, think, cycle, closedPerThread, caps };
+
+  let schedule: Schedule;
+  if (el.testclass === "ThreadGroup") {
+    schedule = threadGroupSchedule(g, ex, cycle, closedPerThread, caps.shaping, ctx);
+    explainClosed(shape, ex.num(el, "ThreadGroup.num_threads"));
+  } else if (el.testclass === CONCURRENCY_TG) schedule = concurrencyGroupSchedule(shape);
+  else schedule = arrivalsGroupSchedule(shape);
+
+  schedule = applyGroupCap(shape, schedule, el.testclass === "ThreadGroup" || el.testclass === CONCURRENCY_TG);
+  for (const t of caps.shaping) schedule = applyShaping(schedule, t, posts, ctx, ex);
+  return applyStartupDelay(shape, schedule);
 }
 
 /** A standard Thread Group: threads started evenly over the ramp-up, each running its loops, cut at the scheduler's duration. */

@@ -3,6 +3,7 @@
  * it, the options every format accepts, and the error thrown when a plan cannot be read.
  */
 import type { SpikeProfileInput } from "../profile";
+import { LoadgenError } from "../errors";
 
 /** The plan formats {@link convertPlan} reads. */
 export const PLAN_FORMATS = {
@@ -71,7 +72,7 @@ export interface ConversionResult {
 }
 
 /** Thrown when a plan cannot be converted; the message names the element or option and the fix. */
-export class PlanConversionError extends Error {
+export class PlanConversionError extends LoadgenError {
   override readonly name = "PlanConversionError";
   constructor(
     message: string,
