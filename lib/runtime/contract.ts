@@ -33,7 +33,7 @@ const numFrom = (min: number, max: number) => z.coerce.number().min(min).max(max
 const bool = z.enum(["true", "false"]).transform((v) => v === "true");
 
 /** One variable: its environment name, its schema, and what it means. */
-interface Variable<S extends z.ZodTypeAny, R extends boolean = boolean> {
+export interface ContractVariable<S extends z.ZodTypeAny, R extends boolean = boolean> {
   readonly env: string;
   readonly schema: S;
   readonly required: R;
@@ -42,16 +42,21 @@ interface Variable<S extends z.ZodTypeAny, R extends boolean = boolean> {
   readonly default?: z.output<S>;
 }
 /** An optional variable with a default: after parsing it is always present. */
-type Defaulted<S extends z.ZodTypeAny> = Variable<S, false> & { readonly default: z.output<S> };
+export type DefaultedContractVariable<S extends z.ZodTypeAny> = ContractVariable<S, false> & { readonly default: z.output<S> };
 
-function v<S extends z.ZodTypeAny, R extends boolean>(env: string, schema: S, required: R, doc: string): Variable<S, R> {
+function v<S extends z.ZodTypeAny, R extends boolean>(env: string, schema: S, required: R, doc: string): ContractVariable<S, R> {
   return { env: CONTRACT_PREFIX + env, schema, required, doc };
 }
 /**
  * An optional variable that parses to `value` when absent. `doc` receives the default as
  * text, so the explanation shows the number without restating it.
  */
-function withDefault<S extends z.ZodTypeAny>(env: string, schema: S, value: z.output<S>, doc: (value: string) => string): Defaulted<S> {
+function withDefault<S extends z.ZodTypeAny>(
+  env: string,
+  schema: S,
+  value: z.output<S>,
+  doc: (value: string) => string,
+): DefaultedContractVariable<S> {
   return { env: CONTRACT_PREFIX + env, schema, required: false, doc: doc(String(value)), default: value };
 }
 
@@ -330,29 +335,29 @@ export const LOADGEN_CONTRACT = {
   ),
 } as const;
 
-type Contract = Record<string, Variable<z.ZodTypeAny>>;
+export type ContractDefinition = Record<string, ContractVariable<z.ZodTypeAny>>;
 /** True for a variable that is always present after parsing: required, or with a default. */
-type AlwaysPresent<V> = V extends { readonly required: true } ? true : V extends { readonly default: unknown } ? true : false;
+export type IsAlwaysPresent<V> = V extends { readonly required: true } ? true : V extends { readonly default: unknown } ? true : false;
 /** The settings as parsed: required and defaulted ones present, the others optional. */
-type Parsed<C extends Contract> = {
-  [K in keyof C as AlwaysPresent<C[K]> extends true ? K : never]: z.output<C[K]["schema"]>;
+export type ParsedContract<C extends ContractDefinition> = {
+  [K in keyof C as IsAlwaysPresent<C[K]> extends true ? K : never]: z.output<C[K]["schema"]>;
 } & {
-  [K in keyof C as AlwaysPresent<C[K]> extends true ? never : K]?: z.output<C[K]["schema"]>;
+  [K in keyof C as IsAlwaysPresent<C[K]> extends true ? never : K]?: z.output<C[K]["schema"]>;
 };
 /** The settings before defaults are filled in: only required ones present. */
-type Unfilled<C extends Contract> = {
+export type ContractInput<C extends ContractDefinition> = {
   [K in keyof C as C[K]["required"] extends true ? K : never]: z.output<C[K]["schema"]>;
 } & {
   [K in keyof C as C[K]["required"] extends true ? never : K]?: z.output<C[K]["schema"]>;
 };
-type Writable<C extends Contract> = { [K in keyof C]?: string | number | boolean };
+export type ContractEnvironment<C extends ContractDefinition> = { [K in keyof C]?: string | number | boolean };
 
 /** The worker's settings as parsed, every default filled in. */
-export type WorkerContract = Parsed<typeof WORKER_CONTRACT>;
+export type WorkerContract = ParsedContract<typeof WORKER_CONTRACT>;
 /** The worker's settings before defaults are filled in (an absent optional setting takes the contract's default). */
-export type WorkerContractInput = Unfilled<typeof WORKER_CONTRACT>;
+export type WorkerContractInput = ContractInput<typeof WORKER_CONTRACT>;
 /** The load generator's settings as parsed, every default filled in. */
-export type LoadgenContract = Parsed<typeof LOADGEN_CONTRACT>;
+export type LoadgenContract = ParsedContract<typeof LOADGEN_CONTRACT>;
 
 /** Thrown at cold start when the environment does not satisfy the contract. */
 export class ContractError extends Error {
@@ -362,7 +367,7 @@ export class ContractError extends Error {
   }
 }
 
-function parse<C extends Contract>(contract: C, env: Record<string, string | undefined>): Parsed<C> {
+function parse<C extends ContractDefinition>(contract: C, env: Record<string, string | undefined>): ParsedContract<C> {
   const out: Record<string, unknown> = {};
   const problems: string[] = [];
   for (const [key, variable] of Object.entries(contract)) {
@@ -380,10 +385,10 @@ function parse<C extends Contract>(contract: C, env: Record<string, string | und
       );
   }
   if (problems.length) throw new ContractError(problems);
-  return out as Parsed<C>;
+  return out as ParsedContract<C>;
 }
 
-function write<C extends Contract>(contract: C, values: Writable<C>): Record<string, string> {
+function write<C extends ContractDefinition>(contract: C, values: ContractEnvironment<C>): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(values)) {
     if (value === undefined) continue;
@@ -421,7 +426,7 @@ export function withWorkerDefaults(settings: WorkerContractInput): WorkerContrac
 }
 
 /** `values` with each of `contract`'s defaults filled in where the value is undefined. */
-function fillDefaults<C extends Contract>(contract: C, values: object): Record<string, unknown> {
+function fillDefaults<C extends ContractDefinition>(contract: C, values: object): Record<string, unknown> {
   const out: Record<string, unknown> = { ...values };
   for (const [key, variable] of Object.entries(contract)) {
     if (out[key] === undefined && variable.default !== undefined) out[key] = variable.default;
@@ -435,11 +440,11 @@ export function parseLoadgenContract(env: Record<string, string | undefined> = p
 }
 
 /** The environment a construct gives the worker function (values may be Terraform tokens). */
-export function workerEnvironment(values: Writable<typeof WORKER_CONTRACT>): Record<string, string> {
+export function workerEnvironment(values: ContractEnvironment<typeof WORKER_CONTRACT>): Record<string, string> {
   return write(WORKER_CONTRACT, values);
 }
 
 /** The environment a construct gives the load-generator function. */
-export function loadgenEnvironment(values: Writable<typeof LOADGEN_CONTRACT>): Record<string, string> {
+export function loadgenEnvironment(values: ContractEnvironment<typeof LOADGEN_CONTRACT>): Record<string, string> {
   return write(LOADGEN_CONTRACT, values);
 }

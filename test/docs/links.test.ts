@@ -4,8 +4,9 @@
  * file, and every `#anchor` a heading GitHub generates or an explicit `<a id>` / `name`.
  * External links are collected by `externalLinks` but never fetched.
  */
+import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import { anchorsOf, brokenLinks, externalLinks, linksOf, markdownFiles, slug } from "./markdown-links";
+import { anchorsOf, brokenLinks, externalLinks, isExternal, linksOf, markdownFiles, slug } from "./markdown-links";
 
 const root = path.resolve(__dirname, "../..");
 
@@ -22,6 +23,16 @@ describe("the documentation's links", () => {
   it("every relative link resolves to a file, and every anchor to a heading or an explicit anchor", () => {
     const broken = brokenLinks(files).map((link) => `${path.relative(root, link.file)}:${link.line}: ${link.target} (${link.reason})`);
     expect(broken).toEqual([]);
+  });
+
+  it("the README's relative links name files the package ships, so they resolve in node_modules too", () => {
+    const shipped: string[] = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")).files;
+    const readme = path.join(root, "README.md");
+    const unshipped = linksOf(readme, readFileSync(readme, "utf8"))
+      .filter((link) => !isExternal(link.target) && !link.target.startsWith("#"))
+      .map((link) => path.relative(root, path.resolve(root, link.target.split("#")[0])))
+      .filter((target) => !shipped.some((entry) => target === entry || target.startsWith(`${entry}/`)));
+    expect(unshipped).toEqual([]);
   });
 
   it("external links are collected, not fetched", () => {

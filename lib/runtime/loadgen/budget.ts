@@ -2,11 +2,12 @@
 import { profileDurationSeconds, type SpikeProfile } from "./profile";
 
 import { LAMBDA_MAX_TIMEOUT_SECONDS } from "../aws-limits";
+import { LOADGEN_CONTRACT } from "../contract";
 
 /** Lambda's hard limit, seconds (lib/runtime/aws-limits.ts). */
 export const LAMBDA_MAX_SECONDS = LAMBDA_MAX_TIMEOUT_SECONDS;
 /** Default messages per second one agent offers before the controller fans out. */
-export const DEFAULT_AGENT_CAPACITY_PER_SECOND = 200;
+export const DEFAULT_AGENT_CAPACITY_PER_SECOND: number = LOADGEN_CONTRACT.agentCapacityPerSecond.default;
 /** Lead time of the start barrier, so every agent is warm before the first arrival, ms. */
 export const START_BARRIER_MS = 5000;
 /**

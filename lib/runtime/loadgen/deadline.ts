@@ -27,6 +27,7 @@
  */
 import { LAMBDA_MAX_BATCHING_WINDOW_SECONDS, LAMBDA_MAX_TIMEOUT_SECONDS, SQS_MAX_VISIBILITY_SECONDS } from "../aws-limits";
 import type { SpikeProfile } from "./profile";
+import { WORKER_CONTRACT } from "../contract";
 
 /** The worker's and queue's retry settings the deadline is derived from. */
 export interface PipelineRetrySettings {
@@ -45,9 +46,9 @@ export interface PipelineRetrySettings {
 }
 
 /** The worker's backoff base when the pipeline names none, seconds (`GCX_BACKOFF_BASE_SECONDS`). */
-export const DEFAULT_WORKER_BACKOFF_BASE_SECONDS = 2;
+export const DEFAULT_WORKER_BACKOFF_BASE_SECONDS: number = WORKER_CONTRACT.backoffBaseSeconds.default;
 /** The worker's backoff cap when the pipeline names none, seconds (`GCX_BACKOFF_MAX_SECONDS`). */
-export const DEFAULT_WORKER_BACKOFF_MAX_SECONDS = 900;
+export const DEFAULT_WORKER_BACKOFF_MAX_SECONDS: number = WORKER_CONTRACT.backoffMaxSeconds.default;
 /** The longest redelivery delay: SQS's largest visibility timeout, which the worker's delay is set through, seconds (12 hours). */
 const MAX_REDELIVERY_DELAY_SECONDS = SQS_MAX_VISIBILITY_SECONDS;
 /** Time one attempt spends besides the profile's work (poll pickup, receipt write, visibility change), seconds. */

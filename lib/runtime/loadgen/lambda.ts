@@ -190,7 +190,7 @@ function lambdaInvoker(functionName: string): (event: AgentEvent) => Promise<Ing
 }
 
 /** The handler's invocation context: the function name, and the time left when Lambda gives it. */
-type HandlerContext = Pick<Context, "functionName"> & Partial<Pick<Context, "getRemainingTimeInMillis">>;
+export type LoadgenHandlerContext = Pick<Context, "functionName"> & Partial<Pick<Context, "getRemainingTimeInMillis">>;
 
 /**
  * One handler's state across warm invocations (the parsed contract, the signing secret, the
@@ -207,7 +207,10 @@ class LoadgenRuntime {
   }
 
   /** One invocation: reads the contract and secrets, then runs the event's role. */
-  async handle(event: LoadgenEvent | undefined, context?: HandlerContext): Promise<ControllerResult | IngressPart | ContinuedResult> {
+  async handle(
+    event: LoadgenEvent | undefined,
+    context?: LoadgenHandlerContext,
+  ): Promise<ControllerResult | IngressPart | ContinuedResult> {
     const { deps } = this;
     const contract = (this.contract ??= parseLoadgenContract(deps.env ?? process.env));
     const secret = (this.secret ??= await (deps.readSecret ?? secretsManagerRead)(contract.signatureSecretArn));
@@ -239,7 +242,7 @@ class LoadgenRuntime {
     return this.defaultStore;
   }
 
-  private functionNameOf(contract: LoadgenContract, context: HandlerContext | undefined): string | undefined {
+  private functionNameOf(contract: LoadgenContract, context: LoadgenHandlerContext | undefined): string | undefined {
     return contract.functionName ?? context?.functionName ?? (this.deps.env ?? process.env).AWS_LAMBDA_FUNCTION_NAME;
   }
 
@@ -253,7 +256,7 @@ class LoadgenRuntime {
     contract: LoadgenContract,
     secret: string,
     edgeKey: EdgeKey | undefined,
-    context: HandlerContext | undefined,
+    context: LoadgenHandlerContext | undefined,
   ): Promise<ControllerResult | ContinuedResult> {
     const { deps } = this;
     const profile = parseProfile(event?.profile ?? contract.profile);
@@ -298,7 +301,7 @@ class LoadgenRuntime {
    * deadline or the timeout, as before). Throws when that leaves less than a reconcile slice:
    * such an invocation would hand over at once, again and again.
    */
-  private stopAt(contract: LoadgenContract, context: HandlerContext | undefined): number | undefined {
+  private stopAt(contract: LoadgenContract, context: LoadgenHandlerContext | undefined): number | undefined {
     if (!this.reportStoreOf(contract) || !context?.getRemainingTimeInMillis) return undefined;
     const remaining = context.getRemainingTimeInMillis();
     const slice = this.deps.minReconcileSliceMs ?? MIN_RECONCILE_SLICE_MS;
@@ -343,7 +346,7 @@ class LoadgenRuntime {
   private async reconcileAgain(
     event: ReconcileEvent,
     contract: LoadgenContract,
-    context: HandlerContext | undefined,
+    context: LoadgenHandlerContext | undefined,
   ): Promise<ControllerResult | ContinuedResult> {
     const store = this.reportStoreOf(contract);
     if (!store) throw new Error(`a reconcile invocation needs the reports bucket the continuation is in: set GCX_REPORTS_BUCKET`);
@@ -392,7 +395,7 @@ export function createLoadgenHandler(deps: LoadgenHandlerDeps = {}) {
   const runtime = new LoadgenRuntime(deps);
   return function loadgenHandler(
     event: LoadgenEvent | undefined,
-    context?: HandlerContext,
+    context?: LoadgenHandlerContext,
   ): Promise<ControllerResult | IngressPart | ContinuedResult> {
     return runtime.handle(event, context);
   };

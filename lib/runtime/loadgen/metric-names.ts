@@ -1,6 +1,8 @@
-/** Names of the spike metrics (no dependencies: the construct imports them at synth). */
+/** Names of the spike metrics (only the contract as a dependency: the construct imports them at synth). */
+import { LOADGEN_CONTRACT } from "../contract";
+
 /** Default CloudWatch namespace of the spike metrics. */
-export const DEFAULT_METRICS_NAMESPACE = "GenesysConsumer/Spike";
+export const DEFAULT_METRICS_NAMESPACE: string = LOADGEN_CONTRACT.metricsNamespace.default;
 
 /** The metric that is 1 for a FAIL verdict and 0 for a PASS: the nightly alarm watches it. */
 export const VERDICT_METRIC = "SpikeVerdictFailed";

@@ -20,11 +20,12 @@ import { z } from "zod";
 import { renderHtmlReport } from "./html";
 import { renderTrendPage } from "./history";
 import type { SpikeReport } from "./run";
+import { LOADGEN_CONTRACT } from "../contract";
 
 /** Runs the history keeps by default. */
-export const DEFAULT_HISTORY_LENGTH = 90;
+export const DEFAULT_HISTORY_LENGTH: number = LOADGEN_CONTRACT.historyLength.default;
 /** Key prefix of the reports by default. */
-export const DEFAULT_REPORTS_PREFIX = "spike-reports/";
+export const DEFAULT_REPORTS_PREFIX: string = LOADGEN_CONTRACT.reportsPrefix.default;
 
 /** One listed object. */
 export interface StoredObject {
@@ -125,7 +126,7 @@ export function continuationKey(location: Pick<ReportLocation, "prefix" | "runNa
   return `${runNamePrefix(location)}continuations/${segment(runId, "runId")}.json`;
 }
 
-const entrySchema = z.object({
+export const historyEntrySchema = z.object({
   runId: z.string(),
   time: z.string(),
   verdict: z.enum(["PASS", "FAIL"]),
@@ -140,13 +141,13 @@ const entrySchema = z.object({
   htmlKey: z.string(),
 });
 /** One run in the history index. */
-export type HistoryEntry = z.infer<typeof entrySchema>;
+export type HistoryEntry = z.infer<typeof historyEntrySchema>;
 
-const historySchema = z.object({
+export const historySchema = z.object({
   version: z.literal(1),
   runName: z.string(),
   maxLength: z.number().int().min(1),
-  runs: z.array(entrySchema),
+  runs: z.array(historyEntrySchema),
 });
 /** The history index (`history.json`): the last `maxLength` runs, oldest first. */
 export type HistoryIndex = z.infer<typeof historySchema>;
