@@ -2,10 +2,12 @@ import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { defaultSpikeProfile } from "../runtime/loadgen/profile";
 import type { SpikeProgress } from "../runtime/loadgen/run";
+import { writeReports } from "../runtime/loadgen/reports";
 import { addPlanOptions, profileFromFile, type PlanFlags } from "./plan";
+import { addBaselineOptions, judgeAgainstBaseline, loadRunBaseline, type BaselineFlags } from "./spike-compare";
 
 /** Options of the `local` subcommand. */
-export interface LocalCommandOptions extends PlanFlags {
+export interface LocalCommandOptions extends PlanFlags, BaselineFlags {
   stackDir: string;
   profile?: string;
   json?: boolean;
@@ -41,13 +43,18 @@ function apiChoiceMessage(choices: readonly string[], requested: string | undefi
     : `--api "${requested}" is not a REST API of the stack; choose one of: ${choices.join(", ")}`;
 }
 
-/** Runs the `local` subcommand; resolves the process exit code (0 on PASS, 1 on FAIL). */
+/**
+ * Runs the `local` subcommand; resolves the process exit code (0 on PASS, 1 on FAIL; with
+ * `--baseline` and `--fail-on-regression`, also 1 on a regression against the baseline).
+ */
 export async function runLocalCommand(
   options: LocalCommandOptions,
   out: (text: string) => void = (t) => process.stdout.write(t),
 ): Promise<number> {
   // Loaded on demand: the emulator starts local-aws-sqs and dynalite, which the other commands never need.
   const { runLocalStack, ApiChoiceError } = await import("../local/run");
+  // read before anything starts: a missing or foreign baseline is refused here
+  const baseline = await loadRunBaseline(options);
   const profile = options.profile
     ? profileFromFile(readFileSync(options.profile, "utf8"), options.profile, options, (t) => process.stderr.write(t))
     : defaultSpikeProfile;
@@ -72,12 +79,27 @@ export async function runLocalCommand(
     throw error;
   }
   if (!options.json) process.stderr.write("\n");
+  let printed = "";
+  const judged = baseline ? judgeAgainstBaseline(result.spike, baseline, (t) => (printed += t)) : undefined;
+  // the HTML report was written by the run: written again with the baseline section
+  const html = result.reports.find((p) => p.endsWith("spike.html"));
+  if (judged && html) await writeReports(result.spike, { html }, { baseline: judged.comparison });
   if (options.json)
     out(
-      JSON.stringify({ verdict: result.verdict, reports: result.reports, spike: result.spike, emulator: result.emulator }, null, 2) + "\n",
+      JSON.stringify(
+        {
+          verdict: result.verdict,
+          reports: result.reports,
+          spike: result.spike,
+          emulator: result.emulator,
+          ...(judged ? { baseline: judged.comparison } : {}),
+        },
+        null,
+        2,
+      ) + "\n",
     );
-  else out(`${result.summary}\n\nverdict: ${result.verdict}\n`);
-  return result.verdict === "PASS" ? 0 : 1;
+  else out(`${result.summary}\n\nverdict: ${result.verdict}\n${printed}`);
+  return result.verdict === "PASS" ? (judged?.exitCode ?? 0) : 1;
 }
 
 /**
@@ -128,7 +150,7 @@ export function registerLocal(program: Command): void {
       "--alarms-as-of <hours>",
       "evaluate the alarms again as of <hours> after the run, as CloudWatch would with no further data (the missing-run alarm)",
     );
-  addPlanOptions(local).action(async (options: LocalCommandOptions) => {
+  addPlanOptions(addBaselineOptions(local)).action(async (options: LocalCommandOptions) => {
     process.exitCode = await runLocalCommand(options);
   });
 }

@@ -20,11 +20,12 @@ import {
 import { EdgeKey } from "../runtime/edge-key";
 import { secretReader } from "../runtime/loadgen/edge-key-source";
 import { historyKeys, parseHistory, runNamePrefix, s3ObjectStore } from "../runtime/loadgen/report-store";
-import { registerSpikeCompare } from "./spike-compare";
+import { CompareInputError } from "../runtime/loadgen/compare";
+import { addBaselineOptions, judgeAgainstBaseline, loadRunBaseline, registerSpikeCompare, type BaselineFlags } from "./spike-compare";
 import { addPlanOptions, profileFromFile, registerSpikeConvert, type PlanFlags } from "./plan";
 
 /** Parsed flags of the `spike` subcommand. */
-export interface SpikeFlags extends PlanFlags {
+export interface SpikeFlags extends PlanFlags, BaselineFlags {
   url: string;
   secretArn?: string;
   secretEnv?: string;
@@ -101,6 +102,7 @@ export async function prepareSpike(flags: SpikeFlags, env: Record<string, string
     throw new SpikeUsageError("--dlq-url and --quarantine-url are read during reconciliation: give --receipts-table too");
   }
   const profile = await loadProfile(flags.profile, flags);
+  const baseline = await prepareBaseline(flags);
   let secret: string;
   if (flags.secretEnv) {
     const value = env[flags.secretEnv];
@@ -121,7 +123,17 @@ export async function prepareSpike(flags: SpikeFlags, env: Record<string, string
       client.destroy();
     }
   }
-  return { profile, secret, edgeKey: await prepareEdgeKey(flags, env) };
+  return { profile, secret, edgeKey: await prepareEdgeKey(flags, env), baseline };
+}
+
+/** `--baseline` read and checked (a usage error before any traffic); undefined without it. */
+async function prepareBaseline(flags: SpikeFlags) {
+  try {
+    return await loadRunBaseline(flags);
+  } catch (error) {
+    if (error instanceof CompareInputError) throw new SpikeUsageError(error.message);
+    throw error;
+  }
 }
 
 /** The edge API key of the flags, read once now (a usage error before any traffic); undefined without one. */
@@ -178,9 +190,12 @@ function progressBar(enabled: boolean): { update(p: SpikeProgress): void; stop()
   };
 }
 
-/** Runs the subcommand; returns the exit code (0 PASS, 1 FAIL). */
+/**
+ * Runs the subcommand; returns the exit code: 0 PASS, 1 FAIL; with `--baseline` and
+ * `--fail-on-regression`, also 1 on a regression against the baseline (2 on a refused comparison).
+ */
 export async function spikeCommand(flags: SpikeFlags, out: (text: string) => void = (t) => process.stdout.write(t)): Promise<number> {
-  const { profile, secret, edgeKey } = await prepareSpike(flags);
+  const { profile, secret, edgeKey, baseline } = await prepareSpike(flags);
   if (!flags.receiptsTable) out("note: no --receipts-table: the run reports the ingress side only; delivery will NOT be reconciled\n");
   const bar = progressBar(flags.progress);
   let report;
@@ -207,9 +222,10 @@ export async function spikeCommand(flags: SpikeFlags, out: (text: string) => voi
     bar.stop();
   }
   out(renderSummary(report) + "\n");
-  const written = await writeReports(report, { json: flags.json, html: flags.html });
+  const judged = baseline ? judgeAgainstBaseline(report, baseline, out) : undefined;
+  const written = await writeReports(report, { json: flags.json, html: flags.html }, { baseline: judged?.comparison });
   for (const path of written) out(`wrote ${path}\n`);
-  return report.verdict.verdict === "PASS" ? 0 : 1;
+  return report.verdict.verdict === "PASS" ? (judged?.exitCode ?? 0) : 1;
 }
 
 /** Registers the `spike` subcommand. */
@@ -257,7 +273,7 @@ export function registerSpike(program: Command): void {
         "apiKeySecretArn",
       ),
     );
-  addPlanOptions(spike).action(async (flags: SpikeFlags) => {
+  addPlanOptions(addBaselineOptions(spike)).action(async (flags: SpikeFlags) => {
     for (const [flag, value] of [
       ["--url <ingress>", flags.url],
       ["--profile <file>", flags.profile],

@@ -242,6 +242,8 @@ export type {
   AwsClientOptions,
   LiveIngress,
   SpikeAbort,
+  HtmlReportOptions,
+  AgentAbort,
   MetricValues,
   IngressProgress,
   IngressCounts,

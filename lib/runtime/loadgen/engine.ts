@@ -529,11 +529,20 @@ export function mergeIngressParts(
   parts: readonly IngressPart[],
 ): Omit<IngressPart, "histograms"> & { histograms: { ackUs: string[]; serviceUs: string[] } } {
   if (parts.length === 0) throw new Error("mergeIngressParts: no parts");
-  // the earliest abort among the agents is the run's
-  const aborted = parts
-    .map((p) => p.aborted)
-    .filter((a): a is SpikeAbort => a !== undefined)
-    .sort((a, b) => a.elapsedSeconds - b.elapsedSeconds)[0];
+  // the earliest abort among the agents is the run's; in a fan-out, every agent that aborted is listed
+  const aborts = parts
+    .map((p) => (p.aborted ? { ...p.aborted, agentIndex: p.aborted.agentIndex ?? p.agentIndex } : undefined))
+    .filter((a): a is SpikeAbort & { agentIndex: number } => a !== undefined)
+    .sort((a, b) => a.elapsedSeconds - b.elapsedSeconds);
+  const aborted: SpikeAbort | undefined =
+    aborts.length && parts.length > 1
+      ? {
+          ...aborts[0],
+          agents: aborts.map(({ agentIndex, elapsedSeconds, threshold, value }) => ({ agentIndex, elapsedSeconds, threshold, value })),
+        }
+      : parts.length === 1
+        ? parts[0].aborted
+        : undefined;
   const counts = emptyCounts();
   const timeline = emptyTimeline();
   for (const part of parts) {

@@ -6,6 +6,9 @@ import type { LatencySummary } from "./histogram";
 import { describeInFlight, type SpikeReport } from "./run";
 import { BACKPRESSURE_SERIES, type BackpressureBlock, type BackpressureSeriesName } from "./backpressure";
 import { ingressRows, machineLine } from "./summary";
+import { abortAgentsText } from "./thresholds";
+import type { Comparison } from "./compare";
+import { renderBaselineSection } from "./compare-render";
 
 const esc = (s: unknown) =>
   String(s).replace(/[&<>"']/g, (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[ch]!);
@@ -488,8 +491,17 @@ function profileSection(report: SpikeReport): string {
   )}</table></section>`;
 }
 
+/** Options of {@link renderHtmlReport}. */
+export interface HtmlReportOptions {
+  /**
+   * The comparison of this run with an earlier one (`compareReports(baseline, report)`): shown
+   * as a baseline section under the key figures.
+   */
+  readonly baseline?: Comparison;
+}
+
 /** The report as one self-contained HTML document. */
-export function renderHtmlReport(report: SpikeReport): string {
+export function renderHtmlReport(report: SpikeReport, options: HtmlReportOptions = {}): string {
   const c = report.counts;
   const latencyNotes = [
     report.machine ? `<p class="note" id="machine">generator machine: ${esc(machineLine(report.machine))}</p>` : "",
@@ -505,8 +517,9 @@ export function renderHtmlReport(report: SpikeReport): string {
 ${REPORT_CSS}</style></head>
 <body><main>
 ${verdictBanner(report)}
-${report.aborted ? `<section id="aborted"><h2>Aborted mid-way</h2><p>Sending stopped at ${esc(report.aborted.elapsedSeconds)} s (${esc(report.aborted.at)}): threshold <code>${esc(report.aborted.threshold)}</code> failed with value ${esc(report.aborted.value)} (abortOnFail). The arrivals after it were never offered; what was sent was still reconciled.</p></section>` : ""}
+${report.aborted ? `<section id="aborted"><h2>Aborted mid-way</h2><p>Sending stopped${esc(abortAgentsText(report.aborted, report.agents))} at ${esc(report.aborted.elapsedSeconds)} s (${esc(report.aborted.at)}): threshold <code>${esc(report.aborted.threshold)}</code> failed with value ${esc(report.aborted.value)} (abortOnFail). The arrivals after it were never offered; what was sent was still reconciled.</p></section>` : ""}
 ${kpiTiles(report)}
+${options.baseline ? renderBaselineSection(options.baseline) : ""}
 <section><h2>Messages per second</h2>${timelineSvg(report)}
 <table class="rates"><tr><th>offered (the plan)</th><td>${r.offeredPerSecond}/s</td><th>attempted (incl. retries)</th><td>${r.attemptedPerSecond}/s</td><th>goodput (${esc(r.goodputBasis)})</th><td>${r.goodputPerSecond}/s</td></tr></table></section>
 ${report.backpressure ? `<section id="backpressure"><h2>Backpressure: the spike absorbed by the queue and drained at the downstream's pace</h2>${backpressureSvg(report)}${(report.backpressure.notes ?? []).map((x) => `<p class="note">${esc(x)}</p>`).join("")}</section>` : ""}

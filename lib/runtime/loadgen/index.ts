@@ -69,6 +69,7 @@ export type {
 export { deriveReconcileDeadline, pipelineRetryProblems } from "./deadline";
 export { renderSummary } from "./summary";
 export { renderHtmlReport } from "./html";
+export type { HtmlReportOptions } from "./html";
 export { HEARTBEAT_METRIC, VERDICT_METRIC, emfRecord, writeReports, DEFAULT_METRICS_NAMESPACE } from "./reports";
 export {
   CompareInputError,
@@ -107,7 +108,7 @@ export type {
   LoadgenHandlerDeps,
   ReconcileEvent,
 } from "./lambda";
-export type { LiveIngress, SpikeAbort, MetricValues, ThresholdSpec } from "./thresholds";
+export type { AgentAbort, LiveIngress, SpikeAbort, MetricValues, ThresholdSpec } from "./thresholds";
 export type {
   ObjectStore,
   StoredRun,

@@ -11,7 +11,8 @@
  *   the JSON and HTML report in the reports bucket (GCX_REPORTS_BUCKET) with the history
  *   index and trend page, and returns the report with the keys written;
  * - agent: sends its share of the plan (`seq % agentCount === agentIndex`) from the
- *   start barrier and returns its measurements.
+ *   start barrier and returns its measurements; it stops sending when one of the profile's
+ *   `abortOnFail` thresholds is lost on its own share (the part says `aborted`, with its index).
  *
  * Every agent and the controller must fit in Lambda's 15-minute limit: the profile is
  * rejected before any traffic when it cannot.
@@ -37,6 +38,7 @@ import {
 import { resumeSpike, runSpike, type AgentAssignment, type SpikeContinuation, type SpikeReport } from "./run";
 import type { PipelineRetrySettings } from "./deadline";
 import { renderSummary } from "./summary";
+import { abortWatcher } from "./thresholds";
 import { readCloudWatchBackpressure, type BackpressureBlock, type CloudWatchLike } from "./backpressure";
 import {
   CONTINUATION_MARGIN_MS,
@@ -221,15 +223,24 @@ class LoadgenRuntime {
     if (event?.role === "reconcile") return this.reconcileAgain(event, contract, context);
     if (event?.role === "agent") {
       const a = event.assignment;
+      const profile = parseProfile(a.profile);
+      const watch = abortWatcher(profile.slo.thresholds);
       return runIngress({
         targetUrl: contract.targetUrl,
         secret,
-        profile: parseProfile(a.profile),
+        profile,
         runId: a.runId,
         agentIndex: a.agentIndex,
         agentCount: a.agentCount,
         startAtMs: a.startAtMs,
         edgeKey,
+        // each agent watches the abortOnFail thresholds on its own share (after delayAbortEvalSeconds)
+        abortWhen: watch
+          ? (live) => {
+              const lost = watch(live);
+              return lost ? { ...lost, agentIndex: a.agentIndex } : undefined;
+            }
+          : undefined,
       });
     }
     return this.runController(event, contract, secret, edgeKey, context);

@@ -4,14 +4,18 @@
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
-import { renderHtmlReport } from "./html";
+import { renderHtmlReport, type HtmlReportOptions } from "./html";
 import type { SpikeReport } from "./run";
 
 export { DEFAULT_METRICS_NAMESPACE, HEARTBEAT_METRIC, VERDICT_METRIC } from "./metric-names";
 import { DEFAULT_METRICS_NAMESPACE, HEARTBEAT_METRIC, VERDICT_METRIC } from "./metric-names";
 
-/** Writes the JSON and/or HTML report; returns the absolute paths written. */
-export async function writeReports(report: SpikeReport, paths: { json?: string; html?: string }): Promise<string[]> {
+/** Writes the JSON and/or HTML report (the HTML with `html`, e.g. a baseline comparison); returns the absolute paths written. */
+export async function writeReports(
+  report: SpikeReport,
+  paths: { json?: string; html?: string },
+  html: HtmlReportOptions = {},
+): Promise<string[]> {
   const written: string[] = [];
   const put = async (path: string, text: string) => {
     const abs = resolve(path);
@@ -20,7 +24,7 @@ export async function writeReports(report: SpikeReport, paths: { json?: string; 
     written.push(abs);
   };
   if (paths.json) await put(paths.json, JSON.stringify(report, null, 2) + "\n");
-  if (paths.html) await put(paths.html, renderHtmlReport(report));
+  if (paths.html) await put(paths.html, renderHtmlReport(report, html));
   return written;
 }
 

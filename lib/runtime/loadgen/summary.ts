@@ -4,6 +4,7 @@
  */
 import type { LatencySummary } from "./histogram";
 import { describeInFlight, type SpikeReport } from "./run";
+import { abortAgentsText } from "./thresholds";
 
 function table(rows: (string | number)[][], align: ("l" | "r")[]): string[] {
   const cells = rows.map((r) => r.map(String));
@@ -107,7 +108,7 @@ export function renderSummary(report: SpikeReport): string {
   if (report.aborted) {
     const a = report.aborted;
     lines.push(
-      `ABORTED at ${a.elapsedSeconds} s (${a.at}): threshold "${a.threshold}" failed while sending, value ${a.value}; the rest of the plan was not offered`,
+      `ABORTED${abortAgentsText(a, report.agents)} at ${a.elapsedSeconds} s (${a.at}): threshold "${a.threshold}" failed while sending, value ${a.value}; the rest of the plan${a.agents ? " (of the aborting agents' shares)" : ""} was not offered`,
     );
   }
   lines.push("");

@@ -453,6 +453,35 @@ export interface SpikeAbort {
   /** The threshold's expression (normalized), the name of its check. */
   readonly threshold: string;
   readonly value: number;
+  /** In a fan-out: the agent that stopped sending (each agent watches its own share). */
+  readonly agentIndex?: number;
+  /**
+   * In a fan-out's merged report: every agent that aborted, earliest first (this abort is the
+   * earliest of them). Agents that did not abort sent their whole share.
+   */
+  readonly agents?: readonly AgentAbort[];
+}
+
+/** One agent's abort in a fan-out: which agent, the threshold it lost, its value and when. */
+export interface AgentAbort {
+  /** The agent (its share: `seq % agentCount === agentIndex`). */
+  readonly agentIndex: number;
+  /** Seconds from the plan's start when that agent stopped sending. */
+  readonly elapsedSeconds: number;
+  /** The threshold's expression (normalized) the agent lost. */
+  readonly threshold: string;
+  /** Its value on the agent's own share. */
+  readonly value: number;
+}
+
+/** " by agent 1 of 3" / " by agents 0, 2 of 3 (agent 0: ..., agent 2: ...)"; "" outside a fan-out. */
+export function abortAgentsText(a: SpikeAbort, agentCount?: number): string {
+  const agents = a.agents ?? (a.agentIndex !== undefined ? [{ ...a, agentIndex: a.agentIndex }] : []);
+  if (agents.length === 0) return "";
+  const of = agentCount ? ` of ${agentCount}` : "";
+  if (agents.length === 1) return ` by agent ${agents[0].agentIndex}${of}`;
+  const each = agents.map((x) => `agent ${x.agentIndex}: "${x.threshold}" = ${x.value} at ${x.elapsedSeconds} s`).join("; ");
+  return ` by agents ${agents.map((x) => x.agentIndex).join(", ")}${of} (${each})`;
 }
 
 /** Live ingress measurements the abort watcher reads, several times a second. */

@@ -18,7 +18,7 @@
  */
 import { GENESYS_WEBHOOK_TIMEOUT_MS, type SpikeProfile } from "./profile";
 import type { RedriveInspection } from "./reconcile";
-import { expressionValue, holds, isLatencyMetric, parseThreshold, type MetricValues, type SpikeAbort } from "./thresholds";
+import { abortAgentsText, expressionValue, holds, isLatencyMetric, parseThreshold, type MetricValues, type SpikeAbort } from "./thresholds";
 
 export const VERDICTS = { pass: "PASS", fail: "FAIL" } as const;
 export type Verdict = (typeof VERDICTS)[keyof typeof VERDICTS];
@@ -349,5 +349,5 @@ function judgeThresholds(input: VerdictInput, slo: SpikeProfile["slo"], local: b
 }
 
 function abortReason(a: SpikeAbort): string {
-  return `aborted at ${a.elapsedSeconds} s (${a.at}): threshold "${a.threshold}" failed while sending (value ${show(a.value)}) with abortOnFail; the arrivals after it were never offered, what was sent is still reconciled`;
+  return `aborted${abortAgentsText(a)} at ${a.elapsedSeconds} s (${a.at}): threshold "${a.threshold}" failed while sending (value ${show(a.value)}) with abortOnFail; the arrivals after it were never offered${a.agents ? " by the aborting agent(s)" : ""}, what was sent is still reconciled`;
 }

@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { renderHtmlReport, renderSummary, runSpike, writeReports, type SpikeReport } from "../../../lib/runtime/loadgen";
+import { compareReports, renderHtmlReport, renderSummary, runSpike, writeReports, type SpikeReport } from "../../../lib/runtime/loadgen";
 import { startTarget } from "./target";
 
 const CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"].find((p) => fs.existsSync(p));
@@ -36,6 +36,34 @@ test("the HTML report is self-contained: inline SVG charts, no script, no extern
   expect(html).toContain("html &lt;check&gt;"); // escaped
   expect(html).toContain('class="banner pass"');
   expect(renderSummary(report)).toMatch(/VERDICT: PASS[\s\S]*NOT RECONCILED/);
+});
+
+test("with a baseline, the HTML report shows the comparison under the key figures, with the baseline's numbers", async () => {
+  // Prepare: a baseline run that accepted 100/s and acknowledged at p99 1.25 ms
+  const baseline: SpikeReport = {
+    ...report,
+    runId: "baseline-run-7",
+    startedAt: "2026-11-30T02:00:00.000Z",
+    rates: { ...report.rates, acceptedPerSecond: 100 },
+    latency: { ...report.latency, ack: { ...report.latency.ack, p99Ms: 1.25 } },
+  };
+
+  // Act
+  const html = renderHtmlReport(report, { baseline: compareReports(baseline, report) });
+  const written = await writeReports(report, { html: path.join(dir, "baseline.html") }, { baseline: compareReports(baseline, report) });
+
+  // Assess
+  expect(html).toContain('<section id="baseline"><h2>Compared with the baseline run baseline-run-7</h2>');
+  expect(html).toContain("started 2026-11-30T02:00:00.000Z");
+  const accepted = /<tr[^>]*data-metric="accepted.rate">(.*?)<\/tr>/.exec(html)![1];
+  expect(accepted).toContain("<td>100/s</td>");
+  expect(/<tr[^>]*data-metric="ack.p99">(.*?)<\/tr>/.exec(html)![1]).toContain("<td>1.25 ms</td>");
+  expect(html).toMatch(/Regressions[\s\S]*accepted/);
+  // under the key figures, before the charts
+  expect(html.indexOf('class="kpis"')).toBeLessThan(html.indexOf('id="baseline"'));
+  expect(html.indexOf('id="baseline"')).toBeLessThan(html.indexOf("Messages per second"));
+  expect(fs.readFileSync(written[0], "utf8")).toContain('id="baseline"');
+  expect(renderHtmlReport(report)).not.toContain('id="baseline"');
 });
 
 test("writeReports writes the JSON and HTML reports", async () => {

@@ -123,6 +123,67 @@ test("the controller fans out above one agent's capacity, starts agents together
   sqsClient.destroy();
 });
 
+test("in a fan-out, an agent that loses an abortOnFail threshold on its share stops sending; the merged report says which agent and why, and is reconciled", async () => {
+  // Prepare: 2 agents (20/s over 10/s each) for 5 s; the target answers 429 to agent 1's share (odd seqs)
+  const ddb = dynamo.client();
+  await createReceiptsTable(ddb, "receipts-fanout-abort");
+  const target = await startReceiptsTarget({
+    ddb,
+    tableName: "receipts-fanout-abort",
+    secret: SECRET,
+    reject: (seq) => (seq % 2 === 1 ? 429 : undefined),
+  });
+  const profile = {
+    name: "fan-out-abort",
+    phases: [{ type: "constant", ratePerSecond: 20, durationSeconds: 5 }],
+    sending: { retry: { maxAttempts: 1 } },
+    reconcile: { deadlineSeconds: 20, pollIntervalSeconds: 0.2 },
+    slo: { thresholds: [{ expr: "rate(status.429) < 0.2", abortOnFail: true, delayAbortEvalSeconds: 1 }] },
+  };
+  const env = loadgenEnvironment({
+    targetUrl: target.url,
+    signatureSecretArn: "arn:x",
+    receiptsTable: "receipts-fanout-abort",
+    profile: JSON.stringify(profile),
+    agentCapacityPerSecond: 10,
+  });
+  const agentHandler = createLoadgenHandler({ env, readSecret: async () => SECRET, log: () => undefined });
+  const parts: IngressPart[] = [];
+  const lines: string[] = [];
+  const controller = createLoadgenHandler({
+    env,
+    readSecret: async () => SECRET,
+    invokeAgent: async (event) => {
+      const part = JSON.parse(JSON.stringify(await agentHandler(JSON.parse(JSON.stringify(event)) as AgentEvent))) as IngressPart;
+      parts.push(part);
+      return part;
+    },
+    startBarrierMs: 300,
+    log: (line) => lines.push(line),
+  });
+
+  // Act
+  const report = (await controller({}, { functionName: "loadgen" })) as ControllerResult;
+  await Promise.all(target.writes);
+  await target.close();
+
+  // Assess: agent 1 stopped after the grace period, agent 0 sent its whole share
+  const byIndex = new Map(parts.map((p) => [p.agentIndex, p]));
+  expect(byIndex.get(1)!.aborted).toMatchObject({ agentIndex: 1, threshold: "rate(status.429) < 0.2" });
+  expect(byIndex.get(1)!.aborted!.elapsedSeconds).toBeGreaterThanOrEqual(1);
+  expect(byIndex.get(1)!.counts.offered).toBeLessThan(40);
+  expect(byIndex.get(0)!.aborted).toBeUndefined();
+  expect(byIndex.get(0)!.counts.offered).toBe(50);
+  // the merged report: aborted, by agent 1, why; the verdict says so; what was accepted is reconciled
+  expect(report.aborted).toMatchObject({ agentIndex: 1, threshold: "rate(status.429) < 0.2" });
+  expect(report.aborted!.agents).toEqual([expect.objectContaining({ agentIndex: 1, threshold: "rate(status.429) < 0.2" })]);
+  expect(report.verdict.verdict).toBe("FAIL");
+  expect(report.verdict.reasons[0]).toMatch(/^aborted by agent 1 at .*rate\(status\.429\) < 0\.2/);
+  expect(report.delivery).toMatchObject({ reconciled: true, accepted: 50, processed: 50, lost: 0 });
+  expect(lines.join("\n")).toMatch(/ABORTED by agent 1 of 2 at/);
+  ddb.destroy();
+});
+
 test("an agent's share merges exactly: the controller's ack histogram holds every agent's samples", async () => {
   const target = await startTarget();
   const env = loadgenEnvironment({

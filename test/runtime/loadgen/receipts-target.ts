@@ -20,6 +20,8 @@ export async function startReceiptsTarget(args: {
   quarantineUrl?: string;
   /** Drop (never write a receipt for) these sequence numbers: they will count as lost. */
   lose?: ReadonlySet<number>;
+  /** Answer this status (no receipt written) when it returns one: e.g. 429 for one agent's share. */
+  reject?: (seq: number) => number | undefined;
 }): Promise<Target & { writes: Promise<unknown>[] }> {
   const doc = DynamoDBDocumentClient.from(args.ddb);
   const writes: Promise<unknown>[] = [];
@@ -28,6 +30,8 @@ export async function startReceiptsTarget(args: {
     const body = JSON.parse(arrival.body);
     const marker = readSyntheticMarker(body)!;
     if (args.lose?.has(marker.seq)) return { status: 200 };
+    const rejected = args.reject?.(marker.seq);
+    if (rejected !== undefined) return { status: rejected };
     const now = Date.now();
     const poison = marker.fault?.kind === "poison";
     writes.push(
