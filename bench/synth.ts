@@ -1,158 +1,95 @@
 /**
- * Benchmark 4: type-checked synth time and peak memory, deep imports vs the barrel.
+ * Benchmark 4: type-checked synth time and peak memory of a user's project, for the imports a
+ * user actually writes, and the cost of each extra pipeline.
  *
- * Two temporary copies of lib/ and examples/ (node_modules linked): one as it is (deep
- * imports, `@cdktf/provider-aws/lib/<resource>`), one with every deep import rewritten to
- * the barrel (`import { sqsQueue } from "@cdktf/provider-aws"`, the naive way). Each copy
- * is measured two ways, the same way for both variants:
+ * The package as a consumer gets it: `npm pack` of the working tree (bench/lib/util.ts
+ * packedPackage), unpacked into a temporary cdktf project laid out as
+ * `cdktf init --template=typescript` makes one (its tsconfig.json, read from cdktf-cli's
+ * template at bench time: skipLibCheck, CommonJS, node10 resolution; @types/node and
+ * @types/jest, the two @types packages the template installs; the other dependencies linked
+ * from the repository's node_modules). One project per way of writing main.ts:
  *
- * - **installed** (the headline): the copy's package is built (`tsc`, as `npm run build`
- *   does: dist/lib/*.js + *.d.ts) and installed into a temporary cdktf project laid out as
- *   `cdktf init --template=typescript` makes one: its tsconfig.json (read from cdktf-cli's
- *   template at bench time: skipLibCheck, no `types`, so @types/node and @types/jest, the
- *   two @types packages the template installs, are loaded), the demo stack's file and an
- *   app, and `ts-node main.ts` (type-checked, the template's `app`). This is what a user of
- *   the package runs: ts-node type-checks the user's files against the package's
- *   declarations, not the package's sources.
- * - **sources**: the app runs inside the copy with `ts-node` (type-checked) and the
- *   repository's tsconfig and path mapping, so our own sources are type-checked too: what a
- *   contributor to this repository runs.
+ * - **deep**: `@cdktf/provider-aws/lib/provider` (deep imports, what the guides show);
+ * - **barrel**: one `import { provider } from "@cdktf/provider-aws"` in main.ts;
+ * - **cdktn**: CDK Terrain, `cdktn`, `@cdktn/provider-aws/lib/provider` and
+ *   `cdktf-genesys-consumer/cdktn`.
  *
- * Each synth is a fresh process under /usr/bin/time (wall time, peak RSS); deep and barrel
- * alternate, `runs` times each (median). Lambda bundles come from esbuild's content cache,
- * warmed once per project, so the figures are the synth itself (the per-asset zip that
- * cdktf makes at every synth is counted).
- *
- * BENCH_SYNTH_SOURCE=<dir> measures the lib/ and examples/ of another tree (a scratch copy
- * with a proposed change) against the same node_modules.
+ * Each app is N `ConsumerPipeline`s (N = 1, 4, 8) synthesized by `node -r ts-node/register
+ * main.ts` (the template's `app` without npx's start-up), a fresh process under
+ * /usr/bin/time (wall, CPU, peak RSS). Every variant and size is one contender, interleaved
+ * round by round with a rotating order (bench/lib/method.ts). The cost per extra pipeline is
+ * the slope of a least-squares line through (N, value), fitted per round (median and spread
+ * of the per-round slopes). Lambda bundles come from esbuild's content cache, warmed once per
+ * project, so the figures are the synth itself. When `npm pack` fails, the project links the
+ * repository itself (its dist/ as it is) and the result says so.
  */
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { median, ratio, round, runOk, say, tempDir, ROOT, type BenchResult, type Figure } from "./lib/util";
+import { derived, interleave, medianFigure, type Sample } from "./lib/method";
+import { packedPackage, round, runOk, say, tempDir, ROOT, type BenchResult, type Figure } from "./lib/util";
 
 export interface SynthOptions {
-  /** Only the demo stack and 1 pipeline, one run each. Default false. */
+  /** Sizes 1 and 2 only, one round. Default false. */
   readonly quick?: boolean;
-  /** Runs of each synth (median). Default 3 (1 when quick). */
-  readonly runs?: number;
-  /** Where lib/ and examples/ come from. Default: $BENCH_SYNTH_SOURCE or the repository. */
-  readonly source?: string;
+  /** Interleaved rounds. Default 5 (1 when quick). */
+  readonly rounds?: number;
+  /** Pipelines per app. Default [1, 4, 8] ([1, 2] when quick). */
+  readonly sizes?: readonly number[];
 }
 
-/** The app: the demo stack, or a stack of N ConsumerPipelines. `PKG` is the package's import path. */
-const app = (pkg: string, stackFile: string): string => `
-import * as path from "node:path";
-import { App, TerraformStack } from "cdktf";
+/** The ways a user writes main.ts: the imports and the provider's class expression. */
+export const VARIANTS: Record<string, { imports: string; provider: string }> = {
+  deep: {
+    imports: `import { App, TerraformStack } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { ConsumerPipeline } from "${pkg}";
-import { DemoStack } from "${stackFile}";
+import { ConsumerPipeline } from "cdktf-genesys-consumer";`,
+    provider: "AwsProvider",
+  },
+  barrel: {
+    imports: `import { App, TerraformStack } from "cdktf";
+import { provider } from "@cdktf/provider-aws";
+import { ConsumerPipeline } from "cdktf-genesys-consumer";`,
+    provider: "provider.AwsProvider",
+  },
+  cdktn: {
+    imports: `import { App, TerraformStack } from "cdktn";
+import { AwsProvider } from "@cdktn/provider-aws/lib/provider";
+import { ConsumerPipeline } from "cdktf-genesys-consumer/cdktn";`,
+    provider: "AwsProvider",
+  },
+};
 
-const [what, outdir] = process.argv.slice(2);
+/** The user's main.ts: N ConsumerPipelines in one stack. */
+export function mainTs(variant: keyof typeof VARIANTS): string {
+  const v = VARIANTS[variant];
+  return `import * as path from "node:path";
+${v.imports}
+
+const [count, outdir] = process.argv.slice(2);
 const app = new App({ outdir });
-if (what === "demo") {
-  new DemoStack(app, "demo");
-} else {
-  const count = Number(what);
-  const stack = new TerraformStack(app, "pipelines");
-  new AwsProvider(stack, "aws", { region: "eu-west-1" });
-  for (let i = 0; i < count; i++) {
-    new ConsumerPipeline(stack, \`pipeline-\${i}\`, { worker: { entry: path.join(__dirname, "examples", "basic", "worker.ts") } });
-  }
+const stack = new TerraformStack(app, "pipelines");
+new ${v.provider}(stack, "aws", { region: "eu-west-1" });
+for (let i = 0; i < Number(count); i++) {
+  new ConsumerPipeline(stack, \`pipeline-\${i}\`, { worker: { entry: path.join(__dirname, "worker.ts") } });
 }
 app.synth();
 `;
-
-/** Barrel namespace of each deep module: `export * as sqsQueue from './sqs-queue';` */
-function barrelNamespaces(): Map<string, string> {
-  const index = readFileSync(join(ROOT, "node_modules", "@cdktf", "provider-aws", "lib", "index.d.ts"), "utf8");
-  const map = new Map<string, string>();
-  for (const m of index.matchAll(/export \* as (\w+) from '\.\/([^']+)';/g)) map.set(m[2], m[1]);
-  return map;
 }
 
-const DEEP_IMPORT = /^import (type )?\{([^}]+)\} from "@cdktf\/provider-aws\/lib\/([a-z0-9-]+)";$/gm;
-
-/** Rewrites the deep imports of one source text to the barrel; returns the text and the count. */
-export function toBarrel(source: string, namespaces: Map<string, string>): { text: string; rewritten: number } {
-  let rewritten = 0;
-  const text = source.replace(DEEP_IMPORT, (_line, typeOnly: string | undefined, names: string, mod: string) => {
-    const ns = namespaces.get(mod);
-    if (!ns) throw new Error(`no barrel namespace for @cdktf/provider-aws/lib/${mod}`);
-    rewritten++;
-    const alias = `__aws_${ns}`;
-    const out = [`import { ${ns} as ${alias} } from "@cdktf/provider-aws";`];
-    for (const raw of names
-      .split(",")
-      .map((n) => n.trim())
-      .filter(Boolean)) {
-      const isType = Boolean(typeOnly) || raw.startsWith("type ");
-      const [name, local = name] = raw.replace(/^type /, "").split(/\s+as\s+/);
-      if (!isType) out.push(`const ${local} = ${alias}.${name};`);
-      out.push(`type ${local} = ${alias}.${name};`);
-    }
-    return out.join(" ");
-  });
-  return { text, rewritten };
-}
-
-function tsFiles(dir: string): string[] {
-  return readdirSync(dir).flatMap((f) => {
-    const p = join(dir, f);
-    return statSync(p).isDirectory() ? tsFiles(p) : p.endsWith(".ts") ? [p] : [];
-  });
-}
-
-/** A temporary copy of the sources the synth needs (rewritten to the barrel if asked); returns the rewrites. */
-function makeSourceCopy(source: string, dir: string, barrel: boolean): number {
-  for (const part of ["lib", "examples"]) cpSync(join(source, part), join(dir, part), { recursive: true });
-  cpSync(join(ROOT, "tsconfig.json"), join(dir, "tsconfig.json"));
-  cpSync(join(ROOT, "package.json"), join(dir, "package.json"));
-  symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"), "dir");
-  writeFileSync(join(dir, "app.ts"), app("cdktf-genesys-consumer", "./examples/basic/stack"));
-  if (!barrel) return 0;
-  const namespaces = barrelNamespaces();
-  let total = 0;
-  for (const file of [join(dir, "app.ts"), ...tsFiles(join(dir, "lib")), ...tsFiles(join(dir, "examples"))]) {
-    const { text, rewritten } = toBarrel(readFileSync(file, "utf8"), namespaces);
-    if (rewritten) writeFileSync(file, text);
-    total += rewritten;
-  }
-  return total;
-}
-
-/**
- * Builds the copy's package the way `npm run build` does (tsconfig.build.json's options,
- * the library part: lib/ -> dist/lib) and lays out a cdktf project with it installed.
- */
-async function makeUserProject(copy: string, dir: string, barrel: boolean): Promise<void> {
-  const pkg = join(dir, "node_modules", "cdktf-genesys-consumer");
-  const build = JSON.parse(readFileSync(join(ROOT, "tsconfig.build.json"), "utf8")) as { compilerOptions: Record<string, unknown> };
-  const buildConfig = {
-    extends: "./tsconfig.json",
-    compilerOptions: { ...build.compilerOptions, outDir: join(pkg, "dist") },
-    include: ["lib"],
-  };
-  writeFileSync(join(copy, "tsconfig.bench-build.json"), JSON.stringify(buildConfig));
-  await runOk(process.execPath, [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", join(copy, "tsconfig.bench-build.json")], {
-    cwd: copy,
-    timeoutMs: 300_000,
-  });
-  cpSync(join(ROOT, "package.json"), join(pkg, "package.json"));
-  // node_modules: the repository's packages (linked), but only the @types the template installs
+/** A user's project with the package installed from `pkg` (copied; or linked when it is the repository). */
+function makeProject(dir: string, pkg: string, variant: keyof typeof VARIANTS): void {
+  const modules = join(dir, "node_modules");
+  mkdirSync(join(modules, "@types"), { recursive: true });
   for (const name of readdirSync(join(ROOT, "node_modules"))) {
     if (name.startsWith(".") || name === "@types" || name === "cdktf-genesys-consumer") continue;
-    symlinkSync(join(ROOT, "node_modules", name), join(dir, "node_modules", name), "dir");
+    symlinkSync(join(ROOT, "node_modules", name), join(modules, name), "dir");
   }
-  mkdirSync(join(dir, "node_modules", "@types"));
-  for (const name of ["node", "jest"])
-    symlinkSync(join(ROOT, "node_modules", "@types", name), join(dir, "node_modules", "@types", name), "dir");
+  for (const name of ["node", "jest"]) symlinkSync(join(ROOT, "node_modules", "@types", name), join(modules, "@types", name), "dir");
+  if (pkg === ROOT) symlinkSync(ROOT, join(modules, "cdktf-genesys-consumer"), "dir");
+  else cpSync(pkg, join(modules, "cdktf-genesys-consumer"), { recursive: true });
   cpSync(join(ROOT, "node_modules", "cdktf-cli", "bundle", "templates", "typescript", "tsconfig.json"), join(dir, "tsconfig.json"));
-  // the user's files: the demo stack (already rewritten in the barrel copy) and the app
-  mkdirSync(join(dir, "examples", "basic"), { recursive: true });
-  for (const f of ["stack.ts", "worker.ts"]) cpSync(join(copy, "examples", "basic", f), join(dir, "examples", "basic", f));
-  let main = app("cdktf-genesys-consumer", "./examples/basic/stack");
-  if (barrel) main = toBarrel(main, barrelNamespaces()).text;
-  writeFileSync(join(dir, "main.ts"), main);
+  cpSync(join(ROOT, "examples", "basic", "worker.ts"), join(dir, "worker.ts"));
+  writeFileSync(join(dir, "main.ts"), mainTs(variant));
 }
 
 interface Measure {
@@ -162,21 +99,11 @@ interface Measure {
   readonly maxRssMiB: number;
 }
 
-type Mode = "installed" | "sources";
-
-async function synthOnce(dir: string, mode: Mode, what: string, typeCheck: boolean): Promise<Measure> {
+async function synthOnce(dir: string, count: number, typeCheck: boolean): Promise<Measure> {
   const register = typeCheck ? "ts-node/register" : "ts-node/register/transpile-only";
   const env: NodeJS.ProcessEnv = { ...process.env, CHECKPOINT_DISABLE: "1" };
-  delete env.TS_NODE_PROJECT;
-  delete env.TS_NODE_TRANSPILE_ONLY;
-  delete env.TS_NODE_FILES;
-  let args: string[];
-  if (mode === "sources") {
-    env.TS_NODE_PROJECT = join(dir, "tsconfig.json");
-    args = [process.execPath, "-r", register, "-r", "tsconfig-paths/register", join(dir, "app.ts"), what, join(dir, "cdktf.out")];
-  } else {
-    args = [process.execPath, "-r", register, join(dir, "main.ts"), what, join(dir, "cdktf.out")];
-  }
+  for (const k of ["TS_NODE_PROJECT", "TS_NODE_TRANSPILE_ONLY", "TS_NODE_FILES", "TS_NODE_COMPILER_OPTIONS"]) delete env[k];
+  const args = [process.execPath, "-r", register, join(dir, "main.ts"), String(count), join(dir, "cdktf.out")];
   const res = await runOk("/usr/bin/time", ["-f", "%e %U %S %M", ...args], { cwd: dir, timeoutMs: 300_000, env });
   const line = res.stderr.trim().split("\n").pop() ?? "";
   const [wall, user, sys, rss] = line.split(" ").map(Number);
@@ -184,123 +111,102 @@ async function synthOnce(dir: string, mode: Mode, what: string, typeCheck: boole
   return { wallSeconds: wall, cpuSeconds: round(user + sys, 2), maxRssMiB: round(rss / 1024, 1) };
 }
 
-function mid(samples: Measure[]): Measure {
-  return {
-    wallSeconds: round(median(samples.map((s) => s.wallSeconds)), 2),
-    cpuSeconds: round(median(samples.map((s) => s.cpuSeconds)), 2),
-    maxRssMiB: round(median(samples.map((s) => s.maxRssMiB)), 1),
-  };
+/** Least-squares slope and intercept of y over x. */
+export function linearFit(points: readonly { x: number; y: number }[]): { slope: number; intercept: number } {
+  const n = points.length;
+  const mx = points.reduce((s, p) => s + p.x, 0) / n;
+  const my = points.reduce((s, p) => s + p.y, 0) / n;
+  const sxx = points.reduce((s, p) => s + (p.x - mx) ** 2, 0);
+  const slope = sxx === 0 ? Number.NaN : points.reduce((s, p) => s + (p.x - mx) * (p.y - my), 0) / sxx;
+  return { slope, intercept: my - slope * mx };
 }
 
-interface Row {
-  readonly mode: Mode;
-  readonly stack: string;
-  readonly deep: Measure;
-  readonly barrel: Measure;
-  readonly deepRuns: Measure[];
-  readonly barrelRuns: Measure[];
-}
+const contenderName = (variant: string, n: number) => `${variant} x${n}`;
 
-function figuresOf(mode: Mode, rows: Row[], withTargets: boolean): Figure[] {
+/** Per variant: the per-round fit's slope (ms and MiB per extra pipeline) and intercept, and time / deep at the smallest size. */
+function fitFigures(samples: Sample[], sizes: readonly number[]): Figure[] {
   const figures: Figure[] = [];
-  const prefix = mode === "installed" ? "installed package" : "from sources";
-  for (const r of rows) {
-    const label = `${prefix}, ${r.stack === "demo" ? "demo stack" : `${r.stack} pipeline(s)`}`;
-    const t = r.deep.wallSeconds / r.barrel.wallSeconds;
-    figures.push({
-      name: `${label}: synth wall time (deep imports)`,
-      value: r.deep.wallSeconds,
-      unit: `s (barrel ${r.barrel.wallSeconds} s)`,
-    });
+  for (const variant of Object.keys(VARIANTS)) {
+    const fit = (key: "wall" | "cpu" | "rss", part: "slope" | "intercept", scale: number) =>
+      derived(`${variant} ${key} ${part}`, samples, (r) => {
+        const pts = sizes.map((n) => r.find((s) => s.contender === contenderName(variant, n)));
+        if (pts.some((p) => !p)) return undefined;
+        const y = (p: Sample) => (key === "wall" ? p.value : key === "cpu" ? (p.cpuSeconds ?? Number.NaN) : p.extra!.maxRssMiB);
+        return linearFit(pts.map((p, i) => ({ x: sizes[i], y: y(p!) })))[part] * scale;
+      });
+    const label = `${variant}: per extra pipeline`;
+    figures.push(medianFigure(`${label}, wall time`, `${variant} wall slope`, "ms", fit("wall", "slope", 1000), { digits: 0 }));
+    figures.push(medianFigure(`${label}, CPU time`, `${variant} cpu slope`, "ms", fit("cpu", "slope", 1000), { digits: 0 }));
+    figures.push(medianFigure(`${label}, peak RSS`, `${variant} rss slope`, "MiB", fit("rss", "slope", 1), { digits: 1 }));
     figures.push(
-      withTargets
-        ? { name: `${label}: time deep / barrel`, value: ratio(r.deep.wallSeconds, r.barrel.wallSeconds), target: "<= 0.3", met: t <= 0.3 }
-        : { name: `${label}: time deep / barrel`, value: ratio(r.deep.wallSeconds, r.barrel.wallSeconds) },
+      medianFigure(`${variant}: fixed cost (fit at 0 pipelines), wall time`, `${variant} wall intercept`, "s", fit("wall", "intercept", 1)),
     );
-    figures.push({
-      name: `${label}: CPU time deep / barrel`,
-      value: ratio(r.deep.cpuSeconds, r.barrel.cpuSeconds),
-      unit: `(${r.deep.cpuSeconds} / ${r.barrel.cpuSeconds} s)`,
-    });
-    figures.push({
-      name: `${label}: peak RSS deep / barrel`,
-      value: ratio(r.deep.maxRssMiB, r.barrel.maxRssMiB),
-      unit: `(${r.deep.maxRssMiB} / ${r.barrel.maxRssMiB} MiB)`,
-    });
-  }
-  const one = rows.find((r) => r.stack === "1");
-  const twenty = rows.find((r) => r.stack === "20");
-  if (one && twenty) {
-    const s = twenty.deep.wallSeconds / one.deep.wallSeconds;
-    const name = `${prefix}: 20 pipelines / 1 pipeline (time, deep imports)`;
     figures.push(
-      withTargets
-        ? { name, value: ratio(twenty.deep.wallSeconds, one.deep.wallSeconds), target: "<= 3", met: s <= 3 }
-        : { name, value: ratio(twenty.deep.wallSeconds, one.deep.wallSeconds) },
+      medianFigure(`${variant}: fixed cost (fit at 0 pipelines), peak RSS`, `${variant} rss intercept`, "MiB", fit("rss", "intercept", 1), {
+        digits: 0,
+      }),
     );
-    figures.push({
-      name: `${prefix}: 20 pipelines / 1 pipeline (peak RSS, deep imports)`,
-      value: ratio(twenty.deep.maxRssMiB, one.deep.maxRssMiB),
-    });
+    if (variant !== "deep") {
+      const n = sizes[0];
+      const ratio = derived(`${variant}/deep`, samples, (r) => {
+        const [a, b] = [r.find((s) => s.contender === contenderName(variant, n)), r.find((s) => s.contender === contenderName("deep", n))];
+        return a && b ? a.value / b.value : undefined;
+      });
+      figures.push(medianFigure(`${variant} / deep: wall time at ${n} pipeline(s) (per-round ratio)`, `${variant}/deep`, "x", ratio));
+    }
   }
   return figures;
 }
 
 export async function benchSynth(options: SynthOptions = {}): Promise<BenchResult> {
   if (!existsSync("/usr/bin/time")) throw new Error("/usr/bin/time is needed (apt-get install -y time)");
-  const source = options.source ?? process.env.BENCH_SYNTH_SOURCE ?? ROOT;
-  const stacks = options.quick ? ["demo", "1"] : ["demo", "1", "5", "20"];
-  const runs = options.runs ?? (options.quick ? 1 : 3);
-  const temps = ["deep", "barrel", "deep-user", "barrel-user"].map((n) => tempDir(`synth-${n}`));
-  const [deep, barrel, deepUser, barrelUser] = temps.map((t) => t.dir);
+  const sizes = options.sizes ?? (options.quick ? [1, 2] : [1, 4, 8]);
+  const rounds = options.rounds ?? (options.quick ? 1 : 5);
+  const notes: string[] = [];
+  const packed = await packedPackage();
+  let pkg = ROOT;
+  if ("error" in packed)
+    notes.push(`measured from the repository (its dist/ as it was), not the packed package: npm pack failed (${packed.error})`);
+  else {
+    pkg = packed.dir;
+    notes.push(`the package from npm pack of the working tree (${packed.sizeKiB} KiB tarball), unpacked into each project`);
+  }
+  const projects = Object.keys(VARIANTS).map((v) => ({ variant: v, tmp: tempDir(`synth-${v}`) }));
   try {
-    makeSourceCopy(source, deep, false);
-    const rewritten = makeSourceCopy(source, barrel, true);
-    say(`  barrel copy: ${rewritten} deep imports rewritten to "@cdktf/provider-aws"${source === ROOT ? "" : ` (sources from ${source})`}`);
-    await makeUserProject(deep, deepUser, false);
-    await makeUserProject(barrel, barrelUser, true);
-    say("  packages built (tsc) and installed into two cdktf projects (cdktf-cli's typescript template tsconfig)");
-    const projects: Record<Mode, [string, string]> = { installed: [deepUser, barrelUser], sources: [deep, barrel] };
-    const rows: Row[] = [];
-    for (const mode of ["installed", "sources"] as const) {
-      const [d, b] = projects[mode];
-      // warm the esbuild content cache of each project (untimed)
-      await synthOnce(d, mode, "demo", false);
-      await synthOnce(b, mode, "demo", false);
-      for (const what of stacks) {
-        const samples: Measure[][] = [[], []];
-        for (let i = 0; i < runs; i++) {
-          samples[0].push(await synthOnce(d, mode, what, true));
-          samples[1].push(await synthOnce(b, mode, what, true));
-        }
-        const row: Row = {
-          mode,
-          stack: what,
-          deep: mid(samples[0]),
-          barrel: mid(samples[1]),
-          deepRuns: samples[0],
-          barrelRuns: samples[1],
-        };
-        rows.push(row);
-        say(
-          `  ${mode}, ${what === "demo" ? "demo stack" : `${what} pipeline(s)`}: deep ${row.deep.wallSeconds} s (CPU ${row.deep.cpuSeconds} s) / ${row.deep.maxRssMiB} MiB, barrel ${row.barrel.wallSeconds} s (CPU ${row.barrel.cpuSeconds} s) / ${row.barrel.maxRssMiB} MiB (median of ${runs})`,
-        );
-      }
+    for (const p of projects) {
+      makeProject(p.tmp.dir, pkg, p.variant);
+      await synthOnce(p.tmp.dir, 1, false); // warm esbuild's content cache (untimed)
     }
-    const figures = [
-      ...figuresOf(
-        "installed",
-        rows.filter((r) => r.mode === "installed"),
-        true,
+    say(
+      `  ${projects.length} user projects (${Object.keys(VARIANTS).join(", ")}), ${sizes.join(", ")} pipelines, ${rounds} interleaved round(s)`,
+    );
+    const contenders = Object.fromEntries(
+      projects.flatMap((p) =>
+        sizes.map((n) => [
+          contenderName(p.variant, n),
+          async () => {
+            const m = await synthOnce(p.tmp.dir, n, true);
+            return { value: m.wallSeconds, cpuSeconds: m.cpuSeconds, extra: { maxRssMiB: m.maxRssMiB } };
+          },
+        ]),
       ),
-      ...figuresOf(
-        "sources",
-        rows.filter((r) => r.mode === "sources"),
-        false,
-      ),
-    ];
-    return { name: "synth", figures, details: { rows, runs, rewrittenImports: rewritten, source } };
+    );
+    const samples = await interleave(contenders, rounds);
+    for (const s of samples)
+      say(
+        `  round ${s.round + 1}: ${s.contender.padEnd(10)} ${s.value} s (CPU ${s.cpuSeconds} s), ${s.extra?.maxRssMiB} MiB, load ${round(s.load1, 2)}`,
+      );
+    const figures: Figure[] = [];
+    for (const name of Object.keys(contenders)) {
+      figures.push(medianFigure(`${name}: synth wall time`, name, "s", samples));
+      const cpu = samples.filter((s) => s.contender === name).map((s) => ({ ...s, value: s.cpuSeconds ?? Number.NaN }));
+      figures.push(medianFigure(`${name}: synth CPU time`, name, "s", cpu));
+      const rss = samples.filter((s) => s.contender === name).map((s) => ({ ...s, value: s.extra!.maxRssMiB }));
+      figures.push(medianFigure(`${name}: peak RSS`, name, "MiB", rss, { digits: 0 }));
+    }
+    figures.push(...fitFigures(samples, sizes));
+    return { name: "synth", figures, details: { sizes, rounds, package: "error" in packed ? "repository" : "packed", samples }, notes };
   } finally {
-    for (const t of temps) t.remove();
+    for (const p of projects) p.tmp.remove();
   }
 }

@@ -4,7 +4,7 @@
  * time, retry and backoff bookkeeping) against a target at a fixed offered rate, and
  * prints one JSON line with what it measured.
  *
- * argv[2]: JSON { url, ratePerSecond, durationSeconds, connections, maxInFlight, cpuProfileDir? }
+ * argv[2]: JSON { url, ratePerSecond, durationSeconds, connections, maxInFlight, startAtMs? }
  */
 import { runIngress } from "../../lib/runtime/loadgen/engine";
 import { decodeHistogram, summarize } from "../../lib/runtime/loadgen/histogram";
@@ -16,6 +16,8 @@ interface Args {
   durationSeconds: number;
   connections: number;
   maxInFlight: number;
+  /** Epoch ms of the plan's start (default: 300 ms from now). */
+  startAtMs?: number;
 }
 
 async function main(): Promise<void> {
@@ -27,14 +29,16 @@ async function main(): Promise<void> {
   });
   const cpuStart = process.cpuUsage();
   const started = performance.now();
+  const startAtMs = args.startAtMs ?? Date.now() + 300;
+  const lead = startAtMs - Date.now();
   const part = await runIngress({
     targetUrl: args.url,
     secret: "bench-signing-secret",
     profile,
     runId: "bench",
-    startAtMs: Date.now() + 300,
+    startAtMs,
   });
-  const elapsedSeconds = (performance.now() - started - 300) / 1000;
+  const elapsedSeconds = (performance.now() - started - lead) / 1000;
   const cpu = process.cpuUsage(cpuStart);
   const ack = summarize(decodeHistogram(part.histograms.ackUs));
   const service = summarize(decodeHistogram(part.histograms.serviceUs));
@@ -45,7 +49,8 @@ async function main(): Promise<void> {
       elapsedSeconds,
       sendSeconds: (part.endMs - part.startMs) / 1000,
       cpuSeconds: (cpu.user + cpu.system) / 1e6,
-      ack: { p50Ms: ack.p50Ms, p99Ms: ack.p99Ms, maxMs: ack.maxMs },
+      startAtMs,
+      ack: { count: ack.count, p50Ms: ack.p50Ms, p90Ms: ack.p90Ms, p99Ms: ack.p99Ms, p999Ms: ack.p999Ms, maxMs: ack.maxMs },
       service: { p50Ms: service.p50Ms, p99Ms: service.p99Ms },
     }) + "\n",
   );

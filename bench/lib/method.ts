@@ -5,7 +5,7 @@
  * above 1.0 per core marked `noisy` (never dropped).
  */
 import { loadavg } from "node:os";
-import { cpuCount, round } from "./util";
+import { cpuCount, round, type Figure as ResultFigure, type FigureMethod } from "./util";
 
 /** One contender's sample in one round. */
 export interface Sample {
@@ -137,4 +137,55 @@ export function describeFigure(f: Figure): string {
   const noisy = f.noisy ? `, noisy: load up to ${f.loadMax} on ${f.cores} cores` : "";
   const cpu = f.cpuSecondsMedian !== undefined ? `, ${f.cpuSecondsMedian} CPU s` : "";
   return `${f.median} ${f.unit} (min ${f.min}, max ${f.max}, IQR ${f.q1}-${f.q3}), ${f.rounds} round(s)${cpu}${noisy}`;
+}
+
+/** The method record of one contender's samples, for a result figure (rounds, samples, spread, load, noisy). */
+export function methodOf(contender: string, samples: readonly Sample[], cores = cpuCount(), digits = 2): FigureMethod {
+  const f = figureOf(contender, "", samples, cores, digits);
+  const mine = samples.filter((s) => s.contender === contender);
+  return {
+    rounds: f.rounds,
+    samples: mine.map((s) => round(s.value, digits)),
+    spread: { min: f.min, max: f.max, q1: f.q1, q3: f.q3 },
+    load: mine.map((s) => round(s.load1, 2)),
+    cores,
+    noisy: f.noisy,
+    ...(f.cpuSecondsMedian !== undefined ? { cpuSecondsMedian: f.cpuSecondsMedian } : {}),
+  };
+}
+
+/** A result figure whose value is the median of a contender's samples, with its method record. */
+export function medianFigure(
+  name: string,
+  contender: string,
+  unit: string,
+  samples: readonly Sample[],
+  extra: { digits?: number; target?: string; met?: (median: number) => boolean } = {},
+): ResultFigure {
+  const f = figureOf(contender, unit, samples, cpuCount(), extra.digits ?? 2);
+  return {
+    name,
+    value: f.median,
+    unit,
+    ...(extra.target ? { target: extra.target, met: extra.met ? extra.met(f.median) : undefined } : {}),
+    method: methodOf(contender, samples, cpuCount(), extra.digits ?? 2),
+  };
+}
+
+/** Samples derived per round from other samples (a ratio of two contenders, a CPU share...), under the given contender name. */
+export function derived(name: string, samples: readonly Sample[], fn: (round: readonly Sample[]) => number | undefined): Sample[] {
+  const rounds = [...new Set(samples.map((s) => s.round))];
+  const out: Sample[] = [];
+  for (const r of rounds) {
+    const these = samples.filter((s) => s.round === r);
+    const value = fn(these);
+    if (value === undefined || !Number.isFinite(value)) continue;
+    out.push({ round: r, contender: name, value, load1: Math.max(...these.map((s) => s.load1)) });
+  }
+  return out;
+}
+
+/** The samples with one of their `extra` values as the value (for a figure of it); samples without a finite one are left out. */
+export function samplesOfExtra(samples: readonly Sample[], key: string): Sample[] {
+  return samples.filter((s) => s.extra?.[key] !== undefined && Number.isFinite(s.extra[key])).map((s) => ({ ...s, value: s.extra![key] }));
 }

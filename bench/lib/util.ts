@@ -3,7 +3,7 @@
  * ports, medians, temporary folders, and the result lines every benchmark prints.
  */
 import { spawn, type SpawnOptions } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { availableParallelism, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -46,15 +46,17 @@ export interface ChildResult {
   readonly wallMs: number;
 }
 
-/** Runs a child to completion (killed after `timeoutMs`), collecting its output. */
-export function run(
-  command: string,
-  args: string[],
-  options: SpawnOptions & { timeoutMs?: number; input?: string } = {},
-): Promise<ChildResult> {
-  return new Promise((resolvePromise, reject) => {
-    const started = performance.now();
-    const child = spawn(command, args, { cwd: ROOT, ...options, stdio: ["pipe", "pipe", "pipe"] });
+/** A started child: its pid (for /proc CPU sampling) and its completion. */
+export interface Started {
+  readonly pid: number | undefined;
+  readonly done: Promise<ChildResult>;
+}
+
+/** Starts a child (killed after `timeoutMs`), collecting its output. */
+export function start(command: string, args: string[], options: SpawnOptions & { timeoutMs?: number; input?: string } = {}): Started {
+  const started = performance.now();
+  const child = spawn(command, args, { cwd: ROOT, ...options, stdio: ["pipe", "pipe", "pipe"] });
+  const done = new Promise<ChildResult>((resolvePromise, reject) => {
     let stdout = "";
     let stderr = "";
     child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -70,6 +72,24 @@ export function run(
     });
     child.stdin!.end(options.input ?? "");
   });
+  return { pid: child.pid, done };
+}
+
+/** Throws with the child's stderr when it exited non-zero. */
+export function checkOk(command: string, args: string[], result: ChildResult): ChildResult {
+  if (result.code !== 0) {
+    throw new Error(`${command} ${args.join(" ")} exited ${result.code}:\n${result.stderr.slice(-3000) || result.stdout.slice(-3000)}`);
+  }
+  return result;
+}
+
+/** Runs a child to completion (killed after `timeoutMs`), collecting its output. */
+export function run(
+  command: string,
+  args: string[],
+  options: SpawnOptions & { timeoutMs?: number; input?: string } = {},
+): Promise<ChildResult> {
+  return start(command, args, options).done;
 }
 
 /** Like {@link run}, but throws with the child's stderr when it exits non-zero. */
@@ -122,6 +142,20 @@ export function ratio(a: number, b: number, digits = 2): number {
   return b === 0 ? Number.NaN : round(a / b, digits);
 }
 
+/** How a figure was taken (bench/lib/method.ts): its rounds, every sample, the spread and the load. */
+export interface FigureMethod {
+  readonly rounds: number;
+  readonly samples: readonly number[];
+  readonly spread: { readonly min: number; readonly max: number; readonly q1: number; readonly q3: number };
+  /** The one-minute load average after each sample, and the cores it is judged against. */
+  readonly load: readonly number[];
+  readonly cores: number;
+  /** True when any sample ran with the one-minute load above 1.0 per core. */
+  readonly noisy: boolean;
+  /** Median CPU seconds per sample, when measured. */
+  readonly cpuSecondsMedian?: number;
+}
+
 /** One figure a benchmark reports. */
 export interface Figure {
   readonly name: string;
@@ -130,6 +164,8 @@ export interface Figure {
   /** The target, in words (">= 0.9"), and whether this figure meets it. */
   readonly target?: string;
   readonly met?: boolean;
+  /** Rounds, samples, spread and load, for a figure that is a median of interleaved rounds. */
+  readonly method?: FigureMethod;
 }
 
 /** What one benchmark returns. */
@@ -150,7 +186,11 @@ export function say(line: string): void {
 export function formatFigure(f: Figure): string {
   const value = typeof f.value === "number" ? (Number.isInteger(f.value) ? String(f.value) : String(round(f.value, 3))) : f.value;
   const target = f.target ? `  (target ${f.target}: ${f.met ? "met" : "NOT met"})` : "";
-  return `  ${f.name.padEnd(58)} ${value}${f.unit ? ` ${f.unit}` : ""}${target}`;
+  const m = f.method;
+  const spread = m
+    ? `  [${m.rounds} round(s), min ${m.spread.min}, max ${m.spread.max}, IQR ${m.spread.q1}-${m.spread.q3}, load up to ${round(Math.max(0, ...m.load), 2)} on ${m.cores} cores${m.noisy ? ", NOISY" : ""}]`
+    : "";
+  return `  ${f.name.padEnd(58)} ${value}${f.unit ? ` ${f.unit}` : ""}${target}${spread}`;
 }
 
 /** Writes a result as JSON under bench/results/. */
@@ -170,4 +210,44 @@ export function lastJsonLine<T>(stdout: string): T {
     .find((l) => l.startsWith("{"));
   if (!line) throw new Error(`no JSON result in the child's output:\n${stdout.slice(-2000)}`);
   return JSON.parse(line) as T;
+}
+
+/** The package as a consumer installs it: the tarball `npm pack` makes, unpacked, or why it could not be made. */
+export type Packed = { readonly dir: string; readonly tarball: string; readonly sizeKiB: number } | { readonly error: string };
+
+let packing: Promise<Packed> | undefined;
+
+/**
+ * Builds and packs the package from a temporary copy of the working tree (tracked and
+ * untracked files, node_modules linked; the repository's own dist/ is never touched, so a
+ * build in progress there does not matter), `npm run build` then `npm pack --ignore-scripts`,
+ * and unpacks the tarball. Once per process; removed at exit.
+ */
+export function packedPackage(): Promise<Packed> {
+  packing ??= (async (): Promise<Packed> => {
+    const tmp = tempDir("pack");
+    process.once("exit", () => tmp.remove());
+    const src = join(tmp.dir, "src");
+    try {
+      const files = (await runOk("git", ["ls-files", "-co", "--exclude-standard"], { timeoutMs: 30_000 })).stdout
+        .split("\n")
+        .filter(Boolean);
+      for (const f of files.filter((x) => !x.startsWith("bench/") && !x.startsWith("test/") && existsSync(join(ROOT, x))))
+        cpSync(join(ROOT, f), join(src, f), { recursive: true });
+      symlinkSync(join(ROOT, "node_modules"), join(src, "node_modules"), "dir");
+      const tsNode = join(ROOT, "node_modules", "ts-node", "dist", "bin.js");
+      await runOk(process.execPath, [tsNode, "--transpile-only", join(src, "scripts", "build.ts")], { cwd: src, timeoutMs: 600_000 });
+      const out = await runOk("npm", ["pack", "--ignore-scripts", "--silent", "--pack-destination", tmp.dir], {
+        cwd: src,
+        timeoutMs: 120_000,
+      });
+      const tarball = join(tmp.dir, out.stdout.trim().split("\n").pop() ?? "");
+      const dir = join(tmp.dir, "package");
+      await runOk("tar", ["xzf", tarball, "-C", tmp.dir], { timeoutMs: 60_000 });
+      return { dir, tarball, sizeKiB: round(statSync(tarball).size / 1024, 1) };
+    } catch (error) {
+      return { error: (error as Error).message.split("\n").slice(0, 6).join(" ").slice(0, 600) };
+    }
+  })();
+  return packing;
 }
