@@ -16,8 +16,10 @@ import type { BatchTiming } from "../lib/local/poller";
 import { runLocalStack } from "../lib/local/run";
 import { LOCAL_CREDENTIALS } from "../lib/local/services";
 import { WORKER_CONTRACT } from "../lib/runtime/contract";
+import { INVOKES_PER_PROVISIONED_POLLER } from "../lib/constructs/worker";
+import { interleave, medianFigure, samplesOfExtra, withOwnCpu } from "./lib/method";
 import { synthBenchStacks } from "./lib/stacks";
-import { ratio, round, say, tempDir, BENCH, type BenchResult } from "./lib/util";
+import { cpuCount, median, ratio, round, say, tempDir, BENCH, type BenchResult, type Figure } from "./lib/util";
 
 export interface DrainOptions {
   /** Smaller backlog and work. Default false. */
@@ -35,53 +37,152 @@ const MAX_CONCURRENCY = 5;
 const BATCH_SIZE = 10;
 const RECORD_CONCURRENCY = 10; // createWorker's default `concurrency`
 
+/** The configurations of a full run, interleaved round by round. */
+const CONFIGS = {
+  "600x500": { label: "600 x 500 ms", options: {} },
+  "3000x500": { label: "3,000 x 500 ms", options: { backlog: 3000 } },
+  "600x2000": { label: "600 x 2,000 ms", options: { workMs: 2000 } },
+  "600x500-window1s": { label: "600 x 500 ms, 1 s batching window", options: { batchingWindowSeconds: 1 } },
+} as const satisfies Record<string, { label: string; options: DrainOptions }>;
+
 /**
- * Runs the drain at the default workMs (500 ms; quick: 200) and backlog (600), and unless
- * quick or any option is given, three more times:
- * - at 2,000 ms a message and with a backlog of 3,000: each environment's cold start and the
- *   partial batches are fixed costs of a spike, the runtime's bookkeeping (idempotency
- *   record, receipt) a cost per batch, so the ratios show how they amortize;
- * - with a 1 s batching window, which fills the batches at the burst's leading edge.
+ * Runs the drain at the default workMs (500 ms; quick: 200) and backlog (600) once when quick
+ * or any option is given (the smoke and one-off runs). Otherwise `rounds` rounds (default 3),
+ * each running four configurations in rotating order (bench/lib/method.ts):
+ * - the default, 600 x 500 ms;
+ * - 3,000 x 500 ms (the same fixed costs over a 5x longer spike);
+ * - 600 x 2,000 ms (the same fixed costs over 4x the work);
+ * - the default with a 1 s batching window (full batches at the burst's leading edge).
  *
- * The default and the 3,000 backlog (same workMs) also fit drain = fixed + slope x minimum,
- * which says from what size of spike the target is met on this machine.
+ * Each round's two 500 ms runs fit drain = fixed + slope x minimum, which says from what size
+ * of spike the target is met on this machine; the fixed cost is split into the cold starts'
+ * excess (of which the share due to M environments starting on fewer cores is the
+ * emulator's), the partial batches (default minus windowed) and the rest. Every figure is
+ * the median of the rounds with its spread and load. Provisioned pollers are modelled on
+ * paper ({@link pollerModel}): the emulator does not reproduce them.
  */
-export async function benchDrain(options: DrainOptions = {}): Promise<BenchResult> {
-  const first = await drainRun(options);
+export async function benchDrain(options: DrainOptions & { rounds?: number } = {}): Promise<BenchResult> {
   if (options.quick || options.workMs !== undefined || options.backlog !== undefined || options.batchingWindowSeconds !== undefined)
-    return first;
-  say("  again with workMs 2000 (the same fixed costs over 4x the work)");
-  const long = await drainRun({ ...options, workMs: 2000 });
-  say("  again with a backlog of 3000 (the same fixed costs over a 5x longer spike)");
-  const big = await drainRun({ ...options, backlog: 3000 });
-  say("  again with a 1 s batching window (full batches at the burst's leading edge)");
-  const windowed = await drainRun({ ...options, batchingWindowSeconds: 1 });
-  const fit = drainFit(first.details as DrainDetails, big.details as DrainDetails);
-  say(
-    `  fit over the two ${fit.workMs} ms runs: drain = ${round(fit.fixedMs / 1000, 2)} s + ${round(fit.slope, 3)} x minimum; ` +
-      (fit.metFromMinimumMs === undefined
-        ? "the slope alone is over 1.15"
-        : `the ratio is <= 1.15 from a minimum drain of ${round(fit.metFromMinimumMs / 1000, 1)} s (a backlog of ${fit.metFromBacklog})`),
-  );
-  const tag = (r: BenchResult, label: string) =>
-    r.figures.map((f) => ({ ...f, name: `${f.name} (${label})`, target: undefined, met: undefined }));
-  return {
-    ...first,
-    figures: [
-      ...first.figures,
-      ...tag(long, "workMs 2000"),
-      ...tag(big, "backlog 3000"),
-      ...tag(windowed, "batching window 1 s"),
-      { name: `fixed cost of a spike (fit, workMs ${fit.workMs})`, value: round(fit.fixedMs / 1000, 2), unit: "s" },
-      { name: `drain per second of theoretical minimum (fit, workMs ${fit.workMs})`, value: round(fit.slope, 3) },
-      {
-        name: `smallest spike drained within 1.15x (fit, workMs ${fit.workMs})`,
-        value: fit.metFromBacklog ?? "never",
-        unit: fit.metFromBacklog === undefined ? undefined : "messages",
+    return drainRun(options);
+  const rounds = options.rounds ?? 3;
+  const runs: Record<string, DrainDetails[]> = {};
+  const contenders = Object.fromEntries(
+    Object.entries(CONFIGS).map(([name, c]) => [
+      name,
+      async (r: number) => {
+        say(`  round ${r + 1}: ${c.label}`);
+        const { result, cpuSeconds } = await withOwnCpu(() => drainRun({ ...options, ...c.options }));
+        const d = result.details as DrainDetails;
+        (runs[name] ??= [])[r] = d;
+        const extra = {
+          drainSeconds: d.drainMs / 1000,
+          minimumSeconds: d.minimumMs / 1000,
+          firstRoundMs: d.stages.firstRoundMs,
+          laterMs: d.stages.laterMs,
+          initMsMean: d.stages.initMsMean,
+          coldExcessMs: d.stages.firstRoundMs - d.stages.laterMs,
+          hostCpuShare: d.hostCpuShare,
+          recordsPerBatch: d.stages.recordsPerBatch,
+        };
+        return { value: d.drainMs / d.minimumMs, cpuSeconds, extra };
       },
+    ]),
+  );
+  const samples = await interleave(contenders, rounds);
+  const perRound = [...Array(rounds).keys()].map((r) => fixedCostSplit(runs, r));
+  for (const [r, x] of perRound.entries()) {
+    say(
+      `  round ${r + 1} fit: drain = ${round(x.fit.fixedMs / 1000, 2)} s + ${round(x.fit.slope, 3)} x minimum; ` +
+        `cold starts ${Math.round(x.coldExcessMs)} ms (emulator's share ${Math.round(x.emulatorMs)} ms), partial batches ${Math.round(x.partialBatchMs)} ms`,
+    );
+  }
+  const fitSamples = (key: keyof (typeof perRound)[number]["flat"]) =>
+    perRound.map((x, r) => ({ round: r, contender: "fit", value: x.flat[key], load1: x.load1 })).filter((x) => Number.isFinite(x.value));
+  const loadOf = (r: number) => Math.max(...samples.filter((s) => s.round === r).map((s) => s.load1));
+  perRound.forEach((x, r) => (x.load1 = loadOf(r)));
+  const figures: Figure[] = [];
+  for (const [name, c] of Object.entries(CONFIGS)) {
+    const mine = samples.filter((s) => s.contender === name);
+    figures.push(
+      medianFigure(`drain time / theoretical minimum (${c.label})`, name, "", mine, {
+        digits: 2,
+        ...(name === "600x500" ? { target: "<= 1.15", met: (m: number) => m <= 1.15 } : {}),
+      }),
+      medianFigure(`drain time (${c.label})`, name, "s", samplesOfExtra(mine, "drainSeconds"), { digits: 2 }),
+      medianFigure(`first invocation of each environment, init included (${c.label})`, name, "ms", samplesOfExtra(mine, "firstRoundMs"), {
+        digits: 0,
+      }),
+      medianFigure(`later invocations (${c.label})`, name, "ms", samplesOfExtra(mine, "laterMs"), { digits: 0 }),
+      medianFigure(`emulator process CPU during the drain (${c.label})`, name, "cores", samplesOfExtra(mine, "hostCpuShare"), {
+        digits: 2,
+      }),
+    );
+  }
+  figures.push(
+    medianFigure("fixed cost of a spike (fit, workMs 500)", "fit", "s", fitSamples("fixedSeconds"), { digits: 2 }),
+    medianFigure("drain per second of theoretical minimum (fit, workMs 500)", "fit", "", fitSamples("slope"), { digits: 3 }),
+    // rounds whose slope alone is over 1.15 never meet it and are left out (their count is in `rounds`)
+    medianFigure(
+      "smallest spike drained within 1.15x (fit, workMs 500; rounds where reachable)",
+      "fit",
+      "messages",
+      fitSamples("metFromBacklog"),
+      {
+        digits: 0,
+      },
+    ),
+    medianFigure("fixed cost: cold starts (first round's excess over later invocations)", "fit", "ms", fitSamples("coldExcessMs"), {
+      digits: 0,
+    }),
+    medianFigure(
+      `fixed cost: the emulator's share (${MAX_CONCURRENCY} environments starting on ${cpuCount()} cores)`,
+      "fit",
+      "ms",
+      fitSamples("emulatorMs"),
+      { digits: 0 },
+    ),
+    medianFigure(
+      "fixed cost: the pipeline's share (the rest: a cold start each, partial batches, tail)",
+      "fit",
+      "ms",
+      fitSamples("pipelineMs"),
+      { digits: 0 },
+    ),
+    medianFigure("fixed cost: partial batches (default minus 1 s window)", "fit", "ms", fitSamples("partialBatchMs"), { digits: 0 }),
+  );
+  const fixedMs = median(perRound.map((x) => x.fit.fixedMs));
+  const onPaper = provisionedOnPaper(fixedMs);
+  for (const line of onPaper.lines) say(`  on paper: ${line}`);
+  figures.push(...onPaper.figures);
+  return {
+    name: "drain",
+    figures,
+    details: { rounds, configs: CONFIGS, runs, samples, fixedCostSplit: perRound, provisionedOnPaper: onPaper.cases },
+    notes: [
+      `${rounds} interleaved round(s) of the four configurations; figures are medians with their spread and load; NOISY marks a figure with a round above 1.0 load per core`,
+      "the emulator's share of the fixed cost = the cold starts' excess x (1 - cores / M): the environments' CPU-bound init shares the machine's cores; on Lambda each has its own",
+      "provisioned pollers are not reproduced by the emulator (it polls like standard mode, capped by the mapping's maximum concurrency or the function's reserved concurrency); their effect is modelled on paper",
     ],
-    details: { ...(first.details as object), workMs2000: long.details, backlog3000: big.details, batchingWindow1s: windowed.details, fit },
   };
+}
+
+/** One round's fit and the split of its fixed cost. */
+function fixedCostSplit(runs: Record<string, DrainDetails[]>, r: number) {
+  const small = runs["600x500"][r];
+  const fit = drainFit(small, runs["3000x500"][r]);
+  const coldExcessMs = Math.max(0, small.stages.firstRoundMs - small.stages.laterMs);
+  const emulatorMs = coldExcessMs * Math.max(0, 1 - cpuCount() / MAX_CONCURRENCY);
+  const partialBatchMs = small.drainMs - runs["600x500-window1s"][r].drainMs;
+  const flat = {
+    fixedSeconds: fit.fixedMs / 1000,
+    slope: fit.slope,
+    metFromBacklog: fit.metFromBacklog ?? Number.NaN,
+    coldExcessMs,
+    emulatorMs,
+    pipelineMs: fit.fixedMs - emulatorMs,
+    partialBatchMs,
+  };
+  return { fit, coldExcessMs, emulatorMs, partialBatchMs, flat, load1: 0 };
 }
 
 /** What {@link drainRun} keeps of a run for the fit. */
@@ -90,6 +191,8 @@ interface DrainDetails {
   readonly workMs: number;
   readonly minimumMs: number;
   readonly drainMs: number;
+  readonly hostCpuShare: number;
+  readonly stages: ReturnType<typeof drainStages>;
 }
 
 /**
@@ -97,7 +200,11 @@ interface DrainDetails {
  * backlogs (fixed: cold starts, partial batches, tail; slope - 1: the per-batch bookkeeping
  * over workMs), and solves ratio = fixed / minimum + slope <= 1.15 for the minimum.
  */
-export function drainFit(small: DrainDetails, large: DrainDetails, target = 1.15) {
+export function drainFit(
+  small: Pick<DrainDetails, "backlog" | "workMs" | "minimumMs" | "drainMs">,
+  large: Pick<DrainDetails, "backlog" | "workMs" | "minimumMs" | "drainMs">,
+  target = 1.15,
+) {
   if (small.workMs !== large.workMs) throw new Error(`the fit needs two runs at the same workMs (got ${small.workMs} and ${large.workMs})`);
   if (large.minimumMs === small.minimumMs) throw new Error("the fit needs two runs with different backlogs");
   const slope = (large.drainMs - small.drainMs) / (large.minimumMs - small.minimumMs);
@@ -277,12 +384,6 @@ async function drainRun(options: DrainOptions): Promise<BenchResult> {
   }
 }
 
-const median = (xs: number[]) => {
-  if (!xs.length) return Number.NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-};
-
 /**
  * Where the drain time went, from the mapping's batch timeline: how late the first invocation
  * started, the functions' init phases, the first invocation of each environment against the
@@ -325,4 +426,96 @@ export function drainStages(
     tailMs: byStart.length ? emptyAtMs - Math.max(...byStart.map((t) => t.returnedMs)) : Number.NaN,
     workMs,
   };
+}
+
+/**
+ * The event source mapping's scaling, as AWS documents it, for the model on paper:
+ * - standard mode: "Lambda starts processing five batches at a time with five concurrent
+ *   invocations", then adds "up to 300 more concurrent invokes per minute", at most 1,250
+ *   ("Configuring scaling behavior for SQS event source mappings", Lambda developer guide,
+ *   https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html);
+ * - provisioned mode (AWS 2025-11): pollers scale "up to 1000 concurrent executions per
+ *   minute", up to 20,000 concurrency (AWS News Blog, 2025-11-14, "AWS Lambda enhances event
+ *   processing with provisioned mode for SQS event-source mapping"), each poller driving up to
+ *   10 concurrent invokes (INVOKES_PER_PROVISIONED_POLLER), the minimum kept warm.
+ */
+export const SCALING = {
+  standard: { startConcurrency: 5, rampPerMinute: 300, maxConcurrency: 1250 },
+  provisioned: { rampPerMinute: 1000, maxConcurrency: 20_000, invokesPerPoller: INVOKES_PER_PROVISIONED_POLLER },
+} as const;
+
+/** What the model needs: the backlog (all on the queue at t = 0), the work and the concurrency's start, ramp and cap. */
+export interface PollerModelInput {
+  readonly backlog: number;
+  readonly workMs: number;
+  /** Records one invocation works on at once: min(batch size, the worker's record concurrency). */
+  readonly recordsPerInvocation: number;
+  /** Concurrent invocations at t = 0. */
+  readonly startConcurrency: number;
+  /** Concurrent invocations added per minute while a backlog remains. */
+  readonly rampPerMinute: number;
+  /** The most concurrent invocations (maximum concurrency, reserved concurrency, maximum pollers x 10, AWS's ceiling). */
+  readonly cap: number;
+}
+
+/**
+ * The drain time of a backlog when the mapping's concurrency is c(t) = min(cap, start + ramp x t)
+ * and each invocation works `recordsPerInvocation` records at a time for `workMs` each, with no
+ * overhead at all: the least the mapping's scaling allows (add the measured fixed cost for an
+ * expectation).
+ */
+export function pollerModel(m: PollerModelInput): { drainMs: number; rampMs: number; concurrencyAtEnd: number } {
+  const s = Math.max(0, Math.min(m.startConcurrency, m.cap));
+  const k = m.rampPerMinute / 60_000; // invocations per ms
+  const work = (m.backlog * m.workMs) / m.recordsPerInvocation; // invocation-ms
+  const rampMs = k > 0 ? (m.cap - s) / k : s > 0 ? 0 : Number.POSITIVE_INFINITY;
+  const rampArea = s * rampMs + (k * rampMs * rampMs) / 2;
+  if (k > 0 && work <= rampArea) {
+    const drainMs = (-s + Math.sqrt(s * s + 2 * k * work)) / k;
+    return { drainMs, rampMs, concurrencyAtEnd: s + k * drainMs };
+  }
+  if (m.cap <= 0) return { drainMs: Number.POSITIVE_INFINITY, rampMs, concurrencyAtEnd: 0 };
+  return { drainMs: rampMs + (work - rampArea) / m.cap, rampMs, concurrencyAtEnd: m.cap };
+}
+
+/** Standard vs provisioned mode on paper: the benchmark's pipeline, and a larger one where the difference shows. */
+function provisionedOnPaper(fixedMs: number) {
+  const per = Math.min(BATCH_SIZE, RECORD_CONCURRENCY);
+  const std = (cap: number) => ({
+    startConcurrency: SCALING.standard.startConcurrency,
+    rampPerMinute: SCALING.standard.rampPerMinute,
+    cap,
+  });
+  const prov = (minimum: number, cap: number) => ({
+    startConcurrency: minimum * SCALING.provisioned.invokesPerPoller,
+    rampPerMinute: SCALING.provisioned.rampPerMinute,
+    cap,
+  });
+  const cases = [
+    { name: "600 x 500 ms, 5 instances: standard (maxConcurrency 5)", backlog: 600, ...std(MAX_CONCURRENCY) },
+    { name: "600 x 500 ms, 5 instances: provisioned (2 pollers, reservedConcurrency 5)", backlog: 600, ...prov(2, MAX_CONCURRENCY) },
+    { name: "100,000 x 500 ms, 1,000 instances: standard (maxConcurrency 1000)", backlog: 100_000, ...std(1000) },
+    {
+      name: "100,000 x 500 ms, 1,000 instances: provisioned, 2 pollers minimum (reservedConcurrency 1000)",
+      backlog: 100_000,
+      ...prov(2, 1000),
+    },
+    { name: "100,000 x 500 ms, 1,000 instances: provisioned, 100 pollers minimum", backlog: 100_000, ...prov(100, 1000) },
+  ].map((c) => {
+    const r = pollerModel({ ...c, workMs: 500, recordsPerInvocation: per });
+    return {
+      ...c,
+      drainSeconds: round(r.drainMs / 1000, 1),
+      expectedWithFixedSeconds: round((r.drainMs + Math.max(0, fixedMs)) / 1000, 1),
+    };
+  });
+  const figures: Figure[] = cases.map((c) => ({
+    name: `on paper: ${c.name}`,
+    value: c.drainSeconds,
+    unit: "s (scaling only, no fixed cost)",
+  }));
+  const lines = cases.map(
+    (c) => `${c.name}: ${c.drainSeconds} s of scaling-limited drain, ${c.expectedWithFixedSeconds} s with this machine's fixed cost`,
+  );
+  return { cases, figures, lines };
 }

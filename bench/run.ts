@@ -35,7 +35,7 @@ export const BENCHMARKS: Record<string, { what: string; run: Bench }> = {
       }),
   },
   goodput: {
-    what: "goodput against a rate-limited downstream vs a fixed-sleep client and un-jittered backoff",
+    what: "goodput against a rate-limited downstream vs careful (SDK-style standard retry with Retry-After, token bucket) and naive clients",
     run: (quick) => benchGoodput({ durationSeconds: quick ? 8 : 15 }),
   },
   drain: { what: "spike drain time vs the theoretical minimum", run: (quick) => benchDrain({ quick }) },

@@ -29,6 +29,7 @@ import { NAME_LIMITS, physicalName } from "./naming";
 import { PolicyStatement, assumeRolePolicy, policyDocument } from "./policy";
 import { TableRef } from "./pipeline-tables";
 import { GenesysCredentialsSecret, GenesysCredentialsSecretRef } from "./pipeline-secrets";
+import { INVOKES_PER_PROVISIONED_POLLER, PROVISIONED_POLLERS_RANGE } from "../runtime/aws-limits";
 
 /** Worker defaults, one place. */
 export const WORKER_DEFAULTS = {
@@ -47,6 +48,16 @@ export const WORKER_DEFAULTS = {
 
 /** The SQS event source mapping's limits. */
 export const MAX_CONCURRENCY_RANGE = { min: 2, max: 1000 } as const;
+
+export { INVOKES_PER_PROVISIONED_POLLER, PROVISIONED_POLLERS_RANGE };
+
+/** The event source mapping's provisioned mode: how many dedicated event pollers Lambda keeps. */
+export interface ProvisionedPollers {
+  /** Pollers kept at all times, even on an idle queue (billed). 2..200. @default 2 (AWS's) */
+  readonly minimum?: number;
+  /** Pollers the mapping may scale up to. 2..10,000, at least `minimum`. @default 200 (AWS's) */
+  readonly maximum?: number;
+}
 
 /** The worker settings a user gives (also the `worker` option of `ConsumerPipeline`). */
 export interface WorkerOptions {
@@ -79,7 +90,8 @@ export interface WorkerOptions {
    */
   readonly architecture?: "arm64" | "x86_64";
   /**
-   * Reserved concurrency, instances. When set it must be at least `maxConcurrency`.
+   * Reserved concurrency, instances. When set it must be at least `maxConcurrency`; with
+   * `provisionedPollers` it is the cap on instances (and the downstream budget's divisor).
    * @default none (the account's unreserved pool)
    */
   readonly reservedConcurrency?: number;
@@ -120,6 +132,18 @@ export interface WorkerOptions {
    * @default 5
    */
   readonly maxConcurrency?: number;
+  /**
+   * Provisioned mode for the SQS event source mapping (`provisioned_poller_config`, AWS
+   * 2025-11): Lambda keeps `minimum` dedicated pollers ready and scales them up to `maximum`,
+   * which starts invocations faster in a spike than standard mode (5 concurrent invocations,
+   * then up to 300 more a minute). Billed per poller, `minimum` always. AWS does not combine it
+   * with the mapping's maximum concurrency, so `maxConcurrency` must not be set with it; cap the
+   * instances with `reservedConcurrency` instead. The downstream budget is then split among
+   * `reservedConcurrency` instances, or, without it, `maximum x 10` (the most invocations the
+   * pollers drive). The local emulator does not reproduce provisioned pollers.
+   * @default none (standard mode, capped by `maxConcurrency`)
+   */
+  readonly provisionedPollers?: ProvisionedPollers;
   /**
    * The downstream request budget of the whole pipeline, requests per minute (Genesys
    * Platform API: 300 per client-credentials token by default). Each instance gets
@@ -328,6 +352,44 @@ function checkReplayWindow(problems: Problems, p: (name: string) => string, prop
 const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/;
 
 /** The `genesys` declaration (one form) and the `synthetic` option (a target exactly when calls are real). */
+/**
+ * Provisioned pollers: each bound in AWS's range for SQS, minimum at most maximum, and never
+ * together with `maxConcurrency` (AWS: provisioned mode and maximum concurrency are mutually
+ * exclusive on an SQS event source mapping).
+ */
+function checkProvisionedPollers(problems: Problems, p: (name: string) => string, props: WorkerOptions): void {
+  const pollers = props.provisionedPollers;
+  if (!pollers) return;
+  if (props.maxConcurrency !== undefined) {
+    problems.add(
+      [p("provisionedPollers"), p("maxConcurrency")],
+      "cannot be combined: AWS's provisioned mode (provisioned_poller_config) and the mapping's maximum concurrency (scaling_config.maximum_concurrency) are mutually exclusive; remove maxConcurrency and cap the instances with reservedConcurrency, or remove provisionedPollers.",
+    );
+  }
+  const { minimum: min, maximum: max } = PROVISIONED_POLLERS_RANGE;
+  range(problems, p("provisionedPollers.minimum"), pollers.minimum, min.min, min.max, "pollers", " (AWS's range for SQS)");
+  range(problems, p("provisionedPollers.maximum"), pollers.maximum, max.min, max.max, "pollers", " (AWS's range for SQS)");
+  const lo = pollers.minimum ?? min.default;
+  const hi = pollers.maximum ?? max.default;
+  if (isLiteralNumber(lo) && isLiteralNumber(hi) && lo > hi) {
+    problems.add(
+      [p("provisionedPollers.minimum"), p("provisionedPollers.maximum")],
+      `the minimum (${lo}) is above the maximum (${hi}); set minimum at most maximum.`,
+    );
+  }
+}
+
+/**
+ * The most instances the event source mapping runs at once, among which the downstream budget
+ * is split: `maxConcurrency` in standard mode; with provisioned pollers `reservedConcurrency`,
+ * or without it the most invocations the maximum pollers drive.
+ */
+export function workerInstances(props: WorkerOptions): number {
+  if (!props.provisionedPollers) return props.maxConcurrency ?? WORKER_DEFAULTS.maxConcurrency;
+  if (props.reservedConcurrency !== undefined) return props.reservedConcurrency;
+  return (props.provisionedPollers.maximum ?? PROVISIONED_POLLERS_RANGE.maximum.default) * INVOKES_PER_PROVISIONED_POLLER;
+}
+
 function checkGenesysAndSynthetic(problems: Problems, p: (name: string) => string, props: WorkerOptions): void {
   const genesys = props.genesys as { createCredentialsSecret?: unknown; credentialsSecretArn?: unknown } | undefined;
   if (genesys !== undefined) {
@@ -426,10 +488,11 @@ export function validateWorkerProps(
     );
   }
   const maxConcurrency = props.maxConcurrency ?? WORKER_DEFAULTS.maxConcurrency;
+  checkProvisionedPollers(problems, p, props);
   if (isLiteralNumber(props.reservedConcurrency)) {
     if (props.reservedConcurrency < 0 || !Number.isInteger(props.reservedConcurrency)) {
       problems.add(p("reservedConcurrency"), `${props.reservedConcurrency} is not an instance count; set a positive integer or remove it.`);
-    } else if (isLiteralNumber(maxConcurrency) && props.reservedConcurrency < maxConcurrency) {
+    } else if (!props.provisionedPollers && isLiteralNumber(maxConcurrency) && props.reservedConcurrency < maxConcurrency) {
       problems.add(
         p("reservedConcurrency"),
         `${props.reservedConcurrency} is below maxConcurrency (${maxConcurrency}), so the function would be throttled; set at least ${maxConcurrency} or lower maxConcurrency.`,
@@ -491,6 +554,7 @@ export class Worker extends Construct {
   /** The function name (a literal). */
   readonly functionName: string;
   readonly timeoutSeconds: number;
+  /** The most instances the mapping runs at once, which share the downstream budget (see `workerInstances`). */
   readonly maxConcurrency: number;
   readonly batchingWindowSeconds: number;
   /** The per-instance downstream rate written to the environment, requests per second. */
@@ -503,7 +567,7 @@ export class Worker extends Construct {
     this.validate(props);
 
     this.timeoutSeconds = props.timeoutSeconds ?? WORKER_DEFAULTS.timeoutSeconds;
-    this.maxConcurrency = props.maxConcurrency ?? WORKER_DEFAULTS.maxConcurrency;
+    this.maxConcurrency = workerInstances(props);
     this.batchingWindowSeconds = props.batchingWindowSeconds ?? WORKER_DEFAULTS.batchingWindowSeconds;
     const budget = props.downstreamRequestsPerMinute ?? WORKER_DEFAULTS.downstreamRequestsPerMinute;
     this.downstreamRatePerSecond = perInstanceRatePerSecond(budget, this.maxConcurrency);
@@ -670,7 +734,15 @@ export class Worker extends Construct {
       eventSourceArn: q.queue.arn,
       batchSize: props.batchSize ?? WORKER_DEFAULTS.batchSize,
       maximumBatchingWindowInSeconds: q.fifo ? undefined : this.batchingWindowSeconds,
-      scalingConfig: { maximumConcurrency: this.maxConcurrency },
+      // provisioned mode replaces the maximum concurrency (AWS: mutually exclusive; see PROVISIONED_POLLERS_RANGE)
+      ...(props.provisionedPollers
+        ? {
+            provisionedPollerConfig: {
+              minimumPollers: props.provisionedPollers.minimum ?? PROVISIONED_POLLERS_RANGE.minimum.default,
+              maximumPollers: props.provisionedPollers.maximum ?? PROVISIONED_POLLERS_RANGE.maximum.default,
+            },
+          }
+        : { scalingConfig: { maximumConcurrency: this.maxConcurrency } }),
       functionResponseTypes: ["ReportBatchItemFailures"],
       // The event source mapping metrics (PolledEventCount, FailedInvokeEventCount, ...; AWS
       // 2024-11), off unless asked for: EventSourceMappingMetricsConfig, Lambda API reference,

@@ -57,6 +57,7 @@ import { runSpikeInThread } from "./spike-thread";
 import { startNightlyPath, type NightlyPath, type NightlyReport } from "./nightly";
 import type { LocalSchedulesOptions } from "./scheduler";
 import { loadStack, ofType, planStack, type StackPlan, type SynthesizedStack } from "./stack";
+import { INVOKES_PER_PROVISIONED_POLLER, PROVISIONED_POLLERS_RANGE } from "../runtime/aws-limits";
 
 // Parts of the run live in their own modules; these names stay importable from here.
 export { LOCAL_SYNTHETIC_TARGET } from "./run-functions";
@@ -278,11 +279,26 @@ export function synthesizedDownstreamBudget(stack: SynthesizedStack): number | u
     const fn = ref && ofType(stack, "aws_lambda_function").find((f) => f.name === ref[1]);
     const variables = (fn?.config.environment as { variables?: Record<string, unknown> } | undefined)?.variables;
     const perInstance = Number(variables?.[WORKER_CONTRACT.downstreamRatePerSecond.env]);
-    const concurrency = Number((mapping.config.scaling_config as { maximum_concurrency?: number } | undefined)?.maximum_concurrency);
+    const concurrency = mappingInstances(mapping.config, fn?.config);
     if (perInstance > 0 && concurrency > 0) total += perInstance * concurrency;
   }
   return total > 0 ? total : undefined;
 }
+/**
+ * The instances an event source mapping runs at most, as the worker construct counts them for
+ * the downstream budget: `scaling_config.maximum_concurrency`; in provisioned mode the
+ * function's reserved concurrency, else maximum pollers x invocations per poller.
+ */
+function mappingInstances(mapping: Record<string, unknown>, fn: Record<string, unknown> | undefined): number {
+  const scaling = Number((mapping.scaling_config as { maximum_concurrency?: number } | undefined)?.maximum_concurrency);
+  if (scaling > 0) return scaling;
+  const provisioned = mapping.provisioned_poller_config as { maximum_pollers?: number } | undefined;
+  if (!provisioned) return Number.NaN;
+  const reserved = Number(fn?.reserved_concurrent_executions);
+  if (reserved > 0) return reserved;
+  return (provisioned.maximum_pollers ?? PROVISIONED_POLLERS_RANGE.maximum.default) * INVOKES_PER_PROVISIONED_POLLER;
+}
+
 /** Threads at most per function when the run does not say. */
 const DEFAULT_MAX_THREADS = 32;
 
