@@ -5,15 +5,9 @@
  * numbered generations rotate it, and a ConsumerPipeline gives it to Genesys through the
  * integration's webhook headers and to the nightly spike.
  */
-import { GenesysProvider, ValidationError, WebhookIngress, type WebhookIngressProps } from "../../lib";
+import { GenesysProvider, ValidationError } from "../../lib";
 import { OpenMessagingWebhook } from "../../lib/constructs/genesys";
-import { Synthesized, errorOf, synth, synthPipeline } from "./support";
-
-const QUEUE = { arn: "arn:aws:sqs:eu-west-1:111122223333:orders", name: "orders" };
-
-function synthIngress(props: Partial<WebhookIngressProps> = {}): Synthesized {
-  return synth((stack) => new WebhookIngress(stack, "hook", { queue: QUEUE, ...props }));
-}
+import { Synthesized, errorOf, synth, synthPipeline, synthIngress } from "./support";
 
 const ref = (type: string, id: string, attribute: string) => `\${${type}.${id}.${attribute}}`;
 

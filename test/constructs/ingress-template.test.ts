@@ -4,19 +4,14 @@
  * byte (base64 with its marker), the FIFO group derived without ever parsing a body that is
  * not a JSON object, SQS's size refusal answered 413 and counted.
  */
-import { WebhookIngress, type WebhookIngressProps, ValidationError } from "../../lib";
+import { ValidationError } from "../../lib";
 import { JSON_GUARD_PASSES, defaultOrderingKeyLines, jsonObjectGuardLines } from "../../lib/constructs/ingress-template";
 import { TemplateError, renderResponseTemplate } from "../../lib/local/vtl";
 import { sign } from "../../lib/runtime";
 import { messageAttributes, parseQuery, renderMappingTemplate, sentBody } from "../helpers/vtl";
-import { Synthesized, errorOf, synth } from "./support";
+import { Synthesized, errorOf, synthIngress } from "./support";
 
-const QUEUE = { arn: "arn:aws:sqs:eu-west-1:111122223333:orders", name: "orders" };
 const SECRET = "0123456789abcdef0123456789";
-
-function synthIngress(props: Partial<WebhookIngressProps> = {}): Synthesized {
-  return synth((stack) => new WebhookIngress(stack, "hook", { queue: QUEUE, ...props }));
-}
 
 /** The request template as API Gateway reads it (Terraform's `$${` is a literal `${`). */
 function requestTemplate(out: Synthesized): string {

@@ -4,7 +4,7 @@ import * as path from "node:path";
 import { Testing, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { ConsumerPipeline, ConsumerPipelineProps } from "../../lib";
+import { ConsumerPipeline, ConsumerPipelineProps, WebhookIngress, type WebhookIngressProps } from "../../lib";
 
 export const FIXTURE_ENTRY = path.join(__dirname, "fixtures", "handler.ts");
 export const OTHER_ENTRY = path.join(__dirname, "fixtures", "other-handler.ts");
@@ -63,6 +63,14 @@ export function synth(build: (stack: TerraformStack) => void): Synthesized {
       }),
     ),
   );
+}
+
+/** The queue a bare WebhookIngress sends to in the ingress tests. */
+export const INGRESS_QUEUE = { arn: "arn:aws:sqs:eu-west-1:111122223333:orders", name: "orders" };
+
+/** A WebhookIngress "hook" in front of {@link INGRESS_QUEUE}, with `props`. */
+export function synthIngress(props: Partial<WebhookIngressProps> = {}): Synthesized {
+  return synth((stack) => new WebhookIngress(stack, "hook", { queue: INGRESS_QUEUE, ...props }));
 }
 
 /** Pipeline props with the fixture entry, merged with `props`. */

@@ -7,16 +7,11 @@ import { TerraformStack, Testing } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { DataAwsApiGatewayRestApi } from "@cdktf/provider-aws/lib/data-aws-api-gateway-rest-api";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
-import { ApiGatewayAccount, ConsumerPipeline, WebhookIngress, WebhookIngressProps } from "../../lib";
+import { ApiGatewayAccount, ConsumerPipeline, WebhookIngress } from "../../lib";
 import { logGroupNamePart } from "../../lib/constructs/webhook-ingress";
-import { MAIN_QUEUE, Synthesized, pipelineProps, synth, synthPipeline } from "./support";
+import { MAIN_QUEUE, Synthesized, pipelineProps, synth, synthPipeline, INGRESS_QUEUE, synthIngress } from "./support";
 
-const QUEUE = { arn: "arn:aws:sqs:eu-west-1:111122223333:orders", name: "orders" };
 const API = { id: "a1b2c3d4e5", rootResourceId: "r00t000000", name: "Orders API" };
-
-function synthIngress(props: Partial<WebhookIngressProps> = {}): Synthesized {
-  return synth((stack) => new WebhookIngress(stack, "hook", { queue: QUEUE, ...props }));
-}
 
 const triggersOf = (out: Synthesized) => out.one("aws_api_gateway_deployment").triggers as Record<string, string>;
 
@@ -32,8 +27,8 @@ describe("the deployment's triggers", () => {
 
   it("change with the queue (name or account), not only with the template", () => {
     const base = triggersOf(synthIngress());
-    const renamed = triggersOf(synthIngress({ queue: { ...QUEUE, name: "orders-v2" } }));
-    const otherAccount = triggersOf(synthIngress({ queue: { ...QUEUE, accountId: "444455556666" } }));
+    const renamed = triggersOf(synthIngress({ queue: { ...INGRESS_QUEUE, name: "orders-v2" } }));
+    const otherAccount = triggersOf(synthIngress({ queue: { ...INGRESS_QUEUE, accountId: "444455556666" } }));
     expect(renamed.queue).not.toBe(base.queue);
     expect(otherAccount.queue).not.toBe(base.queue);
     expect(renamed.redeployment).toBe(base.redeployment);
@@ -82,7 +77,7 @@ describe("the access log group name", () => {
   it("keeps the raw name as the ApiName metrics dimension", () => {
     let ingress!: WebhookIngress;
     synth((stack) => {
-      ingress = new WebhookIngress(stack, "hook", { queue: QUEUE, existingApi: API });
+      ingress = new WebhookIngress(stack, "hook", { queue: INGRESS_QUEUE, existingApi: API });
     });
     expect(ingress.apiName).toBe("Orders API");
   });
@@ -90,7 +85,10 @@ describe("the access log group name", () => {
   it("has Terraform replace them in a referenced name", () => {
     const out = synth((stack) => {
       const api = new DataAwsApiGatewayRestApi(stack, "shared", { name: "Orders API" });
-      new WebhookIngress(stack, "hook", { queue: QUEUE, existingApi: { id: api.id, rootResourceId: api.rootResourceId, name: api.name } });
+      new WebhookIngress(stack, "hook", {
+        queue: INGRESS_QUEUE,
+        existingApi: { id: api.id, rootResourceId: api.rootResourceId, name: api.name },
+      });
     });
     const dataId = out.json.data.aws_api_gateway_rest_api ? Object.keys(out.json.data.aws_api_gateway_rest_api)[0] : "";
     expect(out.one("aws_cloudwatch_log_group").name).toBe(
@@ -101,7 +99,7 @@ describe("the access log group name", () => {
   it("leaves a created API's name as it is (already valid)", () => {
     let ingress!: WebhookIngress;
     const out = synth((stack) => {
-      ingress = new WebhookIngress(stack, "hook", { queue: QUEUE, namePrefix: "acme" });
+      ingress = new WebhookIngress(stack, "hook", { queue: INGRESS_QUEUE, namePrefix: "acme" });
     });
     expect(out.one("aws_cloudwatch_log_group").name).toBe(`/aws/apigateway/${ingress.apiName}/v1/access`);
   });
@@ -113,14 +111,14 @@ describe("the stage and the account's CloudWatch role", () => {
   it("depends on an ApiGatewayAccount constructed before the ingress", () => {
     const out = synth((stack) => {
       new ApiGatewayAccount(stack, "api-gateway-account");
-      new WebhookIngress(stack, "hook", { queue: QUEUE });
+      new WebhookIngress(stack, "hook", { queue: INGRESS_QUEUE });
     });
     expect(out.one("aws_api_gateway_stage").depends_on).toEqual([accountRef(out)]);
   });
 
   it("depends on an ApiGatewayAccount constructed after the ingress, in another scope", () => {
     const out = synth((stack) => {
-      new WebhookIngress(stack, "hook", { queue: QUEUE });
+      new WebhookIngress(stack, "hook", { queue: INGRESS_QUEUE });
       new ApiGatewayAccount(new TerraformStack(Testing.app(), "unrelated"), "elsewhere");
       new ApiGatewayAccount(stack, "api-gateway-account");
     });
@@ -129,9 +127,9 @@ describe("the stage and the account's CloudWatch role", () => {
 
   it("applies to every ingress of the stack, pipelines' included", () => {
     const out = synth((stack) => {
-      new WebhookIngress(stack, "a", { queue: QUEUE });
+      new WebhookIngress(stack, "a", { queue: INGRESS_QUEUE });
       new ApiGatewayAccount(stack, "api-gateway-account");
-      new WebhookIngress(stack, "b", { queue: QUEUE, path: "other", stageName: "v2" });
+      new WebhookIngress(stack, "b", { queue: INGRESS_QUEUE, path: "other", stageName: "v2" });
       new ConsumerPipeline(stack, "orders", pipelineProps());
     });
     const stages = out.list("aws_api_gateway_stage");
@@ -146,7 +144,7 @@ describe("the stage and the account's CloudWatch role", () => {
   it("adds the dependency once when the stack is synthesized twice", () => {
     const stack = new TerraformStack(Testing.app(), "stack");
     new AwsProvider(stack, "aws", { region: "eu-west-1" });
-    new WebhookIngress(stack, "hook", { queue: QUEUE });
+    new WebhookIngress(stack, "hook", { queue: INGRESS_QUEUE });
     new ApiGatewayAccount(stack, "api-gateway-account");
     Testing.synth(stack);
     const out = new Synthesized(JSON.parse(Testing.synth(stack)));

@@ -1,16 +1,10 @@
 import { sign } from "../../lib/runtime";
-import { ValidationError, WebhookIngress, WebhookIngressProps } from "../../lib";
+import { ValidationError, WebhookIngress } from "../../lib";
 import { MAX_MESSAGE_GROUP_ID_LENGTH } from "../../lib/constructs/webhook-ingress";
 import { javaUrlEncode } from "../../lib/local/vtl";
 import { normalizedMessageSchema, orderingKey } from "../../lib/runtime/normalized-message";
 import { messageAttributes, parseQuery, renderMappingTemplate, sentBody } from "../helpers/vtl";
-import { Synthesized, errorOf, synth } from "./support";
-
-const QUEUE = { arn: "arn:aws:sqs:eu-west-1:111122223333:orders", name: "orders" };
-
-function synthIngress(props: Partial<WebhookIngressProps> = {}): Synthesized {
-  return synth((stack) => new WebhookIngress(stack, "hook", { queue: QUEUE, ...props }));
-}
+import { Synthesized, errorOf, synth, INGRESS_QUEUE, synthIngress } from "./support";
 
 /** What Terraform does to the synthesized string: `$${` is a literal `${`. */
 function terraformLiteral(value: string): string {
@@ -39,7 +33,7 @@ describe("WebhookIngress", () => {
   describe("defaults", () => {
     let ingress!: WebhookIngress;
     const out = synth((stack) => {
-      ingress = new WebhookIngress(stack, "hook", { queue: QUEUE });
+      ingress = new WebhookIngress(stack, "hook", { queue: INGRESS_QUEUE });
     });
     const apiRef = `\${aws_api_gateway_rest_api.${out.id("aws_api_gateway_rest_api", "hook_api")}.id}`;
 
@@ -139,7 +133,7 @@ describe("WebhookIngress", () => {
         Service: "apigateway.amazonaws.com",
       });
       expect(JSON.parse(out.one("aws_iam_role_policy").policy).Statement).toEqual([
-        { Sid: "SendToQueue", Effect: "Allow", Action: "sqs:SendMessage", Resource: QUEUE.arn },
+        { Sid: "SendToQueue", Effect: "Allow", Action: "sqs:SendMessage", Resource: INGRESS_QUEUE.arn },
       ]);
     });
 
@@ -319,7 +313,7 @@ describe("WebhookIngress", () => {
       let ingress!: WebhookIngress;
       const out = synth((stack) => {
         ingress = new WebhookIngress(stack, "hook", {
-          queue: QUEUE,
+          queue: INGRESS_QUEUE,
           webAclArn: "arn:aws:wafv2:eu-west-1:111122223333:regional/webacl/hooks/1",
           customDomain: {
             domainName: "hooks.example.com",
