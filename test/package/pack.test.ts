@@ -142,7 +142,7 @@ describe("the packed package", () => {
     for (const dir of [scratch, ...apps.map((a) => a.dir)]) if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it("ships the built entry points of both flavours, the ESM runtime, declarations and the CLI, and no sources or tests", () => {
+  it("ships the built entry points of both flavours, the ESM runtime, declarations, the CLI and the docs, and no library sources or tests", () => {
     for (const file of [
       "dist/lib/index.js",
       "dist/lib/index.d.ts",
@@ -157,7 +157,11 @@ describe("the packed package", () => {
     ]) {
       expect(existsSync(path.join(packed, file))).toBe(true);
     }
-    for (const absent of ["test", "lib", "scripts", "examples"]) expect(existsSync(path.join(packed, absent))).toBe(false);
+    for (const absent of ["test", "lib", "scripts", "bench"]) expect(existsSync(path.join(packed, absent))).toBe(false);
+    // the guides, decision records and examples the README links to ship with it
+    for (const doc of ["docs/README.md", "docs/guides/constructs.md", "docs/decisions", "examples/basic/stack.ts", "CONTRIBUTING.md"]) {
+      expect(existsSync(path.join(packed, doc))).toBe(true);
+    }
     const manifest = JSON.parse(readFileSync(path.join(packed, "package.json"), "utf8"));
     expect(manifest.scripts?.postinstall).toBeUndefined();
     // The framework packages are peers, never bundled copies.
