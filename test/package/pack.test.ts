@@ -184,7 +184,10 @@ describe("the packed package", () => {
   it("requires both entry points and the cdktn flavour by package name", () => {
     // Inside this repository's node_modules, so the package's dependencies (and both
     // frameworks) resolve from there without an install.
-    const project = mkdtempSync(path.join(root, "node_modules", ".cache", "gcx-pack-import-"));
+    // node_modules/.cache exists only once something cached there (a synth's bundles): make it
+    const cache = path.join(root, "node_modules", ".cache");
+    mkdirSync(cache, { recursive: true });
+    const project = mkdtempSync(path.join(cache, "gcx-pack-import-"));
     try {
       cpSync(packed, path.join(project, "node_modules", "cdktf-genesys-consumer"), { recursive: true });
       const script = [
