@@ -29,6 +29,7 @@ import {
   type WorkerContext,
 } from "../../lib/runtime";
 import { toSqsRecord } from "../../lib/local/sqs-records";
+import { outboundMessage } from "../../test/runtime/worker-harness";
 import { createCostPipeline, SIGNING_SECRET, type CostBench, type CostPipeline, type CountedCall } from "./harness";
 
 /** The scenarios counted: a message's path through the worker. */
@@ -73,28 +74,8 @@ export interface ScenarioCount {
   readonly metrics: string[];
 }
 
-/** The webhook body of the reference Genesys outbound message (test/runtime/worker-harness.ts). */
-export function referenceMessage(extra: Record<string, unknown> = {}): Record<string, unknown> {
-  const id = randomUUID().replace(/-/g, "");
-  return {
-    id,
-    channel: {
-      id: "73cb7fb7-c2db-4996-88f3-0a83a4fea1da",
-      platform: "Open",
-      type: "Private",
-      messageId: id,
-      to: { id: "customer-42@acme-chat", idType: "Opaque" },
-      from: { id: "73cb7fb7-c2db-4996-88f3-0a83a4fea1da", idType: "Opaque", nickname: "Acme Support" },
-      time: new Date().toISOString(),
-    },
-    type: "Text",
-    text: "Hi Ana, your order shipped today.",
-    direction: "Outbound",
-    originatingEntity: "Human",
-    content: [],
-    ...extra,
-  };
-}
+/** The webhook body of the reference Genesys outbound message (the worker tests' own). */
+export const referenceMessage = outboundMessage;
 
 /** What API Gateway's request template sends to SQS for a webhook body (lib/constructs/ingress-template.ts). */
 export function ingressSendInput(queueUrl: string, raw: string) {

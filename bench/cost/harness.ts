@@ -6,13 +6,13 @@
  */
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
-import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { loadLocalAwsSqs } from "../../lib/local/local-aws-sqs";
 import { startSecretsServer, type SecretsServer } from "../../lib/local/secrets-server";
 import { startFakeGenesys, type FakeGenesys } from "../../lib/local/fake-genesys";
-import { IDEMPOTENCY_TABLE, RECEIPTS_TABLE } from "../../lib/runtime/tables";
+import { createIdempotencyTable, createReceiptsTable } from "../../test/helpers/local-servers";
 import { parseWorkerContract, type WorkerContract } from "../../lib/runtime";
 
 /** Credentials and region the local servers accept. */
@@ -159,31 +159,12 @@ export interface CostPipeline {
 
 let sequence = 0;
 
+/** The pipeline's two tables, in the worker's layouts (the test helpers create them the same way). */
 async function createTables(bench: CostBench, id: string): Promise<{ idempotency: string; receipts: string }> {
   const idempotency = `${id}-idempotency`;
   const receipts = `${id}-receipts`;
-  await bench.dynamoAdmin.send(
-    new CreateTableCommand({
-      TableName: idempotency,
-      KeySchema: [{ AttributeName: IDEMPOTENCY_TABLE.partitionKey, KeyType: "HASH" }],
-      AttributeDefinitions: [{ AttributeName: IDEMPOTENCY_TABLE.partitionKey, AttributeType: "S" }],
-      BillingMode: "PAY_PER_REQUEST",
-    }),
-  );
-  await bench.dynamoAdmin.send(
-    new CreateTableCommand({
-      TableName: receipts,
-      KeySchema: [
-        { AttributeName: RECEIPTS_TABLE.partitionKey, KeyType: "HASH" },
-        { AttributeName: RECEIPTS_TABLE.sortKey, KeyType: "RANGE" },
-      ],
-      AttributeDefinitions: [
-        { AttributeName: RECEIPTS_TABLE.partitionKey, AttributeType: "S" },
-        { AttributeName: RECEIPTS_TABLE.sortKey, AttributeType: "N" },
-      ],
-      BillingMode: "PAY_PER_REQUEST",
-    }),
-  );
+  await createIdempotencyTable(bench.dynamoAdmin, idempotency);
+  await createReceiptsTable(bench.dynamoAdmin, receipts);
   return { idempotency, receipts };
 }
 
