@@ -6,14 +6,14 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { buildProgram } from "../../bin/cli";
+import { captureCli, runCli } from "../helpers/cli";
 import { startTarget, type Target } from "../runtime/loadgen/target";
 
 let target: Target;
 let dir: string;
-let output: string;
 let baseline: string;
-const saved = process.exitCode;
+const cli = captureCli();
+const run = (...args: string[]) => runCli(cli, "spike", ...args);
 
 beforeAll(async () => {
   target = await startTarget();
@@ -48,24 +48,7 @@ afterAll(async () => {
   await target.close();
   fs.rmSync(dir, { recursive: true, force: true });
   delete process.env.SPIKE_BASELINE_SECRET;
-  process.exitCode = saved;
 });
-beforeEach(() => {
-  output = "";
-  process.exitCode = undefined;
-  jest.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
-    output += chunk.toString();
-    return true;
-  });
-});
-afterEach(() => jest.restoreAllMocks());
-
-async function run(...args: string[]): Promise<void> {
-  const program = buildProgram();
-  for (const cmd of [program, ...program.commands])
-    cmd.exitOverride().configureOutput({ writeErr: () => undefined, writeOut: (t) => (output += t) });
-  await program.parseAsync(["node", "cdktf-genesys-consumer", "spike", ...args]);
-}
 
 const spike = (...args: string[]) =>
   run("--url", target.url, "--secret-env", "SPIKE_BASELINE_SECRET", "--profile", path.join(dir, "tiny.yaml"), "--no-progress", ...args);
@@ -103,12 +86,12 @@ test("--baseline prints the comparison after the verdict and puts the baseline s
   const html = path.join(dir, "run.html");
   await spike("--baseline", baseline, "--html", html);
   expect(process.exitCode).toBeUndefined();
-  const verdictAt = output.indexOf("VERDICT: PASS");
-  const comparedAt = output.indexOf(`Compared with the baseline ${baseline}:`);
+  const verdictAt = cli.out.indexOf("VERDICT: PASS");
+  const comparedAt = cli.out.indexOf(`Compared with the baseline ${baseline}:`);
   expect(verdictAt).toBeGreaterThanOrEqual(0);
   expect(comparedAt).toBeGreaterThan(verdictAt);
-  expect(output.slice(comparedAt)).toMatch(/accepted/);
-  expect(output).toMatch(/note: the comparison with the baseline does not change the exit code; add --fail-on-regression to gate on it/);
+  expect(cli.out.slice(comparedAt)).toMatch(/accepted/);
+  expect(cli.out).toMatch(/note: the comparison with the baseline does not change the exit code; add --fail-on-regression to gate on it/);
   const page = fs.readFileSync(html, "utf8");
   expect(page).toContain('<section id="baseline"><h2>Compared with the baseline run baseline-run-1</h2>');
   expect(/<tr[^>]*data-metric="accepted.rate">(.*?)<\/tr>/.exec(page)![1]).toContain("<td>100/s</td>");
@@ -116,14 +99,14 @@ test("--baseline prints the comparison after the verdict and puts the baseline s
 
 test("--fail-on-regression: a regression against the baseline exits 1 though the run passed", async () => {
   await spike("--baseline", baseline, "--fail-on-regression");
-  expect(output).toMatch(/VERDICT: PASS/);
-  expect(output).not.toMatch(/note: the comparison/);
+  expect(cli.out).toMatch(/VERDICT: PASS/);
+  expect(cli.out).not.toMatch(/note: the comparison/);
   expect(process.exitCode).toBe(1);
   process.exitCode = undefined;
 });
 
 test("--fail-on-regression with a loose enough tolerance: no regression, exit 0", async () => {
   await spike("--baseline", baseline, "--fail-on-regression", "--tolerance", "rate=99%", "--tolerance", "latency=10000%");
-  expect(output).toMatch(/Compared with the baseline/);
+  expect(cli.out).toMatch(/Compared with the baseline/);
   expect(process.exitCode).toBeUndefined();
 });
