@@ -18,6 +18,7 @@ import { bundleEntry } from "../lib/constructs/bundle";
 import { spikeGeneratorEntry } from "../lib/constructs/spike-generator";
 import { derived, describeFigure, figureOf, interleave, medianFigure, type Sample } from "./lib/method";
 import {
+  copyDemoWorker,
   lastJsonLine,
   packedPackage,
   ratio,
@@ -104,7 +105,7 @@ async function packedBundles(cacheDir: string, notes: string[]): Promise<Built> 
       symlinkSync(join(ROOT, "node_modules", name), join(modules, name), "dir");
   const pkg = join(modules, "cdktf-genesys-consumer");
   cpSync(packed.dir, pkg, { recursive: true });
-  cpSync(join(pkg, "examples", "basic", "worker.ts"), join(project.dir, "worker.ts"));
+  copyDemoWorker(join(pkg, "examples", "basic"), project.dir);
   const res = await runOk(process.execPath, ["-e", CONSUMER_BUNDLE, pkg, cacheDir], { cwd: project.dir, timeoutMs: 300_000 });
   const out = lastJsonLine<Record<string, { file: string; sizeBytes: number }>>(res.stdout);
   notes.push(

@@ -127,12 +127,47 @@ function artilleryScript(dir: string, target: Target, connections: number, phase
 const RAMP = [500, 1000, 2000, 3000, 4000, 6000, 8000, 12000, 16000];
 const RAMP_STEP_SECONDS = 3;
 
+/** One step of the Artillery ramp: the arrival rate asked for, the rate answered at the target, the worker's share of a core. */
+export interface RampStep {
+  readonly rate: number;
+  readonly perSecond: number;
+  readonly cpuShare: number;
+}
+
+/** The rate Artillery is driven at, and the rule that chose it. */
+export interface ArtilleryRate {
+  readonly rate: number;
+  readonly rule: "cpu-headroom" | "sustained" | "lowest";
+  readonly steps: readonly RampStep[];
+}
+
 /**
- * Artillery has no "fastest" mode: one run ramps its arrival rate step by step, and the
- * highest step where its worker stayed under 90% of a core and the target answered at least
- * 95% of the offered rate is the rate it is driven at.
+ * Chooses Artillery's rate from its ramp. The highest step the target answered at >= 95% of
+ * the asked rate while the worker stayed under 90% of a core ("cpu-headroom"). Artillery's
+ * arrival timer (driftless: chains of short setTimeouts until the due time) keeps its worker
+ * near a full core at any rate, so when no step has headroom, the highest step it sustained
+ * is taken ("sustained"); the lowest step only when none was sustained ("lowest"). A rule
+ * that fell back to the lowest step whenever the CPU was full drove it at a fraction of what
+ * it can send.
  */
-async function artilleryRate(target: Target, core: string, connections: number): Promise<{ rate: number; steps: unknown[] }> {
+export function chooseArtilleryRate(steps: readonly RampStep[]): ArtilleryRate {
+  const sustained = steps.filter((s) => s.perSecond >= 0.95 * s.rate);
+  const withHeadroom = sustained.filter((s) => s.cpuShare < 0.9);
+  if (withHeadroom.length) return { rate: withHeadroom[withHeadroom.length - 1].rate, rule: "cpu-headroom", steps };
+  if (sustained.length) return { rate: sustained[sustained.length - 1].rate, rule: "sustained", steps };
+  return { rate: steps[0]?.rate ?? RAMP[0], rule: "lowest", steps };
+}
+
+/** What each rule means, for the output. */
+const RULES: Record<ArtilleryRate["rule"], string> = {
+  "cpu-headroom": "the highest step under 90% of a core with >= 95% answered",
+  sustained:
+    "the highest step with >= 95% answered: its worker used a full core at every step, the lowest included, so CPU headroom could not choose",
+  lowest: "no step was answered at >= 95%: the lowest step",
+};
+
+/** Artillery has no "fastest" mode: one run ramps its arrival rate step by step; {@link chooseArtilleryRate} picks the rate. */
+async function artilleryRate(target: Target, core: string, connections: number): Promise<ArtilleryRate> {
   const tmp = tempDir("artillery-ramp");
   try {
     const phases = RAMP.map((arrivalRate) => ({ duration: RAMP_STEP_SECONDS, arrivalRate }));
@@ -155,8 +190,7 @@ async function artilleryRate(target: Target, core: string, connections: number):
       const cpuShare = a.cpu !== undefined && b.cpu !== undefined ? (b.cpu - a.cpu) / seconds : Number.NaN;
       return { rate, perSecond: Math.round(perSecond), cpuShare: round(cpuShare, 2) };
     });
-    const ok = steps.filter((s) => s.perSecond >= 0.95 * s.rate && !(s.cpuShare >= 0.9));
-    return { rate: ok.at(-1)?.rate ?? RAMP[0], steps };
+    return chooseArtilleryRate(steps);
   } finally {
     tmp.remove();
   }
@@ -407,12 +441,11 @@ export async function benchGenerator(options: GeneratorOptions = {}): Promise<Be
   for (const [peer, ok] of Object.entries(peers))
     if (!ok) notes.push(`${peer} is not installed in bench/node_modules (cd bench && npm ci): skipped, no ratio against it`);
   try {
-    let artillery: { rate: number; steps: unknown[] } | undefined;
+    let artillery: ArtilleryRate | undefined;
     if (peers.artillery && !options.skipArtillery) {
       artillery = await artilleryRate(target, core, connections);
-      say(
-        `  Artillery ramp: driven at ${artillery.rate} arrivals/s (highest step under 90% of a core with >= 95% answered): ${JSON.stringify(artillery.steps)}`,
-      );
+      say(`  Artillery ramp: driven at ${artillery.rate} arrivals/s (${RULES[artillery.rule]}): ${JSON.stringify(artillery.steps)}`);
+      notes.push(`Artillery was driven at ${artillery.rate} arrivals/s: ${RULES[artillery.rule]}`);
     }
     const samples = await interleave(throughputContenders(s, artillery?.rate, options.cpuProfileDir), rounds);
     for (const x of samples)

@@ -5,8 +5,11 @@
  * and writes its figures to bench/results/<name>.json.
  *
  * Options: `--quick` (shorter runs, for a smoke check), `--cpu-prof` (a CPU profile of one
- * generator run, in bench/results/cpu-prof/); for `cost`: `--json`, `--volume=N`, `--fill=N`,
- * `--update-docs`.
+ * generator run, in bench/results/cpu-prof/), `--update-docs` (afterwards, regenerate the
+ * performance guide's results section from bench/results/*.json, and for `cost` its guide's
+ * table); for `cost`: `--json`, `--volume=N`, `--fill=N`. `--docs-only` regenerates the
+ * performance guide's section from the saved results without running anything
+ * (`npm run bench:docs`).
  */
 import { arch, totalmem } from "node:os";
 import { readFileSync } from "node:fs";
@@ -18,6 +21,7 @@ import { benchSynth } from "./synth";
 import { benchBundles } from "./bundles";
 import { benchCost } from "./cost";
 import { cpuCount, formatFigure, RESULTS, round, saveResult, say, type BenchResult } from "./lib/util";
+import { updatePerformanceDoc } from "./lib/docs";
 
 type Bench = (quick: boolean, flags: Set<string>) => Promise<BenchResult>;
 
@@ -86,7 +90,9 @@ async function main(argv: string[]): Promise<number> {
   const flags = new Set(argv.filter((a) => a.startsWith("--")));
   const names = argv.filter((a) => !a.startsWith("--"));
   if (flags.has("--help")) {
-    say("usage: npm run bench -- [name ...] [--quick] [--cpu-prof] [--no-artillery] [--json] [--volume=N] [--fill=N] [--update-docs]");
+    say(
+      "usage: npm run bench -- [name ...] [--quick] [--cpu-prof] [--no-artillery] [--json] [--volume=N] [--fill=N] [--update-docs] [--docs-only]",
+    );
     for (const [name, b] of Object.entries(BENCHMARKS)) say(`  ${name.padEnd(10)} ${b.what}`);
     return 0;
   }
@@ -94,6 +100,10 @@ async function main(argv: string[]): Promise<number> {
   if (unknown.length) {
     say(`unknown benchmark(s): ${unknown.join(", ")}; choose from ${Object.keys(BENCHMARKS).join(", ")}`);
     return 2;
+  }
+  if (flags.has("--docs-only")) {
+    say(`rewrote the results section of ${updatePerformanceDoc(Object.keys(BENCHMARKS))} from ${RESULTS}`);
+    return 0;
   }
   const selected = names.length ? names : Object.keys(BENCHMARKS);
   const quick = flags.has("--quick");
@@ -106,16 +116,18 @@ async function main(argv: string[]): Promise<number> {
     say(`\n== ${name}: ${BENCHMARKS[name].what}`);
     try {
       const result = await BENCHMARKS[name].run(quick, flags);
-      say(`-- ${name} (${round((performance.now() - started) / 1000, 1)} s)`);
+      const seconds = round((performance.now() - started) / 1000, 1);
+      say(`-- ${name} (${seconds} s)`);
       for (const f of result.figures) say(formatFigure(f));
       for (const n of result.notes ?? []) say(`  note: ${n}`);
-      say(`  saved ${saveResult({ ...result, details: { machine: m, quick, ...(result.details as object) } })}`);
+      say(`  saved ${saveResult({ ...result, seconds, details: { machine: m, quick, ...(result.details as object) } })}`);
     } catch (error) {
       failed++;
       say(`!! ${name} failed: ${(error as Error).stack ?? String(error)}`);
     }
   }
   say(`\nall done in ${round((performance.now() - began) / 1000, 1)} s${failed ? `; ${failed} benchmark(s) failed` : ""}`);
+  if (flags.has("--update-docs")) say(`rewrote the results section of ${updatePerformanceDoc(Object.keys(BENCHMARKS))}`);
   return failed ? 1 : 0;
 }
 

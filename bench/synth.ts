@@ -26,7 +26,7 @@
 import { cpSync, existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { derived, interleave, medianFigure, type Sample } from "./lib/method";
-import { packedPackage, round, runOk, say, tempDir, ROOT, type BenchResult, type Figure } from "./lib/util";
+import { copyDemoWorker, packedPackage, round, runOk, say, tempDir, ROOT, type BenchResult, type Figure } from "./lib/util";
 
 export interface SynthOptions {
   /** Sizes 1 and 2 only, one round. Default false. */
@@ -88,7 +88,7 @@ function makeProject(dir: string, pkg: string, variant: keyof typeof VARIANTS): 
   if (pkg === ROOT) symlinkSync(ROOT, join(modules, "cdktf-genesys-consumer"), "dir");
   else cpSync(pkg, join(modules, "cdktf-genesys-consumer"), { recursive: true });
   cpSync(join(ROOT, "node_modules", "cdktf-cli", "bundle", "templates", "typescript", "tsconfig.json"), join(dir, "tsconfig.json"));
-  cpSync(join(ROOT, "examples", "basic", "worker.ts"), join(dir, "worker.ts"));
+  copyDemoWorker(join(ROOT, "examples", "basic"), dir);
   writeFileSync(join(dir, "main.ts"), mainTs(variant));
 }
 

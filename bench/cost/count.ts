@@ -29,6 +29,7 @@ import {
   type WorkerContext,
 } from "../../lib/runtime";
 import { toSqsRecord } from "../../lib/local/sqs-records";
+import { acknowledge } from "../../examples/basic/acknowledge";
 import { outboundMessage } from "../../test/runtime/worker-harness";
 import { createCostPipeline, SIGNING_SECRET, type CostBench, type CostPipeline, type CountedCall } from "./harness";
 
@@ -87,19 +88,6 @@ export function ingressSendInput(queueUrl: string, raw: string) {
       [SIGNATURE_HEADER]: { DataType: "String", StringValue: sign(raw, SIGNING_SECRET) },
     },
   };
-}
-
-/** The demo worker's handler (examples/basic/worker.ts `acknowledge`): a "Delivered" receipt through ctx.genesys. */
-async function acknowledge(message: NormalizedMessage, ctx: WorkerContext): Promise<void> {
-  if (message.type === "Event" || !message.channel.id) return;
-  await ctx.genesys.sendReceipt(message.channel.id, {
-    id: message.id,
-    channel: { to: message.channel.to, time: new Date().toISOString() },
-    status: "Delivered",
-    direction: "Outbound",
-    isFinalReceipt: true,
-  });
-  ctx.logger.info("acknowledged", { messageId: message.id, attempt: ctx.attempt });
 }
 
 /** The handler of a scenario: the demo's, with the scenario's failure in front (what ctx.genesys throws on a 429, say). */

@@ -2,7 +2,7 @@
  * The cost benchmark's tables (Markdown, printed and written into docs/guides/cost.md between
  * `<!-- cost:begin -->` and `<!-- cost:end -->`).
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { rewriteSection } from "../lib/docs";
 import { PRICES, PRICES_READ_ON, PRICE_REGION } from "./prices";
 import { SCENARIO_WORDS, type Scenario, type ScenarioCount } from "./count";
 import type { FixedLine } from "./fixed";
@@ -116,13 +116,9 @@ export function renderReport(input: {
   ].join("\n");
 }
 
-/** Replaces the section between the markers of `file` with `section`; throws when the markers are missing. */
+/** Replaces the cost section of `file` with `section`; throws when the markers are missing. */
 export function rewriteDocsSection(file: string, section: string): void {
-  const text = readFileSync(file, "utf8");
-  const begin = text.indexOf(DOCS_BEGIN);
-  const end = text.indexOf(DOCS_END);
-  if (begin < 0 || end < begin) throw new Error(`${file} has no ${DOCS_BEGIN} ... ${DOCS_END} section`);
-  writeFileSync(file, `${text.slice(0, begin + DOCS_BEGIN.length)}\n\n${section}\n\n${text.slice(end)}`);
+  rewriteSection(file, section, DOCS_BEGIN, DOCS_END);
 }
 
 export { PATTERNS };

@@ -193,8 +193,16 @@ export function formatFigure(f: Figure): string {
   return `  ${f.name.padEnd(58)} ${value}${f.unit ? ` ${f.unit}` : ""}${target}${spread}`;
 }
 
-/** Writes a result as JSON under bench/results/. */
-export function saveResult(result: BenchResult): string {
+/** The demo worker's source files (examples/basic): the user's worker in the benchmarks' consumer projects. */
+export const DEMO_WORKER_FILES = ["worker.ts", "acknowledge.ts"] as const;
+
+/** Copies the demo worker's files from `examplesBasic` (a package's or the repository's examples/basic) into `dir`. */
+export function copyDemoWorker(examplesBasic: string, dir: string): void {
+  for (const file of DEMO_WORKER_FILES) cpSync(join(examplesBasic, file), join(dir, file));
+}
+
+/** Writes a result as JSON under bench/results/, with the wall seconds the benchmark took. */
+export function saveResult(result: BenchResult & { readonly seconds?: number }): string {
   mkdirSync(RESULTS, { recursive: true });
   const file = join(RESULTS, `${result.name}.json`);
   writeFileSync(file, JSON.stringify({ ...result, at: new Date().toISOString() }, null, 2) + "\n");

@@ -1,5 +1,5 @@
 /** The generator, synth and bundles benchmarks' arithmetic: the stall prediction, the per-pipeline fit, counting at the target, figures with their method. */
-import { stallPrediction } from "../../bench/generator";
+import { chooseArtilleryRate, stallPrediction } from "../../bench/generator";
 import { linearFit, mainTs } from "../../bench/synth";
 import { countWindow, type Target } from "../../bench/lib/target";
 import { derived, medianFigure, type Sample } from "../../bench/lib/method";
@@ -94,5 +94,34 @@ describe("figures with their method", () => {
     const ratios = derived("a/b", samples, (r) => r.find((x) => x.contender === "a")!.value / r.find((x) => x.contender === "b")!.value);
     expect(ratios.map((x) => x.value)).toEqual([2, 3, 2]);
     expect(ratios.map((x) => x.load1)).toEqual([0.5, 3, 1]);
+  });
+});
+
+describe("the rate Artillery is driven at", () => {
+  // a ramp as measured here: Artillery's worker near a full core at every step (its arrival timer polls)
+  const pegged = [
+    { rate: 500, perSecond: 500, cpuShare: 0.99 },
+    { rate: 1000, perSecond: 1000, cpuShare: 1 },
+    { rate: 2000, perSecond: 2000, cpuShare: 1 },
+    { rate: 3000, perSecond: 3008, cpuShare: 1 },
+    { rate: 4000, perSecond: 3876, cpuShare: 1 },
+    { rate: 6000, perSecond: 4334, cpuShare: 1 },
+  ];
+
+  it("with a full core at every step, is the highest step the target answered at >= 95%, not the lowest", () => {
+    expect(chooseArtilleryRate(pegged)).toMatchObject({ rate: 4000, rule: "sustained" });
+  });
+
+  it("with CPU headroom on some sustained steps, is the highest of those", () => {
+    const steps = [
+      { rate: 500, perSecond: 500, cpuShare: 0.3 },
+      { rate: 1000, perSecond: 999, cpuShare: 0.7 },
+      { rate: 2000, perSecond: 1990, cpuShare: 0.95 },
+    ];
+    expect(chooseArtilleryRate(steps)).toMatchObject({ rate: 1000, rule: "cpu-headroom" });
+  });
+
+  it("with no step sustained, is the lowest step, said so", () => {
+    expect(chooseArtilleryRate([{ rate: 500, perSecond: 100, cpuShare: 1 }])).toMatchObject({ rate: 500, rule: "lowest" });
   });
 });

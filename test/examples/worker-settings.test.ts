@@ -26,13 +26,22 @@ const CASES: { name: string; synth: () => { json: TfJson }; workers: Record<stri
   { name: "nightly-spike", synth: synthNightlySpike, workers: { "orders-worker": "basic/worker.ts" } },
 ];
 
-/** What a handler's source uses: `ctx.genesys` calls, and synthetic messages when the stack runs the spike. */
-function capabilitiesOf(entry: string, spike: boolean): WorkerCapability[] {
+/** The code of an entry and of the local modules it imports (relative imports, followed), comments removed. */
+function handlerCode(file: string, seen = new Set<string>()): string {
+  if (seen.has(file)) return "";
+  seen.add(file);
   // the code only: a comment that mentions ctx.genesys is no call
   const code = fs
-    .readFileSync(path.join(EXAMPLES, entry), "utf8")
+    .readFileSync(file, "utf8")
     .replace(/\/\*[\s\S]*?\*\//g, "")
     .replace(/\/\/.*$/gm, "");
+  const local = [...code.matchAll(/from\s+"(\.{1,2}\/[^"]+)"/g)].map((m) => path.resolve(path.dirname(file), `${m[1]}.ts`));
+  return [code, ...local.filter((f) => fs.existsSync(f)).map((f) => handlerCode(f, seen))].join("\n");
+}
+
+/** What a handler's source uses (its entry and the local modules it imports): `ctx.genesys` calls, and synthetic messages when the stack runs the spike. */
+function capabilitiesOf(entry: string, spike: boolean): WorkerCapability[] {
+  const code = handlerCode(path.join(EXAMPLES, entry));
   return [...(/\bctx\.genesys\b/.test(code) ? (["genesys"] as const) : []), ...(spike ? (["synthetic"] as const) : [])];
 }
 
