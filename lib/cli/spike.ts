@@ -10,13 +10,23 @@ import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-sec
 import {
   defaultSpikeProfile,
   parseProfile,
+  PRIMARY_TARGET,
+  renderMultiTargetSummary,
   renderSummary,
   runSpike,
+  runSpikeAcrossTargets,
   smokeSpikeProfile,
+  splitProfileByTarget,
+  TargetError,
+  writeMultiTargetReports,
   writeReports,
+  type AwsClientOptions,
+  type ReceiptsSource,
   type SpikeProfile,
   type SpikeProgress,
+  type SpikeTarget,
 } from "../runtime/loadgen";
+import { parseTargetsFile, type TargetFileEntry } from "./spike-targets";
 import { EdgeKey } from "../runtime/edge-key";
 import { secretReader } from "../runtime/loadgen/edge-key-source";
 import { historyKeys, parseHistory, runNamePrefix, s3ObjectStore } from "../runtime/loadgen/report-store";
@@ -45,6 +55,10 @@ export interface SpikeFlags extends PlanFlags, BaselineFlags {
   apiKeySecretArn?: string;
   /** Name of an environment variable holding the edge API key. */
   apiKeyEnv?: string;
+  /** A JSON or YAML file of more targets (name -> { url, secretArn or secretEnv, receiptsTable, ... }) for scenarios with `target`. */
+  targets?: string;
+  /** The name of the --url target, which scenarios without `target` go to. Default "primary". */
+  primaryTarget?: string;
 }
 
 /** A usage error: bad flags or a bad profile, raised before any traffic. */
@@ -101,29 +115,52 @@ export async function prepareSpike(flags: SpikeFlags, env: Record<string, string
   if ((flags.dlqUrl || flags.quarantineUrl) && !flags.receiptsTable) {
     throw new SpikeUsageError("--dlq-url and --quarantine-url are read during reconciliation: give --receipts-table too");
   }
+  if (flags.targets && flags.baseline)
+    throw new SpikeUsageError(
+      "--baseline compares runs against one target: drop it with --targets (compare one target's report with `spike compare`)",
+    );
   const profile = await loadProfile(flags.profile, flags);
+  const targeted = flags.targets ? undefined : profile.scenarios?.find((s) => s.target !== undefined);
+  if (targeted)
+    throw new SpikeUsageError(
+      `--profile ${flags.profile}: scenario "${targeted.name}" is for target "${targeted.target}": give the targets with --targets <file> (a JSON or YAML map of target name to { url, secretArn or secretEnv, receiptsTable, ... })`,
+    );
   const baseline = await prepareBaseline(flags);
-  let secret: string;
-  if (flags.secretEnv) {
-    const value = env[flags.secretEnv];
-    if (!value) throw new SpikeUsageError(`--secret-env ${flags.secretEnv}: the environment variable is not set or empty`);
-    secret = value;
-  } else {
-    const client = new SecretsManagerClient({
-      ...(flags.region ? { region: flags.region } : {}),
-      ...(flags.secretsmanagerEndpoint ? { endpoint: flags.secretsmanagerEndpoint } : {}),
-    });
-    try {
-      const res = await client.send(new GetSecretValueCommand({ SecretId: flags.secretArn }));
-      if (!res.SecretString) throw new Error("the secret has no SecretString (the signing secret is a raw string)");
-      secret = res.SecretString;
-    } catch (error) {
-      throw new SpikeUsageError(`--secret-arn ${flags.secretArn}: ${(error as Error).message}`);
-    } finally {
-      client.destroy();
-    }
-  }
+  const secret = await readSigningSecret(flags, flags, env);
   return { profile, secret, edgeKey: await prepareEdgeKey(flags, env), baseline };
+}
+
+/** Where a signing secret comes from, and the names to use for it in errors (`--secret-env`, or a targets file's field). */
+export interface SecretFlags {
+  secretArn?: string;
+  secretEnv?: string;
+}
+
+/** Reads a signing secret from an environment variable or Secrets Manager; a usage error names the flag (`labels`). */
+export async function readSigningSecret(
+  source: SecretFlags,
+  aws: Pick<SpikeFlags, "region" | "secretsmanagerEndpoint">,
+  env: Record<string, string | undefined>,
+  labels: { arn: string; env: string } = { arn: "--secret-arn", env: "--secret-env" },
+): Promise<string> {
+  if (source.secretEnv) {
+    const value = env[source.secretEnv];
+    if (!value) throw new SpikeUsageError(`${labels.env} ${source.secretEnv}: the environment variable is not set or empty`);
+    return value;
+  }
+  const client = new SecretsManagerClient({
+    ...(aws.region ? { region: aws.region } : {}),
+    ...(aws.secretsmanagerEndpoint ? { endpoint: aws.secretsmanagerEndpoint } : {}),
+  });
+  try {
+    const res = await client.send(new GetSecretValueCommand({ SecretId: source.secretArn }));
+    if (!res.SecretString) throw new Error("the secret has no SecretString (the signing secret is a raw string)");
+    return res.SecretString;
+  } catch (error) {
+    throw new SpikeUsageError(`${labels.arn} ${source.secretArn}: ${(error as Error).message}`);
+  } finally {
+    client.destroy();
+  }
 }
 
 /** `--baseline` read and checked (a usage error before any traffic); undefined without it. */
@@ -136,14 +173,18 @@ async function prepareBaseline(flags: SpikeFlags) {
   }
 }
 
-/** The edge API key of the flags, read once now (a usage error before any traffic); undefined without one. */
-async function prepareEdgeKey(flags: SpikeFlags, env: Record<string, string | undefined>): Promise<EdgeKey | undefined> {
+/** The edge API key of the flags (or a targets file's entry, `labels` naming its fields), read once now (a usage error before any traffic); undefined without one. */
+export async function prepareEdgeKey(
+  flags: Pick<SpikeFlags, "apiKeySecretArn" | "apiKeyEnv" | "region" | "secretsmanagerEndpoint">,
+  env: Record<string, string | undefined>,
+  labels: { arn: string; env: string } = { arn: "--api-key-secret-arn", env: "--api-key-env" },
+): Promise<EdgeKey | undefined> {
   if (flags.apiKeySecretArn && flags.apiKeyEnv)
-    throw new SpikeUsageError("give at most one of --api-key-secret-arn <arn> or --api-key-env <NAME>");
+    throw new SpikeUsageError(`give at most one of ${labels.arn} <arn> or ${labels.env} <NAME>`);
   if (flags.apiKeyEnv) {
     const value = env[flags.apiKeyEnv];
     if (!value || !value.trim())
-      throw new SpikeUsageError(`--api-key-env ${flags.apiKeyEnv}: the environment variable is not set or empty`);
+      throw new SpikeUsageError(`${labels.env} ${flags.apiKeyEnv}: the environment variable is not set or empty`);
     return EdgeKey.fixed(value);
   }
   if (!flags.apiKeySecretArn) return undefined;
@@ -154,7 +195,7 @@ async function prepareEdgeKey(flags: SpikeFlags, env: Record<string, string | un
   try {
     return await EdgeKey.open(read);
   } catch (error) {
-    throw new SpikeUsageError(`--api-key-secret-arn ${flags.apiKeySecretArn}: ${(error as Error).message}`);
+    throw new SpikeUsageError(`${labels.arn} ${flags.apiKeySecretArn}: ${(error as Error).message}`);
   }
 }
 
@@ -195,7 +236,10 @@ function progressBar(enabled: boolean): { update(p: SpikeProgress): void; stop()
  * `--fail-on-regression`, also 1 on a regression against the baseline (2 on a refused comparison).
  */
 export async function spikeCommand(flags: SpikeFlags, out: (text: string) => void = (t) => process.stdout.write(t)): Promise<number> {
+  if (flags.primaryTarget !== undefined && !flags.targets)
+    throw new SpikeUsageError("--primary-target names the --url target among the --targets: give --targets <file> too, or drop it");
   const { profile, secret, edgeKey, baseline } = await prepareSpike(flags);
+  if (flags.targets) return spikeAcrossTargetsCommand(flags, { profile, secret, edgeKey }, out);
   if (!flags.receiptsTable) out("note: no --receipts-table: the run reports the ingress side only; delivery will NOT be reconciled\n");
   const bar = progressBar(flags.progress);
   let report;
@@ -206,16 +250,10 @@ export async function spikeCommand(flags: SpikeFlags, out: (text: string) => voi
       profile,
       runId: flags.runId,
       edgeKey,
-      receipts: flags.receiptsTable
-        ? {
-            tableName: flags.receiptsTable,
-            ...(flags.dynamodbEndpoint ? { endpoint: flags.dynamodbEndpoint } : {}),
-            ...(flags.region ? { region: flags.region } : {}),
-          }
-        : undefined,
+      receipts: receiptsOf(flags.receiptsTable, flags),
       dlqUrl: flags.dlqUrl,
       quarantineQueueUrl: flags.quarantineUrl,
-      sqs: { ...(flags.sqsEndpoint ? { endpoint: flags.sqsEndpoint } : {}), ...(flags.region ? { region: flags.region } : {}) },
+      sqs: sqsOf(flags),
       onProgress: (p) => bar.update(p),
     });
   } finally {
@@ -226,6 +264,116 @@ export async function spikeCommand(flags: SpikeFlags, out: (text: string) => voi
   const written = await writeReports(report, { json: flags.json, html: flags.html }, { baseline: judged?.comparison });
   for (const path of written) out(`wrote ${path}\n`);
   return report.verdict.verdict === "PASS" ? (judged?.exitCode ?? 0) : 1;
+}
+
+/** A receipts table with the command's DynamoDB endpoint and region (undefined without a table). */
+function receiptsOf(tableName: string | undefined, flags: SpikeFlags): ReceiptsSource | undefined {
+  return tableName
+    ? {
+        tableName,
+        ...(flags.dynamodbEndpoint ? { endpoint: flags.dynamodbEndpoint } : {}),
+        ...(flags.region ? { region: flags.region } : {}),
+      }
+    : undefined;
+}
+
+/** The command's SQS settings. */
+function sqsOf(flags: SpikeFlags): AwsClientOptions {
+  return { ...(flags.sqsEndpoint ? { endpoint: flags.sqsEndpoint } : {}), ...(flags.region ? { region: flags.region } : {}) };
+}
+
+/** Reads `--targets`: every target's signing secret and edge key now (usage errors name the file and the field, before any traffic). */
+export async function prepareTargets(
+  flags: SpikeFlags,
+  env: Record<string, string | undefined> = process.env,
+): Promise<Record<string, SpikeTarget>> {
+  const file = flags.targets!;
+  let entries: Record<string, TargetFileEntry>;
+  try {
+    entries = parseTargetsFile(await readFile(file, "utf8"));
+  } catch (error) {
+    throw new SpikeUsageError(`--targets ${file}: ${(error as Error).message}`);
+  }
+  const targets: Record<string, SpikeTarget> = {};
+  for (const [name, t] of Object.entries(entries)) {
+    const label = (field: string) => `--targets ${file}: ${name}.${field}`;
+    const secret = await readSigningSecret(t, flags, env, { arn: label("secretArn"), env: label("secretEnv") });
+    const edgeKey = await prepareEdgeKey({ ...t, region: flags.region, secretsmanagerEndpoint: flags.secretsmanagerEndpoint }, env, {
+      arn: label("apiKeySecretArn"),
+      env: label("apiKeyEnv"),
+    });
+    targets[name] = {
+      targetUrl: t.url,
+      secret,
+      edgeKey,
+      receipts: receiptsOf(t.receiptsTable, flags),
+      dlqUrl: t.dlqUrl,
+      quarantineQueueUrl: t.quarantineUrl,
+      sqs: sqsOf(flags),
+    };
+  }
+  return targets;
+}
+
+/** The targets of a `--targets` run: the --url one under its name, then the file's; checked against the profile before any traffic. */
+async function targetsOfRun(flags: SpikeFlags, profile: SpikeProfile, primary: Pick<SpikeTarget, "secret" | "edgeKey">) {
+  const primaryName = flags.primaryTarget ?? PRIMARY_TARGET;
+  if (!/^[A-Za-z0-9._-]{1,64}$/.test(primaryName))
+    throw new SpikeUsageError(`--primary-target "${primaryName}": 1 to 64 letters, digits, \`.\`, \`_\` or \`-\``);
+  const extra = await prepareTargets(flags);
+  if (extra[primaryName])
+    throw new SpikeUsageError(
+      `--targets ${flags.targets}: "${primaryName}" is the name of the --url target; rename that entry, or give the --url target another name with --primary-target`,
+    );
+  const targets: Record<string, SpikeTarget> = {
+    [primaryName]: {
+      targetUrl: flags.url,
+      ...primary,
+      receipts: receiptsOf(flags.receiptsTable, flags),
+      dlqUrl: flags.dlqUrl,
+      quarantineQueueUrl: flags.quarantineUrl,
+      sqs: sqsOf(flags),
+    },
+    ...extra,
+  };
+  try {
+    return { primaryName, targets, shares: splitProfileByTarget(profile, Object.keys(targets), primaryName) };
+  } catch (error) {
+    if (error instanceof TargetError) throw new SpikeUsageError(`--profile ${flags.profile}: ${error.message}`);
+    throw error;
+  }
+}
+
+/** `spike --targets`: the profile's scenarios sent to their targets at once; the combined summary and reports. */
+async function spikeAcrossTargetsCommand(
+  flags: SpikeFlags,
+  prepared: { profile: SpikeProfile } & Pick<SpikeTarget, "secret" | "edgeKey">,
+  out: (text: string) => void,
+): Promise<number> {
+  const { profile, ...primary } = prepared;
+  const { primaryName, targets, shares } = await targetsOfRun(flags, profile, primary);
+  for (const name of Object.keys(targets))
+    if (!shares.some((s) => s.target === name)) out(`note: target ${name}: no scenario is for it; it is not sent anything\n`);
+  for (const share of shares)
+    if (!targets[share.target].receipts)
+      out(`note: target ${share.target} has no receipts table: its ingress side only is reported; its delivery will NOT be reconciled\n`);
+  const stages = new Map<string, string>();
+  const report = await runSpikeAcrossTargets({
+    profile,
+    targets,
+    primaryTarget: primaryName,
+    runId: flags.runId,
+    onProgress: flags.progress
+      ? (target, p) => {
+          if (stages.get(target) === p.stage) return;
+          stages.set(target, p.stage);
+          process.stderr.write(`${target}: ${p.stage}\n`);
+        }
+      : undefined,
+  });
+  out(renderMultiTargetSummary(report) + "\n");
+  for (const path of await writeMultiTargetReports(report, { json: flags.json, html: flags.html })) out(`wrote ${path}\n`);
+  return report.verdict.verdict === "PASS" ? 0 : 1;
 }
 
 /** Registers the `spike` subcommand. */
@@ -272,6 +420,14 @@ export function registerSpike(program: Command): void {
       new Option("--api-key-env <NAME>", "name of an environment variable holding the ingress's edge API key (x-api-key)").conflicts(
         "apiKeySecretArn",
       ),
+    )
+    .option(
+      "--targets <file>",
+      'more targets for the scenarios that name one with `target`: a JSON or YAML map of target name to { url, secretArn or secretEnv, receiptsTable, dlqUrl, quarantineUrl, apiKeySecretArn or apiKeyEnv }; the --url target is "primary" (see --primary-target); the reports are each target\'s and the totals',
+    )
+    .option(
+      "--primary-target <name>",
+      'with --targets: the name of the --url target, which scenarios without `target` go to (default "primary")',
     );
   addPlanOptions(addBaselineOptions(spike)).action(async (flags: SpikeFlags) => {
     for (const [flag, value] of [

@@ -322,6 +322,12 @@ function checkSpikeGeneratorProps(
       profile = parseProfile(rawProfile);
       for (const problem of lambdaBudgetProblems(profile, isLiteralNumber(timeoutSeconds) ? timeoutSeconds : max))
         problems.add(p("profile"), `${problem}.`);
+      const targeted = profile.scenarios?.find((s) => s.target !== undefined);
+      if (targeted)
+        problems.add(
+          p("profile"),
+          `scenario "${targeted.name}" is for target "${targeted.target}", but the generator sends to one pipeline: remove the scenarios' \`target\` (several pipelines in one run: \`spike --targets <file>\`).`,
+        );
     } catch (error) {
       problems.add(p("profile"), (error as Error).message.replace(/\n\s*/g, " "));
     }

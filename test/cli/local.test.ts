@@ -7,6 +7,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { throwingProgram } from "../helpers/cli";
 import { ApiChoiceError, runLocalStack } from "../../lib/local/run";
+import { ProfileError } from "../../lib/runtime/loadgen";
 
 async function local(...args: string[]): Promise<void> {
   await throwingProgram().parseAsync(["node", "cdktf-genesys-consumer", "local", ...args]);
@@ -81,5 +82,24 @@ describe("local: the other errors naming an option use its flag", () => {
     await expect(
       local("--stack-dir", twoApis(), "--api", "aws_api_gateway_rest_api.orders_ingress_api_1A2B3C4D", flag, value),
     ).rejects.toThrow(new Error(message));
+  });
+});
+
+describe("local: a profile whose scenarios name targets", () => {
+  it("is refused before anything starts: the local run sends to one ingress", async () => {
+    const error = await runLocalStack({
+      stack: twoApis(),
+      api: "aws_api_gateway_rest_api.orders_ingress_api_1A2B3C4D",
+      profile: {
+        scenarios: [
+          { name: "steady", phases: [{ type: "constant", ratePerSecond: 1, durationSeconds: 1 }] },
+          { name: "spike", target: "orders", phases: [{ type: "constant", ratePerSecond: 5, durationSeconds: 1 }] },
+        ],
+      },
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ProfileError);
+    expect((error as Error).message).toContain(
+      'scenarios: scenario "spike" is for target "orders", but the local run sends to one ingress (aws_api_gateway_rest_api.orders_ingress_api_1A2B3C4D): remove the scenarios\' `target`, or send to several deployed targets with `spike --targets <file>`',
+    );
   });
 });

@@ -187,6 +187,18 @@ describe("SpikeGenerator", () => {
     expect(() => synth({ profile: { phases: [{ type: "constant", ratePerSecond: 1, durationSeconds: 850 }] } })).toThrow(
       /- profile: an agent would need \d+ s/,
     );
+    expect(() =>
+      synth({
+        profile: {
+          scenarios: [
+            { name: "steady", phases: [{ type: "constant", ratePerSecond: 1, durationSeconds: 5 }] },
+            { name: "spike", target: "orders", phases: [{ type: "constant", ratePerSecond: 5, durationSeconds: 5 }] },
+          ],
+        },
+      }),
+    ).toThrow(
+      /- profile: scenario "spike" is for target "orders", but the generator sends to one pipeline: remove the scenarios' `target` \(several pipelines in one run: `spike --targets <file>`\)\./,
+    );
   });
 
   test("a timeout leaving no reconcile slice before the 60 s continuation margin is refused at synth", () => {

@@ -140,6 +140,12 @@ export function parseReport(json: unknown, label: string): ComparableReport {
       `${label} is a spike report of version ${version}; this version of cdktf-genesys-consumer reads version 1: upgrade it`,
     );
   }
+  if ((json as { kind?: unknown } | null)?.kind === "multi-target") {
+    const targets = (json as { targets?: { target?: unknown }[] }).targets ?? [];
+    throw new CompareInputError(
+      `${label} is the report of a run across targets (${targets.map((t, i) => `targets[${i}] ${String(t?.target)}`).join(", ")}): compare one target's report, its \`targets[i].report\` (e.g. \`jq '.targets[0].report' ${label}\`)`,
+    );
+  }
   const parsed = reportSchema.safeParse(json);
   if (parsed.success) return parsed.data;
   const missing: string[] = [];

@@ -66,6 +66,27 @@ export type {
   MachineLoad,
   PhaseSpan,
 } from "./run";
+export {
+  PRIMARY_TARGET,
+  TARGETS_START_DELAY_MS,
+  TargetError,
+  combineTargetReports,
+  isMultiTargetReport,
+  runSpikeAcrossTargets,
+  splitProfileByTarget,
+  targetRunId,
+  targetTotals,
+} from "./targets";
+export type {
+  MultiTargetSpikeOptions,
+  MultiTargetSpikeReport,
+  MultiTargetTotals,
+  MultiTargetVerdict,
+  SpikeTarget,
+  TargetShare,
+  TargetSpikeReport,
+} from "./targets";
+export { renderMultiTargetHtmlIndex, renderMultiTargetSummary, targetHtmlPath, writeMultiTargetReports } from "./targets-report";
 export { deriveReconcileDeadline, pipelineRetryProblems } from "./deadline";
 export { renderSummary } from "./summary";
 export { renderHtmlReport } from "./html";

@@ -121,11 +121,20 @@ const faultsSchema = z
       ctx.addIssue({ code: z.ZodIssueCode.custom, message: `the fault fractions add up to ${Math.round(total * 1e6) / 1e6}, more than 1` });
   });
 
+/** The charset of scenario and target names. */
+const NAME = /^[A-Za-z0-9._-]{1,64}$/;
+const NAME_RULE = "1 to 64 letters, digits, `.`, `_` or `-`";
+
 /** One scenario of a multi-scenario profile (see `scenarios`). */
 export const scenarioSchema = z
   .object({
     /** Its name in reports (letters, digits, `.`, `_`, `-`). */
-    name: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "1 to 64 letters, digits, `.`, `_` or `-`"),
+    name: z.string().regex(NAME, NAME_RULE),
+    /**
+     * The named target (webhook pipeline) it is sent to, in a run across several targets
+     * (`runSpikeAcrossTargets`, `spike --targets`). Default: the run's primary target.
+     */
+    target: z.string().regex(NAME, `a target name: ${NAME_RULE}`).optional(),
     phases: z.array(phaseSchema).min(1).max(1000).optional(),
     spike: spikeShapeSchema.optional(),
     /** Its message mix. Default: the profile's `messages`. */

@@ -7,7 +7,15 @@ import { mergeIngressParts, runIngress, type IngressCounts, type IngressPart, ty
 import { newRunId } from "./message";
 import { openEdgeKey, type EdgeKeySource } from "./edge-key-source";
 import type { EdgeKey } from "../edge-key";
-import { expandPhases, parseProfile, planArrivals, profileDurationSeconds, type SpikeProfile, type SpikeProfileInput } from "./profile";
+import {
+  expandPhases,
+  parseProfile,
+  planArrivals,
+  ProfileError,
+  profileDurationSeconds,
+  type SpikeProfile,
+  type SpikeProfileInput,
+} from "./profile";
 import {
   inspectRedrivePolicy,
   reconcileUntil,
@@ -281,6 +289,11 @@ export function phaseSpans(profile: SpikeProfile): PhaseSpan[] {
 export async function runSpike(options: SpikeOptions): Promise<SpikeReport> {
   const loadAverageStart = loadavg();
   const profile = toProfile(options.profile);
+  const targeted = profile.scenarios?.find((s) => s.target !== undefined);
+  if (targeted)
+    throw new ProfileError([
+      `scenarios: scenario "${targeted.name}" is for target "${targeted.target}", but runSpike sends to one target: run the profile with runSpikeAcrossTargets (CLI: \`spike --targets <file>\`), or remove the scenarios' \`target\``,
+    ]);
   // a bad setting fails here, before any traffic
   deriveReconcileDeadline(profile, options.pipelineRetry);
   if (!options.secret) throw new TypeError("runSpike: the signing secret is empty");

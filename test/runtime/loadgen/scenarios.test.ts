@@ -201,8 +201,8 @@ describe("scenarios: several traffic shapes in one run", () => {
     ],
     [{ scenarios: [{ name: "a" }] }, "scenarios.0.phases: give exactly one of `phases` or `spike` for this scenario"],
     [
-      { scenarios: [{ name: "a", phases: [{ type: "constant", ratePerSecond: 1, durationSeconds: 1 }], target: "x" }] },
-      "scenarios.0: Unrecognized key(s) in object: 'target'",
+      { scenarios: [{ name: "a", phases: [{ type: "constant", ratePerSecond: 1, durationSeconds: 1 }], target: "x y" }] },
+      "scenarios.0.target: a target name: 1 to 64 letters, digits, `.`, `_` or `-`",
     ],
   ])("refuses %j naming the field", (input, message) => {
     expect(() => parseProfile(input)).toThrow(ProfileError);
