@@ -115,9 +115,15 @@ export async function prepareSpike(flags: SpikeFlags, env: Record<string, string
   if ((flags.dlqUrl || flags.quarantineUrl) && !flags.receiptsTable) {
     throw new SpikeUsageError("--dlq-url and --quarantine-url are read during reconciliation: give --receipts-table too");
   }
-  if (flags.targets && flags.baseline)
+  const comparing = [
+    ["--baseline", flags.baseline],
+    ["--fail-on-regression", flags.failOnRegression],
+    ["--tolerance", flags.tolerance?.length],
+    ["--require-same-profile", flags.requireSameProfile],
+  ].flatMap(([flag, given]) => (given ? [flag as string] : []));
+  if (flags.targets && comparing.length)
     throw new SpikeUsageError(
-      "--baseline compares runs against one target: drop it with --targets (compare one target's report with `spike compare`)",
+      `${comparing.join(", ")}: a comparison with an earlier run is made against one target: drop ${comparing.length > 1 ? "them" : "it"} with --targets (compare one target's report, targets[i].report of the JSON, with \`spike compare\`)`,
     );
   const profile = await loadProfile(flags.profile, flags);
   const targeted = flags.targets ? undefined : profile.scenarios?.find((s) => s.target !== undefined);

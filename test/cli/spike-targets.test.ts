@@ -113,7 +113,13 @@ describe("refused before any traffic, naming the fix", () => {
     [
       "--baseline with --targets",
       ["--profile", "two.yaml", "--targets", "targets.yaml", "--baseline", "x.json"],
-      /--baseline compares runs against one target/,
+      /--baseline: a comparison with an earlier run is made against one target: drop it with --targets/,
+    ],
+    [
+      // without --baseline these were sent to "add --baseline", which --targets then refused
+      "the other comparison flags with --targets",
+      ["--profile", "two.yaml", "--targets", "targets.yaml", "--fail-on-regression", "--tolerance", "ack.p99=10%"],
+      /--fail-on-regression, --tolerance: a comparison with an earlier run is made against one target: drop them with --targets/,
     ],
   ])("%s", async (_name, args, message) => {
     const resolved = args.map((a) => (/\.(ya?ml|json)$/.test(a) ? file(a) : a));

@@ -15,6 +15,8 @@ import { newRunId } from "./message";
 import { parseProfile, ProfileError, trafficSeed, type SpikeProfile, type SpikeProfileInput } from "./profile";
 import { deriveReconcileDeadline } from "./deadline";
 import { runIdUsed, type DeliveryResult } from "./reconcile";
+import { openEdgeKey } from "./edge-key-source";
+import type { EdgeKey } from "../edge-key";
 import { runSpike, type SpikeOptions, type SpikeProgress, type SpikeReport } from "./run";
 import type { Verdict } from "./verdict";
 
@@ -194,7 +196,7 @@ async function checkTarget(
   share: TargetShare,
   runId: string,
   given: boolean,
-): Promise<void> {
+): Promise<EdgeKey | undefined> {
   if (!target) throw new TargetError(`target "${name}" is not given`);
   try {
     new URL(target.targetUrl);
@@ -209,10 +211,30 @@ async function checkTarget(
   } catch (error) {
     throw new TargetError(`target "${name}": ${(error as Error).message}`);
   }
-  if (given && target.receipts && (await runIdUsed(target.receipts, runId)))
-    throw new TargetError(
-      `target "${name}": run id "${runId}" already has receipts in ${target.receipts.tableName} (an earlier run): give a new run id, or none for a generated one`,
-    );
+  const edgeKey = target.edgeKey ? await openTargetKey(name, target.edgeKey) : undefined;
+  if (target.receipts) {
+    // read for every target, run id given or not: a missing or unreadable table fails here, before the shared start
+    let used: boolean;
+    try {
+      used = await runIdUsed(target.receipts, runId);
+    } catch (error) {
+      throw new TargetError(`target "${name}": the receipts table ${target.receipts.tableName} could not be read: ${errorText(error)}`);
+    }
+    if (given && used)
+      throw new TargetError(
+        `target "${name}": run id "${runId}" already has receipts in ${target.receipts.tableName} (an earlier run): give a new run id, or none for a generated one`,
+      );
+  }
+  return edgeKey;
+}
+
+/** Opens a target's edge API key before the shared start (a Secrets Manager read for a secret source). */
+async function openTargetKey(name: string, source: NonNullable<SpikeTarget["edgeKey"]>): Promise<EdgeKey> {
+  try {
+    return await openEdgeKey(source);
+  } catch (error) {
+    throw new TargetError(`target "${name}": the edge API key could not be read: ${errorText(error)}`);
+  }
 }
 
 /**
@@ -230,7 +252,8 @@ export async function runSpikeAcrossTargets(options: MultiTargetSpikeOptions): P
   const shares = splitProfileByTarget(profile, names, primary);
   const runId = options.runId ?? newRunId();
   const runs = shares.map((share) => ({ share, target: options.targets[share.target], runId: targetRunId(runId, share.target) }));
-  await Promise.all(runs.map((r) => checkTarget(r.share.target, r.target, r.share, r.runId, options.runId !== undefined)));
+  // every check that reads AWS (edge keys, receipts tables) runs here, before the shared start is fixed
+  const keys = await Promise.all(runs.map((r) => checkTarget(r.share.target, r.target, r.share, r.runId, options.runId !== undefined)));
   const startAtMs = options.startAtMs ?? Date.now() + TARGETS_START_DELAY_MS;
   const controller = new AbortController();
   const stop = () => controller.abort();
@@ -239,9 +262,10 @@ export async function runSpikeAcrossTargets(options: MultiTargetSpikeOptions): P
   let settled: PromiseSettledResult<SpikeReport>[];
   try {
     settled = await Promise.allSettled(
-      runs.map((r) =>
+      runs.map((r, i) =>
         runSpike({
           ...r.target,
+          ...(keys[i] ? { edgeKey: keys[i] } : {}),
           profile: r.share.profile,
           runId: r.runId,
           startAtMs,

@@ -1,4 +1,5 @@
 import * as fs from "node:fs";
+import * as http from "node:http";
 import * as os from "node:os";
 import * as path from "node:path";
 import { readSyntheticMarker } from "cdktf-genesys-consumer/runtime";
@@ -355,6 +356,55 @@ describe("runSpikeAcrossTargets reconciled against each target's receipts", () =
     } finally {
       await inbox.close();
       await orders.close();
+    }
+  });
+
+  it("reads every target's receipts table and edge key before the shared start: a missing one is refused with no traffic anywhere", async () => {
+    const ddb = dynamo.client();
+    await createReceiptsTable(ddb, "inbox-receipts-2");
+    const inbox = await startTarget();
+    // a Secrets Manager that answers, after longer than the shared start's delay, that the secret does not exist
+    const secretsManager = http.createServer((req, res) => {
+      req.resume();
+      setTimeout(() => {
+        res.writeHead(400, { "content-type": "application/x-amz-json-1.1" });
+        res.end(JSON.stringify({ __type: "ResourceNotFoundException", message: "Secrets Manager can't find the specified secret." }));
+      }, 1500);
+    });
+    await new Promise<void>((r) => secretsManager.listen(0, "127.0.0.1", r));
+    const smEndpoint = `http://127.0.0.1:${(secretsManager.address() as { port: number }).port}`;
+    try {
+      const receipts = (tableName: string) => ({ tableName, endpoint: dynamo.endpoint, ...LOCAL_AWS });
+      const primary = { targetUrl: inbox.url, secret: SECRET, receipts: receipts("inbox-receipts-2") };
+      // no run id given: the table is still read before any traffic
+      await expect(
+        runSpikeAcrossTargets({
+          profile: twoTargets,
+          targets: { primary, orders: { targetUrl: inbox.url, secret: ORDERS_SECRET, receipts: receipts("orders-receipts-typo") } },
+        }),
+      ).rejects.toThrow(/^target "orders": the receipts table orders-receipts-typo could not be read: /);
+      await expect(
+        runSpikeAcrossTargets({
+          profile: twoTargets,
+          targets: {
+            primary,
+            orders: {
+              targetUrl: inbox.url,
+              secret: ORDERS_SECRET,
+              edgeKey: {
+                secretArn: "arn:aws:secretsmanager:us-east-1:000000000000:secret:missing",
+                secretsManager: { endpoint: smEndpoint, ...LOCAL_AWS },
+              },
+            },
+          },
+        }),
+      ).rejects.toThrow(/^target "orders": the edge API key could not be read: /);
+      await new Promise((r) => setTimeout(r, 1200));
+      expect(inbox.arrivals).toHaveLength(0);
+    } finally {
+      secretsManager.closeAllConnections();
+      secretsManager.close();
+      await inbox.close();
     }
   });
 });
