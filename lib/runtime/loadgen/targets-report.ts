@@ -91,6 +91,8 @@ export function renderMultiTargetSummary(report: MultiTargetSpikeReport): string
       (t.endToEnd ? `; end to end (reconciled targets merged): p50 ${ms(t.endToEnd.p50Ms)} ms, p99 ${ms(t.endToEnd.p99Ms)} ms` : ""),
   );
   if (report.unusedTargets.length) lines.push(`  not run (no scenario is for them): ${report.unusedTargets.join(", ")}`);
+  for (const f of report.failedRuns ?? [])
+    lines.push(`  not in the totals: target ${f.target}, whose run failed after the start: ${f.error}`);
   return lines.join("\n");
 }
 
@@ -123,6 +125,7 @@ ${v.reasons.length ? `<ul>${v.reasons.map((r) => `<li>${esc(r)}</li>`).join("")}
 ${body}
 </tbody></table></section>
 ${report.unusedTargets.length ? `<p>Not run (no scenario is for them): ${esc(report.unusedTargets.join(", "))}</p>` : ""}
+${(report.failedRuns ?? []).map((f) => `<p class="FAIL">Not in the totals: target ${esc(f.target)}, whose run failed after the start: ${esc(f.error)}</p>`).join("\n")}
 </body></html>
 `;
 }

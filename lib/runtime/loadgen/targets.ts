@@ -126,6 +126,11 @@ export interface MultiTargetSpikeReport {
   readonly targets: TargetSpikeReport[];
   /** Targets given that no scenario is for (not run). */
   readonly unusedTargets: string[];
+  /**
+   * Targets whose run threw after the shared start (their traffic is not in the totals; what
+   * the other targets sent and reconciled is). The verdict is FAIL with them. Absent when none.
+   */
+  readonly failedRuns?: { readonly target: string; readonly scenarios: string[]; readonly error: string }[];
   readonly totals: MultiTargetTotals;
   readonly verdict: MultiTargetVerdict;
 }
@@ -240,8 +245,9 @@ async function openTargetKey(name: string, source: NonNullable<SpikeTarget["edge
 /**
  * Sends a profile's scenarios to their targets at once (each target's share through
  * {@link runSpike}, all starting at one shared instant), and combines the reports. Every
- * target is checked before any traffic; when one target's run throws, the others stop offering
- * arrivals and the error names the target.
+ * target is checked before any traffic; when one target's run throws after the start, the
+ * others stop offering arrivals, reconcile what they sent, and the report keeps theirs with the
+ * failed run in `failedRuns` and the verdict (FAIL); only when every run throws does this throw.
  */
 export async function runSpikeAcrossTargets(options: MultiTargetSpikeOptions): Promise<MultiTargetSpikeReport> {
   const profile = parseProfile(options.profile);
@@ -280,19 +286,23 @@ export async function runSpikeAcrossTargets(options: MultiTargetSpikeOptions): P
   } finally {
     options.signal?.removeEventListener("abort", stop);
   }
-  const failures = settled.flatMap((s, i) => (s.status === "rejected" ? [`target "${runs[i].share.target}": ${errorText(s.reason)}`] : []));
-  if (failures.length) throw new TargetError(`the run across targets failed: ${failures.join("; ")}`);
-  const reports = settled.map((s, i) => ({
-    target: runs[i].share.target,
-    scenarios: runs[i].share.scenarios,
-    report: (s as PromiseFulfilledResult<SpikeReport>).value,
-  }));
+  const failedRuns = settled.flatMap((s, i) =>
+    s.status === "rejected" ? [{ target: runs[i].share.target, scenarios: runs[i].share.scenarios, error: errorText(s.reason) }] : [],
+  );
+  // every run threw: nothing was reported, so the run throws
+  if (failedRuns.length === runs.length)
+    throw new TargetError(`the run across targets failed: ${failedRuns.map((f) => `target "${f.target}": ${f.error}`).join("; ")}`);
+  // some threw: what the others sent and reconciled is kept, and the verdict names the failed runs
+  const reports = settled.flatMap((s, i) =>
+    s.status === "fulfilled" ? [{ target: runs[i].share.target, scenarios: runs[i].share.scenarios, report: s.value }] : [],
+  );
   return combineTargetReports({
     runId,
     profile,
     primaryTarget: primary,
     targets: reports,
     unusedTargets: names.filter((n) => !shares.some((s) => s.target === n)),
+    failedRuns,
   });
 }
 
@@ -347,8 +357,11 @@ export function combineTargetReports(args: {
   readonly primaryTarget: string;
   readonly targets: readonly TargetSpikeReport[];
   readonly unusedTargets?: readonly string[];
+  /** Targets whose run threw after the start: FAIL, named in the verdict. */
+  readonly failedRuns?: readonly { readonly target: string; readonly scenarios: string[]; readonly error: string }[];
 }): MultiTargetSpikeReport {
   const { targets } = args;
+  const failedRuns = args.failedRuns ?? [];
   const failed = targets.filter((t) => t.report.verdict.verdict !== "PASS");
   const startMs = Math.min(...targets.map((t) => t.report.startMs));
   return {
@@ -363,13 +376,17 @@ export function combineTargetReports(args: {
     finishedMs: Math.max(...targets.map((t) => t.report.finishedMs)),
     targets: [...targets],
     unusedTargets: [...(args.unusedTargets ?? [])],
+    ...(failedRuns.length ? { failedRuns: failedRuns.map((f) => ({ ...f, scenarios: [...f.scenarios] })) } : {}),
     totals: targetTotals(targets),
     verdict: {
-      verdict: failed.length ? "FAIL" : "PASS",
-      reasons: failed.flatMap((t) =>
-        t.report.verdict.reasons.length ? t.report.verdict.reasons.map((r) => `${t.target}: ${r}`) : [`${t.target}: FAIL`],
-      ),
-      failedTargets: failed.map((t) => t.target),
+      verdict: failed.length || failedRuns.length ? "FAIL" : "PASS",
+      reasons: [
+        ...failedRuns.map((f) => `${f.target}: the run failed after the start (its traffic is not in the totals): ${f.error}`),
+        ...failed.flatMap((t) =>
+          t.report.verdict.reasons.length ? t.report.verdict.reasons.map((r) => `${t.target}: ${r}`) : [`${t.target}: FAIL`],
+        ),
+      ],
+      failedTargets: [...failedRuns.map((f) => f.target), ...failed.map((t) => t.target)],
     },
   };
 }

@@ -22,6 +22,7 @@ import {
   writeMultiTargetReports,
   type SpikeProfileInput,
 } from "../../../lib/runtime/loadgen";
+import * as runModule from "../../../lib/runtime/loadgen/run";
 import { startTarget, type Arrival, type Target } from "./target";
 import { createReceiptsTable, startReceiptsTarget } from "./receipts-target";
 import { LOCAL_AWS, startDynamo } from "../../helpers/local-servers";
@@ -407,6 +408,42 @@ describe("runSpikeAcrossTargets reconciled against each target's receipts", () =
       await inbox.close();
     }
   });
+});
+
+test("a target whose run throws after the start: the others' reports are kept, the verdict names it; all throwing throws", async () => {
+  const target = await startTarget();
+  const real = runModule.runSpike;
+  const spy = jest.spyOn(runModule, "runSpike").mockImplementation(async (options) => {
+    if (options.runId?.endsWith(".orders")) {
+      await new Promise((r) => setTimeout(r, 200));
+      throw new Error("the receipts table went away");
+    }
+    return real(options);
+  });
+  try {
+    const targets = { primary: { targetUrl: target.url, secret: SECRET }, orders: { targetUrl: target.url, secret: ORDERS_SECRET } };
+    const report = await runSpikeAcrossTargets({ profile: twoTargets, runId: "partial", targets, startAtMs: Date.now() + 100 });
+    expect(report.targets.map((t) => t.target)).toEqual(["primary"]);
+    expect(report.failedRuns).toEqual([{ target: "orders", scenarios: ["spike", "burst"], error: "the receipts table went away" }]);
+    expect(report.verdict.verdict).toBe("FAIL");
+    expect(report.verdict.failedTargets).toEqual(["orders"]);
+    expect(report.verdict.reasons[0]).toBe(
+      "orders: the run failed after the start (its traffic is not in the totals): the receipts table went away",
+    );
+    expect(report.totals.planned).toBe(report.targets[0].report.planned);
+    expect(renderMultiTargetSummary(report)).toContain(
+      "not in the totals: target orders, whose run failed after the start: the receipts table went away",
+    );
+    spy.mockImplementation(async () => {
+      throw new Error("down");
+    });
+    await expect(runSpikeAcrossTargets({ profile: twoTargets, targets })).rejects.toThrow(
+      'the run across targets failed: target "primary": down; target "orders": down',
+    );
+  } finally {
+    spy.mockRestore();
+    await target.close();
+  }
 });
 
 test("combineTargetReports: PASS only when every target passes", async () => {
