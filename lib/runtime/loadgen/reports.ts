@@ -10,19 +10,27 @@ import type { SpikeReport } from "./run";
 export { DEFAULT_METRICS_NAMESPACE, HEARTBEAT_METRIC, VERDICT_METRIC } from "./metric-names";
 import { DEFAULT_METRICS_NAMESPACE, HEARTBEAT_METRIC, VERDICT_METRIC } from "./metric-names";
 
+/** Writes report files (their folders made as needed), keeping the absolute paths written, in order. */
+export function reportFileWriter(): { readonly written: string[]; put(path: string, text: string): Promise<void> } {
+  const written: string[] = [];
+  return {
+    written,
+    async put(path: string, text: string) {
+      const abs = resolve(path);
+      await mkdir(dirname(abs), { recursive: true });
+      await writeFile(abs, text, "utf8");
+      written.push(abs);
+    },
+  };
+}
+
 /** Writes the JSON and/or HTML report (the HTML with `html`, e.g. a baseline comparison); returns the absolute paths written. */
 export async function writeReports(
   report: SpikeReport,
   paths: { json?: string; html?: string },
   html: HtmlReportOptions = {},
 ): Promise<string[]> {
-  const written: string[] = [];
-  const put = async (path: string, text: string) => {
-    const abs = resolve(path);
-    await mkdir(dirname(abs), { recursive: true });
-    await writeFile(abs, text, "utf8");
-    written.push(abs);
-  };
+  const { written, put } = reportFileWriter();
   if (paths.json) await put(paths.json, JSON.stringify(report, null, 2) + "\n");
   if (paths.html) await put(paths.html, renderHtmlReport(report, html));
   return written;

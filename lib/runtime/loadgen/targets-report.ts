@@ -3,9 +3,9 @@
  * the totals), the JSON, and HTML as one page per target (the single-target report of its run)
  * plus an index page with the verdict, the totals and links to them.
  */
-import { mkdir, writeFile } from "node:fs/promises";
-import { basename, dirname, resolve } from "node:path";
+import { basename } from "node:path";
 import { renderHtmlReport } from "./html";
+import { reportFileWriter } from "./reports";
 import { renderSummary } from "./summary";
 import type { MultiTargetSpikeReport, TargetSpikeReport } from "./targets";
 
@@ -135,13 +135,7 @@ ${(report.failedRuns ?? []).map((f) => `<p class="FAIL">Not in the totals: targe
  * per target beside it ({@link targetHtmlPath}); returns the absolute paths written.
  */
 export async function writeMultiTargetReports(report: MultiTargetSpikeReport, paths: { json?: string; html?: string }): Promise<string[]> {
-  const written: string[] = [];
-  const put = async (path: string, text: string) => {
-    const abs = resolve(path);
-    await mkdir(dirname(abs), { recursive: true });
-    await writeFile(abs, text, "utf8");
-    written.push(abs);
-  };
+  const { written, put } = reportFileWriter();
   if (paths.json) await put(paths.json, JSON.stringify(report, null, 2) + "\n");
   if (paths.html) {
     const links: Record<string, string> = {};
