@@ -13,6 +13,7 @@
  */
 import { z } from "zod";
 import { parse as parseYaml } from "yaml";
+import { NAME_PATTERN, NAME_RULE } from "../runtime/loadgen/profile";
 
 const httpUrl = z
   .string()
@@ -56,7 +57,7 @@ export const targetFileEntrySchema = z
 export type TargetFileEntry = z.infer<typeof targetFileEntrySchema>;
 
 const targetsFileSchema = z
-  .record(z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "a target name: 1 to 64 letters, digits, `.`, `_` or `-`"), targetFileEntrySchema)
+  .record(z.string().regex(NAME_PATTERN, `a target name: ${NAME_RULE}`), targetFileEntrySchema)
   .refine((m) => Object.keys(m).length > 0, "no targets: give at least one, e.g. `orders: { url: ..., secretEnv: ... }`");
 
 /**

@@ -27,6 +27,7 @@ import {
   type SpikeTarget,
 } from "../runtime/loadgen";
 import { parseTargetsFile, type TargetFileEntry } from "./spike-targets";
+import { NAME_PATTERN, NAME_RULE, targetedScenario } from "../runtime/loadgen/profile";
 import { EdgeKey } from "../runtime/edge-key";
 import { secretReader } from "../runtime/loadgen/edge-key-source";
 import { historyKeys, parseHistory, runNamePrefix, s3ObjectStore } from "../runtime/loadgen/report-store";
@@ -126,7 +127,7 @@ export async function prepareSpike(flags: SpikeFlags, env: Record<string, string
       `${comparing.join(", ")}: a comparison with an earlier run is made against one target: drop ${comparing.length > 1 ? "them" : "it"} with --targets (compare one target's report, targets[i].report of the JSON, with \`spike compare\`)`,
     );
   const profile = await loadProfile(flags.profile, flags);
-  const targeted = flags.targets ? undefined : profile.scenarios?.find((s) => s.target !== undefined);
+  const targeted = flags.targets ? undefined : targetedScenario(profile);
   if (targeted)
     throw new SpikeUsageError(
       `--profile ${flags.profile}: scenario "${targeted.name}" is for target "${targeted.target}": give the targets with --targets <file> (a JSON or YAML map of target name to { url, secretArn or secretEnv, receiptsTable, ... })`,
@@ -324,8 +325,7 @@ export async function prepareTargets(
 /** The targets of a `--targets` run: the --url one under its name, then the file's; checked against the profile before any traffic. */
 async function targetsOfRun(flags: SpikeFlags, profile: SpikeProfile, primary: Pick<SpikeTarget, "secret" | "edgeKey">) {
   const primaryName = flags.primaryTarget ?? PRIMARY_TARGET;
-  if (!/^[A-Za-z0-9._-]{1,64}$/.test(primaryName))
-    throw new SpikeUsageError(`--primary-target "${primaryName}": 1 to 64 letters, digits, \`.\`, \`_\` or \`-\``);
+  if (!NAME_PATTERN.test(primaryName)) throw new SpikeUsageError(`--primary-target "${primaryName}": ${NAME_RULE}`);
   const extra = await prepareTargets(flags);
   if (extra[primaryName])
     throw new SpikeUsageError(

@@ -20,6 +20,7 @@ import {
   defaultSpikeProfile,
   parseProfile,
   profileDurationSeconds,
+  targetedScenario,
   type SpikeProfile,
   type SpikeProfileInput,
 } from "../runtime/loadgen/profile";
@@ -322,7 +323,7 @@ function checkSpikeGeneratorProps(
       profile = parseProfile(rawProfile);
       for (const problem of lambdaBudgetProblems(profile, isLiteralNumber(timeoutSeconds) ? timeoutSeconds : max))
         problems.add(p("profile"), `${problem}.`);
-      const targeted = profile.scenarios?.find((s) => s.target !== undefined);
+      const targeted = targetedScenario(profile);
       if (targeted)
         problems.add(
           p("profile"),

@@ -16,7 +16,7 @@ import { SQSClient } from "@aws-sdk/client-sqs";
 import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { WORKER_CONTRACT } from "../runtime/contract";
 import { SIGNATURE_HEADER } from "../runtime/signature";
-import { parseProfile, ProfileError, type SpikeProfile, type SpikeProfileInput } from "../runtime/loadgen/profile";
+import { parseProfile, ProfileError, targetedScenario, type SpikeProfile, type SpikeProfileInput } from "../runtime/loadgen/profile";
 import type { SpikeProgress, SpikeReport } from "../runtime/loadgen/run";
 import type { PipelineRetrySettings } from "../runtime/loadgen/deadline";
 import { evaluateAlarms, type AlarmVerdict } from "./alarms";
@@ -320,7 +320,7 @@ function prepareRun(options: LocalRunOptions): RunSetup {
   const plan = planStack(stack);
   const apiAddress = chooseApi(stack, options.api);
   const profile = parseProfile(options.profile);
-  const targeted = profile.scenarios?.find((s) => s.target !== undefined);
+  const targeted = targetedScenario(profile);
   if (targeted)
     throw new ProfileError([
       `scenarios: scenario "${targeted.name}" is for target "${targeted.target}", but the local run sends to one ingress (${apiAddress}): remove the scenarios' \`target\`, or send to several deployed targets with \`spike --targets <file>\``,

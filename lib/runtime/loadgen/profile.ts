@@ -121,20 +121,21 @@ const faultsSchema = z
       ctx.addIssue({ code: z.ZodIssueCode.custom, message: `the fault fractions add up to ${Math.round(total * 1e6) / 1e6}, more than 1` });
   });
 
-/** The charset of scenario and target names. */
-const NAME = /^[A-Za-z0-9._-]{1,64}$/;
-const NAME_RULE = "1 to 64 letters, digits, `.`, `_` or `-`";
+/** The charset of scenario and target names (a target's name in a profile, a targets file, `--primary-target`). */
+export const NAME_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+/** {@link NAME_PATTERN} in words, for errors. */
+export const NAME_RULE = "1 to 64 letters, digits, `.`, `_` or `-`";
 
 /** One scenario of a multi-scenario profile (see `scenarios`). */
 export const scenarioSchema = z
   .object({
     /** Its name in reports (letters, digits, `.`, `_`, `-`). */
-    name: z.string().regex(NAME, NAME_RULE),
+    name: z.string().regex(NAME_PATTERN, NAME_RULE),
     /**
      * The named target (webhook pipeline) it is sent to, in a run across several targets
      * (`runSpikeAcrossTargets`, `spike --targets`). Default: the run's primary target.
      */
-    target: z.string().regex(NAME, `a target name: ${NAME_RULE}`).optional(),
+    target: z.string().regex(NAME_PATTERN, `a target name: ${NAME_RULE}`).optional(),
     phases: z.array(phaseSchema).min(1).max(1000).optional(),
     spike: spikeShapeSchema.optional(),
     /** Its message mix. Default: the profile's `messages`. */
@@ -147,6 +148,12 @@ export const scenarioSchema = z
     if (!s.phases === !s.spike)
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["phases"], message: "give exactly one of `phases` or `spike` for this scenario" });
   });
+
+/** The first scenario that names a target, for the one-pipeline senders' refusal (undefined when none does). */
+export function targetedScenario(profile: Pick<SpikeProfile, "scenarios">): { name: string; target: string } | undefined {
+  const s = profile.scenarios?.find((x) => x.target !== undefined);
+  return s ? { name: s.name, target: s.target! } : undefined;
+}
 
 const retrySchema = z
   .object({

@@ -13,6 +13,7 @@ import {
   planArrivals,
   ProfileError,
   profileDurationSeconds,
+  targetedScenario,
   type SpikeProfile,
   type SpikeProfileInput,
 } from "./profile";
@@ -289,7 +290,7 @@ export function phaseSpans(profile: SpikeProfile): PhaseSpan[] {
 export async function runSpike(options: SpikeOptions): Promise<SpikeReport> {
   const loadAverageStart = loadavg();
   const profile = toProfile(options.profile);
-  const targeted = profile.scenarios?.find((s) => s.target !== undefined);
+  const targeted = targetedScenario(profile);
   if (targeted)
     throw new ProfileError([
       `scenarios: scenario "${targeted.name}" is for target "${targeted.target}", but runSpike sends to one target: run the profile with runSpikeAcrossTargets (CLI: \`spike --targets <file>\`), or remove the scenarios' \`target\``,

@@ -12,7 +12,7 @@
 import { LoadgenError } from "./errors";
 import { mergeEncodedHistograms, summarize, type LatencySummary } from "./histogram";
 import { newRunId } from "./message";
-import { parseProfile, ProfileError, trafficSeed, type SpikeProfile, type SpikeProfileInput } from "./profile";
+import { NAME_PATTERN, NAME_RULE, parseProfile, ProfileError, trafficSeed, type SpikeProfile, type SpikeProfileInput } from "./profile";
 import { deriveReconcileDeadline } from "./deadline";
 import { runIdUsed, type DeliveryResult } from "./reconcile";
 import { openEdgeKey } from "./edge-key-source";
@@ -26,7 +26,6 @@ export const PRIMARY_TARGET = "primary";
 /** How long after the checks the shared start is, by default, ms: every target's sender opens its key and checks its run id first. */
 export const TARGETS_START_DELAY_MS = 1000;
 
-const TARGET_NAME = /^[A-Za-z0-9._-]{1,64}$/;
 /** The longest run id a synthetic marker carries (lib/runtime/synthetic.ts). */
 const MAX_RUN_ID = 128;
 
@@ -253,8 +252,7 @@ export async function runSpikeAcrossTargets(options: MultiTargetSpikeOptions): P
   const profile = parseProfile(options.profile);
   const primary = options.primaryTarget ?? PRIMARY_TARGET;
   const names = Object.keys(options.targets);
-  for (const name of [...names, primary])
-    if (!TARGET_NAME.test(name)) throw new TargetError(`target name "${name}": 1 to 64 letters, digits, \`.\`, \`_\` or \`-\``);
+  for (const name of [...names, primary]) if (!NAME_PATTERN.test(name)) throw new TargetError(`target name "${name}": ${NAME_RULE}`);
   const shares = splitProfileByTarget(profile, names, primary);
   const runId = options.runId ?? newRunId();
   const runs = shares.map((share) => ({ share, target: options.targets[share.target], runId: targetRunId(runId, share.target) }));
