@@ -305,6 +305,20 @@ export async function runSpike(options: SpikeOptions): Promise<SpikeReport> {
       `run id "${runId}" already has receipts in ${options.receipts.tableName} (an earlier run): give a new run id, or none for a generated one`,
     );
   }
+  return sendAndFinishSpike(options, profile, runId, loadAverageStart);
+}
+
+/**
+ * The part of {@link runSpike} after its checks: sends (in-process or through the fan-out),
+ * reconciles and judges. A run across targets calls it directly after checking every target
+ * itself, so that nothing reads AWS between the shared start being fixed and the sending.
+ */
+export async function sendAndFinishSpike(
+  options: SpikeOptions,
+  profile: SpikeProfile,
+  runId: string,
+  loadAverageStart: number[] = loadavg(),
+): Promise<SpikeReport> {
   const plan = planArrivals(profile);
   const onProgress = options.onProgress;
 

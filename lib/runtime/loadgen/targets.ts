@@ -17,7 +17,7 @@ import { deriveReconcileDeadline } from "./deadline";
 import { runIdUsed, type DeliveryResult } from "./reconcile";
 import { openEdgeKey } from "./edge-key-source";
 import type { EdgeKey } from "../edge-key";
-import { runSpike, type SpikeOptions, type SpikeProgress, type SpikeReport } from "./run";
+import { sendAndFinishSpike, type SpikeOptions, type SpikeProgress, type SpikeReport } from "./run";
 import type { Verdict } from "./verdict";
 
 /** The name of the target that scenarios without `target` go to, unless the run names another. */
@@ -267,15 +267,20 @@ export async function runSpikeAcrossTargets(options: MultiTargetSpikeOptions): P
   try {
     settled = await Promise.allSettled(
       runs.map((r, i) =>
-        runSpike({
-          ...r.target,
-          ...(keys[i] ? { edgeKey: keys[i] } : {}),
-          profile: r.share.profile,
-          runId: r.runId,
-          startAtMs,
-          signal: controller.signal,
-          onProgress: options.onProgress ? (p) => options.onProgress!(r.share.target, p) : undefined,
-        }).catch((error: unknown) => {
+        // checked above (checkTarget): sent without runSpike's own checks, which would read AWS again after the start is fixed
+        sendAndFinishSpike(
+          {
+            ...r.target,
+            ...(keys[i] ? { edgeKey: keys[i] } : {}),
+            profile: r.share.profile,
+            runId: r.runId,
+            startAtMs,
+            signal: controller.signal,
+            onProgress: options.onProgress ? (p) => options.onProgress!(r.share.target, p) : undefined,
+          },
+          r.share.profile,
+          r.runId,
+        ).catch((error: unknown) => {
           stop();
           throw error;
         }),

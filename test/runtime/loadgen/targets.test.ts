@@ -412,13 +412,13 @@ describe("runSpikeAcrossTargets reconciled against each target's receipts", () =
 
 test("a target whose run throws after the start: the others' reports are kept, the verdict names it; all throwing throws", async () => {
   const target = await startTarget();
-  const real = runModule.runSpike;
-  const spy = jest.spyOn(runModule, "runSpike").mockImplementation(async (options) => {
-    if (options.runId?.endsWith(".orders")) {
+  const real = runModule.sendAndFinishSpike;
+  const spy = jest.spyOn(runModule, "sendAndFinishSpike").mockImplementation(async (options, profile, runId) => {
+    if (runId.endsWith(".orders")) {
       await new Promise((r) => setTimeout(r, 200));
       throw new Error("the receipts table went away");
     }
-    return real(options);
+    return real(options, profile, runId);
   });
   try {
     const targets = { primary: { targetUrl: target.url, secret: SECRET }, orders: { targetUrl: target.url, secret: ORDERS_SECRET } };
